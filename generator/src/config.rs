@@ -1,0 +1,163 @@
+//! Our configuration under `specs/`: the areas and where their specs live (`areas.toml`), the
+//! corrections to upstream defects (`corrections.toml`) and hand-picked method names
+//! (`naming.toml`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// `specs/areas.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreasConfig {
+    pub upstream_base_url: String,
+    pub xsd_base_url: String,
+    pub docs_base_url: String,
+    /// Spec directories to try, relative to the project root.
+    #[serde(default)]
+    pub mirrors: Vec<PathBuf>,
+    #[serde(rename = "area")]
+    pub areas: Vec<AreaConfig>,
+}
+
+/// One API area, e.g. `users`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaConfig {
+    /// Module and feature name.
+    pub name: String,
+    /// Human title for docs.
+    pub title: String,
+    /// Spec file relative to the spec directory (`openapi/users.json`).
+    pub file: String,
+}
+
+/// `specs/corrections.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Corrections {
+    #[serde(default)]
+    pub defaults: DefaultRules,
+    #[serde(default, rename = "path")]
+    pub paths: Vec<PathCorrection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultRules {
+    #[serde(default)]
+    pub coerce_string_defaults: bool,
+    #[serde(default)]
+    pub skip_empty_path_items: bool,
+}
+
+/// Send `to` instead of the upstream path `from`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathCorrection {
+    pub area: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// `specs/naming.toml`: area → ("METHOD path" → method name).
+pub type Naming = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Everything under `specs/` that drives a generation.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub areas: AreasConfig,
+    pub corrections: Corrections,
+    pub naming: Naming,
+    /// Raw bytes of the config files, hashed into the spec hash: a changed correction is a changed
+    /// input.
+    pub raw: Vec<(String, Vec<u8>)>,
+}
+
+impl Config {
+    /// Reads `areas.toml`, `corrections.toml` and `naming.toml` from `dir`. The last two are
+    /// optional.
+    pub fn load(dir: &Path) -> Result<Config> {
+        let mut raw = Vec::new();
+        let areas: AreasConfig =
+            read_toml(&dir.join("areas.toml"), &mut raw)?.ok_or_else(|| Error::Config {
+                path: dir.join("areas.toml"),
+                message: "missing".into(),
+            })?;
+        let corrections = read_toml(&dir.join("corrections.toml"), &mut raw)?.unwrap_or_default();
+        let naming = read_toml(&dir.join("naming.toml"), &mut raw)?.unwrap_or_default();
+        let config = Config {
+            areas,
+            corrections,
+            naming,
+            raw,
+        };
+        config.validate(dir)?;
+        Ok(config)
+    }
+
+    fn validate(&self, dir: &Path) -> Result<()> {
+        let err = |file: &str, message: String| Error::Config {
+            path: dir.join(file),
+            message,
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &self.areas.areas {
+            let ok = !a.name.is_empty()
+                && a.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ok {
+                return Err(err(
+                    "areas.toml",
+                    format!("area name {:?} must be snake_case", a.name),
+                ));
+            }
+            if !seen.insert(&a.name) {
+                return Err(err("areas.toml", format!("area {:?} listed twice", a.name)));
+            }
+        }
+        for p in &self.corrections.paths {
+            if !seen.contains(&p.area) {
+                return Err(err(
+                    "corrections.toml",
+                    format!("path correction names unknown area {:?}", p.area),
+                ));
+            }
+        }
+        for area in self.naming.keys() {
+            if !seen.contains(area) {
+                return Err(err("naming.toml", format!("unknown area {area:?}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    raw: &mut Vec<(String, Vec<u8>)>,
+) -> Result<Option<T>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let text = String::from_utf8(bytes.clone()).map_err(|e| Error::Config {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    let value = toml::from_str(&text).map_err(|e| Error::Config {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    raw.push((format!("specs/{name}"), bytes));
+    Ok(Some(value))
+}

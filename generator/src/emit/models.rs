@@ -1,0 +1,257 @@
+//! Models → Rust types. Structs keep every field they do not know in `extra` and write it back,
+//! so a GET → modify → PUT never drops data Alma added after the spec was published.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::doc_attr;
+use crate::ir::{Api, Area, Field, Model, ModelKind, TypeRef};
+use crate::naming::type_ident;
+
+/// Path of a model's type from anywhere in the crate.
+pub fn model_path(api: &Api, id: &str) -> TokenStream {
+    let m = &api.models[id];
+    let name = format_ident!("{}", m.name);
+    if m.areas.len() == 1 {
+        let area = format_ident!("{}", m.areas[0]);
+        quote! { crate::#area::models::#name }
+    } else {
+        quote! { crate::shared::#name }
+    }
+}
+
+pub fn area_models(api: &Api, area: &Area, models: &[&Model]) -> TokenStream {
+    let doc = format!(" Models of the {} API.", area.title);
+    let items = models.iter().map(|m| model(api, m, quote! {}));
+    quote! {
+        #![doc = #doc]
+        #(#items)*
+    }
+}
+
+pub fn shared_module(api: &Api, models: &[&Model]) -> TokenStream {
+    let items = models.iter().map(|m| {
+        let feats = m.areas.iter();
+        model(api, m, quote! { #[cfg(any(#(feature = #feats),*))] })
+    });
+    quote! { #(#items)* }
+}
+
+fn model(api: &Api, m: &Model, cfg: TokenStream) -> TokenStream {
+    match &m.kind {
+        ModelKind::Struct { fields } => struct_model(api, m, fields, cfg),
+        ModelKind::Enum { values } => enum_model(m, values, cfg),
+    }
+}
+
+fn model_doc(m: &Model) -> TokenStream {
+    let body = doc_attr(m.doc.as_deref());
+    let origin = format!(" Schema: `{}`.", m.id);
+    if m.doc.is_some() {
+        quote! { #body #[doc = ""] #[doc = #origin] }
+    } else {
+        quote! { #[doc = #origin] }
+    }
+}
+
+fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> TokenStream {
+    let name = format_ident!("{}", m.name);
+    let doc = model_doc(m);
+    let fields_ts = fields.iter().map(|f| field(api, f));
+    let root = m
+        .xml_name
+        .clone()
+        .unwrap_or_else(|| heck::ToSnakeCase::to_snake_case(m.name.as_str()));
+    let model_name = &m.name;
+    quote! {
+        #doc
+        #cfg
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields_ts)*
+            /// Fields this version of the SDK does not know, kept and sent back unchanged.
+            #[serde(flatten)]
+            pub extra: alma_runtime::Extra,
+        }
+
+        #cfg
+        impl alma_runtime::Model for #name {
+            const NAME: &'static str = #model_name;
+            const XML_ROOT: &'static str = #root;
+        }
+    }
+}
+
+/// The Rust type of a field and the runtime deserializer that reads it leniently.
+fn field_type(api: &Api, t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::String => quote! { String },
+        TypeRef::Integer => quote! { i64 },
+        TypeRef::Number => quote! { f64 },
+        TypeRef::Boolean => quote! { bool },
+        TypeRef::CodeValue => quote! { alma_runtime::CodeValue },
+        TypeRef::Any => quote! { serde_json::Value },
+        TypeRef::Model(id) => model_path(api, id),
+        TypeRef::Array(inner) => {
+            let inner = field_type(api, inner);
+            quote! { Vec<#inner> }
+        }
+    }
+}
+
+fn field(api: &Api, f: &Field) -> TokenStream {
+    let ident = format_ident!("{}", f.rust_name);
+    let doc = match &f.doc {
+        Some(d) => super::doc_attr(Some(d)),
+        None => {
+            // Every public item is documented; the spec has nothing to say about this one.
+            let place = if f.xml.attribute {
+                "XML attribute"
+            } else if f.xml.text {
+                "XML text"
+            } else {
+                "XML element"
+            };
+            let line = format!(" `{}` ({place} `{}`).", f.name, f.xml.name);
+            quote! { #[doc = #line] }
+        }
+    };
+    let example = f
+        .example
+        .as_ref()
+        .filter(|e| !e.contains('`') && !e.contains('\n'))
+        .map(|e| {
+            let line = format!(" Example: `{e}`.");
+            quote! { #[doc = ""] #[doc = #line] }
+        });
+    let rename = (f.rust_name != f.name).then(|| {
+        let n = &f.name;
+        quote! { rename = #n, }
+    });
+    let base = field_type(api, &f.ty);
+    let (ty, attrs) = match &f.ty {
+        TypeRef::Array(_) => (
+            base,
+            quote! { default, skip_serializing_if = "Vec::is_empty", deserialize_with = "alma_runtime::de::one_or_many" },
+        ),
+        TypeRef::Any => (
+            base,
+            quote! { default, skip_serializing_if = "serde_json::Value::is_null" },
+        ),
+        t if f.required => {
+            let de = lenient(t).unwrap_or("alma_runtime::de::null_as_default");
+            (base, quote! { default, deserialize_with = #de })
+        }
+        t => {
+            let de = lenient(t).map(|d| {
+                let d = format!("{d}_opt");
+                quote! { , deserialize_with = #d }
+            });
+            (
+                quote! { Option<#base> },
+                quote! { default, skip_serializing_if = "Option::is_none" #de },
+            )
+        }
+    };
+    quote! {
+        #doc
+        #example
+        #[serde(#rename #attrs)]
+        pub #ident: #ty,
+    }
+}
+
+/// Scalars arrive as numbers, strings, booleans or `null` depending on the endpoint; these
+/// runtime functions accept all of them.
+fn lenient(t: &TypeRef) -> Option<&'static str> {
+    match t {
+        TypeRef::String => Some("alma_runtime::de::string"),
+        TypeRef::Integer => Some("alma_runtime::de::integer"),
+        TypeRef::Number => Some("alma_runtime::de::number"),
+        TypeRef::Boolean => Some("alma_runtime::de::boolean"),
+        _ => None,
+    }
+}
+
+fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
+    let name = format_ident!("{}", m.name);
+    let doc = model_doc(m);
+    let mut used = std::collections::BTreeSet::new();
+    let variants: Vec<_> = values
+        .iter()
+        .map(|v| {
+            let mut id = if v.is_empty() {
+                "Empty".to_string()
+            } else {
+                type_ident(v)
+            };
+            if id == "Other" {
+                id.push('_');
+            }
+            while !used.insert(id.clone()) {
+                id.push('_');
+            }
+            format_ident!("{}", id)
+        })
+        .collect();
+    let docs: Vec<String> = values.iter().map(|v| format!(" `{v}`")).collect();
+    let first_doc = &docs[0];
+    let first = &variants[0];
+    let rest_docs = &docs[1..];
+    let rest = &variants[1..];
+    let vals = values.iter();
+    let vals2 = values.iter();
+    let v2 = variants.iter();
+    let v3 = variants.iter();
+    quote! {
+        #doc
+        #cfg
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #[doc = #first_doc]
+            #[default]
+            #first,
+            #( #[doc = #rest_docs] #rest, )*
+            /// A value this version of the SDK does not know, kept as sent.
+            Other(String),
+        }
+
+        #cfg
+        impl #name {
+            /// The value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#v2 => #vals, )*
+                    Self::Other(s) => s,
+                }
+            }
+        }
+
+        #cfg
+        impl From<&str> for #name {
+            fn from(s: &str) -> Self {
+                match s {
+                    #( #vals2 => Self::#v3, )*
+                    other => Self::Other(other.to_string()),
+                }
+            }
+        }
+
+        #cfg
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        #cfg
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = alma_runtime::de::string(d)?;
+                Ok(Self::from(s.as_str()))
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Operations → an area client (`UsersApi`) with one method per operation, each returning a
+//! request builder (`GetUser`) with a setter per optional query parameter and `send()`.
+//!
+//! The builders are thin: they hold an `alma_runtime::RequestBuilder`, which does URL building,
+//! auth, format negotiation, errors and metadata. The generated side only says *what* to send.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::models::model_path;
+use super::root::area_type;
+use super::{doc_attr, doc_lines, sanitize};
+use crate::ir::{Api, Area, Body, BodyType, HttpMethod, Operation, Param, ParamIn, ScalarType};
+use crate::naming::type_ident;
+
+pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
+    let api_ty = format_ident!("{}", area_type(area));
+    let doc = format!(
+        " Operations of the {} API. Get one with `client.{}()`.",
+        area.title, area.name
+    );
+    let methods = area.operations.iter().map(|op| accessor(api, area, op));
+    let builders = area.operations.iter().map(|op| builder(api, area, op));
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub struct #api_ty {
+            client: alma_runtime::Client,
+        }
+
+        impl #api_ty {
+            pub(crate) fn new(client: alma_runtime::Client) -> Self {
+                Self { client }
+            }
+
+            #(#methods)*
+        }
+
+        #(#builders)*
+    }
+}
+
+fn body_type(api: &Api, body: &Body) -> TokenStream {
+    match &body.ty {
+        BodyType::Model(id) => model_path(api, id),
+        BodyType::Opaque { .. } => quote! { alma_runtime::RawBody },
+    }
+}
+
+/// Required parameters (path, then required query) become arguments of the accessor.
+fn arg_type(p: &Param) -> (TokenStream, TokenStream) {
+    let ident = format_ident!("{}", p.rust_name);
+    match p.ty {
+        ScalarType::String => (quote! { impl Into<String> }, quote! { #ident.into() }),
+        ScalarType::Integer => (quote! { i64 }, quote! { #ident.to_string() }),
+        ScalarType::Number => (quote! { f64 }, quote! { #ident.to_string() }),
+        ScalarType::Boolean => (quote! { bool }, quote! { #ident.to_string() }),
+    }
+}
+
+fn accessor(api: &Api, area: &Area, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.name);
+    let builder = format_ident!("{}", type_ident(&op.name));
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let mut args = Vec::new();
+    let mut sets = Vec::new();
+    for p in &required {
+        let ident = format_ident!("{}", p.rust_name);
+        let (ty, value) = arg_type(p);
+        args.push(quote! { #ident: #ty });
+        let wire = &p.name;
+        sets.push(match p.location {
+            ParamIn::Path => quote! { .path_param(#wire, #value) },
+            ParamIn::Query => quote! { .query(#wire, #value) },
+        });
+    }
+    let body_arg = op.request.as_ref().map(|b| {
+        let ty = body_type(api, b);
+        quote! { body: #ty }
+    });
+    let body_init = op.request.as_ref().map(|_| quote! { body, });
+    let method = match op.method {
+        HttpMethod::Get => quote! { alma_runtime::Method::Get },
+        HttpMethod::Post => quote! { alma_runtime::Method::Post },
+        HttpMethod::Put => quote! { alma_runtime::Method::Put },
+        HttpMethod::Delete => quote! { alma_runtime::Method::Delete },
+    };
+    let path = &op.path;
+    let op_name = format!("{}.{}", area.name, op.name);
+    let xml_only = op.request.as_ref().is_some_and(Body::xml_only);
+    let doc = accessor_doc(op, &required);
+    quote! {
+        #doc
+        pub fn #name(&self, #(#args,)* #body_arg) -> #builder {
+            #builder {
+                req: self.client.request(&alma_runtime::OperationSpec {
+                    name: #op_name,
+                    method: #method,
+                    path: #path,
+                    xml_only_body: #xml_only,
+                })
+                #(#sets)*,
+                #body_init
+            }
+        }
+    }
+}
+
+fn accessor_doc(op: &Operation, required: &[&Param]) -> TokenStream {
+    let mut lines = Vec::new();
+    if let Some(s) = &op.summary {
+        lines.push(sanitize(s.trim_end_matches('.')) + ".");
+    }
+    if let Some(d) = &op.description {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(sanitize(d).lines().map(String::from));
+    }
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "`{} {}` — [API reference]({})",
+        op.method.as_str(),
+        op.path,
+        op.doc_url
+    ));
+    if !required.is_empty() {
+        lines.push(String::new());
+        lines.push("# Arguments".into());
+        for p in required {
+            let d = p.description.as_deref().map(sanitize).unwrap_or_default();
+            lines.push(format!("- `{}`: {}", p.rust_name, d.replace('\n', " ")));
+        }
+    }
+    if let Some(b) = &op.request {
+        if let BodyType::Opaque { unresolved_ref } = &b.ty {
+            lines.push(String::new());
+            lines.push(match unresolved_ref {
+                Some(r) => format!(
+                    "The body's schema (`{}`) is not published; send it as a [`RawBody`](alma_runtime::RawBody).",
+                    r.rsplit('/').next().unwrap_or(r)
+                ),
+                None => "The body is free-form; send it as a [`RawBody`](alma_runtime::RawBody).".into(),
+            });
+        }
+        if b.xml_only() {
+            lines.push(String::new());
+            lines.push("This operation accepts only XML bodies (MARCXML); it sends XML whatever the client's format.".into());
+        }
+    }
+    if !op.errors.is_empty() {
+        lines.push(String::new());
+        lines.push("# Errors".into());
+        lines.push(String::new());
+        lines.push("Alma error codes documented for this operation:".into());
+        for e in &op.errors {
+            lines.push(format!(
+                "- `{}` ({}): {}",
+                e.code,
+                e.status,
+                sanitize(&e.message).replace('\n', " ")
+            ));
+        }
+    }
+    doc_lines(&lines)
+}
+
+fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
+    let builder = format_ident!("{}", type_ident(&op.name));
+    let api_ty = area_type(area);
+    let doc = format!(
+        " Request builder for [`{api_ty}::{}`](super::{api_ty}::{}).",
+        op.name, op.name
+    );
+    let setters = op.params.iter().filter(|p| !p.required).map(setter);
+    let response = match &op.response {
+        Some(b) => body_type(api, b),
+        None => quote! { () },
+    };
+    let (body_field, send) = match &op.request {
+        Some(b) => {
+            let ty = body_type(api, b);
+            (
+                quote! { body: #ty, },
+                quote! { self.req.send_with_body(&self.body).await },
+            )
+        }
+        None => (quote! {}, quote! { self.req.send().await }),
+    };
+    let body_accessor = op.request.as_ref().map(|b| {
+        let ty = body_type(api, b);
+        quote! {
+            /// The body that will be sent, for changes before `send()`.
+            pub fn body_mut(&mut self) -> &mut #ty {
+                &mut self.body
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until `.send().await`"]
+        pub struct #builder {
+            req: alma_runtime::RequestBuilder,
+            #body_field
+        }
+
+        impl #builder {
+            #(#setters)*
+            #body_accessor
+
+            /// Sends the request and decodes the response.
+            pub async fn send(self) -> Result<alma_runtime::Response<#response>, alma_runtime::Error> {
+                #send
+            }
+        }
+
+        alma_runtime::request_options!(#builder);
+    }
+}
+
+fn setter(p: &Param) -> TokenStream {
+    let ident = format_ident!("{}", p.rust_name);
+    let wire = &p.name;
+    let mut text = p.description.clone().unwrap_or_default();
+    if let Some(d) = &p.default {
+        text.push_str(&format!("\n\nDefault: `{d}`."));
+    }
+    let doc = doc_attr(Some(text.trim()).filter(|t| !t.is_empty()));
+    let (ty, value) = arg_type(p);
+    quote! {
+        #doc
+        pub fn #ident(mut self, #ident: #ty) -> Self {
+            self.req = self.req.query(#wire, #value);
+            self
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Crate-level files: `Cargo.toml`, `src/lib.rs`, and each area's `mod.rs`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::header;
+use crate::ir::{Api, Area};
+use crate::write::File;
+
+pub fn cargo_toml(api: &Api) -> File {
+    let names: Vec<&str> = api.areas.iter().map(|a| a.name.as_str()).collect();
+    let mut s = header(api, "#");
+    s.push_str(
+        r#"
+[package]
+name = "alma-sdk"
+description = "Typed client for the Ex Libris Alma REST APIs, generated from the OpenAPI specs"
+version.workspace = true
+edition.workspace = true
+license.workspace = true
+rust-version.workspace = true
+publish = false
+
+[features]
+"#,
+    );
+    s.push_str(&format!(
+        "default = [{}]\n",
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for n in &names {
+        s.push_str(&format!("{n} = []\n"));
+    }
+    s.push_str(
+        r#"
+[dependencies]
+alma-runtime = { workspace = true }
+serde = { workspace = true }
+serde_json = { workspace = true }
+
+[dev-dependencies]
+tokio = { workspace = true }
+wiremock = { workspace = true }
+"#,
+    );
+    File {
+        path: "Cargo.toml".into(),
+        contents: s,
+    }
+}
+
+pub fn lib_rs(api: &Api) -> TokenStream {
+    let mut intro = vec![
+        "Typed client for the Ex Libris **Alma REST APIs**, generated from the published OpenAPI specs.".to_string(),
+        String::new(),
+        "```no_run".to_string(),
+        "# async fn demo() -> Result<(), alma_sdk::Error> {".to_string(),
+        "let client = alma_sdk::Client::from_env()?; // ALMA_API_KEY, ALMA_REGION, …".to_string(),
+        "let user = client.users().get_user(\"jdoe\").send().await?;".to_string(),
+        "println!(\"{:?} (calls left today: {:?})\", user.value.primary_id, user.remaining);".to_string(),
+        "# Ok(()) }".to_string(),
+        "```".to_string(),
+        String::new(),
+        "Each API area is a module and a cargo feature (all on by default):".to_string(),
+        String::new(),
+    ];
+    let mut mods = Vec::new();
+    let mut accessors = Vec::new();
+    for area in &api.areas {
+        let ops = area.operations.len();
+        intro.push(format!(
+            "- `{}` — {} ({ops} operations)",
+            area.name, area.title
+        ));
+        let m = format_ident!("{}", area.name);
+        let feat = &area.name;
+        let api_ty = format_ident!("{}", area_type(area));
+        let doc = format!(" The {} API ({ops} operations).", area.title);
+        mods.push(quote! {
+            #[cfg(feature = #feat)]
+            pub mod #m;
+        });
+        accessors.push(quote! {
+            #[doc = #doc]
+            #[cfg(feature = #feat)]
+            pub fn #m(&self) -> #m::#api_ty {
+                #m::#api_ty::new(self.inner.clone())
+            }
+        });
+    }
+    let any_shared: Vec<&str> = api.areas.iter().map(|a| a.name.as_str()).collect();
+    let intro = intro.iter().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote! {
+        #( #![doc = #intro] )*
+        #![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
+        #![warn(missing_docs)]
+
+        pub use alma_runtime as runtime;
+        pub use alma_runtime::{
+            ApiKeyMode, ClientBuilder, CodeValue, Error, Extra, Format, RawBody, Region, Response,
+        };
+
+        #(#mods)*
+
+        /// Models used by more than one area.
+        #[cfg(any(#(feature = #any_shared),*))]
+        pub mod shared;
+
+        /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
+        ///
+        /// Cheap to clone; clones share the connection pool and configuration.
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            inner: alma_runtime::Client,
+        }
+
+        impl Client {
+            /// Wraps a configured runtime client.
+            pub fn new(inner: alma_runtime::Client) -> Self {
+                Client { inner }
+            }
+
+            /// A builder for a client: API key, region, format, language, timeouts.
+            pub fn builder() -> alma_runtime::ClientBuilder<Client> {
+                alma_runtime::ClientBuilder::new()
+            }
+
+            /// A client configured from `ALMA_API_KEY`, `ALMA_REGION`, `ALMA_BASE_URL`,
+            /// `ALMA_FORMAT` and `ALMA_LANG`.
+            pub fn from_env() -> Result<Client, Error> {
+                alma_runtime::ClientBuilder::<Client>::from_env()?.build()
+            }
+
+            /// The runtime client underneath.
+            pub fn runtime(&self) -> &alma_runtime::Client {
+                &self.inner
+            }
+
+            #(#accessors)*
+        }
+
+        impl From<alma_runtime::Client> for Client {
+            fn from(inner: alma_runtime::Client) -> Self {
+                Client { inner }
+            }
+        }
+    }
+}
+
+/// `UsersApi` for area `users`.
+pub fn area_type(area: &Area) -> String {
+    format!("{}Api", crate::naming::type_ident(&area.name))
+}
+
+pub fn area_mod(area: &Area) -> TokenStream {
+    let typed = area.operations.iter().filter(|o| o.is_typed()).count();
+    let lines = [
+        format!(
+            "{} ({} operations, {typed} with typed bodies).",
+            area.title,
+            area.operations.len()
+        ),
+        String::new(),
+        format!(
+            "Generated from `{}`. Start from [`{}`].",
+            area.spec_file,
+            area_type(area)
+        ),
+    ];
+    let docs = lines.iter().map(|l| format!(" {l}"));
+    quote! {
+        #( #![doc = #docs] )*
+
+        pub mod models;
+        mod operations;
+
+        pub use operations::*;
+    }
+}

@@ -1,0 +1,244 @@
+//! The intermediate representation: what the API *is*, independent of openapiv3, of JSON
+//! pointers and of Rust tokens. Lowering builds it; emitting and the report read it.
+//!
+//! Collections are ordered (`Vec` in a defined order, `BTreeMap`) so that everything derived from
+//! the IR is deterministic.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The whole API surface of one generation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Api {
+    pub generator_version: String,
+    pub spec_sha256: String,
+    pub areas: Vec<Area>,
+    /// Every model, by its stable id.
+    pub models: BTreeMap<ModelId, Model>,
+}
+
+/// Stable identity of a model: `file#/pointer` of the schema it came from.
+pub type ModelId = String;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Area {
+    /// Module/feature name (`users`).
+    pub name: String,
+    pub title: String,
+    /// Spec file relative to the spec directory.
+    pub spec_file: String,
+    /// Sorted by (path, method).
+    pub operations: Vec<Operation>,
+    /// `$ref`s whose schema file is missing, with the operations that use them. Sorted.
+    pub unresolved_refs: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    /// snake_case method name, unique within the area.
+    pub name: String,
+    pub method: HttpMethod,
+    /// Path template we send (after corrections), e.g. `/almaws/v1/users/{user_id}`.
+    pub path: String,
+    /// Path as written upstream (documentation links, naming overrides).
+    pub spec_path: String,
+    pub operation_id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// Link to the operation's page on the developer network.
+    pub doc_url: String,
+    /// Path parameters in template order, then query parameters in spec order.
+    pub params: Vec<Param>,
+    pub request: Option<Body>,
+    pub response: Option<Body>,
+    /// Error codes documented for 4xx/5xx responses: (http status, code, message).
+    pub errors: Vec<ErrorCode>,
+}
+
+impl Operation {
+    /// `METHOD path` as written upstream.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.spec_path)
+    }
+
+    /// Every body the operation sends or receives has a generated model.
+    pub fn is_typed(&self) -> bool {
+        [&self.request, &self.response]
+            .into_iter()
+            .flatten()
+            .all(|b| matches!(b.ty, BodyType::Model(_)))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorCode {
+    pub status: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ParamIn {
+    Path,
+    Query,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    /// Name on the wire.
+    pub name: String,
+    /// snake_case Rust name.
+    pub rust_name: String,
+    pub location: ParamIn,
+    pub required: bool,
+    pub ty: ScalarType,
+    pub default: Option<Scalar>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ScalarType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Scalar {
+    String(String),
+    Integer(i64),
+    Number(f64),
+    Boolean(bool),
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::String(s) => write!(f, "{s:?}"),
+            Scalar::Integer(i) => write!(f, "{i}"),
+            Scalar::Number(n) => write!(f, "{n}"),
+            Scalar::Boolean(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// A request or response body.
+#[derive(Debug, Clone, Serialize)]
+pub struct Body {
+    /// The spec offers JSON for this body.
+    pub json: bool,
+    /// The spec offers XML for this body.
+    pub xml: bool,
+    pub ty: BodyType,
+    pub description: Option<String>,
+}
+
+impl Body {
+    /// The API accepts only XML here (MARCXML payloads): send XML whatever the client's format.
+    pub fn xml_only(&self) -> bool {
+        self.xml && !self.json
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum BodyType {
+    /// A generated model.
+    Model(ModelId),
+    /// No model: the schema file is missing (the `$ref` is kept) or the schema is free-form.
+    Opaque { unresolved_ref: Option<String> },
+}
+
+/// Where a model's definition came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ModelSource {
+    JsonSchema,
+    Xsd,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub id: ModelId,
+    /// UpperCamelCase type name, unique across the crate.
+    pub name: String,
+    /// Schema file (`rest_user`) or area spec it came from.
+    pub file: String,
+    pub doc: Option<String>,
+    pub source: ModelSource,
+    /// Element name when this model is the root of an XML document or an array item.
+    pub xml_name: Option<String>,
+    pub kind: ModelKind,
+    /// Areas whose operations reach this model (decides its module and feature gate).
+    pub areas: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum ModelKind {
+    Struct {
+        fields: Vec<Field>,
+    },
+    /// A string enumeration; unknown values are kept, never rejected.
+    Enum {
+        values: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Key in JSON (and element/attribute name in XML unless `xml.name` says otherwise).
+    pub name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub doc: Option<String>,
+    pub example: Option<String>,
+    pub xml: XmlField,
+}
+
+/// How a field appears in XML; the JSON schema's `xml` hints, kept for the wire-format work.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct XmlField {
+    /// Element or attribute name (defaults to the JSON key).
+    pub name: String,
+    /// `xml.attribute: true`.
+    pub attribute: bool,
+    /// `xml.name: xml_value`: the element's text content.
+    pub text: bool,
+    /// For arrays with `xml.wrapped`: the wrapper element's name.
+    pub wrapper: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum TypeRef {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// `{ value, desc }` code/description pair (runtime type `CodeValue`).
+    CodeValue,
+    /// Free-form JSON.
+    Any,
+    Model(ModelId),
+    Array(Box<TypeRef>),
+}

@@ -1,0 +1,98 @@
+//! `alma-codegen`: the Alma OpenAPI specs in, the `alma-sdk` crate out.
+//!
+//! The pipeline is **load → IR → emit → write**:
+//!
+//! 1. [`source`] reads our config ([`config`]) and the spec documents, JSON or YAML, and every
+//!    schema file their `$ref`s reach;
+//! 2. [`lower`] turns them into the [`ir`], applying `specs/corrections.toml`;
+//! 3. [`emit`] renders the IR as Rust source (quote → prettyplease) and [`report`] renders the
+//!    coverage report;
+//! 4. [`write`](mod@write) replaces `generated/` atomically, or compares it (`--check`).
+//!
+//! Nothing is written unless every step succeeded.
+
+pub mod config;
+pub mod emit;
+pub mod error;
+pub mod ir;
+pub mod lower;
+pub mod naming;
+pub mod report;
+pub mod source;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+
+/// Version written into every generated file's header.
+pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What to generate from.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Project root (where `specs/` lives); mirror paths are relative to it.
+    pub project_root: PathBuf,
+    /// Spec directory; `None` searches the mirrors listed in `specs/areas.toml`.
+    pub specs: Option<PathBuf>,
+}
+
+/// The result of a generation, in memory.
+pub struct Generation {
+    pub api: ir::Api,
+    /// Spec directory used.
+    pub spec_dir: PathBuf,
+    /// Files relative to `generated/`, sorted.
+    pub files: Vec<write::File>,
+    pub report: report::Report,
+}
+
+/// Runs load → IR → emit, returning the files without touching the disk.
+pub fn generate(opts: &Options) -> Result<Generation> {
+    let config = config::Config::load(&opts.project_root.join("specs"))?;
+    let spec_dir = match &opts.specs {
+        Some(dir) => dir.clone(),
+        None => find_spec_dir(&opts.project_root, &config)?,
+    };
+    let store = source::Store::load(&spec_dir, &config)?;
+    let api = lower::lower(&store, &config, GENERATOR_VERSION)?;
+    let report = report::Report::new(&api, &store);
+    let mut files = emit::emit(&api)?;
+    files.extend(report.files()?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Generation {
+        api,
+        spec_dir,
+        files,
+        report,
+    })
+}
+
+/// The first mirror directory from `specs/areas.toml` that holds the first area's spec.
+pub fn find_spec_dir(root: &Path, config: &config::Config) -> Result<PathBuf> {
+    let probe = config
+        .areas
+        .areas
+        .first()
+        .map(|a| a.file.clone())
+        .unwrap_or_default();
+    for m in &config.areas.mirrors {
+        let dir = root.join(m);
+        if dir.join(&probe).is_file() {
+            return Ok(dir);
+        }
+    }
+    Err(Error::Config {
+        path: root.join("specs/areas.toml"),
+        message: format!(
+            "no spec directory found (tried {}); pass --specs DIR or run `cargo xtask fetch-specs`",
+            config
+                .areas
+                .mirrors
+                .iter()
+                .map(|m| m.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}

@@ -1,0 +1,177 @@
+//! Passes over the whole IR once every area is lowered: merge identical models, make type
+//! names unique, and record which areas reach each model.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::Result;
+use crate::ir::{Api, BodyType, ModelId, ModelKind, TypeRef};
+use crate::naming::type_ident;
+
+pub fn finish(api: &mut Api) -> Result<()> {
+    merge_identical(api);
+    unique_names(api);
+    assign_areas(api);
+    Ok(())
+}
+
+fn map_type(t: &TypeRef, f: &impl Fn(&ModelId) -> ModelId) -> TypeRef {
+    match t {
+        TypeRef::Model(id) => TypeRef::Model(f(id)),
+        TypeRef::Array(inner) => TypeRef::Array(Box::new(map_type(inner, f))),
+        other => other.clone(),
+    }
+}
+
+/// Definitions repeated verbatim across schema files (`scope` in `rest_code_table.json` and in
+/// `rest_code_table-put.json`) become one type. Runs to a fixpoint so that parents of merged
+/// models can merge too.
+fn merge_identical(api: &mut Api) {
+    let mut canon: BTreeMap<ModelId, ModelId> = BTreeMap::new();
+    loop {
+        let resolve = |id: &ModelId, canon: &BTreeMap<ModelId, ModelId>| {
+            let mut cur = id.clone();
+            while let Some(next) = canon.get(&cur) {
+                cur = next.clone();
+            }
+            cur
+        };
+        let mut by_sig: BTreeMap<String, Vec<ModelId>> = BTreeMap::new();
+        for (id, m) in &api.models {
+            if canon.contains_key(id) {
+                continue;
+            }
+            let kind = match &m.kind {
+                ModelKind::Struct { fields } => {
+                    let mut fields = fields.clone();
+                    for f in &mut fields {
+                        f.ty = map_type(&f.ty, &|i| resolve(i, &canon));
+                        f.doc = None;
+                        f.example = None;
+                    }
+                    ModelKind::Struct { fields }
+                }
+                k => k.clone(),
+            };
+            let sig = serde_json::to_string(&(&m.name, &m.xml_name, kind)).unwrap_or_default();
+            by_sig.entry(sig).or_default().push(id.clone());
+        }
+        let mut changed = false;
+        for ids in by_sig.into_values() {
+            if let Some((keep, rest)) = ids.split_first() {
+                for id in rest {
+                    canon.insert(id.clone(), keep.clone());
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    if canon.is_empty() {
+        return;
+    }
+    let resolve = |id: &ModelId| {
+        let mut cur = id.clone();
+        while let Some(next) = canon.get(&cur) {
+            cur = next.clone();
+        }
+        cur
+    };
+    api.models.retain(|id, _| !canon.contains_key(id));
+    for m in api.models.values_mut() {
+        if let ModelKind::Struct { fields } = &mut m.kind {
+            for f in fields {
+                f.ty = map_type(&f.ty, &resolve);
+            }
+        }
+    }
+    for area in &mut api.areas {
+        for op in &mut area.operations {
+            for body in [&mut op.request, &mut op.response].into_iter().flatten() {
+                if let BodyType::Model(id) = &body.ty {
+                    body.ty = BodyType::Model(resolve(id));
+                }
+            }
+        }
+    }
+}
+
+/// Different models that want the same name are qualified by their schema file
+/// (`Scope` → `CodeTableScope`); anything still clashing gets a number, in id order.
+fn unique_names(api: &mut Api) {
+    let mut by_name: BTreeMap<String, Vec<ModelId>> = BTreeMap::new();
+    for (id, m) in &api.models {
+        by_name.entry(m.name.clone()).or_default().push(id.clone());
+    }
+    for (name, ids) in by_name {
+        if ids.len() < 2 {
+            continue;
+        }
+        for id in ids {
+            let m = api.models.get_mut(&id).expect("id from map");
+            let stem = m.file.trim_start_matches("rest_");
+            let stem = stem.rsplit('/').next().unwrap_or(stem);
+            let prefix = type_ident(stem.split('.').next().unwrap_or(stem));
+            if !name.starts_with(&prefix) {
+                m.name = format!("{prefix}{name}");
+            }
+        }
+    }
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let ids: Vec<ModelId> = api.models.keys().cloned().collect();
+    for id in ids {
+        let m = api.models.get_mut(&id).expect("id from map");
+        if !seen.insert(m.name.clone()) {
+            let mut n = 2;
+            while !seen.insert(format!("{}{n}", m.name)) {
+                n += 1;
+            }
+            m.name = format!("{}{n}", m.name);
+        }
+    }
+}
+
+fn assign_areas(api: &mut Api) {
+    let mut reach: BTreeMap<ModelId, BTreeSet<String>> = BTreeMap::new();
+    for area in &api.areas {
+        let mut stack: Vec<ModelId> = area
+            .operations
+            .iter()
+            .flat_map(|op| [&op.request, &op.response])
+            .flatten()
+            .filter_map(|b| match &b.ty {
+                BodyType::Model(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        while let Some(id) = stack.pop() {
+            if !reach
+                .entry(id.clone())
+                .or_default()
+                .insert(area.name.clone())
+            {
+                continue;
+            }
+            if let Some(ModelKind::Struct { fields }) = api.models.get(&id).map(|m| &m.kind) {
+                for f in fields {
+                    collect_models(&f.ty, &mut stack);
+                }
+            }
+        }
+    }
+    for (id, m) in &mut api.models {
+        m.areas = reach
+            .remove(id)
+            .map(|s| s.into_iter().collect())
+            .unwrap_or_default();
+    }
+}
+
+pub fn collect_models(t: &TypeRef, out: &mut Vec<ModelId>) {
+    match t {
+        TypeRef::Model(id) => out.push(id.clone()),
+        TypeRef::Array(inner) => collect_models(inner, out),
+        _ => {}
+    }
+}

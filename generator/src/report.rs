@@ -1,0 +1,146 @@
+//! The coverage report: `generated/codegen-report.json` for machines and the table in
+//! `generated/README.md` (askama template `generator/templates/README.md`) for people.
+
+use std::collections::BTreeSet;
+
+use askama::Template;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ir::{Api, ModelSource};
+use crate::source::Store;
+use crate::write::File;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub generator_version: String,
+    pub spec_sha256: String,
+    pub areas: Vec<AreaReport>,
+    pub totals: Totals,
+    /// Every model, where it came from and which areas use it.
+    pub models: Vec<ModelReport>,
+    /// Schema files referenced by the specs but absent from the spec directory.
+    pub missing_schema_files: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaReport {
+    pub name: String,
+    pub title: String,
+    pub operations: usize,
+    pub typed_operations: usize,
+    pub models: usize,
+    pub unresolved_refs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub operations: usize,
+    pub typed_operations: usize,
+    pub models: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelReport {
+    pub name: String,
+    pub schema: String,
+    pub source: &'static str,
+    pub areas: Vec<String>,
+}
+
+impl Report {
+    pub fn new(api: &Api, store: &Store) -> Report {
+        let areas: Vec<AreaReport> = api
+            .areas
+            .iter()
+            .map(|a| AreaReport {
+                name: a.name.clone(),
+                title: a.title.clone(),
+                operations: a.operations.len(),
+                typed_operations: a.operations.iter().filter(|o| o.is_typed()).count(),
+                models: api
+                    .models
+                    .values()
+                    .filter(|m| m.areas.contains(&a.name))
+                    .count(),
+                unresolved_refs: a.unresolved_refs.keys().cloned().collect(),
+            })
+            .collect();
+        let totals = Totals {
+            operations: areas.iter().map(|a| a.operations).sum(),
+            typed_operations: areas.iter().map(|a| a.typed_operations).sum(),
+            models: api.models.len(),
+        };
+        let mut models: Vec<ModelReport> = api
+            .models
+            .values()
+            .map(|m| ModelReport {
+                name: m.name.clone(),
+                schema: m.id.clone(),
+                source: match m.source {
+                    ModelSource::JsonSchema => "json-schema",
+                    ModelSource::Xsd => "xsd",
+                },
+                areas: m.areas.clone(),
+            })
+            .collect();
+        models.sort_by(|a, b| a.name.cmp(&b.name));
+        Report {
+            generator_version: api.generator_version.clone(),
+            spec_sha256: api.spec_sha256.clone(),
+            areas,
+            totals,
+            models,
+            missing_schema_files: store
+                .missing
+                .iter()
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// Typed share in percent, one decimal.
+    pub fn typed_percent(typed: usize, total: usize) -> String {
+        if total == 0 {
+            return "–".into();
+        }
+        format!("{:.1}%", typed as f64 * 100.0 / total as f64)
+    }
+
+    pub fn files(&self) -> Result<Vec<File>> {
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Emit {
+            file: "codegen-report.json".into(),
+            message: e.to_string(),
+        })?;
+        let readme = ReadmeTemplate { r: self }
+            .render()
+            .map_err(|e| Error::Emit {
+                file: "README.md".into(),
+                message: e.to_string(),
+            })?;
+        Ok(vec![
+            File {
+                path: "codegen-report.json".into(),
+                contents: json + "\n",
+            },
+            File {
+                path: "README.md".into(),
+                contents: readme,
+            },
+        ])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "README.md", escape = "none")]
+struct ReadmeTemplate<'a> {
+    r: &'a Report,
+}
+
+impl ReadmeTemplate<'_> {
+    fn pct(&self, typed: &usize, total: &usize) -> String {
+        Report::typed_percent(*typed, *total)
+    }
+}

@@ -1,0 +1,372 @@
+//! Loading: the spec directory, its documents (JSON or YAML), and `$ref` resolution.
+//!
+//! All documents a generation needs are read up front (the area specs, then every schema file
+//! their `$ref`s reach, transitively), so the rest of the pipeline works on an immutable store and
+//! the spec hash covers exactly the bytes that were used.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::{Error, Location, Result};
+
+/// A document in the store.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocId {
+    /// An area spec, by area name.
+    Area(String),
+    /// A schema file `schemas/<name>.json`, by name (`rest_user`).
+    Schema(String),
+}
+
+/// A location: a document and a JSON pointer into it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ptr {
+    pub doc: DocId,
+    pub pointer: String,
+}
+
+impl Ptr {
+    pub fn new(doc: DocId, pointer: impl Into<String>) -> Ptr {
+        Ptr {
+            doc,
+            pointer: pointer.into(),
+        }
+    }
+
+    /// This pointer extended by one (unescaped) segment.
+    pub fn push(&self, segment: &str) -> Ptr {
+        let seg = segment.replace('~', "~0").replace('/', "~1");
+        Ptr::new(self.doc.clone(), format!("{}/{}", self.pointer, seg))
+    }
+
+    /// Last segment, unescaped.
+    pub fn last_segment(&self) -> &str {
+        self.pointer.rsplit('/').next().unwrap_or("")
+    }
+}
+
+/// A parsed document.
+#[derive(Debug)]
+pub struct Doc {
+    /// Path relative to the spec directory, `/`-separated (used in errors and the report).
+    pub rel_path: String,
+    pub value: Value,
+}
+
+/// The outcome of following a `$ref` chain.
+#[derive(Debug)]
+pub struct Resolved<'a> {
+    /// Where the chain ended.
+    pub ptr: Ptr,
+    pub value: &'a Value,
+    /// Sibling keys met along the chain (`description`, `xml`, `example` next to a `$ref`); the
+    /// one nearest the use site wins, as OpenAPI 3.1 reads them.
+    pub overlay: Map<String, Value>,
+}
+
+impl Resolved<'_> {
+    /// A keyword of the schema, sibling keys first.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.overlay.get(key).or_else(|| self.value.get(key))
+    }
+}
+
+/// Why a `$ref` could not be followed.
+#[derive(Debug)]
+pub enum RefError {
+    /// The target schema file is not in the spec directory: not an error, the body becomes opaque.
+    MissingFile { schema: String, reference: String },
+    /// Anything else is a real spec defect.
+    Invalid(Error),
+}
+
+/// All documents of one generation.
+#[derive(Debug)]
+pub struct Store {
+    pub root: PathBuf,
+    docs: BTreeMap<DocId, Doc>,
+    /// Schema files referenced but absent.
+    pub missing: BTreeSet<String>,
+    /// XSD files present in `xsd/` (by model name), for the schema-coverage work.
+    pub xsds: BTreeSet<String>,
+}
+
+impl Store {
+    /// Loads every area of `config` from `root` and every schema file they reach.
+    pub fn load(root: &Path, config: &Config) -> Result<Store> {
+        let mut store = Store {
+            root: root.to_path_buf(),
+            docs: BTreeMap::new(),
+            missing: BTreeSet::new(),
+            xsds: list_xsds(root),
+        };
+        let mut queue = Vec::new();
+        for area in &config.areas.areas {
+            let value = read_doc(root, &area.file)?;
+            let id = DocId::Area(area.name.clone());
+            collect_schema_refs(&id, &value, "", &area.file, &mut queue)?;
+            store.docs.insert(
+                id,
+                Doc {
+                    rel_path: area.file.clone(),
+                    value,
+                },
+            );
+        }
+        while let Some(name) = queue.pop() {
+            let id = DocId::Schema(name.clone());
+            if store.docs.contains_key(&id) || store.missing.contains(&name) {
+                continue;
+            }
+            let rel = format!("schemas/{name}.json");
+            if !root.join(&rel).is_file() {
+                store.missing.insert(name);
+                continue;
+            }
+            let value = read_doc(root, &rel)?;
+            collect_schema_refs(&id, &value, "", &rel, &mut queue)?;
+            store.docs.insert(
+                id,
+                Doc {
+                    rel_path: rel,
+                    value,
+                },
+            );
+        }
+        Ok(store)
+    }
+
+    pub fn doc(&self, id: &DocId) -> Option<&Doc> {
+        self.docs.get(id)
+    }
+
+    pub fn docs(&self) -> impl Iterator<Item = (&DocId, &Doc)> {
+        self.docs.iter()
+    }
+
+    /// sha256 over the config files and every document read, in a fixed order.
+    pub fn spec_sha256(&self, config: &Config) -> String {
+        let mut h = Sha256::new();
+        for (name, bytes) in &config.raw {
+            h.update(name.as_bytes());
+            h.update([0]);
+            h.update(bytes);
+            h.update([0]);
+        }
+        let mut files: Vec<&Doc> = self.docs.values().collect();
+        files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        for doc in files {
+            h.update(doc.rel_path.as_bytes());
+            h.update([0]);
+            // Hash the parsed value, not the bytes: reformatting a mirror (tabs vs spaces) is not
+            // an API change. serde_json keeps key order, so this is deterministic.
+            h.update(doc.value.to_string().as_bytes());
+            h.update([0]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Location of `ptr` for error messages.
+    pub fn location(&self, ptr: &Ptr) -> Location {
+        let file = match self.docs.get(&ptr.doc) {
+            Some(d) => Some(self.root.join(&d.rel_path)),
+            None => match &ptr.doc {
+                DocId::Schema(n) => Some(self.root.join(format!("schemas/{n}.json"))),
+                DocId::Area(a) => Some(PathBuf::from(a)),
+            },
+        };
+        Location {
+            file,
+            pointer: Some(ptr.pointer.clone()),
+            operation: None,
+        }
+    }
+
+    /// The value at `ptr` (no `$ref` following).
+    pub fn get(&self, ptr: &Ptr) -> Option<&Value> {
+        self.docs.get(&ptr.doc)?.value.pointer(&ptr.pointer)
+    }
+
+    /// Follows `$ref`s starting at `ptr` until a value without `$ref` is reached.
+    pub fn resolve(&self, ptr: &Ptr) -> Result<Resolved<'_>, RefError> {
+        let mut overlay = Map::new();
+        let mut seen = BTreeSet::new();
+        let mut cur = ptr.clone();
+        loop {
+            let value = match self.get(&cur) {
+                Some(v) => v,
+                None => {
+                    return Err(RefError::Invalid(Error::spec(
+                        self.location(&cur),
+                        "$ref target does not exist",
+                    )))
+                }
+            };
+            let Some(reference) = value.get("$ref") else {
+                return Ok(Resolved {
+                    ptr: cur,
+                    value,
+                    overlay,
+                });
+            };
+            let Some(reference) = reference.as_str() else {
+                return Err(RefError::Invalid(Error::spec(
+                    self.location(&cur),
+                    "$ref is not a string",
+                )));
+            };
+            if let Some(obj) = value.as_object() {
+                for (k, v) in obj {
+                    if k != "$ref" && !overlay.contains_key(k) {
+                        overlay.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            if !seen.insert(cur.clone()) {
+                return Err(RefError::Invalid(Error::spec(
+                    self.location(&cur),
+                    "$ref chain loops back on itself without reaching a schema",
+                )));
+            }
+            let next = parse_ref(&cur.doc, reference)
+                .map_err(|m| RefError::Invalid(Error::spec(self.location(&cur), m)))?;
+            if let DocId::Schema(name) = &next.doc {
+                if self.missing.contains(name) {
+                    return Err(RefError::MissingFile {
+                        schema: name.clone(),
+                        reference: reference.to_string(),
+                    });
+                }
+            }
+            cur = next;
+        }
+    }
+}
+
+/// Parses a `$ref` string met inside document `from`.
+///
+/// Forms found in the Alma specs: absolute upstream URLs into `schemas/`
+/// (`https://…/openapi/schemas/rest_x.json#/rest_x`), relative files (`./rest_y.json#/y`) and
+/// local fragments (`#/x`, `#/components/…`, `#/paths/…`).
+pub fn parse_ref(from: &DocId, reference: &str) -> Result<Ptr, String> {
+    let (file, fragment) = match reference.split_once('#') {
+        Some((f, frag)) => (f, frag),
+        None => (reference, ""),
+    };
+    if !fragment.is_empty() && !fragment.starts_with('/') {
+        return Err(format!(
+            "$ref {reference:?}: fragment is not a JSON pointer"
+        ));
+    }
+    if file.is_empty() {
+        return Ok(Ptr::new(from.clone(), fragment));
+    }
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let is_remote = file.starts_with("https://") || file.starts_with("http://");
+    let schema_dir_ok = !is_remote || file.contains("/schemas/");
+    match name.strip_suffix(".json") {
+        Some(stem) if schema_dir_ok && !stem.is_empty() && valid_schema_name(stem) => {
+            Ok(Ptr::new(DocId::Schema(stem.to_string()), fragment))
+        }
+        _ => Err(format!(
+            "unsupported $ref {reference:?}: expected a schema file (…/schemas/NAME.json or ./NAME.json) or a local #/pointer"
+        )),
+    }
+}
+
+fn valid_schema_name(stem: &str) -> bool {
+    stem.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && !stem.contains("..")
+}
+
+fn read_doc(root: &Path, rel: &str) -> Result<Value> {
+    let path = root.join(rel);
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let at = Location {
+        file: Some(path.clone()),
+        ..Location::default()
+    };
+    if rel.ends_with(".yaml") || rel.ends_with(".yml") {
+        let text = String::from_utf8(bytes).map_err(|e| Error::Parse {
+            at: at.clone(),
+            message: e.to_string(),
+        })?;
+        serde_yaml::from_str::<Value>(&text).map_err(|e| Error::Parse {
+            at,
+            message: e.to_string(),
+        })
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| Error::Parse {
+            at,
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Queues every schema file referenced from `value`.
+fn collect_schema_refs(
+    from: &DocId,
+    value: &Value,
+    pointer: &str,
+    rel: &str,
+    out: &mut Vec<String>,
+) -> Result<()> {
+    match value {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref") {
+                let r = r.as_str().ok_or_else(|| {
+                    Error::spec(
+                        Location {
+                            file: Some(rel.into()),
+                            pointer: Some(pointer.to_string()),
+                            operation: None,
+                        },
+                        "$ref is not a string",
+                    )
+                })?;
+                let ptr = parse_ref(from, r).map_err(|m| {
+                    Error::spec(
+                        Location {
+                            file: Some(rel.into()),
+                            pointer: Some(pointer.to_string()),
+                            operation: None,
+                        },
+                        m,
+                    )
+                })?;
+                if let DocId::Schema(name) = ptr.doc {
+                    out.push(name);
+                }
+            }
+            for (k, v) in map {
+                let seg = k.replace('~', "~0").replace('/', "~1");
+                collect_schema_refs(from, v, &format!("{pointer}/{seg}"), rel, out)?;
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_schema_refs(from, v, &format!("{pointer}/{i}"), rel, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn list_xsds(root: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Ok(entries) = std::fs::read_dir(root.join("xsd")) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".xsd") {
+                out.insert(stem.to_string());
+            }
+        }
+    }
+    out
+}

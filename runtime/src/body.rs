@@ -1,0 +1,151 @@
+//! Bodies: the [`Model`] trait generated types implement, [`RawBody`] for operations without a
+//! published schema, and the small wire types models share.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::Format;
+
+/// Fields a model does not know, kept in the order they arrived and written back on encode, so a
+/// GET → change → PUT round trip never drops data.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// A generated Alma model.
+pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The Rust type name (`User`).
+    const NAME: &'static str;
+    /// Root element name in XML (`user`).
+    const XML_ROOT: &'static str;
+}
+
+/// A body the SDK sends.
+pub trait Encode {
+    /// Encodes for `format`, returning the bytes and the format actually used.
+    fn encode(&self, format: Format) -> Result<(Vec<u8>, Format), String>;
+}
+
+/// A body the SDK receives.
+pub trait Decode: Sized {
+    /// Decodes `body`, which is in `format`.
+    fn decode(body: &[u8], format: Format) -> Result<Self, String>;
+}
+
+impl<T: Model> Encode for T {
+    fn encode(&self, format: Format) -> Result<(Vec<u8>, Format), String> {
+        match format {
+            Format::Json => serde_json::to_vec(self)
+                .map(|b| (b, Format::Json))
+                .map_err(|e| e.to_string()),
+            Format::Xml => Err(format!(
+                "{} cannot be written as XML yet; send it as JSON or as a RawBody",
+                T::NAME
+            )),
+        }
+    }
+}
+
+impl<T: Model> Decode for T {
+    fn decode(body: &[u8], format: Format) -> Result<Self, String> {
+        match format {
+            Format::Json => serde_json::from_slice(body).map_err(|e| e.to_string()),
+            Format::Xml => Err(format!(
+                "{} cannot be read from XML yet; ask for JSON",
+                T::NAME
+            )),
+        }
+    }
+}
+
+/// No body expected: whatever arrives is ignored.
+impl Decode for () {
+    fn decode(_: &[u8], _: Format) -> Result<Self, String> {
+        Ok(())
+    }
+}
+
+/// A body kept as text, for operations whose schema Ex Libris has not published: build it from
+/// JSON or XML yourself, read it with [`RawBody::json`] or as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawBody {
+    /// The body's format.
+    pub format: Format,
+    /// The body as received or to be sent.
+    pub text: String,
+}
+
+impl RawBody {
+    /// A JSON body.
+    pub fn json(value: &serde_json::Value) -> RawBody {
+        RawBody {
+            format: Format::Json,
+            text: value.to_string(),
+        }
+    }
+
+    /// An XML body (a complete document or element).
+    pub fn xml(text: impl Into<String>) -> RawBody {
+        RawBody {
+            format: Format::Xml,
+            text: text.into(),
+        }
+    }
+
+    /// The body parsed as JSON, when it is JSON.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        match self.format {
+            Format::Json => serde_json::from_str(&self.text).ok(),
+            Format::Xml => None,
+        }
+    }
+}
+
+impl Encode for RawBody {
+    /// A raw body is sent as it is, in its own format.
+    fn encode(&self, _: Format) -> Result<(Vec<u8>, Format), String> {
+        Ok((self.text.as_bytes().to_vec(), self.format))
+    }
+}
+
+impl Decode for RawBody {
+    fn decode(body: &[u8], format: Format) -> Result<Self, String> {
+        Ok(RawBody {
+            format,
+            text: String::from_utf8_lossy(body).into_owned(),
+        })
+    }
+}
+
+/// Alma's code/description pair: JSON `{"value": "ACTIVE", "desc": "Active"}`, XML
+/// `<status desc="Active">ACTIVE</status>`. Send `value`; `desc` is informational.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeValue {
+    /// The code.
+    #[serde(default, deserialize_with = "crate::de::string")]
+    pub value: String,
+    /// Its description in the request's language.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::string_opt"
+    )]
+    pub desc: Option<String>,
+    /// Anything else Alma sent with the pair.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl CodeValue {
+    /// A pair with only the code, as sent in requests.
+    pub fn new(value: impl Into<String>) -> CodeValue {
+        CodeValue {
+            value: value.into(),
+            ..CodeValue::default()
+        }
+    }
+}
+
+impl From<&str> for CodeValue {
+    fn from(value: &str) -> Self {
+        CodeValue::new(value)
+    }
+}

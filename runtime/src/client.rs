@@ -1,0 +1,310 @@
+//! The client and its builder.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::request::{OperationSpec, RequestBuilder};
+use crate::{Error, Format, Region};
+
+/// Where the API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiKeyMode {
+    /// `Authorization: apikey KEY` (default: the key stays out of URLs and server logs).
+    #[default]
+    Header,
+    /// `?apikey=KEY` query parameter, as the OpenAPI specs declare it.
+    Query,
+}
+
+/// An API key. Its `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub(crate) struct ApiKey(pub(crate) Arc<str>);
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+impl ApiKey {
+    /// `text` with every occurrence of the key replaced, for messages that may quote a URL.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            return text.to_string();
+        }
+        text.replace(&*self.0, "<redacted>")
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: Url,
+    pub(crate) key: ApiKey,
+    pub(crate) key_mode: ApiKeyMode,
+    pub(crate) format: Format,
+    pub(crate) lang: Option<String>,
+    pub(crate) timeout: Duration,
+    pub(crate) read_only: bool,
+}
+
+/// An Alma API client. Cheap to clone; clones share connections and configuration, and can be
+/// used from many tasks at once.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("api_key", &self.inner.key)
+            .field("api_key_mode", &self.inner.key_mode)
+            .field("format", &self.inner.format)
+            .field("lang", &self.inner.lang)
+            .field("timeout", &self.inner.timeout)
+            .field("read_only", &self.inner.read_only)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder for a client.
+    pub fn builder() -> ClientBuilder<Client> {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from the environment (see [`ClientBuilder::from_env`]).
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::<Client>::from_env()?.build()
+    }
+
+    /// Starts a request for the operation `spec` (used by generated code).
+    pub fn request(&self, spec: &'static OperationSpec) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), spec)
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The client's default format.
+    pub fn format(&self) -> Format {
+        self.inner.format
+    }
+
+    /// Whether the client refuses POST, PUT and DELETE.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only
+    }
+}
+
+/// Builds a [`Client`] (or a type wrapping one, such as the generated `alma_sdk::Client`).
+pub struct ClientBuilder<C = Client> {
+    api_key: Option<String>,
+    region: Region,
+    base_url: Option<String>,
+    key_mode: ApiKeyMode,
+    format: Format,
+    lang: Option<String>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    read_only: bool,
+    allow_http: bool,
+    _out: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("key_mode", &self.key_mode)
+            .field("format", &self.format)
+            .field("lang", &self.lang)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl<C: From<Client>> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: From<Client>> ClientBuilder<C> {
+    /// Defaults: no key yet, North America, key in the header, JSON, 10 s connect and 60 s
+    /// request timeouts.
+    pub fn new() -> Self {
+        ClientBuilder {
+            api_key: None,
+            region: Region::NorthAmerica,
+            base_url: None,
+            key_mode: ApiKeyMode::Header,
+            format: Format::Json,
+            lang: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            user_agent: format!("alma-sdk-rust/{}", env!("CARGO_PKG_VERSION")),
+            read_only: false,
+            allow_http: false,
+            _out: PhantomData,
+        }
+    }
+
+    /// A builder configured from the environment: `ALMA_API_KEY` (required at `build()` unless
+    /// set on the builder), `ALMA_REGION` (`na`, `eu`, `ap`, `aps`, `ca`, `cn`), `ALMA_BASE_URL`
+    /// (overrides the region, e.g. a local mock), `ALMA_FORMAT` (`json`/`xml`), `ALMA_LANG`.
+    pub fn from_env() -> Result<Self, Error> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let mut b = Self::new();
+        b.api_key = var("ALMA_API_KEY");
+        if let Some(r) = var("ALMA_REGION") {
+            b.region = r
+                .parse()
+                .map_err(|e| Error::Config(format!("ALMA_REGION: {e}")))?;
+        }
+        b.base_url = var("ALMA_BASE_URL");
+        if let Some(f) = var("ALMA_FORMAT") {
+            b.format = f
+                .parse()
+                .map_err(|e| Error::Config(format!("ALMA_FORMAT: {e}")))?;
+        }
+        b.lang = var("ALMA_LANG");
+        Ok(b)
+    }
+
+    /// The API key.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The region whose gateway to call.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// A custom base URL (proxy, mock server); overrides the region.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Header (default) or query-parameter authentication.
+    pub fn api_key_mode(mut self, mode: ApiKeyMode) -> Self {
+        self.key_mode = mode;
+        self
+    }
+
+    /// Default wire format (JSON unless set).
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Default language (2-letter code) for texts in answers.
+    pub fn lang(mut self, lang: impl Into<String>) -> Self {
+        self.lang = Some(lang.into());
+        self
+    }
+
+    /// Timeout for establishing a connection.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+
+    /// Default timeout for a whole request (some Alma lists take several seconds).
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Refuse POST, PUT and DELETE locally (for read-only keys and the guest sandbox).
+    pub fn read_only(mut self, yes: bool) -> Self {
+        self.read_only = yes;
+        self
+    }
+
+    /// Allow plain `http://` base URLs that are not loopback addresses (never needed for Alma).
+    pub fn allow_insecure_http(mut self, yes: bool) -> Self {
+        self.allow_http = yes;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<C, Error> {
+        let key = self
+            .api_key
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config("no API key: call .api_key(…) or set ALMA_API_KEY".into())
+            })?;
+        let raw = self
+            .base_url
+            .unwrap_or_else(|| self.region.base_url().to_string());
+        let base =
+            Url::parse(raw.trim()).map_err(|e| Error::Config(format!("base URL {raw:?}: {e}")))?;
+        match base.scheme() {
+            "https" => {}
+            "http" if self.allow_http || is_loopback(&base) => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "base URL {raw:?} is plain http and not a loopback address; use https (or allow_insecure_http)"
+                )))
+            }
+            other => return Err(Error::Config(format!("base URL {raw:?}: unsupported scheme {other:?}"))),
+        }
+        if base.query().is_some() || !base.username().is_empty() || base.password().is_some() {
+            return Err(Error::Config(
+                "base URL must not carry a query or credentials; use .api_key(…)".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(self.user_agent)
+            .connect_timeout(self.connect_timeout)
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
+            .https_only(base.scheme() == "https")
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let client = Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                key: ApiKey(key.into()),
+                key_mode: self.key_mode,
+                format: self.format,
+                lang: self.lang,
+                timeout: self.timeout,
+                read_only: self.read_only,
+            }),
+        };
+        Ok(C::from(client))
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}

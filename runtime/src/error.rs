@@ -1,0 +1,387 @@
+//! The one error type of the SDK.
+//!
+//! Alma reports problems in three shapes, all of which end up in [`Error::Api`]:
+//! logical errors from Alma itself (HTTP 400 with an `errorList`), errors of the API gateway in
+//! front of it (always XML, whatever was asked for; see [`GatewayError`]), and error pages from
+//! proxies (HTML, empty or cut-off bodies), which keep their status and the first bytes of the body.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+/// One entry of Alma's `errorList`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErrorDetail {
+    /// `errorCode`, e.g. `401861` or `PER_SECOND_THRESHOLD`.
+    pub code: String,
+    /// `errorMessage`.
+    pub message: String,
+    /// `trackingId`, for Ex Libris support.
+    pub tracking_id: Option<String>,
+}
+
+/// The errors the Alma API gateway returns before a request reaches Alma (the guide's two
+/// tables), plus Alma's internal server error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// 500 `GENERAL_ERROR`: no API key was sent.
+    MissingApiKey,
+    /// 400 `GENERAL_ERROR`: XML was sent without `Content-Type: application/xml`.
+    XmlContentTypeNotSet,
+    /// 400 `GENERAL_ERROR`: the XML body is not well-formed.
+    XmlNotWellFormed,
+    /// 400 `UNAUTHORIZED`: the key is not defined or not allowed for this API.
+    ApiKeyNotAllowed,
+    /// 403 `UNAUTHORIZED`: the account is not authorized; only GET on the demo server.
+    DemoServerGetOnly,
+    /// 403 `UNAUTHORIZED`: the key's API plan allows only GET.
+    GetOnlyPlan,
+    /// 403 `INVALID_REQUEST`: the key is invalid.
+    InvalidApiKey,
+    /// 403 `FORBIDDEN`: the caller's IP address is not allowed for the key.
+    IpNotAllowed,
+    /// 403 `REQUEST_TOO_LARGE`: the body is over the gateway's 512 KB limit.
+    RequestTooLarge,
+    /// 429 `PER_SECOND_THRESHOLD`: more than the allowed requests per second.
+    PerSecondThreshold,
+    /// `DAILY_THRESHOLD`: the institution's daily quota is used up (resets at midnight GMT).
+    DailyThreshold,
+    /// 503 `ROUTING_ERROR`: no response from Alma (down for maintenance).
+    RoutingError,
+    /// 500 `INTERNAL_SERVER_ERROR` (or `GENERAL_ERROR` with another message): Alma failed.
+    InternalServerError,
+}
+
+impl GatewayError {
+    /// Classifies a gateway error from its status, code and message.
+    pub fn classify(status: u16, code: &str, message: &str) -> Option<GatewayError> {
+        let msg = message.to_ascii_lowercase();
+        Some(match code {
+            "PER_SECOND_THRESHOLD" => GatewayError::PerSecondThreshold,
+            "DAILY_THRESHOLD" => GatewayError::DailyThreshold,
+            "ROUTING_ERROR" => GatewayError::RoutingError,
+            "REQUEST_TOO_LARGE" => GatewayError::RequestTooLarge,
+            "INVALID_REQUEST" => GatewayError::InvalidApiKey,
+            "FORBIDDEN" => GatewayError::IpNotAllowed,
+            "INTERNAL_SERVER_ERROR" => GatewayError::InternalServerError,
+            "UNAUTHORIZED" if status == 400 => GatewayError::ApiKeyNotAllowed,
+            "UNAUTHORIZED" if msg.contains("get only") => GatewayError::GetOnlyPlan,
+            "UNAUTHORIZED" => GatewayError::DemoServerGetOnly,
+            "GENERAL_ERROR" if msg.contains("content-type") => GatewayError::XmlContentTypeNotSet,
+            "GENERAL_ERROR" if msg.contains("not well-formed") => GatewayError::XmlNotWellFormed,
+            "GENERAL_ERROR" if msg.contains("apikey") || msg.contains("api key") => {
+                GatewayError::MissingApiKey
+            }
+            "GENERAL_ERROR" if status >= 500 => GatewayError::InternalServerError,
+            _ => return None,
+        })
+    }
+
+    /// The error code as Alma spells it.
+    pub fn code(self) -> &'static str {
+        match self {
+            GatewayError::MissingApiKey
+            | GatewayError::XmlContentTypeNotSet
+            | GatewayError::XmlNotWellFormed => "GENERAL_ERROR",
+            GatewayError::ApiKeyNotAllowed
+            | GatewayError::DemoServerGetOnly
+            | GatewayError::GetOnlyPlan => "UNAUTHORIZED",
+            GatewayError::InvalidApiKey => "INVALID_REQUEST",
+            GatewayError::IpNotAllowed => "FORBIDDEN",
+            GatewayError::RequestTooLarge => "REQUEST_TOO_LARGE",
+            GatewayError::PerSecondThreshold => "PER_SECOND_THRESHOLD",
+            GatewayError::DailyThreshold => "DAILY_THRESHOLD",
+            GatewayError::RoutingError => "ROUTING_ERROR",
+            GatewayError::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// Every failure of an SDK call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Alma or its gateway answered with an error status.
+    Api {
+        /// Operation, e.g. `users.get_user`.
+        operation: &'static str,
+        status: StatusCode,
+        /// The gateway error, when the answer is one of the guide's gateway errors.
+        gateway: Option<GatewayError>,
+        /// The `errorList` entries (empty when the body had none, e.g. an HTML proxy page).
+        errors: Vec<ErrorDetail>,
+        /// The first bytes of the body when it was not an Alma error document.
+        body_snippet: Option<String>,
+    },
+    /// The request could not be sent or the answer not received.
+    Transport {
+        operation: &'static str,
+        message: String,
+    },
+    /// No answer within the timeout.
+    Timeout {
+        operation: &'static str,
+        after: Option<Duration>,
+    },
+    /// A success answer whose body did not decode into the expected type.
+    Decode {
+        operation: &'static str,
+        status: StatusCode,
+        content_type: Option<String>,
+        /// The first bytes of the body.
+        body_snippet: String,
+        message: String,
+    },
+    /// A request body could not be encoded.
+    Encode {
+        operation: &'static str,
+        message: String,
+    },
+    /// The body is over Alma's 512 KB request limit; refused before sending.
+    RequestTooLarge {
+        operation: &'static str,
+        size: usize,
+        limit: usize,
+    },
+    /// The client is read-only and the operation would change data.
+    ReadOnly {
+        operation: &'static str,
+        method: &'static str,
+    },
+    /// The client configuration is invalid (missing key, bad URL, …).
+    Config(String),
+}
+
+impl Error {
+    /// Alma's error code: the first `errorCode`, the gateway code, or `None`.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api {
+                errors, gateway, ..
+            } => errors
+                .first()
+                .map(|e| e.code.as_str())
+                .or(gateway.map(GatewayError::code)),
+            _ => None,
+        }
+    }
+
+    /// Alma's message for the first error.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Api { errors, .. } => errors.first().map(|e| e.message.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The first `trackingId`, to quote to Ex Libris support.
+    pub fn tracking_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { errors, .. } => errors.iter().find_map(|e| e.tracking_id.as_deref()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was an answer.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The gateway error, when this is one.
+    pub fn gateway(&self) -> Option<GatewayError> {
+        match self {
+            Error::Api { gateway, .. } => *gateway,
+            _ => None,
+        }
+    }
+
+    /// The `errorList` entries.
+    pub fn details(&self) -> &[ErrorDetail] {
+        match self {
+            Error::Api { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    /// Whether trying again later may succeed: per-second throttling, maintenance (503), bad
+    /// gateways (502/504), transport failures and timeouts. The daily quota is *not* retryable
+    /// the same day. Whether a retry is *safe* also depends on the method (see the retry policy).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api {
+                gateway: Some(GatewayError::DailyThreshold),
+                ..
+            } => false,
+            Error::Api {
+                gateway: Some(GatewayError::PerSecondThreshold | GatewayError::RoutingError),
+                ..
+            } => true,
+            Error::Api { status, .. } => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The operation that failed (`users.get_user`), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Api { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Encode { operation, .. }
+            | Error::RequestTooLarge { operation, .. }
+            | Error::ReadOnly { operation, .. } => Some(operation),
+            Error::Config(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api { operation, status, errors, body_snippet, gateway } => {
+                write!(f, "{operation}: HTTP {}", status.as_u16())?;
+                match (errors.first(), gateway) {
+                    (Some(e), _) => {
+                        write!(f, ": {}: {}", e.code, e.message.trim())?;
+                        if let Some(t) = &e.tracking_id {
+                            write!(f, " (tracking id {t})")?;
+                        }
+                        if errors.len() > 1 {
+                            write!(f, " (+{} more)", errors.len() - 1)?;
+                        }
+                    }
+                    (None, Some(g)) => write!(f, ": {}", g.code())?,
+                    (None, None) => {
+                        if let Some(s) = body_snippet.as_deref().filter(|s| !s.is_empty()) {
+                            write!(f, ": body: {s}")?;
+                        } else {
+                            write!(f, " with an empty body")?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Error::Transport { operation, message } => write!(f, "{operation}: transport error: {message}"),
+            Error::Timeout { operation, after: Some(d) } => write!(f, "{operation}: timed out after {d:?}"),
+            Error::Timeout { operation, after: None } => write!(f, "{operation}: timed out"),
+            Error::Decode { operation, status, content_type, body_snippet, message } => write!(
+                f,
+                "{operation}: HTTP {} answer ({}) does not decode: {message}; body starts: {body_snippet}",
+                status.as_u16(),
+                content_type.as_deref().unwrap_or("no content type"),
+            ),
+            Error::Encode { operation, message } => write!(f, "{operation}: cannot encode the body: {message}"),
+            Error::RequestTooLarge { operation, size, limit } => write!(
+                f,
+                "{operation}: request body is {size} bytes, over Alma's limit of {limit} bytes; not sent"
+            ),
+            Error::ReadOnly { operation, method } => {
+                write!(f, "{operation}: the client is read-only and refuses {method} requests")
+            }
+            Error::Config(m) => write!(f, "invalid client configuration: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Parses an Alma error document, JSON or XML whatever was asked for:
+/// `{"errorsExist":true,"errorList":{"error":[…] or {…}}}`, the same wrapped in
+/// `{"web_service_result": …}`, or `<web_service_result><errorList><error>…`.
+pub(crate) fn parse_error_body(body: &[u8]) -> Option<Vec<ErrorDetail>> {
+    match crate::Format::sniff(body)? {
+        crate::Format::Json => parse_json_errors(body),
+        crate::Format::Xml => parse_xml_errors(body),
+    }
+}
+
+fn parse_json_errors(body: &[u8]) -> Option<Vec<ErrorDetail>> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let root = v.get("web_service_result").unwrap_or(&v);
+    let list = root.get("errorList")?.get("error")?;
+    let items: Vec<&serde_json::Value> = match list {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let text = |e: &serde_json::Value, k: &str| match e.get(k) {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    };
+    Some(
+        items
+            .into_iter()
+            .map(|e| ErrorDetail {
+                code: text(e, "errorCode").unwrap_or_default(),
+                message: text(e, "errorMessage").unwrap_or_default(),
+                tracking_id: text(e, "trackingId").filter(|s| !s.is_empty()),
+            })
+            .collect(),
+    )
+}
+
+fn parse_xml_errors(body: &[u8]) -> Option<Vec<ErrorDetail>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut out = Vec::new();
+    let mut in_list = false;
+    let mut saw_list = false;
+    let mut current: Option<ErrorDetail> = None;
+    let mut field: Option<String> = None;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                match name.as_str() {
+                    "errorList" => {
+                        in_list = true;
+                        saw_list = true;
+                    }
+                    "error" if in_list => current = Some(ErrorDetail::default()),
+                    _ if current.is_some() => field = Some(name),
+                    _ => {}
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let (Some(cur), Some(f)) = (current.as_mut(), field.as_deref()) {
+                    let text = t.unescape().map(|c| c.into_owned()).unwrap_or_default();
+                    match f {
+                        "errorCode" => cur.code.push_str(&text),
+                        "errorMessage" => cur.message.push_str(&text),
+                        "trackingId" => cur
+                            .tracking_id
+                            .get_or_insert_with(String::new)
+                            .push_str(&text),
+                        _ => {}
+                    }
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if let (Some(cur), Some("errorMessage")) = (current.as_mut(), field.as_deref()) {
+                    cur.message.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            Ok(Event::End(e)) => {
+                let name = e.local_name();
+                match name.as_ref() {
+                    b"error" if current.is_some() && field.is_none() => out.extend(current.take()),
+                    b"errorList" => in_list = false,
+                    _ => field = None,
+                }
+            }
+            Ok(Event::Eof) => break,
+            Err(_) => return if out.is_empty() { None } else { Some(out) },
+            _ => {}
+        }
+        buf.clear();
+    }
+    (saw_list || !out.is_empty()).then_some(out)
+}

@@ -1,0 +1,60 @@
+//! The hand-written half of the Alma SDK. Every generated operation goes through here.
+//!
+//! - [`Client`] / [`ClientBuilder`]: API key ([`ApiKeyMode`]: `Authorization: apikey …` header by
+//!   default, `apikey=` query on request), [`Region`] or a custom base URL, [`Format`]
+//!   (JSON by default, XML per client or per request), `lang`, timeouts, user agent, read-only
+//!   mode. `ClientBuilder::from_env()` reads `ALMA_API_KEY`, `ALMA_REGION`, `ALMA_BASE_URL`,
+//!   `ALMA_FORMAT`, `ALMA_LANG`.
+//! - [`RequestBuilder`]: what the generated request builders wrap. It builds the URL from an
+//!   [`OperationSpec`], applies auth and format, refuses bodies over Alma's 512 KB limit, sends,
+//!   and turns the answer into a [`Response`] or an [`Error`].
+//! - [`Error`]: Alma's logical errors (`errorList`, from JSON or XML), every gateway error of the
+//!   Alma guide ([`GatewayError`]), transport failures, timeouts and undecodable bodies, with
+//!   `code()`, `tracking_id()`, `status()` and `is_retryable()`.
+//! - Wire types shared by generated models: [`Model`], [`CodeValue`], [`RawBody`], [`Extra`],
+//!   and the lenient deserializers in [`de`].
+//!
+//! The API key never appears in `Debug`, `Display`, tracing output, errors or printed URLs.
+
+mod body;
+mod client;
+pub mod de;
+mod error;
+mod region;
+mod request;
+mod response;
+
+pub use body::{CodeValue, Decode, Encode, Extra, Model, RawBody};
+pub use client::{ApiKeyMode, Client, ClientBuilder};
+pub use error::{Error, ErrorDetail, GatewayError};
+pub use region::{Format, Region};
+pub use request::{Method, OperationSpec, RequestBuilder, MAX_REQUEST_BYTES};
+pub use response::Response;
+
+/// Adds the per-request options every generated request builder has: `with_format`,
+/// `with_lang` and `with_timeout`. Used by the generated code; the builder must have a
+/// `req: RequestBuilder` field.
+#[macro_export]
+macro_rules! request_options {
+    ($builder:ty) => {
+        impl $builder {
+            /// Wire format for this request (overrides the client's).
+            pub fn with_format(mut self, format: $crate::Format) -> Self {
+                self.req = self.req.format(format);
+                self
+            }
+
+            /// Language (2-letter code) of texts in the answer, for this request.
+            pub fn with_lang(mut self, lang: impl Into<String>) -> Self {
+                self.req = self.req.lang(lang);
+                self
+            }
+
+            /// Timeout for this request (overrides the client's request timeout).
+            pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.req = self.req.timeout(timeout);
+                self
+            }
+        }
+    };
+}

@@ -1,0 +1,398 @@
+//! The request path: operation spec → URL, auth, format → send → [`Response`] or [`Error`].
+
+use std::time::Duration;
+
+use http::StatusCode;
+use tracing::Instrument;
+
+use crate::body::{Decode, Encode};
+use crate::client::Client;
+use crate::error::parse_error_body;
+use crate::response::{remaining, Response};
+use crate::{ApiKeyMode, Error, Format, GatewayError};
+
+/// Alma's gateway rejects request bodies over 512 KB; we refuse them before sending.
+pub const MAX_REQUEST_BYTES: usize = 512 * 1024;
+
+/// How many bytes of an unexpected body errors quote.
+const SNIPPET_BYTES: usize = 300;
+
+/// HTTP methods the Alma APIs use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Read.
+    Get,
+    /// Create or act.
+    Post,
+    /// Replace ("swap all").
+    Put,
+    /// Delete.
+    Delete,
+}
+
+impl Method {
+    /// `GET`, `POST`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn to_http(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// What the generated code knows about an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationSpec {
+    /// `area.method_name`, used in errors and traces.
+    pub name: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template with `{param}` placeholders.
+    pub path: &'static str,
+    /// The API accepts only XML bodies here (MARCXML payloads).
+    pub xml_only_body: bool,
+}
+
+/// A request being built for one operation. Generated request builders wrap one.
+#[derive(Debug, Clone)]
+pub struct RequestBuilder {
+    client: Client,
+    spec: &'static OperationSpec,
+    path_params: Vec<(&'static str, String)>,
+    query: Vec<(&'static str, String)>,
+    format: Option<Format>,
+    lang: Option<String>,
+    timeout: Option<Duration>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, spec: &'static OperationSpec) -> Self {
+        RequestBuilder {
+            client,
+            spec,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            format: None,
+            lang: None,
+            timeout: None,
+        }
+    }
+
+    /// The operation being called.
+    pub fn spec(&self) -> &'static OperationSpec {
+        self.spec
+    }
+
+    /// Sets a path parameter (percent-encoded as one path segment).
+    pub fn path_param(mut self, name: &'static str, value: String) -> Self {
+        self.path_params.retain(|(n, _)| *n != name);
+        self.path_params.push((name, value));
+        self
+    }
+
+    /// Sets a query parameter, replacing an earlier value.
+    pub fn query(mut self, name: &'static str, value: String) -> Self {
+        self.query.retain(|(n, _)| *n != name);
+        self.query.push((name, value));
+        self
+    }
+
+    /// Wire format for this request.
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = Some(format);
+        self
+    }
+
+    /// Language for this request.
+    pub fn lang(mut self, lang: impl Into<String>) -> Self {
+        self.lang = Some(lang.into());
+        self
+    }
+
+    /// Timeout for this request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The URL the request goes to, with the API key redacted: safe to print.
+    pub fn display_url(&self) -> Result<String, Error> {
+        let url = self.url()?;
+        Ok(self.client.inner.key.redact(url.as_str()))
+    }
+
+    fn format_for_response(&self) -> Format {
+        self.format.unwrap_or(self.client.inner.format)
+    }
+
+    /// The full URL, key included when in query mode. Never printed as is.
+    fn url(&self) -> Result<url::Url, Error> {
+        let inner = &self.client.inner;
+        let mut path = String::with_capacity(self.spec.path.len() + 16);
+        let mut rest = self.spec.path;
+        while let Some(start) = rest.find('{') {
+            path.push_str(&rest[..start]);
+            let end = rest[start..]
+                .find('}')
+                .map(|e| start + e)
+                .ok_or_else(|| Error::Config(format!("{}: bad path template", self.spec.name)))?;
+            let name = &rest[start + 1..end];
+            let value = self
+                .path_params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v)
+                .ok_or_else(|| {
+                    Error::Config(format!("{}: path parameter {name} not set", self.spec.name))
+                })?;
+            if value.is_empty() {
+                return Err(Error::Config(format!(
+                    "{}: path parameter {name} is empty",
+                    self.spec.name
+                )));
+            }
+            encode_segment(value, &mut path);
+            rest = &rest[end + 1..];
+        }
+        path.push_str(rest);
+        let mut url = inner.base.clone();
+        let base_path = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{base_path}{path}"));
+        {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &self.query {
+                q.append_pair(k, v);
+            }
+            let lang = self.lang.as_ref().or(inner.lang.as_ref());
+            if let Some(lang) = lang {
+                if !self.query.iter().any(|(k, _)| *k == "lang") {
+                    q.append_pair("lang", lang);
+                }
+            }
+            if inner.key_mode == ApiKeyMode::Query {
+                q.append_pair("apikey", &inner.key.0);
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        Ok(url)
+    }
+
+    /// Sends the request without a body.
+    pub async fn send<T: Decode>(self) -> Result<Response<T>, Error> {
+        self.execute(None).await
+    }
+
+    /// Sends the request with `body`.
+    pub async fn send_with_body<B: Encode + ?Sized, T: Decode>(
+        self,
+        body: &B,
+    ) -> Result<Response<T>, Error> {
+        let format = if self.spec.xml_only_body {
+            Format::Xml
+        } else {
+            self.format_for_response()
+        };
+        let (bytes, used) = body.encode(format).map_err(|message| Error::Encode {
+            operation: self.spec.name,
+            message,
+        })?;
+        self.execute(Some((bytes, used))).await
+    }
+
+    async fn execute<T: Decode>(
+        self,
+        body: Option<(Vec<u8>, Format)>,
+    ) -> Result<Response<T>, Error> {
+        let raw = self.execute_raw(body).await?;
+        let op = self.spec.name;
+        let format = raw.format.unwrap_or(self.format_for_response());
+        let value = T::decode(&raw.body, format).map_err(|message| Error::Decode {
+            operation: op,
+            status: raw.status,
+            content_type: raw.content_type.clone(),
+            body_snippet: self.client.inner.key.redact(&snippet(&raw.body)),
+            message,
+        })?;
+        Ok(Response {
+            value,
+            status: raw.status,
+            remaining: remaining(&raw.headers),
+            headers: raw.headers,
+        })
+    }
+
+    /// Everything up to a successful status: not generic, so it is compiled once.
+    async fn execute_raw(&self, body: Option<(Vec<u8>, Format)>) -> Result<RawAnswer, Error> {
+        let inner = &self.client.inner;
+        let op = self.spec.name;
+        if inner.read_only && self.spec.method != Method::Get {
+            return Err(Error::ReadOnly {
+                operation: op,
+                method: self.spec.method.as_str(),
+            });
+        }
+        if let Some((bytes, _)) = &body {
+            if bytes.len() > MAX_REQUEST_BYTES {
+                return Err(Error::RequestTooLarge {
+                    operation: op,
+                    size: bytes.len(),
+                    limit: MAX_REQUEST_BYTES,
+                });
+            }
+        }
+        let url = self.url()?;
+        let accept = self.format_for_response();
+        let timeout = self.timeout.unwrap_or(inner.timeout);
+        let mut req = inner
+            .http
+            .request(self.spec.method.to_http(), url)
+            .header(reqwest::header::ACCEPT, accept.media_type())
+            .timeout(timeout);
+        if inner.key_mode == ApiKeyMode::Header {
+            let mut value =
+                reqwest::header::HeaderValue::from_str(&format!("apikey {}", inner.key.0))
+                    .map_err(|_| {
+                        Error::Config(
+                            "the API key contains characters not allowed in a header".into(),
+                        )
+                    })?;
+            value.set_sensitive(true);
+            req = req.header(reqwest::header::AUTHORIZATION, value);
+        }
+        if let Some((bytes, format)) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, format.media_type())
+                .body(bytes);
+        }
+        let span = tracing::debug_span!(
+            "alma.request",
+            operation = op,
+            method = self.spec.method.as_str(),
+            path = self.spec.path,
+            status = tracing::field::Empty,
+            remaining = tracing::field::Empty,
+        );
+        let result = async {
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.transport_error(e, timeout))?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let content_type = headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from);
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| self.transport_error(e, timeout))?;
+            Ok::<_, Error>((status, headers, content_type, bytes))
+        }
+        .instrument(span.clone())
+        .await;
+        let (status, headers, content_type, bytes) = result?;
+        span.record("status", status.as_u16());
+        if let Some(r) = remaining(&headers) {
+            span.record("remaining", r);
+        }
+        let format = Format::sniff(&bytes)
+            .or_else(|| content_type.as_deref().and_then(Format::from_content_type));
+        if !status.is_success() {
+            return Err(self.api_error(status, &bytes));
+        }
+        tracing::debug!(parent: &span, status = status.as_u16(), "alma answer");
+        Ok(RawAnswer {
+            status,
+            headers,
+            content_type,
+            format,
+            body: bytes,
+        })
+    }
+
+    fn api_error(&self, status: StatusCode, body: &[u8]) -> Error {
+        let errors = parse_error_body(body).unwrap_or_default();
+        let gateway = errors
+            .iter()
+            .find_map(|e| GatewayError::classify(status.as_u16(), &e.code, &e.message))
+            .or_else(|| match status.as_u16() {
+                429 => Some(GatewayError::PerSecondThreshold),
+                503 if errors.is_empty() => Some(GatewayError::RoutingError),
+                _ => None,
+            });
+        let body_snippet = errors
+            .is_empty()
+            .then(|| self.client.inner.key.redact(&snippet(body)));
+        Error::Api {
+            operation: self.spec.name,
+            status,
+            gateway,
+            errors,
+            body_snippet,
+        }
+    }
+
+    fn transport_error(&self, e: reqwest::Error, timeout: Duration) -> Error {
+        if e.is_timeout() {
+            return Error::Timeout {
+                operation: self.spec.name,
+                after: Some(timeout),
+            };
+        }
+        // reqwest quotes the URL, which carries the key in query mode: drop it, then scrub.
+        let e = e.without_url();
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        Error::Transport {
+            operation: self.spec.name,
+            message: self.client.inner.key.redact(&message),
+        }
+    }
+}
+
+struct RawAnswer {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    content_type: Option<String>,
+    format: Option<Format>,
+    body: bytes::Bytes,
+}
+
+fn snippet(body: &[u8]) -> String {
+    let cut = body.len().min(SNIPPET_BYTES);
+    let mut s = String::from_utf8_lossy(&body[..cut]).into_owned();
+    if body.len() > cut {
+        s.push('…');
+    }
+    s
+}
+
+/// Percent-encodes `value` as a single path segment (RFC 3986 unreserved characters kept).
+fn encode_segment(value: &str, out: &mut String) {
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}

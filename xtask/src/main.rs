@@ -1,0 +1,281 @@
+//! `cargo xtask` — project automation (matklad's convention). Run `cargo xtask help`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use alma_codegen::{generate, write, Options};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+commands:
+  codegen [--check] [--specs DIR]   regenerate generated/ from the specs (--check: compare only)
+  bench [--runs N] [--specs DIR]    time codegen for the conf area and for all areas
+  help                              this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("help") | Some("--help") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the project root")
+        .to_path_buf()
+}
+
+/// Value of `--name VALUE` in `args`.
+fn flag_value(args: &[String], name: &str) -> Result<Option<String>, String> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| format!("{name} needs a value")),
+        None => Ok(None),
+    }
+}
+
+fn check_flags(
+    args: &[String],
+    known_switches: &[&str],
+    known_values: &[&str],
+) -> Result<(), String> {
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if known_values.contains(&a) {
+            i += 2;
+        } else if known_switches.contains(&a) {
+            i += 1;
+        } else {
+            return Err(format!("unknown argument {a:?}\n\n{HELP}"));
+        }
+    }
+    Ok(())
+}
+
+fn options(args: &[String]) -> Result<Options, String> {
+    let root = project_root();
+    let specs = flag_value(args, "--specs")?.map(|s| {
+        let p = PathBuf::from(s);
+        if p.is_absolute() {
+            p
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        }
+    });
+    Ok(Options {
+        project_root: root,
+        specs,
+    })
+}
+
+fn codegen(args: &[String]) -> Result<(), String> {
+    check_flags(args, &["--check"], &["--specs"])?;
+    let check = args.iter().any(|a| a == "--check");
+    let opts = options(args)?;
+    let started = Instant::now();
+    let gen = generate(&opts).map_err(|e| e.to_string())?;
+    let out = opts.project_root.join("generated");
+    if check {
+        let drift = write::check(&out, &gen.files).map_err(|e| e.to_string())?;
+        if drift.is_empty() {
+            println!(
+                "generated/ is up to date ({} files, spec sha256 {})",
+                gen.files.len(),
+                &gen.api.spec_sha256[..12]
+            );
+            return Ok(());
+        }
+        for d in &drift {
+            eprintln!("  {d}");
+        }
+        return Err(format!(
+            "generated/ differs from a fresh generation in {} file(s); run `cargo xtask codegen`",
+            drift.len()
+        ));
+    }
+    write::write_all(&out, &gen.files).map_err(|e| e.to_string())?;
+    print_summary(&gen, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn print_summary(gen: &alma_codegen::Generation, secs: f64) {
+    let r = &gen.report;
+    println!(
+        "alma-codegen {} — specs from {}",
+        r.generator_version,
+        gen.spec_dir.display()
+    );
+    println!(
+        "{:<12} {:>6} {:>6} {:>7} {:>7} {:>11}",
+        "area", "ops", "typed", "share", "models", "unresolved"
+    );
+    for a in &r.areas {
+        println!(
+            "{:<12} {:>6} {:>6} {:>7} {:>7} {:>11}",
+            a.name,
+            a.operations,
+            a.typed_operations,
+            alma_codegen::report::Report::typed_percent(a.typed_operations, a.operations),
+            a.models,
+            a.unresolved_refs.len()
+        );
+    }
+    println!(
+        "{:<12} {:>6} {:>6} {:>7} {:>7} {:>11}",
+        "total",
+        r.totals.operations,
+        r.totals.typed_operations,
+        alma_codegen::report::Report::typed_percent(r.totals.typed_operations, r.totals.operations),
+        r.totals.models,
+        r.missing_schema_files.len()
+    );
+    println!(
+        "wrote {} files to generated/ in {:.2} s (spec sha256 {})",
+        gen.files.len(),
+        secs,
+        &gen.api.spec_sha256[..12]
+    );
+}
+
+/// Codegen wall time, conf only and all areas: the median of N in-memory runs (no writes).
+fn bench(args: &[String]) -> Result<(), String> {
+    check_flags(args, &[], &["--runs", "--specs"])?;
+    let runs: usize = flag_value(args, "--runs")?
+        .map(|r| {
+            r.parse()
+                .map_err(|_| format!("--runs {r:?} is not a number"))
+        })
+        .transpose()?
+        .unwrap_or(10);
+    let opts = options(args)?;
+    let time = |opts: &Options| -> Result<(f64, usize, usize), String> {
+        let mut samples = Vec::new();
+        let mut lines = 0;
+        let mut ops = 0;
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            let gen = generate(opts).map_err(|e| e.to_string())?;
+            samples.push(t.elapsed().as_secs_f64());
+            lines = gen
+                .files
+                .iter()
+                .filter(|f| f.path.ends_with(".rs"))
+                .map(|f| f.contents.lines().count())
+                .sum();
+            ops = gen.report.totals.operations;
+        }
+        samples.sort_by(|a, b| a.total_cmp(b));
+        Ok((samples[samples.len() / 2], ops, lines))
+    };
+    let (all, ops, lines) = time(&opts)?;
+    // The conf area alone: a temporary project root whose specs/ lists only conf.
+    let tmp = std::env::temp_dir().join(format!("alma-bench-{}", std::process::id()));
+    let spec_dir = match &opts.specs {
+        Some(s) => s.clone(),
+        None => {
+            let cfg = alma_codegen::config::Config::load(&opts.project_root.join("specs"))
+                .map_err(|e| e.to_string())?;
+            alma_codegen::find_spec_dir(&opts.project_root, &cfg).map_err(|e| e.to_string())?
+        }
+    };
+    std::fs::create_dir_all(tmp.join("specs")).map_err(|e| e.to_string())?;
+    let areas = std::fs::read_to_string(opts.project_root.join("specs/areas.toml"))
+        .map_err(|e| e.to_string())?;
+    let conf_only = only_area(&areas, "conf");
+    std::fs::write(tmp.join("specs/areas.toml"), conf_only).map_err(|e| e.to_string())?;
+    let corrections = std::fs::read_to_string(opts.project_root.join("specs/corrections.toml"))
+        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        tmp.join("specs/corrections.toml"),
+        keep_area_blocks(&corrections, "conf"),
+    )
+    .map_err(|e| e.to_string())?;
+    let naming = std::fs::read_to_string(opts.project_root.join("specs/naming.toml"))
+        .map_err(|e| e.to_string())?;
+    std::fs::write(tmp.join("specs/naming.toml"), keep_table(&naming, "conf"))
+        .map_err(|e| e.to_string())?;
+    let conf_opts = Options {
+        project_root: tmp.clone(),
+        specs: Some(spec_dir),
+    };
+    let (conf, conf_ops, conf_lines) = time(&conf_opts)?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!(
+        "codegen benchmark (median of {runs} runs, in memory, release={})",
+        !cfg!(debug_assertions)
+    );
+    println!(
+        "  conf area : {:>8.1} ms  ({conf_ops} operations, {conf_lines} lines of Rust)",
+        conf * 1e3
+    );
+    println!(
+        "  all areas : {:>8.1} ms  ({ops} operations, {lines} lines of Rust)",
+        all * 1e3
+    );
+    Ok(())
+}
+
+/// `areas.toml` with only the `[[area]]` block named `name`.
+fn only_area(text: &str, name: &str) -> String {
+    let mut out = String::new();
+    for (i, block) in text.split("[[area]]").enumerate() {
+        if i == 0 {
+            out.push_str(block);
+        } else if block.contains(&format!("name = \"{name}\"")) {
+            out.push_str("[[area]]");
+            out.push_str(block);
+        }
+    }
+    out
+}
+
+/// `corrections.toml` without `[[path]]` blocks of other areas.
+fn keep_area_blocks(text: &str, name: &str) -> String {
+    let mut out = String::new();
+    for (i, block) in text.split("[[path]]").enumerate() {
+        if i == 0 {
+            out.push_str(block);
+        } else if block.contains(&format!("area = \"{name}\"")) {
+            out.push_str("[[path]]");
+            out.push_str(block);
+        }
+    }
+    out
+}
+
+/// `naming.toml` with only the `[name]` table.
+fn keep_table(text: &str, name: &str) -> String {
+    let mut out = String::new();
+    let mut keep = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            keep = line.trim() == format!("[{name}]");
+        }
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
