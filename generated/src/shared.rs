@@ -146,7 +146,7 @@ pub struct FeeBarcode {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `00023705571000021`.
     #[serde(
@@ -178,7 +178,7 @@ pub struct FeeUserPrimaryId {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `45231001001021`.
     #[serde(
@@ -377,7 +377,7 @@ impl alma_runtime::Model for EntityPost {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EntityPostEntityType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `BIB_MMS`.
     #[serde(
@@ -452,7 +452,7 @@ impl alma_runtime::Model for ReminderPost {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ReminderPostStatus {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `NEW`.
     #[serde(
@@ -477,7 +477,7 @@ impl alma_runtime::Model for ReminderPostStatus {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ReminderPostType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `GENERAL`.
     #[serde(
@@ -549,7 +549,7 @@ impl alma_runtime::Model for ReminderPut {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ReminderPutStatus {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `NEW`.
     #[serde(
@@ -574,7 +574,7 @@ impl alma_runtime::Model for ReminderPutStatus {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ReminderPutType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `GENERAL`.
     #[serde(

@@ -668,8 +668,8 @@ impl BibsApi {
     /// `DELETE /almaws/v1/bibs/{mmsId}/requests/{requestId}` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/bibs/REVMRVRFIC9hbG1hd3MvdjEvYmlicy97bW1zSWR9L3JlcXVlc3RzL3tyZXF1ZXN0SWR9/)
     ///
     /// # Arguments
-    /// - `mms_id`:
-    /// - `request_id`:
+    /// - `mms_id`
+    /// - `request_id`
     /// - `reason`: Code of the cancel reason. Must be a value from the code table 'RequestCancellationReasons'
     ///
     /// # Errors

@@ -507,14 +507,14 @@ pub struct CodeTablePut {
     pub language: Option<alma_runtime::CodeValue>,
     /// Code Tables are usually defined in the scope of the institution. There are few Code Tables that might be defined in the scope of a library - e.g. Item Policy.
     #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
-    pub scope: crate::conf::models::CodeTablePutScopePut,
+    pub scope: crate::conf::models::CodeTableScopePut,
     /// The code table's rows.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub row: Vec<crate::conf::models::CodeTablePutRowPut>,
+    pub row: Vec<crate::conf::models::CodeTableRowPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -528,7 +528,7 @@ impl alma_runtime::Model for CodeTablePut {
 /// Schema: `schemas/rest_code_table-put.json#/row`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct CodeTablePutRowPut {
+pub struct CodeTableRowPut {
     /// Code
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
@@ -573,14 +573,14 @@ pub struct CodeTablePutRowPut {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for CodeTablePutRowPut {
-    const NAME: &'static str = "CodeTablePutRowPut";
+impl alma_runtime::Model for CodeTableRowPut {
+    const NAME: &'static str = "CodeTableRowPut";
     const XML_ROOT: &'static str = "row";
 }
 /// Schema: `schemas/rest_code_table-put.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct CodeTablePutScopePut {
+pub struct CodeTableScopePut {
     /// The institution in which the code table is defined.
     #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub institution_id: alma_runtime::CodeValue,
@@ -591,8 +591,8 @@ pub struct CodeTablePutScopePut {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for CodeTablePutScopePut {
-    const NAME: &'static str = "CodeTablePutScopePut";
+impl alma_runtime::Model for CodeTableScopePut {
+    const NAME: &'static str = "CodeTableScopePut";
     const XML_ROOT: &'static str = "scope";
 }
 /// Code Table Object.
@@ -864,7 +864,7 @@ pub struct AddressPost {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub address_type: Vec<crate::conf::models::AddressPostAddressType>,
+    pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -876,7 +876,7 @@ impl alma_runtime::Model for AddressPost {
 /// Schema: `schemas/rest_contact_info-post.json#/address/properties/address_type/items`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum AddressPostAddressType {
+pub enum AddressType {
     /// `order`
     #[default]
     Order,
@@ -897,7 +897,7 @@ pub enum AddressPostAddressType {
     /// A value this version of the SDK does not know, kept as sent.
     Other(String),
 }
-impl AddressPostAddressType {
+impl AddressType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -913,7 +913,7 @@ impl AddressPostAddressType {
         }
     }
 }
-impl From<&str> for AddressPostAddressType {
+impl From<&str> for AddressType {
     fn from(s: &str) -> Self {
         match s {
             "order" => Self::Order,
@@ -928,12 +928,12 @@ impl From<&str> for AddressPostAddressType {
         }
     }
 }
-impl serde::Serialize for AddressPostAddressType {
+impl serde::Serialize for AddressType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-impl<'de> serde::Deserialize<'de> for AddressPostAddressType {
+impl<'de> serde::Deserialize<'de> for AddressType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = alma_runtime::de::string(d)?;
         Ok(Self::from(s.as_str()))
@@ -1009,7 +1009,7 @@ pub struct EmailPost {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub email_type: Vec<crate::conf::models::EmailPostEmailType>,
+    pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -1021,7 +1021,7 @@ impl alma_runtime::Model for EmailPost {
 /// Schema: `schemas/rest_contact_info-post.json#/email/properties/email_type/items`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EmailPostEmailType {
+pub enum EmailType {
     /// `order_mail`
     #[default]
     OrderMail,
@@ -1050,7 +1050,7 @@ pub enum EmailPostEmailType {
     /// A value this version of the SDK does not know, kept as sent.
     Other(String),
 }
-impl EmailPostEmailType {
+impl EmailType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1070,7 +1070,7 @@ impl EmailPostEmailType {
         }
     }
 }
-impl From<&str> for EmailPostEmailType {
+impl From<&str> for EmailType {
     fn from(s: &str) -> Self {
         match s {
             "order_mail" => Self::OrderMail,
@@ -1089,12 +1089,12 @@ impl From<&str> for EmailPostEmailType {
         }
     }
 }
-impl serde::Serialize for EmailPostEmailType {
+impl serde::Serialize for EmailType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-impl<'de> serde::Deserialize<'de> for EmailPostEmailType {
+impl<'de> serde::Deserialize<'de> for EmailType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = alma_runtime::de::string(d)?;
         Ok(Self::from(s.as_str()))
@@ -1138,7 +1138,7 @@ pub struct PhonePost {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub phone_type: Vec<crate::conf::models::PhonePostPhoneType>,
+    pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -1150,7 +1150,7 @@ impl alma_runtime::Model for PhonePost {
 /// Schema: `schemas/rest_contact_info-post.json#/phone/properties/phone_type/items`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum PhonePostPhoneType {
+pub enum PhoneType {
     /// `order_phone`
     #[default]
     OrderPhone,
@@ -1177,7 +1177,7 @@ pub enum PhonePostPhoneType {
     /// A value this version of the SDK does not know, kept as sent.
     Other(String),
 }
-impl PhonePostPhoneType {
+impl PhoneType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1196,7 +1196,7 @@ impl PhonePostPhoneType {
         }
     }
 }
-impl From<&str> for PhonePostPhoneType {
+impl From<&str> for PhoneType {
     fn from(s: &str) -> Self {
         match s {
             "order_phone" => Self::OrderPhone,
@@ -1214,12 +1214,12 @@ impl From<&str> for PhonePostPhoneType {
         }
     }
 }
-impl serde::Serialize for PhonePostPhoneType {
+impl serde::Serialize for PhoneType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-impl<'de> serde::Deserialize<'de> for PhonePostPhoneType {
+impl<'de> serde::Deserialize<'de> for PhoneType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = alma_runtime::de::string(d)?;
         Ok(Self::from(s.as_str()))
@@ -1326,7 +1326,7 @@ pub struct AddressPut {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub address_type: Vec<crate::conf::models::AddressPutAddressType>,
+    pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -1334,72 +1334,6 @@ pub struct AddressPut {
 impl alma_runtime::Model for AddressPut {
     const NAME: &'static str = "AddressPut";
     const XML_ROOT: &'static str = "address";
-}
-/// Schema: `schemas/rest_contact_info-put.json#/address/properties/address_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum AddressPutAddressType {
-    /// `order`
-    #[default]
-    Order,
-    /// `claim`
-    Claim,
-    /// `payment`
-    Payment,
-    /// `returns`
-    Returns,
-    /// `billing`
-    Billing,
-    /// `shipping`
-    Shipping,
-    /// `office`
-    Office,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl AddressPutAddressType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Order => "order",
-            Self::Claim => "claim",
-            Self::Payment => "payment",
-            Self::Returns => "returns",
-            Self::Billing => "billing",
-            Self::Shipping => "shipping",
-            Self::Office => "office",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for AddressPutAddressType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order" => Self::Order,
-            "claim" => Self::Claim,
-            "payment" => Self::Payment,
-            "returns" => Self::Returns,
-            "billing" => Self::Billing,
-            "shipping" => Self::Shipping,
-            "office" => Self::Office,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl serde::Serialize for AddressPutAddressType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AddressPutAddressType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
 }
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
@@ -1471,7 +1405,7 @@ pub struct EmailPut {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub email_type: Vec<crate::conf::models::EmailPutEmailType>,
+    pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -1479,88 +1413,6 @@ pub struct EmailPut {
 impl alma_runtime::Model for EmailPut {
     const NAME: &'static str = "EmailPut";
     const XML_ROOT: &'static str = "email";
-}
-/// Schema: `schemas/rest_contact_info-put.json#/email/properties/email_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EmailPutEmailType {
-    /// `order_mail`
-    #[default]
-    OrderMail,
-    /// `claim_mail`
-    ClaimMail,
-    /// `payment_mail`
-    PaymentMail,
-    /// `returns_mail`
-    ReturnsMail,
-    /// `personal`
-    Personal,
-    /// `school`
-    School,
-    /// `work`
-    Work,
-    /// `order`
-    Order,
-    /// `queries`
-    Queries,
-    /// `error_reporting`
-    ErrorReporting,
-    /// `general`
-    General,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl EmailPutEmailType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderMail => "order_mail",
-            Self::ClaimMail => "claim_mail",
-            Self::PaymentMail => "payment_mail",
-            Self::ReturnsMail => "returns_mail",
-            Self::Personal => "personal",
-            Self::School => "school",
-            Self::Work => "work",
-            Self::Order => "order",
-            Self::Queries => "queries",
-            Self::ErrorReporting => "error_reporting",
-            Self::General => "general",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for EmailPutEmailType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order_mail" => Self::OrderMail,
-            "claim_mail" => Self::ClaimMail,
-            "payment_mail" => Self::PaymentMail,
-            "returns_mail" => Self::ReturnsMail,
-            "personal" => Self::Personal,
-            "school" => Self::School,
-            "work" => Self::Work,
-            "order" => Self::Order,
-            "queries" => Self::Queries,
-            "error_reporting" => Self::ErrorReporting,
-            "general" => Self::General,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl serde::Serialize for EmailPutEmailType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EmailPutEmailType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
 }
 /// A contact's specific phone number.
 ///
@@ -1600,7 +1452,7 @@ pub struct PhonePut {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub phone_type: Vec<crate::conf::models::PhonePutPhoneType>,
+    pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -1608,84 +1460,6 @@ pub struct PhonePut {
 impl alma_runtime::Model for PhonePut {
     const NAME: &'static str = "PhonePut";
     const XML_ROOT: &'static str = "phone";
-}
-/// Schema: `schemas/rest_contact_info-put.json#/phone/properties/phone_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum PhonePutPhoneType {
-    /// `order_phone`
-    #[default]
-    OrderPhone,
-    /// `claim_phone`
-    ClaimPhone,
-    /// `payment_phone`
-    PaymentPhone,
-    /// `returns_phone`
-    ReturnsPhone,
-    /// `order_fax`
-    OrderFax,
-    /// `claim_fax`
-    ClaimFax,
-    /// `payment_fax`
-    PaymentFax,
-    /// `returns_fax`
-    ReturnsFax,
-    /// `error_reporting`
-    ErrorReporting,
-    /// `general`
-    General,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl PhonePutPhoneType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderPhone => "order_phone",
-            Self::ClaimPhone => "claim_phone",
-            Self::PaymentPhone => "payment_phone",
-            Self::ReturnsPhone => "returns_phone",
-            Self::OrderFax => "order_fax",
-            Self::ClaimFax => "claim_fax",
-            Self::PaymentFax => "payment_fax",
-            Self::ReturnsFax => "returns_fax",
-            Self::ErrorReporting => "error_reporting",
-            Self::General => "general",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for PhonePutPhoneType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order_phone" => Self::OrderPhone,
-            "claim_phone" => Self::ClaimPhone,
-            "payment_phone" => Self::PaymentPhone,
-            "returns_phone" => Self::ReturnsPhone,
-            "order_fax" => Self::OrderFax,
-            "claim_fax" => Self::ClaimFax,
-            "payment_fax" => Self::PaymentFax,
-            "returns_fax" => Self::ReturnsFax,
-            "error_reporting" => Self::ErrorReporting,
-            "general" => Self::General,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl serde::Serialize for PhonePutPhoneType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PhonePutPhoneType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
 }
 /// A contact's specific address.
 ///
@@ -1788,7 +1562,7 @@ pub struct ContactInfoAddress {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub address_type: Vec<crate::conf::models::AddressAddressType>,
+    pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -1796,72 +1570,6 @@ pub struct ContactInfoAddress {
 impl alma_runtime::Model for ContactInfoAddress {
     const NAME: &'static str = "ContactInfoAddress";
     const XML_ROOT: &'static str = "address";
-}
-/// Schema: `schemas/rest_contact_info.json#/address/properties/address_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum AddressAddressType {
-    /// `order`
-    #[default]
-    Order,
-    /// `claim`
-    Claim,
-    /// `payment`
-    Payment,
-    /// `returns`
-    Returns,
-    /// `billing`
-    Billing,
-    /// `shipping`
-    Shipping,
-    /// `office`
-    Office,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl AddressAddressType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Order => "order",
-            Self::Claim => "claim",
-            Self::Payment => "payment",
-            Self::Returns => "returns",
-            Self::Billing => "billing",
-            Self::Shipping => "shipping",
-            Self::Office => "office",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for AddressAddressType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order" => Self::Order,
-            "claim" => Self::Claim,
-            "payment" => Self::Payment,
-            "returns" => Self::Returns,
-            "billing" => Self::Billing,
-            "shipping" => Self::Shipping,
-            "office" => Self::Office,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl serde::Serialize for AddressAddressType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AddressAddressType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
 }
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
@@ -1933,7 +1641,7 @@ pub struct ContactInfoEmail {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub email_type: Vec<crate::conf::models::EmailEmailType>,
+    pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -1941,88 +1649,6 @@ pub struct ContactInfoEmail {
 impl alma_runtime::Model for ContactInfoEmail {
     const NAME: &'static str = "ContactInfoEmail";
     const XML_ROOT: &'static str = "email";
-}
-/// Schema: `schemas/rest_contact_info.json#/email/properties/email_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EmailEmailType {
-    /// `order_mail`
-    #[default]
-    OrderMail,
-    /// `claim_mail`
-    ClaimMail,
-    /// `payment_mail`
-    PaymentMail,
-    /// `returns_mail`
-    ReturnsMail,
-    /// `personal`
-    Personal,
-    /// `school`
-    School,
-    /// `work`
-    Work,
-    /// `order`
-    Order,
-    /// `queries`
-    Queries,
-    /// `error_reporting`
-    ErrorReporting,
-    /// `general`
-    General,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl EmailEmailType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderMail => "order_mail",
-            Self::ClaimMail => "claim_mail",
-            Self::PaymentMail => "payment_mail",
-            Self::ReturnsMail => "returns_mail",
-            Self::Personal => "personal",
-            Self::School => "school",
-            Self::Work => "work",
-            Self::Order => "order",
-            Self::Queries => "queries",
-            Self::ErrorReporting => "error_reporting",
-            Self::General => "general",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for EmailEmailType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order_mail" => Self::OrderMail,
-            "claim_mail" => Self::ClaimMail,
-            "payment_mail" => Self::PaymentMail,
-            "returns_mail" => Self::ReturnsMail,
-            "personal" => Self::Personal,
-            "school" => Self::School,
-            "work" => Self::Work,
-            "order" => Self::Order,
-            "queries" => Self::Queries,
-            "error_reporting" => Self::ErrorReporting,
-            "general" => Self::General,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl serde::Serialize for EmailEmailType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EmailEmailType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
 }
 /// A contact's specific phone number.
 ///
@@ -2062,7 +1688,7 @@ pub struct ContactInfoPhone {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub phone_type: Vec<crate::conf::models::PhonePhoneType>,
+    pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -2070,84 +1696,6 @@ pub struct ContactInfoPhone {
 impl alma_runtime::Model for ContactInfoPhone {
     const NAME: &'static str = "ContactInfoPhone";
     const XML_ROOT: &'static str = "phone";
-}
-/// Schema: `schemas/rest_contact_info.json#/phone/properties/phone_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum PhonePhoneType {
-    /// `order_phone`
-    #[default]
-    OrderPhone,
-    /// `claim_phone`
-    ClaimPhone,
-    /// `payment_phone`
-    PaymentPhone,
-    /// `returns_phone`
-    ReturnsPhone,
-    /// `order_fax`
-    OrderFax,
-    /// `claim_fax`
-    ClaimFax,
-    /// `payment_fax`
-    PaymentFax,
-    /// `returns_fax`
-    ReturnsFax,
-    /// `error_reporting`
-    ErrorReporting,
-    /// `general`
-    General,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl PhonePhoneType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderPhone => "order_phone",
-            Self::ClaimPhone => "claim_phone",
-            Self::PaymentPhone => "payment_phone",
-            Self::ReturnsPhone => "returns_phone",
-            Self::OrderFax => "order_fax",
-            Self::ClaimFax => "claim_fax",
-            Self::PaymentFax => "payment_fax",
-            Self::ReturnsFax => "returns_fax",
-            Self::ErrorReporting => "error_reporting",
-            Self::General => "general",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for PhonePhoneType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order_phone" => Self::OrderPhone,
-            "claim_phone" => Self::ClaimPhone,
-            "payment_phone" => Self::PaymentPhone,
-            "returns_phone" => Self::ReturnsPhone,
-            "order_fax" => Self::OrderFax,
-            "claim_fax" => Self::ClaimFax,
-            "payment_fax" => Self::PaymentFax,
-            "returns_fax" => Self::ReturnsFax,
-            "error_reporting" => Self::ErrorReporting,
-            "general" => Self::General,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl serde::Serialize for PhonePhoneType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PhonePhoneType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
 }
 /// Specific department address.
 ///
@@ -2630,7 +2178,7 @@ pub struct DepositProfile {
     /// Example: `false`.
     #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
     pub unsuppress_on_approval: bool,
-    /// `user_groups` (XML element `user_group`).
+    /// `user_groups` (XML `<user_groups><user_group>…`).
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
@@ -3057,7 +2605,7 @@ pub struct ImportProfileJobId {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `S1234`.
     #[serde(
@@ -3212,7 +2760,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IntegrationProfilePostFtpConnection {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `Ex Libris Secure FTP Service`.
     #[serde(
@@ -3235,7 +2783,7 @@ impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IntegrationProfilePostSystem {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `AGRESSO`.
     #[serde(
@@ -3258,7 +2806,7 @@ impl alma_runtime::Model for IntegrationProfilePostSystem {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IntegrationProfilePostType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `USER`.
     #[serde(
@@ -3346,7 +2894,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IntegrationProfilePutFtpConnection {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `Ex Libris Secure FTP Service`.
     #[serde(
@@ -3369,7 +2917,7 @@ impl alma_runtime::Model for IntegrationProfilePutFtpConnection {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IntegrationProfilePutSystem {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `AGRESSO`.
     #[serde(
@@ -3567,7 +3115,7 @@ impl alma_runtime::Model for ParameterPost {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ParameterPostName {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -3684,7 +3232,7 @@ pub struct JobAdditionalInfo {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -3712,7 +3260,7 @@ pub struct JobRelatedProfile {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `ID123`.
     #[serde(
@@ -4306,7 +3854,7 @@ pub struct LibraryNumberOfCircDesks {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `6`.
     #[serde(
@@ -4336,7 +3884,7 @@ pub struct LibraryNumberOfLocations {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `5`.
     #[serde(
@@ -4393,9 +3941,7 @@ pub struct LicenseTermPost {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub controlled_vocabulary_value: Vec<
-        crate::conf::models::LicenseTermPostControlledVocabularyValue,
-    >,
+    pub controlled_vocabulary_value: Vec<crate::conf::models::ControlledVocabularyValue>,
     /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_section: Option<crate::conf::models::LicenseTermPostLicenseSection>,
@@ -4439,7 +3985,7 @@ impl alma_runtime::Model for LicenseTermPost {
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/controlled_vocabulary_value/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct LicenseTermPostControlledVocabularyValue {
+pub struct ControlledVocabularyValue {
     /// The license term code. Mandatory.
     ///
     /// Example: `LT123`.
@@ -4462,8 +4008,8 @@ pub struct LicenseTermPostControlledVocabularyValue {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for LicenseTermPostControlledVocabularyValue {
-    const NAME: &'static str = "LicenseTermPostControlledVocabularyValue";
+impl alma_runtime::Model for ControlledVocabularyValue {
+    const NAME: &'static str = "ControlledVocabularyValue";
     const XML_ROOT: &'static str = "controlled_vocabulary_value";
 }
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4472,7 +4018,7 @@ impl alma_runtime::Model for LicenseTermPostControlledVocabularyValue {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LicenseTermPostLicenseSection {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `Restrictions`.
     #[serde(
@@ -4495,7 +4041,7 @@ impl alma_runtime::Model for LicenseTermPostLicenseSection {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LicenseTermPostLicenseTermType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `LicenseTermsYesNo`.
     #[serde(
@@ -4552,9 +4098,7 @@ pub struct LicenseTermPut {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub controlled_vocabulary_value: Vec<
-        crate::conf::models::LicenseTermPutControlledVocabularyValue,
-    >,
+    pub controlled_vocabulary_value: Vec<crate::conf::models::ControlledVocabularyValue>,
     /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_section: Option<crate::conf::models::LicenseTermPutLicenseSection>,
@@ -4584,45 +4128,13 @@ impl alma_runtime::Model for LicenseTermPut {
     const NAME: &'static str = "LicenseTermPut";
     const XML_ROOT: &'static str = "license_term";
 }
-/// License term type 'Controlled Vocabulary' stored in a mapping table.
-///
-/// Schema: `schemas/rest_license_term-put.json#/license_term/properties/controlled_vocabulary_value/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct LicenseTermPutControlledVocabularyValue {
-    /// The license term code. Mandatory.
-    ///
-    /// Example: `LT123`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
-    pub code: Option<String>,
-    /// A value in the Controlled Vocabulary table.
-    ///
-    /// Example: `v01`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::Model for LicenseTermPutControlledVocabularyValue {
-    const NAME: &'static str = "LicenseTermPutControlledVocabularyValue";
-    const XML_ROOT: &'static str = "controlled_vocabulary_value";
-}
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term/properties/license_section`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LicenseTermPutLicenseSection {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `Restrictions`.
     #[serde(
@@ -4645,7 +4157,7 @@ impl alma_runtime::Model for LicenseTermPutLicenseSection {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LicenseTermPutLicenseTermType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `LicenseTermsYesNo`.
     #[serde(
@@ -4702,9 +4214,7 @@ pub struct LicenseTerm {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub controlled_vocabulary_value: Vec<
-        crate::conf::models::LicenseTermControlledVocabularyValue,
-    >,
+    pub controlled_vocabulary_value: Vec<crate::conf::models::ControlledVocabularyValue>,
     /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_section: Option<alma_runtime::CodeValue>,
@@ -4742,38 +4252,6 @@ pub struct LicenseTerm {
 impl alma_runtime::Model for LicenseTerm {
     const NAME: &'static str = "LicenseTerm";
     const XML_ROOT: &'static str = "license_term";
-}
-/// License term type 'Controlled Vocabulary' stored in a mapping table.
-///
-/// Schema: `schemas/rest_license_term.json#/license_term/properties/controlled_vocabulary_value/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct LicenseTermControlledVocabularyValue {
-    /// The license term code. Mandatory.
-    ///
-    /// Example: `LT123`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
-    pub code: Option<String>,
-    /// A value in the Controlled Vocabulary table.
-    ///
-    /// Example: `v01`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::Model for LicenseTermControlledVocabularyValue {
-    const NAME: &'static str = "LicenseTermControlledVocabularyValue";
-    const XML_ROOT: &'static str = "controlled_vocabulary_value";
 }
 /// A list of License Term Objects.
 ///
@@ -4939,7 +4417,7 @@ impl alma_runtime::Model for LocationPost {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPostAccessionPlacement {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `852p`.
     #[serde(
@@ -4962,7 +4440,7 @@ impl alma_runtime::Model for LocationPostAccessionPlacement {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPostCallNumberType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `#`.
     #[serde(
@@ -4985,7 +4463,7 @@ impl alma_runtime::Model for LocationPostCallNumberType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPostFulfillmentUnit {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `FU1`.
     #[serde(
@@ -5008,7 +4486,7 @@ impl alma_runtime::Model for LocationPostFulfillmentUnit {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPostType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `OPEN`.
     #[serde(
@@ -5161,7 +4639,7 @@ impl alma_runtime::Model for LocationPut {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPutAccessionPlacement {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `852p`.
     #[serde(
@@ -5184,7 +4662,7 @@ impl alma_runtime::Model for LocationPutAccessionPlacement {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPutCallNumberType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `#`.
     #[serde(
@@ -5207,7 +4685,7 @@ impl alma_runtime::Model for LocationPutCallNumberType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPutFulfillmentUnit {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `FU1`.
     #[serde(
@@ -5230,7 +4708,7 @@ impl alma_runtime::Model for LocationPutFulfillmentUnit {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LocationPutType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `OPEN`.
     #[serde(
@@ -5434,14 +4912,14 @@ pub struct MappingTablePut {
     pub link: Option<String>,
     /// Mapping Tables are usually defined in the scope of the institution.
     #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
-    pub scope: crate::conf::models::MappingTablePutScopePut,
+    pub scope: crate::conf::models::MappingTableScopePut,
     /// The mapping table's rows.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub row: Vec<crate::conf::models::MappingTablePutRowPut>,
+    pub row: Vec<crate::conf::models::MappingTableRowPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
@@ -5455,7 +4933,7 @@ impl alma_runtime::Model for MappingTablePut {
 /// Schema: `schemas/rest_mapping_table-put.json#/row`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct MappingTablePutRowPut {
+pub struct MappingTableRowPut {
     /// Column 0
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column0: String,
@@ -5490,14 +4968,14 @@ pub struct MappingTablePutRowPut {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for MappingTablePutRowPut {
-    const NAME: &'static str = "MappingTablePutRowPut";
+impl alma_runtime::Model for MappingTableRowPut {
+    const NAME: &'static str = "MappingTableRowPut";
     const XML_ROOT: &'static str = "row";
 }
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct MappingTablePutScopePut {
+pub struct MappingTableScopePut {
     /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library_id: Option<crate::conf::models::ScopePutLibraryId>,
@@ -5505,8 +4983,8 @@ pub struct MappingTablePutScopePut {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for MappingTablePutScopePut {
-    const NAME: &'static str = "MappingTablePutScopePut";
+impl alma_runtime::Model for MappingTableScopePut {
+    const NAME: &'static str = "MappingTableScopePut";
     const XML_ROOT: &'static str = "scope";
 }
 /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
@@ -5515,7 +4993,7 @@ impl alma_runtime::Model for MappingTablePutScopePut {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ScopePutLibraryId {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -5571,7 +5049,7 @@ pub struct HeaderType {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -6025,7 +5503,7 @@ impl alma_runtime::Model for OpenHourPut {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OpenHourPutDayOfWeek {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `MONDAY`.
     #[serde(
@@ -6048,7 +5526,7 @@ impl alma_runtime::Model for OpenHourPutDayOfWeek {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OpenHourPutRecurrenceType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `WEEKLY`.
     #[serde(
@@ -6071,7 +5549,7 @@ impl alma_runtime::Model for OpenHourPutRecurrenceType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OpenHourPutStatus {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `OPEN`.
     #[serde(
@@ -6094,7 +5572,7 @@ impl alma_runtime::Model for OpenHourPutStatus {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OpenHourPutType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `WEEK`.
     #[serde(
@@ -6219,7 +5697,7 @@ impl alma_runtime::Model for OpenHoursPut {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OpenHoursPutAdditionalInfo {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -6272,7 +5750,7 @@ pub struct OpenHoursAdditionalInfo {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub job_id: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -6462,7 +5940,7 @@ impl alma_runtime::Model for SetPost {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPostContent {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `BIB_MMS`.
     #[serde(
@@ -6485,7 +5963,7 @@ impl alma_runtime::Model for SetPostContent {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPostOrigin {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `UI`.
     #[serde(
@@ -6508,7 +5986,7 @@ impl alma_runtime::Model for SetPostOrigin {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPostPrivate {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `true`.
     #[serde(
@@ -6531,7 +6009,7 @@ impl alma_runtime::Model for SetPostPrivate {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPostQuery {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -6552,7 +6030,7 @@ impl alma_runtime::Model for SetPostQuery {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPostStatus {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `ACTIVE`.
     #[serde(
@@ -6575,7 +6053,7 @@ impl alma_runtime::Model for SetPostStatus {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPostType {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `LOGICAL`.
     #[serde(
@@ -6653,7 +6131,7 @@ impl alma_runtime::Model for SetPut {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPutPrivate {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `true`.
     #[serde(
@@ -6676,7 +6154,7 @@ impl alma_runtime::Model for SetPutPrivate {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPutQuery {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -6697,7 +6175,7 @@ impl alma_runtime::Model for SetPutQuery {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetPutStatus {
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `ACTIVE`.
     #[serde(
@@ -6830,7 +6308,7 @@ pub struct SetAdditionalInfo {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -6858,7 +6336,7 @@ pub struct SetNumberOfMembers {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `100`.
     #[serde(

@@ -1533,7 +1533,7 @@ impl ConfApi {
     /// `GET /almaws/v1/conf/printers/{printer_id}` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9wcmludGVycy97cHJpbnRlcl9pZH0=/)
     ///
     /// # Arguments
-    /// - `printer_id`:
+    /// - `printer_id`
     ///
     /// # Errors
     ///

@@ -14,7 +14,7 @@ pub struct Printouts {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub printout: Vec<crate::tasklists::models::PrintoutsPrintout>,
+    pub printout: Vec<crate::tasklists::models::Printout>,
     /// The total number of printouts.
     #[serde(
         default,
@@ -35,7 +35,7 @@ impl alma_runtime::Model for Printouts {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema/properties/printout/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct PrintoutsPrintout {
+pub struct Printout {
     /// The time that the letter has been send to the Printout Queue.
     ///
     /// Example: `2019-11-07T08:08:38.614Z`.
@@ -107,8 +107,8 @@ pub struct PrintoutsPrintout {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for PrintoutsPrintout {
-    const NAME: &'static str = "PrintoutsPrintout";
+impl alma_runtime::Model for Printout {
+    const NAME: &'static str = "Printout";
     const XML_ROOT: &'static str = "printout";
 }
 /// A list of requested resources.
@@ -123,9 +123,7 @@ pub struct RequestedResources {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub requested_resource: Vec<
-        crate::tasklists::models::RequestedResourcesRequestedResource,
-    >,
+    pub requested_resource: Vec<crate::tasklists::models::RequestedResource>,
     /// The total number of requested resources.
     #[serde(
         default,
@@ -146,32 +144,26 @@ impl alma_runtime::Model for RequestedResources {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RequestedResourcesRequestedResource {
+pub struct RequestedResource {
     /// Location of the requested resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<
-        crate::tasklists::models::RequestedResourcesRequestedResourceLocation,
-    >,
+    pub location: Option<crate::tasklists::models::TasklistsLocation>,
     /// Requests for resource.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub request: Vec<
-        crate::tasklists::models::RequestedResourcesRequestedResourceRequest,
-    >,
+    pub request: Vec<crate::tasklists::models::Request>,
     /// Metadata about the requested resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_metadata: Option<
-        crate::tasklists::models::RequestedResourcesRequestedResourceResourceMetadata,
-    >,
+    pub resource_metadata: Option<crate::tasklists::models::ResourceMetadata>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for RequestedResourcesRequestedResource {
-    const NAME: &'static str = "RequestedResourcesRequestedResource";
+impl alma_runtime::Model for RequestedResource {
+    const NAME: &'static str = "RequestedResource";
     const XML_ROOT: &'static str = "requested_resource";
 }
 /// Location of the requested resource.
@@ -179,7 +171,7 @@ impl alma_runtime::Model for RequestedResourcesRequestedResource {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RequestedResourcesRequestedResourceLocation {
+pub struct TasklistsLocation {
     /// Call number of the item.
     ///
     /// Example: `BD450 .T266 1989`.
@@ -195,14 +187,10 @@ pub struct RequestedResourcesRequestedResourceLocation {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub copy: Vec<
-        crate::tasklists::models::RequestedResourcesRequestedResourceLocationCopy,
-    >,
+    pub copy: Vec<crate::tasklists::models::Copy>,
     /// Holding pid, a unique holding id that the resource is associated with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub holding_id: Option<
-        crate::tasklists::models::RequestedResourcesRequestedResourceLocationHoldingId,
-    >,
+    pub holding_id: Option<crate::tasklists::models::LocationHoldingId>,
     /// Library of the requested resource. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<alma_runtime::CodeValue>,
@@ -219,8 +207,8 @@ pub struct RequestedResourcesRequestedResourceLocation {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for RequestedResourcesRequestedResourceLocation {
-    const NAME: &'static str = "RequestedResourcesRequestedResourceLocation";
+impl alma_runtime::Model for TasklistsLocation {
+    const NAME: &'static str = "TasklistsLocation";
     const XML_ROOT: &'static str = "location";
 }
 /// Specific copy of resource in a specific location.
@@ -228,7 +216,7 @@ impl alma_runtime::Model for RequestedResourcesRequestedResourceLocation {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/copy/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RequestedResourcesRequestedResourceLocationCopy {
+pub struct Copy {
     /// Alternative call number.
     #[serde(
         default,
@@ -277,8 +265,8 @@ pub struct RequestedResourcesRequestedResourceLocationCopy {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for RequestedResourcesRequestedResourceLocationCopy {
-    const NAME: &'static str = "RequestedResourcesRequestedResourceLocationCopy";
+impl alma_runtime::Model for Copy {
+    const NAME: &'static str = "Copy";
     const XML_ROOT: &'static str = "copy";
 }
 /// Holding pid, a unique holding id that the resource is associated with.
@@ -286,7 +274,7 @@ impl alma_runtime::Model for RequestedResourcesRequestedResourceLocationCopy {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/holding_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RequestedResourcesRequestedResourceLocationHoldingId {
+pub struct LocationHoldingId {
     /// `link` (XML attribute `link`).
     #[serde(
         default,
@@ -294,7 +282,7 @@ pub struct RequestedResourcesRequestedResourceLocationHoldingId {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `22321797490001021`.
     #[serde(
@@ -307,16 +295,16 @@ pub struct RequestedResourcesRequestedResourceLocationHoldingId {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for RequestedResourcesRequestedResourceLocationHoldingId {
-    const NAME: &'static str = "RequestedResourcesRequestedResourceLocationHoldingId";
-    const XML_ROOT: &'static str = "requested_resources_requested_resource_location_holding_id";
+impl alma_runtime::Model for LocationHoldingId {
+    const NAME: &'static str = "LocationHoldingId";
+    const XML_ROOT: &'static str = "location_holding_id";
 }
 /// Request object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RequestedResourcesRequestedResourceRequest {
+pub struct Request {
     /// The related note of the request.
     ///
     /// Example: `your request is important to us`.
@@ -386,7 +374,7 @@ pub struct RequestedResourcesRequestedResourceRequest {
     pub request_time: Option<String>,
     /// `request_type` (XML element `request_type`).
     #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
-    pub request_type: crate::tasklists::models::RequestedResourcesRequestedResourceRequestRequestType,
+    pub request_type: crate::tasklists::models::RequestRequestType,
     /// A description of the requester.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester: Option<alma_runtime::CodeValue>,
@@ -394,14 +382,14 @@ pub struct RequestedResourcesRequestedResourceRequest {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for RequestedResourcesRequestedResourceRequest {
-    const NAME: &'static str = "RequestedResourcesRequestedResourceRequest";
+impl alma_runtime::Model for Request {
+    const NAME: &'static str = "Request";
     const XML_ROOT: &'static str = "request";
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items/properties/request_type`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum RequestedResourcesRequestedResourceRequestRequestType {
+pub enum RequestRequestType {
     /// `BOOKING`
     #[default]
     Booking,
@@ -416,7 +404,7 @@ pub enum RequestedResourcesRequestedResourceRequestRequestType {
     /// A value this version of the SDK does not know, kept as sent.
     Other(String),
 }
-impl RequestedResourcesRequestedResourceRequestRequestType {
+impl RequestRequestType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -429,7 +417,7 @@ impl RequestedResourcesRequestedResourceRequestRequestType {
         }
     }
 }
-impl From<&str> for RequestedResourcesRequestedResourceRequestRequestType {
+impl From<&str> for RequestRequestType {
     fn from(s: &str) -> Self {
         match s {
             "BOOKING" => Self::Booking,
@@ -441,13 +429,12 @@ impl From<&str> for RequestedResourcesRequestedResourceRequestRequestType {
         }
     }
 }
-impl serde::Serialize for RequestedResourcesRequestedResourceRequestRequestType {
+impl serde::Serialize for RequestRequestType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-impl<'de> serde::Deserialize<'de>
-for RequestedResourcesRequestedResourceRequestRequestType {
+impl<'de> serde::Deserialize<'de> for RequestRequestType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = alma_runtime::de::string(d)?;
         Ok(Self::from(s.as_str()))
@@ -458,7 +445,7 @@ for RequestedResourcesRequestedResourceRequestRequestType {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RequestedResourcesRequestedResourceResourceMetadata {
+pub struct ResourceMetadata {
     /// An entity primarily responsible for making the resource.
     ///
     /// Example: `Taylor, Charles, 1931-`.
@@ -486,9 +473,7 @@ pub struct RequestedResourcesRequestedResourceResourceMetadata {
     pub issn: Option<String>,
     /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mms_id: Option<
-        crate::tasklists::models::RequestedResourcesRequestedResourceResourceMetadataMmsId,
-    >,
+    pub mms_id: Option<crate::tasklists::models::ResourceMetadataMmsId>,
     /// Place of publication.
     ///
     /// Example: `Cambridge, Mass. :`.
@@ -529,8 +514,8 @@ pub struct RequestedResourcesRequestedResourceResourceMetadata {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for RequestedResourcesRequestedResourceResourceMetadata {
-    const NAME: &'static str = "RequestedResourcesRequestedResourceResourceMetadata";
+impl alma_runtime::Model for ResourceMetadata {
+    const NAME: &'static str = "ResourceMetadata";
     const XML_ROOT: &'static str = "resource_metadata";
 }
 /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
@@ -538,7 +523,7 @@ impl alma_runtime::Model for RequestedResourcesRequestedResourceResourceMetadata
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata/properties/mms_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RequestedResourcesRequestedResourceResourceMetadataMmsId {
+pub struct ResourceMetadataMmsId {
     /// `link` (XML attribute `link`).
     #[serde(
         default,
@@ -546,7 +531,7 @@ pub struct RequestedResourcesRequestedResourceResourceMetadataMmsId {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     ///
     /// Example: `99102122810001021`.
     #[serde(
@@ -559,9 +544,9 @@ pub struct RequestedResourcesRequestedResourceResourceMetadataMmsId {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for RequestedResourcesRequestedResourceResourceMetadataMmsId {
-    const NAME: &'static str = "RequestedResourcesRequestedResourceResourceMetadataMmsId";
-    const XML_ROOT: &'static str = "requested_resources_requested_resource_resource_metadata_mms_id";
+impl alma_runtime::Model for ResourceMetadataMmsId {
+    const NAME: &'static str = "ResourceMetadataMmsId";
+    const XML_ROOT: &'static str = "resource_metadata_mms_id";
 }
 /// A list of resource sharing requests.
 ///
@@ -583,7 +568,7 @@ pub struct UserResourceSharingRequests {
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
     pub user_resource_sharing_request: Vec<
-        crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequest,
+        crate::tasklists::models::UserResourceSharingRequest,
     >,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
@@ -598,7 +583,7 @@ impl alma_runtime::Model for UserResourceSharingRequests {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct UserResourceSharingRequestsUserResourceSharingRequest {
+pub struct UserResourceSharingRequest {
     /// List of additional barcodes. Note that the first one appears in the main barcode field.
     #[serde(
         default,
@@ -858,9 +843,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequest {
     pub level_of_service: Option<alma_runtime::CodeValue>,
     /// `lost_damaged_fee` (XML element `amount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lost_damaged_fee: Option<
-        crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee,
-    >,
+    pub lost_damaged_fee: Option<crate::tasklists::models::Amount>,
     /// Maximum fee the user is willing to pay for the request. Currently not relevant for lending requests.
     ///
     /// Example: `2000.0`.
@@ -995,9 +978,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequest {
     pub reading_room: Option<alma_runtime::CodeValue>,
     /// `receive_cost` (XML element `amount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub receive_cost: Option<
-        crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee,
-    >,
+    pub receive_cost: Option<crate::tasklists::models::Amount>,
     /// The remote record id of the requested resource.
     ///
     /// Example: `100100100`.
@@ -1018,9 +999,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequest {
     pub reported: Option<bool>,
     /// `request_cost` (XML element `amount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_cost: Option<
-        crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee,
-    >,
+    pub request_cost: Option<crate::tasklists::models::Amount>,
     /// Internal identifier of the resource sharing request in Alma, generated by Alma. Should be used in subsequent queries regarding the request.
     ///
     /// Example: `1001966830001021`.
@@ -1051,9 +1030,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequest {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "alma_runtime::de::one_or_many"
     )]
-    pub rs_note: Vec<
-        crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequestRsNote,
-    >,
+    pub rs_note: Vec<crate::tasklists::models::RsNote>,
     /// The series title number of the requested resource.
     ///
     /// Example: `100`.
@@ -1065,9 +1042,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequest {
     pub series_title_number: Option<String>,
     /// `shipping_cost` (XML element `amount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shipping_cost: Option<
-        crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee,
-    >,
+    pub shipping_cost: Option<crate::tasklists::models::Amount>,
     /// The source of the requested resource.
     #[serde(
         default,
@@ -1155,7 +1130,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequest {
     /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_request: Option<
-        crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequestUserRequest,
+        crate::tasklists::models::UserResourceSharingRequestUserRequest,
     >,
     /// The volume number of the journal that contains the article.
     ///
@@ -1188,8 +1163,8 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequest {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for UserResourceSharingRequestsUserResourceSharingRequest {
-    const NAME: &'static str = "UserResourceSharingRequestsUserResourceSharingRequest";
+impl alma_runtime::Model for UserResourceSharingRequest {
+    const NAME: &'static str = "UserResourceSharingRequest";
     const XML_ROOT: &'static str = "user_resource_sharing_request";
 }
 /// Specific related note.
@@ -1197,7 +1172,7 @@ impl alma_runtime::Model for UserResourceSharingRequestsUserResourceSharingReque
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/rs_note/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct UserResourceSharingRequestsUserResourceSharingRequestRsNote {
+pub struct RsNote {
     /// The note's text. Mandatory.
     #[serde(
         default,
@@ -1225,15 +1200,14 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequestRsNote {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model
-for UserResourceSharingRequestsUserResourceSharingRequestRsNote {
-    const NAME: &'static str = "UserResourceSharingRequestsUserResourceSharingRequestRsNote";
+impl alma_runtime::Model for RsNote {
+    const NAME: &'static str = "RsNote";
     const XML_ROOT: &'static str = "rs_note";
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/shipping_cost`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee {
+pub struct Amount {
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub currency: alma_runtime::CodeValue,
@@ -1246,9 +1220,8 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model
-for UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee {
-    const NAME: &'static str = "UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee";
+impl alma_runtime::Model for Amount {
+    const NAME: &'static str = "Amount";
     const XML_ROOT: &'static str = "amount";
 }
 /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
@@ -1256,7 +1229,7 @@ for UserResourceSharingRequestsUserResourceSharingRequestLostDamagedFee {
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/user_request`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct UserResourceSharingRequestsUserResourceSharingRequestUserRequest {
+pub struct UserResourceSharingRequestUserRequest {
     /// `link` (XML attribute `link`).
     #[serde(
         default,
@@ -1264,7 +1237,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequestUserRequest {
         deserialize_with = "alma_runtime::de::string_opt"
     )]
     pub link: Option<String>,
-    /// `value` (XML text `value`).
+    /// `value` (XML text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1275,8 +1248,7 @@ pub struct UserResourceSharingRequestsUserResourceSharingRequestUserRequest {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model
-for UserResourceSharingRequestsUserResourceSharingRequestUserRequest {
-    const NAME: &'static str = "UserResourceSharingRequestsUserResourceSharingRequestUserRequest";
-    const XML_ROOT: &'static str = "user_resource_sharing_requests_user_resource_sharing_request_user_request";
+impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
+    const NAME: &'static str = "UserResourceSharingRequestUserRequest";
+    const XML_ROOT: &'static str = "user_resource_sharing_request_user_request";
 }

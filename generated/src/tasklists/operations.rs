@@ -397,7 +397,7 @@ impl GetPrintout {
     pub async fn send(
         self,
     ) -> Result<
-        alma_runtime::Response<crate::tasklists::models::PrintoutsPrintout>,
+        alma_runtime::Response<crate::tasklists::models::Printout>,
         alma_runtime::Error,
     > {
         self.req.send().await
@@ -415,7 +415,7 @@ impl OperateOnPrintout {
     pub async fn send(
         self,
     ) -> Result<
-        alma_runtime::Response<crate::tasklists::models::PrintoutsPrintout>,
+        alma_runtime::Response<crate::tasklists::models::Printout>,
         alma_runtime::Error,
     > {
         self.req.send().await
@@ -697,9 +697,7 @@ impl ActOnLendingRequests {
     pub async fn send(
         self,
     ) -> Result<
-        alma_runtime::Response<
-            crate::tasklists::models::UserResourceSharingRequestsUserResourceSharingRequest,
-        >,
+        alma_runtime::Response<crate::tasklists::models::UserResourceSharingRequest>,
         alma_runtime::Error,
     > {
         self.req.send().await

@@ -57,7 +57,7 @@ fn model_doc(m: &Model) -> TokenStream {
 fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> TokenStream {
     let name = format_ident!("{}", m.name);
     let doc = model_doc(m);
-    let fields_ts = fields.iter().map(|f| field(api, f));
+    let fields_ts = fields.iter().map(|f| field(api, &m.id, f));
     let root = m
         .xml_name
         .clone()
@@ -100,20 +100,18 @@ fn field_type(api: &Api, t: &TypeRef) -> TokenStream {
     }
 }
 
-fn field(api: &Api, f: &Field) -> TokenStream {
+fn field(api: &Api, owner: &str, f: &Field) -> TokenStream {
     let ident = format_ident!("{}", f.rust_name);
     let doc = match &f.doc {
         Some(d) => super::doc_attr(Some(d)),
         None => {
             // Every public item is documented; the spec has nothing to say about this one.
-            let place = if f.xml.attribute {
-                "XML attribute"
-            } else if f.xml.text {
-                "XML text"
-            } else {
-                "XML element"
+            let line = match (&f.xml.wrapper, f.xml.attribute, f.xml.text) {
+                (Some(w), _, _) => format!(" `{}` (XML `<{w}><{}>…`).", f.name, f.xml.name),
+                (None, true, _) => format!(" `{}` (XML attribute `{}`).", f.name, f.xml.name),
+                (None, _, true) => format!(" `{}` (XML text).", f.name),
+                _ => format!(" `{}` (XML element `{}`).", f.name, f.xml.name),
             };
-            let line = format!(" `{}` ({place} `{}`).", f.name, f.xml.name);
             quote! { #[doc = #line] }
         }
     };
@@ -129,7 +127,13 @@ fn field(api: &Api, f: &Field) -> TokenStream {
         let n = &f.name;
         quote! { rename = #n, }
     });
-    let base = field_type(api, &f.ty);
+    let mut base = field_type(api, &f.ty);
+    if let TypeRef::Model(id) = &f.ty {
+        if reaches(api, id, owner, &mut Vec::new()) {
+            // A model that contains itself (directly or through others) needs indirection.
+            base = quote! { Box<#base> };
+        }
+    }
     let (ty, attrs) = match &f.ty {
         TypeRef::Array(_) => (
             base,
@@ -254,4 +258,21 @@ fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// Whether `from` contains `target` through fields held inline (not behind a `Vec`).
+fn reaches(api: &Api, from: &str, target: &str, seen: &mut Vec<String>) -> bool {
+    if from == target {
+        return true;
+    }
+    if seen.iter().any(|s| s == from) {
+        return false;
+    }
+    seen.push(from.to_string());
+    let Some(ModelKind::Struct { fields }) = api.models.get(from).map(|m| &m.kind) else {
+        return false;
+    };
+    fields
+        .iter()
+        .any(|f| matches!(&f.ty, TypeRef::Model(id) if reaches(api, id, target, seen)))
 }

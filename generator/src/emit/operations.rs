@@ -130,8 +130,10 @@ fn accessor_doc(op: &Operation, required: &[&Param]) -> TokenStream {
         lines.push(String::new());
         lines.push("# Arguments".into());
         for p in required {
-            let d = p.description.as_deref().map(sanitize).unwrap_or_default();
-            lines.push(format!("- `{}`: {}", p.rust_name, d.replace('\n', " ")));
+            match p.description.as_deref().map(sanitize) {
+                Some(d) => lines.push(format!("- `{}`: {}", p.rust_name, d.replace('\n', " "))),
+                None => lines.push(format!("- `{}`", p.rust_name)),
+            }
         }
     }
     if let Some(b) = &op.request {

@@ -9,8 +9,8 @@ use crate::naming::type_ident;
 
 pub fn finish(api: &mut Api) -> Result<()> {
     merge_identical(api);
-    unique_names(api);
     assign_areas(api);
+    unique_names(api);
     Ok(())
 }
 
@@ -110,9 +110,11 @@ fn unique_names(api: &mut Api) {
         }
         for id in ids {
             let m = api.models.get_mut(&id).expect("id from map");
-            let stem = m.file.trim_start_matches("rest_");
-            let stem = stem.rsplit('/').next().unwrap_or(stem);
-            let prefix = type_ident(stem.split('.').next().unwrap_or(stem));
+            let stem = m.file.rsplit('/').next().unwrap_or(&m.file);
+            let stem = stem.trim_start_matches("rest_");
+            let stem = stem.split('.').next().unwrap_or(stem);
+            let stem = stem.trim_end_matches("-put").trim_end_matches("-post");
+            let prefix = type_ident(stem);
             if !name.starts_with(&prefix) {
                 m.name = format!("{prefix}{name}");
             }

@@ -140,23 +140,14 @@ impl<'s> SchemaLowerer<'s> {
                         ),
                     )
                 } else {
-                    (file.clone(), hint.to_string())
+                    (file.clone(), inline_name(r, hint))
                 }
             }
             DocId::Area(area) => {
                 if segs.len() == 3 && segs[0] == "components" && segs[1] == "schemas" {
                     return (area.clone(), type_ident(segs[2]));
                 }
-                let xml = r
-                    .value
-                    .get("xml")
-                    .and_then(|x| x.get("name"))
-                    .and_then(Value::as_str);
-                let name = match xml {
-                    Some(n) if r.ptr.pointer.ends_with("/schema") => type_ident(n),
-                    _ => hint.to_string(),
-                };
-                (area.clone(), name)
+                (area.clone(), inline_name(r, hint))
             }
         }
     }
@@ -222,6 +213,20 @@ impl<'s> SchemaLowerer<'s> {
             });
         }
         Ok(ModelKind::Struct { fields })
+    }
+}
+
+/// An inline object is named by its XML element when it has one (bundled specs inline whole
+/// models), else by its place (`hint`).
+fn inline_name(r: &Resolved<'_>, hint: &str) -> String {
+    match r
+        .value
+        .get("xml")
+        .and_then(|x| x.get("name"))
+        .and_then(Value::as_str)
+    {
+        Some(n) if !n.is_empty() && n != "xml_value" => type_ident(n),
+        _ => hint.to_string(),
     }
 }
 

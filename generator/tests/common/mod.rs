@@ -1,0 +1,95 @@
+//! Builds throwaway projects (a `specs/` config plus a spec directory) from small hand-written
+//! specs, so each test states exactly the input it exercises.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use alma_codegen::{generate, Generation, Options};
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project with one area `test` whose spec is `spec_name` with `spec` as content.
+    pub fn new(spec_name: &str, spec: &str) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = Project { dir };
+        p.write(
+            "specs/areas.toml",
+            &format!(
+                r#"
+upstream_base_url = "https://example.org/openapi/"
+xsd_base_url = "https://example.org/xsd/"
+docs_base_url = "https://example.org/docs/"
+mirrors = ["mirror"]
+
+[[area]]
+name = "test"
+title = "Test"
+file = "openapi/{spec_name}"
+"#
+            ),
+        );
+        p.write(
+            "specs/corrections.toml",
+            "[defaults]\ncoerce_string_defaults = true\nskip_empty_path_items = true\n",
+        );
+        p.write(&format!("mirror/openapi/{spec_name}"), spec);
+        p
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, contents: &str) {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    pub fn schema(&self, name: &str, contents: &str) {
+        self.write(&format!("mirror/schemas/{name}.json"), contents);
+    }
+
+    pub fn generate(&self) -> alma_codegen::Result<Generation> {
+        generate(&Options {
+            project_root: self.dir.path().to_path_buf(),
+            specs: None,
+        })
+    }
+
+    pub fn spec_dir(&self) -> PathBuf {
+        self.dir.path().join("mirror")
+    }
+}
+
+/// A minimal OpenAPI document with the given `paths` object (JSON text).
+pub fn spec(paths: &str) -> String {
+    format!(
+        r#"{{"openapi": "3.0.1", "info": {{"title": "t", "version": "1"}},
+  "components": {{"headers": {{"remaining": {{"schema": {{"type": "integer"}}}}}}}},
+  "paths": {paths}}}"#
+    )
+}
+
+/// A GET operation answering with `schema` (JSON text) in JSON and XML.
+pub fn get_returning(path: &str, schema: &str) -> String {
+    format!(
+        r#"{{"{path}": {{"get": {{"summary": "Get it", "responses": {{
+        "200": {{"description": "OK", "content": {{
+            "application/json": {{"schema": {schema}}},
+            "application/xml": {{"schema": {schema}}}}}}},
+        "400": {{"description": "Bad Request\n\n401861 - 'Not found.'"}}}}}}}}}}"#
+    )
+}
+
+pub fn file<'a>(gen: &'a Generation, path: &str) -> &'a str {
+    &gen.files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no generated file {path}"))
+        .contents
+}
