@@ -259,7 +259,7 @@ paths:
     let ops = &gen.api.areas[0].operations;
     assert_eq!(ops.len(), 2, "the empty path item is skipped");
     let get = ops.iter().find(|o| o.name == "list_printouts").unwrap();
-    let post = ops.iter().find(|o| o.name == "post_printouts").unwrap();
+    let post = ops.iter().find(|o| o.name == "create_printout").unwrap();
     assert_eq!(
         get.response.as_ref().unwrap().ty,
         post.response.as_ref().unwrap().ty,

@@ -2115,21 +2115,21 @@ pub struct ListCurrencies {
 impl ListCurrencies {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// The mode for currency display. May be ALL, Subset or Ratio. ALL by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn mode(mut self, mode: impl Into<String>) -> Self {
         self.req = self.req.query("mode", mode.into());
         self
@@ -2151,7 +2151,7 @@ pub struct ListFiscalPeriods {
 impl ListFiscalPeriods {
     /// The mode for fiscal period display. May be ALL or Current. ALL by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn mode(mut self, mode: impl Into<String>) -> Self {
         self.req = self.req.query("mode", mode.into());
         self
@@ -2173,77 +2173,77 @@ pub struct ListFunds {
 impl ListFunds {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Search query. Optional. If the mode parameter is POL, then searching is limited to fund\_code. Otherwise, available search options: all, fund\_code, description, external\_id, name. For example: q=fund\_code~FU1 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Filter by library or institution code that the fund is available for. All by default.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// The view format, possible values: full / brief (used for vendors). Default is full
     ///
-    /// Default: '"full"'.
+    /// Default: `"full"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// POL - ready to be used for a PO-Line, allocated and active in the current fiscal period. ALL - all funds and ledgers.
     ///
-    /// Default: '"POL"'.
+    /// Default: `"POL"`.
     pub fn mode(mut self, mode: impl Into<String>) -> Self {
         self.req = self.req.query("mode", mode.into());
         self
     }
     /// Filter by status: ACTIVE/INACTIVE. All by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Filter by fund entity type: LEDGER/SUMMARY/ALLOCATED. All by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn entity_type(mut self, entity_type: impl Into<String>) -> Self {
         self.req = self.req.query("entity_type", entity_type.into());
         self
     }
     /// Filter by fiscal period.  Note: this should be the ID and not the description.  All by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn fiscal_period(mut self, fiscal_period: impl Into<String>) -> Self {
         self.req = self.req.query("fiscal_period", fiscal_period.into());
         self
     }
     /// Filter for funds by the ID of their parent (which can be a ledger or a summary fund). All by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
         self.req = self.req.query("parent_id", parent_id.into());
         self
     }
     /// Filter by the fund owner: library or the institution code. All by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.req = self.req.query("owner", owner.into());
         self
@@ -2266,7 +2266,7 @@ pub struct CreateFund {
 impl CreateFund {
     /// This parameter will be used to indicate whether rules are defined in parent or fund. Default: fund
     ///
-    /// Default: '"fund"'.
+    /// Default: `"fund"`.
     pub fn rules_level(mut self, rules_level: impl Into<String>) -> Self {
         self.req = self.req.query("rules_level", rules_level.into());
         self
@@ -2292,7 +2292,7 @@ pub struct GetFund {
 impl GetFund {
     /// The view format, possible values: full / brief (used for vendors). Default is full
     ///
-    /// Default: '"full"'.
+    /// Default: `"full"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -2330,7 +2330,7 @@ pub struct UpdateFund {
 impl UpdateFund {
     /// This parameter will be used to indicate whether rules are defined in parent or fund. Default: fund
     ///
-    /// Default: '"fund"'.
+    /// Default: `"fund"`.
     pub fn rules_level(mut self, rules_level: impl Into<String>) -> Self {
         self.req = self.req.query("rules_level", rules_level.into());
         self
@@ -2369,28 +2369,28 @@ pub struct ListTransactions {
 impl ListTransactions {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Search query. Optional.  Available search options: amount, po\_line, invoice\_number, borrowing\_request\_id. For example: q=amount=25 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Filter by ALLOCATION, EXPENDITURE, ENCUMBRANCE, DISENCUMBRANCE, TRANSFER. All by default.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.req = self.req.query("filter", filter.into());
         self
@@ -2432,49 +2432,49 @@ pub struct ListAcqInvoices {
 impl ListAcqInvoices {
     /// Search query. Optional. Searched fields: invoice\_number, vendor\_code, additional\_pol\_reference, invoice\_reference\_number, pol\_number, pol\_title, po\_number, vendor\_name, all. Note that some combinations of search fields cannot be used together. (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '"all"'.
+    /// Default: `"all"`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Invoice view. If view=brief, invoices will be returned without lines.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
-    /// Default: '"none"'.
+    /// Default: `"none"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Invoice base status. Possible values are ACTIVE, CLOSED. All by default.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn base_status(mut self, base_status: impl Into<String>) -> Self {
         self.req = self.req.query("base_status", base_status.into());
         self
     }
     /// Invoice workflow status. Possible codes are listed in 'InvoiceStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). All by default.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn invoice_workflow_status(
         mut self,
         invoice_workflow_status: impl Into<String>,
@@ -2486,14 +2486,14 @@ impl ListAcqInvoices {
     }
     /// Invoice owner. Can be the institution code or a library code. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed). All by default.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.req = self.req.query("owner", owner.into());
         self
     }
     /// Invoice creation form. Possible codes are listed in 'InvoiceCreationForm' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). All by default.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn creation_form(mut self, creation_form: impl Into<String>) -> Self {
         self.req = self.req.query("creation_form", creation_form.into());
         self
@@ -2535,14 +2535,14 @@ pub struct GetInvoice {
 impl GetInvoice {
     /// Invoice view. If view=brief, invoices will be returned without lines.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
-    /// Default: '"none"'.
+    /// Default: `"none"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -2565,7 +2565,7 @@ pub struct OperateOnInvoice {
 impl OperateOnInvoice {
     /// Indication whether to create \_RT invoice for VAT management.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn create_rt_invoice(mut self, create_rt_invoice: bool) -> Self {
         self.req = self.req.query("create_rt_invoice", create_rt_invoice.to_string());
         self
@@ -2611,14 +2611,14 @@ pub struct ListInvoiceAttachments {
 impl ListInvoiceAttachments {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2660,7 +2660,7 @@ pub struct GetInvoiceAttachment {
 impl GetInvoiceAttachment {
     /// The expand parameter. Optional. Default value: content.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -2682,21 +2682,21 @@ pub struct ListLines {
 impl ListLines {
     /// Search query. Optional. Searching for fields: invoice\_line\_number. Example (note the tilde between the code and text): q=invoice\_line\_number~101 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2773,77 +2773,77 @@ pub struct ListLicenses {
 impl ListLicenses {
     /// Search query. Optional. Searched fields: name, code, licensor. (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '"all"'.
+    /// Default: `"all"`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// License status. Optional. Valid values are ACTIVE, DELETED, DRAFT, EXPIRED, RETIRED, ALL. Unless specified, deleted records are excluded.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// License type. Optional. Valid values are LICENSE, NEGOTIATION, ADDENDUM, ALL. Default: LICENSE
     ///
-    /// Default: '"LICENSE"'.
+    /// Default: `"LICENSE"`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// License review status. Optional. Valid values are ALL, and the listed values in LicenseReviewStatuses code table. Default: ALL
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn review_status(mut self, review_status: impl Into<String>) -> Self {
         self.req = self.req.query("review_status", review_status.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
-    /// Default: '"none"'.
+    /// Default: `"none"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Retrieve licenses with create date after this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn create_date_from(mut self, create_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_from", create_date_from.into());
         self
     }
     /// Retrieve licenses with create date before this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn create_date_to(mut self, create_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_to", create_date_to.into());
         self
     }
     /// Retrieve licenses with modify date after this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn modify_date_from(mut self, modify_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_from", modify_date_from.into());
         self
     }
     /// Retrieve licenses with modify date before this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn modify_date_to(mut self, modify_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_to", modify_date_to.into());
         self
@@ -2885,14 +2885,14 @@ pub struct GetLicense {
 impl GetLicense {
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
-    /// Default: '"none"'.
+    /// Default: `"none"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Include license terms for which no value was set.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn include_blank_terms(
         mut self,
         include_blank_terms: impl Into<String>,
@@ -2937,7 +2937,7 @@ pub struct DeleteLicense {
 impl DeleteLicense {
     /// Indication whether to permanently delete the license from Alma. When set to false, the license will get the status Inactive.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn permanent_delete(mut self, permanent_delete: bool) -> Self {
         self.req = self.req.query("permanent_delete", permanent_delete.to_string());
         self
@@ -3040,14 +3040,14 @@ pub struct ListLicenseAttachments {
 impl ListLicenseAttachments {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3089,7 +3089,7 @@ pub struct GetLicenseAttachment {
 impl GetLicenseAttachment {
     /// The expand parameter. Optional. Default value: content.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -3144,49 +3144,49 @@ pub struct ListAcqPoLines {
 impl ListAcqPoLines {
     /// Search query. Optional. Searching for words from: title, author, mms\_id, publisher, publication\_year, publication\_place, issn\_isbn, shelving\_location, vendor\_code, vendor\_name, vendor\_account, fund\_code, fund\_name, number, po\_number, invoice\_reference &amp; all (for searching in all the above fields). It is also possible to search on fields from the related items (relevant for libraries who have one PO-Line per Item, and the maximum number of records which can be retrieved is limited): enumeration\_a/b/c, chronology\_i/j/k, item\_description and item\_library. Example (note the tilde between the code and text): q=author~Mark (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// PO-Line Status. Optional. Valid values are CLOSED, CANCELLED, ACTIVE, ALL, ALL\_WITH\_CLOSED. Default: ALL (retrieves all PO lines except CLOSED).
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Order by parameter. Optional. The default is title. The Order by options are number, title, created\_date and po\_number. It is also possible to sort by fields from the related items (relevant for libraries who have one PO-Line per Item, and only works when the search query included item related fields): enumeration\_a/b/c, chronology\_i/j/k &amp; item\_description. The secondary sort is on number.
     ///
-    /// Default: '"title"'.
+    /// Default: `"title"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// Direction of ordering. Optional. The choices are asc, desc. The default is desc.
     ///
-    /// Default: '"desc"'.
+    /// Default: `"desc"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// Filter by acquisition method, e.g. PURCHASE. Optional. The default is to do no filtering.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn acquisition_method(mut self, acquisition_method: impl Into<String>) -> Self {
         self.req = self.req.query("acquisition_method", acquisition_method.into());
         self
@@ -3199,21 +3199,21 @@ impl ListAcqPoLines {
     ///
     /// To get more than one, use a comma separator. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// The code of the library that owns the PO lines. Optional. If supplied, only the PO Lines for this library will be retrieved. If not supplied, all the PO Lines that match the other parameters will be retrieved.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// Retrieve PO lines with expected arrival date starting this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn min_expected_arrival_date(
         mut self,
         min_expected_arrival_date: impl Into<String>,
@@ -3225,7 +3225,7 @@ impl ListAcqPoLines {
     }
     /// Retrieve PO lines with expected arrival date until this Date (YYYY-MM-DD), included. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn max_expected_arrival_date(
         mut self,
         max_expected_arrival_date: impl Into<String>,
@@ -3253,14 +3253,14 @@ pub struct CreatePoLine {
 impl CreatePoLine {
     /// New Order API profile code. Optional. If multiple profiles exist and no profile parameter is passed in the querystring, the default profile is used.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn profile_code(mut self, profile_code: impl Into<String>) -> Self {
         self.req = self.req.query("profile_code", profile_code.into());
         self
     }
     /// Requires manual review. Optional.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn requires_manual_review(
         mut self,
         requires_manual_review: impl Into<String>,
@@ -3307,14 +3307,14 @@ pub struct UpdatePoLine {
 impl UpdatePoLine {
     /// Flag for updating the PO Line's inventory. Options: true, false. Default: true.
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn update_inventory(mut self, update_inventory: impl Into<String>) -> Self {
         self.req = self.req.query("update_inventory", update_inventory.into());
         self
     }
     /// Indication if the total amount will be distributed. Optional. Default is False. When true - the API will ignore funding information in the payload and calculate funding based on existing funds.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn redistribute_funds(mut self, redistribute_funds: impl Into<String>) -> Self {
         self.req = self.req.query("redistribute_funds", redistribute_funds.into());
         self
@@ -3340,28 +3340,28 @@ pub struct CancelPoLine {
 impl CancelPoLine {
     /// Comment regarding cancellation.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.req = self.req.query("comment", comment.into());
         self
     }
     /// Inform vendor of cancellation flag. Defaults to false.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn inform_vendor(mut self, inform_vendor: bool) -> Self {
         self.req = self.req.query("inform_vendor", inform_vendor.to_string());
         self
     }
     /// Override errors flag. Defaults to false.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn override_(mut self, override_: bool) -> Self {
         self.req = self.req.query("override", override_.to_string());
         self
     }
     /// Method for handling standalone Bib record: retain, delete or suppress. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bib(mut self, bib: impl Into<String>) -> Self {
         self.req = self.req.query("bib", bib.into());
         self
@@ -3381,14 +3381,14 @@ pub struct ListItems {
 impl ListItems {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: Retrieve all items.
     ///
-    /// Default: '1000000'.
+    /// Default: `1000000`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3411,21 +3411,21 @@ pub struct ReceiveNewItem {
 impl ReceiveNewItem {
     /// The receive date. Default value is current time.  Expected Format: YYYY-MM-DDZ
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn receive_date(mut self, receive_date: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date", receive_date.into());
         self
     }
     /// The code of the department where the item is being received. If not supplied, a random department will be chosen from the owning library's acquisition departments.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn department(mut self, department: impl Into<String>) -> Self {
         self.req = self.req.query("department", department.into());
         self
     }
     /// The library code of the department where the item is being received.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn department_library(mut self, department_library: impl Into<String>) -> Self {
         self.req = self.req.query("department_library", department_library.into());
         self
@@ -3452,21 +3452,21 @@ pub struct ReceiveExistingItem {
 impl ReceiveExistingItem {
     /// The receive date. Default value is current time.  Expected Format: YYYY-MM-DDZ
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn receive_date(mut self, receive_date: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date", receive_date.into());
         self
     }
     /// The code of the department where the item is being received. If not supplied, a random department will be chosen from the owning library's acquisition departments.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn department(mut self, department: impl Into<String>) -> Self {
         self.req = self.req.query("department", department.into());
         self
     }
     /// The library code of the department where the item is being received.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn department_library(mut self, department_library: impl Into<String>) -> Self {
         self.req = self.req.query("department_library", department_library.into());
         self
@@ -3492,42 +3492,42 @@ pub struct ListPurchaseRequests {
 impl ListPurchaseRequests {
     /// Format. Optional. By default all formats will be returned. Possible values according to PR\_RequestedFormat code table.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn format(mut self, format: impl Into<String>) -> Self {
         self.req = self.req.query("format", format.into());
         self
     }
     /// Owning Library. Optional. By default all libraries will be returned. Possible values are valid library values
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn owning_library(mut self, owning_library: impl Into<String>) -> Self {
         self.req = self.req.query("owning_library", owning_library.into());
         self
     }
     /// Status. Optional. By default all statuses will be returned. Possible values according to PurchaseRequestStatus code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Citation Type. Optional. By default all citation types will be returned. Possible values according to PR\_CitationType code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn citation_type(mut self, citation_type: impl Into<String>) -> Self {
         self.req = self.req.query("citation_type", citation_type.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3647,35 +3647,35 @@ pub struct ListVendors {
 impl ListVendors {
     /// Vendor Status. Optional. Valid values: active, inactive
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Vendor Type. Optional. Valid values: material\_supplier, access\_provider, licensor, governmental.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// Search query. Optional. Searching for words from: interface\_name, name, code, library  &amp; all (for searching in all the above fields). Example (note the tilde between the code and text): q=name~Association (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3765,14 +3765,14 @@ pub struct ListVendorInvoices {
 impl ListVendorInvoices {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3794,14 +3794,14 @@ pub struct ListVendorPoLines {
 impl ListVendorPoLines {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self

@@ -3075,49 +3075,49 @@ pub struct ListBibs {
 impl ListBibs {
     /// A list of Bib Record IDs (for example: 99939650000541,99939680000541) from 1 to the limit of 100
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn mms_id(mut self, mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("mms_id", mms_id.into());
         self
     }
     /// IE identifier (IEP, IED etc.)
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn ie_id(mut self, ie_id: impl Into<String>) -> Self {
         self.req = self.req.query("ie_id", ie_id.into());
         self
     }
     /// Holdings ID
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn holdings_id(mut self, holdings_id: impl Into<String>) -> Self {
         self.req = self.req.query("holdings_id", holdings_id.into());
         self
     }
     /// Representation ID
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn representation_id(mut self, representation_id: impl Into<String>) -> Self {
         self.req = self.req.query("representation_id", representation_id.into());
         self
     }
     /// Network Zone ID
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn nz_mms_id(mut self, nz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("nz_mms_id", nz_mms_id.into());
         self
     }
     /// Community Zone ID
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn cz_mms_id(mut self, cz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("cz_mms_id", cz_mms_id.into());
         self
     }
     /// Use view=brief to retrieve without the full record.
     ///
-    /// Default: '"full"'.
+    /// Default: `"full"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -3134,21 +3134,21 @@ impl ListBibs {
     ///
     /// To use more than one, use a comma separator.
     ///
-    /// Default: '"None"'.
+    /// Default: `"None"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// An Other System Id. An additional ID stored as part of the record's network numbers. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn other_system_id(mut self, other_system_id: impl Into<String>) -> Self {
         self.req = self.req.query("other_system_id", other_system_id.into());
         self
     }
     /// URI of the BIBFRAME record (work or instance)
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn lod_uri(mut self, lod_uri: impl Into<String>) -> Self {
         self.req = self.req.query("lod_uri", lod_uri.into());
         self
@@ -3171,49 +3171,49 @@ pub struct CreateBib {
 impl CreateBib {
     /// The MMS\_ID of the Network-Zone record. Leave empty when creating a regular local record.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn from_nz_mms_id(mut self, from_nz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("from_nz_mms_id", from_nz_mms_id.into());
         self
     }
     /// The MMS\_ID of the Community-Zone record. Leave empty when creating a regular local record.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn from_cz_mms_id(mut self, from_cz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("from_cz_mms_id", from_cz_mms_id.into());
         self
     }
     /// The id of the normalization process to run. Note: Add BIB to collection is not supported.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
     }
     /// Indicating whether to check for errors. Default: false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
     }
     /// Indicating whether to ignore warnings. Default: true (record will be saved and the warnings will be added to the API output).
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
     }
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
     }
     /// The id of the Import Profile to use when processing the input bibliographic record. Note that only the profile configuration affecting BIBLIOGRAPHIC record creation will be applied, and according to this configuration, the API can update an existing record in some cases.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn import_profile(mut self, import_profile: impl Into<String>) -> Self {
         self.req = self.req.query("import_profile", import_profile.into());
         self
@@ -3239,14 +3239,14 @@ pub struct ListAuthorities {
 impl ListAuthorities {
     /// The originating system. System in which the record was initially generated. Optional. But one of the three parameters is required.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn originating_system(mut self, originating_system: impl Into<String>) -> Self {
         self.req = self.req.query("originating_system", originating_system.into());
         self
     }
     /// The originating system ID. The ID of the record in the original system. Optional. But originating system is required if this is present.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn originating_system_id(
         mut self,
         originating_system_id: impl Into<String>,
@@ -3256,28 +3256,28 @@ impl ListAuthorities {
     }
     /// The other system ID. An additional ID stored as part of the record's network numbers. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn other_system_id(mut self, other_system_id: impl Into<String>) -> Self {
         self.req = self.req.query("other_system_id", other_system_id.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Use view=brief to retrieve without the MARCXML.
     ///
-    /// Default: '"full"'.
+    /// Default: `"full"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -3300,35 +3300,35 @@ pub struct CreateAuthority {
 impl CreateAuthority {
     /// The id of the normalization process to run.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
     }
     /// Boolean flag for indicating whether to validate the record. Default is: false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
     }
     /// Override the warning(s). Ignored if validate=false. Default is: true
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
     }
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
     }
     /// The id of the Import Profile to use when processing the input record. Note that according to the profile configuration, the API can update an existing record in some cases.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn import_profile(mut self, import_profile: impl Into<String>) -> Self {
         self.req = self.req.query("import_profile", import_profile.into());
         self
@@ -3354,7 +3354,7 @@ pub struct GetAuthority {
 impl GetAuthority {
     /// Use view=brief to retrieve without the MARCXML.
     ///
-    /// Default: '"full"'.
+    /// Default: `"full"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -3377,35 +3377,35 @@ pub struct UpdateAuthority {
 impl UpdateAuthority {
     /// The id of the normalization process to run.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
     }
     /// Boolean flag for indicating whether to validate the record. Default is: false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
     }
     /// Override the warning(s). Ignored if validate=false. Default is: true
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
     }
     /// Override the record lock. Default is: true (record will be saved regardless if is currently being edited by another user).
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn override_lock(mut self, override_lock: impl Into<String>) -> Self {
         self.req = self.req.query("override_lock", override_lock.into());
         self
     }
     /// Check for record identical to one in the database. Default is: false (When true, the 005 field of the MARC record must be identical to that of the record in the database.)
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn stale_version_check(
         mut self,
         stale_version_check: impl Into<String>,
@@ -3415,14 +3415,14 @@ impl UpdateAuthority {
     }
     /// Catalog level of the user updating the record - used for validating that the level is sufficient. To change the record's level, use the payload's cataloging\_level field.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
     }
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
@@ -3448,14 +3448,14 @@ pub struct DeleteAuthority {
 impl DeleteAuthority {
     /// Override the warnings and delete the Authority Record. Optional.  The default is to not override (false).
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
     }
     /// Cataloger level of the user deleting the record.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
@@ -3475,14 +3475,14 @@ pub struct ListCollections {
 impl ListCollections {
     /// The number of levels of sub-collections to retrieve. Optional. For example, 1 = only current; 2 = immediate decendants. Does not work with query. Default is 1.
     ///
-    /// Default: '"1"'.
+    /// Default: `"1"`.
     pub fn level(mut self, level: impl Into<String>) -> Self {
         self.req = self.req.query("level", level.into());
         self
     }
     /// Search query. Optional.  Does not work with levels parameter. Searching for text in library, collection name, external system or external ID. Multiple search terms may be combined with AND only.  For example q=external\_system~x%20AND%20external\_id~y.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -3505,7 +3505,7 @@ pub struct CreateCollection {
 impl CreateCollection {
     /// The record format which may be marc21, unimarc, kormarc, cnmarc, dc, dcap01, dcap02, or etd.
     ///
-    /// Default: '"marc21"'.
+    /// Default: `"marc21"`.
     pub fn record_format(mut self, record_format: impl Into<String>) -> Self {
         self.req = self.req.query("record_format", record_format.into());
         self
@@ -3531,7 +3531,7 @@ pub struct GetCollection {
 impl GetCollection {
     /// This parameter determines the number of levels of sub-collections should be retrieved. For example, 1 = only current; 2 = immediate decendants. Default is 1.
     ///
-    /// Default: '"1"'.
+    /// Default: `"1"`.
     pub fn level(mut self, level: impl Into<String>) -> Self {
         self.req = self.req.query("level", level.into());
         self
@@ -3586,14 +3586,14 @@ pub struct ListCollectionBibs {
 impl ListCollectionBibs {
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '"0"'.
+    /// Default: `"0"`.
     pub fn offset(mut self, offset: impl Into<String>) -> Self {
         self.req = self.req.query("offset", offset.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3678,14 +3678,14 @@ pub struct CancelItemRequest {
 impl CancelItemRequest {
     /// Note with additional information regarding the cancellation.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
     }
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
-    /// Default: 'true'.
+    /// Default: `true`.
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
@@ -3705,14 +3705,14 @@ pub struct CancelTitleRequest {
 impl CancelTitleRequest {
     /// Note with additional information regarding the cancellation.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
     }
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
-    /// Default: 'true'.
+    /// Default: `true`.
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
@@ -3732,7 +3732,7 @@ pub struct GetBib {
 impl GetBib {
     /// Use view=brief to retrieve without the full record. Use view=local\_fields to retrieve only local fields for an IZ record linked to an NZ record. Use view=ld\_enrich to retrieve linked data.
     ///
-    /// Default: '"full"'.
+    /// Default: `"full"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -3749,7 +3749,7 @@ impl GetBib {
     ///
     /// To use more than one, use a comma separator.
     ///
-    /// Default: '"None"'.
+    /// Default: `"None"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -3792,35 +3792,35 @@ pub struct UpdateBib {
 impl UpdateBib {
     /// The id of the normalization process to run.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
     }
     /// Indicating whether to check for errors. Default: false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
     }
     /// Indicating whether to ignore warnings. Default: true (record will be saved and the warnings will be added to the API output).
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
     }
     /// Indicating whether to ignore lock. Default: true (record will be saved regardless if is currently being edited by another user).
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn override_lock(mut self, override_lock: impl Into<String>) -> Self {
         self.req = self.req.query("override_lock", override_lock.into());
         self
     }
     /// Indicating whether to validate stale version of the record. When true, the 005 field of the MARC record must be identical to that of the record in the database. Default: false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn stale_version_check(
         mut self,
         stale_version_check: impl Into<String>,
@@ -3830,14 +3830,14 @@ impl UpdateBib {
     }
     /// Cataloger level of the user updating the record - used for validating that the level is sufficient. To change the record's level, use the payload's cataloging\_level field.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
     }
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
@@ -3863,14 +3863,14 @@ pub struct DeleteBib {
 impl DeleteBib {
     /// Override the warnings and delete the Bib Record. Optional. The default is to not override (false).
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
     }
     /// Cataloger level of the user deleting the record.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
@@ -3890,14 +3890,14 @@ pub struct GetBibBookingAvailability {
 impl GetBibBookingAvailability {
     /// A unique identifier for the user, for which the booking request is about to be done. Optional. If not supplied, the system will calculate a minimal availability.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -3919,14 +3919,14 @@ pub struct ListECollections {
 impl ListECollections {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4033,7 +4033,7 @@ pub struct DeleteHolding {
 impl DeleteHolding {
     /// Method for handling a Bib record left without any holdings: retain, delete or suppress. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bib(mut self, bib: impl Into<String>) -> Self {
         self.req = self.req.query("bib", bib.into());
         self
@@ -4053,112 +4053,112 @@ pub struct ListItems {
 impl ListItems {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Parameter for enhancing result with additional information. Currently supported: due\_date\_policy, due\_date
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// The id of the user for which the discovery information will be calculated.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// The current library for the item.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn current_library(mut self, current_library: impl Into<String>) -> Self {
         self.req = self.req.query("current_library", current_library.into());
         self
     }
     /// The current location of the item.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn current_location(mut self, current_location: impl Into<String>) -> Self {
         self.req = self.req.query("current_location", current_location.into());
         self
     }
     /// Search from enum\_a, enum\_b, chron\_i, chron\_j, and description. (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// The sort order. Ordering may be selected by chron\_i, description, enum\_a, enum\_b, enum\_c, library, location, temporary\_location, receive\_date or expected\_receive\_date. There is no default.
     ///
-    /// Default: '"none"'.
+    /// Default: `"none"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// The sort direction of desc (default) or asc.
     ///
-    /// Default: '"desc"'.
+    /// Default: `"desc"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// Retrieve items with create date after this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn create_date_from(mut self, create_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_from", create_date_from.into());
         self
     }
     /// Retrieve items with create date before this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn create_date_to(mut self, create_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_to", create_date_to.into());
         self
     }
     /// Retrieve items with modify date after this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn modify_date_from(mut self, modify_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_from", modify_date_from.into());
         self
     }
     /// Retrieve items with modify date before this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn modify_date_to(mut self, modify_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_to", modify_date_to.into());
         self
     }
     /// Retrieve items with receive date starting after this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn receive_date_from(mut self, receive_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date_from", receive_date_from.into());
         self
     }
     /// Retrieve items with receive date before this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn receive_date_to(mut self, receive_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date_to", receive_date_to.into());
         self
     }
     /// Retrieve items with expected receive date starting after this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expected_receive_date_from(
         mut self,
         expected_receive_date_from: impl Into<String>,
@@ -4170,7 +4170,7 @@ impl ListItems {
     }
     /// Retrieve items with expected receive date before this Date (YYYY-MM-DD). Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expected_receive_date_to(
         mut self,
         expected_receive_date_to: impl Into<String>,
@@ -4182,7 +4182,7 @@ impl ListItems {
     }
     /// Special view of an item object. Optional. Currently supported: label - adds fields relevant for label printing.
     ///
-    /// Default: '"brief"'.
+    /// Default: `"brief"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -4205,7 +4205,7 @@ pub struct CreateItem {
 impl CreateItem {
     /// Automatically populate the description fields, using the enumeration and chronology fields. Options: true or false. Default: false
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn generate_description(
         mut self,
         generate_description: impl Into<String>,
@@ -4215,7 +4215,7 @@ impl CreateItem {
     }
     /// Automatically allocate the next inventory number using the specified sequence name. If empty, no inventory number will be allocated.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn generate_inventory_num_name(
         mut self,
         generate_inventory_num_name: impl Into<String>,
@@ -4246,35 +4246,35 @@ pub struct ListItemLoans {
 impl ListItemLoans {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// A few sort options are available (only one can be sent): loan\_date, due\_date, barcode, title, author and return\_date (relevant only for historical loans). A secondary sort key, id, is added to the single sort option chosen. Default sorting is by id.
     ///
-    /// Default: '"id"'.
+    /// Default: `"id"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// The sort direction of asc (default) or desc.
     ///
-    /// Default: '"asc"'.
+    /// Default: `"asc"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// Active or Complete loan status. Default: Active.
     ///
-    /// Default: '"Active"'.
+    /// Default: `"Active"`.
     pub fn loan_status(mut self, loan_status: impl Into<String>) -> Self {
         self.req = self.req.query("loan_status", loan_status.into());
         self
@@ -4296,14 +4296,14 @@ pub struct ListItemRequests {
 impl ListItemRequests {
     /// Filter results by request type. Optional. Possible values: HOLD, DIGITIZATION, BOOKING. If not supplied, all request types will be returned.
     ///
-    /// Default: '"all\_types"'.
+    /// Default: `"all_types"`.
     pub fn request_type(mut self, request_type: impl Into<String>) -> Self {
         self.req = self.req.query("request_type", request_type.into());
         self
     }
     /// Active or history request status . The default is active.
     ///
-    /// Default: '"active"'.
+    /// Default: `"active"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -4340,21 +4340,21 @@ pub struct GetItem {
 impl GetItem {
     /// Special view of Item object. Optional. Currently supported: label - adds fields relevant for label printing.
     ///
-    /// Default: '"brief"'.
+    /// Default: `"brief"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// Parameter for enhancing result with additional information. Currently supported: due\_date\_policy, due\_date
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// The id of the user which the due\_date\_policy expand will be calculated for. Default: GUEST.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -4376,28 +4376,28 @@ pub struct ScanInItem {
 impl ScanInItem {
     /// External ID. Options: true or false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
         self.req = self.req.query("external_id", external_id.into());
         self
     }
     /// Work order processing is completed on the item. Options: true or false. Only relevant when department parameter is sent.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn done(mut self, done: impl Into<String>) -> Self {
         self.req = self.req.query("done", done.into());
         self
     }
     /// Automatically print a slip. Options: true or false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn auto_print_slip(mut self, auto_print_slip: impl Into<String>) -> Self {
         self.req = self.req.query("auto_print_slip", auto_print_slip.into());
         self
     }
     /// Place on hold shelf. Options: true or false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn place_on_hold_shelf(
         mut self,
         place_on_hold_shelf: impl Into<String>,
@@ -4407,14 +4407,14 @@ impl ScanInItem {
     }
     /// Confirm the action on the item. Options: true or false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn confirm(mut self, confirm: impl Into<String>) -> Self {
         self.req = self.req.query("confirm", confirm.into());
         self
     }
     /// Register in house uses. Options: true or false.
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn register_in_house_use(
         mut self,
         register_in_house_use: impl Into<String>,
@@ -4440,7 +4440,7 @@ pub struct UpdateItem {
 impl UpdateItem {
     /// Automatically populate the description fields, using the enumeration and chronology fields. Options: true or false. Default: false
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn generate_description(
         mut self,
         generate_description: impl Into<String>,
@@ -4450,7 +4450,7 @@ impl UpdateItem {
     }
     /// Automatically allocate the next inventory number using the specified sequence name. If empty, no inventory number will be allocated.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn generate_inventory_num_name(
         mut self,
         generate_inventory_num_name: impl Into<String>,
@@ -4481,21 +4481,21 @@ pub struct WithdrawItem {
 impl WithdrawItem {
     /// Indication whether the item should be deleted even if warnings exist. Optional. By default: false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
     }
     /// Method for handling a Holdings record left without any items: retain, delete or suppress. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn holdings(mut self, holdings: impl Into<String>) -> Self {
         self.req = self.req.query("holdings", holdings.into());
         self
     }
     /// Method for handling a Bib record left without any holdings: retain, delete or suppress. Optional. Relevant when holdings=delete. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bib(mut self, bib: impl Into<String>) -> Self {
         self.req = self.req.query("bib", bib.into());
         self
@@ -4515,14 +4515,14 @@ pub struct GetItemBookingAvailability {
 impl GetItemBookingAvailability {
     /// A unique identifier for the user, for which the booking request is about to be done. Optional. If not supplied, the system will calculate a minimal availability.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -4545,7 +4545,7 @@ pub struct CreateLoan {
 impl CreateLoan {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -4621,7 +4621,7 @@ pub struct ListItemRequestOptions {
 impl ListItemRequestOptions {
     /// The id of the user for which the request options will be calculated. Default value: GUEST
     ///
-    /// Default: '"GUEST"'.
+    /// Default: `"GUEST"`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -4644,21 +4644,21 @@ pub struct CreateItemRequest {
 impl CreateItemRequest {
     /// A unique identifier for the user. For a library level digitization request, leave empty.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Allow placing requests for items of the same title by the same user. Optional. Default and recommended: false
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn allow_same_request(mut self, allow_same_request: bool) -> Self {
         self.req = self.req.query("allow_same_request", allow_same_request.to_string());
         self
@@ -4684,14 +4684,14 @@ pub struct OperateOnItemRequest {
 impl OperateOnItemRequest {
     /// The operation to be performed on the request. Mandatory. Currently only next\_step is supported.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
     }
     /// Boolean flag for indicating whether to release the item from the request
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn release_item(mut self, release_item: impl Into<String>) -> Self {
         self.req = self.req.query("release_item", release_item.into());
         self
@@ -4733,35 +4733,35 @@ pub struct ListBibLoans {
 impl ListBibLoans {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '99999'.
+    /// Default: `99999`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// A few sort options are available (only one can be sent): loan\_date, due\_date, barcode, title, author and return\_date (relevant only for historical loans). A secondary sort key, id, is added to the single sort option chosen. Default sorting is by id.
     ///
-    /// Default: '"id"'.
+    /// Default: `"id"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// The sort direction of asc (default) or desc.
     ///
-    /// Default: '"asc"'.
+    /// Default: `"asc"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// Active or Complete loan status. Default: Active
     ///
-    /// Default: '"Active"'.
+    /// Default: `"Active"`.
     pub fn loan_status(mut self, loan_status: impl Into<String>) -> Self {
         self.req = self.req.query("loan_status", loan_status.into());
         self
@@ -4798,14 +4798,14 @@ pub struct ListPortfolios {
 impl ListPortfolios {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4882,7 +4882,7 @@ pub struct DeletePortfolio {
 impl DeletePortfolio {
     /// Method for handling a bib left without any inventory: retain, suppress or delete. Optional. By default: delete.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bib(mut self, bib: impl Into<String>) -> Self {
         self.req = self.req.query("bib", bib.into());
         self
@@ -4902,56 +4902,56 @@ pub struct ListReminders {
 impl ListReminders {
     /// Type for filtering. Optional. Valid values are from the ReminderTypes code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// Status for filtering. Optional. Valid values are from the ReminderStatuses code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// From this Date (YYYY-MM-DD). Optional. Defaults to today.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.req = self.req.query("from", from.into());
         self
     }
     /// To this Date (YYYY-MM-DD). Optional. Defaults to the From Date.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.req = self.req.query("to", to.into());
         self
     }
     /// Order by parameter. Optional. Valid values are type, status, reminder\_date.
     ///
-    /// Default: '"type"'.
+    /// Default: `"type"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// Direction parameter. Optional. Valid values are asc, desc.
     ///
-    /// Default: '"asc"'.
+    /// Default: `"asc"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -5041,7 +5041,7 @@ pub struct ListRepresentations {
 impl ListRepresentations {
     /// Filter by the unique ID of the object in the remote repository.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn originating_record_id(
         mut self,
         originating_record_id: impl Into<String>,
@@ -5051,21 +5051,21 @@ impl ListRepresentations {
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// When true, the output usage type is PRIMARY. Default is false.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn use_updated_terminology(mut self, use_updated_terminology: bool) -> Self {
         self.req = self
             .req
@@ -5090,7 +5090,7 @@ pub struct CreateRepresentation {
 impl CreateRepresentation {
     /// Auto-generate label: true/false
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn generate_label(mut self, generate_label: impl Into<String>) -> Self {
         self.req = self.req.query("generate_label", generate_label.into());
         self
@@ -5116,7 +5116,7 @@ pub struct GetRepresentation {
 impl GetRepresentation {
     /// When true, the output usage type is PRIMARY. Default is false.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn use_updated_terminology(mut self, use_updated_terminology: bool) -> Self {
         self.req = self
             .req
@@ -5141,14 +5141,14 @@ pub struct UpdateRepresentation {
 impl UpdateRepresentation {
     /// Auto-generate label: true/false
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn generate_label(mut self, generate_label: impl Into<String>) -> Self {
         self.req = self.req.query("generate_label", generate_label.into());
         self
     }
     /// Method for handling a bib left without any active representations: retain or suppress. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bibs(mut self, bibs: impl Into<String>) -> Self {
         self.req = self.req.query("bibs", bibs.into());
         self
@@ -5174,14 +5174,14 @@ pub struct DeleteRepresentation {
 impl DeleteRepresentation {
     /// Indication whether the representation should be deleted even if warnings exist. Optional. By default: false.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
     }
     /// Method for handling a bib left without any representations: retain, suppress or delete. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bibs(mut self, bibs: impl Into<String>) -> Self {
         self.req = self.req.query("bibs", bibs.into());
         self
@@ -5201,7 +5201,7 @@ pub struct ListFiles {
 impl ListFiles {
     /// If expand=url the &lt;url&gt; field will hold the signed URL for downloading.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -5243,7 +5243,7 @@ pub struct GetFile {
 impl GetFile {
     /// If expand=url the &lt;url&gt; field will hold the signed URL for downloading.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -5285,14 +5285,14 @@ pub struct DeleteFile {
 impl DeleteFile {
     /// Method for handling a representation left without any files: retain or delete. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn representations(mut self, representations: impl Into<String>) -> Self {
         self.req = self.req.query("representations", representations.into());
         self
     }
     /// Method for handling a bib left without any representations: retain , suppress or delete. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bibs(mut self, bibs: impl Into<String>) -> Self {
         self.req = self.req.query("bibs", bibs.into());
         self
@@ -5312,14 +5312,14 @@ pub struct ListBibRequestOptions {
 impl ListBibRequestOptions {
     /// The id of the user for which the request options will be calculated. Default value: GUEST
     ///
-    /// Default: '"GUEST"'.
+    /// Default: `"GUEST"`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// Include Display logic rules.  Default value: false
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn consider_dlr(mut self, consider_dlr: impl Into<String>) -> Self {
         self.req = self.req.query("consider_dlr", consider_dlr.into());
         self
@@ -5341,14 +5341,14 @@ pub struct ListBibRequests {
 impl ListBibRequests {
     /// Filter results by request type. Optional. Possible values: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER. If not supplied, all request types will be returned.
     ///
-    /// Default: '"all\_types"'.
+    /// Default: `"all_types"`.
     pub fn request_type(mut self, request_type: impl Into<String>) -> Self {
         self.req = self.req.query("request_type", request_type.into());
         self
     }
     /// Active or history requests status. Default is active.
     ///
-    /// Default: '"active"'.
+    /// Default: `"active"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -5371,21 +5371,21 @@ pub struct CreateBibRequest {
 impl CreateBibRequest {
     /// A unique identifier for the user. For a library level digitization request, leave empty.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Allow placing requests for items of the same title by the same user. Optional. Default and recommended: false
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn allow_same_request(mut self, allow_same_request: bool) -> Self {
         self.req = self.req.query("allow_same_request", allow_same_request.to_string());
         self
@@ -5426,14 +5426,14 @@ pub struct OperateOnTitleRequest {
 impl OperateOnTitleRequest {
     /// The operation to be performed on the request. Mandatory. Currently only next\_step is supported.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
     }
     /// Boolean flag for indicating whether to release the item from the request
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn release_item(mut self, release_item: impl Into<String>) -> Self {
         self.req = self.req.query("release_item", release_item.into());
         self

@@ -2196,14 +2196,14 @@ pub struct GetCodeTable {
 impl GetCodeTable {
     /// Requested language.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.req = self.req.query("lang", lang.into());
         self
     }
     /// Institution or Library code
     ///
-    /// Default: '"Institution Code"'.
+    /// Default: `"Institution Code"`.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.req = self.req.query("scope", scope.into());
         self
@@ -2229,7 +2229,7 @@ pub struct UpdateCodeTable {
 impl UpdateCodeTable {
     /// Requested language.
     ///
-    /// Default: '"en"'.
+    /// Default: `"en"`.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.req = self.req.query("lang", lang.into());
         self
@@ -2258,21 +2258,21 @@ pub struct ListDepartments {
 impl ListDepartments {
     /// Department type. The type DIGI (digitization) or ALL is supported. Default is ALL.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// Add optional parameter view=brief to get a list of departments without operators.
     ///
-    /// Default: '"FULL"'.
+    /// Default: `"FULL"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// Library code. Optional. Default: The institutional level.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -2297,21 +2297,21 @@ pub struct ListDepositProfiles {
 impl ListDepositProfiles {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// An option to filter by user group. Optional. Default value: Empty String which means that all the results will be returned.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_group(mut self, user_group: impl Into<String>) -> Self {
         self.req = self.req.query("user_group", user_group.into());
         self
@@ -2354,7 +2354,7 @@ pub struct GetGeneral {
 impl GetGeneral {
     /// Parameter for enhancing result with additional information. Currently supported: ingest\_form
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -2379,28 +2379,28 @@ pub struct ListIntegrationProfiles {
 impl ListIntegrationProfiles {
     /// Type for filtering. Optional. Valid values are from the IntegrationTypes code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// Search query. Optional. Searching for words in created\_by or name (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2502,35 +2502,35 @@ pub struct ListJobs {
 impl ListJobs {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// For filtering jobs by their category. Optional. For manual, possible values are from HPaTaskChain.type code table. For scheduled and other, possible values are from the systemJobsGroups code table. By default, all jobs will be retrieved.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn category(mut self, category: impl Into<String>) -> Self {
         self.req = self.req.query("category", category.into());
         self
     }
     /// For filtering jobs by their type. Optional. Possible values are MANUAL/SCHEDULED/OTHER. If no type is given, all types of jobs will be retrieved.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// For filtering jobs by their profile ID. Optional. Relevant only for scheduled jobs.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn profile_id(mut self, profile_id: impl Into<String>) -> Self {
         self.req = self.req.query("profile_id", profile_id.into());
         self
@@ -2587,14 +2587,14 @@ pub struct ListInstances {
 impl ListInstances {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2637,14 +2637,14 @@ pub struct DownloadJobInstanceFile {
 impl DownloadJobInstanceFile {
     /// MARC format XML/BINARY
     ///
-    /// Default: '"XML"'.
+    /// Default: `"XML"`.
     pub fn download_format(mut self, download_format: impl Into<String>) -> Self {
         self.req = self.req.query("download_format", download_format.into());
         self
     }
     /// Line Type as appears in /jobs/{job\_id}/instances/{instance\_id} api result
     ///
-    /// Default: '"TOTAL\_RECORDS\_IMPORTED"'.
+    /// Default: `"TOTAL_RECORDS_IMPORTED"`.
     pub fn line_type(mut self, line_type: impl Into<String>) -> Self {
         self.req = self.req.query("line_type", line_type.into());
         self
@@ -2666,14 +2666,14 @@ pub struct ListEvents {
 impl ListEvents {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2698,21 +2698,21 @@ pub struct ListMatches {
 impl ListMatches {
     /// The population of match results to return. Valid values are SINGLE\_MATCHES and MULTI\_MATCHES. Mandatory.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn population(mut self, population: impl Into<String>) -> Self {
         self.req = self.req.query("population", population.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2737,7 +2737,7 @@ pub struct ListLetters {
 impl ListLetters {
     /// Type of letters (LETTER or COMPONENT)
     ///
-    /// Default: '"LETTER"'.
+    /// Default: `"LETTER"`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
@@ -2839,14 +2839,14 @@ pub struct ListCircDesks {
 impl ListCircDesks {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2984,14 +2984,14 @@ pub struct ListLibraryOpenHours {
 impl ListLibraryOpenHours {
     /// From this Date (YYYY-MM-DD). Defaults to today.
     ///
-    /// Default: '"today"'.
+    /// Default: `"today"`.
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.req = self.req.query("from", from.into());
         self
     }
     /// To this Date (YYYY-MM-DD). Defaults to the From Date plus one week.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.req = self.req.query("to", to.into());
         self
@@ -3126,7 +3126,7 @@ pub struct GetMappingTable {
 impl GetMappingTable {
     /// Institution or Library code
     ///
-    /// Default: '"Institution Code"'.
+    /// Default: `"Institution Code"`.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.req = self.req.query("scope", scope.into());
         self
@@ -3174,14 +3174,14 @@ pub struct ListMdImportProfiles {
 impl ListMdImportProfiles {
     /// The Import Profile Type. Optional. Default is no Import Type.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// The type of IE Entity created by this import. Optional. Default is to include all entities.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn ie_type(mut self, ie_type: impl Into<String>) -> Self {
         self.req = self.req.query("ie_type", ie_type.into());
         self
@@ -3296,42 +3296,42 @@ pub struct ListPrinters {
 impl ListPrinters {
     /// Printer library code. Optional.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// Printer printout queue indication. Optional.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn printout_queue(mut self, printout_queue: impl Into<String>) -> Self {
         self.req = self.req.query("printout_queue", printout_queue.into());
         self
     }
     /// Printer Name. Optional.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.req = self.req.query("name", name.into());
         self
     }
     /// Printer Code. Optional.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn code(mut self, code: impl Into<String>) -> Self {
         self.req = self.req.query("code", code.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3422,70 +3422,70 @@ pub struct ListReminders {
 impl ListReminders {
     /// Type for filtering. Optional. Valid values are from the ReminderTypes code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
     }
     /// Status for filtering. Optional. Valid values are from the ReminderStatuses code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// From this Date (YYYY-MM-DD). Optional. Defaults to today.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.req = self.req.query("from", from.into());
         self
     }
     /// To this Date (YYYY-MM-DD). Optional. Defaults to the From Date.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.req = self.req.query("to", to.into());
         self
     }
     /// Order by parameter. Optional. Valid values are type, status, reminder\_date.
     ///
-    /// Default: '"type"'.
+    /// Default: `"type"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// Direction parameter. Optional. Valid values are asc, desc.
     ///
-    /// Default: '"asc"'.
+    /// Default: `"asc"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// Entity ID parameter. Optional. Valid value is an entity id.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn entity_id(mut self, entity_id: impl Into<String>) -> Self {
         self.req = self.req.query("entity_id", entity_id.into());
         self
     }
     /// Entity Type parameter. Optional. Valid value is BIB\_MMS.
     ///
-    /// Default: '"BIB\_MMS"'.
+    /// Default: `"BIB_MMS"`.
     pub fn entity_type(mut self, entity_type: impl Into<String>) -> Self {
         self.req = self.req.query("entity_type", entity_type.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3575,42 +3575,42 @@ pub struct ListSets {
 impl ListSets {
     /// Content type for filtering. Optional. Valid values are from the SetContentType code table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.req = self.req.query("content_type", content_type.into());
         self
     }
     /// Set type for filtering. Optional. Valid values are 'ITEMIZED' or 'LOGICAL'.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn set_type(mut self, set_type: impl Into<String>) -> Self {
         self.req = self.req.query("set_type", set_type.into());
         self
     }
     /// Search query. Optional. Searching for words in created\_by or name (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Set origin for filtering. Optional. Valid values are 'UI' or 'UI\_CZ'.
     ///
-    /// Default: '"UI"'.
+    /// Default: `"UI"`.
     pub fn set_origin(mut self, set_origin: impl Into<String>) -> Self {
         self.req = self.req.query("set_origin", set_origin.into());
         self
@@ -3633,63 +3633,63 @@ pub struct CreateSet {
 impl CreateSet {
     /// The population on which a set should be created. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn population(mut self, population: impl Into<String>) -> Self {
         self.req = self.req.query("population", population.into());
         self
     }
     /// The id of MD Import Job instance from which a set should be created. Supported for sets of Bib records. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn job_instance_id(mut self, job_instance_id: impl Into<String>) -> Self {
         self.req = self.req.query("job_instance_id", job_instance_id.into());
         self
     }
     /// An id of a logical set to create an Itemized Set based on it. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn from_logical_set(mut self, from_logical_set: impl Into<String>) -> Self {
         self.req = self.req.query("from_logical_set", from_logical_set.into());
         self
     }
     /// The logical operator. Choose between AND, OR, NOT. Default is AND. Optional
     ///
-    /// Default: '"None"'.
+    /// Default: `"None"`.
     pub fn combine(mut self, combine: impl Into<String>) -> Self {
         self.req = self.req.query("combine", combine.into());
         self
     }
     /// The primary combining set. Optional.
     ///
-    /// Default: '"None"'.
+    /// Default: `"None"`.
     pub fn set1(mut self, set1: impl Into<String>) -> Self {
         self.req = self.req.query("set1", set1.into());
         self
     }
     /// The secondary combining set. Optional.
     ///
-    /// Default: '"None"'.
+    /// Default: `"None"`.
     pub fn set2(mut self, set2: impl Into<String>) -> Self {
         self.req = self.req.query("set2", set2.into());
         self
     }
     /// An id of an Institution Zone set which will be used as a base to create a set in the Network Zone. The new set will include the Network Zone records to which the Institution Zone records are linked. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn nz_set_from_iz_set(mut self, nz_set_from_iz_set: impl Into<String>) -> Self {
         self.req = self.req.query("nz_set_from_iz_set", nz_set_from_iz_set.into());
         self
     }
     /// An id of a set to create a new filtered set based on it, according to the indication\_rule parameter. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn filter_set(mut self, filter_set: impl Into<String>) -> Self {
         self.req = self.req.query("filter_set", filter_set.into());
         self
     }
     /// The name of the Indication Rule to be used to filter the set defined in filter\_set. Relevant if filter\_set is used.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn indication_rule(mut self, indication_rule: impl Into<String>) -> Self {
         self.req = self.req.query("indication_rule", indication_rule.into());
         self
@@ -3737,14 +3737,14 @@ impl ManageSetMembers {
     ///
     /// For users: any type that is defined in UserIdentifierTypes Code Table
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn id_type(mut self, id_type: impl Into<String>) -> Self {
         self.req = self.req.query("id_type", id_type.into());
         self
     }
     /// If false, the API will ignore invalid IDs. Relevant for sets of Bibs, Items and Users.
     ///
-    /// Default: 'true'.
+    /// Default: `true`.
     pub fn fail_on_invalid_id(mut self, fail_on_invalid_id: bool) -> Self {
         self.req = self.req.query("fail_on_invalid_id", fail_on_invalid_id.to_string());
         self
@@ -3803,14 +3803,14 @@ pub struct ListMembers {
 impl ListMembers {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3865,21 +3865,21 @@ pub struct ListFeeTransactions {
 impl ListFeeTransactions {
     /// Limits the number of fees not transactions. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// From this Date (YYYY-MM-DD). Defaults to today.
     ///
-    /// Default: '"today"'.
+    /// Default: `"today"`.
     pub fn transaction_from_date(
         mut self,
         transaction_from_date: impl Into<String>,
@@ -3889,7 +3889,7 @@ impl ListFeeTransactions {
     }
     /// To this Date (YYYY-MM-DD). Defaults to from date. Limit of 7 days period.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn transaction_to_date(
         mut self,
         transaction_to_date: impl Into<String>,
@@ -3899,21 +3899,21 @@ impl ListFeeTransactions {
     }
     /// Add fine fee transaction type filter.  This defaults to both payment and waived.
     ///
-    /// Default: '"BOTH"'.
+    /// Default: `"BOTH"`.
     pub fn transaction_type(mut self, transaction_type: impl Into<String>) -> Self {
         self.req = self.req.query("transaction_type", transaction_type.into());
         self
     }
     /// Add fine owner filter.  This is a library or the institution code.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.req = self.req.query("owner", owner.into());
         self
     }
     /// Add circulation library filter. May be used in conjunction with received\_by\_circ\_desk to filter results.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn received_by_circ_library(
         mut self,
         received_by_circ_library: impl Into<String>,
@@ -3925,7 +3925,7 @@ impl ListFeeTransactions {
     }
     /// Add circulation desk filter. Must be used in conjunction with received\_by\_circ\_library to filter results.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn received_by_circ_desk(
         mut self,
         received_by_circ_desk: impl Into<String>,
@@ -3950,7 +3950,7 @@ pub struct RunWorkflow {
 impl RunWorkflow {
     /// If true, executes workflow in test mode.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn test(mut self, test: bool) -> Self {
         self.req = self.req.query("test", test.to_string());
         self

@@ -1061,56 +1061,56 @@ pub struct ListCourses {
 impl ListCourses {
     /// Search query. Optional. Searching for words from: code, section, name, notes, instructors, searchable\_ids, year, academic\_department &amp; all (for searching in all the above fields). Examples (note the tilde between the code and text): q=name~Math , q=code~MATH\_INTRO and section~2 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Status of the course: ACTIVE/INACTIVE. Default: ALL
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// A few sort options are available: id, name, code, section, start\_date, end\_date, participants, weekly\_hours. A secondary sort key, id, is added when only one sort option is selected. Default sorting is by code and section.
     ///
-    /// Default: '"code,section"'.
+    /// Default: `"code,section"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// Sorting direction: ASC/DESC. Default: ASC.
     ///
-    /// Default: '"ASC"'.
+    /// Default: `"ASC"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// When set to true, will only find courses that exactly match your code
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn exact_search(mut self, exact_search: bool) -> Self {
         self.req = self.req.query("exact_search", exact_search.to_string());
         self
     }
     /// For future use
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn normalize(mut self, normalize: impl Into<String>) -> Self {
         self.req = self.req.query("normalize", normalize.into());
         self
@@ -1182,7 +1182,7 @@ pub struct GetCourse {
 impl GetCourse {
     /// To get all related reading-lists and citations use view=full.
     ///
-    /// Default: '"brief"'.
+    /// Default: `"brief"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -1205,14 +1205,14 @@ pub struct EnrollInCourse {
 impl EnrollInCourse {
     /// A list of user identifiers (1,2,3,...). (optional)
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_ids(mut self, user_ids: impl Into<String>) -> Self {
         self.req = self.req.query("user_ids", user_ids.into());
         self
     }
     /// A list of list identifiers (1,2,3,...). (optional)
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn list_ids(mut self, list_ids: impl Into<String>) -> Self {
         self.req = self.req.query("list_ids", list_ids.into());
         self
@@ -1300,14 +1300,14 @@ pub struct CreateReadingList {
 impl CreateReadingList {
     /// The identifier of the list to duplicate. (optional)
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn copy_id(mut self, copy_id: impl Into<String>) -> Self {
         self.req = self.req.query("copy_id", copy_id.into());
         self
     }
     /// Indication to create a default section. (optional)
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn default_section(mut self, default_section: impl Into<String>) -> Self {
         self.req = self.req.query("default_section", default_section.into());
         self
@@ -1333,7 +1333,7 @@ pub struct GetReadingList {
 impl GetReadingList {
     /// Brief or full view
     ///
-    /// Default: '"brief"'.
+    /// Default: `"brief"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self

@@ -666,21 +666,21 @@ pub struct ListECollections {
 impl ListECollections {
     /// Search query. Optional. Searching for words in interface\_name, keywords, name or po\_line\_id (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -853,14 +853,14 @@ pub struct ListPortfolios {
 impl ListPortfolios {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -937,7 +937,7 @@ pub struct DeletePortfolio {
 impl DeletePortfolio {
     /// Method for handling a bib left without any inventory: retain, suppress or delete. Optional. By default: retain.
     ///
-    /// Default: '"retain"'.
+    /// Default: `"retain"`.
     pub fn bib(mut self, bib: impl Into<String>) -> Self {
         self.req = self.req.query("bib", bib.into());
         self

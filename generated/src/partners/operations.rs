@@ -276,21 +276,21 @@ pub struct ListPartners {
 impl ListPartners {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Filter results by their status. Optional. Possible values: ACTIVE, INACTIVE.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self

@@ -289,42 +289,42 @@ pub struct ListPrintouts {
 impl ListPrintouts {
     /// Printout Name. Optional.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn letter(mut self, letter: impl Into<String>) -> Self {
         self.req = self.req.query("letter", letter.into());
         self
     }
     /// Printout status. Optional. Valid values are: Printed, Pending, Canceled.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Printout Printer
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn printer_id(mut self, printer_id: impl Into<String>) -> Self {
         self.req = self.req.query("printer_id", printer_id.into());
         self
     }
     /// A list of Printout IDs (for example: 123,456,778) from 1 to the limit of 100 Optional. Use of this option overrides all of the filtering parameters
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn printout_id(mut self, printout_id: impl Into<String>) -> Self {
         self.req = self.req.query("printout_id", printout_id.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -349,28 +349,28 @@ pub struct ActOnPrintouts {
 impl ActOnPrintouts {
     /// Printout Name. Optional.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn letter(mut self, letter: impl Into<String>) -> Self {
         self.req = self.req.query("letter", letter.into());
         self
     }
     /// Printout status. Optional. Valid values are: Printed, Pending, Canceled.
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Printout Printer
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn printer_id(mut self, printer_id: impl Into<String>) -> Self {
         self.req = self.req.query("printer_id", printer_id.into());
         self
     }
     /// A list of Printout IDs (for example: 123,456,778) from 1 to the limit of 100 Optional. Use of this option overrides all of the filtering parameters
     ///
-    /// Default: '"ALL"'.
+    /// Default: `"ALL"`.
     pub fn printout_id(mut self, printout_id: impl Into<String>) -> Self {
         self.req = self.req.query("printout_id", printout_id.into());
         self
@@ -431,56 +431,56 @@ pub struct ListRequestedResources {
 impl ListRequestedResources {
     /// The location code. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn location(mut self, location: impl Into<String>) -> Self {
         self.req = self.req.query("location", location.into());
         self
     }
     /// The order in which to retrieve the results: location/call\_number (default).
     ///
-    /// Default: '"call\_number"'.
+    /// Default: `"call_number"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// The order direction in which to retrieve the results. Optional.
     ///
-    /// Default: '"asc"'.
+    /// Default: `"asc"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// The pickup institution. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn pickup_inst(mut self, pickup_inst: impl Into<String>) -> Self {
         self.req = self.req.query("pickup_inst", pickup_inst.into());
         self
     }
     /// Show reported results: Y/N. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn reported(mut self, reported: impl Into<String>) -> Self {
         self.req = self.req.query("reported", reported.into());
         self
     }
     /// Show printed results: Y/N. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn printed(mut self, printed: impl Into<String>) -> Self {
         self.req = self.req.query("printed", printed.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -505,49 +505,49 @@ pub struct ActOnRequestedResources {
 impl ActOnRequestedResources {
     /// The library of the given circulation desk or department where the resources are located. Mandatory.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// The circulation desk where the action is being performed. Mandatory.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn circ_desk(mut self, circ_desk: impl Into<String>) -> Self {
         self.req = self.req.query("circ_desk", circ_desk.into());
         self
     }
     /// Operation to be preformed on the list of given requests. Currently the only supported action is 'mark\_reported'. Mandatory.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
     }
     /// The location code. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn location(mut self, location: impl Into<String>) -> Self {
         self.req = self.req.query("location", location.into());
         self
     }
     /// The pickup institution. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn pickup_inst(mut self, pickup_inst: impl Into<String>) -> Self {
         self.req = self.req.query("pickup_inst", pickup_inst.into());
         self
     }
     /// Show reported results: Y/N. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn reported(mut self, reported: impl Into<String>) -> Self {
         self.req = self.req.query("reported", reported.into());
         self
     }
     /// Show printed results: Y/N. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn printed(mut self, printed: impl Into<String>) -> Self {
         self.req = self.req.query("printed", printed.into());
         self
@@ -572,49 +572,49 @@ pub struct ListLendingRequests {
 impl ListLendingRequests {
     /// The resource sharing library for which lending requests should be retrieved. Mandatory. List of possible libraries can be retrieved using the [GET /almaws/v1/conf/libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// The status of lending requests to retrieve. Optional. List of possible statuses can be retrieved using the [GET almaws/v1/conf/code-tables/MandatoryLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed) and the  [GET almaws/v1/conf/code-tables/OptionalLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// The 'printed' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn printed(mut self, printed: impl Into<String>) -> Self {
         self.req = self.req.query("printed", printed.into());
         self
     }
     /// The 'reported' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn reported(mut self, reported: impl Into<String>) -> Self {
         self.req = self.req.query("reported", reported.into());
         self
     }
     /// The partner value. Only lending requests from this partner should be retrieved. Optional. List of possible partners can be retrieved using the [GET almaws/v1/partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn partner(mut self, partner: impl Into<String>) -> Self {
         self.req = self.req.query("partner", partner.into());
         self
     }
     /// Requested format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn requested_format(mut self, requested_format: impl Into<String>) -> Self {
         self.req = self.req.query("requested_format", requested_format.into());
         self
     }
     /// Supplied Format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn supplied_format(mut self, supplied_format: impl Into<String>) -> Self {
         self.req = self.req.query("supplied_format", supplied_format.into());
         self
@@ -639,56 +639,56 @@ pub struct ActOnLendingRequests {
 impl ActOnLendingRequests {
     /// The resource sharing library from which lending requests should be retrieved. Mandatory. List of possible libraries can be retrieved using the [GET /almaws/v1/conf/libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// Operation to be preformed on the list of given requests. Currently the only supported action is 'mark\_reported'. Mandatory.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
     }
     /// The status of lending requests to retrieve. Optional. List of possible statuses can be retrieved using the [GET almaws/v1/conf/code-tables/MandatoryLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).and the  [GET almaws/v1/conf/code-tables/OptionalLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// The 'printed' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn printed(mut self, printed: impl Into<String>) -> Self {
         self.req = self.req.query("printed", printed.into());
         self
     }
     /// The 'reported' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn reported(mut self, reported: impl Into<String>) -> Self {
         self.req = self.req.query("reported", reported.into());
         self
     }
     /// The partner value. Only lending requests from this partner should be. Optional. List of possible partners can be retrieved using the [GET almaws/v1/partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn partner(mut self, partner: impl Into<String>) -> Self {
         self.req = self.req.query("partner", partner.into());
         self
     }
     /// Requested format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn requested_format(mut self, requested_format: impl Into<String>) -> Self {
         self.req = self.req.query("requested_format", requested_format.into());
         self
     }
     /// Supplied Format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn supplied_format(mut self, supplied_format: impl Into<String>) -> Self {
         self.req = self.req.query("supplied_format", supplied_format.into());
         self

@@ -1591,35 +1591,35 @@ pub struct ListUsers {
 impl ListUsers {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Search query. Optional. Searching for words from: primary\_id, first\_name, last\_name, middle\_name, email, phone\_number, job\_category, identifiers, birth\_date, user\_group, campus\_code, block\_type, id\_type, note\_text, note\_type, statistic\_category, fines\_fees\_sum, general\_info (keywords from all fields except emails, birth\_date and identifiers) and ALL (words from all fields but without support for the AND operator). Example (note the tilde between the code and text): q=last\_name~Smith (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// A few sort options are available: last\_name, first\_name and primary\_id. One sort option may be used at a time. A secondary sort key, primary\_id, is added if last\_name or first\_name is the primary sort. Default sorting is by all three in the following order: last\_name, first\_name, primary\_id. If the query option is used, the result will not sort by primary\_id.
     ///
-    /// Default: '"last\_name, first\_name, primary\_id"'.
+    /// Default: `"last_name, first_name, primary_id"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// The code of the source institution from which the user was linked. Optional
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn source_institution_code(
         mut self,
         source_institution_code: impl Into<String>,
@@ -1631,21 +1631,21 @@ impl ListUsers {
     }
     /// The ID of the user in the source institution. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn source_user_id(mut self, source_user_id: impl Into<String>) -> Self {
         self.req = self.req.query("source_user_id", source_user_id.into());
         self
     }
     /// This parameter allows for expanding all user information.  To have all the user fields in the output use expand=full.
     ///
-    /// Default: '"none"'.
+    /// Default: `"none"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Filter users modified after the given date. Optional. This parameter is mutually exclusive with the 'q' parameter — only one of them may be used in a request. If both are provided, the request will be rejected. The expected date format is yyyy-MM-dd.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn modify_date_from(mut self, modify_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_from", modify_date_from.into());
         self
@@ -1668,7 +1668,7 @@ pub struct CreateUser {
 impl CreateUser {
     /// When customer parameter social\_authentication='True': Send social authentication email to patron. Default value: False.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn social_authentication(
         mut self,
         social_authentication: impl Into<String>,
@@ -1678,7 +1678,7 @@ impl CreateUser {
     }
     /// The email notification for PIN setting change will be sent
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn send_pin_number_letter(
         mut self,
         send_pin_number_letter: impl Into<String>,
@@ -1690,7 +1690,7 @@ impl CreateUser {
     }
     /// The code of the source institution to which the user should be linked. Optional
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn source_institution_code(
         mut self,
         source_institution_code: impl Into<String>,
@@ -1702,21 +1702,21 @@ impl CreateUser {
     }
     /// The ID of the user in the source institution. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn source_user_id(mut self, source_user_id: impl Into<String>) -> Self {
         self.req = self.req.query("source_user_id", source_user_id.into());
         self
     }
     /// Apply registration rules in the context of the library. True or false. Optional.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn registration_rules(mut self, registration_rules: impl Into<String>) -> Self {
         self.req = self.req.query("registration_rules", registration_rules.into());
         self
     }
     /// The code of the library. For use with registration rules. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -1787,21 +1787,21 @@ pub struct GetStaffLoginReport {
 impl GetStaffLoginReport {
     /// Filters successful attempts or failed login attempts.Optional values: all, true and failed-login-attempts. optional. By default this is true.
     ///
-    /// Default: '"true"'.
+    /// Default: `"true"`.
     pub fn successful(mut self, successful: impl Into<String>) -> Self {
         self.req = self.req.query("successful", successful.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -1823,28 +1823,28 @@ pub struct GetUser {
 impl GetUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table. The value may also be linking\_id.  To search for users which have linked accounts in other institutions according to the linking\_id use user\_id\_type=linking\_id.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Special view of User object. Optional. Possible values: full - full User object will be returned. brief - only user's core information, emails, identifiers and statistics are returned. By default, the full User object will be returned.
     ///
-    /// Default: '"full"'.
+    /// Default: `"full"`.
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// This parameter allows for expanding on some user information. Three options are available: loans-Include the total number of loans; requests-Include the total number of requests; fees-Include the balance of fees. To have more than one option, use a comma separator.
     ///
-    /// Default: '"none"'.
+    /// Default: `"none"`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// The source institution Code. Optional. When used the user\_id is used to locate a copied user (linked account) based on source\_link\_id.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn source_institution_code(
         mut self,
         source_institution_code: impl Into<String>,
@@ -1871,14 +1871,14 @@ pub struct AuthenticateOrRefreshUser {
 impl AuthenticateOrRefreshUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The operation to be performed on the user. Mandatory. Currently op=auth or op=refresh are supported.  The default is auth.
     ///
-    /// Default: '"auth"'.
+    /// Default: `"auth"`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
@@ -1901,7 +1901,7 @@ pub struct UpdateUser {
 impl UpdateUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -1914,14 +1914,14 @@ impl UpdateUser {
     ///
     /// For example override=user\_group,job\_category. Default is empty.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
     }
     /// The email notification for PIN setting change will be sent
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn send_pin_number_letter(
         mut self,
         send_pin_number_letter: impl Into<String>,
@@ -1933,21 +1933,21 @@ impl UpdateUser {
     }
     /// Recalculate the roles based on role assignment rules.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn recalculate_roles(mut self, recalculate_roles: impl Into<String>) -> Self {
         self.req = self.req.query("recalculate_roles", recalculate_roles.into());
         self
     }
     /// Apply registration rules in the context of the library. True or false. Optional.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn registration_rules(mut self, registration_rules: impl Into<String>) -> Self {
         self.req = self.req.query("registration_rules", registration_rules.into());
         self
     }
     /// The code of the library. For use with registration rules. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -1973,7 +1973,7 @@ pub struct DeleteUser {
 impl DeleteUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -1994,7 +1994,7 @@ pub struct CreateAttachment {
 impl CreateAttachment {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2020,14 +2020,14 @@ pub struct GetAttachment {
 impl GetAttachment {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The expand parameter. Optional. Possible values: 'content' or 'content\_no\_encoding'.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -2049,42 +2049,42 @@ pub struct ListDeposits {
 impl ListDeposits {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// filter deposits by status
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Few sort options are available: name, modification\_date. One sort option may be used at a time. Default sorting is by name
     ///
-    /// Default: '"name"'.
+    /// Default: `"name"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// Sorting direction: ASC/DESC. Default: ASC.
     ///
-    /// Default: '"ASC"'.
+    /// Default: `"ASC"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
@@ -2107,14 +2107,14 @@ pub struct CreateDeposit {
 impl CreateDeposit {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Boolean flag for indicating whether submit as draft.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn draft(mut self, draft: impl Into<String>) -> Self {
         self.req = self.req.query("draft", draft.into());
         self
@@ -2140,7 +2140,7 @@ pub struct GetDeposit {
 impl GetDeposit {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2163,14 +2163,14 @@ pub struct OperateOnDeposit {
 impl OperateOnDeposit {
     /// The operation to be performed on the deposit. Mandatory. Currently submit and withdraw are supported.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
     }
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2196,14 +2196,14 @@ pub struct ListFees {
 impl ListFees {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Return fees of this status only. Optional. If this is not provided, all active fees will be returned. The values that can be used are {ACTIVE|INDISPUTE|EXPORTED|CLOSED}.
     ///
-    /// Default: '"ACTIVE"'.
+    /// Default: `"ACTIVE"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -2245,35 +2245,35 @@ pub struct PayAllFees {
 impl PayAllFees {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The amount of the payment to be made on the user's specified fees. To pay the entire balance use amount=ALL
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn amount(mut self, amount: impl Into<String>) -> Self {
         self.req = self.req.query("amount", amount.into());
         self
     }
     /// The Payment method. Relevant and mandatory if op=pay. Options are CREDIT\_CARD, ONLINE, or CASH
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn method(mut self, method: impl Into<String>) -> Self {
         self.req = self.req.query("method", method.into());
         self
     }
     /// A note that can be attached to the payment action. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.req = self.req.query("comment", comment.into());
         self
     }
     /// An external payment system transaction ID. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn external_transaction_id(
         mut self,
         external_transaction_id: impl Into<String>,
@@ -2300,7 +2300,7 @@ pub struct GetFee {
 impl GetFee {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2322,42 +2322,42 @@ pub struct OperateOnFee {
 impl OperateOnFee {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in UserIdentifierTypes code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The amount of the payment to be made on the user's specified fees. Relevant for op=pay,waive
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn amount(mut self, amount: impl Into<String>) -> Self {
         self.req = self.req.query("amount", amount.into());
         self
     }
     /// The Payment method. Relevant and mandatory if op=pay. Options are CREDIT\_CARD, ONLINE, or CASH
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn method(mut self, method: impl Into<String>) -> Self {
         self.req = self.req.query("method", method.into());
         self
     }
     /// The reason for waiving the fine/fee. Relevant and mandatory for op=waive. The value should be one of the codes from the FineFeeTransactionReason code table.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.req = self.req.query("reason", reason.into());
         self
     }
     /// A note that can be attached to the action. Optional.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.req = self.req.query("comment", comment.into());
         self
     }
     /// An external payment system transaction ID. Relevant for op=pay
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn external_transaction_id(
         mut self,
         external_transaction_id: impl Into<String>,
@@ -2384,49 +2384,49 @@ pub struct ListLoans {
 impl ListLoans {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// A few sort options are available (only one can be sent): loan\_date, due\_date, barcode, title, author and return\_date (relevant only for historical loans). A secondary sort key, id, is added to the single sort option chosen. Default sorting is by id.
     ///
-    /// Default: '"id"'.
+    /// Default: `"id"`.
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
     }
     /// Sorting direction: ASC/DESC. Default: ASC.
     ///
-    /// Default: '"ASC"'.
+    /// Default: `"ASC"`.
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
     }
     /// Comma separated list of values for expansion of results. Possible values: 'renewable'
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Active or Completeloan status. Default: Active. The Complete loan status is only relevant if historic loans haven't been anonymized.
     ///
-    /// Default: '"Active"'.
+    /// Default: `"Active"`.
     pub fn loan_status(mut self, loan_status: impl Into<String>) -> Self {
         self.req = self.req.query("loan_status", loan_status.into());
         self
@@ -2449,28 +2449,28 @@ pub struct CreateLoan {
 impl CreateLoan {
     /// The Item ID. This parameter or the item\_barcode parameter must be supplied.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn item_pid(mut self, item_pid: impl Into<String>) -> Self {
         self.req = self.req.query("item_pid", item_pid.into());
         self
     }
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The Item barcode. This parameter or the item\_pid parameter must be supplied.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn item_barcode(mut self, item_barcode: impl Into<String>) -> Self {
         self.req = self.req.query("item_barcode", item_barcode.into());
         self
     }
     /// Boolean flag to indicate whether to search the user in the network and create a linked user. This is only supported for networks that have fully unique patron identifiers. To enable this parameter, please contact Ex Libris customer support.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn generate_linked_user(
         mut self,
         generate_linked_user: impl Into<String>,
@@ -2514,7 +2514,7 @@ pub struct RenewLoan {
 impl RenewLoan {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2537,7 +2537,7 @@ pub struct UpdateLoan {
 impl UpdateLoan {
     /// Boolean flag for notifying the borrower of changes in loan due date. Defaults to 'false'.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
@@ -2563,7 +2563,7 @@ pub struct GetPersonalData {
 impl GetPersonalData {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table. The value may also be linking\_id.  To search for users which have linked accounts in other institutions according to the linking\_id use user\_id\_type=linking\_id.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2585,21 +2585,21 @@ pub struct ListPurchaseRequests {
 impl ListPurchaseRequests {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '0'.
+    /// Default: `0`.
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// For filtering based on the purchase request's status. Optional. Possible values:  INREVIEW, APPROVED, REJECTED, DEFERRED. Default is no status.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -2656,7 +2656,7 @@ pub struct OperateOnPurchaseRequest {
 impl OperateOnPurchaseRequest {
     /// The operation to be performed on the purchase request. Mandatory. Currently cancel is supported.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
@@ -2678,35 +2678,35 @@ pub struct ListRequests {
 impl ListRequests {
     /// Filter results by request type. Optional. Possible values: HOLD, DIGITIZATION, BOOKING. If not supplied, all request types will be returned.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn request_type(mut self, request_type: impl Into<String>) -> Self {
         self.req = self.req.query("request_type", request_type.into());
         self
     }
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
-    /// Default: '10'.
+    /// Default: `10`.
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
-    /// Default: '"0"'.
+    /// Default: `"0"`.
     pub fn offset(mut self, offset: impl Into<String>) -> Self {
         self.req = self.req.query("offset", offset.into());
         self
     }
     /// Active or History request status. Default is active. The 'history' option is only available if the 'should\_anonymize\_requests' customer parameter is set to 'false' at the time the request was completed.
     ///
-    /// Default: '"active"'.
+    /// Default: `"active"`.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -2729,28 +2729,28 @@ pub struct CreateRequest {
 impl CreateRequest {
     /// The type of identifier that is being searched.  Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The requested title. This parameter is mandatory if the request is in title level.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn mms_id(mut self, mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("mms_id", mms_id.into());
         self
     }
     /// The requested item ID. This parameter is mandatory if the request is in item level.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn item_pid(mut self, item_pid: impl Into<String>) -> Self {
         self.req = self.req.query("item_pid", item_pid.into());
         self
     }
     /// Allow placing requests for items of the same title by the same user. Optional. Default and recommended: false
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn allow_same_request(mut self, allow_same_request: bool) -> Self {
         self.req = self.req.query("allow_same_request", allow_same_request.to_string());
         self
@@ -2776,7 +2776,7 @@ pub struct GetRequest {
 impl GetRequest {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '"all\_unique"'.
+    /// Default: `"all_unique"`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2798,14 +2798,14 @@ pub struct OperateOnRequest {
 impl OperateOnRequest {
     /// The operation to be performed on the request. Mandatory. Currently only next\_step is supported.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
     }
     /// Boolean flag for indicating whether to release the item from the request.
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn release_item(mut self, release_item: impl Into<String>) -> Self {
         self.req = self.req.query("release_item", release_item.into());
         self
@@ -2847,14 +2847,14 @@ pub struct DeleteRequest {
 impl DeleteRequest {
     /// Note with additional information regarding the cancellation.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
     }
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
-    /// Default: 'true'.
+    /// Default: `true`.
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
@@ -2875,7 +2875,7 @@ pub struct CreateResourceSharingRequest {
 impl CreateResourceSharingRequest {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2901,7 +2901,7 @@ pub struct GetResourceSharingRequest {
 impl GetResourceSharingRequest {
     /// Request ID type. Optional. Use request\_id\_type=external to search by external identifier.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn request_id_type(mut self, request_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("request_id_type", request_id_type.into());
         self
@@ -2924,28 +2924,28 @@ pub struct OperateOnResourceSharingRequest {
 impl OperateOnResourceSharingRequest {
     /// Request ID type. Optional. Use request\_id\_type=external to search by external identifier.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn request_id_type(mut self, request_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("request_id_type", request_id_type.into());
         self
     }
     /// The operation to be performed on the request. Mandatory. Currently only update\_shipping is supported.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn op(mut self, op: impl Into<String>) -> Self {
         self.req = self.req.query("op", op.into());
         self
     }
     /// The updated shipping cost.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn shipping_cost(mut self, shipping_cost: impl Into<String>) -> Self {
         self.req = self.req.query("shipping_cost", shipping_cost.into());
         self
     }
     /// The code of the updated fund.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn fund_code(mut self, fund_code: impl Into<String>) -> Self {
         self.req = self.req.query("fund_code", fund_code.into());
         self
@@ -2971,28 +2971,28 @@ pub struct DeleteResourceSharingRequest {
 impl DeleteResourceSharingRequest {
     /// Boolean flag permanently delete the resource sharing request. Defaults to 'false'.
     ///
-    /// Default: 'false'.
+    /// Default: `false`.
     pub fn remove_request(mut self, remove_request: bool) -> Self {
         self.req = self.req.query("remove_request", remove_request.to_string());
         self
     }
     /// Code of the cancel reason. Must be a value from the code table 'RequestCancellationReasons'
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.req = self.req.query("reason", reason.into());
         self
     }
     /// Note with additional information regarding the cancellation.
     ///
-    /// Default: '""'.
+    /// Default: `""`.
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
     }
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
-    /// Default: 'true'.
+    /// Default: `true`.
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
@@ -3012,14 +3012,14 @@ pub struct ListLegantoNotifications {
 impl ListLegantoNotifications {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10
     ///
-    /// Default: '"10"'.
+    /// Default: `"10"`.
     pub fn limit(mut self, limit: impl Into<String>) -> Self {
         self.req = self.req.query("limit", limit.into());
         self
     }
     /// Boolean flag for indicating whether to bring the notifications by to date or leganto last notification viewd date . Optional .
     ///
-    /// Default: '"false"'.
+    /// Default: `"false"`.
     pub fn unread(mut self, unread: impl Into<String>) -> Self {
         self.req = self.req.query("unread", unread.into());
         self

@@ -69,7 +69,6 @@ fn push_plain(out: &mut String, c: char) {
         '<' => out.push_str("&lt;"),
         '>' => out.push_str("&gt;"),
         '&' => out.push_str("&amp;"),
-        '`' => out.push('\''),
         '\\' => out.push_str("\\\\"),
         '*' | '_' => {
             out.push('\\');

@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use super::models::model_path;
 use super::root::area_type;
-use super::{doc_attr, doc_lines, sanitize};
+use super::{doc_lines, sanitize};
 use crate::ir::{Api, Area, Body, BodyType, HttpMethod, Operation, Param, ParamIn, ScalarType};
 use crate::naming::type_ident;
 
@@ -226,11 +226,16 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
 fn setter(p: &Param) -> TokenStream {
     let ident = format_ident!("{}", p.rust_name);
     let wire = &p.name;
-    let mut text = p.description.clone().unwrap_or_default();
+    let mut lines: Vec<String> = match &p.description {
+        Some(d) => sanitize(d).lines().map(String::from).collect(),
+        None => vec![format!("Query parameter `{wire}`.")],
+    };
     if let Some(d) = &p.default {
-        text.push_str(&format!("\n\nDefault: `{d}`."));
+        // Outside `sanitize`: the default is shown verbatim in a code span.
+        lines.push(String::new());
+        lines.push(format!("Default: `{}`.", d.to_string().replace('`', "'")));
     }
-    let doc = doc_attr(Some(text.trim()).filter(|t| !t.is_empty()));
+    let doc = doc_lines(&lines);
     let (ty, value) = arg_type(p);
     quote! {
         #doc
