@@ -20,6 +20,7 @@ pub mod naming;
 pub mod report;
 pub mod source;
 pub mod write;
+pub mod xsd;
 
 use std::path::{Path, PathBuf};
 

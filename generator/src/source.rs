@@ -91,8 +91,10 @@ pub struct Store {
     docs: BTreeMap<DocId, Doc>,
     /// Schema files referenced but absent.
     pub missing: BTreeSet<String>,
-    /// XSD files present in `xsd/` (by model name), for the schema-coverage work.
+    /// XSD files present in `xsd/` (by model name).
     pub xsds: BTreeSet<String>,
+    /// Schema documents that were derived from an XSD (see [`crate::xsd`]).
+    pub from_xsd: BTreeSet<DocId>,
 }
 
 impl Store {
@@ -103,6 +105,7 @@ impl Store {
             docs: BTreeMap::new(),
             missing: BTreeSet::new(),
             xsds: list_xsds(root),
+            from_xsd: BTreeSet::new(),
         };
         let mut queue = Vec::new();
         for area in &config.areas.areas {
@@ -123,11 +126,25 @@ impl Store {
                 continue;
             }
             let rel = format!("schemas/{name}.json");
-            if !root.join(&rel).is_file() {
-                store.missing.insert(name);
-                continue;
-            }
-            let value = read_doc(root, &rel)?;
+            let (rel, value) = if root.join(&rel).is_file() {
+                let value = read_doc(root, &rel)?;
+                (rel, value)
+            } else {
+                // Unpublished JSON schema: derive it from the XSD of the same model, if we have it.
+                let (base, variant) = crate::xsd::Variant::of(&name);
+                if !store.xsds.contains(base) {
+                    store.missing.insert(name);
+                    continue;
+                }
+                let value = crate::xsd::to_json_schema(&root.join("xsd"), &name)?;
+                store.from_xsd.insert(id.clone());
+                let rel = match variant {
+                    crate::xsd::Variant::Get => format!("xsd/{base}.xsd"),
+                    crate::xsd::Variant::Post => format!("xsd/{base}.xsd?tags=post"),
+                    crate::xsd::Variant::Put => format!("xsd/{base}.xsd?tags=put"),
+                };
+                (rel, value)
+            };
             collect_schema_refs(&id, &value, "", &rel, &mut queue)?;
             store.docs.insert(
                 id,
@@ -173,7 +190,10 @@ impl Store {
     /// Location of `ptr` for error messages.
     pub fn location(&self, ptr: &Ptr) -> Location {
         let file = match self.docs.get(&ptr.doc) {
-            Some(d) => Some(self.root.join(&d.rel_path)),
+            Some(d) => Some(
+                self.root
+                    .join(d.rel_path.split('?').next().unwrap_or(&d.rel_path)),
+            ),
             None => match &ptr.doc {
                 DocId::Schema(n) => Some(self.root.join(format!("schemas/{n}.json"))),
                 DocId::Area(a) => Some(PathBuf::from(a)),

@@ -70,6 +70,7 @@ fn push_plain(out: &mut String, c: char) {
         '>' => out.push_str("&gt;"),
         '&' => out.push_str("&amp;"),
         '\\' => out.push_str("\\\\"),
+        '\t' => out.push(' '),
         '*' | '_' => {
             out.push('\\');
             out.push(c);

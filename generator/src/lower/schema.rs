@@ -114,7 +114,11 @@ impl<'s> SchemaLowerer<'s> {
             name,
             file,
             doc: doc_of(r.value.get("description").or(r.overlay.get("description"))),
-            source: ModelSource::JsonSchema,
+            source: if self.store.from_xsd.contains(&r.ptr.doc) {
+                ModelSource::Xsd
+            } else {
+                ModelSource::JsonSchema
+            },
             xml_name,
             kind,
             areas: Vec::new(),
