@@ -8285,7 +8285,7 @@ impl<'de> serde::Deserialize<'de> for UserRequestPutPickupLocationType {
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct UserRequests2 {
+pub struct UserRequests {
     /// A User Request.
     #[serde(
         default,
@@ -8306,8 +8306,8 @@ pub struct UserRequests2 {
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for UserRequests2 {
-    const NAME: &'static str = "UserRequests2";
+impl alma_runtime::Model for UserRequests {
+    const NAME: &'static str = "UserRequests";
     const XML_ROOT: &'static str = "user_requests";
 }
 /// The shipping cost. Optional.

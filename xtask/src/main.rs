@@ -12,6 +12,8 @@ cargo xtask <command>
 commands:
   codegen [--check] [--specs DIR]   regenerate generated/ from the specs (--check: compare only)
   bench [--runs N] [--specs DIR]    time codegen for the conf area and for all areas
+  test                              everything CI checks: fmt, codegen --check, clippy, tests,
+                                    each area feature alone, docs
   help                              this text
 ";
 
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("test") => test(&args[1..]),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())
@@ -278,4 +281,77 @@ fn keep_table(text: &str, name: &str) -> String {
         }
     }
     out
+}
+
+/// Runs a command from the project root, failing with its name when it fails.
+fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    let name = Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let shown = format!("{name} {}", args.join(" "));
+    println!("\n==> {shown}");
+    let status = std::process::Command::new(program)
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(project_root())
+        .status()
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// The whole check, as CI runs it.
+fn test(args: &[String]) -> Result<(), String> {
+    check_flags(args, &[], &[])?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let started = Instant::now();
+    run(&cargo, &["fmt", "--all", "--check"], &[])?;
+    println!("\n==> cargo xtask codegen --check");
+    codegen(&["--check".to_string()])?;
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    let root = project_root();
+    let cfg = alma_codegen::config::Config::load(&root.join("specs")).map_err(|e| e.to_string())?;
+    for area in &cfg.areas.areas {
+        run(
+            &cargo,
+            &[
+                "clippy",
+                "-p",
+                "alma-sdk",
+                "--no-default-features",
+                "--features",
+                &area.name,
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        )?;
+    }
+    run(
+        &cargo,
+        &["doc", "--workspace", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    run(&cargo, &["test", "--workspace"], &[])?;
+    println!(
+        "\nall checks passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -4294,7 +4294,7 @@ impl ListItemRequests {
     pub async fn send(
         self,
     ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequests2>,
+        alma_runtime::Response<crate::shared::UserRequests>,
         alma_runtime::Error,
     > {
         self.req.send().await
@@ -5363,7 +5363,7 @@ impl ListBibRequests {
     pub async fn send(
         self,
     ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequests2>,
+        alma_runtime::Response<crate::shared::UserRequests>,
         alma_runtime::Error,
     > {
         self.req.send().await

@@ -1334,7 +1334,7 @@ pub struct User {
     ///
     /// Example: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requests: Option<crate::users::models::UserRequests>,
+    pub requests: Option<crate::users::models::UserRequests2>,
     /// Number of loans for user.
     /// Output parameter.
     ///
@@ -1575,7 +1575,7 @@ impl alma_runtime::Model for UserLoans {
 /// Schema: `xsd/rest_user.xsd#/user/properties/requests`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct UserRequests {
+pub struct UserRequests2 {
     /// `value` (XML text).
     #[serde(
         default,
@@ -1594,9 +1594,9 @@ pub struct UserRequests {
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
-impl alma_runtime::Model for UserRequests {
-    const NAME: &'static str = "UserRequests";
-    const XML_ROOT: &'static str = "user_requests";
+impl alma_runtime::Model for UserRequests2 {
+    const NAME: &'static str = "UserRequests2";
+    const XML_ROOT: &'static str = "user_requests2";
 }
 /// A specific user's block.
 ///

@@ -2712,7 +2712,7 @@ impl ListRequests {
     pub async fn send(
         self,
     ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequests2>,
+        alma_runtime::Response<crate::shared::UserRequests>,
         alma_runtime::Error,
     > {
         self.req.send().await

@@ -121,7 +121,9 @@ fn unique_names(api: &mut Api) {
         }
     }
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let ids: Vec<ModelId> = api.models.keys().cloned().collect();
+    // Named definitions claim their names before inline objects named after their place.
+    let mut ids: Vec<ModelId> = api.models.keys().cloned().collect();
+    ids.sort_by_key(|id| (is_inline(id), id.clone()));
     for id in ids {
         let m = api.models.get_mut(&id).expect("id from map");
         if !seen.insert(m.name.clone()) {
@@ -132,6 +134,12 @@ fn unique_names(api: &mut Api) {
             m.name = format!("{}{n}", m.name);
         }
     }
+}
+
+/// `file#/a/properties/b` is inline; `file#/a` is a named definition.
+fn is_inline(id: &str) -> bool {
+    id.split_once('#')
+        .is_some_and(|(_, p)| p.matches('/').count() > 1)
 }
 
 fn assign_areas(api: &mut Api) {
