@@ -61,6 +61,7 @@ pub mod users;
     )
 )]
 pub mod shared;
+pub mod registry;
 /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
 ///
 /// Cheap to clone; clones share the connection pool and configuration.

@@ -130,7 +130,94 @@ pub struct Fee {
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Fee {
     const NAME: &'static str = "Fee";
-    const XML_ROOT: &'static str = "fee";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fee",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new(
+                    "user_primary_id",
+                    "user_primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::FeeUserPrimaryId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("balance", "balance", K::Element, None, false, V::Scalar),
+                F::new(
+                    "remaining_vat_amount",
+                    "remaining_vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "original_amount",
+                    "original_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "original_vat_amount",
+                    "original_vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "creation_time",
+                    "creation_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("status_time", "status_time", K::Element, None, false, V::Scalar),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("owner", "owner", K::Element, None, false, V::Code),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new(
+                    "barcode",
+                    "barcode",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::FeeBarcode as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "transaction",
+                    "transaction",
+                    K::Element,
+                    Some("transactions"),
+                    true,
+                    V::Model(
+                        <crate::shared::Transaction as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "bursar_transaction_id",
+                    "bursar_transaction_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The item barcode.
 ///
@@ -162,7 +249,17 @@ pub struct FeeBarcode {
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for FeeBarcode {
     const NAME: &'static str = "FeeBarcode";
-    const XML_ROOT: &'static str = "fee_barcode";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fee_barcode",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Primary ID of the charged user. Output parameter.
 ///
@@ -194,7 +291,17 @@ pub struct FeeUserPrimaryId {
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for FeeUserPrimaryId {
     const NAME: &'static str = "FeeUserPrimaryId";
-    const XML_ROOT: &'static str = "fee_user_primary_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fee_user_primary_id",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Transaction object
 ///
@@ -289,7 +396,54 @@ pub struct Transaction {
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Transaction {
     const NAME: &'static str = "Transaction";
-    const XML_ROOT: &'static str = "transaction";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "transaction",
+            fields: &[
+                F::new(
+                    "transaction_id",
+                    "transaction_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("amount", "amount", K::Element, None, false, V::Scalar),
+                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
+                F::new("reason", "reason", K::Element, None, false, V::Scalar),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_transaction_id",
+                    "external_transaction_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "transaction_time",
+                    "transaction_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("received_by", "received_by", K::Element, None, false, V::Code),
+                F::new(
+                    "payment_method",
+                    "payment_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of fees.
 ///
@@ -333,7 +487,33 @@ pub struct Fees {
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Fees {
     const NAME: &'static str = "Fees";
-    const XML_ROOT: &'static str = "fees";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fees",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("total_sum", "total_sum", K::Attribute, None, false, V::Scalar),
+                F::new("currency", "currency", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "fee",
+                    "fee",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(<crate::shared::Fee as alma_runtime::Model>::xml_model),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Entity related information.
 ///
@@ -368,7 +548,27 @@ pub struct EntityPost {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for EntityPost {
     const NAME: &'static str = "EntityPost";
-    const XML_ROOT: &'static str = "entity";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "entity",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "entity_type",
+                    "entity_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EntityPostEntityType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("entity_id", "entity_id", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The entity type. Cannot be modified for a PUT. Possible codes are listed in SetContentType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -393,7 +593,14 @@ pub struct EntityPostEntityType {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for EntityPostEntityType {
     const NAME: &'static str = "EntityPostEntityType";
-    const XML_ROOT: &'static str = "entity_post_entity_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "entity_post_entity_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Resource reminder.
 ///
@@ -443,7 +650,55 @@ pub struct ReminderPost {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPost {
     const NAME: &'static str = "ReminderPost";
-    const XML_ROOT: &'static str = "reminder";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminder",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "entity",
+                    "entity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EntityPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ReminderPostType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "status",
+                    "status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("text", "text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "reminder_date",
+                    "reminder_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -468,7 +723,14 @@ pub struct ReminderPostStatus {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPostStatus {
     const NAME: &'static str = "ReminderPostStatus";
-    const XML_ROOT: &'static str = "reminder_post_status";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminder_post_status",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -493,7 +755,14 @@ pub struct ReminderPostType {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPostType {
     const NAME: &'static str = "ReminderPostType";
-    const XML_ROOT: &'static str = "reminder_post_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminder_post_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Resource reminder.
 ///
@@ -540,7 +809,45 @@ pub struct ReminderPut {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPut {
     const NAME: &'static str = "ReminderPut";
-    const XML_ROOT: &'static str = "reminder";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminder",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ReminderPutType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "status",
+                    "status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ReminderPutStatus as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("text", "text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "reminder_date",
+                    "reminder_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -565,7 +872,14 @@ pub struct ReminderPutStatus {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPutStatus {
     const NAME: &'static str = "ReminderPutStatus";
-    const XML_ROOT: &'static str = "reminder_put_status";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminder_put_status",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -590,7 +904,14 @@ pub struct ReminderPutType {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPutType {
     const NAME: &'static str = "ReminderPutType";
-    const XML_ROOT: &'static str = "reminder_put_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminder_put_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Entity related information.
 ///
@@ -634,7 +955,19 @@ pub struct Entity {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Entity {
     const NAME: &'static str = "Entity";
-    const XML_ROOT: &'static str = "entity";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "entity",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
+                F::new("entity_id", "entity_id", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Resource reminder.
 ///
@@ -717,7 +1050,61 @@ pub struct Reminder {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Reminder {
     const NAME: &'static str = "Reminder";
-    const XML_ROOT: &'static str = "reminder";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminder",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "entity",
+                    "entity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(<crate::shared::Entity as alma_runtime::Model>::xml_model),
+                ),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("text", "text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "reminder_date",
+                    "reminder_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("created_by", "created_by", K::Element, None, false, V::Code),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_by",
+                    "last_modified_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "last_modified_date",
+                    "last_modified_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of resource reminders.
 ///
@@ -747,7 +1134,31 @@ pub struct Reminders {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Reminders {
     const NAME: &'static str = "Reminders";
-    const XML_ROOT: &'static str = "reminders";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "reminders",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "reminder",
+                    "reminder",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(<crate::shared::Reminder as alma_runtime::Model>::xml_model),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// CDI Group Settings.
 ///
@@ -803,7 +1214,48 @@ pub struct CdiGroupSetting {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CdiGroupSetting {
     const NAME: &'static str = "CdiGroupSetting";
-    const XML_ROOT: &'static str = "cdi_group_setting";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "cdi_group_setting",
+            fields: &[
+                F::new("group", "group", K::Element, None, false, V::Code),
+                F::new(
+                    "cdi_search_activation_status",
+                    "cdi_search_activation_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_only_full_text_activation",
+                    "cdi_only_full_text_activation",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "subscribe_to_only_some_titles_in_the_collection",
+                    "subscribe_to_only_some_titles_in_the_collection",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// CDI Info.
 ///
@@ -917,7 +1369,120 @@ pub struct CdiInfo {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CdiInfo {
     const NAME: &'static str = "CdiInfo";
-    const XML_ROOT: &'static str = "cdi_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "cdi_info",
+            fields: &[
+                F::new(
+                    "cdi_collection_id",
+                    "cdi_collection_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_collection_id_override",
+                    "cdi_collection_id_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "number_of_records_in_cdi",
+                    "number_of_records_in_cdi",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_update_frequency",
+                    "cdi_update_frequency",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "search_rights_in_cdi",
+                    "search_rights_in_cdi",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "full_text_linking_in_cdi",
+                    "full_text_linking_in_cdi",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "cdi_last_market_update",
+                    "cdi_last_market_update",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_newspapers_search",
+                    "cdi_newspapers_search",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "provider_coverage",
+                    "provider_coverage",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resource_types",
+                    "resource_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "full_text_rights_in_cdi",
+                    "full_text_rights_in_cdi",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("cdi_type", "cdi_type", K::Element, None, false, V::Code),
+                F::new(
+                    "cdi_activation_required",
+                    "cdi_activation_required",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "coverage_percentage",
+                    "coverage_percentage",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Electronic collection Object.
 ///
@@ -1004,6 +1569,7 @@ pub struct ElectronicCollection {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -1365,7 +1931,356 @@ pub struct ElectronicCollection {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollection {
     const NAME: &'static str = "ElectronicCollection";
-    const XML_ROOT: &'static str = "electronic_collection";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection",
+            fields: &[
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("is_local", "is_local", K::Element, None, false, V::Scalar),
+                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_name_override",
+                    "public_name_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description_override",
+                    "description_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "type_override",
+                    "type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "interface",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::Interface as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "interface_override",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::Interface as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
+                F::new("process_type", "process_type", K::Element, None, false, V::Code),
+                F::new("access_type", "access_type", K::Element, None, false, V::Code),
+                F::new(
+                    "counter_platform",
+                    "counter_platform",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "po_line",
+                    "po_line",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "public_access_model",
+                    "public_access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "activation_date",
+                    "activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_activation_date",
+                    "expected_activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "license",
+                    "license",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "number",
+                    "number",
+                    K::Element,
+                    Some("additional_po_lines"),
+                    true,
+                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "alternative_title",
+                    "alternative_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "url_override",
+                    "url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("free", "free", K::Element, None, false, V::Code),
+                F::new(
+                    "free_override",
+                    "free_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("language", "language", K::Element, None, false, V::Code),
+                F::new(
+                    "language_override",
+                    "language_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("category", "category", K::Element, None, false, V::Scalar),
+                F::new(
+                    "category_override",
+                    "category_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resource_metadata",
+                    "resource_metadata",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionResourceMetadata as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "portfolios",
+                    "portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionPortfolios as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::Note as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_search_activation_status",
+                    "cdi_search_activation_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_only_full_text_activation",
+                    "cdi_only_full_text_activation",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_local_notes",
+                    "cdi_local_notes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_info",
+                    "cdi_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(<crate::shared::CdiInfo as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "cdi_group_setting",
+                    "cdi_group_setting",
+                    K::Element,
+                    Some("cdi_group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::CdiGroupSetting as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "provider_collection_id",
+                    "provider_collection_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "provider_collection_name",
+                    "provider_collection_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "management_level_in_cz",
+                    "management_level_in_cz",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pending_deletion_date",
+                    "pending_deletion_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pending_deletion_reason",
+                    "pending_deletion_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_collections",
+                    "alternative_collections",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The code of the owning library associated with the electronic collection.
 /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
@@ -1397,7 +2312,17 @@ pub struct ElectronicCollectionLibrary {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionLibrary {
     const NAME: &'static str = "ElectronicCollectionLibrary";
-    const XML_ROOT: &'static str = "electronic_collection_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_library",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related license code.
 /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
@@ -1429,7 +2354,17 @@ pub struct ElectronicCollectionLicense {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionLicense {
     const NAME: &'static str = "ElectronicCollectionLicense";
-    const XML_ROOT: &'static str = "electronic_collection_license";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_license",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Number of the Additional related PO line.
 ///
@@ -1459,7 +2394,17 @@ pub struct Number {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for Number {
     const NAME: &'static str = "Number";
-    const XML_ROOT: &'static str = "number";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "number",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related PO line number.
 /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
@@ -1491,7 +2436,17 @@ pub struct ElectronicCollectionPoLine {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPoLine {
     const NAME: &'static str = "ElectronicCollectionPoLine";
-    const XML_ROOT: &'static str = "electronic_collection_po_line";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_po_line",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A count of the number of portfolios. Output parameter.
 ///
@@ -1521,7 +2476,17 @@ pub struct ElectronicCollectionPortfolios {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPortfolios {
     const NAME: &'static str = "ElectronicCollectionPortfolios";
-    const XML_ROOT: &'static str = "electronic_collection_portfolios";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_portfolios",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Access restrictions based on location.
 ///
@@ -1594,7 +2559,53 @@ pub struct GroupSetting {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for GroupSetting {
     const NAME: &'static str = "GroupSetting";
-    const XML_ROOT: &'static str = "group_setting";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "group_setting",
+            fields: &[
+                F::new("group", "group", K::Element, None, false, V::Code),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "access_model",
+                    "access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Interface related information.
 ///
@@ -1624,7 +2635,26 @@ pub struct Interface {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for Interface {
     const NAME: &'static str = "Interface";
-    const XML_ROOT: &'static str = "interface";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "interface",
+            fields: &[
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "vendor",
+                    "vendor",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::InterfaceVendor as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Vendor code related to the interface. Output parameter.
 ///
@@ -1654,7 +2684,17 @@ pub struct InterfaceVendor {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for InterfaceVendor {
     const NAME: &'static str = "InterfaceVendor";
-    const XML_ROOT: &'static str = "interface_vendor";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "interface_vendor",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific linking parameter.
 ///
@@ -1684,7 +2724,17 @@ pub struct LinkingParameter {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingParameter {
     const NAME: &'static str = "LinkingParameter";
-    const XML_ROOT: &'static str = "linking_parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "linking_parameter",
+            fields: &[
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific related note.
 ///
@@ -1737,7 +2787,26 @@ pub struct Note {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 impl alma_runtime::Model for Note {
     const NAME: &'static str = "Note";
-    const XML_ROOT: &'static str = "note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "note",
+            fields: &[
+                F::new("content", "content", K::Element, None, false, V::Scalar),
+                F::new(
+                    "creation_date",
+                    "creation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information of the related BIB record.
 /// Relevant only if the e-collection is related to a BIB record.
@@ -1784,7 +2853,28 @@ pub struct ElectronicCollectionResourceMetadata {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
     const NAME: &'static str = "ElectronicCollectionResourceMetadata";
-    const XML_ROOT: &'static str = "resource_metadata";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_metadata",
+            fields: &[
+                F::new(
+                    "mms_id",
+                    "mms_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The mms\_id.
 ///
@@ -1814,7 +2904,17 @@ pub struct ElectronicCollectionResourceMetadataMmsId {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
     const NAME: &'static str = "ElectronicCollectionResourceMetadataMmsId";
-    const XML_ROOT: &'static str = "electronic_collection_resource_metadata_mms_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_resource_metadata_mms_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Access restrictions based on location.
 ///
@@ -1887,7 +2987,53 @@ pub struct GroupSettingPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for GroupSettingPost {
     const NAME: &'static str = "GroupSettingPost";
-    const XML_ROOT: &'static str = "group_setting";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "group_setting",
+            fields: &[
+                F::new("group", "group", K::Element, None, false, V::Code),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameterPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "access_model",
+                    "access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Interface related information.
 ///
@@ -1912,7 +3058,14 @@ pub struct InterfacePost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for InterfacePost {
     const NAME: &'static str = "InterfacePost";
-    const XML_ROOT: &'static str = "interface";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "interface",
+            fields: &[F::new("name", "name", K::Element, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Specific linking parameter.
 ///
@@ -1942,7 +3095,17 @@ pub struct LinkingParameterPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingParameterPost {
     const NAME: &'static str = "LinkingParameterPost";
-    const XML_ROOT: &'static str = "linking_parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "linking_parameter",
+            fields: &[
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific related note.
 ///
@@ -1995,7 +3158,26 @@ pub struct NotePost {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 impl alma_runtime::Model for NotePost {
     const NAME: &'static str = "NotePost";
-    const XML_ROOT: &'static str = "note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "note",
+            fields: &[
+                F::new("content", "content", K::Element, None, false, V::Scalar),
+                F::new(
+                    "creation_date",
+                    "creation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information of the related BIB record.
 /// Relevant only if the e-collection is related to a BIB record.
@@ -2017,7 +3199,25 @@ pub struct ResourceMetadataPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ResourceMetadataPost {
     const NAME: &'static str = "ResourceMetadataPost";
-    const XML_ROOT: &'static str = "resource_metadata";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_metadata",
+            fields: &[
+                F::new(
+                    "mms_id",
+                    "mms_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ResourceMetadataPostMmsId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The mms\_id.
 ///
@@ -2047,7 +3247,17 @@ pub struct ResourceMetadataPostMmsId {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ResourceMetadataPostMmsId {
     const NAME: &'static str = "ResourceMetadataPostMmsId";
-    const XML_ROOT: &'static str = "resource_metadata_post_mms_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_metadata_post_mms_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Access restrictions based on location.
 ///
@@ -2120,7 +3330,53 @@ pub struct GroupSettingPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for GroupSettingPut {
     const NAME: &'static str = "GroupSettingPut";
-    const XML_ROOT: &'static str = "group_setting";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "group_setting",
+            fields: &[
+                F::new("group", "group", K::Element, None, false, V::Code),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameterPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "access_model",
+                    "access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Interface related information.
 ///
@@ -2145,7 +3401,14 @@ pub struct InterfacePut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for InterfacePut {
     const NAME: &'static str = "InterfacePut";
-    const XML_ROOT: &'static str = "interface";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "interface",
+            fields: &[F::new("name", "name", K::Element, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Specific linking parameter.
 ///
@@ -2175,7 +3438,17 @@ pub struct LinkingParameterPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingParameterPut {
     const NAME: &'static str = "LinkingParameterPut";
-    const XML_ROOT: &'static str = "linking_parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "linking_parameter",
+            fields: &[
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific related note.
 ///
@@ -2228,7 +3501,26 @@ pub struct NotePut {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 impl alma_runtime::Model for NotePut {
     const NAME: &'static str = "NotePut";
-    const XML_ROOT: &'static str = "note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "note",
+            fields: &[
+                F::new("content", "content", K::Element, None, false, V::Scalar),
+                F::new(
+                    "creation_date",
+                    "creation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of electronic collections.
 ///
@@ -2259,7 +3551,33 @@ pub struct ElectronicCollections {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollections {
     const NAME: &'static str = "ElectronicCollections";
-    const XML_ROOT: &'static str = "electronic_collections";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collections",
+            fields: &[
+                F::new(
+                    "electronic_collection",
+                    "electronic_collection",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::shared::ElectronicCollection as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Bibliographic data of the Physical Item. Output parameter.
 ///
@@ -2369,7 +3687,69 @@ pub struct ItemBibData {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemBibData {
     const NAME: &'static str = "ItemBibData";
-    const XML_ROOT: &'static str = "bib_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib_data",
+            fields: &[
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "bib_suppress_from_publishing",
+                    "bib_suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new(
+                    "complete_edition",
+                    "complete_edition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "network_number",
+                    "network_number",
+                    K::Element,
+                    Some("network_numbers"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new(
+                    "place_of_publication",
+                    "place_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "date_of_publication",
+                    "date_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "publisher_const",
+                    "publisher_const",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information of the Holding that this Physical Item belongs to.
 ///
@@ -2517,7 +3897,117 @@ pub struct HoldingData {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for HoldingData {
     const NAME: &'static str = "HoldingData";
-    const XML_ROOT: &'static str = "holding_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holding_data",
+            fields: &[
+                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "holding_suppress_from_publishing",
+                    "holding_suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "calculated_suppress_from_publishing",
+                    "calculated_suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "permanent_call_number_type",
+                    "permanent_call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "permanent_call_number",
+                    "permanent_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "call_number_type",
+                    "call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "accession_number",
+                    "accession_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "in_temp_location",
+                    "in_temp_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("temp_library", "temp_library", K::Element, None, false, V::Code),
+                F::new(
+                    "temp_location",
+                    "temp_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "temp_call_number_type",
+                    "temp_call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "temp_call_number",
+                    "temp_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "temp_call_number_source",
+                    "temp_call_number_source",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("temp_policy", "temp_policy", K::Element, None, false, V::Code),
+                F::new(
+                    "due_back_date",
+                    "due_back_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A Physical item.
 ///
@@ -2530,10 +4020,18 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bib_data: Option<crate::shared::ItemBibData>,
     /// Information of the Holding that this Physical Item belongs to.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub holding_data: crate::shared::HoldingData,
     /// Physical Item data.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub item_data: crate::shared::ItemData,
     /// Additional information following an action on the item. Output parameter.
     #[serde(
@@ -2556,7 +4054,52 @@ pub struct Item {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for Item {
     const NAME: &'static str = "Item";
-    const XML_ROOT: &'static str = "item";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item",
+            fields: &[
+                F::new(
+                    "bib_data",
+                    "bib_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemBibData as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "holding_data",
+                    "holding_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::HoldingData as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "item_data",
+                    "item_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(<crate::shared::ItemData as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Physical Item data.
 ///
@@ -3159,7 +4702,478 @@ pub struct ItemData {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemData {
     const NAME: &'static str = "ItemData";
-    const XML_ROOT: &'static str = "item_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_data",
+            fields: &[
+                F::new("pid", "pid", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new(
+                    "creation_date",
+                    "creation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "modification_date",
+                    "modification_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("base_status", "base_status", K::Element, None, false, V::Code),
+                F::new(
+                    "awaiting_reshelving",
+                    "awaiting_reshelving",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "reshelving_time",
+                    "reshelving_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "physical_material_type",
+                    "physical_material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("policy", "policy", K::Element, None, false, V::Code),
+                F::new("provenance", "provenance", K::Element, None, false, V::Code),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("issue_date", "issue_date", K::Element, None, false, V::Scalar),
+                F::new("is_magnetic", "is_magnetic", K::Element, None, false, V::Scalar),
+                F::new(
+                    "arrival_date",
+                    "arrival_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_arrival_date",
+                    "expected_arrival_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "year_of_issue",
+                    "year_of_issue",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_a",
+                    "enumeration_a",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_b",
+                    "enumeration_b",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_c",
+                    "enumeration_c",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_d",
+                    "enumeration_d",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_e",
+                    "enumeration_e",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_f",
+                    "enumeration_f",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_g",
+                    "enumeration_g",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_h",
+                    "enumeration_h",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_i",
+                    "chronology_i",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_j",
+                    "chronology_j",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_k",
+                    "chronology_k",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_l",
+                    "chronology_l",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_m",
+                    "chronology_m",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "break_indicator",
+                    "break_indicator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("pattern_type", "pattern_type", K::Element, None, false, V::Code),
+                F::new(
+                    "linking_number",
+                    "linking_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "type_of_unit",
+                    "type_of_unit",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "replacement_cost",
+                    "replacement_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "receiving_operator",
+                    "receiving_operator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("process_type", "process_type", K::Element, None, false, V::Code),
+                F::new(
+                    "work_order_type",
+                    "work_order_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "work_order_at",
+                    "work_order_at",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "inventory_number",
+                    "inventory_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_date",
+                    "inventory_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_price",
+                    "inventory_price",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "receive_number",
+                    "receive_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "weeding_number",
+                    "weeding_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "weeding_date",
+                    "weeding_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new("location", "location", K::Element, None, false, V::Code),
+                F::new(
+                    "alternative_call_number",
+                    "alternative_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_call_number_type",
+                    "alternative_call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "alt_number_source",
+                    "alt_number_source",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "storage_location_id",
+                    "storage_location_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar),
+                F::new("pieces", "pieces", K::Element, None, false, V::Scalar),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "fulfillment_note",
+                    "fulfillment_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "due_date_policy",
+                    "due_date_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_1",
+                    "internal_note_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_2",
+                    "internal_note_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_3",
+                    "internal_note_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_1",
+                    "statistics_note_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_2",
+                    "statistics_note_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_3",
+                    "statistics_note_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("requested", "requested", K::Element, None, false, V::Scalar),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new("imprint", "imprint", K::Element, None, false, V::Scalar),
+                F::new("language", "language", K::Element, None, false, V::Scalar),
+                F::new(
+                    "library_details",
+                    "library_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::LibraryDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "alt_call_no",
+                    "alt_call_no",
+                    K::Element,
+                    Some("parsed_alt_call_number"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new(
+                    "call_no",
+                    "call_no",
+                    K::Element,
+                    Some("parsed_call_number"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new(
+                    "issue_level_description",
+                    "issue_level_description",
+                    K::Element,
+                    Some("parsed_issue_level_description"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new(
+                    "title_abcnph",
+                    "title_abcnph",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "physical_condition",
+                    "physical_condition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "committed_to_retain",
+                    "committed_to_retain",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "retention_reason",
+                    "retention_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "retention_note",
+                    "retention_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The library's related address. Output parameter.
 /// Returned only when view=label.
@@ -3283,7 +5297,26 @@ pub struct LibraryAddress {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for LibraryAddress {
     const NAME: &'static str = "LibraryAddress";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new("phone", "phone", K::Element, None, false, V::Scalar),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("state", "state", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information regarding the item's owning library. Output parameter.
 /// Returned only when view=label.
@@ -3304,7 +5337,25 @@ pub struct LibraryDetails {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for LibraryDetails {
     const NAME: &'static str = "LibraryDetails";
-    const XML_ROOT: &'static str = "library_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "library_details",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::LibraryAddress as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information of the Holding that this Physical Item belongs to.
 ///
@@ -3401,7 +5452,68 @@ pub struct HoldingDataPost {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for HoldingDataPost {
     const NAME: &'static str = "HoldingDataPost";
-    const XML_ROOT: &'static str = "holding_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holding_data",
+            fields: &[
+                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "in_temp_location",
+                    "in_temp_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("temp_library", "temp_library", K::Element, None, false, V::Code),
+                F::new(
+                    "temp_location",
+                    "temp_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "temp_call_number_type",
+                    "temp_call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "temp_call_number",
+                    "temp_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "temp_call_number_source",
+                    "temp_call_number_source",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("temp_policy", "temp_policy", K::Element, None, false, V::Code),
+                F::new(
+                    "due_back_date",
+                    "due_back_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A Physical item.
 ///
@@ -3411,10 +5523,18 @@ impl alma_runtime::Model for HoldingDataPost {
 #[non_exhaustive]
 pub struct ItemPost {
     /// Information of the Holding that this Physical Item belongs to.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub holding_data: crate::shared::HoldingDataPost,
     /// Physical Item data.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub item_data: crate::shared::ItemDataPost,
     /// `link` (XML attribute `link`).
     #[serde(
@@ -3430,7 +5550,36 @@ pub struct ItemPost {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemPost {
     const NAME: &'static str = "ItemPost";
-    const XML_ROOT: &'static str = "item";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item",
+            fields: &[
+                F::new(
+                    "holding_data",
+                    "holding_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::HoldingDataPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "item_data",
+                    "item_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemDataPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Physical Item data.
 ///
@@ -3857,7 +6006,362 @@ pub struct ItemDataPost {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemDataPost {
     const NAME: &'static str = "ItemDataPost";
-    const XML_ROOT: &'static str = "item_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_data",
+            fields: &[
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new(
+                    "physical_material_type",
+                    "physical_material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("policy", "policy", K::Element, None, false, V::Code),
+                F::new("provenance", "provenance", K::Element, None, false, V::Code),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("issue_date", "issue_date", K::Element, None, false, V::Scalar),
+                F::new("is_magnetic", "is_magnetic", K::Element, None, false, V::Scalar),
+                F::new(
+                    "arrival_date",
+                    "arrival_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_arrival_date",
+                    "expected_arrival_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "year_of_issue",
+                    "year_of_issue",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_a",
+                    "enumeration_a",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_b",
+                    "enumeration_b",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_c",
+                    "enumeration_c",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_d",
+                    "enumeration_d",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_e",
+                    "enumeration_e",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_f",
+                    "enumeration_f",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_g",
+                    "enumeration_g",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_h",
+                    "enumeration_h",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_i",
+                    "chronology_i",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_j",
+                    "chronology_j",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_k",
+                    "chronology_k",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_l",
+                    "chronology_l",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_m",
+                    "chronology_m",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "break_indicator",
+                    "break_indicator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("pattern_type", "pattern_type", K::Element, None, false, V::Code),
+                F::new(
+                    "linking_number",
+                    "linking_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "replacement_cost",
+                    "replacement_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "receiving_operator",
+                    "receiving_operator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_number",
+                    "inventory_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_date",
+                    "inventory_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_price",
+                    "inventory_price",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "receive_number",
+                    "receive_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "weeding_number",
+                    "weeding_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "weeding_date",
+                    "weeding_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_call_number",
+                    "alternative_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_call_number_type",
+                    "alternative_call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "alt_number_source",
+                    "alt_number_source",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "storage_location_id",
+                    "storage_location_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar),
+                F::new("pieces", "pieces", K::Element, None, false, V::Scalar),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "fulfillment_note",
+                    "fulfillment_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_1",
+                    "internal_note_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_2",
+                    "internal_note_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_3",
+                    "internal_note_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_1",
+                    "statistics_note_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_2",
+                    "statistics_note_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_3",
+                    "statistics_note_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "physical_condition",
+                    "physical_condition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "committed_to_retain",
+                    "committed_to_retain",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "retention_reason",
+                    "retention_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "retention_note",
+                    "retention_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -3876,17 +6380,29 @@ pub struct ItemLoan {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
     /// Example: `MAINCIRC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub circ_desk: crate::shared::ItemLoanCircDesk,
     /// The circulation desk code where the item was returned.
     ///
     /// Example: `MAINCIRC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub return_circ_desk: crate::shared::ItemLoanReturnCircDesk,
     /// The library code that is responsible of the loan. Mandatory.
     ///
     /// Example: `GRAD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub library: alma_runtime::CodeValue,
     /// The loaning user identifier. Output parameter.
     ///
@@ -4082,7 +6598,131 @@ pub struct ItemLoan {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoan {
     const NAME: &'static str = "ItemLoan";
-    const XML_ROOT: &'static str = "item_loan";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan",
+            fields: &[
+                F::new("loan_id", "loan_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "circ_desk",
+                    "circ_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "return_circ_desk",
+                    "return_circ_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new("user_id", "user_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "item_barcode",
+                    "item_barcode",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
+                F::new("loan_status", "loan_status", K::Element, None, false, V::Scalar),
+                F::new("loan_date", "loan_date", K::Element, None, false, V::Scalar),
+                F::new("return_date", "return_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "returned_by",
+                    "returned_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanReturnedBy as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "process_status",
+                    "process_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new("item_id", "item_id", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "publication_year",
+                    "publication_year",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "location_code",
+                    "location_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanLocationCode as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "item_policy",
+                    "item_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanItemPolicy as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new("loan_fine", "loan_fine", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("renewable", "renewable", K::Element, None, false, V::Scalar),
+                F::new(
+                    "last_renew_date",
+                    "last_renew_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_renew_status",
+                    "last_renew_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
 ///
@@ -4119,7 +6759,18 @@ pub struct ItemLoanCircDesk {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanCircDesk {
     const NAME: &'static str = "ItemLoanCircDesk";
-    const XML_ROOT: &'static str = "item_loan_circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_circ_desk",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The item's related policy. Output parameter. Possible codes are listed in 'Item Policy' code-table.
 ///
@@ -4149,7 +6800,24 @@ pub struct ItemLoanItemPolicy {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanItemPolicy {
     const NAME: &'static str = "ItemLoanItemPolicy";
-    const XML_ROOT: &'static str = "item_loan_item_policy";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_item_policy",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The loan's status. Output parameter.
 /// Possible values are: Active and Complete (for loan that has been returned).
@@ -4230,7 +6898,17 @@ pub struct ItemLoanLocationCode {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanLocationCode {
     const NAME: &'static str = "ItemLoanLocationCode";
-    const XML_ROOT: &'static str = "item_loan_location_code";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_location_code",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("name", "name", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Internal identifier of the related request in Alma, generated by Alma.
 /// Should be used in subsequent queries regarding the request.
@@ -4262,7 +6940,17 @@ pub struct ItemLoanRequestId {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanRequestId {
     const NAME: &'static str = "ItemLoanRequestId";
-    const XML_ROOT: &'static str = "item_loan_request_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_request_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The circulation desk code where the item was returned.
 ///
@@ -4299,7 +6987,18 @@ pub struct ItemLoanReturnCircDesk {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanReturnCircDesk {
     const NAME: &'static str = "ItemLoanReturnCircDesk";
-    const XML_ROOT: &'static str = "item_loan_return_circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_return_circ_desk",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The returning user identifier. Output parameter.
 ///
@@ -4329,7 +7028,17 @@ pub struct ItemLoanReturnedBy {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanReturnedBy {
     const NAME: &'static str = "ItemLoanReturnedBy";
-    const XML_ROOT: &'static str = "item_loan_returned_by";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_returned_by",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -4339,17 +7048,29 @@ pub struct ItemLoanPost {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
     /// Example: `MAINCIRC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub circ_desk: crate::shared::ItemLoanPostCircDesk,
     /// The circulation desk code where the item was returned.
     ///
     /// Example: `MAINCIRC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub return_circ_desk: crate::shared::ItemLoanPostReturnCircDesk,
     /// The library code that is responsible of the loan. Mandatory.
     ///
     /// Example: `GRAD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub library: alma_runtime::CodeValue,
     /// Internal identifier of the related request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
@@ -4363,7 +7084,46 @@ pub struct ItemLoanPost {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPost {
     const NAME: &'static str = "ItemLoanPost";
-    const XML_ROOT: &'static str = "item_loan";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan",
+            fields: &[
+                F::new(
+                    "circ_desk",
+                    "circ_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanPostCircDesk as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "return_circ_desk",
+                    "return_circ_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanPostReturnCircDesk as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanPostRequestId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
 ///
@@ -4400,7 +7160,18 @@ pub struct ItemLoanPostCircDesk {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPostCircDesk {
     const NAME: &'static str = "ItemLoanPostCircDesk";
-    const XML_ROOT: &'static str = "item_loan_post_circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_post_circ_desk",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Internal identifier of the related request in Alma, generated by Alma.
 /// Should be used in subsequent queries regarding the request.
@@ -4432,7 +7203,17 @@ pub struct ItemLoanPostRequestId {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPostRequestId {
     const NAME: &'static str = "ItemLoanPostRequestId";
-    const XML_ROOT: &'static str = "item_loan_post_request_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_post_request_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The circulation desk code where the item was returned.
 ///
@@ -4469,7 +7250,18 @@ pub struct ItemLoanPostReturnCircDesk {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPostReturnCircDesk {
     const NAME: &'static str = "ItemLoanPostReturnCircDesk";
-    const XML_ROOT: &'static str = "item_loan_post_return_circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_post_return_circ_desk",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -4497,7 +7289,26 @@ pub struct ItemLoanPut {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPut {
     const NAME: &'static str = "ItemLoanPut";
-    const XML_ROOT: &'static str = "item_loan";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan",
+            fields: &[
+                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ItemLoanPutRequestId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Internal identifier of the related request in Alma, generated by Alma.
 /// Should be used in subsequent queries regarding the request.
@@ -4529,7 +7340,17 @@ pub struct ItemLoanPutRequestId {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPutRequestId {
     const NAME: &'static str = "ItemLoanPutRequestId";
-    const XML_ROOT: &'static str = "item_loan_put_request_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_loan_put_request_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A collection of Physical Items.
 ///
@@ -4560,7 +7381,31 @@ pub struct Items {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for Items {
     const NAME: &'static str = "Items";
-    const XML_ROOT: &'static str = "items";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "items",
+            fields: &[
+                F::new(
+                    "item",
+                    "item",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(<crate::shared::Item as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage related information.
 ///
@@ -4618,7 +7463,83 @@ pub struct CoverageDetails {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CoverageDetails {
     const NAME: &'static str = "CoverageDetails";
-    const XML_ROOT: &'static str = "coverage_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "coverage_details",
+            fields: &[
+                F::new(
+                    "coverage_in_use",
+                    "coverage_in_use",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "global_date_coverage_parameters",
+                    "global_date_coverage_parameters",
+                    K::Element,
+                    Some("global_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "local_date_coverage_parameters",
+                    "local_date_coverage_parameters",
+                    K::Element,
+                    Some("local_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "perpetual_date_coverage_parameters",
+                    "perpetual_date_coverage_parameters",
+                    K::Element,
+                    Some("perpetual_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "global_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "local_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "perpetual_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage parameters.
 ///
@@ -4711,7 +7632,32 @@ pub struct DateCoverageParameters {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for DateCoverageParameters {
     const NAME: &'static str = "DateCoverageParameters";
-    const XML_ROOT: &'static str = "global_date_coverage_parameters";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "global_date_coverage_parameters",
+            fields: &[
+                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
+                F::new("from_month", "from_month", K::Element, None, false, V::Code),
+                F::new("from_day", "from_day", K::Element, None, false, V::Code),
+                F::new("from_volume", "from_volume", K::Element, None, false, V::Scalar),
+                F::new("from_issue", "from_issue", K::Element, None, false, V::Scalar),
+                F::new("until_year", "until_year", K::Element, None, false, V::Scalar),
+                F::new("until_month", "until_month", K::Element, None, false, V::Code),
+                F::new("until_day", "until_day", K::Element, None, false, V::Code),
+                F::new(
+                    "until_volume",
+                    "until_volume",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("until_issue", "until_issue", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Details of the electronic collection.
 /// Relevant only for portfolios that are part of an electronic collection.
@@ -4740,7 +7686,35 @@ pub struct PortfolioElectronicCollection {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioElectronicCollection {
     const NAME: &'static str = "PortfolioElectronicCollection";
-    const XML_ROOT: &'static str = "electronic_collection";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection",
+            fields: &[
+                F::new(
+                    "id",
+                    "id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "service",
+                    "service",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionService as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related collection id.
 ///
@@ -4770,7 +7744,17 @@ pub struct ElectronicCollectionId {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionId {
     const NAME: &'static str = "ElectronicCollectionId";
-    const XML_ROOT: &'static str = "electronic_collection_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related service id.
 ///
@@ -4800,7 +7784,17 @@ pub struct ElectronicCollectionService {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionService {
     const NAME: &'static str = "ElectronicCollectionService";
-    const XML_ROOT: &'static str = "electronic_collection_service";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_service",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage parameters.
 ///
@@ -4840,7 +7834,39 @@ pub struct EmbargoInformation {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for EmbargoInformation {
     const NAME: &'static str = "EmbargoInformation";
-    const XML_ROOT: &'static str = "global_embargo_information";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "global_embargo_information",
+            fields: &[
+                F::new(
+                    "embargo_operator",
+                    "embargo_operator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "number_of_years",
+                    "number_of_years",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "number_of_months",
+                    "number_of_months",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Linking related information.
 ///
@@ -4943,7 +7969,68 @@ pub struct LinkingDetails {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingDetails {
     const NAME: &'static str = "LinkingDetails";
-    const XML_ROOT: &'static str = "linking_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "linking_details",
+            fields: &[
+                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("url_type", "url_type", K::Element, None, false, V::Code),
+                F::new(
+                    "url_type_override",
+                    "url_type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("static_url", "static_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "static_url_override",
+                    "static_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters",
+                    "parser_parameters",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters_override",
+                    "parser_parameters_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Portfolio Object.
 ///
@@ -5179,7 +8266,219 @@ pub struct Portfolio {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for Portfolio {
     const NAME: &'static str = "Portfolio";
-    const XML_ROOT: &'static str = "portfolio";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio",
+            fields: &[
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("is_local", "is_local", K::Element, None, false, V::Scalar),
+                F::new(
+                    "is_standalone",
+                    "is_standalone",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resource_metadata",
+                    "resource_metadata",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioResourceMetadata as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "electronic_collection",
+                    "electronic_collection",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioElectronicCollection as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("availability", "availability", K::Element, None, false, V::Code),
+                F::new(
+                    "available_from_date",
+                    "available_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "available_until_date",
+                    "available_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "material_type",
+                    "material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("provenance", "provenance", K::Element, None, false, V::Code),
+                F::new(
+                    "activation_date",
+                    "activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_activation_date",
+                    "expected_activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("access_type", "access_type", K::Element, None, false, V::Code),
+                F::new(
+                    "counter_platform",
+                    "counter_platform",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_details",
+                    "linking_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::LinkingDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "coverage_details",
+                    "coverage_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "po_line",
+                    "po_line",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "public_access_model",
+                    "public_access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "license",
+                    "license",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "interface",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::Interface as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "pda",
+                    "pda",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "number",
+                    "number",
+                    K::Element,
+                    Some("additional_po_lines"),
+                    true,
+                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::Note as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("ill_policy", "ill_policy", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The owning library associated with the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -5211,7 +8510,17 @@ pub struct PortfolioLibrary {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioLibrary {
     const NAME: &'static str = "PortfolioLibrary";
-    const XML_ROOT: &'static str = "portfolio_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_library",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The active license from the Licenses and Amendments page.
 /// This field can be updated by the PUT action for all portfolios.
@@ -5242,7 +8551,17 @@ pub struct PortfolioLicense {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioLicense {
     const NAME: &'static str = "PortfolioLicense";
-    const XML_ROOT: &'static str = "portfolio_license";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_license",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The PDA program related to the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -5273,7 +8592,17 @@ pub struct PortfolioPda {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPda {
     const NAME: &'static str = "PortfolioPda";
-    const XML_ROOT: &'static str = "portfolio_pda";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_pda",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The main PO line for the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -5304,7 +8633,17 @@ pub struct PortfolioPoLine {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPoLine {
     const NAME: &'static str = "PortfolioPoLine";
-    const XML_ROOT: &'static str = "portfolio_po_line";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_po_line",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Metadata related information.
 ///
@@ -5336,7 +8675,26 @@ pub struct PortfolioResourceMetadata {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioResourceMetadata {
     const NAME: &'static str = "PortfolioResourceMetadata";
-    const XML_ROOT: &'static str = "resource_metadata";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_metadata",
+            fields: &[
+                F::new(
+                    "mms_id",
+                    "mms_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage related information.
 ///
@@ -5396,7 +8754,83 @@ pub struct CoverageDetailsPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CoverageDetailsPost {
     const NAME: &'static str = "CoverageDetailsPost";
-    const XML_ROOT: &'static str = "coverage_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "coverage_details",
+            fields: &[
+                F::new(
+                    "coverage_in_use",
+                    "coverage_in_use",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "global_date_coverage_parameters",
+                    "global_date_coverage_parameters",
+                    K::Element,
+                    Some("global_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParametersPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "local_date_coverage_parameters",
+                    "local_date_coverage_parameters",
+                    K::Element,
+                    Some("local_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParametersPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "perpetual_date_coverage_parameters",
+                    "perpetual_date_coverage_parameters",
+                    K::Element,
+                    Some("perpetual_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParametersPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "global_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformationPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "local_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformationPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "perpetual_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformationPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage parameters.
 ///
@@ -5489,7 +8923,32 @@ pub struct DateCoverageParametersPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for DateCoverageParametersPost {
     const NAME: &'static str = "DateCoverageParametersPost";
-    const XML_ROOT: &'static str = "global_date_coverage_parameters";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "global_date_coverage_parameters",
+            fields: &[
+                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
+                F::new("from_month", "from_month", K::Element, None, false, V::Code),
+                F::new("from_day", "from_day", K::Element, None, false, V::Code),
+                F::new("from_volume", "from_volume", K::Element, None, false, V::Scalar),
+                F::new("from_issue", "from_issue", K::Element, None, false, V::Scalar),
+                F::new("until_year", "until_year", K::Element, None, false, V::Scalar),
+                F::new("until_month", "until_month", K::Element, None, false, V::Code),
+                F::new("until_day", "until_day", K::Element, None, false, V::Code),
+                F::new(
+                    "until_volume",
+                    "until_volume",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("until_issue", "until_issue", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Details of the electronic collection.
 /// Relevant only for portfolios that are part of an electronic collection.
@@ -5518,7 +8977,35 @@ pub struct PortfolioElectronicCollectionPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioElectronicCollectionPost {
     const NAME: &'static str = "PortfolioElectronicCollectionPost";
-    const XML_ROOT: &'static str = "electronic_collection";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection",
+            fields: &[
+                F::new(
+                    "id",
+                    "id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionPostId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "service",
+                    "service",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ElectronicCollectionPostService as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related collection id.
 ///
@@ -5548,7 +9035,17 @@ pub struct ElectronicCollectionPostId {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPostId {
     const NAME: &'static str = "ElectronicCollectionPostId";
-    const XML_ROOT: &'static str = "electronic_collection_post_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_post_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related service id.
 ///
@@ -5578,7 +9075,17 @@ pub struct ElectronicCollectionPostService {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPostService {
     const NAME: &'static str = "ElectronicCollectionPostService";
-    const XML_ROOT: &'static str = "electronic_collection_post_service";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_post_service",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage parameters.
 ///
@@ -5618,7 +9125,39 @@ pub struct EmbargoInformationPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for EmbargoInformationPost {
     const NAME: &'static str = "EmbargoInformationPost";
-    const XML_ROOT: &'static str = "global_embargo_information";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "global_embargo_information",
+            fields: &[
+                F::new(
+                    "embargo_operator",
+                    "embargo_operator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "number_of_years",
+                    "number_of_years",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "number_of_months",
+                    "number_of_months",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Linking related information.
 ///
@@ -5721,7 +9260,68 @@ pub struct LinkingDetailsPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingDetailsPost {
     const NAME: &'static str = "LinkingDetailsPost";
-    const XML_ROOT: &'static str = "linking_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "linking_details",
+            fields: &[
+                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("url_type", "url_type", K::Element, None, false, V::Code),
+                F::new(
+                    "url_type_override",
+                    "url_type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("static_url", "static_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "static_url_override",
+                    "static_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters",
+                    "parser_parameters",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters_override",
+                    "parser_parameters_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Portfolio Object.
 ///
@@ -5929,7 +9529,216 @@ pub struct PortfolioPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPost {
     const NAME: &'static str = "PortfolioPost";
-    const XML_ROOT: &'static str = "portfolio";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio",
+            fields: &[
+                F::new(
+                    "is_standalone",
+                    "is_standalone",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resource_metadata",
+                    "resource_metadata",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "electronic_collection",
+                    "electronic_collection",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioElectronicCollectionPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("availability", "availability", K::Element, None, false, V::Code),
+                F::new(
+                    "available_from_date",
+                    "available_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "available_until_date",
+                    "available_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "material_type",
+                    "material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("provenance", "provenance", K::Element, None, false, V::Code),
+                F::new(
+                    "activation_date",
+                    "activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_activation_date",
+                    "expected_activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPostLibrary as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("access_type", "access_type", K::Element, None, false, V::Code),
+                F::new(
+                    "counter_platform",
+                    "counter_platform",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_details",
+                    "linking_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::LinkingDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "coverage_details",
+                    "coverage_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::CoverageDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "po_line",
+                    "po_line",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPostPoLine as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "public_access_model",
+                    "public_access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "license",
+                    "license",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPostLicense as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "interface",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "pda",
+                    "pda",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPostPda as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "number",
+                    "number",
+                    K::Element,
+                    Some("additional_po_lines"),
+                    true,
+                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePost as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSettingPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The owning library associated with the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -5961,7 +9770,17 @@ pub struct PortfolioPostLibrary {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostLibrary {
     const NAME: &'static str = "PortfolioPostLibrary";
-    const XML_ROOT: &'static str = "portfolio_post_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_post_library",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The active license from the Licenses and Amendments page.
 /// This field can be updated by the PUT action for all portfolios.
@@ -5992,7 +9811,17 @@ pub struct PortfolioPostLicense {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostLicense {
     const NAME: &'static str = "PortfolioPostLicense";
-    const XML_ROOT: &'static str = "portfolio_post_license";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_post_license",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The PDA program related to the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -6023,7 +9852,17 @@ pub struct PortfolioPostPda {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostPda {
     const NAME: &'static str = "PortfolioPostPda";
-    const XML_ROOT: &'static str = "portfolio_post_pda";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_post_pda",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The main PO line for the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -6054,7 +9893,17 @@ pub struct PortfolioPostPoLine {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostPoLine {
     const NAME: &'static str = "PortfolioPostPoLine";
-    const XML_ROOT: &'static str = "portfolio_post_po_line";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_post_po_line",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage related information.
 ///
@@ -6114,7 +9963,83 @@ pub struct CoverageDetailsPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CoverageDetailsPut {
     const NAME: &'static str = "CoverageDetailsPut";
-    const XML_ROOT: &'static str = "coverage_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "coverage_details",
+            fields: &[
+                F::new(
+                    "coverage_in_use",
+                    "coverage_in_use",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "global_date_coverage_parameters",
+                    "global_date_coverage_parameters",
+                    K::Element,
+                    Some("global_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParametersPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "local_date_coverage_parameters",
+                    "local_date_coverage_parameters",
+                    K::Element,
+                    Some("local_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParametersPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "perpetual_date_coverage_parameters",
+                    "perpetual_date_coverage_parameters",
+                    K::Element,
+                    Some("perpetual_date_information"),
+                    true,
+                    V::Model(
+                        <crate::shared::DateCoverageParametersPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "global_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "local_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "perpetual_embargo_information",
+                    "global_embargo_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::EmbargoInformationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage parameters.
 ///
@@ -6207,7 +10132,32 @@ pub struct DateCoverageParametersPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for DateCoverageParametersPut {
     const NAME: &'static str = "DateCoverageParametersPut";
-    const XML_ROOT: &'static str = "global_date_coverage_parameters";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "global_date_coverage_parameters",
+            fields: &[
+                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
+                F::new("from_month", "from_month", K::Element, None, false, V::Code),
+                F::new("from_day", "from_day", K::Element, None, false, V::Code),
+                F::new("from_volume", "from_volume", K::Element, None, false, V::Scalar),
+                F::new("from_issue", "from_issue", K::Element, None, false, V::Scalar),
+                F::new("until_year", "until_year", K::Element, None, false, V::Scalar),
+                F::new("until_month", "until_month", K::Element, None, false, V::Code),
+                F::new("until_day", "until_day", K::Element, None, false, V::Code),
+                F::new(
+                    "until_volume",
+                    "until_volume",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("until_issue", "until_issue", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Coverage parameters.
 ///
@@ -6247,7 +10197,39 @@ pub struct EmbargoInformationPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for EmbargoInformationPut {
     const NAME: &'static str = "EmbargoInformationPut";
-    const XML_ROOT: &'static str = "global_embargo_information";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "global_embargo_information",
+            fields: &[
+                F::new(
+                    "embargo_operator",
+                    "embargo_operator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "number_of_years",
+                    "number_of_years",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "number_of_months",
+                    "number_of_months",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Linking related information.
 ///
@@ -6334,7 +10316,59 @@ pub struct LinkingDetailsPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingDetailsPut {
     const NAME: &'static str = "LinkingDetailsPut";
-    const XML_ROOT: &'static str = "linking_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "linking_details",
+            fields: &[
+                F::new("url_type", "url_type", K::Element, None, false, V::Code),
+                F::new(
+                    "url_type_override",
+                    "url_type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("static_url", "static_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "static_url_override",
+                    "static_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters_override",
+                    "parser_parameters_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Portfolio Object.
 ///
@@ -6523,7 +10557,188 @@ pub struct PortfolioPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPut {
     const NAME: &'static str = "PortfolioPut";
-    const XML_ROOT: &'static str = "portfolio";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio",
+            fields: &[
+                F::new("availability", "availability", K::Element, None, false, V::Code),
+                F::new(
+                    "available_from_date",
+                    "available_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "available_until_date",
+                    "available_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "material_type",
+                    "material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("provenance", "provenance", K::Element, None, false, V::Code),
+                F::new(
+                    "activation_date",
+                    "activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_activation_date",
+                    "expected_activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPutLibrary as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("access_type", "access_type", K::Element, None, false, V::Code),
+                F::new(
+                    "counter_platform",
+                    "counter_platform",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_details",
+                    "linking_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::LinkingDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "coverage_details",
+                    "coverage_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::CoverageDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "po_line",
+                    "po_line",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPutPoLine as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "public_access_model",
+                    "public_access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "license",
+                    "license",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPutLicense as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "interface",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::InterfacePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "pda",
+                    "pda",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::PortfolioPutPda as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "number",
+                    "number",
+                    K::Element,
+                    Some("additional_po_lines"),
+                    true,
+                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePut as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSettingPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The owning library associated with the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -6555,7 +10770,17 @@ pub struct PortfolioPutLibrary {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutLibrary {
     const NAME: &'static str = "PortfolioPutLibrary";
-    const XML_ROOT: &'static str = "portfolio_put_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_put_library",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The active license from the Licenses and Amendments page.
 /// This field can be updated by the PUT action for all portfolios.
@@ -6586,7 +10811,17 @@ pub struct PortfolioPutLicense {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutLicense {
     const NAME: &'static str = "PortfolioPutLicense";
-    const XML_ROOT: &'static str = "portfolio_put_license";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_put_license",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The PDA program related to the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -6617,7 +10852,17 @@ pub struct PortfolioPutPda {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutPda {
     const NAME: &'static str = "PortfolioPutPda";
-    const XML_ROOT: &'static str = "portfolio_put_pda";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_put_pda",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The main PO line for the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
@@ -6648,7 +10893,17 @@ pub struct PortfolioPutPoLine {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutPoLine {
     const NAME: &'static str = "PortfolioPutPoLine";
-    const XML_ROOT: &'static str = "portfolio_put_po_line";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "portfolio_put_po_line",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A range of pages.
 ///
@@ -6678,7 +10933,17 @@ pub struct PageRange {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for PageRange {
     const NAME: &'static str = "PageRange";
-    const XML_ROOT: &'static str = "required_pages_range";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "required_pages_range",
+            fields: &[
+                F::new("from_page", "from_page", K::Element, None, false, V::Scalar),
+                F::new("to_page", "to_page", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The resource sharing request information.
 ///
@@ -6726,7 +10991,29 @@ pub struct ResourceSharing {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ResourceSharing {
     const NAME: &'static str = "ResourceSharing";
-    const XML_ROOT: &'static str = "resource_sharing";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_sharing",
+            fields: &[
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "partner",
+                    "partner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ResourceSharingPartner as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The code of the partner related to the RS request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
 ///
@@ -6763,7 +11050,18 @@ pub struct ResourceSharingPartner {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ResourceSharingPartner {
     const NAME: &'static str = "ResourceSharingPartner";
-    const XML_ROOT: &'static str = "resource_sharing_partner";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_sharing_partner",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Request object.
 ///
@@ -7229,7 +11527,323 @@ pub struct UserRequest {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequest {
     const NAME: &'static str = "UserRequest";
-    const XML_ROOT: &'static str = "user_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_request",
+            fields: &[
+                F::new(
+                    "user_primary_id",
+                    "user_primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "additional_id",
+                    "additional_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_type",
+                    "request_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_sub_type",
+                    "request_sub_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "manual_description",
+                    "manual_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "pickup_location",
+                    "pickup_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_type",
+                    "pickup_location_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_library",
+                    "pickup_location_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_circulation_desk",
+                    "pickup_location_circulation_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_institution",
+                    "pickup_location_institution",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "managed_by_library",
+                    "managed_by_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "managed_by_circulation_desk",
+                    "managed_by_circulation_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "managed_by_library_code",
+                    "managed_by_library_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "managed_by_circulation_desk_code",
+                    "managed_by_circulation_desk_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "target_destination",
+                    "target_destination",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "material_type",
+                    "material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "last_interest_date",
+                    "last_interest_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partial_digitization",
+                    "partial_digitization",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_or_article_title",
+                    "chapter_or_article_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new(
+                    "date_of_publication",
+                    "date_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_or_article_author",
+                    "chapter_or_article_author",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "required_pages_range",
+                    "required_pages_range",
+                    K::Element,
+                    Some("required_pages"),
+                    true,
+                    V::Model(
+                        <crate::shared::PageRange as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "full_chapter",
+                    "full_chapter",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_status",
+                    "request_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "place_in_queue",
+                    "place_in_queue",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_date",
+                    "request_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_time",
+                    "request_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("task_name", "task_name", K::Element, None, false, V::Scalar),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "booking_start_date",
+                    "booking_start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "booking_end_date",
+                    "booking_end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "adjusted_booking_start_date",
+                    "adjusted_booking_start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "adjusted_booking_end_date",
+                    "adjusted_booking_end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "destination_location",
+                    "destination_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "call_number_type",
+                    "call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
+                F::new(
+                    "due_back_date",
+                    "due_back_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("item_id", "item_id", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resource_sharing",
+                    "resource_sharing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ResourceSharing as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "copyrights_declaration_signed_by_patron",
+                    "copyrights_declaration_signed_by_patron",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The pickup location type.
 /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
@@ -7486,7 +12100,17 @@ pub struct PageRangePost {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for PageRangePost {
     const NAME: &'static str = "PageRangePost";
-    const XML_ROOT: &'static str = "required_pages_range";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "required_pages_range",
+            fields: &[
+                F::new("from_page", "from_page", K::Element, None, false, V::Scalar),
+                F::new("to_page", "to_page", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Request object.
 ///
@@ -7743,7 +12367,193 @@ pub struct UserRequestPost {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequestPost {
     const NAME: &'static str = "UserRequestPost";
-    const XML_ROOT: &'static str = "user_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_request",
+            fields: &[
+                F::new(
+                    "request_type",
+                    "request_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "manual_description",
+                    "manual_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "pickup_location_type",
+                    "pickup_location_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_library",
+                    "pickup_location_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_circulation_desk",
+                    "pickup_location_circulation_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_institution",
+                    "pickup_location_institution",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "target_destination",
+                    "target_destination",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "material_type",
+                    "material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "last_interest_date",
+                    "last_interest_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partial_digitization",
+                    "partial_digitization",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_or_article_title",
+                    "chapter_or_article_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new(
+                    "date_of_publication",
+                    "date_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_or_article_author",
+                    "chapter_or_article_author",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "required_pages_range",
+                    "required_pages_range",
+                    K::Element,
+                    Some("required_pages"),
+                    true,
+                    V::Model(
+                        <crate::shared::PageRangePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "full_chapter",
+                    "full_chapter",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new(
+                    "booking_start_date",
+                    "booking_start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "booking_end_date",
+                    "booking_end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "destination_location",
+                    "destination_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "call_number_type",
+                    "call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
+                F::new(
+                    "due_back_date",
+                    "due_back_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "copyrights_declaration_signed_by_patron",
+                    "copyrights_declaration_signed_by_patron",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The pickup location type.
 /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
@@ -7941,7 +12751,17 @@ pub struct PageRangePut {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for PageRangePut {
     const NAME: &'static str = "PageRangePut";
-    const XML_ROOT: &'static str = "required_pages_range";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "required_pages_range",
+            fields: &[
+                F::new("from_page", "from_page", K::Element, None, false, V::Scalar),
+                F::new("to_page", "to_page", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Request object.
 ///
@@ -8174,7 +12994,176 @@ pub struct UserRequestPut {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequestPut {
     const NAME: &'static str = "UserRequestPut";
-    const XML_ROOT: &'static str = "user_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_request",
+            fields: &[
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "pickup_location_type",
+                    "pickup_location_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_library",
+                    "pickup_location_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_circulation_desk",
+                    "pickup_location_circulation_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location_institution",
+                    "pickup_location_institution",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "target_destination",
+                    "target_destination",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "material_type",
+                    "material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "last_interest_date",
+                    "last_interest_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partial_digitization",
+                    "partial_digitization",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_or_article_title",
+                    "chapter_or_article_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new(
+                    "date_of_publication",
+                    "date_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_or_article_author",
+                    "chapter_or_article_author",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "required_pages_range",
+                    "required_pages_range",
+                    K::Element,
+                    Some("required_pages"),
+                    true,
+                    V::Model(
+                        <crate::shared::PageRangePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "full_chapter",
+                    "full_chapter",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new(
+                    "booking_start_date",
+                    "booking_start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "booking_end_date",
+                    "booking_end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "destination_location",
+                    "destination_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "call_number_type",
+                    "call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
+                F::new(
+                    "due_back_date",
+                    "due_back_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "copyrights_declaration_signed_by_patron",
+                    "copyrights_declaration_signed_by_patron",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The pickup location type.
 /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
@@ -8308,7 +13297,33 @@ pub struct UserRequests {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequests {
     const NAME: &'static str = "UserRequests";
-    const XML_ROOT: &'static str = "user_requests";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_requests",
+            fields: &[
+                F::new(
+                    "user_request",
+                    "user_request",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The shipping cost. Optional.
 ///
@@ -8320,12 +13335,20 @@ pub struct UserResourceSharingRequestAmount {
     /// The total sum.
     ///
     /// Example: `0.00`.
-    #[serde(default, deserialize_with = "alma_runtime::de::number")]
-    pub sum: f64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::number_opt"
+    )]
+    pub sum: Option<f64>,
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `USD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub currency: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
@@ -8334,7 +13357,17 @@ pub struct UserResourceSharingRequestAmount {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestAmount {
     const NAME: &'static str = "UserResourceSharingRequestAmount";
-    const XML_ROOT: &'static str = "shipping_cost";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "shipping_cost",
+            fields: &[
+                F::new("sum", "sum", K::Element, None, false, V::Scalar),
+                F::new("currency", "currency", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific related note.
 ///
@@ -8371,7 +13404,25 @@ pub struct UserResourceSharingRequestRsNote {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestRsNote {
     const NAME: &'static str = "UserResourceSharingRequestRsNote";
-    const XML_ROOT: &'static str = "rs_note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rs_note",
+            fields: &[
+                F::new("content", "content", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Resource sharing request Object.
 ///
@@ -8613,7 +13664,11 @@ pub struct UserResourceSharingRequest {
     pub receive_cost: Option<crate::shared::UserResourceSharingRequestAmount>,
     /// The code of the fund.
     /// Not relevant for lending requests.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub fund: alma_runtime::CodeValue,
     /// The copyright status of the request. Relevant if requested format is Digital, and 'rs\_borrower\_copyright\_management' in customer parameters is true.
     /// Possible options are listed in 'ResourceSharingCopyrightsStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request.
@@ -9061,7 +14116,435 @@ pub struct UserResourceSharingRequest {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequest {
     const NAME: &'static str = "UserResourceSharingRequest";
-    const XML_ROOT: &'static str = "user_resource_sharing_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request",
+            fields: &[
+                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_date",
+                    "last_modified_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "created_time",
+                    "created_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_time",
+                    "last_modified_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("owner", "owner", K::Element, None, false, V::Scalar),
+                F::new(
+                    "partner",
+                    "partner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_request",
+                    "user_request",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "requester",
+                    "requester",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "requested_media",
+                    "requested_media",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("format", "format", K::Element, None, false, V::Code),
+                F::new(
+                    "allow_other_formats",
+                    "allow_other_formats",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "supplied_format",
+                    "supplied_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "preferred_send_method",
+                    "preferred_send_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "requested_language",
+                    "requested_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "pickup_location_type",
+                    "pickup_location_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location",
+                    "pickup_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("reading_room", "reading_room", K::Element, None, false, V::Code),
+                F::new(
+                    "last_interest_date",
+                    "last_interest_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "use_alternative_address",
+                    "use_alternative_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("text_email", "text_email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "text_postal_1",
+                    "text_postal_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_2",
+                    "text_postal_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_3",
+                    "text_postal_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_4",
+                    "text_postal_4",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shipping_cost",
+                    "shipping_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "lost_damaged_fee",
+                    "shipping_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "request_cost",
+                    "shipping_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "receive_cost",
+                    "shipping_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("fund", "fund", K::Element, None, false, V::Code),
+                F::new(
+                    "copyright_status",
+                    "copyright_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "agree_to_copyright_terms",
+                    "agree_to_copyright_terms",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "need_patron_info",
+                    "need_patron_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "willing_to_pay",
+                    "willing_to_pay",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "citation_type",
+                    "citation_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("maximum_fee", "maximum_fee", K::Element, None, false, V::Scalar),
+                F::new(
+                    "has_active_notes",
+                    "has_active_notes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rs_note",
+                    "rs_note",
+                    K::Element,
+                    Some("rs_notes"),
+                    true,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("printed", "printed", K::Element, None, false, V::Scalar),
+                F::new("reported", "reported", K::Element, None, false, V::Scalar),
+                F::new(
+                    "level_of_service",
+                    "level_of_service",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new(
+                    "additional_barcode",
+                    "additional_barcode",
+                    K::Element,
+                    Some("additional_barcodes"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new(
+                    "author_initials",
+                    "author_initials",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new(
+                    "place_of_publication",
+                    "place_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new(
+                    "specific_edition",
+                    "specific_edition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new(
+                    "journal_title",
+                    "journal_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new(
+                    "chapter_title",
+                    "chapter_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_author",
+                    "chapter_author",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("editor", "editor", K::Element, None, false, V::Scalar),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar),
+                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
+                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new(
+                    "series_title_number",
+                    "series_title_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
+                F::new(
+                    "additional_person_name",
+                    "additional_person_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
+                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
+                F::new("oclc_number", "oclc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "other_standard_id",
+                    "other_standard_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "remote_record_id",
+                    "remote_record_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ebook_indicator",
+                    "ebook_indicator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partner_additional_identifier",
+                    "partner_additional_identifier",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "tracking_number",
+                    "tracking_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
 /// Mandatory when creating a lending request.
@@ -9099,7 +14582,18 @@ pub struct UserResourceSharingRequestPartner {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPartner {
     const NAME: &'static str = "UserResourceSharingRequestPartner";
-    const XML_ROOT: &'static str = "user_resource_sharing_request_partner";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request_partner",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The primary identifier and full name of the requesting user.
 /// Relevant for borrowing requests. Not relevant for lending requests.
@@ -9137,7 +14631,18 @@ pub struct UserResourceSharingRequestRequester {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestRequester {
     const NAME: &'static str = "UserResourceSharingRequestRequester";
-    const XML_ROOT: &'static str = "user_resource_sharing_request_requester";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request_requester",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The request linked to the resource sharing request.
 /// Borrowing requests: this is the related user request.
@@ -9170,7 +14675,17 @@ pub struct UserResourceSharingRequestUserRequest {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
     const NAME: &'static str = "UserResourceSharingRequestUserRequest";
-    const XML_ROOT: &'static str = "user_resource_sharing_request_user_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request_user_request",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Resource sharing request Object.
 ///
@@ -9324,7 +14839,11 @@ pub struct UserResourceSharingRequestPost {
     pub text_postal_4: Option<String>,
     /// The code of the fund.
     /// Not relevant for lending requests.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub fund: alma_runtime::CodeValue,
     /// The copyright status of the request. Relevant if requested format is Digital, and 'rs\_borrower\_copyright\_management' in customer parameters is true.
     /// Possible options are listed in 'ResourceSharingCopyrightsStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request.
@@ -9717,7 +15236,299 @@ pub struct UserResourceSharingRequestPost {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPost {
     const NAME: &'static str = "UserResourceSharingRequestPost";
-    const XML_ROOT: &'static str = "user_resource_sharing_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request",
+            fields: &[
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("owner", "owner", K::Element, None, false, V::Scalar),
+                F::new(
+                    "partner",
+                    "partner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestPostPartner as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "requester",
+                    "requester",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::UserResourceSharingRequestPostRequester as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "requested_media",
+                    "requested_media",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("format", "format", K::Element, None, false, V::Code),
+                F::new(
+                    "preferred_send_method",
+                    "preferred_send_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "requested_language",
+                    "requested_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "pickup_location_type",
+                    "pickup_location_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pickup_location",
+                    "pickup_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("reading_room", "reading_room", K::Element, None, false, V::Code),
+                F::new(
+                    "last_interest_date",
+                    "last_interest_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "use_alternative_address",
+                    "use_alternative_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("text_email", "text_email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "text_postal_1",
+                    "text_postal_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_2",
+                    "text_postal_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_3",
+                    "text_postal_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_4",
+                    "text_postal_4",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("fund", "fund", K::Element, None, false, V::Code),
+                F::new(
+                    "copyright_status",
+                    "copyright_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "agree_to_copyright_terms",
+                    "agree_to_copyright_terms",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "willing_to_pay",
+                    "willing_to_pay",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "citation_type",
+                    "citation_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("maximum_fee", "maximum_fee", K::Element, None, false, V::Scalar),
+                F::new(
+                    "level_of_service",
+                    "level_of_service",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new(
+                    "author_initials",
+                    "author_initials",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new(
+                    "place_of_publication",
+                    "place_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new(
+                    "specific_edition",
+                    "specific_edition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new(
+                    "journal_title",
+                    "journal_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new(
+                    "chapter_title",
+                    "chapter_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_author",
+                    "chapter_author",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("editor", "editor", K::Element, None, false, V::Scalar),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar),
+                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
+                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new(
+                    "series_title_number",
+                    "series_title_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
+                F::new(
+                    "additional_person_name",
+                    "additional_person_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
+                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
+                F::new("oclc_number", "oclc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "other_standard_id",
+                    "other_standard_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "remote_record_id",
+                    "remote_record_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ebook_indicator",
+                    "ebook_indicator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partner_additional_identifier",
+                    "partner_additional_identifier",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "tracking_number",
+                    "tracking_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
 /// Mandatory when creating a lending request.
@@ -9755,7 +15566,18 @@ pub struct UserResourceSharingRequestPostPartner {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPostPartner {
     const NAME: &'static str = "UserResourceSharingRequestPostPartner";
-    const XML_ROOT: &'static str = "user_resource_sharing_request_post_partner";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request_post_partner",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The primary identifier and full name of the requesting user.
 /// Relevant for borrowing requests. Not relevant for lending requests.
@@ -9793,5 +15615,16 @@ pub struct UserResourceSharingRequestPostRequester {
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPostRequester {
     const NAME: &'static str = "UserResourceSharingRequestPostRequester";
-    const XML_ROOT: &'static str = "user_resource_sharing_request_post_requester";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request_post_requester",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }

@@ -227,6 +227,8 @@ pub struct XmlField {
     pub text: bool,
     /// For arrays with `xml.wrapped`: the wrapper element's name.
     pub wrapper: Option<String>,
+    /// Raw XML children (`xs:any`, `xml.name: xml_any`): MARCXML records kept as strings.
+    pub any: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

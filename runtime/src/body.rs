@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::xml::XmlModel;
 use crate::Format;
 
 /// Fields a model does not know, kept in the order they arrived and written back on encode, so a
@@ -14,8 +15,30 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The Rust type name (`User`).
     const NAME: &'static str;
-    /// Root element name in XML (`user`).
-    const XML_ROOT: &'static str;
+    /// How the model looks in XML.
+    fn xml_model() -> &'static XmlModel;
+
+    /// Decodes an Alma JSON document.
+    fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    }
+
+    /// Encodes as an Alma JSON document.
+    fn to_json(&self) -> Result<String, String> {
+        serde_json::to_string(self).map_err(|e| e.to_string())
+    }
+
+    /// Decodes an Alma XML document.
+    fn from_xml(text: &str) -> Result<Self, String> {
+        let value = crate::xml::xml_to_value(text, Self::xml_model())?;
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
+    /// Encodes as an Alma XML document.
+    fn to_xml(&self) -> Result<String, String> {
+        let value = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        crate::xml::value_to_xml(&value, Self::xml_model())
+    }
 }
 
 /// A body the SDK sends.
@@ -120,7 +143,11 @@ impl Decode for RawBody {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeValue {
     /// The code.
-    #[serde(default, deserialize_with = "crate::de::string")]
+    #[serde(
+        default,
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "crate::de::string"
+    )]
     pub value: String,
     /// Its description in the request's language.
     #[serde(

@@ -295,7 +295,7 @@ impl std::error::Error for Error {}
 /// Parses an Alma error document, JSON or XML whatever was asked for:
 /// `{"errorsExist":true,"errorList":{"error":[…] or {…}}}`, the same wrapped in
 /// `{"web_service_result": …}`, or `<web_service_result><errorList><error>…`.
-pub(crate) fn parse_error_body(body: &[u8]) -> Option<Vec<ErrorDetail>> {
+pub fn parse_error_body(body: &[u8]) -> Option<Vec<ErrorDetail>> {
     match crate::Format::sniff(body)? {
         crate::Format::Json => parse_json_errors(body),
         crate::Format::Xml => parse_xml_errors(body),

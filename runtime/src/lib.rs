@@ -21,12 +21,14 @@ mod client;
 pub mod de;
 mod error;
 mod region;
+pub mod registry;
 mod request;
 mod response;
+pub mod xml;
 
 pub use body::{CodeValue, Decode, Encode, Extra, Model, RawBody};
 pub use client::{ApiKeyMode, Client, ClientBuilder};
-pub use error::{Error, ErrorDetail, GatewayError};
+pub use error::{parse_error_body, Error, ErrorDetail, GatewayError};
 pub use region::{Format, Region};
 pub use request::{Method, OperationSpec, RequestBuilder, MAX_REQUEST_BYTES};
 pub use response::Response;

@@ -22,7 +22,21 @@ struct Thing {
 
 impl Model for Thing {
     const NAME: &'static str = "Thing";
-    const XML_ROOT: &'static str = "thing";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField, XmlKind, XmlModel, XmlValue};
+        static M: XmlModel = XmlModel {
+            root: "thing",
+            fields: &[XmlField::new(
+                "code",
+                "code",
+                XmlKind::Element,
+                None,
+                false,
+                XmlValue::Scalar,
+            )],
+        };
+        &M
+    }
 }
 
 static GET: OperationSpec = OperationSpec {

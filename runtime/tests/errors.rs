@@ -178,7 +178,13 @@ async fn undecodable_success_bodies_say_what_arrived() {
     }
     impl alma_runtime::Model for User {
         const NAME: &'static str = "User";
-        const XML_ROOT: &'static str = "user";
+        fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+            static M: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+                root: "user",
+                fields: &[],
+            };
+            &M
+        }
     }
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())

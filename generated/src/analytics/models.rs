@@ -21,7 +21,25 @@ pub struct Paths {
 }
 impl alma_runtime::Model for Paths {
     const NAME: &'static str = "Paths";
-    const XML_ROOT: &'static str = "paths";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "paths",
+            fields: &[
+                F::new(
+                    "path",
+                    "path",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::analytics::models::PathsPath as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths/properties/path/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -55,7 +73,18 @@ pub struct PathsPath {
 }
 impl alma_runtime::Model for PathsPath {
     const NAME: &'static str = "PathsPath";
-    const XML_ROOT: &'static str = "paths_path";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "paths_path",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("type", "type", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Analytics Report object
 ///
@@ -76,5 +105,12 @@ pub struct Report {
 }
 impl alma_runtime::Model for Report {
     const NAME: &'static str = "Report";
-    const XML_ROOT: &'static str = "report";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "report",
+            fields: &[F::new("anies", "anies", K::Any, None, true, V::Scalar)],
+        };
+        &MODEL
+    }
 }

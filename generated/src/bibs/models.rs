@@ -273,7 +273,217 @@ pub struct Bib {
 }
 impl alma_runtime::Model for Bib {
     const NAME: &'static str = "Bib";
-    const XML_ROOT: &'static str = "bib";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib",
+            fields: &[
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "record_format",
+                    "record_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linked_record_id",
+                    "linked_record_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::bibs::models::BibLinkedRecordId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new(
+                    "complete_edition",
+                    "complete_edition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "network_number",
+                    "network_number",
+                    K::Element,
+                    Some("network_numbers"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new(
+                    "place_of_publication",
+                    "place_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "date_of_publication",
+                    "date_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "publisher_const",
+                    "publisher_const",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "holdings",
+                    "holdings",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::bibs::models::BibHoldings as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_by",
+                    "last_modified_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_date",
+                    "last_modified_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_external_search",
+                    "suppress_from_external_search",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_metadoor",
+                    "suppress_from_metadoor",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("rank", "rank", K::Element, None, false, V::Scalar),
+                F::new(
+                    "enrichment_source",
+                    "enrichment_source",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "enrichment_workflow",
+                    "enrichment_workflow",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "sync_with_oclc",
+                    "sync_with_oclc",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "sync_with_libraries_australia",
+                    "sync_with_libraries_australia",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "originating_system",
+                    "originating_system",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "originating_system_id",
+                    "originating_system_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cataloging_level",
+                    "cataloging_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new(
+                    "warning",
+                    "warning",
+                    K::Element,
+                    Some("warnings"),
+                    true,
+                    V::Model(
+                        <crate::bibs::models::Warning as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "requests",
+                    "requests",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::bibs::models::BibRequests as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Link to a list of Holdings for the Bib record. Output parameter.
 ///
@@ -301,7 +511,17 @@ pub struct BibHoldings {
 }
 impl alma_runtime::Model for BibHoldings {
     const NAME: &'static str = "BibHoldings";
-    const XML_ROOT: &'static str = "bib_holdings";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib_holdings",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Linked record identifier. Output parameter.
 ///
@@ -330,7 +550,17 @@ pub struct BibLinkedRecordId {
 }
 impl alma_runtime::Model for BibLinkedRecordId {
     const NAME: &'static str = "BibLinkedRecordId";
-    const XML_ROOT: &'static str = "bib_linked_record_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib_linked_record_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("type", "type", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Number of requests for title. Output parameter.
 ///
@@ -358,7 +588,17 @@ pub struct BibRequests {
 }
 impl alma_runtime::Model for BibRequests {
     const NAME: &'static str = "BibRequests";
-    const XML_ROOT: &'static str = "bib_requests";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib_requests",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Validation warning.
 ///
@@ -379,7 +619,14 @@ pub struct Warning {
 }
 impl alma_runtime::Model for Warning {
     const NAME: &'static str = "Warning";
-    const XML_ROOT: &'static str = "warning";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "warning",
+            fields: &[F::new("message", "message", K::Element, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Bibliographic record object
 ///
@@ -476,7 +723,74 @@ pub struct BibPost {
 }
 impl alma_runtime::Model for BibPost {
     const NAME: &'static str = "BibPost";
-    const XML_ROOT: &'static str = "bib";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib",
+            fields: &[
+                F::new(
+                    "record_format",
+                    "record_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_external_search",
+                    "suppress_from_external_search",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_metadoor",
+                    "suppress_from_metadoor",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "sync_with_oclc",
+                    "sync_with_oclc",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "sync_with_libraries_australia",
+                    "sync_with_libraries_australia",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cataloging_level",
+                    "cataloging_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Bibliographic record object
 ///
@@ -564,7 +878,66 @@ pub struct BibPut {
 }
 impl alma_runtime::Model for BibPut {
     const NAME: &'static str = "BibPut";
-    const XML_ROOT: &'static str = "bib";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib",
+            fields: &[
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_external_search",
+                    "suppress_from_external_search",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_metadoor",
+                    "suppress_from_metadoor",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "sync_with_oclc",
+                    "sync_with_oclc",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "sync_with_libraries_australia",
+                    "sync_with_libraries_australia",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cataloging_level",
+                    "cataloging_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of records in a collection.
 ///
@@ -593,7 +966,33 @@ pub struct Bibs {
 }
 impl alma_runtime::Model for Bibs {
     const NAME: &'static str = "Bibs";
-    const XML_ROOT: &'static str = "bibs";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bibs",
+            fields: &[
+                F::new(
+                    "bib",
+                    "bib",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::bibs::models::Bib as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Holding Record
 ///
@@ -687,7 +1086,74 @@ pub struct Holding {
 }
 impl alma_runtime::Model for Holding {
     const NAME: &'static str = "Holding";
-    const XML_ROOT: &'static str = "holding";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holding",
+            fields: &[
+                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_by",
+                    "last_modified_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_date",
+                    "last_modified_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "originating_system",
+                    "originating_system",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "originating_system_id",
+                    "originating_system_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "calculated_suppress_from_publishing",
+                    "calculated_suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Holding Record
 ///
@@ -717,7 +1183,24 @@ pub struct HoldingPost {
 }
 impl alma_runtime::Model for HoldingPost {
     const NAME: &'static str = "HoldingPost";
-    const XML_ROOT: &'static str = "holding";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holding",
+            fields: &[
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Holding Record
 ///
@@ -747,7 +1230,24 @@ pub struct HoldingPut {
 }
 impl alma_runtime::Model for HoldingPut {
     const NAME: &'static str = "HoldingPut";
-    const XML_ROOT: &'static str = "holding";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holding",
+            fields: &[
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Bibliographic data of the Physical Item
 ///
@@ -820,7 +1320,54 @@ pub struct HoldingsBibData {
 }
 impl alma_runtime::Model for HoldingsBibData {
     const NAME: &'static str = "HoldingsBibData";
-    const XML_ROOT: &'static str = "bib_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bib_data",
+            fields: &[
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new(
+                    "complete_edition",
+                    "complete_edition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "network_number",
+                    "network_number",
+                    K::Element,
+                    Some("network_numbers"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new(
+                    "place_of_publication",
+                    "place_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "date_of_publication",
+                    "date_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information for a specific Holding record
 ///
@@ -879,7 +1426,36 @@ pub struct HoldingsHolding {
 }
 impl alma_runtime::Model for HoldingsHolding {
     const NAME: &'static str = "HoldingsHolding";
-    const XML_ROOT: &'static str = "holding";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holding",
+            fields: &[
+                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new("location", "location", K::Element, None, false, V::Code),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "accession_number",
+                    "accession_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Holding Records
 ///
@@ -895,7 +1471,11 @@ pub struct Holdings {
     )]
     pub holding: Vec<crate::bibs::models::HoldingsHolding>,
     /// Bibliographic data of the Physical Item
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub bib_data: crate::bibs::models::HoldingsBibData,
     /// `total_record_count` (XML attribute `total_record_count`).
     #[serde(
@@ -910,7 +1490,43 @@ pub struct Holdings {
 }
 impl alma_runtime::Model for Holdings {
     const NAME: &'static str = "Holdings";
-    const XML_ROOT: &'static str = "holdings";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holdings",
+            fields: &[
+                F::new(
+                    "holding",
+                    "holding",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::bibs::models::HoldingsHolding as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "bib_data",
+                    "bib_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::bibs::models::HoldingsBibData as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information of the Holding that this Physical Item belongs to.
 ///
@@ -999,7 +1615,67 @@ pub struct HoldingDataPut {
 }
 impl alma_runtime::Model for HoldingDataPut {
     const NAME: &'static str = "HoldingDataPut";
-    const XML_ROOT: &'static str = "holding_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "holding_data",
+            fields: &[
+                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "in_temp_location",
+                    "in_temp_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("temp_library", "temp_library", K::Element, None, false, V::Code),
+                F::new(
+                    "temp_location",
+                    "temp_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "temp_call_number_type",
+                    "temp_call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "temp_call_number",
+                    "temp_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "temp_call_number_source",
+                    "temp_call_number_source",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("temp_policy", "temp_policy", K::Element, None, false, V::Code),
+                F::new(
+                    "due_back_date",
+                    "due_back_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A Physical item.
 ///
@@ -1008,10 +1684,18 @@ impl alma_runtime::Model for HoldingDataPut {
 #[non_exhaustive]
 pub struct ItemPut {
     /// Information of the Holding that this Physical Item belongs to.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub holding_data: crate::bibs::models::HoldingDataPut,
     /// Physical Item data.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub item_data: crate::bibs::models::ItemDataPut,
     /// `link` (XML attribute `link`).
     #[serde(
@@ -1026,7 +1710,36 @@ pub struct ItemPut {
 }
 impl alma_runtime::Model for ItemPut {
     const NAME: &'static str = "ItemPut";
-    const XML_ROOT: &'static str = "item";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item",
+            fields: &[
+                F::new(
+                    "holding_data",
+                    "holding_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::bibs::models::HoldingDataPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "item_data",
+                    "item_data",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::bibs::models::ItemDataPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Physical Item data.
 ///
@@ -1467,7 +2180,364 @@ pub struct ItemDataPut {
 }
 impl alma_runtime::Model for ItemDataPut {
     const NAME: &'static str = "ItemDataPut";
-    const XML_ROOT: &'static str = "item_data";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "item_data",
+            fields: &[
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new(
+                    "physical_material_type",
+                    "physical_material_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("policy", "policy", K::Element, None, false, V::Code),
+                F::new("provenance", "provenance", K::Element, None, false, V::Code),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("issue_date", "issue_date", K::Element, None, false, V::Scalar),
+                F::new("is_magnetic", "is_magnetic", K::Element, None, false, V::Scalar),
+                F::new(
+                    "arrival_date",
+                    "arrival_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_arrival_date",
+                    "expected_arrival_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "year_of_issue",
+                    "year_of_issue",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_a",
+                    "enumeration_a",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_b",
+                    "enumeration_b",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_c",
+                    "enumeration_c",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_d",
+                    "enumeration_d",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_e",
+                    "enumeration_e",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_f",
+                    "enumeration_f",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_g",
+                    "enumeration_g",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enumeration_h",
+                    "enumeration_h",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_i",
+                    "chronology_i",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_j",
+                    "chronology_j",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_k",
+                    "chronology_k",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_l",
+                    "chronology_l",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chronology_m",
+                    "chronology_m",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "break_indicator",
+                    "break_indicator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("pattern_type", "pattern_type", K::Element, None, false, V::Code),
+                F::new(
+                    "linking_number",
+                    "linking_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "replacement_cost",
+                    "replacement_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "receiving_operator",
+                    "receiving_operator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_number",
+                    "inventory_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_date",
+                    "inventory_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "inventory_price",
+                    "inventory_price",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "receive_number",
+                    "receive_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "weeding_number",
+                    "weeding_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "weeding_date",
+                    "weeding_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new("location", "location", K::Element, None, false, V::Code),
+                F::new(
+                    "alternative_call_number",
+                    "alternative_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_call_number_type",
+                    "alternative_call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "alt_number_source",
+                    "alt_number_source",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "storage_location_id",
+                    "storage_location_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar),
+                F::new("pieces", "pieces", K::Element, None, false, V::Scalar),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "fulfillment_note",
+                    "fulfillment_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_1",
+                    "internal_note_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_2",
+                    "internal_note_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_note_3",
+                    "internal_note_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_1",
+                    "statistics_note_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_2",
+                    "statistics_note_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "statistics_note_3",
+                    "statistics_note_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "physical_condition",
+                    "physical_condition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "committed_to_retain",
+                    "committed_to_retain",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "retention_reason",
+                    "retention_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "retention_note",
+                    "retention_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
@@ -1487,7 +2557,11 @@ pub struct Representation {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `LAW`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub library: alma_runtime::CodeValue,
     /// Representation label.
     ///
@@ -1510,7 +2584,11 @@ pub struct Representation {
     /// Representation usage type. Mandatory. Possible codes are listed in 'RepresentationUsageType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PRESERVATION_MASTER`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub usage_type: alma_runtime::CodeValue,
     /// Whether the representation is active. Default is active (true).
     /// Possible code are listed in DigitalRepresentationBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -1784,8 +2862,12 @@ pub struct Representation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<crate::bibs::models::RepresentationFiles>,
     /// Type of representation.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub is_remote: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub is_remote: Option<bool>,
     /// `link` (XML attribute `link`).
     #[serde(
         default,
@@ -1799,7 +2881,171 @@ pub struct Representation {
 }
 impl alma_runtime::Model for Representation {
     const NAME: &'static str = "Representation";
-    const XML_ROOT: &'static str = "representation";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "representation",
+            fields: &[
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new("label", "label", K::Element, None, false, V::Scalar),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
+                F::new("active", "active", K::Element, None, false, V::Code),
+                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("date", "date", K::Element, None, false, V::Scalar),
+                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
+                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("track", "track", K::Element, None, false, V::Scalar),
+                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
+                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new(
+                    "season_month",
+                    "season_month",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "day_in_month",
+                    "day_in_month",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "access_rights_policy_id",
+                    "access_rights_policy_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "copyrights_statement_id",
+                    "copyrights_statement_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "delivery_url",
+                    "delivery_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "thumbnail_url",
+                    "thumbnail_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
+                F::new("deposit_id", "deposit_id", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("repository", "repository", K::Element, None, false, V::Code),
+                F::new(
+                    "originating_record_id",
+                    "originating_record_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_1",
+                    "linking_parameter_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_2",
+                    "linking_parameter_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_3",
+                    "linking_parameter_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_4",
+                    "linking_parameter_4",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_5",
+                    "linking_parameter_5",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_by",
+                    "last_modified_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_date",
+                    "last_modified_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "files",
+                    "files",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::bibs::models::RepresentationFiles as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("is_remote", "is_remote", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// File-level information.
 ///
@@ -1834,7 +3080,25 @@ pub struct RepresentationFiles {
 }
 impl alma_runtime::Model for RepresentationFiles {
     const NAME: &'static str = "RepresentationFiles";
-    const XML_ROOT: &'static str = "representation_files";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "representation_files",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
@@ -1845,7 +3109,11 @@ pub struct RepresentationPost {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `LAW`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub library: alma_runtime::CodeValue,
     /// Representation label.
     ///
@@ -1868,7 +3136,11 @@ pub struct RepresentationPost {
     /// Representation usage type. Mandatory. Possible codes are listed in 'RepresentationUsageType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PRESERVATION_MASTER`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub usage_type: alma_runtime::CodeValue,
     /// Whether the representation is active. Default is active (true).
     /// Possible code are listed in DigitalRepresentationBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2078,8 +3350,12 @@ pub struct RepresentationPost {
     )]
     pub linking_parameter_5: Option<String>,
     /// Type of representation.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub is_remote: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub is_remote: Option<bool>,
     /// `link` (XML attribute `link`).
     #[serde(
         default,
@@ -2093,7 +3369,118 @@ pub struct RepresentationPost {
 }
 impl alma_runtime::Model for RepresentationPost {
     const NAME: &'static str = "RepresentationPost";
-    const XML_ROOT: &'static str = "representation";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "representation",
+            fields: &[
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new("label", "label", K::Element, None, false, V::Scalar),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
+                F::new("active", "active", K::Element, None, false, V::Code),
+                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("date", "date", K::Element, None, false, V::Scalar),
+                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
+                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("track", "track", K::Element, None, false, V::Scalar),
+                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
+                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new(
+                    "season_month",
+                    "season_month",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "day_in_month",
+                    "day_in_month",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "access_rights_policy_id",
+                    "access_rights_policy_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "copyrights_statement_id",
+                    "copyrights_statement_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("repository", "repository", K::Element, None, false, V::Code),
+                F::new(
+                    "originating_record_id",
+                    "originating_record_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_1",
+                    "linking_parameter_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_2",
+                    "linking_parameter_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_3",
+                    "linking_parameter_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_4",
+                    "linking_parameter_4",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_5",
+                    "linking_parameter_5",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("is_remote", "is_remote", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
@@ -2104,7 +3491,11 @@ pub struct RepresentationPut {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `LAW`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub library: alma_runtime::CodeValue,
     /// Representation label.
     ///
@@ -2127,7 +3518,11 @@ pub struct RepresentationPut {
     /// Representation usage type. Mandatory. Possible codes are listed in 'RepresentationUsageType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PRESERVATION_MASTER`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub usage_type: alma_runtime::CodeValue,
     /// Whether the representation is active. Default is active (true).
     /// Possible code are listed in DigitalRepresentationBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2314,8 +3709,12 @@ pub struct RepresentationPut {
     )]
     pub linking_parameter_5: Option<String>,
     /// Type of representation.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub is_remote: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub is_remote: Option<bool>,
     /// `link` (XML attribute `link`).
     #[serde(
         default,
@@ -2329,5 +3728,106 @@ pub struct RepresentationPut {
 }
 impl alma_runtime::Model for RepresentationPut {
     const NAME: &'static str = "RepresentationPut";
-    const XML_ROOT: &'static str = "representation";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "representation",
+            fields: &[
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new("label", "label", K::Element, None, false, V::Scalar),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
+                F::new("active", "active", K::Element, None, false, V::Code),
+                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new("date", "date", K::Element, None, false, V::Scalar),
+                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
+                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("track", "track", K::Element, None, false, V::Scalar),
+                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
+                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new(
+                    "season_month",
+                    "season_month",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "day_in_month",
+                    "day_in_month",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "access_rights_policy_id",
+                    "access_rights_policy_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "copyrights_statement_id",
+                    "copyrights_statement_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_parameter_1",
+                    "linking_parameter_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_2",
+                    "linking_parameter_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_3",
+                    "linking_parameter_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_4",
+                    "linking_parameter_4",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "linking_parameter_5",
+                    "linking_parameter_5",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("is_remote", "is_remote", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }

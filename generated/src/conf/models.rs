@@ -17,7 +17,23 @@ pub struct AdditionalPrinter {
 }
 impl alma_runtime::Model for AdditionalPrinter {
     const NAME: &'static str = "AdditionalPrinter";
-    const XML_ROOT: &'static str = "additional_printer";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "additional_printer",
+            fields: &[
+                F::new(
+                    "additional_printer_details",
+                    "additional_printer_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Circulation desk Object.
 ///
@@ -330,7 +346,291 @@ pub struct CircDesk {
 }
 impl alma_runtime::Model for CircDesk {
     const NAME: &'static str = "CircDesk";
-    const XML_ROOT: &'static str = "circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "circ_desk",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("primary", "primary", K::Element, None, false, V::Scalar),
+                F::new(
+                    "reading_room_desk",
+                    "reading_room_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "location_to_move_items",
+                    "location_to_move_items",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "restore_from_reading_room_at_checkin",
+                    "restore_from_reading_room_at_checkin",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "picks_from_shelf",
+                    "picks_from_shelf",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "supports_personal_delivery",
+                    "supports_personal_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "supports_registering_new_users",
+                    "supports_registering_new_users",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "supports_overriding_return_date",
+                    "supports_overriding_return_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "hours_to_reshelve",
+                    "hours_to_reshelve",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "minutes_delay_for_hold_notification",
+                    "minutes_delay_for_hold_notification",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "default_printer",
+                    "default_printer",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "additional_printer",
+                    "additional_printer",
+                    K::Element,
+                    Some("additional_printers"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::AdditionalPrinter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "creates_return_receipts",
+                    "creates_return_receipts",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "return_receipt_destination",
+                    "return_receipt_destination",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "creates_loan_receipts",
+                    "creates_loan_receipts",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "loan_receipt_destination",
+                    "loan_receipt_destination",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "has_hold_shelf",
+                    "has_hold_shelf",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "hold_shelf_sorting",
+                    "hold_shelf_sorting",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "maximum_days_on_hold_shelf",
+                    "maximum_days_on_hold_shelf",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "has_hold_shelf_processing",
+                    "has_hold_shelf_processing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "notify_patron_of_canceling_expired_hold",
+                    "notify_patron_of_canceling_expired_hold",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "supports_digitization",
+                    "supports_digitization",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "work_time_days",
+                    "work_time_days",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "accept_credit_card",
+                    "accept_credit_card",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "accept_debit_card",
+                    "accept_debit_card",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("accept_cash", "accept_cash", K::Element, None, false, V::Scalar),
+                F::new(
+                    "accept_online",
+                    "accept_online",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "accept_check",
+                    "accept_check",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "print_receipt",
+                    "print_receipt",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "receipt_email",
+                    "receipt_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "has_self_check",
+                    "has_self_check",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "integration_profile",
+                    "integration_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "terminal_password",
+                    "terminal_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "location",
+                    "location",
+                    K::Element,
+                    Some("locations"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::CircDeskLocation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "work_order_type",
+                    "work_order_type",
+                    K::Element,
+                    Some("work_order_types"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::WorkOrderType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific location.
 ///
@@ -399,7 +699,43 @@ pub struct CircDeskLocation {
 }
 impl alma_runtime::Model for CircDeskLocation {
     const NAME: &'static str = "CircDeskLocation";
-    const XML_ROOT: &'static str = "location";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "location_code",
+                    "location_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "location_name",
+                    "location_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "location_type",
+                    "location_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
+                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
+                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific work order type.
 ///
@@ -425,7 +761,31 @@ pub struct WorkOrderType {
 }
 impl alma_runtime::Model for WorkOrderType {
     const NAME: &'static str = "WorkOrderType";
-    const XML_ROOT: &'static str = "work_order_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "work_order_type",
+            fields: &[
+                F::new(
+                    "work_order_type_code",
+                    "work_order_type_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "work_order_time_days",
+                    "work_order_time_days",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of circulation desks.
 ///
@@ -453,7 +813,33 @@ pub struct CircDesks {
 }
 impl alma_runtime::Model for CircDesks {
     const NAME: &'static str = "CircDesks";
-    const XML_ROOT: &'static str = "circ_desks";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "circ_desks",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "circ_desk",
+                    "circ_desk",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::CircDesk as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Code Table Object.
 ///
@@ -479,13 +865,21 @@ pub struct CodeTablePut {
     )]
     pub description: Option<String>,
     /// The code table's related sub system. Possible codes are listed in 'Sub Systems' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub sub_system: alma_runtime::CodeValue,
     /// Indication whether the code table is patron facing or not.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub patron_facing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub patron_facing: Option<bool>,
     /// The last staff user which updated the code table. Output parameter.
     #[serde(
         default,
@@ -506,7 +900,11 @@ pub struct CodeTablePut {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<alma_runtime::CodeValue>,
     /// Code Tables are usually defined in the scope of the institution. There are few Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub scope: crate::conf::models::CodeTableScopePut,
     /// The code table's rows.
     #[serde(
@@ -521,7 +919,50 @@ pub struct CodeTablePut {
 }
 impl alma_runtime::Model for CodeTablePut {
     const NAME: &'static str = "CodeTablePut";
-    const XML_ROOT: &'static str = "code_table";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "code_table",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
+                F::new(
+                    "patron_facing",
+                    "patron_facing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
+                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new("language", "language", K::Element, None, false, V::Code),
+                F::new(
+                    "scope",
+                    "scope",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::CodeTableScopePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "row",
+                    "row",
+                    K::Element,
+                    Some("rows"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::CodeTableRowPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific code table's row.
 ///
@@ -575,14 +1016,32 @@ pub struct CodeTableRowPut {
 }
 impl alma_runtime::Model for CodeTableRowPut {
     const NAME: &'static str = "CodeTableRowPut";
-    const XML_ROOT: &'static str = "row";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "row",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
+                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
+                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_code_table-put.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CodeTableScopePut {
     /// The institution in which the code table is defined.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub institution_id: alma_runtime::CodeValue,
     /// The library in which the code table is defined. Relevant only for Code Tables that might be defined in the scope of a library - e.g. Item Policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -593,7 +1052,24 @@ pub struct CodeTableScopePut {
 }
 impl alma_runtime::Model for CodeTableScopePut {
     const NAME: &'static str = "CodeTableScopePut";
-    const XML_ROOT: &'static str = "scope";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "scope",
+            fields: &[
+                F::new(
+                    "institution_id",
+                    "institution_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("library_id", "library_id", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Code Table Object.
 ///
@@ -619,13 +1095,21 @@ pub struct CodeTable {
     )]
     pub description: Option<String>,
     /// The code table's related sub system. Possible codes are listed in 'Sub Systems' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub sub_system: alma_runtime::CodeValue,
     /// Indication whether the code table is patron facing or not.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub patron_facing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub patron_facing: Option<bool>,
     /// The last staff user which updated the code table. Output parameter.
     #[serde(
         default,
@@ -646,7 +1130,11 @@ pub struct CodeTable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<alma_runtime::CodeValue>,
     /// Code Tables are usually defined in the scope of the institution. There are few Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub scope: crate::conf::models::Scope,
     /// The code table's rows.
     #[serde(
@@ -661,7 +1149,50 @@ pub struct CodeTable {
 }
 impl alma_runtime::Model for CodeTable {
     const NAME: &'static str = "CodeTable";
-    const XML_ROOT: &'static str = "code_table";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "code_table",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
+                F::new(
+                    "patron_facing",
+                    "patron_facing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
+                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new("language", "language", K::Element, None, false, V::Code),
+                F::new(
+                    "scope",
+                    "scope",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::Scope as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "row",
+                    "row",
+                    K::Element,
+                    Some("rows"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::CodeTableRow as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific code table's row.
 ///
@@ -715,14 +1246,32 @@ pub struct CodeTableRow {
 }
 impl alma_runtime::Model for CodeTableRow {
     const NAME: &'static str = "CodeTableRow";
-    const XML_ROOT: &'static str = "row";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "row",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
+                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
+                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_code_table.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Scope {
     /// The institution in which the code table is defined.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub institution_id: alma_runtime::CodeValue,
     /// The library in which the code table is defined. Relevant only for Code Tables that might be defined in the scope of a library - e.g. Item Policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -733,7 +1282,24 @@ pub struct Scope {
 }
 impl alma_runtime::Model for Scope {
     const NAME: &'static str = "Scope";
-    const XML_ROOT: &'static str = "scope";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "scope",
+            fields: &[
+                F::new(
+                    "institution_id",
+                    "institution_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("library_id", "library_id", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of code tables.
 ///
@@ -761,7 +1327,33 @@ pub struct CodeTables {
 }
 impl alma_runtime::Model for CodeTables {
     const NAME: &'static str = "CodeTables";
-    const XML_ROOT: &'static str = "code_tables";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "code_tables",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "code_table",
+                    "code_table",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::CodeTable as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific address.
 ///
@@ -871,7 +1463,50 @@ pub struct ContactInfoAddressPost {
 }
 impl alma_runtime::Model for ContactInfoAddressPost {
     const NAME: &'static str = "ContactInfoAddressPost";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    Some("address_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_contact_info-post.json#/address/properties/address_type/items`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -972,7 +1607,45 @@ pub struct ContactInfoPost {
 }
 impl alma_runtime::Model for ContactInfoPost {
     const NAME: &'static str = "ContactInfoPost";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoAddressPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoPhonePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoEmailPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific email address.
 ///
@@ -1016,7 +1689,33 @@ pub struct ContactInfoEmailPost {
 }
 impl alma_runtime::Model for ContactInfoEmailPost {
     const NAME: &'static str = "ContactInfoEmailPost";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    Some("email_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_contact_info-post.json#/email/properties/email_type/items`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1145,7 +1844,40 @@ pub struct ContactInfoPhonePost {
 }
 impl alma_runtime::Model for ContactInfoPhonePost {
     const NAME: &'static str = "ContactInfoPhonePost";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferredSMS",
+                    "preferredSMS",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    Some("phone_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_contact_info-post.json#/phone/properties/phone_type/items`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1333,7 +2065,50 @@ pub struct ContactInfoAddressPut {
 }
 impl alma_runtime::Model for ContactInfoAddressPut {
     const NAME: &'static str = "ContactInfoAddressPut";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    Some("address_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
@@ -1368,7 +2143,45 @@ pub struct ContactInfoPut {
 }
 impl alma_runtime::Model for ContactInfoPut {
     const NAME: &'static str = "ContactInfoPut";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoAddressPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoPhonePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoEmailPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific email address.
 ///
@@ -1412,7 +2225,33 @@ pub struct ContactInfoEmailPut {
 }
 impl alma_runtime::Model for ContactInfoEmailPut {
     const NAME: &'static str = "ContactInfoEmailPut";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    Some("email_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific phone number.
 ///
@@ -1459,7 +2298,40 @@ pub struct ContactInfoPhonePut {
 }
 impl alma_runtime::Model for ContactInfoPhonePut {
     const NAME: &'static str = "ContactInfoPhonePut";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferredSMS",
+                    "preferredSMS",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    Some("phone_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific address.
 ///
@@ -1569,7 +2441,50 @@ pub struct ContactInfoAddress {
 }
 impl alma_runtime::Model for ContactInfoAddress {
     const NAME: &'static str = "ContactInfoAddress";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    Some("address_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
@@ -1604,7 +2519,45 @@ pub struct ContactInfo {
 }
 impl alma_runtime::Model for ContactInfo {
     const NAME: &'static str = "ContactInfo";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoAddress as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoPhone as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ContactInfoEmail as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific email address.
 ///
@@ -1648,7 +2601,33 @@ pub struct ContactInfoEmail {
 }
 impl alma_runtime::Model for ContactInfoEmail {
     const NAME: &'static str = "ContactInfoEmail";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    Some("email_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific phone number.
 ///
@@ -1695,7 +2674,40 @@ pub struct ContactInfoPhone {
 }
 impl alma_runtime::Model for ContactInfoPhone {
     const NAME: &'static str = "ContactInfoPhone";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferredSMS",
+                    "preferredSMS",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    Some("phone_types"),
+                    true,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific department address.
 ///
@@ -1817,7 +2829,50 @@ pub struct DepartmentAddress {
 }
 impl alma_runtime::Model for DepartmentAddress {
     const NAME: &'static str = "DepartmentAddress";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    Some("address_types"),
+                    true,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// All of the the department contact information.
 ///
@@ -1852,7 +2907,45 @@ pub struct DepartmentContactInfo {
 }
 impl alma_runtime::Model for DepartmentContactInfo {
     const NAME: &'static str = "DepartmentContactInfo";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::DepartmentAddress as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::DepartmentEmail as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::DepartmentPhone as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Department Object.
 ///
@@ -1930,7 +3023,52 @@ pub struct Department {
 }
 impl alma_runtime::Model for Department {
     const NAME: &'static str = "Department";
-    const XML_ROOT: &'static str = "department";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "department",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("work_days", "work_days", K::Element, None, false, V::Scalar),
+                F::new("map", "map", K::Element, None, false, V::Scalar),
+                F::new("printer", "printer", K::Element, None, false, V::Code),
+                F::new("owner", "owner", K::Element, None, false, V::Code),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    Some("served_libraries"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::DepartmentContactInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "operator",
+                    "operator",
+                    K::Element,
+                    Some("operators"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::Operator as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("circ_desk", "circ_desk", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific department email address.
 ///
@@ -1978,7 +3116,33 @@ pub struct DepartmentEmail {
 }
 impl alma_runtime::Model for DepartmentEmail {
     const NAME: &'static str = "DepartmentEmail";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    Some("email_types"),
+                    true,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A particular operator.
 ///
@@ -2019,7 +3183,18 @@ pub struct Operator {
 }
 impl alma_runtime::Model for Operator {
     const NAME: &'static str = "Operator";
-    const XML_ROOT: &'static str = "operator";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "operator",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
+                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific department phone number.
 ///
@@ -2067,7 +3242,40 @@ pub struct DepartmentPhone {
 }
 impl alma_runtime::Model for DepartmentPhone {
     const NAME: &'static str = "DepartmentPhone";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred_sms",
+                    "preferred_sms",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    Some("phone_types"),
+                    true,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of departments.
 ///
@@ -2095,7 +3303,33 @@ pub struct Departments {
 }
 impl alma_runtime::Model for Departments {
     const NAME: &'static str = "Departments";
-    const XML_ROOT: &'static str = "departments";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "departments",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "department",
+                    "department",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Department as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Deposit profile object.
 ///
@@ -2150,10 +3384,18 @@ pub struct DepositProfile {
     )]
     pub instructions: Option<String>,
     /// Deposit profile metadata target format (currently Dublin Core only). Implementations should confirm submitted bib confirms to returned value before creating inventory.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub target_format: alma_runtime::CodeValue,
     /// A collection to which the bib record will be assigned.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub collection_assignment: alma_runtime::CodeValue,
     /// List of access rights policies from which the patron may assign to the deposited representation.
     #[serde(
@@ -2166,7 +3408,11 @@ pub struct DepositProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_rights_policy_assignment: Option<alma_runtime::CodeValue>,
     /// The library that is responsible for managing the deposit.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub library: alma_runtime::CodeValue,
     /// Indication whether deposits submitted with this material flow require manual approval. Possible values are AUTO, MANUAL.
     ///
@@ -2176,8 +3422,12 @@ pub struct DepositProfile {
     /// Indication whether records submitted with this material flow will be automatically unsuppressed on approval. Possible values are TRUE (default), FALSE.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub unsuppress_on_approval: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub unsuppress_on_approval: Option<bool>,
     /// `user_groups` (XML `<user_groups><user_group>…`).
     #[serde(
         default,
@@ -2191,7 +3441,85 @@ pub struct DepositProfile {
 }
 impl alma_runtime::Model for DepositProfile {
     const NAME: &'static str = "DepositProfile";
-    const XML_ROOT: &'static str = "deposit_profile";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "deposit_profile",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("active", "active", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "instructions",
+                    "instructions",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "target_format",
+                    "target_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "collection_assignment",
+                    "collection_assignment",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "access_rights_assignment_options",
+                    "access_rights_assignment_option",
+                    K::Element,
+                    Some("access_rights_assignment_options"),
+                    true,
+                    V::Any,
+                ),
+                F::new(
+                    "access_rights_policy_assignment",
+                    "access_rights_policy_assignment",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new(
+                    "approval_method",
+                    "approval_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "unsuppress_on_approval",
+                    "unsuppress_on_approval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "user_groups",
+                    "user_group",
+                    K::Element,
+                    Some("user_groups"),
+                    true,
+                    V::Any,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of deposit profiles.
 ///
@@ -2219,7 +3547,33 @@ pub struct DepositProfiles {
 }
 impl alma_runtime::Model for DepositProfiles {
     const NAME: &'static str = "DepositProfiles";
-    const XML_ROOT: &'static str = "deposit_profiles";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "deposit_profiles",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "deposit_profile",
+                    "deposit_profile",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::DepositProfile as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// An event object.
 ///
@@ -2249,7 +3603,26 @@ pub struct Event {
 }
 impl alma_runtime::Model for Event {
     const NAME: &'static str = "Event";
-    const XML_ROOT: &'static str = "event";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "event",
+            fields: &[
+                F::new("event_id", "event_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "event_key",
+                    "event_key",
+                    K::Element,
+                    Some("event_keys"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::EventKey as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The event key.
 ///
@@ -2281,7 +3654,17 @@ pub struct EventKey {
 }
 impl alma_runtime::Model for EventKey {
     const NAME: &'static str = "EventKey";
-    const XML_ROOT: &'static str = "event_key";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "event_key",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of events.
 ///
@@ -2309,7 +3692,33 @@ pub struct Events {
 }
 impl alma_runtime::Model for Events {
     const NAME: &'static str = "Events";
-    const XML_ROOT: &'static str = "events";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "events",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "event",
+                    "event",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Event as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_general.json#/digital`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2344,7 +3753,36 @@ pub struct Digital {
 }
 impl alma_runtime::Model for Digital {
     const NAME: &'static str = "Digital";
-    const XML_ROOT: &'static str = "digital";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "digital",
+            fields: &[
+                F::new("bucket", "bucket", K::Element, None, false, V::Scalar),
+                F::new("region", "region", K::Element, None, false, V::Scalar),
+                F::new("ingest_url", "ingest_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "delivery_url",
+                    "delivery_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ingest_form",
+                    "ingest_form",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::IngestForm as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// General Configuration
 ///
@@ -2353,7 +3791,11 @@ impl alma_runtime::Model for Digital {
 #[non_exhaustive]
 pub struct General {
     /// Institution.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub institution: alma_runtime::CodeValue,
     /// Alma backoffice URL.
     ///
@@ -2374,7 +3816,35 @@ pub struct General {
 }
 impl alma_runtime::Model for General {
     const NAME: &'static str = "General";
-    const XML_ROOT: &'static str = "general";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "general",
+            fields: &[
+                F::new("institution", "institution", K::Element, None, false, V::Code),
+                F::new("alma_url", "alma_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "environment_type",
+                    "environment_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "digital",
+                    "digital",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::Digital as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_general.json#/ingest_form`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2442,7 +3912,51 @@ pub struct IngestForm {
 }
 impl alma_runtime::Model for IngestForm {
     const NAME: &'static str = "IngestForm";
-    const XML_ROOT: &'static str = "ingest_form";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "ingest_form",
+            fields: &[
+                F::new("acl", "acl", K::Element, None, false, V::Scalar),
+                F::new("policy", "policy", K::Element, None, false, V::Scalar),
+                F::new(
+                    "x-amz-algorithm",
+                    "x-amz-algorithm",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "x-amz-credential",
+                    "x-amz-credential",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "x-amz-signature",
+                    "x-amz-signature",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "success_action_status",
+                    "success_action_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("x-amz-date", "x-amz-date", K::Element, None, false, V::Scalar),
+                F::new("key", "key", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Detailed digital related information of the profile. Relevant only if the profile type is Digital.
 ///
@@ -2469,13 +3983,21 @@ pub struct DigitalDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ie_status: Option<alma_runtime::CodeValue>,
     /// The collection to which the imported records will be assigned.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub collection_assignment: alma_runtime::CodeValue,
     /// Active or inactive indication for the remote representation. Active or inactive indication for local digital representation in defined for each local digital representation in the local digital representation list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<alma_runtime::CodeValue>,
     /// The library that owns the imported digital resources.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub library: alma_runtime::CodeValue,
     /// List of related digital representations. Relevant when not remote.
     #[serde(
@@ -2490,7 +4012,46 @@ pub struct DigitalDetails {
 }
 impl alma_runtime::Model for DigitalDetails {
     const NAME: &'static str = "DigitalDetails";
-    const XML_ROOT: &'static str = "digital_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "digital_details",
+            fields: &[
+                F::new("remote", "remote", K::Element, None, false, V::Scalar),
+                F::new(
+                    "remote_repository_instance",
+                    "remote_repository_instance",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("ie_type", "ie_type", K::Element, None, false, V::Code),
+                F::new("ie_status", "ie_status", K::Element, None, false, V::Code),
+                F::new(
+                    "collection_assignment",
+                    "collection_assignment",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("active", "active", K::Element, None, false, V::Code),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new(
+                    "representation",
+                    "representation",
+                    K::Element,
+                    Some("representations"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ImportProfileRepresentation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Import profile object
 ///
@@ -2514,6 +4075,7 @@ pub struct ImportProfile {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -2590,7 +4152,112 @@ pub struct ImportProfile {
 }
 impl alma_runtime::Model for ImportProfile {
     const NAME: &'static str = "ImportProfile";
-    const XML_ROOT: &'static str = "import_profile";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "import_profile",
+            fields: &[
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "job_id",
+                    "job_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::ImportProfileJobId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("active", "active", K::Element, None, false, V::Scalar),
+                F::new(
+                    "source_format",
+                    "source_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "target_format",
+                    "target_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "file_name_patterns",
+                    "file_name_patterns",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "files_to_import",
+                    "files_to_import",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "scheduler_status",
+                    "scheduler_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "import_scheduler",
+                    "import_scheduler",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "digital_details",
+                    "digital_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::DigitalDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "contributed_by",
+                    "contributed_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "contribution_date",
+                    "contribution_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The related job id. This job id should be used for running an import job for this profile. See [Run a job API]([https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvam9icy97am9iX2lkfQ==/)\]
 ///
@@ -2620,7 +4287,17 @@ pub struct ImportProfileJobId {
 }
 impl alma_runtime::Model for ImportProfileJobId {
     const NAME: &'static str = "ImportProfileJobId";
-    const XML_ROOT: &'static str = "import_profile_job_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "import_profile_job_id",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_import_profile.json#/representation`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2656,7 +4333,26 @@ pub struct ImportProfileRepresentation {
 }
 impl alma_runtime::Model for ImportProfileRepresentation {
     const NAME: &'static str = "ImportProfileRepresentation";
-    const XML_ROOT: &'static str = "representation";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "representation",
+            fields: &[
+                F::new("active", "active", K::Element, None, false, V::Code),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new(
+                    "group_files_by",
+                    "group_files_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("label", "label", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of import profiles.
 ///
@@ -2684,7 +4380,33 @@ pub struct ImportProfiles {
 }
 impl alma_runtime::Model for ImportProfiles {
     const NAME: &'static str = "ImportProfiles";
-    const XML_ROOT: &'static str = "import_profiles";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "import_profiles",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "import_profile",
+                    "import_profile",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::ImportProfile as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Integration profile object.
 ///
@@ -2715,10 +4437,18 @@ pub struct IntegrationProfilePost {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::conf::models::IntegrationProfilePostType>,
     /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub system: crate::conf::models::IntegrationProfilePostSystem,
     /// S/FTP connection to transfer files between Alma and the external system.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub ftp_connection: crate::conf::models::IntegrationProfilePostFtpConnection,
     /// Indication whether the profile is a default profile. Default is false.
     #[serde(
@@ -2752,7 +4482,68 @@ pub struct IntegrationProfilePost {
 }
 impl alma_runtime::Model for IntegrationProfilePost {
     const NAME: &'static str = "IntegrationProfilePost";
-    const XML_ROOT: &'static str = "integration_profile";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::IntegrationProfilePostType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "system",
+                    "system",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ftp_connection",
+                    "ftp_connection",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new(
+                    "system_description",
+                    "system_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::ContactInfoPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// S/FTP connection to transfer files between Alma and the external system.
 ///
@@ -2775,7 +4566,14 @@ pub struct IntegrationProfilePostFtpConnection {
 }
 impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
     const NAME: &'static str = "IntegrationProfilePostFtpConnection";
-    const XML_ROOT: &'static str = "integration_profile_post_ftp_connection";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile_post_ftp_connection",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -2798,7 +4596,14 @@ pub struct IntegrationProfilePostSystem {
 }
 impl alma_runtime::Model for IntegrationProfilePostSystem {
     const NAME: &'static str = "IntegrationProfilePostSystem";
-    const XML_ROOT: &'static str = "integration_profile_post_system";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile_post_system",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The integration profile type. Possible codes are listed in 'IntegrationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). This field cannot be updated.
 ///
@@ -2821,7 +4626,14 @@ pub struct IntegrationProfilePostType {
 }
 impl alma_runtime::Model for IntegrationProfilePostType {
     const NAME: &'static str = "IntegrationProfilePostType";
-    const XML_ROOT: &'static str = "integration_profile_post_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile_post_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Integration profile object.
 ///
@@ -2849,10 +4661,18 @@ pub struct IntegrationProfilePut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub system: crate::conf::models::IntegrationProfilePutSystem,
     /// S/FTP connection to transfer files between Alma and the external system.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub ftp_connection: crate::conf::models::IntegrationProfilePutFtpConnection,
     /// Indication whether the profile is a default profile. Default is false.
     #[serde(
@@ -2886,7 +4706,58 @@ pub struct IntegrationProfilePut {
 }
 impl alma_runtime::Model for IntegrationProfilePut {
     const NAME: &'static str = "IntegrationProfilePut";
-    const XML_ROOT: &'static str = "integration_profile";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "system",
+                    "system",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::IntegrationProfilePutSystem as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ftp_connection",
+                    "ftp_connection",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::IntegrationProfilePutFtpConnection as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new(
+                    "system_description",
+                    "system_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::ContactInfoPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// S/FTP connection to transfer files between Alma and the external system.
 ///
@@ -2909,7 +4780,14 @@ pub struct IntegrationProfilePutFtpConnection {
 }
 impl alma_runtime::Model for IntegrationProfilePutFtpConnection {
     const NAME: &'static str = "IntegrationProfilePutFtpConnection";
-    const XML_ROOT: &'static str = "integration_profile_put_ftp_connection";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile_put_ftp_connection",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -2932,7 +4810,14 @@ pub struct IntegrationProfilePutSystem {
 }
 impl alma_runtime::Model for IntegrationProfilePutSystem {
     const NAME: &'static str = "IntegrationProfilePutSystem";
-    const XML_ROOT: &'static str = "integration_profile_put_system";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile_put_system",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Integration profile object.
 ///
@@ -2972,10 +4857,18 @@ pub struct IntegrationProfile {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub system: alma_runtime::CodeValue,
     /// S/FTP connection to transfer files between Alma and the external system.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub ftp_connection: alma_runtime::CodeValue,
     /// Indication whether the profile is a default profile. Default is false.
     #[serde(
@@ -3016,7 +4909,59 @@ pub struct IntegrationProfile {
 }
 impl alma_runtime::Model for IntegrationProfile {
     const NAME: &'static str = "IntegrationProfile";
-    const XML_ROOT: &'static str = "integration_profile";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "integration_profile",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("system", "system", K::Element, None, false, V::Code),
+                F::new(
+                    "ftp_connection",
+                    "ftp_connection",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new(
+                    "system_description",
+                    "system_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parameter",
+                    "parameter",
+                    K::Element,
+                    Some("parameters"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::IntegrationProfileParameter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific job parameter.
 ///
@@ -3025,10 +4970,18 @@ impl alma_runtime::Model for IntegrationProfile {
 #[non_exhaustive]
 pub struct IntegrationProfileParameter {
     /// The name of the action the specific parameter is related to.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub action: alma_runtime::CodeValue,
     /// The name of the parameter.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub name: alma_runtime::CodeValue,
     /// The parameter value.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3039,7 +4992,18 @@ pub struct IntegrationProfileParameter {
 }
 impl alma_runtime::Model for IntegrationProfileParameter {
     const NAME: &'static str = "IntegrationProfileParameter";
-    const XML_ROOT: &'static str = "parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "parameter",
+            fields: &[
+                F::new("action", "action", K::Element, None, false, V::Code),
+                F::new("name", "name", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// job Object.
 ///
@@ -3083,7 +5047,28 @@ pub struct JobPost {
 }
 impl alma_runtime::Model for JobPost {
     const NAME: &'static str = "JobPost";
-    const XML_ROOT: &'static str = "job";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "job",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar),
+                F::new("next_run", "next_run", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parameter",
+                    "parameter",
+                    K::Element,
+                    Some("parameters"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::JobParameterPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific job parameter.
 ///
@@ -3092,7 +5077,11 @@ impl alma_runtime::Model for JobPost {
 #[non_exhaustive]
 pub struct JobParameterPost {
     /// The name of the parameter.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub name: crate::conf::models::ParameterPostName,
     /// The parameter value.
     #[serde(
@@ -3107,7 +5096,26 @@ pub struct JobParameterPost {
 }
 impl alma_runtime::Model for JobParameterPost {
     const NAME: &'static str = "JobParameterPost";
-    const XML_ROOT: &'static str = "parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "parameter",
+            fields: &[
+                F::new(
+                    "name",
+                    "name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::ParameterPostName as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The name of the parameter.
 ///
@@ -3128,7 +5136,14 @@ pub struct ParameterPostName {
 }
 impl alma_runtime::Model for ParameterPostName {
     const NAME: &'static str = "ParameterPostName";
-    const XML_ROOT: &'static str = "parameter_post_name";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "parameter_post_name",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// job Object.
 ///
@@ -3217,7 +5232,55 @@ pub struct Job {
 }
 impl alma_runtime::Model for Job {
     const NAME: &'static str = "Job";
-    const XML_ROOT: &'static str = "job";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "job",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("category", "category", K::Element, None, false, V::Code),
+                F::new("content", "content", K::Element, None, false, V::Code),
+                F::new("schedule", "schedule", K::Element, None, false, V::Code),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar),
+                F::new("next_run", "next_run", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parameter",
+                    "parameter",
+                    K::Element,
+                    Some("parameters"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::JobParameter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "related_profile",
+                    "related_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::JobRelatedProfile as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::JobAdditionalInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Details about submission of the job. Output parameter. This information will be returned as part of the response for job run action. The link attribute will include link for retrieving information about the submitted job instance.
 ///
@@ -3245,7 +5308,17 @@ pub struct JobAdditionalInfo {
 }
 impl alma_runtime::Model for JobAdditionalInfo {
     const NAME: &'static str = "JobAdditionalInfo";
-    const XML_ROOT: &'static str = "job_additional_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "job_additional_info",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ID of the related profile. Output parameter. Relevant only for scheduled jobs that have a related profile (e.g. import, bursar etc.) The link attribute includes a link for retrieving information about the profile definitions.
 ///
@@ -3275,7 +5348,17 @@ pub struct JobRelatedProfile {
 }
 impl alma_runtime::Model for JobRelatedProfile {
     const NAME: &'static str = "JobRelatedProfile";
-    const XML_ROOT: &'static str = "job_related_profile";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "job_related_profile",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific job parameter.
 ///
@@ -3284,7 +5367,11 @@ impl alma_runtime::Model for JobRelatedProfile {
 #[non_exhaustive]
 pub struct JobParameter {
     /// The name of the parameter.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub name: alma_runtime::CodeValue,
     /// The parameter value.
     #[serde(
@@ -3299,7 +5386,17 @@ pub struct JobParameter {
 }
 impl alma_runtime::Model for JobParameter {
     const NAME: &'static str = "JobParameter";
-    const XML_ROOT: &'static str = "parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "parameter",
+            fields: &[
+                F::new("name", "name", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific action.
 ///
@@ -3318,22 +5415,43 @@ pub struct Action {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
     /// The population that will be part of the create set action.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub population: alma_runtime::CodeValue,
     /// The estimated numbers of members in the population.
-    #[serde(default, deserialize_with = "alma_runtime::de::integer")]
-    pub members: i64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::integer_opt"
+    )]
+    pub members: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::Model for Action {
     const NAME: &'static str = "Action";
-    const XML_ROOT: &'static str = "action";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "action",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("population", "population", K::Element, None, false, V::Code),
+                F::new("members", "members", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific counter.
 ///
@@ -3345,6 +5463,7 @@ pub struct Counter {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -3357,7 +5476,17 @@ pub struct Counter {
 }
 impl alma_runtime::Model for Counter {
     const NAME: &'static str = "Counter";
-    const XML_ROOT: &'static str = "counter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "counter",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related job information.
 ///
@@ -3409,7 +5538,21 @@ pub struct JobInfo {
 }
 impl alma_runtime::Model for JobInfo {
     const NAME: &'static str = "JobInfo";
-    const XML_ROOT: &'static str = "job_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "job_info",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("category", "category", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// job\_instance Object.
 ///
@@ -3532,7 +5675,57 @@ pub struct JobInstance {
 }
 impl alma_runtime::Model for JobInstance {
     const NAME: &'static str = "JobInstance";
-    const XML_ROOT: &'static str = "job_instance";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "job_instance",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("submitted_by", "submitted_by", K::Element, None, false, V::Code),
+                F::new("submit_time", "submit_time", K::Element, None, false, V::Scalar),
+                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
+                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
+                F::new("progress", "progress", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
+                F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
+                F::new(
+                    "counter",
+                    "counter",
+                    K::Element,
+                    Some("counters"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::Counter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "action",
+                    "action",
+                    K::Element,
+                    Some("actions"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::Action as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "job_info",
+                    "job_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::JobInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of job instances.
 ///
@@ -3560,7 +5753,33 @@ pub struct JobInstances {
 }
 impl alma_runtime::Model for JobInstances {
     const NAME: &'static str = "JobInstances";
-    const XML_ROOT: &'static str = "job_instances";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "job_instances",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "job_instance",
+                    "job_instance",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::JobInstance as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of jobs.
 ///
@@ -3588,7 +5807,33 @@ pub struct Jobs {
 }
 impl alma_runtime::Model for Jobs {
     const NAME: &'static str = "Jobs";
-    const XML_ROOT: &'static str = "jobs";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "jobs",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "job",
+                    "job",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Job as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Letter Object.
 ///
@@ -3616,7 +5861,17 @@ pub struct LetterPut {
 }
 impl alma_runtime::Model for LetterPut {
     const NAME: &'static str = "LetterPut";
-    const XML_ROOT: &'static str = "letter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "letter",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("xsl", "xsl", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Letter Object.
 ///
@@ -3701,7 +5956,42 @@ pub struct Letter {
 }
 impl alma_runtime::Model for Letter {
     const NAME: &'static str = "Letter";
-    const XML_ROOT: &'static str = "letter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "letter",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("enabled", "enabled", K::Element, None, false, V::Code),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("channel", "channel", K::Element, None, false, V::Scalar),
+                F::new(
+                    "retention_period",
+                    "retention_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("customized", "customized", K::Element, None, false, V::Code),
+                F::new(
+                    "patron_facing",
+                    "patron_facing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("updated_by", "updated_by", K::Element, None, false, V::Code),
+                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new("labels", "labels", K::Element, None, false, V::Code),
+                F::new("xsl", "xsl", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of letters.
 ///
@@ -3729,7 +6019,33 @@ pub struct Letters {
 }
 impl alma_runtime::Model for Letters {
     const NAME: &'static str = "Letters";
-    const XML_ROOT: &'static str = "letters";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "letters",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "letter",
+                    "letter",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Letter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of libraries.
 ///
@@ -3757,7 +6073,33 @@ pub struct Libraries {
 }
 impl alma_runtime::Model for Libraries {
     const NAME: &'static str = "Libraries";
-    const XML_ROOT: &'static str = "libraries";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "libraries",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Library as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Library Object.
 ///
@@ -3839,7 +6181,59 @@ pub struct Library {
 }
 impl alma_runtime::Model for Library {
     const NAME: &'static str = "Library";
-    const XML_ROOT: &'static str = "library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "library",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("path", "path", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resource_sharing",
+                    "resource_sharing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("campus", "campus", K::Element, None, false, V::Code),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new(
+                    "default_location",
+                    "default_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "number_of_locations",
+                    "number_of_locations",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LibraryNumberOfLocations as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "number_of_circ_desks",
+                    "number_of_circ_desks",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LibraryNumberOfCircDesks as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A count of the number of Circulation Desks.
 ///
@@ -3869,7 +6263,17 @@ pub struct LibraryNumberOfCircDesks {
 }
 impl alma_runtime::Model for LibraryNumberOfCircDesks {
     const NAME: &'static str = "LibraryNumberOfCircDesks";
-    const XML_ROOT: &'static str = "library_number_of_circ_desks";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "library_number_of_circ_desks",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A count of the number of Locations.
 ///
@@ -3899,7 +6303,17 @@ pub struct LibraryNumberOfLocations {
 }
 impl alma_runtime::Model for LibraryNumberOfLocations {
     const NAME: &'static str = "LibraryNumberOfLocations";
-    const XML_ROOT: &'static str = "library_number_of_locations";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "library_number_of_locations",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// License Term Object.
 ///
@@ -3978,7 +6392,51 @@ pub struct LicenseTermPost {
 }
 impl alma_runtime::Model for LicenseTermPost {
     const NAME: &'static str = "LicenseTermPost";
-    const XML_ROOT: &'static str = "license_term";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_term",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "license_term_type",
+                    "license_term_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "controlled_vocabulary_value",
+                    "controlled_vocabulary_value",
+                    K::Element,
+                    Some("controlled_vocabulary_values"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "license_section",
+                    "license_section",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("order", "order", K::Element, None, false, V::Scalar),
+                F::new("display", "display", K::Element, None, false, V::Scalar),
+                F::new("otb", "otb", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// License term type 'Controlled Vocabulary' stored in a mapping table.
 ///
@@ -4010,7 +6468,17 @@ pub struct ControlledVocabularyValue {
 }
 impl alma_runtime::Model for ControlledVocabularyValue {
     const NAME: &'static str = "ControlledVocabularyValue";
-    const XML_ROOT: &'static str = "controlled_vocabulary_value";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "controlled_vocabulary_value",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -4033,7 +6501,14 @@ pub struct LicenseTermPostLicenseSection {
 }
 impl alma_runtime::Model for LicenseTermPostLicenseSection {
     const NAME: &'static str = "LicenseTermPostLicenseSection";
-    const XML_ROOT: &'static str = "license_term_post_license_section";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_term_post_license_section",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -4056,7 +6531,14 @@ pub struct LicenseTermPostLicenseTermType {
 }
 impl alma_runtime::Model for LicenseTermPostLicenseTermType {
     const NAME: &'static str = "LicenseTermPostLicenseTermType";
-    const XML_ROOT: &'static str = "license_term_post_license_term_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_term_post_license_term_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// License Term Object.
 ///
@@ -4126,7 +6608,50 @@ pub struct LicenseTermPut {
 }
 impl alma_runtime::Model for LicenseTermPut {
     const NAME: &'static str = "LicenseTermPut";
-    const XML_ROOT: &'static str = "license_term";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_term",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "license_term_type",
+                    "license_term_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LicenseTermPutLicenseTermType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "controlled_vocabulary_value",
+                    "controlled_vocabulary_value",
+                    K::Element,
+                    Some("controlled_vocabulary_values"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "license_section",
+                    "license_section",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LicenseTermPutLicenseSection as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("order", "order", K::Element, None, false, V::Scalar),
+                F::new("display", "display", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -4149,7 +6674,14 @@ pub struct LicenseTermPutLicenseSection {
 }
 impl alma_runtime::Model for LicenseTermPutLicenseSection {
     const NAME: &'static str = "LicenseTermPutLicenseSection";
-    const XML_ROOT: &'static str = "license_term_put_license_section";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_term_put_license_section",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -4172,7 +6704,14 @@ pub struct LicenseTermPutLicenseTermType {
 }
 impl alma_runtime::Model for LicenseTermPutLicenseTermType {
     const NAME: &'static str = "LicenseTermPutLicenseTermType";
-    const XML_ROOT: &'static str = "license_term_put_license_term_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_term_put_license_term_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// License Term Object.
 ///
@@ -4251,7 +6790,47 @@ pub struct LicenseTerm {
 }
 impl alma_runtime::Model for LicenseTerm {
     const NAME: &'static str = "LicenseTerm";
-    const XML_ROOT: &'static str = "license_term";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_term",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "license_term_type",
+                    "license_term_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "controlled_vocabulary_value",
+                    "controlled_vocabulary_value",
+                    K::Element,
+                    Some("controlled_vocabulary_values"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "license_section",
+                    "license_section",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("order", "order", K::Element, None, false, V::Scalar),
+                F::new("display", "display", K::Element, None, false, V::Scalar),
+                F::new("otb", "otb", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of License Term Objects.
 ///
@@ -4279,7 +6858,33 @@ pub struct LicenseTerms {
 }
 impl alma_runtime::Model for LicenseTerms {
     const NAME: &'static str = "LicenseTerms";
-    const XML_ROOT: &'static str = "license_terms";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "license_terms",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "license_term",
+                    "license_term",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::LicenseTerm as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_location-post.json#/circulationDesk`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4334,7 +6939,43 @@ pub struct CirculationDeskPost {
 }
 impl alma_runtime::Model for CirculationDeskPost {
     const NAME: &'static str = "CirculationDeskPost";
-    const XML_ROOT: &'static str = "circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "circ_desk",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "circ_desk_code",
+                    "circ_desk_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "circ_desk_name",
+                    "circ_desk_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "circulation_desk_link",
+                    "circulation_desk_link",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
+                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
+                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Location Object.
 ///
@@ -4409,7 +7050,92 @@ pub struct LocationPost {
 }
 impl alma_runtime::Model for LocationPost {
     const NAME: &'static str = "LocationPost";
-    const XML_ROOT: &'static str = "location";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_name",
+                    "external_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPostType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "remote_storage",
+                    "remote_storage",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("map", "map", K::Element, None, false, V::Scalar),
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fulfillment_unit",
+                    "fulfillment_unit",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPostFulfillmentUnit as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "circ_desk",
+                    "circ_desk",
+                    K::Element,
+                    Some("circulationDesksList"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::CirculationDeskPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "accession_placement",
+                    "accession_placement",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPostAccessionPlacement as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "call_number_type",
+                    "call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPostCallNumberType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The MARC subfield to use for accession number.
 ///
@@ -4432,7 +7158,14 @@ pub struct LocationPostAccessionPlacement {
 }
 impl alma_runtime::Model for LocationPostAccessionPlacement {
     const NAME: &'static str = "LocationPostAccessionPlacement";
-    const XML_ROOT: &'static str = "location_post_accession_placement";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_post_accession_placement",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The method in which the call number is generated.
 ///
@@ -4455,7 +7188,14 @@ pub struct LocationPostCallNumberType {
 }
 impl alma_runtime::Model for LocationPostCallNumberType {
     const NAME: &'static str = "LocationPostCallNumberType";
-    const XML_ROOT: &'static str = "location_post_call_number_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_post_call_number_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
 ///
@@ -4478,7 +7218,14 @@ pub struct LocationPostFulfillmentUnit {
 }
 impl alma_runtime::Model for LocationPostFulfillmentUnit {
     const NAME: &'static str = "LocationPostFulfillmentUnit";
-    const XML_ROOT: &'static str = "location_post_fulfillment_unit";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_post_fulfillment_unit",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
 ///
@@ -4501,7 +7248,14 @@ pub struct LocationPostType {
 }
 impl alma_runtime::Model for LocationPostType {
     const NAME: &'static str = "LocationPostType";
-    const XML_ROOT: &'static str = "location_post_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_post_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_location-put.json#/circulationDesk`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4556,7 +7310,43 @@ pub struct CirculationDeskPut {
 }
 impl alma_runtime::Model for CirculationDeskPut {
     const NAME: &'static str = "CirculationDeskPut";
-    const XML_ROOT: &'static str = "circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "circ_desk",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "circ_desk_code",
+                    "circ_desk_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "circ_desk_name",
+                    "circ_desk_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "circulation_desk_link",
+                    "circulation_desk_link",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
+                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
+                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Location Object.
 ///
@@ -4631,7 +7421,92 @@ pub struct LocationPut {
 }
 impl alma_runtime::Model for LocationPut {
     const NAME: &'static str = "LocationPut";
-    const XML_ROOT: &'static str = "location";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_name",
+                    "external_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPutType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "remote_storage",
+                    "remote_storage",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("map", "map", K::Element, None, false, V::Scalar),
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fulfillment_unit",
+                    "fulfillment_unit",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPutFulfillmentUnit as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "circ_desk",
+                    "circ_desk",
+                    K::Element,
+                    Some("circulationDesksList"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::CirculationDeskPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "accession_placement",
+                    "accession_placement",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPutAccessionPlacement as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "call_number_type",
+                    "call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::LocationPutCallNumberType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The MARC subfield to use for accession number.
 ///
@@ -4654,7 +7529,14 @@ pub struct LocationPutAccessionPlacement {
 }
 impl alma_runtime::Model for LocationPutAccessionPlacement {
     const NAME: &'static str = "LocationPutAccessionPlacement";
-    const XML_ROOT: &'static str = "location_put_accession_placement";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_put_accession_placement",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The method in which the call number is generated.
 ///
@@ -4677,7 +7559,14 @@ pub struct LocationPutCallNumberType {
 }
 impl alma_runtime::Model for LocationPutCallNumberType {
     const NAME: &'static str = "LocationPutCallNumberType";
-    const XML_ROOT: &'static str = "location_put_call_number_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_put_call_number_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
 ///
@@ -4700,7 +7589,14 @@ pub struct LocationPutFulfillmentUnit {
 }
 impl alma_runtime::Model for LocationPutFulfillmentUnit {
     const NAME: &'static str = "LocationPutFulfillmentUnit";
-    const XML_ROOT: &'static str = "location_put_fulfillment_unit";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_put_fulfillment_unit",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
 ///
@@ -4723,7 +7619,14 @@ pub struct LocationPutType {
 }
 impl alma_runtime::Model for LocationPutType {
     const NAME: &'static str = "LocationPutType";
-    const XML_ROOT: &'static str = "location_put_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_put_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_location.json#/circulationDesk`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4778,7 +7681,43 @@ pub struct CirculationDesk {
 }
 impl alma_runtime::Model for CirculationDesk {
     const NAME: &'static str = "CirculationDesk";
-    const XML_ROOT: &'static str = "circ_desk";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "circ_desk",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "circ_desk_code",
+                    "circ_desk_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "circ_desk_name",
+                    "circ_desk_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "circulation_desk_link",
+                    "circulation_desk_link",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
+                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
+                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Location Object.
 ///
@@ -4867,7 +7806,79 @@ pub struct Location {
 }
 impl alma_runtime::Model for Location {
     const NAME: &'static str = "Location";
-    const XML_ROOT: &'static str = "location";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_name",
+                    "external_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "remote_storage",
+                    "remote_storage",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("map", "map", K::Element, None, false, V::Scalar),
+                F::new(
+                    "suppress_from_publishing",
+                    "suppress_from_publishing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fulfillment_unit",
+                    "fulfillment_unit",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "circ_desk",
+                    "circ_desk",
+                    K::Element,
+                    Some("circulationDesksList"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::CirculationDesk as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "accession_placement",
+                    "accession_placement",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "call_number_type",
+                    "call_number_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of locations.
 ///
@@ -4895,7 +7906,33 @@ pub struct Locations {
 }
 impl alma_runtime::Model for Locations {
     const NAME: &'static str = "Locations";
-    const XML_ROOT: &'static str = "locations";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "locations",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "location",
+                    "location",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Location as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Mapping Table Object.
 ///
@@ -4911,7 +7948,11 @@ pub struct MappingTablePut {
     )]
     pub link: Option<String>,
     /// Mapping Tables are usually defined in the scope of the institution.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub scope: crate::conf::models::MappingTableScopePut,
     /// The mapping table's rows.
     #[serde(
@@ -4926,7 +7967,36 @@ pub struct MappingTablePut {
 }
 impl alma_runtime::Model for MappingTablePut {
     const NAME: &'static str = "MappingTablePut";
-    const XML_ROOT: &'static str = "mapping_table";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "mapping_table",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "scope",
+                    "scope",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::MappingTableScopePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "row",
+                    "row",
+                    K::Element,
+                    Some("rows"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::MappingTableRowPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific mapping table's row.
 ///
@@ -4970,7 +8040,23 @@ pub struct MappingTableRowPut {
 }
 impl alma_runtime::Model for MappingTableRowPut {
     const NAME: &'static str = "MappingTableRowPut";
-    const XML_ROOT: &'static str = "row";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "row",
+            fields: &[
+                F::new("column0", "column0", K::Element, None, false, V::Scalar),
+                F::new("column1", "column1", K::Element, None, false, V::Scalar),
+                F::new("column2", "column2", K::Element, None, false, V::Scalar),
+                F::new("column3", "column3", K::Element, None, false, V::Scalar),
+                F::new("column4", "column4", K::Element, None, false, V::Scalar),
+                F::new("column5", "column5", K::Element, None, false, V::Scalar),
+                F::new("column6", "column6", K::Element, None, false, V::Scalar),
+                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4985,7 +8071,25 @@ pub struct MappingTableScopePut {
 }
 impl alma_runtime::Model for MappingTableScopePut {
     const NAME: &'static str = "MappingTableScopePut";
-    const XML_ROOT: &'static str = "scope";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "scope",
+            fields: &[
+                F::new(
+                    "library_id",
+                    "library_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::ScopePutLibraryId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
 ///
@@ -5006,7 +8110,14 @@ pub struct ScopePutLibraryId {
 }
 impl alma_runtime::Model for ScopePutLibraryId {
     const NAME: &'static str = "ScopePutLibraryId";
-    const XML_ROOT: &'static str = "scope_put_library_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "scope_put_library_id",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Schema: `schemas/rest_mapping_table.json#/header`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5025,6 +8136,7 @@ pub struct Header {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: crate::conf::models::HeaderType,
@@ -5034,7 +8146,28 @@ pub struct Header {
 }
 impl alma_runtime::Model for Header {
     const NAME: &'static str = "Header";
-    const XML_ROOT: &'static str = "header";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "header",
+            fields: &[
+                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::HeaderType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Column type : TextField / date / code-tables/ mapping-tables / Custom Option List .
 ///
@@ -5062,7 +8195,17 @@ pub struct HeaderType {
 }
 impl alma_runtime::Model for HeaderType {
     const NAME: &'static str = "HeaderType";
-    const XML_ROOT: &'static str = "header_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "header_type",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Mapping Table Object.
 ///
@@ -5091,13 +8234,21 @@ pub struct MappingTable {
     )]
     pub description: Option<String>,
     /// The mapping table's related sub system. Possible codes are listed in 'Sub Systems' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub sub_system: alma_runtime::CodeValue,
     /// Indication whether the mapping table is customized or not.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub customized: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub customized: Option<bool>,
     /// The last staff user which updated the code table. Output parameter.
     #[serde(
         default,
@@ -5115,7 +8266,11 @@ pub struct MappingTable {
     )]
     pub update_date: Option<String>,
     /// Mapping Tables are usually defined in the scope of the institution.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub scope: crate::conf::models::Scope,
     /// The mapping table's headers.
     #[serde(
@@ -5137,7 +8292,53 @@ pub struct MappingTable {
 }
 impl alma_runtime::Model for MappingTable {
     const NAME: &'static str = "MappingTable";
-    const XML_ROOT: &'static str = "mapping_table";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "mapping_table",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
+                F::new("customized", "customized", K::Element, None, false, V::Scalar),
+                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
+                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "scope",
+                    "scope",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::Scope as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "header",
+                    "header",
+                    K::Element,
+                    Some("headers"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::Header as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "row",
+                    "row",
+                    K::Element,
+                    Some("rows"),
+                    true,
+                    V::Model(
+                        <crate::conf::models::MappingTableRow as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific mapping table's row.
 ///
@@ -5206,7 +8407,33 @@ pub struct MappingTableRow {
 }
 impl alma_runtime::Model for MappingTableRow {
     const NAME: &'static str = "MappingTableRow";
-    const XML_ROOT: &'static str = "row";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "row",
+            fields: &[
+                F::new("column0", "column0", K::Element, None, false, V::Scalar),
+                F::new("column1", "column1", K::Element, None, false, V::Scalar),
+                F::new("column2", "column2", K::Element, None, false, V::Scalar),
+                F::new("column3", "column3", K::Element, None, false, V::Scalar),
+                F::new("column4", "column4", K::Element, None, false, V::Scalar),
+                F::new("column5", "column5", K::Element, None, false, V::Scalar),
+                F::new("column6", "column6", K::Element, None, false, V::Scalar),
+                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
+                F::new(
+                    "managed_in_network",
+                    "managed_in_network",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
+                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of mapping tables.
 ///
@@ -5234,7 +8461,33 @@ pub struct MappingTables {
 }
 impl alma_runtime::Model for MappingTables {
     const NAME: &'static str = "MappingTables";
-    const XML_ROOT: &'static str = "mapping_tables";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "mapping_tables",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "mapping_table",
+                    "mapping_table",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::MappingTable as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific match (single or multi) found.
 ///
@@ -5263,7 +8516,32 @@ pub struct Match {
 }
 impl alma_runtime::Model for Match {
     const NAME: &'static str = "Match";
-    const XML_ROOT: &'static str = "match";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "match",
+            fields: &[
+                F::new(
+                    "incoming_record_id",
+                    "incoming_record_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("mms_ids", "mms_ids", K::Element, None, false, V::Scalar),
+                F::new(
+                    "match_method",
+                    "match_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of all single matches or multi matches found as part of an import.
 ///
@@ -5292,7 +8570,33 @@ pub struct Matches {
 }
 impl alma_runtime::Model for Matches {
     const NAME: &'static str = "Matches";
-    const XML_ROOT: &'static str = "matches";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "matches",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "match",
+                    "match",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Match as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A member of the set.
 ///
@@ -5322,7 +8626,17 @@ pub struct MemberPost {
 }
 impl alma_runtime::Model for MemberPost {
     const NAME: &'static str = "MemberPost";
-    const XML_ROOT: &'static str = "member";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "member",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A member of the set.
 ///
@@ -5361,7 +8675,18 @@ pub struct Member {
 }
 impl alma_runtime::Model for Member {
     const NAME: &'static str = "Member";
-    const XML_ROOT: &'static str = "member";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "member",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of members of the set.
 ///
@@ -5389,7 +8714,33 @@ pub struct MembersPost {
 }
 impl alma_runtime::Model for MembersPost {
     const NAME: &'static str = "MembersPost";
-    const XML_ROOT: &'static str = "members";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "members",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "member",
+                    "member",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::MemberPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of members of the set.
 ///
@@ -5417,7 +8768,33 @@ pub struct Members {
 }
 impl alma_runtime::Model for Members {
     const NAME: &'static str = "Members";
-    const XML_ROOT: &'static str = "members";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "members",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "member",
+                    "member",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Member as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Library open hour, event, or exception.
 ///
@@ -5495,7 +8872,61 @@ pub struct OpenHourPut {
 }
 impl alma_runtime::Model for OpenHourPut {
     const NAME: &'static str = "OpenHourPut";
-    const XML_ROOT: &'static str = "open_hour";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hour",
+            fields: &[
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::OpenHourPutType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("inherited", "inherited", K::Element, None, false, V::Scalar),
+                F::new("desc", "desc", K::Element, None, false, V::Scalar),
+                F::new(
+                    "recurrence_type",
+                    "recurrence_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::OpenHourPutRecurrenceType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("from_date", "from_date", K::Element, None, false, V::Scalar),
+                F::new("to_date", "to_date", K::Element, None, false, V::Scalar),
+                F::new("from_hour", "from_hour", K::Element, None, false, V::Scalar),
+                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar),
+                F::new(
+                    "day_of_week",
+                    "day_of_week",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::OpenHourPutDayOfWeek as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "status",
+                    "status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::OpenHourPutStatus as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Day of week. SUNDAY, MONDAY, ... SATURDAY. Possible values are listed in 'DaysOfWeek' code table.
 ///
@@ -5518,7 +8949,14 @@ pub struct OpenHourPutDayOfWeek {
 }
 impl alma_runtime::Model for OpenHourPutDayOfWeek {
     const NAME: &'static str = "OpenHourPutDayOfWeek";
-    const XML_ROOT: &'static str = "open_hour_put_day_of_week";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hour_put_day_of_week",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Recurrence type. WEEKLY, YEARLY. Possible values are listed in 'RecurrenceType' [code-table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -5541,7 +8979,14 @@ pub struct OpenHourPutRecurrenceType {
 }
 impl alma_runtime::Model for OpenHourPutRecurrenceType {
     const NAME: &'static str = "OpenHourPutRecurrenceType";
-    const XML_ROOT: &'static str = "open_hour_put_recurrence_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hour_put_recurrence_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Calendar record status. OPEN or CLOSED. Possible values are listed in 'CalendarRecordStatuses' code-table.
 ///
@@ -5564,7 +9009,14 @@ pub struct OpenHourPutStatus {
 }
 impl alma_runtime::Model for OpenHourPutStatus {
     const NAME: &'static str = "OpenHourPutStatus";
-    const XML_ROOT: &'static str = "open_hour_put_status";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hour_put_status",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
@@ -5587,7 +9039,14 @@ pub struct OpenHourPutType {
 }
 impl alma_runtime::Model for OpenHourPutType {
     const NAME: &'static str = "OpenHourPutType";
-    const XML_ROOT: &'static str = "open_hour_put_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hour_put_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Library open hour, event, or exception.
 ///
@@ -5665,7 +9124,32 @@ pub struct OpenHour {
 }
 impl alma_runtime::Model for OpenHour {
     const NAME: &'static str = "OpenHour";
-    const XML_ROOT: &'static str = "open_hour";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hour",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("inherited", "inherited", K::Element, None, false, V::Scalar),
+                F::new("desc", "desc", K::Element, None, false, V::Scalar),
+                F::new(
+                    "recurrence_type",
+                    "recurrence_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("from_date", "from_date", K::Element, None, false, V::Scalar),
+                F::new("to_date", "to_date", K::Element, None, false, V::Scalar),
+                F::new("from_hour", "from_hour", K::Element, None, false, V::Scalar),
+                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar),
+                F::new("day_of_week", "day_of_week", K::Element, None, false, V::Code),
+                F::new("status", "status", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of library open hours, events and any exception.
 ///
@@ -5689,7 +9173,35 @@ pub struct OpenHoursPut {
 }
 impl alma_runtime::Model for OpenHoursPut {
     const NAME: &'static str = "OpenHoursPut";
-    const XML_ROOT: &'static str = "open_hours";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hours",
+            fields: &[
+                F::new(
+                    "open_hour",
+                    "open_hour",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::OpenHourPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::OpenHoursPutAdditionalInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
@@ -5710,7 +9222,14 @@ pub struct OpenHoursPutAdditionalInfo {
 }
 impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
     const NAME: &'static str = "OpenHoursPutAdditionalInfo";
-    const XML_ROOT: &'static str = "open_hours_put_additional_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hours_put_additional_info",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// A list of library open hours, events and any exception.
 ///
@@ -5734,7 +9253,35 @@ pub struct OpenHours {
 }
 impl alma_runtime::Model for OpenHours {
     const NAME: &'static str = "OpenHours";
-    const XML_ROOT: &'static str = "open_hours";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hours",
+            fields: &[
+                F::new(
+                    "open_hour",
+                    "open_hour",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::OpenHour as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::OpenHoursAdditionalInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
@@ -5763,7 +9310,17 @@ pub struct OpenHoursAdditionalInfo {
 }
 impl alma_runtime::Model for OpenHoursAdditionalInfo {
     const NAME: &'static str = "OpenHoursAdditionalInfo";
-    const XML_ROOT: &'static str = "open_hours_additional_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "open_hours_additional_info",
+            fields: &[
+                F::new("jobId", "jobId", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Printer Object.
 ///
@@ -5837,7 +9394,30 @@ pub struct Printer {
 }
 impl alma_runtime::Model for Printer {
     const NAME: &'static str = "Printer";
-    const XML_ROOT: &'static str = "printer";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "printer",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "printout_queue",
+                    "printout_queue",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("library", "library", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of printers.
 ///
@@ -5865,7 +9445,33 @@ pub struct Printers {
 }
 impl alma_runtime::Model for Printers {
     const NAME: &'static str = "Printers";
-    const XML_ROOT: &'static str = "printers";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "printers",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "printer",
+                    "printer",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Printer as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Set Object.
 ///
@@ -5932,7 +9538,89 @@ pub struct SetPost {
 }
 impl alma_runtime::Model for SetPost {
     const NAME: &'static str = "SetPost";
-    const XML_ROOT: &'static str = "set";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "type",
+                    "type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPostType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "content",
+                    "content",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPostContent as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "private",
+                    "private",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPostPrivate as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "status",
+                    "status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "query",
+                    "query",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPostQuery as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "members",
+                    "members",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::MembersPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "origin",
+                    "origin",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPostOrigin as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The type of the content of the set. Possible codes are listed in 'SetContentType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
@@ -5955,7 +9643,14 @@ pub struct SetPostContent {
 }
 impl alma_runtime::Model for SetPostContent {
     const NAME: &'static str = "SetPostContent";
-    const XML_ROOT: &'static str = "set_post_content";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_post_content",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The origin of the members of the set (Institution only/Community Zone). Possible codes are listed in 'SetOrigin' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is UI.
 ///
@@ -5978,7 +9673,14 @@ pub struct SetPostOrigin {
 }
 impl alma_runtime::Model for SetPostOrigin {
     const NAME: &'static str = "SetPostOrigin";
-    const XML_ROOT: &'static str = "set_post_origin";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_post_origin",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
 ///
@@ -6001,7 +9703,14 @@ pub struct SetPostPrivate {
 }
 impl alma_runtime::Model for SetPostPrivate {
     const NAME: &'static str = "SetPostPrivate";
-    const XML_ROOT: &'static str = "set_post_private";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_post_private",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The logical set's related query. Relevant and mandatory for logical sets.
 ///
@@ -6022,7 +9731,14 @@ pub struct SetPostQuery {
 }
 impl alma_runtime::Model for SetPostQuery {
     const NAME: &'static str = "SetPostQuery";
-    const XML_ROOT: &'static str = "set_post_query";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_post_query",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
 ///
@@ -6045,7 +9761,14 @@ pub struct SetPostStatus {
 }
 impl alma_runtime::Model for SetPostStatus {
     const NAME: &'static str = "SetPostStatus";
-    const XML_ROOT: &'static str = "set_post_status";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_post_status",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The type of the set (Logical/Itemized). Possible codes are listed in 'SetType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
@@ -6068,7 +9791,14 @@ pub struct SetPostType {
 }
 impl alma_runtime::Model for SetPostType {
     const NAME: &'static str = "SetPostType";
-    const XML_ROOT: &'static str = "set_post_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_post_type",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Set Object.
 ///
@@ -6123,7 +9853,49 @@ pub struct SetPut {
 }
 impl alma_runtime::Model for SetPut {
     const NAME: &'static str = "SetPut";
-    const XML_ROOT: &'static str = "set";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "private",
+                    "private",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPutPrivate as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "status",
+                    "status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPutStatus as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "query",
+                    "query",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetPutQuery as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
 ///
@@ -6146,7 +9918,14 @@ pub struct SetPutPrivate {
 }
 impl alma_runtime::Model for SetPutPrivate {
     const NAME: &'static str = "SetPutPrivate";
-    const XML_ROOT: &'static str = "set_put_private";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_put_private",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// The logical set's related query. Relevant and mandatory for logical sets.
 ///
@@ -6167,7 +9946,14 @@ pub struct SetPutQuery {
 }
 impl alma_runtime::Model for SetPutQuery {
     const NAME: &'static str = "SetPutQuery";
-    const XML_ROOT: &'static str = "set_put_query";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_put_query",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
 ///
@@ -6190,7 +9976,14 @@ pub struct SetPutStatus {
 }
 impl alma_runtime::Model for SetPutStatus {
     const NAME: &'static str = "SetPutStatus";
-    const XML_ROOT: &'static str = "set_put_status";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_put_status",
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Set Object.
 ///
@@ -6293,7 +10086,66 @@ pub struct Set {
 }
 impl alma_runtime::Model for Set {
     const NAME: &'static str = "Set";
-    const XML_ROOT: &'static str = "set";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("content", "content", K::Element, None, false, V::Code),
+                F::new("private", "private", K::Element, None, false, V::Code),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Code),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("query", "query", K::Element, None, false, V::Code),
+                F::new(
+                    "number_of_members",
+                    "number_of_members",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetNumberOfMembers as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "members",
+                    "members",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::Members as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::conf::models::SetAdditionalInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("origin", "origin", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
@@ -6321,7 +10173,17 @@ pub struct SetAdditionalInfo {
 }
 impl alma_runtime::Model for SetAdditionalInfo {
     const NAME: &'static str = "SetAdditionalInfo";
-    const XML_ROOT: &'static str = "set_additional_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_additional_info",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A count of the number of members. Output parameter.
 ///
@@ -6351,7 +10213,17 @@ pub struct SetNumberOfMembers {
 }
 impl alma_runtime::Model for SetNumberOfMembers {
     const NAME: &'static str = "SetNumberOfMembers";
-    const XML_ROOT: &'static str = "set_number_of_members";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "set_number_of_members",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of sets.
 ///
@@ -6379,5 +10251,31 @@ pub struct Sets {
 }
 impl alma_runtime::Model for Sets {
     const NAME: &'static str = "Sets";
-    const XML_ROOT: &'static str = "sets";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "sets",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "set",
+                    "set",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::conf::models::Set as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }

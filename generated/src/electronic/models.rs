@@ -57,6 +57,7 @@ pub struct ElectronicCollectionPost {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -312,7 +313,227 @@ pub struct ElectronicCollectionPost {
 }
 impl alma_runtime::Model for ElectronicCollectionPost {
     const NAME: &'static str = "ElectronicCollectionPost";
-    const XML_ROOT: &'static str = "electronic_collection";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection",
+            fields: &[
+                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_name_override",
+                    "public_name_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ElectronicCollectionPostLibrary as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "interface",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
+                F::new("access_type", "access_type", K::Element, None, false, V::Code),
+                F::new(
+                    "counter_platform",
+                    "counter_platform",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "po_line",
+                    "po_line",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ElectronicCollectionPostPoLine as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "public_access_model",
+                    "public_access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "activation_date",
+                    "activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_activation_date",
+                    "expected_activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "license",
+                    "license",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ElectronicCollectionPostLicense as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "number",
+                    "number",
+                    K::Element,
+                    Some("additional_po_lines"),
+                    true,
+                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "alternative_title",
+                    "alternative_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "url_override",
+                    "url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("free", "free", K::Element, None, false, V::Code),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("language", "language", K::Element, None, false, V::Code),
+                F::new("category", "category", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resource_metadata",
+                    "resource_metadata",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameterPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePost as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSettingPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_search_activation_status",
+                    "cdi_search_activation_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_only_full_text_activation",
+                    "cdi_only_full_text_activation",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_local_notes",
+                    "cdi_local_notes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The code of the owning library associated with the electronic collection.
 /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
@@ -342,7 +563,17 @@ pub struct ElectronicCollectionPostLibrary {
 }
 impl alma_runtime::Model for ElectronicCollectionPostLibrary {
     const NAME: &'static str = "ElectronicCollectionPostLibrary";
-    const XML_ROOT: &'static str = "electronic_collection_post_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_post_library",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related license code.
 /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
@@ -372,7 +603,17 @@ pub struct ElectronicCollectionPostLicense {
 }
 impl alma_runtime::Model for ElectronicCollectionPostLicense {
     const NAME: &'static str = "ElectronicCollectionPostLicense";
-    const XML_ROOT: &'static str = "electronic_collection_post_license";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_post_license",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related PO line number.
 /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
@@ -402,7 +643,17 @@ pub struct ElectronicCollectionPostPoLine {
 }
 impl alma_runtime::Model for ElectronicCollectionPostPoLine {
     const NAME: &'static str = "ElectronicCollectionPostPoLine";
-    const XML_ROOT: &'static str = "electronic_collection_post_po_line";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_post_po_line",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Electronic collection Object.
 ///
@@ -469,6 +720,7 @@ pub struct ElectronicCollectionPut {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -758,7 +1010,277 @@ pub struct ElectronicCollectionPut {
 }
 impl alma_runtime::Model for ElectronicCollectionPut {
     const NAME: &'static str = "ElectronicCollectionPut";
-    const XML_ROOT: &'static str = "electronic_collection";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection",
+            fields: &[
+                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_name_override",
+                    "public_name_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description_override",
+                    "description_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "library",
+                    "library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ElectronicCollectionPutLibrary as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "type_override",
+                    "type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "interface",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::InterfacePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "interface_override",
+                    "interface",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::shared::InterfacePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
+                F::new("access_type", "access_type", K::Element, None, false, V::Code),
+                F::new(
+                    "counter_platform",
+                    "counter_platform",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "po_line",
+                    "po_line",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ElectronicCollectionPutPoLine as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "public_access_model",
+                    "public_access_model",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "activation_date",
+                    "activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "expected_activation_date",
+                    "expected_activation_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "license",
+                    "license",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ElectronicCollectionPutLicense as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "number",
+                    "number",
+                    K::Element,
+                    Some("additional_po_lines"),
+                    true,
+                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "alternative_title",
+                    "alternative_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "url_override",
+                    "url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("free", "free", K::Element, None, false, V::Code),
+                F::new(
+                    "free_override",
+                    "free_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("language", "language", K::Element, None, false, V::Code),
+                F::new(
+                    "language_override",
+                    "language_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("category", "category", K::Element, None, false, V::Scalar),
+                F::new(
+                    "category_override",
+                    "category_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resource_metadata",
+                    "resource_metadata",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ResourceMetadataPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameterPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePut as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSettingPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_search_activation_status",
+                    "cdi_search_activation_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_only_full_text_activation",
+                    "cdi_only_full_text_activation",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cdi_local_notes",
+                    "cdi_local_notes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The code of the owning library associated with the electronic collection.
 /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
@@ -788,7 +1310,17 @@ pub struct ElectronicCollectionPutLibrary {
 }
 impl alma_runtime::Model for ElectronicCollectionPutLibrary {
     const NAME: &'static str = "ElectronicCollectionPutLibrary";
-    const XML_ROOT: &'static str = "electronic_collection_put_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_put_library",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related license code.
 /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
@@ -818,7 +1350,17 @@ pub struct ElectronicCollectionPutLicense {
 }
 impl alma_runtime::Model for ElectronicCollectionPutLicense {
     const NAME: &'static str = "ElectronicCollectionPutLicense";
-    const XML_ROOT: &'static str = "electronic_collection_put_license";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_put_license",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Related PO line number.
 /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
@@ -848,7 +1390,17 @@ pub struct ElectronicCollectionPutPoLine {
 }
 impl alma_runtime::Model for ElectronicCollectionPutPoLine {
     const NAME: &'static str = "ElectronicCollectionPutPoLine";
-    const XML_ROOT: &'static str = "electronic_collection_put_po_line";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_collection_put_po_line",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Information of the related BIB record.
 /// Relevant only if the e-collection is related to a BIB record.
@@ -868,7 +1420,25 @@ pub struct ResourceMetadataPut {
 }
 impl alma_runtime::Model for ResourceMetadataPut {
     const NAME: &'static str = "ResourceMetadataPut";
-    const XML_ROOT: &'static str = "resource_metadata";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_metadata",
+            fields: &[
+                F::new(
+                    "mms_id",
+                    "mms_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ResourceMetadataPutMmsId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The mms\_id.
 ///
@@ -896,7 +1466,17 @@ pub struct ResourceMetadataPutMmsId {
 }
 impl alma_runtime::Model for ResourceMetadataPutMmsId {
     const NAME: &'static str = "ResourceMetadataPutMmsId";
-    const XML_ROOT: &'static str = "resource_metadata_put_mms_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_metadata_put_mms_id",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Electronic service object.
 ///
@@ -931,6 +1511,7 @@ pub struct ElectronicService {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -965,7 +1546,11 @@ pub struct ElectronicService {
     /// In the PUT action, activation\_status can be modified for all services.
     ///
     /// Example: `10`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub activation_status: alma_runtime::CodeValue,
     /// Indication whether new portfolios should be automatically activated when they are added to this service.
     /// This option is available for services that are related to aggregator or selective packages collections.
@@ -1251,7 +1836,271 @@ pub struct ElectronicService {
 }
 impl alma_runtime::Model for ElectronicService {
     const NAME: &'static str = "ElectronicService";
-    const XML_ROOT: &'static str = "electronic_service";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_service",
+            fields: &[
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("is_local", "is_local", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "public_description",
+                    "public_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "public_description_override",
+                    "public_description_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "activation_status",
+                    "activation_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "activate_new_portfolios",
+                    "activate_new_portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delete_removed_portfolios",
+                    "delete_removed_portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "active_from_date",
+                    "active_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "active_until_date",
+                    "active_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_temporarily_unavailable",
+                    "service_temporarily_unavailable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "service_unavailable_date",
+                    "service_unavailable_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_unavailable_until_date",
+                    "service_unavailable_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_unavailable_reason",
+                    "service_unavailable_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("parser", "parser", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parser_override",
+                    "parser_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters",
+                    "parser_parameters",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters_override",
+                    "parser_parameters_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "link_resolver_plugin",
+                    "link_resolver_plugin",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("url_type", "url_type", K::Element, None, false, V::Code),
+                F::new(
+                    "url_type_override",
+                    "url_type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("free", "free", K::Element, None, false, V::Code),
+                F::new(
+                    "free_override",
+                    "free_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "crossref_supported",
+                    "crossref_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "crossref_supported_override",
+                    "crossref_supported_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "crossref_enabled",
+                    "crossref_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_level",
+                    "linking_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_level_override",
+                    "linking_level_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "portfolios",
+                    "portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::electronic::models::ElectronicServicePortfolios as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::Note as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A count of the number of portfolios. Output parameter.
 ///
@@ -1279,7 +2128,17 @@ pub struct ElectronicServicePortfolios {
 }
 impl alma_runtime::Model for ElectronicServicePortfolios {
     const NAME: &'static str = "ElectronicServicePortfolios";
-    const XML_ROOT: &'static str = "electronic_service_portfolios";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_service_portfolios",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Electronic service object.
 ///
@@ -1295,6 +2154,7 @@ pub struct ElectronicServicePost {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -1329,7 +2189,11 @@ pub struct ElectronicServicePost {
     /// In the PUT action, activation\_status can be modified for all services.
     ///
     /// Example: `10`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub activation_status: alma_runtime::CodeValue,
     /// Indication whether new portfolios should be automatically activated when they are added to this service.
     /// This option is available for services that are related to aggregator or selective packages collections.
@@ -1589,7 +2453,235 @@ pub struct ElectronicServicePost {
 }
 impl alma_runtime::Model for ElectronicServicePost {
     const NAME: &'static str = "ElectronicServicePost";
-    const XML_ROOT: &'static str = "electronic_service";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_service",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "public_description",
+                    "public_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "public_description_override",
+                    "public_description_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "activation_status",
+                    "activation_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "activate_new_portfolios",
+                    "activate_new_portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delete_removed_portfolios",
+                    "delete_removed_portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "active_from_date",
+                    "active_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "active_until_date",
+                    "active_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_temporarily_unavailable",
+                    "service_temporarily_unavailable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "service_unavailable_date",
+                    "service_unavailable_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_unavailable_until_date",
+                    "service_unavailable_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_unavailable_reason",
+                    "service_unavailable_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("parser", "parser", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parser_override",
+                    "parser_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters",
+                    "parser_parameters",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters_override",
+                    "parser_parameters_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "link_resolver_plugin",
+                    "link_resolver_plugin",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("url_type", "url_type", K::Element, None, false, V::Code),
+                F::new(
+                    "url_type_override",
+                    "url_type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("free", "free", K::Element, None, false, V::Code),
+                F::new(
+                    "crossref_supported",
+                    "crossref_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "crossref_enabled",
+                    "crossref_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_level",
+                    "linking_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameterPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePost as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSettingPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Electronic service object.
 ///
@@ -1605,6 +2697,7 @@ pub struct ElectronicServicePut {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -1639,7 +2732,11 @@ pub struct ElectronicServicePut {
     /// In the PUT action, activation\_status can be modified for all services.
     ///
     /// Example: `10`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub activation_status: alma_runtime::CodeValue,
     /// Indication whether new portfolios should be automatically activated when they are added to this service.
     /// This option is available for services that are related to aggregator or selective packages collections.
@@ -1920,7 +3017,259 @@ pub struct ElectronicServicePut {
 }
 impl alma_runtime::Model for ElectronicServicePut {
     const NAME: &'static str = "ElectronicServicePut";
-    const XML_ROOT: &'static str = "electronic_service";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_service",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "public_description",
+                    "public_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "internal_description",
+                    "internal_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "public_description_override",
+                    "public_description_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "activation_status",
+                    "activation_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "activate_new_portfolios",
+                    "activate_new_portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delete_removed_portfolios",
+                    "delete_removed_portfolios",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "active_from_date",
+                    "active_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "active_until_date",
+                    "active_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_temporarily_unavailable",
+                    "service_temporarily_unavailable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "service_unavailable_date",
+                    "service_unavailable_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_unavailable_until_date",
+                    "service_unavailable_until_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "service_unavailable_reason",
+                    "service_unavailable_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("parser", "parser", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parser_override",
+                    "parser_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters",
+                    "parser_parameters",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "parser_parameters_override",
+                    "parser_parameters_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "link_resolver_plugin",
+                    "link_resolver_plugin",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("url_type", "url_type", K::Element, None, false, V::Code),
+                F::new(
+                    "url_type_override",
+                    "url_type_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("free", "free", K::Element, None, false, V::Code),
+                F::new(
+                    "free_override",
+                    "free_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "crossref_supported",
+                    "crossref_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "crossref_supported_override",
+                    "crossref_supported_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "crossref_enabled",
+                    "crossref_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "proxy_enabled",
+                    "proxy_enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_level",
+                    "linking_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_level_override",
+                    "linking_level_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "linking_parameter",
+                    "linking_parameter",
+                    K::Element,
+                    Some("linking_parameters"),
+                    true,
+                    V::Model(
+                        <crate::shared::LinkingParameterPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "authentication_note",
+                    "authentication_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePut as alma_runtime::Model>::xml_model),
+                ),
+                F::new(
+                    "group_setting",
+                    "group_setting",
+                    K::Element,
+                    Some("group_settings"),
+                    true,
+                    V::Model(
+                        <crate::shared::GroupSettingPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of electronic services.
 ///
@@ -1949,5 +3298,31 @@ pub struct ElectronicServices {
 }
 impl alma_runtime::Model for ElectronicServices {
     const NAME: &'static str = "ElectronicServices";
-    const XML_ROOT: &'static str = "electronic_services";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "electronic_services",
+            fields: &[
+                F::new(
+                    "electronic_service",
+                    "electronic_service",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::electronic::models::ElectronicService as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }

@@ -102,7 +102,52 @@ pub struct PartnerAddress {
 }
 impl alma_runtime::Model for PartnerAddress {
     const NAME: &'static str = "PartnerAddress";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_types",
+                    "address_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::AddressAddressTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `xsd/rest_partner.xsd#/address/properties/address_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -121,7 +166,23 @@ pub struct AddressAddressTypes {
 }
 impl alma_runtime::Model for AddressAddressTypes {
     const NAME: &'static str = "AddressAddressTypes";
-    const XML_ROOT: &'static str = "address_address_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address_address_types",
+            fields: &[
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
@@ -133,8 +194,12 @@ pub struct ArtEmailDetails {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Indication whether the ability to send requests to an alternate physical location or email address is supported. By default, it is not supported.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub alternative_document_delivery: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub alternative_document_delivery: Option<bool>,
     /// List of British Library customer IDs. At least one customer id should be defined.
     #[serde(
         default,
@@ -169,7 +234,65 @@ pub struct ArtEmailDetails {
 }
 impl alma_runtime::Model for ArtEmailDetails {
     const NAME: &'static str = "ArtEmailDetails";
-    const XML_ROOT: &'static str = "art_email_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "art_email_details",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "customer_id",
+                    "customer_id",
+                    K::Element,
+                    Some("customer_ids"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::CustomerId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "service",
+                    "service",
+                    K::Element,
+                    Some("keywords_service"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "delivery",
+                    "delivery",
+                    K::Element,
+                    Some("keywords_delivery"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "queries",
+                    "queries",
+                    K::Element,
+                    Some("keywords_queries"),
+                    true,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
@@ -189,18 +312,74 @@ pub struct BldssDetails {
     /// The BLDSS digital format. Possible codes are listed in the 'BLDSSDigitalFormats' code table.
     ///
     /// Example: `1`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub bldss_digital_format: alma_runtime::CodeValue,
     /// The BLDSS send requester Info.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub bldss_send_requester_info: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::Model for BldssDetails {
     const NAME: &'static str = "BldssDetails";
-    const XML_ROOT: &'static str = "bldss_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bldss_details",
+            fields: &[
+                F::new(
+                    "bldss_base_url",
+                    "bldss_base_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_base_account",
+                    "bldss_base_account",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_base_password",
+                    "bldss_base_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_digital_format",
+                    "bldss_digital_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "bldss_send_requester_info",
+                    "bldss_send_requester_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
@@ -235,7 +414,45 @@ pub struct PartnerContactInfo {
 }
 impl alma_runtime::Model for PartnerContactInfo {
     const NAME: &'static str = "PartnerContactInfo";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerAddress as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerPhone as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerEmail as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific customer id.
 ///
@@ -255,7 +472,17 @@ pub struct CustomerId {
 }
 impl alma_runtime::Model for CustomerId {
     const NAME: &'static str = "CustomerId";
-    const XML_ROOT: &'static str = "customer_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "customer_id",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("password", "password", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific email address.
 ///
@@ -274,7 +501,11 @@ pub struct PartnerEmail {
     )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub email_types: crate::partners::models::EmailEmailTypes,
     /// Indication whether the email address is the preferred one.
     #[serde(
@@ -289,7 +520,35 @@ pub struct PartnerEmail {
 }
 impl alma_runtime::Model for PartnerEmail {
     const NAME: &'static str = "PartnerEmail";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_types",
+                    "email_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::EmailEmailTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Email types.
 ///
@@ -310,7 +569,16 @@ pub struct EmailEmailTypes {
 }
 impl alma_runtime::Model for EmailEmailTypes {
     const NAME: &'static str = "EmailEmailTypes";
-    const XML_ROOT: &'static str = "email_email_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email_email_types",
+            fields: &[
+                F::new("email_type", "email_type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
@@ -334,7 +602,24 @@ pub struct EmailDetails {
 }
 impl alma_runtime::Model for EmailDetails {
     const NAME: &'static str = "EmailDetails";
-    const XML_ROOT: &'static str = "email_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email_details",
+            fields: &[
+                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
@@ -349,7 +634,11 @@ pub struct FulfillmentNetworkDetails {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_url: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -364,7 +653,40 @@ pub struct FulfillmentNetworkDetails {
 }
 impl alma_runtime::Model for FulfillmentNetworkDetails {
     const NAME: &'static str = "FulfillmentNetworkDetails";
-    const XML_ROOT: &'static str = "fulfillment_network_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fulfillment_network_details",
+            fields: &[
+                F::new(
+                    "fulfillment_network_customer_code",
+                    "fulfillment_network_customer_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fulfillment_network_url",
+                    "fulfillment_network_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
@@ -373,7 +695,11 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
 #[non_exhaustive]
 pub struct InnreachDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -395,7 +721,11 @@ pub struct InnreachDetails {
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
@@ -405,17 +735,29 @@ pub struct InnreachDetails {
     /// Indicates if patron support borrowing for Request Item. Always true for InnReach
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub request_item_support_borrowing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
     #[serde(
@@ -427,12 +769,20 @@ pub struct InnreachDetails {
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
@@ -442,7 +792,11 @@ pub struct InnreachDetails {
     /// The INN-Reach integration profile Hibernate id
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub innreach_integration_profile: alma_runtime::CodeValue,
     /// Indication whether the verify patron action should include patron information. Possible values: true, false.
     ///
@@ -455,7 +809,135 @@ pub struct InnreachDetails {
 }
 impl alma_runtime::Model for InnreachDetails {
     const NAME: &'static str = "InnreachDetails";
-    const XML_ROOT: &'static str = "innreach_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "innreach_details",
+            fields: &[
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_loan_period",
+                    "general_loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_pushing_method",
+                    "general_pushing_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "generalURL_template",
+                    "generalURL_template",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_library_owner",
+                    "general_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_enable_service_without_login",
+                    "general_enable_service_without_login",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_support_borrowing",
+                    "request_item_support_borrowing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_pickup_library",
+                    "request_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "request_item_location",
+                    "request_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "check_out_location",
+                    "check_out_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_item_policy",
+                    "check_out_item_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "look_up_user_authentication",
+                    "look_up_user_authentication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "innreach_integration_profile",
+                    "innreach_integration_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "share_patron_information",
+                    "share_patron_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
@@ -510,7 +992,50 @@ pub struct Iso18626Details {
 }
 impl alma_runtime::Model for Iso18626Details {
     const NAME: &'static str = "Iso18626Details";
-    const XML_ROOT: &'static str = "iso_18626_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "iso_18626_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("return_info", "return_info", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
@@ -529,13 +1054,21 @@ pub struct IsoDetails {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the partner's ILL port number. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::integer")]
-    pub ill_port: i64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::integer_opt"
+    )]
+    pub ill_port: Option<i64>,
     /// the symbol by which the ILL partner is referred. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -581,7 +1114,75 @@ pub struct IsoDetails {
 }
 impl alma_runtime::Model for IsoDetails {
     const NAME: &'static str = "IsoDetails";
-    const XML_ROOT: &'static str = "iso_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "iso_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new("ill_port", "ill_port", K::Element, None, false, V::Scalar),
+                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ignore_shipping_cost_override",
+                    "ignore_shipping_cost_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
@@ -590,7 +1191,11 @@ impl alma_runtime::Model for IsoDetails {
 #[non_exhaustive]
 pub struct NcipDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -621,7 +1226,11 @@ pub struct NcipDetails {
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
@@ -636,43 +1245,75 @@ pub struct NcipDetails {
     /// Indicates if patron support borrowing for Request Item.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub request_item_support_borrowing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is recieved for a borrowing request. Mandatory.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub accept_item_location: alma_runtime::CodeValue,
     /// The default pickup location to which temporary items are transferred when an item arrives for a borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub accept_item_pickup_library: alma_runtime::CodeValue,
     /// Indicates if automatic receive is supported or not.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub accept_item_automatic_receive: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub accept_item_automatic_receive: Option<bool>,
     /// The desk from which the automatic receive will be done, if automatic receive is supported.
     ///
     /// Example: `RES_DESK`.
@@ -701,17 +1342,29 @@ pub struct NcipDetails {
     /// Indication whether to mark resource sharing request as closed when send the request to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub close_request_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub close_request_on_export: Option<bool>,
     /// Indication whether to push new users to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub create_user_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub create_user_on_export: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     ///
     /// Example: `userName`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub export_user_identifier: alma_runtime::CodeValue,
     /// NVTGC
     #[serde(rename = "NVTGC", default, deserialize_with = "alma_runtime::de::string")]
@@ -770,7 +1423,283 @@ pub struct NcipDetails {
 }
 impl alma_runtime::Model for NcipDetails {
     const NAME: &'static str = "NcipDetails";
-    const XML_ROOT: &'static str = "ncip_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "ncip_details",
+            fields: &[
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_loan_period",
+                    "general_loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_pushing_method",
+                    "general_pushing_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "generalURL_template",
+                    "generalURL_template",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_broker_systemURL",
+                    "general_broker_systemURL",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_library_owner",
+                    "general_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_enable_service_without_login",
+                    "general_enable_service_without_login",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_bib_type",
+                    "request_item_bib_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_support_borrowing",
+                    "request_item_support_borrowing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_pickup_library",
+                    "request_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "request_item_location",
+                    "request_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_location",
+                    "check_out_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_item_policy",
+                    "check_out_item_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_location",
+                    "accept_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_pickup_library",
+                    "accept_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_automatic_receive",
+                    "accept_item_automatic_receive",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "accept_item_receive_desk",
+                    "accept_item_receive_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "look_up_user_authentication",
+                    "look_up_user_authentication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_to_third_party",
+                    "export_to_third_party",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_email_address",
+                    "export_email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("export_url", "export_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "export_api_key",
+                    "export_api_key",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_request_id_name_tag",
+                    "export_request_id_name_tag",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "close_request_on_export",
+                    "close_request_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "create_user_on_export",
+                    "create_user_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_user_identifier",
+                    "export_user_identifier",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("NVTGC", "NVTGC", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new(
+                    "notification_preferences",
+                    "notification_preferences",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "notification_method",
+                    "notification_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delivery_method",
+                    "delivery_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "loan_delivery_method",
+                    "loan_delivery_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "electronic_delivery",
+                    "electronic_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("auth_type", "auth_type", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_agency_id",
+                    "request_agency_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "transfer_server",
+                    "transfer_server",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ncip_send_requester_info",
+                    "ncip_send_requester_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
@@ -786,7 +1715,11 @@ pub struct NcipP2pDetails {
     )]
     pub alternative_document_delivery: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The partner's server name (or IP address). Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -808,7 +1741,11 @@ pub struct NcipP2pDetails {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub partner_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -840,7 +1777,97 @@ pub struct NcipP2pDetails {
 }
 impl alma_runtime::Model for NcipP2pDetails {
     const NAME: &'static str = "NcipP2pDetails";
-    const XML_ROOT: &'static str = "ncip_p2p_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "ncip_p2p_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new(
+                    "ncip_p2p_user_name",
+                    "ncip_p2p_user_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ncip_p2p_password",
+                    "ncip_p2p_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "institution_code",
+                    "institution_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partner_symbol",
+                    "partner_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Resource Sharing Partner Object.
 ///
@@ -849,7 +1876,11 @@ impl alma_runtime::Model for NcipP2pDetails {
 #[non_exhaustive]
 pub struct Partner {
     /// The partner's general details.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub partner_details: crate::partners::models::PartnerDetails,
     /// The partner's Contact information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -874,7 +1905,44 @@ pub struct Partner {
 }
 impl alma_runtime::Model for Partner {
     const NAME: &'static str = "Partner";
-    const XML_ROOT: &'static str = "partner";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "partner",
+            fields: &[
+                F::new(
+                    "partner_details",
+                    "partner_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PartnerDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PartnerContactInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::Note as alma_runtime::Model>::xml_model),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The partner's general details.
 ///
@@ -893,7 +1961,11 @@ pub struct PartnerDetails {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The partner's profile details. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub profile_details: crate::partners::models::ProfileDetails,
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
@@ -903,7 +1975,11 @@ pub struct PartnerDetails {
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub system_type: alma_runtime::CodeValue,
     /// The average number of days that it takes the partner to supply the material. Mandatory.
     ///
@@ -940,8 +2016,12 @@ pub struct PartnerDetails {
     /// Information whether the partner sends borrowing requests to Alma.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub borrowing_supported: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub borrowing_supported: Option<bool>,
     /// The partner's borrowing workflow. Relevant when borrowing\_workflow is true.
     ///
     /// Example: `Borrowing`.
@@ -954,8 +2034,12 @@ pub struct PartnerDetails {
     /// Information whether the partner receives lending requests from Alma.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub lending_supported: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub lending_supported: Option<bool>,
     /// The partner's lending workflow. Relevant when lending\_workflow is true.
     ///
     /// Example: `Lending`.
@@ -1145,15 +2229,274 @@ pub struct PartnerDetails {
     /// Single request maximum approved amount
     ///
     /// Example: `20.5`.
-    #[serde(default, deserialize_with = "alma_runtime::de::number")]
-    pub maximum_request_cost: f64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::number_opt"
+    )]
+    pub maximum_request_cost: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::Model for PartnerDetails {
     const NAME: &'static str = "PartnerDetails";
-    const XML_ROOT: &'static str = "partner_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "partner_details",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "profile_details",
+                    "profile_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::ProfileDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("system_type", "system_type", K::Element, None, false, V::Code),
+                F::new(
+                    "avg_supply_time",
+                    "avg_supply_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delivery_delay",
+                    "delivery_delay",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("currency", "currency", K::Element, None, false, V::Scalar),
+                F::new(
+                    "alternate_symbol",
+                    "alternate_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "borrowing_supported",
+                    "borrowing_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "borrowing_workflow",
+                    "borrowing_workflow",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "lending_supported",
+                    "lending_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "lending_workflow",
+                    "lending_workflow",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "self_registered_indicator",
+                    "self_registered_indicator",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "create_new_request_alert",
+                    "create_new_request_alert",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "copyright_payment_responsibility",
+                    "copyright_payment_responsibility",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "use_consolidated_billing",
+                    "use_consolidated_billing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_city",
+                    "billing_city",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_contact_name",
+                    "billing_contact_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_country",
+                    "billing_country",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_email",
+                    "billing_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_line1",
+                    "billing_line1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_line2",
+                    "billing_line2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_postal_code",
+                    "billing_postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_state_province",
+                    "billing_state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_supported",
+                    "auto_cancel_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_reason",
+                    "auto_cancel_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_time",
+                    "auto_cancel_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_claim_supported",
+                    "auto_claim_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_claim_time",
+                    "auto_claim_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "locate_profile",
+                    "locate_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "institution_code",
+                    "institution_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "holding_code",
+                    "holding_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "enable_direct_charge_functionality",
+                    "enable_direct_charge_functionality",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "maximum_request_cost",
+                    "maximum_request_cost",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
 ///
@@ -1209,7 +2552,11 @@ pub struct PartnerPhone {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// Phone types.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub phone_types: crate::partners::models::PhonePhoneTypes,
     /// Indication whether the address is the preferred one.
     #[serde(
@@ -1232,7 +2579,42 @@ pub struct PartnerPhone {
 }
 impl alma_runtime::Model for PartnerPhone {
     const NAME: &'static str = "PartnerPhone";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_types",
+                    "phone_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PhonePhoneTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferredSMS",
+                    "preferredSMS",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Phone types.
 ///
@@ -1253,7 +2635,16 @@ pub struct PhonePhoneTypes {
 }
 impl alma_runtime::Model for PhonePhoneTypes {
     const NAME: &'static str = "PhonePhoneTypes";
-    const XML_ROOT: &'static str = "phone_phone_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone_phone_types",
+            fields: &[
+                F::new("phone_type", "phone_type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The partner's profile details.
 ///
@@ -1304,7 +2695,123 @@ pub struct ProfileDetails {
 }
 impl alma_runtime::Model for ProfileDetails {
     const NAME: &'static str = "ProfileDetails";
-    const XML_ROOT: &'static str = "profile_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "profile_details",
+            fields: &[
+                F::new(
+                    "profile_type",
+                    "profile_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "art_email_details",
+                    "art_email_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::ArtEmailDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ncip_details",
+                    "ncip_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::NcipDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "iso_details",
+                    "iso_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::IsoDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "iso_18626_details",
+                    "iso_18626_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::Iso18626Details as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email_details",
+                    "email_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::EmailDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ncip_p2p_details",
+                    "ncip_p2p_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::NcipP2pDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "bldss_details",
+                    "bldss_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::BldssDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "fulfillment_network_details",
+                    "fulfillment_network_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::FulfillmentNetworkDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "rapid_details",
+                    "rapid_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::RapidDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "innreach_details",
+                    "innreach_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::InnreachDetails as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
 ///
@@ -1412,12 +2919,20 @@ pub struct RapidDetails {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_requesting_branch_name: String,
     /// Indication whether to mark resource sharing request as closed when send the request to RapidILL partner. Possible values: true or false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub close_request_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub close_request_on_export: Option<bool>,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
@@ -1425,7 +2940,64 @@ pub struct RapidDetails {
 }
 impl alma_runtime::Model for RapidDetails {
     const NAME: &'static str = "RapidDetails";
-    const XML_ROOT: &'static str = "rapid_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rapid_details",
+            fields: &[
+                F::new("rapid_url", "rapid_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "rapid_user_name",
+                    "rapid_user_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_password",
+                    "rapid_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "requesting_rapid_code",
+                    "requesting_rapid_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_requesting_branch_name",
+                    "rapid_requesting_branch_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "close_request_on_export",
+                    "close_request_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_default_library_owner",
+                    "rapid_default_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific address.
 ///
@@ -1527,7 +3099,52 @@ pub struct PartnerAddressPost {
 }
 impl alma_runtime::Model for PartnerAddressPost {
     const NAME: &'static str = "PartnerAddressPost";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_types",
+                    "address_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::AddressPostAddressTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `xsd/rest_partner.xsd?tags=post#/address/properties/address_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1546,7 +3163,23 @@ pub struct AddressPostAddressTypes {
 }
 impl alma_runtime::Model for AddressPostAddressTypes {
     const NAME: &'static str = "AddressPostAddressTypes";
-    const XML_ROOT: &'static str = "address_post_address_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address_post_address_types",
+            fields: &[
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
@@ -1558,8 +3191,12 @@ pub struct ArtEmailDetailsPost {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Indication whether the ability to send requests to an alternate physical location or email address is supported. By default, it is not supported.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub alternative_document_delivery: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub alternative_document_delivery: Option<bool>,
     /// List of British Library customer IDs. At least one customer id should be defined.
     #[serde(
         default,
@@ -1594,7 +3231,65 @@ pub struct ArtEmailDetailsPost {
 }
 impl alma_runtime::Model for ArtEmailDetailsPost {
     const NAME: &'static str = "ArtEmailDetailsPost";
-    const XML_ROOT: &'static str = "art_email_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "art_email_details",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "customer_id",
+                    "customer_id",
+                    K::Element,
+                    Some("customer_ids"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::CustomerIdPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "service",
+                    "service",
+                    K::Element,
+                    Some("keywords_service"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "delivery",
+                    "delivery",
+                    K::Element,
+                    Some("keywords_delivery"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "queries",
+                    "queries",
+                    K::Element,
+                    Some("keywords_queries"),
+                    true,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
@@ -1614,18 +3309,74 @@ pub struct BldssDetailsPost {
     /// The BLDSS digital format. Possible codes are listed in the 'BLDSSDigitalFormats' code table.
     ///
     /// Example: `1`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub bldss_digital_format: alma_runtime::CodeValue,
     /// The BLDSS send requester Info.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub bldss_send_requester_info: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::Model for BldssDetailsPost {
     const NAME: &'static str = "BldssDetailsPost";
-    const XML_ROOT: &'static str = "bldss_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bldss_details",
+            fields: &[
+                F::new(
+                    "bldss_base_url",
+                    "bldss_base_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_base_account",
+                    "bldss_base_account",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_base_password",
+                    "bldss_base_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_digital_format",
+                    "bldss_digital_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "bldss_send_requester_info",
+                    "bldss_send_requester_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
@@ -1660,7 +3411,45 @@ pub struct PartnerContactInfoPost {
 }
 impl alma_runtime::Model for PartnerContactInfoPost {
     const NAME: &'static str = "PartnerContactInfoPost";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerAddressPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerPhonePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerEmailPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific customer id.
 ///
@@ -1680,7 +3469,17 @@ pub struct CustomerIdPost {
 }
 impl alma_runtime::Model for CustomerIdPost {
     const NAME: &'static str = "CustomerIdPost";
-    const XML_ROOT: &'static str = "customer_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "customer_id",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("password", "password", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific email address.
 ///
@@ -1699,7 +3498,11 @@ pub struct PartnerEmailPost {
     )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub email_types: crate::partners::models::EmailPostEmailTypes,
     /// Indication whether the email address is the preferred one.
     #[serde(
@@ -1714,7 +3517,35 @@ pub struct PartnerEmailPost {
 }
 impl alma_runtime::Model for PartnerEmailPost {
     const NAME: &'static str = "PartnerEmailPost";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_types",
+                    "email_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::EmailPostEmailTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Email types.
 ///
@@ -1735,7 +3566,16 @@ pub struct EmailPostEmailTypes {
 }
 impl alma_runtime::Model for EmailPostEmailTypes {
     const NAME: &'static str = "EmailPostEmailTypes";
-    const XML_ROOT: &'static str = "email_post_email_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email_post_email_types",
+            fields: &[
+                F::new("email_type", "email_type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
@@ -1759,7 +3599,24 @@ pub struct EmailDetailsPost {
 }
 impl alma_runtime::Model for EmailDetailsPost {
     const NAME: &'static str = "EmailDetailsPost";
-    const XML_ROOT: &'static str = "email_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email_details",
+            fields: &[
+                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
@@ -1774,7 +3631,11 @@ pub struct FulfillmentNetworkDetailsPost {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_url: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -1789,7 +3650,40 @@ pub struct FulfillmentNetworkDetailsPost {
 }
 impl alma_runtime::Model for FulfillmentNetworkDetailsPost {
     const NAME: &'static str = "FulfillmentNetworkDetailsPost";
-    const XML_ROOT: &'static str = "fulfillment_network_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fulfillment_network_details",
+            fields: &[
+                F::new(
+                    "fulfillment_network_customer_code",
+                    "fulfillment_network_customer_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fulfillment_network_url",
+                    "fulfillment_network_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
@@ -1798,7 +3692,11 @@ impl alma_runtime::Model for FulfillmentNetworkDetailsPost {
 #[non_exhaustive]
 pub struct InnreachDetailsPost {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -1820,7 +3718,11 @@ pub struct InnreachDetailsPost {
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
@@ -1830,17 +3732,29 @@ pub struct InnreachDetailsPost {
     /// Indicates if patron support borrowing for Request Item. Always true for InnReach
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub request_item_support_borrowing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
     #[serde(
@@ -1852,12 +3766,20 @@ pub struct InnreachDetailsPost {
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
@@ -1867,7 +3789,11 @@ pub struct InnreachDetailsPost {
     /// The INN-Reach integration profile Hibernate id
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub innreach_integration_profile: alma_runtime::CodeValue,
     /// Indication whether the verify patron action should include patron information. Possible values: true, false.
     ///
@@ -1880,7 +3806,135 @@ pub struct InnreachDetailsPost {
 }
 impl alma_runtime::Model for InnreachDetailsPost {
     const NAME: &'static str = "InnreachDetailsPost";
-    const XML_ROOT: &'static str = "innreach_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "innreach_details",
+            fields: &[
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_loan_period",
+                    "general_loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_pushing_method",
+                    "general_pushing_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "generalURL_template",
+                    "generalURL_template",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_library_owner",
+                    "general_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_enable_service_without_login",
+                    "general_enable_service_without_login",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_support_borrowing",
+                    "request_item_support_borrowing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_pickup_library",
+                    "request_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "request_item_location",
+                    "request_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "check_out_location",
+                    "check_out_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_item_policy",
+                    "check_out_item_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "look_up_user_authentication",
+                    "look_up_user_authentication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "innreach_integration_profile",
+                    "innreach_integration_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "share_patron_information",
+                    "share_patron_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
@@ -1935,7 +3989,50 @@ pub struct Iso18626DetailsPost {
 }
 impl alma_runtime::Model for Iso18626DetailsPost {
     const NAME: &'static str = "Iso18626DetailsPost";
-    const XML_ROOT: &'static str = "iso_18626_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "iso_18626_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("return_info", "return_info", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
@@ -1954,13 +4051,21 @@ pub struct IsoDetailsPost {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the partner's ILL port number. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::integer")]
-    pub ill_port: i64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::integer_opt"
+    )]
+    pub ill_port: Option<i64>,
     /// the symbol by which the ILL partner is referred. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -2006,7 +4111,75 @@ pub struct IsoDetailsPost {
 }
 impl alma_runtime::Model for IsoDetailsPost {
     const NAME: &'static str = "IsoDetailsPost";
-    const XML_ROOT: &'static str = "iso_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "iso_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new("ill_port", "ill_port", K::Element, None, false, V::Scalar),
+                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ignore_shipping_cost_override",
+                    "ignore_shipping_cost_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
@@ -2015,7 +4188,11 @@ impl alma_runtime::Model for IsoDetailsPost {
 #[non_exhaustive]
 pub struct NcipDetailsPost {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -2046,7 +4223,11 @@ pub struct NcipDetailsPost {
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
@@ -2061,43 +4242,75 @@ pub struct NcipDetailsPost {
     /// Indicates if patron support borrowing for Request Item.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub request_item_support_borrowing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is recieved for a borrowing request. Mandatory.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub accept_item_location: alma_runtime::CodeValue,
     /// The default pickup location to which temporary items are transferred when an item arrives for a borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub accept_item_pickup_library: alma_runtime::CodeValue,
     /// Indicates if automatic receive is supported or not.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub accept_item_automatic_receive: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub accept_item_automatic_receive: Option<bool>,
     /// The desk from which the automatic receive will be done, if automatic receive is supported.
     ///
     /// Example: `RES_DESK`.
@@ -2126,17 +4339,29 @@ pub struct NcipDetailsPost {
     /// Indication whether to mark resource sharing request as closed when send the request to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub close_request_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub close_request_on_export: Option<bool>,
     /// Indication whether to push new users to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub create_user_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub create_user_on_export: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     ///
     /// Example: `userName`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub export_user_identifier: alma_runtime::CodeValue,
     /// NVTGC
     #[serde(rename = "NVTGC", default, deserialize_with = "alma_runtime::de::string")]
@@ -2195,7 +4420,283 @@ pub struct NcipDetailsPost {
 }
 impl alma_runtime::Model for NcipDetailsPost {
     const NAME: &'static str = "NcipDetailsPost";
-    const XML_ROOT: &'static str = "ncip_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "ncip_details",
+            fields: &[
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_loan_period",
+                    "general_loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_pushing_method",
+                    "general_pushing_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "generalURL_template",
+                    "generalURL_template",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_broker_systemURL",
+                    "general_broker_systemURL",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_library_owner",
+                    "general_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_enable_service_without_login",
+                    "general_enable_service_without_login",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_bib_type",
+                    "request_item_bib_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_support_borrowing",
+                    "request_item_support_borrowing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_pickup_library",
+                    "request_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "request_item_location",
+                    "request_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_location",
+                    "check_out_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_item_policy",
+                    "check_out_item_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_location",
+                    "accept_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_pickup_library",
+                    "accept_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_automatic_receive",
+                    "accept_item_automatic_receive",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "accept_item_receive_desk",
+                    "accept_item_receive_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "look_up_user_authentication",
+                    "look_up_user_authentication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_to_third_party",
+                    "export_to_third_party",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_email_address",
+                    "export_email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("export_url", "export_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "export_api_key",
+                    "export_api_key",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_request_id_name_tag",
+                    "export_request_id_name_tag",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "close_request_on_export",
+                    "close_request_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "create_user_on_export",
+                    "create_user_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_user_identifier",
+                    "export_user_identifier",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("NVTGC", "NVTGC", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new(
+                    "notification_preferences",
+                    "notification_preferences",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "notification_method",
+                    "notification_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delivery_method",
+                    "delivery_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "loan_delivery_method",
+                    "loan_delivery_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "electronic_delivery",
+                    "electronic_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("auth_type", "auth_type", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_agency_id",
+                    "request_agency_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "transfer_server",
+                    "transfer_server",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ncip_send_requester_info",
+                    "ncip_send_requester_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
@@ -2211,7 +4712,11 @@ pub struct NcipP2pDetailsPost {
     )]
     pub alternative_document_delivery: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The partner's server name (or IP address). Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -2233,7 +4738,11 @@ pub struct NcipP2pDetailsPost {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub partner_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -2265,7 +4774,97 @@ pub struct NcipP2pDetailsPost {
 }
 impl alma_runtime::Model for NcipP2pDetailsPost {
     const NAME: &'static str = "NcipP2pDetailsPost";
-    const XML_ROOT: &'static str = "ncip_p2p_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "ncip_p2p_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new(
+                    "ncip_p2p_user_name",
+                    "ncip_p2p_user_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ncip_p2p_password",
+                    "ncip_p2p_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "institution_code",
+                    "institution_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partner_symbol",
+                    "partner_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Resource Sharing Partner Object.
 ///
@@ -2274,7 +4873,11 @@ impl alma_runtime::Model for NcipP2pDetailsPost {
 #[non_exhaustive]
 pub struct PartnerPost {
     /// The partner's general details.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub partner_details: crate::partners::models::PartnerDetailsPost,
     /// The partner's Contact information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2299,7 +4902,44 @@ pub struct PartnerPost {
 }
 impl alma_runtime::Model for PartnerPost {
     const NAME: &'static str = "PartnerPost";
-    const XML_ROOT: &'static str = "partner";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "partner",
+            fields: &[
+                F::new(
+                    "partner_details",
+                    "partner_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PartnerDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PartnerContactInfoPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePost as alma_runtime::Model>::xml_model),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The partner's general details.
 ///
@@ -2318,7 +4958,11 @@ pub struct PartnerDetailsPost {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The partner's profile details. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub profile_details: crate::partners::models::ProfileDetailsPost,
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
@@ -2328,7 +4972,11 @@ pub struct PartnerDetailsPost {
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub system_type: alma_runtime::CodeValue,
     /// The average number of days that it takes the partner to supply the material. Mandatory.
     ///
@@ -2365,8 +5013,12 @@ pub struct PartnerDetailsPost {
     /// Information whether the partner sends borrowing requests to Alma.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub borrowing_supported: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub borrowing_supported: Option<bool>,
     /// The partner's borrowing workflow. Relevant when borrowing\_workflow is true.
     ///
     /// Example: `Borrowing`.
@@ -2379,8 +5031,12 @@ pub struct PartnerDetailsPost {
     /// Information whether the partner receives lending requests from Alma.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub lending_supported: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub lending_supported: Option<bool>,
     /// The partner's lending workflow. Relevant when lending\_workflow is true.
     ///
     /// Example: `Lending`.
@@ -2537,7 +5193,222 @@ pub struct PartnerDetailsPost {
 }
 impl alma_runtime::Model for PartnerDetailsPost {
     const NAME: &'static str = "PartnerDetailsPost";
-    const XML_ROOT: &'static str = "partner_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "partner_details",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "profile_details",
+                    "profile_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::ProfileDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("system_type", "system_type", K::Element, None, false, V::Code),
+                F::new(
+                    "avg_supply_time",
+                    "avg_supply_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delivery_delay",
+                    "delivery_delay",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("currency", "currency", K::Element, None, false, V::Scalar),
+                F::new(
+                    "alternate_symbol",
+                    "alternate_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "borrowing_supported",
+                    "borrowing_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "borrowing_workflow",
+                    "borrowing_workflow",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "lending_supported",
+                    "lending_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "lending_workflow",
+                    "lending_workflow",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "copyright_payment_responsibility",
+                    "copyright_payment_responsibility",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_city",
+                    "billing_city",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_contact_name",
+                    "billing_contact_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_country",
+                    "billing_country",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_email",
+                    "billing_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_line1",
+                    "billing_line1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_line2",
+                    "billing_line2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_postal_code",
+                    "billing_postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_state_province",
+                    "billing_state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_supported",
+                    "auto_cancel_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_reason",
+                    "auto_cancel_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_time",
+                    "auto_cancel_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_claim_supported",
+                    "auto_claim_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_claim_time",
+                    "auto_claim_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "locate_profile",
+                    "locate_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "institution_code",
+                    "institution_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "holding_code",
+                    "holding_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
 ///
@@ -2593,7 +5464,11 @@ pub struct PartnerPhonePost {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// Phone types.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub phone_types: crate::partners::models::PhonePostPhoneTypes,
     /// Indication whether the address is the preferred one.
     #[serde(
@@ -2616,7 +5491,42 @@ pub struct PartnerPhonePost {
 }
 impl alma_runtime::Model for PartnerPhonePost {
     const NAME: &'static str = "PartnerPhonePost";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_types",
+                    "phone_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PhonePostPhoneTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferredSMS",
+                    "preferredSMS",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Phone types.
 ///
@@ -2637,7 +5547,16 @@ pub struct PhonePostPhoneTypes {
 }
 impl alma_runtime::Model for PhonePostPhoneTypes {
     const NAME: &'static str = "PhonePostPhoneTypes";
-    const XML_ROOT: &'static str = "phone_post_phone_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone_post_phone_types",
+            fields: &[
+                F::new("phone_type", "phone_type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The partner's profile details.
 ///
@@ -2688,7 +5607,123 @@ pub struct ProfileDetailsPost {
 }
 impl alma_runtime::Model for ProfileDetailsPost {
     const NAME: &'static str = "ProfileDetailsPost";
-    const XML_ROOT: &'static str = "profile_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "profile_details",
+            fields: &[
+                F::new(
+                    "profile_type",
+                    "profile_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "art_email_details",
+                    "art_email_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::ArtEmailDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ncip_details",
+                    "ncip_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::NcipDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "iso_details",
+                    "iso_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::IsoDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "iso_18626_details",
+                    "iso_18626_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::Iso18626DetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email_details",
+                    "email_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::EmailDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ncip_p2p_details",
+                    "ncip_p2p_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::NcipP2pDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "bldss_details",
+                    "bldss_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::BldssDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "fulfillment_network_details",
+                    "fulfillment_network_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::FulfillmentNetworkDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "rapid_details",
+                    "rapid_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::RapidDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "innreach_details",
+                    "innreach_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::InnreachDetailsPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
 ///
@@ -2796,12 +5831,20 @@ pub struct RapidDetailsPost {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_requesting_branch_name: String,
     /// Indication whether to mark resource sharing request as closed when send the request to RapidILL partner. Possible values: true or false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub close_request_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub close_request_on_export: Option<bool>,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
@@ -2809,7 +5852,64 @@ pub struct RapidDetailsPost {
 }
 impl alma_runtime::Model for RapidDetailsPost {
     const NAME: &'static str = "RapidDetailsPost";
-    const XML_ROOT: &'static str = "rapid_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rapid_details",
+            fields: &[
+                F::new("rapid_url", "rapid_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "rapid_user_name",
+                    "rapid_user_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_password",
+                    "rapid_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "requesting_rapid_code",
+                    "requesting_rapid_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_requesting_branch_name",
+                    "rapid_requesting_branch_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "close_request_on_export",
+                    "close_request_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_default_library_owner",
+                    "rapid_default_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific address.
 ///
@@ -2911,7 +6011,52 @@ pub struct PartnerAddressPut {
 }
 impl alma_runtime::Model for PartnerAddressPut {
     const NAME: &'static str = "PartnerAddressPut";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_types",
+                    "address_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::AddressPutAddressTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `xsd/rest_partner.xsd?tags=put#/address/properties/address_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2930,7 +6075,23 @@ pub struct AddressPutAddressTypes {
 }
 impl alma_runtime::Model for AddressPutAddressTypes {
     const NAME: &'static str = "AddressPutAddressTypes";
-    const XML_ROOT: &'static str = "address_put_address_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address_put_address_types",
+            fields: &[
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
@@ -2942,8 +6103,12 @@ pub struct ArtEmailDetailsPut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Indication whether the ability to send requests to an alternate physical location or email address is supported. By default, it is not supported.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub alternative_document_delivery: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub alternative_document_delivery: Option<bool>,
     /// List of British Library customer IDs. At least one customer id should be defined.
     #[serde(
         default,
@@ -2978,7 +6143,65 @@ pub struct ArtEmailDetailsPut {
 }
 impl alma_runtime::Model for ArtEmailDetailsPut {
     const NAME: &'static str = "ArtEmailDetailsPut";
-    const XML_ROOT: &'static str = "art_email_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "art_email_details",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "customer_id",
+                    "customer_id",
+                    K::Element,
+                    Some("customer_ids"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::CustomerIdPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "service",
+                    "service",
+                    K::Element,
+                    Some("keywords_service"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "delivery",
+                    "delivery",
+                    K::Element,
+                    Some("keywords_delivery"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "queries",
+                    "queries",
+                    K::Element,
+                    Some("keywords_queries"),
+                    true,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
@@ -2998,18 +6221,74 @@ pub struct BldssDetailsPut {
     /// The BLDSS digital format. Possible codes are listed in the 'BLDSSDigitalFormats' code table.
     ///
     /// Example: `1`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub bldss_digital_format: alma_runtime::CodeValue,
     /// The BLDSS send requester Info.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub bldss_send_requester_info: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::Model for BldssDetailsPut {
     const NAME: &'static str = "BldssDetailsPut";
-    const XML_ROOT: &'static str = "bldss_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "bldss_details",
+            fields: &[
+                F::new(
+                    "bldss_base_url",
+                    "bldss_base_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_base_account",
+                    "bldss_base_account",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_base_password",
+                    "bldss_base_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "bldss_digital_format",
+                    "bldss_digital_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "bldss_send_requester_info",
+                    "bldss_send_requester_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
@@ -3044,7 +6323,45 @@ pub struct PartnerContactInfoPut {
 }
 impl alma_runtime::Model for PartnerContactInfoPut {
     const NAME: &'static str = "PartnerContactInfoPut";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerAddressPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerPhonePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::partners::models::PartnerEmailPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific customer id.
 ///
@@ -3064,7 +6381,17 @@ pub struct CustomerIdPut {
 }
 impl alma_runtime::Model for CustomerIdPut {
     const NAME: &'static str = "CustomerIdPut";
-    const XML_ROOT: &'static str = "customer_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "customer_id",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("password", "password", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A contact's specific email address.
 ///
@@ -3083,7 +6410,11 @@ pub struct PartnerEmailPut {
     )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub email_types: crate::partners::models::EmailPutEmailTypes,
     /// Indication whether the email address is the preferred one.
     #[serde(
@@ -3098,7 +6429,35 @@ pub struct PartnerEmailPut {
 }
 impl alma_runtime::Model for PartnerEmailPut {
     const NAME: &'static str = "PartnerEmailPut";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_types",
+                    "email_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::EmailPutEmailTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Email types.
 ///
@@ -3119,7 +6478,16 @@ pub struct EmailPutEmailTypes {
 }
 impl alma_runtime::Model for EmailPutEmailTypes {
     const NAME: &'static str = "EmailPutEmailTypes";
-    const XML_ROOT: &'static str = "email_put_email_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email_put_email_types",
+            fields: &[
+                F::new("email_type", "email_type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
@@ -3143,7 +6511,24 @@ pub struct EmailDetailsPut {
 }
 impl alma_runtime::Model for EmailDetailsPut {
     const NAME: &'static str = "EmailDetailsPut";
-    const XML_ROOT: &'static str = "email_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email_details",
+            fields: &[
+                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
@@ -3158,7 +6543,11 @@ pub struct FulfillmentNetworkDetailsPut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_url: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -3173,7 +6562,40 @@ pub struct FulfillmentNetworkDetailsPut {
 }
 impl alma_runtime::Model for FulfillmentNetworkDetailsPut {
     const NAME: &'static str = "FulfillmentNetworkDetailsPut";
-    const XML_ROOT: &'static str = "fulfillment_network_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fulfillment_network_details",
+            fields: &[
+                F::new(
+                    "fulfillment_network_customer_code",
+                    "fulfillment_network_customer_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fulfillment_network_url",
+                    "fulfillment_network_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
@@ -3182,7 +6604,11 @@ impl alma_runtime::Model for FulfillmentNetworkDetailsPut {
 #[non_exhaustive]
 pub struct InnreachDetailsPut {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3204,7 +6630,11 @@ pub struct InnreachDetailsPut {
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
@@ -3214,17 +6644,29 @@ pub struct InnreachDetailsPut {
     /// Indicates if patron support borrowing for Request Item. Always true for InnReach
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub request_item_support_borrowing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
     #[serde(
@@ -3236,12 +6678,20 @@ pub struct InnreachDetailsPut {
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
@@ -3251,7 +6701,11 @@ pub struct InnreachDetailsPut {
     /// The INN-Reach integration profile Hibernate id
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub innreach_integration_profile: alma_runtime::CodeValue,
     /// Indication whether the verify patron action should include patron information. Possible values: true, false.
     ///
@@ -3264,7 +6718,135 @@ pub struct InnreachDetailsPut {
 }
 impl alma_runtime::Model for InnreachDetailsPut {
     const NAME: &'static str = "InnreachDetailsPut";
-    const XML_ROOT: &'static str = "innreach_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "innreach_details",
+            fields: &[
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_loan_period",
+                    "general_loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_pushing_method",
+                    "general_pushing_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "generalURL_template",
+                    "generalURL_template",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_library_owner",
+                    "general_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_enable_service_without_login",
+                    "general_enable_service_without_login",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_support_borrowing",
+                    "request_item_support_borrowing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_pickup_library",
+                    "request_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "request_item_location",
+                    "request_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "check_out_location",
+                    "check_out_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_item_policy",
+                    "check_out_item_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "look_up_user_authentication",
+                    "look_up_user_authentication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "innreach_integration_profile",
+                    "innreach_integration_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "share_patron_information",
+                    "share_patron_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
@@ -3319,7 +6901,50 @@ pub struct Iso18626DetailsPut {
 }
 impl alma_runtime::Model for Iso18626DetailsPut {
     const NAME: &'static str = "Iso18626DetailsPut";
-    const XML_ROOT: &'static str = "iso_18626_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "iso_18626_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("return_info", "return_info", K::Element, None, false, V::Scalar),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
@@ -3338,13 +6963,21 @@ pub struct IsoDetailsPut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the partner's ILL port number. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::integer")]
-    pub ill_port: i64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::integer_opt"
+    )]
+    pub ill_port: Option<i64>,
     /// the symbol by which the ILL partner is referred. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -3390,7 +7023,75 @@ pub struct IsoDetailsPut {
 }
 impl alma_runtime::Model for IsoDetailsPut {
     const NAME: &'static str = "IsoDetailsPut";
-    const XML_ROOT: &'static str = "iso_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "iso_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new("ill_port", "ill_port", K::Element, None, false, V::Scalar),
+                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shared_barcodes",
+                    "shared_barcodes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ignore_shipping_cost_override",
+                    "ignore_shipping_cost_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
@@ -3399,7 +7100,11 @@ impl alma_runtime::Model for IsoDetailsPut {
 #[non_exhaustive]
 pub struct NcipDetailsPut {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3430,7 +7135,11 @@ pub struct NcipDetailsPut {
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
@@ -3445,43 +7154,75 @@ pub struct NcipDetailsPut {
     /// Indicates if patron support borrowing for Request Item.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub request_item_support_borrowing: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is recieved for a borrowing request. Mandatory.
     ///
     /// Example: `12900870000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub accept_item_location: alma_runtime::CodeValue,
     /// The default pickup location to which temporary items are transferred when an item arrives for a borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub accept_item_pickup_library: alma_runtime::CodeValue,
     /// Indicates if automatic receive is supported or not.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub accept_item_automatic_receive: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub accept_item_automatic_receive: Option<bool>,
     /// The desk from which the automatic receive will be done, if automatic receive is supported.
     ///
     /// Example: `RES_DESK`.
@@ -3510,17 +7251,29 @@ pub struct NcipDetailsPut {
     /// Indication whether to mark resource sharing request as closed when send the request to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub close_request_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub close_request_on_export: Option<bool>,
     /// Indication whether to push new users to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub create_user_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub create_user_on_export: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     ///
     /// Example: `userName`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub export_user_identifier: alma_runtime::CodeValue,
     /// NVTGC
     #[serde(rename = "NVTGC", default, deserialize_with = "alma_runtime::de::string")]
@@ -3579,7 +7332,283 @@ pub struct NcipDetailsPut {
 }
 impl alma_runtime::Model for NcipDetailsPut {
     const NAME: &'static str = "NcipDetailsPut";
-    const XML_ROOT: &'static str = "ncip_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "ncip_details",
+            fields: &[
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_loan_period",
+                    "general_loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_pushing_method",
+                    "general_pushing_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "generalURL_template",
+                    "generalURL_template",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_broker_systemURL",
+                    "general_broker_systemURL",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_library_owner",
+                    "general_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "general_enable_service_without_login",
+                    "general_enable_service_without_login",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_bib_type",
+                    "request_item_bib_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_support_borrowing",
+                    "request_item_support_borrowing",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_item_pickup_library",
+                    "request_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "request_item_location",
+                    "request_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_location",
+                    "check_out_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "check_out_item_policy",
+                    "check_out_item_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_location",
+                    "accept_item_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_pickup_library",
+                    "accept_item_pickup_library",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "accept_item_automatic_receive",
+                    "accept_item_automatic_receive",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "accept_item_receive_desk",
+                    "accept_item_receive_desk",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "look_up_user_authentication",
+                    "look_up_user_authentication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_to_third_party",
+                    "export_to_third_party",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_email_address",
+                    "export_email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("export_url", "export_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "export_api_key",
+                    "export_api_key",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_request_id_name_tag",
+                    "export_request_id_name_tag",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "close_request_on_export",
+                    "close_request_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "create_user_on_export",
+                    "create_user_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_user_identifier",
+                    "export_user_identifier",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("NVTGC", "NVTGC", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new(
+                    "notification_preferences",
+                    "notification_preferences",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "notification_method",
+                    "notification_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delivery_method",
+                    "delivery_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "loan_delivery_method",
+                    "loan_delivery_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "electronic_delivery",
+                    "electronic_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("auth_type", "auth_type", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_agency_id",
+                    "request_agency_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "transfer_server",
+                    "transfer_server",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ncip_send_requester_info",
+                    "ncip_send_requester_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
@@ -3595,7 +7624,11 @@ pub struct NcipP2pDetailsPut {
     )]
     pub alternative_document_delivery: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The partner's server name (or IP address). Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3617,7 +7650,11 @@ pub struct NcipP2pDetailsPut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub partner_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
     #[serde(
@@ -3649,7 +7686,97 @@ pub struct NcipP2pDetailsPut {
 }
 impl alma_runtime::Model for NcipP2pDetailsPut {
     const NAME: &'static str = "NcipP2pDetailsPut";
-    const XML_ROOT: &'static str = "ncip_p2p_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "ncip_p2p_details",
+            fields: &[
+                F::new(
+                    "alternative_document_delivery",
+                    "alternative_document_delivery",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "general_user_id_type",
+                    "general_user_id_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new(
+                    "ncip_p2p_user_name",
+                    "ncip_p2p_user_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "ncip_p2p_password",
+                    "ncip_p2p_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "institution_code",
+                    "institution_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "partner_symbol",
+                    "partner_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_expiry_type",
+                    "request_expiry_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "send_requester_information",
+                    "send_requester_information",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "resending_overdue_message_interval",
+                    "resending_overdue_message_interval",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Resource Sharing Partner Object.
 ///
@@ -3658,7 +7785,11 @@ impl alma_runtime::Model for NcipP2pDetailsPut {
 #[non_exhaustive]
 pub struct PartnerPut {
     /// The partner's general details.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub partner_details: crate::partners::models::PartnerDetailsPut,
     /// The partner's Contact information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3683,7 +7814,44 @@ pub struct PartnerPut {
 }
 impl alma_runtime::Model for PartnerPut {
     const NAME: &'static str = "PartnerPut";
-    const XML_ROOT: &'static str = "partner";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "partner",
+            fields: &[
+                F::new(
+                    "partner_details",
+                    "partner_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PartnerDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PartnerContactInfoPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "note",
+                    "note",
+                    K::Element,
+                    Some("notes"),
+                    true,
+                    V::Model(<crate::shared::NotePut as alma_runtime::Model>::xml_model),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The partner's general details.
 ///
@@ -3702,7 +7870,11 @@ pub struct PartnerDetailsPut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The partner's profile details. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub profile_details: crate::partners::models::ProfileDetailsPut,
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
@@ -3712,7 +7884,11 @@ pub struct PartnerDetailsPut {
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub system_type: alma_runtime::CodeValue,
     /// The average number of days that it takes the partner to supply the material. Mandatory.
     ///
@@ -3749,8 +7925,12 @@ pub struct PartnerDetailsPut {
     /// Information whether the partner sends borrowing requests to Alma.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub borrowing_supported: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub borrowing_supported: Option<bool>,
     /// The partner's borrowing workflow. Relevant when borrowing\_workflow is true.
     ///
     /// Example: `Borrowing`.
@@ -3763,8 +7943,12 @@ pub struct PartnerDetailsPut {
     /// Information whether the partner receives lending requests from Alma.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub lending_supported: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub lending_supported: Option<bool>,
     /// The partner's lending workflow. Relevant when lending\_workflow is true.
     ///
     /// Example: `Lending`.
@@ -3921,7 +8105,222 @@ pub struct PartnerDetailsPut {
 }
 impl alma_runtime::Model for PartnerDetailsPut {
     const NAME: &'static str = "PartnerDetailsPut";
-    const XML_ROOT: &'static str = "partner_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "partner_details",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "profile_details",
+                    "profile_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::ProfileDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("system_type", "system_type", K::Element, None, false, V::Code),
+                F::new(
+                    "avg_supply_time",
+                    "avg_supply_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "delivery_delay",
+                    "delivery_delay",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("currency", "currency", K::Element, None, false, V::Scalar),
+                F::new(
+                    "alternate_symbol",
+                    "alternate_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "borrowing_supported",
+                    "borrowing_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "borrowing_workflow",
+                    "borrowing_workflow",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "lending_supported",
+                    "lending_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "lending_workflow",
+                    "lending_workflow",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "copyright_payment_responsibility",
+                    "copyright_payment_responsibility",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_city",
+                    "billing_city",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_contact_name",
+                    "billing_contact_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_country",
+                    "billing_country",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_email",
+                    "billing_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_line1",
+                    "billing_line1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_line2",
+                    "billing_line2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_postal_code",
+                    "billing_postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "billing_state_province",
+                    "billing_state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_supported",
+                    "auto_cancel_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_reason",
+                    "auto_cancel_reason",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_cancel_time",
+                    "auto_cancel_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_claim_supported",
+                    "auto_claim_supported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "auto_claim_time",
+                    "auto_claim_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "locate_profile",
+                    "locate_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "institution_code",
+                    "institution_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "holding_code",
+                    "holding_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
 ///
@@ -3977,7 +8376,11 @@ pub struct PartnerPhonePut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// Phone types.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub phone_types: crate::partners::models::PhonePutPhoneTypes,
     /// Indication whether the address is the preferred one.
     #[serde(
@@ -4000,7 +8403,42 @@ pub struct PartnerPhonePut {
 }
 impl alma_runtime::Model for PartnerPhonePut {
     const NAME: &'static str = "PartnerPhonePut";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_types",
+                    "phone_types",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::PhonePutPhoneTypes as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferredSMS",
+                    "preferredSMS",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Phone types.
 ///
@@ -4021,7 +8459,16 @@ pub struct PhonePutPhoneTypes {
 }
 impl alma_runtime::Model for PhonePutPhoneTypes {
     const NAME: &'static str = "PhonePutPhoneTypes";
-    const XML_ROOT: &'static str = "phone_put_phone_types";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone_put_phone_types",
+            fields: &[
+                F::new("phone_type", "phone_type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The partner's profile details.
 ///
@@ -4072,7 +8519,123 @@ pub struct ProfileDetailsPut {
 }
 impl alma_runtime::Model for ProfileDetailsPut {
     const NAME: &'static str = "ProfileDetailsPut";
-    const XML_ROOT: &'static str = "profile_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "profile_details",
+            fields: &[
+                F::new(
+                    "profile_type",
+                    "profile_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "art_email_details",
+                    "art_email_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::ArtEmailDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ncip_details",
+                    "ncip_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::NcipDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "iso_details",
+                    "iso_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::IsoDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "iso_18626_details",
+                    "iso_18626_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::Iso18626DetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email_details",
+                    "email_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::EmailDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "ncip_p2p_details",
+                    "ncip_p2p_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::NcipP2pDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "bldss_details",
+                    "bldss_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::BldssDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "fulfillment_network_details",
+                    "fulfillment_network_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::FulfillmentNetworkDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "rapid_details",
+                    "rapid_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::RapidDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "innreach_details",
+                    "innreach_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::partners::models::InnreachDetailsPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
 ///
@@ -4180,12 +8743,20 @@ pub struct RapidDetailsPut {
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_requesting_branch_name: String,
     /// Indication whether to mark resource sharing request as closed when send the request to RapidILL partner. Possible values: true or false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub close_request_on_export: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub close_request_on_export: Option<bool>,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
@@ -4193,7 +8764,64 @@ pub struct RapidDetailsPut {
 }
 impl alma_runtime::Model for RapidDetailsPut {
     const NAME: &'static str = "RapidDetailsPut";
-    const XML_ROOT: &'static str = "rapid_details";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rapid_details",
+            fields: &[
+                F::new("rapid_url", "rapid_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "rapid_user_name",
+                    "rapid_user_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_password",
+                    "rapid_password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "requesting_rapid_code",
+                    "requesting_rapid_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_requesting_branch_name",
+                    "rapid_requesting_branch_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "close_request_on_export",
+                    "close_request_on_export",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "rapid_default_library_owner",
+                    "rapid_default_library_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of Resource Sharing Partners.
 ///
@@ -4221,5 +8849,31 @@ pub struct Partners {
 }
 impl alma_runtime::Model for Partners {
     const NAME: &'static str = "Partners";
-    const XML_ROOT: &'static str = "partners";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "partners",
+            fields: &[
+                F::new(
+                    "partner",
+                    "partner",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::partners::models::Partner as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }

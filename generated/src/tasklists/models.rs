@@ -28,7 +28,33 @@ pub struct Printouts {
 }
 impl alma_runtime::Model for Printouts {
     const NAME: &'static str = "Printouts";
-    const XML_ROOT: &'static str = "printouts";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "printouts",
+            fields: &[
+                F::new(
+                    "printout",
+                    "printout",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::tasklists::models::Printout as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Printout Object.
 ///
@@ -109,7 +135,24 @@ pub struct Printout {
 }
 impl alma_runtime::Model for Printout {
     const NAME: &'static str = "Printout";
-    const XML_ROOT: &'static str = "printout";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "printout",
+            fields: &[
+                F::new("date", "date", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("letter", "letter", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("printer", "printer", K::Element, None, false, V::Code),
+                F::new("printout", "printout", K::Element, None, false, V::Scalar),
+                F::new("size", "size", K::Element, None, false, V::Scalar),
+                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of requested resources.
 ///
@@ -137,7 +180,33 @@ pub struct RequestedResources {
 }
 impl alma_runtime::Model for RequestedResources {
     const NAME: &'static str = "RequestedResources";
-    const XML_ROOT: &'static str = "requested_resources";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "requested_resources",
+            fields: &[
+                F::new(
+                    "requested_resource",
+                    "requested_resource",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::tasklists::models::RequestedResource as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Requested resource to be picked from the shelf.
 ///
@@ -164,7 +233,45 @@ pub struct RequestedResource {
 }
 impl alma_runtime::Model for RequestedResource {
     const NAME: &'static str = "RequestedResource";
-    const XML_ROOT: &'static str = "requested_resource";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "requested_resource",
+            fields: &[
+                F::new(
+                    "location",
+                    "location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsLocation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "request",
+                    "request",
+                    K::Element,
+                    Some("requests"),
+                    true,
+                    V::Model(
+                        <crate::tasklists::models::Request as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "resource_metadata",
+                    "resource_metadata",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsResourceMetadata as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Location of the requested resource.
 ///
@@ -209,7 +316,45 @@ pub struct TasklistsLocation {
 }
 impl alma_runtime::Model for TasklistsLocation {
     const NAME: &'static str = "TasklistsLocation";
-    const XML_ROOT: &'static str = "location";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location",
+            fields: &[
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "copy",
+                    "copy",
+                    K::Element,
+                    Some("copies"),
+                    true,
+                    V::Model(
+                        <crate::tasklists::models::Copy as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::LocationHoldingId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("library", "library", K::Element, None, false, V::Code),
+                F::new(
+                    "shelving_location",
+                    "shelving_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific copy of resource in a specific location.
 ///
@@ -267,7 +412,35 @@ pub struct Copy {
 }
 impl alma_runtime::Model for Copy {
     const NAME: &'static str = "Copy";
-    const XML_ROOT: &'static str = "copy";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "copy",
+            fields: &[
+                F::new(
+                    "alternative_call_number",
+                    "alternative_call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("base_status", "base_status", K::Element, None, false, V::Code),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("pid", "pid", K::Element, None, false, V::Scalar),
+                F::new(
+                    "storage_location_id",
+                    "storage_location_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Holding pid, a unique holding id that the resource is associated with.
 ///
@@ -297,7 +470,17 @@ pub struct LocationHoldingId {
 }
 impl alma_runtime::Model for LocationHoldingId {
     const NAME: &'static str = "LocationHoldingId";
-    const XML_ROOT: &'static str = "location_holding_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "location_holding_id",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Request object.
 ///
@@ -384,7 +567,54 @@ pub struct Request {
 }
 impl alma_runtime::Model for Request {
     const NAME: &'static str = "Request";
-    const XML_ROOT: &'static str = "request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "request",
+            fields: &[
+                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("destination", "destination", K::Element, None, false, V::Code),
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("printed", "printed", K::Element, None, false, V::Scalar),
+                F::new("reported", "reported", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_date",
+                    "request_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_sub_type",
+                    "request_sub_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "request_time",
+                    "request_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "request_type",
+                    "request_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("requester", "requester", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items/properties/request_type`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -516,7 +746,46 @@ pub struct TasklistsResourceMetadata {
 }
 impl alma_runtime::Model for TasklistsResourceMetadata {
     const NAME: &'static str = "TasklistsResourceMetadata";
-    const XML_ROOT: &'static str = "resource_metadata";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "resource_metadata",
+            fields: &[
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new(
+                    "mms_id",
+                    "mms_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "publication_place",
+                    "publication_place",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "publication_year",
+                    "publication_year",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
 ///
@@ -546,7 +815,17 @@ pub struct TasklistsResourceMetadataMmsId {
 }
 impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
     const NAME: &'static str = "TasklistsResourceMetadataMmsId";
-    const XML_ROOT: &'static str = "tasklists_resource_metadata_mms_id";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "tasklists_resource_metadata_mms_id",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of resource sharing requests.
 ///
@@ -576,7 +855,33 @@ pub struct UserResourceSharingRequests {
 }
 impl alma_runtime::Model for UserResourceSharingRequests {
     const NAME: &'static str = "UserResourceSharingRequests";
-    const XML_ROOT: &'static str = "user_resource_sharing_requests";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_requests",
+            fields: &[
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "user_resource_sharing_request",
+                    "user_resource_sharing_request",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsUserResourceSharingRequest as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Resource sharing request Object.
 ///
@@ -1165,7 +1470,393 @@ pub struct TasklistsUserResourceSharingRequest {
 }
 impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequest";
-    const XML_ROOT: &'static str = "user_resource_sharing_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_resource_sharing_request",
+            fields: &[
+                F::new(
+                    "additional_barcode",
+                    "additional_barcode",
+                    K::Element,
+                    Some("additional_barcodes"),
+                    true,
+                    V::Scalar,
+                ),
+                F::new(
+                    "additional_person_name",
+                    "additional_person_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "agree_to_copyright_terms",
+                    "agree_to_copyright_terms",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "allow_other_formats",
+                    "allow_other_formats",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new(
+                    "author_initials",
+                    "author_initials",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
+                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new(
+                    "chapter_author",
+                    "chapter_author",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "chapter_title",
+                    "chapter_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "citation_type",
+                    "citation_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "copyright_status",
+                    "copyright_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "created_time",
+                    "created_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new("editor", "editor", K::Element, None, false, V::Scalar),
+                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("format", "format", K::Element, None, false, V::Code),
+                F::new("fund", "fund", K::Element, None, false, V::Code),
+                F::new(
+                    "has_active_notes",
+                    "has_active_notes",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar),
+                F::new(
+                    "journal_title",
+                    "journal_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_interest_date",
+                    "last_interest_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_date",
+                    "last_modified_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "last_modified_time",
+                    "last_modified_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "level_of_service",
+                    "level_of_service",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "lost_damaged_fee",
+                    "amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("maximum_fee", "maximum_fee", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "need_patron_info",
+                    "need_patron_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("oclc_number", "oclc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "other_standard_id",
+                    "other_standard_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("owner", "owner", K::Element, None, false, V::Scalar),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("partner", "partner", K::Element, None, false, V::Code),
+                F::new(
+                    "pickup_location",
+                    "pickup_location",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "pickup_location_type",
+                    "pickup_location_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "place_of_publication",
+                    "place_of_publication",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
+                F::new(
+                    "preferred_send_method",
+                    "preferred_send_method",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("printed", "printed", K::Element, None, false, V::Scalar),
+                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("reading_room", "reading_room", K::Element, None, false, V::Code),
+                F::new(
+                    "receive_cost",
+                    "amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "remote_record_id",
+                    "remote_record_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("reported", "reported", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_cost",
+                    "amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "requested_language",
+                    "requested_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "requested_media",
+                    "requested_media",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("requester", "requester", K::Element, None, false, V::Code),
+                F::new(
+                    "rs_note",
+                    "rs_note",
+                    K::Element,
+                    Some("rs_notes"),
+                    true,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsRsNote as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "series_title_number",
+                    "series_title_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "shipping_cost",
+                    "amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new(
+                    "specific_edition",
+                    "specific_edition",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new(
+                    "supplied_format",
+                    "supplied_format",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("text_email", "text_email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "text_postal_1",
+                    "text_postal_1",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_2",
+                    "text_postal_2",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_3",
+                    "text_postal_3",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "text_postal_4",
+                    "text_postal_4",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new(
+                    "use_alternative_address",
+                    "use_alternative_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "user_request",
+                    "user_request",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new(
+                    "willing_to_pay",
+                    "willing_to_pay",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("year", "year", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific related note.
 ///
@@ -1202,27 +1893,63 @@ pub struct TasklistsRsNote {
 }
 impl alma_runtime::Model for TasklistsRsNote {
     const NAME: &'static str = "TasklistsRsNote";
-    const XML_ROOT: &'static str = "rs_note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rs_note",
+            fields: &[
+                F::new("content", "content", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/shipping_cost`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TasklistsAmount {
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub currency: alma_runtime::CodeValue,
     /// The total sum.
     ///
     /// Example: `0.00`.
-    #[serde(default, deserialize_with = "alma_runtime::de::number")]
-    pub sum: f64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::number_opt"
+    )]
+    pub sum: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::Model for TasklistsAmount {
     const NAME: &'static str = "TasklistsAmount";
-    const XML_ROOT: &'static str = "amount";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "amount",
+            fields: &[
+                F::new("currency", "currency", K::Element, None, false, V::Code),
+                F::new("sum", "sum", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
 ///
@@ -1250,5 +1977,15 @@ pub struct TasklistsUserResourceSharingRequestUserRequest {
 }
 impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequestUserRequest";
-    const XML_ROOT: &'static str = "tasklists_user_resource_sharing_request_user_request";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "tasklists_user_resource_sharing_request_user_request",
+            fields: &[
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }

@@ -14,6 +14,7 @@ pub struct FeePost {
     #[serde(
         rename = "type",
         default,
+        skip_serializing_if = "alma_runtime::de::is_default",
         deserialize_with = "alma_runtime::de::null_as_default"
     )]
     pub type_: alma_runtime::CodeValue,
@@ -26,8 +27,12 @@ pub struct FeePost {
     /// For type CREDIT it is retrieved as a negative number, but for POST the number should be positive.
     ///
     /// Example: `400.0`.
-    #[serde(default, deserialize_with = "alma_runtime::de::number")]
-    pub original_amount: f64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::number_opt"
+    )]
+    pub original_amount: Option<f64>,
     /// Date the fine / fee was created.
     #[serde(
         default,
@@ -45,7 +50,11 @@ pub struct FeePost {
     /// The fine / fee owner. Mandatory for POST.
     ///
     /// Example: `GRAD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub owner: alma_runtime::CodeValue,
     /// The item barcode.
     ///
@@ -79,7 +88,62 @@ pub struct FeePost {
 }
 impl alma_runtime::Model for FeePost {
     const NAME: &'static str = "FeePost";
-    const XML_ROOT: &'static str = "fee";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fee",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new(
+                    "original_amount",
+                    "original_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "creation_time",
+                    "creation_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("owner", "owner", K::Element, None, false, V::Code),
+                F::new(
+                    "barcode",
+                    "barcode",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::FeePostBarcode as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "transaction",
+                    "transaction",
+                    K::Element,
+                    Some("transactions"),
+                    true,
+                    V::Any,
+                ),
+                F::new(
+                    "bursar_transaction_id",
+                    "bursar_transaction_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// The item barcode.
 ///
@@ -107,7 +171,17 @@ pub struct FeePostBarcode {
 }
 impl alma_runtime::Model for FeePostBarcode {
     const NAME: &'static str = "FeePostBarcode";
-    const XML_ROOT: &'static str = "fee_post_barcode";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "fee_post_barcode",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's address.
 ///
@@ -240,7 +314,58 @@ pub struct UserAddress {
 }
 impl alma_runtime::Model for UserAddress {
     const NAME: &'static str = "UserAddress";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    Some("address_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the user's contacts information.
 /// SIS: In case of new user, these segments will be marked as "external".
@@ -281,7 +406,45 @@ pub struct UserContactInfo {
 }
 impl alma_runtime::Model for UserContactInfo {
     const NAME: &'static str = "UserContactInfo";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserAddress as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserEmail as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserPhone as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's email address.
 ///
@@ -332,7 +495,41 @@ pub struct UserEmail {
 }
 impl alma_runtime::Model for UserEmail {
     const NAME: &'static str = "UserEmail";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    Some("email_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's library notice.
 ///
@@ -359,7 +556,17 @@ pub struct LibraryNotice {
 }
 impl alma_runtime::Model for LibraryNotice {
     const NAME: &'static str = "LibraryNotice";
-    const XML_ROOT: &'static str = "library_notice";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "library_notice",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Role's specific parameter.
 ///
@@ -389,7 +596,18 @@ pub struct UserParameter {
 }
 impl alma_runtime::Model for UserParameter {
     const NAME: &'static str = "UserParameter";
-    const XML_ROOT: &'static str = "parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "parameter",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("scope", "scope", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's phone number.
 ///
@@ -443,7 +661,48 @@ pub struct UserPhone {
 }
 impl alma_runtime::Model for UserPhone {
     const NAME: &'static str = "UserPhone";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    Some("phone_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred_sms",
+                    "preferred_sms",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A particular proxy for a user.
 ///
@@ -482,7 +741,18 @@ pub struct ProxyForUser {
 }
 impl alma_runtime::Model for ProxyForUser {
     const NAME: &'static str = "ProxyForUser";
-    const XML_ROOT: &'static str = "proxy_for_user";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "proxy_for_user",
+            fields: &[
+                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
+                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Researcher information.
 /// SIS, API:
@@ -726,7 +996,269 @@ pub struct Researcher {
 }
 impl alma_runtime::Model for Researcher {
     const NAME: &'static str = "Researcher";
-    const XML_ROOT: &'static str = "researcher";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher",
+            fields: &[
+                F::new(
+                    "researcher_first_name",
+                    "researcher_first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_middle_name",
+                    "researcher_middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_last_name",
+                    "researcher_last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_suffix",
+                    "researcher_suffix",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_title",
+                    "researcher_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "profile_image_url",
+                    "profile_image_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("photo_url", "photo_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "display_title",
+                    "display_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("position", "position", K::Element, None, false, V::Code),
+                F::new(
+                    "portal_profile",
+                    "portal_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "auto_capture",
+                    "auto_capture",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "research_center",
+                    "research_center",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "previous_affiliated",
+                    "previous_affiliated",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "default_publication_language",
+                    "default_publication_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "researcher_alternate_email",
+                    "researcher_alternate_email",
+                    K::Element,
+                    Some("researcher_alternate_emails"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherAlternateEmail as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_organization_affiliation",
+                    "researcher_organization_affiliation",
+                    K::Element,
+                    Some("researcher_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_previous_organization_affiliation",
+                    "researcher_previous_organization_affiliation",
+                    K::Element,
+                    Some("researcher_previous_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_external_organization_affiliation",
+                    "researcher_external_organization_affiliation",
+                    K::Element,
+                    Some("researcher_external_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_previous_external_organization_affiliation",
+                    "researcher_previous_external_organization_affiliation",
+                    K::Element,
+                    Some("researcher_previous_external_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_name_variant",
+                    "researcher_name_variant",
+                    K::Element,
+                    Some("researcher_name_variants"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherNameVariant as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_engagement_type",
+                    "researcher_engagement_type",
+                    K::Element,
+                    Some("researcher_engagement_types"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherEngagementType as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_research_topic",
+                    "researcher_research_topic",
+                    K::Element,
+                    Some("researcher_research_topics"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "researcher_keyword",
+                    "researcher_keyword",
+                    K::Element,
+                    Some("researcher_keywords"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherKeyword as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_association",
+                    "researcher_association",
+                    K::Element,
+                    Some("researcher_associations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherAssociation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_language",
+                    "researcher_language",
+                    K::Element,
+                    Some("researcher_languages"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "researcher_honor",
+                    "researcher_honor",
+                    K::Element,
+                    Some("researcher_honors"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherHonor as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_education",
+                    "researcher_education",
+                    K::Element,
+                    Some("researcher_educations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherEducation as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_description",
+                    "researcher_description",
+                    K::Element,
+                    Some("researcher_descriptions"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherDescription as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_webpage",
+                    "researcher_webpage",
+                    K::Element,
+                    Some("researcher_webpages"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherWebpage as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_identifier",
+                    "user_identifier",
+                    K::Element,
+                    Some("user_identifiers"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserIdentifier as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's alternate email.
 ///
@@ -745,7 +1277,23 @@ pub struct ResearcherAlternateEmail {
 }
 impl alma_runtime::Model for ResearcherAlternateEmail {
     const NAME: &'static str = "ResearcherAlternateEmail";
-    const XML_ROOT: &'static str = "researcher_alternate_email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_alternate_email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's association.
 ///
@@ -763,7 +1311,14 @@ pub struct ResearcherAssociation {
 }
 impl alma_runtime::Model for ResearcherAssociation {
     const NAME: &'static str = "ResearcherAssociation";
-    const XML_ROOT: &'static str = "researcher_association";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_association",
+            fields: &[F::new("value", "value", K::Element, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's description.
 ///
@@ -781,7 +1336,16 @@ pub struct ResearcherDescription {
 }
 impl alma_runtime::Model for ResearcherDescription {
     const NAME: &'static str = "ResearcherDescription";
-    const XML_ROOT: &'static str = "researcher_description";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_description",
+            fields: &[
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's education info.
 ///
@@ -857,7 +1421,58 @@ pub struct ResearcherEducation {
 }
 impl alma_runtime::Model for ResearcherEducation {
     const NAME: &'static str = "ResearcherEducation";
-    const XML_ROOT: &'static str = "researcher_education";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_education",
+            fields: &[
+                F::new(
+                    "organization_code",
+                    "organization_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "organization_name",
+                    "organization_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("degree", "degree", K::Element, None, false, V::Scalar),
+                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
+                F::new("to_year", "to_year", K::Element, None, false, V::Scalar),
+                F::new(
+                    "field_of_study",
+                    "field_of_study",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "additional_details",
+                    "additional_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_public_portal",
+                    "suppress_from_public_portal",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's engagement type.
 ///
@@ -887,7 +1502,31 @@ pub struct ResearcherEngagementType {
 }
 impl alma_runtime::Model for ResearcherEngagementType {
     const NAME: &'static str = "ResearcherEngagementType";
-    const XML_ROOT: &'static str = "researcher_engagement_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_engagement_type",
+            fields: &[
+                F::new(
+                    "researcher_engagement",
+                    "researcher_engagement",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "engagement_end_date",
+                    "engagement_end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's honor info.
 ///
@@ -933,7 +1572,33 @@ pub struct ResearcherHonor {
 }
 impl alma_runtime::Model for ResearcherHonor {
     const NAME: &'static str = "ResearcherHonor";
-    const XML_ROOT: &'static str = "researcher_honor";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_honor",
+            fields: &[
+                F::new(
+                    "organization_code",
+                    "organization_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "organization_name",
+                    "organization_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("time_period", "time_period", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's keyword.
 ///
@@ -951,7 +1616,14 @@ pub struct ResearcherKeyword {
 }
 impl alma_runtime::Model for ResearcherKeyword {
     const NAME: &'static str = "ResearcherKeyword";
-    const XML_ROOT: &'static str = "researcher_keyword";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_keyword",
+            fields: &[F::new("value", "value", K::Element, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's name variant.
 ///
@@ -1001,7 +1673,19 @@ pub struct ResearcherNameVariant {
 }
 impl alma_runtime::Model for ResearcherNameVariant {
     const NAME: &'static str = "ResearcherNameVariant";
-    const XML_ROOT: &'static str = "researcher_name_variant";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_name_variant",
+            fields: &[
+                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
+                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
+                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
+                F::new("name_suffix", "name_suffix", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's organization affiliation info.
 ///
@@ -1073,7 +1757,43 @@ pub struct ResearcherOrganizationAffiliation {
 }
 impl alma_runtime::Model for ResearcherOrganizationAffiliation {
     const NAME: &'static str = "ResearcherOrganizationAffiliation";
-    const XML_ROOT: &'static str = "researcher_organization_affiliation";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_organization_affiliation",
+            fields: &[
+                F::new(
+                    "organization_code",
+                    "organization_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "organization_name",
+                    "organization_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new("position", "position", K::Element, None, false, V::Code),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new(
+                    "positionOrder",
+                    "positionOrder",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's webpage.
 ///
@@ -1116,7 +1836,19 @@ pub struct ResearcherWebpage {
 }
 impl alma_runtime::Model for ResearcherWebpage {
     const NAME: &'static str = "ResearcherWebpage";
-    const XML_ROOT: &'static str = "researcher_webpage";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_webpage",
+            fields: &[
+                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's related resource sharing library.
 ///
@@ -1134,7 +1866,14 @@ pub struct RsLibrary {
 }
 impl alma_runtime::Model for RsLibrary {
     const NAME: &'static str = "RsLibrary";
-    const XML_ROOT: &'static str = "rs_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rs_library",
+            fields: &[F::new("code", "code", K::Element, None, false, V::Code)],
+        };
+        &MODEL
+    }
 }
 /// User Object.
 ///
@@ -1509,7 +2248,260 @@ pub struct User {
 }
 impl alma_runtime::Model for User {
     const NAME: &'static str = "User";
-    const XML_ROOT: &'static str = "user";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user",
+            fields: &[
+                F::new("record_type", "record_type", K::Element, None, false, V::Code),
+                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
+                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
+                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
+                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
+                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
+                F::new("job_category", "job_category", K::Element, None, false, V::Code),
+                F::new(
+                    "job_description",
+                    "job_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("gender", "gender", K::Element, None, false, V::Code),
+                F::new("user_group", "user_group", K::Element, None, false, V::Code),
+                F::new("campus_code", "campus_code", K::Element, None, false, V::Code),
+                F::new(
+                    "web_site_url",
+                    "web_site_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cataloger_level",
+                    "cataloger_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "preferred_language",
+                    "preferred_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("birth_date", "birth_date", K::Element, None, false, V::Scalar),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new("purge_date", "purge_date", K::Element, None, false, V::Scalar),
+                F::new("account_type", "account_type", K::Element, None, false, V::Code),
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "last_patron_activity_date",
+                    "last_patron_activity_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "requests",
+                    "requests",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::UserRequests2 as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "loans",
+                    "loans",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::UserLoans as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "fees",
+                    "fees",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::UserFees as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::UserContactInfo as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_identifier",
+                    "user_identifier",
+                    K::Element,
+                    Some("user_identifiers"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserIdentifier as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_role",
+                    "user_role",
+                    K::Element,
+                    Some("user_roles"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserRole as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_block",
+                    "user_block",
+                    K::Element,
+                    Some("user_blocks"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserBlock as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_note",
+                    "user_note",
+                    K::Element,
+                    Some("user_notes"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserNote as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_statistic",
+                    "user_statistic",
+                    K::Element,
+                    Some("user_statistics"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserStatistic as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "proxy_for_user",
+                    "proxy_for_user",
+                    K::Element,
+                    Some("proxy_for_users"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ProxyForUser as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "rs_library",
+                    "rs_library",
+                    K::Element,
+                    Some("rs_libraries"),
+                    true,
+                    V::Model(
+                        <crate::users::models::RsLibrary as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "library_notice",
+                    "library_notice",
+                    K::Element,
+                    Some("library_notices"),
+                    true,
+                    V::Model(
+                        <crate::users::models::LibraryNotice as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "source_link_id",
+                    "source_link_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "source_institution_code",
+                    "source_institution_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("linking_id", "linking_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "pref_first_name",
+                    "pref_first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_middle_name",
+                    "pref_middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_last_name",
+                    "pref_last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_name_suffix",
+                    "pref_name_suffix",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "is_researcher",
+                    "is_researcher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher",
+                    "researcher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::Researcher as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Fines/fees active balance for user
 /// Output parameter.
@@ -1538,7 +2530,17 @@ pub struct UserFees {
 }
 impl alma_runtime::Model for UserFees {
     const NAME: &'static str = "UserFees";
-    const XML_ROOT: &'static str = "user_fees";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_fees",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Number of loans for user.
 /// Output parameter.
@@ -1567,7 +2569,17 @@ pub struct UserLoans {
 }
 impl alma_runtime::Model for UserLoans {
     const NAME: &'static str = "UserLoans";
-    const XML_ROOT: &'static str = "user_loans";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_loans",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Number of requests for user.
 /// Output parameter.
@@ -1596,7 +2608,17 @@ pub struct UserRequests2 {
 }
 impl alma_runtime::Model for UserRequests2 {
     const NAME: &'static str = "UserRequests2";
-    const XML_ROOT: &'static str = "user_requests2";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_requests2",
+            fields: &[
+                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A specific user's block.
 ///
@@ -1616,7 +2638,11 @@ pub struct UserBlock {
     /// Possible codes are listed in the 'User Block Description' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `CONSORTIA`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub block_description: alma_runtime::CodeValue,
     /// The block's status.
     /// Possible values: Active, Inactive.
@@ -1682,7 +2708,59 @@ pub struct UserBlock {
 }
 impl alma_runtime::Model for UserBlock {
     const NAME: &'static str = "UserBlock";
-    const XML_ROOT: &'static str = "user_block";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_block",
+            fields: &[
+                F::new("block_type", "block_type", K::Element, None, false, V::Code),
+                F::new(
+                    "block_description",
+                    "block_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "block_status",
+                    "block_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("block_note", "block_note", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "item_loan_id",
+                    "item_loan_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's identifier.
 ///
@@ -1695,7 +2773,11 @@ pub struct UserIdentifier {
     /// Mandatory.
     ///
     /// Example: `UNIV_ID`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub id_type: alma_runtime::CodeValue,
     /// The identifier value.
     /// Mandatory.
@@ -1734,7 +2816,27 @@ pub struct UserIdentifier {
 }
 impl alma_runtime::Model for UserIdentifier {
     const NAME: &'static str = "UserIdentifier";
-    const XML_ROOT: &'static str = "user_identifier";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_identifier",
+            fields: &[
+                F::new("id_type", "id_type", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's note.
 ///
@@ -1747,7 +2849,11 @@ pub struct UserNote {
     /// Mandatory.
     ///
     /// Example: `ERP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub note_type: alma_runtime::CodeValue,
     /// The note's text.
     /// Mandatory.
@@ -1761,12 +2867,20 @@ pub struct UserNote {
     pub note_text: Option<String>,
     /// Indication whether the user is able to view the note.
     /// Default is false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub user_viewable: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub user_viewable: Option<bool>,
     /// Indication whether the note supposed to popup while entering patron services.
     /// Default is false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub popup_note: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub popup_note: Option<bool>,
     /// Creator of the note.
     #[serde(
         default,
@@ -1797,7 +2911,43 @@ pub struct UserNote {
 }
 impl alma_runtime::Model for UserNote {
     const NAME: &'static str = "UserNote";
-    const XML_ROOT: &'static str = "user_note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_note",
+            fields: &[
+                F::new("note_type", "note_type", K::Element, None, false, V::Code),
+                F::new("note_text", "note_text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "user_viewable",
+                    "user_viewable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("popup_note", "popup_note", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's role.
 ///
@@ -1841,7 +2991,29 @@ pub struct UserRole {
 }
 impl alma_runtime::Model for UserRole {
     const NAME: &'static str = "UserRole";
-    const XML_ROOT: &'static str = "user_role";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_role",
+            fields: &[
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("scope", "scope", K::Element, None, false, V::Code),
+                F::new("role_type", "role_type", K::Element, None, false, V::Code),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parameter",
+                    "parameter",
+                    K::Element,
+                    Some("parameters"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserParameter as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user statistic.
 ///
@@ -1853,7 +3025,11 @@ pub struct UserStatistic {
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `LOCAL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub statistic_category: alma_runtime::CodeValue,
     /// The statistic's type.
     /// Possible codes are listed in 'User Category Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -1885,7 +3061,47 @@ pub struct UserStatistic {
 }
 impl alma_runtime::Model for UserStatistic {
     const NAME: &'static str = "UserStatistic";
-    const XML_ROOT: &'static str = "user_statistic";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_statistic",
+            fields: &[
+                F::new(
+                    "statistic_category",
+                    "statistic_category",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "category_type",
+                    "category_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "statistic_note",
+                    "statistic_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's address.
 ///
@@ -2018,7 +3234,58 @@ pub struct UserAddressPost {
 }
 impl alma_runtime::Model for UserAddressPost {
     const NAME: &'static str = "UserAddressPost";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    Some("address_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the user's contacts information.
 /// SIS: In case of new user, these segments will be marked as "external".
@@ -2059,7 +3326,45 @@ pub struct UserContactInfoPost {
 }
 impl alma_runtime::Model for UserContactInfoPost {
     const NAME: &'static str = "UserContactInfoPost";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserAddressPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserEmailPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserPhonePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's email address.
 ///
@@ -2110,7 +3415,41 @@ pub struct UserEmailPost {
 }
 impl alma_runtime::Model for UserEmailPost {
     const NAME: &'static str = "UserEmailPost";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    Some("email_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's library notice.
 ///
@@ -2137,7 +3476,17 @@ pub struct LibraryNoticePost {
 }
 impl alma_runtime::Model for LibraryNoticePost {
     const NAME: &'static str = "LibraryNoticePost";
-    const XML_ROOT: &'static str = "library_notice";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "library_notice",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Role's specific parameter.
 ///
@@ -2167,7 +3516,18 @@ pub struct UserParameterPost {
 }
 impl alma_runtime::Model for UserParameterPost {
     const NAME: &'static str = "UserParameterPost";
-    const XML_ROOT: &'static str = "parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "parameter",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("scope", "scope", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's phone number.
 ///
@@ -2221,7 +3581,48 @@ pub struct UserPhonePost {
 }
 impl alma_runtime::Model for UserPhonePost {
     const NAME: &'static str = "UserPhonePost";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    Some("phone_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred_sms",
+                    "preferred_sms",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Researcher information.
 /// SIS, API:
@@ -2314,7 +3715,92 @@ pub struct ResearcherPost {
 }
 impl alma_runtime::Model for ResearcherPost {
     const NAME: &'static str = "ResearcherPost";
-    const XML_ROOT: &'static str = "researcher";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher",
+            fields: &[
+                F::new(
+                    "researcher_first_name",
+                    "researcher_first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_middle_name",
+                    "researcher_middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_last_name",
+                    "researcher_last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_suffix",
+                    "researcher_suffix",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_title",
+                    "researcher_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "profile_image_url",
+                    "profile_image_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("photo_url", "photo_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "display_title",
+                    "display_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_engagement_type",
+                    "researcher_engagement_type",
+                    K::Element,
+                    Some("researcher_engagement_types"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherEngagementTypePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_identifier",
+                    "user_identifier",
+                    K::Element,
+                    Some("user_identifiers"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserIdentifierPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's engagement type.
 ///
@@ -2337,7 +3823,23 @@ pub struct ResearcherEngagementTypePost {
 }
 impl alma_runtime::Model for ResearcherEngagementTypePost {
     const NAME: &'static str = "ResearcherEngagementTypePost";
-    const XML_ROOT: &'static str = "researcher_engagement_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_engagement_type",
+            fields: &[
+                F::new(
+                    "engagement_end_date",
+                    "engagement_end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's related resource sharing library.
 ///
@@ -2355,7 +3857,14 @@ pub struct RsLibraryPost {
 }
 impl alma_runtime::Model for RsLibraryPost {
     const NAME: &'static str = "RsLibraryPost";
-    const XML_ROOT: &'static str = "rs_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rs_library",
+            fields: &[F::new("code", "code", K::Element, None, false, V::Code)],
+        };
+        &MODEL
+    }
 }
 /// User Object.
 ///
@@ -2687,7 +4196,204 @@ pub struct UserPost {
 }
 impl alma_runtime::Model for UserPost {
     const NAME: &'static str = "UserPost";
-    const XML_ROOT: &'static str = "user";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user",
+            fields: &[
+                F::new("record_type", "record_type", K::Element, None, false, V::Code),
+                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
+                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
+                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
+                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
+                F::new("pin_number", "pin_number", K::Element, None, false, V::Scalar),
+                F::new("user_title", "user_title", K::Element, None, false, V::Code),
+                F::new("job_category", "job_category", K::Element, None, false, V::Code),
+                F::new(
+                    "job_description",
+                    "job_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("gender", "gender", K::Element, None, false, V::Code),
+                F::new("user_group", "user_group", K::Element, None, false, V::Code),
+                F::new("campus_code", "campus_code", K::Element, None, false, V::Code),
+                F::new(
+                    "web_site_url",
+                    "web_site_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cataloger_level",
+                    "cataloger_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "preferred_language",
+                    "preferred_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("birth_date", "birth_date", K::Element, None, false, V::Scalar),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new("purge_date", "purge_date", K::Element, None, false, V::Scalar),
+                F::new("account_type", "account_type", K::Element, None, false, V::Code),
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("password", "password", K::Element, None, false, V::Scalar),
+                F::new(
+                    "force_password_change",
+                    "force_password_change",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::UserContactInfoPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_identifier",
+                    "user_identifier",
+                    K::Element,
+                    Some("user_identifiers"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserIdentifierPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_role",
+                    "user_role",
+                    K::Element,
+                    Some("user_roles"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserRolePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_block",
+                    "user_block",
+                    K::Element,
+                    Some("user_blocks"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserBlockPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_note",
+                    "user_note",
+                    K::Element,
+                    Some("user_notes"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserNotePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_statistic",
+                    "user_statistic",
+                    K::Element,
+                    Some("user_statistics"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserStatisticPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "rs_library",
+                    "rs_library",
+                    K::Element,
+                    Some("rs_libraries"),
+                    true,
+                    V::Model(
+                        <crate::users::models::RsLibraryPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "library_notice",
+                    "library_notice",
+                    K::Element,
+                    Some("library_notices"),
+                    true,
+                    V::Model(
+                        <crate::users::models::LibraryNoticePost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "pref_first_name",
+                    "pref_first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_middle_name",
+                    "pref_middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_last_name",
+                    "pref_last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_name_suffix",
+                    "pref_name_suffix",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "is_researcher",
+                    "is_researcher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher",
+                    "researcher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::ResearcherPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A specific user's block.
 ///
@@ -2707,7 +4413,11 @@ pub struct UserBlockPost {
     /// Possible codes are listed in the 'User Block Description' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `CONSORTIA`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub block_description: alma_runtime::CodeValue,
     /// The block's status.
     /// Possible values: Active, Inactive.
@@ -2764,7 +4474,51 @@ pub struct UserBlockPost {
 }
 impl alma_runtime::Model for UserBlockPost {
     const NAME: &'static str = "UserBlockPost";
-    const XML_ROOT: &'static str = "user_block";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_block",
+            fields: &[
+                F::new("block_type", "block_type", K::Element, None, false, V::Code),
+                F::new(
+                    "block_description",
+                    "block_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "block_status",
+                    "block_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("block_note", "block_note", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's identifier.
 ///
@@ -2777,7 +4531,11 @@ pub struct UserIdentifierPost {
     /// Mandatory.
     ///
     /// Example: `UNIV_ID`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub id_type: alma_runtime::CodeValue,
     /// The identifier value.
     /// Mandatory.
@@ -2816,7 +4574,27 @@ pub struct UserIdentifierPost {
 }
 impl alma_runtime::Model for UserIdentifierPost {
     const NAME: &'static str = "UserIdentifierPost";
-    const XML_ROOT: &'static str = "user_identifier";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_identifier",
+            fields: &[
+                F::new("id_type", "id_type", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's note.
 ///
@@ -2829,7 +4607,11 @@ pub struct UserNotePost {
     /// Mandatory.
     ///
     /// Example: `ERP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub note_type: alma_runtime::CodeValue,
     /// The note's text.
     /// Mandatory.
@@ -2843,12 +4625,20 @@ pub struct UserNotePost {
     pub note_text: Option<String>,
     /// Indication whether the user is able to view the note.
     /// Default is false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub user_viewable: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub user_viewable: Option<bool>,
     /// Indication whether the note supposed to popup while entering patron services.
     /// Default is false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub popup_note: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub popup_note: Option<bool>,
     /// Creator of the note.
     #[serde(
         default,
@@ -2879,7 +4669,43 @@ pub struct UserNotePost {
 }
 impl alma_runtime::Model for UserNotePost {
     const NAME: &'static str = "UserNotePost";
-    const XML_ROOT: &'static str = "user_note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_note",
+            fields: &[
+                F::new("note_type", "note_type", K::Element, None, false, V::Code),
+                F::new("note_text", "note_text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "user_viewable",
+                    "user_viewable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("popup_note", "popup_note", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's role.
 ///
@@ -2923,7 +4749,29 @@ pub struct UserRolePost {
 }
 impl alma_runtime::Model for UserRolePost {
     const NAME: &'static str = "UserRolePost";
-    const XML_ROOT: &'static str = "user_role";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_role",
+            fields: &[
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("scope", "scope", K::Element, None, false, V::Code),
+                F::new("role_type", "role_type", K::Element, None, false, V::Code),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parameter",
+                    "parameter",
+                    K::Element,
+                    Some("parameters"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserParameterPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user statistic.
 ///
@@ -2935,7 +4783,11 @@ pub struct UserStatisticPost {
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `LOCAL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub statistic_category: alma_runtime::CodeValue,
     /// The statistic's type.
     /// Possible codes are listed in 'User Category Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2967,7 +4819,47 @@ pub struct UserStatisticPost {
 }
 impl alma_runtime::Model for UserStatisticPost {
     const NAME: &'static str = "UserStatisticPost";
-    const XML_ROOT: &'static str = "user_statistic";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_statistic",
+            fields: &[
+                F::new(
+                    "statistic_category",
+                    "statistic_category",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "category_type",
+                    "category_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "statistic_note",
+                    "statistic_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's address.
 ///
@@ -3100,7 +4992,58 @@ pub struct UserAddressPut {
 }
 impl alma_runtime::Model for UserAddressPut {
     const NAME: &'static str = "UserAddressPut";
-    const XML_ROOT: &'static str = "address";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "address",
+            fields: &[
+                F::new("line1", "line1", K::Element, None, false, V::Scalar),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar),
+                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "state_province",
+                    "state_province",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new("country", "country", K::Element, None, false, V::Code),
+                F::new(
+                    "address_note",
+                    "address_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "address_type",
+                    "address_type",
+                    K::Element,
+                    Some("address_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// List of the user's contacts information.
 /// SIS: In case of new user, these segments will be marked as "external".
@@ -3141,7 +5084,45 @@ pub struct UserContactInfoPut {
 }
 impl alma_runtime::Model for UserContactInfoPut {
     const NAME: &'static str = "UserContactInfoPut";
-    const XML_ROOT: &'static str = "contact_info";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "contact_info",
+            fields: &[
+                F::new(
+                    "address",
+                    "address",
+                    K::Element,
+                    Some("addresses"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserAddressPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "email",
+                    "email",
+                    K::Element,
+                    Some("emails"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserEmailPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "phone",
+                    "phone",
+                    K::Element,
+                    Some("phones"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserPhonePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's email address.
 ///
@@ -3192,7 +5173,41 @@ pub struct UserEmailPut {
 }
 impl alma_runtime::Model for UserEmailPut {
     const NAME: &'static str = "UserEmailPut";
-    const XML_ROOT: &'static str = "email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    Some("email_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's library notice.
 ///
@@ -3219,7 +5234,17 @@ pub struct LibraryNoticePut {
 }
 impl alma_runtime::Model for LibraryNoticePut {
     const NAME: &'static str = "LibraryNoticePut";
-    const XML_ROOT: &'static str = "library_notice";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "library_notice",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Role's specific parameter.
 ///
@@ -3249,7 +5274,18 @@ pub struct ParameterPut {
 }
 impl alma_runtime::Model for ParameterPut {
     const NAME: &'static str = "ParameterPut";
-    const XML_ROOT: &'static str = "parameter";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "parameter",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("scope", "scope", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Code),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's phone number.
 ///
@@ -3303,7 +5339,48 @@ pub struct UserPhonePut {
 }
 impl alma_runtime::Model for UserPhonePut {
     const NAME: &'static str = "UserPhonePut";
-    const XML_ROOT: &'static str = "phone";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "phone",
+            fields: &[
+                F::new(
+                    "phone_number",
+                    "phone_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    Some("phone_types"),
+                    true,
+                    V::Code,
+                ),
+                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred_sms",
+                    "preferred_sms",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Researcher information.
 /// SIS, API:
@@ -3551,7 +5628,269 @@ pub struct ResearcherPut {
 }
 impl alma_runtime::Model for ResearcherPut {
     const NAME: &'static str = "ResearcherPut";
-    const XML_ROOT: &'static str = "researcher";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher",
+            fields: &[
+                F::new(
+                    "researcher_first_name",
+                    "researcher_first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_middle_name",
+                    "researcher_middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_last_name",
+                    "researcher_last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_suffix",
+                    "researcher_suffix",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher_title",
+                    "researcher_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "profile_image_url",
+                    "profile_image_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("photo_url", "photo_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "display_title",
+                    "display_title",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("position", "position", K::Element, None, false, V::Code),
+                F::new(
+                    "portal_profile",
+                    "portal_profile",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "auto_capture",
+                    "auto_capture",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "research_center",
+                    "research_center",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "previous_affiliated",
+                    "previous_affiliated",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "default_publication_language",
+                    "default_publication_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "researcher_alternate_email",
+                    "researcher_alternate_email",
+                    K::Element,
+                    Some("researcher_alternate_emails"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherAlternateEmailPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_organization_affiliation",
+                    "researcher_organization_affiliation",
+                    K::Element,
+                    Some("researcher_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_previous_organization_affiliation",
+                    "researcher_previous_organization_affiliation",
+                    K::Element,
+                    Some("researcher_previous_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_external_organization_affiliation",
+                    "researcher_external_organization_affiliation",
+                    K::Element,
+                    Some("researcher_external_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_previous_external_organization_affiliation",
+                    "researcher_previous_external_organization_affiliation",
+                    K::Element,
+                    Some("researcher_previous_external_organization_affiliations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherOrganizationAffiliationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_name_variant",
+                    "researcher_name_variant",
+                    K::Element,
+                    Some("researcher_name_variants"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherNameVariantPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_engagement_type",
+                    "researcher_engagement_type",
+                    K::Element,
+                    Some("researcher_engagement_types"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherEngagementTypePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_research_topic",
+                    "researcher_research_topic",
+                    K::Element,
+                    Some("researcher_research_topics"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "researcher_keyword",
+                    "researcher_keyword",
+                    K::Element,
+                    Some("researcher_keywords"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherKeywordPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_association",
+                    "researcher_association",
+                    K::Element,
+                    Some("researcher_associations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherAssociationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_language",
+                    "researcher_language",
+                    K::Element,
+                    Some("researcher_languages"),
+                    true,
+                    V::Code,
+                ),
+                F::new(
+                    "researcher_honor",
+                    "researcher_honor",
+                    K::Element,
+                    Some("researcher_honors"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherHonorPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_education",
+                    "researcher_education",
+                    K::Element,
+                    Some("researcher_educations"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherEducationPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_description",
+                    "researcher_description",
+                    K::Element,
+                    Some("researcher_descriptions"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherDescriptionPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "researcher_webpage",
+                    "researcher_webpage",
+                    K::Element,
+                    Some("researcher_webpages"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ResearcherWebpagePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_identifier",
+                    "user_identifier",
+                    K::Element,
+                    Some("user_identifiers"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserIdentifierPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's alternate email.
 ///
@@ -3570,7 +5909,23 @@ pub struct ResearcherAlternateEmailPut {
 }
 impl alma_runtime::Model for ResearcherAlternateEmailPut {
     const NAME: &'static str = "ResearcherAlternateEmailPut";
-    const XML_ROOT: &'static str = "researcher_alternate_email";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_alternate_email",
+            fields: &[
+                F::new(
+                    "email_address",
+                    "email_address",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's association.
 ///
@@ -3588,7 +5943,14 @@ pub struct ResearcherAssociationPut {
 }
 impl alma_runtime::Model for ResearcherAssociationPut {
     const NAME: &'static str = "ResearcherAssociationPut";
-    const XML_ROOT: &'static str = "researcher_association";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_association",
+            fields: &[F::new("value", "value", K::Element, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's description.
 ///
@@ -3606,7 +5968,16 @@ pub struct ResearcherDescriptionPut {
 }
 impl alma_runtime::Model for ResearcherDescriptionPut {
     const NAME: &'static str = "ResearcherDescriptionPut";
-    const XML_ROOT: &'static str = "researcher_description";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_description",
+            fields: &[
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's education info.
 ///
@@ -3682,7 +6053,58 @@ pub struct ResearcherEducationPut {
 }
 impl alma_runtime::Model for ResearcherEducationPut {
     const NAME: &'static str = "ResearcherEducationPut";
-    const XML_ROOT: &'static str = "researcher_education";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_education",
+            fields: &[
+                F::new(
+                    "organization_code",
+                    "organization_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "organization_name",
+                    "organization_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("degree", "degree", K::Element, None, false, V::Scalar),
+                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
+                F::new("to_year", "to_year", K::Element, None, false, V::Scalar),
+                F::new(
+                    "field_of_study",
+                    "field_of_study",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "additional_details",
+                    "additional_details",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "suppress_from_public_portal",
+                    "suppress_from_public_portal",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's engagement type.
 ///
@@ -3712,7 +6134,31 @@ pub struct ResearcherEngagementTypePut {
 }
 impl alma_runtime::Model for ResearcherEngagementTypePut {
     const NAME: &'static str = "ResearcherEngagementTypePut";
-    const XML_ROOT: &'static str = "researcher_engagement_type";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_engagement_type",
+            fields: &[
+                F::new(
+                    "researcher_engagement",
+                    "researcher_engagement",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "engagement_end_date",
+                    "engagement_end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's honor info.
 ///
@@ -3758,7 +6204,33 @@ pub struct ResearcherHonorPut {
 }
 impl alma_runtime::Model for ResearcherHonorPut {
     const NAME: &'static str = "ResearcherHonorPut";
-    const XML_ROOT: &'static str = "researcher_honor";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_honor",
+            fields: &[
+                F::new(
+                    "organization_code",
+                    "organization_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "organization_name",
+                    "organization_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("time_period", "time_period", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's keyword.
 ///
@@ -3776,7 +6248,14 @@ pub struct ResearcherKeywordPut {
 }
 impl alma_runtime::Model for ResearcherKeywordPut {
     const NAME: &'static str = "ResearcherKeywordPut";
-    const XML_ROOT: &'static str = "researcher_keyword";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_keyword",
+            fields: &[F::new("value", "value", K::Element, None, false, V::Scalar)],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's name variant.
 ///
@@ -3826,7 +6305,19 @@ pub struct ResearcherNameVariantPut {
 }
 impl alma_runtime::Model for ResearcherNameVariantPut {
     const NAME: &'static str = "ResearcherNameVariantPut";
-    const XML_ROOT: &'static str = "researcher_name_variant";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_name_variant",
+            fields: &[
+                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
+                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
+                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
+                F::new("name_suffix", "name_suffix", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's organization affiliation info.
 ///
@@ -3898,7 +6389,43 @@ pub struct ResearcherOrganizationAffiliationPut {
 }
 impl alma_runtime::Model for ResearcherOrganizationAffiliationPut {
     const NAME: &'static str = "ResearcherOrganizationAffiliationPut";
-    const XML_ROOT: &'static str = "researcher_organization_affiliation";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_organization_affiliation",
+            fields: &[
+                F::new(
+                    "organization_code",
+                    "organization_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "organization_name",
+                    "organization_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
+                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new("position", "position", K::Element, None, false, V::Code),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new(
+                    "positionOrder",
+                    "positionOrder",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific researcher's webpage.
 ///
@@ -3941,7 +6468,19 @@ pub struct ResearcherWebpagePut {
 }
 impl alma_runtime::Model for ResearcherWebpagePut {
     const NAME: &'static str = "ResearcherWebpagePut";
-    const XML_ROOT: &'static str = "researcher_webpage";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "researcher_webpage",
+            fields: &[
+                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's related resource sharing library.
 ///
@@ -3959,7 +6498,14 @@ pub struct RsLibraryPut {
 }
 impl alma_runtime::Model for RsLibraryPut {
     const NAME: &'static str = "RsLibraryPut";
-    const XML_ROOT: &'static str = "rs_library";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "rs_library",
+            fields: &[F::new("code", "code", K::Element, None, false, V::Code)],
+        };
+        &MODEL
+    }
 }
 /// User Object.
 ///
@@ -4291,7 +6837,204 @@ pub struct UserPut {
 }
 impl alma_runtime::Model for UserPut {
     const NAME: &'static str = "UserPut";
-    const XML_ROOT: &'static str = "user";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user",
+            fields: &[
+                F::new("record_type", "record_type", K::Element, None, false, V::Code),
+                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
+                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
+                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
+                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
+                F::new("pin_number", "pin_number", K::Element, None, false, V::Scalar),
+                F::new("user_title", "user_title", K::Element, None, false, V::Code),
+                F::new("job_category", "job_category", K::Element, None, false, V::Code),
+                F::new(
+                    "job_description",
+                    "job_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("gender", "gender", K::Element, None, false, V::Code),
+                F::new("user_group", "user_group", K::Element, None, false, V::Code),
+                F::new("campus_code", "campus_code", K::Element, None, false, V::Code),
+                F::new(
+                    "web_site_url",
+                    "web_site_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "cataloger_level",
+                    "cataloger_level",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "preferred_language",
+                    "preferred_language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("birth_date", "birth_date", K::Element, None, false, V::Scalar),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new("purge_date", "purge_date", K::Element, None, false, V::Scalar),
+                F::new("account_type", "account_type", K::Element, None, false, V::Code),
+                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("password", "password", K::Element, None, false, V::Scalar),
+                F::new(
+                    "force_password_change",
+                    "force_password_change",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new(
+                    "contact_info",
+                    "contact_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::UserContactInfoPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_identifier",
+                    "user_identifier",
+                    K::Element,
+                    Some("user_identifiers"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserIdentifierPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_role",
+                    "user_role",
+                    K::Element,
+                    Some("user_roles"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserRolePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_block",
+                    "user_block",
+                    K::Element,
+                    Some("user_blocks"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserBlockPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_note",
+                    "user_note",
+                    K::Element,
+                    Some("user_notes"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserNotePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "user_statistic",
+                    "user_statistic",
+                    K::Element,
+                    Some("user_statistics"),
+                    true,
+                    V::Model(
+                        <crate::users::models::UserStatisticPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "rs_library",
+                    "rs_library",
+                    K::Element,
+                    Some("rs_libraries"),
+                    true,
+                    V::Model(
+                        <crate::users::models::RsLibraryPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "library_notice",
+                    "library_notice",
+                    K::Element,
+                    Some("library_notices"),
+                    true,
+                    V::Model(
+                        <crate::users::models::LibraryNoticePut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "pref_first_name",
+                    "pref_first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_middle_name",
+                    "pref_middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_last_name",
+                    "pref_last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "pref_name_suffix",
+                    "pref_name_suffix",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "is_researcher",
+                    "is_researcher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "researcher",
+                    "researcher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::users::models::ResearcherPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A specific user's block.
 ///
@@ -4311,7 +7054,11 @@ pub struct UserBlockPut {
     /// Possible codes are listed in the 'User Block Description' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `CONSORTIA`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub block_description: alma_runtime::CodeValue,
     /// The block's status.
     /// Possible values: Active, Inactive.
@@ -4377,7 +7124,59 @@ pub struct UserBlockPut {
 }
 impl alma_runtime::Model for UserBlockPut {
     const NAME: &'static str = "UserBlockPut";
-    const XML_ROOT: &'static str = "user_block";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_block",
+            fields: &[
+                F::new("block_type", "block_type", K::Element, None, false, V::Code),
+                F::new(
+                    "block_description",
+                    "block_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "block_status",
+                    "block_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("block_note", "block_note", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "item_loan_id",
+                    "item_loan_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's identifier.
 ///
@@ -4390,7 +7189,11 @@ pub struct UserIdentifierPut {
     /// Mandatory.
     ///
     /// Example: `UNIV_ID`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub id_type: alma_runtime::CodeValue,
     /// The identifier value.
     /// Mandatory.
@@ -4429,7 +7232,27 @@ pub struct UserIdentifierPut {
 }
 impl alma_runtime::Model for UserIdentifierPut {
     const NAME: &'static str = "UserIdentifierPut";
-    const XML_ROOT: &'static str = "user_identifier";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_identifier",
+            fields: &[
+                F::new("id_type", "id_type", K::Element, None, false, V::Code),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's note.
 ///
@@ -4442,7 +7265,11 @@ pub struct UserNotePut {
     /// Mandatory.
     ///
     /// Example: `ERP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub note_type: alma_runtime::CodeValue,
     /// The note's text.
     /// Mandatory.
@@ -4456,12 +7283,20 @@ pub struct UserNotePut {
     pub note_text: Option<String>,
     /// Indication whether the user is able to view the note.
     /// Default is false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub user_viewable: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub user_viewable: Option<bool>,
     /// Indication whether the note supposed to popup while entering patron services.
     /// Default is false.
-    #[serde(default, deserialize_with = "alma_runtime::de::boolean")]
-    pub popup_note: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "alma_runtime::de::boolean_opt"
+    )]
+    pub popup_note: Option<bool>,
     /// Creator of the note.
     #[serde(
         default,
@@ -4492,7 +7327,43 @@ pub struct UserNotePut {
 }
 impl alma_runtime::Model for UserNotePut {
     const NAME: &'static str = "UserNotePut";
-    const XML_ROOT: &'static str = "user_note";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_note",
+            fields: &[
+                F::new("note_type", "note_type", K::Element, None, false, V::Code),
+                F::new("note_text", "note_text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "user_viewable",
+                    "user_viewable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("popup_note", "popup_note", K::Element, None, false, V::Scalar),
+                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_date",
+                    "created_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user's role.
 ///
@@ -4536,7 +7407,29 @@ pub struct UserRolePut {
 }
 impl alma_runtime::Model for UserRolePut {
     const NAME: &'static str = "UserRolePut";
-    const XML_ROOT: &'static str = "user_role";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_role",
+            fields: &[
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("scope", "scope", K::Element, None, false, V::Code),
+                F::new("role_type", "role_type", K::Element, None, false, V::Code),
+                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "parameter",
+                    "parameter",
+                    K::Element,
+                    Some("parameters"),
+                    true,
+                    V::Model(
+                        <crate::users::models::ParameterPut as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// Specific user statistic.
 ///
@@ -4548,7 +7441,11 @@ pub struct UserStatisticPut {
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `LOCAL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "alma_runtime::de::is_default",
+        deserialize_with = "alma_runtime::de::null_as_default"
+    )]
     pub statistic_category: alma_runtime::CodeValue,
     /// The statistic's type.
     /// Possible codes are listed in 'User Category Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4580,7 +7477,47 @@ pub struct UserStatisticPut {
 }
 impl alma_runtime::Model for UserStatisticPut {
     const NAME: &'static str = "UserStatisticPut";
-    const XML_ROOT: &'static str = "user_statistic";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "user_statistic",
+            fields: &[
+                F::new(
+                    "statistic_category",
+                    "statistic_category",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "category_type",
+                    "category_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "statistic_note",
+                    "statistic_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "segment_type",
+                    "segment_type",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }
 /// A list of Users.
 ///
@@ -4609,5 +7546,31 @@ pub struct Users {
 }
 impl alma_runtime::Model for Users {
     const NAME: &'static str = "Users";
-    const XML_ROOT: &'static str = "users";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "users",
+            fields: &[
+                F::new(
+                    "user",
+                    "user",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::users::models::User as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+            ],
+        };
+        &MODEL
+    }
 }

@@ -4,6 +4,7 @@
 mod docs;
 mod models;
 mod operations;
+mod registry;
 mod root;
 
 use proc_macro2::TokenStream;
@@ -20,6 +21,7 @@ pub fn emit(api: &Api) -> Result<Vec<File>> {
     let mut files = vec![
         root::cargo_toml(api),
         rust_file(api, "src/lib.rs", root::lib_rs(api))?,
+        rust_file(api, "src/registry.rs", registry::registry_rs(api))?,
     ];
     let shared: Vec<&Model> = api.models.values().filter(|m| m.areas.len() > 1).collect();
     if !shared.is_empty() {

@@ -63,6 +63,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         .clone()
         .unwrap_or_else(|| heck::ToSnakeCase::to_snake_case(m.name.as_str()));
     let model_name = &m.name;
+    let xml_fields: Vec<TokenStream> = fields.iter().map(|f| xml_field(api, f)).collect();
     quote! {
         #doc
         #cfg
@@ -78,7 +79,15 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         #cfg
         impl alma_runtime::Model for #name {
             const NAME: &'static str = #model_name;
-            const XML_ROOT: &'static str = #root;
+
+            fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+                use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+                static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+                    root: #root,
+                    fields: &[#(#xml_fields),*],
+                };
+                &MODEL
+            }
         }
     }
 }
@@ -143,9 +152,16 @@ fn field(api: &Api, owner: &str, f: &Field) -> TokenStream {
             base,
             quote! { default, skip_serializing_if = "serde_json::Value::is_null" },
         ),
-        t if f.required => {
+        // Numbers and booleans are optional even when "required": Alma leaves them out or sends
+        // `null`, and inventing a 0 or `false` for a PUT would change data.
+        t if f.required && !matches!(t, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean) => {
             let de = lenient(t).unwrap_or("alma_runtime::de::null_as_default");
-            (base, quote! { default, deserialize_with = #de })
+            // A required object Alma left out stays out: an empty one carries no data.
+            let object = matches!(t, TypeRef::CodeValue)
+                || matches!(t, TypeRef::Model(id) if matches!(api.models[id].kind, ModelKind::Struct { .. }));
+            let skip =
+                object.then(|| quote! { skip_serializing_if = "alma_runtime::de::is_default", });
+            (base, quote! { default, #skip deserialize_with = #de })
         }
         t => {
             let de = lenient(t).map(|d| {
@@ -275,4 +291,37 @@ fn reaches(api: &Api, from: &str, target: &str, seen: &mut Vec<String>) -> bool 
     fields
         .iter()
         .any(|f| matches!(&f.ty, TypeRef::Model(id) if reaches(api, id, target, seen)))
+}
+
+/// The runtime's XML description of one field.
+fn xml_field(api: &Api, f: &Field) -> TokenStream {
+    let key = &f.name;
+    let name = &f.xml.name;
+    let (array, inner) = match &f.ty {
+        TypeRef::Array(inner) => (true, inner.as_ref()),
+        t => (false, t),
+    };
+    let kind = if f.xml.any {
+        quote! { K::Any }
+    } else if f.xml.attribute {
+        quote! { K::Attribute }
+    } else if f.xml.text {
+        quote! { K::Text }
+    } else {
+        quote! { K::Element }
+    };
+    let wrapper = match &f.xml.wrapper {
+        Some(w) => quote! { Some(#w) },
+        None => quote! { None },
+    };
+    let value = match inner {
+        TypeRef::CodeValue => quote! { V::Code },
+        TypeRef::Any => quote! { V::Any },
+        TypeRef::Model(id) if matches!(api.models[id].kind, ModelKind::Struct { .. }) => {
+            let path = model_path(api, id);
+            quote! { V::Model(<#path as alma_runtime::Model>::xml_model) }
+        }
+        _ => quote! { V::Scalar },
+    };
+    quote! { F::new(#key, #name, #kind, #wrapper, #array, #value) }
 }

@@ -45,6 +45,7 @@ serde_json = { workspace = true }
 [dev-dependencies]
 tokio = { workspace = true }
 wiremock = { workspace = true }
+quick-xml = { workspace = true }
 "#,
     );
     File {
@@ -115,6 +116,8 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         /// Models used by more than one area.
         #[cfg(any(#(feature = #any_shared),*))]
         pub mod shared;
+
+        pub mod registry;
 
         /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
         ///

@@ -278,6 +278,7 @@ fn xml_field(key: &str, ty: &TypeRef, xml: Option<&Value>, items_xml: Option<&Va
             name: if wrapped { item } else { key.to_string() },
             attribute: false,
             text: false,
+            any: name.as_deref() == Some("xml_any"),
             wrapper: wrapped.then(|| name.unwrap_or_else(|| key.to_string())),
         };
     }
@@ -290,6 +291,7 @@ fn xml_field(key: &str, ty: &TypeRef, xml: Option<&Value>, items_xml: Option<&Va
         attribute: get_bool(xml, "attribute"),
         text,
         wrapper: None,
+        any: false,
     }
 }
 
