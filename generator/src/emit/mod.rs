@@ -99,3 +99,11 @@ pub(crate) fn doc_lines(lines: &[String]) -> TokenStream {
     });
     quote! { #( #[doc = #lines] )* }
 }
+
+/// `#[cfg(...)]` enabling an item when any of `areas`' features is on.
+pub(crate) fn cfg_areas(areas: &[String]) -> TokenStream {
+    match areas {
+        [one] => quote! { #[cfg(feature = #one)] },
+        many => quote! { #[cfg(any(#(feature = #many),*))] },
+    }
+}
