@@ -8,111 +8,102 @@ pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 /// Every model (of the enabled areas), in name order.
 pub fn models() -> Vec<ModelInfo> {
     let mut v = Vec::new();
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::Printouts>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::Printout>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::RequestedResources>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::RequestedResource>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::TasklistsLocation>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::Copy>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::LocationHoldingId>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::Request>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::TasklistsResourceMetadata>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::TasklistsResourceMetadataMmsId>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::UserResourceSharingRequests>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(
         ModelInfo::of::<crate::tasklists::models::TasklistsUserResourceSharingRequest>(),
     );
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::TasklistsRsNote>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::TasklistsAmount>());
-    #[cfg(any(feature = "tasklists"))]
+    #[cfg(feature = "tasklists")]
     v.push(
         ModelInfo::of::<
             crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest,
         >(),
     );
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::AdditionalPrinter>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::CircDesk>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CircDesk>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CircDeskLocation>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::WorkOrderType>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::CircDesks>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CircDesks>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CodeTablePut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CodeTableRowPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CodeTableScopePut>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::CodeTable>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CodeTable>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CodeTableRow>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Scope>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::CodeTables>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Scope>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CodeTables>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoAddressPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoEmailPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoPhonePost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoAddressPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoEmailPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoPhonePut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoAddress>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfo>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::ContactInfo>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoEmail>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ContactInfoPhone>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepartmentAddress>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepartmentContactInfo>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Department>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Department>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepartmentEmail>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Operator>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Operator>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepartmentPhone>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Departments>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Departments>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepositProfile>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepositProfiles>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Event>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::EventKey>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Events>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Event>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::EventKey>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Events>());
     #[cfg(any(feature = "conf", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::Fee>());
     #[cfg(any(feature = "conf", feature = "users"))]
@@ -123,177 +114,152 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::Transaction>());
     #[cfg(any(feature = "conf", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::Fees>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Digital>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::General>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::IngestForm>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Digital>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::General>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::IngestForm>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DigitalDetails>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ImportProfile>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ImportProfileJobId>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ImportProfileRepresentation>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ImportProfiles>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePostFtpConnection>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePostSystem>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePostType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePutFtpConnection>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePutSystem>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfile>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfileParameter>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::JobPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::JobPost>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::JobParameterPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ParameterPostName>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Job>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Job>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::JobAdditionalInfo>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::JobRelatedProfile>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::JobParameter>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Action>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Counter>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::JobInfo>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::JobInstance>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Action>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Counter>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::JobInfo>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::JobInstance>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::JobInstances>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Jobs>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::LetterPut>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Letter>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Letters>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Libraries>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Library>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Jobs>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::LetterPut>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Letter>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Letters>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Libraries>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Library>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LibraryNumberOfCircDesks>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LibraryNumberOfLocations>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ControlledVocabularyValue>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPostLicenseSection>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPostLicenseTermType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPutLicenseSection>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPutLicenseTermType>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::LicenseTerm>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::LicenseTerm>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTerms>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CirculationDeskPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPostAccessionPlacement>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPostCallNumberType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPostFulfillmentUnit>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPostType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CirculationDeskPut>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::LocationPut>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPutAccessionPlacement>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPutCallNumberType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPutFulfillmentUnit>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPutType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CirculationDesk>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Location>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Locations>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Location>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Locations>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTablePut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTableRowPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTableScopePut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ScopePutLibraryId>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Header>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::HeaderType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Header>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::HeaderType>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTable>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTableRow>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTables>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Match>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Matches>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::MemberPost>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Member>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::MembersPost>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Members>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Match>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Matches>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::MemberPost>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Member>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::MembersPost>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Members>());
     #[cfg(any())] v.push(ModelInfo::of::<crate::shared::Day>());
     #[cfg(any())] v.push(ModelInfo::of::<crate::shared::Hour>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHourPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::OpenHourPut>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHourPutDayOfWeek>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHourPutRecurrenceType>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHourPutStatus>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHourPutType>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHour>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::OpenHour>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHoursPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHoursPutAdditionalInfo>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHours>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::OpenHours>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHoursAdditionalInfo>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Printer>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::Printers>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Printer>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Printers>());
     #[cfg(any(feature = "bibs", feature = "conf"))]
     v.push(ModelInfo::of::<crate::shared::EntityPost>());
     #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -316,52 +282,45 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::Reminder>());
     #[cfg(any(feature = "bibs", feature = "conf"))]
     v.push(ModelInfo::of::<crate::shared::Reminders>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::SetPost>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPost>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetPostContent>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetPostOrigin>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetPostPrivate>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetPostQuery>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetPostStatus>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::SetPostType>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::SetPut>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPostType>());
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPut>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetPutPrivate>());
-    #[cfg(any(feature = "conf"))]
-    v.push(ModelInfo::of::<crate::conf::models::SetPutQuery>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPutQuery>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetPutStatus>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Set>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Set>());
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetAdditionalInfo>());
-    #[cfg(any(feature = "conf"))]
+    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::SetNumberOfMembers>());
-    #[cfg(any(feature = "conf"))] v.push(ModelInfo::of::<crate::conf::models::Sets>());
-    #[cfg(any(feature = "analytics"))]
+    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Sets>());
+    #[cfg(feature = "analytics")]
     v.push(ModelInfo::of::<crate::analytics::models::Paths>());
-    #[cfg(any(feature = "analytics"))]
+    #[cfg(feature = "analytics")]
     v.push(ModelInfo::of::<crate::analytics::models::PathsPath>());
-    #[cfg(any(feature = "analytics"))]
+    #[cfg(feature = "analytics")]
     v.push(ModelInfo::of::<crate::analytics::models::Report>());
-    #[cfg(any(feature = "bibs"))] v.push(ModelInfo::of::<crate::bibs::models::Bib>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::BibHoldings>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Bib>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibHoldings>());
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::BibLinkedRecordId>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::BibRequests>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::Warning>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::BibPost>());
-    #[cfg(any(feature = "bibs"))] v.push(ModelInfo::of::<crate::bibs::models::BibPut>());
-    #[cfg(any(feature = "bibs"))] v.push(ModelInfo::of::<crate::bibs::models::Bibs>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibRequests>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Warning>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibPost>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibPut>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Bibs>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::CdiGroupSetting>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -392,17 +351,17 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::ElectronicCollectionResourceMetadata>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::ElectronicCollectionResourceMetadataMmsId>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPost>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(
         ModelInfo::of::<crate::electronic::models::ElectronicCollectionPostLibrary>(),
     );
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(
         ModelInfo::of::<crate::electronic::models::ElectronicCollectionPostLicense>(),
     );
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPostPoLine>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::GroupSettingPost>());
@@ -416,13 +375,13 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::ResourceMetadataPost>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::ResourceMetadataPostMmsId>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPut>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPutLibrary>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPutLicense>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPutPoLine>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::GroupSettingPut>());
@@ -432,38 +391,33 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::LinkingParameterPut>());
     #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
     v.push(ModelInfo::of::<crate::shared::NotePut>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ResourceMetadataPut>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ResourceMetadataPutMmsId>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::ElectronicCollections>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicService>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicServicePortfolios>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicServicePost>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicServicePut>());
-    #[cfg(any(feature = "electronic"))]
+    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicServices>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::FeePost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::FeePost>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::FeePostBarcode>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::Holding>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::HoldingPost>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::HoldingPut>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Holding>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::HoldingPost>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::HoldingPut>());
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::HoldingsBibData>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::HoldingsHolding>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::Holdings>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Holdings>());
     #[cfg(any(feature = "acq", feature = "bibs"))]
     v.push(ModelInfo::of::<crate::shared::ItemBibData>());
     #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -482,12 +436,10 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::ItemPost>());
     #[cfg(any(feature = "acq", feature = "bibs"))]
     v.push(ModelInfo::of::<crate::shared::ItemDataPost>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::HoldingDataPut>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::ItemPut>());
-    #[cfg(any(feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::bibs::models::ItemDataPut>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::ItemPut>());
+    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::ItemDataPut>());
     #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::ItemLoan>());
     #[cfg(any(feature = "bibs", feature = "users"))]
@@ -516,133 +468,133 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::ItemLoanPutRequestId>());
     #[cfg(any(feature = "acq", feature = "bibs"))]
     v.push(ModelInfo::of::<crate::shared::Items>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerAddress>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::AddressAddressTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::ArtEmailDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::BldssDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerContactInfo>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::CustomerId>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerEmail>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::EmailEmailTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::EmailDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::FulfillmentNetworkDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::InnreachDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Iso18626Details>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::IsoDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::NcipDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::NcipP2pDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Partner>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPhone>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PhonePhoneTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::ProfileDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::RapidDetails>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerAddressPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::AddressPostAddressTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::ArtEmailDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::BldssDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerContactInfoPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::CustomerIdPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerEmailPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::EmailPostEmailTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::EmailDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::FulfillmentNetworkDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::InnreachDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Iso18626DetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::IsoDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::NcipDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::NcipP2pDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPhonePost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PhonePostPhoneTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::ProfileDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::RapidDetailsPost>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerAddressPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::AddressPutAddressTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::ArtEmailDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::BldssDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerContactInfoPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::CustomerIdPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerEmailPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::EmailPutEmailTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::EmailDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::FulfillmentNetworkDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::InnreachDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Iso18626DetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::IsoDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::NcipDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::NcipP2pDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPhonePut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PhonePutPhoneTypes>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::ProfileDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::RapidDetailsPut>());
-    #[cfg(any(feature = "partners"))]
+    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Partners>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::CoverageDetails>());
@@ -712,148 +664,138 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::PortfolioPutPda>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::PortfolioPutPoLine>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::Representation>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::RepresentationFiles>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::RepresentationPost>());
-    #[cfg(any(feature = "bibs"))]
+    #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::RepresentationPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserAddress>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserContactInfo>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserEmail>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserEmail>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::LibraryNotice>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserParameter>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserPhone>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserPhone>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ProxyForUser>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::Researcher>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherAlternateEmail>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherAssociation>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherDescription>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherEducation>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherEngagementType>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherHonor>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherKeyword>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherNameVariant>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherOrganizationAffiliation>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherWebpage>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::RsLibrary>());
-    #[cfg(any(feature = "users"))] v.push(ModelInfo::of::<crate::users::models::User>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserFees>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserLoans>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::RsLibrary>());
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::User>());
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserFees>());
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserLoans>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserRequests2>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserBlock>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserBlock>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserIdentifier>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserNote>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserRole>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserNote>());
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserRole>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserStatistic>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserAddressPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserContactInfoPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserEmailPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::LibraryNoticePost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserParameterPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserPhonePost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherEngagementTypePost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::RsLibraryPost>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserPost>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserBlockPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserIdentifierPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserNotePost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserRolePost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserStatisticPost>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserAddressPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserContactInfoPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserEmailPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::LibraryNoticePut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ParameterPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserPhonePut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherAlternateEmailPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherAssociationPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherDescriptionPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherEducationPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherEngagementTypePut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherHonorPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherKeywordPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherNameVariantPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(
         ModelInfo::of::<crate::users::models::ResearcherOrganizationAffiliationPut>(),
     );
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::ResearcherWebpagePut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::RsLibraryPut>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::UserPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserPut>());
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserBlockPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserIdentifierPut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserNotePut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserRolePut>());
-    #[cfg(any(feature = "users"))]
+    #[cfg(feature = "users")]
     v.push(ModelInfo::of::<crate::users::models::UserStatisticPut>());
     #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::PageRange>());
@@ -891,8 +833,7 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestPostPartner>());
     #[cfg(any(feature = "partners", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestPostRequester>());
-    #[cfg(any(feature = "users"))]
-    v.push(ModelInfo::of::<crate::users::models::Users>());
+    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::Users>());
     v.sort_by_key(|m| m.name);
     v
 }

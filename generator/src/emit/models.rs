@@ -30,7 +30,9 @@ pub fn area_models(api: &Api, area: &Area, models: &[&Model]) -> TokenStream {
 }
 
 pub fn shared_module(api: &Api, models: &[&Model]) -> TokenStream {
-    let items = models.iter().map(|m| model(api, m, super::cfg_areas(&m.areas)));
+    let items = models
+        .iter()
+        .map(|m| model(api, m, super::cfg_areas(&m.areas)));
     quote! { #(#items)* }
 }
 

@@ -14,9 +14,9 @@ pub fn registry_rs(api: &Api) -> TokenStream {
         .filter(|m| matches!(m.kind, ModelKind::Struct { .. }))
         .map(|m| {
             let path = model_path(api, &m.id);
-            let feats = m.areas.iter();
+            let cfg = super::cfg_areas(&m.areas);
             quote! {
-                #[cfg(any(#(feature = #feats),*))]
+                #cfg
                 v.push(ModelInfo::of::<#path>());
             }
         });
