@@ -2,7 +2,7 @@
 // Spec inputs sha256: 67ffaceda50a25906ad063a76a26338545372ebfeeaa2440417c5904a873f678
 
 //! Every model and operation of the enabled areas, by name.
-#![allow(unused_mut)]
+#![allow(unused_mut, clippy::vec_init_then_push)]
 use alma_runtime::Method;
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 /// Every model (of the enabled areas), in name order.
