@@ -6,7 +6,6 @@
 /// Schema: `schemas/rest_fee.json#/fee`.
 #[cfg(any(feature = "conf", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Fee {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -224,7 +223,6 @@ impl alma_runtime::Model for Fee {
 /// Schema: `schemas/rest_fee.json#/fee/properties/barcode`.
 #[cfg(any(feature = "conf", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct FeeBarcode {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -266,7 +264,6 @@ impl alma_runtime::Model for FeeBarcode {
 /// Schema: `schemas/rest_fee.json#/fee/properties/user_primary_id`.
 #[cfg(any(feature = "conf", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct FeeUserPrimaryId {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -308,7 +305,6 @@ impl alma_runtime::Model for FeeUserPrimaryId {
 /// Schema: `schemas/rest_fee.json#/transaction`.
 #[cfg(any(feature = "conf", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Transaction {
     /// Identifier of the transaction in Alma.
     #[serde(
@@ -450,7 +446,6 @@ impl alma_runtime::Model for Transaction {
 /// Schema: `schemas/rest_fees.json#/fees`.
 #[cfg(any(feature = "conf", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Fees {
     /// The total number of fees. This can be used when retrieving the fees list using pagination.
     #[serde(
@@ -520,7 +515,6 @@ impl alma_runtime::Model for Fees {
 /// Schema: `schemas/rest_reminder-post.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EntityPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -575,7 +569,6 @@ impl alma_runtime::Model for EntityPost {
 /// Schema: `schemas/rest_reminder-post.json#/entity/properties/entity_type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EntityPostEntityType {
     /// `value` (XML text).
     ///
@@ -607,7 +600,6 @@ impl alma_runtime::Model for EntityPostEntityType {
 /// Schema: `schemas/rest_reminder-post.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ReminderPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -705,7 +697,6 @@ impl alma_runtime::Model for ReminderPost {
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/status`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ReminderPostStatus {
     /// `value` (XML text).
     ///
@@ -737,7 +728,6 @@ impl alma_runtime::Model for ReminderPostStatus {
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ReminderPostType {
     /// `value` (XML text).
     ///
@@ -769,7 +759,6 @@ impl alma_runtime::Model for ReminderPostType {
 /// Schema: `schemas/rest_reminder-put.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ReminderPut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -854,7 +843,6 @@ impl alma_runtime::Model for ReminderPut {
 /// Schema: `schemas/rest_reminder-put.json#/reminder/properties/status`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ReminderPutStatus {
     /// `value` (XML text).
     ///
@@ -886,7 +874,6 @@ impl alma_runtime::Model for ReminderPutStatus {
 /// Schema: `schemas/rest_reminder-put.json#/reminder/properties/type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ReminderPutType {
     /// `value` (XML text).
     ///
@@ -918,7 +905,6 @@ impl alma_runtime::Model for ReminderPutType {
 /// Schema: `schemas/rest_reminder.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Entity {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -974,7 +960,6 @@ impl alma_runtime::Model for Entity {
 /// Schema: `schemas/rest_reminder.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Reminder {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -1111,7 +1096,6 @@ impl alma_runtime::Model for Reminder {
 /// Schema: `schemas/rest_reminders.json#/reminders`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Reminders {
     /// The total number of reminders.
     #[serde(
@@ -1165,7 +1149,6 @@ impl alma_runtime::Model for Reminders {
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CdiGroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -1262,7 +1245,6 @@ impl alma_runtime::Model for CdiGroupSetting {
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_info`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CdiInfo {
     /// Used when publishing the CDI holdings file of the
     /// institution.
@@ -1489,7 +1471,6 @@ impl alma_runtime::Model for CdiInfo {
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollection {
     /// Identifier of the electronic collection in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the collection.
@@ -2289,7 +2270,6 @@ impl alma_runtime::Model for ElectronicCollection {
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionLibrary {
     /// `value` (XML text).
     #[serde(
@@ -2331,7 +2311,6 @@ impl alma_runtime::Model for ElectronicCollectionLibrary {
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionLicense {
     /// `value` (XML text).
     #[serde(
@@ -2371,7 +2350,6 @@ impl alma_runtime::Model for ElectronicCollectionLicense {
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/number/items`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Number {
     /// `value` (XML text).
     #[serde(
@@ -2413,7 +2391,6 @@ impl alma_runtime::Model for Number {
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPoLine {
     /// `value` (XML text).
     #[serde(
@@ -2453,7 +2430,6 @@ impl alma_runtime::Model for ElectronicCollectionPoLine {
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/portfolios`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPortfolios {
     /// `value` (XML text).
     #[serde(
@@ -2493,7 +2469,6 @@ impl alma_runtime::Model for ElectronicCollectionPortfolios {
 /// Schema: `xsd/rest_electronic_collection.xsd#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct GroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -2612,7 +2587,6 @@ impl alma_runtime::Model for GroupSetting {
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Interface {
     /// Name of the related interface.
     ///
@@ -2661,7 +2635,6 @@ impl alma_runtime::Model for Interface {
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface/properties/vendor`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct InterfaceVendor {
     /// `value` (XML text).
     #[serde(
@@ -2701,7 +2674,6 @@ impl alma_runtime::Model for InterfaceVendor {
 /// Schema: `xsd/rest_electronic_collection.xsd#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LinkingParameter {
     /// The parameter name.
     #[serde(
@@ -2741,7 +2713,6 @@ impl alma_runtime::Model for LinkingParameter {
 /// Schema: `xsd/rest_electronic_collection.xsd#/note`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Note {
     /// The note's text. Mandatory.
     ///
@@ -2814,7 +2785,6 @@ impl alma_runtime::Model for Note {
 /// Schema: `xsd/rest_electronic_collection.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionResourceMetadata {
     /// The mms\_id.
     ///
@@ -2881,7 +2851,6 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
 /// Schema: `xsd/rest_electronic_collection.xsd#/resource_metadata/properties/mms_id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionResourceMetadataMmsId {
     /// `value` (XML text).
     #[serde(
@@ -2921,7 +2890,6 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct GroupSettingPost {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -3040,7 +3008,6 @@ impl alma_runtime::Model for GroupSettingPost {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct InterfacePost {
     /// Name of the related interface.
     ///
@@ -3072,7 +3039,6 @@ impl alma_runtime::Model for InterfacePost {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LinkingParameterPost {
     /// The parameter name.
     #[serde(
@@ -3112,7 +3078,6 @@ impl alma_runtime::Model for LinkingParameterPost {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/note`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NotePost {
     /// The note's text. Mandatory.
     ///
@@ -3185,7 +3150,6 @@ impl alma_runtime::Model for NotePost {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResourceMetadataPost {
     /// The mms\_id.
     ///
@@ -3224,7 +3188,6 @@ impl alma_runtime::Model for ResourceMetadataPost {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata/properties/mms_id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResourceMetadataPostMmsId {
     /// `value` (XML text).
     #[serde(
@@ -3264,7 +3227,6 @@ impl alma_runtime::Model for ResourceMetadataPostMmsId {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct GroupSettingPut {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -3383,7 +3345,6 @@ impl alma_runtime::Model for GroupSettingPut {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct InterfacePut {
     /// Name of the related interface.
     ///
@@ -3415,7 +3376,6 @@ impl alma_runtime::Model for InterfacePut {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LinkingParameterPut {
     /// The parameter name.
     #[serde(
@@ -3455,7 +3415,6 @@ impl alma_runtime::Model for LinkingParameterPut {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/note`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NotePut {
     /// The note's text. Mandatory.
     ///
@@ -3527,7 +3486,6 @@ impl alma_runtime::Model for NotePut {
 /// Schema: `xsd/rest_electronic_collections.xsd#/electronic_collections`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollections {
     /// Electronic collection object.
     #[serde(
@@ -3584,7 +3542,6 @@ impl alma_runtime::Model for ElectronicCollections {
 /// Schema: `xsd/rest_item.xsd#/bib_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemBibData {
     /// mms\_id. Output parameter.
     ///
@@ -3756,7 +3713,6 @@ impl alma_runtime::Model for ItemBibData {
 /// Schema: `xsd/rest_item.xsd#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HoldingData {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
@@ -4014,7 +3970,6 @@ impl alma_runtime::Model for HoldingData {
 /// Schema: `xsd/rest_item.xsd#/item`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Item {
     /// Bibliographic data of the Physical Item. Output parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4106,7 +4061,6 @@ impl alma_runtime::Model for Item {
 /// Schema: `xsd/rest_item.xsd#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemData {
     /// Physical item pid. Output parameter.
     ///
@@ -5181,7 +5135,6 @@ impl alma_runtime::Model for ItemData {
 /// Schema: `xsd/rest_item.xsd#/library_address`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LibraryAddress {
     /// Line 1 of the address. Output parameter.
     /// Returned only when view=label.
@@ -5324,7 +5277,6 @@ impl alma_runtime::Model for LibraryAddress {
 /// Schema: `xsd/rest_item.xsd#/library_details`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LibraryDetails {
     /// The library's related address. Output parameter.
     /// Returned only when view=label.
@@ -5362,7 +5314,6 @@ impl alma_runtime::Model for LibraryDetails {
 /// Schema: `xsd/rest_item.xsd?tags=post#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HoldingDataPost {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
@@ -5520,7 +5471,6 @@ impl alma_runtime::Model for HoldingDataPost {
 /// Schema: `xsd/rest_item.xsd?tags=post#/item`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemPost {
     /// Information of the Holding that this Physical Item belongs to.
     #[serde(
@@ -5586,7 +5536,6 @@ impl alma_runtime::Model for ItemPost {
 /// Schema: `xsd/rest_item.xsd?tags=post#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemDataPost {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
@@ -6366,7 +6315,6 @@ impl alma_runtime::Model for ItemDataPost {
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoan {
     /// Identifier of the loan in Alma. Should be used in subsequent queries regarding the loan.
     ///
@@ -6729,7 +6677,6 @@ impl alma_runtime::Model for ItemLoan {
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanCircDesk {
     /// `value` (XML text).
     #[serde(
@@ -6777,7 +6724,6 @@ impl alma_runtime::Model for ItemLoanCircDesk {
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/item_policy`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanItemPolicy {
     /// `value` (XML text).
     #[serde(
@@ -6875,7 +6821,6 @@ impl<'de> serde::Deserialize<'de> for ItemLoanLoanStatus {
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/location_code`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanLocationCode {
     /// `value` (XML text).
     #[serde(
@@ -6917,7 +6862,6 @@ impl alma_runtime::Model for ItemLoanLocationCode {
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanRequestId {
     /// `value` (XML text).
     #[serde(
@@ -6957,7 +6901,6 @@ impl alma_runtime::Model for ItemLoanRequestId {
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/return_circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanReturnCircDesk {
     /// `value` (XML text).
     #[serde(
@@ -7005,7 +6948,6 @@ impl alma_runtime::Model for ItemLoanReturnCircDesk {
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/returned_by`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanReturnedBy {
     /// `value` (XML text).
     #[serde(
@@ -7043,7 +6985,6 @@ impl alma_runtime::Model for ItemLoanReturnedBy {
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanPost {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
@@ -7130,7 +7071,6 @@ impl alma_runtime::Model for ItemLoanPost {
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanPostCircDesk {
     /// `value` (XML text).
     #[serde(
@@ -7180,7 +7120,6 @@ impl alma_runtime::Model for ItemLoanPostCircDesk {
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanPostRequestId {
     /// `value` (XML text).
     #[serde(
@@ -7220,7 +7159,6 @@ impl alma_runtime::Model for ItemLoanPostRequestId {
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/return_circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanPostReturnCircDesk {
     /// `value` (XML text).
     #[serde(
@@ -7266,7 +7204,6 @@ impl alma_runtime::Model for ItemLoanPostReturnCircDesk {
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanPut {
     /// The loan's due date. Can be modified using PUT or the renew API.
     ///
@@ -7317,7 +7254,6 @@ impl alma_runtime::Model for ItemLoanPut {
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemLoanPutRequestId {
     /// `value` (XML text).
     #[serde(
@@ -7357,7 +7293,6 @@ impl alma_runtime::Model for ItemLoanPutRequestId {
 /// Schema: `xsd/rest_items.xsd#/items`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Items {
     /// A Physical item.
     #[serde(
@@ -7412,7 +7347,6 @@ impl alma_runtime::Model for Items {
 /// Schema: `xsd/rest_portfolio.xsd#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CoverageDetails {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7546,7 +7480,6 @@ impl alma_runtime::Model for CoverageDetails {
 /// Schema: `xsd/rest_portfolio.xsd#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DateCoverageParameters {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
@@ -7667,7 +7600,6 @@ impl alma_runtime::Model for DateCoverageParameters {
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioElectronicCollection {
     /// Related collection id.
     ///
@@ -7721,7 +7653,6 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionId {
     /// `value` (XML text).
     #[serde(
@@ -7761,7 +7692,6 @@ impl alma_runtime::Model for ElectronicCollectionId {
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/service`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionService {
     /// `value` (XML text).
     #[serde(
@@ -7801,7 +7731,6 @@ impl alma_runtime::Model for ElectronicCollectionService {
 /// Schema: `xsd/rest_portfolio.xsd#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmbargoInformation {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7873,7 +7802,6 @@ impl alma_runtime::Model for EmbargoInformation {
 /// Schema: `xsd/rest_portfolio.xsd#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LinkingDetails {
     /// The URL for accessing the portfolio.
     #[serde(
@@ -8037,7 +7965,6 @@ impl alma_runtime::Model for LinkingDetails {
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Portfolio {
     /// Identifier of the portfolio in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the portfolio.
@@ -8487,7 +8414,6 @@ impl alma_runtime::Model for Portfolio {
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioLibrary {
     /// `value` (XML text).
     #[serde(
@@ -8528,7 +8454,6 @@ impl alma_runtime::Model for PortfolioLibrary {
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioLicense {
     /// `value` (XML text).
     #[serde(
@@ -8569,7 +8494,6 @@ impl alma_runtime::Model for PortfolioLicense {
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPda {
     /// `value` (XML text).
     #[serde(
@@ -8610,7 +8534,6 @@ impl alma_runtime::Model for PortfolioPda {
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPoLine {
     /// `value` (XML text).
     #[serde(
@@ -8650,7 +8573,6 @@ impl alma_runtime::Model for PortfolioPoLine {
 /// Schema: `xsd/rest_portfolio.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioResourceMetadata {
     /// The mms\_id.
     /// Mandatory in POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios.
@@ -8701,7 +8623,6 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CoverageDetailsPost {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -8837,7 +8758,6 @@ impl alma_runtime::Model for CoverageDetailsPost {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DateCoverageParametersPost {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
@@ -8958,7 +8878,6 @@ impl alma_runtime::Model for DateCoverageParametersPost {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioElectronicCollectionPost {
     /// Related collection id.
     ///
@@ -9012,7 +8931,6 @@ impl alma_runtime::Model for PortfolioElectronicCollectionPost {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection/properties/id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPostId {
     /// `value` (XML text).
     #[serde(
@@ -9052,7 +8970,6 @@ impl alma_runtime::Model for ElectronicCollectionPostId {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection/properties/service`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPostService {
     /// `value` (XML text).
     #[serde(
@@ -9092,7 +9009,6 @@ impl alma_runtime::Model for ElectronicCollectionPostService {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmbargoInformationPost {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -9164,7 +9080,6 @@ impl alma_runtime::Model for EmbargoInformationPost {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LinkingDetailsPost {
     /// The URL for accessing the portfolio.
     #[serde(
@@ -9328,7 +9243,6 @@ impl alma_runtime::Model for LinkingDetailsPost {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPost {
     /// Indication whether the portfolio is part of a collection or a standalone.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates a portfolio that is part of a collection.
@@ -9747,7 +9661,6 @@ impl alma_runtime::Model for PortfolioPost {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPostLibrary {
     /// `value` (XML text).
     #[serde(
@@ -9788,7 +9701,6 @@ impl alma_runtime::Model for PortfolioPostLibrary {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPostLicense {
     /// `value` (XML text).
     #[serde(
@@ -9829,7 +9741,6 @@ impl alma_runtime::Model for PortfolioPostLicense {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPostPda {
     /// `value` (XML text).
     #[serde(
@@ -9870,7 +9781,6 @@ impl alma_runtime::Model for PortfolioPostPda {
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPostPoLine {
     /// `value` (XML text).
     #[serde(
@@ -9910,7 +9820,6 @@ impl alma_runtime::Model for PortfolioPostPoLine {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CoverageDetailsPut {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -10046,7 +9955,6 @@ impl alma_runtime::Model for CoverageDetailsPut {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DateCoverageParametersPut {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
@@ -10164,7 +10072,6 @@ impl alma_runtime::Model for DateCoverageParametersPut {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmbargoInformationPut {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -10236,7 +10143,6 @@ impl alma_runtime::Model for EmbargoInformationPut {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LinkingDetailsPut {
     /// The type of URL that is used for this portfolio:
     /// Dynamic URL - Alma selects a linking URL dynamically at the portfolio level based on the list of conditions defined in the Dynamic URL field.
@@ -10375,7 +10281,6 @@ impl alma_runtime::Model for LinkingDetailsPut {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPut {
     /// Whether the portfolio is Available. Default is available (11).
     /// If the portfolio is standalone, it will be automatically set to Not Available (10) if it has no link URL.
@@ -10747,7 +10652,6 @@ impl alma_runtime::Model for PortfolioPut {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPutLibrary {
     /// `value` (XML text).
     #[serde(
@@ -10788,7 +10692,6 @@ impl alma_runtime::Model for PortfolioPutLibrary {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPutLicense {
     /// `value` (XML text).
     #[serde(
@@ -10829,7 +10732,6 @@ impl alma_runtime::Model for PortfolioPutLicense {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPutPda {
     /// `value` (XML text).
     #[serde(
@@ -10870,7 +10772,6 @@ impl alma_runtime::Model for PortfolioPutPda {
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PortfolioPutPoLine {
     /// `value` (XML text).
     #[serde(
@@ -10910,7 +10811,6 @@ impl alma_runtime::Model for PortfolioPutPoLine {
 /// Schema: `xsd/rest_user_request.xsd#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PageRange {
     /// `from_page` (XML element `from_page`).
     #[serde(
@@ -10950,7 +10850,6 @@ impl alma_runtime::Model for PageRange {
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResourceSharing {
     /// The identifier of the resource sharing request in Alma.
     ///
@@ -11020,7 +10919,6 @@ impl alma_runtime::Model for ResourceSharing {
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing/properties/partner`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResourceSharingPartner {
     /// `value` (XML text).
     #[serde(
@@ -11068,7 +10966,6 @@ impl alma_runtime::Model for ResourceSharingPartner {
 /// Schema: `xsd/rest_user_request.xsd#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRequest {
     /// The primary identifier of the requesting user. Output parameter.
     ///
@@ -12077,7 +11974,6 @@ impl<'de> serde::Deserialize<'de> for UserRequestRequestType {
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PageRangePost {
     /// `from_page` (XML element `from_page`).
     #[serde(
@@ -12117,7 +12013,6 @@ impl alma_runtime::Model for PageRangePost {
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRequestPost {
     /// The type of the request. Mandatory.
     /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
@@ -12728,7 +12623,6 @@ impl<'de> serde::Deserialize<'de> for UserRequestPostRequestType {
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PageRangePut {
     /// `from_page` (XML element `from_page`).
     #[serde(
@@ -12768,7 +12662,6 @@ impl alma_runtime::Model for PageRangePut {
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRequestPut {
     /// The description of the requested resource when dealing with multi volume/issue resource.
     /// For item level requests this is an output parameter.
@@ -13273,7 +13166,6 @@ impl<'de> serde::Deserialize<'de> for UserRequestPutPickupLocationType {
 /// Schema: `xsd/rest_user_requests.xsd#/user_requests`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRequests {
     /// A User Request.
     #[serde(
@@ -13330,7 +13222,6 @@ impl alma_runtime::Model for UserRequests {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/amount`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestAmount {
     /// The total sum.
     ///
@@ -13374,7 +13265,6 @@ impl alma_runtime::Model for UserResourceSharingRequestAmount {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/rs_note`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestRsNote {
     /// The note's text. Mandatory.
     #[serde(
@@ -13429,7 +13319,6 @@ impl alma_runtime::Model for UserResourceSharingRequestRsNote {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequest {
     /// Internal identifier of the resource sharing request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
@@ -14552,7 +14441,6 @@ impl alma_runtime::Model for UserResourceSharingRequest {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/partner`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestPartner {
     /// `value` (XML text).
     #[serde(
@@ -14601,7 +14489,6 @@ impl alma_runtime::Model for UserResourceSharingRequestPartner {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/requester`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestRequester {
     /// `value` (XML text).
     #[serde(
@@ -14652,7 +14539,6 @@ impl alma_runtime::Model for UserResourceSharingRequestRequester {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/user_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestUserRequest {
     /// `value` (XML text).
     #[serde(
@@ -14692,7 +14578,6 @@ impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestPost {
     /// External identifier of the resource sharing request.
     /// Mandatory when creating a lending request.
@@ -15536,7 +15421,6 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request/properties/partner`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestPostPartner {
     /// `value` (XML text).
     #[serde(
@@ -15585,7 +15469,6 @@ impl alma_runtime::Model for UserResourceSharingRequestPostPartner {
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request/properties/requester`.
 #[cfg(any(feature = "partners", feature = "users"))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequestPostRequester {
     /// `value` (XML text).
     #[serde(

@@ -56,13 +56,8 @@ pub trait Decode: Sized {
 impl<T: Model> Encode for T {
     fn encode(&self, format: Format) -> Result<(Vec<u8>, Format), String> {
         match format {
-            Format::Json => serde_json::to_vec(self)
-                .map(|b| (b, Format::Json))
-                .map_err(|e| e.to_string()),
-            Format::Xml => Err(format!(
-                "{} cannot be written as XML yet; send it as JSON or as a RawBody",
-                T::NAME
-            )),
+            Format::Json => self.to_json().map(|s| (s.into_bytes(), Format::Json)),
+            Format::Xml => self.to_xml().map(|s| (s.into_bytes(), Format::Xml)),
         }
     }
 }
@@ -70,11 +65,8 @@ impl<T: Model> Encode for T {
 impl<T: Model> Decode for T {
     fn decode(body: &[u8], format: Format) -> Result<Self, String> {
         match format {
-            Format::Json => serde_json::from_slice(body).map_err(|e| e.to_string()),
-            Format::Xml => Err(format!(
-                "{} cannot be read from XML yet; ask for JSON",
-                T::NAME
-            )),
+            Format::Json => T::from_json(body),
+            Format::Xml => T::from_xml(std::str::from_utf8(body).map_err(|e| e.to_string())?),
         }
     }
 }
@@ -175,4 +167,20 @@ impl From<&str> for CodeValue {
     fn from(value: &str) -> Self {
         CodeValue::new(value)
     }
+}
+
+/// Converts one model into another of the same shape (a GET model into the PUT model of the same
+/// record) through its JSON form, so fields the target does not declare travel in its `extra`.
+pub fn convert<T: Serialize, U: DeserializeOwned>(
+    value: &T,
+    operation: &'static str,
+) -> Result<U, crate::Error> {
+    let json = serde_json::to_value(value).map_err(|e| crate::Error::Encode {
+        operation,
+        message: e.to_string(),
+    })?;
+    serde_json::from_value(json).map_err(|e| crate::Error::Encode {
+        operation,
+        message: e.to_string(),
+    })
 }

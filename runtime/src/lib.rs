@@ -26,7 +26,7 @@ mod request;
 mod response;
 pub mod xml;
 
-pub use body::{CodeValue, Decode, Encode, Extra, Model, RawBody};
+pub use body::{convert, CodeValue, Decode, Encode, Extra, Model, RawBody};
 pub use client::{ApiKeyMode, Client, ClientBuilder};
 pub use error::{parse_error_body, Error, ErrorDetail, GatewayError};
 pub use region::{Format, Region};

@@ -6,7 +6,6 @@
 ///
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Paths {
     /// Path content
     #[serde(
@@ -43,7 +42,6 @@ impl alma_runtime::Model for Paths {
 }
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths/properties/path/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PathsPath {
     /// `value` (XML text).
     #[serde(
@@ -90,7 +88,6 @@ impl alma_runtime::Model for PathsPath {
 ///
 /// Schema: `xsd/rest_analyt_report.xsd#/report`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Report {
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
     #[serde(

@@ -6,7 +6,6 @@
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Bib {
     /// Bibliographic record identifier. Output parameter.
     ///
@@ -489,7 +488,6 @@ impl alma_runtime::Model for Bib {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/holdings`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BibHoldings {
     /// `value` (XML text).
     #[serde(
@@ -527,7 +525,6 @@ impl alma_runtime::Model for BibHoldings {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/linked_record_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BibLinkedRecordId {
     /// `value` (XML text).
     #[serde(
@@ -566,7 +563,6 @@ impl alma_runtime::Model for BibLinkedRecordId {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/requests`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BibRequests {
     /// `value` (XML text).
     #[serde(
@@ -604,7 +600,6 @@ impl alma_runtime::Model for BibRequests {
 ///
 /// Schema: `xsd/rest_bib.xsd#/warning`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Warning {
     /// Validation warning message.
     #[serde(
@@ -632,7 +627,6 @@ impl alma_runtime::Model for Warning {
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=post#/bib`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BibPost {
     /// Bibliographic format: marc21, unimarc, kormarc, cnmarc, dc, dcap01, dcap02, dcap-etd, mods, lcbf\_work or lcbf\_instance. Default is marc21.
     ///
@@ -796,7 +790,6 @@ impl alma_runtime::Model for BibPost {
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=put#/bib`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BibPut {
     /// Indication whether the record should be published to Primo.
     /// Note that the default is true which means that the record will NOT be published.
@@ -943,7 +936,6 @@ impl alma_runtime::Model for BibPut {
 ///
 /// Schema: `xsd/rest_bibs.xsd#/bibs`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Bibs {
     /// Record.
     #[serde(
@@ -998,7 +990,6 @@ impl alma_runtime::Model for Bibs {
 ///
 /// Schema: `xsd/rest_holding.xsd#/holding`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Holding {
     /// Holding record identifier. Output parameter.
     ///
@@ -1159,7 +1150,6 @@ impl alma_runtime::Model for Holding {
 ///
 /// Schema: `xsd/rest_holding.xsd?tags=post#/holding`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HoldingPost {
     /// Indication whether the record should be published to Primo.
     /// This is the value defined on the specific record as a management tag.
@@ -1206,7 +1196,6 @@ impl alma_runtime::Model for HoldingPost {
 ///
 /// Schema: `xsd/rest_holding.xsd?tags=put#/holding`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HoldingPut {
     /// Indication whether the record should be published to Primo.
     /// This is the value defined on the specific record as a management tag.
@@ -1253,7 +1242,6 @@ impl alma_runtime::Model for HoldingPut {
 ///
 /// Schema: `xsd/rest_holdings.xsd#/bib_data`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HoldingsBibData {
     /// mms\_id
     ///
@@ -1373,7 +1361,6 @@ impl alma_runtime::Model for HoldingsBibData {
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holding`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HoldingsHolding {
     /// Holding record identifier
     ///
@@ -1461,7 +1448,6 @@ impl alma_runtime::Model for HoldingsHolding {
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holdings`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Holdings {
     /// Information for a specific Holding record
     #[serde(
@@ -1532,7 +1518,6 @@ impl alma_runtime::Model for Holdings {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/holding_data`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HoldingDataPut {
     /// The item's copy ID, used to identify individual copies of the same title when multiple copies exist at the same location.
     ///
@@ -1681,7 +1666,6 @@ impl alma_runtime::Model for HoldingDataPut {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemPut {
     /// Information of the Holding that this Physical Item belongs to.
     #[serde(
@@ -1745,7 +1729,6 @@ impl alma_runtime::Model for ItemPut {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item_data`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ItemDataPut {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
@@ -2543,7 +2526,6 @@ impl alma_runtime::Model for ItemDataPut {
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Representation {
     /// Internal representation ID.
     ///
@@ -3051,7 +3033,6 @@ impl alma_runtime::Model for Representation {
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation/properties/files`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RepresentationFiles {
     /// `value` (XML text).
     #[serde(
@@ -3104,7 +3085,6 @@ impl alma_runtime::Model for RepresentationFiles {
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=post#/representation`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RepresentationPost {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
@@ -3486,7 +3466,6 @@ impl alma_runtime::Model for RepresentationPost {
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=put#/representation`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RepresentationPut {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///

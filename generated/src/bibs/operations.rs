@@ -3029,6 +3029,188 @@ impl BibsApi {
             body,
         }
     }
+    /// Fetches the record with [`get_bib`](Self::get_bib), lets `change` edit it, and sends it back with [`update_bib`](Self::update_bib).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_bib_with(
+        &self,
+        mms_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::bibs::models::Bib),
+    ) -> Result<alma_runtime::Response<crate::bibs::models::Bib>, alma_runtime::Error> {
+        let mms_id: String = mms_id.into();
+        let mut value = self.get_bib(mms_id.clone()).send().await?.into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_bib")?;
+        self.update_bib(mms_id, body).send().await
+    }
+    /// Fetches the record with [`get_holding`](Self::get_holding), lets `change` edit it, and sends it back with [`update_holding`](Self::update_holding).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_holding_with(
+        &self,
+        mms_id: impl Into<String>,
+        holding_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::bibs::models::Holding),
+    ) -> Result<
+        alma_runtime::Response<crate::bibs::models::Holding>,
+        alma_runtime::Error,
+    > {
+        let mms_id: String = mms_id.into();
+        let holding_id: String = holding_id.into();
+        let mut value = self
+            .get_holding(mms_id.clone(), holding_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_holding")?;
+        self.update_holding(mms_id, holding_id, body).send().await
+    }
+    /// Fetches the record with [`get_item`](Self::get_item), lets `change` edit it, and sends it back with [`update_item`](Self::update_item).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_item_with(
+        &self,
+        mms_id: impl Into<String>,
+        holding_id: impl Into<String>,
+        item_pid: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::Item),
+    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
+        let mms_id: String = mms_id.into();
+        let holding_id: String = holding_id.into();
+        let item_pid: String = item_pid.into();
+        let mut value = self
+            .get_item(mms_id.clone(), holding_id.clone(), item_pid.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_item")?;
+        self.update_item(mms_id, holding_id, item_pid, body).send().await
+    }
+    /// Fetches the record with [`get_item_loan`](Self::get_item_loan), lets `change` edit it, and sends it back with [`update_loan`](Self::update_loan).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_loan_with(
+        &self,
+        mms_id: impl Into<String>,
+        holding_id: impl Into<String>,
+        item_pid: impl Into<String>,
+        loan_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::ItemLoan),
+    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
+        let mms_id: String = mms_id.into();
+        let holding_id: String = holding_id.into();
+        let item_pid: String = item_pid.into();
+        let loan_id: String = loan_id.into();
+        let mut value = self
+            .get_item_loan(
+                mms_id.clone(),
+                holding_id.clone(),
+                item_pid.clone(),
+                loan_id.clone(),
+            )
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_loan")?;
+        self.update_loan(mms_id, holding_id, item_pid, loan_id, body).send().await
+    }
+    /// Fetches the record with [`get_portfolio`](Self::get_portfolio), lets `change` edit it, and sends it back with [`update_portfolio`](Self::update_portfolio).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_portfolio_with(
+        &self,
+        mms_id: impl Into<String>,
+        portfolio_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::Portfolio),
+    ) -> Result<alma_runtime::Response<crate::shared::Portfolio>, alma_runtime::Error> {
+        let mms_id: String = mms_id.into();
+        let portfolio_id: String = portfolio_id.into();
+        let mut value = self
+            .get_portfolio(mms_id.clone(), portfolio_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_portfolio")?;
+        self.update_portfolio(mms_id, portfolio_id, body).send().await
+    }
+    /// Fetches the record with [`get_reminder`](Self::get_reminder), lets `change` edit it, and sends it back with [`update_reminder`](Self::update_reminder).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_reminder_with(
+        &self,
+        mms_id: impl Into<String>,
+        reminder_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::Reminder),
+    ) -> Result<alma_runtime::Response<crate::shared::Reminder>, alma_runtime::Error> {
+        let mms_id: String = mms_id.into();
+        let reminder_id: String = reminder_id.into();
+        let mut value = self
+            .get_reminder(mms_id.clone(), reminder_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_reminder")?;
+        self.update_reminder(mms_id, reminder_id, body).send().await
+    }
+    /// Fetches the record with [`get_representation`](Self::get_representation), lets `change` edit it, and sends it back with [`update_representation`](Self::update_representation).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_representation_with(
+        &self,
+        mms_id: impl Into<String>,
+        rep_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::bibs::models::Representation),
+    ) -> Result<
+        alma_runtime::Response<crate::bibs::models::Representation>,
+        alma_runtime::Error,
+    > {
+        let mms_id: String = mms_id.into();
+        let rep_id: String = rep_id.into();
+        let mut value = self
+            .get_representation(mms_id.clone(), rep_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_representation")?;
+        self.update_representation(mms_id, rep_id, body).send().await
+    }
+    /// Fetches the record with [`get_bib_request`](Self::get_bib_request), lets `change` edit it, and sends it back with [`update_bib_request`](Self::update_bib_request).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_bib_request_with(
+        &self,
+        mms_id: impl Into<String>,
+        request_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::UserRequest),
+    ) -> Result<
+        alma_runtime::Response<crate::shared::UserRequest>,
+        alma_runtime::Error,
+    > {
+        let mms_id: String = mms_id.into();
+        let request_id: String = request_id.into();
+        let mut value = self
+            .get_bib_request(mms_id.clone(), request_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "bibs.update_bib_request")?;
+        self.update_bib_request(mms_id, request_id, body).send().await
+    }
 }
 /// Request builder for [`BibsApi::list_bibs`](super::BibsApi::list_bibs).
 #[derive(Debug, Clone)]

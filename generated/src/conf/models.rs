@@ -6,7 +6,6 @@
 ///
 /// Schema: `schemas/rest_circ_desk.json#/additional_printer`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct AdditionalPrinter {
     /// Additional printer associated with the circulation desk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,7 +38,6 @@ impl alma_runtime::Model for AdditionalPrinter {
 ///
 /// Schema: `schemas/rest_circ_desk.json#/circ_desk`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CircDesk {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -636,7 +634,6 @@ impl alma_runtime::Model for CircDesk {
 ///
 /// Schema: `schemas/rest_circ_desk.json#/location`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CircDeskLocation {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -741,7 +738,6 @@ impl alma_runtime::Model for CircDeskLocation {
 ///
 /// Schema: `schemas/rest_circ_desk.json#/work_order_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct WorkOrderType {
     /// Work order type code. Desc attribute holds the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -791,7 +787,6 @@ impl alma_runtime::Model for WorkOrderType {
 ///
 /// Schema: `schemas/rest_circ_desks.json#/circ_desks`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CircDesks {
     /// The total number of circulation desks.
     #[serde(
@@ -845,7 +840,6 @@ impl alma_runtime::Model for CircDesks {
 ///
 /// Schema: `schemas/rest_code_table-put.json#/code_table`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CodeTablePut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -968,7 +962,6 @@ impl alma_runtime::Model for CodeTablePut {
 ///
 /// Schema: `schemas/rest_code_table-put.json#/row`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CodeTableRowPut {
     /// Code
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -1034,7 +1027,6 @@ impl alma_runtime::Model for CodeTableRowPut {
 }
 /// Schema: `schemas/rest_code_table-put.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CodeTableScopePut {
     /// The institution in which the code table is defined.
     #[serde(
@@ -1075,7 +1067,6 @@ impl alma_runtime::Model for CodeTableScopePut {
 ///
 /// Schema: `schemas/rest_code_table.json#/code_table`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CodeTable {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -1198,7 +1189,6 @@ impl alma_runtime::Model for CodeTable {
 ///
 /// Schema: `schemas/rest_code_table.json#/row`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CodeTableRow {
     /// Code
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -1264,7 +1254,6 @@ impl alma_runtime::Model for CodeTableRow {
 }
 /// Schema: `schemas/rest_code_table.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Scope {
     /// The institution in which the code table is defined.
     #[serde(
@@ -1305,7 +1294,6 @@ impl alma_runtime::Model for Scope {
 ///
 /// Schema: `schemas/rest_code_tables.json#/code_tables`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CodeTables {
     /// The total number of code tables in the list.
     #[serde(
@@ -1359,7 +1347,6 @@ impl alma_runtime::Model for CodeTables {
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoAddressPost {
     /// Indication whether the address is the preferred one.
     ///
@@ -1578,7 +1565,6 @@ impl<'de> serde::Deserialize<'de> for AddressType {
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoPost {
     /// List of contact's addresses.
     #[serde(
@@ -1651,7 +1637,6 @@ impl alma_runtime::Model for ContactInfoPost {
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoEmailPost {
     /// Indication whether the email address is the preferred one.
     ///
@@ -1803,7 +1788,6 @@ impl<'de> serde::Deserialize<'de> for EmailType {
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoPhonePost {
     /// Indication whether the address is the preferred one.
     ///
@@ -1961,7 +1945,6 @@ impl<'de> serde::Deserialize<'de> for PhoneType {
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoAddressPut {
     /// Indication whether the address is the preferred one.
     ///
@@ -2114,7 +2097,6 @@ impl alma_runtime::Model for ContactInfoAddressPut {
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoPut {
     /// List of contact's addresses.
     #[serde(
@@ -2187,7 +2169,6 @@ impl alma_runtime::Model for ContactInfoPut {
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoEmailPut {
     /// Indication whether the email address is the preferred one.
     ///
@@ -2257,7 +2238,6 @@ impl alma_runtime::Model for ContactInfoEmailPut {
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoPhonePut {
     /// Indication whether the address is the preferred one.
     ///
@@ -2337,7 +2317,6 @@ impl alma_runtime::Model for ContactInfoPhonePut {
 ///
 /// Schema: `schemas/rest_contact_info.json#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoAddress {
     /// Indication whether the address is the preferred one.
     ///
@@ -2490,7 +2469,6 @@ impl alma_runtime::Model for ContactInfoAddress {
 ///
 /// Schema: `schemas/rest_contact_info.json#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfo {
     /// List of contact's addresses.
     #[serde(
@@ -2563,7 +2541,6 @@ impl alma_runtime::Model for ContactInfo {
 ///
 /// Schema: `schemas/rest_contact_info.json#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoEmail {
     /// Indication whether the email address is the preferred one.
     ///
@@ -2633,7 +2610,6 @@ impl alma_runtime::Model for ContactInfoEmail {
 ///
 /// Schema: `schemas/rest_contact_info.json#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ContactInfoPhone {
     /// Indication whether the address is the preferred one.
     ///
@@ -2713,7 +2689,6 @@ impl alma_runtime::Model for ContactInfoPhone {
 ///
 /// Schema: `schemas/rest_department.json#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DepartmentAddress {
     /// Indication whether the address is the preferred one. Only one address can be defined as preferred.
     ///
@@ -2878,7 +2853,6 @@ impl alma_runtime::Model for DepartmentAddress {
 ///
 /// Schema: `schemas/rest_department.json#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DepartmentContactInfo {
     /// List of contact mail addresses.
     #[serde(
@@ -2951,7 +2925,6 @@ impl alma_runtime::Model for DepartmentContactInfo {
 ///
 /// Schema: `schemas/rest_department.json#/department`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Department {
     /// The department code.
     ///
@@ -3074,7 +3047,6 @@ impl alma_runtime::Model for Department {
 ///
 /// Schema: `schemas/rest_department.json#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DepartmentEmail {
     /// Indication whether the email address is the preferred one. Only one address can be defined as preferred.
     ///
@@ -3148,7 +3120,6 @@ impl alma_runtime::Model for DepartmentEmail {
 ///
 /// Schema: `schemas/rest_department.json#/operator`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Operator {
     /// `link` (XML attribute `link`).
     ///
@@ -3200,7 +3171,6 @@ impl alma_runtime::Model for Operator {
 ///
 /// Schema: `schemas/rest_department.json#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DepartmentPhone {
     /// Indication whether the phone number is the preferred one. Only one address can be defined as preferred.
     ///
@@ -3281,7 +3251,6 @@ impl alma_runtime::Model for DepartmentPhone {
 ///
 /// Schema: `schemas/rest_departments.json#/departments`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Departments {
     /// The total number of departments.
     #[serde(
@@ -3335,7 +3304,6 @@ impl alma_runtime::Model for Departments {
 ///
 /// Schema: `schemas/rest_deposit_profile.json#/deposit_profile`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DepositProfile {
     /// `link` (XML attribute `link`).
     ///
@@ -3525,7 +3493,6 @@ impl alma_runtime::Model for DepositProfile {
 ///
 /// Schema: `schemas/rest_deposit_profiles.json#/deposit_profiles`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DepositProfiles {
     /// The total number of deposit profiles. This can be used when retrieving a long list of deposit profiles using pagination.
     #[serde(
@@ -3579,7 +3546,6 @@ impl alma_runtime::Model for DepositProfiles {
 ///
 /// Schema: `schemas/rest_event.json#/event`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Event {
     /// The event id.
     ///
@@ -3628,7 +3594,6 @@ impl alma_runtime::Model for Event {
 ///
 /// Schema: `schemas/rest_event.json#/event_key`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EventKey {
     /// The event key code.
     ///
@@ -3670,7 +3635,6 @@ impl alma_runtime::Model for EventKey {
 ///
 /// Schema: `schemas/rest_events.json#/events`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Events {
     /// The total number of events.
     #[serde(
@@ -3722,7 +3686,6 @@ impl alma_runtime::Model for Events {
 }
 /// Schema: `schemas/rest_general.json#/digital`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Digital {
     /// Bucket name.
     ///
@@ -3788,7 +3751,6 @@ impl alma_runtime::Model for Digital {
 ///
 /// Schema: `schemas/rest_general.json#/general`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct General {
     /// Institution.
     #[serde(
@@ -3848,7 +3810,6 @@ impl alma_runtime::Model for General {
 }
 /// Schema: `schemas/rest_general.json#/ingest_form`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IngestForm {
     /// acl
     ///
@@ -3962,7 +3923,6 @@ impl alma_runtime::Model for IngestForm {
 ///
 /// Schema: `schemas/rest_import_profile.json#/digital_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct DigitalDetails {
     /// Indication whether the profile is for remote digital.
     ///
@@ -4057,7 +4017,6 @@ impl alma_runtime::Model for DigitalDetails {
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ImportProfile {
     /// Import profile id. Should be used in subsequent queries regarding the course. Output parameter.
     ///
@@ -4263,7 +4222,6 @@ impl alma_runtime::Model for ImportProfile {
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile/properties/job_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ImportProfileJobId {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -4301,7 +4259,6 @@ impl alma_runtime::Model for ImportProfileJobId {
 }
 /// Schema: `schemas/rest_import_profile.json#/representation`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ImportProfileRepresentation {
     /// Active or inactive indication of the representation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4358,7 +4315,6 @@ impl alma_runtime::Model for ImportProfileRepresentation {
 ///
 /// Schema: `schemas/rest_import_profiles.json#/import_profiles`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ImportProfiles {
     /// The total number of import profiles. This can be used when retrieving a long list of import profiles using pagination.
     #[serde(
@@ -4412,7 +4368,6 @@ impl alma_runtime::Model for ImportProfiles {
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfilePost {
     /// `link` (XML attribute `link`).
     ///
@@ -4549,7 +4504,6 @@ impl alma_runtime::Model for IntegrationProfilePost {
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/ftp_connection`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfilePostFtpConnection {
     /// `value` (XML text).
     ///
@@ -4579,7 +4533,6 @@ impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/system`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfilePostSystem {
     /// `value` (XML text).
     ///
@@ -4609,7 +4562,6 @@ impl alma_runtime::Model for IntegrationProfilePostSystem {
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfilePostType {
     /// `value` (XML text).
     ///
@@ -4639,7 +4591,6 @@ impl alma_runtime::Model for IntegrationProfilePostType {
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfilePut {
     /// `link` (XML attribute `link`).
     ///
@@ -4763,7 +4714,6 @@ impl alma_runtime::Model for IntegrationProfilePut {
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile/properties/ftp_connection`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfilePutFtpConnection {
     /// `value` (XML text).
     ///
@@ -4793,7 +4743,6 @@ impl alma_runtime::Model for IntegrationProfilePutFtpConnection {
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile/properties/system`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfilePutSystem {
     /// `value` (XML text).
     ///
@@ -4823,7 +4772,6 @@ impl alma_runtime::Model for IntegrationProfilePutSystem {
 ///
 /// Schema: `schemas/rest_integration_profile.json#/integration_profile`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfile {
     /// `link` (XML attribute `link`).
     ///
@@ -4967,7 +4915,6 @@ impl alma_runtime::Model for IntegrationProfile {
 ///
 /// Schema: `schemas/rest_integration_profile.json#/parameter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IntegrationProfileParameter {
     /// The name of the action the specific parameter is related to.
     #[serde(
@@ -5009,7 +4956,6 @@ impl alma_runtime::Model for IntegrationProfileParameter {
 ///
 /// Schema: `schemas/rest_job-post.json#/job`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5074,7 +5020,6 @@ impl alma_runtime::Model for JobPost {
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobParameterPost {
     /// The name of the parameter.
     #[serde(
@@ -5121,7 +5066,6 @@ impl alma_runtime::Model for JobParameterPost {
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter/properties/name`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ParameterPostName {
     /// `value` (XML text).
     #[serde(
@@ -5149,7 +5093,6 @@ impl alma_runtime::Model for ParameterPostName {
 ///
 /// Schema: `schemas/rest_job.json#/job`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Job {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5286,7 +5229,6 @@ impl alma_runtime::Model for Job {
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/additional_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobAdditionalInfo {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5324,7 +5266,6 @@ impl alma_runtime::Model for JobAdditionalInfo {
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/related_profile`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobRelatedProfile {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5364,7 +5305,6 @@ impl alma_runtime::Model for JobRelatedProfile {
 ///
 /// Schema: `schemas/rest_job.json#/parameter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobParameter {
     /// The name of the parameter.
     #[serde(
@@ -5402,7 +5342,6 @@ impl alma_runtime::Model for JobParameter {
 ///
 /// Schema: `schemas/rest_job_instance.json#/action`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Action {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5457,7 +5396,6 @@ impl alma_runtime::Model for Action {
 ///
 /// Schema: `schemas/rest_job_instance.json#/counter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Counter {
     /// The counter type. Mandatory.
     #[serde(
@@ -5492,7 +5430,6 @@ impl alma_runtime::Model for Counter {
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobInfo {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5558,7 +5495,6 @@ impl alma_runtime::Model for JobInfo {
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_instance`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobInstance {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5731,7 +5667,6 @@ impl alma_runtime::Model for JobInstance {
 ///
 /// Schema: `schemas/rest_job_instances.json#/job_instances`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct JobInstances {
     /// The total number of job instances.
     #[serde(
@@ -5785,7 +5720,6 @@ impl alma_runtime::Model for JobInstances {
 ///
 /// Schema: `schemas/rest_jobs.json#/jobs`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Jobs {
     /// The total number of jobs.
     #[serde(
@@ -5839,7 +5773,6 @@ impl alma_runtime::Model for Jobs {
 ///
 /// Schema: `schemas/rest_letter-put.json#/letter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LetterPut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5877,7 +5810,6 @@ impl alma_runtime::Model for LetterPut {
 ///
 /// Schema: `schemas/rest_letter.json#/letter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Letter {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -5997,7 +5929,6 @@ impl alma_runtime::Model for Letter {
 ///
 /// Schema: `schemas/rest_letters.json#/letters`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Letters {
     /// The total number of letters. This can be used when retrieving the letters list.
     #[serde(
@@ -6051,7 +5982,6 @@ impl alma_runtime::Model for Letters {
 ///
 /// Schema: `schemas/rest_libraries.json#/libraries`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Libraries {
     /// The total number of libraries.
     #[serde(
@@ -6105,7 +6035,6 @@ impl alma_runtime::Model for Libraries {
 ///
 /// Schema: `schemas/rest_library.json#/library`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Library {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -6239,7 +6168,6 @@ impl alma_runtime::Model for Library {
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_circ_desks`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LibraryNumberOfCircDesks {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -6279,7 +6207,6 @@ impl alma_runtime::Model for LibraryNumberOfCircDesks {
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_locations`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LibraryNumberOfLocations {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -6319,7 +6246,6 @@ impl alma_runtime::Model for LibraryNumberOfLocations {
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTermPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -6442,7 +6368,6 @@ impl alma_runtime::Model for LicenseTermPost {
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/controlled_vocabulary_value/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ControlledVocabularyValue {
     /// The license term code. Mandatory.
     ///
@@ -6484,7 +6409,6 @@ impl alma_runtime::Model for ControlledVocabularyValue {
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_section`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTermPostLicenseSection {
     /// `value` (XML text).
     ///
@@ -6514,7 +6438,6 @@ impl alma_runtime::Model for LicenseTermPostLicenseSection {
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_term_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTermPostLicenseTermType {
     /// `value` (XML text).
     ///
@@ -6544,7 +6467,6 @@ impl alma_runtime::Model for LicenseTermPostLicenseTermType {
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTermPut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -6657,7 +6579,6 @@ impl alma_runtime::Model for LicenseTermPut {
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term/properties/license_section`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTermPutLicenseSection {
     /// `value` (XML text).
     ///
@@ -6687,7 +6608,6 @@ impl alma_runtime::Model for LicenseTermPutLicenseSection {
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term/properties/license_term_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTermPutLicenseTermType {
     /// `value` (XML text).
     ///
@@ -6717,7 +6637,6 @@ impl alma_runtime::Model for LicenseTermPutLicenseTermType {
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTerm {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -6836,7 +6755,6 @@ impl alma_runtime::Model for LicenseTerm {
 ///
 /// Schema: `schemas/rest_license_terms.json#/license_terms`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LicenseTerms {
     /// The total number of license terms.
     #[serde(
@@ -6888,7 +6806,6 @@ impl alma_runtime::Model for LicenseTerms {
 }
 /// Schema: `schemas/rest_location-post.json#/circulationDesk`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CirculationDeskPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -6981,7 +6898,6 @@ impl alma_runtime::Model for CirculationDeskPost {
 ///
 /// Schema: `schemas/rest_location-post.json#/location`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -7141,7 +7057,6 @@ impl alma_runtime::Model for LocationPost {
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/accession_placement`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPostAccessionPlacement {
     /// `value` (XML text).
     ///
@@ -7171,7 +7086,6 @@ impl alma_runtime::Model for LocationPostAccessionPlacement {
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/call_number_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPostCallNumberType {
     /// `value` (XML text).
     ///
@@ -7201,7 +7115,6 @@ impl alma_runtime::Model for LocationPostCallNumberType {
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/fulfillment_unit`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPostFulfillmentUnit {
     /// `value` (XML text).
     ///
@@ -7231,7 +7144,6 @@ impl alma_runtime::Model for LocationPostFulfillmentUnit {
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPostType {
     /// `value` (XML text).
     ///
@@ -7259,7 +7171,6 @@ impl alma_runtime::Model for LocationPostType {
 }
 /// Schema: `schemas/rest_location-put.json#/circulationDesk`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CirculationDeskPut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -7352,7 +7263,6 @@ impl alma_runtime::Model for CirculationDeskPut {
 ///
 /// Schema: `schemas/rest_location-put.json#/location`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -7512,7 +7422,6 @@ impl alma_runtime::Model for LocationPut {
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/accession_placement`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPutAccessionPlacement {
     /// `value` (XML text).
     ///
@@ -7542,7 +7451,6 @@ impl alma_runtime::Model for LocationPutAccessionPlacement {
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/call_number_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPutCallNumberType {
     /// `value` (XML text).
     ///
@@ -7572,7 +7480,6 @@ impl alma_runtime::Model for LocationPutCallNumberType {
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/fulfillment_unit`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPutFulfillmentUnit {
     /// `value` (XML text).
     ///
@@ -7602,7 +7509,6 @@ impl alma_runtime::Model for LocationPutFulfillmentUnit {
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationPutType {
     /// `value` (XML text).
     ///
@@ -7630,7 +7536,6 @@ impl alma_runtime::Model for LocationPutType {
 }
 /// Schema: `schemas/rest_location.json#/circulationDesk`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CirculationDesk {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -7723,7 +7628,6 @@ impl alma_runtime::Model for CirculationDesk {
 ///
 /// Schema: `schemas/rest_location.json#/location`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Location {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -7884,7 +7788,6 @@ impl alma_runtime::Model for Location {
 ///
 /// Schema: `schemas/rest_locations.json#/locations`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Locations {
     /// The total number of locations.
     #[serde(
@@ -7938,7 +7841,6 @@ impl alma_runtime::Model for Locations {
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/mapping_table`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MappingTablePut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -8002,7 +7904,6 @@ impl alma_runtime::Model for MappingTablePut {
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/row`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MappingTableRowPut {
     /// Column 0
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -8060,7 +7961,6 @@ impl alma_runtime::Model for MappingTableRowPut {
 }
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MappingTableScopePut {
     /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8095,7 +7995,6 @@ impl alma_runtime::Model for MappingTableScopePut {
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/scope/properties/library_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ScopePutLibraryId {
     /// `value` (XML text).
     #[serde(
@@ -8121,7 +8020,6 @@ impl alma_runtime::Model for ScopePutLibraryId {
 }
 /// Schema: `schemas/rest_mapping_table.json#/header`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Header {
     /// Column number (0-6)
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -8173,7 +8071,6 @@ impl alma_runtime::Model for Header {
 ///
 /// Schema: `schemas/rest_mapping_table.json#/header/properties/type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct HeaderType {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -8211,7 +8108,6 @@ impl alma_runtime::Model for HeaderType {
 ///
 /// Schema: `schemas/rest_mapping_table.json#/mapping_table`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MappingTable {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -8344,7 +8240,6 @@ impl alma_runtime::Model for MappingTable {
 ///
 /// Schema: `schemas/rest_mapping_table.json#/row`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MappingTableRow {
     /// Column 0
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -8439,7 +8334,6 @@ impl alma_runtime::Model for MappingTableRow {
 ///
 /// Schema: `schemas/rest_mapping_tables.json#/mapping_tables`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MappingTables {
     /// The total number of mapping tables in the list.
     #[serde(
@@ -8493,7 +8387,6 @@ impl alma_runtime::Model for MappingTables {
 ///
 /// Schema: `schemas/rest_matches.json#/match`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Match {
     /// An incoming record ID.
     ///
@@ -8547,7 +8440,6 @@ impl alma_runtime::Model for Match {
 ///
 /// Schema: `schemas/rest_matches.json#/matches`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Matches {
     /// The total number of single matches or multi matches found as part of an import.
     #[serde(
@@ -8602,7 +8494,6 @@ impl alma_runtime::Model for Matches {
 ///
 /// Schema: `schemas/rest_member-post.json#/member`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MemberPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -8642,7 +8533,6 @@ impl alma_runtime::Model for MemberPost {
 ///
 /// Schema: `schemas/rest_member.json#/member`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Member {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -8692,7 +8582,6 @@ impl alma_runtime::Model for Member {
 ///
 /// Schema: `schemas/rest_members-post.json#/members`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct MembersPost {
     /// The total number of sets.
     #[serde(
@@ -8746,7 +8635,6 @@ impl alma_runtime::Model for MembersPost {
 ///
 /// Schema: `schemas/rest_members.json#/members`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Members {
     /// The total number of sets.
     #[serde(
@@ -8800,7 +8688,6 @@ impl alma_runtime::Model for Members {
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHourPut {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -8932,7 +8819,6 @@ impl alma_runtime::Model for OpenHourPut {
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/day_of_week`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHourPutDayOfWeek {
     /// `value` (XML text).
     ///
@@ -8962,7 +8848,6 @@ impl alma_runtime::Model for OpenHourPutDayOfWeek {
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/recurrence_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHourPutRecurrenceType {
     /// `value` (XML text).
     ///
@@ -8992,7 +8877,6 @@ impl alma_runtime::Model for OpenHourPutRecurrenceType {
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/status`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHourPutStatus {
     /// `value` (XML text).
     ///
@@ -9022,7 +8906,6 @@ impl alma_runtime::Model for OpenHourPutStatus {
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHourPutType {
     /// `value` (XML text).
     ///
@@ -9052,7 +8935,6 @@ impl alma_runtime::Model for OpenHourPutType {
 ///
 /// Schema: `schemas/rest_open_hour.json#/open_hour`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHour {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -9155,7 +9037,6 @@ impl alma_runtime::Model for OpenHour {
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHoursPut {
     /// Open hour object.
     #[serde(
@@ -9207,7 +9088,6 @@ impl alma_runtime::Model for OpenHoursPut {
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours/properties/additional_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHoursPutAdditionalInfo {
     /// `value` (XML text).
     #[serde(
@@ -9235,7 +9115,6 @@ impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHours {
     /// Open hour object.
     #[serde(
@@ -9287,7 +9166,6 @@ impl alma_runtime::Model for OpenHours {
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours/properties/additional_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct OpenHoursAdditionalInfo {
     /// `jobId` (XML attribute `jobId`).
     #[serde(
@@ -9326,7 +9204,6 @@ impl alma_runtime::Model for OpenHoursAdditionalInfo {
 ///
 /// Schema: `schemas/rest_printer.json#/printer`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Printer {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -9423,7 +9300,6 @@ impl alma_runtime::Model for Printer {
 ///
 /// Schema: `schemas/rest_printers.json#/printers`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Printers {
     /// The total number of printers.
     #[serde(
@@ -9477,7 +9353,6 @@ impl alma_runtime::Model for Printers {
 ///
 /// Schema: `schemas/rest_set-post.json#/set`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPost {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -9626,7 +9501,6 @@ impl alma_runtime::Model for SetPost {
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/content`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPostContent {
     /// `value` (XML text).
     ///
@@ -9656,7 +9530,6 @@ impl alma_runtime::Model for SetPostContent {
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/origin`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPostOrigin {
     /// `value` (XML text).
     ///
@@ -9686,7 +9559,6 @@ impl alma_runtime::Model for SetPostOrigin {
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/private`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPostPrivate {
     /// `value` (XML text).
     ///
@@ -9716,7 +9588,6 @@ impl alma_runtime::Model for SetPostPrivate {
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/query`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPostQuery {
     /// `value` (XML text).
     #[serde(
@@ -9744,7 +9615,6 @@ impl alma_runtime::Model for SetPostQuery {
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/status`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPostStatus {
     /// `value` (XML text).
     ///
@@ -9774,7 +9644,6 @@ impl alma_runtime::Model for SetPostStatus {
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPostType {
     /// `value` (XML text).
     ///
@@ -9804,7 +9673,6 @@ impl alma_runtime::Model for SetPostType {
 ///
 /// Schema: `schemas/rest_set-put.json#/set`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPut {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -9901,7 +9769,6 @@ impl alma_runtime::Model for SetPut {
 ///
 /// Schema: `schemas/rest_set-put.json#/set/properties/private`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPutPrivate {
     /// `value` (XML text).
     ///
@@ -9931,7 +9798,6 @@ impl alma_runtime::Model for SetPutPrivate {
 ///
 /// Schema: `schemas/rest_set-put.json#/set/properties/query`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPutQuery {
     /// `value` (XML text).
     #[serde(
@@ -9959,7 +9825,6 @@ impl alma_runtime::Model for SetPutQuery {
 ///
 /// Schema: `schemas/rest_set-put.json#/set/properties/status`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetPutStatus {
     /// `value` (XML text).
     ///
@@ -9989,7 +9854,6 @@ impl alma_runtime::Model for SetPutStatus {
 ///
 /// Schema: `schemas/rest_set.json#/set`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Set {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -10151,7 +10015,6 @@ impl alma_runtime::Model for Set {
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/additional_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetAdditionalInfo {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -10189,7 +10052,6 @@ impl alma_runtime::Model for SetAdditionalInfo {
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/number_of_members`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct SetNumberOfMembers {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -10229,7 +10091,6 @@ impl alma_runtime::Model for SetNumberOfMembers {
 ///
 /// Schema: `schemas/rest_sets.json#/sets`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Sets {
     /// The total number of sets.
     #[serde(

@@ -2168,6 +2168,170 @@ impl ConfApi {
                 .path_param("workflow_id", workflow_id.into()),
         }
     }
+    /// Fetches the record with [`get_code_table`](Self::get_code_table), lets `change` edit it, and sends it back with [`update_code_table`](Self::update_code_table).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_code_table_with(
+        &self,
+        code_table_name: impl Into<String>,
+        change: impl FnOnce(&mut crate::conf::models::CodeTable),
+    ) -> Result<
+        alma_runtime::Response<crate::conf::models::CodeTable>,
+        alma_runtime::Error,
+    > {
+        let code_table_name: String = code_table_name.into();
+        let mut value = self
+            .get_code_table(code_table_name.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_code_table")?;
+        self.update_code_table(code_table_name, body).send().await
+    }
+    /// Fetches the record with [`get_integration_profile`](Self::get_integration_profile), lets `change` edit it, and sends it back with [`update_integration_profile`](Self::update_integration_profile).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_integration_profile_with(
+        &self,
+        id: impl Into<String>,
+        change: impl FnOnce(&mut crate::conf::models::IntegrationProfile),
+    ) -> Result<
+        alma_runtime::Response<crate::conf::models::IntegrationProfile>,
+        alma_runtime::Error,
+    > {
+        let id: String = id.into();
+        let mut value = self
+            .get_integration_profile(id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_integration_profile")?;
+        self.update_integration_profile(id, body).send().await
+    }
+    /// Fetches the record with [`get_letter`](Self::get_letter), lets `change` edit it, and sends it back with [`update_letter`](Self::update_letter).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_letter_with(
+        &self,
+        letter_code: impl Into<String>,
+        change: impl FnOnce(&mut crate::conf::models::Letter),
+    ) -> Result<
+        alma_runtime::Response<crate::conf::models::Letter>,
+        alma_runtime::Error,
+    > {
+        let letter_code: String = letter_code.into();
+        let mut value = self.get_letter(letter_code.clone()).send().await?.into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_letter")?;
+        self.update_letter(letter_code, body).send().await
+    }
+    /// Fetches the record with [`get_location`](Self::get_location), lets `change` edit it, and sends it back with [`update_location`](Self::update_location).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_location_with(
+        &self,
+        library_code: impl Into<String>,
+        location_code: impl Into<String>,
+        change: impl FnOnce(&mut crate::conf::models::Location),
+    ) -> Result<
+        alma_runtime::Response<crate::conf::models::Location>,
+        alma_runtime::Error,
+    > {
+        let library_code: String = library_code.into();
+        let location_code: String = location_code.into();
+        let mut value = self
+            .get_location(library_code.clone(), location_code.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_location")?;
+        self.update_location(library_code, location_code, body).send().await
+    }
+    /// Fetches the record with [`get_license_term`](Self::get_license_term), lets `change` edit it, and sends it back with [`update_license_term`](Self::update_license_term).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_license_term_with(
+        &self,
+        license_term_code: impl Into<String>,
+        change: impl FnOnce(&mut crate::conf::models::LicenseTerm),
+    ) -> Result<
+        alma_runtime::Response<crate::conf::models::LicenseTerm>,
+        alma_runtime::Error,
+    > {
+        let license_term_code: String = license_term_code.into();
+        let mut value = self
+            .get_license_term(license_term_code.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_license_term")?;
+        self.update_license_term(license_term_code, body).send().await
+    }
+    /// Fetches the record with [`get_mapping_table`](Self::get_mapping_table), lets `change` edit it, and sends it back with [`update_mapping_table`](Self::update_mapping_table).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_mapping_table_with(
+        &self,
+        mapping_table_name: impl Into<String>,
+        change: impl FnOnce(&mut crate::conf::models::MappingTable),
+    ) -> Result<
+        alma_runtime::Response<crate::conf::models::MappingTable>,
+        alma_runtime::Error,
+    > {
+        let mapping_table_name: String = mapping_table_name.into();
+        let mut value = self
+            .get_mapping_table(mapping_table_name.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_mapping_table")?;
+        self.update_mapping_table(mapping_table_name, body).send().await
+    }
+    /// Fetches the record with [`get_reminder`](Self::get_reminder), lets `change` edit it, and sends it back with [`update_reminder`](Self::update_reminder).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_reminder_with(
+        &self,
+        reminder_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::Reminder),
+    ) -> Result<alma_runtime::Response<crate::shared::Reminder>, alma_runtime::Error> {
+        let reminder_id: String = reminder_id.into();
+        let mut value = self
+            .get_reminder(reminder_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_reminder")?;
+        self.update_reminder(reminder_id, body).send().await
+    }
+    /// Fetches the record with [`get_set`](Self::get_set), lets `change` edit it, and sends it back with [`update_set`](Self::update_set).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_set_with(
+        &self,
+        set_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::conf::models::Set),
+    ) -> Result<alma_runtime::Response<crate::conf::models::Set>, alma_runtime::Error> {
+        let set_id: String = set_id.into();
+        let mut value = self.get_set(set_id.clone()).send().await?.into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "conf.update_set")?;
+        self.update_set(set_id, body).send().await
+    }
 }
 /// Request builder for [`ConfApi::list_code_tables`](super::ConfApi::list_code_tables).
 #[derive(Debug, Clone)]

@@ -6,7 +6,6 @@
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPost {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
@@ -541,7 +540,6 @@ impl alma_runtime::Model for ElectronicCollectionPost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/library`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPostLibrary {
     /// `value` (XML text).
     #[serde(
@@ -581,7 +579,6 @@ impl alma_runtime::Model for ElectronicCollectionPostLibrary {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/license`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPostLicense {
     /// `value` (XML text).
     #[serde(
@@ -621,7 +618,6 @@ impl alma_runtime::Model for ElectronicCollectionPostLicense {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/po_line`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPostPoLine {
     /// `value` (XML text).
     #[serde(
@@ -659,7 +655,6 @@ impl alma_runtime::Model for ElectronicCollectionPostPoLine {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPut {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
@@ -1288,7 +1283,6 @@ impl alma_runtime::Model for ElectronicCollectionPut {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/library`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPutLibrary {
     /// `value` (XML text).
     #[serde(
@@ -1328,7 +1322,6 @@ impl alma_runtime::Model for ElectronicCollectionPutLibrary {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/license`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPutLicense {
     /// `value` (XML text).
     #[serde(
@@ -1368,7 +1361,6 @@ impl alma_runtime::Model for ElectronicCollectionPutLicense {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/po_line`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicCollectionPutPoLine {
     /// `value` (XML text).
     #[serde(
@@ -1407,7 +1399,6 @@ impl alma_runtime::Model for ElectronicCollectionPutPoLine {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/resource_metadata`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResourceMetadataPut {
     /// The mms\_id.
     ///
@@ -1444,7 +1435,6 @@ impl alma_runtime::Model for ResourceMetadataPut {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/resource_metadata/properties/mms_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResourceMetadataPutMmsId {
     /// `value` (XML text).
     #[serde(
@@ -1482,7 +1472,6 @@ impl alma_runtime::Model for ResourceMetadataPutMmsId {
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicService {
     /// Identifier of the electronic service in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the service.
@@ -2106,7 +2095,6 @@ impl alma_runtime::Model for ElectronicService {
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service/properties/portfolios`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicServicePortfolios {
     /// `value` (XML text).
     #[serde(
@@ -2144,7 +2132,6 @@ impl alma_runtime::Model for ElectronicServicePortfolios {
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=post#/electronic_service`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicServicePost {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2687,7 +2674,6 @@ impl alma_runtime::Model for ElectronicServicePost {
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=put#/electronic_service`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicServicePut {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3275,7 +3261,6 @@ impl alma_runtime::Model for ElectronicServicePut {
 ///
 /// Schema: `xsd/rest_electronic_services.xsd#/electronic_services`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ElectronicServices {
     /// Electronic service object.
     #[serde(

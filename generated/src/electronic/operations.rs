@@ -647,6 +647,79 @@ impl ElectronicApi {
                 .path_param("portfolio_id", portfolio_id.into()),
         }
     }
+    /// Fetches the record with [`get_e_collection`](Self::get_e_collection), lets `change` edit it, and sends it back with [`update_e_collection`](Self::update_e_collection).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_e_collection_with(
+        &self,
+        collection_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::ElectronicCollection),
+    ) -> Result<
+        alma_runtime::Response<crate::shared::ElectronicCollection>,
+        alma_runtime::Error,
+    > {
+        let collection_id: String = collection_id.into();
+        let mut value = self
+            .get_e_collection(collection_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "electronic.update_e_collection")?;
+        self.update_e_collection(collection_id, body).send().await
+    }
+    /// Fetches the record with [`get_e_service`](Self::get_e_service), lets `change` edit it, and sends it back with [`update_e_service`](Self::update_e_service).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_e_service_with(
+        &self,
+        collection_id: impl Into<String>,
+        service_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::electronic::models::ElectronicService),
+    ) -> Result<
+        alma_runtime::Response<crate::electronic::models::ElectronicService>,
+        alma_runtime::Error,
+    > {
+        let collection_id: String = collection_id.into();
+        let service_id: String = service_id.into();
+        let mut value = self
+            .get_e_service(collection_id.clone(), service_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "electronic.update_e_service")?;
+        self.update_e_service(collection_id, service_id, body).send().await
+    }
+    /// Fetches the record with [`get_portfolio`](Self::get_portfolio), lets `change` edit it, and sends it back with [`update_portfolio`](Self::update_portfolio).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_portfolio_with(
+        &self,
+        collection_id: impl Into<String>,
+        service_id: impl Into<String>,
+        portfolio_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::Portfolio),
+    ) -> Result<alma_runtime::Response<crate::shared::Portfolio>, alma_runtime::Error> {
+        let collection_id: String = collection_id.into();
+        let service_id: String = service_id.into();
+        let portfolio_id: String = portfolio_id.into();
+        let mut value = self
+            .get_portfolio(
+                collection_id.clone(),
+                service_id.clone(),
+                portfolio_id.clone(),
+            )
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "electronic.update_portfolio")?;
+        self.update_portfolio(collection_id, service_id, portfolio_id, body).send().await
+    }
 }
 /// Request builder for [`ElectronicApi::list_e_collections`](super::ElectronicApi::list_e_collections).
 #[derive(Debug, Clone)]

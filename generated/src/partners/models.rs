@@ -6,7 +6,6 @@
 ///
 /// Schema: `xsd/rest_partner.xsd#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerAddress {
     /// Line 1 of the address.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -151,7 +150,6 @@ impl alma_runtime::Model for PartnerAddress {
 }
 /// Schema: `xsd/rest_partner.xsd#/address/properties/address_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct AddressAddressTypes {
     /// Address type.
     #[serde(
@@ -188,7 +186,6 @@ impl alma_runtime::Model for AddressAddressTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd#/art_email_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ArtEmailDetails {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -298,7 +295,6 @@ impl alma_runtime::Model for ArtEmailDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/bldss_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BldssDetails {
     /// The BLDSS URL. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -385,7 +381,6 @@ impl alma_runtime::Model for BldssDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerContactInfo {
     /// List of contact's addresses.
     #[serde(
@@ -458,7 +453,6 @@ impl alma_runtime::Model for PartnerContactInfo {
 ///
 /// Schema: `xsd/rest_partner.xsd#/customer_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CustomerId {
     /// The customer code. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -488,7 +482,6 @@ impl alma_runtime::Model for CustomerId {
 ///
 /// Schema: `xsd/rest_partner.xsd#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerEmail {
     /// The email address.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -554,7 +547,6 @@ impl alma_runtime::Model for PartnerEmail {
 ///
 /// Schema: `xsd/rest_partner.xsd#/email/properties/email_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmailEmailTypes {
     /// Email type.
     #[serde(
@@ -584,7 +576,6 @@ impl alma_runtime::Model for EmailEmailTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd#/email_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmailDetails {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -625,7 +616,6 @@ impl alma_runtime::Model for EmailDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/fulfillment_network_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct FulfillmentNetworkDetails {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -692,7 +682,6 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/innreach_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct InnreachDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     #[serde(
@@ -943,7 +932,6 @@ impl alma_runtime::Model for InnreachDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_18626_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Iso18626Details {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -1041,7 +1029,6 @@ impl alma_runtime::Model for Iso18626Details {
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IsoDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -1188,7 +1175,6 @@ impl alma_runtime::Model for IsoDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NcipDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     #[serde(
@@ -1705,7 +1691,6 @@ impl alma_runtime::Model for NcipDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_p2p_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NcipP2pDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -1873,7 +1858,6 @@ impl alma_runtime::Model for NcipP2pDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Partner {
     /// The partner's general details.
     #[serde(
@@ -1948,7 +1932,6 @@ impl alma_runtime::Model for Partner {
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerDetails {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
@@ -2546,7 +2529,6 @@ impl<'de> serde::Deserialize<'de> for PartnerDetailsStatus {
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerPhone {
     /// The phone number.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -2620,7 +2602,6 @@ impl alma_runtime::Model for PartnerPhone {
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone/properties/phone_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PhonePhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
     #[serde(
@@ -2650,7 +2631,6 @@ impl alma_runtime::Model for PhonePhoneTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd#/profile_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ProfileDetails {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
@@ -2901,7 +2881,6 @@ impl<'de> serde::Deserialize<'de> for ProfileDetailsProfileType {
 ///
 /// Schema: `xsd/rest_partner.xsd#/rapid_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RapidDetails {
     /// RapidILL URL.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3003,7 +2982,6 @@ impl alma_runtime::Model for RapidDetails {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerAddressPost {
     /// Line 1 of the address.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3148,7 +3126,6 @@ impl alma_runtime::Model for PartnerAddressPost {
 }
 /// Schema: `xsd/rest_partner.xsd?tags=post#/address/properties/address_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct AddressPostAddressTypes {
     /// Address type.
     #[serde(
@@ -3185,7 +3162,6 @@ impl alma_runtime::Model for AddressPostAddressTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/art_email_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ArtEmailDetailsPost {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3295,7 +3271,6 @@ impl alma_runtime::Model for ArtEmailDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/bldss_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BldssDetailsPost {
     /// The BLDSS URL. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3382,7 +3357,6 @@ impl alma_runtime::Model for BldssDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerContactInfoPost {
     /// List of contact's addresses.
     #[serde(
@@ -3455,7 +3429,6 @@ impl alma_runtime::Model for PartnerContactInfoPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/customer_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CustomerIdPost {
     /// The customer code. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3485,7 +3458,6 @@ impl alma_runtime::Model for CustomerIdPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerEmailPost {
     /// The email address.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3551,7 +3523,6 @@ impl alma_runtime::Model for PartnerEmailPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/email/properties/email_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmailPostEmailTypes {
     /// Email type.
     #[serde(
@@ -3581,7 +3552,6 @@ impl alma_runtime::Model for EmailPostEmailTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/email_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmailDetailsPost {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3622,7 +3592,6 @@ impl alma_runtime::Model for EmailDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/fulfillment_network_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct FulfillmentNetworkDetailsPost {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -3689,7 +3658,6 @@ impl alma_runtime::Model for FulfillmentNetworkDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/innreach_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct InnreachDetailsPost {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     #[serde(
@@ -3940,7 +3908,6 @@ impl alma_runtime::Model for InnreachDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/iso_18626_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Iso18626DetailsPost {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -4038,7 +4005,6 @@ impl alma_runtime::Model for Iso18626DetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/iso_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IsoDetailsPost {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -4185,7 +4151,6 @@ impl alma_runtime::Model for IsoDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/ncip_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NcipDetailsPost {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     #[serde(
@@ -4702,7 +4667,6 @@ impl alma_runtime::Model for NcipDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/ncip_p2p_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NcipP2pDetailsPost {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -4870,7 +4834,6 @@ impl alma_runtime::Model for NcipP2pDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerPost {
     /// The partner's general details.
     #[serde(
@@ -4945,7 +4908,6 @@ impl alma_runtime::Model for PartnerPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerDetailsPost {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
@@ -5458,7 +5420,6 @@ impl<'de> serde::Deserialize<'de> for PartnerDetailsPostStatus {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerPhonePost {
     /// The phone number.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -5532,7 +5493,6 @@ impl alma_runtime::Model for PartnerPhonePost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/phone/properties/phone_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PhonePostPhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
     #[serde(
@@ -5562,7 +5522,6 @@ impl alma_runtime::Model for PhonePostPhoneTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/profile_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ProfileDetailsPost {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
@@ -5813,7 +5772,6 @@ impl<'de> serde::Deserialize<'de> for ProfileDetailsPostProfileType {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/rapid_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RapidDetailsPost {
     /// RapidILL URL.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -5915,7 +5873,6 @@ impl alma_runtime::Model for RapidDetailsPost {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerAddressPut {
     /// Line 1 of the address.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -6060,7 +6017,6 @@ impl alma_runtime::Model for PartnerAddressPut {
 }
 /// Schema: `xsd/rest_partner.xsd?tags=put#/address/properties/address_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct AddressPutAddressTypes {
     /// Address type.
     #[serde(
@@ -6097,7 +6053,6 @@ impl alma_runtime::Model for AddressPutAddressTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/art_email_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ArtEmailDetailsPut {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -6207,7 +6162,6 @@ impl alma_runtime::Model for ArtEmailDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/bldss_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct BldssDetailsPut {
     /// The BLDSS URL. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -6294,7 +6248,6 @@ impl alma_runtime::Model for BldssDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerContactInfoPut {
     /// List of contact's addresses.
     #[serde(
@@ -6367,7 +6320,6 @@ impl alma_runtime::Model for PartnerContactInfoPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/customer_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct CustomerIdPut {
     /// The customer code. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -6397,7 +6349,6 @@ impl alma_runtime::Model for CustomerIdPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerEmailPut {
     /// The email address.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -6463,7 +6414,6 @@ impl alma_runtime::Model for PartnerEmailPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/email/properties/email_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmailPutEmailTypes {
     /// Email type.
     #[serde(
@@ -6493,7 +6443,6 @@ impl alma_runtime::Model for EmailPutEmailTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/email_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct EmailDetailsPut {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -6534,7 +6483,6 @@ impl alma_runtime::Model for EmailDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/fulfillment_network_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct FulfillmentNetworkDetailsPut {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -6601,7 +6549,6 @@ impl alma_runtime::Model for FulfillmentNetworkDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/innreach_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct InnreachDetailsPut {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     #[serde(
@@ -6852,7 +6799,6 @@ impl alma_runtime::Model for InnreachDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/iso_18626_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Iso18626DetailsPut {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -6950,7 +6896,6 @@ impl alma_runtime::Model for Iso18626DetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/iso_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct IsoDetailsPut {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -7097,7 +7042,6 @@ impl alma_runtime::Model for IsoDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/ncip_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NcipDetailsPut {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     #[serde(
@@ -7614,7 +7558,6 @@ impl alma_runtime::Model for NcipDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/ncip_p2p_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct NcipP2pDetailsPut {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     #[serde(
@@ -7782,7 +7725,6 @@ impl alma_runtime::Model for NcipP2pDetailsPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/partner`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerPut {
     /// The partner's general details.
     #[serde(
@@ -7857,7 +7799,6 @@ impl alma_runtime::Model for PartnerPut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/partner_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerDetailsPut {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
@@ -8370,7 +8311,6 @@ impl<'de> serde::Deserialize<'de> for PartnerDetailsPutStatus {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PartnerPhonePut {
     /// The phone number.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -8444,7 +8384,6 @@ impl alma_runtime::Model for PartnerPhonePut {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/phone/properties/phone_types`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct PhonePutPhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
     #[serde(
@@ -8474,7 +8413,6 @@ impl alma_runtime::Model for PhonePutPhoneTypes {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/profile_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ProfileDetailsPut {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
@@ -8725,7 +8663,6 @@ impl<'de> serde::Deserialize<'de> for ProfileDetailsPutProfileType {
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/rapid_details`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RapidDetailsPut {
     /// RapidILL URL.
     #[serde(default, deserialize_with = "alma_runtime::de::string")]
@@ -8827,7 +8764,6 @@ impl alma_runtime::Model for RapidDetailsPut {
 ///
 /// Schema: `xsd/rest_partners.xsd#/partners`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Partners {
     /// Resource Sharing Partner object.
     #[serde(

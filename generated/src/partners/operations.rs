@@ -263,6 +263,28 @@ impl PartnersApi {
                 .path_param("request_id", request_id.into()),
         }
     }
+    /// Fetches the record with [`get_partner`](Self::get_partner), lets `change` edit it, and sends it back with [`update_partner`](Self::update_partner).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_partner_with(
+        &self,
+        partner_code: impl Into<String>,
+        change: impl FnOnce(&mut crate::partners::models::Partner),
+    ) -> Result<
+        alma_runtime::Response<crate::partners::models::Partner>,
+        alma_runtime::Error,
+    > {
+        let partner_code: String = partner_code.into();
+        let mut value = self
+            .get_partner(partner_code.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "partners.update_partner")?;
+        self.update_partner(partner_code, body).send().await
+    }
 }
 /// Request builder for [`PartnersApi::list_partners`](super::PartnersApi::list_partners).
 #[derive(Debug, Clone)]

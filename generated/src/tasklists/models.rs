@@ -6,7 +6,6 @@
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Printouts {
     /// printout object.
     #[serde(
@@ -60,7 +59,6 @@ impl alma_runtime::Model for Printouts {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema/properties/printout/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Printout {
     /// The time that the letter has been send to the Printout Queue.
     ///
@@ -158,7 +156,6 @@ impl alma_runtime::Model for Printout {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RequestedResources {
     /// Requested resource object.
     #[serde(
@@ -212,7 +209,6 @@ impl alma_runtime::Model for RequestedResources {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RequestedResource {
     /// Location of the requested resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,7 +273,6 @@ impl alma_runtime::Model for RequestedResource {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct TasklistsLocation {
     /// Call number of the item.
     ///
@@ -360,7 +355,6 @@ impl alma_runtime::Model for TasklistsLocation {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/copy/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Copy {
     /// Alternative call number.
     #[serde(
@@ -446,7 +440,6 @@ impl alma_runtime::Model for Copy {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/holding_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LocationHoldingId {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -486,7 +479,6 @@ impl alma_runtime::Model for LocationHoldingId {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Request {
     /// The related note of the request.
     ///
@@ -674,7 +666,6 @@ impl<'de> serde::Deserialize<'de> for RequestRequestType {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct TasklistsResourceMetadata {
     /// An entity primarily responsible for making the resource.
     ///
@@ -791,7 +782,6 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata/properties/mms_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct TasklistsResourceMetadataMmsId {
     /// `link` (XML attribute `link`).
     #[serde(
@@ -831,7 +821,6 @@ impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserResourceSharingRequests {
     /// The total number of resource sharing requests in the given list.
     #[serde(
@@ -887,7 +876,6 @@ impl alma_runtime::Model for UserResourceSharingRequests {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct TasklistsUserResourceSharingRequest {
     /// List of additional barcodes. Note that the first one appears in the main barcode field.
     #[serde(
@@ -1862,7 +1850,6 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/rs_note/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct TasklistsRsNote {
     /// The note's text. Mandatory.
     #[serde(
@@ -1915,7 +1902,6 @@ impl alma_runtime::Model for TasklistsRsNote {
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/shipping_cost`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct TasklistsAmount {
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     #[serde(
@@ -1955,7 +1941,6 @@ impl alma_runtime::Model for TasklistsAmount {
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/user_request`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct TasklistsUserResourceSharingRequestUserRequest {
     /// `link` (XML attribute `link`).
     #[serde(

@@ -6,7 +6,6 @@
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct FeePost {
     /// The fine / fee type. Mandatory.
     ///
@@ -149,7 +148,6 @@ impl alma_runtime::Model for FeePost {
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee/properties/barcode`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct FeePostBarcode {
     /// `value` (XML text).
     #[serde(
@@ -187,7 +185,6 @@ impl alma_runtime::Model for FeePostBarcode {
 ///
 /// Schema: `xsd/rest_user.xsd#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserAddress {
     /// Line 1 of the address.
     /// Mandatory.
@@ -377,7 +374,6 @@ impl alma_runtime::Model for UserAddress {
 ///
 /// Schema: `xsd/rest_user.xsd#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserContactInfo {
     /// List of user's addresses.
     #[serde(
@@ -450,7 +446,6 @@ impl alma_runtime::Model for UserContactInfo {
 ///
 /// Schema: `xsd/rest_user.xsd#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserEmail {
     /// The email address. Mandatory.
     ///
@@ -535,7 +530,6 @@ impl alma_runtime::Model for UserEmail {
 ///
 /// Schema: `xsd/rest_user.xsd#/library_notice`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LibraryNotice {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -572,7 +566,6 @@ impl alma_runtime::Model for LibraryNotice {
 ///
 /// Schema: `xsd/rest_user.xsd#/parameter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserParameter {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
@@ -613,7 +606,6 @@ impl alma_runtime::Model for UserParameter {
 ///
 /// Schema: `xsd/rest_user.xsd#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserPhone {
     /// The phone number.
     /// Mandatory.
@@ -708,7 +700,6 @@ impl alma_runtime::Model for UserPhone {
 ///
 /// Schema: `xsd/rest_user.xsd#/proxy_for_user`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ProxyForUser {
     /// The primary identifier.
     ///
@@ -759,7 +750,6 @@ impl alma_runtime::Model for ProxyForUser {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Researcher {
     /// The researcher's first name.
     ///
@@ -1264,7 +1254,6 @@ impl alma_runtime::Model for Researcher {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_alternate_email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherAlternateEmail {
     /// The researcher's email address. Mandatory
     ///
@@ -1299,7 +1288,6 @@ impl alma_runtime::Model for ResearcherAlternateEmail {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_association`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherAssociation {
     /// The association value.
     /// Mandatory.
@@ -1324,7 +1312,6 @@ impl alma_runtime::Model for ResearcherAssociation {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_description`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherDescription {
     /// The description value.
     /// Mandatory.
@@ -1351,7 +1338,6 @@ impl alma_runtime::Model for ResearcherDescription {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_education`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherEducation {
     /// The researcher's education organization code.
     ///
@@ -1478,7 +1464,6 @@ impl alma_runtime::Model for ResearcherEducation {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_engagement_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherEngagementType {
     /// The researcher's engagement type.
     /// Possible codes are listed in 'Researcher Engagement Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -1532,7 +1517,6 @@ impl alma_runtime::Model for ResearcherEngagementType {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_honor`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherHonor {
     /// The researcher's honor organization code.
     ///
@@ -1604,7 +1588,6 @@ impl alma_runtime::Model for ResearcherHonor {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_keyword`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherKeyword {
     /// The keyword value.
     /// Mandatory.
@@ -1629,7 +1612,6 @@ impl alma_runtime::Model for ResearcherKeyword {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_name_variant`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherNameVariant {
     /// The researcher's first name.
     ///
@@ -1691,7 +1673,6 @@ impl alma_runtime::Model for ResearcherNameVariant {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_organization_affiliation`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherOrganizationAffiliation {
     /// The researcher's organization affiliation code.
     ///
@@ -1799,7 +1780,6 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_webpage`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherWebpage {
     /// The webpage value.
     /// Mandatory.
@@ -1854,7 +1834,6 @@ impl alma_runtime::Model for ResearcherWebpage {
 ///
 /// Schema: `xsd/rest_user.xsd#/rs_library`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RsLibrary {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
@@ -1879,7 +1858,6 @@ impl alma_runtime::Model for RsLibrary {
 ///
 /// Schema: `xsd/rest_user.xsd#/user`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct User {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -2508,7 +2486,6 @@ impl alma_runtime::Model for User {
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/fees`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserFees {
     /// `value` (XML text).
     #[serde(
@@ -2547,7 +2524,6 @@ impl alma_runtime::Model for UserFees {
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/loans`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserLoans {
     /// `value` (XML text).
     #[serde(
@@ -2586,7 +2562,6 @@ impl alma_runtime::Model for UserLoans {
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/requests`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRequests2 {
     /// `value` (XML text).
     #[serde(
@@ -2624,7 +2599,6 @@ impl alma_runtime::Model for UserRequests2 {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_block`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserBlock {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2766,7 +2740,6 @@ impl alma_runtime::Model for UserBlock {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_identifier`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserIdentifier {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2842,7 +2815,6 @@ impl alma_runtime::Model for UserIdentifier {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_note`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserNote {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2953,7 +2925,6 @@ impl alma_runtime::Model for UserNote {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_role`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRole {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3019,7 +2990,6 @@ impl alma_runtime::Model for UserRole {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_statistic`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserStatistic {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3107,7 +3077,6 @@ impl alma_runtime::Model for UserStatistic {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserAddressPost {
     /// Line 1 of the address.
     /// Mandatory.
@@ -3297,7 +3266,6 @@ impl alma_runtime::Model for UserAddressPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserContactInfoPost {
     /// List of user's addresses.
     #[serde(
@@ -3370,7 +3338,6 @@ impl alma_runtime::Model for UserContactInfoPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserEmailPost {
     /// The email address. Mandatory.
     ///
@@ -3455,7 +3422,6 @@ impl alma_runtime::Model for UserEmailPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/library_notice`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LibraryNoticePost {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3492,7 +3458,6 @@ impl alma_runtime::Model for LibraryNoticePost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/parameter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserParameterPost {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
@@ -3533,7 +3498,6 @@ impl alma_runtime::Model for UserParameterPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserPhonePost {
     /// The phone number.
     /// Mandatory.
@@ -3629,7 +3593,6 @@ impl alma_runtime::Model for UserPhonePost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherPost {
     /// The researcher's first name.
     ///
@@ -3806,7 +3769,6 @@ impl alma_runtime::Model for ResearcherPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher_engagement_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherEngagementTypePost {
     /// The researcher's engagement end date.
     ///
@@ -3845,7 +3807,6 @@ impl alma_runtime::Model for ResearcherEngagementTypePost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/rs_library`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RsLibraryPost {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
@@ -3870,7 +3831,6 @@ impl alma_runtime::Model for RsLibraryPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserPost {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -4399,7 +4359,6 @@ impl alma_runtime::Model for UserPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_block`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserBlockPost {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4524,7 +4483,6 @@ impl alma_runtime::Model for UserBlockPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_identifier`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserIdentifierPost {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4600,7 +4558,6 @@ impl alma_runtime::Model for UserIdentifierPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_note`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserNotePost {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4711,7 +4668,6 @@ impl alma_runtime::Model for UserNotePost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_role`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRolePost {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4777,7 +4733,6 @@ impl alma_runtime::Model for UserRolePost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_statistic`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserStatisticPost {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4865,7 +4820,6 @@ impl alma_runtime::Model for UserStatisticPost {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/address`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserAddressPut {
     /// Line 1 of the address.
     /// Mandatory.
@@ -5055,7 +5009,6 @@ impl alma_runtime::Model for UserAddressPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/contact_info`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserContactInfoPut {
     /// List of user's addresses.
     #[serde(
@@ -5128,7 +5081,6 @@ impl alma_runtime::Model for UserContactInfoPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserEmailPut {
     /// The email address. Mandatory.
     ///
@@ -5213,7 +5165,6 @@ impl alma_runtime::Model for UserEmailPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/library_notice`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct LibraryNoticePut {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -5250,7 +5201,6 @@ impl alma_runtime::Model for LibraryNoticePut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/parameter`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ParameterPut {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
@@ -5291,7 +5241,6 @@ impl alma_runtime::Model for ParameterPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/phone`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserPhonePut {
     /// The phone number.
     /// Mandatory.
@@ -5387,7 +5336,6 @@ impl alma_runtime::Model for UserPhonePut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherPut {
     /// The researcher's first name.
     ///
@@ -5896,7 +5844,6 @@ impl alma_runtime::Model for ResearcherPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_alternate_email`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherAlternateEmailPut {
     /// The researcher's email address. Mandatory
     ///
@@ -5931,7 +5878,6 @@ impl alma_runtime::Model for ResearcherAlternateEmailPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_association`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherAssociationPut {
     /// The association value.
     /// Mandatory.
@@ -5956,7 +5902,6 @@ impl alma_runtime::Model for ResearcherAssociationPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_description`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherDescriptionPut {
     /// The description value.
     /// Mandatory.
@@ -5983,7 +5928,6 @@ impl alma_runtime::Model for ResearcherDescriptionPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_education`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherEducationPut {
     /// The researcher's education organization code.
     ///
@@ -6110,7 +6054,6 @@ impl alma_runtime::Model for ResearcherEducationPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_engagement_type`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherEngagementTypePut {
     /// The researcher's engagement type.
     /// Possible codes are listed in 'Researcher Engagement Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -6164,7 +6107,6 @@ impl alma_runtime::Model for ResearcherEngagementTypePut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_honor`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherHonorPut {
     /// The researcher's honor organization code.
     ///
@@ -6236,7 +6178,6 @@ impl alma_runtime::Model for ResearcherHonorPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_keyword`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherKeywordPut {
     /// The keyword value.
     /// Mandatory.
@@ -6261,7 +6202,6 @@ impl alma_runtime::Model for ResearcherKeywordPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_name_variant`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherNameVariantPut {
     /// The researcher's first name.
     ///
@@ -6323,7 +6263,6 @@ impl alma_runtime::Model for ResearcherNameVariantPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_organization_affiliation`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherOrganizationAffiliationPut {
     /// The researcher's organization affiliation code.
     ///
@@ -6431,7 +6370,6 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliationPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_webpage`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct ResearcherWebpagePut {
     /// The webpage value.
     /// Mandatory.
@@ -6486,7 +6424,6 @@ impl alma_runtime::Model for ResearcherWebpagePut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/rs_library`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct RsLibraryPut {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
@@ -6511,7 +6448,6 @@ impl alma_runtime::Model for RsLibraryPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserPut {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -7040,7 +6976,6 @@ impl alma_runtime::Model for UserPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_block`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserBlockPut {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7182,7 +7117,6 @@ impl alma_runtime::Model for UserBlockPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_identifier`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserIdentifierPut {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7258,7 +7192,6 @@ impl alma_runtime::Model for UserIdentifierPut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_note`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserNotePut {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7369,7 +7302,6 @@ impl alma_runtime::Model for UserNotePut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_role`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserRolePut {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7435,7 +7367,6 @@ impl alma_runtime::Model for UserRolePut {
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_statistic`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct UserStatisticPut {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7523,7 +7454,6 @@ impl alma_runtime::Model for UserStatisticPut {
 ///
 /// Schema: `xsd/rest_users.xsd#/users`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
 pub struct Users {
     /// User object.
     #[serde(

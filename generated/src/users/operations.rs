@@ -1563,6 +1563,69 @@ impl UsersApi {
                 .query("to", to.into()),
         }
     }
+    /// Fetches the record with [`get_user`](Self::get_user), lets `change` edit it, and sends it back with [`update_user`](Self::update_user).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_user_with(
+        &self,
+        user_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::users::models::User),
+    ) -> Result<
+        alma_runtime::Response<crate::users::models::User>,
+        alma_runtime::Error,
+    > {
+        let user_id: String = user_id.into();
+        let mut value = self.get_user(user_id.clone()).send().await?.into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "users.update_user")?;
+        self.update_user(user_id, body).send().await
+    }
+    /// Fetches the record with [`get_loan`](Self::get_loan), lets `change` edit it, and sends it back with [`update_loan`](Self::update_loan).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_loan_with(
+        &self,
+        user_id: impl Into<String>,
+        loan_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::ItemLoan),
+    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
+        let user_id: String = user_id.into();
+        let loan_id: String = loan_id.into();
+        let mut value = self
+            .get_loan(user_id.clone(), loan_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "users.update_loan")?;
+        self.update_loan(user_id, loan_id, body).send().await
+    }
+    /// Fetches the record with [`get_request`](Self::get_request), lets `change` edit it, and sends it back with [`update_request`](Self::update_request).
+    ///
+    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
+    /// including ones this SDK does not know, and changes only what `change` changes.
+    pub async fn update_request_with(
+        &self,
+        user_id: impl Into<String>,
+        request_id: impl Into<String>,
+        change: impl FnOnce(&mut crate::shared::UserRequest),
+    ) -> Result<
+        alma_runtime::Response<crate::shared::UserRequest>,
+        alma_runtime::Error,
+    > {
+        let user_id: String = user_id.into();
+        let request_id: String = request_id.into();
+        let mut value = self
+            .get_request(user_id.clone(), request_id.clone())
+            .send()
+            .await?
+            .into_inner();
+        change(&mut value);
+        let body = alma_runtime::convert(&value, "users.update_request")?;
+        self.update_request(user_id, request_id, body).send().await
+    }
 }
 /// Request builder for [`UsersApi::list_users`](super::UsersApi::list_users).
 #[derive(Debug, Clone)]

@@ -63,11 +63,12 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         .unwrap_or_else(|| heck::ToSnakeCase::to_snake_case(m.name.as_str()));
     let model_name = &m.name;
     let xml_fields: Vec<TokenStream> = fields.iter().map(|f| xml_field(api, f)).collect();
+    // Not `#[non_exhaustive]`: `Model { field, ..Default::default() }` must work for users, and
+    // that form keeps compiling when a regeneration adds fields.
     quote! {
         #doc
         #cfg
         #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[non_exhaustive]
         pub struct #name {
             #(#fields_ts)*
             /// Fields this version of the SDK does not know, kept and sent back unchanged.

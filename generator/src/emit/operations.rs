@@ -20,6 +20,10 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
         area.title, area.name
     );
     let methods = area.operations.iter().map(|op| accessor(api, area, op));
+    let updates = area
+        .operations
+        .iter()
+        .filter_map(|put| update_helper(api, area, put));
     let builders = area.operations.iter().map(|op| builder(api, area, op));
     quote! {
         #[doc = #doc]
@@ -34,6 +38,7 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
             }
 
             #(#methods)*
+            #(#updates)*
         }
 
         #(#builders)*
@@ -244,4 +249,70 @@ fn setter(p: &Param) -> TokenStream {
             self
         }
     }
+}
+
+/// `update_x_with(ids…, |value| …)` for a PUT whose path also has a GET, both typed and with no
+/// required query parameters: GET, let the caller edit the value, PUT it back. Alma's PUT
+/// replaces the whole record, so starting from a fresh GET (and keeping unknown fields) is the
+/// only safe way to change one field.
+fn update_helper(api: &Api, area: &Area, put: &Operation) -> Option<TokenStream> {
+    if put.method != HttpMethod::Put {
+        return None;
+    }
+    let get = area
+        .operations
+        .iter()
+        .find(|o| o.method == HttpMethod::Get && o.path == put.path)?;
+    let (BodyType::Model(get_model), BodyType::Model(_)) =
+        (&get.response.as_ref()?.ty, &put.request.as_ref()?.ty)
+    else {
+        return None;
+    };
+    let only_path = |op: &Operation| {
+        op.params
+            .iter()
+            .all(|p| !p.required || p.location == ParamIn::Path)
+    };
+    if !only_path(get) || !only_path(put) {
+        return None;
+    }
+    let name = format_ident!("{}_with", put.name);
+    let get_name = format_ident!("{}", get.name);
+    let put_name = format_ident!("{}", put.name);
+    let value_ty = model_path(api, get_model);
+    let response = match &put.response {
+        Some(b) => body_type(api, b),
+        None => quote! { () },
+    };
+    let ids: Vec<_> = put
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| format_ident!("{}", p.rust_name))
+        .collect();
+    let op_name = format!("{}.{}", area.name, put.name);
+    let doc = doc_lines(&[
+        format!(
+            "Fetches the record with [`{g}`](Self::{g}), lets `change` edit it, and sends it back with [`{p}`](Self::{p}).",
+            g = get.name,
+            p = put.name
+        ),
+        String::new(),
+        "Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,".into(),
+        "including ones this SDK does not know, and changes only what `change` changes.".into(),
+    ]);
+    Some(quote! {
+        #doc
+        pub async fn #name(
+            &self,
+            #(#ids: impl Into<String>,)*
+            change: impl FnOnce(&mut #value_ty),
+        ) -> Result<alma_runtime::Response<#response>, alma_runtime::Error> {
+            #(let #ids: String = #ids.into();)*
+            let mut value = self.#get_name(#(#ids.clone()),*).send().await?.into_inner();
+            change(&mut value);
+            let body = alma_runtime::convert(&value, #op_name)?;
+            self.#put_name(#(#ids,)* body).send().await
+        }
+    })
 }

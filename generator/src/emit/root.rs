@@ -46,6 +46,7 @@ serde_json = { workspace = true }
 tokio = { workspace = true }
 wiremock = { workspace = true }
 quick-xml = { workspace = true }
+proptest = { workspace = true }
 "#,
     );
     File {

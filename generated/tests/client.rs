@@ -1,0 +1,178 @@
+//! The generated client end to end against a local mock server: routing, parameters, typed
+//! bodies in JSON and XML, the MARCXML rule and the GET → PUT update helper.
+
+mod common;
+
+use alma_sdk::runtime::{Format, Model, RawBody};
+use alma_sdk::Client;
+use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const KEY: &str = "test-key-123";
+
+fn client(server: &MockServer) -> Client {
+    Client::builder().api_key(KEY).base_url(server.uri()).build().unwrap()
+}
+
+fn fixture(rel: &str) -> Option<Vec<u8>> {
+    std::fs::read(common::fixtures_dir().join(rel)).ok()
+}
+
+#[tokio::test]
+async fn get_user_is_typed_and_routed() {
+    let Some(body) = fixture("Swiss-Library-Service-Platform+almapiwrapper/test__data__user_test1.json") else { return };
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/users/jdoe%40example.org"))
+        .and(query_param("view", "full"))
+        .and(query_param("expand", "loans,requests"))
+        .and(header("authorization", "apikey test-key-123"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json").insert_header("X-Exl-Api-Remaining", "999"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = client(&server)
+        .users()
+        .get_user("jdoe@example.org")
+        .view("full")
+        .expand("loans,requests")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.remaining, Some(999));
+    assert!(r.value.primary_id.as_deref().is_some_and(|p| !p.is_empty()));
+    assert!(r.value.contact_info.is_some());
+    assert!(!r.value.user_role.is_empty(), "wrapped arrays arrive under the singular key");
+}
+
+#[tokio::test]
+async fn required_query_parameters_are_arguments() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/almaws/v1/users/jdoe/loans/123"))
+        .and(query_param("op", "renew"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client(&server).users().renew_loan("jdoe", "123", "renew").send().await.unwrap();
+}
+
+#[tokio::test]
+async fn xml_client_decodes_typed_xml() {
+    let Some(body) = fixture("scriptotek+php-alma-client/spec__data__bib_response.xml") else { return };
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header("accept", "application/xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/xml"))
+        .mount(&server)
+        .await;
+    let c = Client::builder().api_key(KEY).base_url(server.uri()).format(Format::Xml).build().unwrap();
+    let bib = c.bibs().get_bib("990006312214702204").send().await.unwrap().into_inner();
+    assert!(bib.mms_id.is_some());
+    assert_eq!(bib.anies.len(), 1, "the MARCXML record is kept");
+    // The record is kept byte for byte.
+    let text = String::from_utf8(body).unwrap();
+    let start = text.find("<record").unwrap();
+    let end = text.rfind("</record>").unwrap() + "</record>".len();
+    assert_eq!(bib.anies[0], &text[start..end]);
+    // And written back as it was.
+    assert!(bib.to_xml().unwrap().contains(&text[start..end]));
+}
+
+#[tokio::test]
+async fn marcxml_operations_send_xml_from_a_json_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/almaws/v1/bibs"))
+        .and(header("content-type", "application/xml"))
+        .and(header("accept", "application/json"))
+        .and(body_string_contains("<record><leader>"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"mms_id": "991"}"#, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut bib = alma_sdk::bibs::models::BibPost::default();
+    bib.anies = vec![r#"<?xml version="1.0" encoding="UTF-16"?><record><leader>00000nam a2200000 i 4500</leader></record>"#.into()];
+    let r = client(&server).bibs().create_bib(bib).send().await.unwrap();
+    assert_eq!(r.value.mms_id.as_deref(), Some("991"));
+    let sent = &server.received_requests().await.unwrap()[0];
+    let sent = String::from_utf8(sent.body.clone()).unwrap();
+    assert!(sent.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\""), "{sent}");
+    assert!(!sent.contains("UTF-16"), "the embedded declaration is dropped: {sent}");
+}
+
+#[tokio::test]
+async fn update_helper_keeps_fields_the_sdk_does_not_know() {
+    let server = MockServer::start().await;
+    let current = r#"{"primary_id": "jdoe", "first_name": "Jane", "last_name": "Doe",
+        "a_field_from_2030": {"deep": [1, 2, 3]}, "user_role": [{"status": {"value": "ACTIVE"}}]}"#;
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/users/jdoe"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(current, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/almaws/v1/users/jdoe"))
+        .and(header("content-type", "application/json"))
+        .respond_with(|req: &Request| ResponseTemplate::new(200).set_body_raw(req.body.clone(), "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = client(&server)
+        .users()
+        .update_user_with("jdoe", |u| u.first_name = Some("Janet".into()))
+        .await
+        .unwrap();
+    assert_eq!(r.value.first_name.as_deref(), Some("Janet"));
+    let sent: serde_json::Value = serde_json::from_slice(&server.received_requests().await.unwrap()[1].body).unwrap();
+    assert_eq!(sent["a_field_from_2030"]["deep"], serde_json::json!([1, 2, 3]));
+    assert_eq!(sent["last_name"], "Doe");
+    assert_eq!(sent["user_role"][0]["status"]["value"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn untyped_operations_take_and_return_raw_bodies() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/almaws/v1/acq/vendors"))
+        .and(header("content-type", "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"code": "V1"}"#, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body = RawBody::json(&serde_json::json!({"code": "V1", "name": "Vendor"}));
+    let r = client(&server).acq().create_vendor(body).send().await.unwrap();
+    assert_eq!(r.value.to_json().unwrap()["code"], "V1");
+}
+
+#[tokio::test]
+async fn request_options_override_the_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/conf/libraries"))
+        .and(query_param("lang", "fr"))
+        .and(header("accept", "application/xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"<libraries total_record_count="1"><library link="https://x/lib/MAIN"><code>MAIN</code><name>Main</name><campus desc="Main campus">C1</campus></library></libraries>"#,
+            "application/xml",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = client(&server)
+        .conf()
+        .list_libraries()
+        .with_format(Format::Xml)
+        .with_lang("fr")
+        .send()
+        .await
+        .unwrap();
+    let libs = r.into_inner();
+    assert_eq!(libs.total_record_count, Some(1));
+    assert_eq!(libs.library[0].code, "MAIN");
+    assert_eq!(libs.library[0].link.as_deref(), Some("https://x/lib/MAIN"));
+    let campus = libs.library[0].campus.as_ref().unwrap();
+    assert_eq!((campus.value.as_str(), campus.desc.as_deref()), ("C1", Some("Main campus")));
+}
