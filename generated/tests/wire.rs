@@ -104,32 +104,23 @@ prop_compose! {
         resource_sharing in proptest::option::of(any::<bool>()),
         campus in proptest::option::of(code_value()), proxy in proptest::option::of(text()),
     ) -> Library {
-        let mut l = Library::default();
-        l.code = code; l.name = name; l.link = link; l.path = path; l.description = description;
-        l.resource_sharing = resource_sharing; l.campus = campus; l.proxy = proxy;
-        l
+        Library { code, name, link, path, description, resource_sharing, campus, proxy, ..Library::default() }
     }
 }
 
 prop_compose! {
-    fn libraries()(items in proptest::collection::vec(library(), 0..4), total in proptest::option::of(0i64..10_000)) -> Libraries {
-        let mut l = Libraries::default();
-        l.library = items;
-        l.total_record_count = total;
-        l
+    fn libraries()(library in proptest::collection::vec(library(), 0..4), total_record_count in proptest::option::of(0i64..10_000)) -> Libraries {
+        Libraries { library, total_record_count, ..Libraries::default() }
     }
 }
 
 prop_compose! {
     fn code_table()(name in text(), rows in proptest::collection::vec((text(), text(), proptest::option::of(any::<bool>())), 0..4)) -> CodeTable {
-        let mut t = CodeTable::default();
-        t.name = name;
-        t.row = rows.into_iter().map(|(code, description, enabled)| {
-            let mut r = CodeTableRow::default();
-            r.code = code; r.description = description; r.enabled = enabled;
-            r
-        }).collect();
-        t
+        let row = rows
+            .into_iter()
+            .map(|(code, description, enabled)| CodeTableRow { code, description, enabled, ..CodeTableRow::default() })
+            .collect();
+        CodeTable { name, row, ..CodeTable::default() }
     }
 }
 
