@@ -92,8 +92,10 @@ async fn marcxml_operations_send_xml_from_a_json_client() {
         .expect(1)
         .mount(&server)
         .await;
-    let mut bib = alma_sdk::bibs::models::BibPost::default();
-    bib.anies = vec![r#"<?xml version="1.0" encoding="UTF-16"?><record><leader>00000nam a2200000 i 4500</leader></record>"#.into()];
+    let bib = alma_sdk::bibs::models::BibPost {
+        anies: vec![r#"<?xml version="1.0" encoding="UTF-16"?><record><leader>00000nam a2200000 i 4500</leader></record>"#.into()],
+        ..Default::default()
+    };
     let r = client(&server).bibs().create_bib(bib).send().await.unwrap();
     assert_eq!(r.value.mms_id.as_deref(), Some("991"));
     let sent = &server.received_requests().await.unwrap()[0];
