@@ -30,8 +30,7 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// Decodes an Alma XML document.
     fn from_xml(text: &str) -> Result<Self, String> {
-        let value = crate::xml::xml_to_value(text, Self::xml_model())?;
-        serde_json::from_value(value).map_err(|e| e.to_string())
+        crate::xml::from_xml(text, Self::xml_model())
     }
 
     /// Encodes as an Alma XML document.

@@ -12,6 +12,7 @@ cargo xtask <command>
 commands:
   codegen [--check] [--specs DIR]   regenerate generated/ from the specs (--check: compare only)
   bench [--runs N] [--specs DIR]    time codegen for the conf area and for all areas
+  roundtrip MODEL FILE              decode FILE (.json/.xml) as MODEL and print it re-encoded
   test                              everything CI checks: fmt, codegen --check, clippy, tests,
                                     each area feature alone, docs
   help                              this text
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("roundtrip") => roundtrip(&args[1..]),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())
@@ -354,4 +356,36 @@ fn test(args: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `cargo xtask roundtrip MODEL FILE`: runs the `roundtrip` example of the generated crate (xtask
+/// itself does not depend on it, so codegen works even when `generated/` does not compile).
+fn roundtrip(args: &[String]) -> Result<(), String> {
+    let [model, file] = args else {
+        return Err(format!("usage: cargo xtask roundtrip MODEL FILE\n\n{HELP}"));
+    };
+    let file = std::env::current_dir()
+        .map_err(|e| e.to_string())?
+        .join(file);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "alma-sdk",
+            "--example",
+            "roundtrip",
+            "--",
+        ])
+        .arg(model)
+        .arg(&file)
+        .current_dir(project_root())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} did not round-trip as {model}", file.display()))
+    }
 }

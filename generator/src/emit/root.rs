@@ -47,6 +47,10 @@ tokio = { workspace = true }
 wiremock = { workspace = true }
 quick-xml = { workspace = true }
 proptest = { workspace = true }
+
+[[bench]]
+name = "decode"
+harness = false
 "#,
     );
     File {

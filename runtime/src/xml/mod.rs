@@ -1,10 +1,12 @@
 //! XML for generated models, driven by a static description of each model ([`XmlModel`]) that
 //! the generator writes from the schemas' `xml` hints.
 //!
-//! Decoding parses the document into a small tree, maps it onto the JSON shape Alma uses for the
-//! same object (attributes and elements become keys, `<status desc="…">X</status>` becomes
-//! `{"value": "X", "desc": "…"}`, `<rows><row/>…</rows>` becomes `"row": […]`), then lets serde
-//! build the typed value from that. Encoding goes the other way. Nothing is dropped:
+//! Decoding parses the document into a small borrowed tree ([`tree`]) and hands it to serde
+//! through a deserializer ([`de`]) that presents it in the JSON shape Alma uses for the same
+//! object: attributes and elements become keys, `<status desc="…">X</status>` becomes
+//! `{"value": "X", "desc": "…"}`, `<rows><row/>…</rows>` becomes `"row": […]`. Encoding
+//! serializes the model to that JSON shape and writes it out ([`value_to_xml`]). Nothing is
+//! dropped:
 //!
 //! - unknown attributes are kept under `"@name"`, unknown elements under their name (text, or an
 //!   object with `"@attr"` keys, child elements and `"#text"`), and written back where they were
@@ -12,6 +14,10 @@
 //! - `xs:any` content (MARCXML `<record>` inside bibs and holdings) is kept as raw XML strings,
 //!   byte for byte, in `anies`, as Alma's JSON does.
 
+mod de;
+mod tree;
+
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// Where a field lives in the XML.
@@ -84,232 +90,27 @@ pub struct XmlModel {
     pub fields: &'static [XmlField],
 }
 
-// ---------------------------------------------------------------------------------------------
-// A minimal tree with byte spans (for raw `xs:any` content).
-
-#[derive(Debug, Default)]
-struct Node<'a> {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node<'a>>,
-    text: String,
-    /// The element's bytes in the source document.
-    raw: &'a str,
-}
-
-fn parse(doc: &str) -> Result<Node<'_>, String> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(doc);
-    let mut stack: Vec<(Node, usize)> = Vec::new();
-    let mut root = None;
-    loop {
-        let start = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "XML is not well-formed at byte {}: {e}",
-                reader.buffer_position()
-            )
-        })?;
-        match event {
-            Event::Start(_) | Event::Empty(_) if root.is_some() && stack.is_empty() => {
-                return Err("XML has more than one root element".into());
-            }
-            Event::Start(e) => stack.push((element(&e)?, start)),
-            Event::Empty(e) => {
-                let mut n = element(&e)?;
-                let end = reader.buffer_position() as usize;
-                n.raw = &doc[start..end];
-                match stack.last_mut() {
-                    Some((parent, _)) => parent.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::Text(t) => {
-                if let Some((n, _)) = stack.last_mut() {
-                    n.text.push_str(&t.unescape().map_err(|e| e.to_string())?);
-                }
-            }
-            Event::CData(t) => {
-                if let Some((n, _)) = stack.last_mut() {
-                    n.text.push_str(&String::from_utf8_lossy(&t));
-                }
-            }
-            Event::End(_) => {
-                let (mut n, s) = stack.pop().ok_or("unbalanced end tag")?;
-                n.raw = &doc[s..reader.buffer_position() as usize];
-                match stack.last_mut() {
-                    Some((parent, _)) => parent.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if !stack.is_empty() {
-        return Err("XML ends inside an element (truncated?)".into());
-    }
-    root.ok_or_else(|| "XML has no root element".into())
-}
-
-fn element<'a>(e: &quick_xml::events::BytesStart<'_>) -> Result<Node<'a>, String> {
-    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-    let mut attrs = Vec::new();
-    for a in e.attributes() {
-        let a = a.map_err(|e| e.to_string())?;
-        let k = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-        let v = a.unescape_value().map_err(|e| e.to_string())?.into_owned();
-        attrs.push((k, v));
-    }
-    Ok(Node {
-        name,
-        attrs,
-        ..Node::default()
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// XML → JSON shape
-
-/// Decodes an XML document into the JSON shape of `model`.
-pub fn xml_to_value(doc: &str, model: &XmlModel) -> Result<Value, String> {
-    let root = parse(strip_bom(doc))?;
-    if root.name != model.root && local(&root.name) != model.root {
+/// Decodes an XML document into `T`, whose XML shape is `model`.
+pub fn from_xml<T: DeserializeOwned>(doc: &str, model: &'static XmlModel) -> Result<T, String> {
+    let tree = tree::parse(doc.strip_prefix('\u{feff}').unwrap_or(doc))?;
+    let root = tree.root();
+    if root.name() != model.root && local(root.name()) != model.root {
         return Err(format!(
             "expected root element <{}>, found <{}>",
-            model.root, root.name
+            model.root,
+            root.name()
         ));
     }
-    Ok(model_value(&root, model))
+    T::deserialize(de::ModelDe::new(root, model)).map_err(|e| e.0)
 }
 
-fn strip_bom(s: &str) -> &str {
-    s.strip_prefix('\u{feff}').unwrap_or(s)
+/// Decodes an XML document into the JSON shape of `model` (what `from_xml` presents to serde).
+pub fn xml_to_value(doc: &str, model: &'static XmlModel) -> Result<Value, String> {
+    from_xml(doc, model)
 }
 
 fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
-}
-
-fn model_value(node: &Node<'_>, model: &XmlModel) -> Value {
-    let mut out = Map::new();
-    let mut used = vec![false; node.children.len()];
-    let mut used_attrs = vec![false; node.attrs.len()];
-    let mut any_field = None;
-    for f in model.fields {
-        match f.kind {
-            XmlKind::Attribute => {
-                if let Some(i) = node.attrs.iter().position(|(k, _)| k == f.name) {
-                    used_attrs[i] = true;
-                    out.insert(f.key.into(), Value::String(node.attrs[i].1.clone()));
-                }
-            }
-            XmlKind::Text => {
-                if !node.text.trim().is_empty() || node.children.is_empty() {
-                    out.insert(f.key.into(), Value::String(node.text.clone()));
-                }
-            }
-            XmlKind::Any => any_field = Some(f),
-            XmlKind::Element => {
-                if let Some(w) = f.wrapper {
-                    let Some(i) = node.children.iter().position(|c| c.name == w) else {
-                        continue;
-                    };
-                    used[i] = true;
-                    let items: Vec<Value> = node.children[i]
-                        .children
-                        .iter()
-                        .filter(|c| c.name == f.name)
-                        .map(|c| field_value(c, f))
-                        .collect();
-                    out.insert(f.key.into(), Value::Array(items));
-                } else if f.array {
-                    let mut items = Vec::new();
-                    for (i, c) in node.children.iter().enumerate() {
-                        if c.name == f.name {
-                            used[i] = true;
-                            items.push(field_value(c, f));
-                        }
-                    }
-                    if !items.is_empty() {
-                        out.insert(f.key.into(), Value::Array(items));
-                    }
-                } else if let Some(i) = node.children.iter().position(|c| c.name == f.name) {
-                    used[i] = true;
-                    out.insert(f.key.into(), field_value(&node.children[i], f));
-                }
-            }
-        }
-    }
-    for (i, (k, v)) in node.attrs.iter().enumerate() {
-        if !used_attrs[i] {
-            out.insert(format!("@{k}"), Value::String(v.clone()));
-        }
-    }
-    let mut raw = Vec::new();
-    for (i, c) in node.children.iter().enumerate() {
-        if used[i] {
-            continue;
-        }
-        if any_field.is_some() {
-            raw.push(Value::String(c.raw.to_string()));
-        } else {
-            insert_repeated(&mut out, &c.name, generic_value(c));
-        }
-    }
-    if let Some(f) = any_field {
-        if !raw.is_empty() {
-            out.insert(f.key.into(), Value::Array(raw));
-        }
-    }
-    Value::Object(out)
-}
-
-fn field_value(node: &Node<'_>, f: &XmlField) -> Value {
-    match f.value {
-        XmlValue::Scalar => Value::String(node.text.clone()),
-        XmlValue::Code => {
-            let mut m = Map::new();
-            m.insert("value".into(), Value::String(node.text.clone()));
-            for (k, v) in &node.attrs {
-                m.insert(k.clone(), Value::String(v.clone()));
-            }
-            Value::Object(m)
-        }
-        XmlValue::Model(model) => model_value(node, model()),
-        XmlValue::Any => generic_value(node),
-    }
-}
-
-fn insert_repeated(out: &mut Map<String, Value>, key: &str, v: Value) {
-    match out.get_mut(key) {
-        None => {
-            out.insert(key.to_string(), v);
-        }
-        Some(Value::Array(items)) => items.push(v),
-        Some(existing) => {
-            let first = existing.take();
-            *existing = Value::Array(vec![first, v]);
-        }
-    }
-}
-
-/// An element with no known shape: text if it is only text, else an object.
-fn generic_value(node: &Node<'_>) -> Value {
-    if node.attrs.is_empty() && node.children.is_empty() {
-        return Value::String(node.text.clone());
-    }
-    let mut m = Map::new();
-    for (k, v) in &node.attrs {
-        m.insert(format!("@{k}"), Value::String(v.clone()));
-    }
-    for c in &node.children {
-        insert_repeated(&mut m, &c.name, generic_value(c));
-    }
-    if !node.text.trim().is_empty() {
-        m.insert("#text".into(), Value::String(node.text.clone()));
-    }
-    Value::Object(m)
 }
 
 // ---------------------------------------------------------------------------------------------
