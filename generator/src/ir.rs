@@ -74,6 +74,17 @@ pub struct Operation {
     pub response: Option<Body>,
     /// Error codes documented for 4xx/5xx responses: (http status, code, message).
     pub errors: Vec<ErrorCode>,
+    /// How to walk the whole list, for list operations (set by the finishing pass).
+    pub pagination: Option<Pagination>,
+}
+
+/// A list operation with `limit`/`offset` whose typed answer holds the items in one array field.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pagination {
+    /// The array field of the response model holding the page's items.
+    pub items_field: String,
+    /// Its element type.
+    pub item: TypeRef,
 }
 
 impl Operation {

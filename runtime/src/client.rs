@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::governor::{Governor, RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
 use crate::request::{OperationSpec, RequestBuilder};
+use crate::retry::RetryPolicy;
 use crate::{Error, Format, Region};
 
 /// Where the API key goes.
@@ -50,6 +52,8 @@ pub(crate) struct Inner {
     pub(crate) lang: Option<String>,
     pub(crate) timeout: Duration,
     pub(crate) read_only: bool,
+    pub(crate) governor: Governor,
+    pub(crate) retry: RetryPolicy,
 }
 
 /// An Alma API client. Cheap to clone; clones share connections and configuration, and can be
@@ -69,11 +73,23 @@ impl fmt::Debug for Client {
             .field("lang", &self.inner.lang)
             .field("timeout", &self.inner.timeout)
             .field("read_only", &self.inner.read_only)
+            .field("retry", &self.inner.retry)
+            .field("stats", &self.stats())
             .finish()
     }
 }
 
 impl Client {
+    /// What this client and its clones have done: requests, retries, 429s, remaining quota.
+    pub fn stats(&self) -> Stats {
+        self.inner.governor.stats()
+    }
+
+    /// The rate limiter, to share with another client (`ClientBuilder::shared_limiter`).
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.governor.limiter.as_ref()
+    }
+
     /// A builder for a client.
     pub fn builder() -> ClientBuilder<Client> {
         ClientBuilder::new()
@@ -118,6 +134,11 @@ pub struct ClientBuilder<C = Client> {
     user_agent: String,
     read_only: bool,
     allow_http: bool,
+    limiter: Option<RateLimiter>,
+    rate: Option<f64>,
+    max_in_flight: Option<usize>,
+    retry: RetryPolicy,
+    low_water: Option<u64>,
     _out: PhantomData<fn() -> C>,
 }
 
@@ -143,7 +164,8 @@ impl<C: From<Client>> Default for ClientBuilder<C> {
 
 impl<C: From<Client>> ClientBuilder<C> {
     /// Defaults: no key yet, North America, key in the header, JSON, 10 s connect and 60 s
-    /// request timeouts.
+    /// request timeouts, at most 25 requests per second and 16 in flight, retries on
+    /// (see [`RetryPolicy`]).
     pub fn new() -> Self {
         ClientBuilder {
             api_key: None,
@@ -157,6 +179,11 @@ impl<C: From<Client>> ClientBuilder<C> {
             user_agent: format!("alma-sdk-rust/{}", env!("CARGO_PKG_VERSION")),
             read_only: false,
             allow_http: false,
+            limiter: None,
+            rate: Some(ALMA_REQUESTS_PER_SECOND),
+            max_in_flight: Some(16),
+            retry: RetryPolicy::default(),
+            low_water: None,
             _out: PhantomData,
         }
     }
@@ -249,6 +276,50 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Requests per second across this client and its clones (default 25, Alma's limit).
+    pub fn rate_limit(mut self, per_second: f64) -> Self {
+        self.rate = Some(per_second);
+        self
+    }
+
+    /// No client-side rate limit (the gateway's 429s are still retried).
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate = None;
+        self.limiter = None;
+        self
+    }
+
+    /// Share `limiter` with other clients, e.g. every client using the same institution's key.
+    pub fn shared_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// At most `n` requests in flight at once (default 16).
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = Some(n);
+        self
+    }
+
+    /// When and how to retry (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Never retry.
+    pub fn no_retries(mut self) -> Self {
+        self.retry = RetryPolicy::disabled();
+        self
+    }
+
+    /// Stop with [`Error::DailyQuota`] instead of sending once the remaining daily quota
+    /// (`X-Exl-Api-Remaining`) is at or below `n`, keeping calls for other applications.
+    pub fn quota_low_water_mark(mut self, n: u64) -> Self {
+        self.low_water = Some(n);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<C, Error> {
         let key = self
@@ -294,6 +365,12 @@ impl<C: From<Client>> ClientBuilder<C> {
                 lang: self.lang,
                 timeout: self.timeout,
                 read_only: self.read_only,
+                governor: Governor::new(
+                    self.limiter.or_else(|| self.rate.map(RateLimiter::new)),
+                    self.max_in_flight,
+                    self.low_water,
+                ),
+                retry: self.retry,
             }),
         };
         Ok(C::from(client))

@@ -6,7 +6,7 @@
 //! proxies (HTML, empty or cut-off bodies), which keep their status and the first bytes of the body.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
@@ -150,6 +150,20 @@ pub enum Error {
         operation: &'static str,
         method: &'static str,
     },
+    /// The institution's daily API quota is used up (`DAILY_THRESHOLD`, or known from an earlier
+    /// answer), or the remaining quota reached the client's low-water mark. Not retried: the
+    /// quota resets at midnight GMT.
+    DailyQuota {
+        operation: &'static str,
+        /// When the quota resets (next midnight GMT).
+        resets_at: SystemTime,
+        /// Calls left when known (0 when Alma said the threshold was reached).
+        remaining: Option<u64>,
+        /// The client's low-water mark, when that is what stopped the request.
+        low_water: Option<u64>,
+        /// Alma's `errorList`, when the gateway answered.
+        errors: Vec<ErrorDetail>,
+    },
     /// The client configuration is invalid (missing key, bad URL, …).
     Config(String),
 }
@@ -164,6 +178,14 @@ impl Error {
                 .first()
                 .map(|e| e.code.as_str())
                 .or(gateway.map(GatewayError::code)),
+            Error::DailyQuota {
+                errors,
+                low_water: None,
+                ..
+            } => errors
+                .first()
+                .map(|e| e.code.as_str())
+                .or(Some("DAILY_THRESHOLD")),
             _ => None,
         }
     }
@@ -171,7 +193,9 @@ impl Error {
     /// Alma's message for the first error.
     pub fn message(&self) -> Option<&str> {
         match self {
-            Error::Api { errors, .. } => errors.first().map(|e| e.message.as_str()),
+            Error::Api { errors, .. } | Error::DailyQuota { errors, .. } => {
+                errors.first().map(|e| e.message.as_str())
+            }
             _ => None,
         }
     }
@@ -196,6 +220,17 @@ impl Error {
     pub fn gateway(&self) -> Option<GatewayError> {
         match self {
             Error::Api { gateway, .. } => *gateway,
+            Error::DailyQuota {
+                low_water: None, ..
+            } => Some(GatewayError::DailyThreshold),
+            _ => None,
+        }
+    }
+
+    /// When the daily quota resets, for [`Error::DailyQuota`].
+    pub fn quota_resets_at(&self) -> Option<SystemTime> {
+        match self {
+            Error::DailyQuota { resets_at, .. } => Some(*resets_at),
             _ => None,
         }
     }
@@ -203,7 +238,7 @@ impl Error {
     /// The `errorList` entries.
     pub fn details(&self) -> &[ErrorDetail] {
         match self {
-            Error::Api { errors, .. } => errors,
+            Error::Api { errors, .. } | Error::DailyQuota { errors, .. } => errors,
             _ => &[],
         }
     }
@@ -236,7 +271,8 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Encode { operation, .. }
             | Error::RequestTooLarge { operation, .. }
-            | Error::ReadOnly { operation, .. } => Some(operation),
+            | Error::ReadOnly { operation, .. }
+            | Error::DailyQuota { operation, .. } => Some(operation),
             Error::Config(_) => None,
         }
     }
@@ -284,6 +320,17 @@ impl fmt::Display for Error {
             ),
             Error::ReadOnly { operation, method } => {
                 write!(f, "{operation}: the client is read-only and refuses {method} requests")
+            }
+            Error::DailyQuota { operation, resets_at, remaining, low_water, .. } => {
+                let secs = resets_at.duration_since(SystemTime::now()).map(|d| d.as_secs()).unwrap_or(0);
+                let when = format!("resets at midnight GMT, in {}h{:02}m", secs / 3600, secs % 3600 / 60);
+                match (low_water, remaining) {
+                    (Some(mark), Some(r)) => write!(
+                        f,
+                        "{operation}: not sent: {r} calls left today, at or below the low-water mark of {mark} ({when})"
+                    ),
+                    _ => write!(f, "{operation}: DAILY_THRESHOLD: the daily API quota is used up ({when})"),
+                }
             }
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
         }

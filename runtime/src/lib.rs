@@ -20,18 +20,24 @@ mod body;
 mod client;
 pub mod de;
 mod error;
+mod governor;
+mod paginate;
 mod region;
 pub mod registry;
 mod request;
 mod response;
+mod retry;
 pub mod xml;
 
 pub use body::{convert, CodeValue, Decode, Encode, Extra, Model, RawBody};
 pub use client::{ApiKeyMode, Client, ClientBuilder};
 pub use error::{parse_error_body, Error, ErrorDetail, GatewayError};
+pub use governor::{RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
+pub use paginate::{Paginator, MAX_PAGE_SIZE};
 pub use region::{Format, Region};
 pub use request::{Method, OperationSpec, RequestBuilder, MAX_REQUEST_BYTES};
 pub use response::Response;
+pub use retry::RetryPolicy;
 
 /// Adds the per-request options every generated request builder has: `with_format`,
 /// `with_lang` and `with_timeout`. Used by the generated code; the builder must have a

@@ -1,5 +1,6 @@
 //! The request path: operation spec → URL, auth, format → send → [`Response`] or [`Error`].
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use http::StatusCode;
@@ -9,6 +10,7 @@ use crate::body::{Decode, Encode};
 use crate::client::Client;
 use crate::error::parse_error_body;
 use crate::response::{remaining, Response};
+use crate::retry::RetryPolicy;
 use crate::{ApiKeyMode, Error, Format, GatewayError};
 
 /// Alma's gateway rejects request bodies over 512 KB; we refuse them before sending.
@@ -237,6 +239,7 @@ impl RequestBuilder {
     /// Everything up to a successful status: not generic, so it is compiled once.
     async fn execute_raw(&self, body: Option<(Vec<u8>, Format)>) -> Result<RawAnswer, Error> {
         let inner = &self.client.inner;
+        let gov = &inner.governor;
         let op = self.spec.name;
         if inner.read_only && self.spec.method != Method::Get {
             return Err(Error::ReadOnly {
@@ -253,7 +256,91 @@ impl RequestBuilder {
                 });
             }
         }
+        // The daily quota: known to be used up, or down to the caller's low-water mark.
+        if let Some(resets_at) = gov.exhausted() {
+            return Err(Error::DailyQuota {
+                operation: op,
+                resets_at,
+                remaining: Some(0),
+                low_water: None,
+                errors: Vec::new(),
+            });
+        }
+        if let Some(remaining) = gov.below_low_water() {
+            return Err(Error::DailyQuota {
+                operation: op,
+                resets_at: crate::governor::next_midnight_utc(std::time::SystemTime::now()),
+                remaining: Some(remaining),
+                low_water: gov.low_water,
+                errors: Vec::new(),
+            });
+        }
         let url = self.url()?;
+        let body = body.map(|(b, f)| (bytes::Bytes::from(b), f));
+        let policy = &inner.retry;
+        let started = std::time::Instant::now();
+        let mut attempt = 1u32;
+        loop {
+            let permit = gov.admit().await;
+            gov.counters.requests.fetch_add(1, Ordering::Relaxed);
+            if attempt > 1 {
+                gov.counters.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            let result = self.send_once(url.clone(), body.clone(), attempt).await;
+            drop(permit);
+            let err = match result {
+                Ok(answer) => {
+                    if let Some(l) = &gov.limiter {
+                        l.succeeded();
+                    }
+                    gov.record_remaining(remaining(&answer.headers));
+                    return Ok(answer);
+                }
+                Err(e) => e,
+            };
+            if let Some(remaining) = err.remaining_header {
+                gov.record_remaining(Some(remaining));
+            }
+            let err = err.error;
+            match err.gateway() {
+                Some(GatewayError::DailyThreshold) => {
+                    let resets_at = gov.mark_exhausted();
+                    return Err(Error::DailyQuota {
+                        operation: op,
+                        resets_at,
+                        remaining: Some(0),
+                        low_water: None,
+                        errors: err.details().to_vec(),
+                    });
+                }
+                Some(GatewayError::PerSecondThreshold) => {
+                    gov.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    if let Some(l) = &gov.limiter {
+                        l.throttled();
+                    }
+                }
+                _ => {}
+            }
+            let budget_left =
+                attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
+            if !budget_left || !RetryPolicy::retryable(&err, self.spec.method) {
+                return Err(err);
+            }
+            let wait = policy.backoff(attempt);
+            tracing::debug!(operation = op, attempt, wait_ms = wait.as_millis() as u64, error = %err, "alma request will be retried");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One HTTP exchange: everything up to a successful status. Not generic, so compiled once.
+    async fn send_once(
+        &self,
+        url: url::Url,
+        body: Option<(bytes::Bytes, Format)>,
+        attempt: u32,
+    ) -> Result<RawAnswer, Failed> {
+        let inner = &self.client.inner;
         let accept = self.format_for_response();
         let timeout = self.timeout.unwrap_or(inner.timeout);
         let mut req = inner
@@ -265,9 +352,9 @@ impl RequestBuilder {
             let mut value =
                 reqwest::header::HeaderValue::from_str(&format!("apikey {}", inner.key.0))
                     .map_err(|_| {
-                        Error::Config(
+                        Failed::from(Error::Config(
                             "the API key contains characters not allowed in a header".into(),
-                        )
+                        ))
                     })?;
             value.set_sensitive(true);
             req = req.header(reqwest::header::AUTHORIZATION, value);
@@ -279,9 +366,10 @@ impl RequestBuilder {
         }
         let span = tracing::debug_span!(
             "alma.request",
-            operation = op,
+            operation = self.spec.name,
             method = self.spec.method.as_str(),
             path = self.spec.path,
+            attempt,
             status = tracing::field::Empty,
             remaining = tracing::field::Empty,
         );
@@ -306,13 +394,18 @@ impl RequestBuilder {
         .await;
         let (status, headers, content_type, bytes) = result?;
         span.record("status", status.as_u16());
-        if let Some(r) = remaining(&headers) {
+        let remaining_now = remaining(&headers);
+        if let Some(r) = remaining_now {
             span.record("remaining", r);
         }
         let format = Format::sniff(&bytes)
             .or_else(|| content_type.as_deref().and_then(Format::from_content_type));
         if !status.is_success() {
-            return Err(self.api_error(status, &bytes));
+            tracing::debug!(parent: &span, status = status.as_u16(), "alma error answer");
+            return Err(Failed {
+                error: self.api_error(status, &bytes),
+                remaining_header: remaining_now,
+            });
         }
         tracing::debug!(parent: &span, status = status.as_u16(), "alma answer");
         Ok(RawAnswer {
@@ -365,6 +458,21 @@ impl RequestBuilder {
         Error::Transport {
             operation: self.spec.name,
             message: self.client.inner.key.redact(&message),
+        }
+    }
+}
+
+/// A failed exchange, with the quota header if the answer had one.
+struct Failed {
+    error: Error,
+    remaining_header: Option<u64>,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Failed {
+            error,
+            remaining_header: None,
         }
     }
 }

@@ -129,7 +129,8 @@ async fn query_auth_on_request_and_redacted_when_printed() {
 async fn the_key_never_shows_in_debug_display_or_errors() {
     let b = Client::builder()
         .api_key(KEY)
-        .base_url("http://127.0.0.1:9");
+        .base_url("http://127.0.0.1:9")
+        .no_retries();
     assert!(!format!("{b:?}").contains(KEY));
     let c = b.api_key_mode(ApiKeyMode::Query).build().unwrap();
     assert!(!format!("{c:?}").contains(KEY));
@@ -443,6 +444,7 @@ async fn timeouts_per_client_and_per_request() {
         .await;
     let c = client(&server)
         .timeout(Duration::from_millis(150))
+        .no_retries()
         .build()
         .unwrap();
     let err = c

@@ -3389,6 +3389,13 @@ impl ListItems {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<crate::shared::Items, crate::shared::Item> {
+        alma_runtime::Paginator::new(self.req, |page: crate::shared::Items| page.item)
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

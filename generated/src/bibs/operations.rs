@@ -4077,6 +4077,19 @@ impl ListECollections {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::shared::ElectronicCollections,
+        crate::shared::ElectronicCollection,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::shared::ElectronicCollections| page.electronic_collection,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -4350,6 +4363,13 @@ impl ListItems {
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<crate::shared::Items, crate::shared::Item> {
+        alma_runtime::Paginator::new(self.req, |page: crate::shared::Items| page.item)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -5134,6 +5154,16 @@ impl ListReminders {
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<crate::shared::Reminders, crate::shared::Reminder> {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::shared::Reminders| page.reminder,
+        )
     }
     /// Sends the request and decodes the response.
     pub async fn send(

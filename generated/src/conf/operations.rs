@@ -2480,6 +2480,19 @@ impl ListDepositProfiles {
         self.req = self.req.query("user_group", user_group.into());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::DepositProfiles,
+        crate::conf::models::DepositProfile,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::DepositProfiles| page.deposit_profile,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -2568,6 +2581,19 @@ impl ListIntegrationProfiles {
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::IntegrationProfile,
+        crate::conf::models::IntegrationProfileParameter,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::IntegrationProfile| page.parameter,
+        )
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2699,6 +2725,16 @@ impl ListJobs {
         self.req = self.req.query("profile_id", profile_id.into());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<crate::conf::models::Jobs, crate::conf::models::Job> {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::Jobs| page.job,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -2762,6 +2798,19 @@ impl ListInstances {
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::JobInstances,
+        crate::conf::models::JobInstance,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::JobInstances| page.job_instance,
+        )
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2842,6 +2891,19 @@ impl ListEvents {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::Events,
+        crate::conf::models::Event,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::Events| page.event,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -2880,6 +2942,19 @@ impl ListMatches {
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::Matches,
+        crate::conf::models::Match,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::Matches| page.match_,
+        )
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3014,6 +3089,19 @@ impl ListCircDesks {
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::CircDesks,
+        crate::conf::models::CircDesk,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::CircDesks| page.circ_desk,
+        )
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3500,6 +3588,19 @@ impl ListPrinters {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::Printers,
+        crate::conf::models::Printer,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::Printers| page.printer,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -3654,6 +3755,16 @@ impl ListReminders {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<crate::shared::Reminders, crate::shared::Reminder> {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::shared::Reminders| page.reminder,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -3778,6 +3889,16 @@ impl ListSets {
     pub fn set_origin(mut self, set_origin: impl Into<String>) -> Self {
         self.req = self.req.query("set_origin", set_origin.into());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<crate::conf::models::Sets, crate::conf::models::Set> {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::Sets| page.set,
+        )
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3979,6 +4100,19 @@ impl ListMembers {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::conf::models::Members,
+        crate::conf::models::Member,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::conf::models::Members| page.member,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -4096,6 +4230,13 @@ impl ListFeeTransactions {
     ) -> Self {
         self.req = self.req.query("received_by_circ_desk", received_by_circ_desk.into());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<crate::shared::Fees, crate::shared::Fee> {
+        alma_runtime::Paginator::new(self.req, |page: crate::shared::Fees| page.fee)
     }
     /// Sends the request and decodes the response.
     pub async fn send(

@@ -314,6 +314,19 @@ impl ListPartners {
         self.req = self.req.query("status", status.into());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::partners::models::Partners,
+        crate::partners::models::Partner,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::partners::models::Partners| page.partner,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

@@ -329,6 +329,19 @@ impl ListPrintouts {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::tasklists::models::Printouts,
+        crate::tasklists::models::Printout,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::tasklists::models::Printouts| page.printout,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -484,6 +497,19 @@ impl ListRequestedResources {
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
+    }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::tasklists::models::RequestedResources,
+        crate::tasklists::models::RequestedResource,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::tasklists::models::RequestedResources| page.requested_resource,
+        )
     }
     /// Sends the request and decodes the response.
     pub async fn send(

@@ -1695,6 +1695,19 @@ impl ListUsers {
         self.req = self.req.query("modify_date_from", modify_date_from.into());
         self
     }
+    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+    /// you), stopping at the first short page: `total_record_count` is not trusted.
+    pub fn into_stream(
+        self,
+    ) -> alma_runtime::Paginator<
+        crate::users::models::Users,
+        crate::users::models::User,
+    > {
+        alma_runtime::Paginator::new(
+            self.req,
+            |page: crate::users::models::Users| page.user,
+        )
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

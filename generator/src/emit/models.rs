@@ -93,7 +93,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
 }
 
 /// The Rust type of a field and the runtime deserializer that reads it leniently.
-fn field_type(api: &Api, t: &TypeRef) -> TokenStream {
+pub(super) fn field_type(api: &Api, t: &TypeRef) -> TokenStream {
     match t {
         TypeRef::String => quote! { String },
         TypeRef::Integer => quote! { i64 },

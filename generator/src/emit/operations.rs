@@ -196,6 +196,23 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         }
         None => (quote! {}, quote! { self.req.send().await }),
     };
+    let paginator = op.pagination.as_ref().map(|pg| {
+        let page = body_type(
+            api,
+            op.response
+                .as_ref()
+                .expect("paginated operations answer a model"),
+        );
+        let item = super::models::field_type(api, &pg.item);
+        let field = format_ident!("{}", pg.items_field);
+        quote! {
+            /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+            /// you), stopping at the first short page: `total_record_count` is not trusted.
+            pub fn into_stream(self) -> alma_runtime::Paginator<#page, #item> {
+                alma_runtime::Paginator::new(self.req, |page: #page| page.#field)
+            }
+        }
+    });
     let body_accessor = op.request.as_ref().map(|b| {
         let ty = body_type(api, b);
         quote! {
@@ -217,6 +234,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         impl #builder {
             #(#setters)*
             #body_accessor
+            #paginator
 
             /// Sends the request and decodes the response.
             pub async fn send(self) -> Result<alma_runtime::Response<#response>, alma_runtime::Error> {

@@ -43,13 +43,17 @@ serde = { workspace = true }
 serde_json = { workspace = true }
 
 [dev-dependencies]
-tokio = { workspace = true }
+tokio = { workspace = true, features = ["signal"] }
 wiremock = { workspace = true }
 quick-xml = { workspace = true }
 proptest = { workspace = true }
 
 [[bench]]
 name = "decode"
+harness = false
+
+[[bench]]
+name = "throughput"
 harness = false
 "#,
     );

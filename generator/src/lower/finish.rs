@@ -11,6 +11,7 @@ pub fn finish(api: &mut Api) -> Result<()> {
     merge_identical(api);
     assign_areas(api);
     unique_names(api);
+    find_pagination(api);
     Ok(())
 }
 
@@ -132,6 +133,45 @@ fn unique_names(api: &mut Api) {
                 n += 1;
             }
             m.name = format!("{}{n}", m.name);
+        }
+    }
+}
+
+/// List operations: optional integer `limit` and `offset` query parameters, and a typed answer
+/// with exactly one array field (the items; `total_record_count` is not trusted).
+fn find_pagination(api: &mut Api) {
+    use crate::ir::{Pagination, ParamIn, ScalarType};
+    for area in &mut api.areas {
+        for op in &mut area.operations {
+            let has = |name: &str| {
+                op.params.iter().any(|p| {
+                    p.name == name
+                        && p.location == ParamIn::Query
+                        && !p.required
+                        && p.ty == ScalarType::Integer
+                })
+            };
+            if !(has("limit") && has("offset")) {
+                continue;
+            }
+            let Some(BodyType::Model(id)) = op.response.as_ref().map(|b| &b.ty) else {
+                continue;
+            };
+            let Some(ModelKind::Struct { fields }) = api.models.get(id).map(|m| &m.kind) else {
+                continue;
+            };
+            let arrays: Vec<_> = fields
+                .iter()
+                .filter(|f| matches!(f.ty, TypeRef::Array(_)))
+                .collect();
+            if let [items] = arrays.as_slice() {
+                if let TypeRef::Array(item) = &items.ty {
+                    op.pagination = Some(Pagination {
+                        items_field: items.rust_name.clone(),
+                        item: item.as_ref().clone(),
+                    });
+                }
+            }
         }
     }
 }

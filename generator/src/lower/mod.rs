@@ -397,6 +397,7 @@ fn lower_operation(
         request,
         response,
         errors,
+        pagination: None,
     })
 }
 

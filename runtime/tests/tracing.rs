@@ -1,0 +1,77 @@
+//! Every request is traced (operation, method, path template, attempt, status, remaining quota)
+//! and the traces never contain the API key, in either auth mode.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use alma_runtime::{ApiKeyMode, Client, Method, OperationSpec, RawBody};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "l7xx-trace-secret-000";
+
+static GET: OperationSpec = OperationSpec {
+    name: "users.get_user",
+    method: Method::Get,
+    path: "/almaws/v1/users/{user_id}",
+    xml_only_body: false,
+};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn traces_say_what_happened_and_never_the_key() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw("{}", "application/json")
+                .insert_header("X-Exl-Api-Remaining", "4242"),
+        )
+        .mount(&server)
+        .await;
+    for mode in [ApiKeyMode::Header, ApiKeyMode::Query] {
+        let c = Client::builder()
+            .api_key(KEY)
+            .api_key_mode(mode)
+            .base_url(server.uri())
+            .build()
+            .unwrap();
+        c.request(&GET)
+            .path_param("user_id", "jdoe".into())
+            .send::<RawBody>()
+            .await
+            .unwrap();
+    }
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    for needle in [
+        "users.get_user",
+        "GET",
+        "/almaws/v1/users/{user_id}",
+        "status=200",
+        "remaining=4242",
+        "attempt=1",
+    ] {
+        assert!(out.contains(needle), "trace lacks {needle:?}:\n{out}");
+    }
+    assert!(!out.contains(KEY), "the key leaked into traces:\n{out}");
+}
