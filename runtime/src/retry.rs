@@ -58,7 +58,7 @@ impl RetryPolicy {
             } => {
                 idempotent
                     && (matches!(gateway, Some(GatewayError::RoutingError))
-                        || matches!(status.as_u16(), 502 | 503 | 504))
+                        || matches!(status.as_u16(), 502..=504))
             }
             Error::Transport { .. } | Error::Timeout { .. } => idempotent,
             _ => false,
