@@ -52,6 +52,8 @@ pub struct DefaultRules {
     pub coerce_string_defaults: bool,
     #[serde(default)]
     pub skip_empty_path_items: bool,
+    #[serde(default)]
+    pub drop_undefined_required: bool,
 }
 
 /// Send `to` instead of the upstream path `from`.

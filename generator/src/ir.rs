@@ -224,6 +224,8 @@ pub struct Field {
     pub required: bool,
     pub doc: Option<String>,
     pub example: Option<String>,
+    /// JSON Schema `format` of a string field (`date`, `date-time`, …).
+    pub format: Option<String>,
     pub xml: XmlField,
 }
 

@@ -11,6 +11,7 @@
 //!
 //! Nothing is written unless every step succeeded.
 
+pub mod bundle;
 pub mod config;
 pub mod emit;
 pub mod error;
@@ -46,6 +47,17 @@ pub struct Generation {
     /// Files relative to `generated/`, sorted.
     pub files: Vec<write::File>,
     pub report: report::Report,
+}
+
+/// Loads the config and every spec document (the first half of [`generate`]).
+pub fn load(opts: &Options) -> Result<(config::Config, source::Store)> {
+    let config = config::Config::load(&opts.project_root.join("specs"))?;
+    let spec_dir = match &opts.specs {
+        Some(dir) => dir.clone(),
+        None => find_spec_dir(&opts.project_root, &config)?,
+    };
+    let store = source::Store::load(&spec_dir, &config)?;
+    Ok((config, store))
 }
 
 /// Runs load → IR → emit, returning the files without touching the disk.

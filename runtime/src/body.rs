@@ -183,3 +183,22 @@ pub fn convert<T: Serialize, U: DeserializeOwned>(
         message: e.to_string(),
     })
 }
+
+/// Whether a value carries no data (nothing set), so that a required object left empty is not
+/// sent. Implemented by every generated model.
+pub trait IsEmpty {
+    /// Nothing is set.
+    fn is_empty(&self) -> bool;
+}
+
+impl IsEmpty for CodeValue {
+    fn is_empty(&self) -> bool {
+        self.value.is_empty() && self.desc.is_none() && self.extra.is_empty()
+    }
+}
+
+impl<T: IsEmpty> IsEmpty for Box<T> {
+    fn is_empty(&self) -> bool {
+        (**self).is_empty()
+    }
+}

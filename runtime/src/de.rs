@@ -208,8 +208,8 @@ pub fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d.deserialize_any(V(std::marker::PhantomData))
 }
 
-/// `skip_serializing_if` for required nested objects: an empty object says nothing, and Alma
-/// treats a missing field as its default.
-pub fn is_default<T: Default + PartialEq>(v: &T) -> bool {
-    *v == T::default()
+/// `skip_serializing_if` for required nested objects: one with nothing set carries no data, and
+/// Alma treats a missing field as its default.
+pub fn is_empty<T: crate::IsEmpty>(v: &T) -> bool {
+    v.is_empty()
 }

@@ -29,10 +29,11 @@ mod response;
 mod retry;
 pub mod xml;
 
-pub use body::{convert, CodeValue, Decode, Encode, Extra, Model, RawBody};
+pub use body::{convert, CodeValue, Decode, Encode, Extra, IsEmpty, Model, RawBody};
 pub use client::{ApiKeyMode, Client, ClientBuilder};
 pub use error::{parse_error_body, Error, ErrorDetail, GatewayError};
 pub use governor::{RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
+pub use http;
 pub use paginate::{Paginator, MAX_PAGE_SIZE};
 pub use region::{Format, Region};
 pub use request::{Method, OperationSpec, RequestBuilder, MAX_REQUEST_BYTES};

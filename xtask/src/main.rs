@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use alma_codegen::{generate, write, Options};
 
+mod conformance;
+
 const HELP: &str = "\
 cargo xtask <command>
 
@@ -13,8 +15,11 @@ commands:
   codegen [--check] [--specs DIR]   regenerate generated/ from the specs (--check: compare only)
   bench [--runs N] [--specs DIR]    time codegen for the conf area and for all areas
   roundtrip MODEL FILE              decode FILE (.json/.xml) as MODEL and print it re-encoded
+  bundle [--out DIR] [--specs DIR]  self-contained specs (local refs, corrections) for mock servers
+  conformance [--areas a,b]         every operation against Prism (installed with npm if missing),
+                                    plus every recorded fixture
   test                              everything CI checks: fmt, codegen --check, clippy, tests,
-                                    each area feature alone, docs
+                                    each area feature alone, docs, conformance
   help                              this text
 ";
 
@@ -25,6 +30,8 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("roundtrip") => roundtrip(&args[1..]),
+        Some("bundle") => bundle(&args[1..]).map(|_| ()),
+        Some("conformance") => conformance::run(&args[1..]),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())
@@ -40,7 +47,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn project_root() -> PathBuf {
+pub(crate) fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the project root")
@@ -48,7 +55,7 @@ fn project_root() -> PathBuf {
 }
 
 /// Value of `--name VALUE` in `args`.
-fn flag_value(args: &[String], name: &str) -> Result<Option<String>, String> {
+pub(crate) fn flag_value(args: &[String], name: &str) -> Result<Option<String>, String> {
     match args.iter().position(|a| a == name) {
         Some(i) => args
             .get(i + 1)
@@ -59,7 +66,7 @@ fn flag_value(args: &[String], name: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn check_flags(
+pub(crate) fn check_flags(
     args: &[String],
     known_switches: &[&str],
     known_values: &[&str],
@@ -286,7 +293,7 @@ fn keep_table(text: &str, name: &str) -> String {
 }
 
 /// Runs a command from the project root, failing with its name when it fails.
-fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
     let name = Path::new(program)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -351,6 +358,8 @@ fn test(args: &[String]) -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     run(&cargo, &["test", "--workspace"], &[])?;
+    println!("\n==> cargo xtask conformance");
+    conformance::run(&[])?;
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f64()
@@ -388,4 +397,21 @@ fn roundtrip(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("{} did not round-trip as {model}", file.display()))
     }
+}
+
+/// `cargo xtask bundle`: writes the self-contained specs, returning their directory.
+pub(crate) fn bundle(args: &[String]) -> Result<PathBuf, String> {
+    check_flags(args, &[], &["--out", "--specs"])?;
+    let opts = options(args)?;
+    let out = flag_value(args, "--out")?
+        .map(PathBuf::from)
+        .unwrap_or_else(|| opts.project_root.join("target/bundle"));
+    let (config, store) = alma_codegen::load(&opts).map_err(|e| e.to_string())?;
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    let files =
+        alma_codegen::bundle::write_bundle(&store, &config, &out).map_err(|e| e.to_string())?;
+    println!("bundled {} spec files into {}", files.len(), out.display());
+    Ok(out)
 }

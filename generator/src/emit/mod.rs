@@ -1,6 +1,7 @@
 //! IR → Rust source files of the `alma-sdk` crate. Tokens are built with `quote`, parsed by `syn`
 //! and printed by `prettyplease`, so the output is formatted and deterministic.
 
+mod conformance;
 mod docs;
 mod models;
 mod operations;
@@ -22,6 +23,7 @@ pub fn emit(api: &Api) -> Result<Vec<File>> {
         root::cargo_toml(api),
         rust_file(api, "src/lib.rs", root::lib_rs(api))?,
         rust_file(api, "src/registry.rs", registry::registry_rs(api))?,
+        rust_file(api, "src/conformance.rs", conformance::conformance_rs(api))?,
     ];
     let shared: Vec<&Model> = api.models.values().filter(|m| m.areas.len() > 1).collect();
     if !shared.is_empty() {

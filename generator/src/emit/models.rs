@@ -63,6 +63,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         .unwrap_or_else(|| heck::ToSnakeCase::to_snake_case(m.name.as_str()));
     let model_name = &m.name;
     let xml_fields: Vec<TokenStream> = fields.iter().map(|f| xml_field(api, f)).collect();
+    let empty_checks = fields.iter().map(|f| empty_check(api, f));
     // Not `#[non_exhaustive]`: `Model { field, ..Default::default() }` must work for users, and
     // that form keeps compiling when a regeneration adds fields.
     quote! {
@@ -74,6 +75,13 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
             /// Fields this version of the SDK does not know, kept and sent back unchanged.
             #[serde(flatten)]
             pub extra: alma_runtime::Extra,
+        }
+
+        #cfg
+        impl alma_runtime::IsEmpty for #name {
+            fn is_empty(&self) -> bool {
+                #(#empty_checks &&)* self.extra.is_empty()
+            }
         }
 
         #cfg
@@ -160,7 +168,7 @@ fn field(api: &Api, owner: &str, f: &Field) -> TokenStream {
             let object = matches!(t, TypeRef::CodeValue)
                 || matches!(t, TypeRef::Model(id) if matches!(api.models[id].kind, ModelKind::Struct { .. }));
             let skip =
-                object.then(|| quote! { skip_serializing_if = "alma_runtime::de::is_default", });
+                object.then(|| quote! { skip_serializing_if = "alma_runtime::de::is_empty", });
             (base, quote! { default, #skip deserialize_with = #de })
         }
         t => {
@@ -324,4 +332,22 @@ fn xml_field(api: &Api, f: &Field) -> TokenStream {
         _ => quote! { V::Scalar },
     };
     quote! { F::new(#key, #name, #kind, #wrapper, #array, #value) }
+}
+
+/// The `is_empty` test of one field, matching how `field` declares it.
+fn empty_check(api: &Api, f: &Field) -> TokenStream {
+    let id = format_ident!("{}", f.rust_name);
+    match &f.ty {
+        TypeRef::Array(_) => quote! { self.#id.is_empty() },
+        TypeRef::Any => quote! { self.#id.is_null() },
+        TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => quote! { self.#id.is_none() },
+        _ if !f.required => quote! { self.#id.is_none() },
+        TypeRef::String => quote! { self.#id.is_empty() },
+        TypeRef::CodeValue => quote! { alma_runtime::IsEmpty::is_empty(&self.#id) },
+        TypeRef::Model(mid) => match api.models[mid].kind {
+            ModelKind::Struct { .. } => quote! { alma_runtime::IsEmpty::is_empty(&self.#id) },
+            // A required enum always holds a value.
+            ModelKind::Enum { .. } => quote! { false },
+        },
+    }
 }

@@ -35,6 +35,7 @@ publish = false
     for n in &names {
         s.push_str(&format!("{n} = []\n"));
     }
+    s.push_str("# One call per operation with sample values, for `cargo xtask conformance`.\nconformance = []\n");
     s.push_str(
         r#"
 [dependencies]
@@ -47,6 +48,10 @@ tokio = { workspace = true, features = ["signal"] }
 wiremock = { workspace = true }
 quick-xml = { workspace = true }
 proptest = { workspace = true }
+
+[[example]]
+name = "conformance"
+required-features = ["conformance"]
 
 [[bench]]
 name = "decode"
@@ -127,6 +132,10 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         pub mod shared;
 
         pub mod registry;
+
+        #[cfg(feature = "conformance")]
+        #[doc(hidden)]
+        pub mod conformance;
 
         /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
         ///

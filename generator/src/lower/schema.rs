@@ -174,8 +174,10 @@ impl<'s> SchemaLowerer<'s> {
         for key in props.keys() {
             let pptr = r.ptr.push("properties").push(key);
             let hint = format!("{model_name}{}", type_ident(key));
+            let mut format = None;
             let (ty, resolved_xml, doc, example) = match self.store.resolve(&pptr) {
                 Ok(pr) => {
+                    format = pr.get("format").and_then(Value::as_str).map(String::from);
                     let xml = pr.get("xml").cloned();
                     let doc = doc_of(pr.get("description"));
                     let example = pr
@@ -213,6 +215,7 @@ impl<'s> SchemaLowerer<'s> {
                 required: required.contains(key.as_str()),
                 doc,
                 example,
+                format,
                 xml,
             });
         }

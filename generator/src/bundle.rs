@@ -1,0 +1,124 @@
+//! Self-contained spec directories for tools that cannot fetch the upstream schema URLs, such as
+//! the Prism mock server of the conformance suite (`cargo xtask bundle`).
+//!
+//! The output is laid out like the mirror (`openapi/<area>.json`, `schemas/<name>.json`) with
+//! every external `$ref` pointing at the local copy, the XSD-derived schema files written out as
+//! JSON, refs to unpublished schema files replaced by `{}` (any value), and the path corrections of
+//! `specs/corrections.toml` applied, so the bundle describes exactly what the SDK sends. It is
+//! derived from Ex Libris's files: write it to a git-ignored directory, never commit it.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::source::{parse_ref, DocId, Store};
+
+/// Writes the bundle for every area into `out`.
+pub fn write_bundle(store: &Store, config: &Config, out: &Path) -> Result<Vec<String>> {
+    let mut written = Vec::new();
+    let mut write = |rel: String, value: &Value| -> Result<()> {
+        let path = out.join(&rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let text = serde_json::to_string_pretty(value).map_err(|e| Error::Emit {
+            file: rel.clone(),
+            message: e.to_string(),
+        })?;
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        written.push(rel);
+        Ok(())
+    };
+    let drop_undefined = config.corrections.defaults.drop_undefined_required;
+    for (id, doc) in store.docs() {
+        let mut value = doc.value.clone();
+        if drop_undefined {
+            drop_undefined_required(&mut value);
+        }
+        match id {
+            DocId::Area(area) => {
+                rewrite_refs(store, id, &mut value, "../schemas/");
+                if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+                    for c in config.corrections.paths.iter().filter(|c| &c.area == area) {
+                        let Some(item) = paths.remove(&c.from) else {
+                            continue;
+                        };
+                        // The corrected path may exist already with other methods: merge them.
+                        match (paths.get_mut(&c.to), item) {
+                            (Some(Value::Object(existing)), Value::Object(moved)) => {
+                                for (k, v) in moved {
+                                    existing.entry(k).or_insert(v);
+                                }
+                            }
+                            (_, item) => {
+                                paths.insert(c.to.clone(), item);
+                            }
+                        }
+                    }
+                }
+                write(format!("openapi/{area}.json"), &value)?;
+            }
+            DocId::Schema(name) => {
+                rewrite_refs(store, id, &mut value, "./");
+                write(format!("schemas/{name}.json"), &value)?;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Points external refs at local files (`prefix` + name) and replaces refs to missing files.
+fn rewrite_refs(store: &Store, from: &DocId, value: &mut Value, prefix: &str) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                if let Ok(ptr) = parse_ref(from, r) {
+                    if let DocId::Schema(name) = &ptr.doc {
+                        if store.doc(&ptr.doc).is_some() {
+                            let target = format!("{prefix}{name}.json#{}", ptr.pointer);
+                            map.insert("$ref".into(), Value::String(target));
+                        } else {
+                            // Unpublished schema: any value.
+                            map.clear();
+                            return;
+                        }
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                rewrite_refs(store, from, v, prefix);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                rewrite_refs(store, from, v, prefix);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The `drop_undefined_required` correction: `required` names only defined properties.
+fn drop_undefined_required(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let defined: Option<Vec<String>> = map
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect());
+            if let (Some(defined), Some(Value::Array(req))) = (defined, map.get_mut("required")) {
+                req.retain(|r| r.as_str().is_some_and(|r| defined.iter().any(|d| d == r)));
+                if req.is_empty() {
+                    map.remove("required");
+                }
+            }
+            for v in map.values_mut() {
+                drop_undefined_required(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_undefined_required),
+        _ => {}
+    }
+}
