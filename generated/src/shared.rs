@@ -12317,39 +12317,7 @@ pub struct UserRequest {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequest {
     fn is_empty(&self) -> bool {
-        self.user_primary_id.is_none() && self.request_id.is_none()
-            && self.additional_id.is_none() && false && self.request_sub_type.is_none()
-            && self.mms_id.is_none() && self.title.is_none() && self.author.is_none()
-            && self.description.is_none() && self.manual_description.is_none()
-            && self.holding_id.is_empty() && self.pickup_location.is_none()
-            && self.pickup_location_type.is_none()
-            && self.pickup_location_library.is_none()
-            && self.pickup_location_circulation_desk.is_none()
-            && self.pickup_location_institution.is_none()
-            && self.managed_by_library.is_none()
-            && self.managed_by_circulation_desk.is_none()
-            && self.managed_by_library_code.is_none()
-            && self.managed_by_circulation_desk_code.is_none()
-            && self.target_destination.is_none() && self.material_type.is_none()
-            && self.last_interest_date.is_none() && self.partial_digitization.is_none()
-            && self.chapter_or_article_title.is_none() && self.volume.is_none()
-            && self.issue.is_none() && self.part.is_none()
-            && self.date_of_publication.is_none()
-            && self.chapter_or_article_author.is_none()
-            && self.required_pages_range.is_empty() && self.full_chapter.is_none()
-            && self.comment.is_none() && self.request_status.is_none()
-            && self.place_in_queue.is_none() && self.request_date.is_none()
-            && self.request_time.is_none() && self.task_name.is_none()
-            && self.expiry_date.is_none() && self.booking_start_date.is_none()
-            && self.booking_end_date.is_none()
-            && self.adjusted_booking_start_date.is_none()
-            && self.adjusted_booking_end_date.is_none()
-            && self.destination_location.is_none() && self.call_number_type.is_none()
-            && self.call_number.is_none() && self.item_policy.is_none()
-            && self.due_back_date.is_none() && self.item_id.is_none()
-            && self.barcode.is_none() && self.resource_sharing.is_none()
-            && self.copyrights_declaration_signed_by_patron.is_none()
-            && self.extra.is_empty()
+        false
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -13199,24 +13167,7 @@ pub struct UserRequestPost {
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequestPost {
     fn is_empty(&self) -> bool {
-        false && self.description.is_none() && self.manual_description.is_none()
-            && self.holding_id.is_empty() && self.pickup_location_type.is_none()
-            && self.pickup_location_library.is_none()
-            && self.pickup_location_circulation_desk.is_none()
-            && self.pickup_location_institution.is_none()
-            && self.target_destination.is_none() && self.material_type.is_none()
-            && self.last_interest_date.is_none() && self.partial_digitization.is_none()
-            && self.chapter_or_article_title.is_none() && self.volume.is_none()
-            && self.issue.is_none() && self.part.is_none()
-            && self.date_of_publication.is_none()
-            && self.chapter_or_article_author.is_none()
-            && self.required_pages_range.is_empty() && self.full_chapter.is_none()
-            && self.comment.is_none() && self.booking_start_date.is_none()
-            && self.booking_end_date.is_none() && self.destination_location.is_none()
-            && self.call_number_type.is_none() && self.call_number.is_none()
-            && self.item_policy.is_none() && self.due_back_date.is_none()
-            && self.copyrights_declaration_signed_by_patron.is_none()
-            && self.extra.is_empty()
+        false
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]

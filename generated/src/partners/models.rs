@@ -2388,27 +2388,7 @@ pub struct PartnerDetails {
 }
 impl alma_runtime::IsEmpty for PartnerDetails {
     fn is_empty(&self) -> bool {
-        self.code.is_empty() && self.name.is_empty()
-            && alma_runtime::IsEmpty::is_empty(&self.profile_details) && false
-            && alma_runtime::IsEmpty::is_empty(&self.system_type)
-            && self.avg_supply_time.is_none() && self.delivery_delay.is_none()
-            && self.currency.is_none() && self.alternate_symbol.is_none()
-            && self.borrowing_supported.is_none() && self.borrowing_workflow.is_none()
-            && self.lending_supported.is_none() && self.lending_workflow.is_none()
-            && self.self_registered_indicator.is_none()
-            && self.create_new_request_alert.is_none()
-            && self.copyright_payment_responsibility.is_none()
-            && self.use_consolidated_billing.is_none() && self.billing_city.is_none()
-            && self.billing_contact_name.is_none() && self.billing_country.is_none()
-            && self.billing_email.is_none() && self.billing_line1.is_none()
-            && self.billing_line2.is_none() && self.billing_postal_code.is_none()
-            && self.billing_state_province.is_none()
-            && self.auto_cancel_supported.is_none() && self.auto_cancel_reason.is_none()
-            && self.auto_cancel_time.is_none() && self.auto_claim_supported.is_none()
-            && self.auto_claim_time.is_none() && self.locate_profile.is_none()
-            && self.institution_code.is_none() && self.holding_code.is_none()
-            && self.enable_direct_charge_functionality.is_none()
-            && self.maximum_request_cost.is_none() && self.extra.is_empty()
+        false
     }
 }
 impl alma_runtime::Model for PartnerDetails {
@@ -2877,12 +2857,7 @@ pub struct ProfileDetails {
 }
 impl alma_runtime::IsEmpty for ProfileDetails {
     fn is_empty(&self) -> bool {
-        false && self.art_email_details.is_none() && self.ncip_details.is_none()
-            && self.iso_details.is_none() && self.iso_18626_details.is_none()
-            && self.email_details.is_none() && self.ncip_p2p_details.is_none()
-            && self.bldss_details.is_none() && self.fulfillment_network_details.is_none()
-            && self.rapid_details.is_none() && self.innreach_details.is_none()
-            && self.extra.is_empty()
+        false
     }
 }
 impl alma_runtime::Model for ProfileDetails {
@@ -5541,24 +5516,7 @@ pub struct PartnerDetailsPost {
 }
 impl alma_runtime::IsEmpty for PartnerDetailsPost {
     fn is_empty(&self) -> bool {
-        self.code.is_empty() && self.name.is_empty()
-            && alma_runtime::IsEmpty::is_empty(&self.profile_details) && false
-            && alma_runtime::IsEmpty::is_empty(&self.system_type)
-            && self.avg_supply_time.is_none() && self.delivery_delay.is_none()
-            && self.currency.is_none() && self.alternate_symbol.is_none()
-            && self.borrowing_supported.is_none() && self.borrowing_workflow.is_none()
-            && self.lending_supported.is_none() && self.lending_workflow.is_none()
-            && self.copyright_payment_responsibility.is_none()
-            && self.billing_city.is_none() && self.billing_contact_name.is_none()
-            && self.billing_country.is_none() && self.billing_email.is_none()
-            && self.billing_line1.is_none() && self.billing_line2.is_none()
-            && self.billing_postal_code.is_none()
-            && self.billing_state_province.is_none()
-            && self.auto_cancel_supported.is_none() && self.auto_cancel_reason.is_none()
-            && self.auto_cancel_time.is_none() && self.auto_claim_supported.is_none()
-            && self.auto_claim_time.is_none() && self.locate_profile.is_none()
-            && self.institution_code.is_none() && self.holding_code.is_none()
-            && self.extra.is_empty()
+        false
     }
 }
 impl alma_runtime::Model for PartnerDetailsPost {
@@ -5987,12 +5945,7 @@ pub struct ProfileDetailsPost {
 }
 impl alma_runtime::IsEmpty for ProfileDetailsPost {
     fn is_empty(&self) -> bool {
-        false && self.art_email_details.is_none() && self.ncip_details.is_none()
-            && self.iso_details.is_none() && self.iso_18626_details.is_none()
-            && self.email_details.is_none() && self.ncip_p2p_details.is_none()
-            && self.bldss_details.is_none() && self.fulfillment_network_details.is_none()
-            && self.rapid_details.is_none() && self.innreach_details.is_none()
-            && self.extra.is_empty()
+        false
     }
 }
 impl alma_runtime::Model for ProfileDetailsPost {
@@ -8651,24 +8604,7 @@ pub struct PartnerDetailsPut {
 }
 impl alma_runtime::IsEmpty for PartnerDetailsPut {
     fn is_empty(&self) -> bool {
-        self.code.is_empty() && self.name.is_empty()
-            && alma_runtime::IsEmpty::is_empty(&self.profile_details) && false
-            && alma_runtime::IsEmpty::is_empty(&self.system_type)
-            && self.avg_supply_time.is_none() && self.delivery_delay.is_none()
-            && self.currency.is_none() && self.alternate_symbol.is_none()
-            && self.borrowing_supported.is_none() && self.borrowing_workflow.is_none()
-            && self.lending_supported.is_none() && self.lending_workflow.is_none()
-            && self.copyright_payment_responsibility.is_none()
-            && self.billing_city.is_none() && self.billing_contact_name.is_none()
-            && self.billing_country.is_none() && self.billing_email.is_none()
-            && self.billing_line1.is_none() && self.billing_line2.is_none()
-            && self.billing_postal_code.is_none()
-            && self.billing_state_province.is_none()
-            && self.auto_cancel_supported.is_none() && self.auto_cancel_reason.is_none()
-            && self.auto_cancel_time.is_none() && self.auto_claim_supported.is_none()
-            && self.auto_claim_time.is_none() && self.locate_profile.is_none()
-            && self.institution_code.is_none() && self.holding_code.is_none()
-            && self.extra.is_empty()
+        false
     }
 }
 impl alma_runtime::Model for PartnerDetailsPut {
@@ -9097,12 +9033,7 @@ pub struct ProfileDetailsPut {
 }
 impl alma_runtime::IsEmpty for ProfileDetailsPut {
     fn is_empty(&self) -> bool {
-        false && self.art_email_details.is_none() && self.ncip_details.is_none()
-            && self.iso_details.is_none() && self.iso_18626_details.is_none()
-            && self.email_details.is_none() && self.ncip_p2p_details.is_none()
-            && self.bldss_details.is_none() && self.fulfillment_network_details.is_none()
-            && self.rapid_details.is_none() && self.innreach_details.is_none()
-            && self.extra.is_empty()
+        false
     }
 }
 impl alma_runtime::Model for ProfileDetailsPut {

@@ -63,7 +63,15 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         .unwrap_or_else(|| heck::ToSnakeCase::to_snake_case(m.name.as_str()));
     let model_name = &m.name;
     let xml_fields: Vec<TokenStream> = fields.iter().map(|f| xml_field(api, f)).collect();
-    let empty_checks = fields.iter().map(|f| empty_check(api, f));
+    // A required enum always holds a value, so such a model is never empty.
+    let empty_body = match fields
+        .iter()
+        .map(|f| empty_check(api, f))
+        .collect::<Option<Vec<_>>>()
+    {
+        Some(checks) => quote! { #(#checks &&)* self.extra.is_empty() },
+        None => quote! { false },
+    };
     // Not `#[non_exhaustive]`: `Model { field, ..Default::default() }` must work for users, and
     // that form keeps compiling when a regeneration adds fields.
     quote! {
@@ -80,7 +88,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         #cfg
         impl alma_runtime::IsEmpty for #name {
             fn is_empty(&self) -> bool {
-                #(#empty_checks &&)* self.extra.is_empty()
+                #empty_body
             }
         }
 
@@ -334,10 +342,11 @@ fn xml_field(api: &Api, f: &Field) -> TokenStream {
     quote! { F::new(#key, #name, #kind, #wrapper, #array, #value) }
 }
 
-/// The `is_empty` test of one field, matching how `field` declares it.
-fn empty_check(api: &Api, f: &Field) -> TokenStream {
+/// The `is_empty` test of one field, matching how `field` declares it; `None` when the field
+/// always holds a value.
+fn empty_check(api: &Api, f: &Field) -> Option<TokenStream> {
     let id = format_ident!("{}", f.rust_name);
-    match &f.ty {
+    Some(match &f.ty {
         TypeRef::Array(_) => quote! { self.#id.is_empty() },
         TypeRef::Any => quote! { self.#id.is_null() },
         TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => quote! { self.#id.is_none() },
@@ -346,8 +355,7 @@ fn empty_check(api: &Api, f: &Field) -> TokenStream {
         TypeRef::CodeValue => quote! { alma_runtime::IsEmpty::is_empty(&self.#id) },
         TypeRef::Model(mid) => match api.models[mid].kind {
             ModelKind::Struct { .. } => quote! { alma_runtime::IsEmpty::is_empty(&self.#id) },
-            // A required enum always holds a value.
-            ModelKind::Enum { .. } => quote! { false },
+            ModelKind::Enum { .. } => return None,
         },
-    }
+    })
 }
