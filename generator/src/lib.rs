@@ -20,6 +20,7 @@ pub mod lower;
 pub mod naming;
 pub mod report;
 pub mod source;
+pub mod summary;
 pub mod write;
 pub mod xsd;
 
@@ -37,6 +38,8 @@ pub struct Options {
     pub project_root: PathBuf,
     /// Spec directory; `None` searches the mirrors listed in `specs/areas.toml`.
     pub specs: Option<PathBuf>,
+    /// The previous `generated/api-summary.json` (normally the committed one), for `CHANGES.md`.
+    pub previous_summary: Option<String>,
 }
 
 /// The result of a generation, in memory.
@@ -72,6 +75,7 @@ pub fn generate(opts: &Options) -> Result<Generation> {
     let report = report::Report::new(&api, &store);
     let mut files = emit::emit(&api)?;
     files.extend(report.files()?);
+    files.extend(summary_files(&api, opts.previous_summary.as_deref())?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Generation {
         api,
@@ -108,4 +112,38 @@ pub fn find_spec_dir(root: &Path, config: &config::Config) -> Result<PathBuf> {
                 .join(", ")
         ),
     })
+}
+
+/// `api-summary.json` and `CHANGES.md` (the API changes since `previous`).
+fn summary_files(api: &ir::Api, previous: Option<&str>) -> Result<Vec<write::File>> {
+    let new = summary::ApiSummary::new(api);
+    let json = serde_json::to_string_pretty(&new).map_err(|e| Error::Emit {
+        file: "api-summary.json".into(),
+        message: e.to_string(),
+    })?;
+    let mut changes = emit::header(api, "<!--").replace('\n', " -->\n");
+    changes.push_str("# API changes\n\nWhat this generation changed in the API surface, against the committed `api-summary.json`.\n");
+    let old = previous.and_then(|p| serde_json::from_str::<summary::ApiSummary>(p).ok());
+    match old {
+        Some(old) => {
+            if let Some(text) = summary::changes(&old, &new) {
+                changes.push_str(&text);
+            }
+        }
+        None => changes.push_str(&format!(
+            "\nFirst generation: {} operations, {} models.\n",
+            new.areas.values().map(|a| a.len()).sum::<usize>(),
+            new.models.len()
+        )),
+    }
+    Ok(vec![
+        write::File {
+            path: "api-summary.json".into(),
+            contents: json + "\n",
+        },
+        write::File {
+            path: "CHANGES.md".into(),
+            contents: changes,
+        },
+    ])
 }

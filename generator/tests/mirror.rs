@@ -26,6 +26,7 @@ fn every_area_and_operation_is_generated() {
     let gen = generate(&Options {
         project_root: root(),
         specs: None,
+        previous_summary: None,
     })
     .unwrap();
     let counts: Vec<(String, usize)> = gen
@@ -92,6 +93,7 @@ fn committed_generated_crate_is_up_to_date_and_deterministic() {
     let opts = Options {
         project_root: root(),
         specs: None,
+        previous_summary: None,
     };
     let a = generate(&opts).unwrap();
     let b = generate(&opts).unwrap();

@@ -96,6 +96,7 @@ fn options(args: &[String]) -> Result<Options, String> {
         }
     });
     Ok(Options {
+        previous_summary: previous_summary(&root),
         project_root: root,
         specs,
     })
@@ -230,6 +231,7 @@ fn bench(args: &[String]) -> Result<(), String> {
     let conf_opts = Options {
         project_root: tmp.clone(),
         specs: Some(spec_dir),
+        previous_summary: None,
     };
     let (conf, conf_ops, conf_lines) = time(&conf_opts)?;
     let _ = std::fs::remove_dir_all(&tmp);
@@ -414,4 +416,17 @@ pub(crate) fn bundle(args: &[String]) -> Result<PathBuf, String> {
         alma_codegen::bundle::write_bundle(&store, &config, &out).map_err(|e| e.to_string())?;
     println!("bundled {} spec files into {}", files.len(), out.display());
     Ok(out)
+}
+
+/// The committed `generated/api-summary.json` (git HEAD), else the one on disk.
+fn previous_summary(root: &Path) -> Option<String> {
+    let committed = std::process::Command::new("git")
+        .args(["show", "HEAD:generated/api-summary.json"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok());
+    committed.or_else(|| std::fs::read_to_string(root.join("generated/api-summary.json")).ok())
 }

@@ -58,6 +58,16 @@ file = "openapi/{spec_name}"
         generate(&Options {
             project_root: self.dir.path().to_path_buf(),
             specs: None,
+            previous_summary: None,
+        })
+    }
+
+    /// Generates with `previous` as the committed API summary.
+    pub fn generate_after(&self, previous: &Generation) -> alma_codegen::Result<Generation> {
+        generate(&Options {
+            project_root: self.dir.path().to_path_buf(),
+            specs: None,
+            previous_summary: Some(file(previous, "api-summary.json").to_string()),
         })
     }
 

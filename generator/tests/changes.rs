@@ -1,0 +1,188 @@
+//! `generated/CHANGES.md`: what a regeneration changed in the API surface.
+
+mod common;
+
+use common::*;
+
+const URL: &str = "https://developers.exlibrisgroup.com/wp-content/uploads/alma/openapi/schemas";
+
+fn v1_paths() -> String {
+    format!(
+        r#"{{
+  "/almaws/v1/things": {{"get": {{
+      "parameters": [{{"name": "limit", "in": "query", "schema": {{"type": "integer", "default": 10}}}},
+                     {{"name": "q", "in": "query", "schema": {{"type": "string"}}}}],
+      "responses": {{"200": {{"description": "OK", "content": {{"application/json": {{"schema": {{"$ref": "{URL}/rest_thing.json#/rest_thing"}}}}}}}}}}}}}},
+  "/almaws/v1/things/{{id}}": {{"delete": {{
+      "parameters": [{{"name": "id", "in": "path", "required": true, "schema": {{"type": "string"}}}}],
+      "responses": {{"204": {{"description": "gone"}}}}}}}}
+}}"#
+    )
+}
+
+const THING_V1: &str = r##"{"rest_thing": {"$ref": "#/thing"}, "thing": {"type": "object", "properties": {
+    "code": {"type": "string"}, "count": {"type": "integer"}}}}"##;
+
+fn changes_between(v2_paths: &str, thing_v2: &str, extra_schema: Option<(&str, &str)>) -> String {
+    let p = Project::new("test.json", &spec(&v1_paths()));
+    p.schema("rest_thing", THING_V1);
+    let v1 = p.generate().unwrap();
+    p.write("mirror/openapi/test.json", &spec(v2_paths));
+    p.schema("rest_thing", thing_v2);
+    if let Some((name, body)) = extra_schema {
+        p.schema(name, body);
+    }
+    let v2 = p.generate_after(&v1).unwrap();
+    file(&v2, "CHANGES.md").to_string()
+}
+
+#[test]
+fn nothing_changed_lists_nothing() {
+    let text = changes_between(&v1_paths(), THING_V1, None);
+    assert!(!text.contains("\n## "), "{text}");
+    assert!(!text.contains("\n- "), "{text}");
+}
+
+#[test]
+fn an_operation_removed() {
+    let v2 = v1_paths().replace(
+        r#""/almaws/v1/things/{id}": {"delete""#,
+        r#""/almaws/v1/gone/{id}": {"delete""#,
+    );
+    let text = changes_between(&v2, THING_V1, None);
+    assert!(
+        text.contains("- removed operation `delete_thing` (`DELETE /almaws/v1/things/{id}`)"),
+        "{text}"
+    );
+    assert!(text.contains("- added operation `delete_gone`"), "{text}");
+}
+
+#[test]
+fn a_parameter_made_required_and_its_default_changed() {
+    let v2 = v1_paths()
+        .replace(
+            r#"{"name": "q", "in": "query", "schema""#,
+            r#"{"name": "q", "in": "query", "required": true, "schema""#,
+        )
+        .replace(r#""default": 10"#, r#""default": 25"#);
+    let text = changes_between(&v2, THING_V1, None);
+    assert!(
+        text.contains("- `list_things`: parameter `q` is now required"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `list_things`: parameter `limit` default is now 25 (was 10)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_field_type_changed_and_a_field_added() {
+    let thing = THING_V1.replace(
+        r#""count": {"type": "integer"}"#,
+        r#""count": {"type": "string"}, "note": {"type": "string"}"#,
+    );
+    let text = changes_between(&v1_paths(), &thing, None);
+    assert!(text.contains("## models"), "{text}");
+    assert!(
+        text.contains("- `Thing`: field `count` is now string? (was integer?)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `Thing`: added field `note`: string?"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_model_added_and_an_operation_newly_typed() {
+    let v2 = v1_paths().replace(
+        r#""responses": {"204": {"description": "gone"}}"#,
+        &format!(r#""responses": {{"200": {{"description": "OK", "content": {{"application/json": {{"schema": {{"$ref": "{URL}/rest_receipt.json#/rest_receipt"}}}}}}}}}}"#),
+    );
+    let text = changes_between(
+        &v2,
+        THING_V1,
+        Some((
+            "rest_receipt",
+            r##"{"rest_receipt": {"$ref": "#/receipt"}, "receipt": {"type": "object", "properties": {"ok": {"type": "boolean"}}}}"##,
+        )),
+    );
+    assert!(
+        text.contains("- added model `Receipt` (json-schema, 1 fields)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `delete_thing`: response body is now Receipt (was none)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_realistic_edit_of_the_real_mirror() {
+    // The mirror as published, then the same with one upstream-style edit: `users` gains an
+    // optional query parameter on GET /users/{user_id}, and a schema file of conf loses a field.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let cfg = alma_codegen::config::Config::load(&root.join("specs")).unwrap();
+    let Ok(mirror) = alma_codegen::find_spec_dir(&root, &cfg) else {
+        eprintln!("skipped: no spec mirror");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&mirror, &dir.path().join("mirror"));
+    copy_dir(&root.join("specs"), &dir.path().join("specs"));
+    let opts = |prev: Option<String>| alma_codegen::Options {
+        project_root: dir.path().to_path_buf(),
+        specs: Some(dir.path().join("mirror")),
+        previous_summary: prev,
+    };
+    let v1 = alma_codegen::generate(&opts(None)).unwrap();
+    let users = dir.path().join("mirror/openapi/users.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&users).unwrap()).unwrap();
+    doc["paths"]["/almaws/v1/users/{user_id}"]["get"]["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "include_history", "in": "query", "required": false, "schema": {"type": "boolean", "default": "false"}}));
+    std::fs::write(&users, serde_json::to_string(&doc).unwrap()).unwrap();
+    let lib = dir.path().join("mirror/schemas/rest_library.json");
+    let mut s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lib).unwrap()).unwrap();
+    s["library"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("proxy");
+    std::fs::write(&lib, serde_json::to_string(&s).unwrap()).unwrap();
+    let v2 =
+        alma_codegen::generate(&opts(Some(file(&v1, "api-summary.json").to_string()))).unwrap();
+    let text = file(&v2, "CHANGES.md");
+    assert!(text.contains("## users"), "{text}");
+    assert!(
+        text.contains("- `get_user`: added query parameter `include_history` (boolean)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `Library`: removed field `proxy`"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("\n- ").count(),
+        2,
+        "exactly the two edits: {text}"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
