@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod fetch;
 pub mod ir;
 pub mod lower;
 pub mod naming;

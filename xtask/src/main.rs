@@ -15,6 +15,9 @@ commands:
   codegen [--check] [--specs DIR]   regenerate generated/ from the specs (--check: compare only)
   bench [--runs N] [--specs DIR]    time codegen for the conf area and for all areas
   roundtrip MODEL FILE              decode FILE (.json/.xml) as MODEL and print it re-encoded
+  fetch-specs [--from DIR] [--base-url URL] [--xsd-base-url URL] [--out DIR]
+                                    download every area, the schema files their $refs reach and
+                                    the XSDs of unpublished ones into specs/cache (or --out)
   bundle [--out DIR] [--specs DIR]  self-contained specs (local refs, corrections) for mock servers
   conformance [--areas a,b]         every operation against Prism (installed with npm if missing),
                                     plus every recorded fixture
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("roundtrip") => roundtrip(&args[1..]),
         Some("bundle") => bundle(&args[1..]).map(|_| ()),
+        Some("fetch-specs") => fetch_specs(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
@@ -429,4 +433,51 @@ fn previous_summary(root: &Path) -> Option<String> {
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8(o.stdout).ok());
     committed.or_else(|| std::fs::read_to_string(root.join("generated/api-summary.json")).ok())
+}
+
+/// `cargo xtask fetch-specs`.
+fn fetch_specs(args: &[String]) -> Result<(), String> {
+    use alma_codegen::fetch::{fetch, Origin};
+    check_flags(
+        args,
+        &[],
+        &["--from", "--base-url", "--xsd-base-url", "--out"],
+    )?;
+    let root = project_root();
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let config =
+        alma_codegen::config::Config::load(&root.join("specs")).map_err(|e| e.to_string())?;
+    let out = flag_value(args, "--out")?
+        .map(|o| cwd.join(o))
+        .unwrap_or_else(|| root.join("specs/cache"));
+    let origin = match flag_value(args, "--from")? {
+        Some(dir) => Origin::Dir(cwd.join(dir)),
+        None => {
+            let base = flag_value(args, "--base-url")?
+                .unwrap_or_else(|| config.areas.upstream_base_url.clone());
+            let xsd_base = match (
+                flag_value(args, "--xsd-base-url")?,
+                flag_value(args, "--base-url")?,
+            ) {
+                (Some(x), _) => x,
+                (None, Some(b)) => Origin::xsd_base_for(&b),
+                (None, None) => config.areas.xsd_base_url.clone(),
+            };
+            Origin::Http { base, xsd_base }
+        }
+    };
+    let started = Instant::now();
+    let report = fetch(&config, &origin, &out, |done, known, rel| {
+        println!("[{done:>3}/{known:>3}] {rel}");
+    })
+    .map_err(|e| format!("{e}\n(the previous {} is unchanged)", out.display()))?;
+    println!(
+        "fetched {} files into {} in {:.1} s ({} schema files published neither as JSON nor as XSD); lock: {}",
+        report.files.len(),
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        report.missing.len(),
+        out.join("specs.lock").display()
+    );
+    Ok(())
 }
