@@ -78,13 +78,19 @@ pub struct Operation {
     pub pagination: Option<Pagination>,
 }
 
-/// A list operation with `limit`/`offset` whose typed answer holds the items in one array field.
+/// How a list operation is walked to the end.
 #[derive(Debug, Clone, Serialize)]
-pub struct Pagination {
-    /// The array field of the response model holding the page's items.
-    pub items_field: String,
-    /// Its element type.
-    pub item: TypeRef,
+pub enum Pagination {
+    /// `limit`/`offset`, the typed answer holding the page's items in one array field.
+    OffsetLimit {
+        /// The array field of the response model holding the page's items.
+        items_field: String,
+        /// Its element type.
+        item: TypeRef,
+    },
+    /// Analytics reports: a `token` query parameter and raw `QueryResult` documents in the
+    /// answer's `anies` field.
+    ResumptionToken,
 }
 
 impl Operation {

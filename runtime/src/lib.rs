@@ -16,6 +16,7 @@
 //!
 //! The API key never appears in `Debug`, `Display`, tracing output, errors or printed URLs.
 
+pub mod analytics;
 mod body;
 mod client;
 pub mod de;
@@ -27,6 +28,7 @@ pub mod registry;
 mod request;
 mod response;
 mod retry;
+pub mod wait;
 pub mod xml;
 
 pub use body::{convert, CodeValue, Decode, Encode, Extra, IsEmpty, Model, RawBody};

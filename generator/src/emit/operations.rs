@@ -10,7 +10,10 @@ use quote::{format_ident, quote};
 use super::models::model_path;
 use super::root::area_type;
 use super::{doc_lines, sanitize};
-use crate::ir::{Api, Area, Body, BodyType, HttpMethod, Operation, Param, ParamIn, ScalarType};
+use crate::ir::{
+    Api, Area, Body, BodyType, HttpMethod, ModelKind, Operation, Pagination, Param, ParamIn,
+    ScalarType,
+};
 use crate::naming::type_ident;
 
 pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
@@ -24,6 +27,7 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
         .operations
         .iter()
         .filter_map(|put| update_helper(api, area, put));
+    let jobs = jobs_helper(api, area);
     let builders = area.operations.iter().map(|op| builder(api, area, op));
     quote! {
         #[doc = #doc]
@@ -39,6 +43,7 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
 
             #(#methods)*
             #(#updates)*
+            #jobs
         }
 
         #(#builders)*
@@ -203,14 +208,25 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                 .as_ref()
                 .expect("paginated operations answer a model"),
         );
-        let item = super::models::field_type(api, &pg.item);
-        let field = format_ident!("{}", pg.items_field);
-        quote! {
-            /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
-            /// you), stopping at the first short page: `total_record_count` is not trusted.
-            pub fn into_stream(self) -> alma_runtime::Paginator<#page, #item> {
-                alma_runtime::Paginator::new(self.req, |page: #page| page.#field)
+        match pg {
+            Pagination::OffsetLimit { items_field, item } => {
+                let item = super::models::field_type(api, item);
+                let field = format_ident!("{}", items_field);
+                quote! {
+                    /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
+                    /// you), stopping at the first short page: `total_record_count` is not trusted.
+                    pub fn into_stream(self) -> alma_runtime::Paginator<#page, #item> {
+                        alma_runtime::Paginator::new(self.req, |page: #page| page.#field)
+                    }
+                }
             }
+            Pagination::ResumptionToken => quote! {
+                /// Every row of the report, following the resumption token until `IsFinished`,
+                /// each as (column heading, value) pairs.
+                pub fn rows(self) -> alma_runtime::analytics::ReportRows<#page> {
+                    alma_runtime::analytics::ReportRows::new(self.req, |page: #page| page.anies)
+                }
+            },
         }
     });
     let body_accessor = op.request.as_ref().map(|b| {
@@ -331,6 +347,63 @@ fn update_helper(api: &Api, area: &Area, put: &Operation) -> Option<TokenStream>
             change(&mut value);
             let body = alma_runtime::convert(&value, #op_name)?;
             self.#put_name(#(#ids,)* body).send().await
+        }
+    })
+}
+
+/// `run_job_and_wait` when the area has Alma's job operations, typed: submit a job (`op=run`),
+/// read the instance id from the answer's `additional_info` link, and poll the instance until
+/// its status is final.
+fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
+    let find = |name: &str| area.operations.iter().find(|o| o.name == name);
+    let (submit, instance) = (find("submit_job")?, find("get_job_instance")?);
+    let (Some(BodyType::Model(req)), Some(BodyType::Model(job)), Some(BodyType::Model(inst))) = (
+        submit.request.as_ref().map(|b| &b.ty),
+        submit.response.as_ref().map(|b| &b.ty),
+        instance.response.as_ref().map(|b| &b.ty),
+    ) else {
+        return None;
+    };
+    let has_field = |id: &str, f: &str| matches!(&api.models[id].kind, ModelKind::Struct { fields } if fields.iter().any(|x| x.rust_name == f));
+    if !has_field(job, "additional_info") || !has_field(inst, "status") {
+        return None;
+    }
+    let (req_ty, inst_ty) = (model_path(api, req), model_path(api, inst));
+    let op_name = format!("{}.run_job_and_wait", area.name);
+    let doc = doc_lines(&[
+        "Submits job `job_id` (`op=run`) and polls its instance until it ends (`COMPLETED_*`, `FAILED`, …),".into(),
+        "every `wait.interval`, for at most `wait.timeout`; returns the final instance.".into(),
+        String::new(),
+        "Fails with [`Error::Timeout`](alma_runtime::Error::Timeout) when the bound is reached, and with".into(),
+        "[`Error::Decode`](alma_runtime::Error::Decode) when the answer does not name the instance.".into(),
+    ]);
+    Some(quote! {
+        #doc
+        pub async fn run_job_and_wait(
+            &self,
+            job_id: impl Into<String>,
+            job: #req_ty,
+            wait: alma_runtime::wait::WaitOptions,
+        ) -> Result<#inst_ty, alma_runtime::Error> {
+            let job_id: String = job_id.into();
+            let submitted = self.submit_job(job_id.clone(), "run", job).send().await?;
+            let status = submitted.status;
+            let link = submitted.value.additional_info.as_ref().and_then(|i| i.link.clone()).unwrap_or_default();
+            let instance_id = link.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+            if instance_id.is_empty() || !link.contains("/instances/") {
+                return Err(alma_runtime::Error::Decode {
+                    operation: #op_name,
+                    status,
+                    content_type: None,
+                    body_snippet: link,
+                    message: "the submitted job's additional_info has no instance link".into(),
+                });
+            }
+            let done = |r: &alma_runtime::Response<#inst_ty>| {
+                r.value.status.as_ref().is_some_and(|s| alma_runtime::wait::job_status_is_final(&s.value))
+            };
+            let poll = || self.get_job_instance(job_id.clone(), instance_id.clone()).send();
+            alma_runtime::wait::poll_until(#op_name, poll, done, wait).await.map(|r| r.value)
         }
     })
 }

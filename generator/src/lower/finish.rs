@@ -137,8 +137,9 @@ fn unique_names(api: &mut Api) {
     }
 }
 
-/// List operations: optional integer `limit` and `offset` query parameters, and a typed answer
-/// with exactly one array field (the items; `total_record_count` is not trusted).
+/// List operations: optional integer `limit` and `offset` query parameters and a typed answer
+/// with exactly one array field (the items; `total_record_count` is not trusted), or a `token`
+/// parameter and raw `xs:any` results (Analytics reports).
 fn find_pagination(api: &mut Api) {
     use crate::ir::{Pagination, ParamIn, ScalarType};
     for area in &mut api.areas {
@@ -151,22 +152,30 @@ fn find_pagination(api: &mut Api) {
                         && p.ty == ScalarType::Integer
                 })
             };
-            if !(has("limit") && has("offset")) {
-                continue;
-            }
             let Some(BodyType::Model(id)) = op.response.as_ref().map(|b| &b.ty) else {
                 continue;
             };
             let Some(ModelKind::Struct { fields }) = api.models.get(id).map(|m| &m.kind) else {
                 continue;
             };
+            let token = op
+                .params
+                .iter()
+                .any(|p| p.name == "token" && p.location == ParamIn::Query && !p.required);
+            if token && fields.iter().any(|f| f.xml.any) {
+                op.pagination = Some(Pagination::ResumptionToken);
+                continue;
+            }
+            if !(has("limit") && has("offset")) {
+                continue;
+            }
             let arrays: Vec<_> = fields
                 .iter()
                 .filter(|f| matches!(f.ty, TypeRef::Array(_)))
                 .collect();
             if let [items] = arrays.as_slice() {
                 if let TypeRef::Array(item) = &items.ty {
-                    op.pagination = Some(Pagination {
+                    op.pagination = Some(Pagination::OffsetLimit {
                         items_field: items.rust_name.clone(),
                         item: item.as_ref().clone(),
                     });
