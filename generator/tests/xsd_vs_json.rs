@@ -95,13 +95,11 @@ fn fields(gen: &Generation, source: ModelSource) -> BTreeMap<String, BTreeMap<St
             .split('.')
             .next()
             .unwrap_or("");
-        if !BOTH.contains(&file)
-            || !m
-                .id
-                .split('#')
+        let named =
+            m.id.split('#')
                 .nth(1)
-                .is_some_and(|p| p.matches('/').count() == 1)
-        {
+                .is_some_and(|p| p.matches('/').count() == 1);
+        if !BOTH.contains(&file) || !named {
             continue;
         }
         let f = fields
