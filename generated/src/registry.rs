@@ -7,7 +7,7 @@ use alma_runtime::Method;
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 /// Every model (of the enabled areas), in name order.
 pub fn models() -> Vec<ModelInfo> {
-    let mut v = Vec::new();
+    let mut v: Vec<ModelInfo> = Vec::new();
     #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::Printouts>());
     #[cfg(feature = "tasklists")]
@@ -843,7 +843,7 @@ pub fn model(name: &str) -> Option<ModelInfo> {
 }
 /// Every operation (of the enabled areas), by area then path.
 pub fn operations() -> Vec<OperationInfo> {
-    let mut v = Vec::new();
+    let mut v: Vec<OperationInfo> = Vec::new();
     #[cfg(feature = "acq")]
     v.push(OperationInfo {
         area: "acq",

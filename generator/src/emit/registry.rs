@@ -69,7 +69,7 @@ pub fn registry_rs(api: &Api) -> TokenStream {
 
         /// Every model (of the enabled areas), in name order.
         pub fn models() -> Vec<ModelInfo> {
-            let mut v = Vec::new();
+            let mut v: Vec<ModelInfo> = Vec::new();
             #(#models)*
             v.sort_by_key(|m| m.name);
             v
@@ -82,7 +82,7 @@ pub fn registry_rs(api: &Api) -> TokenStream {
 
         /// Every operation (of the enabled areas), by area then path.
         pub fn operations() -> Vec<OperationInfo> {
-            let mut v = Vec::new();
+            let mut v: Vec<OperationInfo> = Vec::new();
             #(#ops)*
             v
         }
