@@ -107,6 +107,7 @@ pub enum Error {
     Api {
         /// Operation, e.g. `users.get_user`.
         operation: &'static str,
+        /// HTTP status of the answer.
         status: StatusCode,
         /// The gateway error, when the answer is one of the guide's gateway errors.
         gateway: Option<GatewayError>,
@@ -117,43 +118,59 @@ pub enum Error {
     },
     /// The request could not be sent or the answer not received.
     Transport {
+        /// Operation, e.g. `users.get_user`.
         operation: &'static str,
+        /// What went wrong.
         message: String,
     },
     /// No answer within the timeout.
     Timeout {
+        /// Operation, e.g. `users.get_user`.
         operation: &'static str,
+        /// The timeout that ran out.
         after: Option<Duration>,
     },
     /// A success answer whose body did not decode into the expected type.
     Decode {
+        /// Operation, e.g. `users.get_user`.
         operation: &'static str,
+        /// HTTP status of the answer.
         status: StatusCode,
+        /// The answer's `Content-Type`.
         content_type: Option<String>,
         /// The first bytes of the body.
         body_snippet: String,
+        /// What went wrong.
         message: String,
     },
     /// A request body could not be encoded.
     Encode {
+        /// Operation, e.g. `users.get_user`.
         operation: &'static str,
+        /// What went wrong.
         message: String,
     },
     /// The body is over Alma's 512 KB request limit; refused before sending.
     RequestTooLarge {
+        /// Operation, e.g. `users.get_user`.
         operation: &'static str,
+        /// Size of the body in bytes.
         size: usize,
+        /// The limit in bytes.
         limit: usize,
     },
     /// The client is read-only and the operation would change data.
     ReadOnly {
+        /// Operation, e.g. `users.get_user`.
         operation: &'static str,
+        /// The refused method.
         method: &'static str,
     },
     /// The institution's daily API quota is used up (`DAILY_THRESHOLD`, or known from an earlier
     /// answer), or the remaining quota reached the client's low-water mark. Not retried: the
     /// quota resets at midnight GMT.
     DailyQuota {
+        /// Operation, e.g. `users.get_user`.
         operation: &'static str,
         /// When the quota resets (next midnight GMT).
         resets_at: SystemTime,

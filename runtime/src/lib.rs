@@ -16,6 +16,8 @@
 //!
 //! The API key never appears in `Debug`, `Display`, tracing output, errors or printed URLs.
 
+#![warn(missing_docs)]
+
 pub mod analytics;
 mod body;
 mod client;

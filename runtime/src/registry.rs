@@ -43,6 +43,7 @@ pub struct OperationInfo {
     pub area: &'static str,
     /// Method name, e.g. `get_user`.
     pub name: &'static str,
+    /// HTTP method.
     pub method: Method,
     /// Path template as sent.
     pub path: &'static str,

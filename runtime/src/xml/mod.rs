@@ -1,8 +1,8 @@
 //! XML for generated models, driven by a static description of each model ([`XmlModel`]) that
 //! the generator writes from the schemas' `xml` hints.
 //!
-//! Decoding parses the document into a small borrowed tree ([`tree`]) and hands it to serde
-//! through a deserializer ([`de`]) that presents it in the JSON shape Alma uses for the same
+//! Decoding parses the document into a small borrowed tree (`tree`) and hands it to serde
+//! through a deserializer (`de`) that presents it in the JSON shape Alma uses for the same
 //! object: attributes and elements become keys, `<status desc="…">X</status>` becomes
 //! `{"value": "X", "desc": "…"}`, `<rows><row/>…</rows>` becomes `"row": […]`. Encoding
 //! serializes the model to that JSON shape and writes it out ([`value_to_xml`]). Nothing is
@@ -53,11 +53,13 @@ pub struct XmlField {
     pub key: &'static str,
     /// Element or attribute name (for arrays: each item's element name).
     pub name: &'static str,
+    /// Where the field lives.
     pub kind: XmlKind,
     /// For arrays in a wrapper element (`<rows><row/></rows>`): the wrapper's name.
     pub wrapper: Option<&'static str>,
     /// The field is an array.
     pub array: bool,
+    /// What the field holds.
     pub value: XmlValue,
 }
 
@@ -87,6 +89,7 @@ impl XmlField {
 pub struct XmlModel {
     /// The element name when the model is a document root.
     pub root: &'static str,
+    /// The fields, in schema order.
     pub fields: &'static [XmlField],
 }
 
