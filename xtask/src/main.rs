@@ -253,6 +253,21 @@ fn bench(args: &[String]) -> Result<(), String> {
         "  all areas : {:>8.1} ms  ({ops} operations, {lines} lines of Rust)",
         all * 1e3
     );
+    if cfg!(debug_assertions) {
+        println!("  (xtask is a debug build: `cargo run --release -p xtask -- bench` times an optimized generator)");
+    }
+    // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(
+        &cargo,
+        &["bench", "-q", "-p", "alma-sdk", "--bench", "decode"],
+        &[],
+    )?;
+    run(
+        &cargo,
+        &["bench", "-q", "-p", "alma-sdk", "--bench", "throughput"],
+        &[],
+    )?;
     Ok(())
 }
 
