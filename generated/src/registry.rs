@@ -5,7 +5,7 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 use alma_runtime::Method;
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
-/// Every model (of the enabled areas), in name order.
+/// Every request and response model (of the enabled areas), in name order.
 pub fn models() -> Vec<ModelInfo> {
     let mut v: Vec<ModelInfo> = Vec::new();
     #[cfg(feature = "tasklists")]
@@ -15,151 +15,40 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::RequestedResources>());
     #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::RequestedResource>());
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::TasklistsLocation>());
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::Copy>());
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::LocationHoldingId>());
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::Request>());
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::TasklistsResourceMetadata>());
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::TasklistsResourceMetadataMmsId>());
-    #[cfg(feature = "tasklists")]
     v.push(ModelInfo::of::<crate::tasklists::models::UserResourceSharingRequests>());
     #[cfg(feature = "tasklists")]
     v.push(
         ModelInfo::of::<crate::tasklists::models::TasklistsUserResourceSharingRequest>(),
     );
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::TasklistsRsNote>());
-    #[cfg(feature = "tasklists")]
-    v.push(ModelInfo::of::<crate::tasklists::models::TasklistsAmount>());
-    #[cfg(feature = "tasklists")]
-    v.push(
-        ModelInfo::of::<
-            crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest,
-        >(),
-    );
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::AdditionalPrinter>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CircDesk>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CircDeskLocation>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::WorkOrderType>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CircDesks>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::CodeTablePut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CodeTableRowPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CodeTableScopePut>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CodeTable>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CodeTableRow>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Scope>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CodeTables>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoAddressPost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoPost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoEmailPost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoPhonePost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoAddressPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoEmailPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoPhonePut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoAddress>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::ContactInfo>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoEmail>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ContactInfoPhone>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::DepartmentAddress>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::DepartmentContactInfo>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Department>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::DepartmentEmail>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Operator>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::DepartmentPhone>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Departments>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepositProfile>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::DepositProfiles>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Event>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::EventKey>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Events>());
     #[cfg(any(feature = "conf", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::Fee>());
     #[cfg(any(feature = "conf", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::FeeBarcode>());
-    #[cfg(any(feature = "conf", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::FeeUserPrimaryId>());
-    #[cfg(any(feature = "conf", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::Transaction>());
-    #[cfg(any(feature = "conf", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::Fees>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Digital>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::General>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::IngestForm>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::DigitalDetails>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ImportProfile>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ImportProfileJobId>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ImportProfileRepresentation>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::ImportProfiles>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePost>());
     #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePostFtpConnection>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePostSystem>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePostType>());
-    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePut>());
     #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePutFtpConnection>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::IntegrationProfilePutSystem>());
-    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::IntegrationProfile>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::IntegrationProfileParameter>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::JobPost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::JobParameterPost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ParameterPostName>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Job>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::JobAdditionalInfo>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::JobRelatedProfile>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::JobParameter>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Action>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Counter>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::JobInfo>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::JobInstance>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::JobInstances>());
@@ -170,237 +59,60 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Libraries>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Library>());
     #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LibraryNumberOfCircDesks>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LibraryNumberOfLocations>());
-    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPost>());
     #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ControlledVocabularyValue>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LicenseTermPostLicenseSection>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LicenseTermPostLicenseTermType>());
-    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTermPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LicenseTermPutLicenseSection>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LicenseTermPutLicenseTermType>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::LicenseTerm>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LicenseTerms>());
     #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CirculationDeskPost>());
-    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPostAccessionPlacement>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPostCallNumberType>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPostFulfillmentUnit>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPostType>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CirculationDeskPut>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::LocationPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPutAccessionPlacement>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPutCallNumberType>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPutFulfillmentUnit>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::LocationPutType>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CirculationDesk>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Location>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Locations>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTablePut>());
     #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::MappingTableRowPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::MappingTableScopePut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::ScopePutLibraryId>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Header>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::HeaderType>());
-    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTable>());
     #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::MappingTableRow>());
-    #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::MappingTables>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Match>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Matches>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::MemberPost>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Member>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::MembersPost>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Members>());
-    #[cfg(any())] v.push(ModelInfo::of::<crate::shared::Day>());
-    #[cfg(any())] v.push(ModelInfo::of::<crate::shared::Hour>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::OpenHourPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHourPutDayOfWeek>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHourPutRecurrenceType>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHourPutStatus>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHourPutType>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::OpenHour>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::OpenHoursPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHoursPutAdditionalInfo>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::OpenHours>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::OpenHoursAdditionalInfo>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Printer>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Printers>());
     #[cfg(any(feature = "bibs", feature = "conf"))]
-    v.push(ModelInfo::of::<crate::shared::EntityPost>());
-    #[cfg(any(feature = "bibs", feature = "conf"))]
-    v.push(ModelInfo::of::<crate::shared::EntityPostEntityType>());
-    #[cfg(any(feature = "bibs", feature = "conf"))]
     v.push(ModelInfo::of::<crate::shared::ReminderPost>());
     #[cfg(any(feature = "bibs", feature = "conf"))]
-    v.push(ModelInfo::of::<crate::shared::ReminderPostStatus>());
-    #[cfg(any(feature = "bibs", feature = "conf"))]
-    v.push(ModelInfo::of::<crate::shared::ReminderPostType>());
-    #[cfg(any(feature = "bibs", feature = "conf"))]
     v.push(ModelInfo::of::<crate::shared::ReminderPut>());
-    #[cfg(any(feature = "bibs", feature = "conf"))]
-    v.push(ModelInfo::of::<crate::shared::ReminderPutStatus>());
-    #[cfg(any(feature = "bibs", feature = "conf"))]
-    v.push(ModelInfo::of::<crate::shared::ReminderPutType>());
-    #[cfg(any(feature = "bibs", feature = "conf"))]
-    v.push(ModelInfo::of::<crate::shared::Entity>());
     #[cfg(any(feature = "bibs", feature = "conf"))]
     v.push(ModelInfo::of::<crate::shared::Reminder>());
     #[cfg(any(feature = "bibs", feature = "conf"))]
     v.push(ModelInfo::of::<crate::shared::Reminders>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPost>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetPostContent>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetPostOrigin>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetPostPrivate>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetPostQuery>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetPostStatus>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPostType>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPut>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetPutPrivate>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::SetPutQuery>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetPutStatus>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Set>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetAdditionalInfo>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::SetNumberOfMembers>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Sets>());
     #[cfg(feature = "analytics")]
     v.push(ModelInfo::of::<crate::analytics::models::Paths>());
     #[cfg(feature = "analytics")]
-    v.push(ModelInfo::of::<crate::analytics::models::PathsPath>());
-    #[cfg(feature = "analytics")]
     v.push(ModelInfo::of::<crate::analytics::models::Report>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Bib>());
-    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibHoldings>());
-    #[cfg(feature = "bibs")]
-    v.push(ModelInfo::of::<crate::bibs::models::BibLinkedRecordId>());
-    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibRequests>());
-    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Warning>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibPost>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::BibPut>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Bibs>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::CdiGroupSetting>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::CdiInfo>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::ElectronicCollection>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionLibrary>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionLicense>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::Number>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionPoLine>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionPortfolios>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::GroupSetting>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::Interface>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::InterfaceVendor>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::LinkingParameter>());
-    #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
-    v.push(ModelInfo::of::<crate::shared::Note>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionResourceMetadata>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionResourceMetadataMmsId>());
     #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPost>());
     #[cfg(feature = "electronic")]
-    v.push(
-        ModelInfo::of::<crate::electronic::models::ElectronicCollectionPostLibrary>(),
-    );
-    #[cfg(feature = "electronic")]
-    v.push(
-        ModelInfo::of::<crate::electronic::models::ElectronicCollectionPostLicense>(),
-    );
-    #[cfg(feature = "electronic")]
-    v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPostPoLine>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::GroupSettingPost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::InterfacePost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::LinkingParameterPost>());
-    #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
-    v.push(ModelInfo::of::<crate::shared::NotePost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ResourceMetadataPost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ResourceMetadataPostMmsId>());
-    #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPut>());
-    #[cfg(feature = "electronic")]
-    v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPutLibrary>());
-    #[cfg(feature = "electronic")]
-    v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPutLicense>());
-    #[cfg(feature = "electronic")]
-    v.push(ModelInfo::of::<crate::electronic::models::ElectronicCollectionPutPoLine>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::GroupSettingPut>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::InterfacePut>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::LinkingParameterPut>());
-    #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
-    v.push(ModelInfo::of::<crate::shared::NotePut>());
-    #[cfg(feature = "electronic")]
-    v.push(ModelInfo::of::<crate::electronic::models::ResourceMetadataPut>());
-    #[cfg(feature = "electronic")]
-    v.push(ModelInfo::of::<crate::electronic::models::ResourceMetadataPutMmsId>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::ElectronicCollections>());
     #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicService>());
-    #[cfg(feature = "electronic")]
-    v.push(ModelInfo::of::<crate::electronic::models::ElectronicServicePortfolios>());
     #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicServicePost>());
     #[cfg(feature = "electronic")]
@@ -408,431 +120,58 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "electronic")]
     v.push(ModelInfo::of::<crate::electronic::models::ElectronicServices>());
     #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::FeePost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::FeePostBarcode>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Holding>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::HoldingPost>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::HoldingPut>());
-    #[cfg(feature = "bibs")]
-    v.push(ModelInfo::of::<crate::bibs::models::HoldingsBibData>());
-    #[cfg(feature = "bibs")]
-    v.push(ModelInfo::of::<crate::bibs::models::HoldingsHolding>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Holdings>());
-    #[cfg(any(feature = "acq", feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::shared::ItemBibData>());
-    #[cfg(any(feature = "acq", feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::shared::HoldingData>());
     #[cfg(any(feature = "acq", feature = "bibs"))]
     v.push(ModelInfo::of::<crate::shared::Item>());
     #[cfg(any(feature = "acq", feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::shared::ItemData>());
-    #[cfg(any(feature = "acq", feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::shared::LibraryAddress>());
-    #[cfg(any(feature = "acq", feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::shared::LibraryDetails>());
-    #[cfg(any(feature = "acq", feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::shared::HoldingDataPost>());
-    #[cfg(any(feature = "acq", feature = "bibs"))]
     v.push(ModelInfo::of::<crate::shared::ItemPost>());
-    #[cfg(any(feature = "acq", feature = "bibs"))]
-    v.push(ModelInfo::of::<crate::shared::ItemDataPost>());
-    #[cfg(feature = "bibs")]
-    v.push(ModelInfo::of::<crate::bibs::models::HoldingDataPut>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::ItemPut>());
-    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::ItemDataPut>());
     #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::ItemLoan>());
     #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanCircDesk>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanItemPolicy>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanLocationCode>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanRequestId>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanReturnCircDesk>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanReturnedBy>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::ItemLoanPost>());
     #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanPostCircDesk>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanPostRequestId>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanPostReturnCircDesk>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::ItemLoanPut>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ItemLoanPutRequestId>());
     #[cfg(any(feature = "acq", feature = "bibs"))]
     v.push(ModelInfo::of::<crate::shared::Items>());
     #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerAddress>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::AddressAddressTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::ArtEmailDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::BldssDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerContactInfo>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::CustomerId>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerEmail>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::EmailEmailTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::EmailDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::FulfillmentNetworkDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::InnreachDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::Iso18626Details>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::IsoDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::NcipDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::NcipP2pDetails>());
-    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Partner>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerPhone>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PhonePhoneTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::ProfileDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::RapidDetails>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerAddressPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::AddressPostAddressTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::ArtEmailDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::BldssDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerContactInfoPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::CustomerIdPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerEmailPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::EmailPostEmailTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::EmailDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::FulfillmentNetworkDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::InnreachDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::Iso18626DetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::IsoDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::NcipDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::NcipP2pDetailsPost>());
     #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPost>());
     #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerPhonePost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PhonePostPhoneTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::ProfileDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::RapidDetailsPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerAddressPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::AddressPutAddressTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::ArtEmailDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::BldssDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerContactInfoPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::CustomerIdPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerEmailPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::EmailPutEmailTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::EmailDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::FulfillmentNetworkDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::InnreachDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::Iso18626DetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::IsoDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::NcipDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::NcipP2pDetailsPut>());
-    #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerPhonePut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PhonePutPhoneTypes>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::ProfileDetailsPut>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::RapidDetailsPut>());
     #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Partners>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::CoverageDetails>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::DateCoverageParameters>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioElectronicCollection>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionId>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionService>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::EmbargoInformation>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::LinkingDetails>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::Portfolio>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioLibrary>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioLicense>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPda>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPoLine>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioResourceMetadata>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::CoverageDetailsPost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::DateCoverageParametersPost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioElectronicCollectionPost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionPostId>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::ElectronicCollectionPostService>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::EmbargoInformationPost>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::LinkingDetailsPost>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::PortfolioPost>());
     #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPostLibrary>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPostLicense>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPostPda>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPostPoLine>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::CoverageDetailsPut>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::DateCoverageParametersPut>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::EmbargoInformationPut>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::LinkingDetailsPut>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
     v.push(ModelInfo::of::<crate::shared::PortfolioPut>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPutLibrary>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPutLicense>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPutPda>());
-    #[cfg(any(feature = "bibs", feature = "electronic"))]
-    v.push(ModelInfo::of::<crate::shared::PortfolioPutPoLine>());
     #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::Representation>());
-    #[cfg(feature = "bibs")]
-    v.push(ModelInfo::of::<crate::bibs::models::RepresentationFiles>());
     #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::RepresentationPost>());
     #[cfg(feature = "bibs")]
     v.push(ModelInfo::of::<crate::bibs::models::RepresentationPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserAddress>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserContactInfo>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserEmail>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::LibraryNotice>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserParameter>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserPhone>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ProxyForUser>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::Researcher>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherAlternateEmail>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherAssociation>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherDescription>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherEducation>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherEngagementType>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherHonor>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherKeyword>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherNameVariant>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherOrganizationAffiliation>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherWebpage>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::RsLibrary>());
     #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::User>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserFees>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserLoans>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserRequests2>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserBlock>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserIdentifier>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserNote>());
-    #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserRole>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserStatistic>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserAddressPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserContactInfoPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserEmailPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::LibraryNoticePost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserParameterPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserPhonePost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherEngagementTypePost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::RsLibraryPost>());
     #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserBlockPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserIdentifierPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserNotePost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserRolePost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserStatisticPost>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserAddressPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserContactInfoPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserEmailPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::LibraryNoticePut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ParameterPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserPhonePut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherAlternateEmailPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherAssociationPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherDescriptionPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherEducationPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherEngagementTypePut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherHonorPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherKeywordPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherNameVariantPut>());
-    #[cfg(feature = "users")]
-    v.push(
-        ModelInfo::of::<crate::users::models::ResearcherOrganizationAffiliationPut>(),
-    );
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::ResearcherWebpagePut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::RsLibraryPut>());
     #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::UserPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserBlockPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserIdentifierPut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserNotePut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserRolePut>());
-    #[cfg(feature = "users")]
-    v.push(ModelInfo::of::<crate::users::models::UserStatisticPut>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::PageRange>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ResourceSharing>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::ResourceSharingPartner>());
     #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::UserRequest>());
     #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::PageRangePost>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::UserRequestPost>());
-    #[cfg(any(feature = "bibs", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::PageRangePut>());
     #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::UserRequestPut>());
     #[cfg(any(feature = "bibs", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::UserRequests>());
     #[cfg(any(feature = "partners", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestAmount>());
-    #[cfg(any(feature = "partners", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestRsNote>());
-    #[cfg(any(feature = "partners", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequest>());
     #[cfg(any(feature = "partners", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestPartner>());
-    #[cfg(any(feature = "partners", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestRequester>());
-    #[cfg(any(feature = "partners", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestUserRequest>());
-    #[cfg(any(feature = "partners", feature = "users"))]
     v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestPost>());
-    #[cfg(any(feature = "partners", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestPostPartner>());
-    #[cfg(any(feature = "partners", feature = "users"))]
-    v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestPostRequester>());
     #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::Users>());
     v.sort_by_key(|m| m.name);
     v

@@ -5,7 +5,7 @@
 //! may arrive as a bare object. These functions accept all of those shapes; the generated models
 //! name them in `#[serde(deserialize_with = …)]`.
 
-use serde::de::{self, Deserializer};
+use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -154,13 +154,18 @@ pub fn option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Op
     Option::<T>::deserialize(d)
 }
 
-/// An array that may arrive as `null` (empty), a bare object (one element) or an array.
-pub fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+/// An array that may arrive as `null` (empty), a bare object or scalar (one element) or an array.
+pub fn one_or_many<'de, D: Deserializer<'de>, T: DeserializeOwned>(
     d: D,
 ) -> Result<Vec<T>, D::Error> {
     // A visitor rather than a detour through `Value`: large lists decode straight into `T`.
+    // The rare lone element goes through a `Value`, so each model's `Deserialize` is not
+    // compiled once more per wire format and per shape just for that case.
     struct V<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> de::Visitor<'de> for V<T> {
+    fn one<T: DeserializeOwned, E: de::Error>(v: Value) -> Result<Vec<T>, E> {
+        T::deserialize(v).map(|t| vec![t]).map_err(E::custom)
+    }
+    impl<'de, T: DeserializeOwned> de::Visitor<'de> for V<T> {
         type Value = Vec<T>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an array, a single object or null")
@@ -173,9 +178,9 @@ pub fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
             Ok(out)
         }
         fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
-            Ok(vec![T::deserialize(
-                de::value::MapAccessDeserializer::new(map),
-            )?])
+            one(Value::deserialize(de::value::MapAccessDeserializer::new(
+                map,
+            ))?)
         }
         fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
             Ok(Vec::new())
@@ -187,22 +192,19 @@ pub fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
             d.deserialize_any(self)
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<T>, E> {
-            T::deserialize(de::value::StrDeserializer::<E>::new(v)).map(|t| vec![t])
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Vec<T>, E> {
-            T::deserialize(de::value::StringDeserializer::<E>::new(v)).map(|t| vec![t])
+            one(Value::String(v.to_string()))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<T>, E> {
-            T::deserialize(de::value::I64Deserializer::<E>::new(v)).map(|t| vec![t])
+            one(Value::from(v))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<T>, E> {
-            T::deserialize(de::value::U64Deserializer::<E>::new(v)).map(|t| vec![t])
+            one(Value::from(v))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<T>, E> {
-            T::deserialize(de::value::F64Deserializer::<E>::new(v)).map(|t| vec![t])
+            one(Value::from(v))
         }
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<T>, E> {
-            T::deserialize(de::value::BoolDeserializer::<E>::new(v)).map(|t| vec![t])
+            one(Value::Bool(v))
         }
     }
     d.deserialize_any(V(std::marker::PhantomData))

@@ -8,10 +8,23 @@ use super::models::model_path;
 use crate::ir::{Api, BodyType, HttpMethod, ModelKind};
 
 pub fn registry_rs(api: &Api) -> TokenStream {
+    let bodies: std::collections::BTreeSet<&str> = api
+        .areas
+        .iter()
+        .flat_map(|a| &a.operations)
+        .flat_map(|op| [&op.request, &op.response])
+        .flatten()
+        .filter_map(|b| match &b.ty {
+            BodyType::Model(id) => Some(id.as_str()),
+            BodyType::Opaque { .. } => None,
+        })
+        .collect();
     let models = api
         .models
         .values()
-        .filter(|m| matches!(m.kind, ModelKind::Struct { .. }))
+        // Body models only: each entry compiles the model's four codecs, and nested models are
+        // reached through their parents anyway.
+        .filter(|m| matches!(m.kind, ModelKind::Struct { .. }) && bodies.contains(m.id.as_str()))
         .map(|m| {
             let path = model_path(api, &m.id);
             let cfg = super::cfg_areas(&m.areas);
@@ -67,7 +80,7 @@ pub fn registry_rs(api: &Api) -> TokenStream {
         use alma_runtime::Method;
         pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 
-        /// Every model (of the enabled areas), in name order.
+        /// Every request and response model (of the enabled areas), in name order.
         pub fn models() -> Vec<ModelInfo> {
             let mut v: Vec<ModelInfo> = Vec::new();
             #(#models)*

@@ -44,6 +44,14 @@ enum Val<'t, 'a> {
     Raw(Vec<&'a str>),
     /// Anything the model does not describe, as generic JSON.
     Json(Value),
+    /// A document's root element, read as `model`.
+    Root(Node<'t, 'a>, &'static XmlModel),
+}
+
+/// The deserializer for a document's root element. Nested elements go through the same type,
+/// so each model's `Deserialize` is compiled once for XML, not once per entry point.
+pub(crate) fn root<'t, 'a>(node: Node<'t, 'a>, model: &'static XmlModel) -> ValDe<'t, 'a> {
+    ValDe(Val::Root(node, model))
 }
 
 /// An element read as a model.
@@ -185,7 +193,7 @@ impl<'de, 't, 'a> MapAccess<'de> for EntriesAccess<'t, 'a> {
     }
 }
 
-struct ValDe<'t, 'a>(Val<'t, 'a>);
+pub(crate) struct ValDe<'t, 'a>(Val<'t, 'a>);
 
 impl<'de, 't, 'a> de::Deserializer<'de> for ValDe<'t, 'a> {
     type Error = XmlDeError;
@@ -203,6 +211,9 @@ impl<'de, 't, 'a> de::Deserializer<'de> for ValDe<'t, 'a> {
             }
             Val::Json(v) => {
                 de::Deserializer::deserialize_any(v, visitor).map_err(de::Error::custom)
+            }
+            Val::Root(node, model) => {
+                de::Deserializer::deserialize_any(ModelDe::new(node, model), visitor)
             }
         }
     }

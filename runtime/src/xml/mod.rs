@@ -104,7 +104,7 @@ pub fn from_xml<T: DeserializeOwned>(doc: &str, model: &'static XmlModel) -> Res
             root.name()
         ));
     }
-    T::deserialize(de::ModelDe::new(root, model)).map_err(|e| e.0)
+    T::deserialize(de::root(root, model)).map_err(|e| e.0)
 }
 
 /// Decodes an XML document into the JSON shape of `model` (what `from_xml` presents to serde).
