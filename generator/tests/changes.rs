@@ -132,8 +132,8 @@ fn a_realistic_edit_of_the_real_mirror() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&mirror, &dir.path().join("mirror"));
-    copy_dir(&root.join("specs"), &dir.path().join("specs"));
+    common::copy_dir(&mirror, &dir.path().join("mirror"));
+    common::copy_dir(&root.join("specs"), &dir.path().join("specs"));
     let opts = |prev: Option<String>| alma_codegen::Options {
         project_root: dir.path().to_path_buf(),
         specs: Some(dir.path().join("mirror")),
@@ -173,16 +173,4 @@ fn a_realistic_edit_of_the_real_mirror() {
         2,
         "exactly the two edits: {text}"
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }

@@ -255,7 +255,7 @@ fn from_a_mirror_directory() {
     // Lay the upstream files out like the mirror.
     let mirror = tempfile::tempdir().unwrap();
     for (from, to) in [(BASE, ""), (XSD, "xsd")] {
-        copy(&up.path().join(from), &mirror.path().join(to));
+        common::copy_dir(&up.path().join(from), &mirror.path().join(to));
     }
     std::fs::create_dir_all(mirror.path().join("openapi")).unwrap();
     std::fs::rename(
@@ -272,15 +272,4 @@ fn from_a_mirror_directory() {
     )
     .unwrap();
     assert_eq!(report.files.len(), 5);
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        if e.path().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }

@@ -2,6 +2,8 @@
 //! JSON-derived IR field by field: names, types, optionality, repetition and XML shape. Every
 //! difference that remains is listed below with its explanation.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -50,17 +52,6 @@ fn root() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        if e.path().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 fn type_desc(api: &Api, t: &TypeRef) -> String {
@@ -145,7 +136,7 @@ fn xsd_derived_models_agree_with_the_json_schemas() {
     })
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    copy(&mirror, dir.path());
+    common::copy_dir(&mirror, dir.path());
     for f in BOTH {
         std::fs::remove_file(dir.path().join(format!("schemas/{f}.json"))).unwrap();
     }

@@ -103,3 +103,15 @@ pub fn file<'a>(gen: &'a Generation, path: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no generated file {path}"))
         .contents
 }
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
