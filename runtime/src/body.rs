@@ -25,7 +25,10 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// Encodes as an Alma JSON document.
     fn to_json(&self) -> Result<String, String> {
-        serde_json::to_string(self).map_err(|e| e.to_string())
+        // Through a `Value`, like XML encoding: each model's `Serialize` is then compiled for one
+        // serializer only. Request bodies are small; decoding, where speed matters, is direct.
+        let value = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        serde_json::to_string(&value).map_err(|e| e.to_string())
     }
 
     /// Decodes an Alma XML document.
