@@ -51,7 +51,17 @@ async fn eight_tasks_at_the_gateway_limit_see_no_429() {
 async fn a_client_faster_than_the_gateway_never_surfaces_a_429() {
     let sim = Simulator::start(SimConfig { per_second: 50.0, ..SimConfig::default() }).await;
     // Four times the gateway's rate: 429s happen, are retried, and slow the limiter down.
-    let c = client(&sim).rate_limit(200.0).build().unwrap();
+    // A generous retry budget: on a busy machine a request may meet several refusals in a row.
+    let c = client(&sim)
+        .rate_limit(200.0)
+        .retry_policy(RetryPolicy {
+            max_attempts: 12,
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(500),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
     let results = hammer(&c, 8, 25).await;
     assert!(results.iter().all(Result::is_ok), "{:?}", results.iter().find(|r| r.is_err()));
     let stats = c.runtime().stats();
