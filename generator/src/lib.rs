@@ -66,12 +66,8 @@ pub fn load(opts: &Options) -> Result<(config::Config, source::Store)> {
 
 /// Runs load → IR → emit, returning the files without touching the disk.
 pub fn generate(opts: &Options) -> Result<Generation> {
-    let config = config::Config::load(&opts.project_root.join("specs"))?;
-    let spec_dir = match &opts.specs {
-        Some(dir) => dir.clone(),
-        None => find_spec_dir(&opts.project_root, &config)?,
-    };
-    let store = source::Store::load(&spec_dir, &config)?;
+    let (config, store) = load(opts)?;
+    let spec_dir = store.root.clone();
     let api = lower::lower(&store, &config, GENERATOR_VERSION)?;
     let report = report::Report::new(&api, &store);
     let mut files = emit::emit(&api)?;

@@ -48,6 +48,9 @@ pub(crate) struct Inner {
     pub(crate) base: Url,
     pub(crate) key: ApiKey,
     pub(crate) key_mode: ApiKeyMode,
+    /// `Authorization: apikey …`, built once (marked sensitive so it is never logged); `None` in
+    /// query mode.
+    pub(crate) auth_header: Option<reqwest::header::HeaderValue>,
     pub(crate) format: Format,
     pub(crate) lang: Option<String>,
     pub(crate) timeout: Duration,
@@ -355,12 +358,26 @@ impl<C: From<Client>> ClientBuilder<C> {
             .https_only(base.scheme() == "https")
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let auth_header = match self.key_mode {
+            ApiKeyMode::Header => {
+                let mut value = reqwest::header::HeaderValue::from_str(&format!("apikey {key}"))
+                    .map_err(|_| {
+                        Error::Config(
+                            "the API key contains characters not allowed in a header".into(),
+                        )
+                    })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            ApiKeyMode::Query => None,
+        };
         let client = Client {
             inner: Arc::new(Inner {
                 http,
                 base,
                 key: ApiKey(key.into()),
                 key_mode: self.key_mode,
+                auth_header,
                 format: self.format,
                 lang: self.lang,
                 timeout: self.timeout,

@@ -348,16 +348,8 @@ impl RequestBuilder {
             .request(self.spec.method.to_http(), url)
             .header(reqwest::header::ACCEPT, accept.media_type())
             .timeout(timeout);
-        if inner.key_mode == ApiKeyMode::Header {
-            let mut value =
-                reqwest::header::HeaderValue::from_str(&format!("apikey {}", inner.key.0))
-                    .map_err(|_| {
-                        Failed::from(Error::Config(
-                            "the API key contains characters not allowed in a header".into(),
-                        ))
-                    })?;
-            value.set_sensitive(true);
-            req = req.header(reqwest::header::AUTHORIZATION, value);
+        if let Some(value) = &inner.auth_header {
+            req = req.header(reqwest::header::AUTHORIZATION, value.clone());
         }
         if let Some((bytes, format)) = body {
             req = req
