@@ -5,125 +5,59 @@
 ///
 /// Schema: `schemas/rest_fee.json#/fee`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fee {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Identifier of the fee in Alma. Should be used in subsequent queries regarding the fee. Output parameter.
     ///
     /// Example: `950645520000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The fine / fee type. Mandatory.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The fine / fee status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// Primary ID of the charged user. Output parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_primary_id: Option<crate::shared::FeeUserPrimaryId>,
     /// The fine / fee balance. Output parameter.
     ///
     /// Example: `200.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub balance: Option<f64>,
     /// The fine / fee remaining vat amount. Output parameter.
     ///
     /// Example: `250.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub remaining_vat_amount: Option<f64>,
     /// The fine / fee original amount. Mandatory for POST. For type CREDIT it is retrieved as a negative number, but for POST the number should be positive.
     ///
     /// Example: `400.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub original_amount: Option<f64>,
     /// The fine / fee original vat amount. Output parameter.
     ///
     /// Example: `400.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub original_vat_amount: Option<f64>,
     /// Date the fine / fee was created.
     ///
     /// Example: `2024-05-30T09:30:10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creation_time: Option<String>,
     /// Date the fine / fee was last changed.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub status_time: Option<String>,
     /// Fine / fee comment.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub comment: Option<String>,
     /// The fine / fee owner. Mandatory for POST.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<alma_runtime::CodeValue>,
     /// The item title.
     ///
     /// Example: `American Quest / by Bradford Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The item barcode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barcode: Option<crate::shared::FeeBarcode>,
     /// A list of transactions.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub transaction: Vec<crate::shared::Transaction>,
     /// The unique sequence used for the fine/fee identification when communicating with the Bursar system.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub bursar_transaction_id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -139,6 +73,80 @@ impl alma_runtime::IsEmpty for Fee {
             && self.bursar_transaction_id.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Codec for Fee {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Fee",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "user_primary_id" => {
+                        out.user_primary_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "balance" => out.balance = alma_runtime::Codec::from_node(v)?,
+                    "remaining_vat_amount" => {
+                        out.remaining_vat_amount = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "original_amount" => {
+                        out.original_amount = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "original_vat_amount" => {
+                        out.original_vat_amount = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "creation_time" => {
+                        out.creation_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "status_time" => out.status_time = alma_runtime::Codec::from_node(v)?,
+                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
+                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "transaction" => out.transaction = alma_runtime::Codec::from_node(v)?,
+                    "bursar_transaction_id" => {
+                        out.bursar_transaction_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("type", &self.type_);
+        w.field("status", &self.status);
+        w.field("user_primary_id", &self.user_primary_id);
+        w.field("balance", &self.balance);
+        w.field("remaining_vat_amount", &self.remaining_vat_amount);
+        w.field("original_amount", &self.original_amount);
+        w.field("original_vat_amount", &self.original_vat_amount);
+        w.field("creation_time", &self.creation_time);
+        w.field("status_time", &self.status_time);
+        w.field("comment", &self.comment);
+        w.field("owner", &self.owner);
+        w.field("title", &self.title);
+        w.field("barcode", &self.barcode);
+        w.field("transaction", &self.transaction);
+        w.field("bursar_transaction_id", &self.bursar_transaction_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+alma_runtime::serde_via_codec!(Fee);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Fee {
     const NAME: &'static str = "Fee";
@@ -235,26 +243,15 @@ impl alma_runtime::Model for Fee {
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/barcode`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeeBarcode {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `00023705571000021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -263,6 +260,38 @@ impl alma_runtime::IsEmpty for FeeBarcode {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Codec for FeeBarcode {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "FeeBarcode",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+alma_runtime::serde_via_codec!(FeeBarcode);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for FeeBarcode {
     const NAME: &'static str = "FeeBarcode";
@@ -282,26 +311,15 @@ impl alma_runtime::Model for FeeBarcode {
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/user_primary_id`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeeUserPrimaryId {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `45231001001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -310,6 +328,38 @@ impl alma_runtime::IsEmpty for FeeUserPrimaryId {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Codec for FeeUserPrimaryId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "FeeUserPrimaryId",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+alma_runtime::serde_via_codec!(FeeUserPrimaryId);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for FeeUserPrimaryId {
     const NAME: &'static str = "FeeUserPrimaryId";
@@ -329,89 +379,45 @@ impl alma_runtime::Model for FeeUserPrimaryId {
 ///
 /// Schema: `schemas/rest_fee.json#/transaction`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transaction {
     /// Identifier of the transaction in Alma.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub transaction_id: Option<String>,
     /// The fine / fee transaction type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The transaction amount.
     ///
     /// Example: `400.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub amount: Option<f64>,
     /// The transaction vat amount.
     ///
     /// Example: `400.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub vat_amount: Option<f64>,
     /// The reason for the transaction.
     ///
     /// Example: `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub reason: Option<String>,
     /// A note attached to the transaction.
     ///
     /// Example: `Date generated: 10/21/2014, Due: 06/23/2014, Fine Policy: Overdue Fine for All Hours, Action: Renewed`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub comment: Option<String>,
     /// The operator who last updated the transaction.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// The transaction external ID.
     ///
     /// Example: `2010000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_transaction_id: Option<String>,
     /// Date and time of the transaction.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub transaction_time: Option<String>,
     /// The circulation desk in which the transaction was received. Output parameter. If no circulation desk indicated in this field, it is indicated as Not at desk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_by: Option<alma_runtime::CodeValue>,
     /// The payment method of the transaction. Output parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -425,6 +431,64 @@ impl alma_runtime::IsEmpty for Transaction {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Codec for Transaction {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Transaction",
+            &mut |k, v| {
+                match k {
+                    "transaction_id" => {
+                        out.transaction_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
+                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
+                    "reason" => out.reason = alma_runtime::Codec::from_node(v)?,
+                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "external_transaction_id" => {
+                        out.external_transaction_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "transaction_time" => {
+                        out.transaction_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "received_by" => out.received_by = alma_runtime::Codec::from_node(v)?,
+                    "payment_method" => {
+                        out.payment_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("transaction_id", &self.transaction_id);
+        w.field("type", &self.type_);
+        w.field("amount", &self.amount);
+        w.field("vat_amount", &self.vat_amount);
+        w.field("reason", &self.reason);
+        w.field("comment", &self.comment);
+        w.field("created_by", &self.created_by);
+        w.field("external_transaction_id", &self.external_transaction_id);
+        w.field("transaction_time", &self.transaction_time);
+        w.field("received_by", &self.received_by);
+        w.field("payment_method", &self.payment_method);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+alma_runtime::serde_via_codec!(Transaction);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Transaction {
     const NAME: &'static str = "Transaction";
@@ -481,38 +545,17 @@ impl alma_runtime::Model for Transaction {
 ///
 /// Schema: `schemas/rest_fees.json#/fees`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fees {
     /// The total number of fees. This can be used when retrieving the fees list using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// The total sum of the fees.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub total_sum: Option<f64>,
     /// The currency code for the fees.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub currency: Option<String>,
     /// Fee Object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub fee: Vec<crate::shared::Fee>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -522,6 +565,44 @@ impl alma_runtime::IsEmpty for Fees {
             && self.currency.is_none() && self.fee.is_empty() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Codec for Fees {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Fees",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "total_sum" => out.total_sum = alma_runtime::Codec::from_node(v)?,
+                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "fee" => out.fee = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("total_sum", &self.total_sum);
+        w.field("currency", &self.currency);
+        w.field("fee", &self.fee);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+alma_runtime::serde_via_codec!(Fees);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Fees {
     const NAME: &'static str = "Fees";
@@ -557,29 +638,17 @@ impl alma_runtime::Model for Fees {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntityPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The entity type. Cannot be modified for a PUT. Possible codes are listed in SetContentType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<crate::shared::EntityPostEntityType>,
     /// The entity ID.
     ///
     /// Example: `99122741130001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub entity_id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -589,6 +658,40 @@ impl alma_runtime::IsEmpty for EntityPost {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for EntityPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EntityPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
+                    "entity_id" => out.entity_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("entity_type", &self.entity_type);
+        w.field("entity_id", &self.entity_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(EntityPost);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for EntityPost {
     const NAME: &'static str = "EntityPost";
@@ -618,19 +721,13 @@ impl alma_runtime::Model for EntityPost {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity/properties/entity_type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntityPostEntityType {
     /// `value` (XML text).
     ///
     /// Example: `BIB_MMS`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -639,6 +736,36 @@ impl alma_runtime::IsEmpty for EntityPostEntityType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for EntityPostEntityType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EntityPostEntityType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(EntityPostEntityType);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for EntityPostEntityType {
     const NAME: &'static str = "EntityPostEntityType";
@@ -655,44 +782,25 @@ impl alma_runtime::Model for EntityPostEntityType {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReminderPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Entity related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<crate::shared::EntityPost>,
     /// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::shared::ReminderPostType>,
     /// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::shared::ReminderPostStatus>,
     /// Informational text.
     ///
     /// Example: `uip`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text: Option<String>,
     /// The date on which the reminder is applied. Mandatory.
     ///
     /// Example: `2016-08-29Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub reminder_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -703,6 +811,48 @@ impl alma_runtime::IsEmpty for ReminderPost {
             && self.reminder_date.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for ReminderPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ReminderPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "entity" => out.entity = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "text" => out.text = alma_runtime::Codec::from_node(v)?,
+                    "reminder_date" => {
+                        out.reminder_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("entity", &self.entity);
+        w.field("type", &self.type_);
+        w.field("status", &self.status);
+        w.field("text", &self.text);
+        w.field("reminder_date", &self.reminder_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(ReminderPost);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPost {
     const NAME: &'static str = "ReminderPost";
@@ -760,19 +910,13 @@ impl alma_runtime::Model for ReminderPost {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/status`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReminderPostStatus {
     /// `value` (XML text).
     ///
     /// Example: `NEW`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -781,6 +925,36 @@ impl alma_runtime::IsEmpty for ReminderPostStatus {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for ReminderPostStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ReminderPostStatus",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(ReminderPostStatus);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPostStatus {
     const NAME: &'static str = "ReminderPostStatus";
@@ -797,19 +971,13 @@ impl alma_runtime::Model for ReminderPostStatus {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReminderPostType {
     /// `value` (XML text).
     ///
     /// Example: `GENERAL`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -818,6 +986,36 @@ impl alma_runtime::IsEmpty for ReminderPostType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for ReminderPostType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ReminderPostType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(ReminderPostType);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPostType {
     const NAME: &'static str = "ReminderPostType";
@@ -834,41 +1032,23 @@ impl alma_runtime::Model for ReminderPostType {
 ///
 /// Schema: `schemas/rest_reminder-put.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReminderPut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::shared::ReminderPutType>,
     /// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::shared::ReminderPutStatus>,
     /// Informational text.
     ///
     /// Example: `uip`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text: Option<String>,
     /// The date on which the reminder is applied. Mandatory.
     ///
     /// Example: `2016-08-29Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub reminder_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -879,6 +1059,46 @@ impl alma_runtime::IsEmpty for ReminderPut {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for ReminderPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ReminderPut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "text" => out.text = alma_runtime::Codec::from_node(v)?,
+                    "reminder_date" => {
+                        out.reminder_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("type", &self.type_);
+        w.field("status", &self.status);
+        w.field("text", &self.text);
+        w.field("reminder_date", &self.reminder_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(ReminderPut);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPut {
     const NAME: &'static str = "ReminderPut";
@@ -926,19 +1146,13 @@ impl alma_runtime::Model for ReminderPut {
 ///
 /// Schema: `schemas/rest_reminder-put.json#/reminder/properties/status`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReminderPutStatus {
     /// `value` (XML text).
     ///
     /// Example: `NEW`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -947,6 +1161,36 @@ impl alma_runtime::IsEmpty for ReminderPutStatus {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for ReminderPutStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ReminderPutStatus",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(ReminderPutStatus);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPutStatus {
     const NAME: &'static str = "ReminderPutStatus";
@@ -963,19 +1207,13 @@ impl alma_runtime::Model for ReminderPutStatus {
 ///
 /// Schema: `schemas/rest_reminder-put.json#/reminder/properties/type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReminderPutType {
     /// `value` (XML text).
     ///
     /// Example: `GENERAL`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -984,6 +1222,36 @@ impl alma_runtime::IsEmpty for ReminderPutType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for ReminderPutType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ReminderPutType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(ReminderPutType);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPutType {
     const NAME: &'static str = "ReminderPutType";
@@ -1000,38 +1268,21 @@ impl alma_runtime::Model for ReminderPutType {
 ///
 /// Schema: `schemas/rest_reminder.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entity {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The entity type. Cannot be modified for a PUT. Possible codes are listed in SetContentType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<alma_runtime::CodeValue>,
     /// The entity ID.
     ///
     /// Example: `99122741130001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub entity_id: Option<String>,
     /// The description.
     ///
     /// Example: `Chibi [videorecording] = Red cliff.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1041,6 +1292,42 @@ impl alma_runtime::IsEmpty for Entity {
             && self.description.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for Entity {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Entity",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
+                    "entity_id" => out.entity_id = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("entity_type", &self.entity_type);
+        w.field("entity_id", &self.entity_id);
+        w.field("description", &self.description);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(Entity);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Entity {
     const NAME: &'static str = "Entity";
@@ -1062,77 +1349,41 @@ impl alma_runtime::Model for Entity {
 ///
 /// Schema: `schemas/rest_reminder.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reminder {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Identifier of the reminder in Alma. Output parameter.
     ///
     /// Example: `16058656570001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Entity related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<crate::shared::Entity>,
     /// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// Informational text.
     ///
     /// Example: `uip`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text: Option<String>,
     /// The date on which the reminder is applied. Mandatory.
     ///
     /// Example: `2016-08-29Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub reminder_date: Option<String>,
     /// The creator of the reminder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<alma_runtime::CodeValue>,
     /// The date on which the reminder was created.
     ///
     /// Example: `2016-08-29Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// The last modifier of the reminder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified_by: Option<alma_runtime::CodeValue>,
     /// The date on which the reminder was modified.
     ///
     /// Example: `2016-08-29Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1145,6 +1396,64 @@ impl alma_runtime::IsEmpty for Reminder {
             && self.last_modified_date.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for Reminder {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Reminder",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "entity" => out.entity = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "text" => out.text = alma_runtime::Codec::from_node(v)?,
+                    "reminder_date" => {
+                        out.reminder_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_by" => {
+                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_date" => {
+                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("entity", &self.entity);
+        w.field("type", &self.type_);
+        w.field("status", &self.status);
+        w.field("text", &self.text);
+        w.field("reminder_date", &self.reminder_date);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("last_modified_by", &self.last_modified_by);
+        w.field("last_modified_date", &self.last_modified_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(Reminder);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Reminder {
     const NAME: &'static str = "Reminder";
@@ -1208,24 +1517,13 @@ impl alma_runtime::Model for Reminder {
 ///
 /// Schema: `schemas/rest_reminders.json#/reminders`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reminders {
     /// The total number of reminders.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Reminder object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub reminder: Vec<crate::shared::Reminder>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1235,6 +1533,40 @@ impl alma_runtime::IsEmpty for Reminders {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Codec for Reminders {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Reminders",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "reminder" => out.reminder = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("reminder", &self.reminder);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+alma_runtime::serde_via_codec!(Reminders);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Reminders {
     const NAME: &'static str = "Reminders";
@@ -1268,50 +1600,28 @@ impl alma_runtime::Model for Reminders {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CdiGroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<alma_runtime::CodeValue>,
     /// CDI Search activation status.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_search_activation_status: Option<bool>,
     /// CDI-only full text activation.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_only_full_text_activation: Option<bool>,
     /// Subscribe to only some titles in this collection.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub subscribe_to_only_some_titles_in_the_collection: Option<bool>,
     /// Do not show as full text in CDI even if active in Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -1325,6 +1635,67 @@ impl alma_runtime::IsEmpty for CdiGroupSetting {
                 .is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for CdiGroupSetting {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CdiGroupSetting",
+            &mut |k, v| {
+                match k {
+                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
+                    "cdi_search_activation_status" => {
+                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_only_full_text_activation" => {
+                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "subscribe_to_only_some_titles_in_the_collection" => {
+                        out.subscribe_to_only_some_titles_in_the_collection = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
+                        out
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("group", &self.group);
+        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
+        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
+        w.field(
+            "subscribe_to_only_some_titles_in_the_collection",
+            &self.subscribe_to_only_some_titles_in_the_collection,
+        );
+        w.field(
+            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(CdiGroupSetting);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CdiGroupSetting {
     const NAME: &'static str = "CdiGroupSetting";
@@ -1375,108 +1746,61 @@ impl alma_runtime::Model for CdiGroupSetting {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_info`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CdiInfo {
     /// Used when publishing the CDI holdings file of the
     /// institution.
     ///
     /// Example: `BMFXJ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub cdi_collection_id: Option<String>,
     /// CDI Collection ID (override).
     ///
     /// Example: `BMFXJ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub cdi_collection_id_override: Option<String>,
     /// Number of records currently indexed in CDI.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number_of_records_in_cdi: Option<String>,
     /// Estimated update frequency of the collection in CDI.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdi_update_frequency: Option<alma_runtime::CodeValue>,
     /// Search Rights in CDI.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_rights_in_cdi: Option<alma_runtime::CodeValue>,
     /// Indicates which type of link (collection level or link resolver) is needed to provide full text for a collection.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_text_linking_in_cdi: Option<alma_runtime::CodeValue>,
     /// CDI Last Market Update.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub cdi_last_market_update: Option<String>,
     /// Determine the behavior regarding the Newspaper Search interface.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdi_newspapers_search: Option<alma_runtime::CodeValue>,
     /// Indicates how a collection is indexed in CDI. Yes means that the collection is indexed with data received directly from provider. No means that we do not get a database directly from the provider, but at least 80% of the content of the collection is covered in CDI by data received from other providers.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub provider_coverage: Option<bool>,
     /// Lists up to 5 of the most frequently index resource types for the collection.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub resource_types: Option<String>,
     /// The behaviour regarding the need for a subscription to access the full text.
     ///
     /// Example: `Subscription (Title Level)`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_text_rights_in_cdi: Option<alma_runtime::CodeValue>,
     /// Type of database in CDI, which can be either A&amp;I Database (Citation-only database, where records from the collection do not provide full text linking in CDI)
     /// or Full-Text Collection (Records from the collection provide full text linking in CDI).
     ///
     /// Example: `Full Text Collection`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdi_type: Option<alma_runtime::CodeValue>,
     /// CDI activation required – (only available when the CDI model is EasyActive)
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_activation_required: Option<bool>,
     /// Items that are available for CDI indicate the coverage percentage of the records in CDI. This indicator also includes the last date of calculation for this statistic. This information only displays if the coverage percentage has been calculated. If the date is not populated, it will not be displayed.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub coverage_percentage: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -1493,6 +1817,90 @@ impl alma_runtime::IsEmpty for CdiInfo {
             && self.coverage_percentage.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for CdiInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CdiInfo",
+            &mut |k, v| {
+                match k {
+                    "cdi_collection_id" => {
+                        out.cdi_collection_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cdi_collection_id_override" => {
+                        out.cdi_collection_id_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "number_of_records_in_cdi" => {
+                        out.number_of_records_in_cdi = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cdi_update_frequency" => {
+                        out.cdi_update_frequency = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "search_rights_in_cdi" => {
+                        out.search_rights_in_cdi = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "full_text_linking_in_cdi" => {
+                        out.full_text_linking_in_cdi = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cdi_last_market_update" => {
+                        out.cdi_last_market_update = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cdi_newspapers_search" => {
+                        out.cdi_newspapers_search = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "provider_coverage" => {
+                        out.provider_coverage = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resource_types" => {
+                        out.resource_types = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "full_text_rights_in_cdi" => {
+                        out.full_text_rights_in_cdi = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cdi_type" => out.cdi_type = alma_runtime::Codec::from_node(v)?,
+                    "cdi_activation_required" => {
+                        out.cdi_activation_required = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "coverage_percentage" => {
+                        out.coverage_percentage = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("cdi_collection_id", &self.cdi_collection_id);
+        w.field("cdi_collection_id_override", &self.cdi_collection_id_override);
+        w.field("number_of_records_in_cdi", &self.number_of_records_in_cdi);
+        w.field("cdi_update_frequency", &self.cdi_update_frequency);
+        w.field("search_rights_in_cdi", &self.search_rights_in_cdi);
+        w.field("full_text_linking_in_cdi", &self.full_text_linking_in_cdi);
+        w.field("cdi_last_market_update", &self.cdi_last_market_update);
+        w.field("cdi_newspapers_search", &self.cdi_newspapers_search);
+        w.field("provider_coverage", &self.provider_coverage);
+        w.field("resource_types", &self.resource_types);
+        w.field("full_text_rights_in_cdi", &self.full_text_rights_in_cdi);
+        w.field("cdi_type", &self.cdi_type);
+        w.field("cdi_activation_required", &self.cdi_activation_required);
+        w.field("coverage_percentage", &self.coverage_percentage);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(CdiInfo);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CdiInfo {
     const NAME: &'static str = "CdiInfo";
@@ -1615,89 +2023,51 @@ impl alma_runtime::Model for CdiInfo {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollection {
     /// Identifier of the electronic collection in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the collection.
     ///
     /// Example: `614830000000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Indication whether the collection is linked to CZ or local. Output parameter.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_local: Option<bool>,
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
     ///
     /// Example: `A public name`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub public_name: String,
     /// The name to display in place of the public name for this electronic collection.
     /// In the PUT action, public\_name\_override can be modified for both local and linked collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_name_override: Option<String>,
     /// The description to display in the search results.
     /// In the PUT action, description can be modified only for local collections.
     ///
     /// Example: `A description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Override value of the description. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, description\_override can be modified only for collections linked to CZ.
     ///
     /// Example: `A different description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description_override: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all collections.
     ///
     /// Example: `Internal description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The code of the owning library associated with the electronic collection.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
     /// In the PUT action, library can be modified for all collections.
     ///
     /// Example: `LAW`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<crate::shared::ElectronicCollectionLibrary>,
     /// The type of the electronic collection. Mandatory.
     /// Possible code are listed in isAggregator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local collections.
     ///
     /// Example: `0`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// Override value of the type. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, type\_override can be modified only for collections linked to CZ.
@@ -1705,27 +2075,22 @@ pub struct ElectronicCollection {
     /// Note that this field csn be left empty also for linked collection, if override of the type is not required.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_override: Option<alma_runtime::CodeValue>,
     /// Interface related information.
     /// In the PUT action, interface can be modified only for local collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<crate::shared::Interface>,
     /// Override value of the interface. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, interface\_override can be modified only for collections linked to CZ.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface_override: Option<crate::shared::Interface>,
     /// We Subscribe to only some titles in this collection - relevant for users of Summon over Alma. This field is published to summon and based on it they know how to mark the availability.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_selective: Option<alma_runtime::CodeValue>,
     /// How the work order is currently being processed, if the information is available. Output parameter.
     /// Possible codes are listed in PROCESSTYPE [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ACQ`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_type: Option<alma_runtime::CodeValue>,
     /// The licensing rights of a collection when, for example, a one-time purchase fee agreement has been made for perpetual access to the electronic collection.
     /// The default is Current.
@@ -1733,101 +2098,56 @@ pub struct ElectronicCollection {
     /// In the PUT action, access\_type can be modified for all collections.
     ///
     /// Example: `current`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_type: Option<alma_runtime::CodeValue>,
     /// The related counter platform.
     /// Possible codes are listed in CounterPlatform [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ProQuest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_platform: Option<alma_runtime::CodeValue>,
     /// Related PO line number.
     /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
     /// In the PUT action, po\_line can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po_line: Option<crate::shared::ElectronicCollectionPoLine>,
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Portfolios in this collection which do not have their own public access models will inherit the collection public access model.
     /// In the PUT action, public\_access\_model can be modified for all collections.
     ///
     /// Example: `UA`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The date on which the resource was marked as activated.
     /// In the PUT action, activation\_date can be modified for all collections.
     ///
     /// Example: `2015-06-24Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub activation_date: Option<String>,
     /// The expected activation date.
     /// In the PUT action, expected\_activation\_date can be modified for all collections.
     ///
     /// Example: `2020-05-05Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_activation_date: Option<String>,
     /// Related license code.
     /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
     /// In the PUT action, license can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<crate::shared::ElectronicCollectionLicense>,
     /// A list of any additional PO lines associated with this collection.
     /// In the PUT action, additional\_po\_lines can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub number: Vec<crate::shared::Number>,
     /// For future use
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_title: Option<String>,
     /// For future use
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source: Option<String>,
     /// For future use
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creator: Option<String>,
     /// Electronic Collection Level URL.
     /// In the PUT action, url can be modified only for local collections.
     ///
     /// Example: `http://url.com/path`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url: Option<String>,
     /// the override URL.
     /// In the PUT action, url\_override can be modified for local and linked collections.
     ///
     /// Example: `http://override-url.com/path`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url_override: Option<String>,
     /// Whether the collection is free.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -1835,223 +2155,118 @@ pub struct ElectronicCollection {
     /// In the PUT action, free can be modified for free can be modified for local collections only.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free: Option<alma_runtime::CodeValue>,
     /// Override value of the free indication. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, free\_override can be modified only for collections linked to CZ.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_override: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNoNumericCode [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all collections.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The language of the collection.
     /// Possible code are listed in marcLanguage [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, language can be modified only for local collections.
     ///
     /// Example: `glv`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<alma_runtime::CodeValue>,
     /// Override value of the language. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, language\_override can be modified only for collections linked to CZ.
     /// Possible code are listed in marcLanguage [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `glv`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_override: Option<alma_runtime::CodeValue>,
     /// The subject that the online collection handles (optional). This field has no functional use.
     /// In the PUT action, category can be modified for local collections only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub category: Option<String>,
     /// Override value of the category. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, category\_override can be modified only for collections linked to CZ.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub category_override: Option<String>,
     /// Information of the related BIB record.
     /// Relevant only if the e-collection is related to a BIB record.
     /// In the PUT action, resource\_metadata can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_metadata: Option<crate::shared::ElectronicCollectionResourceMetadata>,
     /// A count of the number of portfolios. Output parameter.
     ///
     /// Example: `9400`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portfolios: Option<crate::shared::ElectronicCollectionPortfolios>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameter>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system.)
     /// In the PUT action, public\_note can be modified for all collections.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::Note>,
     /// List of access restrictions based on location.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, group\_settings can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSetting>,
     /// Do not show as full text in CDI even if active in Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma: Option<bool>,
     /// CDI Search activation status
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_search_activation_status: Option<bool>,
     /// CDI-only full text activation
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_only_full_text_activation: Option<bool>,
     /// Local Notes
     ///
     /// Example: `note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub cdi_local_notes: Option<String>,
     /// CDI Info.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdi_info: Option<crate::shared::CdiInfo>,
     /// List of CDI Group Settings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub cdi_group_setting: Vec<crate::shared::CdiGroupSetting>,
     /// Identifier of the electronic collection in the provider's data. Output parameter.
     ///
     /// Example: `614830000000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub provider_collection_id: Option<String>,
     /// Name of the electronic collection in the provider's data. Output parameter.
     ///
     /// Example: `Collection A`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub provider_collection_name: String,
     /// Management level in CZ - Contributed / Community / Ex Libris / Not maintained / Pending Deletion.
     ///
     /// Example: `Pending Deletion`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub management_level_in_cz: Option<String>,
     /// The date on which the electronic collection is expected to be deleted.
     ///
     /// Example: `29/12/2025`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pending_deletion_date: Option<String>,
     /// The reason for deleting the electronic collection.
     ///
     /// Example: `Duplicate collection`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pending_deletion_reason: Option<String>,
     /// The CZ ID or IDs of the alternative electronic collections to replace the deleted one.
     ///
     /// Example: `61738856890000041;61738856910000041`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_collections: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2091,6 +2306,218 @@ impl alma_runtime::IsEmpty for ElectronicCollection {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollection {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollection",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "is_local" => out.is_local = alma_runtime::Codec::from_node(v)?,
+                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
+                    "public_name_override" => {
+                        out.public_name_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "description_override" => {
+                        out.description_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "type_override" => {
+                        out.type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
+                    "interface_override" => {
+                        out.interface_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "is_selective" => {
+                        out.is_selective = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "process_type" => {
+                        out.process_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
+                    "counter_platform" => {
+                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "public_access_model" => {
+                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "activation_date" => {
+                        out.activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_activation_date" => {
+                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "alternative_title" => {
+                        out.alternative_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
+                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
+                    "url_override" => {
+                        out.url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
+                    "free_override" => {
+                        out.free_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
+                    "language_override" => {
+                        out.language_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
+                    "category_override" => {
+                        out.category_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resource_metadata" => {
+                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "portfolios" => out.portfolios = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
+                        out
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_search_activation_status" => {
+                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_only_full_text_activation" => {
+                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_local_notes" => {
+                        out.cdi_local_notes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cdi_info" => out.cdi_info = alma_runtime::Codec::from_node(v)?,
+                    "cdi_group_setting" => {
+                        out.cdi_group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "provider_collection_id" => {
+                        out.provider_collection_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "provider_collection_name" => {
+                        out.provider_collection_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "management_level_in_cz" => {
+                        out.management_level_in_cz = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pending_deletion_date" => {
+                        out.pending_deletion_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pending_deletion_reason" => {
+                        out.pending_deletion_reason = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_collections" => {
+                        out.alternative_collections = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("is_local", &self.is_local);
+        w.field("public_name", &self.public_name);
+        w.field("public_name_override", &self.public_name_override);
+        w.field("description", &self.description);
+        w.field("description_override", &self.description_override);
+        w.field("internal_description", &self.internal_description);
+        w.field("library", &self.library);
+        w.field("type", &self.type_);
+        w.field("type_override", &self.type_override);
+        w.field("interface", &self.interface);
+        w.field("interface_override", &self.interface_override);
+        w.field("is_selective", &self.is_selective);
+        w.field("process_type", &self.process_type);
+        w.field("access_type", &self.access_type);
+        w.field("counter_platform", &self.counter_platform);
+        w.field("po_line", &self.po_line);
+        w.field("public_access_model", &self.public_access_model);
+        w.field("activation_date", &self.activation_date);
+        w.field("expected_activation_date", &self.expected_activation_date);
+        w.field("license", &self.license);
+        w.field("number", &self.number);
+        w.field("alternative_title", &self.alternative_title);
+        w.field("source", &self.source);
+        w.field("creator", &self.creator);
+        w.field("url", &self.url);
+        w.field("url_override", &self.url_override);
+        w.field("free", &self.free);
+        w.field("free_override", &self.free_override);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("language", &self.language);
+        w.field("language_override", &self.language_override);
+        w.field("category", &self.category);
+        w.field("category_override", &self.category_override);
+        w.field("resource_metadata", &self.resource_metadata);
+        w.field("portfolios", &self.portfolios);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field(
+            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+        );
+        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
+        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
+        w.field("cdi_local_notes", &self.cdi_local_notes);
+        w.field("cdi_info", &self.cdi_info);
+        w.field("cdi_group_setting", &self.cdi_group_setting);
+        w.field("provider_collection_id", &self.provider_collection_id);
+        w.field("provider_collection_name", &self.provider_collection_name);
+        w.field("management_level_in_cz", &self.management_level_in_cz);
+        w.field("pending_deletion_date", &self.pending_deletion_date);
+        w.field("pending_deletion_reason", &self.pending_deletion_reason);
+        w.field("alternative_collections", &self.alternative_collections);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollection);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollection {
     const NAME: &'static str = "ElectronicCollection";
@@ -2451,24 +2878,13 @@ impl alma_runtime::Model for ElectronicCollection {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionLibrary {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2477,6 +2893,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionLibrary {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionLibrary {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionLibrary",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionLibrary {
     const NAME: &'static str = "ElectronicCollectionLibrary";
@@ -2498,24 +2946,13 @@ impl alma_runtime::Model for ElectronicCollectionLibrary {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionLicense {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2524,6 +2961,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionLicense {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionLicense {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionLicense",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionLicense);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionLicense {
     const NAME: &'static str = "ElectronicCollectionLicense";
@@ -2543,24 +3012,13 @@ impl alma_runtime::Model for ElectronicCollectionLicense {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/number/items`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Number {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2569,6 +3027,38 @@ impl alma_runtime::IsEmpty for Number {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for Number {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Number",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(Number);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for Number {
     const NAME: &'static str = "Number";
@@ -2590,24 +3080,13 @@ impl alma_runtime::Model for Number {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPoLine {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2616,6 +3095,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPoLine {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionPoLine {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPoLine",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPoLine {
     const NAME: &'static str = "ElectronicCollectionPoLine";
@@ -2635,24 +3146,13 @@ impl alma_runtime::Model for ElectronicCollectionPoLine {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/portfolios`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPortfolios {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub value: Option<i64>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2661,6 +3161,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPortfolios {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionPortfolios {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPortfolios",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionPortfolios);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPortfolios {
     const NAME: &'static str = "ElectronicCollectionPortfolios";
@@ -2680,11 +3212,10 @@ impl alma_runtime::Model for ElectronicCollectionPortfolios {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in GroupProxyEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API)
@@ -2692,55 +3223,27 @@ pub struct GroupSetting {
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all collections.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub public_name: String,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system.)
     /// In the PUT action, public\_note can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The group\_settings related linking parameters. Parameters are inherited from the service, values are set on the group\_settings level. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, or exists in the payload but is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameter>,
     /// A code representing resource availability for simultaneous use. This element is optional, but if it contains a non-null value, it must be a valid code existing in both of the [Access Model code tables](https://knowledge.exlibrisgroup.com/Alma/Product_Documentation/010Alma_Online_Help_(English)/020Acquisitions/110Configuring_Acquisitions/310Managing_Access_Models).
     /// In the PUT action, access\_model can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub access_model: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2752,6 +3255,58 @@ impl alma_runtime::IsEmpty for GroupSetting {
             && self.access_model.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for GroupSetting {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "GroupSetting",
+            &mut |k, v| {
+                match k {
+                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_model" => {
+                        out.access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("group", &self.group);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("public_name", &self.public_name);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("access_model", &self.access_model);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(GroupSetting);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for GroupSetting {
     const NAME: &'static str = "GroupSetting";
@@ -2807,24 +3362,17 @@ impl alma_runtime::Model for GroupSetting {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Interface {
     /// Name of the related interface.
     ///
     /// Example: `Westlaw`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// Vendor code related to the interface. Output parameter.
     ///
     /// Example: `BKHS`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<crate::shared::InterfaceVendor>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2833,6 +3381,38 @@ impl alma_runtime::IsEmpty for Interface {
         self.name.is_none() && self.vendor.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for Interface {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Interface",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.field("vendor", &self.vendor);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(Interface);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for Interface {
     const NAME: &'static str = "Interface";
@@ -2861,24 +3441,13 @@ impl alma_runtime::Model for Interface {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface/properties/vendor`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InterfaceVendor {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2887,6 +3456,38 @@ impl alma_runtime::IsEmpty for InterfaceVendor {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for InterfaceVendor {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "InterfaceVendor",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(InterfaceVendor);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for InterfaceVendor {
     const NAME: &'static str = "InterfaceVendor";
@@ -2906,24 +3507,13 @@ impl alma_runtime::Model for InterfaceVendor {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkingParameter {
     /// The parameter name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The parameter value.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -2932,6 +3522,38 @@ impl alma_runtime::IsEmpty for LinkingParameter {
         self.name.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for LinkingParameter {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LinkingParameter",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(LinkingParameter);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingParameter {
     const NAME: &'static str = "LinkingParameter";
@@ -2951,47 +3573,25 @@ impl alma_runtime::Model for LinkingParameter {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/note`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Note {
     /// The note's text. Mandatory.
     ///
     /// Example: `This is a note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub content: Option<String>,
     /// The creation date of the note. Default is the current date.
     ///
     /// Example: `2019-11-10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creation_date: Option<String>,
     /// The creator of the note.
     ///
     /// Example: `exl_api`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Relevant for Citation notes only. The type of the note - Instructor/Library
     ///
     /// Example: `ADDRESS`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
@@ -3001,6 +3601,44 @@ impl alma_runtime::IsEmpty for Note {
             && self.created_by.is_none() && self.type_.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
+impl alma_runtime::Codec for Note {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Note",
+            &mut |k, v| {
+                match k {
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "creation_date" => {
+                        out.creation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("content", &self.content);
+        w.field("creation_date", &self.creation_date);
+        w.field("created_by", &self.created_by);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
+alma_runtime::serde_via_codec!(Note);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 impl alma_runtime::Model for Note {
     const NAME: &'static str = "Note";
@@ -3030,40 +3668,23 @@ impl alma_runtime::Model for Note {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionResourceMetadata {
     /// The mms\_id.
     ///
     /// Example: `99333508700121`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mms_id: Option<crate::shared::ElectronicCollectionResourceMetadataMmsId>,
     /// The title. Output parameter.
     ///
     /// Example: `Westlaw Law School`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The author. Output parameter.
     ///
     /// Example: `John W Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// The ISSN. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3073,6 +3694,42 @@ impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadata {
             && self.issn.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionResourceMetadata {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionResourceMetadata",
+            &mut |k, v| {
+                match k {
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("mms_id", &self.mms_id);
+        w.field("title", &self.title);
+        w.field("author", &self.author);
+        w.field("issn", &self.issn);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadata);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
     const NAME: &'static str = "ElectronicCollectionResourceMetadata";
@@ -3103,24 +3760,13 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/resource_metadata/properties/mms_id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionResourceMetadataMmsId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3129,6 +3775,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadataMmsId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionResourceMetadataMmsId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionResourceMetadataMmsId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadataMmsId);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
     const NAME: &'static str = "ElectronicCollectionResourceMetadataMmsId";
@@ -3148,11 +3826,10 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSettingPost {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in GroupProxyEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API)
@@ -3160,55 +3837,27 @@ pub struct GroupSettingPost {
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all collections.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub public_name: String,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system.)
     /// In the PUT action, public\_note can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The group\_settings related linking parameters. Parameters are inherited from the service, values are set on the group\_settings level. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, or exists in the payload but is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameterPost>,
     /// A code representing resource availability for simultaneous use. This element is optional, but if it contains a non-null value, it must be a valid code existing in both of the [Access Model code tables](https://knowledge.exlibrisgroup.com/Alma/Product_Documentation/010Alma_Online_Help_(English)/020Acquisitions/110Configuring_Acquisitions/310Managing_Access_Models).
     /// In the PUT action, access\_model can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub access_model: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3220,6 +3869,58 @@ impl alma_runtime::IsEmpty for GroupSettingPost {
             && self.access_model.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for GroupSettingPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "GroupSettingPost",
+            &mut |k, v| {
+                match k {
+                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_model" => {
+                        out.access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("group", &self.group);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("public_name", &self.public_name);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("access_model", &self.access_model);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(GroupSettingPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for GroupSettingPost {
     const NAME: &'static str = "GroupSettingPost";
@@ -3275,19 +3976,13 @@ impl alma_runtime::Model for GroupSettingPost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InterfacePost {
     /// Name of the related interface.
     ///
     /// Example: `Westlaw`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3296,6 +3991,36 @@ impl alma_runtime::IsEmpty for InterfacePost {
         self.name.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for InterfacePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "InterfacePost",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(InterfacePost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for InterfacePost {
     const NAME: &'static str = "InterfacePost";
@@ -3312,24 +4037,13 @@ impl alma_runtime::Model for InterfacePost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkingParameterPost {
     /// The parameter name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The parameter value.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3338,6 +4052,38 @@ impl alma_runtime::IsEmpty for LinkingParameterPost {
         self.name.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for LinkingParameterPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LinkingParameterPost",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(LinkingParameterPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingParameterPost {
     const NAME: &'static str = "LinkingParameterPost";
@@ -3357,47 +4103,25 @@ impl alma_runtime::Model for LinkingParameterPost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/note`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotePost {
     /// The note's text. Mandatory.
     ///
     /// Example: `This is a note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub content: Option<String>,
     /// The creation date of the note. Default is the current date.
     ///
     /// Example: `2019-11-10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creation_date: Option<String>,
     /// The creator of the note.
     ///
     /// Example: `exl_api`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Relevant for Citation notes only. The type of the note - Instructor/Library
     ///
     /// Example: `ADDRESS`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
@@ -3407,6 +4131,44 @@ impl alma_runtime::IsEmpty for NotePost {
             && self.created_by.is_none() && self.type_.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
+impl alma_runtime::Codec for NotePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NotePost",
+            &mut |k, v| {
+                match k {
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "creation_date" => {
+                        out.creation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("content", &self.content);
+        w.field("creation_date", &self.creation_date);
+        w.field("created_by", &self.created_by);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
+alma_runtime::serde_via_codec!(NotePost);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 impl alma_runtime::Model for NotePost {
     const NAME: &'static str = "NotePost";
@@ -3436,15 +4198,13 @@ impl alma_runtime::Model for NotePost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceMetadataPost {
     /// The mms\_id.
     ///
     /// Example: `99333508700121`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mms_id: Option<crate::shared::ResourceMetadataPostMmsId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3453,6 +4213,36 @@ impl alma_runtime::IsEmpty for ResourceMetadataPost {
         self.mms_id.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ResourceMetadataPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResourceMetadataPost",
+            &mut |k, v| {
+                match k {
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("mms_id", &self.mms_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ResourceMetadataPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ResourceMetadataPost {
     const NAME: &'static str = "ResourceMetadataPost";
@@ -3480,24 +4270,13 @@ impl alma_runtime::Model for ResourceMetadataPost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata/properties/mms_id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceMetadataPostMmsId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3506,6 +4285,38 @@ impl alma_runtime::IsEmpty for ResourceMetadataPostMmsId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ResourceMetadataPostMmsId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResourceMetadataPostMmsId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ResourceMetadataPostMmsId);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ResourceMetadataPostMmsId {
     const NAME: &'static str = "ResourceMetadataPostMmsId";
@@ -3525,11 +4336,10 @@ impl alma_runtime::Model for ResourceMetadataPostMmsId {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSettingPut {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in GroupProxyEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API)
@@ -3537,55 +4347,27 @@ pub struct GroupSettingPut {
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all collections.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub public_name: String,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system.)
     /// In the PUT action, public\_note can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The group\_settings related linking parameters. Parameters are inherited from the service, values are set on the group\_settings level. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, or exists in the payload but is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameterPut>,
     /// A code representing resource availability for simultaneous use. This element is optional, but if it contains a non-null value, it must be a valid code existing in both of the [Access Model code tables](https://knowledge.exlibrisgroup.com/Alma/Product_Documentation/010Alma_Online_Help_(English)/020Acquisitions/110Configuring_Acquisitions/310Managing_Access_Models).
     /// In the PUT action, access\_model can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub access_model: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3597,6 +4379,58 @@ impl alma_runtime::IsEmpty for GroupSettingPut {
             && self.access_model.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for GroupSettingPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "GroupSettingPut",
+            &mut |k, v| {
+                match k {
+                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_model" => {
+                        out.access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("group", &self.group);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("public_name", &self.public_name);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("access_model", &self.access_model);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(GroupSettingPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for GroupSettingPut {
     const NAME: &'static str = "GroupSettingPut";
@@ -3652,19 +4486,13 @@ impl alma_runtime::Model for GroupSettingPut {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InterfacePut {
     /// Name of the related interface.
     ///
     /// Example: `Westlaw`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3673,6 +4501,36 @@ impl alma_runtime::IsEmpty for InterfacePut {
         self.name.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for InterfacePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "InterfacePut",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(InterfacePut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for InterfacePut {
     const NAME: &'static str = "InterfacePut";
@@ -3689,24 +4547,13 @@ impl alma_runtime::Model for InterfacePut {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkingParameterPut {
     /// The parameter name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The parameter value.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3715,6 +4562,38 @@ impl alma_runtime::IsEmpty for LinkingParameterPut {
         self.name.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for LinkingParameterPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LinkingParameterPut",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(LinkingParameterPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingParameterPut {
     const NAME: &'static str = "LinkingParameterPut";
@@ -3734,47 +4613,25 @@ impl alma_runtime::Model for LinkingParameterPut {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/note`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotePut {
     /// The note's text. Mandatory.
     ///
     /// Example: `This is a note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub content: Option<String>,
     /// The creation date of the note. Default is the current date.
     ///
     /// Example: `2019-11-10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creation_date: Option<String>,
     /// The creator of the note.
     ///
     /// Example: `exl_api`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Relevant for Citation notes only. The type of the note - Instructor/Library
     ///
     /// Example: `ADDRESS`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
@@ -3784,6 +4641,44 @@ impl alma_runtime::IsEmpty for NotePut {
             && self.created_by.is_none() && self.type_.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
+impl alma_runtime::Codec for NotePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NotePut",
+            &mut |k, v| {
+                match k {
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "creation_date" => {
+                        out.creation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("content", &self.content);
+        w.field("creation_date", &self.creation_date);
+        w.field("created_by", &self.created_by);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
+alma_runtime::serde_via_codec!(NotePut);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "partners"))]
 impl alma_runtime::Model for NotePut {
     const NAME: &'static str = "NotePut";
@@ -3812,25 +4707,14 @@ impl alma_runtime::Model for NotePut {
 ///
 /// Schema: `xsd/rest_electronic_collections.xsd#/electronic_collections`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollections {
     /// Electronic collection object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub electronic_collection: Vec<crate::shared::ElectronicCollection>,
     /// The total number of electronic collections.
     /// This can be used when retrieving a long list using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3840,6 +4724,42 @@ impl alma_runtime::IsEmpty for ElectronicCollections {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollections {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollections",
+            &mut |k, v| {
+                match k {
+                    "electronic_collection" => {
+                        out.electronic_collection = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("electronic_collection", &self.electronic_collection);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollections);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollections {
     const NAME: &'static str = "ElectronicCollections";
@@ -3875,104 +4795,47 @@ impl alma_runtime::Model for ElectronicCollections {
 ///
 /// Schema: `xsd/rest_item.xsd#/bib_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemBibData {
     /// mms\_id. Output parameter.
     ///
     /// Example: `991122800000121`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub mms_id: String,
     /// Indication whether the bib record should be published to Primo. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub bib_suppress_from_publishing: Option<String>,
     /// The title of the Bibliographic record to which this Physical Item relates. Output parameter.
     ///
     /// Example: `Title of a book in Alma`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// author
     ///
     /// Example: `Miller, John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// issn. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// isbn. Output parameter.
     ///
     /// Example: `9780596514556 (pbk.)`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub isbn: Option<String>,
     /// Complete edition. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub complete_edition: Option<String>,
     /// Network number, control number. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub network_number: Vec<String>,
     /// Place of publication, part of the imprint information. Output parameter.
     ///
     /// Example: `Sebastopol, CA :`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub place_of_publication: Option<String>,
     /// Date of publication. Output parameter.
     ///
     /// Example: `2013`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date_of_publication: Option<String>,
     /// Publisher\_const, part of the imprint information. Output parameter.
     ///
     /// Example: `P'Reilly Media Inc`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publisher_const: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -3986,6 +4849,72 @@ impl alma_runtime::IsEmpty for ItemBibData {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for ItemBibData {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemBibData",
+            &mut |k, v| {
+                match k {
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "bib_suppress_from_publishing" => {
+                        out.bib_suppress_from_publishing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
+                    "complete_edition" => {
+                        out.complete_edition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "network_number" => {
+                        out.network_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "place_of_publication" => {
+                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "date_of_publication" => {
+                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "publisher_const" => {
+                        out.publisher_const = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("mms_id", &self.mms_id);
+        w.field("bib_suppress_from_publishing", &self.bib_suppress_from_publishing);
+        w.field("title", &self.title);
+        w.field("author", &self.author);
+        w.field("issn", &self.issn);
+        w.field("isbn", &self.isbn);
+        w.field("complete_edition", &self.complete_edition);
+        w.field("network_number", &self.network_number);
+        w.field("place_of_publication", &self.place_of_publication);
+        w.field("date_of_publication", &self.date_of_publication);
+        w.field("publisher_const", &self.publisher_const);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(ItemBibData);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemBibData {
     const NAME: &'static str = "ItemBibData";
@@ -4057,142 +4986,79 @@ impl alma_runtime::Model for ItemBibData {
 ///
 /// Schema: `xsd/rest_item.xsd#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldingData {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
     ///
     /// Example: `224831320000121`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub holding_id: String,
     /// Indication whether the holding record should be published to Primo. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub holding_suppress_from_publishing: Option<String>,
     /// Indication whether the record should be published to Primo. Note that this field might be true even when suppress\_from\_publishing is false. This is, for example, if the entire location has been suppressed. Output parameter.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub calculated_suppress_from_publishing: Option<String>,
     /// The call number type for permanent\_call\_number. Possible codes are listed in 'CallNumberType' code-table.
     ///
     /// Example: `2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permanent_call_number_type: Option<alma_runtime::CodeValue>,
     /// The call number of the holdings record that the item officially belongs to. Output parameter.
     ///
     /// Example: `111.222`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub permanent_call_number: Option<String>,
     /// The call number type for the call\_number field. Possible codes are listed in 'CallNumberType' code-table.
     ///
     /// Example: `4`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_number_type: Option<alma_runtime::CodeValue>,
     /// The current call number, effective for the item. When the item is in a temporary location it will change accordingly. Output parameter.
     ///
     /// Example: `333.444`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// accession number. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub accession_number: Option<String>,
     /// The item's copy ID, used to identify individual copies of the same title when multiple copies exist at the same location.
     ///
     /// Example: `142312420001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub copy_id: Option<String>,
     /// Indicates whether the item is currently in temporary location. Default is False.
     /// In order to move an item to a temporary location use PUT to change this field to true and modify the temp\_library and temp\_location to the relevant codes.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub in_temp_location: Option<bool>,
     /// Temporary library.
     /// Relevant only if in\_temp\_location is True.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_library: Option<alma_runtime::CodeValue>,
     /// Temporary location.
     /// Relevant only if in\_temp\_location is True.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_location: Option<alma_runtime::CodeValue>,
     /// The call number type used for temp\_call\_number.
     /// Possible codes are listed in 'CallNumberType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Relevant when in\_temp\_location=true.
     ///
     /// Example: `6`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_call_number_type: Option<alma_runtime::CodeValue>,
     /// The item's call number when the items is at a temporary location.
     /// Relevant when in\_temp\_location=true.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub temp_call_number: Option<String>,
     /// The call number source that is equivalent to the $2 in the holdings record.
     ///
     /// Example: `Source of classification or shelving scheme`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub temp_call_number_source: Option<String>,
     /// The item's temporary override policy.
     /// Possible codes are listed in 'ItemPolicy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Relevant only if in\_temp\_location is True.
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_policy: Option<alma_runtime::CodeValue>,
     /// The date the item is due back from the temporary location.
     /// Relevant only if in\_temp\_location is True.
     ///
     /// Example: `2020-02-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_back_date: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -4211,6 +5077,108 @@ impl alma_runtime::IsEmpty for HoldingData {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for HoldingData {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HoldingData",
+            &mut |k, v| {
+                match k {
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "holding_suppress_from_publishing" => {
+                        out.holding_suppress_from_publishing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "calculated_suppress_from_publishing" => {
+                        out.calculated_suppress_from_publishing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "permanent_call_number_type" => {
+                        out.permanent_call_number_type = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "permanent_call_number" => {
+                        out.permanent_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number_type" => {
+                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "accession_number" => {
+                        out.accession_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copy_id" => out.copy_id = alma_runtime::Codec::from_node(v)?,
+                    "in_temp_location" => {
+                        out.in_temp_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_library" => {
+                        out.temp_library = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_location" => {
+                        out.temp_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number_type" => {
+                        out.temp_call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number" => {
+                        out.temp_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number_source" => {
+                        out.temp_call_number_source = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_policy" => out.temp_policy = alma_runtime::Codec::from_node(v)?,
+                    "due_back_date" => {
+                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("holding_id", &self.holding_id);
+        w.field(
+            "holding_suppress_from_publishing",
+            &self.holding_suppress_from_publishing,
+        );
+        w.field(
+            "calculated_suppress_from_publishing",
+            &self.calculated_suppress_from_publishing,
+        );
+        w.field("permanent_call_number_type", &self.permanent_call_number_type);
+        w.field("permanent_call_number", &self.permanent_call_number);
+        w.field("call_number_type", &self.call_number_type);
+        w.field("call_number", &self.call_number);
+        w.field("accession_number", &self.accession_number);
+        w.field("copy_id", &self.copy_id);
+        w.field("in_temp_location", &self.in_temp_location);
+        w.field("temp_library", &self.temp_library);
+        w.field("temp_location", &self.temp_location);
+        w.field("temp_call_number_type", &self.temp_call_number_type);
+        w.field("temp_call_number", &self.temp_call_number);
+        w.field("temp_call_number_source", &self.temp_call_number_source);
+        w.field("temp_policy", &self.temp_policy);
+        w.field("due_back_date", &self.due_back_date);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(HoldingData);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for HoldingData {
     const NAME: &'static str = "HoldingData";
@@ -4330,41 +5298,19 @@ impl alma_runtime::Model for HoldingData {
 ///
 /// Schema: `xsd/rest_item.xsd#/item`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Item {
     /// Bibliographic data of the Physical Item. Output parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bib_data: Option<crate::shared::ItemBibData>,
     /// Information of the Holding that this Physical Item belongs to.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub holding_data: crate::shared::HoldingData,
     /// Physical Item data.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub item_data: crate::shared::ItemData,
     /// Additional information following an action on the item. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_info: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -4376,6 +5322,48 @@ impl alma_runtime::IsEmpty for Item {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for Item {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Item",
+            &mut |k, v| {
+                match k {
+                    "bib_data" => out.bib_data = alma_runtime::Codec::from_node(v)?,
+                    "holding_data" => {
+                        out.holding_data = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "item_data" => out.item_data = alma_runtime::Codec::from_node(v)?,
+                    "additional_info" => {
+                        out.additional_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("bib_data", &self.bib_data);
+        w.field("holding_data", &self.holding_data);
+        w.field("item_data", &self.item_data);
+        w.field("additional_info", &self.additional_info);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(Item);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for Item {
     const NAME: &'static str = "Item";
@@ -4430,84 +5418,50 @@ impl alma_runtime::Model for Item {
 ///
 /// Schema: `xsd/rest_item.xsd#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemData {
     /// Physical item pid. Output parameter.
     ///
     /// Example: `23344156380001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pid: Option<String>,
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
     ///
     /// Example: `39031031697261`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// The date the item was created. Output parameter.
     ///
     /// Example: `2012-06-10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creation_date: Option<String>,
     /// The date the item was modified. Output parameter.
     ///
     /// Example: `2012-06-10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub modification_date: Option<String>,
     /// `base_status` (XML element `base_status`).
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_status: Option<alma_runtime::CodeValue>,
     /// Indicates whether the item is currently waiting to be reshelved, according to the library/circulation desk/reshelve without transit rule definitions.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub awaiting_reshelving: Option<bool>,
     /// Indicates the time when the item will be reshelved, according to the library/circulation desk/reshelve without transit rule definitions.
     ///
     /// Example: `2020-06-23T14:00:00.000Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub reshelving_time: Option<String>,
     /// The item's physical form, such as a book or CD-ROM.
     /// Possible codes are listed in 'PhysicalMaterialType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ROOM`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_material_type: Option<alma_runtime::CodeValue>,
     /// The item's override policy for loan rules.
     /// Defines the conditions under which a request for this item can be fulfilled.
     /// Possible codes are listed in 'ItemPolicy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<alma_runtime::CodeValue>,
     /// The item's origin.
     /// Possible codes are listed in 'provenanceCodes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<alma_runtime::CodeValue>,
     /// The related PO line number.
     /// In the GET action, this might be the matching holding's PO line (in case of continuous PO line).
@@ -4515,269 +5469,114 @@ pub struct ItemData {
     /// Hence, in case the PO line in this field is continuous, it will be ignored. Such an update should be done in the holding record itself.
     ///
     /// Example: `08-000030003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub po_line: Option<String>,
     /// The issue date generated from a prediction pattern.
     ///
     /// Example: `2020-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue_date: Option<String>,
     /// Indicates whether the item contains a magnet which can cause it to be damaged when scanned by a self-check machine.
     /// Optional. Default is False.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_magnetic: Option<bool>,
     /// The date the material was actually received/activated for the first time.
     ///
     /// Example: `2014-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub arrival_date: Option<String>,
     /// The date the item was expected to be received.
     ///
     /// Example: `2014-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_arrival_date: Option<String>,
     /// The related year for an issue item.
     ///
     /// Example: `2015`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year_of_issue: Option<String>,
     /// enumeration A
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_a: Option<String>,
     /// enumeration B
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_b: Option<String>,
     /// enumeration C
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_c: Option<String>,
     /// enumeration D
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_d: Option<String>,
     /// enumeration E
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_e: Option<String>,
     /// enumeration F
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_f: Option<String>,
     /// enumeration G
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_g: Option<String>,
     /// enumeration H
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_h: Option<String>,
     /// chronology I
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_i: Option<String>,
     /// chronology J
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_j: Option<String>,
     /// chronology K
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_k: Option<String>,
     /// chronology L
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_l: Option<String>,
     /// chronology M
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_m: Option<String>,
     /// The code that indicates the reason for a break in the enumeration or chronology.  Possible codes are listed in 'breakIndicatorCodes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Relevant only if in\_temp\_location is True.
     ///
     /// Example: `G`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub break_indicator: Option<alma_runtime::CodeValue>,
     /// A valid 85X field from the item's holdings record.
     ///
     /// Example: `4`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern_type: Option<alma_runtime::CodeValue>,
     /// A valid subfield $8 from the 85X field in pattern\_type.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_number: Option<String>,
     /// The FIRST subfield $o of the relevant Pattern Type and Linking Number. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_of_unit: Option<String>,
     /// This item's description.
     ///
     /// Example: `This item's description`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The charge administered to the patron if the item is lost.
     ///
     /// Example: `50.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub replacement_cost: Option<f64>,
     /// The Operator who received the item.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub receiving_operator: Option<String>,
     /// Process type.
     /// Possible codes are listed in 'PROCESSTYPE' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ACQ`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_type: Option<alma_runtime::CodeValue>,
     /// The code of the work order type.
     /// Relevant when process\_type=WORK\_ORDER\_DEPARTMENT.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_order_type: Option<alma_runtime::CodeValue>,
     /// The code of the department that is handling the work order process.
     /// Relevant when process\_type= WORK\_ORDER\_DEPARTMENT.
     /// A list of departments can be retrieved using GET /almaws/v1/conf/departments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_order_at: Option<alma_runtime::CodeValue>,
     /// The number of this physical item.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_number: Option<String>,
     /// The date the item was modified.
     ///
     /// Example: `2013-12-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_date: Option<String>,
     /// The price of the item. The value is assumed to be in
     /// the default currency for your institution.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_price: Option<String>,
     /// The number of this physical item receive.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub receive_number: Option<String>,
     /// The number of this physical item weeding.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub weeding_number: Option<String>,
     /// The date the item was weeded.
     ///
     /// Example: `2013-12-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub weeding_date: Option<String>,
     /// Library.
     /// In PUT, updating the library and/or location might move the item to a different Holding record, or will create a new holding record for it.
@@ -4785,7 +5584,6 @@ pub struct ItemData {
     /// see [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `GRAD`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<alma_runtime::CodeValue>,
     /// Location.
     /// In PUT, updating the library and/or location might move the item to a different Holding record, or will create a new holding record for it.
@@ -4793,234 +5591,107 @@ pub struct ItemData {
     /// see [Get locations API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAreHxJz3zVZbDL9ogrSqDbgE+r4q6vcJ0xBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `STACK`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<alma_runtime::CodeValue>,
     /// The call number indicated on the item.
     ///
     /// Example: `121108431000`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_call_number: Option<String>,
     /// The type for alternative\_call\_number.
     /// Possible codes are listed in 'CallNumberType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternative_call_number_type: Option<alma_runtime::CodeValue>,
     /// The ID number for the item that corresponds to the alternative call number type.
     ///
     /// Example: `105510551055`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alt_number_source: Option<String>,
     /// The ID number of the location where the item is stored.
     ///
     /// Example: `1021021021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub storage_location_id: Option<String>,
     /// The item's number of pages.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pages: Option<String>,
     /// The item's number of pieces.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pieces: Option<String>,
     /// Contains note content that is displayed in Primo.
     ///
     /// Example: `Public note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// Contains note content that is displayed during the circulation process.
     ///
     /// Example: `Fulfillment note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub fulfillment_note: Option<String>,
     /// The item's due date. If not on loan - empty. This field will be populated only if the 'expand' query parameter is sent.
     ///
     /// Example: `2020-06-23T14:00:00.000Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_date: Option<String>,
     /// The loan policy as displayed in discovery. This field will be populated only if the 'expand' query parameter is sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_date_policy: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_1: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_2: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_3: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_1: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_2: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_3: Option<String>,
     /// Indication whether item is requested or not. Output parameter.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub requested: Option<bool>,
     /// Edition of the item. Output parameter. Returned only when view=label.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub edition: Option<String>,
     /// Imprint of the item. Output parameter.
     /// Returned only when view=label.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub imprint: Option<String>,
     /// Language of the item. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `EN`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub language: Option<String>,
     /// Information regarding the item's owning library. Output parameter.
     /// Returned only when view=label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library_details: Option<crate::shared::LibraryDetails>,
     /// Parsing information for the alternative call number. Output parameter.
     /// Returned only when view=label.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub alt_call_no: Vec<String>,
     /// Parsing information for the call number. Output parameter.
     /// Returned only when view=label.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub call_no: Vec<String>,
     /// Parsing information for the description. Output parameter.
     /// Returned only when view=label.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub issue_level_description: Vec<String>,
     /// Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `abcnph title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title_abcnph: Option<String>,
     /// The physical condition of the item.  Usually used to note less than ideal condition.
     /// Possible codes are listed in 'ItemPhysicalCondition' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `#`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_condition: Option<alma_runtime::CodeValue>,
     /// If true, this item is part of a collaborative collecting agreement and should not be deleted from this institution.  NOTE: This field will only be available if a feature flag is set for Collaborative Collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub committed_to_retain: Option<alma_runtime::CodeValue>,
     /// The reason for the retention. Possible codes are listed in the 'Retention Reason' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `RareItem`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_reason: Option<alma_runtime::CodeValue>,
     /// Contains a note about the retention of this item.
     ///
     /// Example: `Keep for the state library.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub retention_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -5067,6 +5738,298 @@ impl alma_runtime::IsEmpty for ItemData {
             && self.retention_note.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for ItemData {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemData",
+            &mut |k, v| {
+                match k {
+                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "creation_date" => {
+                        out.creation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "modification_date" => {
+                        out.modification_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "base_status" => out.base_status = alma_runtime::Codec::from_node(v)?,
+                    "awaiting_reshelving" => {
+                        out.awaiting_reshelving = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "reshelving_time" => {
+                        out.reshelving_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "physical_material_type" => {
+                        out.physical_material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
+                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "issue_date" => out.issue_date = alma_runtime::Codec::from_node(v)?,
+                    "is_magnetic" => out.is_magnetic = alma_runtime::Codec::from_node(v)?,
+                    "arrival_date" => {
+                        out.arrival_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_arrival_date" => {
+                        out.expected_arrival_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "year_of_issue" => {
+                        out.year_of_issue = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_a" => {
+                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_b" => {
+                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_c" => {
+                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_d" => {
+                        out.enumeration_d = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_e" => {
+                        out.enumeration_e = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_f" => {
+                        out.enumeration_f = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_g" => {
+                        out.enumeration_g = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_h" => {
+                        out.enumeration_h = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_i" => {
+                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_j" => {
+                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_k" => {
+                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_l" => {
+                        out.chronology_l = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_m" => {
+                        out.chronology_m = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "break_indicator" => {
+                        out.break_indicator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pattern_type" => {
+                        out.pattern_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_number" => {
+                        out.linking_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "type_of_unit" => {
+                        out.type_of_unit = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "replacement_cost" => {
+                        out.replacement_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receiving_operator" => {
+                        out.receiving_operator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "process_type" => {
+                        out.process_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "work_order_type" => {
+                        out.work_order_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "work_order_at" => {
+                        out.work_order_at = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_number" => {
+                        out.inventory_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_date" => {
+                        out.inventory_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_price" => {
+                        out.inventory_price = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receive_number" => {
+                        out.receive_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "weeding_number" => {
+                        out.weeding_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "weeding_date" => {
+                        out.weeding_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "alternative_call_number" => {
+                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_call_number_type" => {
+                        out.alternative_call_number_type = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "alt_number_source" => {
+                        out.alt_number_source = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "storage_location_id" => {
+                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
+                    "pieces" => out.pieces = alma_runtime::Codec::from_node(v)?,
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "fulfillment_note" => {
+                        out.fulfillment_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
+                    "due_date_policy" => {
+                        out.due_date_policy = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_1" => {
+                        out.internal_note_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_2" => {
+                        out.internal_note_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_3" => {
+                        out.internal_note_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_1" => {
+                        out.statistics_note_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_2" => {
+                        out.statistics_note_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_3" => {
+                        out.statistics_note_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requested" => out.requested = alma_runtime::Codec::from_node(v)?,
+                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
+                    "imprint" => out.imprint = alma_runtime::Codec::from_node(v)?,
+                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
+                    "library_details" => {
+                        out.library_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alt_call_no" => out.alt_call_no = alma_runtime::Codec::from_node(v)?,
+                    "call_no" => out.call_no = alma_runtime::Codec::from_node(v)?,
+                    "issue_level_description" => {
+                        out.issue_level_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "title_abcnph" => {
+                        out.title_abcnph = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "physical_condition" => {
+                        out.physical_condition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "committed_to_retain" => {
+                        out.committed_to_retain = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "retention_reason" => {
+                        out.retention_reason = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "retention_note" => {
+                        out.retention_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("pid", &self.pid);
+        w.field("barcode", &self.barcode);
+        w.field("creation_date", &self.creation_date);
+        w.field("modification_date", &self.modification_date);
+        w.field("base_status", &self.base_status);
+        w.field("awaiting_reshelving", &self.awaiting_reshelving);
+        w.field("reshelving_time", &self.reshelving_time);
+        w.field("physical_material_type", &self.physical_material_type);
+        w.field("policy", &self.policy);
+        w.field("provenance", &self.provenance);
+        w.field("po_line", &self.po_line);
+        w.field("issue_date", &self.issue_date);
+        w.field("is_magnetic", &self.is_magnetic);
+        w.field("arrival_date", &self.arrival_date);
+        w.field("expected_arrival_date", &self.expected_arrival_date);
+        w.field("year_of_issue", &self.year_of_issue);
+        w.field("enumeration_a", &self.enumeration_a);
+        w.field("enumeration_b", &self.enumeration_b);
+        w.field("enumeration_c", &self.enumeration_c);
+        w.field("enumeration_d", &self.enumeration_d);
+        w.field("enumeration_e", &self.enumeration_e);
+        w.field("enumeration_f", &self.enumeration_f);
+        w.field("enumeration_g", &self.enumeration_g);
+        w.field("enumeration_h", &self.enumeration_h);
+        w.field("chronology_i", &self.chronology_i);
+        w.field("chronology_j", &self.chronology_j);
+        w.field("chronology_k", &self.chronology_k);
+        w.field("chronology_l", &self.chronology_l);
+        w.field("chronology_m", &self.chronology_m);
+        w.field("break_indicator", &self.break_indicator);
+        w.field("pattern_type", &self.pattern_type);
+        w.field("linking_number", &self.linking_number);
+        w.field("type_of_unit", &self.type_of_unit);
+        w.field("description", &self.description);
+        w.field("replacement_cost", &self.replacement_cost);
+        w.field("receiving_operator", &self.receiving_operator);
+        w.field("process_type", &self.process_type);
+        w.field("work_order_type", &self.work_order_type);
+        w.field("work_order_at", &self.work_order_at);
+        w.field("inventory_number", &self.inventory_number);
+        w.field("inventory_date", &self.inventory_date);
+        w.field("inventory_price", &self.inventory_price);
+        w.field("receive_number", &self.receive_number);
+        w.field("weeding_number", &self.weeding_number);
+        w.field("weeding_date", &self.weeding_date);
+        w.field("library", &self.library);
+        w.field("location", &self.location);
+        w.field("alternative_call_number", &self.alternative_call_number);
+        w.field("alternative_call_number_type", &self.alternative_call_number_type);
+        w.field("alt_number_source", &self.alt_number_source);
+        w.field("storage_location_id", &self.storage_location_id);
+        w.field("pages", &self.pages);
+        w.field("pieces", &self.pieces);
+        w.field("public_note", &self.public_note);
+        w.field("fulfillment_note", &self.fulfillment_note);
+        w.field("due_date", &self.due_date);
+        w.field("due_date_policy", &self.due_date_policy);
+        w.field("internal_note_1", &self.internal_note_1);
+        w.field("internal_note_2", &self.internal_note_2);
+        w.field("internal_note_3", &self.internal_note_3);
+        w.field("statistics_note_1", &self.statistics_note_1);
+        w.field("statistics_note_2", &self.statistics_note_2);
+        w.field("statistics_note_3", &self.statistics_note_3);
+        w.field("requested", &self.requested);
+        w.field("edition", &self.edition);
+        w.field("imprint", &self.imprint);
+        w.field("language", &self.language);
+        w.field("library_details", &self.library_details);
+        w.field("alt_call_no", &self.alt_call_no);
+        w.field("call_no", &self.call_no);
+        w.field("issue_level_description", &self.issue_level_description);
+        w.field("title_abcnph", &self.title_abcnph);
+        w.field("physical_condition", &self.physical_condition);
+        w.field("committed_to_retain", &self.committed_to_retain);
+        w.field("retention_reason", &self.retention_reason);
+        w.field("retention_note", &self.retention_note);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(ItemData);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemData {
     const NAME: &'static str = "ItemData";
@@ -5548,117 +6511,65 @@ impl alma_runtime::Model for ItemData {
 ///
 /// Schema: `xsd/rest_item.xsd#/library_address`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryAddress {
     /// Line 1 of the address. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `address line 1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line1: Option<String>,
     /// Line 2 of the address. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `address line 2`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `address line 3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `address line 4`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `address line 5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The relevant city. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `Boston`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant country.
     /// Possible codes are listed in the 'Country Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Output parameter. Returned only when view=label.
     ///
     /// Example: `VUT`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `example@example.com`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email: Option<String>,
     /// Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `1821-131353`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone: Option<String>,
     /// The address' relevant postal code. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `391850011`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant state. Output parameter.
     /// Returned only when view=label.
     ///
     /// Example: `state`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -5671,6 +6582,56 @@ impl alma_runtime::IsEmpty for LibraryAddress {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for LibraryAddress {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LibraryAddress",
+            &mut |k, v| {
+                match k {
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "state" => out.state = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("country", &self.country);
+        w.field("email", &self.email);
+        w.field("phone", &self.phone);
+        w.field("postal_code", &self.postal_code);
+        w.field("state", &self.state);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(LibraryAddress);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for LibraryAddress {
     const NAME: &'static str = "LibraryAddress";
@@ -5700,14 +6661,12 @@ impl alma_runtime::Model for LibraryAddress {
 ///
 /// Schema: `xsd/rest_item.xsd#/library_details`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryDetails {
     /// The library's related address. Output parameter.
     /// Returned only when view=label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<crate::shared::LibraryAddress>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -5716,6 +6675,36 @@ impl alma_runtime::IsEmpty for LibraryDetails {
         self.address.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for LibraryDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LibraryDetails",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(LibraryDetails);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for LibraryDetails {
     const NAME: &'static str = "LibraryDetails";
@@ -5743,91 +6732,55 @@ impl alma_runtime::Model for LibraryDetails {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldingDataPost {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
     ///
     /// Example: `224831320000121`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub holding_id: String,
     /// The item's copy ID, used to identify individual copies of the same title when multiple copies exist at the same location.
     ///
     /// Example: `142312420001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub copy_id: Option<String>,
     /// Indicates whether the item is currently in temporary location. Default is False.
     /// In order to move an item to a temporary location use PUT to change this field to true and modify the temp\_library and temp\_location to the relevant codes.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub in_temp_location: Option<bool>,
     /// Temporary library.
     /// Relevant only if in\_temp\_location is True.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_library: Option<alma_runtime::CodeValue>,
     /// Temporary location.
     /// Relevant only if in\_temp\_location is True.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_location: Option<alma_runtime::CodeValue>,
     /// The call number type used for temp\_call\_number.
     /// Possible codes are listed in 'CallNumberType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Relevant when in\_temp\_location=true.
     ///
     /// Example: `6`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_call_number_type: Option<alma_runtime::CodeValue>,
     /// The item's call number when the items is at a temporary location.
     /// Relevant when in\_temp\_location=true.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub temp_call_number: Option<String>,
     /// The call number source that is equivalent to the $2 in the holdings record.
     ///
     /// Example: `Source of classification or shelving scheme`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub temp_call_number_source: Option<String>,
     /// The item's temporary override policy.
     /// Possible codes are listed in 'ItemPolicy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Relevant only if in\_temp\_location is True.
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_policy: Option<alma_runtime::CodeValue>,
     /// The date the item is due back from the temporary location.
     /// Relevant only if in\_temp\_location is True.
     ///
     /// Example: `2020-02-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_back_date: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -5841,6 +6794,70 @@ impl alma_runtime::IsEmpty for HoldingDataPost {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for HoldingDataPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HoldingDataPost",
+            &mut |k, v| {
+                match k {
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "copy_id" => out.copy_id = alma_runtime::Codec::from_node(v)?,
+                    "in_temp_location" => {
+                        out.in_temp_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_library" => {
+                        out.temp_library = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_location" => {
+                        out.temp_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number_type" => {
+                        out.temp_call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number" => {
+                        out.temp_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number_source" => {
+                        out.temp_call_number_source = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_policy" => out.temp_policy = alma_runtime::Codec::from_node(v)?,
+                    "due_back_date" => {
+                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("holding_id", &self.holding_id);
+        w.field("copy_id", &self.copy_id);
+        w.field("in_temp_location", &self.in_temp_location);
+        w.field("temp_library", &self.temp_library);
+        w.field("temp_location", &self.temp_location);
+        w.field("temp_call_number_type", &self.temp_call_number_type);
+        w.field("temp_call_number", &self.temp_call_number);
+        w.field("temp_call_number_source", &self.temp_call_number_source);
+        w.field("temp_policy", &self.temp_policy);
+        w.field("due_back_date", &self.due_back_date);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(HoldingDataPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for HoldingDataPost {
     const NAME: &'static str = "HoldingDataPost";
@@ -5911,31 +6928,15 @@ impl alma_runtime::Model for HoldingDataPost {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemPost {
     /// Information of the Holding that this Physical Item belongs to.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub holding_data: crate::shared::HoldingDataPost,
     /// Physical Item data.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub item_data: crate::shared::ItemDataPost,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -5946,6 +6947,42 @@ impl alma_runtime::IsEmpty for ItemPost {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for ItemPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemPost",
+            &mut |k, v| {
+                match k {
+                    "holding_data" => {
+                        out.holding_data = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "item_data" => out.item_data = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("holding_data", &self.holding_data);
+        w.field("item_data", &self.item_data);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(ItemPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemPost {
     const NAME: &'static str = "ItemPost";
@@ -5984,34 +7021,26 @@ impl alma_runtime::Model for ItemPost {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemDataPost {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
     ///
     /// Example: `39031031697261`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// The item's physical form, such as a book or CD-ROM.
     /// Possible codes are listed in 'PhysicalMaterialType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ROOM`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_material_type: Option<alma_runtime::CodeValue>,
     /// The item's override policy for loan rules.
     /// Defines the conditions under which a request for this item can be fulfilled.
     /// Possible codes are listed in 'ItemPolicy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<alma_runtime::CodeValue>,
     /// The item's origin.
     /// Possible codes are listed in 'provenanceCodes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<alma_runtime::CodeValue>,
     /// The related PO line number.
     /// In the GET action, this might be the matching holding's PO line (in case of continuous PO line).
@@ -6019,386 +7048,164 @@ pub struct ItemDataPost {
     /// Hence, in case the PO line in this field is continuous, it will be ignored. Such an update should be done in the holding record itself.
     ///
     /// Example: `08-000030003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub po_line: Option<String>,
     /// The issue date generated from a prediction pattern.
     ///
     /// Example: `2020-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue_date: Option<String>,
     /// Indicates whether the item contains a magnet which can cause it to be damaged when scanned by a self-check machine.
     /// Optional. Default is False.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_magnetic: Option<bool>,
     /// The date the material was actually received/activated for the first time.
     ///
     /// Example: `2014-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub arrival_date: Option<String>,
     /// The date the item was expected to be received.
     ///
     /// Example: `2014-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_arrival_date: Option<String>,
     /// The related year for an issue item.
     ///
     /// Example: `2015`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year_of_issue: Option<String>,
     /// enumeration A
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_a: Option<String>,
     /// enumeration B
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_b: Option<String>,
     /// enumeration C
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_c: Option<String>,
     /// enumeration D
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_d: Option<String>,
     /// enumeration E
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_e: Option<String>,
     /// enumeration F
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_f: Option<String>,
     /// enumeration G
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_g: Option<String>,
     /// enumeration H
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_h: Option<String>,
     /// chronology I
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_i: Option<String>,
     /// chronology J
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_j: Option<String>,
     /// chronology K
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_k: Option<String>,
     /// chronology L
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_l: Option<String>,
     /// chronology M
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_m: Option<String>,
     /// The code that indicates the reason for a break in the enumeration or chronology.  Possible codes are listed in 'breakIndicatorCodes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Relevant only if in\_temp\_location is True.
     ///
     /// Example: `G`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub break_indicator: Option<alma_runtime::CodeValue>,
     /// A valid 85X field from the item's holdings record.
     ///
     /// Example: `4`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern_type: Option<alma_runtime::CodeValue>,
     /// A valid subfield $8 from the 85X field in pattern\_type.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_number: Option<String>,
     /// This item's description.
     ///
     /// Example: `This item's description`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The charge administered to the patron if the item is lost.
     ///
     /// Example: `50.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub replacement_cost: Option<f64>,
     /// The Operator who received the item.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub receiving_operator: Option<String>,
     /// The number of this physical item.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_number: Option<String>,
     /// The date the item was modified.
     ///
     /// Example: `2013-12-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_date: Option<String>,
     /// The price of the item. The value is assumed to be in
     /// the default currency for your institution.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_price: Option<String>,
     /// The number of this physical item receive.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub receive_number: Option<String>,
     /// The number of this physical item weeding.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub weeding_number: Option<String>,
     /// The date the item was weeded.
     ///
     /// Example: `2013-12-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub weeding_date: Option<String>,
     /// The call number indicated on the item.
     ///
     /// Example: `121108431000`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_call_number: Option<String>,
     /// The type for alternative\_call\_number.
     /// Possible codes are listed in 'CallNumberType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternative_call_number_type: Option<alma_runtime::CodeValue>,
     /// The ID number for the item that corresponds to the alternative call number type.
     ///
     /// Example: `105510551055`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alt_number_source: Option<String>,
     /// The ID number of the location where the item is stored.
     ///
     /// Example: `1021021021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub storage_location_id: Option<String>,
     /// The item's number of pages.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pages: Option<String>,
     /// The item's number of pieces.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pieces: Option<String>,
     /// Contains note content that is displayed in Primo.
     ///
     /// Example: `Public note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// Contains note content that is displayed during the circulation process.
     ///
     /// Example: `Fulfillment note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub fulfillment_note: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_1: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_2: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_3: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_1: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_2: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_3: Option<String>,
     /// The physical condition of the item.  Usually used to note less than ideal condition.
     /// Possible codes are listed in 'ItemPhysicalCondition' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `#`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_condition: Option<alma_runtime::CodeValue>,
     /// If true, this item is part of a collaborative collecting agreement and should not be deleted from this institution.  NOTE: This field will only be available if a feature flag is set for Collaborative Collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub committed_to_retain: Option<alma_runtime::CodeValue>,
     /// The reason for the retention. Possible codes are listed in the 'Retention Reason' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `RareItem`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_reason: Option<alma_runtime::CodeValue>,
     /// Contains a note about the retention of this item.
     ///
     /// Example: `Keep for the state library.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub retention_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -6434,6 +7241,228 @@ impl alma_runtime::IsEmpty for ItemDataPost {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for ItemDataPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemDataPost",
+            &mut |k, v| {
+                match k {
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "physical_material_type" => {
+                        out.physical_material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
+                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "issue_date" => out.issue_date = alma_runtime::Codec::from_node(v)?,
+                    "is_magnetic" => out.is_magnetic = alma_runtime::Codec::from_node(v)?,
+                    "arrival_date" => {
+                        out.arrival_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_arrival_date" => {
+                        out.expected_arrival_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "year_of_issue" => {
+                        out.year_of_issue = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_a" => {
+                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_b" => {
+                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_c" => {
+                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_d" => {
+                        out.enumeration_d = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_e" => {
+                        out.enumeration_e = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_f" => {
+                        out.enumeration_f = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_g" => {
+                        out.enumeration_g = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_h" => {
+                        out.enumeration_h = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_i" => {
+                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_j" => {
+                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_k" => {
+                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_l" => {
+                        out.chronology_l = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_m" => {
+                        out.chronology_m = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "break_indicator" => {
+                        out.break_indicator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pattern_type" => {
+                        out.pattern_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_number" => {
+                        out.linking_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "replacement_cost" => {
+                        out.replacement_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receiving_operator" => {
+                        out.receiving_operator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_number" => {
+                        out.inventory_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_date" => {
+                        out.inventory_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_price" => {
+                        out.inventory_price = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receive_number" => {
+                        out.receive_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "weeding_number" => {
+                        out.weeding_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "weeding_date" => {
+                        out.weeding_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_call_number" => {
+                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_call_number_type" => {
+                        out.alternative_call_number_type = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "alt_number_source" => {
+                        out.alt_number_source = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "storage_location_id" => {
+                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
+                    "pieces" => out.pieces = alma_runtime::Codec::from_node(v)?,
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "fulfillment_note" => {
+                        out.fulfillment_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_1" => {
+                        out.internal_note_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_2" => {
+                        out.internal_note_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_3" => {
+                        out.internal_note_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_1" => {
+                        out.statistics_note_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_2" => {
+                        out.statistics_note_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_3" => {
+                        out.statistics_note_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "physical_condition" => {
+                        out.physical_condition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "committed_to_retain" => {
+                        out.committed_to_retain = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "retention_reason" => {
+                        out.retention_reason = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "retention_note" => {
+                        out.retention_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("barcode", &self.barcode);
+        w.field("physical_material_type", &self.physical_material_type);
+        w.field("policy", &self.policy);
+        w.field("provenance", &self.provenance);
+        w.field("po_line", &self.po_line);
+        w.field("issue_date", &self.issue_date);
+        w.field("is_magnetic", &self.is_magnetic);
+        w.field("arrival_date", &self.arrival_date);
+        w.field("expected_arrival_date", &self.expected_arrival_date);
+        w.field("year_of_issue", &self.year_of_issue);
+        w.field("enumeration_a", &self.enumeration_a);
+        w.field("enumeration_b", &self.enumeration_b);
+        w.field("enumeration_c", &self.enumeration_c);
+        w.field("enumeration_d", &self.enumeration_d);
+        w.field("enumeration_e", &self.enumeration_e);
+        w.field("enumeration_f", &self.enumeration_f);
+        w.field("enumeration_g", &self.enumeration_g);
+        w.field("enumeration_h", &self.enumeration_h);
+        w.field("chronology_i", &self.chronology_i);
+        w.field("chronology_j", &self.chronology_j);
+        w.field("chronology_k", &self.chronology_k);
+        w.field("chronology_l", &self.chronology_l);
+        w.field("chronology_m", &self.chronology_m);
+        w.field("break_indicator", &self.break_indicator);
+        w.field("pattern_type", &self.pattern_type);
+        w.field("linking_number", &self.linking_number);
+        w.field("description", &self.description);
+        w.field("replacement_cost", &self.replacement_cost);
+        w.field("receiving_operator", &self.receiving_operator);
+        w.field("inventory_number", &self.inventory_number);
+        w.field("inventory_date", &self.inventory_date);
+        w.field("inventory_price", &self.inventory_price);
+        w.field("receive_number", &self.receive_number);
+        w.field("weeding_number", &self.weeding_number);
+        w.field("weeding_date", &self.weeding_date);
+        w.field("alternative_call_number", &self.alternative_call_number);
+        w.field("alternative_call_number_type", &self.alternative_call_number_type);
+        w.field("alt_number_source", &self.alt_number_source);
+        w.field("storage_location_id", &self.storage_location_id);
+        w.field("pages", &self.pages);
+        w.field("pieces", &self.pieces);
+        w.field("public_note", &self.public_note);
+        w.field("fulfillment_note", &self.fulfillment_note);
+        w.field("internal_note_1", &self.internal_note_1);
+        w.field("internal_note_2", &self.internal_note_2);
+        w.field("internal_note_3", &self.internal_note_3);
+        w.field("statistics_note_1", &self.statistics_note_1);
+        w.field("statistics_note_2", &self.statistics_note_2);
+        w.field("statistics_note_3", &self.statistics_note_3);
+        w.field("physical_condition", &self.physical_condition);
+        w.field("committed_to_retain", &self.committed_to_retain);
+        w.field("retention_reason", &self.retention_reason);
+        w.field("retention_note", &self.retention_note);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(ItemDataPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemDataPost {
     const NAME: &'static str = "ItemDataPost";
@@ -6796,233 +7825,121 @@ impl alma_runtime::Model for ItemDataPost {
 }
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoan {
     /// Identifier of the loan in Alma. Should be used in subsequent queries regarding the loan.
     ///
     /// Example: `1234`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub loan_id: Option<String>,
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
     /// Example: `MAINCIRC`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub circ_desk: crate::shared::ItemLoanCircDesk,
     /// The circulation desk code where the item was returned.
     ///
     /// Example: `MAINCIRC`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub return_circ_desk: crate::shared::ItemLoanReturnCircDesk,
     /// The library code that is responsible of the loan. Mandatory.
     ///
     /// Example: `GRAD`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub library: alma_runtime::CodeValue,
     /// The loaning user identifier. Output parameter.
     ///
     /// Example: `ID1234`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub user_id: Option<String>,
     /// The barcode of the loaned item. Output parameter.
     ///
     /// Example: `000237055710000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub item_barcode: Option<String>,
     /// The loan's due date. Can be modified using PUT or the renew API.
     ///
     /// Example: `2014-0623T14:00:00.000Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_date: Option<String>,
     /// The loan's status. Output parameter.
     /// Possible values are: Active and Complete (for loan that has been returned).
     /// Note: When using the API with JSON the loan\_status are retrieved as codes: ACTIVE, COMPLETE. When sending a PUT or POST with JSON this field should not be included (or, if included, should be: Active, Complete)"
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loan_status: Option<crate::shared::ItemLoanLoanStatus>,
     /// The date in which the loan took place. Output parameter. In the POST loan action, Alma populate this field with the
     /// current date and time.
     ///
     /// Example: `2014-06-22T11:00:28.377Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub loan_date: Option<String>,
     /// The date in which the loan was returned. Output parameter.
     ///
     /// Example: `2014-06-22T11:00:28.377Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub return_date: Option<String>,
     /// The returning user identifier. Output parameter.
     ///
     /// Example: `ID1234`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returned_by: Option<crate::shared::ItemLoanReturnedBy>,
     /// The loan's process status. Output parameter. Possible codes are listed in 'Loan Process Status Search Column' code-table.
     ///
     /// Example: `NORMAL`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub process_status: Option<String>,
     /// Bibliographic record identifier. Output parameter.
     ///
     /// Example: `1011221`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub mms_id: Option<String>,
     /// Holdings id that the item is associated with. Output parameter.
     ///
     /// Example: `1234`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub holding_id: Option<String>,
     /// Physical item pid of the item. Output parameter
     ///
     /// Example: `458322000441021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub item_id: Option<String>,
     /// The title of the loaned item. Output parameter.
     ///
     /// Example: `American Quest / by Bradford Smith.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The author of the loaned item. Output parameter.
     ///
     /// Example: `Smith, Bradford`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// The description of the loaned item when dealing with multi volume/issue item. Output parameter.
     ///
     /// Example: `v2`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The year of publication of the loaned item. Digits only. Output parameter.
     ///
     /// Example: `2007`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publication_year: Option<String>,
     /// The current loacation of the item. Output parameter.
     ///
     /// Example: `loc_01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_code: Option<crate::shared::ItemLoanLocationCode>,
     /// The item's related policy. Output parameter. Possible codes are listed in 'Item Policy' code-table.
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_policy: Option<crate::shared::ItemLoanItemPolicy>,
     /// The call number of the loaned item. Output parameter.
     ///
     /// Example: `F S644a`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// The amount that would be charged if the item would have been returned now (for example, if the loan is overdue). Output
     /// parameter.
     ///
     /// Example: `400.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub loan_fine: Option<f64>,
     /// Internal identifier of the related request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
     /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<crate::shared::ItemLoanRequestId>,
     /// Flag that indicates if the loan is renewable.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub renewable: Option<bool>,
     /// The loan's last renew date. Output parameter.
     ///
     /// Example: `2019-02-1723T14:00:00.000Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_renew_date: Option<String>,
     /// The result of the last attempt to renew the loan. Output parameter. Some (but not all) of the possible codes are listed in 'MashUpLabels' code-table.
     ///
     /// Example: `401167;401166;`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_renew_status: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7045,6 +7962,102 @@ impl alma_runtime::IsEmpty for ItemLoan {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoan {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoan",
+            &mut |k, v| {
+                match k {
+                    "loan_id" => out.loan_id = alma_runtime::Codec::from_node(v)?,
+                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    "return_circ_desk" => {
+                        out.return_circ_desk = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
+                    "item_barcode" => {
+                        out.item_barcode = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
+                    "loan_status" => out.loan_status = alma_runtime::Codec::from_node(v)?,
+                    "loan_date" => out.loan_date = alma_runtime::Codec::from_node(v)?,
+                    "return_date" => out.return_date = alma_runtime::Codec::from_node(v)?,
+                    "returned_by" => out.returned_by = alma_runtime::Codec::from_node(v)?,
+                    "process_status" => {
+                        out.process_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "item_id" => out.item_id = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "publication_year" => {
+                        out.publication_year = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "location_code" => {
+                        out.location_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "loan_fine" => out.loan_fine = alma_runtime::Codec::from_node(v)?,
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "renewable" => out.renewable = alma_runtime::Codec::from_node(v)?,
+                    "last_renew_date" => {
+                        out.last_renew_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_renew_status" => {
+                        out.last_renew_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("loan_id", &self.loan_id);
+        w.field("circ_desk", &self.circ_desk);
+        w.field("return_circ_desk", &self.return_circ_desk);
+        w.field("library", &self.library);
+        w.field("user_id", &self.user_id);
+        w.field("item_barcode", &self.item_barcode);
+        w.field("due_date", &self.due_date);
+        w.field("loan_status", &self.loan_status);
+        w.field("loan_date", &self.loan_date);
+        w.field("return_date", &self.return_date);
+        w.field("returned_by", &self.returned_by);
+        w.field("process_status", &self.process_status);
+        w.field("mms_id", &self.mms_id);
+        w.field("holding_id", &self.holding_id);
+        w.field("item_id", &self.item_id);
+        w.field("title", &self.title);
+        w.field("author", &self.author);
+        w.field("description", &self.description);
+        w.field("publication_year", &self.publication_year);
+        w.field("location_code", &self.location_code);
+        w.field("item_policy", &self.item_policy);
+        w.field("call_number", &self.call_number);
+        w.field("loan_fine", &self.loan_fine);
+        w.field("request_id", &self.request_id);
+        w.field("renewable", &self.renewable);
+        w.field("last_renew_date", &self.last_renew_date);
+        w.field("last_renew_status", &self.last_renew_status);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoan);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoan {
     const NAME: &'static str = "ItemLoan";
@@ -7178,31 +8191,15 @@ impl alma_runtime::Model for ItemLoan {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanCircDesk {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7212,6 +8209,40 @@ impl alma_runtime::IsEmpty for ItemLoanCircDesk {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanCircDesk {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanCircDesk",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanCircDesk);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanCircDesk {
     const NAME: &'static str = "ItemLoanCircDesk";
@@ -7232,24 +8263,13 @@ impl alma_runtime::Model for ItemLoanCircDesk {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/item_policy`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanItemPolicy {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `description` (XML attribute `description`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7258,6 +8278,38 @@ impl alma_runtime::IsEmpty for ItemLoanItemPolicy {
         self.value.is_none() && self.description.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanItemPolicy {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanItemPolicy",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("description", &self.description);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanItemPolicy);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanItemPolicy {
     const NAME: &'static str = "ItemLoanItemPolicy";
@@ -7319,40 +8371,32 @@ impl From<&str> for ItemLoanLoanStatus {
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl serde::Serialize for ItemLoanLoanStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for ItemLoanLoanStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl<'de> serde::Deserialize<'de> for ItemLoanLoanStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(ItemLoanLoanStatus);
 /// The current loacation of the item. Output parameter.
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/location_code`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanLocationCode {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `name` (XML attribute `name`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7361,6 +8405,38 @@ impl alma_runtime::IsEmpty for ItemLoanLocationCode {
         self.value.is_none() && self.name.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanLocationCode {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanLocationCode",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("name", &self.name);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanLocationCode);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanLocationCode {
     const NAME: &'static str = "ItemLoanLocationCode";
@@ -7382,24 +8458,13 @@ impl alma_runtime::Model for ItemLoanLocationCode {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanRequestId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7408,6 +8473,38 @@ impl alma_runtime::IsEmpty for ItemLoanRequestId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanRequestId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanRequestId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanRequestId);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanRequestId {
     const NAME: &'static str = "ItemLoanRequestId";
@@ -7427,31 +8524,15 @@ impl alma_runtime::Model for ItemLoanRequestId {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/return_circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanReturnCircDesk {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7461,6 +8542,40 @@ impl alma_runtime::IsEmpty for ItemLoanReturnCircDesk {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanReturnCircDesk {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanReturnCircDesk",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanReturnCircDesk);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanReturnCircDesk {
     const NAME: &'static str = "ItemLoanReturnCircDesk";
@@ -7481,24 +8596,13 @@ impl alma_runtime::Model for ItemLoanReturnCircDesk {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/returned_by`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanReturnedBy {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7507,6 +8611,38 @@ impl alma_runtime::IsEmpty for ItemLoanReturnedBy {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanReturnedBy {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanReturnedBy",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanReturnedBy);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanReturnedBy {
     const NAME: &'static str = "ItemLoanReturnedBy";
@@ -7524,42 +8660,25 @@ impl alma_runtime::Model for ItemLoanReturnedBy {
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanPost {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
     /// Example: `MAINCIRC`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub circ_desk: crate::shared::ItemLoanPostCircDesk,
     /// The circulation desk code where the item was returned.
     ///
     /// Example: `MAINCIRC`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub return_circ_desk: crate::shared::ItemLoanPostReturnCircDesk,
     /// The library code that is responsible of the loan. Mandatory.
     ///
     /// Example: `GRAD`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub library: alma_runtime::CodeValue,
     /// Internal identifier of the related request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
     /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<crate::shared::ItemLoanPostRequestId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7571,6 +8690,44 @@ impl alma_runtime::IsEmpty for ItemLoanPost {
             && self.request_id.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanPost",
+            &mut |k, v| {
+                match k {
+                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    "return_circ_desk" => {
+                        out.return_circ_desk = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("circ_desk", &self.circ_desk);
+        w.field("return_circ_desk", &self.return_circ_desk);
+        w.field("library", &self.library);
+        w.field("request_id", &self.request_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanPost);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPost {
     const NAME: &'static str = "ItemLoanPost";
@@ -7619,31 +8776,15 @@ impl alma_runtime::Model for ItemLoanPost {
 ///
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanPostCircDesk {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7653,6 +8794,40 @@ impl alma_runtime::IsEmpty for ItemLoanPostCircDesk {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanPostCircDesk {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanPostCircDesk",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanPostCircDesk);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPostCircDesk {
     const NAME: &'static str = "ItemLoanPostCircDesk";
@@ -7675,24 +8850,13 @@ impl alma_runtime::Model for ItemLoanPostCircDesk {
 ///
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanPostRequestId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7701,6 +8865,38 @@ impl alma_runtime::IsEmpty for ItemLoanPostRequestId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanPostRequestId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanPostRequestId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanPostRequestId);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPostRequestId {
     const NAME: &'static str = "ItemLoanPostRequestId";
@@ -7720,31 +8916,15 @@ impl alma_runtime::Model for ItemLoanPostRequestId {
 ///
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/return_circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanPostReturnCircDesk {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7754,6 +8934,40 @@ impl alma_runtime::IsEmpty for ItemLoanPostReturnCircDesk {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanPostReturnCircDesk {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanPostReturnCircDesk",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanPostReturnCircDesk);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPostReturnCircDesk {
     const NAME: &'static str = "ItemLoanPostReturnCircDesk";
@@ -7772,24 +8986,17 @@ impl alma_runtime::Model for ItemLoanPostReturnCircDesk {
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanPut {
     /// The loan's due date. Can be modified using PUT or the renew API.
     ///
     /// Example: `2014-0623T14:00:00.000Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_date: Option<String>,
     /// Internal identifier of the related request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
     /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<crate::shared::ItemLoanPutRequestId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7798,6 +9005,38 @@ impl alma_runtime::IsEmpty for ItemLoanPut {
         self.due_date.is_none() && self.request_id.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanPut",
+            &mut |k, v| {
+                match k {
+                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("due_date", &self.due_date);
+        w.field("request_id", &self.request_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanPut);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPut {
     const NAME: &'static str = "ItemLoanPut";
@@ -7828,24 +9067,13 @@ impl alma_runtime::Model for ItemLoanPut {
 ///
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemLoanPutRequestId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -7854,6 +9082,38 @@ impl alma_runtime::IsEmpty for ItemLoanPutRequestId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ItemLoanPutRequestId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemLoanPutRequestId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ItemLoanPutRequestId);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPutRequestId {
     const NAME: &'static str = "ItemLoanPutRequestId";
@@ -7873,25 +9133,14 @@ impl alma_runtime::Model for ItemLoanPutRequestId {
 ///
 /// Schema: `xsd/rest_items.xsd#/items`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Items {
     /// A Physical item.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub item: Vec<crate::shared::Item>,
     /// The total number of items. This can be used when
     /// retrieving the list using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -7901,6 +9150,40 @@ impl alma_runtime::IsEmpty for Items {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Codec for Items {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Items",
+            &mut |k, v| {
+                match k {
+                    "item" => out.item = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("item", &self.item);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+alma_runtime::serde_via_codec!(Items);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for Items {
     const NAME: &'static str = "Items";
@@ -7934,52 +9217,32 @@ impl alma_runtime::Model for Items {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoverageDetails {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage_in_use: Option<alma_runtime::CodeValue>,
     /// The coverage parameters that indicate the content that was purchased/activated.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub global_date_coverage_parameters: Vec<crate::shared::DateCoverageParameters>,
     /// The coverage local parameters.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub local_date_coverage_parameters: Vec<crate::shared::DateCoverageParameters>,
     /// The dates, volumes, and/or issues that are part of the perpetual coverage for the portfolio.
     /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub perpetual_date_coverage_parameters: Vec<crate::shared::DateCoverageParameters>,
     /// The moving wall of availability.
     /// Relevant for non-local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_embargo_information: Option<crate::shared::EmbargoInformation>,
     /// The embargo local parameters.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_embargo_information: Option<crate::shared::EmbargoInformation>,
     /// The moving wall of availability.
     /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perpetual_embargo_information: Option<crate::shared::EmbargoInformation>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -7993,6 +9256,80 @@ impl alma_runtime::IsEmpty for CoverageDetails {
             && self.perpetual_embargo_information.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for CoverageDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CoverageDetails",
+            &mut |k, v| {
+                match k {
+                    "coverage_in_use" => {
+                        out.coverage_in_use = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "global_date_coverage_parameters" => {
+                        out.global_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "local_date_coverage_parameters" => {
+                        out.local_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "perpetual_date_coverage_parameters" => {
+                        out.perpetual_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "global_embargo_information" => {
+                        out.global_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "local_embargo_information" => {
+                        out.local_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "perpetual_embargo_information" => {
+                        out.perpetual_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("coverage_in_use", &self.coverage_in_use);
+        w.field(
+            "global_date_coverage_parameters",
+            &self.global_date_coverage_parameters,
+        );
+        w.field("local_date_coverage_parameters", &self.local_date_coverage_parameters);
+        w.field(
+            "perpetual_date_coverage_parameters",
+            &self.perpetual_date_coverage_parameters,
+        );
+        w.field("global_embargo_information", &self.global_embargo_information);
+        w.field("local_embargo_information", &self.local_embargo_information);
+        w.field("perpetual_embargo_information", &self.perpetual_embargo_information);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(CoverageDetails);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CoverageDetails {
     const NAME: &'static str = "CoverageDetails";
@@ -8078,87 +9415,52 @@ impl alma_runtime::Model for CoverageDetails {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DateCoverageParameters {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
     /// Example: `1989`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_year: Option<String>,
     /// The month of the coverage start date of the title.
     /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_month: Option<alma_runtime::CodeValue>,
     /// The day of the coverage start date of the title.
     ///
     /// Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_day: Option<alma_runtime::CodeValue>,
     /// The numeric volume number from which the title coverage begins.
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_volume: Option<String>,
     /// The numeric issue number from which the title coverage begins.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_issue: Option<String>,
     /// The year of the coverage end date of the title (in YYYY format).
     ///
     /// Example: `2030`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_year: Option<String>,
     /// The month of the coverage end date of the title.
     /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_month: Option<alma_runtime::CodeValue>,
     /// The day of the coverage end date of the title.
     /// Possible code are listed in DaysOfWeek [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `31`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_day: Option<alma_runtime::CodeValue>,
     /// The numeric volume number at which the title coverage ends.
     ///
     /// Example: `50`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_volume: Option<String>,
     /// The numeric issue number at which the title coverage ends.
     ///
     /// Example: `5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_issue: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -8171,6 +9473,56 @@ impl alma_runtime::IsEmpty for DateCoverageParameters {
             && self.until_issue.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for DateCoverageParameters {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DateCoverageParameters",
+            &mut |k, v| {
+                match k {
+                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
+                    "from_month" => out.from_month = alma_runtime::Codec::from_node(v)?,
+                    "from_day" => out.from_day = alma_runtime::Codec::from_node(v)?,
+                    "from_volume" => out.from_volume = alma_runtime::Codec::from_node(v)?,
+                    "from_issue" => out.from_issue = alma_runtime::Codec::from_node(v)?,
+                    "until_year" => out.until_year = alma_runtime::Codec::from_node(v)?,
+                    "until_month" => out.until_month = alma_runtime::Codec::from_node(v)?,
+                    "until_day" => out.until_day = alma_runtime::Codec::from_node(v)?,
+                    "until_volume" => {
+                        out.until_volume = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "until_issue" => out.until_issue = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("from_year", &self.from_year);
+        w.field("from_month", &self.from_month);
+        w.field("from_day", &self.from_day);
+        w.field("from_volume", &self.from_volume);
+        w.field("from_issue", &self.from_issue);
+        w.field("until_year", &self.until_year);
+        w.field("until_month", &self.until_month);
+        w.field("until_day", &self.until_day);
+        w.field("until_volume", &self.until_volume);
+        w.field("until_issue", &self.until_issue);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(DateCoverageParameters);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for DateCoverageParameters {
     const NAME: &'static str = "DateCoverageParameters";
@@ -8208,20 +9560,17 @@ impl alma_runtime::Model for DateCoverageParameters {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioElectronicCollection {
     /// Related collection id.
     ///
     /// Example: `53440557400001021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::shared::ElectronicCollectionId>,
     /// Related service id.
     ///
     /// Example: `62387556060001021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<crate::shared::ElectronicCollectionService>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -8230,6 +9579,38 @@ impl alma_runtime::IsEmpty for PortfolioElectronicCollection {
         self.id.is_none() && self.service.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioElectronicCollection {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioElectronicCollection",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("service", &self.service);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioElectronicCollection);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioElectronicCollection {
     const NAME: &'static str = "PortfolioElectronicCollection";
@@ -8267,24 +9648,13 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -8293,6 +9663,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionId);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionId {
     const NAME: &'static str = "ElectronicCollectionId";
@@ -8312,24 +9714,13 @@ impl alma_runtime::Model for ElectronicCollectionId {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/service`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionService {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -8338,6 +9729,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionService {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionService {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionService",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionService);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionService {
     const NAME: &'static str = "ElectronicCollectionService";
@@ -8357,34 +9780,22 @@ impl alma_runtime::Model for ElectronicCollectionService {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmbargoInformation {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embargo_operator: Option<alma_runtime::CodeValue>,
     /// The number of years for coverage information.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number_of_years: Option<String>,
     /// The number of months for coverage information.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number_of_months: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -8394,6 +9805,46 @@ impl alma_runtime::IsEmpty for EmbargoInformation {
             && self.number_of_months.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for EmbargoInformation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmbargoInformation",
+            &mut |k, v| {
+                match k {
+                    "embargo_operator" => {
+                        out.embargo_operator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_years" => {
+                        out.number_of_years = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_months" => {
+                        out.number_of_months = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("embargo_operator", &self.embargo_operator);
+        w.field("number_of_years", &self.number_of_years);
+        w.field("number_of_months", &self.number_of_months);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(EmbargoInformation);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for EmbargoInformation {
     const NAME: &'static str = "EmbargoInformation";
@@ -8435,97 +9886,53 @@ impl alma_runtime::Model for EmbargoInformation {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkingDetails {
     /// The URL for accessing the portfolio.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url: Option<String>,
     /// The type of URL that is used for this portfolio:
     /// Dynamic URL - Alma selects a linking URL dynamically at the portfolio level based on the list of conditions defined in the Dynamic URL field.
     /// Static URL - Override the linking URL with the static URL defined in the Static URL parameter.
     /// Parser Parameters - (for portfolio that is part of an electronic Collection only) An override for the parser's parameters in the Parser parameters (override) field.
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type: Option<alma_runtime::CodeValue>,
     /// Override value of the url\_type.
     /// In the PUT action, url\_type\_override can be modified for both local and linked services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type_override: Option<alma_runtime::CodeValue>,
     /// List of IF conditions to determine the service linking URL. Relevant when URL Type is Dynamic URL.
     /// This field can be updated by the PUT action for local portfolios only..
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url: Option<String>,
     /// Override value of the dynamic\_url.
     /// This field can be updated by the PUT action for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url_override: Option<String>,
     /// This URL overrides the URL created based on the parameters taken from the electronic collection, service, and portfolio.
     /// Example: <http://link.aip.org/link/>?
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub static_url: Option<String>,
     /// Override value of the static\_url.
     /// This field can be updated by the PUT action for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub static_url_override: Option<String>,
     /// The linking/access information for this portfolio.
     /// Relevant when URL Type is Parser Parameters.
     /// Relevant for a portfolio that is part of an electronic Collection only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters: Option<String>,
     /// Either the parser parameters to override the electronic collection parser parameters or enter a URL for accessing the portfolio. Relevant when URL Type is Parser Parameters.
     /// Relevant for portfolio that is part of an electronic Collection only.
     /// In the PUT action, parser\_parameters\_override can be modified for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters_override: Option<String>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code.
     /// This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all portfolios.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -8539,6 +9946,70 @@ impl alma_runtime::IsEmpty for LinkingDetails {
             && self.proxy.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for LinkingDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LinkingDetails",
+            &mut |k, v| {
+                match k {
+                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
+                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
+                    "url_type_override" => {
+                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "dynamic_url_override" => {
+                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "static_url" => out.static_url = alma_runtime::Codec::from_node(v)?,
+                    "static_url_override" => {
+                        out.static_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters" => {
+                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters_override" => {
+                        out.parser_parameters_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("url", &self.url);
+        w.field("url_type", &self.url_type);
+        w.field("url_type_override", &self.url_type_override);
+        w.field("dynamic_url", &self.dynamic_url);
+        w.field("dynamic_url_override", &self.dynamic_url_override);
+        w.field("static_url", &self.static_url);
+        w.field("static_url_override", &self.static_url_override);
+        w.field("parser_parameters", &self.parser_parameters);
+        w.field("parser_parameters_override", &self.parser_parameters_override);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(LinkingDetails);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingDetails {
     const NAME: &'static str = "LinkingDetails";
@@ -8609,46 +10080,29 @@ impl alma_runtime::Model for LinkingDetails {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Portfolio {
     /// Identifier of the portfolio in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the portfolio.
     ///
     /// Example: `53440557400001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Indication whether the portfolio is linked to CZ or local. Output parameter.
     /// POST portfolio currently creates only local portfolios.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_local: Option<bool>,
     /// Indication whether the portfolio is part of a collection or a standalone.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates a portfolio that is part of a collection.
     /// POST /almaws/v1/bibs/{mms\_id}/portfolios might create both types - depend on the value in this field. Default is standalone.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_standalone: Option<bool>,
     /// Metadata related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_metadata: Option<crate::shared::PortfolioResourceMetadata>,
     /// Related collection id. Relevant if the portfolio is part of an electronic collection.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates the portfolio as part of the collection and service specified in the URL.
     /// POST /almaws/v1/bibs/{mms\_id}/portfolios - this field is mandatory if is\_standalone=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub electronic_collection: Option<crate::shared::PortfolioElectronicCollection>,
     /// Whether the portfolio is Available. Default is available (11).
     /// If the portfolio is standalone, it will be automatically set to Not Available (10) if it has no link URL.
@@ -8656,183 +10110,109 @@ pub struct Portfolio {
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `11`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<alma_runtime::CodeValue>,
     /// Availability from date.
     /// This field can be updated by the PUT action for all portfolios.
     /// .
     ///
     /// Example: `2015-06-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub available_from_date: Option<String>,
     /// Availability until date.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2027-01-02Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub available_until_date: Option<String>,
     /// The electronic material type.
     /// Possible code are listed in electronicMaterialType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for local portfolios only.
     ///
     /// Example: `JOURNAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_type: Option<alma_runtime::CodeValue>,
     /// The item provenance code.
     /// Possible code are listed in provenanceCodes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<alma_runtime::CodeValue>,
     /// Activation date. Default is current date.
     /// Relevant when the portfolio is available.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2014-11-23Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub activation_date: Option<String>,
     /// Expected activation date.
     /// Relevant when the portfolio is not available.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2014-11-23Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_activation_date: Option<String>,
     /// The owning library associated with the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<crate::shared::PortfolioLibrary>,
     /// The licensing rights of a portfolio.
     /// Default is empty, meaning that access type is inherited from the electronic collection.
     /// Possible codes are listed in PortfolioAccessType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, access\_type can be modified for all portfolios. If this field is not sent (or sent empty), existing value will be removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_type: Option<alma_runtime::CodeValue>,
     /// The related counter platform.
     /// Possible codes are listed in CounterPlatform [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ProQuest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_platform: Option<alma_runtime::CodeValue>,
     /// Linking related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_details: Option<crate::shared::LinkingDetails>,
     /// Coverage related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage_details: Option<crate::shared::CoverageDetails>,
     /// The main PO line for the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po_line: Option<crate::shared::PortfolioPoLine>,
     /// The code is the same code as in the POL Access Model. When changing AccessModel in the POL the PublicAccessModel is changed in the portfolio accordingly (but not the other way around).
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The active license from the Licenses and Amendments page.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<crate::shared::PortfolioLicense>,
     /// Interface related information.
     /// Relevant for standalone portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<crate::shared::Interface>,
     /// The PDA program related to the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pda: Option<crate::shared::PortfolioPda>,
     /// A list of any additional PO lines associated with this portfolio.
     /// Can be updated by the PUT action for all portfolios.
     /// Note that the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub number: Vec<crate::shared::Number>,
     /// A note related to authentication (to display in the discovery system).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the database for patrons (The note appears in the discovery system).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all portfolios.
     ///
     /// Example: `Internal description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The portfolio's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::Note>,
     /// List of access restrictions based on location. I
     /// n the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSetting>,
     /// Defines the ILL portfolio permissions.
     /// This field is only relevant for Rapido customers.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub ill_policy: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -8854,6 +10234,126 @@ impl alma_runtime::IsEmpty for Portfolio {
             && self.ill_policy.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for Portfolio {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Portfolio",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "is_local" => out.is_local = alma_runtime::Codec::from_node(v)?,
+                    "is_standalone" => {
+                        out.is_standalone = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resource_metadata" => {
+                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "electronic_collection" => {
+                        out.electronic_collection = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "availability" => {
+                        out.availability = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "available_from_date" => {
+                        out.available_from_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "available_until_date" => {
+                        out.available_until_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "material_type" => {
+                        out.material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
+                    "activation_date" => {
+                        out.activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_activation_date" => {
+                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
+                    "counter_platform" => {
+                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_details" => {
+                        out.linking_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "coverage_details" => {
+                        out.coverage_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "public_access_model" => {
+                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
+                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
+                    "pda" => out.pda = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ill_policy" => out.ill_policy = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("is_local", &self.is_local);
+        w.field("is_standalone", &self.is_standalone);
+        w.field("resource_metadata", &self.resource_metadata);
+        w.field("electronic_collection", &self.electronic_collection);
+        w.field("availability", &self.availability);
+        w.field("available_from_date", &self.available_from_date);
+        w.field("available_until_date", &self.available_until_date);
+        w.field("material_type", &self.material_type);
+        w.field("provenance", &self.provenance);
+        w.field("activation_date", &self.activation_date);
+        w.field("expected_activation_date", &self.expected_activation_date);
+        w.field("library", &self.library);
+        w.field("access_type", &self.access_type);
+        w.field("counter_platform", &self.counter_platform);
+        w.field("linking_details", &self.linking_details);
+        w.field("coverage_details", &self.coverage_details);
+        w.field("po_line", &self.po_line);
+        w.field("public_access_model", &self.public_access_model);
+        w.field("license", &self.license);
+        w.field("interface", &self.interface);
+        w.field("pda", &self.pda);
+        w.field("number", &self.number);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("internal_description", &self.internal_description);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field("ill_policy", &self.ill_policy);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(Portfolio);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for Portfolio {
     const NAME: &'static str = "Portfolio";
@@ -9077,24 +10577,13 @@ impl alma_runtime::Model for Portfolio {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioLibrary {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9103,6 +10592,38 @@ impl alma_runtime::IsEmpty for PortfolioLibrary {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioLibrary {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioLibrary",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioLibrary {
     const NAME: &'static str = "PortfolioLibrary";
@@ -9123,24 +10644,13 @@ impl alma_runtime::Model for PortfolioLibrary {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioLicense {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9149,6 +10659,38 @@ impl alma_runtime::IsEmpty for PortfolioLicense {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioLicense {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioLicense",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioLicense);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioLicense {
     const NAME: &'static str = "PortfolioLicense";
@@ -9169,24 +10711,13 @@ impl alma_runtime::Model for PortfolioLicense {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPda {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9195,6 +10726,38 @@ impl alma_runtime::IsEmpty for PortfolioPda {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPda {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPda",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPda);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPda {
     const NAME: &'static str = "PortfolioPda";
@@ -9215,24 +10778,13 @@ impl alma_runtime::Model for PortfolioPda {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPoLine {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9241,6 +10793,38 @@ impl alma_runtime::IsEmpty for PortfolioPoLine {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPoLine {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPoLine",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPoLine {
     const NAME: &'static str = "PortfolioPoLine";
@@ -9260,26 +10844,19 @@ impl alma_runtime::Model for PortfolioPoLine {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioResourceMetadata {
     /// The mms\_id.
     /// Mandatory in POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios.
     /// In POST /almaws/v1/bibs/{mms\_id}/portfolios, Alma will use the mms\_id from the URL.
     ///
     /// Example: `99130200090001021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mms_id: Option<crate::shared::ElectronicCollectionResourceMetadataMmsId>,
     /// The title. Output parameter
     ///
     /// Example: `Anthropology and humanism quarterly`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9288,6 +10865,38 @@ impl alma_runtime::IsEmpty for PortfolioResourceMetadata {
         self.mms_id.is_none() && self.title.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioResourceMetadata {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioResourceMetadata",
+            &mut |k, v| {
+                match k {
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("mms_id", &self.mms_id);
+        w.field("title", &self.title);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioResourceMetadata);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioResourceMetadata {
     const NAME: &'static str = "PortfolioResourceMetadata";
@@ -9316,54 +10925,34 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoverageDetailsPost {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage_in_use: Option<alma_runtime::CodeValue>,
     /// The coverage parameters that indicate the content that was purchased/activated.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub global_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPost>,
     /// The coverage local parameters.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub local_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPost>,
     /// The dates, volumes, and/or issues that are part of the perpetual coverage for the portfolio.
     /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub perpetual_date_coverage_parameters: Vec<
         crate::shared::DateCoverageParametersPost,
     >,
     /// The moving wall of availability.
     /// Relevant for non-local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_embargo_information: Option<crate::shared::EmbargoInformationPost>,
     /// The embargo local parameters.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_embargo_information: Option<crate::shared::EmbargoInformationPost>,
     /// The moving wall of availability.
     /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perpetual_embargo_information: Option<crate::shared::EmbargoInformationPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9377,6 +10966,80 @@ impl alma_runtime::IsEmpty for CoverageDetailsPost {
             && self.perpetual_embargo_information.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for CoverageDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CoverageDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "coverage_in_use" => {
+                        out.coverage_in_use = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "global_date_coverage_parameters" => {
+                        out.global_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "local_date_coverage_parameters" => {
+                        out.local_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "perpetual_date_coverage_parameters" => {
+                        out.perpetual_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "global_embargo_information" => {
+                        out.global_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "local_embargo_information" => {
+                        out.local_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "perpetual_embargo_information" => {
+                        out.perpetual_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("coverage_in_use", &self.coverage_in_use);
+        w.field(
+            "global_date_coverage_parameters",
+            &self.global_date_coverage_parameters,
+        );
+        w.field("local_date_coverage_parameters", &self.local_date_coverage_parameters);
+        w.field(
+            "perpetual_date_coverage_parameters",
+            &self.perpetual_date_coverage_parameters,
+        );
+        w.field("global_embargo_information", &self.global_embargo_information);
+        w.field("local_embargo_information", &self.local_embargo_information);
+        w.field("perpetual_embargo_information", &self.perpetual_embargo_information);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(CoverageDetailsPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CoverageDetailsPost {
     const NAME: &'static str = "CoverageDetailsPost";
@@ -9462,87 +11125,52 @@ impl alma_runtime::Model for CoverageDetailsPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DateCoverageParametersPost {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
     /// Example: `1989`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_year: Option<String>,
     /// The month of the coverage start date of the title.
     /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_month: Option<alma_runtime::CodeValue>,
     /// The day of the coverage start date of the title.
     ///
     /// Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_day: Option<alma_runtime::CodeValue>,
     /// The numeric volume number from which the title coverage begins.
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_volume: Option<String>,
     /// The numeric issue number from which the title coverage begins.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_issue: Option<String>,
     /// The year of the coverage end date of the title (in YYYY format).
     ///
     /// Example: `2030`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_year: Option<String>,
     /// The month of the coverage end date of the title.
     /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_month: Option<alma_runtime::CodeValue>,
     /// The day of the coverage end date of the title.
     /// Possible code are listed in DaysOfWeek [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `31`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_day: Option<alma_runtime::CodeValue>,
     /// The numeric volume number at which the title coverage ends.
     ///
     /// Example: `50`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_volume: Option<String>,
     /// The numeric issue number at which the title coverage ends.
     ///
     /// Example: `5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_issue: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9555,6 +11183,56 @@ impl alma_runtime::IsEmpty for DateCoverageParametersPost {
             && self.until_issue.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for DateCoverageParametersPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DateCoverageParametersPost",
+            &mut |k, v| {
+                match k {
+                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
+                    "from_month" => out.from_month = alma_runtime::Codec::from_node(v)?,
+                    "from_day" => out.from_day = alma_runtime::Codec::from_node(v)?,
+                    "from_volume" => out.from_volume = alma_runtime::Codec::from_node(v)?,
+                    "from_issue" => out.from_issue = alma_runtime::Codec::from_node(v)?,
+                    "until_year" => out.until_year = alma_runtime::Codec::from_node(v)?,
+                    "until_month" => out.until_month = alma_runtime::Codec::from_node(v)?,
+                    "until_day" => out.until_day = alma_runtime::Codec::from_node(v)?,
+                    "until_volume" => {
+                        out.until_volume = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "until_issue" => out.until_issue = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("from_year", &self.from_year);
+        w.field("from_month", &self.from_month);
+        w.field("from_day", &self.from_day);
+        w.field("from_volume", &self.from_volume);
+        w.field("from_issue", &self.from_issue);
+        w.field("until_year", &self.until_year);
+        w.field("until_month", &self.until_month);
+        w.field("until_day", &self.until_day);
+        w.field("until_volume", &self.until_volume);
+        w.field("until_issue", &self.until_issue);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(DateCoverageParametersPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for DateCoverageParametersPost {
     const NAME: &'static str = "DateCoverageParametersPost";
@@ -9592,20 +11270,17 @@ impl alma_runtime::Model for DateCoverageParametersPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioElectronicCollectionPost {
     /// Related collection id.
     ///
     /// Example: `53440557400001021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::shared::ElectronicCollectionPostId>,
     /// Related service id.
     ///
     /// Example: `62387556060001021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<crate::shared::ElectronicCollectionPostService>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9614,6 +11289,38 @@ impl alma_runtime::IsEmpty for PortfolioElectronicCollectionPost {
         self.id.is_none() && self.service.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioElectronicCollectionPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioElectronicCollectionPost",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("service", &self.service);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioElectronicCollectionPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioElectronicCollectionPost {
     const NAME: &'static str = "PortfolioElectronicCollectionPost";
@@ -9651,24 +11358,13 @@ impl alma_runtime::Model for PortfolioElectronicCollectionPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection/properties/id`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPostId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9677,6 +11373,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPostId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionPostId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPostId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionPostId);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPostId {
     const NAME: &'static str = "ElectronicCollectionPostId";
@@ -9696,24 +11424,13 @@ impl alma_runtime::Model for ElectronicCollectionPostId {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection/properties/service`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPostService {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9722,6 +11439,38 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPostService {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for ElectronicCollectionPostService {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPostService",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(ElectronicCollectionPostService);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPostService {
     const NAME: &'static str = "ElectronicCollectionPostService";
@@ -9741,34 +11490,22 @@ impl alma_runtime::Model for ElectronicCollectionPostService {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmbargoInformationPost {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embargo_operator: Option<alma_runtime::CodeValue>,
     /// The number of years for coverage information.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number_of_years: Option<String>,
     /// The number of months for coverage information.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number_of_months: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9778,6 +11515,46 @@ impl alma_runtime::IsEmpty for EmbargoInformationPost {
             && self.number_of_months.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for EmbargoInformationPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmbargoInformationPost",
+            &mut |k, v| {
+                match k {
+                    "embargo_operator" => {
+                        out.embargo_operator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_years" => {
+                        out.number_of_years = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_months" => {
+                        out.number_of_months = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("embargo_operator", &self.embargo_operator);
+        w.field("number_of_years", &self.number_of_years);
+        w.field("number_of_months", &self.number_of_months);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(EmbargoInformationPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for EmbargoInformationPost {
     const NAME: &'static str = "EmbargoInformationPost";
@@ -9819,97 +11596,53 @@ impl alma_runtime::Model for EmbargoInformationPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkingDetailsPost {
     /// The URL for accessing the portfolio.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url: Option<String>,
     /// The type of URL that is used for this portfolio:
     /// Dynamic URL - Alma selects a linking URL dynamically at the portfolio level based on the list of conditions defined in the Dynamic URL field.
     /// Static URL - Override the linking URL with the static URL defined in the Static URL parameter.
     /// Parser Parameters - (for portfolio that is part of an electronic Collection only) An override for the parser's parameters in the Parser parameters (override) field.
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type: Option<alma_runtime::CodeValue>,
     /// Override value of the url\_type.
     /// In the PUT action, url\_type\_override can be modified for both local and linked services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type_override: Option<alma_runtime::CodeValue>,
     /// List of IF conditions to determine the service linking URL. Relevant when URL Type is Dynamic URL.
     /// This field can be updated by the PUT action for local portfolios only..
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url: Option<String>,
     /// Override value of the dynamic\_url.
     /// This field can be updated by the PUT action for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url_override: Option<String>,
     /// This URL overrides the URL created based on the parameters taken from the electronic collection, service, and portfolio.
     /// Example: <http://link.aip.org/link/>?
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub static_url: Option<String>,
     /// Override value of the static\_url.
     /// This field can be updated by the PUT action for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub static_url_override: Option<String>,
     /// The linking/access information for this portfolio.
     /// Relevant when URL Type is Parser Parameters.
     /// Relevant for a portfolio that is part of an electronic Collection only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters: Option<String>,
     /// Either the parser parameters to override the electronic collection parser parameters or enter a URL for accessing the portfolio. Relevant when URL Type is Parser Parameters.
     /// Relevant for portfolio that is part of an electronic Collection only.
     /// In the PUT action, parser\_parameters\_override can be modified for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters_override: Option<String>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code.
     /// This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all portfolios.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -9923,6 +11656,70 @@ impl alma_runtime::IsEmpty for LinkingDetailsPost {
             && self.proxy.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for LinkingDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LinkingDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
+                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
+                    "url_type_override" => {
+                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "dynamic_url_override" => {
+                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "static_url" => out.static_url = alma_runtime::Codec::from_node(v)?,
+                    "static_url_override" => {
+                        out.static_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters" => {
+                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters_override" => {
+                        out.parser_parameters_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("url", &self.url);
+        w.field("url_type", &self.url_type);
+        w.field("url_type_override", &self.url_type_override);
+        w.field("dynamic_url", &self.dynamic_url);
+        w.field("dynamic_url_override", &self.dynamic_url_override);
+        w.field("static_url", &self.static_url);
+        w.field("static_url_override", &self.static_url_override);
+        w.field("parser_parameters", &self.parser_parameters);
+        w.field("parser_parameters_override", &self.parser_parameters_override);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(LinkingDetailsPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingDetailsPost {
     const NAME: &'static str = "LinkingDetailsPost";
@@ -9993,26 +11790,19 @@ impl alma_runtime::Model for LinkingDetailsPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPost {
     /// Indication whether the portfolio is part of a collection or a standalone.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates a portfolio that is part of a collection.
     /// POST /almaws/v1/bibs/{mms\_id}/portfolios might create both types - depend on the value in this field. Default is standalone.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_standalone: Option<bool>,
     /// Metadata related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_metadata: Option<crate::shared::ResourceMetadataPost>,
     /// Related collection id. Relevant if the portfolio is part of an electronic collection.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates the portfolio as part of the collection and service specified in the URL.
     /// POST /almaws/v1/bibs/{mms\_id}/portfolios - this field is mandatory if is\_standalone=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub electronic_collection: Option<crate::shared::PortfolioElectronicCollectionPost>,
     /// Whether the portfolio is Available. Default is available (11).
     /// If the portfolio is standalone, it will be automatically set to Not Available (10) if it has no link URL.
@@ -10020,175 +11810,106 @@ pub struct PortfolioPost {
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `11`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<alma_runtime::CodeValue>,
     /// Availability from date.
     /// This field can be updated by the PUT action for all portfolios.
     /// .
     ///
     /// Example: `2015-06-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub available_from_date: Option<String>,
     /// Availability until date.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2027-01-02Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub available_until_date: Option<String>,
     /// The electronic material type.
     /// Possible code are listed in electronicMaterialType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for local portfolios only.
     ///
     /// Example: `JOURNAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_type: Option<alma_runtime::CodeValue>,
     /// The item provenance code.
     /// Possible code are listed in provenanceCodes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<alma_runtime::CodeValue>,
     /// Activation date. Default is current date.
     /// Relevant when the portfolio is available.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2014-11-23Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub activation_date: Option<String>,
     /// Expected activation date.
     /// Relevant when the portfolio is not available.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2014-11-23Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_activation_date: Option<String>,
     /// The owning library associated with the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<crate::shared::PortfolioPostLibrary>,
     /// The licensing rights of a portfolio.
     /// Default is empty, meaning that access type is inherited from the electronic collection.
     /// Possible codes are listed in PortfolioAccessType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, access\_type can be modified for all portfolios. If this field is not sent (or sent empty), existing value will be removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_type: Option<alma_runtime::CodeValue>,
     /// The related counter platform.
     /// Possible codes are listed in CounterPlatform [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ProQuest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_platform: Option<alma_runtime::CodeValue>,
     /// Linking related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_details: Option<crate::shared::LinkingDetailsPost>,
     /// Coverage related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage_details: Option<crate::shared::CoverageDetailsPost>,
     /// The main PO line for the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po_line: Option<crate::shared::PortfolioPostPoLine>,
     /// The code is the same code as in the POL Access Model. When changing AccessModel in the POL the PublicAccessModel is changed in the portfolio accordingly (but not the other way around).
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The active license from the Licenses and Amendments page.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<crate::shared::PortfolioPostLicense>,
     /// Interface related information.
     /// Relevant for standalone portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<crate::shared::InterfacePost>,
     /// The PDA program related to the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pda: Option<crate::shared::PortfolioPostPda>,
     /// A list of any additional PO lines associated with this portfolio.
     /// Can be updated by the PUT action for all portfolios.
     /// Note that the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub number: Vec<crate::shared::Number>,
     /// A note related to authentication (to display in the discovery system).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the database for patrons (The note appears in the discovery system).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all portfolios.
     ///
     /// Example: `Internal description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The portfolio's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePost>,
     /// List of access restrictions based on location. I
     /// n the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSettingPost>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10210,6 +11931,120 @@ impl alma_runtime::IsEmpty for PortfolioPost {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPost",
+            &mut |k, v| {
+                match k {
+                    "is_standalone" => {
+                        out.is_standalone = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resource_metadata" => {
+                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "electronic_collection" => {
+                        out.electronic_collection = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "availability" => {
+                        out.availability = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "available_from_date" => {
+                        out.available_from_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "available_until_date" => {
+                        out.available_until_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "material_type" => {
+                        out.material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
+                    "activation_date" => {
+                        out.activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_activation_date" => {
+                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
+                    "counter_platform" => {
+                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_details" => {
+                        out.linking_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "coverage_details" => {
+                        out.coverage_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "public_access_model" => {
+                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
+                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
+                    "pda" => out.pda = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("is_standalone", &self.is_standalone);
+        w.field("resource_metadata", &self.resource_metadata);
+        w.field("electronic_collection", &self.electronic_collection);
+        w.field("availability", &self.availability);
+        w.field("available_from_date", &self.available_from_date);
+        w.field("available_until_date", &self.available_until_date);
+        w.field("material_type", &self.material_type);
+        w.field("provenance", &self.provenance);
+        w.field("activation_date", &self.activation_date);
+        w.field("expected_activation_date", &self.expected_activation_date);
+        w.field("library", &self.library);
+        w.field("access_type", &self.access_type);
+        w.field("counter_platform", &self.counter_platform);
+        w.field("linking_details", &self.linking_details);
+        w.field("coverage_details", &self.coverage_details);
+        w.field("po_line", &self.po_line);
+        w.field("public_access_model", &self.public_access_model);
+        w.field("license", &self.license);
+        w.field("interface", &self.interface);
+        w.field("pda", &self.pda);
+        w.field("number", &self.number);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("internal_description", &self.internal_description);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPost {
     const NAME: &'static str = "PortfolioPost";
@@ -10430,24 +12265,13 @@ impl alma_runtime::Model for PortfolioPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPostLibrary {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10456,6 +12280,38 @@ impl alma_runtime::IsEmpty for PortfolioPostLibrary {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPostLibrary {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPostLibrary",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPostLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostLibrary {
     const NAME: &'static str = "PortfolioPostLibrary";
@@ -10476,24 +12332,13 @@ impl alma_runtime::Model for PortfolioPostLibrary {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPostLicense {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10502,6 +12347,38 @@ impl alma_runtime::IsEmpty for PortfolioPostLicense {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPostLicense {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPostLicense",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPostLicense);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostLicense {
     const NAME: &'static str = "PortfolioPostLicense";
@@ -10522,24 +12399,13 @@ impl alma_runtime::Model for PortfolioPostLicense {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPostPda {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10548,6 +12414,38 @@ impl alma_runtime::IsEmpty for PortfolioPostPda {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPostPda {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPostPda",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPostPda);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostPda {
     const NAME: &'static str = "PortfolioPostPda";
@@ -10568,24 +12466,13 @@ impl alma_runtime::Model for PortfolioPostPda {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPostPoLine {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10594,6 +12481,38 @@ impl alma_runtime::IsEmpty for PortfolioPostPoLine {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPostPoLine {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPostPoLine",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPostPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPostPoLine {
     const NAME: &'static str = "PortfolioPostPoLine";
@@ -10613,54 +12532,34 @@ impl alma_runtime::Model for PortfolioPostPoLine {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoverageDetailsPut {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage_in_use: Option<alma_runtime::CodeValue>,
     /// The coverage parameters that indicate the content that was purchased/activated.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub global_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPut>,
     /// The coverage local parameters.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub local_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPut>,
     /// The dates, volumes, and/or issues that are part of the perpetual coverage for the portfolio.
     /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub perpetual_date_coverage_parameters: Vec<
         crate::shared::DateCoverageParametersPut,
     >,
     /// The moving wall of availability.
     /// Relevant for non-local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_embargo_information: Option<crate::shared::EmbargoInformationPut>,
     /// The embargo local parameters.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_embargo_information: Option<crate::shared::EmbargoInformationPut>,
     /// The moving wall of availability.
     /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perpetual_embargo_information: Option<crate::shared::EmbargoInformationPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10674,6 +12573,80 @@ impl alma_runtime::IsEmpty for CoverageDetailsPut {
             && self.perpetual_embargo_information.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for CoverageDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CoverageDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "coverage_in_use" => {
+                        out.coverage_in_use = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "global_date_coverage_parameters" => {
+                        out.global_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "local_date_coverage_parameters" => {
+                        out.local_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "perpetual_date_coverage_parameters" => {
+                        out.perpetual_date_coverage_parameters = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "global_embargo_information" => {
+                        out.global_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "local_embargo_information" => {
+                        out.local_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "perpetual_embargo_information" => {
+                        out.perpetual_embargo_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("coverage_in_use", &self.coverage_in_use);
+        w.field(
+            "global_date_coverage_parameters",
+            &self.global_date_coverage_parameters,
+        );
+        w.field("local_date_coverage_parameters", &self.local_date_coverage_parameters);
+        w.field(
+            "perpetual_date_coverage_parameters",
+            &self.perpetual_date_coverage_parameters,
+        );
+        w.field("global_embargo_information", &self.global_embargo_information);
+        w.field("local_embargo_information", &self.local_embargo_information);
+        w.field("perpetual_embargo_information", &self.perpetual_embargo_information);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(CoverageDetailsPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CoverageDetailsPut {
     const NAME: &'static str = "CoverageDetailsPut";
@@ -10759,87 +12732,52 @@ impl alma_runtime::Model for CoverageDetailsPut {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DateCoverageParametersPut {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
     /// Example: `1989`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_year: Option<String>,
     /// The month of the coverage start date of the title.
     /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_month: Option<alma_runtime::CodeValue>,
     /// The day of the coverage start date of the title.
     ///
     /// Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_day: Option<alma_runtime::CodeValue>,
     /// The numeric volume number from which the title coverage begins.
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_volume: Option<String>,
     /// The numeric issue number from which the title coverage begins.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_issue: Option<String>,
     /// The year of the coverage end date of the title (in YYYY format).
     ///
     /// Example: `2030`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_year: Option<String>,
     /// The month of the coverage end date of the title.
     /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_month: Option<alma_runtime::CodeValue>,
     /// The day of the coverage end date of the title.
     /// Possible code are listed in DaysOfWeek [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `31`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_day: Option<alma_runtime::CodeValue>,
     /// The numeric volume number at which the title coverage ends.
     ///
     /// Example: `50`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_volume: Option<String>,
     /// The numeric issue number at which the title coverage ends.
     ///
     /// Example: `5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub until_issue: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10852,6 +12790,56 @@ impl alma_runtime::IsEmpty for DateCoverageParametersPut {
             && self.until_issue.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for DateCoverageParametersPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DateCoverageParametersPut",
+            &mut |k, v| {
+                match k {
+                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
+                    "from_month" => out.from_month = alma_runtime::Codec::from_node(v)?,
+                    "from_day" => out.from_day = alma_runtime::Codec::from_node(v)?,
+                    "from_volume" => out.from_volume = alma_runtime::Codec::from_node(v)?,
+                    "from_issue" => out.from_issue = alma_runtime::Codec::from_node(v)?,
+                    "until_year" => out.until_year = alma_runtime::Codec::from_node(v)?,
+                    "until_month" => out.until_month = alma_runtime::Codec::from_node(v)?,
+                    "until_day" => out.until_day = alma_runtime::Codec::from_node(v)?,
+                    "until_volume" => {
+                        out.until_volume = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "until_issue" => out.until_issue = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("from_year", &self.from_year);
+        w.field("from_month", &self.from_month);
+        w.field("from_day", &self.from_day);
+        w.field("from_volume", &self.from_volume);
+        w.field("from_issue", &self.from_issue);
+        w.field("until_year", &self.until_year);
+        w.field("until_month", &self.until_month);
+        w.field("until_day", &self.until_day);
+        w.field("until_volume", &self.until_volume);
+        w.field("until_issue", &self.until_issue);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(DateCoverageParametersPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for DateCoverageParametersPut {
     const NAME: &'static str = "DateCoverageParametersPut";
@@ -10886,34 +12874,22 @@ impl alma_runtime::Model for DateCoverageParametersPut {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmbargoInformationPut {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embargo_operator: Option<alma_runtime::CodeValue>,
     /// The number of years for coverage information.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number_of_years: Option<String>,
     /// The number of months for coverage information.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number_of_months: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -10923,6 +12899,46 @@ impl alma_runtime::IsEmpty for EmbargoInformationPut {
             && self.number_of_months.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for EmbargoInformationPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmbargoInformationPut",
+            &mut |k, v| {
+                match k {
+                    "embargo_operator" => {
+                        out.embargo_operator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_years" => {
+                        out.number_of_years = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_months" => {
+                        out.number_of_months = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("embargo_operator", &self.embargo_operator);
+        w.field("number_of_years", &self.number_of_years);
+        w.field("number_of_months", &self.number_of_months);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(EmbargoInformationPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for EmbargoInformationPut {
     const NAME: &'static str = "EmbargoInformationPut";
@@ -10964,81 +12980,47 @@ impl alma_runtime::Model for EmbargoInformationPut {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkingDetailsPut {
     /// The type of URL that is used for this portfolio:
     /// Dynamic URL - Alma selects a linking URL dynamically at the portfolio level based on the list of conditions defined in the Dynamic URL field.
     /// Static URL - Override the linking URL with the static URL defined in the Static URL parameter.
     /// Parser Parameters - (for portfolio that is part of an electronic Collection only) An override for the parser's parameters in the Parser parameters (override) field.
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type: Option<alma_runtime::CodeValue>,
     /// Override value of the url\_type.
     /// In the PUT action, url\_type\_override can be modified for both local and linked services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type_override: Option<alma_runtime::CodeValue>,
     /// List of IF conditions to determine the service linking URL. Relevant when URL Type is Dynamic URL.
     /// This field can be updated by the PUT action for local portfolios only..
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url: Option<String>,
     /// Override value of the dynamic\_url.
     /// This field can be updated by the PUT action for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url_override: Option<String>,
     /// This URL overrides the URL created based on the parameters taken from the electronic collection, service, and portfolio.
     /// Example: <http://link.aip.org/link/>?
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub static_url: Option<String>,
     /// Override value of the static\_url.
     /// This field can be updated by the PUT action for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub static_url_override: Option<String>,
     /// Either the parser parameters to override the electronic collection parser parameters or enter a URL for accessing the portfolio. Relevant when URL Type is Parser Parameters.
     /// Relevant for portfolio that is part of an electronic Collection only.
     /// In the PUT action, parser\_parameters\_override can be modified for both local and linked portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters_override: Option<String>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code.
     /// This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all portfolios.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -11051,6 +13033,64 @@ impl alma_runtime::IsEmpty for LinkingDetailsPut {
             && self.proxy.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for LinkingDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LinkingDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
+                    "url_type_override" => {
+                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "dynamic_url_override" => {
+                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "static_url" => out.static_url = alma_runtime::Codec::from_node(v)?,
+                    "static_url_override" => {
+                        out.static_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters_override" => {
+                        out.parser_parameters_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("url_type", &self.url_type);
+        w.field("url_type_override", &self.url_type_override);
+        w.field("dynamic_url", &self.dynamic_url);
+        w.field("dynamic_url_override", &self.dynamic_url_override);
+        w.field("static_url", &self.static_url);
+        w.field("static_url_override", &self.static_url_override);
+        w.field("parser_parameters_override", &self.parser_parameters_override);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(LinkingDetailsPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingDetailsPut {
     const NAME: &'static str = "LinkingDetailsPut";
@@ -11112,7 +13152,7 @@ impl alma_runtime::Model for LinkingDetailsPut {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPut {
     /// Whether the portfolio is Available. Default is available (11).
     /// If the portfolio is standalone, it will be automatically set to Not Available (10) if it has no link URL.
@@ -11120,175 +13160,106 @@ pub struct PortfolioPut {
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `11`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<alma_runtime::CodeValue>,
     /// Availability from date.
     /// This field can be updated by the PUT action for all portfolios.
     /// .
     ///
     /// Example: `2015-06-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub available_from_date: Option<String>,
     /// Availability until date.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2027-01-02Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub available_until_date: Option<String>,
     /// The electronic material type.
     /// Possible code are listed in electronicMaterialType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for local portfolios only.
     ///
     /// Example: `JOURNAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_type: Option<alma_runtime::CodeValue>,
     /// The item provenance code.
     /// Possible code are listed in provenanceCodes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for local portfolios only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<alma_runtime::CodeValue>,
     /// Activation date. Default is current date.
     /// Relevant when the portfolio is available.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2014-11-23Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub activation_date: Option<String>,
     /// Expected activation date.
     /// Relevant when the portfolio is not available.
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `2014-11-23Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_activation_date: Option<String>,
     /// The owning library associated with the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<crate::shared::PortfolioPutLibrary>,
     /// The licensing rights of a portfolio.
     /// Default is empty, meaning that access type is inherited from the electronic collection.
     /// Possible codes are listed in PortfolioAccessType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, access\_type can be modified for all portfolios. If this field is not sent (or sent empty), existing value will be removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_type: Option<alma_runtime::CodeValue>,
     /// The related counter platform.
     /// Possible codes are listed in CounterPlatform [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ProQuest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_platform: Option<alma_runtime::CodeValue>,
     /// Linking related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_details: Option<crate::shared::LinkingDetailsPut>,
     /// Coverage related information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage_details: Option<crate::shared::CoverageDetailsPut>,
     /// The main PO line for the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po_line: Option<crate::shared::PortfolioPutPoLine>,
     /// The code is the same code as in the POL Access Model. When changing AccessModel in the POL the PublicAccessModel is changed in the portfolio accordingly (but not the other way around).
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The active license from the Licenses and Amendments page.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<crate::shared::PortfolioPutLicense>,
     /// Interface related information.
     /// Relevant for standalone portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<crate::shared::InterfacePut>,
     /// The PDA program related to the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pda: Option<crate::shared::PortfolioPutPda>,
     /// A list of any additional PO lines associated with this portfolio.
     /// Can be updated by the PUT action for all portfolios.
     /// Note that the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub number: Vec<crate::shared::Number>,
     /// A note related to authentication (to display in the discovery system).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the database for patrons (The note appears in the discovery system).
     /// This field can be updated by the PUT action for all portfolios.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all portfolios.
     ///
     /// Example: `Internal description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The portfolio's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePut>,
     /// List of access restrictions based on location. I
     /// n the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSettingPut>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -11308,6 +13279,108 @@ impl alma_runtime::IsEmpty for PortfolioPut {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPut",
+            &mut |k, v| {
+                match k {
+                    "availability" => {
+                        out.availability = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "available_from_date" => {
+                        out.available_from_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "available_until_date" => {
+                        out.available_until_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "material_type" => {
+                        out.material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
+                    "activation_date" => {
+                        out.activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_activation_date" => {
+                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
+                    "counter_platform" => {
+                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_details" => {
+                        out.linking_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "coverage_details" => {
+                        out.coverage_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "public_access_model" => {
+                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
+                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
+                    "pda" => out.pda = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("availability", &self.availability);
+        w.field("available_from_date", &self.available_from_date);
+        w.field("available_until_date", &self.available_until_date);
+        w.field("material_type", &self.material_type);
+        w.field("provenance", &self.provenance);
+        w.field("activation_date", &self.activation_date);
+        w.field("expected_activation_date", &self.expected_activation_date);
+        w.field("library", &self.library);
+        w.field("access_type", &self.access_type);
+        w.field("counter_platform", &self.counter_platform);
+        w.field("linking_details", &self.linking_details);
+        w.field("coverage_details", &self.coverage_details);
+        w.field("po_line", &self.po_line);
+        w.field("public_access_model", &self.public_access_model);
+        w.field("license", &self.license);
+        w.field("interface", &self.interface);
+        w.field("pda", &self.pda);
+        w.field("number", &self.number);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("internal_description", &self.internal_description);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPut {
     const NAME: &'static str = "PortfolioPut";
@@ -11500,24 +13573,13 @@ impl alma_runtime::Model for PortfolioPut {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPutLibrary {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -11526,6 +13588,38 @@ impl alma_runtime::IsEmpty for PortfolioPutLibrary {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPutLibrary {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPutLibrary",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPutLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutLibrary {
     const NAME: &'static str = "PortfolioPutLibrary";
@@ -11546,24 +13640,13 @@ impl alma_runtime::Model for PortfolioPutLibrary {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPutLicense {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -11572,6 +13655,38 @@ impl alma_runtime::IsEmpty for PortfolioPutLicense {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPutLicense {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPutLicense",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPutLicense);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutLicense {
     const NAME: &'static str = "PortfolioPutLicense";
@@ -11592,24 +13707,13 @@ impl alma_runtime::Model for PortfolioPutLicense {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPutPda {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -11618,6 +13722,38 @@ impl alma_runtime::IsEmpty for PortfolioPutPda {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPutPda {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPutPda",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPutPda);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutPda {
     const NAME: &'static str = "PortfolioPutPda";
@@ -11638,24 +13774,13 @@ impl alma_runtime::Model for PortfolioPutPda {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortfolioPutPoLine {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -11664,6 +13789,38 @@ impl alma_runtime::IsEmpty for PortfolioPutPoLine {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Codec for PortfolioPutPoLine {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PortfolioPutPoLine",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+alma_runtime::serde_via_codec!(PortfolioPutPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPutPoLine {
     const NAME: &'static str = "PortfolioPutPoLine";
@@ -11683,24 +13840,13 @@ impl alma_runtime::Model for PortfolioPutPoLine {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageRange {
     /// `from_page` (XML element `from_page`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_page: Option<String>,
     /// `to_page` (XML element `to_page`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub to_page: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -11709,6 +13855,38 @@ impl alma_runtime::IsEmpty for PageRange {
         self.from_page.is_none() && self.to_page.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for PageRange {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PageRange",
+            &mut |k, v| {
+                match k {
+                    "from_page" => out.from_page = alma_runtime::Codec::from_node(v)?,
+                    "to_page" => out.to_page = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("from_page", &self.from_page);
+        w.field("to_page", &self.to_page);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(PageRange);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for PageRange {
     const NAME: &'static str = "PageRange";
@@ -11728,42 +13906,28 @@ impl alma_runtime::Model for PageRange {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceSharing {
     /// The identifier of the resource sharing request in Alma.
     ///
     /// Example: `321100452871021`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub id: String,
     /// External identifier of the resource sharing request.
     ///
     /// Example: `ext1234567`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// The code of the partner related to the RS request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
     ///
     /// Example: `PARTNER1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner: Option<crate::shared::ResourceSharingPartner>,
     /// The code of the resource sharing request status.
     /// Comes from the MandatoryBorrowingWorkflowSteps or OptionalBorrowingWorkflowSteps code tables.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -11773,6 +13937,44 @@ impl alma_runtime::IsEmpty for ResourceSharing {
             && self.status.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ResourceSharing {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResourceSharing",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("external_id", &self.external_id);
+        w.field("partner", &self.partner);
+        w.field("status", &self.status);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ResourceSharing);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ResourceSharing {
     const NAME: &'static str = "ResourceSharing";
@@ -11804,31 +14006,15 @@ impl alma_runtime::Model for ResourceSharing {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing/properties/partner`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceSharingPartner {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -11838,6 +14024,40 @@ impl alma_runtime::IsEmpty for ResourceSharingPartner {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for ResourceSharingPartner {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResourceSharingPartner",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(ResourceSharingPartner);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ResourceSharingPartner {
     const NAME: &'static str = "ResourceSharingPartner";
@@ -11858,35 +14078,20 @@ impl alma_runtime::Model for ResourceSharingPartner {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRequest {
     /// The primary identifier of the requesting user. Output parameter.
     ///
     /// Example: `100005`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub user_primary_id: Option<String>,
     /// The identifier of the request in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the request.
     ///
     /// Example: `950621550000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_id: Option<String>,
     /// Additional ID of the request (relevant for hold shelf sorting). Output parameter.
     ///
     /// Example: `196-703-740-7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_id: Option<String>,
     /// The type of the request. Mandatory.
     /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
@@ -11895,423 +14100,221 @@ pub struct UserRequest {
     /// PUT action: This field cannot be updated.
     ///
     /// Example: `HOLD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub request_type: crate::shared::UserRequestRequestType,
     /// The sub type of the request. Output parameter.
     ///
     /// Example: `PATRON_PHYSICAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_sub_type: Option<alma_runtime::CodeValue>,
     /// Bibliographic record identifier. Output parameter.
     ///
     /// Example: `1244570001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub mms_id: Option<String>,
     /// The title of the requested resource. Output parameter.
     ///
     /// Example: `University of New Hampshire law review`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The author of the requested resource. Output parameter.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// The description of the requested resource when dealing with multi volume/issue resource.
     /// For item level requests this is an output parameter.
     /// When creating or updating a request for a specific periodical resource, the request is title level, but the specific volume/issue requested is input using this description field (e.g. "v.30, #4 Dec, 1966"). Please note that this field is sensitive to case and white spaces.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The manual description of the requested resource.
     ///
     /// Example: `The first issue of last year.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub manual_description: Option<String>,
     /// Holding id of the requested resource.
     /// Required when creating a request using manual\_description.
     ///
     /// Example: `224831320000121`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub holding_id: String,
     /// Description of the pickup location (library or circulation desk) where the resource will be delivered.
     /// Output parameter.
     /// Not relevant when request\_type = DIGITIZATION.
     ///
     /// Example: `Resource Sharing Library`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location: Option<String>,
     /// The pickup location type.
     /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     ///
     /// Example: `LIBRARY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup_location_type: Option<crate::shared::UserRequestPickupLocationType>,
     /// The pickup location library code.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     /// see [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_library: Option<String>,
     /// The pickup location circulation desk code.
     /// Relevant when request\_type = HOLD or BOOKING, if pickup\_location\_type = CIRCULATION\_DESK.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_circulation_desk: Option<String>,
     /// The pickup location institution code.
     /// Relevant when request\_type = HOLD or BOOKING, if the request is to be picked up in a different institution.
     ///
     /// Example: `01MY_INST`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_institution: Option<String>,
     /// The library where the available inventory is located. Output parameter.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Example: `MAIN_LIB`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub managed_by_library: Option<String>,
     /// The circulation desk where the available inventory is located. Output parameter.
     ///
     /// Example: `DEFAULT_CIRC_DESK`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub managed_by_circulation_desk: Option<String>,
     /// The code of the library where the available inventory is located. Output parameter.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Example: `MAIN_LIB`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub managed_by_library_code: Option<String>,
     /// The code of the circulation desk where the available inventory is located. Output parameter.
     ///
     /// Example: `DEFAULT_CIRC_DESK`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub managed_by_circulation_desk_code: Option<String>,
     /// The code of the department chosen to fulfill the digitization or work order request.
     /// A list of relevant departments can be retrieved using GET /almaws/v1/conf/departments?Type=DIGI
     ///
     /// Example: `DIGI_DEPT_INST`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_destination: Option<alma_runtime::CodeValue>,
     /// The requested material type code. Optional.
     /// Possible codes are listed in 'Physical Material Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field is output parameter when the request is in item level, and input parameter when the request is in title level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_type: Option<alma_runtime::CodeValue>,
     /// The last date for which the request is needed. Optional.
     ///
     /// Example: `2013-12-13Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_interest_date: Option<String>,
     /// Indication whether the digitization is partial or full.
     /// Relevant and mandatory when request\_type = DIGITIZATION.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub partial_digitization: Option<bool>,
     /// The title of the chapter or article.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_or_article_title: Option<String>,
     /// The volume number. Relevant for partial digitization.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// The issue number. Relevant for partial digitization.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// The part to digitize. Relevant for partial digitization.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub part: Option<String>,
     /// Date of publication. Relevant for partial digitization.
     ///
     /// Example: `1924`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date_of_publication: Option<String>,
     /// The author of the chapter or article.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_or_article_author: Option<String>,
     /// The pages required for digitization.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub required_pages_range: Vec<crate::shared::PageRange>,
     /// An indication whether the full chapter is requested for digitization. Valid options are: true of false (lower case).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub full_chapter: Option<String>,
     /// The related note of the request.
     /// Mandatory when request\_type = DIGITIZATION and partial\_digitization is true.
     ///
     /// Example: `your request is important to us.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub comment: Option<String>,
     /// The status of the request.
     /// Possible values are: In Process, On Hold Shelf, Not Started. Output parameter.
     /// Note: When using the API with JSON the request\_status are retrieved as codes: IN\_PROCESS, ON\_HOLD\_SHELF etc.
     ///
     /// Example: `Not Started`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_status: Option<crate::shared::UserRequestRequestStatus>,
     /// The place in queue of the request.
     /// Output parameter.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub place_in_queue: Option<i64>,
     /// Deprecated - use request\_time instead. Output parameter.
     ///
     /// Example: `2013-11-12Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_date: Option<String>,
     /// The creation date and  exact time of the request. Output parameter.
     ///
     /// Example: `2013-11-12T14:59:59.000Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_time: Option<String>,
     /// The task name.
     /// Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub task_name: Option<String>,
     /// The expiry date of the request.
     /// Output parameter.
     ///
     /// Example: `2030-01-16Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// The start date in which the request is needed.
     /// Relevant and mandatory when request\_type = BOOKING.
     ///
     /// Example: `2019-12-13T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub booking_start_date: Option<String>,
     /// The end date in which the request is needed.
     /// Relevant and mandatory when request\_type = BOOKING.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub booking_end_date: Option<String>,
     /// The actual start date of the request, as calculated by the system.
     /// Relevant when request\_type = BOOKING.
     /// Output parameter.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub adjusted_booking_start_date: Option<String>,
     /// The actual end date of the request, as calculated by the system.
     /// Relevant when request\_type = BOOKING.
     /// Output parameter.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub adjusted_booking_end_date: Option<String>,
     /// The location in the library to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_location: Option<alma_runtime::CodeValue>,
     /// The call number type of the holding to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_number_type: Option<alma_runtime::CodeValue>,
     /// The call number of the holding to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// The item policy to be applied in the new location.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_policy: Option<alma_runtime::CodeValue>,
     /// The date the item is due back.
     /// Relevant when request\_type = MOVE and request\_sub\_type = MOVE\_TO\_TEMPORARY.
     ///
     /// Example: `2020-05-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_back_date: Option<String>,
     /// Item pid of the request's related item.
     /// Output parameter.
     /// Relevant only when the request is in item level or is bound to a single item.
     ///
     /// Example: `4583210001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub item_id: Option<String>,
     /// Barcode of the request's related item.
     /// Output parameter.
     /// Relevant only when the request is in item level or is bound to a single item.
     ///
     /// Example: `00023705571000021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// The related resource sharing request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_sharing: Option<crate::shared::ResourceSharing>,
     /// An indication whether copyrights declaration was signed by patron.
     /// Relevant for patron digitization requests only.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub copyrights_declaration_signed_by_patron: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -12320,6 +14323,235 @@ impl alma_runtime::IsEmpty for UserRequest {
         false
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for UserRequest {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRequest",
+            &mut |k, v| {
+                match k {
+                    "user_primary_id" => {
+                        out.user_primary_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "additional_id" => {
+                        out.additional_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_type" => {
+                        out.request_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_sub_type" => {
+                        out.request_sub_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "manual_description" => {
+                        out.manual_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "pickup_location" => {
+                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_type" => {
+                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_library" => {
+                        out.pickup_location_library = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_circulation_desk" => {
+                        out.pickup_location_circulation_desk = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "pickup_location_institution" => {
+                        out.pickup_location_institution = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "managed_by_library" => {
+                        out.managed_by_library = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "managed_by_circulation_desk" => {
+                        out.managed_by_circulation_desk = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "managed_by_library_code" => {
+                        out.managed_by_library_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "managed_by_circulation_desk_code" => {
+                        out.managed_by_circulation_desk_code = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "target_destination" => {
+                        out.target_destination = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "material_type" => {
+                        out.material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_interest_date" => {
+                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partial_digitization" => {
+                        out.partial_digitization = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_or_article_title" => {
+                        out.chapter_or_article_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "date_of_publication" => {
+                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_or_article_author" => {
+                        out.chapter_or_article_author = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "required_pages_range" => {
+                        out.required_pages_range = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "full_chapter" => {
+                        out.full_chapter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
+                    "request_status" => {
+                        out.request_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "place_in_queue" => {
+                        out.place_in_queue = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_date" => {
+                        out.request_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_time" => {
+                        out.request_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "task_name" => out.task_name = alma_runtime::Codec::from_node(v)?,
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "booking_start_date" => {
+                        out.booking_start_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "booking_end_date" => {
+                        out.booking_end_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "adjusted_booking_start_date" => {
+                        out.adjusted_booking_start_date = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "adjusted_booking_end_date" => {
+                        out.adjusted_booking_end_date = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "destination_location" => {
+                        out.destination_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number_type" => {
+                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
+                    "due_back_date" => {
+                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "item_id" => out.item_id = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "resource_sharing" => {
+                        out.resource_sharing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyrights_declaration_signed_by_patron" => {
+                        out.copyrights_declaration_signed_by_patron = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("user_primary_id", &self.user_primary_id);
+        w.field("request_id", &self.request_id);
+        w.field("additional_id", &self.additional_id);
+        w.field("request_type", &self.request_type);
+        w.field("request_sub_type", &self.request_sub_type);
+        w.field("mms_id", &self.mms_id);
+        w.field("title", &self.title);
+        w.field("author", &self.author);
+        w.field("description", &self.description);
+        w.field("manual_description", &self.manual_description);
+        w.field("holding_id", &self.holding_id);
+        w.field("pickup_location", &self.pickup_location);
+        w.field("pickup_location_type", &self.pickup_location_type);
+        w.field("pickup_location_library", &self.pickup_location_library);
+        w.field(
+            "pickup_location_circulation_desk",
+            &self.pickup_location_circulation_desk,
+        );
+        w.field("pickup_location_institution", &self.pickup_location_institution);
+        w.field("managed_by_library", &self.managed_by_library);
+        w.field("managed_by_circulation_desk", &self.managed_by_circulation_desk);
+        w.field("managed_by_library_code", &self.managed_by_library_code);
+        w.field(
+            "managed_by_circulation_desk_code",
+            &self.managed_by_circulation_desk_code,
+        );
+        w.field("target_destination", &self.target_destination);
+        w.field("material_type", &self.material_type);
+        w.field("last_interest_date", &self.last_interest_date);
+        w.field("partial_digitization", &self.partial_digitization);
+        w.field("chapter_or_article_title", &self.chapter_or_article_title);
+        w.field("volume", &self.volume);
+        w.field("issue", &self.issue);
+        w.field("part", &self.part);
+        w.field("date_of_publication", &self.date_of_publication);
+        w.field("chapter_or_article_author", &self.chapter_or_article_author);
+        w.field("required_pages_range", &self.required_pages_range);
+        w.field("full_chapter", &self.full_chapter);
+        w.field("comment", &self.comment);
+        w.field("request_status", &self.request_status);
+        w.field("place_in_queue", &self.place_in_queue);
+        w.field("request_date", &self.request_date);
+        w.field("request_time", &self.request_time);
+        w.field("task_name", &self.task_name);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("booking_start_date", &self.booking_start_date);
+        w.field("booking_end_date", &self.booking_end_date);
+        w.field("adjusted_booking_start_date", &self.adjusted_booking_start_date);
+        w.field("adjusted_booking_end_date", &self.adjusted_booking_end_date);
+        w.field("destination_location", &self.destination_location);
+        w.field("call_number_type", &self.call_number_type);
+        w.field("call_number", &self.call_number);
+        w.field("item_policy", &self.item_policy);
+        w.field("due_back_date", &self.due_back_date);
+        w.field("item_id", &self.item_id);
+        w.field("barcode", &self.barcode);
+        w.field("resource_sharing", &self.resource_sharing);
+        w.field(
+            "copyrights_declaration_signed_by_patron",
+            &self.copyrights_declaration_signed_by_patron,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(UserRequest);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequest {
     const NAME: &'static str = "UserRequest";
@@ -12732,18 +14964,21 @@ impl From<&str> for UserRequestPickupLocationType {
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl serde::Serialize for UserRequestPickupLocationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for UserRequestPickupLocationType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl<'de> serde::Deserialize<'de> for UserRequestPickupLocationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(UserRequestPickupLocationType);
 /// The status of the request.
 /// Possible values are: In Process, On Hold Shelf, Not Started. Output parameter.
 /// Note: When using the API with JSON the request\_status are retrieved as codes: IN\_PROCESS, ON\_HOLD\_SHELF etc.
@@ -12791,18 +15026,21 @@ impl From<&str> for UserRequestRequestStatus {
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl serde::Serialize for UserRequestRequestStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for UserRequestRequestStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl<'de> serde::Deserialize<'de> for UserRequestRequestStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(UserRequestRequestStatus);
 /// The type of the request. Mandatory.
 /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
 /// POST action: Possible values are: HOLD, DIGITIZATION, BOOKING.
@@ -12856,40 +15094,32 @@ impl From<&str> for UserRequestRequestType {
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl serde::Serialize for UserRequestRequestType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for UserRequestRequestType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl<'de> serde::Deserialize<'de> for UserRequestRequestType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(UserRequestRequestType);
 /// A range of pages.
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageRangePost {
     /// `from_page` (XML element `from_page`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_page: Option<String>,
     /// `to_page` (XML element `to_page`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub to_page: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -12898,6 +15128,38 @@ impl alma_runtime::IsEmpty for PageRangePost {
         self.from_page.is_none() && self.to_page.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for PageRangePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PageRangePost",
+            &mut |k, v| {
+                match k {
+                    "from_page" => out.from_page = alma_runtime::Codec::from_node(v)?,
+                    "to_page" => out.to_page = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("from_page", &self.from_page);
+        w.field("to_page", &self.to_page);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(PageRangePost);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for PageRangePost {
     const NAME: &'static str = "PageRangePost";
@@ -12917,7 +15179,7 @@ impl alma_runtime::Model for PageRangePost {
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRequestPost {
     /// The type of the request. Mandatory.
     /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
@@ -12926,242 +15188,128 @@ pub struct UserRequestPost {
     /// PUT action: This field cannot be updated.
     ///
     /// Example: `HOLD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub request_type: crate::shared::UserRequestPostRequestType,
     /// The description of the requested resource when dealing with multi volume/issue resource.
     /// For item level requests this is an output parameter.
     /// When creating or updating a request for a specific periodical resource, the request is title level, but the specific volume/issue requested is input using this description field (e.g. "v.30, #4 Dec, 1966"). Please note that this field is sensitive to case and white spaces.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The manual description of the requested resource.
     ///
     /// Example: `The first issue of last year.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub manual_description: Option<String>,
     /// Holding id of the requested resource.
     /// Required when creating a request using manual\_description.
     ///
     /// Example: `224831320000121`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub holding_id: String,
     /// The pickup location type.
     /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     ///
     /// Example: `LIBRARY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup_location_type: Option<crate::shared::UserRequestPostPickupLocationType>,
     /// The pickup location library code.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     /// see [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_library: Option<String>,
     /// The pickup location circulation desk code.
     /// Relevant when request\_type = HOLD or BOOKING, if pickup\_location\_type = CIRCULATION\_DESK.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_circulation_desk: Option<String>,
     /// The pickup location institution code.
     /// Relevant when request\_type = HOLD or BOOKING, if the request is to be picked up in a different institution.
     ///
     /// Example: `01MY_INST`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_institution: Option<String>,
     /// The code of the department chosen to fulfill the digitization or work order request.
     /// A list of relevant departments can be retrieved using GET /almaws/v1/conf/departments?Type=DIGI
     ///
     /// Example: `DIGI_DEPT_INST`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_destination: Option<alma_runtime::CodeValue>,
     /// The requested material type code. Optional.
     /// Possible codes are listed in 'Physical Material Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field is output parameter when the request is in item level, and input parameter when the request is in title level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_type: Option<alma_runtime::CodeValue>,
     /// The last date for which the request is needed. Optional.
     ///
     /// Example: `2013-12-13Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_interest_date: Option<String>,
     /// Indication whether the digitization is partial or full.
     /// Relevant and mandatory when request\_type = DIGITIZATION.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub partial_digitization: Option<bool>,
     /// The title of the chapter or article.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_or_article_title: Option<String>,
     /// The volume number. Relevant for partial digitization.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// The issue number. Relevant for partial digitization.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// The part to digitize. Relevant for partial digitization.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub part: Option<String>,
     /// Date of publication. Relevant for partial digitization.
     ///
     /// Example: `1924`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date_of_publication: Option<String>,
     /// The author of the chapter or article.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_or_article_author: Option<String>,
     /// The pages required for digitization.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub required_pages_range: Vec<crate::shared::PageRangePost>,
     /// An indication whether the full chapter is requested for digitization. Valid options are: true of false (lower case).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub full_chapter: Option<String>,
     /// The related note of the request.
     /// Mandatory when request\_type = DIGITIZATION and partial\_digitization is true.
     ///
     /// Example: `your request is important to us.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub comment: Option<String>,
     /// The start date in which the request is needed.
     /// Relevant and mandatory when request\_type = BOOKING.
     ///
     /// Example: `2019-12-13T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub booking_start_date: Option<String>,
     /// The end date in which the request is needed.
     /// Relevant and mandatory when request\_type = BOOKING.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub booking_end_date: Option<String>,
     /// The location in the library to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_location: Option<alma_runtime::CodeValue>,
     /// The call number type of the holding to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_number_type: Option<alma_runtime::CodeValue>,
     /// The call number of the holding to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// The item policy to be applied in the new location.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_policy: Option<alma_runtime::CodeValue>,
     /// The date the item is due back.
     /// Relevant when request\_type = MOVE and request\_sub\_type = MOVE\_TO\_TEMPORARY.
     ///
     /// Example: `2020-05-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_back_date: Option<String>,
     /// An indication whether copyrights declaration was signed by patron.
     /// Relevant for patron digitization requests only.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub copyrights_declaration_signed_by_patron: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -13170,6 +15318,148 @@ impl alma_runtime::IsEmpty for UserRequestPost {
         false
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for UserRequestPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRequestPost",
+            &mut |k, v| {
+                match k {
+                    "request_type" => {
+                        out.request_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "manual_description" => {
+                        out.manual_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "pickup_location_type" => {
+                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_library" => {
+                        out.pickup_location_library = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_circulation_desk" => {
+                        out.pickup_location_circulation_desk = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "pickup_location_institution" => {
+                        out.pickup_location_institution = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "target_destination" => {
+                        out.target_destination = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "material_type" => {
+                        out.material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_interest_date" => {
+                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partial_digitization" => {
+                        out.partial_digitization = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_or_article_title" => {
+                        out.chapter_or_article_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "date_of_publication" => {
+                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_or_article_author" => {
+                        out.chapter_or_article_author = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "required_pages_range" => {
+                        out.required_pages_range = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "full_chapter" => {
+                        out.full_chapter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
+                    "booking_start_date" => {
+                        out.booking_start_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "booking_end_date" => {
+                        out.booking_end_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "destination_location" => {
+                        out.destination_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number_type" => {
+                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
+                    "due_back_date" => {
+                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyrights_declaration_signed_by_patron" => {
+                        out.copyrights_declaration_signed_by_patron = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("request_type", &self.request_type);
+        w.field("description", &self.description);
+        w.field("manual_description", &self.manual_description);
+        w.field("holding_id", &self.holding_id);
+        w.field("pickup_location_type", &self.pickup_location_type);
+        w.field("pickup_location_library", &self.pickup_location_library);
+        w.field(
+            "pickup_location_circulation_desk",
+            &self.pickup_location_circulation_desk,
+        );
+        w.field("pickup_location_institution", &self.pickup_location_institution);
+        w.field("target_destination", &self.target_destination);
+        w.field("material_type", &self.material_type);
+        w.field("last_interest_date", &self.last_interest_date);
+        w.field("partial_digitization", &self.partial_digitization);
+        w.field("chapter_or_article_title", &self.chapter_or_article_title);
+        w.field("volume", &self.volume);
+        w.field("issue", &self.issue);
+        w.field("part", &self.part);
+        w.field("date_of_publication", &self.date_of_publication);
+        w.field("chapter_or_article_author", &self.chapter_or_article_author);
+        w.field("required_pages_range", &self.required_pages_range);
+        w.field("full_chapter", &self.full_chapter);
+        w.field("comment", &self.comment);
+        w.field("booking_start_date", &self.booking_start_date);
+        w.field("booking_end_date", &self.booking_end_date);
+        w.field("destination_location", &self.destination_location);
+        w.field("call_number_type", &self.call_number_type);
+        w.field("call_number", &self.call_number);
+        w.field("item_policy", &self.item_policy);
+        w.field("due_back_date", &self.due_back_date);
+        w.field(
+            "copyrights_declaration_signed_by_patron",
+            &self.copyrights_declaration_signed_by_patron,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(UserRequestPost);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequestPost {
     const NAME: &'static str = "UserRequestPost";
@@ -13452,18 +15742,21 @@ impl From<&str> for UserRequestPostPickupLocationType {
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl serde::Serialize for UserRequestPostPickupLocationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for UserRequestPostPickupLocationType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl<'de> serde::Deserialize<'de> for UserRequestPostPickupLocationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(UserRequestPostPickupLocationType);
 /// The type of the request. Mandatory.
 /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
 /// POST action: Possible values are: HOLD, DIGITIZATION, BOOKING.
@@ -13517,40 +15810,32 @@ impl From<&str> for UserRequestPostRequestType {
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl serde::Serialize for UserRequestPostRequestType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for UserRequestPostRequestType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl<'de> serde::Deserialize<'de> for UserRequestPostRequestType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(UserRequestPostRequestType);
 /// A range of pages.
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageRangePut {
     /// `from_page` (XML element `from_page`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_page: Option<String>,
     /// `to_page` (XML element `to_page`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub to_page: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -13559,6 +15844,38 @@ impl alma_runtime::IsEmpty for PageRangePut {
         self.from_page.is_none() && self.to_page.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for PageRangePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PageRangePut",
+            &mut |k, v| {
+                match k {
+                    "from_page" => out.from_page = alma_runtime::Codec::from_node(v)?,
+                    "to_page" => out.to_page = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("from_page", &self.from_page);
+        w.field("to_page", &self.to_page);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(PageRangePut);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for PageRangePut {
     const NAME: &'static str = "PageRangePut";
@@ -13578,227 +15895,120 @@ impl alma_runtime::Model for PageRangePut {
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRequestPut {
     /// The description of the requested resource when dealing with multi volume/issue resource.
     /// For item level requests this is an output parameter.
     /// When creating or updating a request for a specific periodical resource, the request is title level, but the specific volume/issue requested is input using this description field (e.g. "v.30, #4 Dec, 1966"). Please note that this field is sensitive to case and white spaces.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The pickup location type.
     /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     ///
     /// Example: `LIBRARY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup_location_type: Option<crate::shared::UserRequestPutPickupLocationType>,
     /// The pickup location library code.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     /// see [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_library: Option<String>,
     /// The pickup location circulation desk code.
     /// Relevant when request\_type = HOLD or BOOKING, if pickup\_location\_type = CIRCULATION\_DESK.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_circulation_desk: Option<String>,
     /// The pickup location institution code.
     /// Relevant when request\_type = HOLD or BOOKING, if the request is to be picked up in a different institution.
     ///
     /// Example: `01MY_INST`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_institution: Option<String>,
     /// The code of the department chosen to fulfill the digitization or work order request.
     /// A list of relevant departments can be retrieved using GET /almaws/v1/conf/departments?Type=DIGI
     ///
     /// Example: `DIGI_DEPT_INST`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_destination: Option<alma_runtime::CodeValue>,
     /// The requested material type code. Optional.
     /// Possible codes are listed in 'Physical Material Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field is output parameter when the request is in item level, and input parameter when the request is in title level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_type: Option<alma_runtime::CodeValue>,
     /// The last date for which the request is needed. Optional.
     ///
     /// Example: `2013-12-13Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_interest_date: Option<String>,
     /// Indication whether the digitization is partial or full.
     /// Relevant and mandatory when request\_type = DIGITIZATION.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub partial_digitization: Option<bool>,
     /// The title of the chapter or article.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_or_article_title: Option<String>,
     /// The volume number. Relevant for partial digitization.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// The issue number. Relevant for partial digitization.
     ///
     /// Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// The part to digitize. Relevant for partial digitization.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub part: Option<String>,
     /// Date of publication. Relevant for partial digitization.
     ///
     /// Example: `1924`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date_of_publication: Option<String>,
     /// The author of the chapter or article.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_or_article_author: Option<String>,
     /// The pages required for digitization.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub required_pages_range: Vec<crate::shared::PageRangePut>,
     /// An indication whether the full chapter is requested for digitization. Valid options are: true of false (lower case).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub full_chapter: Option<String>,
     /// The related note of the request.
     /// Mandatory when request\_type = DIGITIZATION and partial\_digitization is true.
     ///
     /// Example: `your request is important to us.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub comment: Option<String>,
     /// The start date in which the request is needed.
     /// Relevant and mandatory when request\_type = BOOKING.
     ///
     /// Example: `2019-12-13T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub booking_start_date: Option<String>,
     /// The end date in which the request is needed.
     /// Relevant and mandatory when request\_type = BOOKING.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub booking_end_date: Option<String>,
     /// The location in the library to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_location: Option<alma_runtime::CodeValue>,
     /// The call number type of the holding to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_number_type: Option<alma_runtime::CodeValue>,
     /// The call number of the holding to which the item is to be moved.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// The item policy to be applied in the new location.
     /// Relevant when request\_type = MOVE.
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_policy: Option<alma_runtime::CodeValue>,
     /// The date the item is due back.
     /// Relevant when request\_type = MOVE and request\_sub\_type = MOVE\_TO\_TEMPORARY.
     ///
     /// Example: `2020-05-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_back_date: Option<String>,
     /// An indication whether copyrights declaration was signed by patron.
     /// Relevant for patron digitization requests only.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub copyrights_declaration_signed_by_patron: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -13823,6 +16033,138 @@ impl alma_runtime::IsEmpty for UserRequestPut {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for UserRequestPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRequestPut",
+            &mut |k, v| {
+                match k {
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "pickup_location_type" => {
+                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_library" => {
+                        out.pickup_location_library = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_circulation_desk" => {
+                        out.pickup_location_circulation_desk = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "pickup_location_institution" => {
+                        out.pickup_location_institution = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "target_destination" => {
+                        out.target_destination = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "material_type" => {
+                        out.material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_interest_date" => {
+                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partial_digitization" => {
+                        out.partial_digitization = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_or_article_title" => {
+                        out.chapter_or_article_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "date_of_publication" => {
+                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_or_article_author" => {
+                        out.chapter_or_article_author = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "required_pages_range" => {
+                        out.required_pages_range = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "full_chapter" => {
+                        out.full_chapter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
+                    "booking_start_date" => {
+                        out.booking_start_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "booking_end_date" => {
+                        out.booking_end_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "destination_location" => {
+                        out.destination_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number_type" => {
+                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
+                    "due_back_date" => {
+                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyrights_declaration_signed_by_patron" => {
+                        out.copyrights_declaration_signed_by_patron = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("description", &self.description);
+        w.field("pickup_location_type", &self.pickup_location_type);
+        w.field("pickup_location_library", &self.pickup_location_library);
+        w.field(
+            "pickup_location_circulation_desk",
+            &self.pickup_location_circulation_desk,
+        );
+        w.field("pickup_location_institution", &self.pickup_location_institution);
+        w.field("target_destination", &self.target_destination);
+        w.field("material_type", &self.material_type);
+        w.field("last_interest_date", &self.last_interest_date);
+        w.field("partial_digitization", &self.partial_digitization);
+        w.field("chapter_or_article_title", &self.chapter_or_article_title);
+        w.field("volume", &self.volume);
+        w.field("issue", &self.issue);
+        w.field("part", &self.part);
+        w.field("date_of_publication", &self.date_of_publication);
+        w.field("chapter_or_article_author", &self.chapter_or_article_author);
+        w.field("required_pages_range", &self.required_pages_range);
+        w.field("full_chapter", &self.full_chapter);
+        w.field("comment", &self.comment);
+        w.field("booking_start_date", &self.booking_start_date);
+        w.field("booking_end_date", &self.booking_end_date);
+        w.field("destination_location", &self.destination_location);
+        w.field("call_number_type", &self.call_number_type);
+        w.field("call_number", &self.call_number);
+        w.field("item_policy", &self.item_policy);
+        w.field("due_back_date", &self.due_back_date);
+        w.field(
+            "copyrights_declaration_signed_by_patron",
+            &self.copyrights_declaration_signed_by_patron,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(UserRequestPut);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequestPut {
     const NAME: &'static str = "UserRequestPut";
@@ -14088,41 +16430,33 @@ impl From<&str> for UserRequestPutPickupLocationType {
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl serde::Serialize for UserRequestPutPickupLocationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for UserRequestPutPickupLocationType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl<'de> serde::Deserialize<'de> for UserRequestPutPickupLocationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(UserRequestPutPickupLocationType);
 /// A collection of Requests.
 ///
 /// Schema: `xsd/rest_user_requests.xsd#/user_requests`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRequests {
     /// A User Request.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_request: Vec<crate::shared::UserRequest>,
     /// The total number of requests. This can be used when
     /// retrieving the list using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -14132,6 +16466,42 @@ impl alma_runtime::IsEmpty for UserRequests {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Codec for UserRequests {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRequests",
+            &mut |k, v| {
+                match k {
+                    "user_request" => {
+                        out.user_request = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("user_request", &self.user_request);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+alma_runtime::serde_via_codec!(UserRequests);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequests {
     const NAME: &'static str = "UserRequests";
@@ -14167,28 +16537,17 @@ impl alma_runtime::Model for UserRequests {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/amount`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestAmount {
     /// The total sum.
     ///
     /// Example: `0.00`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub sum: Option<f64>,
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `USD`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub currency: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -14198,6 +16557,38 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestAmount {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestAmount {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestAmount",
+            &mut |k, v| {
+                match k {
+                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
+                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("sum", &self.sum);
+        w.field("currency", &self.currency);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestAmount);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestAmount {
     const NAME: &'static str = "UserResourceSharingRequestAmount";
@@ -14217,31 +16608,15 @@ impl alma_runtime::Model for UserResourceSharingRequestAmount {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/rs_note`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestRsNote {
     /// The note's text. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub content: Option<String>,
     /// The creation date of the note. Default is the current date.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// The creator of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -14251,6 +16626,42 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestRsNote {
             && self.created_by.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestRsNote {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestRsNote",
+            &mut |k, v| {
+                match k {
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("content", &self.content);
+        w.field("created_date", &self.created_date);
+        w.field("created_by", &self.created_by);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestRsNote);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestRsNote {
     const NAME: &'static str = "UserResourceSharingRequestRsNote";
@@ -14278,70 +16689,39 @@ impl alma_runtime::Model for UserResourceSharingRequestRsNote {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequest {
     /// Internal identifier of the resource sharing request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
     ///
     /// Example: `1001966830001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_id: Option<String>,
     /// External identifier of the resource sharing request.
     /// Mandatory when creating a lending request.
     ///
     /// Example: `ext1234567`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// The request creation date.
     ///
     /// Example: `2013-11-12Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// Date by which the last change to the request was made.
     ///
     /// Example: `2015-10-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_date: Option<String>,
     /// The request creation time.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_time: Option<String>,
     /// Time by which the last change to the request was made.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_time: Option<String>,
     /// The resource sharing request status.
     /// Borrowing request: Possible codes are listed in MandatoryBorrowingWorkflowSteps or OptionalBorrowingWorkflowSteps [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Lending request: Possible codes are listed in MandatoryLendingWorkflowSteps or OptionalLendingWorkflowSteps [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// The resource sharing library code.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
@@ -14349,212 +16729,123 @@ pub struct UserResourceSharingRequest {
     /// Lending request: Mandatory.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub owner: Option<String>,
     /// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
     /// Mandatory when creating a lending request.
     ///
     /// Example: `10218885421021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner: Option<crate::shared::UserResourceSharingRequestPartner>,
     /// The request linked to the resource sharing request.
     /// Borrowing requests: this is the related user request.
     /// Lending requests: this is the move/digitization request (if exists).
     /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_request: Option<crate::shared::UserResourceSharingRequestUserRequest>,
     /// The primary identifier and full name of the requesting user.
     /// Relevant for borrowing requests. Not relevant for lending requests.
     ///
     /// Example: `Jane doe`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester: Option<crate::shared::UserResourceSharingRequestRequester>,
     /// A description of the requested media.
     /// possible values are 1-7 (codes from request media code table), and the codes from 'AdditionalRequestedMedia' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). The valid values are according to the "Requested media definition" mapping table.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub requested_media: Option<String>,
     /// Format of the resource requested. For example, physical or digital.
     /// Mandatory. Possible codes are listed in RequestFormats [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PHYSICAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<alma_runtime::CodeValue>,
     /// Indication whether other formats besides the value in format field are acceptable.
     /// Default is false.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub allow_other_formats: Option<bool>,
     /// Format of the supplied item. For example, physical or digital.
     /// Possible codes are listed in RequestFormats [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Relevant only after the request is supplied.
     ///
     /// Example: `DIGITAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplied_format: Option<alma_runtime::CodeValue>,
     /// Preferred send method.
     /// Possible options are listed in 'ResourceSharingRequestSendMethod' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Currently not relevant for lending requests.
     ///
     /// Example: `ARIEL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_send_method: Option<alma_runtime::CodeValue>,
     /// The requested language for the resource sharing request.
     /// Possible codes are the enabled fields in ResourceSharingLanguages [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is null.
     ///
     /// Example: `ml`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_language: Option<alma_runtime::CodeValue>,
     /// The pickup location type.
     /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK.
     ///
     /// Example: `LIBRARY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_type: Option<String>,
     /// The pickup library code where the resource will be delivered.
     /// Relevant and mandatory for physical format delivery Borrowing request. Optional for digital format.
     /// Not relevant for lending requests.
     ///
     /// Example: `ONL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup_location: Option<alma_runtime::CodeValue>,
     /// The code of the reading room where the item will be picked up. Mandatory when for\_reading\_room\_only is true.
     /// Not relevant for lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reading_room: Option<alma_runtime::CodeValue>,
     /// Last date the request is needed. Optional.
     ///
     /// Example: `2013-12-13Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_interest_date: Option<String>,
     /// An indication of whether the delivery should be to an alternative address. Default is false.
     /// Not relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub use_alternative_address: Option<bool>,
     /// Borrowing request: In use with alternative\_address only. In use when sending in digital format.
     /// Lending request: Requester's Email.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_email: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_1: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_2: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_3: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_4: Option<String>,
     /// The shipping cost. Optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_cost: Option<crate::shared::UserResourceSharingRequestAmount>,
     /// The Lost/Damaged Item Fee. Optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_damaged_fee: Option<crate::shared::UserResourceSharingRequestAmount>,
     /// The Patron Request Cost. Optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_cost: Option<crate::shared::UserResourceSharingRequestAmount>,
     /// The Patron Receive Cost. Optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cost: Option<crate::shared::UserResourceSharingRequestAmount>,
     /// The code of the fund.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub fund: alma_runtime::CodeValue,
     /// The copyright status of the request. Relevant if requested format is Digital, and 'rs\_borrower\_copyright\_management' in customer parameters is true.
     /// Possible options are listed in 'ResourceSharingCopyrightsStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request.
     /// Relevant for GET, POST and PUT of borrowing requests, and GET of lending requests.
     ///
     /// Example: `APPROVED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyright_status: Option<alma_runtime::CodeValue>,
     /// Indication whether the requester has agreed to the copyright terms. Mandatory for borrowing requests.
     /// Currently not relevant for lending requests.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub agree_to_copyright_terms: Option<bool>,
     /// Indication whether patron information is needed.
     /// Not relevant for lending requests.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub need_patron_info: Option<bool>,
     /// Indication whether patron is willing to pay.
     /// Currently not relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub willing_to_pay: Option<bool>,
     /// Type of the requested resource. For example, book or article.
     /// Mandatory for borrowing requests.
@@ -14563,67 +16854,35 @@ pub struct UserResourceSharingRequest {
     /// For lending requests, possible codes are listed in PR\_CitationType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): BOOK / JOURNAL.
     ///
     /// Example: `BK`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation_type: Option<alma_runtime::CodeValue>,
     /// General note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// Maximum fee the user is willing to pay for the request.
     /// Currently not relevant for lending requests.
     ///
     /// Example: `2000.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub maximum_fee: Option<f64>,
     /// Indication whether the request has active notes.
     /// Output parameter.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub has_active_notes: Option<bool>,
     /// The requests's related notes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub rs_note: Vec<crate::shared::UserResourceSharingRequestRsNote>,
     /// Indication whether the request is printed. Output parameter.
     /// Relevant for lending requests.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub printed: Option<bool>,
     /// Indication whether the request is reported. Output parameter.
     /// Relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reported: Option<bool>,
     /// The code of the resource sharing request Level of Service.
     /// Possible options are listed in 'LevelOfService' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request.
     ///
     /// Example: `NORMAL_LOCAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_of_service: Option<alma_runtime::CodeValue>,
     /// MMS ID of the requested resource.
     /// Borrowing request: this is relevant after physical material has arrived.
@@ -14631,335 +16890,144 @@ pub struct UserResourceSharingRequest {
     /// See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
     ///
     /// Example: `9933745180101020`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub mms_id: Option<String>,
     /// Barcode of the requested resource.
     ///
     /// Example: `00023705571000021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// List of additional barcodes. Note that the first one appears in the barcode field.
     /// Not relevant when crating a lending request.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub additional_barcode: Vec<String>,
     /// Title of the requested resource.
     /// Mandatory unless mms\_id is supplied.
     ///
     /// Example: `Harry Potter`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// ISSN of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// ISBN of the requested resource.
     ///
     /// Example: `0674824253 (alk. paper)`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub isbn: Option<String>,
     /// Author of the requested resource.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// Author initials of the requested resource.
     ///
     /// Example: `J.S`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author_initials: Option<String>,
     /// Publication date of the requested resource.
     ///
     /// Example: `2010`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year: Option<String>,
     /// Publisher of the requested resource.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publisher: Option<String>,
     /// The publication place of the requested resource.
     ///
     /// Example: `Cambridge, Mass. :`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub place_of_publication: Option<String>,
     /// The edition of the requested resource.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub edition: Option<String>,
     /// Indication whether edition is used in ISO Protocol and in Locate process. Default is true.
     /// Relevant when a book is requested.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub specific_edition: Option<bool>,
     /// The volume number of the journal that contains the article.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// The title of the journal. Relevant when an article is requested.
     ///
     /// Example: `Journal title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub journal_title: Option<String>,
     /// The issue of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// The chapter number in the journal that contains the article.
     ///
     /// Example: `4`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter: Option<String>,
     /// For a book chapter, the title of this chapter.
     ///
     /// Example: `Chapter title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_title: Option<String>,
     /// For a book chapter, the author of this chapter.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_author: Option<String>,
     /// The editor of the book (typically used for books where chapters have different authors).
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub editor: Option<String>,
     /// The relevant pages of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pages: Option<String>,
     /// The relevant start page of the requested resource.
     ///
     /// Example: `2`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_page: Option<String>,
     /// The end page of the requested resource.
     ///
     /// Example: `49`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_page: Option<String>,
     /// The part of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub part: Option<String>,
     /// The source of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source: Option<String>,
     /// The series title number of the requested resource.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub series_title_number: Option<String>,
     /// The doi of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub doi: Option<String>,
     /// The pmid of the requested resource.
     ///
     /// Example: `1284442031021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pmid: Option<String>,
     /// The name of an additional contact.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_person_name: Option<String>,
     /// The call number of the book.
     /// Indicates the library shelf on which the books are located.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// The note of the bibliographic record.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub bib_note: Option<String>,
     /// The library of congress number of the book.
     ///
     /// Example: `102188800001`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub lcc_number: Option<String>,
     /// The oclc number of the book.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub oclc_number: Option<String>,
     /// The other standard id of the requested resource.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub other_standard_id: Option<String>,
     /// The remote record id of the requested resource.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub remote_record_id: Option<String>,
     /// Indication whether the request is for an eBook.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ebook_indicator: Option<bool>,
     /// The additional identifier related to this request
     ///
     /// Example: `Some identifier`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub partner_additional_identifier: Option<String>,
     /// The tracking number of the request.
     ///
     /// Example: `Tracking number`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub tracking_number: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -15008,6 +17076,288 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequest {
             && self.tracking_number.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequest {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequest",
+            &mut |k, v| {
+                match k {
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_date" => {
+                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_time" => {
+                        out.created_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_time" => {
+                        out.last_modified_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
+                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
+                    "user_request" => {
+                        out.user_request = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
+                    "requested_media" => {
+                        out.requested_media = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
+                    "allow_other_formats" => {
+                        out.allow_other_formats = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "supplied_format" => {
+                        out.supplied_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred_send_method" => {
+                        out.preferred_send_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requested_language" => {
+                        out.requested_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_type" => {
+                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location" => {
+                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "reading_room" => {
+                        out.reading_room = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_interest_date" => {
+                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "use_alternative_address" => {
+                        out.use_alternative_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_email" => out.text_email = alma_runtime::Codec::from_node(v)?,
+                    "text_postal_1" => {
+                        out.text_postal_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_2" => {
+                        out.text_postal_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_3" => {
+                        out.text_postal_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_4" => {
+                        out.text_postal_4 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "shipping_cost" => {
+                        out.shipping_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lost_damaged_fee" => {
+                        out.lost_damaged_fee = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_cost" => {
+                        out.request_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receive_cost" => {
+                        out.receive_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
+                    "copyright_status" => {
+                        out.copyright_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "agree_to_copyright_terms" => {
+                        out.agree_to_copyright_terms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "need_patron_info" => {
+                        out.need_patron_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "willing_to_pay" => {
+                        out.willing_to_pay = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "citation_type" => {
+                        out.citation_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "maximum_fee" => out.maximum_fee = alma_runtime::Codec::from_node(v)?,
+                    "has_active_notes" => {
+                        out.has_active_notes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rs_note" => out.rs_note = alma_runtime::Codec::from_node(v)?,
+                    "printed" => out.printed = alma_runtime::Codec::from_node(v)?,
+                    "reported" => out.reported = alma_runtime::Codec::from_node(v)?,
+                    "level_of_service" => {
+                        out.level_of_service = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "additional_barcode" => {
+                        out.additional_barcode = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "author_initials" => {
+                        out.author_initials = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
+                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
+                    "place_of_publication" => {
+                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
+                    "specific_edition" => {
+                        out.specific_edition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "journal_title" => {
+                        out.journal_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
+                    "chapter_title" => {
+                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_author" => {
+                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "editor" => out.editor = alma_runtime::Codec::from_node(v)?,
+                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
+                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
+                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
+                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
+                    "series_title_number" => {
+                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
+                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
+                    "additional_person_name" => {
+                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
+                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
+                    "oclc_number" => out.oclc_number = alma_runtime::Codec::from_node(v)?,
+                    "other_standard_id" => {
+                        out.other_standard_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "remote_record_id" => {
+                        out.remote_record_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ebook_indicator" => {
+                        out.ebook_indicator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partner_additional_identifier" => {
+                        out.partner_additional_identifier = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "tracking_number" => {
+                        out.tracking_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("request_id", &self.request_id);
+        w.field("external_id", &self.external_id);
+        w.field("created_date", &self.created_date);
+        w.field("last_modified_date", &self.last_modified_date);
+        w.field("created_time", &self.created_time);
+        w.field("last_modified_time", &self.last_modified_time);
+        w.field("status", &self.status);
+        w.field("owner", &self.owner);
+        w.field("partner", &self.partner);
+        w.field("user_request", &self.user_request);
+        w.field("requester", &self.requester);
+        w.field("requested_media", &self.requested_media);
+        w.field("format", &self.format);
+        w.field("allow_other_formats", &self.allow_other_formats);
+        w.field("supplied_format", &self.supplied_format);
+        w.field("preferred_send_method", &self.preferred_send_method);
+        w.field("requested_language", &self.requested_language);
+        w.field("pickup_location_type", &self.pickup_location_type);
+        w.field("pickup_location", &self.pickup_location);
+        w.field("reading_room", &self.reading_room);
+        w.field("last_interest_date", &self.last_interest_date);
+        w.field("use_alternative_address", &self.use_alternative_address);
+        w.field("text_email", &self.text_email);
+        w.field("text_postal_1", &self.text_postal_1);
+        w.field("text_postal_2", &self.text_postal_2);
+        w.field("text_postal_3", &self.text_postal_3);
+        w.field("text_postal_4", &self.text_postal_4);
+        w.field("shipping_cost", &self.shipping_cost);
+        w.field("lost_damaged_fee", &self.lost_damaged_fee);
+        w.field("request_cost", &self.request_cost);
+        w.field("receive_cost", &self.receive_cost);
+        w.field("fund", &self.fund);
+        w.field("copyright_status", &self.copyright_status);
+        w.field("agree_to_copyright_terms", &self.agree_to_copyright_terms);
+        w.field("need_patron_info", &self.need_patron_info);
+        w.field("willing_to_pay", &self.willing_to_pay);
+        w.field("citation_type", &self.citation_type);
+        w.field("note", &self.note);
+        w.field("maximum_fee", &self.maximum_fee);
+        w.field("has_active_notes", &self.has_active_notes);
+        w.field("rs_note", &self.rs_note);
+        w.field("printed", &self.printed);
+        w.field("reported", &self.reported);
+        w.field("level_of_service", &self.level_of_service);
+        w.field("mms_id", &self.mms_id);
+        w.field("barcode", &self.barcode);
+        w.field("additional_barcode", &self.additional_barcode);
+        w.field("title", &self.title);
+        w.field("issn", &self.issn);
+        w.field("isbn", &self.isbn);
+        w.field("author", &self.author);
+        w.field("author_initials", &self.author_initials);
+        w.field("year", &self.year);
+        w.field("publisher", &self.publisher);
+        w.field("place_of_publication", &self.place_of_publication);
+        w.field("edition", &self.edition);
+        w.field("specific_edition", &self.specific_edition);
+        w.field("volume", &self.volume);
+        w.field("journal_title", &self.journal_title);
+        w.field("issue", &self.issue);
+        w.field("chapter", &self.chapter);
+        w.field("chapter_title", &self.chapter_title);
+        w.field("chapter_author", &self.chapter_author);
+        w.field("editor", &self.editor);
+        w.field("pages", &self.pages);
+        w.field("start_page", &self.start_page);
+        w.field("end_page", &self.end_page);
+        w.field("part", &self.part);
+        w.field("source", &self.source);
+        w.field("series_title_number", &self.series_title_number);
+        w.field("doi", &self.doi);
+        w.field("pmid", &self.pmid);
+        w.field("additional_person_name", &self.additional_person_name);
+        w.field("call_number", &self.call_number);
+        w.field("bib_note", &self.bib_note);
+        w.field("lcc_number", &self.lcc_number);
+        w.field("oclc_number", &self.oclc_number);
+        w.field("other_standard_id", &self.other_standard_id);
+        w.field("remote_record_id", &self.remote_record_id);
+        w.field("ebook_indicator", &self.ebook_indicator);
+        w.field("partner_additional_identifier", &self.partner_additional_identifier);
+        w.field("tracking_number", &self.tracking_number);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequest);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequest {
     const NAME: &'static str = "UserResourceSharingRequest";
@@ -15446,31 +17796,15 @@ impl alma_runtime::Model for UserResourceSharingRequest {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/partner`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestPartner {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -15480,6 +17814,40 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestPartner {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestPartner {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestPartner",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestPartner);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPartner {
     const NAME: &'static str = "UserResourceSharingRequestPartner";
@@ -15501,31 +17869,15 @@ impl alma_runtime::Model for UserResourceSharingRequestPartner {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/requester`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestRequester {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -15535,6 +17887,40 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestRequester {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestRequester {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestRequester",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestRequester);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestRequester {
     const NAME: &'static str = "UserResourceSharingRequestRequester";
@@ -15558,24 +17944,13 @@ impl alma_runtime::Model for UserResourceSharingRequestRequester {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/user_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestUserRequest {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -15584,6 +17959,38 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestUserRequest {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestUserRequest {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestUserRequest",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestUserRequest);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
     const NAME: &'static str = "UserResourceSharingRequestUserRequest";
@@ -15603,17 +18010,12 @@ impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestPost {
     /// External identifier of the resource sharing request.
     /// Mandatory when creating a lending request.
     ///
     /// Example: `ext1234567`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// The resource sharing library code.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
@@ -15621,167 +18023,94 @@ pub struct UserResourceSharingRequestPost {
     /// Lending request: Mandatory.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub owner: Option<String>,
     /// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
     /// Mandatory when creating a lending request.
     ///
     /// Example: `10218885421021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner: Option<crate::shared::UserResourceSharingRequestPostPartner>,
     /// The primary identifier and full name of the requesting user.
     /// Relevant for borrowing requests. Not relevant for lending requests.
     ///
     /// Example: `Jane doe`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester: Option<crate::shared::UserResourceSharingRequestPostRequester>,
     /// A description of the requested media.
     /// possible values are 1-7 (codes from request media code table), and the codes from 'AdditionalRequestedMedia' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). The valid values are according to the "Requested media definition" mapping table.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub requested_media: Option<String>,
     /// Format of the resource requested. For example, physical or digital.
     /// Mandatory. Possible codes are listed in RequestFormats [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PHYSICAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<alma_runtime::CodeValue>,
     /// Preferred send method.
     /// Possible options are listed in 'ResourceSharingRequestSendMethod' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Currently not relevant for lending requests.
     ///
     /// Example: `ARIEL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_send_method: Option<alma_runtime::CodeValue>,
     /// The requested language for the resource sharing request.
     /// Possible codes are the enabled fields in ResourceSharingLanguages [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is null.
     ///
     /// Example: `ml`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_language: Option<alma_runtime::CodeValue>,
     /// The pickup location type.
     /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK.
     ///
     /// Example: `LIBRARY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_type: Option<String>,
     /// The pickup library code where the resource will be delivered.
     /// Relevant and mandatory for physical format delivery Borrowing request. Optional for digital format.
     /// Not relevant for lending requests.
     ///
     /// Example: `ONL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup_location: Option<alma_runtime::CodeValue>,
     /// The code of the reading room where the item will be picked up. Mandatory when for\_reading\_room\_only is true.
     /// Not relevant for lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reading_room: Option<alma_runtime::CodeValue>,
     /// Last date the request is needed. Optional.
     ///
     /// Example: `2013-12-13Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_interest_date: Option<String>,
     /// An indication of whether the delivery should be to an alternative address. Default is false.
     /// Not relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub use_alternative_address: Option<bool>,
     /// Borrowing request: In use with alternative\_address only. In use when sending in digital format.
     /// Lending request: Requester's Email.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_email: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_1: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_2: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_3: Option<String>,
     /// In use with alternative\_address only.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_4: Option<String>,
     /// The code of the fund.
     /// Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub fund: alma_runtime::CodeValue,
     /// The copyright status of the request. Relevant if requested format is Digital, and 'rs\_borrower\_copyright\_management' in customer parameters is true.
     /// Possible options are listed in 'ResourceSharingCopyrightsStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request.
     /// Relevant for GET, POST and PUT of borrowing requests, and GET of lending requests.
     ///
     /// Example: `APPROVED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyright_status: Option<alma_runtime::CodeValue>,
     /// Indication whether the requester has agreed to the copyright terms. Mandatory for borrowing requests.
     /// Currently not relevant for lending requests.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub agree_to_copyright_terms: Option<bool>,
     /// Indication whether patron is willing to pay.
     /// Currently not relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub willing_to_pay: Option<bool>,
     /// Type of the requested resource. For example, book or article.
     /// Mandatory for borrowing requests.
@@ -15790,30 +18119,18 @@ pub struct UserResourceSharingRequestPost {
     /// For lending requests, possible codes are listed in PR\_CitationType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): BOOK / JOURNAL.
     ///
     /// Example: `BK`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation_type: Option<alma_runtime::CodeValue>,
     /// General note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// Maximum fee the user is willing to pay for the request.
     /// Currently not relevant for lending requests.
     ///
     /// Example: `2000.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub maximum_fee: Option<f64>,
     /// The code of the resource sharing request Level of Service.
     /// Possible options are listed in 'LevelOfService' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request.
     ///
     /// Example: `NORMAL_LOCAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_of_service: Option<alma_runtime::CodeValue>,
     /// MMS ID of the requested resource.
     /// Borrowing request: this is relevant after physical material has arrived.
@@ -15821,327 +18138,141 @@ pub struct UserResourceSharingRequestPost {
     /// See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
     ///
     /// Example: `9933745180101020`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub mms_id: Option<String>,
     /// Barcode of the requested resource.
     ///
     /// Example: `00023705571000021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// Title of the requested resource.
     /// Mandatory unless mms\_id is supplied.
     ///
     /// Example: `Harry Potter`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// ISSN of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// ISBN of the requested resource.
     ///
     /// Example: `0674824253 (alk. paper)`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub isbn: Option<String>,
     /// Author of the requested resource.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// Author initials of the requested resource.
     ///
     /// Example: `J.S`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author_initials: Option<String>,
     /// Publication date of the requested resource.
     ///
     /// Example: `2010`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year: Option<String>,
     /// Publisher of the requested resource.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publisher: Option<String>,
     /// The publication place of the requested resource.
     ///
     /// Example: `Cambridge, Mass. :`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub place_of_publication: Option<String>,
     /// The edition of the requested resource.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub edition: Option<String>,
     /// Indication whether edition is used in ISO Protocol and in Locate process. Default is true.
     /// Relevant when a book is requested.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub specific_edition: Option<bool>,
     /// The volume number of the journal that contains the article.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// The title of the journal. Relevant when an article is requested.
     ///
     /// Example: `Journal title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub journal_title: Option<String>,
     /// The issue of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// The chapter number in the journal that contains the article.
     ///
     /// Example: `4`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter: Option<String>,
     /// For a book chapter, the title of this chapter.
     ///
     /// Example: `Chapter title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_title: Option<String>,
     /// For a book chapter, the author of this chapter.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_author: Option<String>,
     /// The editor of the book (typically used for books where chapters have different authors).
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub editor: Option<String>,
     /// The relevant pages of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pages: Option<String>,
     /// The relevant start page of the requested resource.
     ///
     /// Example: `2`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_page: Option<String>,
     /// The end page of the requested resource.
     ///
     /// Example: `49`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_page: Option<String>,
     /// The part of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub part: Option<String>,
     /// The source of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source: Option<String>,
     /// The series title number of the requested resource.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub series_title_number: Option<String>,
     /// The doi of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub doi: Option<String>,
     /// The pmid of the requested resource.
     ///
     /// Example: `1284442031021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pmid: Option<String>,
     /// The name of an additional contact.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_person_name: Option<String>,
     /// The call number of the book.
     /// Indicates the library shelf on which the books are located.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// The note of the bibliographic record.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub bib_note: Option<String>,
     /// The library of congress number of the book.
     ///
     /// Example: `102188800001`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub lcc_number: Option<String>,
     /// The oclc number of the book.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub oclc_number: Option<String>,
     /// The other standard id of the requested resource.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub other_standard_id: Option<String>,
     /// The remote record id of the requested resource.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub remote_record_id: Option<String>,
     /// Indication whether the request is for an eBook.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ebook_indicator: Option<bool>,
     /// The additional identifier related to this request
     ///
     /// Example: `Some identifier`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub partner_additional_identifier: Option<String>,
     /// The tracking number of the request.
     ///
     /// Example: `Tracking number`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub tracking_number: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -16181,6 +18312,222 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestPost {
             && self.tracking_number.is_none() && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestPost",
+            &mut |k, v| {
+                match k {
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
+                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
+                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
+                    "requested_media" => {
+                        out.requested_media = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
+                    "preferred_send_method" => {
+                        out.preferred_send_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requested_language" => {
+                        out.requested_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_type" => {
+                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location" => {
+                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "reading_room" => {
+                        out.reading_room = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_interest_date" => {
+                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "use_alternative_address" => {
+                        out.use_alternative_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_email" => out.text_email = alma_runtime::Codec::from_node(v)?,
+                    "text_postal_1" => {
+                        out.text_postal_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_2" => {
+                        out.text_postal_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_3" => {
+                        out.text_postal_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_4" => {
+                        out.text_postal_4 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
+                    "copyright_status" => {
+                        out.copyright_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "agree_to_copyright_terms" => {
+                        out.agree_to_copyright_terms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "willing_to_pay" => {
+                        out.willing_to_pay = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "citation_type" => {
+                        out.citation_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "maximum_fee" => out.maximum_fee = alma_runtime::Codec::from_node(v)?,
+                    "level_of_service" => {
+                        out.level_of_service = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "author_initials" => {
+                        out.author_initials = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
+                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
+                    "place_of_publication" => {
+                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
+                    "specific_edition" => {
+                        out.specific_edition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "journal_title" => {
+                        out.journal_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
+                    "chapter_title" => {
+                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_author" => {
+                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "editor" => out.editor = alma_runtime::Codec::from_node(v)?,
+                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
+                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
+                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
+                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
+                    "series_title_number" => {
+                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
+                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
+                    "additional_person_name" => {
+                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
+                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
+                    "oclc_number" => out.oclc_number = alma_runtime::Codec::from_node(v)?,
+                    "other_standard_id" => {
+                        out.other_standard_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "remote_record_id" => {
+                        out.remote_record_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ebook_indicator" => {
+                        out.ebook_indicator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partner_additional_identifier" => {
+                        out.partner_additional_identifier = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "tracking_number" => {
+                        out.tracking_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("external_id", &self.external_id);
+        w.field("owner", &self.owner);
+        w.field("partner", &self.partner);
+        w.field("requester", &self.requester);
+        w.field("requested_media", &self.requested_media);
+        w.field("format", &self.format);
+        w.field("preferred_send_method", &self.preferred_send_method);
+        w.field("requested_language", &self.requested_language);
+        w.field("pickup_location_type", &self.pickup_location_type);
+        w.field("pickup_location", &self.pickup_location);
+        w.field("reading_room", &self.reading_room);
+        w.field("last_interest_date", &self.last_interest_date);
+        w.field("use_alternative_address", &self.use_alternative_address);
+        w.field("text_email", &self.text_email);
+        w.field("text_postal_1", &self.text_postal_1);
+        w.field("text_postal_2", &self.text_postal_2);
+        w.field("text_postal_3", &self.text_postal_3);
+        w.field("text_postal_4", &self.text_postal_4);
+        w.field("fund", &self.fund);
+        w.field("copyright_status", &self.copyright_status);
+        w.field("agree_to_copyright_terms", &self.agree_to_copyright_terms);
+        w.field("willing_to_pay", &self.willing_to_pay);
+        w.field("citation_type", &self.citation_type);
+        w.field("note", &self.note);
+        w.field("maximum_fee", &self.maximum_fee);
+        w.field("level_of_service", &self.level_of_service);
+        w.field("mms_id", &self.mms_id);
+        w.field("barcode", &self.barcode);
+        w.field("title", &self.title);
+        w.field("issn", &self.issn);
+        w.field("isbn", &self.isbn);
+        w.field("author", &self.author);
+        w.field("author_initials", &self.author_initials);
+        w.field("year", &self.year);
+        w.field("publisher", &self.publisher);
+        w.field("place_of_publication", &self.place_of_publication);
+        w.field("edition", &self.edition);
+        w.field("specific_edition", &self.specific_edition);
+        w.field("volume", &self.volume);
+        w.field("journal_title", &self.journal_title);
+        w.field("issue", &self.issue);
+        w.field("chapter", &self.chapter);
+        w.field("chapter_title", &self.chapter_title);
+        w.field("chapter_author", &self.chapter_author);
+        w.field("editor", &self.editor);
+        w.field("pages", &self.pages);
+        w.field("start_page", &self.start_page);
+        w.field("end_page", &self.end_page);
+        w.field("part", &self.part);
+        w.field("source", &self.source);
+        w.field("series_title_number", &self.series_title_number);
+        w.field("doi", &self.doi);
+        w.field("pmid", &self.pmid);
+        w.field("additional_person_name", &self.additional_person_name);
+        w.field("call_number", &self.call_number);
+        w.field("bib_note", &self.bib_note);
+        w.field("lcc_number", &self.lcc_number);
+        w.field("oclc_number", &self.oclc_number);
+        w.field("other_standard_id", &self.other_standard_id);
+        w.field("remote_record_id", &self.remote_record_id);
+        w.field("ebook_indicator", &self.ebook_indicator);
+        w.field("partner_additional_identifier", &self.partner_additional_identifier);
+        w.field("tracking_number", &self.tracking_number);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestPost);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPost {
     const NAME: &'static str = "UserResourceSharingRequestPost";
@@ -16483,31 +18830,15 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request/properties/partner`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestPostPartner {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -16517,6 +18848,40 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestPostPartner {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestPostPartner {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestPostPartner",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestPostPartner);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPostPartner {
     const NAME: &'static str = "UserResourceSharingRequestPostPartner";
@@ -16538,31 +18903,15 @@ impl alma_runtime::Model for UserResourceSharingRequestPostPartner {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request/properties/requester`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestPostRequester {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `desc` (XML attribute `desc`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -16572,6 +18921,40 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestPostRequester {
             && self.extra.is_empty()
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Codec for UserResourceSharingRequestPostRequester {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequestPostRequester",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("desc", &self.desc);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+alma_runtime::serde_via_codec!(UserResourceSharingRequestPostRequester);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPostRequester {
     const NAME: &'static str = "UserResourceSharingRequestPostRequester";

@@ -1,9 +1,7 @@
 //! Bodies: the [`Model`] trait generated types implement, [`RawBody`] for operations without a
 //! published schema, and the small wire types models share.
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-
+use crate::codec::{Codec, Node};
 use crate::xml::XmlModel;
 use crate::Format;
 
@@ -11,8 +9,9 @@ use crate::Format;
 /// GET → change → PUT round trip never drops data.
 pub type Extra = serde_json::Map<String, serde_json::Value>;
 
-/// A generated Alma model.
-pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
+/// A generated Alma model: a [`Codec`] with a name and an XML shape, readable and writable in
+/// both wire formats.
+pub trait Model: Codec + Send + Sync + 'static {
     /// The Rust type name (`User`).
     const NAME: &'static str;
     /// How the model looks in XML.
@@ -20,15 +19,13 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// Decodes an Alma JSON document.
     fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+        let node = Node::parse_json(bytes).map_err(|e| e.to_string())?;
+        Self::from_node(node).map_err(|e| e.to_string())
     }
 
     /// Encodes as an Alma JSON document.
     fn to_json(&self) -> Result<String, String> {
-        // Through a `Value`, like XML encoding: each model's `Serialize` is then compiled for one
-        // serializer only. Request bodies are small; decoding, where speed matters, is direct.
-        let value = serde_json::to_value(self).map_err(|e| e.to_string())?;
-        serde_json::to_string(&value).map_err(|e| e.to_string())
+        serde_json::to_string(&self.to_value()).map_err(|e| e.to_string())
     }
 
     /// Decodes an Alma XML document.
@@ -38,8 +35,7 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// Encodes as an Alma XML document.
     fn to_xml(&self) -> Result<String, String> {
-        let value = serde_json::to_value(self).map_err(|e| e.to_string())?;
-        crate::xml::value_to_xml(&value, Self::xml_model())
+        crate::xml::value_to_xml(&self.to_value(), Self::xml_model())
     }
 }
 
@@ -134,26 +130,17 @@ impl Decode for RawBody {
 
 /// Alma's code/description pair: JSON `{"value": "ACTIVE", "desc": "Active"}`, XML
 /// `<status desc="Active">ACTIVE</status>`. Send `value`; `desc` is informational.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodeValue {
     /// The code.
-    #[serde(
-        default,
-        skip_serializing_if = "String::is_empty",
-        deserialize_with = "crate::de::string"
-    )]
     pub value: String,
     /// Its description in the request's language.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// Anything else Alma sent with the pair.
-    #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::serde_via_codec!(CodeValue);
 
 impl CodeValue {
     /// A pair with only the code, as sent in requests.
@@ -173,15 +160,8 @@ impl From<&str> for CodeValue {
 
 /// Converts one model into another of the same shape (a GET model into the PUT model of the same
 /// record) through its JSON form, so fields the target does not declare travel in its `extra`.
-pub fn convert<T: Serialize, U: DeserializeOwned>(
-    value: &T,
-    operation: &'static str,
-) -> Result<U, crate::Error> {
-    let json = serde_json::to_value(value).map_err(|e| crate::Error::Encode {
-        operation,
-        message: e.to_string(),
-    })?;
-    serde_json::from_value(json).map_err(|e| crate::Error::Encode {
+pub fn convert<T: Codec, U: Codec>(value: &T, operation: &'static str) -> Result<U, crate::Error> {
+    U::from_node(Node::from_value(value.to_value())).map_err(|e| crate::Error::Encode {
         operation,
         message: e.to_string(),
     })

@@ -12,7 +12,8 @@
 //!   Alma guide ([`GatewayError`]), transport failures, timeouts and undecodable bodies, with
 //!   `code()`, `tracking_id()`, `status()` and `is_retryable()`.
 //! - Wire types shared by generated models: [`Model`], [`CodeValue`], [`RawBody`], [`Extra`],
-//!   and the lenient deserializers in [`de`].
+//!   and the [`codec`] they read and write themselves with (lenient scalars, lone elements as
+//!   arrays, unknown fields kept).
 //!
 //! The API key never appears in `Debug`, `Display`, tracing output, errors or printed URLs.
 
@@ -21,7 +22,7 @@
 pub mod analytics;
 mod body;
 mod client;
-pub mod de;
+pub mod codec;
 mod error;
 mod governor;
 mod paginate;
@@ -35,6 +36,7 @@ pub mod xml;
 
 pub use body::{convert, CodeValue, Decode, Encode, Extra, IsEmpty, Model, RawBody};
 pub use client::{ApiKeyMode, Client, ClientBuilder};
+pub use codec::{Codec, DecodeError, Node};
 pub use error::{parse_error_body, Error, ErrorDetail, GatewayError};
 pub use governor::{RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
 pub use http;
@@ -43,6 +45,8 @@ pub use region::{Format, Region};
 pub use request::{Method, OperationSpec, RequestBuilder, MAX_REQUEST_BYTES};
 pub use response::Response;
 pub use retry::RetryPolicy;
+#[doc(hidden)]
+pub use serde;
 
 /// Adds the per-request options every generated request builder has: `with_format`,
 /// `with_lang` and `with_timeout`. Used by the generated code; the builder must have a
@@ -67,6 +71,26 @@ macro_rules! request_options {
             pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
                 self.req = self.req.timeout(timeout);
                 self
+            }
+        }
+    };
+}
+
+/// Implements serde's `Serialize` and `Deserialize` for a [`Codec`] type through its JSON shape,
+/// so generated models work with any serde format. The impls are generic, so they cost nothing
+/// to compile until used.
+#[macro_export]
+macro_rules! serde_via_codec {
+    ($ty:ty) => {
+        impl $crate::serde::Serialize for $ty {
+            fn serialize<S: $crate::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $crate::codec::serialize(self, s)
+            }
+        }
+
+        impl<'de> $crate::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::codec::deserialize(d)
             }
         }
     };

@@ -2,22 +2,42 @@
 
 use std::time::Duration;
 
+use alma_runtime::codec::{decode_object, Codec, DecodeError, Node, ObjectWriter};
 use alma_runtime::{
     ApiKeyMode, Client, Error, Extra, Format, Method, Model, OperationSpec, RawBody, Region,
     MAX_REQUEST_BYTES,
 };
-use serde::{Deserialize, Serialize};
 use wiremock::matchers::{body_string, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const KEY: &str = "l7xx-secret-key-0123456789";
 
-#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq)]
 struct Thing {
-    #[serde(default)]
     code: String,
-    #[serde(flatten)]
     extra: Extra,
+}
+
+/// Written by hand the way the generator writes it.
+impl Codec for Thing {
+    fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
+        let mut out = Thing::default();
+        let extra = decode_object(node, "Thing", &mut |k, v| {
+            match k {
+                "code" => out.code = Codec::from_node(v)?,
+                _ => return Ok(Some(v)),
+            }
+            Ok(None)
+        })?;
+        out.extra = extra;
+        Ok(out)
+    }
+
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = ObjectWriter::new();
+        w.field("code", &self.code);
+        w.finish(&self.extra)
+    }
 }
 
 impl Model for Thing {

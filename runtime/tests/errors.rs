@@ -179,9 +179,25 @@ async fn proxy_pages_empty_and_truncated_bodies() {
 
 #[tokio::test]
 async fn undecodable_success_bodies_say_what_arrived() {
-    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug)]
     struct User {
         primary_id: String,
+    }
+    impl alma_runtime::Codec for User {
+        fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
+            let mut primary_id = String::new();
+            alma_runtime::codec::decode_object(node, "User", &mut |k, v| {
+                if k != "primary_id" {
+                    return Ok(Some(v));
+                }
+                primary_id = alma_runtime::Codec::from_node(v)?;
+                Ok(None)
+            })?;
+            Ok(User { primary_id })
+        }
+        fn to_value(&self) -> serde_json::Value {
+            serde_json::json!({ "primary_id": self.primary_id })
+        }
     }
     impl alma_runtime::Model for User {
         const NAME: &'static str = "User";

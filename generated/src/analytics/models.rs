@@ -5,17 +5,11 @@
 /// A list of directories and reports
 ///
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Paths {
     /// Path content
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub path: Vec<crate::analytics::models::PathsPath>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Paths {
@@ -23,6 +17,34 @@ impl alma_runtime::IsEmpty for Paths {
         self.path.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Paths {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Paths",
+            &mut |k, v| {
+                match k {
+                    "path" => out.path = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("path", &self.path);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Paths);
 impl alma_runtime::Model for Paths {
     const NAME: &'static str = "Paths";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -46,32 +68,15 @@ impl alma_runtime::Model for Paths {
     }
 }
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths/properties/path/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PathsPath {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `type` (XML attribute `type`).
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PathsPath {
@@ -80,6 +85,38 @@ impl alma_runtime::IsEmpty for PathsPath {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PathsPath {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PathsPath",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PathsPath);
 impl alma_runtime::Model for PathsPath {
     const NAME: &'static str = "PathsPath";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -98,17 +135,11 @@ impl alma_runtime::Model for PathsPath {
 /// Analytics Report object
 ///
 /// Schema: `xsd/rest_analyt_report.xsd#/report`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Report {
@@ -116,6 +147,34 @@ impl alma_runtime::IsEmpty for Report {
         self.anies.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Report {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Report",
+            &mut |k, v| {
+                match k {
+                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("anies", &self.anies);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Report);
 impl alma_runtime::Model for Report {
     const NAME: &'static str = "Report";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {

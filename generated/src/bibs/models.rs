@@ -5,269 +5,131 @@
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Bib {
     /// Bibliographic record identifier. Output parameter.
     ///
     /// Example: `991129830000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub mms_id: Option<String>,
     /// Bibliographic format: marc21, unimarc, kormarc, cnmarc, dc, dcap01, dcap02, dcap-etd, mods, lcbf\_work or lcbf\_instance. Default is marc21.
     ///
     /// Example: `marc21`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub record_format: Option<String>,
     /// Linked record identifier. Output parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_record_id: Option<crate::bibs::models::BibLinkedRecordId>,
     /// The title of the Bibliographic record. Output parameter.
     ///
     /// Example: `Mythology /`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Author. Output parameter.
     ///
     /// Example: `Harrison, Jane Ellen,`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// issn. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// isbn. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub isbn: Option<String>,
     /// Complete edition. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub complete_edition: Option<String>,
     /// Network number, control number. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub network_number: Vec<String>,
     /// Place of publication, part of the imprint information. Output parameter.
     ///
     /// Example: `Boston :`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub place_of_publication: Option<String>,
     /// Date of publication. Output parameter.
     ///
     /// Example: `1924`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date_of_publication: Option<String>,
     /// Publisher\_const, part of the imprint information. Output parameter.
     ///
     /// Example: `Marshall Jones`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publisher_const: Option<String>,
     /// Link to a list of Holdings for the Bib record. Output parameter.
     ///
     /// Example: `/almaws/v1/bibs/991129830000541/holdings`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holdings: Option<crate::bibs::models::BibHoldings>,
     /// Creator of the record. Output parameter.
     ///
     /// Example: `exl_impl`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// The record creation date. Output parameter.
     ///
     /// Example: `2013-11-05Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// Last user to modify the record. Output parameter.
     ///
     /// Example: `exl_impl`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_by: Option<String>,
     /// Date by which the last change to the record was made. Output parameter.
     ///
     /// Example: `2014-01-20Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_date: Option<String>,
     /// Indication whether the record should be published to Primo.
     /// Note that the default is true which means that the record will NOT be published.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_external_search: Option<String>,
     /// (under construction) Indication whether the record should be found in MetaDoor.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_metadoor: Option<String>,
     /// (under construction) MetaDoor quality score of metadata
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub rank: Option<String>,
     /// (under construction) Institution of where the bib was enriched from using MetaDoor
     ///
     /// Example: `01MY_INST`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrichment_source: Option<alma_runtime::CodeValue>,
     /// (under construction) Workflow of which the bib was enriched by MetaDoor.
     /// Possible codes are listed in 'MetadoorEnrichmentWorkflow' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `Mediated enrichment`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrichment_workflow: Option<alma_runtime::CodeValue>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `BIBS`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub sync_with_oclc: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `NONE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub sync_with_libraries_australia: Option<String>,
     /// The system in which the record was initially generated. Output parameter.
     ///
     /// Example: `ILS`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub originating_system: Option<String>,
     /// The id of the record in the original system. Output parameter.
     ///
     /// Example: `120033845110`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub originating_system_id: Option<String>,
     /// The cataloging level of the bibliographic record. Possible codes are listed in 'CatalogerLevel' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `00`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cataloging_level: Option<alma_runtime::CodeValue>,
     /// Briefness of the record. Ten levels of brief records can be defined from 01 through 10, where 01 represents the most brief record and 10 represents a full record. Possible codes are listed in 'BriefLevels' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brief_level: Option<alma_runtime::CodeValue>,
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub anies: Vec<String>,
     /// Warnings returned by the validation process when creating or updating a bibliographic record
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub warning: Vec<crate::bibs::models::Warning>,
     /// Number of requests for title. Output parameter.
     ///
     /// Example: `100`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<crate::bibs::models::BibRequests>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Bib {
@@ -292,6 +154,142 @@ impl alma_runtime::IsEmpty for Bib {
             && self.requests.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Bib {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Bib",
+            &mut |k, v| {
+                match k {
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "record_format" => {
+                        out.record_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linked_record_id" => {
+                        out.linked_record_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
+                    "complete_edition" => {
+                        out.complete_edition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "network_number" => {
+                        out.network_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "place_of_publication" => {
+                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "date_of_publication" => {
+                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "publisher_const" => {
+                        out.publisher_const = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "holdings" => out.holdings = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_by" => {
+                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_date" => {
+                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_external_search" => {
+                        out.suppress_from_external_search = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "suppress_from_metadoor" => {
+                        out.suppress_from_metadoor = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rank" => out.rank = alma_runtime::Codec::from_node(v)?,
+                    "enrichment_source" => {
+                        out.enrichment_source = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enrichment_workflow" => {
+                        out.enrichment_workflow = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "sync_with_oclc" => {
+                        out.sync_with_oclc = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "sync_with_libraries_australia" => {
+                        out.sync_with_libraries_australia = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "originating_system" => {
+                        out.originating_system = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "originating_system_id" => {
+                        out.originating_system_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cataloging_level" => {
+                        out.cataloging_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "brief_level" => out.brief_level = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    "warning" => out.warning = alma_runtime::Codec::from_node(v)?,
+                    "requests" => out.requests = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("mms_id", &self.mms_id);
+        w.field("record_format", &self.record_format);
+        w.field("linked_record_id", &self.linked_record_id);
+        w.field("title", &self.title);
+        w.field("author", &self.author);
+        w.field("issn", &self.issn);
+        w.field("isbn", &self.isbn);
+        w.field("complete_edition", &self.complete_edition);
+        w.field("network_number", &self.network_number);
+        w.field("place_of_publication", &self.place_of_publication);
+        w.field("date_of_publication", &self.date_of_publication);
+        w.field("publisher_const", &self.publisher_const);
+        w.field("holdings", &self.holdings);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("last_modified_by", &self.last_modified_by);
+        w.field("last_modified_date", &self.last_modified_date);
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("suppress_from_external_search", &self.suppress_from_external_search);
+        w.field("suppress_from_metadoor", &self.suppress_from_metadoor);
+        w.field("rank", &self.rank);
+        w.field("enrichment_source", &self.enrichment_source);
+        w.field("enrichment_workflow", &self.enrichment_workflow);
+        w.field("sync_with_oclc", &self.sync_with_oclc);
+        w.field("sync_with_libraries_australia", &self.sync_with_libraries_australia);
+        w.field("originating_system", &self.originating_system);
+        w.field("originating_system_id", &self.originating_system_id);
+        w.field("cataloging_level", &self.cataloging_level);
+        w.field("brief_level", &self.brief_level);
+        w.field("anies", &self.anies);
+        w.field("warning", &self.warning);
+        w.field("requests", &self.requests);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Bib);
 impl alma_runtime::Model for Bib {
     const NAME: &'static str = "Bib";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -509,24 +507,13 @@ impl alma_runtime::Model for Bib {
 /// Link to a list of Holdings for the Bib record. Output parameter.
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/holdings`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BibHoldings {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BibHoldings {
@@ -534,6 +521,36 @@ impl alma_runtime::IsEmpty for BibHoldings {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BibHoldings {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BibHoldings",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BibHoldings);
 impl alma_runtime::Model for BibHoldings {
     const NAME: &'static str = "BibHoldings";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -551,25 +568,13 @@ impl alma_runtime::Model for BibHoldings {
 /// Linked record identifier. Output parameter.
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/linked_record_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BibLinkedRecordId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `type` (XML attribute `type`).
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BibLinkedRecordId {
@@ -577,6 +582,36 @@ impl alma_runtime::IsEmpty for BibLinkedRecordId {
         self.value.is_none() && self.type_.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BibLinkedRecordId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BibLinkedRecordId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BibLinkedRecordId);
 impl alma_runtime::Model for BibLinkedRecordId {
     const NAME: &'static str = "BibLinkedRecordId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -594,24 +629,13 @@ impl alma_runtime::Model for BibLinkedRecordId {
 /// Number of requests for title. Output parameter.
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/requests`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BibRequests {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub value: Option<i64>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BibRequests {
@@ -619,6 +643,36 @@ impl alma_runtime::IsEmpty for BibRequests {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BibRequests {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BibRequests",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BibRequests);
 impl alma_runtime::Model for BibRequests {
     const NAME: &'static str = "BibRequests";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -636,17 +690,11 @@ impl alma_runtime::Model for BibRequests {
 /// Validation warning.
 ///
 /// Schema: `xsd/rest_bib.xsd#/warning`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Warning {
     /// Validation warning message.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub message: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Warning {
@@ -654,6 +702,34 @@ impl alma_runtime::IsEmpty for Warning {
         self.message.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Warning {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Warning",
+            &mut |k, v| {
+                match k {
+                    "message" => out.message = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("message", &self.message);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Warning);
 impl alma_runtime::Model for Warning {
     const NAME: &'static str = "Warning";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -668,93 +744,50 @@ impl alma_runtime::Model for Warning {
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=post#/bib`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BibPost {
     /// Bibliographic format: marc21, unimarc, kormarc, cnmarc, dc, dcap01, dcap02, dcap-etd, mods, lcbf\_work or lcbf\_instance. Default is marc21.
     ///
     /// Example: `marc21`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub record_format: Option<String>,
     /// Indication whether the record should be published to Primo.
     /// Note that the default is true which means that the record will NOT be published.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_external_search: Option<String>,
     /// (under construction) Indication whether the record should be found in MetaDoor.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_metadoor: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `BIBS`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub sync_with_oclc: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `NONE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub sync_with_libraries_australia: Option<String>,
     /// The cataloging level of the bibliographic record. Possible codes are listed in 'CatalogerLevel' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `00`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cataloging_level: Option<alma_runtime::CodeValue>,
     /// Briefness of the record. Ten levels of brief records can be defined from 01 through 10, where 01 represents the most brief record and 10 represents a full record. Possible codes are listed in 'BriefLevels' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brief_level: Option<alma_runtime::CodeValue>,
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub anies: Vec<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BibPost {
@@ -767,6 +800,70 @@ impl alma_runtime::IsEmpty for BibPost {
             && self.anies.is_empty() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BibPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BibPost",
+            &mut |k, v| {
+                match k {
+                    "record_format" => {
+                        out.record_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_external_search" => {
+                        out.suppress_from_external_search = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "suppress_from_metadoor" => {
+                        out.suppress_from_metadoor = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "sync_with_oclc" => {
+                        out.sync_with_oclc = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "sync_with_libraries_australia" => {
+                        out.sync_with_libraries_australia = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cataloging_level" => {
+                        out.cataloging_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "brief_level" => out.brief_level = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("record_format", &self.record_format);
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("suppress_from_external_search", &self.suppress_from_external_search);
+        w.field("suppress_from_metadoor", &self.suppress_from_metadoor);
+        w.field("sync_with_oclc", &self.sync_with_oclc);
+        w.field("sync_with_libraries_australia", &self.sync_with_libraries_australia);
+        w.field("cataloging_level", &self.cataloging_level);
+        w.field("brief_level", &self.brief_level);
+        w.field("anies", &self.anies);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BibPost);
 impl alma_runtime::Model for BibPost {
     const NAME: &'static str = "BibPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -841,84 +938,46 @@ impl alma_runtime::Model for BibPost {
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=put#/bib`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BibPut {
     /// Indication whether the record should be published to Primo.
     /// Note that the default is true which means that the record will NOT be published.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_external_search: Option<String>,
     /// (under construction) Indication whether the record should be found in MetaDoor.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_metadoor: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `BIBS`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub sync_with_oclc: Option<String>,
     /// Indication whether the record should be found in external search.
     /// Note that the default is false which means that the record will be found.
     ///
     /// Example: `NONE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub sync_with_libraries_australia: Option<String>,
     /// The cataloging level of the bibliographic record. Possible codes are listed in 'CatalogerLevel' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `00`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cataloging_level: Option<alma_runtime::CodeValue>,
     /// Briefness of the record. Ten levels of brief records can be defined from 01 through 10, where 01 represents the most brief record and 10 represents a full record. Possible codes are listed in 'BriefLevels' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `01`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brief_level: Option<alma_runtime::CodeValue>,
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub anies: Vec<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BibPut {
@@ -931,6 +990,66 @@ impl alma_runtime::IsEmpty for BibPut {
             && self.anies.is_empty() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BibPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BibPut",
+            &mut |k, v| {
+                match k {
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_external_search" => {
+                        out.suppress_from_external_search = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "suppress_from_metadoor" => {
+                        out.suppress_from_metadoor = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "sync_with_oclc" => {
+                        out.sync_with_oclc = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "sync_with_libraries_australia" => {
+                        out.sync_with_libraries_australia = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cataloging_level" => {
+                        out.cataloging_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "brief_level" => out.brief_level = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("suppress_from_external_search", &self.suppress_from_external_search);
+        w.field("suppress_from_metadoor", &self.suppress_from_metadoor);
+        w.field("sync_with_oclc", &self.sync_with_oclc);
+        w.field("sync_with_libraries_australia", &self.sync_with_libraries_australia);
+        w.field("cataloging_level", &self.cataloging_level);
+        w.field("brief_level", &self.brief_level);
+        w.field("anies", &self.anies);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BibPut);
 impl alma_runtime::Model for BibPut {
     const NAME: &'static str = "BibPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -997,25 +1116,14 @@ impl alma_runtime::Model for BibPut {
 /// A list of records in a collection.
 ///
 /// Schema: `xsd/rest_bibs.xsd#/bibs`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Bibs {
     /// Record.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub bib: Vec<crate::bibs::models::Bib>,
     /// The total number of records. This can be used when
     /// retrieving a long list of records using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Bibs {
@@ -1023,6 +1131,38 @@ impl alma_runtime::IsEmpty for Bibs {
         self.bib.is_empty() && self.total_record_count.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Bibs {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Bibs",
+            &mut |k, v| {
+                match k {
+                    "bib" => out.bib = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("bib", &self.bib);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Bibs);
 impl alma_runtime::Model for Bibs {
     const NAME: &'static str = "Bibs";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1056,90 +1196,43 @@ impl alma_runtime::Model for Bibs {
 /// Holding Record
 ///
 /// Schema: `xsd/rest_holding.xsd#/holding`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Holding {
     /// Holding record identifier. Output parameter.
     ///
     /// Example: `227339340000121`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub holding_id: String,
     /// Creator of the record. Output parameter.
     ///
     /// Example: `Acquisition (PO line POL-67555)`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// The record creation date. Output parameter.
     ///
     /// Example: `2014-05-14Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// Last user to modify the record. Output parameter.
     ///
     /// Example: `exl_impl`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_by: Option<String>,
     /// Date by which the last change to the record was made. Output parameter.
     ///
     /// Example: `2014-05-14Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_date: Option<String>,
     /// The system in which the record was initially generated. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub originating_system: Option<String>,
     /// The id of the record in the original system. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub originating_system_id: Option<String>,
     /// Indication whether the record should be published to Primo.
     /// This is the value defined on the specific record as a management tag.
     /// Note that the default for POST is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// Indication whether the record should be published to Primo. Note that this field might be true even when suppress\_from\_publishing is false. This is, for example, if the entire location has been suppressed. Output parameter.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub calculated_suppress_from_publishing: Option<String>,
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Holding {
@@ -1153,6 +1246,71 @@ impl alma_runtime::IsEmpty for Holding {
             && self.anies.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Holding {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Holding",
+            &mut |k, v| {
+                match k {
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_by" => {
+                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_date" => {
+                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "originating_system" => {
+                        out.originating_system = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "originating_system_id" => {
+                        out.originating_system_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "calculated_suppress_from_publishing" => {
+                        out.calculated_suppress_from_publishing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("holding_id", &self.holding_id);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("last_modified_by", &self.last_modified_by);
+        w.field("last_modified_date", &self.last_modified_date);
+        w.field("originating_system", &self.originating_system);
+        w.field("originating_system_id", &self.originating_system_id);
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(
+            "calculated_suppress_from_publishing",
+            &self.calculated_suppress_from_publishing,
+        );
+        w.field("anies", &self.anies);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Holding);
 impl alma_runtime::Model for Holding {
     const NAME: &'static str = "Holding";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1227,26 +1385,15 @@ impl alma_runtime::Model for Holding {
 /// Holding Record
 ///
 /// Schema: `xsd/rest_holding.xsd?tags=post#/holding`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldingPost {
     /// Indication whether the record should be published to Primo.
     /// This is the value defined on the specific record as a management tag.
     /// Note that the default for POST is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for HoldingPost {
@@ -1255,6 +1402,38 @@ impl alma_runtime::IsEmpty for HoldingPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for HoldingPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HoldingPost",
+            &mut |k, v| {
+                match k {
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("anies", &self.anies);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(HoldingPost);
 impl alma_runtime::Model for HoldingPost {
     const NAME: &'static str = "HoldingPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1279,26 +1458,15 @@ impl alma_runtime::Model for HoldingPost {
 /// Holding Record
 ///
 /// Schema: `xsd/rest_holding.xsd?tags=put#/holding`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldingPut {
     /// Indication whether the record should be published to Primo.
     /// This is the value defined on the specific record as a management tag.
     /// Note that the default for POST is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for HoldingPut {
@@ -1307,6 +1475,38 @@ impl alma_runtime::IsEmpty for HoldingPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for HoldingPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HoldingPut",
+            &mut |k, v| {
+                match k {
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("anies", &self.anies);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(HoldingPut);
 impl alma_runtime::Model for HoldingPut {
     const NAME: &'static str = "HoldingPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1331,69 +1531,45 @@ impl alma_runtime::Model for HoldingPut {
 /// Bibliographic data of the Physical Item
 ///
 /// Schema: `xsd/rest_holdings.xsd#/bib_data`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldingsBibData {
     /// mms\_id
     ///
     /// Example: `991058360000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub mms_id: String,
     /// The title of the Bibliographic record to which this Physical Item relates.
     ///
     /// Example: `Carolina quest /`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub title: String,
     /// author
     ///
     /// Example: `Saunders, R. M.`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub author: String,
     /// issn
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// isbn
     ///
     /// Example: `1234-5678`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub isbn: String,
     /// complete edition
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub complete_edition: String,
     /// network number, control number
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub network_number: Vec<String>,
     /// place of publication, part of the imprint information
     ///
     /// Example: `Toronto :`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub place_of_publication: String,
     /// Date of publication, part of the imprint information
     ///
     /// Example: `[C1951].`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub date_of_publication: String,
     /// publisher, part of the imprint information
     ///
     /// Example: `University of Toronto Press`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub publisher: String,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for HoldingsBibData {
@@ -1406,6 +1582,62 @@ impl alma_runtime::IsEmpty for HoldingsBibData {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for HoldingsBibData {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HoldingsBibData",
+            &mut |k, v| {
+                match k {
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
+                    "complete_edition" => {
+                        out.complete_edition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "network_number" => {
+                        out.network_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "place_of_publication" => {
+                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "date_of_publication" => {
+                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("mms_id", &self.mms_id);
+        w.field("title", &self.title);
+        w.field("author", &self.author);
+        w.field("issn", &self.issn);
+        w.field("isbn", &self.isbn);
+        w.field("complete_edition", &self.complete_edition);
+        w.field("network_number", &self.network_number);
+        w.field("place_of_publication", &self.place_of_publication);
+        w.field("date_of_publication", &self.date_of_publication);
+        w.field("publisher", &self.publisher);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(HoldingsBibData);
 impl alma_runtime::Model for HoldingsBibData {
     const NAME: &'static str = "HoldingsBibData";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1460,55 +1692,35 @@ impl alma_runtime::Model for HoldingsBibData {
 /// Information for a specific Holding record
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holding`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldingsHolding {
     /// Holding record identifier
     ///
     /// Example: `224460530000541`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub holding_id: String,
     /// Library
     ///
     /// Example: `MAIN`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<alma_runtime::CodeValue>,
     /// Location
     ///
     /// Example: `main`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<alma_runtime::CodeValue>,
     /// Call number, used to describe this physical holding
     ///
     /// Example: `QL684.S6 S3`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub call_number: String,
     /// Accession number
     ///
     /// Example: `1234567`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub accession_number: Option<String>,
     /// Indication whether the record should be published to Primo.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for HoldingsHolding {
@@ -1519,6 +1731,50 @@ impl alma_runtime::IsEmpty for HoldingsHolding {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for HoldingsHolding {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HoldingsHolding",
+            &mut |k, v| {
+                match k {
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "accession_number" => {
+                        out.accession_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("holding_id", &self.holding_id);
+        w.field("library", &self.library);
+        w.field("location", &self.location);
+        w.field("call_number", &self.call_number);
+        w.field("accession_number", &self.accession_number);
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(HoldingsHolding);
 impl alma_runtime::Model for HoldingsHolding {
     const NAME: &'static str = "HoldingsHolding";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1555,31 +1811,15 @@ impl alma_runtime::Model for HoldingsHolding {
 /// Holding Records
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holdings`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Holdings {
     /// Information for a specific Holding record
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub holding: Vec<crate::bibs::models::HoldingsHolding>,
     /// Bibliographic data of the Physical Item
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub bib_data: crate::bibs::models::HoldingsBibData,
     /// `total_record_count` (XML attribute `total_record_count`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Holdings {
@@ -1588,6 +1828,40 @@ impl alma_runtime::IsEmpty for Holdings {
             && self.total_record_count.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Holdings {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Holdings",
+            &mut |k, v| {
+                match k {
+                    "holding" => out.holding = alma_runtime::Codec::from_node(v)?,
+                    "bib_data" => out.bib_data = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("holding", &self.holding);
+        w.field("bib_data", &self.bib_data);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Holdings);
 impl alma_runtime::Model for Holdings {
     const NAME: &'static str = "Holdings";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1631,85 +1905,50 @@ impl alma_runtime::Model for Holdings {
 /// Information of the Holding that this Physical Item belongs to.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/holding_data`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldingDataPut {
     /// The item's copy ID, used to identify individual copies of the same title when multiple copies exist at the same location.
     ///
     /// Example: `142312420001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub copy_id: Option<String>,
     /// Indicates whether the item is currently in temporary location. Default is False.
     /// In order to move an item to a temporary location use PUT to change this field to true and modify the temp\_library and temp\_location to the relevant codes.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub in_temp_location: Option<bool>,
     /// Temporary library.
     /// Relevant only if in\_temp\_location is True.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_library: Option<alma_runtime::CodeValue>,
     /// Temporary location.
     /// Relevant only if in\_temp\_location is True.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_location: Option<alma_runtime::CodeValue>,
     /// The call number type used for temp\_call\_number.
     /// Possible codes are listed in 'CallNumberType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Relevant when in\_temp\_location=true.
     ///
     /// Example: `6`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_call_number_type: Option<alma_runtime::CodeValue>,
     /// The item's call number when the items is at a temporary location.
     /// Relevant when in\_temp\_location=true.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub temp_call_number: Option<String>,
     /// The call number source that is equivalent to the $2 in the holdings record.
     ///
     /// Example: `Source of classification or shelving scheme`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub temp_call_number_source: Option<String>,
     /// The item's temporary override policy.
     /// Possible codes are listed in 'ItemPolicy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Relevant only if in\_temp\_location is True.
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temp_policy: Option<alma_runtime::CodeValue>,
     /// The date the item is due back from the temporary location.
     /// Relevant only if in\_temp\_location is True.
     ///
     /// Example: `2020-02-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub due_back_date: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for HoldingDataPut {
@@ -1722,6 +1961,66 @@ impl alma_runtime::IsEmpty for HoldingDataPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for HoldingDataPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HoldingDataPut",
+            &mut |k, v| {
+                match k {
+                    "copy_id" => out.copy_id = alma_runtime::Codec::from_node(v)?,
+                    "in_temp_location" => {
+                        out.in_temp_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_library" => {
+                        out.temp_library = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_location" => {
+                        out.temp_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number_type" => {
+                        out.temp_call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number" => {
+                        out.temp_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_call_number_source" => {
+                        out.temp_call_number_source = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "temp_policy" => out.temp_policy = alma_runtime::Codec::from_node(v)?,
+                    "due_back_date" => {
+                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("copy_id", &self.copy_id);
+        w.field("in_temp_location", &self.in_temp_location);
+        w.field("temp_library", &self.temp_library);
+        w.field("temp_location", &self.temp_location);
+        w.field("temp_call_number_type", &self.temp_call_number_type);
+        w.field("temp_call_number", &self.temp_call_number);
+        w.field("temp_call_number_source", &self.temp_call_number_source);
+        w.field("temp_policy", &self.temp_policy);
+        w.field("due_back_date", &self.due_back_date);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(HoldingDataPut);
 impl alma_runtime::Model for HoldingDataPut {
     const NAME: &'static str = "HoldingDataPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1789,31 +2088,15 @@ impl alma_runtime::Model for HoldingDataPut {
 /// A Physical item.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemPut {
     /// Information of the Holding that this Physical Item belongs to.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub holding_data: crate::bibs::models::HoldingDataPut,
     /// Physical Item data.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub item_data: crate::bibs::models::ItemDataPut,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ItemPut {
@@ -1823,6 +2106,40 @@ impl alma_runtime::IsEmpty for ItemPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ItemPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemPut",
+            &mut |k, v| {
+                match k {
+                    "holding_data" => {
+                        out.holding_data = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "item_data" => out.item_data = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("holding_data", &self.holding_data);
+        w.field("item_data", &self.item_data);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ItemPut);
 impl alma_runtime::Model for ItemPut {
     const NAME: &'static str = "ItemPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1859,34 +2176,26 @@ impl alma_runtime::Model for ItemPut {
 /// Physical Item data.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item_data`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemDataPut {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
     ///
     /// Example: `39031031697261`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// The item's physical form, such as a book or CD-ROM.
     /// Possible codes are listed in 'PhysicalMaterialType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ROOM`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_material_type: Option<alma_runtime::CodeValue>,
     /// The item's override policy for loan rules.
     /// Defines the conditions under which a request for this item can be fulfilled.
     /// Possible codes are listed in 'ItemPolicy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `09`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<alma_runtime::CodeValue>,
     /// The item's origin.
     /// Possible codes are listed in 'provenanceCodes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<alma_runtime::CodeValue>,
     /// The related PO line number.
     /// In the GET action, this might be the matching holding's PO line (in case of continuous PO line).
@@ -1894,247 +2203,100 @@ pub struct ItemDataPut {
     /// Hence, in case the PO line in this field is continuous, it will be ignored. Such an update should be done in the holding record itself.
     ///
     /// Example: `08-000030003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub po_line: Option<String>,
     /// The issue date generated from a prediction pattern.
     ///
     /// Example: `2020-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue_date: Option<String>,
     /// Indicates whether the item contains a magnet which can cause it to be damaged when scanned by a self-check machine.
     /// Optional. Default is False.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_magnetic: Option<bool>,
     /// The date the material was actually received/activated for the first time.
     ///
     /// Example: `2014-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub arrival_date: Option<String>,
     /// The date the item was expected to be received.
     ///
     /// Example: `2014-08-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_arrival_date: Option<String>,
     /// The related year for an issue item.
     ///
     /// Example: `2015`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year_of_issue: Option<String>,
     /// enumeration A
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_a: Option<String>,
     /// enumeration B
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_b: Option<String>,
     /// enumeration C
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_c: Option<String>,
     /// enumeration D
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_d: Option<String>,
     /// enumeration E
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_e: Option<String>,
     /// enumeration F
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_f: Option<String>,
     /// enumeration G
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_g: Option<String>,
     /// enumeration H
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub enumeration_h: Option<String>,
     /// chronology I
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_i: Option<String>,
     /// chronology J
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_j: Option<String>,
     /// chronology K
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_k: Option<String>,
     /// chronology L
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_l: Option<String>,
     /// chronology M
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chronology_m: Option<String>,
     /// The code that indicates the reason for a break in the enumeration or chronology.  Possible codes are listed in 'breakIndicatorCodes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Relevant only if in\_temp\_location is True.
     ///
     /// Example: `G`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub break_indicator: Option<alma_runtime::CodeValue>,
     /// A valid 85X field from the item's holdings record.
     ///
     /// Example: `4`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern_type: Option<alma_runtime::CodeValue>,
     /// A valid subfield $8 from the 85X field in pattern\_type.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_number: Option<String>,
     /// This item's description.
     ///
     /// Example: `This item's description`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The charge administered to the patron if the item is lost.
     ///
     /// Example: `50.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub replacement_cost: Option<f64>,
     /// The Operator who received the item.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub receiving_operator: Option<String>,
     /// The number of this physical item.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_number: Option<String>,
     /// The date the item was modified.
     ///
     /// Example: `2013-12-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_date: Option<String>,
     /// The price of the item. The value is assumed to be in
     /// the default currency for your institution.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub inventory_price: Option<String>,
     /// The number of this physical item receive.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub receive_number: Option<String>,
     /// The number of this physical item weeding.
     ///
     /// Example: `10791310001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub weeding_number: Option<String>,
     /// The date the item was weeded.
     ///
     /// Example: `2013-12-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub weeding_date: Option<String>,
     /// Library.
     /// In PUT, updating the library and/or location might move the item to a different Holding record, or will create a new holding record for it.
@@ -2142,7 +2304,6 @@ pub struct ItemDataPut {
     /// see [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `GRAD`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<alma_runtime::CodeValue>,
     /// Location.
     /// In PUT, updating the library and/or location might move the item to a different Holding record, or will create a new holding record for it.
@@ -2150,146 +2311,70 @@ pub struct ItemDataPut {
     /// see [Get locations API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAreHxJz3zVZbDL9ogrSqDbgE+r4q6vcJ0xBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `STACK`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<alma_runtime::CodeValue>,
     /// The call number indicated on the item.
     ///
     /// Example: `121108431000`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_call_number: Option<String>,
     /// The type for alternative\_call\_number.
     /// Possible codes are listed in 'CallNumberType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternative_call_number_type: Option<alma_runtime::CodeValue>,
     /// The ID number for the item that corresponds to the alternative call number type.
     ///
     /// Example: `105510551055`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alt_number_source: Option<String>,
     /// The ID number of the location where the item is stored.
     ///
     /// Example: `1021021021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub storage_location_id: Option<String>,
     /// The item's number of pages.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pages: Option<String>,
     /// The item's number of pieces.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pieces: Option<String>,
     /// Contains note content that is displayed in Primo.
     ///
     /// Example: `Public note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// Contains note content that is displayed during the circulation process.
     ///
     /// Example: `Fulfillment note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub fulfillment_note: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_1: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_2: Option<String>,
     /// Contains note content regarding an item for internal use by Alma staff.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_note_3: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_1: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_2: Option<String>,
     /// Contains note content that is exposed in analytics.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistics_note_3: Option<String>,
     /// The physical condition of the item.  Usually used to note less than ideal condition.
     /// Possible codes are listed in 'ItemPhysicalCondition' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `#`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_condition: Option<alma_runtime::CodeValue>,
     /// If true, this item is part of a collaborative collecting agreement and should not be deleted from this institution.  NOTE: This field will only be available if a feature flag is set for Collaborative Collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub committed_to_retain: Option<alma_runtime::CodeValue>,
     /// The reason for the retention. Possible codes are listed in the 'Retention Reason' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `RareItem`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_reason: Option<alma_runtime::CodeValue>,
     /// Contains a note about the retention of this item.
     ///
     /// Example: `Keep for the state library.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub retention_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ItemDataPut {
@@ -2325,6 +2410,230 @@ impl alma_runtime::IsEmpty for ItemDataPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ItemDataPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ItemDataPut",
+            &mut |k, v| {
+                match k {
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "physical_material_type" => {
+                        out.physical_material_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
+                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "issue_date" => out.issue_date = alma_runtime::Codec::from_node(v)?,
+                    "is_magnetic" => out.is_magnetic = alma_runtime::Codec::from_node(v)?,
+                    "arrival_date" => {
+                        out.arrival_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_arrival_date" => {
+                        out.expected_arrival_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "year_of_issue" => {
+                        out.year_of_issue = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_a" => {
+                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_b" => {
+                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_c" => {
+                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_d" => {
+                        out.enumeration_d = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_e" => {
+                        out.enumeration_e = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_f" => {
+                        out.enumeration_f = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_g" => {
+                        out.enumeration_g = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enumeration_h" => {
+                        out.enumeration_h = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_i" => {
+                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_j" => {
+                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_k" => {
+                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_l" => {
+                        out.chronology_l = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chronology_m" => {
+                        out.chronology_m = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "break_indicator" => {
+                        out.break_indicator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pattern_type" => {
+                        out.pattern_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_number" => {
+                        out.linking_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "replacement_cost" => {
+                        out.replacement_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receiving_operator" => {
+                        out.receiving_operator = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_number" => {
+                        out.inventory_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_date" => {
+                        out.inventory_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "inventory_price" => {
+                        out.inventory_price = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receive_number" => {
+                        out.receive_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "weeding_number" => {
+                        out.weeding_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "weeding_date" => {
+                        out.weeding_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "alternative_call_number" => {
+                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_call_number_type" => {
+                        out.alternative_call_number_type = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "alt_number_source" => {
+                        out.alt_number_source = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "storage_location_id" => {
+                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
+                    "pieces" => out.pieces = alma_runtime::Codec::from_node(v)?,
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "fulfillment_note" => {
+                        out.fulfillment_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_1" => {
+                        out.internal_note_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_2" => {
+                        out.internal_note_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_note_3" => {
+                        out.internal_note_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_1" => {
+                        out.statistics_note_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_2" => {
+                        out.statistics_note_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistics_note_3" => {
+                        out.statistics_note_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "physical_condition" => {
+                        out.physical_condition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "committed_to_retain" => {
+                        out.committed_to_retain = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "retention_reason" => {
+                        out.retention_reason = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "retention_note" => {
+                        out.retention_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("barcode", &self.barcode);
+        w.field("physical_material_type", &self.physical_material_type);
+        w.field("policy", &self.policy);
+        w.field("provenance", &self.provenance);
+        w.field("po_line", &self.po_line);
+        w.field("issue_date", &self.issue_date);
+        w.field("is_magnetic", &self.is_magnetic);
+        w.field("arrival_date", &self.arrival_date);
+        w.field("expected_arrival_date", &self.expected_arrival_date);
+        w.field("year_of_issue", &self.year_of_issue);
+        w.field("enumeration_a", &self.enumeration_a);
+        w.field("enumeration_b", &self.enumeration_b);
+        w.field("enumeration_c", &self.enumeration_c);
+        w.field("enumeration_d", &self.enumeration_d);
+        w.field("enumeration_e", &self.enumeration_e);
+        w.field("enumeration_f", &self.enumeration_f);
+        w.field("enumeration_g", &self.enumeration_g);
+        w.field("enumeration_h", &self.enumeration_h);
+        w.field("chronology_i", &self.chronology_i);
+        w.field("chronology_j", &self.chronology_j);
+        w.field("chronology_k", &self.chronology_k);
+        w.field("chronology_l", &self.chronology_l);
+        w.field("chronology_m", &self.chronology_m);
+        w.field("break_indicator", &self.break_indicator);
+        w.field("pattern_type", &self.pattern_type);
+        w.field("linking_number", &self.linking_number);
+        w.field("description", &self.description);
+        w.field("replacement_cost", &self.replacement_cost);
+        w.field("receiving_operator", &self.receiving_operator);
+        w.field("inventory_number", &self.inventory_number);
+        w.field("inventory_date", &self.inventory_date);
+        w.field("inventory_price", &self.inventory_price);
+        w.field("receive_number", &self.receive_number);
+        w.field("weeding_number", &self.weeding_number);
+        w.field("weeding_date", &self.weeding_date);
+        w.field("library", &self.library);
+        w.field("location", &self.location);
+        w.field("alternative_call_number", &self.alternative_call_number);
+        w.field("alternative_call_number_type", &self.alternative_call_number_type);
+        w.field("alt_number_source", &self.alt_number_source);
+        w.field("storage_location_id", &self.storage_location_id);
+        w.field("pages", &self.pages);
+        w.field("pieces", &self.pieces);
+        w.field("public_note", &self.public_note);
+        w.field("fulfillment_note", &self.fulfillment_note);
+        w.field("internal_note_1", &self.internal_note_1);
+        w.field("internal_note_2", &self.internal_note_2);
+        w.field("internal_note_3", &self.internal_note_3);
+        w.field("statistics_note_1", &self.statistics_note_1);
+        w.field("statistics_note_2", &self.statistics_note_2);
+        w.field("statistics_note_3", &self.statistics_note_3);
+        w.field("physical_condition", &self.physical_condition);
+        w.field("committed_to_retain", &self.committed_to_retain);
+        w.field("retention_reason", &self.retention_reason);
+        w.field("retention_note", &self.retention_note);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ItemDataPut);
 impl alma_runtime::Model for ItemDataPut {
     const NAME: &'static str = "ItemDataPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2689,340 +2998,153 @@ impl alma_runtime::Model for ItemDataPut {
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Representation {
     /// Internal representation ID.
     ///
     /// Example: `3244229950001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `LAW`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub library: alma_runtime::CodeValue,
     /// Representation label.
     ///
     /// Example: `North and South`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub label: Option<String>,
     /// Representation public note.
     ///
     /// Example: `public note example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// Representation usage type. Mandatory. Possible codes are listed in 'RepresentationUsageType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PRESERVATION_MASTER`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub usage_type: alma_runtime::CodeValue,
     /// Whether the representation is active. Default is active (true).
     /// Possible code are listed in DigitalRepresentationBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all representations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<alma_runtime::CodeValue>,
     /// Representation Entity Type. Possible values are listed in Representation Entity Type code-table '.
     ///
     /// Example: `ISSUE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<alma_runtime::CodeValue>,
     /// Author. Relevant only for entity\_type=CHAPTER, ARTICLE, AUDIOVISUAL.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// Title. Relevant only for entity\_type=CHAPTER, ARTICLE, AUDIOVISUAL.
     ///
     /// Example: `Representation title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Volume. Relevant only for entity\_type=ARTICLE, ISSUE, Issue-Detailed.
     ///
     /// Example: `volume example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// Issue. Relevant only for entity\_type=ISSUE, ARTICLE, Issue-Detailed.
     ///
     /// Example: `issue example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// Date. Relevant only for entity\_type=ISSUE, ARTICLE.
     ///
     /// Example: `2017-11-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date: Option<String>,
     /// Start Page. Relevant only for entity\_type=CHAPTER, ARTICLE.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_page: Option<String>,
     /// End Page. Relevant only for entity\_type=CHAPTER, ARTICLE.
     ///
     /// Example: `50`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_page: Option<String>,
     /// Track. Relevant only for entity\_type=AUDIOVISUAL.
     ///
     /// Example: `track example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub track: Option<String>,
     /// Start Time. Relevant only for entity\_type=AUDIOVISUAL.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_time: Option<String>,
     /// End Time. Relevant only for entity\_type=AUDIOVISUAL.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_time: Option<String>,
     /// Number. Relevant only for entity\_type=CHAPTER, Issue-Detailed.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `2010`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub season_month: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub day_in_month: Option<String>,
     /// Representation access rights policy id. Can be used only when is\_remote=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_rights_policy_id: Option<alma_runtime::CodeValue>,
     /// Representation copyrights id. Can be used only when is\_remote=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyrights_statement_id: Option<alma_runtime::CodeValue>,
     /// URL to view the representation.
     ///
     /// Example: `2144/3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub delivery_url: Option<String>,
     /// URL to view the representation thumbnail.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub thumbnail_url: Option<String>,
     /// Related digitization request id.
     ///
     /// Example: `1230012884132`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_id: Option<String>,
     /// Related deposit id.
     ///
     /// Example: `14611712810`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub deposit_id: Option<String>,
     /// The related PO line number. In the GET action, this will be the matching representation's PO line ID. In POST and PUT actions, a one-time PO line will be closed.
     ///
     /// Example: `08-000030003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub po_line: Option<String>,
     /// The repository code as defined in the list of Alma remote repositories. Mandatory when is\_remote=true, should not be used when is\_remote=false.
     ///
     /// Example: `EQUELLA_OAI_DC1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<alma_runtime::CodeValue>,
     /// Unique ID of the object in the remote repository. Mandatory when is\_remote=true, should not be used when is\_remote=false.
     ///
     /// Example: `originating_record_id3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub originating_record_id: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
     ///
     /// Example: `2144/3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_1: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_2: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_3: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_4: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_5: Option<String>,
     /// User who created the representation.
     ///
     /// Example: `exl_impl`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Date the representation was created.
     ///
     /// Example: `2015-01-22Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// User who last modified the representation.
     ///
     /// Example: `exl_impl`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_by: Option<String>,
     /// Date the representation was last modified.
     ///
     /// Example: `2015-01-22Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_date: Option<String>,
     /// File-level information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<crate::bibs::models::RepresentationFiles>,
     /// Type of representation.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_remote: Option<bool>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Representation {
@@ -3050,6 +3172,146 @@ impl alma_runtime::IsEmpty for Representation {
             && self.is_remote.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Representation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Representation",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "usage_type" => out.usage_type = alma_runtime::Codec::from_node(v)?,
+                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
+                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
+                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
+                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
+                    "track" => out.track = alma_runtime::Codec::from_node(v)?,
+                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
+                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
+                    "season_month" => {
+                        out.season_month = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "day_in_month" => {
+                        out.day_in_month = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_rights_policy_id" => {
+                        out.access_rights_policy_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyrights_statement_id" => {
+                        out.copyrights_statement_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delivery_url" => {
+                        out.delivery_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "thumbnail_url" => {
+                        out.thumbnail_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "deposit_id" => out.deposit_id = alma_runtime::Codec::from_node(v)?,
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "repository" => out.repository = alma_runtime::Codec::from_node(v)?,
+                    "originating_record_id" => {
+                        out.originating_record_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_1" => {
+                        out.linking_parameter_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_2" => {
+                        out.linking_parameter_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_3" => {
+                        out.linking_parameter_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_4" => {
+                        out.linking_parameter_4 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_5" => {
+                        out.linking_parameter_5 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_by" => {
+                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_date" => {
+                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "files" => out.files = alma_runtime::Codec::from_node(v)?,
+                    "is_remote" => out.is_remote = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("library", &self.library);
+        w.field("label", &self.label);
+        w.field("public_note", &self.public_note);
+        w.field("usage_type", &self.usage_type);
+        w.field("active", &self.active);
+        w.field("entity_type", &self.entity_type);
+        w.field("author", &self.author);
+        w.field("title", &self.title);
+        w.field("volume", &self.volume);
+        w.field("issue", &self.issue);
+        w.field("date", &self.date);
+        w.field("start_page", &self.start_page);
+        w.field("end_page", &self.end_page);
+        w.field("track", &self.track);
+        w.field("start_time", &self.start_time);
+        w.field("end_time", &self.end_time);
+        w.field("number", &self.number);
+        w.field("year", &self.year);
+        w.field("season_month", &self.season_month);
+        w.field("day_in_month", &self.day_in_month);
+        w.field("access_rights_policy_id", &self.access_rights_policy_id);
+        w.field("copyrights_statement_id", &self.copyrights_statement_id);
+        w.field("delivery_url", &self.delivery_url);
+        w.field("thumbnail_url", &self.thumbnail_url);
+        w.field("request_id", &self.request_id);
+        w.field("deposit_id", &self.deposit_id);
+        w.field("po_line", &self.po_line);
+        w.field("repository", &self.repository);
+        w.field("originating_record_id", &self.originating_record_id);
+        w.field("linking_parameter_1", &self.linking_parameter_1);
+        w.field("linking_parameter_2", &self.linking_parameter_2);
+        w.field("linking_parameter_3", &self.linking_parameter_3);
+        w.field("linking_parameter_4", &self.linking_parameter_4);
+        w.field("linking_parameter_5", &self.linking_parameter_5);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("last_modified_by", &self.last_modified_by);
+        w.field("last_modified_date", &self.last_modified_date);
+        w.field("files", &self.files);
+        w.field("is_remote", &self.is_remote);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Representation);
 impl alma_runtime::Model for Representation {
     const NAME: &'static str = "Representation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3221,31 +3483,15 @@ impl alma_runtime::Model for Representation {
 /// File-level information.
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation/properties/files`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RepresentationFiles {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// The total number of files.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Link to the files URI.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RepresentationFiles {
@@ -3254,6 +3500,40 @@ impl alma_runtime::IsEmpty for RepresentationFiles {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RepresentationFiles {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RepresentationFiles",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("total_record_count", &self.total_record_count);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RepresentationFiles);
 impl alma_runtime::Model for RepresentationFiles {
     const NAME: &'static str = "RepresentationFiles";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3279,267 +3559,121 @@ impl alma_runtime::Model for RepresentationFiles {
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=post#/representation`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RepresentationPost {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `LAW`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub library: alma_runtime::CodeValue,
     /// Representation label.
     ///
     /// Example: `North and South`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub label: Option<String>,
     /// Representation public note.
     ///
     /// Example: `public note example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// Representation usage type. Mandatory. Possible codes are listed in 'RepresentationUsageType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PRESERVATION_MASTER`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub usage_type: alma_runtime::CodeValue,
     /// Whether the representation is active. Default is active (true).
     /// Possible code are listed in DigitalRepresentationBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all representations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<alma_runtime::CodeValue>,
     /// Representation Entity Type. Possible values are listed in Representation Entity Type code-table '.
     ///
     /// Example: `ISSUE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<alma_runtime::CodeValue>,
     /// Author. Relevant only for entity\_type=CHAPTER, ARTICLE, AUDIOVISUAL.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// Title. Relevant only for entity\_type=CHAPTER, ARTICLE, AUDIOVISUAL.
     ///
     /// Example: `Representation title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Volume. Relevant only for entity\_type=ARTICLE, ISSUE, Issue-Detailed.
     ///
     /// Example: `volume example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// Issue. Relevant only for entity\_type=ISSUE, ARTICLE, Issue-Detailed.
     ///
     /// Example: `issue example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// Date. Relevant only for entity\_type=ISSUE, ARTICLE.
     ///
     /// Example: `2017-11-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date: Option<String>,
     /// Start Page. Relevant only for entity\_type=CHAPTER, ARTICLE.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_page: Option<String>,
     /// End Page. Relevant only for entity\_type=CHAPTER, ARTICLE.
     ///
     /// Example: `50`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_page: Option<String>,
     /// Track. Relevant only for entity\_type=AUDIOVISUAL.
     ///
     /// Example: `track example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub track: Option<String>,
     /// Start Time. Relevant only for entity\_type=AUDIOVISUAL.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_time: Option<String>,
     /// End Time. Relevant only for entity\_type=AUDIOVISUAL.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_time: Option<String>,
     /// Number. Relevant only for entity\_type=CHAPTER, Issue-Detailed.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `2010`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub season_month: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub day_in_month: Option<String>,
     /// Representation access rights policy id. Can be used only when is\_remote=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_rights_policy_id: Option<alma_runtime::CodeValue>,
     /// Representation copyrights id. Can be used only when is\_remote=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyrights_statement_id: Option<alma_runtime::CodeValue>,
     /// Related digitization request id.
     ///
     /// Example: `1230012884132`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_id: Option<String>,
     /// The related PO line number. In the GET action, this will be the matching representation's PO line ID. In POST and PUT actions, a one-time PO line will be closed.
     ///
     /// Example: `08-000030003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub po_line: Option<String>,
     /// The repository code as defined in the list of Alma remote repositories. Mandatory when is\_remote=true, should not be used when is\_remote=false.
     ///
     /// Example: `EQUELLA_OAI_DC1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<alma_runtime::CodeValue>,
     /// Unique ID of the object in the remote repository. Mandatory when is\_remote=true, should not be used when is\_remote=false.
     ///
     /// Example: `originating_record_id3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub originating_record_id: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
     ///
     /// Example: `2144/3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_1: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_2: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_3: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_4: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_5: Option<String>,
     /// Type of representation.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_remote: Option<bool>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RepresentationPost {
@@ -3563,6 +3697,118 @@ impl alma_runtime::IsEmpty for RepresentationPost {
             && self.is_remote.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RepresentationPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RepresentationPost",
+            &mut |k, v| {
+                match k {
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "usage_type" => out.usage_type = alma_runtime::Codec::from_node(v)?,
+                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
+                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
+                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
+                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
+                    "track" => out.track = alma_runtime::Codec::from_node(v)?,
+                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
+                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
+                    "season_month" => {
+                        out.season_month = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "day_in_month" => {
+                        out.day_in_month = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_rights_policy_id" => {
+                        out.access_rights_policy_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyrights_statement_id" => {
+                        out.copyrights_statement_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "repository" => out.repository = alma_runtime::Codec::from_node(v)?,
+                    "originating_record_id" => {
+                        out.originating_record_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_1" => {
+                        out.linking_parameter_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_2" => {
+                        out.linking_parameter_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_3" => {
+                        out.linking_parameter_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_4" => {
+                        out.linking_parameter_4 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_5" => {
+                        out.linking_parameter_5 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "is_remote" => out.is_remote = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("library", &self.library);
+        w.field("label", &self.label);
+        w.field("public_note", &self.public_note);
+        w.field("usage_type", &self.usage_type);
+        w.field("active", &self.active);
+        w.field("entity_type", &self.entity_type);
+        w.field("author", &self.author);
+        w.field("title", &self.title);
+        w.field("volume", &self.volume);
+        w.field("issue", &self.issue);
+        w.field("date", &self.date);
+        w.field("start_page", &self.start_page);
+        w.field("end_page", &self.end_page);
+        w.field("track", &self.track);
+        w.field("start_time", &self.start_time);
+        w.field("end_time", &self.end_time);
+        w.field("number", &self.number);
+        w.field("year", &self.year);
+        w.field("season_month", &self.season_month);
+        w.field("day_in_month", &self.day_in_month);
+        w.field("access_rights_policy_id", &self.access_rights_policy_id);
+        w.field("copyrights_statement_id", &self.copyrights_statement_id);
+        w.field("request_id", &self.request_id);
+        w.field("po_line", &self.po_line);
+        w.field("repository", &self.repository);
+        w.field("originating_record_id", &self.originating_record_id);
+        w.field("linking_parameter_1", &self.linking_parameter_1);
+        w.field("linking_parameter_2", &self.linking_parameter_2);
+        w.field("linking_parameter_3", &self.linking_parameter_3);
+        w.field("linking_parameter_4", &self.linking_parameter_4);
+        w.field("linking_parameter_5", &self.linking_parameter_5);
+        w.field("is_remote", &self.is_remote);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RepresentationPost);
 impl alma_runtime::Model for RepresentationPost {
     const NAME: &'static str = "RepresentationPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3681,244 +3927,109 @@ impl alma_runtime::Model for RepresentationPost {
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=put#/representation`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RepresentationPut {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
     /// Example: `LAW`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub library: alma_runtime::CodeValue,
     /// Representation label.
     ///
     /// Example: `North and South`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub label: Option<String>,
     /// Representation public note.
     ///
     /// Example: `public note example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// Representation usage type. Mandatory. Possible codes are listed in 'RepresentationUsageType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `PRESERVATION_MASTER`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub usage_type: alma_runtime::CodeValue,
     /// Whether the representation is active. Default is active (true).
     /// Possible code are listed in DigitalRepresentationBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all representations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<alma_runtime::CodeValue>,
     /// Representation Entity Type. Possible values are listed in Representation Entity Type code-table '.
     ///
     /// Example: `ISSUE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<alma_runtime::CodeValue>,
     /// Author. Relevant only for entity\_type=CHAPTER, ARTICLE, AUDIOVISUAL.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// Title. Relevant only for entity\_type=CHAPTER, ARTICLE, AUDIOVISUAL.
     ///
     /// Example: `Representation title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Volume. Relevant only for entity\_type=ARTICLE, ISSUE, Issue-Detailed.
     ///
     /// Example: `volume example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// Issue. Relevant only for entity\_type=ISSUE, ARTICLE, Issue-Detailed.
     ///
     /// Example: `issue example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// Date. Relevant only for entity\_type=ISSUE, ARTICLE.
     ///
     /// Example: `2017-11-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date: Option<String>,
     /// Start Page. Relevant only for entity\_type=CHAPTER, ARTICLE.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_page: Option<String>,
     /// End Page. Relevant only for entity\_type=CHAPTER, ARTICLE.
     ///
     /// Example: `50`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_page: Option<String>,
     /// Track. Relevant only for entity\_type=AUDIOVISUAL.
     ///
     /// Example: `track example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub track: Option<String>,
     /// Start Time. Relevant only for entity\_type=AUDIOVISUAL.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_time: Option<String>,
     /// End Time. Relevant only for entity\_type=AUDIOVISUAL.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_time: Option<String>,
     /// Number. Relevant only for entity\_type=CHAPTER, Issue-Detailed.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub number: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `2010`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub season_month: Option<String>,
     /// Number. Relevant only for entity\_type=Issue-Detailed.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub day_in_month: Option<String>,
     /// Representation access rights policy id. Can be used only when is\_remote=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_rights_policy_id: Option<alma_runtime::CodeValue>,
     /// Representation copyrights id. Can be used only when is\_remote=false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyrights_statement_id: Option<alma_runtime::CodeValue>,
     /// The related PO line number. In the GET action, this will be the matching representation's PO line ID. In POST and PUT actions, a one-time PO line will be closed.
     ///
     /// Example: `08-000030003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub po_line: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
     ///
     /// Example: `2144/3`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_1: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_2: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_3: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_4: Option<String>,
     /// Other remote repository object identifier. Optional when is\_remote=true, should not be used when is\_remote=false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_parameter_5: Option<String>,
     /// Type of representation.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_remote: Option<bool>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RepresentationPut {
@@ -3941,6 +4052,110 @@ impl alma_runtime::IsEmpty for RepresentationPut {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RepresentationPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RepresentationPut",
+            &mut |k, v| {
+                match k {
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "usage_type" => out.usage_type = alma_runtime::Codec::from_node(v)?,
+                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
+                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
+                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
+                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
+                    "track" => out.track = alma_runtime::Codec::from_node(v)?,
+                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
+                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
+                    "season_month" => {
+                        out.season_month = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "day_in_month" => {
+                        out.day_in_month = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_rights_policy_id" => {
+                        out.access_rights_policy_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyrights_statement_id" => {
+                        out.copyrights_statement_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter_1" => {
+                        out.linking_parameter_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_2" => {
+                        out.linking_parameter_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_3" => {
+                        out.linking_parameter_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_4" => {
+                        out.linking_parameter_4 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter_5" => {
+                        out.linking_parameter_5 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "is_remote" => out.is_remote = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("library", &self.library);
+        w.field("label", &self.label);
+        w.field("public_note", &self.public_note);
+        w.field("usage_type", &self.usage_type);
+        w.field("active", &self.active);
+        w.field("entity_type", &self.entity_type);
+        w.field("author", &self.author);
+        w.field("title", &self.title);
+        w.field("volume", &self.volume);
+        w.field("issue", &self.issue);
+        w.field("date", &self.date);
+        w.field("start_page", &self.start_page);
+        w.field("end_page", &self.end_page);
+        w.field("track", &self.track);
+        w.field("start_time", &self.start_time);
+        w.field("end_time", &self.end_time);
+        w.field("number", &self.number);
+        w.field("year", &self.year);
+        w.field("season_month", &self.season_month);
+        w.field("day_in_month", &self.day_in_month);
+        w.field("access_rights_policy_id", &self.access_rights_policy_id);
+        w.field("copyrights_statement_id", &self.copyrights_statement_id);
+        w.field("po_line", &self.po_line);
+        w.field("linking_parameter_1", &self.linking_parameter_1);
+        w.field("linking_parameter_2", &self.linking_parameter_2);
+        w.field("linking_parameter_3", &self.linking_parameter_3);
+        w.field("linking_parameter_4", &self.linking_parameter_4);
+        w.field("linking_parameter_5", &self.linking_parameter_5);
+        w.field("is_remote", &self.is_remote);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RepresentationPut);
 impl alma_runtime::Model for RepresentationPut {
     const NAME: &'static str = "RepresentationPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {

@@ -5,13 +5,11 @@
 /// Specific additional printer.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/additional_printer`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdditionalPrinter {
     /// Additional printer associated with the circulation desk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_printer_details: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for AdditionalPrinter {
@@ -19,6 +17,38 @@ impl alma_runtime::IsEmpty for AdditionalPrinter {
         self.additional_printer_details.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for AdditionalPrinter {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "AdditionalPrinter",
+            &mut |k, v| {
+                match k {
+                    "additional_printer_details" => {
+                        out.additional_printer_details = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("additional_printer_details", &self.additional_printer_details);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(AdditionalPrinter);
 impl alma_runtime::Model for AdditionalPrinter {
     const NAME: &'static str = "AdditionalPrinter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -42,309 +72,145 @@ impl alma_runtime::Model for AdditionalPrinter {
 /// Circulation desk Object.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/circ_desk`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CircDesk {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The circulation desk code. Should be used in subsequent queries.
     ///
     /// Example: `CIRC1`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The circulation desk name.
     ///
     /// Example: `Main desk`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// Whether the circulation desk can perform check-out and check-in services for another library.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub primary: Option<bool>,
     /// Whether the circulation desk serves a reading room.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reading_room_desk: Option<bool>,
     /// Relevant when reading\_room\_desk is true. Can be empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_to_move_items: Option<alma_runtime::CodeValue>,
     /// Whether the circulation desk restore items to permanent location when scan in at reading room desk. Relevant when reading\_room\_desk is true and location\_to\_move\_items is not empty. This functionality is under constructions and will be available as part of the May 2023 release
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub restore_from_reading_room_at_checkin: Option<bool>,
     /// Whether the circulation desk can pick up items from the shelf.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub picks_from_shelf: Option<bool>,
     /// Whether the circulation desk can process personal delivery requests for users.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub supports_personal_delivery: Option<bool>,
     /// Whether the circulation desk can register new users that do not exist in Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub supports_registering_new_users: Option<bool>,
     /// Whether to have the Override return date and time option available on the Return Items page.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub supports_overriding_return_date: Option<bool>,
     /// The period of time that the item is considered as available.
     ///
     /// Example: `8.5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub hours_to_reshelve: Option<f64>,
     /// How long Alma waits before sending a hold notification to a patron.
     ///
     /// Example: `80`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub minutes_delay_for_hold_notification: Option<i64>,
     /// The circulation desk description.
     ///
     /// Example: `Main circulation desk`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The default printer associated with the circulation desk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_printer: Option<alma_runtime::CodeValue>,
     /// List of additional printers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub additional_printer: Vec<crate::conf::models::AdditionalPrinter>,
     /// Whether receipts will automatically be printed at the circulation desk.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub creates_return_receipts: Option<bool>,
     /// Relevant when creates\_return\_receipts is selected. The destination for the return receipt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_receipt_destination: Option<alma_runtime::CodeValue>,
     /// Whether loan receipts to automatically be printed at the circulation desk.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub creates_loan_receipts: Option<bool>,
     /// Relevant when creates\_loan\_receipts is selected. The destination for the loan receipt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loan_receipt_destination: Option<alma_runtime::CodeValue>,
     /// Whether the circulation desk has a hold shelf.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub has_hold_shelf: Option<bool>,
     /// Relevant when has\_hold\_shelf is selected. The criteria by which hold shelf items are sorted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_shelf_sorting: Option<alma_runtime::CodeValue>,
     /// Displayed only when has\_hold\_shelf is selected. The maximum number of open days that an item can stay on the hold shelf.
     ///
     /// Example: `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub maximum_days_on_hold_shelf: Option<i64>,
     /// Displayed only when has\_hold\_shelf is selected. Whether the circulation desk can store items that need to be processed before arriving at the hold shelf.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub has_hold_shelf_processing: Option<bool>,
     /// Whether to notify the patron when their item on the hold shelf has expired.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub notify_patron_of_canceling_expired_hold: Option<bool>,
     /// Whether the circulation desk supports digitization.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub supports_digitization: Option<bool>,
     /// Relevant when supports\_digitization is true. Indicates the number of days for which the item is unavailable.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub work_time_days: Option<i64>,
     /// Whether the circulation desk can accept payment by credit card.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_credit_card: Option<bool>,
     /// Whether the circulation desk can accept payment by debit card.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_debit_card: Option<bool>,
     /// Whether the circulation desk can accept payment by cash.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_cash: Option<bool>,
     /// Whether the circulation desk can accept payment performed online.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_online: Option<bool>,
     /// Whether the circulation desk can accept payment by check.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_check: Option<bool>,
     /// Whether the circulation desk can print a receipt.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub print_receipt: Option<bool>,
     /// The e-mail address to which receipts for payment to be sent.
     ///
     /// Example: `recp@example.com`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub receipt_email: Option<String>,
     /// Whether the circulation desk allows patrons to check in and check out resources using a self-check machine.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub has_self_check: Option<bool>,
     /// Integration Profile of type Self-Check, related to desk. Relevant when has\_self\_check is selected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_profile: Option<alma_runtime::CodeValue>,
     /// The terminal's password. Relevant when has\_self\_check is selected.
     ///
     /// Example: `1234`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub terminal_password: Option<String>,
     /// List of locations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub location: Vec<crate::conf::models::CircDeskLocation>,
     /// List of work order types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub work_order_type: Vec<crate::conf::models::WorkOrderType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CircDesk {
@@ -379,6 +245,204 @@ impl alma_runtime::IsEmpty for CircDesk {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CircDesk {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CircDesk",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "primary" => out.primary = alma_runtime::Codec::from_node(v)?,
+                    "reading_room_desk" => {
+                        out.reading_room_desk = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "location_to_move_items" => {
+                        out.location_to_move_items = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "restore_from_reading_room_at_checkin" => {
+                        out.restore_from_reading_room_at_checkin = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "picks_from_shelf" => {
+                        out.picks_from_shelf = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "supports_personal_delivery" => {
+                        out.supports_personal_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "supports_registering_new_users" => {
+                        out.supports_registering_new_users = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "supports_overriding_return_date" => {
+                        out.supports_overriding_return_date = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "hours_to_reshelve" => {
+                        out.hours_to_reshelve = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "minutes_delay_for_hold_notification" => {
+                        out.minutes_delay_for_hold_notification = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "default_printer" => {
+                        out.default_printer = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "additional_printer" => {
+                        out.additional_printer = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "creates_return_receipts" => {
+                        out.creates_return_receipts = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "return_receipt_destination" => {
+                        out.return_receipt_destination = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "creates_loan_receipts" => {
+                        out.creates_loan_receipts = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "loan_receipt_destination" => {
+                        out.loan_receipt_destination = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "has_hold_shelf" => {
+                        out.has_hold_shelf = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "hold_shelf_sorting" => {
+                        out.hold_shelf_sorting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "maximum_days_on_hold_shelf" => {
+                        out.maximum_days_on_hold_shelf = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "has_hold_shelf_processing" => {
+                        out.has_hold_shelf_processing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "notify_patron_of_canceling_expired_hold" => {
+                        out.notify_patron_of_canceling_expired_hold = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "supports_digitization" => {
+                        out.supports_digitization = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "work_time_days" => {
+                        out.work_time_days = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_credit_card" => {
+                        out.accept_credit_card = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_debit_card" => {
+                        out.accept_debit_card = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_cash" => out.accept_cash = alma_runtime::Codec::from_node(v)?,
+                    "accept_online" => {
+                        out.accept_online = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_check" => {
+                        out.accept_check = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "print_receipt" => {
+                        out.print_receipt = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receipt_email" => {
+                        out.receipt_email = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "has_self_check" => {
+                        out.has_self_check = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "integration_profile" => {
+                        out.integration_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "terminal_password" => {
+                        out.terminal_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "work_order_type" => {
+                        out.work_order_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("primary", &self.primary);
+        w.field("reading_room_desk", &self.reading_room_desk);
+        w.field("location_to_move_items", &self.location_to_move_items);
+        w.field(
+            "restore_from_reading_room_at_checkin",
+            &self.restore_from_reading_room_at_checkin,
+        );
+        w.field("picks_from_shelf", &self.picks_from_shelf);
+        w.field("supports_personal_delivery", &self.supports_personal_delivery);
+        w.field("supports_registering_new_users", &self.supports_registering_new_users);
+        w.field(
+            "supports_overriding_return_date",
+            &self.supports_overriding_return_date,
+        );
+        w.field("hours_to_reshelve", &self.hours_to_reshelve);
+        w.field(
+            "minutes_delay_for_hold_notification",
+            &self.minutes_delay_for_hold_notification,
+        );
+        w.field("description", &self.description);
+        w.field("default_printer", &self.default_printer);
+        w.field("additional_printer", &self.additional_printer);
+        w.field("creates_return_receipts", &self.creates_return_receipts);
+        w.field("return_receipt_destination", &self.return_receipt_destination);
+        w.field("creates_loan_receipts", &self.creates_loan_receipts);
+        w.field("loan_receipt_destination", &self.loan_receipt_destination);
+        w.field("has_hold_shelf", &self.has_hold_shelf);
+        w.field("hold_shelf_sorting", &self.hold_shelf_sorting);
+        w.field("maximum_days_on_hold_shelf", &self.maximum_days_on_hold_shelf);
+        w.field("has_hold_shelf_processing", &self.has_hold_shelf_processing);
+        w.field(
+            "notify_patron_of_canceling_expired_hold",
+            &self.notify_patron_of_canceling_expired_hold,
+        );
+        w.field("supports_digitization", &self.supports_digitization);
+        w.field("work_time_days", &self.work_time_days);
+        w.field("accept_credit_card", &self.accept_credit_card);
+        w.field("accept_debit_card", &self.accept_debit_card);
+        w.field("accept_cash", &self.accept_cash);
+        w.field("accept_online", &self.accept_online);
+        w.field("accept_check", &self.accept_check);
+        w.field("print_receipt", &self.print_receipt);
+        w.field("receipt_email", &self.receipt_email);
+        w.field("has_self_check", &self.has_self_check);
+        w.field("integration_profile", &self.integration_profile);
+        w.field("terminal_password", &self.terminal_password);
+        w.field("location", &self.location);
+        w.field("work_order_type", &self.work_order_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CircDesk);
 impl alma_runtime::Model for CircDesk {
     const NAME: &'static str = "CircDesk";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -670,65 +734,33 @@ impl alma_runtime::Model for CircDesk {
 /// Specific location.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CircDeskLocation {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Location code.
     ///
     /// Example: `LOC1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub location_code: Option<String>,
     /// Location name.
     ///
     /// Example: `LOC1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub location_name: Option<String>,
     /// The location type code. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_type: Option<alma_runtime::CodeValue>,
     /// Check in.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_in: Option<bool>,
     /// Check out.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_out: Option<bool>,
     /// Reshelve.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CircDeskLocation {
@@ -739,6 +771,52 @@ impl alma_runtime::IsEmpty for CircDeskLocation {
             && self.reshelve.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CircDeskLocation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CircDeskLocation",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "location_code" => {
+                        out.location_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "location_name" => {
+                        out.location_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "location_type" => {
+                        out.location_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
+                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
+                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("location_code", &self.location_code);
+        w.field("location_name", &self.location_name);
+        w.field("location_type", &self.location_type);
+        w.field("check_in", &self.check_in);
+        w.field("check_out", &self.check_out);
+        w.field("reshelve", &self.reshelve);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CircDeskLocation);
 impl alma_runtime::Model for CircDeskLocation {
     const NAME: &'static str = "CircDeskLocation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -782,22 +860,15 @@ impl alma_runtime::Model for CircDeskLocation {
 /// Specific work order type.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/work_order_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkOrderType {
     /// Work order type code. Desc attribute holds the name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_order_type_code: Option<alma_runtime::CodeValue>,
     /// The number of days for which the work order to be handled by the circulation desk.
     ///
     /// Example: `5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub work_order_time_days: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for WorkOrderType {
@@ -806,6 +877,40 @@ impl alma_runtime::IsEmpty for WorkOrderType {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for WorkOrderType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "WorkOrderType",
+            &mut |k, v| {
+                match k {
+                    "work_order_type_code" => {
+                        out.work_order_type_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "work_order_time_days" => {
+                        out.work_order_time_days = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("work_order_type_code", &self.work_order_type_code);
+        w.field("work_order_time_days", &self.work_order_time_days);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(WorkOrderType);
 impl alma_runtime::Model for WorkOrderType {
     const NAME: &'static str = "WorkOrderType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -837,24 +942,13 @@ impl alma_runtime::Model for WorkOrderType {
 /// A list of circulation desks.
 ///
 /// Schema: `schemas/rest_circ_desks.json#/circ_desks`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CircDesks {
     /// The total number of circulation desks.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Circulation desks object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub circ_desk: Vec<crate::conf::models::CircDesk>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CircDesks {
@@ -863,6 +957,38 @@ impl alma_runtime::IsEmpty for CircDesks {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CircDesks {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CircDesks",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("circ_desk", &self.circ_desk);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CircDesks);
 impl alma_runtime::Model for CircDesks {
     const NAME: &'static str = "CircDesks";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -896,76 +1022,33 @@ impl alma_runtime::Model for CircDesks {
 /// Code Table Object.
 ///
 /// Schema: `schemas/rest_code_table-put.json#/code_table`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTablePut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The code table name.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The code table's related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The code table's related sub system. Possible codes are listed in 'Sub Systems' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub sub_system: alma_runtime::CodeValue,
     /// Indication whether the code table is patron facing or not.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub patron_facing: Option<bool>,
     /// The last staff user which updated the code table. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub updated_by: Option<String>,
     /// The last date in which the code table was updated. Output parameter.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub update_date: Option<String>,
     /// The language in which the code table is retrieved. Default is the institution's default language (default\_language in the Customer Parameters code table).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<alma_runtime::CodeValue>,
     /// Code Tables are usually defined in the scope of the institution. There are few Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub scope: crate::conf::models::CodeTableScopePut,
     /// The code table's rows.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub row: Vec<crate::conf::models::CodeTableRowPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CodeTablePut {
@@ -978,6 +1061,54 @@ impl alma_runtime::IsEmpty for CodeTablePut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CodeTablePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CodeTablePut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "sub_system" => out.sub_system = alma_runtime::Codec::from_node(v)?,
+                    "patron_facing" => {
+                        out.patron_facing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
+                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("sub_system", &self.sub_system);
+        w.field("patron_facing", &self.patron_facing);
+        w.field("updated_by", &self.updated_by);
+        w.field("update_date", &self.update_date);
+        w.field("language", &self.language);
+        w.field("scope", &self.scope);
+        w.field("row", &self.row);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CodeTablePut);
 impl alma_runtime::Model for CodeTablePut {
     const NAME: &'static str = "CodeTablePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1028,50 +1159,27 @@ impl alma_runtime::Model for CodeTablePut {
 /// Specific code table's row.
 ///
 /// Schema: `schemas/rest_code_table-put.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTableRowPut {
     /// Code
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// Description
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub description: String,
     /// Indication if this is the default row. Optional. Default is False.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub default: Option<bool>,
     /// Indication if this is an enabled row. Optional. Default is True.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub enabled: Option<bool>,
     /// The last staff user which updated the row. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub updated_by: Option<String>,
     /// The last date in which the row was updated. Output parameter.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub update_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CodeTableRowPut {
@@ -1081,6 +1189,44 @@ impl alma_runtime::IsEmpty for CodeTableRowPut {
             && self.update_date.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CodeTableRowPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CodeTableRowPut",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
+                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
+                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
+                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("description", &self.description);
+        w.field("default", &self.default);
+        w.field("enabled", &self.enabled);
+        w.field("updated_by", &self.updated_by);
+        w.field("update_date", &self.update_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CodeTableRowPut);
 impl alma_runtime::Model for CodeTableRowPut {
     const NAME: &'static str = "CodeTableRowPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1100,20 +1246,13 @@ impl alma_runtime::Model for CodeTableRowPut {
     }
 }
 /// Schema: `schemas/rest_code_table-put.json#/scope`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTableScopePut {
     /// The institution in which the code table is defined.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub institution_id: alma_runtime::CodeValue,
     /// The library in which the code table is defined. Relevant only for Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library_id: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CodeTableScopePut {
@@ -1122,6 +1261,38 @@ impl alma_runtime::IsEmpty for CodeTableScopePut {
             && self.library_id.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CodeTableScopePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CodeTableScopePut",
+            &mut |k, v| {
+                match k {
+                    "institution_id" => {
+                        out.institution_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library_id" => out.library_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("institution_id", &self.institution_id);
+        w.field("library_id", &self.library_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CodeTableScopePut);
 impl alma_runtime::Model for CodeTableScopePut {
     const NAME: &'static str = "CodeTableScopePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1146,76 +1317,33 @@ impl alma_runtime::Model for CodeTableScopePut {
 /// Code Table Object.
 ///
 /// Schema: `schemas/rest_code_table.json#/code_table`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTable {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The code table name.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The code table's related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The code table's related sub system. Possible codes are listed in 'Sub Systems' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub sub_system: alma_runtime::CodeValue,
     /// Indication whether the code table is patron facing or not.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub patron_facing: Option<bool>,
     /// The last staff user which updated the code table. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub updated_by: Option<String>,
     /// The last date in which the code table was updated. Output parameter.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub update_date: Option<String>,
     /// The language in which the code table is retrieved. Default is the institution's default language (default\_language in the Customer Parameters code table).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<alma_runtime::CodeValue>,
     /// Code Tables are usually defined in the scope of the institution. There are few Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub scope: crate::conf::models::Scope,
     /// The code table's rows.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub row: Vec<crate::conf::models::CodeTableRow>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CodeTable {
@@ -1228,6 +1356,54 @@ impl alma_runtime::IsEmpty for CodeTable {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CodeTable {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CodeTable",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "sub_system" => out.sub_system = alma_runtime::Codec::from_node(v)?,
+                    "patron_facing" => {
+                        out.patron_facing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
+                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("sub_system", &self.sub_system);
+        w.field("patron_facing", &self.patron_facing);
+        w.field("updated_by", &self.updated_by);
+        w.field("update_date", &self.update_date);
+        w.field("language", &self.language);
+        w.field("scope", &self.scope);
+        w.field("row", &self.row);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CodeTable);
 impl alma_runtime::Model for CodeTable {
     const NAME: &'static str = "CodeTable";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1278,50 +1454,27 @@ impl alma_runtime::Model for CodeTable {
 /// Specific code table's row.
 ///
 /// Schema: `schemas/rest_code_table.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTableRow {
     /// Code
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// Description
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub description: String,
     /// Indication if this is the default row. Optional. Default is False.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub default: Option<bool>,
     /// Indication if this is an enabled row. Optional. Default is True.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub enabled: Option<bool>,
     /// The last staff user which updated the row. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub updated_by: Option<String>,
     /// The last date in which the row was updated. Output parameter.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub update_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CodeTableRow {
@@ -1331,6 +1484,44 @@ impl alma_runtime::IsEmpty for CodeTableRow {
             && self.update_date.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CodeTableRow {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CodeTableRow",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
+                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
+                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
+                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("description", &self.description);
+        w.field("default", &self.default);
+        w.field("enabled", &self.enabled);
+        w.field("updated_by", &self.updated_by);
+        w.field("update_date", &self.update_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CodeTableRow);
 impl alma_runtime::Model for CodeTableRow {
     const NAME: &'static str = "CodeTableRow";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1350,20 +1541,13 @@ impl alma_runtime::Model for CodeTableRow {
     }
 }
 /// Schema: `schemas/rest_code_table.json#/scope`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scope {
     /// The institution in which the code table is defined.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub institution_id: alma_runtime::CodeValue,
     /// The library in which the code table is defined. Relevant only for Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library_id: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Scope {
@@ -1372,6 +1556,38 @@ impl alma_runtime::IsEmpty for Scope {
             && self.library_id.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Scope {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Scope",
+            &mut |k, v| {
+                match k {
+                    "institution_id" => {
+                        out.institution_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library_id" => out.library_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("institution_id", &self.institution_id);
+        w.field("library_id", &self.library_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Scope);
 impl alma_runtime::Model for Scope {
     const NAME: &'static str = "Scope";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1396,24 +1612,13 @@ impl alma_runtime::Model for Scope {
 /// A list of code tables.
 ///
 /// Schema: `schemas/rest_code_tables.json#/code_tables`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTables {
     /// The total number of code tables in the list.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Code table object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub code_table: Vec<crate::conf::models::CodeTable>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CodeTables {
@@ -1422,6 +1627,38 @@ impl alma_runtime::IsEmpty for CodeTables {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CodeTables {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CodeTables",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "code_table" => out.code_table = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("code_table", &self.code_table);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CodeTables);
 impl alma_runtime::Model for CodeTables {
     const NAME: &'static str = "CodeTables";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1455,106 +1692,43 @@ impl alma_runtime::Model for CodeTables {
 /// A contact's specific address.
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoAddressPost {
     /// Indication whether the address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Line 1 of the address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub line1: String,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Address types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoAddressPost {
@@ -1568,6 +1742,66 @@ impl alma_runtime::IsEmpty for ContactInfoAddressPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoAddressPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoAddressPost",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_type", &self.address_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoAddressPost);
 impl alma_runtime::Model for ContactInfoAddressPost {
     const NAME: &'static str = "ContactInfoAddressPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1670,45 +1904,32 @@ impl From<&str> for AddressType {
         }
     }
 }
-impl serde::Serialize for AddressType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for AddressType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for AddressType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(AddressType);
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoPost {
     /// List of contact's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::conf::models::ContactInfoAddressPost>,
     /// List of contact's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::conf::models::ContactInfoPhonePost>,
     /// List of contact's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::conf::models::ContactInfoEmailPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoPost {
@@ -1717,6 +1938,38 @@ impl alma_runtime::IsEmpty for ContactInfoPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoPost",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("phone", &self.phone);
+        w.field("email", &self.email);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoPost);
 impl alma_runtime::Model for ContactInfoPost {
     const NAME: &'static str = "ContactInfoPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1762,40 +2015,19 @@ impl alma_runtime::Model for ContactInfoPost {
 /// A contact's specific email address.
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoEmailPost {
     /// Indication whether the email address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The email address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email_address: Option<String>,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoEmailPost {
@@ -1805,6 +2037,42 @@ impl alma_runtime::IsEmpty for ContactInfoEmailPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoEmailPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoEmailPost",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_type", &self.email_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoEmailPost);
 impl alma_runtime::Model for ContactInfoEmailPost {
     const NAME: &'static str = "ContactInfoEmailPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1906,57 +2174,38 @@ impl From<&str> for EmailType {
         }
     }
 }
-impl serde::Serialize for EmailType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for EmailType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for EmailType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(EmailType);
 /// A contact's specific phone number.
 ///
 /// Schema: `schemas/rest_contact_info-post.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoPhonePost {
     /// Indication whether the address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
     ///
     /// Example: `false`.
-    #[serde(
-        rename = "preferredSMS",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// The phone number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone_number: Option<String>,
     /// Phone types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoPhonePost {
@@ -1966,6 +2215,44 @@ impl alma_runtime::IsEmpty for ContactInfoPhonePost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoPhonePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoPhonePost",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferredSMS" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("preferredSMS", &self.preferred_sms);
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_type", &self.phone_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoPhonePost);
 impl alma_runtime::Model for ContactInfoPhonePost {
     const NAME: &'static str = "ContactInfoPhonePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2070,120 +2357,60 @@ impl From<&str> for PhoneType {
         }
     }
 }
-impl serde::Serialize for PhoneType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for PhoneType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for PhoneType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(PhoneType);
 /// A contact's specific address.
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoAddressPut {
     /// Indication whether the address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Line 1 of the address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub line1: String,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Address types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoAddressPut {
@@ -2197,6 +2424,66 @@ impl alma_runtime::IsEmpty for ContactInfoAddressPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoAddressPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoAddressPut",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_type", &self.address_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoAddressPut);
 impl alma_runtime::Model for ContactInfoAddressPut {
     const NAME: &'static str = "ContactInfoAddressPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2247,31 +2534,15 @@ impl alma_runtime::Model for ContactInfoAddressPut {
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoPut {
     /// List of contact's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::conf::models::ContactInfoAddressPut>,
     /// List of contact's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::conf::models::ContactInfoPhonePut>,
     /// List of contact's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::conf::models::ContactInfoEmailPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoPut {
@@ -2280,6 +2551,38 @@ impl alma_runtime::IsEmpty for ContactInfoPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoPut",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("phone", &self.phone);
+        w.field("email", &self.email);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoPut);
 impl alma_runtime::Model for ContactInfoPut {
     const NAME: &'static str = "ContactInfoPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2325,40 +2628,19 @@ impl alma_runtime::Model for ContactInfoPut {
 /// A contact's specific email address.
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoEmailPut {
     /// Indication whether the email address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The email address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email_address: Option<String>,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoEmailPut {
@@ -2368,6 +2650,42 @@ impl alma_runtime::IsEmpty for ContactInfoEmailPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoEmailPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoEmailPut",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_type", &self.email_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoEmailPut);
 impl alma_runtime::Model for ContactInfoEmailPut {
     const NAME: &'static str = "ContactInfoEmailPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2401,43 +2719,21 @@ impl alma_runtime::Model for ContactInfoEmailPut {
 /// A contact's specific phone number.
 ///
 /// Schema: `schemas/rest_contact_info-put.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoPhonePut {
     /// Indication whether the address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
     ///
     /// Example: `false`.
-    #[serde(
-        rename = "preferredSMS",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// The phone number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone_number: Option<String>,
     /// Phone types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoPhonePut {
@@ -2447,6 +2743,44 @@ impl alma_runtime::IsEmpty for ContactInfoPhonePut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoPhonePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoPhonePut",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferredSMS" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("preferredSMS", &self.preferred_sms);
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_type", &self.phone_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoPhonePut);
 impl alma_runtime::Model for ContactInfoPhonePut {
     const NAME: &'static str = "ContactInfoPhonePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2487,106 +2821,43 @@ impl alma_runtime::Model for ContactInfoPhonePut {
 /// A contact's specific address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoAddress {
     /// Indication whether the address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Line 1 of the address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub line1: String,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Address types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoAddress {
@@ -2600,6 +2871,66 @@ impl alma_runtime::IsEmpty for ContactInfoAddress {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoAddress {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoAddress",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_type", &self.address_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoAddress);
 impl alma_runtime::Model for ContactInfoAddress {
     const NAME: &'static str = "ContactInfoAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2650,31 +2981,15 @@ impl alma_runtime::Model for ContactInfoAddress {
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `schemas/rest_contact_info.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfo {
     /// List of contact's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::conf::models::ContactInfoAddress>,
     /// List of contact's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::conf::models::ContactInfoPhone>,
     /// List of contact's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::conf::models::ContactInfoEmail>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfo {
@@ -2683,6 +2998,38 @@ impl alma_runtime::IsEmpty for ContactInfo {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfo",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("phone", &self.phone);
+        w.field("email", &self.email);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfo);
 impl alma_runtime::Model for ContactInfo {
     const NAME: &'static str = "ContactInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2728,40 +3075,19 @@ impl alma_runtime::Model for ContactInfo {
 /// A contact's specific email address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoEmail {
     /// Indication whether the email address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The email address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email_address: Option<String>,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoEmail {
@@ -2771,6 +3097,42 @@ impl alma_runtime::IsEmpty for ContactInfoEmail {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoEmail {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoEmail",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_type", &self.email_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoEmail);
 impl alma_runtime::Model for ContactInfoEmail {
     const NAME: &'static str = "ContactInfoEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2804,43 +3166,21 @@ impl alma_runtime::Model for ContactInfoEmail {
 /// A contact's specific phone number.
 ///
 /// Schema: `schemas/rest_contact_info.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoPhone {
     /// Indication whether the address is the preferred one.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
     ///
     /// Example: `false`.
-    #[serde(
-        rename = "preferredSMS",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// The phone number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone_number: Option<String>,
     /// Phone types.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ContactInfoPhone {
@@ -2850,6 +3190,44 @@ impl alma_runtime::IsEmpty for ContactInfoPhone {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ContactInfoPhone {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ContactInfoPhone",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferredSMS" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("preferredSMS", &self.preferred_sms);
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_type", &self.phone_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ContactInfoPhone);
 impl alma_runtime::Model for ContactInfoPhone {
     const NAME: &'static str = "ContactInfoPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2890,118 +3268,51 @@ impl alma_runtime::Model for ContactInfoPhone {
 /// Specific department address.
 ///
 /// Schema: `schemas/rest_department.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DepartmentAddress {
     /// Indication whether the address is the preferred one. Only one address can be defined as preferred.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Line 1 of the address. Mandatory.
     ///
     /// Example: `3459 W. Monroe Way`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line1: Option<String>,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city. Mandatory.
     ///
     /// Example: `Scottsdale`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
     ///
     /// Example: `AZ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
     ///
     /// Example: `85054`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country. Possible codes are listed in the 'Country Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Address types. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address_type: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for DepartmentAddress {
@@ -3015,6 +3326,66 @@ impl alma_runtime::IsEmpty for DepartmentAddress {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for DepartmentAddress {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DepartmentAddress",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_type", &self.address_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(DepartmentAddress);
 impl alma_runtime::Model for DepartmentAddress {
     const NAME: &'static str = "DepartmentAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3065,31 +3436,15 @@ impl alma_runtime::Model for DepartmentAddress {
 /// All of the the department contact information.
 ///
 /// Schema: `schemas/rest_department.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DepartmentContactInfo {
     /// List of contact mail addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::conf::models::DepartmentAddress>,
     /// List of contact email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::conf::models::DepartmentEmail>,
     /// List of contact phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::conf::models::DepartmentPhone>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for DepartmentContactInfo {
@@ -3098,6 +3453,38 @@ impl alma_runtime::IsEmpty for DepartmentContactInfo {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for DepartmentContactInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DepartmentContactInfo",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("email", &self.email);
+        w.field("phone", &self.phone);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(DepartmentContactInfo);
 impl alma_runtime::Model for DepartmentContactInfo {
     const NAME: &'static str = "DepartmentContactInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3143,74 +3530,41 @@ impl alma_runtime::Model for DepartmentContactInfo {
 /// Department Object.
 ///
 /// Schema: `schemas/rest_department.json#/department`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Department {
     /// The department code.
     ///
     /// Example: `DIGI_DEPT_INST`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The department name.
     ///
     /// Example: `Institutional Digitization Department`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The department description.
     ///
     /// Example: `Digitization Department at the Main Library`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The department type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The department work days.
     ///
     /// Example: `9999`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub work_days: Option<i64>,
     /// The department map.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub map: Option<String>,
     /// The department printer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub printer: Option<alma_runtime::CodeValue>,
     /// The department owner which may be a library or an institution.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<alma_runtime::CodeValue>,
     /// List of libraries that the department works with.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub library: Vec<alma_runtime::CodeValue>,
     /// List of the departments contact information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::conf::models::DepartmentContactInfo>,
     /// List of operators for the department.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub operator: Vec<crate::conf::models::Operator>,
     /// The Circulation Desk for which the department is managed by.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub circ_desk: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Department {
@@ -3222,6 +3576,58 @@ impl alma_runtime::IsEmpty for Department {
             && self.circ_desk.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Department {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Department",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "work_days" => out.work_days = alma_runtime::Codec::from_node(v)?,
+                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
+                    "printer" => out.printer = alma_runtime::Codec::from_node(v)?,
+                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "operator" => out.operator = alma_runtime::Codec::from_node(v)?,
+                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.field("work_days", &self.work_days);
+        w.field("map", &self.map);
+        w.field("printer", &self.printer);
+        w.field("owner", &self.owner);
+        w.field("library", &self.library);
+        w.field("contact_info", &self.contact_info);
+        w.field("operator", &self.operator);
+        w.field("circ_desk", &self.circ_desk);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Department);
 impl alma_runtime::Model for Department {
     const NAME: &'static str = "Department";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3274,44 +3680,23 @@ impl alma_runtime::Model for Department {
 /// Specific department email address.
 ///
 /// Schema: `schemas/rest_department.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DepartmentEmail {
     /// Indication whether the email address is the preferred one. Only one address can be defined as preferred.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The email address. Mandatory.
     ///
     /// Example: `digit@reedmemorial.edu`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email_address: Option<String>,
     /// The email address' related description.
     ///
     /// Example: `Digitization Department Email Address`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The different email types. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email_type: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for DepartmentEmail {
@@ -3321,6 +3706,42 @@ impl alma_runtime::IsEmpty for DepartmentEmail {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for DepartmentEmail {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DepartmentEmail",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_type", &self.email_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(DepartmentEmail);
 impl alma_runtime::Model for DepartmentEmail {
     const NAME: &'static str = "DepartmentEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3354,37 +3775,21 @@ impl alma_runtime::Model for DepartmentEmail {
 /// A particular operator.
 ///
 /// Schema: `schemas/rest_department.json#/operator`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Operator {
     /// `link` (XML attribute `link`).
     ///
     /// Example: `https://api-na.hosted.exlibrisgroup.com/almaws/v1/users/automatic.tester`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The primary identifying value.
     ///
     /// Example: `id1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub primary_id: Option<String>,
     /// The user full name.
     ///
     /// Example: `Tester, Automatic`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub full_name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Operator {
@@ -3393,6 +3798,38 @@ impl alma_runtime::IsEmpty for Operator {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Operator {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Operator",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
+                    "full_name" => out.full_name = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("primary_id", &self.primary_id);
+        w.field("full_name", &self.full_name);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Operator);
 impl alma_runtime::Model for Operator {
     const NAME: &'static str = "Operator";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3411,44 +3848,23 @@ impl alma_runtime::Model for Operator {
 /// Specific department phone number.
 ///
 /// Schema: `schemas/rest_department.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DepartmentPhone {
     /// Indication whether the phone number is the preferred one. Only one address can be defined as preferred.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending. Only one phone number can be defined as preferred.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// The phone number. Mandatory.
     ///
     /// Example: `234-546-5698`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone_number: Option<String>,
     /// The different Phone types. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone_type: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for DepartmentPhone {
@@ -3458,6 +3874,44 @@ impl alma_runtime::IsEmpty for DepartmentPhone {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for DepartmentPhone {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DepartmentPhone",
+            &mut |k, v| {
+                match k {
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferred_sms" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("preferred", &self.preferred);
+        w.field("preferred_sms", &self.preferred_sms);
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_type", &self.phone_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(DepartmentPhone);
 impl alma_runtime::Model for DepartmentPhone {
     const NAME: &'static str = "DepartmentPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3498,24 +3952,13 @@ impl alma_runtime::Model for DepartmentPhone {
 /// A list of departments.
 ///
 /// Schema: `schemas/rest_departments.json#/departments`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Departments {
     /// The total number of departments.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// department object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub department: Vec<crate::conf::models::Department>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Departments {
@@ -3524,6 +3967,38 @@ impl alma_runtime::IsEmpty for Departments {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Departments {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Departments",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "department" => out.department = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("department", &self.department);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Departments);
 impl alma_runtime::Model for Departments {
     const NAME: &'static str = "Departments";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3557,108 +4032,53 @@ impl alma_runtime::Model for Departments {
 /// Deposit profile object.
 ///
 /// Schema: `schemas/rest_deposit_profile.json#/deposit_profile`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DepositProfile {
     /// `link` (XML attribute `link`).
     ///
     /// Example: `https://api-na.hosted.exlibrisgroup.com/almaws/v1/conf/deposit-profiles/3272704440000561`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Deposit profile ID.
     ///
     /// Example: `3272704440000561`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub id: String,
     /// Deposit profile name.
     ///
     /// Example: `Aeronautics and Astronautics`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// Indication if the deposit profile is active. Default is True. Implementations should confirm value is true before creating inventory.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub active: Option<bool>,
     /// Deposit profile description.
     ///
     /// Example: `Deposit Profile for Aeronautics and Astronautics`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Deposit profile instructions and guidelines for patrons.
     ///
     /// Example: `No special instructions; just follow standard procedures`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub instructions: Option<String>,
     /// Deposit profile metadata target format (currently Dublin Core only). Implementations should confirm submitted bib confirms to returned value before creating inventory.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub target_format: alma_runtime::CodeValue,
     /// A collection to which the bib record will be assigned.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub collection_assignment: alma_runtime::CodeValue,
     /// List of access rights policies from which the patron may assign to the deposited representation.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub access_rights_assignment_options: Vec<serde_json::Value>,
     /// The access rights policy that will be automatically assigned to the deposited representation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_rights_policy_assignment: Option<alma_runtime::CodeValue>,
     /// The library that is responsible for managing the deposit.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub library: alma_runtime::CodeValue,
     /// Indication whether deposits submitted with this material flow require manual approval. Possible values are AUTO, MANUAL.
     ///
     /// Example: `MANUAL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub approval_method: String,
     /// Indication whether records submitted with this material flow will be automatically unsuppressed on approval. Possible values are TRUE (default), FALSE.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub unsuppress_on_approval: Option<bool>,
     /// `user_groups` (XML `<user_groups><user_group>…`).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_groups: Vec<serde_json::Value>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for DepositProfile {
@@ -3675,6 +4095,84 @@ impl alma_runtime::IsEmpty for DepositProfile {
             && self.user_groups.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for DepositProfile {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DepositProfile",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "instructions" => {
+                        out.instructions = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "target_format" => {
+                        out.target_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "collection_assignment" => {
+                        out.collection_assignment = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_rights_assignment_options" => {
+                        out.access_rights_assignment_options = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "access_rights_policy_assignment" => {
+                        out.access_rights_policy_assignment = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "approval_method" => {
+                        out.approval_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "unsuppress_on_approval" => {
+                        out.unsuppress_on_approval = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_groups" => out.user_groups = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("name", &self.name);
+        w.field("active", &self.active);
+        w.field("description", &self.description);
+        w.field("instructions", &self.instructions);
+        w.field("target_format", &self.target_format);
+        w.field("collection_assignment", &self.collection_assignment);
+        w.field(
+            "access_rights_assignment_options",
+            &self.access_rights_assignment_options,
+        );
+        w.field(
+            "access_rights_policy_assignment",
+            &self.access_rights_policy_assignment,
+        );
+        w.field("library", &self.library);
+        w.field("approval_method", &self.approval_method);
+        w.field("unsuppress_on_approval", &self.unsuppress_on_approval);
+        w.field("user_groups", &self.user_groups);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(DepositProfile);
 impl alma_runtime::Model for DepositProfile {
     const NAME: &'static str = "DepositProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3760,24 +4258,13 @@ impl alma_runtime::Model for DepositProfile {
 /// A list of deposit profiles.
 ///
 /// Schema: `schemas/rest_deposit_profiles.json#/deposit_profiles`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DepositProfiles {
     /// The total number of deposit profiles. This can be used when retrieving a long list of deposit profiles using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// A deposit profile object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub deposit_profile: Vec<crate::conf::models::DepositProfile>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for DepositProfiles {
@@ -3786,6 +4273,40 @@ impl alma_runtime::IsEmpty for DepositProfiles {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for DepositProfiles {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DepositProfiles",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "deposit_profile" => {
+                        out.deposit_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("deposit_profile", &self.deposit_profile);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(DepositProfiles);
 impl alma_runtime::Model for DepositProfiles {
     const NAME: &'static str = "DepositProfiles";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3819,26 +4340,15 @@ impl alma_runtime::Model for DepositProfiles {
 /// An event object.
 ///
 /// Schema: `schemas/rest_event.json#/event`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
     /// The event id.
     ///
     /// Example: `26714670000011`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub event_id: Option<String>,
     /// List of the event's related keys.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub event_key: Vec<crate::conf::models::EventKey>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Event {
@@ -3846,6 +4356,36 @@ impl alma_runtime::IsEmpty for Event {
         self.event_id.is_none() && self.event_key.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Event {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Event",
+            &mut |k, v| {
+                match k {
+                    "event_id" => out.event_id = alma_runtime::Codec::from_node(v)?,
+                    "event_key" => out.event_key = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("event_id", &self.event_id);
+        w.field("event_key", &self.event_key);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Event);
 impl alma_runtime::Model for Event {
     const NAME: &'static str = "Event";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3872,28 +4412,17 @@ impl alma_runtime::Model for Event {
 /// The event key.
 ///
 /// Schema: `schemas/rest_event.json#/event_key`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventKey {
     /// The event key code.
     ///
     /// Example: `99122741130001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub code: Option<String>,
     /// The event key value.
     ///
     /// Example: `Some value.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for EventKey {
@@ -3901,6 +4430,36 @@ impl alma_runtime::IsEmpty for EventKey {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for EventKey {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EventKey",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(EventKey);
 impl alma_runtime::Model for EventKey {
     const NAME: &'static str = "EventKey";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3918,24 +4477,13 @@ impl alma_runtime::Model for EventKey {
 /// A list of events.
 ///
 /// Schema: `schemas/rest_events.json#/events`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Events {
     /// The total number of events.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// event object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub event: Vec<crate::conf::models::Event>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Events {
@@ -3944,6 +4492,38 @@ impl alma_runtime::IsEmpty for Events {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Events {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Events",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "event" => out.event = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("event", &self.event);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Events);
 impl alma_runtime::Model for Events {
     const NAME: &'static str = "Events";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3975,33 +4555,27 @@ impl alma_runtime::Model for Events {
     }
 }
 /// Schema: `schemas/rest_general.json#/digital`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Digital {
     /// Bucket name.
     ///
     /// Example: `na-st01.ext.exlibrisgroup.com`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bucket: String,
     /// AWS region.
     ///
     /// Example: `us-east-1`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub region: String,
     /// Ingest URL.
     ///
     /// Example: `https://s3.amazonaws.com/na-st01.ext.exlibrisgroup.com`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ingest_url: String,
     /// Delivery URL.
     ///
     /// Example: `https://na-st01.ext.exlibrisgroup.com`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub delivery_url: String,
     /// HTML form information, to allow users to upload content to Amazon S3 by using their browsers. The form fields contain detailed request information. For more information see [here](https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTForms.html).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingest_form: Option<crate::conf::models::IngestForm>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Digital {
@@ -4011,6 +4585,44 @@ impl alma_runtime::IsEmpty for Digital {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Digital {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Digital",
+            &mut |k, v| {
+                match k {
+                    "bucket" => out.bucket = alma_runtime::Codec::from_node(v)?,
+                    "region" => out.region = alma_runtime::Codec::from_node(v)?,
+                    "ingest_url" => out.ingest_url = alma_runtime::Codec::from_node(v)?,
+                    "delivery_url" => {
+                        out.delivery_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ingest_form" => out.ingest_form = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("bucket", &self.bucket);
+        w.field("region", &self.region);
+        w.field("ingest_url", &self.ingest_url);
+        w.field("delivery_url", &self.delivery_url);
+        w.field("ingest_form", &self.ingest_form);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Digital);
 impl alma_runtime::Model for Digital {
     const NAME: &'static str = "Digital";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4047,30 +4659,21 @@ impl alma_runtime::Model for Digital {
 /// General Configuration
 ///
 /// Schema: `schemas/rest_general.json#/general`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct General {
     /// Institution.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub institution: alma_runtime::CodeValue,
     /// Alma backoffice URL.
     ///
     /// Example: `https://na01.alma.exlibrisgroup.com:1443/`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub alma_url: String,
     /// Type of environment (production or sandbox).
     ///
     /// Example: `production`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub environment_type: String,
     /// Digital related configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digital: Option<crate::conf::models::Digital>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for General {
@@ -4080,6 +4683,42 @@ impl alma_runtime::IsEmpty for General {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for General {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "General",
+            &mut |k, v| {
+                match k {
+                    "institution" => out.institution = alma_runtime::Codec::from_node(v)?,
+                    "alma_url" => out.alma_url = alma_runtime::Codec::from_node(v)?,
+                    "environment_type" => {
+                        out.environment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "digital" => out.digital = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("institution", &self.institution);
+        w.field("alma_url", &self.alma_url);
+        w.field("environment_type", &self.environment_type);
+        w.field("digital", &self.digital);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(General);
 impl alma_runtime::Model for General {
     const NAME: &'static str = "General";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4113,66 +4752,41 @@ impl alma_runtime::Model for General {
     }
 }
 /// Schema: `schemas/rest_general.json#/ingest_form`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IngestForm {
     /// acl
     ///
     /// Example: `public-read`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub acl: String,
     /// policy
     ///
     /// Example: `eyJleHBpcmF0aW...19`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub policy: String,
     /// X-Amz-Algorithm
     ///
     /// Example: `AWS4-HMAC-SHA256`.
-    #[serde(
-        rename = "x-amz-algorithm",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub x_amz_algorithm: String,
     /// X-Amz-Credential
     ///
     /// Example: `AKIAJN6NPMNGJALPPWAQ/20210712/us-east-1/s3/aws4_request`.
-    #[serde(
-        rename = "x-amz-credential",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub x_amz_credential: String,
     /// X-Amz-Signature
     ///
     /// Example: `2e3dc327bf16eb0a6...4c117`.
-    #[serde(
-        rename = "x-amz-signature",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub x_amz_signature: String,
     /// success\_action\_status
     ///
     /// Example: `201`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub success_action_status: String,
     /// X-Amz-Date
     ///
     /// Example: `20210712T000000Z`.
-    #[serde(
-        rename = "x-amz-date",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub x_amz_date: String,
     /// {INST\_CODE}/upload/${filename}
     ///
     /// Example: `01BC_INST/upload/${filename}`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub key: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IngestForm {
@@ -4183,6 +4797,56 @@ impl alma_runtime::IsEmpty for IngestForm {
             && self.key.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IngestForm {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IngestForm",
+            &mut |k, v| {
+                match k {
+                    "acl" => out.acl = alma_runtime::Codec::from_node(v)?,
+                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
+                    "x-amz-algorithm" => {
+                        out.x_amz_algorithm = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "x-amz-credential" => {
+                        out.x_amz_credential = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "x-amz-signature" => {
+                        out.x_amz_signature = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "success_action_status" => {
+                        out.success_action_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "x-amz-date" => out.x_amz_date = alma_runtime::Codec::from_node(v)?,
+                    "key" => out.key = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("acl", &self.acl);
+        w.field("policy", &self.policy);
+        w.field("x-amz-algorithm", &self.x_amz_algorithm);
+        w.field("x-amz-credential", &self.x_amz_credential);
+        w.field("x-amz-signature", &self.x_amz_signature);
+        w.field("success_action_status", &self.success_action_status);
+        w.field("x-amz-date", &self.x_amz_date);
+        w.field("key", &self.key);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IngestForm);
 impl alma_runtime::Model for IngestForm {
     const NAME: &'static str = "IngestForm";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4234,52 +4898,27 @@ impl alma_runtime::Model for IngestForm {
 /// Detailed digital related information of the profile. Relevant only if the profile type is Digital.
 ///
 /// Schema: `schemas/rest_import_profile.json#/digital_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalDetails {
     /// Indication whether the profile is for remote digital.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub remote: Option<bool>,
     /// The name of the remote digital repository instance used by this profile. Relevant when remote.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_repository_instance: Option<alma_runtime::CodeValue>,
     /// The type of IE Entity that will be created as a result of the import. For example, book.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ie_type: Option<alma_runtime::CodeValue>,
     /// The status of IE Entity that will be created as a result of the import. For example, SUPPRESSED.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ie_status: Option<alma_runtime::CodeValue>,
     /// The collection to which the imported records will be assigned.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub collection_assignment: alma_runtime::CodeValue,
     /// Active or inactive indication for the remote representation. Active or inactive indication for local digital representation in defined for each local digital representation in the local digital representation list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<alma_runtime::CodeValue>,
     /// The library that owns the imported digital resources.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub library: alma_runtime::CodeValue,
     /// List of related digital representations. Relevant when not remote.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub representation: Vec<crate::conf::models::ImportProfileRepresentation>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for DigitalDetails {
@@ -4291,6 +4930,56 @@ impl alma_runtime::IsEmpty for DigitalDetails {
             && self.representation.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for DigitalDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "DigitalDetails",
+            &mut |k, v| {
+                match k {
+                    "remote" => out.remote = alma_runtime::Codec::from_node(v)?,
+                    "remote_repository_instance" => {
+                        out.remote_repository_instance = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "ie_type" => out.ie_type = alma_runtime::Codec::from_node(v)?,
+                    "ie_status" => out.ie_status = alma_runtime::Codec::from_node(v)?,
+                    "collection_assignment" => {
+                        out.collection_assignment = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "representation" => {
+                        out.representation = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("remote", &self.remote);
+        w.field("remote_repository_instance", &self.remote_repository_instance);
+        w.field("ie_type", &self.ie_type);
+        w.field("ie_status", &self.ie_status);
+        w.field("collection_assignment", &self.collection_assignment);
+        w.field("active", &self.active);
+        w.field("library", &self.library);
+        w.field("representation", &self.representation);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(DigitalDetails);
 impl alma_runtime::Model for DigitalDetails {
     const NAME: &'static str = "DigitalDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4337,97 +5026,51 @@ impl alma_runtime::Model for DigitalDetails {
 /// Import profile object
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportProfile {
     /// Import profile id. Should be used in subsequent queries regarding the course. Output parameter.
     ///
     /// Example: `3152547460000561`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The related job id. This job id should be used for running an import job for this profile. See [Run a job API]([https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvam9icy97am9iX2lkfQ==/)\]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<crate::conf::models::ImportProfileJobId>,
     /// Import profile type. Currently, only Digital is supported.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// Import profile name.
     ///
     /// Example: `00416316 Import`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// Import profile description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Indication if the import profile is active. Default is True.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub active: Option<bool>,
     /// The source format of the bibliographic, authority, or EOD file, such as MARC21 Bibliographic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_format: Option<alma_runtime::CodeValue>,
     /// The format for the target file. For example, Marc21 Bibliographic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_format: Option<alma_runtime::CodeValue>,
     /// File name pattern (such as \*.xml) to filter out certain records that do not conform to the pattern.
     ///
     /// Example: `^UCN_HEINu*`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub file_name_patterns: Option<String>,
     /// Import files policy. Possible values: All ,New.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files_to_import: Option<alma_runtime::CodeValue>,
     /// Active / Inactive indication whether the schedule is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler_status: Option<alma_runtime::CodeValue>,
     /// Schedule. For example, (every) SATURDAY (11 AM).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_scheduler: Option<alma_runtime::CodeValue>,
     /// Detailed digital related information of the profile. Relevant only if the profile type is Digital.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digital_details: Option<crate::conf::models::DigitalDetails>,
     /// Institution which contributed the configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contributed_by: Option<alma_runtime::CodeValue>,
     /// The date when the profile was contributed.
     ///
     /// Example: `2020-02-22Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub contribution_date: Option<String>,
     /// Additional information following an action on the item. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_info: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ImportProfile {
@@ -4443,6 +5086,84 @@ impl alma_runtime::IsEmpty for ImportProfile {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ImportProfile {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ImportProfile",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "job_id" => out.job_id = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
+                    "source_format" => {
+                        out.source_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "target_format" => {
+                        out.target_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "file_name_patterns" => {
+                        out.file_name_patterns = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "files_to_import" => {
+                        out.files_to_import = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "scheduler_status" => {
+                        out.scheduler_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "import_scheduler" => {
+                        out.import_scheduler = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "digital_details" => {
+                        out.digital_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "contributed_by" => {
+                        out.contributed_by = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "contribution_date" => {
+                        out.contribution_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "additional_info" => {
+                        out.additional_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("job_id", &self.job_id);
+        w.field("type", &self.type_);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("active", &self.active);
+        w.field("source_format", &self.source_format);
+        w.field("target_format", &self.target_format);
+        w.field("file_name_patterns", &self.file_name_patterns);
+        w.field("files_to_import", &self.files_to_import);
+        w.field("scheduler_status", &self.scheduler_status);
+        w.field("import_scheduler", &self.import_scheduler);
+        w.field("digital_details", &self.digital_details);
+        w.field("contributed_by", &self.contributed_by);
+        w.field("contribution_date", &self.contribution_date);
+        w.field("additional_info", &self.additional_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ImportProfile);
 impl alma_runtime::Model for ImportProfile {
     const NAME: &'static str = "ImportProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4555,26 +5276,15 @@ impl alma_runtime::Model for ImportProfile {
 /// The related job id. This job id should be used for running an import job for this profile. See [Run a job API]([https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvam9icy97am9iX2lkfQ==/)\]
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile/properties/job_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportProfileJobId {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `S1234`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ImportProfileJobId {
@@ -4582,6 +5292,36 @@ impl alma_runtime::IsEmpty for ImportProfileJobId {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ImportProfileJobId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ImportProfileJobId",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ImportProfileJobId);
 impl alma_runtime::Model for ImportProfileJobId {
     const NAME: &'static str = "ImportProfileJobId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4597,34 +5337,21 @@ impl alma_runtime::Model for ImportProfileJobId {
     }
 }
 /// Schema: `schemas/rest_import_profile.json#/representation`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportProfileRepresentation {
     /// Active or inactive indication of the representation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<alma_runtime::CodeValue>,
     /// Library of the material.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<alma_runtime::CodeValue>,
     /// File types used to group for import. For example, (.xml).
     ///
     /// Example: `(.*)`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub group_files_by: Option<String>,
     /// The display label for the representation.
     ///
     /// Example: `245 - a`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub label: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ImportProfileRepresentation {
@@ -4633,6 +5360,42 @@ impl alma_runtime::IsEmpty for ImportProfileRepresentation {
             && self.label.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ImportProfileRepresentation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ImportProfileRepresentation",
+            &mut |k, v| {
+                match k {
+                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "group_files_by" => {
+                        out.group_files_by = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("active", &self.active);
+        w.field("library", &self.library);
+        w.field("group_files_by", &self.group_files_by);
+        w.field("label", &self.label);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ImportProfileRepresentation);
 impl alma_runtime::Model for ImportProfileRepresentation {
     const NAME: &'static str = "ImportProfileRepresentation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4659,24 +5422,13 @@ impl alma_runtime::Model for ImportProfileRepresentation {
 /// A list of import profiles.
 ///
 /// Schema: `schemas/rest_import_profiles.json#/import_profiles`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportProfiles {
     /// The total number of import profiles. This can be used when retrieving a long list of import profiles using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Import profile object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub import_profile: Vec<crate::conf::models::ImportProfile>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ImportProfiles {
@@ -4685,6 +5437,40 @@ impl alma_runtime::IsEmpty for ImportProfiles {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ImportProfiles {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ImportProfiles",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "import_profile" => {
+                        out.import_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("import_profile", &self.import_profile);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ImportProfiles);
 impl alma_runtime::Model for ImportProfiles {
     const NAME: &'static str = "ImportProfiles";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4718,72 +5504,37 @@ impl alma_runtime::Model for ImportProfiles {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfilePost {
     /// `link` (XML attribute `link`).
     ///
     /// Example: `https://api-na.hosted.exlibrisgroup.com/almaws/v1/conf/integration-profiles/2844177570001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Integration profile code. Mandatory.
     ///
     /// Example: `SIS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// Integration profile name. Mandatory.
     ///
     /// Example: `Users Integration with SIS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The integration profile type. Possible codes are listed in 'IntegrationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). This field cannot be updated.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::conf::models::IntegrationProfilePostType>,
     /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub system: crate::conf::models::IntegrationProfilePostSystem,
     /// S/FTP connection to transfer files between Alma and the external system.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub ftp_connection: crate::conf::models::IntegrationProfilePostFtpConnection,
     /// Indication whether the profile is a default profile. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub default: Option<bool>,
     /// Integration profile code. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub system_description: Option<String>,
     /// Deposit profile description.
     ///
     /// Example: `Agresso is our system for users`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The Integration Profile Contact information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::conf::models::ContactInfoPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePost {
@@ -4796,6 +5547,58 @@ impl alma_runtime::IsEmpty for IntegrationProfilePost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfilePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfilePost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "system" => out.system = alma_runtime::Codec::from_node(v)?,
+                    "ftp_connection" => {
+                        out.ftp_connection = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
+                    "system_description" => {
+                        out.system_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("type", &self.type_);
+        w.field("system", &self.system);
+        w.field("ftp_connection", &self.ftp_connection);
+        w.field("default", &self.default);
+        w.field("system_description", &self.system_description);
+        w.field("description", &self.description);
+        w.field("contact_info", &self.contact_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfilePost);
 impl alma_runtime::Model for IntegrationProfilePost {
     const NAME: &'static str = "IntegrationProfilePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4864,19 +5667,13 @@ impl alma_runtime::Model for IntegrationProfilePost {
 /// S/FTP connection to transfer files between Alma and the external system.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/ftp_connection`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfilePostFtpConnection {
     /// `value` (XML text).
     ///
     /// Example: `Ex Libris Secure FTP Service`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostFtpConnection {
@@ -4884,6 +5681,34 @@ impl alma_runtime::IsEmpty for IntegrationProfilePostFtpConnection {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfilePostFtpConnection {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfilePostFtpConnection",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfilePostFtpConnection);
 impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
     const NAME: &'static str = "IntegrationProfilePostFtpConnection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4898,19 +5723,13 @@ impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
 /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/system`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfilePostSystem {
     /// `value` (XML text).
     ///
     /// Example: `AGRESSO`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostSystem {
@@ -4918,6 +5737,34 @@ impl alma_runtime::IsEmpty for IntegrationProfilePostSystem {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfilePostSystem {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfilePostSystem",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfilePostSystem);
 impl alma_runtime::Model for IntegrationProfilePostSystem {
     const NAME: &'static str = "IntegrationProfilePostSystem";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4932,19 +5779,13 @@ impl alma_runtime::Model for IntegrationProfilePostSystem {
 /// The integration profile type. Possible codes are listed in 'IntegrationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). This field cannot be updated.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfilePostType {
     /// `value` (XML text).
     ///
     /// Example: `USER`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostType {
@@ -4952,6 +5793,34 @@ impl alma_runtime::IsEmpty for IntegrationProfilePostType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfilePostType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfilePostType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfilePostType);
 impl alma_runtime::Model for IntegrationProfilePostType {
     const NAME: &'static str = "IntegrationProfilePostType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4966,69 +5835,35 @@ impl alma_runtime::Model for IntegrationProfilePostType {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfilePut {
     /// `link` (XML attribute `link`).
     ///
     /// Example: `https://api-na.hosted.exlibrisgroup.com/almaws/v1/conf/integration-profiles/2844177570001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Integration profile code. Mandatory.
     ///
     /// Example: `SIS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// Integration profile name. Mandatory.
     ///
     /// Example: `Users Integration with SIS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub system: crate::conf::models::IntegrationProfilePutSystem,
     /// S/FTP connection to transfer files between Alma and the external system.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub ftp_connection: crate::conf::models::IntegrationProfilePutFtpConnection,
     /// Indication whether the profile is a default profile. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub default: Option<bool>,
     /// Integration profile code. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub system_description: Option<String>,
     /// Deposit profile description.
     ///
     /// Example: `Agresso is our system for users`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The Integration Profile Contact information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::conf::models::ContactInfoPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePut {
@@ -5041,6 +5876,56 @@ impl alma_runtime::IsEmpty for IntegrationProfilePut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfilePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfilePut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "system" => out.system = alma_runtime::Codec::from_node(v)?,
+                    "ftp_connection" => {
+                        out.ftp_connection = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
+                    "system_description" => {
+                        out.system_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("system", &self.system);
+        w.field("ftp_connection", &self.ftp_connection);
+        w.field("default", &self.default);
+        w.field("system_description", &self.system_description);
+        w.field("description", &self.description);
+        w.field("contact_info", &self.contact_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfilePut);
 impl alma_runtime::Model for IntegrationProfilePut {
     const NAME: &'static str = "IntegrationProfilePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5099,19 +5984,13 @@ impl alma_runtime::Model for IntegrationProfilePut {
 /// S/FTP connection to transfer files between Alma and the external system.
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile/properties/ftp_connection`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfilePutFtpConnection {
     /// `value` (XML text).
     ///
     /// Example: `Ex Libris Secure FTP Service`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePutFtpConnection {
@@ -5119,6 +5998,34 @@ impl alma_runtime::IsEmpty for IntegrationProfilePutFtpConnection {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfilePutFtpConnection {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfilePutFtpConnection",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfilePutFtpConnection);
 impl alma_runtime::Model for IntegrationProfilePutFtpConnection {
     const NAME: &'static str = "IntegrationProfilePutFtpConnection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5133,19 +6040,13 @@ impl alma_runtime::Model for IntegrationProfilePutFtpConnection {
 /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile/properties/system`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfilePutSystem {
     /// `value` (XML text).
     ///
     /// Example: `AGRESSO`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePutSystem {
@@ -5153,6 +6054,34 @@ impl alma_runtime::IsEmpty for IntegrationProfilePutSystem {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfilePutSystem {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfilePutSystem",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfilePutSystem);
 impl alma_runtime::Model for IntegrationProfilePutSystem {
     const NAME: &'static str = "IntegrationProfilePutSystem";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5167,88 +6096,43 @@ impl alma_runtime::Model for IntegrationProfilePutSystem {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/integration_profile`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfile {
     /// `link` (XML attribute `link`).
     ///
     /// Example: `https://api-na.hosted.exlibrisgroup.com/almaws/v1/conf/integration-profiles/2844177570001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Integration profile ID. This ID can be used in order to find the corresponding job ID. For more information see [Working with the Alma Jobs API](https://developers.exlibrisgroup.com/blog/Working-with-the-Alma-Jobs-API).
     ///
     /// Example: `2844177570001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Integration profile code. Mandatory.
     ///
     /// Example: `SIS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// Integration profile name. Mandatory.
     ///
     /// Example: `Users Integration with SIS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The integration profile type. Possible codes are listed in 'IntegrationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). This field cannot be updated.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub system: alma_runtime::CodeValue,
     /// S/FTP connection to transfer files between Alma and the external system.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub ftp_connection: alma_runtime::CodeValue,
     /// Indication whether the profile is a default profile. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub default: Option<bool>,
     /// Integration profile code. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub system_description: Option<String>,
     /// Deposit profile description.
     ///
     /// Example: `Agresso is our system for users`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// List of the profile's related parameters. These parameters are parallel to the fields in the Actions tab of the integration profile in Alma UI.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub parameter: Vec<crate::conf::models::IntegrationProfileParameter>,
     /// The Integration Profile Contact information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::conf::models::ContactInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfile {
@@ -5262,6 +6146,62 @@ impl alma_runtime::IsEmpty for IntegrationProfile {
             && self.contact_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfile {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfile",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "system" => out.system = alma_runtime::Codec::from_node(v)?,
+                    "ftp_connection" => {
+                        out.ftp_connection = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
+                    "system_description" => {
+                        out.system_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("type", &self.type_);
+        w.field("system", &self.system);
+        w.field("ftp_connection", &self.ftp_connection);
+        w.field("default", &self.default);
+        w.field("system_description", &self.system_description);
+        w.field("description", &self.description);
+        w.field("parameter", &self.parameter);
+        w.field("contact_info", &self.contact_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfile);
 impl alma_runtime::Model for IntegrationProfile {
     const NAME: &'static str = "IntegrationProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5321,27 +6261,15 @@ impl alma_runtime::Model for IntegrationProfile {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationProfileParameter {
     /// The name of the action the specific parameter is related to.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub action: alma_runtime::CodeValue,
     /// The name of the parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub name: alma_runtime::CodeValue,
     /// The parameter value.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IntegrationProfileParameter {
@@ -5351,6 +6279,38 @@ impl alma_runtime::IsEmpty for IntegrationProfileParameter {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IntegrationProfileParameter {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IntegrationProfileParameter",
+            &mut |k, v| {
+                match k {
+                    "action" => out.action = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("action", &self.action);
+        w.field("name", &self.name);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IntegrationProfileParameter);
 impl alma_runtime::Model for IntegrationProfileParameter {
     const NAME: &'static str = "IntegrationProfileParameter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5369,40 +6329,19 @@ impl alma_runtime::Model for IntegrationProfileParameter {
 /// job Object.
 ///
 /// Schema: `schemas/rest_job-post.json#/job`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The staff user which created the job. Relevant only for scheduled jobs.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creator: Option<String>,
     /// The time of next run. Relevant only for scheduled jobs.
     ///
     /// Example: `2024-05-30T09:30:10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub next_run: Option<String>,
     /// List of the job's related parameters. In order to submit a manual job by API, the relevant parameters should be supplied in the input. See [Working with the Alma Jobs API](https://developers.exlibrisgroup.com/blog/Working-with-the-Alma-Jobs-API) for more details. Scheduled jobs can be submitted without specified parameters, as the parameters are defined on the profile.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub parameter: Vec<crate::conf::models::JobParameterPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobPost {
@@ -5411,6 +6350,40 @@ impl alma_runtime::IsEmpty for JobPost {
             && self.parameter.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
+                    "next_run" => out.next_run = alma_runtime::Codec::from_node(v)?,
+                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("creator", &self.creator);
+        w.field("next_run", &self.next_run);
+        w.field("parameter", &self.parameter);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobPost);
 impl alma_runtime::Model for JobPost {
     const NAME: &'static str = "JobPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5439,24 +6412,13 @@ impl alma_runtime::Model for JobPost {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobParameterPost {
     /// The name of the parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub name: crate::conf::models::ParameterPostName,
     /// The parameter value.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobParameterPost {
@@ -5465,6 +6427,36 @@ impl alma_runtime::IsEmpty for JobParameterPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobParameterPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobParameterPost",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobParameterPost);
 impl alma_runtime::Model for JobParameterPost {
     const NAME: &'static str = "JobParameterPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5491,17 +6483,11 @@ impl alma_runtime::Model for JobParameterPost {
 /// The name of the parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter/properties/name`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParameterPostName {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ParameterPostName {
@@ -5509,6 +6495,34 @@ impl alma_runtime::IsEmpty for ParameterPostName {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ParameterPostName {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ParameterPostName",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ParameterPostName);
 impl alma_runtime::Model for ParameterPostName {
     const NAME: &'static str = "ParameterPostName";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5523,85 +6537,43 @@ impl alma_runtime::Model for ParameterPostName {
 /// job Object.
 ///
 /// Schema: `schemas/rest_job.json#/job`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Job {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The job id. Should be used in subsequent queries.
     ///
     /// Example: `M26714670000011`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The job name.
     ///
     /// Example: `Export Physical Items`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The job description.
     ///
     /// Example: `Export Physical Items`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The type of the job. Possible codes are listed in 'JobsApiJobTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The sub type of the job. For manual jobs, possible codes are listed in 'HPaTaskChain.type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). For scheduled or other jobs, possible codes are listed in 'systemJobsGroups' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<alma_runtime::CodeValue>,
     /// The type of the population on which the job will run. Relevant for manual jobs. Possible codes are listed in 'HPaTaskChain.businessEntity' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<alma_runtime::CodeValue>,
     /// The schedule defined for the job. Relevant only for scheduled jobs. Possible codes are listed in 'jobScheduleNames' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<alma_runtime::CodeValue>,
     /// The staff user which created the job. Relevant only for scheduled jobs.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creator: Option<String>,
     /// The time of next run. Relevant only for scheduled jobs.
     ///
     /// Example: `2024-05-30T09:30:10Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub next_run: Option<String>,
     /// List of the job's related parameters. In order to submit a manual job by API, the relevant parameters should be supplied in the input. See [Working with the Alma Jobs API](https://developers.exlibrisgroup.com/blog/Working-with-the-Alma-Jobs-API) for more details. Scheduled jobs can be submitted without specified parameters, as the parameters are defined on the profile.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub parameter: Vec<crate::conf::models::JobParameter>,
     /// ID of the related profile. Output parameter. Relevant only for scheduled jobs that have a related profile (e.g. import, bursar etc.) The link attribute includes a link for retrieving information about the profile definitions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_profile: Option<crate::conf::models::JobRelatedProfile>,
     /// Details about submission of the job. Output parameter. This information will be returned as part of the response for job run action. The link attribute will include link for retrieving information about the submitted job instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<crate::conf::models::JobAdditionalInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Job {
@@ -5615,6 +6587,62 @@ impl alma_runtime::IsEmpty for Job {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Job {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Job",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "schedule" => out.schedule = alma_runtime::Codec::from_node(v)?,
+                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
+                    "next_run" => out.next_run = alma_runtime::Codec::from_node(v)?,
+                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    "related_profile" => {
+                        out.related_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "additional_info" => {
+                        out.additional_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.field("category", &self.category);
+        w.field("content", &self.content);
+        w.field("schedule", &self.schedule);
+        w.field("creator", &self.creator);
+        w.field("next_run", &self.next_run);
+        w.field("parameter", &self.parameter);
+        w.field("related_profile", &self.related_profile);
+        w.field("additional_info", &self.additional_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Job);
 impl alma_runtime::Model for Job {
     const NAME: &'static str = "Job";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5670,24 +6698,13 @@ impl alma_runtime::Model for Job {
 /// Details about submission of the job. Output parameter. This information will be returned as part of the response for job run action. The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobAdditionalInfo {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobAdditionalInfo {
@@ -5695,6 +6712,36 @@ impl alma_runtime::IsEmpty for JobAdditionalInfo {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobAdditionalInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobAdditionalInfo",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobAdditionalInfo);
 impl alma_runtime::Model for JobAdditionalInfo {
     const NAME: &'static str = "JobAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5712,26 +6759,15 @@ impl alma_runtime::Model for JobAdditionalInfo {
 /// ID of the related profile. Output parameter. Relevant only for scheduled jobs that have a related profile (e.g. import, bursar etc.) The link attribute includes a link for retrieving information about the profile definitions.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/related_profile`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobRelatedProfile {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `ID123`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobRelatedProfile {
@@ -5739,6 +6775,36 @@ impl alma_runtime::IsEmpty for JobRelatedProfile {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobRelatedProfile {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobRelatedProfile",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobRelatedProfile);
 impl alma_runtime::Model for JobRelatedProfile {
     const NAME: &'static str = "JobRelatedProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5756,24 +6822,13 @@ impl alma_runtime::Model for JobRelatedProfile {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job.json#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobParameter {
     /// The name of the parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub name: alma_runtime::CodeValue,
     /// The parameter value.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobParameter {
@@ -5782,6 +6837,36 @@ impl alma_runtime::IsEmpty for JobParameter {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobParameter {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobParameter",
+            &mut |k, v| {
+                match k {
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("name", &self.name);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobParameter);
 impl alma_runtime::Model for JobParameter {
     const NAME: &'static str = "JobParameter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5799,39 +6884,17 @@ impl alma_runtime::Model for JobParameter {
 /// Specific action.
 ///
 /// Schema: `schemas/rest_job_instance.json#/action`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Action {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The action type. Currently, only CREATE\_SET is supported. This action is parallel to the create title set option from the Alma UI for MD import job instance. Note that in order to submit this action, you can use the link URL with POST.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// The population that will be part of the create set action.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub population: alma_runtime::CodeValue,
     /// The estimated numbers of members in the population.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub members: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Action {
@@ -5841,6 +6904,40 @@ impl alma_runtime::IsEmpty for Action {
             && self.members.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Action {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Action",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "population" => out.population = alma_runtime::Codec::from_node(v)?,
+                    "members" => out.members = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("type", &self.type_);
+        w.field("population", &self.population);
+        w.field("members", &self.members);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Action);
 impl alma_runtime::Model for Action {
     const NAME: &'static str = "Action";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5860,21 +6957,13 @@ impl alma_runtime::Model for Action {
 /// Specific counter.
 ///
 /// Schema: `schemas/rest_job_instance.json#/counter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counter {
     /// The counter type. Mandatory.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// The counter value. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Counter {
@@ -5883,6 +6972,36 @@ impl alma_runtime::IsEmpty for Counter {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Counter {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Counter",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Counter);
 impl alma_runtime::Model for Counter {
     const NAME: &'static str = "Counter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5900,48 +7019,25 @@ impl alma_runtime::Model for Counter {
 /// Related job information.
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobInfo {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The job id.
     ///
     /// Example: `1108569450000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The job name.
     ///
     /// Example: `Export Physical Items - war and love - 04/15/2015 16:07`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The job description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The type of the job: MANUAL or SCHEDULED.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The sub type of the job. For manual jobs, possible codes are listed in 'HPaTaskChain.type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). For scheduled jobs, possible codes are listed in 'systemJobsGroups' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobInfo {
@@ -5951,6 +7047,44 @@ impl alma_runtime::IsEmpty for JobInfo {
             && self.category.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobInfo",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.field("category", &self.category);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobInfo);
 impl alma_runtime::Model for JobInfo {
     const NAME: &'static str = "JobInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5972,119 +7106,55 @@ impl alma_runtime::Model for JobInfo {
 /// job\_instance Object.
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_instance`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobInstance {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Unique id of the specific job instance. Should be used in subsequent queries.
     ///
     /// Example: `1108569450000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// External id of the specific job instance.
     ///
     /// Example: `1108569450000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// The job instance name.
     ///
     /// Example: `Export Physical Items - war and love - 04/15/2015 16:07`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The person who ran the job. This can be System for system jobs, API for jobs which were initiated by API, or the praimary\_id of a specific staff. In case of a staff, the desc attribute will contain the user's full name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_by: Option<alma_runtime::CodeValue>,
     /// The date and time when the job was submitted.
     ///
     /// Example: `2015-04-15T13:07:40.800Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub submit_time: Option<String>,
     /// The date and time when the job started.
     ///
     /// Example: `2015-04-15T13:07:40.868Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_time: Option<String>,
     /// The date and time when the job ended.
     ///
     /// Example: `2015-04-15T13:07:44.359Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_time: Option<String>,
     /// The progress (percent) of the job instance so far.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub progress: Option<f64>,
     /// The current status of the job. Possible codes are listed in 'systemJobStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// The date in which the status was last updated.
     ///
     /// Example: `2015-04-15Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub status_date: Option<String>,
     /// List of Alerts that are related to the job run.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub alert: Vec<alma_runtime::CodeValue>,
     /// List of the job instance's related counters. In the Alma UI, theses are counters, statistics and errors lists.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub counter: Vec<crate::conf::models::Counter>,
     /// Relevant for MD import job instances. List of the job instance's related actions.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub action: Vec<crate::conf::models::Action>,
     /// Related job information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_info: Option<crate::conf::models::JobInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobInstance {
@@ -6098,6 +7168,64 @@ impl alma_runtime::IsEmpty for JobInstance {
             && self.job_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobInstance {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobInstance",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "submitted_by" => {
+                        out.submitted_by = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "submit_time" => out.submit_time = alma_runtime::Codec::from_node(v)?,
+                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
+                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
+                    "progress" => out.progress = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "status_date" => out.status_date = alma_runtime::Codec::from_node(v)?,
+                    "alert" => out.alert = alma_runtime::Codec::from_node(v)?,
+                    "counter" => out.counter = alma_runtime::Codec::from_node(v)?,
+                    "action" => out.action = alma_runtime::Codec::from_node(v)?,
+                    "job_info" => out.job_info = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("external_id", &self.external_id);
+        w.field("name", &self.name);
+        w.field("submitted_by", &self.submitted_by);
+        w.field("submit_time", &self.submit_time);
+        w.field("start_time", &self.start_time);
+        w.field("end_time", &self.end_time);
+        w.field("progress", &self.progress);
+        w.field("status", &self.status);
+        w.field("status_date", &self.status_date);
+        w.field("alert", &self.alert);
+        w.field("counter", &self.counter);
+        w.field("action", &self.action);
+        w.field("job_info", &self.job_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobInstance);
 impl alma_runtime::Model for JobInstance {
     const NAME: &'static str = "JobInstance";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6155,24 +7283,13 @@ impl alma_runtime::Model for JobInstance {
 /// A list of job instances.
 ///
 /// Schema: `schemas/rest_job_instances.json#/job_instances`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobInstances {
     /// The total number of job instances.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// job\_instance object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub job_instance: Vec<crate::conf::models::JobInstance>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for JobInstances {
@@ -6181,6 +7298,40 @@ impl alma_runtime::IsEmpty for JobInstances {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for JobInstances {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "JobInstances",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "job_instance" => {
+                        out.job_instance = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("job_instance", &self.job_instance);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(JobInstances);
 impl alma_runtime::Model for JobInstances {
     const NAME: &'static str = "JobInstances";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6214,24 +7365,13 @@ impl alma_runtime::Model for JobInstances {
 /// A list of jobs.
 ///
 /// Schema: `schemas/rest_jobs.json#/jobs`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Jobs {
     /// The total number of jobs.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// job object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub job: Vec<crate::conf::models::Job>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Jobs {
@@ -6239,6 +7379,38 @@ impl alma_runtime::IsEmpty for Jobs {
         self.total_record_count.is_none() && self.job.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Jobs {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Jobs",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "job" => out.job = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("job", &self.job);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Jobs);
 impl alma_runtime::Model for Jobs {
     const NAME: &'static str = "Jobs";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6272,24 +7444,13 @@ impl alma_runtime::Model for Jobs {
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter-put.json#/letter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LetterPut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The XSL itself (XML escaped).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub xsl: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LetterPut {
@@ -6297,6 +7458,36 @@ impl alma_runtime::IsEmpty for LetterPut {
         self.link.is_none() && self.xsl.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LetterPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LetterPut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "xsl" => out.xsl = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("xsl", &self.xsl);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LetterPut);
 impl alma_runtime::Model for LetterPut {
     const NAME: &'static str = "LetterPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6314,81 +7505,47 @@ impl alma_runtime::Model for LetterPut {
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter.json#/letter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Letter {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The letter unique code. Mandatory.
     ///
     /// Example: `FulBorrowedByLetter`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// Whether to enable the letter. Possible code are listed in BooleanYesNoNumericCode [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<alma_runtime::CodeValue>,
     /// The letter name. Mandatory.
     ///
     /// Example: `Borrowed By Letter`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The letter description.
     ///
     /// Example: `A description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Letter channel Possible values are listed in 'LetterChannelFilter' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `sso`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub channel: Option<String>,
     /// The days to retain the letter.
     ///
     /// Example: `124`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub retention_period: String,
     /// Whether letter may be customized. Possible code are listed in BooleanYesNoNumericCode [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customized: Option<alma_runtime::CodeValue>,
     /// Letter is viewable by patrons. Possible code are listed in BooleanYesNoNumericCode [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patron_facing: Option<alma_runtime::CodeValue>,
     /// The ID of the user who updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<alma_runtime::CodeValue>,
     /// The last update date.
     ///
     /// Example: `2021-06-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub update_date: Option<String>,
     /// Link to the code table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<alma_runtime::CodeValue>,
     /// The XSL itself (XML escaped).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub xsl: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Letter {
@@ -6401,6 +7558,62 @@ impl alma_runtime::IsEmpty for Letter {
             && self.labels.is_none() && self.xsl.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Letter {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Letter",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "channel" => out.channel = alma_runtime::Codec::from_node(v)?,
+                    "retention_period" => {
+                        out.retention_period = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "customized" => out.customized = alma_runtime::Codec::from_node(v)?,
+                    "patron_facing" => {
+                        out.patron_facing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
+                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    "labels" => out.labels = alma_runtime::Codec::from_node(v)?,
+                    "xsl" => out.xsl = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("code", &self.code);
+        w.field("enabled", &self.enabled);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("channel", &self.channel);
+        w.field("retention_period", &self.retention_period);
+        w.field("customized", &self.customized);
+        w.field("patron_facing", &self.patron_facing);
+        w.field("updated_by", &self.updated_by);
+        w.field("update_date", &self.update_date);
+        w.field("labels", &self.labels);
+        w.field("xsl", &self.xsl);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Letter);
 impl alma_runtime::Model for Letter {
     const NAME: &'static str = "Letter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6443,24 +7656,13 @@ impl alma_runtime::Model for Letter {
 /// A list of letters.
 ///
 /// Schema: `schemas/rest_letters.json#/letters`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Letters {
     /// The total number of letters. This can be used when retrieving the letters list.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// letter object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub letter: Vec<crate::conf::models::Letter>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Letters {
@@ -6469,6 +7671,38 @@ impl alma_runtime::IsEmpty for Letters {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Letters {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Letters",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "letter" => out.letter = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("letter", &self.letter);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Letters);
 impl alma_runtime::Model for Letters {
     const NAME: &'static str = "Letters";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6502,24 +7736,13 @@ impl alma_runtime::Model for Letters {
 /// A list of libraries.
 ///
 /// Schema: `schemas/rest_libraries.json#/libraries`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Libraries {
     /// The total number of libraries.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// library object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub library: Vec<crate::conf::models::Library>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Libraries {
@@ -6528,6 +7751,38 @@ impl alma_runtime::IsEmpty for Libraries {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Libraries {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Libraries",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("library", &self.library);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Libraries);
 impl alma_runtime::Model for Libraries {
     const NAME: &'static str = "Libraries";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6561,78 +7816,45 @@ impl alma_runtime::Model for Libraries {
 /// Library Object.
 ///
 /// Schema: `schemas/rest_library.json#/library`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Library {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The library code. Should be used in subsequent queries regarding the library.
     ///
     /// Example: `MAIN`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The library id. For display only.
     ///
     /// Example: `12900830000231`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub id: String,
     /// Full path of codes identifying the library technically.
     ///
     /// Example: `API_GUEST.API_GUEST_INST.MAIN`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub path: Option<String>,
     /// The library name.
     ///
     /// Example: `Main library`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The library description.
     ///
     /// Example: `Supports undergraduate level programs`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Indication whether the library is defined as a Resource Sharing Library.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub resource_sharing: Option<bool>,
     /// Code of the campus to which the library belongs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campus: Option<alma_runtime::CodeValue>,
     /// The proxy.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// Code of the library default location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_location: Option<alma_runtime::CodeValue>,
     /// A count of the number of Locations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_of_locations: Option<crate::conf::models::LibraryNumberOfLocations>,
     /// A count of the number of Circulation Desks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_of_circ_desks: Option<crate::conf::models::LibraryNumberOfCircDesks>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Library {
@@ -6645,6 +7867,64 @@ impl alma_runtime::IsEmpty for Library {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Library {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Library",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "path" => out.path = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "resource_sharing" => {
+                        out.resource_sharing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "campus" => out.campus = alma_runtime::Codec::from_node(v)?,
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "default_location" => {
+                        out.default_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_locations" => {
+                        out.number_of_locations = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "number_of_circ_desks" => {
+                        out.number_of_circ_desks = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("code", &self.code);
+        w.field("id", &self.id);
+        w.field("path", &self.path);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("resource_sharing", &self.resource_sharing);
+        w.field("campus", &self.campus);
+        w.field("proxy", &self.proxy);
+        w.field("default_location", &self.default_location);
+        w.field("number_of_locations", &self.number_of_locations);
+        w.field("number_of_circ_desks", &self.number_of_circ_desks);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Library);
 impl alma_runtime::Model for Library {
     const NAME: &'static str = "Library";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6704,26 +7984,15 @@ impl alma_runtime::Model for Library {
 /// A count of the number of Circulation Desks.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_circ_desks`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryNumberOfCircDesks {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `6`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LibraryNumberOfCircDesks {
@@ -6731,6 +8000,36 @@ impl alma_runtime::IsEmpty for LibraryNumberOfCircDesks {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LibraryNumberOfCircDesks {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LibraryNumberOfCircDesks",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LibraryNumberOfCircDesks);
 impl alma_runtime::Model for LibraryNumberOfCircDesks {
     const NAME: &'static str = "LibraryNumberOfCircDesks";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6748,26 +8047,15 @@ impl alma_runtime::Model for LibraryNumberOfCircDesks {
 /// A count of the number of Locations.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_locations`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryNumberOfLocations {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LibraryNumberOfLocations {
@@ -6775,6 +8063,36 @@ impl alma_runtime::IsEmpty for LibraryNumberOfLocations {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LibraryNumberOfLocations {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LibraryNumberOfLocations",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LibraryNumberOfLocations);
 impl alma_runtime::Model for LibraryNumberOfLocations {
     const NAME: &'static str = "LibraryNumberOfLocations";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6792,75 +8110,37 @@ impl alma_runtime::Model for LibraryNumberOfLocations {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTermPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The license term name. Mandatory when creating a new license terms.
     ///
     /// Example: `Accessibility compliance indicator`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The license term code.
     ///
     /// Example: `CODE123`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub code: Option<String>,
     /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_term_type: Option<crate::conf::models::LicenseTermPostLicenseTermType>,
     /// A list of Controlled Vocabulary values.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub controlled_vocabulary_value: Vec<crate::conf::models::ControlledVocabularyValue>,
     /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_section: Option<crate::conf::models::LicenseTermPostLicenseSection>,
     /// The order of the license term in the section.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub order: Option<String>,
     /// Display to public - true/false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub display: Option<bool>,
     /// Setup by the system - true/false. Used to indicate which license term can be edited/deleted by the user.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub otb: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTermPost {
@@ -6872,6 +8152,58 @@ impl alma_runtime::IsEmpty for LicenseTermPost {
             && self.display.is_none() && self.otb.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTermPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTermPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "license_term_type" => {
+                        out.license_term_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "controlled_vocabulary_value" => {
+                        out.controlled_vocabulary_value = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "license_section" => {
+                        out.license_section = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
+                    "display" => out.display = alma_runtime::Codec::from_node(v)?,
+                    "otb" => out.otb = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("code", &self.code);
+        w.field("license_term_type", &self.license_term_type);
+        w.field("controlled_vocabulary_value", &self.controlled_vocabulary_value);
+        w.field("license_section", &self.license_section);
+        w.field("order", &self.order);
+        w.field("display", &self.display);
+        w.field("otb", &self.otb);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTermPost);
 impl alma_runtime::Model for LicenseTermPost {
     const NAME: &'static str = "LicenseTermPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6923,28 +8255,17 @@ impl alma_runtime::Model for LicenseTermPost {
 /// License term type 'Controlled Vocabulary' stored in a mapping table.
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/controlled_vocabulary_value/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ControlledVocabularyValue {
     /// The license term code. Mandatory.
     ///
     /// Example: `LT123`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub code: Option<String>,
     /// A value in the Controlled Vocabulary table.
     ///
     /// Example: `v01`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ControlledVocabularyValue {
@@ -6952,6 +8273,36 @@ impl alma_runtime::IsEmpty for ControlledVocabularyValue {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ControlledVocabularyValue {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ControlledVocabularyValue",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ControlledVocabularyValue);
 impl alma_runtime::Model for ControlledVocabularyValue {
     const NAME: &'static str = "ControlledVocabularyValue";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6969,19 +8320,13 @@ impl alma_runtime::Model for ControlledVocabularyValue {
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_section`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTermPostLicenseSection {
     /// `value` (XML text).
     ///
     /// Example: `Restrictions`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTermPostLicenseSection {
@@ -6989,6 +8334,34 @@ impl alma_runtime::IsEmpty for LicenseTermPostLicenseSection {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTermPostLicenseSection {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTermPostLicenseSection",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTermPostLicenseSection);
 impl alma_runtime::Model for LicenseTermPostLicenseSection {
     const NAME: &'static str = "LicenseTermPostLicenseSection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7003,19 +8376,13 @@ impl alma_runtime::Model for LicenseTermPostLicenseSection {
 /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_term_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTermPostLicenseTermType {
     /// `value` (XML text).
     ///
     /// Example: `LicenseTermsYesNo`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTermPostLicenseTermType {
@@ -7023,6 +8390,34 @@ impl alma_runtime::IsEmpty for LicenseTermPostLicenseTermType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTermPostLicenseTermType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTermPostLicenseTermType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTermPostLicenseTermType);
 impl alma_runtime::Model for LicenseTermPostLicenseTermType {
     const NAME: &'static str = "LicenseTermPostLicenseTermType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7037,66 +8432,33 @@ impl alma_runtime::Model for LicenseTermPostLicenseTermType {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTermPut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The license term name. Mandatory when creating a new license terms.
     ///
     /// Example: `Accessibility compliance indicator`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The license term code.
     ///
     /// Example: `CODE123`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub code: Option<String>,
     /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_term_type: Option<crate::conf::models::LicenseTermPutLicenseTermType>,
     /// A list of Controlled Vocabulary values.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub controlled_vocabulary_value: Vec<crate::conf::models::ControlledVocabularyValue>,
     /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_section: Option<crate::conf::models::LicenseTermPutLicenseSection>,
     /// The order of the license term in the section.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub order: Option<String>,
     /// Display to public - true/false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub display: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTermPut {
@@ -7108,6 +8470,56 @@ impl alma_runtime::IsEmpty for LicenseTermPut {
             && self.display.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTermPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTermPut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "license_term_type" => {
+                        out.license_term_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "controlled_vocabulary_value" => {
+                        out.controlled_vocabulary_value = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "license_section" => {
+                        out.license_section = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
+                    "display" => out.display = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("code", &self.code);
+        w.field("license_term_type", &self.license_term_type);
+        w.field("controlled_vocabulary_value", &self.controlled_vocabulary_value);
+        w.field("license_section", &self.license_section);
+        w.field("order", &self.order);
+        w.field("display", &self.display);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTermPut);
 impl alma_runtime::Model for LicenseTermPut {
     const NAME: &'static str = "LicenseTermPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7158,19 +8570,13 @@ impl alma_runtime::Model for LicenseTermPut {
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term/properties/license_section`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTermPutLicenseSection {
     /// `value` (XML text).
     ///
     /// Example: `Restrictions`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTermPutLicenseSection {
@@ -7178,6 +8584,34 @@ impl alma_runtime::IsEmpty for LicenseTermPutLicenseSection {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTermPutLicenseSection {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTermPutLicenseSection",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTermPutLicenseSection);
 impl alma_runtime::Model for LicenseTermPutLicenseSection {
     const NAME: &'static str = "LicenseTermPutLicenseSection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7192,19 +8626,13 @@ impl alma_runtime::Model for LicenseTermPutLicenseSection {
 /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term/properties/license_term_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTermPutLicenseTermType {
     /// `value` (XML text).
     ///
     /// Example: `LicenseTermsYesNo`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTermPutLicenseTermType {
@@ -7212,6 +8640,34 @@ impl alma_runtime::IsEmpty for LicenseTermPutLicenseTermType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTermPutLicenseTermType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTermPutLicenseTermType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTermPutLicenseTermType);
 impl alma_runtime::Model for LicenseTermPutLicenseTermType {
     const NAME: &'static str = "LicenseTermPutLicenseTermType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7226,75 +8682,37 @@ impl alma_runtime::Model for LicenseTermPutLicenseTermType {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTerm {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The license term name. Mandatory when creating a new license terms.
     ///
     /// Example: `Accessibility compliance indicator`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The license term code.
     ///
     /// Example: `CODE123`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub code: Option<String>,
     /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_term_type: Option<alma_runtime::CodeValue>,
     /// A list of Controlled Vocabulary values.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub controlled_vocabulary_value: Vec<crate::conf::models::ControlledVocabularyValue>,
     /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_section: Option<alma_runtime::CodeValue>,
     /// The order of the license term in the section.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub order: Option<String>,
     /// Display to public - true/false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub display: Option<bool>,
     /// Setup by the system - true/false. Used to indicate which license term can be edited/deleted by the user.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub otb: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTerm {
@@ -7306,6 +8724,58 @@ impl alma_runtime::IsEmpty for LicenseTerm {
             && self.display.is_none() && self.otb.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTerm {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTerm",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "license_term_type" => {
+                        out.license_term_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "controlled_vocabulary_value" => {
+                        out.controlled_vocabulary_value = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "license_section" => {
+                        out.license_section = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
+                    "display" => out.display = alma_runtime::Codec::from_node(v)?,
+                    "otb" => out.otb = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("code", &self.code);
+        w.field("license_term_type", &self.license_term_type);
+        w.field("controlled_vocabulary_value", &self.controlled_vocabulary_value);
+        w.field("license_section", &self.license_section);
+        w.field("order", &self.order);
+        w.field("display", &self.display);
+        w.field("otb", &self.otb);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTerm);
 impl alma_runtime::Model for LicenseTerm {
     const NAME: &'static str = "LicenseTerm";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7353,24 +8823,13 @@ impl alma_runtime::Model for LicenseTerm {
 /// A list of License Term Objects.
 ///
 /// Schema: `schemas/rest_license_terms.json#/license_terms`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseTerms {
     /// The total number of license terms.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// License Term Object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub license_term: Vec<crate::conf::models::LicenseTerm>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LicenseTerms {
@@ -7379,6 +8838,40 @@ impl alma_runtime::IsEmpty for LicenseTerms {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LicenseTerms {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LicenseTerms",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "license_term" => {
+                        out.license_term = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("license_term", &self.license_term);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LicenseTerms);
 impl alma_runtime::Model for LicenseTerms {
     const NAME: &'static str = "LicenseTerms";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7410,53 +8903,29 @@ impl alma_runtime::Model for LicenseTerms {
     }
 }
 /// Schema: `schemas/rest_location-post.json#/circulationDesk`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CirculationDeskPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Circulation desk code .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circ_desk_code: String,
     /// Circulation desk name .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circ_desk_name: String,
     /// Circulation desk link .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circulation_desk_link: String,
     /// Check in.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_in: Option<bool>,
     /// Check out.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_out: Option<bool>,
     /// Reshelve.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CirculationDeskPost {
@@ -7467,6 +8936,52 @@ impl alma_runtime::IsEmpty for CirculationDeskPost {
             && self.reshelve.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CirculationDeskPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CirculationDeskPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "circ_desk_code" => {
+                        out.circ_desk_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circ_desk_name" => {
+                        out.circ_desk_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circulation_desk_link" => {
+                        out.circulation_desk_link = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
+                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
+                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("circ_desk_code", &self.circ_desk_code);
+        w.field("circ_desk_name", &self.circ_desk_name);
+        w.field("circulation_desk_link", &self.circulation_desk_link);
+        w.field("check_in", &self.check_in);
+        w.field("check_out", &self.check_out);
+        w.field("reshelve", &self.reshelve);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CirculationDeskPost);
 impl alma_runtime::Model for CirculationDeskPost {
     const NAME: &'static str = "CirculationDeskPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7510,71 +9025,35 @@ impl alma_runtime::Model for CirculationDeskPost {
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location-post.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The location name.
     ///
     /// Example: `LOC1 location`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// If defined, this is the name which will be displayed to end users.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_name: Option<String>,
     /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::conf::models::LocationPostType>,
     /// Remote Storage code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub remote_storage: Option<String>,
     /// The map ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub map: Option<String>,
     /// Indication whether the records in this location should be suppressed from Discovery.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_unit: Option<crate::conf::models::LocationPostFulfillmentUnit>,
     /// this is a list of all the contacts of the circulation desk.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub circ_desk: Vec<crate::conf::models::CirculationDeskPost>,
     /// The MARC subfield to use for accession number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accession_placement: Option<crate::conf::models::LocationPostAccessionPlacement>,
     /// The method in which the call number is generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_number_type: Option<crate::conf::models::LocationPostCallNumberType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPost {
@@ -7587,6 +9066,66 @@ impl alma_runtime::IsEmpty for LocationPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "external_name" => {
+                        out.external_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "remote_storage" => {
+                        out.remote_storage = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fulfillment_unit" => {
+                        out.fulfillment_unit = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    "accession_placement" => {
+                        out.accession_placement = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number_type" => {
+                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("external_name", &self.external_name);
+        w.field("type", &self.type_);
+        w.field("remote_storage", &self.remote_storage);
+        w.field("map", &self.map);
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("fulfillment_unit", &self.fulfillment_unit);
+        w.field("circ_desk", &self.circ_desk);
+        w.field("accession_placement", &self.accession_placement);
+        w.field("call_number_type", &self.call_number_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPost);
 impl alma_runtime::Model for LocationPost {
     const NAME: &'static str = "LocationPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7679,19 +9218,13 @@ impl alma_runtime::Model for LocationPost {
 /// The MARC subfield to use for accession number.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/accession_placement`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPostAccessionPlacement {
     /// `value` (XML text).
     ///
     /// Example: `852p`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPostAccessionPlacement {
@@ -7699,6 +9232,34 @@ impl alma_runtime::IsEmpty for LocationPostAccessionPlacement {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPostAccessionPlacement {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPostAccessionPlacement",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPostAccessionPlacement);
 impl alma_runtime::Model for LocationPostAccessionPlacement {
     const NAME: &'static str = "LocationPostAccessionPlacement";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7713,19 +9274,13 @@ impl alma_runtime::Model for LocationPostAccessionPlacement {
 /// The method in which the call number is generated.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/call_number_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPostCallNumberType {
     /// `value` (XML text).
     ///
     /// Example: `#`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPostCallNumberType {
@@ -7733,6 +9288,34 @@ impl alma_runtime::IsEmpty for LocationPostCallNumberType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPostCallNumberType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPostCallNumberType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPostCallNumberType);
 impl alma_runtime::Model for LocationPostCallNumberType {
     const NAME: &'static str = "LocationPostCallNumberType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7747,19 +9330,13 @@ impl alma_runtime::Model for LocationPostCallNumberType {
 /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/fulfillment_unit`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPostFulfillmentUnit {
     /// `value` (XML text).
     ///
     /// Example: `FU1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPostFulfillmentUnit {
@@ -7767,6 +9344,34 @@ impl alma_runtime::IsEmpty for LocationPostFulfillmentUnit {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPostFulfillmentUnit {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPostFulfillmentUnit",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPostFulfillmentUnit);
 impl alma_runtime::Model for LocationPostFulfillmentUnit {
     const NAME: &'static str = "LocationPostFulfillmentUnit";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7781,19 +9386,13 @@ impl alma_runtime::Model for LocationPostFulfillmentUnit {
 /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPostType {
     /// `value` (XML text).
     ///
     /// Example: `OPEN`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPostType {
@@ -7801,6 +9400,34 @@ impl alma_runtime::IsEmpty for LocationPostType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPostType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPostType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPostType);
 impl alma_runtime::Model for LocationPostType {
     const NAME: &'static str = "LocationPostType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7813,53 +9440,29 @@ impl alma_runtime::Model for LocationPostType {
     }
 }
 /// Schema: `schemas/rest_location-put.json#/circulationDesk`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CirculationDeskPut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Circulation desk code .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circ_desk_code: String,
     /// Circulation desk name .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circ_desk_name: String,
     /// Circulation desk link .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circulation_desk_link: String,
     /// Check in.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_in: Option<bool>,
     /// Check out.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_out: Option<bool>,
     /// Reshelve.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CirculationDeskPut {
@@ -7870,6 +9473,52 @@ impl alma_runtime::IsEmpty for CirculationDeskPut {
             && self.reshelve.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CirculationDeskPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CirculationDeskPut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "circ_desk_code" => {
+                        out.circ_desk_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circ_desk_name" => {
+                        out.circ_desk_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circulation_desk_link" => {
+                        out.circulation_desk_link = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
+                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
+                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("circ_desk_code", &self.circ_desk_code);
+        w.field("circ_desk_name", &self.circ_desk_name);
+        w.field("circulation_desk_link", &self.circulation_desk_link);
+        w.field("check_in", &self.check_in);
+        w.field("check_out", &self.check_out);
+        w.field("reshelve", &self.reshelve);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CirculationDeskPut);
 impl alma_runtime::Model for CirculationDeskPut {
     const NAME: &'static str = "CirculationDeskPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7913,71 +9562,35 @@ impl alma_runtime::Model for CirculationDeskPut {
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location-put.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The location name.
     ///
     /// Example: `LOC1 location`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// If defined, this is the name which will be displayed to end users.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_name: Option<String>,
     /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::conf::models::LocationPutType>,
     /// Remote Storage code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub remote_storage: Option<String>,
     /// The map ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub map: Option<String>,
     /// Indication whether the records in this location should be suppressed from Discovery.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_unit: Option<crate::conf::models::LocationPutFulfillmentUnit>,
     /// this is a list of all the contacts of the circulation desk.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub circ_desk: Vec<crate::conf::models::CirculationDeskPut>,
     /// The MARC subfield to use for accession number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accession_placement: Option<crate::conf::models::LocationPutAccessionPlacement>,
     /// The method in which the call number is generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_number_type: Option<crate::conf::models::LocationPutCallNumberType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPut {
@@ -7990,6 +9603,66 @@ impl alma_runtime::IsEmpty for LocationPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "external_name" => {
+                        out.external_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "remote_storage" => {
+                        out.remote_storage = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fulfillment_unit" => {
+                        out.fulfillment_unit = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    "accession_placement" => {
+                        out.accession_placement = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number_type" => {
+                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("external_name", &self.external_name);
+        w.field("type", &self.type_);
+        w.field("remote_storage", &self.remote_storage);
+        w.field("map", &self.map);
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("fulfillment_unit", &self.fulfillment_unit);
+        w.field("circ_desk", &self.circ_desk);
+        w.field("accession_placement", &self.accession_placement);
+        w.field("call_number_type", &self.call_number_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPut);
 impl alma_runtime::Model for LocationPut {
     const NAME: &'static str = "LocationPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8082,19 +9755,13 @@ impl alma_runtime::Model for LocationPut {
 /// The MARC subfield to use for accession number.
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/accession_placement`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPutAccessionPlacement {
     /// `value` (XML text).
     ///
     /// Example: `852p`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPutAccessionPlacement {
@@ -8102,6 +9769,34 @@ impl alma_runtime::IsEmpty for LocationPutAccessionPlacement {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPutAccessionPlacement {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPutAccessionPlacement",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPutAccessionPlacement);
 impl alma_runtime::Model for LocationPutAccessionPlacement {
     const NAME: &'static str = "LocationPutAccessionPlacement";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8116,19 +9811,13 @@ impl alma_runtime::Model for LocationPutAccessionPlacement {
 /// The method in which the call number is generated.
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/call_number_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPutCallNumberType {
     /// `value` (XML text).
     ///
     /// Example: `#`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPutCallNumberType {
@@ -8136,6 +9825,34 @@ impl alma_runtime::IsEmpty for LocationPutCallNumberType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPutCallNumberType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPutCallNumberType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPutCallNumberType);
 impl alma_runtime::Model for LocationPutCallNumberType {
     const NAME: &'static str = "LocationPutCallNumberType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8150,19 +9867,13 @@ impl alma_runtime::Model for LocationPutCallNumberType {
 /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/fulfillment_unit`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPutFulfillmentUnit {
     /// `value` (XML text).
     ///
     /// Example: `FU1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPutFulfillmentUnit {
@@ -8170,6 +9881,34 @@ impl alma_runtime::IsEmpty for LocationPutFulfillmentUnit {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPutFulfillmentUnit {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPutFulfillmentUnit",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPutFulfillmentUnit);
 impl alma_runtime::Model for LocationPutFulfillmentUnit {
     const NAME: &'static str = "LocationPutFulfillmentUnit";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8184,19 +9923,13 @@ impl alma_runtime::Model for LocationPutFulfillmentUnit {
 /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
 ///
 /// Schema: `schemas/rest_location-put.json#/location/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationPutType {
     /// `value` (XML text).
     ///
     /// Example: `OPEN`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationPutType {
@@ -8204,6 +9937,34 @@ impl alma_runtime::IsEmpty for LocationPutType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationPutType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationPutType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationPutType);
 impl alma_runtime::Model for LocationPutType {
     const NAME: &'static str = "LocationPutType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8216,53 +9977,29 @@ impl alma_runtime::Model for LocationPutType {
     }
 }
 /// Schema: `schemas/rest_location.json#/circulationDesk`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CirculationDesk {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Circulation desk code .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circ_desk_code: String,
     /// Circulation desk name .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circ_desk_name: String,
     /// Circulation desk link .
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub circulation_desk_link: String,
     /// Check in.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_in: Option<bool>,
     /// Check out.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub check_out: Option<bool>,
     /// Reshelve.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CirculationDesk {
@@ -8273,6 +10010,52 @@ impl alma_runtime::IsEmpty for CirculationDesk {
             && self.reshelve.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CirculationDesk {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CirculationDesk",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "circ_desk_code" => {
+                        out.circ_desk_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circ_desk_name" => {
+                        out.circ_desk_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circulation_desk_link" => {
+                        out.circulation_desk_link = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
+                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
+                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("circ_desk_code", &self.circ_desk_code);
+        w.field("circ_desk_name", &self.circ_desk_name);
+        w.field("circulation_desk_link", &self.circulation_desk_link);
+        w.field("check_in", &self.check_in);
+        w.field("check_out", &self.check_out);
+        w.field("reshelve", &self.reshelve);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CirculationDesk);
 impl alma_runtime::Model for CirculationDesk {
     const NAME: &'static str = "CirculationDesk";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8316,85 +10099,43 @@ impl alma_runtime::Model for CirculationDesk {
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Location {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The location code. Should be used in subsequent queries regarding the location.
     ///
     /// Example: `LOC1`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// Identifier of the Location. Output parameter.
     ///
     /// Example: `62387556060009999`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The location name.
     ///
     /// Example: `LOC1 location`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// If defined, this is the name which will be displayed to end users.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_name: Option<String>,
     /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// Remote Storage code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub remote_storage: Option<String>,
     /// The map ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub map: Option<String>,
     /// Indication whether the records in this location should be suppressed from Discovery.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub suppress_from_publishing: Option<String>,
     /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_unit: Option<alma_runtime::CodeValue>,
     /// this is a list of all the contacts of the circulation desk.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub circ_desk: Vec<crate::conf::models::CirculationDesk>,
     /// The MARC subfield to use for accession number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accession_placement: Option<alma_runtime::CodeValue>,
     /// The method in which the call number is generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_number_type: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Location {
@@ -8408,6 +10149,70 @@ impl alma_runtime::IsEmpty for Location {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Location {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Location",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "external_name" => {
+                        out.external_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "remote_storage" => {
+                        out.remote_storage = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
+                    "suppress_from_publishing" => {
+                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fulfillment_unit" => {
+                        out.fulfillment_unit = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    "accession_placement" => {
+                        out.accession_placement = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "call_number_type" => {
+                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("code", &self.code);
+        w.field("id", &self.id);
+        w.field("name", &self.name);
+        w.field("external_name", &self.external_name);
+        w.field("type", &self.type_);
+        w.field("remote_storage", &self.remote_storage);
+        w.field("map", &self.map);
+        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        w.field("fulfillment_unit", &self.fulfillment_unit);
+        w.field("circ_desk", &self.circ_desk);
+        w.field("accession_placement", &self.accession_placement);
+        w.field("call_number_type", &self.call_number_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Location);
 impl alma_runtime::Model for Location {
     const NAME: &'static str = "Location";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8487,24 +10292,13 @@ impl alma_runtime::Model for Location {
 /// A list of locations.
 ///
 /// Schema: `schemas/rest_locations.json#/locations`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Locations {
     /// The total number of locations.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// location object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub location: Vec<crate::conf::models::Location>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Locations {
@@ -8513,6 +10307,38 @@ impl alma_runtime::IsEmpty for Locations {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Locations {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Locations",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("location", &self.location);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Locations);
 impl alma_runtime::Model for Locations {
     const NAME: &'static str = "Locations";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8546,31 +10372,15 @@ impl alma_runtime::Model for Locations {
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/mapping_table`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingTablePut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Mapping Tables are usually defined in the scope of the institution.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub scope: crate::conf::models::MappingTableScopePut,
     /// The mapping table's rows.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub row: Vec<crate::conf::models::MappingTableRowPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MappingTablePut {
@@ -8579,6 +10389,38 @@ impl alma_runtime::IsEmpty for MappingTablePut {
             && self.row.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MappingTablePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MappingTablePut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("scope", &self.scope);
+        w.field("row", &self.row);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MappingTablePut);
 impl alma_runtime::Model for MappingTablePut {
     const NAME: &'static str = "MappingTablePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8615,40 +10457,27 @@ impl alma_runtime::Model for MappingTablePut {
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingTableRowPut {
     /// Column 0
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column0: String,
     /// Column 1
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column1: String,
     /// Column 2
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column2: String,
     /// Column 3
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column3: String,
     /// Column 4
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column4: String,
     /// Column 5
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column5: String,
     /// Column 6
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column6: String,
     /// Indication if this is an enabled row. Optional. Default is True.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub enabled: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MappingTableRowPut {
@@ -8659,6 +10488,48 @@ impl alma_runtime::IsEmpty for MappingTableRowPut {
             && self.enabled.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MappingTableRowPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MappingTableRowPut",
+            &mut |k, v| {
+                match k {
+                    "column0" => out.column0 = alma_runtime::Codec::from_node(v)?,
+                    "column1" => out.column1 = alma_runtime::Codec::from_node(v)?,
+                    "column2" => out.column2 = alma_runtime::Codec::from_node(v)?,
+                    "column3" => out.column3 = alma_runtime::Codec::from_node(v)?,
+                    "column4" => out.column4 = alma_runtime::Codec::from_node(v)?,
+                    "column5" => out.column5 = alma_runtime::Codec::from_node(v)?,
+                    "column6" => out.column6 = alma_runtime::Codec::from_node(v)?,
+                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("column0", &self.column0);
+        w.field("column1", &self.column1);
+        w.field("column2", &self.column2);
+        w.field("column3", &self.column3);
+        w.field("column4", &self.column4);
+        w.field("column5", &self.column5);
+        w.field("column6", &self.column6);
+        w.field("enabled", &self.enabled);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MappingTableRowPut);
 impl alma_runtime::Model for MappingTableRowPut {
     const NAME: &'static str = "MappingTableRowPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8680,13 +10551,11 @@ impl alma_runtime::Model for MappingTableRowPut {
     }
 }
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingTableScopePut {
     /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library_id: Option<crate::conf::models::ScopePutLibraryId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MappingTableScopePut {
@@ -8694,6 +10563,34 @@ impl alma_runtime::IsEmpty for MappingTableScopePut {
         self.library_id.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MappingTableScopePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MappingTableScopePut",
+            &mut |k, v| {
+                match k {
+                    "library_id" => out.library_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("library_id", &self.library_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MappingTableScopePut);
 impl alma_runtime::Model for MappingTableScopePut {
     const NAME: &'static str = "MappingTableScopePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8719,17 +10616,11 @@ impl alma_runtime::Model for MappingTableScopePut {
 /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/scope/properties/library_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScopePutLibraryId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ScopePutLibraryId {
@@ -8737,6 +10628,34 @@ impl alma_runtime::IsEmpty for ScopePutLibraryId {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ScopePutLibraryId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ScopePutLibraryId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ScopePutLibraryId);
 impl alma_runtime::Model for ScopePutLibraryId {
     const NAME: &'static str = "ScopePutLibraryId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8749,27 +10668,17 @@ impl alma_runtime::Model for ScopePutLibraryId {
     }
 }
 /// Schema: `schemas/rest_mapping_table.json#/header`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Header {
     /// Column number (0-6)
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub number: String,
     /// Column name
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// Column description
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub description: String,
     /// Column type : TextField / date / code-tables/ mapping-tables / Custom Option List .
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: crate::conf::models::HeaderType,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Header {
@@ -8778,6 +10687,40 @@ impl alma_runtime::IsEmpty for Header {
             && alma_runtime::IsEmpty::is_empty(&self.type_) && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Header {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Header",
+            &mut |k, v| {
+                match k {
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("number", &self.number);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Header);
 impl alma_runtime::Model for Header {
     const NAME: &'static str = "Header";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8806,24 +10749,13 @@ impl alma_runtime::Model for Header {
 /// Column type : TextField / date / code-tables/ mapping-tables / Custom Option List .
 ///
 /// Schema: `schemas/rest_mapping_table.json#/header/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HeaderType {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for HeaderType {
@@ -8831,6 +10763,36 @@ impl alma_runtime::IsEmpty for HeaderType {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for HeaderType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "HeaderType",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(HeaderType);
 impl alma_runtime::Model for HeaderType {
     const NAME: &'static str = "HeaderType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8848,83 +10810,35 @@ impl alma_runtime::Model for HeaderType {
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/mapping_table`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingTable {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The mapping table code.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The mapping table name.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The mapping table's related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The mapping table's related sub system. Possible codes are listed in 'Sub Systems' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub sub_system: alma_runtime::CodeValue,
     /// Indication whether the mapping table is customized or not.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub customized: Option<bool>,
     /// The last staff user which updated the code table. Output parameter.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub updated_by: Option<String>,
     /// The last date in which the code table was updated. Output parameter.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub update_date: Option<String>,
     /// Mapping Tables are usually defined in the scope of the institution.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub scope: crate::conf::models::Scope,
     /// The mapping table's headers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub header: Vec<crate::conf::models::Header>,
     /// The mapping table's rows.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub row: Vec<crate::conf::models::MappingTableRow>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MappingTable {
@@ -8937,6 +10851,54 @@ impl alma_runtime::IsEmpty for MappingTable {
             && self.header.is_empty() && self.row.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MappingTable {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MappingTable",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "sub_system" => out.sub_system = alma_runtime::Codec::from_node(v)?,
+                    "customized" => out.customized = alma_runtime::Codec::from_node(v)?,
+                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
+                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "header" => out.header = alma_runtime::Codec::from_node(v)?,
+                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("sub_system", &self.sub_system);
+        w.field("customized", &self.customized);
+        w.field("updated_by", &self.updated_by);
+        w.field("update_date", &self.update_date);
+        w.field("scope", &self.scope);
+        w.field("header", &self.header);
+        w.field("row", &self.row);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MappingTable);
 impl alma_runtime::Model for MappingTable {
     const NAME: &'static str = "MappingTable";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8990,65 +10952,37 @@ impl alma_runtime::Model for MappingTable {
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingTableRow {
     /// Column 0
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column0: String,
     /// Column 1
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column1: String,
     /// Column 2
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column2: String,
     /// Column 3
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column3: String,
     /// Column 4
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column4: String,
     /// Column 5
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column5: String,
     /// Column 6
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub column6: String,
     /// Indication if this is an enabled row. Optional. Default is True.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub enabled: Option<bool>,
     /// Relevant only for NZ. Can be changed with PUT. Optional. Default is False.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub managed_in_network: Option<bool>,
     /// The last staff user which updated the row.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub updated_by: Option<String>,
     /// The last date in which the row was updated. Output parameter.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub update_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MappingTableRow {
@@ -9061,6 +10995,56 @@ impl alma_runtime::IsEmpty for MappingTableRow {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MappingTableRow {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MappingTableRow",
+            &mut |k, v| {
+                match k {
+                    "column0" => out.column0 = alma_runtime::Codec::from_node(v)?,
+                    "column1" => out.column1 = alma_runtime::Codec::from_node(v)?,
+                    "column2" => out.column2 = alma_runtime::Codec::from_node(v)?,
+                    "column3" => out.column3 = alma_runtime::Codec::from_node(v)?,
+                    "column4" => out.column4 = alma_runtime::Codec::from_node(v)?,
+                    "column5" => out.column5 = alma_runtime::Codec::from_node(v)?,
+                    "column6" => out.column6 = alma_runtime::Codec::from_node(v)?,
+                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
+                    "managed_in_network" => {
+                        out.managed_in_network = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
+                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("column0", &self.column0);
+        w.field("column1", &self.column1);
+        w.field("column2", &self.column2);
+        w.field("column3", &self.column3);
+        w.field("column4", &self.column4);
+        w.field("column5", &self.column5);
+        w.field("column6", &self.column6);
+        w.field("enabled", &self.enabled);
+        w.field("managed_in_network", &self.managed_in_network);
+        w.field("updated_by", &self.updated_by);
+        w.field("update_date", &self.update_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MappingTableRow);
 impl alma_runtime::Model for MappingTableRow {
     const NAME: &'static str = "MappingTableRow";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9094,24 +11078,13 @@ impl alma_runtime::Model for MappingTableRow {
 /// A list of mapping tables.
 ///
 /// Schema: `schemas/rest_mapping_tables.json#/mapping_tables`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingTables {
     /// The total number of mapping tables in the list.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Mapping table object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub mapping_table: Vec<crate::conf::models::MappingTable>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MappingTables {
@@ -9120,6 +11093,40 @@ impl alma_runtime::IsEmpty for MappingTables {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MappingTables {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MappingTables",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "mapping_table" => {
+                        out.mapping_table = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("mapping_table", &self.mapping_table);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MappingTables);
 impl alma_runtime::Model for MappingTables {
     const NAME: &'static str = "MappingTables";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9153,25 +11160,21 @@ impl alma_runtime::Model for MappingTables {
 /// Specific match (single or multi) found.
 ///
 /// Schema: `schemas/rest_matches.json#/match`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Match {
     /// An incoming record ID.
     ///
     /// Example: `2023022701`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub incoming_record_id: String,
     /// Alma record MMS ID/s.
     ///
     /// Example: `99138399065101021`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub mms_ids: String,
     /// Match method used by the import.
     ///
     /// Example: `024/035 Match Method`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub match_method: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Match {
@@ -9180,6 +11183,42 @@ impl alma_runtime::IsEmpty for Match {
             && self.match_method.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Match {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Match",
+            &mut |k, v| {
+                match k {
+                    "incoming_record_id" => {
+                        out.incoming_record_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "mms_ids" => out.mms_ids = alma_runtime::Codec::from_node(v)?,
+                    "match_method" => {
+                        out.match_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("incoming_record_id", &self.incoming_record_id);
+        w.field("mms_ids", &self.mms_ids);
+        w.field("match_method", &self.match_method);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Match);
 impl alma_runtime::Model for Match {
     const NAME: &'static str = "Match";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9212,25 +11251,13 @@ impl alma_runtime::Model for Match {
 /// List of all single matches or multi matches found as part of an import.
 ///
 /// Schema: `schemas/rest_matches.json#/matches`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Matches {
     /// The total number of single matches or multi matches found as part of an import.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Match object.
-    #[serde(
-        rename = "match",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub match_: Vec<crate::conf::models::Match>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Matches {
@@ -9239,6 +11266,38 @@ impl alma_runtime::IsEmpty for Matches {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Matches {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Matches",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "match" => out.match_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("match", &self.match_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Matches);
 impl alma_runtime::Model for Matches {
     const NAME: &'static str = "Matches";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9272,26 +11331,15 @@ impl alma_runtime::Model for Matches {
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member-post.json#/member`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The member id. Mandatory in the POST action, and must be an id on an existing entity of the set's content type.
     ///
     /// Example: `99100045050001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MemberPost {
@@ -9299,6 +11347,36 @@ impl alma_runtime::IsEmpty for MemberPost {
         self.link.is_none() && self.id.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MemberPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MemberPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MemberPost);
 impl alma_runtime::Model for MemberPost {
     const NAME: &'static str = "MemberPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9316,35 +11394,19 @@ impl alma_runtime::Model for MemberPost {
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member.json#/member`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Member {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The member id. Mandatory in the POST action, and must be an id on an existing entity of the set's content type.
     ///
     /// Example: `99100045050001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The member's general description. This field is built according to each content type: - For titles: title, author - For holdings: library, location - For items: barcode - For users: full name - For PO lines: related title - For collections: name - For authorities: title - For portfolios: title - For electronic collections: name - For digital files: label
     ///
     /// Example: `Working capital management /, Preve, Lorenzo A.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Member {
@@ -9353,6 +11415,38 @@ impl alma_runtime::IsEmpty for Member {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Member {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Member",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("description", &self.description);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Member);
 impl alma_runtime::Model for Member {
     const NAME: &'static str = "Member";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9371,24 +11465,13 @@ impl alma_runtime::Model for Member {
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members-post.json#/members`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MembersPost {
     /// The total number of sets.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Member object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub member: Vec<crate::conf::models::MemberPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for MembersPost {
@@ -9397,6 +11480,38 @@ impl alma_runtime::IsEmpty for MembersPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for MembersPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "MembersPost",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "member" => out.member = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("member", &self.member);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(MembersPost);
 impl alma_runtime::Model for MembersPost {
     const NAME: &'static str = "MembersPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9430,24 +11545,13 @@ impl alma_runtime::Model for MembersPost {
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members.json#/members`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Members {
     /// The total number of sets.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Member object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub member: Vec<crate::conf::models::Member>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Members {
@@ -9456,6 +11560,38 @@ impl alma_runtime::IsEmpty for Members {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Members {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Members",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "member" => out.member = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("member", &self.member);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Members);
 impl alma_runtime::Model for Members {
     const NAME: &'static str = "Members";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9489,74 +11625,39 @@ impl alma_runtime::Model for Members {
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHourPut {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::conf::models::OpenHourPutType>,
     /// False means that it is a change in the library scope.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub inherited: Option<bool>,
     /// Description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// Recurrence type. WEEKLY, YEARLY. Possible values are listed in 'RecurrenceType' [code-table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<crate::conf::models::OpenHourPutRecurrenceType>,
     /// From date.
     ///
     /// Example: `2019-02-18Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_date: Option<String>,
     /// To date.
     ///
     /// Example: `2019-02-22Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub to_date: Option<String>,
     /// From hour.
     ///
     /// Example: `07:30`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_hour: Option<String>,
     /// To hour.
     ///
     /// Example: `20:30`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub to_hour: Option<String>,
     /// Day of week. SUNDAY, MONDAY, ... SATURDAY. Possible values are listed in 'DaysOfWeek' code table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<crate::conf::models::OpenHourPutDayOfWeek>,
     /// Calendar record status. OPEN or CLOSED. Possible values are listed in 'CalendarRecordStatuses' code-table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::conf::models::OpenHourPutStatus>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHourPut {
@@ -9568,6 +11669,54 @@ impl alma_runtime::IsEmpty for OpenHourPut {
             && self.status.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHourPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHourPut",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "inherited" => out.inherited = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "recurrence_type" => {
+                        out.recurrence_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "from_date" => out.from_date = alma_runtime::Codec::from_node(v)?,
+                    "to_date" => out.to_date = alma_runtime::Codec::from_node(v)?,
+                    "from_hour" => out.from_hour = alma_runtime::Codec::from_node(v)?,
+                    "to_hour" => out.to_hour = alma_runtime::Codec::from_node(v)?,
+                    "day_of_week" => out.day_of_week = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("inherited", &self.inherited);
+        w.field("desc", &self.desc);
+        w.field("recurrence_type", &self.recurrence_type);
+        w.field("from_date", &self.from_date);
+        w.field("to_date", &self.to_date);
+        w.field("from_hour", &self.from_hour);
+        w.field("to_hour", &self.to_hour);
+        w.field("day_of_week", &self.day_of_week);
+        w.field("status", &self.status);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHourPut);
 impl alma_runtime::Model for OpenHourPut {
     const NAME: &'static str = "OpenHourPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9629,19 +11778,13 @@ impl alma_runtime::Model for OpenHourPut {
 /// Day of week. SUNDAY, MONDAY, ... SATURDAY. Possible values are listed in 'DaysOfWeek' code table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/day_of_week`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHourPutDayOfWeek {
     /// `value` (XML text).
     ///
     /// Example: `MONDAY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHourPutDayOfWeek {
@@ -9649,6 +11792,34 @@ impl alma_runtime::IsEmpty for OpenHourPutDayOfWeek {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHourPutDayOfWeek {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHourPutDayOfWeek",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHourPutDayOfWeek);
 impl alma_runtime::Model for OpenHourPutDayOfWeek {
     const NAME: &'static str = "OpenHourPutDayOfWeek";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9663,19 +11834,13 @@ impl alma_runtime::Model for OpenHourPutDayOfWeek {
 /// Recurrence type. WEEKLY, YEARLY. Possible values are listed in 'RecurrenceType' [code-table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/recurrence_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHourPutRecurrenceType {
     /// `value` (XML text).
     ///
     /// Example: `WEEKLY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHourPutRecurrenceType {
@@ -9683,6 +11848,34 @@ impl alma_runtime::IsEmpty for OpenHourPutRecurrenceType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHourPutRecurrenceType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHourPutRecurrenceType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHourPutRecurrenceType);
 impl alma_runtime::Model for OpenHourPutRecurrenceType {
     const NAME: &'static str = "OpenHourPutRecurrenceType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9697,19 +11890,13 @@ impl alma_runtime::Model for OpenHourPutRecurrenceType {
 /// Calendar record status. OPEN or CLOSED. Possible values are listed in 'CalendarRecordStatuses' code-table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHourPutStatus {
     /// `value` (XML text).
     ///
     /// Example: `OPEN`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHourPutStatus {
@@ -9717,6 +11904,34 @@ impl alma_runtime::IsEmpty for OpenHourPutStatus {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHourPutStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHourPutStatus",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHourPutStatus);
 impl alma_runtime::Model for OpenHourPutStatus {
     const NAME: &'static str = "OpenHourPutStatus";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9731,19 +11946,13 @@ impl alma_runtime::Model for OpenHourPutStatus {
 /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHourPutType {
     /// `value` (XML text).
     ///
     /// Example: `WEEK`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHourPutType {
@@ -9751,6 +11960,34 @@ impl alma_runtime::IsEmpty for OpenHourPutType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHourPutType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHourPutType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHourPutType);
 impl alma_runtime::Model for OpenHourPutType {
     const NAME: &'static str = "OpenHourPutType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9765,74 +12002,39 @@ impl alma_runtime::Model for OpenHourPutType {
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour.json#/open_hour`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHour {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// False means that it is a change in the library scope.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub inherited: Option<bool>,
     /// Description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub desc: Option<String>,
     /// Recurrence type. WEEKLY, YEARLY. Possible values are listed in 'RecurrenceType' [code-table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<alma_runtime::CodeValue>,
     /// From date.
     ///
     /// Example: `2019-02-18Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_date: Option<String>,
     /// To date.
     ///
     /// Example: `2019-02-22Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub to_date: Option<String>,
     /// From hour.
     ///
     /// Example: `07:30`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub from_hour: Option<String>,
     /// To hour.
     ///
     /// Example: `20:30`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub to_hour: Option<String>,
     /// Day of week. SUNDAY, MONDAY, ... SATURDAY. Possible values are listed in 'DaysOfWeek' code table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<alma_runtime::CodeValue>,
     /// Calendar record status. OPEN or CLOSED. Possible values are listed in 'CalendarRecordStatuses' code-table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHour {
@@ -9844,6 +12046,54 @@ impl alma_runtime::IsEmpty for OpenHour {
             && self.status.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHour {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHour",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "inherited" => out.inherited = alma_runtime::Codec::from_node(v)?,
+                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
+                    "recurrence_type" => {
+                        out.recurrence_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "from_date" => out.from_date = alma_runtime::Codec::from_node(v)?,
+                    "to_date" => out.to_date = alma_runtime::Codec::from_node(v)?,
+                    "from_hour" => out.from_hour = alma_runtime::Codec::from_node(v)?,
+                    "to_hour" => out.to_hour = alma_runtime::Codec::from_node(v)?,
+                    "day_of_week" => out.day_of_week = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("inherited", &self.inherited);
+        w.field("desc", &self.desc);
+        w.field("recurrence_type", &self.recurrence_type);
+        w.field("from_date", &self.from_date);
+        w.field("to_date", &self.to_date);
+        w.field("from_hour", &self.from_hour);
+        w.field("to_hour", &self.to_hour);
+        w.field("day_of_week", &self.day_of_week);
+        w.field("status", &self.status);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHour);
 impl alma_runtime::Model for OpenHour {
     const NAME: &'static str = "OpenHour";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9876,20 +12126,13 @@ impl alma_runtime::Model for OpenHour {
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHoursPut {
     /// Open hour object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub open_hour: Vec<crate::conf::models::OpenHourPut>,
     /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<crate::conf::models::OpenHoursPutAdditionalInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHoursPut {
@@ -9898,6 +12141,38 @@ impl alma_runtime::IsEmpty for OpenHoursPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHoursPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHoursPut",
+            &mut |k, v| {
+                match k {
+                    "open_hour" => out.open_hour = alma_runtime::Codec::from_node(v)?,
+                    "additional_info" => {
+                        out.additional_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("open_hour", &self.open_hour);
+        w.field("additional_info", &self.additional_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHoursPut);
 impl alma_runtime::Model for OpenHoursPut {
     const NAME: &'static str = "OpenHoursPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9933,17 +12208,11 @@ impl alma_runtime::Model for OpenHoursPut {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHoursPutAdditionalInfo {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHoursPutAdditionalInfo {
@@ -9951,6 +12220,34 @@ impl alma_runtime::IsEmpty for OpenHoursPutAdditionalInfo {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHoursPutAdditionalInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHoursPutAdditionalInfo",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHoursPutAdditionalInfo);
 impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
     const NAME: &'static str = "OpenHoursPutAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9965,20 +12262,13 @@ impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHours {
     /// Open hour object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub open_hour: Vec<crate::conf::models::OpenHour>,
     /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<crate::conf::models::OpenHoursAdditionalInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHours {
@@ -9987,6 +12277,38 @@ impl alma_runtime::IsEmpty for OpenHours {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHours {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHours",
+            &mut |k, v| {
+                match k {
+                    "open_hour" => out.open_hour = alma_runtime::Codec::from_node(v)?,
+                    "additional_info" => {
+                        out.additional_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("open_hour", &self.open_hour);
+        w.field("additional_info", &self.additional_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHours);
 impl alma_runtime::Model for OpenHours {
     const NAME: &'static str = "OpenHours";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10022,25 +12344,13 @@ impl alma_runtime::Model for OpenHours {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenHoursAdditionalInfo {
     /// `jobId` (XML attribute `jobId`).
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub job_id: Option<String>,
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for OpenHoursAdditionalInfo {
@@ -10048,6 +12358,36 @@ impl alma_runtime::IsEmpty for OpenHoursAdditionalInfo {
         self.job_id.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for OpenHoursAdditionalInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "OpenHoursAdditionalInfo",
+            &mut |k, v| {
+                match k {
+                    "jobId" => out.job_id = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("jobId", &self.job_id);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(OpenHoursAdditionalInfo);
 impl alma_runtime::Model for OpenHoursAdditionalInfo {
     const NAME: &'static str = "OpenHoursAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10065,70 +12405,37 @@ impl alma_runtime::Model for OpenHoursAdditionalInfo {
 /// Printer Object.
 ///
 /// Schema: `schemas/rest_printer.json#/printer`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Printer {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The printer id.
     ///
     /// Example: `16186290000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The printer's code.
     ///
     /// Example: `MAINPRT1`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The printer's name.
     ///
     /// Example: `Main Circ Desk Prt1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The printer's description.
     ///
     /// Example: `Main Circ Desk - Printout Queue`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The email address to where the letters are sent.
     ///
     /// Example: `AlmaPrint@printer.com`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email: Option<String>,
     /// When True - print routed to a queue in addition to an email address.
     ///
     /// Example: `True`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub printout_queue: Option<bool>,
     /// The printer's library..
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Printer {
@@ -10139,6 +12446,50 @@ impl alma_runtime::IsEmpty for Printer {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Printer {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Printer",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "printout_queue" => {
+                        out.printout_queue = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("email", &self.email);
+        w.field("printout_queue", &self.printout_queue);
+        w.field("library", &self.library);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Printer);
 impl alma_runtime::Model for Printer {
     const NAME: &'static str = "Printer";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10169,24 +12520,13 @@ impl alma_runtime::Model for Printer {
 /// A list of printers.
 ///
 /// Schema: `schemas/rest_printers.json#/printers`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Printers {
     /// The total number of printers.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// printer object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub printer: Vec<crate::conf::models::Printer>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Printers {
@@ -10195,6 +12535,38 @@ impl alma_runtime::IsEmpty for Printers {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Printers {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Printers",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "printer" => out.printer = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("printer", &self.printer);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Printers);
 impl alma_runtime::Model for Printers {
     const NAME: &'static str = "Printers";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10228,63 +12600,35 @@ impl alma_runtime::Model for Printers {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-post.json#/set`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPost {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The set name. Mandatory.
     ///
     /// Example: `Testing`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The set description.
     ///
     /// Example: `02.26.13`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The type of the set (Logical/Itemized). Possible codes are listed in 'SetType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::conf::models::SetPostType>,
     /// The type of the content of the set. Possible codes are listed in 'SetContentType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<crate::conf::models::SetPostContent>,
     /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<crate::conf::models::SetPostPrivate>,
     /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::conf::models::SetPostStatus>,
     /// The sets' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// The logical set's related query. Relevant and mandatory for logical sets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<crate::conf::models::SetPostQuery>,
     /// List members of the set. After the set exists, it is possible to add/delete list of members using [Manage members API](https://developers.exlibrisgroup.com/alma/apis/conf/POST/gwPcGly021p29HpB7XTI4IF+TlIDCf8cxnd2EMydYPE=/37088dc9-c685-4641-bc7f-60b5ca7cabed). The payload for this action is a set structure including the members list in this field. The following id types are expected: - Titles: mms\_id - Item: item pid or barcode - User: primary id or other id - PO line: pol number - Collections : collection id - Portfolios: portfolio id - File: file id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<crate::conf::models::MembersPost>,
     /// The origin of the members of the set (Institution only/Community Zone). Possible codes are listed in 'SetOrigin' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is UI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<crate::conf::models::SetPostOrigin>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPost {
@@ -10295,6 +12639,54 @@ impl alma_runtime::IsEmpty for SetPost {
             && self.members.is_none() && self.origin.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPost",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "private" => out.private = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "query" => out.query = alma_runtime::Codec::from_node(v)?,
+                    "members" => out.members = alma_runtime::Codec::from_node(v)?,
+                    "origin" => out.origin = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.field("content", &self.content);
+        w.field("private", &self.private);
+        w.field("status", &self.status);
+        w.field("note", &self.note);
+        w.field("query", &self.query);
+        w.field("members", &self.members);
+        w.field("origin", &self.origin);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPost);
 impl alma_runtime::Model for SetPost {
     const NAME: &'static str = "SetPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10384,19 +12776,13 @@ impl alma_runtime::Model for SetPost {
 /// The type of the content of the set. Possible codes are listed in 'SetContentType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/content`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPostContent {
     /// `value` (XML text).
     ///
     /// Example: `BIB_MMS`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPostContent {
@@ -10404,6 +12790,34 @@ impl alma_runtime::IsEmpty for SetPostContent {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPostContent {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPostContent",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPostContent);
 impl alma_runtime::Model for SetPostContent {
     const NAME: &'static str = "SetPostContent";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10418,19 +12832,13 @@ impl alma_runtime::Model for SetPostContent {
 /// The origin of the members of the set (Institution only/Community Zone). Possible codes are listed in 'SetOrigin' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is UI.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/origin`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPostOrigin {
     /// `value` (XML text).
     ///
     /// Example: `UI`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPostOrigin {
@@ -10438,6 +12846,34 @@ impl alma_runtime::IsEmpty for SetPostOrigin {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPostOrigin {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPostOrigin",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPostOrigin);
 impl alma_runtime::Model for SetPostOrigin {
     const NAME: &'static str = "SetPostOrigin";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10452,19 +12888,13 @@ impl alma_runtime::Model for SetPostOrigin {
 /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/private`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPostPrivate {
     /// `value` (XML text).
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPostPrivate {
@@ -10472,6 +12902,34 @@ impl alma_runtime::IsEmpty for SetPostPrivate {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPostPrivate {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPostPrivate",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPostPrivate);
 impl alma_runtime::Model for SetPostPrivate {
     const NAME: &'static str = "SetPostPrivate";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10486,17 +12944,11 @@ impl alma_runtime::Model for SetPostPrivate {
 /// The logical set's related query. Relevant and mandatory for logical sets.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/query`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPostQuery {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPostQuery {
@@ -10504,6 +12956,34 @@ impl alma_runtime::IsEmpty for SetPostQuery {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPostQuery {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPostQuery",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPostQuery);
 impl alma_runtime::Model for SetPostQuery {
     const NAME: &'static str = "SetPostQuery";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10518,19 +12998,13 @@ impl alma_runtime::Model for SetPostQuery {
 /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPostStatus {
     /// `value` (XML text).
     ///
     /// Example: `ACTIVE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPostStatus {
@@ -10538,6 +13012,34 @@ impl alma_runtime::IsEmpty for SetPostStatus {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPostStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPostStatus",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPostStatus);
 impl alma_runtime::Model for SetPostStatus {
     const NAME: &'static str = "SetPostStatus";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10552,19 +13054,13 @@ impl alma_runtime::Model for SetPostStatus {
 /// The type of the set (Logical/Itemized). Possible codes are listed in 'SetType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPostType {
     /// `value` (XML text).
     ///
     /// Example: `LOGICAL`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPostType {
@@ -10572,6 +13068,34 @@ impl alma_runtime::IsEmpty for SetPostType {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPostType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPostType",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPostType);
 impl alma_runtime::Model for SetPostType {
     const NAME: &'static str = "SetPostType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10586,51 +13110,27 @@ impl alma_runtime::Model for SetPostType {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-put.json#/set`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPut {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The set name. Mandatory.
     ///
     /// Example: `Testing`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The set description.
     ///
     /// Example: `02.26.13`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<crate::conf::models::SetPutPrivate>,
     /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::conf::models::SetPutStatus>,
     /// The sets' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// The logical set's related query. Relevant and mandatory for logical sets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<crate::conf::models::SetPutQuery>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPut {
@@ -10640,6 +13140,46 @@ impl alma_runtime::IsEmpty for SetPut {
             && self.query.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPut",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "private" => out.private = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "query" => out.query = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("private", &self.private);
+        w.field("status", &self.status);
+        w.field("note", &self.note);
+        w.field("query", &self.query);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPut);
 impl alma_runtime::Model for SetPut {
     const NAME: &'static str = "SetPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10689,19 +13229,13 @@ impl alma_runtime::Model for SetPut {
 /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
 ///
 /// Schema: `schemas/rest_set-put.json#/set/properties/private`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPutPrivate {
     /// `value` (XML text).
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPutPrivate {
@@ -10709,6 +13243,34 @@ impl alma_runtime::IsEmpty for SetPutPrivate {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPutPrivate {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPutPrivate",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPutPrivate);
 impl alma_runtime::Model for SetPutPrivate {
     const NAME: &'static str = "SetPutPrivate";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10723,17 +13285,11 @@ impl alma_runtime::Model for SetPutPrivate {
 /// The logical set's related query. Relevant and mandatory for logical sets.
 ///
 /// Schema: `schemas/rest_set-put.json#/set/properties/query`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPutQuery {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPutQuery {
@@ -10741,6 +13297,34 @@ impl alma_runtime::IsEmpty for SetPutQuery {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPutQuery {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPutQuery",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPutQuery);
 impl alma_runtime::Model for SetPutQuery {
     const NAME: &'static str = "SetPutQuery";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10755,19 +13339,13 @@ impl alma_runtime::Model for SetPutQuery {
 /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
 ///
 /// Schema: `schemas/rest_set-put.json#/set/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPutStatus {
     /// `value` (XML text).
     ///
     /// Example: `ACTIVE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetPutStatus {
@@ -10775,6 +13353,34 @@ impl alma_runtime::IsEmpty for SetPutStatus {
         self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetPutStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetPutStatus",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetPutStatus);
 impl alma_runtime::Model for SetPutStatus {
     const NAME: &'static str = "SetPutStatus";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10789,99 +13395,53 @@ impl alma_runtime::Model for SetPutStatus {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set.json#/set`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Set {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The set id. Should be used in subsequent queries. Output parameter.
     ///
     /// Example: `6491540120001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// The set name. Mandatory.
     ///
     /// Example: `Testing`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name: Option<String>,
     /// The set description.
     ///
     /// Example: `02.26.13`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The type of the set (Logical/Itemized). Possible codes are listed in 'SetType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The type of the content of the set. Possible codes are listed in 'SetContentType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<alma_runtime::CodeValue>,
     /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<alma_runtime::CodeValue>,
     /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// Date of the last status change of the set. Output parameter.
     ///
     /// Example: `2013-02-26T17:29:28.747Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub status_date: Option<String>,
     /// The sets' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// Creator of the set. Output parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<alma_runtime::CodeValue>,
     /// Creation date of the set. Output parameter.
     ///
     /// Example: `2013-02-26T17:29:28.747Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// The logical set's related query. Relevant and mandatory for logical sets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<alma_runtime::CodeValue>,
     /// A count of the number of members. Output parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_of_members: Option<crate::conf::models::SetNumberOfMembers>,
     /// List members of the set. After the set exists, it is possible to add/delete list of members using [Manage members API](https://developers.exlibrisgroup.com/alma/apis/conf/POST/gwPcGly021p29HpB7XTI4IF+TlIDCf8cxnd2EMydYPE=/37088dc9-c685-4641-bc7f-60b5ca7cabed). The payload for this action is a set structure including the members list in this field. The following id types are expected: - Titles: mms\_id - Item: item pid or barcode - User: primary id or other id - PO line: pol number - Collections : collection id - Portfolios: portfolio id - File: file id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<crate::conf::models::Members>,
     /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<crate::conf::models::SetAdditionalInfo>,
     /// The origin of the members of the set (Institution only/Community Zone). Possible codes are listed in 'SetOrigin' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is UI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Set {
@@ -10896,6 +13456,72 @@ impl alma_runtime::IsEmpty for Set {
             && self.origin.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Set {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Set",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "private" => out.private = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "status_date" => out.status_date = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "query" => out.query = alma_runtime::Codec::from_node(v)?,
+                    "number_of_members" => {
+                        out.number_of_members = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "members" => out.members = alma_runtime::Codec::from_node(v)?,
+                    "additional_info" => {
+                        out.additional_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "origin" => out.origin = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("id", &self.id);
+        w.field("name", &self.name);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.field("content", &self.content);
+        w.field("private", &self.private);
+        w.field("status", &self.status);
+        w.field("status_date", &self.status_date);
+        w.field("note", &self.note);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("query", &self.query);
+        w.field("number_of_members", &self.number_of_members);
+        w.field("members", &self.members);
+        w.field("additional_info", &self.additional_info);
+        w.field("origin", &self.origin);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Set);
 impl alma_runtime::Model for Set {
     const NAME: &'static str = "Set";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -10962,24 +13588,13 @@ impl alma_runtime::Model for Set {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetAdditionalInfo {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetAdditionalInfo {
@@ -10987,6 +13602,36 @@ impl alma_runtime::IsEmpty for SetAdditionalInfo {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetAdditionalInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetAdditionalInfo",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetAdditionalInfo);
 impl alma_runtime::Model for SetAdditionalInfo {
     const NAME: &'static str = "SetAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -11004,26 +13649,15 @@ impl alma_runtime::Model for SetAdditionalInfo {
 /// A count of the number of members. Output parameter.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/number_of_members`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetNumberOfMembers {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for SetNumberOfMembers {
@@ -11031,6 +13665,36 @@ impl alma_runtime::IsEmpty for SetNumberOfMembers {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for SetNumberOfMembers {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "SetNumberOfMembers",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(SetNumberOfMembers);
 impl alma_runtime::Model for SetNumberOfMembers {
     const NAME: &'static str = "SetNumberOfMembers";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -11048,24 +13712,13 @@ impl alma_runtime::Model for SetNumberOfMembers {
 /// A list of sets.
 ///
 /// Schema: `schemas/rest_sets.json#/sets`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sets {
     /// The total number of sets.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// set object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub set: Vec<crate::conf::models::Set>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Sets {
@@ -11073,6 +13726,38 @@ impl alma_runtime::IsEmpty for Sets {
         self.total_record_count.is_none() && self.set.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Sets {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Sets",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "set" => out.set = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("set", &self.set);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Sets);
 impl alma_runtime::Model for Sets {
     const NAME: &'static str = "Sets";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {

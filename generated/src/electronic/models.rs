@@ -5,70 +5,45 @@
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPost {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
     ///
     /// Example: `A public name`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub public_name: String,
     /// The name to display in place of the public name for this electronic collection.
     /// In the PUT action, public\_name\_override can be modified for both local and linked collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_name_override: Option<String>,
     /// The description to display in the search results.
     /// In the PUT action, description can be modified only for local collections.
     ///
     /// Example: `A description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all collections.
     ///
     /// Example: `Internal description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The code of the owning library associated with the electronic collection.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
     /// In the PUT action, library can be modified for all collections.
     ///
     /// Example: `LAW`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<crate::electronic::models::ElectronicCollectionPostLibrary>,
     /// The type of the electronic collection. Mandatory.
     /// Possible code are listed in isAggregator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local collections.
     ///
     /// Example: `0`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// Interface related information.
     /// In the PUT action, interface can be modified only for local collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<crate::shared::InterfacePost>,
     /// We Subscribe to only some titles in this collection - relevant for users of Summon over Alma. This field is published to summon and based on it they know how to mark the availability.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_selective: Option<alma_runtime::CodeValue>,
     /// The licensing rights of a collection when, for example, a one-time purchase fee agreement has been made for perpetual access to the electronic collection.
     /// The default is Current.
@@ -76,101 +51,56 @@ pub struct ElectronicCollectionPost {
     /// In the PUT action, access\_type can be modified for all collections.
     ///
     /// Example: `current`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_type: Option<alma_runtime::CodeValue>,
     /// The related counter platform.
     /// Possible codes are listed in CounterPlatform [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ProQuest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_platform: Option<alma_runtime::CodeValue>,
     /// Related PO line number.
     /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
     /// In the PUT action, po\_line can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po_line: Option<crate::electronic::models::ElectronicCollectionPostPoLine>,
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Portfolios in this collection which do not have their own public access models will inherit the collection public access model.
     /// In the PUT action, public\_access\_model can be modified for all collections.
     ///
     /// Example: `UA`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The date on which the resource was marked as activated.
     /// In the PUT action, activation\_date can be modified for all collections.
     ///
     /// Example: `2015-06-24Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub activation_date: Option<String>,
     /// The expected activation date.
     /// In the PUT action, expected\_activation\_date can be modified for all collections.
     ///
     /// Example: `2020-05-05Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_activation_date: Option<String>,
     /// Related license code.
     /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
     /// In the PUT action, license can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<crate::electronic::models::ElectronicCollectionPostLicense>,
     /// A list of any additional PO lines associated with this collection.
     /// In the PUT action, additional\_po\_lines can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub number: Vec<crate::shared::Number>,
     /// For future use
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_title: Option<String>,
     /// For future use
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source: Option<String>,
     /// For future use
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creator: Option<String>,
     /// Electronic Collection Level URL.
     /// In the PUT action, url can be modified only for local collections.
     ///
     /// Example: `http://url.com/path`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url: Option<String>,
     /// the override URL.
     /// In the PUT action, url\_override can be modified for local and linked collections.
     ///
     /// Example: `http://override-url.com/path`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url_override: Option<String>,
     /// Whether the collection is free.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -178,136 +108,71 @@ pub struct ElectronicCollectionPost {
     /// In the PUT action, free can be modified for free can be modified for local collections only.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNoNumericCode [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all collections.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The language of the collection.
     /// Possible code are listed in marcLanguage [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, language can be modified only for local collections.
     ///
     /// Example: `glv`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<alma_runtime::CodeValue>,
     /// The subject that the online collection handles (optional). This field has no functional use.
     /// In the PUT action, category can be modified for local collections only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub category: Option<String>,
     /// Information of the related BIB record.
     /// Relevant only if the e-collection is related to a BIB record.
     /// In the PUT action, resource\_metadata can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_metadata: Option<crate::shared::ResourceMetadataPost>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameterPost>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system.)
     /// In the PUT action, public\_note can be modified for all collections.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePost>,
     /// List of access restrictions based on location.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, group\_settings can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSettingPost>,
     /// Do not show as full text in CDI even if active in Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma: Option<bool>,
     /// CDI Search activation status
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_search_activation_status: Option<bool>,
     /// CDI-only full text activation
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_only_full_text_activation: Option<bool>,
     /// Local Notes
     ///
     /// Example: `note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub cdi_local_notes: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPost {
@@ -336,6 +201,152 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPost",
+            &mut |k, v| {
+                match k {
+                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
+                    "public_name_override" => {
+                        out.public_name_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
+                    "is_selective" => {
+                        out.is_selective = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
+                    "counter_platform" => {
+                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "public_access_model" => {
+                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "activation_date" => {
+                        out.activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_activation_date" => {
+                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "alternative_title" => {
+                        out.alternative_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
+                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
+                    "url_override" => {
+                        out.url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
+                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
+                    "resource_metadata" => {
+                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
+                        out
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_search_activation_status" => {
+                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_only_full_text_activation" => {
+                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_local_notes" => {
+                        out.cdi_local_notes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("public_name", &self.public_name);
+        w.field("public_name_override", &self.public_name_override);
+        w.field("description", &self.description);
+        w.field("internal_description", &self.internal_description);
+        w.field("library", &self.library);
+        w.field("type", &self.type_);
+        w.field("interface", &self.interface);
+        w.field("is_selective", &self.is_selective);
+        w.field("access_type", &self.access_type);
+        w.field("counter_platform", &self.counter_platform);
+        w.field("po_line", &self.po_line);
+        w.field("public_access_model", &self.public_access_model);
+        w.field("activation_date", &self.activation_date);
+        w.field("expected_activation_date", &self.expected_activation_date);
+        w.field("license", &self.license);
+        w.field("number", &self.number);
+        w.field("alternative_title", &self.alternative_title);
+        w.field("source", &self.source);
+        w.field("creator", &self.creator);
+        w.field("url", &self.url);
+        w.field("url_override", &self.url_override);
+        w.field("free", &self.free);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("language", &self.language);
+        w.field("category", &self.category);
+        w.field("resource_metadata", &self.resource_metadata);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field(
+            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+        );
+        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
+        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
+        w.field("cdi_local_notes", &self.cdi_local_notes);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPost);
 impl alma_runtime::Model for ElectronicCollectionPost {
     const NAME: &'static str = "ElectronicCollectionPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -565,24 +576,13 @@ impl alma_runtime::Model for ElectronicCollectionPost {
 /// In the PUT action, library can be modified for all collections.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/library`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPostLibrary {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPostLibrary {
@@ -590,6 +590,36 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPostLibrary {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPostLibrary {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPostLibrary",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPostLibrary);
 impl alma_runtime::Model for ElectronicCollectionPostLibrary {
     const NAME: &'static str = "ElectronicCollectionPostLibrary";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -609,24 +639,13 @@ impl alma_runtime::Model for ElectronicCollectionPostLibrary {
 /// In the PUT action, license can be modified for all collections.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/license`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPostLicense {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPostLicense {
@@ -634,6 +653,36 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPostLicense {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPostLicense {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPostLicense",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPostLicense);
 impl alma_runtime::Model for ElectronicCollectionPostLicense {
     const NAME: &'static str = "ElectronicCollectionPostLicense";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -653,24 +702,13 @@ impl alma_runtime::Model for ElectronicCollectionPostLicense {
 /// In the PUT action, po\_line can be modified for all collections.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/po_line`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPostPoLine {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPostPoLine {
@@ -678,6 +716,36 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPostPoLine {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPostPoLine {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPostPoLine",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPostPoLine);
 impl alma_runtime::Model for ElectronicCollectionPostPoLine {
     const NAME: &'static str = "ElectronicCollectionPostPoLine";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -695,70 +763,42 @@ impl alma_runtime::Model for ElectronicCollectionPostPoLine {
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPut {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
     ///
     /// Example: `A public name`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub public_name: String,
     /// The name to display in place of the public name for this electronic collection.
     /// In the PUT action, public\_name\_override can be modified for both local and linked collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_name_override: Option<String>,
     /// The description to display in the search results.
     /// In the PUT action, description can be modified only for local collections.
     ///
     /// Example: `A description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Override value of the description. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, description\_override can be modified only for collections linked to CZ.
     ///
     /// Example: `A different description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description_override: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all collections.
     ///
     /// Example: `Internal description...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The code of the owning library associated with the electronic collection.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
     /// In the PUT action, library can be modified for all collections.
     ///
     /// Example: `LAW`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<crate::electronic::models::ElectronicCollectionPutLibrary>,
     /// The type of the electronic collection. Mandatory.
     /// Possible code are listed in isAggregator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local collections.
     ///
     /// Example: `0`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// Override value of the type. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, type\_override can be modified only for collections linked to CZ.
@@ -766,21 +806,17 @@ pub struct ElectronicCollectionPut {
     /// Note that this field csn be left empty also for linked collection, if override of the type is not required.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_override: Option<alma_runtime::CodeValue>,
     /// Interface related information.
     /// In the PUT action, interface can be modified only for local collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<crate::shared::InterfacePut>,
     /// Override value of the interface. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, interface\_override can be modified only for collections linked to CZ.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface_override: Option<crate::shared::InterfacePut>,
     /// We Subscribe to only some titles in this collection - relevant for users of Summon over Alma. This field is published to summon and based on it they know how to mark the availability.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_selective: Option<alma_runtime::CodeValue>,
     /// The licensing rights of a collection when, for example, a one-time purchase fee agreement has been made for perpetual access to the electronic collection.
     /// The default is Current.
@@ -788,101 +824,56 @@ pub struct ElectronicCollectionPut {
     /// In the PUT action, access\_type can be modified for all collections.
     ///
     /// Example: `current`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_type: Option<alma_runtime::CodeValue>,
     /// The related counter platform.
     /// Possible codes are listed in CounterPlatform [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ProQuest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_platform: Option<alma_runtime::CodeValue>,
     /// Related PO line number.
     /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
     /// In the PUT action, po\_line can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po_line: Option<crate::electronic::models::ElectronicCollectionPutPoLine>,
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Portfolios in this collection which do not have their own public access models will inherit the collection public access model.
     /// In the PUT action, public\_access\_model can be modified for all collections.
     ///
     /// Example: `UA`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The date on which the resource was marked as activated.
     /// In the PUT action, activation\_date can be modified for all collections.
     ///
     /// Example: `2015-06-24Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub activation_date: Option<String>,
     /// The expected activation date.
     /// In the PUT action, expected\_activation\_date can be modified for all collections.
     ///
     /// Example: `2020-05-05Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expected_activation_date: Option<String>,
     /// Related license code.
     /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
     /// In the PUT action, license can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<crate::electronic::models::ElectronicCollectionPutLicense>,
     /// A list of any additional PO lines associated with this collection.
     /// In the PUT action, additional\_po\_lines can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub number: Vec<crate::shared::Number>,
     /// For future use
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_title: Option<String>,
     /// For future use
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source: Option<String>,
     /// For future use
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creator: Option<String>,
     /// Electronic Collection Level URL.
     /// In the PUT action, url can be modified only for local collections.
     ///
     /// Example: `http://url.com/path`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url: Option<String>,
     /// the override URL.
     /// In the PUT action, url\_override can be modified for local and linked collections.
     ///
     /// Example: `http://override-url.com/path`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub url_override: Option<String>,
     /// Whether the collection is free.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -890,158 +881,86 @@ pub struct ElectronicCollectionPut {
     /// In the PUT action, free can be modified for free can be modified for local collections only.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free: Option<alma_runtime::CodeValue>,
     /// Override value of the free indication. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, free\_override can be modified only for collections linked to CZ.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_override: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNoNumericCode [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all collections.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all collections.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The language of the collection.
     /// Possible code are listed in marcLanguage [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, language can be modified only for local collections.
     ///
     /// Example: `glv`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<alma_runtime::CodeValue>,
     /// Override value of the language. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, language\_override can be modified only for collections linked to CZ.
     /// Possible code are listed in marcLanguage [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `glv`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_override: Option<alma_runtime::CodeValue>,
     /// The subject that the online collection handles (optional). This field has no functional use.
     /// In the PUT action, category can be modified for local collections only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub category: Option<String>,
     /// Override value of the category. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, category\_override can be modified only for collections linked to CZ.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub category_override: Option<String>,
     /// Information of the related BIB record.
     /// Relevant only if the e-collection is related to a BIB record.
     /// In the PUT action, resource\_metadata can be modified for all collections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_metadata: Option<crate::electronic::models::ResourceMetadataPut>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameterPut>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system.)
     /// In the PUT action, public\_note can be modified for all collections.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePut>,
     /// List of access restrictions based on location.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, group\_settings can be modified for all collections.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSettingPut>,
     /// Do not show as full text in CDI even if active in Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma: Option<bool>,
     /// CDI Search activation status
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_search_activation_status: Option<bool>,
     /// CDI-only full text activation
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub cdi_only_full_text_activation: Option<bool>,
     /// Local Notes
     ///
     /// Example: `note`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub cdi_local_notes: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPut {
@@ -1074,6 +993,176 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPut",
+            &mut |k, v| {
+                match k {
+                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
+                    "public_name_override" => {
+                        out.public_name_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "description_override" => {
+                        out.description_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "type_override" => {
+                        out.type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
+                    "interface_override" => {
+                        out.interface_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "is_selective" => {
+                        out.is_selective = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
+                    "counter_platform" => {
+                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
+                    "public_access_model" => {
+                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "activation_date" => {
+                        out.activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expected_activation_date" => {
+                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
+                    "alternative_title" => {
+                        out.alternative_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
+                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
+                    "url_override" => {
+                        out.url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
+                    "free_override" => {
+                        out.free_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
+                    "language_override" => {
+                        out.language_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
+                    "category_override" => {
+                        out.category_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resource_metadata" => {
+                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
+                        out
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_search_activation_status" => {
+                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_only_full_text_activation" => {
+                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "cdi_local_notes" => {
+                        out.cdi_local_notes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("public_name", &self.public_name);
+        w.field("public_name_override", &self.public_name_override);
+        w.field("description", &self.description);
+        w.field("description_override", &self.description_override);
+        w.field("internal_description", &self.internal_description);
+        w.field("library", &self.library);
+        w.field("type", &self.type_);
+        w.field("type_override", &self.type_override);
+        w.field("interface", &self.interface);
+        w.field("interface_override", &self.interface_override);
+        w.field("is_selective", &self.is_selective);
+        w.field("access_type", &self.access_type);
+        w.field("counter_platform", &self.counter_platform);
+        w.field("po_line", &self.po_line);
+        w.field("public_access_model", &self.public_access_model);
+        w.field("activation_date", &self.activation_date);
+        w.field("expected_activation_date", &self.expected_activation_date);
+        w.field("license", &self.license);
+        w.field("number", &self.number);
+        w.field("alternative_title", &self.alternative_title);
+        w.field("source", &self.source);
+        w.field("creator", &self.creator);
+        w.field("url", &self.url);
+        w.field("url_override", &self.url_override);
+        w.field("free", &self.free);
+        w.field("free_override", &self.free_override);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("language", &self.language);
+        w.field("language_override", &self.language_override);
+        w.field("category", &self.category);
+        w.field("category_override", &self.category_override);
+        w.field("resource_metadata", &self.resource_metadata);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field(
+            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+        );
+        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
+        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
+        w.field("cdi_local_notes", &self.cdi_local_notes);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPut);
 impl alma_runtime::Model for ElectronicCollectionPut {
     const NAME: &'static str = "ElectronicCollectionPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1353,24 +1442,13 @@ impl alma_runtime::Model for ElectronicCollectionPut {
 /// In the PUT action, library can be modified for all collections.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/library`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPutLibrary {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPutLibrary {
@@ -1378,6 +1456,36 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPutLibrary {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPutLibrary {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPutLibrary",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPutLibrary);
 impl alma_runtime::Model for ElectronicCollectionPutLibrary {
     const NAME: &'static str = "ElectronicCollectionPutLibrary";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1397,24 +1505,13 @@ impl alma_runtime::Model for ElectronicCollectionPutLibrary {
 /// In the PUT action, license can be modified for all collections.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/license`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPutLicense {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPutLicense {
@@ -1422,6 +1519,36 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPutLicense {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPutLicense {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPutLicense",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPutLicense);
 impl alma_runtime::Model for ElectronicCollectionPutLicense {
     const NAME: &'static str = "ElectronicCollectionPutLicense";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1441,24 +1568,13 @@ impl alma_runtime::Model for ElectronicCollectionPutLicense {
 /// In the PUT action, po\_line can be modified for all collections.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/po_line`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPutPoLine {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPutPoLine {
@@ -1466,6 +1582,36 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPutPoLine {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicCollectionPutPoLine {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicCollectionPutPoLine",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicCollectionPutPoLine);
 impl alma_runtime::Model for ElectronicCollectionPutPoLine {
     const NAME: &'static str = "ElectronicCollectionPutPoLine";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1484,15 +1630,13 @@ impl alma_runtime::Model for ElectronicCollectionPutPoLine {
 /// Relevant only if the e-collection is related to a BIB record.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/resource_metadata`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceMetadataPut {
     /// The mms\_id.
     ///
     /// Example: `99333508700121`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mms_id: Option<crate::electronic::models::ResourceMetadataPutMmsId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResourceMetadataPut {
@@ -1500,6 +1644,34 @@ impl alma_runtime::IsEmpty for ResourceMetadataPut {
         self.mms_id.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResourceMetadataPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResourceMetadataPut",
+            &mut |k, v| {
+                match k {
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("mms_id", &self.mms_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResourceMetadataPut);
 impl alma_runtime::Model for ResourceMetadataPut {
     const NAME: &'static str = "ResourceMetadataPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1525,24 +1697,13 @@ impl alma_runtime::Model for ResourceMetadataPut {
 /// The mms\_id.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/resource_metadata/properties/mms_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceMetadataPutMmsId {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResourceMetadataPutMmsId {
@@ -1550,6 +1711,36 @@ impl alma_runtime::IsEmpty for ResourceMetadataPutMmsId {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResourceMetadataPutMmsId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResourceMetadataPutMmsId",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResourceMetadataPutMmsId);
 impl alma_runtime::Model for ResourceMetadataPutMmsId {
     const NAME: &'static str = "ResourceMetadataPutMmsId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1567,118 +1758,62 @@ impl alma_runtime::Model for ResourceMetadataPutMmsId {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicService {
     /// Identifier of the electronic service in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the service.
     ///
     /// Example: `62387556060001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Indication whether the service is linked to CZ or local. Output parameter.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_local: Option<bool>,
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local services.
     ///
     /// Example: `getFullTxt`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// The description to display in the search results.
     /// In the PUT action, public\_description can be modified only for local services.
     ///
     /// Example: `getFullTxt`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_description: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The description to display in the search results.
     /// In the PUT action, public\_description\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_description_override: Option<String>,
     /// "Available" or "Not Available". Mandatory.
     /// Possible code are listed in ElectronicBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, activation\_status can be modified for all services.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub activation_status: alma_runtime::CodeValue,
     /// Indication whether new portfolios should be automatically activated when they are added to this service.
     /// This option is available for services that are related to aggregator or selective packages collections.
     /// In the PUT action, activate\_new\_portfolios can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub activate_new_portfolios: Option<bool>,
     /// Indication whether portfolios removed from the CZ collection should be automatically deleted in the IZ,
     /// This option is available for services that are related to aggregator or selective packages collections.
     /// In the PUT action, delete\_removed\_portfolios can be modified for all services. If sent empty, the field will be saved as False.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub delete_removed_portfolios: Option<bool>,
     /// Activation date. Default is current date
     /// In the PUT action, active\_from\_date can be modified for all services.
     /// .
     ///
     /// Example: `2015-06-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub active_from_date: Option<String>,
     /// Activation end date.
     /// In the PUT action, active\_until\_date can be modified for all services.
     ///
     /// Example: `2027-01-02Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub active_until_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Display service temporarily unavailable message'.
     /// Temporarily deactivate the service (make it unavailable) today or on a specified date.
@@ -1686,7 +1821,6 @@ pub struct ElectronicService {
     /// In the PUT action, service\_temporarily\_unavailable can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_temporarily_unavailable: Option<alma_runtime::CodeValue>,
     /// Corresponds to the Electronic Service field 'Display unavailability message from date'.
     /// The date for when the service becomes unavailable.
@@ -1695,11 +1829,6 @@ pub struct ElectronicService {
     /// In the PUT action, service\_unavailable\_date can be modified for all services.
     ///
     /// Example: `1900-11-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Display unavailability message until date'.
     /// The date for when the service becomes unavailable.
@@ -1708,104 +1837,59 @@ pub struct ElectronicService {
     /// In the PUT action, service\_unavailable\_date can be modified for all services.
     ///
     /// Example: `1900-11-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_until_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Service unavailability display message'.
     /// The reason that the service is unavailable.
     /// In the PUT action, service\_unavailable\_reason can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_reason: Option<String>,
     /// The destination service.
     /// In the PUT action, parser can be modified only for local services.
     ///
     /// Example: `AnthroSource::AnthroSource`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser: Option<String>,
     /// A parser to override the value in the Parser field.
     /// In the PUT action, parser\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_override: Option<String>,
     /// The linking/access information for the service.
     /// In the PUT action, parser\_parameters can be modified only for local services.
     ///
     /// Example: `url=http://www.anthrosource.net`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters: Option<String>,
     /// The linking/access information for the service.
     /// In the PUT action, parser\_parameters\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters_override: Option<String>,
     /// Plugin to be used when resolving.
     /// Possible code are listed in LinkResolverPlugin [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, link\_resolver\_plugin can be modified only for local services.
     ///
     /// Example: `EBSCO`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_resolver_plugin: Option<alma_runtime::CodeValue>,
     /// The type of URL that is used for this service:
     /// Dynamic URL - Select a linking URL dynamically at the service level based on the list of conditions defined in the Dynamic URL field.
     /// Parser Parameters - An override for the parser's parameters in the Parser parameters (override) field.
     /// In the PUT action, url\_type can be modified only for local services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type: Option<alma_runtime::CodeValue>,
     /// Override value of the url\_type.
     /// In the PUT action, url\_type\_override can be modified for both local and linked services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type_override: Option<alma_runtime::CodeValue>,
     /// List of IF conditions to determine the service's linking URL.
     /// Relevant when URL Type is Dynamic URL.
     /// In the PUT action, dynamic\_url can be modified for local services only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url: Option<String>,
     /// Override value of the dynamic\_url. Relevant when URL Type is Dynamic URL.
     /// In the PUT action, dynamic\_url\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url_override: Option<String>,
     /// Whether the service is free.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, free can be modified only for local services.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free: Option<alma_runtime::CodeValue>,
     /// Override value of the free indication. Relevant and returned only for resources linked to CZ.
     /// In the PUT action, free\_override can be modified only for resources linked to CZ.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_override: Option<alma_runtime::CodeValue>,
     /// This parameter specifies whether or not CrossRef is supported for this electronic resource.
     /// See www.crossref.org for more information regarding the CrossRef DOI (Digital Object Identifier) service.
@@ -1813,110 +1897,67 @@ pub struct ElectronicService {
     /// In the PUT action, crossref\_supported can be modified only for local services.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_supported: Option<alma_runtime::CodeValue>,
     /// Override value of the crossref\_supported. Relevant and returned only for resources linked to CZ.
     /// In the PUT action, crossref\_supported\_override can be modified only for resources linked to CZ.
     /// Possible code are listed in CrossRefSupported [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_supported_override: Option<alma_runtime::CodeValue>,
     /// Select Yes, No, or Inherit to indicate your preference for using the CrossRef service.
     /// Possible code are listed in crossRefEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, crossref\_enabled can be modified for all services.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_enabled: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all services.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The linking level or unit to which the electronic collection will link.
     /// Possible code are listed in LinkingLevel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, linking\_level can be modified only for local services.
     ///
     /// Example: `ARTICLE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_level: Option<alma_runtime::CodeValue>,
     /// Override value of the linking\_level. Relevant and returned only for resources linked to CZ.
     /// In the PUT action, linking\_level\_override can be modified only for resources linked to CZ.
     /// Possible code are listed in LinkingLevel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ARTICLE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_level_override: Option<alma_runtime::CodeValue>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameter>,
     /// A count of the number of portfolios. Output parameter.
     ///
     /// Example: `52`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portfolios: Option<crate::electronic::models::ElectronicServicePortfolios>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all services.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system).
     /// In the PUT action, public\_note can be modified for all services.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, notes can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::Note>,
     /// List of access restrictions based on location.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSetting>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicService {
@@ -1949,6 +1990,185 @@ impl alma_runtime::IsEmpty for ElectronicService {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicService {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicService",
+            &mut |k, v| {
+                match k {
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "is_local" => out.is_local = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "public_description" => {
+                        out.public_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_description_override" => {
+                        out.public_description_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "activation_status" => {
+                        out.activation_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "activate_new_portfolios" => {
+                        out.activate_new_portfolios = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delete_removed_portfolios" => {
+                        out.delete_removed_portfolios = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "active_from_date" => {
+                        out.active_from_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "active_until_date" => {
+                        out.active_until_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "service_temporarily_unavailable" => {
+                        out.service_temporarily_unavailable = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "service_unavailable_date" => {
+                        out.service_unavailable_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "service_unavailable_until_date" => {
+                        out.service_unavailable_until_date = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "service_unavailable_reason" => {
+                        out.service_unavailable_reason = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "parser" => out.parser = alma_runtime::Codec::from_node(v)?,
+                    "parser_override" => {
+                        out.parser_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters" => {
+                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters_override" => {
+                        out.parser_parameters_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "link_resolver_plugin" => {
+                        out.link_resolver_plugin = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
+                    "url_type_override" => {
+                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "dynamic_url_override" => {
+                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
+                    "free_override" => {
+                        out.free_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "crossref_supported" => {
+                        out.crossref_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "crossref_supported_override" => {
+                        out.crossref_supported_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "crossref_enabled" => {
+                        out.crossref_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "linking_level" => {
+                        out.linking_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_level_override" => {
+                        out.linking_level_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "portfolios" => out.portfolios = alma_runtime::Codec::from_node(v)?,
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id", &self.id);
+        w.field("is_local", &self.is_local);
+        w.field("type", &self.type_);
+        w.field("public_description", &self.public_description);
+        w.field("internal_description", &self.internal_description);
+        w.field("public_description_override", &self.public_description_override);
+        w.field("activation_status", &self.activation_status);
+        w.field("activate_new_portfolios", &self.activate_new_portfolios);
+        w.field("delete_removed_portfolios", &self.delete_removed_portfolios);
+        w.field("active_from_date", &self.active_from_date);
+        w.field("active_until_date", &self.active_until_date);
+        w.field(
+            "service_temporarily_unavailable",
+            &self.service_temporarily_unavailable,
+        );
+        w.field("service_unavailable_date", &self.service_unavailable_date);
+        w.field("service_unavailable_until_date", &self.service_unavailable_until_date);
+        w.field("service_unavailable_reason", &self.service_unavailable_reason);
+        w.field("parser", &self.parser);
+        w.field("parser_override", &self.parser_override);
+        w.field("parser_parameters", &self.parser_parameters);
+        w.field("parser_parameters_override", &self.parser_parameters_override);
+        w.field("link_resolver_plugin", &self.link_resolver_plugin);
+        w.field("url_type", &self.url_type);
+        w.field("url_type_override", &self.url_type_override);
+        w.field("dynamic_url", &self.dynamic_url);
+        w.field("dynamic_url_override", &self.dynamic_url_override);
+        w.field("free", &self.free);
+        w.field("free_override", &self.free_override);
+        w.field("crossref_supported", &self.crossref_supported);
+        w.field("crossref_supported_override", &self.crossref_supported_override);
+        w.field("crossref_enabled", &self.crossref_enabled);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("linking_level", &self.linking_level);
+        w.field("linking_level_override", &self.linking_level_override);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("portfolios", &self.portfolios);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicService);
 impl alma_runtime::Model for ElectronicService {
     const NAME: &'static str = "ElectronicService";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2220,24 +2440,13 @@ impl alma_runtime::Model for ElectronicService {
 /// A count of the number of portfolios. Output parameter.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service/properties/portfolios`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicServicePortfolios {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub value: Option<i64>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePortfolios {
@@ -2245,6 +2454,36 @@ impl alma_runtime::IsEmpty for ElectronicServicePortfolios {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicServicePortfolios {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicServicePortfolios",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicServicePortfolios);
 impl alma_runtime::Model for ElectronicServicePortfolios {
     const NAME: &'static str = "ElectronicServicePortfolios";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2262,99 +2501,53 @@ impl alma_runtime::Model for ElectronicServicePortfolios {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=post#/electronic_service`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicServicePost {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local services.
     ///
     /// Example: `getFullTxt`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// The description to display in the search results.
     /// In the PUT action, public\_description can be modified only for local services.
     ///
     /// Example: `getFullTxt`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_description: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The description to display in the search results.
     /// In the PUT action, public\_description\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_description_override: Option<String>,
     /// "Available" or "Not Available". Mandatory.
     /// Possible code are listed in ElectronicBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, activation\_status can be modified for all services.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub activation_status: alma_runtime::CodeValue,
     /// Indication whether new portfolios should be automatically activated when they are added to this service.
     /// This option is available for services that are related to aggregator or selective packages collections.
     /// In the PUT action, activate\_new\_portfolios can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub activate_new_portfolios: Option<bool>,
     /// Indication whether portfolios removed from the CZ collection should be automatically deleted in the IZ,
     /// This option is available for services that are related to aggregator or selective packages collections.
     /// In the PUT action, delete\_removed\_portfolios can be modified for all services. If sent empty, the field will be saved as False.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub delete_removed_portfolios: Option<bool>,
     /// Activation date. Default is current date
     /// In the PUT action, active\_from\_date can be modified for all services.
     /// .
     ///
     /// Example: `2015-06-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub active_from_date: Option<String>,
     /// Activation end date.
     /// In the PUT action, active\_until\_date can be modified for all services.
     ///
     /// Example: `2027-01-02Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub active_until_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Display service temporarily unavailable message'.
     /// Temporarily deactivate the service (make it unavailable) today or on a specified date.
@@ -2362,7 +2555,6 @@ pub struct ElectronicServicePost {
     /// In the PUT action, service\_temporarily\_unavailable can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_temporarily_unavailable: Option<alma_runtime::CodeValue>,
     /// Corresponds to the Electronic Service field 'Display unavailability message from date'.
     /// The date for when the service becomes unavailable.
@@ -2371,11 +2563,6 @@ pub struct ElectronicServicePost {
     /// In the PUT action, service\_unavailable\_date can be modified for all services.
     ///
     /// Example: `1900-11-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Display unavailability message until date'.
     /// The date for when the service becomes unavailable.
@@ -2384,97 +2571,53 @@ pub struct ElectronicServicePost {
     /// In the PUT action, service\_unavailable\_date can be modified for all services.
     ///
     /// Example: `1900-11-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_until_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Service unavailability display message'.
     /// The reason that the service is unavailable.
     /// In the PUT action, service\_unavailable\_reason can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_reason: Option<String>,
     /// The destination service.
     /// In the PUT action, parser can be modified only for local services.
     ///
     /// Example: `AnthroSource::AnthroSource`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser: Option<String>,
     /// A parser to override the value in the Parser field.
     /// In the PUT action, parser\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_override: Option<String>,
     /// The linking/access information for the service.
     /// In the PUT action, parser\_parameters can be modified only for local services.
     ///
     /// Example: `url=http://www.anthrosource.net`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters: Option<String>,
     /// The linking/access information for the service.
     /// In the PUT action, parser\_parameters\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters_override: Option<String>,
     /// Plugin to be used when resolving.
     /// Possible code are listed in LinkResolverPlugin [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, link\_resolver\_plugin can be modified only for local services.
     ///
     /// Example: `EBSCO`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_resolver_plugin: Option<alma_runtime::CodeValue>,
     /// The type of URL that is used for this service:
     /// Dynamic URL - Select a linking URL dynamically at the service level based on the list of conditions defined in the Dynamic URL field.
     /// Parser Parameters - An override for the parser's parameters in the Parser parameters (override) field.
     /// In the PUT action, url\_type can be modified only for local services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type: Option<alma_runtime::CodeValue>,
     /// Override value of the url\_type.
     /// In the PUT action, url\_type\_override can be modified for both local and linked services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type_override: Option<alma_runtime::CodeValue>,
     /// List of IF conditions to determine the service's linking URL.
     /// Relevant when URL Type is Dynamic URL.
     /// In the PUT action, dynamic\_url can be modified for local services only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url: Option<String>,
     /// Override value of the dynamic\_url. Relevant when URL Type is Dynamic URL.
     /// In the PUT action, dynamic\_url\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url_override: Option<String>,
     /// Whether the service is free.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, free can be modified only for local services.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free: Option<alma_runtime::CodeValue>,
     /// This parameter specifies whether or not CrossRef is supported for this electronic resource.
     /// See www.crossref.org for more information regarding the CrossRef DOI (Digital Object Identifier) service.
@@ -2482,91 +2625,51 @@ pub struct ElectronicServicePost {
     /// In the PUT action, crossref\_supported can be modified only for local services.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_supported: Option<alma_runtime::CodeValue>,
     /// Select Yes, No, or Inherit to indicate your preference for using the CrossRef service.
     /// Possible code are listed in crossRefEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, crossref\_enabled can be modified for all services.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_enabled: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all services.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The linking level or unit to which the electronic collection will link.
     /// Possible code are listed in LinkingLevel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, linking\_level can be modified only for local services.
     ///
     /// Example: `ARTICLE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_level: Option<alma_runtime::CodeValue>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameterPost>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all services.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system).
     /// In the PUT action, public\_note can be modified for all services.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, notes can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePost>,
     /// List of access restrictions based on location.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSettingPost>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePost {
@@ -2595,6 +2698,165 @@ impl alma_runtime::IsEmpty for ElectronicServicePost {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicServicePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicServicePost",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "public_description" => {
+                        out.public_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_description_override" => {
+                        out.public_description_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "activation_status" => {
+                        out.activation_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "activate_new_portfolios" => {
+                        out.activate_new_portfolios = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delete_removed_portfolios" => {
+                        out.delete_removed_portfolios = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "active_from_date" => {
+                        out.active_from_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "active_until_date" => {
+                        out.active_until_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "service_temporarily_unavailable" => {
+                        out.service_temporarily_unavailable = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "service_unavailable_date" => {
+                        out.service_unavailable_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "service_unavailable_until_date" => {
+                        out.service_unavailable_until_date = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "service_unavailable_reason" => {
+                        out.service_unavailable_reason = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "parser" => out.parser = alma_runtime::Codec::from_node(v)?,
+                    "parser_override" => {
+                        out.parser_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters" => {
+                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters_override" => {
+                        out.parser_parameters_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "link_resolver_plugin" => {
+                        out.link_resolver_plugin = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
+                    "url_type_override" => {
+                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "dynamic_url_override" => {
+                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
+                    "crossref_supported" => {
+                        out.crossref_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "crossref_enabled" => {
+                        out.crossref_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "linking_level" => {
+                        out.linking_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("public_description", &self.public_description);
+        w.field("internal_description", &self.internal_description);
+        w.field("public_description_override", &self.public_description_override);
+        w.field("activation_status", &self.activation_status);
+        w.field("activate_new_portfolios", &self.activate_new_portfolios);
+        w.field("delete_removed_portfolios", &self.delete_removed_portfolios);
+        w.field("active_from_date", &self.active_from_date);
+        w.field("active_until_date", &self.active_until_date);
+        w.field(
+            "service_temporarily_unavailable",
+            &self.service_temporarily_unavailable,
+        );
+        w.field("service_unavailable_date", &self.service_unavailable_date);
+        w.field("service_unavailable_until_date", &self.service_unavailable_until_date);
+        w.field("service_unavailable_reason", &self.service_unavailable_reason);
+        w.field("parser", &self.parser);
+        w.field("parser_override", &self.parser_override);
+        w.field("parser_parameters", &self.parser_parameters);
+        w.field("parser_parameters_override", &self.parser_parameters_override);
+        w.field("link_resolver_plugin", &self.link_resolver_plugin);
+        w.field("url_type", &self.url_type);
+        w.field("url_type_override", &self.url_type_override);
+        w.field("dynamic_url", &self.dynamic_url);
+        w.field("dynamic_url_override", &self.dynamic_url_override);
+        w.field("free", &self.free);
+        w.field("crossref_supported", &self.crossref_supported);
+        w.field("crossref_enabled", &self.crossref_enabled);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("linking_level", &self.linking_level);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicServicePost);
 impl alma_runtime::Model for ElectronicServicePost {
     const NAME: &'static str = "ElectronicServicePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2830,99 +3092,53 @@ impl alma_runtime::Model for ElectronicServicePost {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=put#/electronic_service`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicServicePut {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local services.
     ///
     /// Example: `getFullTxt`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// The description to display in the search results.
     /// In the PUT action, public\_description can be modified only for local services.
     ///
     /// Example: `getFullTxt`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_description: Option<String>,
     /// A description for internal reference only.
     /// In the PUT action, internal\_description can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub internal_description: Option<String>,
     /// The description to display in the search results.
     /// In the PUT action, public\_description\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_description_override: Option<String>,
     /// "Available" or "Not Available". Mandatory.
     /// Possible code are listed in ElectronicBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, activation\_status can be modified for all services.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub activation_status: alma_runtime::CodeValue,
     /// Indication whether new portfolios should be automatically activated when they are added to this service.
     /// This option is available for services that are related to aggregator or selective packages collections.
     /// In the PUT action, activate\_new\_portfolios can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub activate_new_portfolios: Option<bool>,
     /// Indication whether portfolios removed from the CZ collection should be automatically deleted in the IZ,
     /// This option is available for services that are related to aggregator or selective packages collections.
     /// In the PUT action, delete\_removed\_portfolios can be modified for all services. If sent empty, the field will be saved as False.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub delete_removed_portfolios: Option<bool>,
     /// Activation date. Default is current date
     /// In the PUT action, active\_from\_date can be modified for all services.
     /// .
     ///
     /// Example: `2015-06-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub active_from_date: Option<String>,
     /// Activation end date.
     /// In the PUT action, active\_until\_date can be modified for all services.
     ///
     /// Example: `2027-01-02Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub active_until_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Display service temporarily unavailable message'.
     /// Temporarily deactivate the service (make it unavailable) today or on a specified date.
@@ -2930,7 +3146,6 @@ pub struct ElectronicServicePut {
     /// In the PUT action, service\_temporarily\_unavailable can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_temporarily_unavailable: Option<alma_runtime::CodeValue>,
     /// Corresponds to the Electronic Service field 'Display unavailability message from date'.
     /// The date for when the service becomes unavailable.
@@ -2939,11 +3154,6 @@ pub struct ElectronicServicePut {
     /// In the PUT action, service\_unavailable\_date can be modified for all services.
     ///
     /// Example: `1900-11-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Display unavailability message until date'.
     /// The date for when the service becomes unavailable.
@@ -2952,104 +3162,59 @@ pub struct ElectronicServicePut {
     /// In the PUT action, service\_unavailable\_date can be modified for all services.
     ///
     /// Example: `1900-11-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_until_date: Option<String>,
     /// Corresponds to the Electronic Service field 'Service unavailability display message'.
     /// The reason that the service is unavailable.
     /// In the PUT action, service\_unavailable\_reason can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub service_unavailable_reason: Option<String>,
     /// The destination service.
     /// In the PUT action, parser can be modified only for local services.
     ///
     /// Example: `AnthroSource::AnthroSource`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser: Option<String>,
     /// A parser to override the value in the Parser field.
     /// In the PUT action, parser\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_override: Option<String>,
     /// The linking/access information for the service.
     /// In the PUT action, parser\_parameters can be modified only for local services.
     ///
     /// Example: `url=http://www.anthrosource.net`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters: Option<String>,
     /// The linking/access information for the service.
     /// In the PUT action, parser\_parameters\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub parser_parameters_override: Option<String>,
     /// Plugin to be used when resolving.
     /// Possible code are listed in LinkResolverPlugin [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, link\_resolver\_plugin can be modified only for local services.
     ///
     /// Example: `EBSCO`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_resolver_plugin: Option<alma_runtime::CodeValue>,
     /// The type of URL that is used for this service:
     /// Dynamic URL - Select a linking URL dynamically at the service level based on the list of conditions defined in the Dynamic URL field.
     /// Parser Parameters - An override for the parser's parameters in the Parser parameters (override) field.
     /// In the PUT action, url\_type can be modified only for local services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type: Option<alma_runtime::CodeValue>,
     /// Override value of the url\_type.
     /// In the PUT action, url\_type\_override can be modified for both local and linked services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_type_override: Option<alma_runtime::CodeValue>,
     /// List of IF conditions to determine the service's linking URL.
     /// Relevant when URL Type is Dynamic URL.
     /// In the PUT action, dynamic\_url can be modified for local services only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url: Option<String>,
     /// Override value of the dynamic\_url. Relevant when URL Type is Dynamic URL.
     /// In the PUT action, dynamic\_url\_override can be modified for both local and linked services.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub dynamic_url_override: Option<String>,
     /// Whether the service is free.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, free can be modified only for local services.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free: Option<alma_runtime::CodeValue>,
     /// Override value of the free indication. Relevant and returned only for resources linked to CZ.
     /// In the PUT action, free\_override can be modified only for resources linked to CZ.
     /// Possible code are listed in IsFree [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_override: Option<alma_runtime::CodeValue>,
     /// This parameter specifies whether or not CrossRef is supported for this electronic resource.
     /// See www.crossref.org for more information regarding the CrossRef DOI (Digital Object Identifier) service.
@@ -3057,105 +3222,63 @@ pub struct ElectronicServicePut {
     /// In the PUT action, crossref\_supported can be modified only for local services.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_supported: Option<alma_runtime::CodeValue>,
     /// Override value of the crossref\_supported. Relevant and returned only for resources linked to CZ.
     /// In the PUT action, crossref\_supported\_override can be modified only for resources linked to CZ.
     /// Possible code are listed in CrossRefSupported [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_supported_override: Option<alma_runtime::CodeValue>,
     /// Select Yes, No, or Inherit to indicate your preference for using the CrossRef service.
     /// Possible code are listed in crossRefEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, crossref\_enabled can be modified for all services.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossref_enabled: Option<alma_runtime::CodeValue>,
     /// Whether to enable a proxy.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, proxy\_enabled can be modified for all services.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_enabled: Option<alma_runtime::CodeValue>,
     /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
     /// In the PUT action, proxy can be modified for all services.
     ///
     /// Example: `LAW_PROXY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub proxy: Option<String>,
     /// The linking level or unit to which the electronic collection will link.
     /// Possible code are listed in LinkingLevel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, linking\_level can be modified only for local services.
     ///
     /// Example: `ARTICLE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_level: Option<alma_runtime::CodeValue>,
     /// Override value of the linking\_level. Relevant and returned only for resources linked to CZ.
     /// In the PUT action, linking\_level\_override can be modified only for resources linked to CZ.
     /// Possible code are listed in LinkingLevel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `ARTICLE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking_level_override: Option<alma_runtime::CodeValue>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub linking_parameter: Vec<crate::shared::LinkingParameterPut>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all services.
     ///
     /// Example: `Some`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub authentication_note: Option<String>,
     /// Information about the service (to display in the discovery system).
     /// In the PUT action, public\_note can be modified for all services.
     ///
     /// Example: `None`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub public_note: Option<String>,
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, notes can be modified for all services.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePut>,
     /// List of access restrictions based on location.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub group_setting: Vec<crate::shared::GroupSettingPut>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePut {
@@ -3186,6 +3309,179 @@ impl alma_runtime::IsEmpty for ElectronicServicePut {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicServicePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicServicePut",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "public_description" => {
+                        out.public_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "internal_description" => {
+                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_description_override" => {
+                        out.public_description_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "activation_status" => {
+                        out.activation_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "activate_new_portfolios" => {
+                        out.activate_new_portfolios = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delete_removed_portfolios" => {
+                        out.delete_removed_portfolios = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "active_from_date" => {
+                        out.active_from_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "active_until_date" => {
+                        out.active_until_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "service_temporarily_unavailable" => {
+                        out.service_temporarily_unavailable = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "service_unavailable_date" => {
+                        out.service_unavailable_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "service_unavailable_until_date" => {
+                        out.service_unavailable_until_date = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "service_unavailable_reason" => {
+                        out.service_unavailable_reason = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "parser" => out.parser = alma_runtime::Codec::from_node(v)?,
+                    "parser_override" => {
+                        out.parser_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters" => {
+                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "parser_parameters_override" => {
+                        out.parser_parameters_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "link_resolver_plugin" => {
+                        out.link_resolver_plugin = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
+                    "url_type_override" => {
+                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "dynamic_url_override" => {
+                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
+                    "free_override" => {
+                        out.free_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "crossref_supported" => {
+                        out.crossref_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "crossref_supported_override" => {
+                        out.crossref_supported_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "crossref_enabled" => {
+                        out.crossref_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy_enabled" => {
+                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "linking_level" => {
+                        out.linking_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_level_override" => {
+                        out.linking_level_override = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_parameter" => {
+                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "authentication_note" => {
+                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "group_setting" => {
+                        out.group_setting = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("public_description", &self.public_description);
+        w.field("internal_description", &self.internal_description);
+        w.field("public_description_override", &self.public_description_override);
+        w.field("activation_status", &self.activation_status);
+        w.field("activate_new_portfolios", &self.activate_new_portfolios);
+        w.field("delete_removed_portfolios", &self.delete_removed_portfolios);
+        w.field("active_from_date", &self.active_from_date);
+        w.field("active_until_date", &self.active_until_date);
+        w.field(
+            "service_temporarily_unavailable",
+            &self.service_temporarily_unavailable,
+        );
+        w.field("service_unavailable_date", &self.service_unavailable_date);
+        w.field("service_unavailable_until_date", &self.service_unavailable_until_date);
+        w.field("service_unavailable_reason", &self.service_unavailable_reason);
+        w.field("parser", &self.parser);
+        w.field("parser_override", &self.parser_override);
+        w.field("parser_parameters", &self.parser_parameters);
+        w.field("parser_parameters_override", &self.parser_parameters_override);
+        w.field("link_resolver_plugin", &self.link_resolver_plugin);
+        w.field("url_type", &self.url_type);
+        w.field("url_type_override", &self.url_type_override);
+        w.field("dynamic_url", &self.dynamic_url);
+        w.field("dynamic_url_override", &self.dynamic_url_override);
+        w.field("free", &self.free);
+        w.field("free_override", &self.free_override);
+        w.field("crossref_supported", &self.crossref_supported);
+        w.field("crossref_supported_override", &self.crossref_supported_override);
+        w.field("crossref_enabled", &self.crossref_enabled);
+        w.field("proxy_enabled", &self.proxy_enabled);
+        w.field("proxy", &self.proxy);
+        w.field("linking_level", &self.linking_level);
+        w.field("linking_level_override", &self.linking_level_override);
+        w.field("linking_parameter", &self.linking_parameter);
+        w.field("authentication_note", &self.authentication_note);
+        w.field("public_note", &self.public_note);
+        w.field("note", &self.note);
+        w.field("group_setting", &self.group_setting);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicServicePut);
 impl alma_runtime::Model for ElectronicServicePut {
     const NAME: &'static str = "ElectronicServicePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3445,25 +3741,14 @@ impl alma_runtime::Model for ElectronicServicePut {
 /// A list of electronic services.
 ///
 /// Schema: `xsd/rest_electronic_services.xsd#/electronic_services`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ElectronicServices {
     /// Electronic service object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub electronic_service: Vec<crate::electronic::models::ElectronicService>,
     /// The total number of electronic services.
     /// This can be used when retrieving a long list using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ElectronicServices {
@@ -3472,6 +3757,40 @@ impl alma_runtime::IsEmpty for ElectronicServices {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ElectronicServices {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ElectronicServices",
+            &mut |k, v| {
+                match k {
+                    "electronic_service" => {
+                        out.electronic_service = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("electronic_service", &self.electronic_service);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ElectronicServices);
 impl alma_runtime::Model for ElectronicServices {
     const NAME: &'static str = "ElectronicServices";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {

@@ -5,98 +5,39 @@
 /// A contact's specific address.
 ///
 /// Schema: `xsd/rest_partner.xsd#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerAddress {
     /// Line 1 of the address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub line1: String,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
     ///
     /// Example: `VUT`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// `address_types` (XML element `address_types`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_types: Option<crate::partners::models::AddressAddressTypes>,
     /// Indication whether the address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerAddress {
@@ -110,6 +51,66 @@ impl alma_runtime::IsEmpty for PartnerAddress {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerAddress {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerAddress",
+            &mut |k, v| {
+                match k {
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_types" => {
+                        out.address_types = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_types", &self.address_types);
+        w.field("preferred", &self.preferred);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerAddress);
 impl alma_runtime::Model for PartnerAddress {
     const NAME: &'static str = "PartnerAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -160,17 +161,11 @@ impl alma_runtime::Model for PartnerAddress {
     }
 }
 /// Schema: `xsd/rest_partner.xsd#/address/properties/address_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddressAddressTypes {
     /// Address type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for AddressAddressTypes {
@@ -178,6 +173,36 @@ impl alma_runtime::IsEmpty for AddressAddressTypes {
         self.address_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for AddressAddressTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "AddressAddressTypes",
+            &mut |k, v| {
+                match k {
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address_type", &self.address_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(AddressAddressTypes);
 impl alma_runtime::Model for AddressAddressTypes {
     const NAME: &'static str = "AddressAddressTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -201,48 +226,21 @@ impl alma_runtime::Model for AddressAddressTypes {
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
 /// Schema: `xsd/rest_partner.xsd#/art_email_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArtEmailDetails {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Indication whether the ability to send requests to an alternate physical location or email address is supported. By default, it is not supported.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// List of British Library customer IDs. At least one customer id should be defined.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub customer_id: Vec<crate::partners::models::CustomerId>,
     /// List of British Library services that are supported. At least one service should be defined.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub service: Vec<alma_runtime::CodeValue>,
     /// List of British Library delivery formats that are supported. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub delivery: Vec<alma_runtime::CodeValue>,
     /// List of British Library query codes that are supported. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub queries: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ArtEmailDetails {
@@ -253,6 +251,50 @@ impl alma_runtime::IsEmpty for ArtEmailDetails {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ArtEmailDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ArtEmailDetails",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "customer_id" => out.customer_id = alma_runtime::Codec::from_node(v)?,
+                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
+                    "delivery" => out.delivery = alma_runtime::Codec::from_node(v)?,
+                    "queries" => out.queries = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("customer_id", &self.customer_id);
+        w.field("service", &self.service);
+        w.field("delivery", &self.delivery);
+        w.field("queries", &self.queries);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ArtEmailDetails);
 impl alma_runtime::Model for ArtEmailDetails {
     const NAME: &'static str = "ArtEmailDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -318,35 +360,21 @@ impl alma_runtime::Model for ArtEmailDetails {
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
 /// Schema: `xsd/rest_partner.xsd#/bldss_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BldssDetails {
     /// The BLDSS URL. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_url: String,
     /// The BLDSS account name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_account: String,
     /// The BLDSS password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_password: String,
     /// The BLDSS digital format. Possible codes are listed in the 'BLDSSDigitalFormats' code table.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub bldss_digital_format: alma_runtime::CodeValue,
     /// The BLDSS send requester Info.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BldssDetails {
@@ -357,6 +385,54 @@ impl alma_runtime::IsEmpty for BldssDetails {
             && self.bldss_send_requester_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BldssDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BldssDetails",
+            &mut |k, v| {
+                match k {
+                    "bldss_base_url" => {
+                        out.bldss_base_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_base_account" => {
+                        out.bldss_base_account = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_base_password" => {
+                        out.bldss_base_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_digital_format" => {
+                        out.bldss_digital_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_send_requester_info" => {
+                        out.bldss_send_requester_info = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("bldss_base_url", &self.bldss_base_url);
+        w.field("bldss_base_account", &self.bldss_base_account);
+        w.field("bldss_base_password", &self.bldss_base_password);
+        w.field("bldss_digital_format", &self.bldss_digital_format);
+        w.field("bldss_send_requester_info", &self.bldss_send_requester_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BldssDetails);
 impl alma_runtime::Model for BldssDetails {
     const NAME: &'static str = "BldssDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -412,31 +488,15 @@ impl alma_runtime::Model for BldssDetails {
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `xsd/rest_partner.xsd#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerContactInfo {
     /// List of contact's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::partners::models::PartnerAddress>,
     /// List of contact's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::partners::models::PartnerPhone>,
     /// List of contact's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::partners::models::PartnerEmail>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerContactInfo {
@@ -445,6 +505,38 @@ impl alma_runtime::IsEmpty for PartnerContactInfo {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerContactInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerContactInfo",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("phone", &self.phone);
+        w.field("email", &self.email);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerContactInfo);
 impl alma_runtime::Model for PartnerContactInfo {
     const NAME: &'static str = "PartnerContactInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -490,16 +582,13 @@ impl alma_runtime::Model for PartnerContactInfo {
 /// Specific customer id.
 ///
 /// Schema: `xsd/rest_partner.xsd#/customer_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerId {
     /// The customer code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The customer password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub password: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CustomerId {
@@ -507,6 +596,36 @@ impl alma_runtime::IsEmpty for CustomerId {
         self.code.is_empty() && self.password.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CustomerId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CustomerId",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("password", &self.password);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CustomerId);
 impl alma_runtime::Model for CustomerId {
     const NAME: &'static str = "CustomerId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -524,34 +643,17 @@ impl alma_runtime::Model for CustomerId {
 /// A contact's specific email address.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerEmail {
     /// The email address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub email_types: crate::partners::models::EmailEmailTypes,
     /// Indication whether the email address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerEmail {
@@ -561,6 +663,42 @@ impl alma_runtime::IsEmpty for PartnerEmail {
             && self.preferred.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerEmail {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerEmail",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_types" => out.email_types = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_types", &self.email_types);
+        w.field("preferred", &self.preferred);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerEmail);
 impl alma_runtime::Model for PartnerEmail {
     const NAME: &'static str = "PartnerEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -596,17 +734,11 @@ impl alma_runtime::Model for PartnerEmail {
 /// Email types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email/properties/email_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailEmailTypes {
     /// Email type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for EmailEmailTypes {
@@ -614,6 +746,34 @@ impl alma_runtime::IsEmpty for EmailEmailTypes {
         self.email_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for EmailEmailTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmailEmailTypes",
+            &mut |k, v| {
+                match k {
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_type", &self.email_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(EmailEmailTypes);
 impl alma_runtime::Model for EmailEmailTypes {
     const NAME: &'static str = "EmailEmailTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -630,20 +790,13 @@ impl alma_runtime::Model for EmailEmailTypes {
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailDetails {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email: String,
     /// The Interval (In days) that overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for EmailDetails {
@@ -652,6 +805,43 @@ impl alma_runtime::IsEmpty for EmailDetails {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for EmailDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmailDetails",
+            &mut |k, v| {
+                match k {
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email", &self.email);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(EmailDetails);
 impl alma_runtime::Model for EmailDetails {
     const NAME: &'static str = "EmailDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -676,30 +866,17 @@ impl alma_runtime::Model for EmailDetails {
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
 /// Schema: `xsd/rest_partner.xsd#/fulfillment_network_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FulfillmentNetworkDetails {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_customer_code: String,
     /// The FULFILLMENT\_NETWORK URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_url: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for FulfillmentNetworkDetails {
@@ -710,6 +887,51 @@ impl alma_runtime::IsEmpty for FulfillmentNetworkDetails {
             && self.expiry_time.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for FulfillmentNetworkDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "FulfillmentNetworkDetails",
+            &mut |k, v| {
+                match k {
+                    "fulfillment_network_customer_code" => {
+                        out.fulfillment_network_customer_code = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "fulfillment_network_url" => {
+                        out.fulfillment_network_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field(
+            "fulfillment_network_customer_code",
+            &self.fulfillment_network_customer_code,
+        );
+        w.field("fulfillment_network_url", &self.fulfillment_network_url);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(FulfillmentNetworkDetails);
 impl alma_runtime::Model for FulfillmentNetworkDetails {
     const NAME: &'static str = "FulfillmentNetworkDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -750,119 +972,63 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd#/innreach_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InnreachDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_loan_period: String,
     /// The type of link that will be used to push the request into the resource sharing system. Mandatory. Possible values: openURL, Link.
     ///
     /// Example: `openURL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_pushing_method: String,
     /// The URL that is used to send patrons from Primo to the resource sharing library's Web site. Optional.
     ///
     /// Example: `https://h7.relais-host.com/nun/loginpRFT.jsp?LS=NUN`.
-    #[serde(
-        rename = "generalURL_template",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_url_template: String,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_enable_service_without_login: String,
     /// Indicates if patron support borrowing for Request Item. Always true for InnReach
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub look_up_user_authentication: String,
     /// The INN-Reach integration profile Hibernate id
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub innreach_integration_profile: alma_runtime::CodeValue,
     /// Indication whether the verify patron action should include patron information. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub share_patron_information: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for InnreachDetails {
@@ -884,6 +1050,105 @@ impl alma_runtime::IsEmpty for InnreachDetails {
             && self.share_patron_information.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for InnreachDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "InnreachDetails",
+            &mut |k, v| {
+                match k {
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_loan_period" => {
+                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_pushing_method" => {
+                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "generalURL_template" => {
+                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_library_owner" => {
+                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_enable_service_without_login" => {
+                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_support_borrowing" => {
+                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_pickup_library" => {
+                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_location" => {
+                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_location" => {
+                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_item_policy" => {
+                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "look_up_user_authentication" => {
+                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "innreach_integration_profile" => {
+                        out.innreach_integration_profile = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "share_patron_information" => {
+                        out.share_patron_information = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("general_loan_period", &self.general_loan_period);
+        w.field("general_pushing_method", &self.general_pushing_method);
+        w.field("generalURL_template", &self.general_url_template);
+        w.field("general_library_owner", &self.general_library_owner);
+        w.field(
+            "general_enable_service_without_login",
+            &self.general_enable_service_without_login,
+        );
+        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
+        w.field("request_item_pickup_library", &self.request_item_pickup_library);
+        w.field("request_item_location", &self.request_item_location);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("check_out_location", &self.check_out_location);
+        w.field("check_out_item_policy", &self.check_out_item_policy);
+        w.field("look_up_user_authentication", &self.look_up_user_authentication);
+        w.field("innreach_integration_profile", &self.innreach_integration_profile);
+        w.field("share_patron_information", &self.share_patron_information);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(InnreachDetails);
 impl alma_runtime::Model for InnreachDetails {
     const NAME: &'static str = "InnreachDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1019,51 +1284,23 @@ impl alma_runtime::Model for InnreachDetails {
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_18626_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Iso18626Details {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// Determines whether the shipping message to this ISO 18626 partner will include the Returninfo field, containing the ISIL code for the item's owning library, as well as the supplyingAgencyId (ISIL code of the resource sharing library). If set to "false", only the supplyingAgencyId is provided to the partner.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub return_info: Option<bool>,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Iso18626Details {
@@ -1074,6 +1311,63 @@ impl alma_runtime::IsEmpty for Iso18626Details {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Iso18626Details {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Iso18626Details",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "return_info" => out.return_info = alma_runtime::Codec::from_node(v)?,
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("ill_server", &self.ill_server);
+        w.field("iso_symbol", &self.iso_symbol);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("return_info", &self.return_info);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Iso18626Details);
 impl alma_runtime::Model for Iso18626Details {
     const NAME: &'static str = "Iso18626Details";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1124,75 +1418,31 @@ impl alma_runtime::Model for Iso18626Details {
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IsoDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the partner's ILL port number. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub ill_port: Option<i64>,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// Indicates if local institution ignores the lender shipping cost. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ignore_shipping_cost_override: Option<bool>,
     /// The email address to which the Overdue email will be sent - Relvants only for SLNP type.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IsoDetails {
@@ -1207,6 +1457,79 @@ impl alma_runtime::IsEmpty for IsoDetails {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IsoDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IsoDetails",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "ill_port" => out.ill_port = alma_runtime::Codec::from_node(v)?,
+                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ignore_shipping_cost_override" => {
+                        out.ignore_shipping_cost_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("ill_server", &self.ill_server);
+        w.field("ill_port", &self.ill_port);
+        w.field("iso_symbol", &self.iso_symbol);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("ignore_shipping_cost_override", &self.ignore_shipping_cost_override);
+        w.field("email_address", &self.email_address);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IsoDetails);
 impl alma_runtime::Model for IsoDetails {
     const NAME: &'static str = "IsoDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1282,237 +1605,135 @@ impl alma_runtime::Model for IsoDetails {
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NcipDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_loan_period: String,
     /// The type of link that will be used to push the request into the resource sharing system. Mandatory. Possible values: openURL, Link.
     ///
     /// Example: `openURL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_pushing_method: String,
     /// The URL that is used to send patrons from Primo to the resource sharing library's Web site. Optional.
     ///
     /// Example: `https://h7.relais-host.com/nun/loginpRFT.jsp?LS=NUN`.
-    #[serde(
-        rename = "generalURL_template",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_url_template: String,
     /// The URL that is used to send request from Alma to NCIP broker. Optional.
     ///
     /// Example: `https://requestb.in/1f8c5rc1`.
-    #[serde(
-        rename = "general_broker_systemURL",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_broker_system_url: String,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_enable_service_without_login: String,
     /// The index that will be used to match the record that is described in the incoming RequestItem message. Optional indexes: OCLC, MMS\_ID, LCCN, ISBN\_ISSN, TAKEN\_FROM\_MESSAGE.
     ///
     /// Example: `OCLC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub request_item_bib_type: String,
     /// Indicates if patron support borrowing for Request Item.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is recieved for a borrowing request. Mandatory.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub accept_item_location: alma_runtime::CodeValue,
     /// The default pickup location to which temporary items are transferred when an item arrives for a borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub accept_item_pickup_library: alma_runtime::CodeValue,
     /// Indicates if automatic receive is supported or not.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_item_automatic_receive: Option<bool>,
     /// The desk from which the automatic receive will be done, if automatic receive is supported.
     ///
     /// Example: `RES_DESK`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub accept_item_receive_desk: String,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub look_up_user_authentication: String,
     /// Indication whether ILLiad partner will be used in Rota. Possible values: NO, USING\_EMAIL, USING\_API.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_to_third_party: String,
     /// ILLiad partner email address to send the request details.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_email_address: String,
     /// ILLiad partner API URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_url: String,
     /// ILLiad partner API key.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_api_key: String,
     /// ILLiad partner request external ID name tag.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_request_id_name_tag: String,
     /// Indication whether to mark resource sharing request as closed when send the request to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub close_request_on_export: Option<bool>,
     /// Indication whether to push new users to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub create_user_on_export: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     ///
     /// Example: `userName`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub export_user_identifier: alma_runtime::CodeValue,
     /// NVTGC
-    #[serde(rename = "NVTGC", default, deserialize_with = "alma_runtime::de::string")]
     pub nvtgc: String,
     /// Status
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub status: String,
     /// Notification preferences
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub notification_preferences: String,
     /// The type of notification method that will be used to push the user into the resource sharing system. Possible values: ELECTRONIC, PHONE, MAIL.
     ///
     /// Example: `ELECTRONIC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub notification_method: String,
     /// The type of delivery method that will be used to push the user into the resource sharing system. Possible values: HOLD\_FOR\_PICKUP, MAIL\_TO\_ADDRESS.
     ///
     /// Example: `HOLD_FOR_PICKUP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub delivery_method: String,
     /// The type of loan delivery method that will be used to push the user into the resource sharing system. Possible values: HOLD\_FOR\_PICKUP, MAIL\_TO\_ADDRESS.
     ///
     /// Example: `HOLD_FOR_PICKUP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub loan_delivery_method: String,
     /// Whether to use electronic delivery. Possible values: YES, NO.
     ///
     /// Example: `YES`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub electronic_delivery: String,
     /// The type of authentiction that will be used to push the user into the resource sharing system. Possible values: DEFAULT, ILLIAD.
     ///
     /// Example: `ILLIAD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub auth_type: String,
     /// The requesting agency id.Mandatory for Worldshare/Tipasa
     ///
     /// Example: `OCLC-XLBRS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub request_agency_id: String,
     /// URL for sending transfer requests to Worldshare/Tipasa.Mandatory for Worldshare/Tipasa
     ///
     /// Example: `https://worldcat.org/isoill/request/data/`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub transfer_server: String,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ncip_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for NcipDetails {
@@ -1551,6 +1772,191 @@ impl alma_runtime::IsEmpty for NcipDetails {
             && self.ncip_send_requester_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for NcipDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NcipDetails",
+            &mut |k, v| {
+                match k {
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_loan_period" => {
+                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_pushing_method" => {
+                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "generalURL_template" => {
+                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_broker_systemURL" => {
+                        out.general_broker_system_url = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "general_library_owner" => {
+                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_enable_service_without_login" => {
+                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_bib_type" => {
+                        out.request_item_bib_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_item_support_borrowing" => {
+                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_pickup_library" => {
+                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_location" => {
+                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_location" => {
+                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_item_policy" => {
+                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_item_location" => {
+                        out.accept_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_item_pickup_library" => {
+                        out.accept_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "accept_item_automatic_receive" => {
+                        out.accept_item_automatic_receive = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "accept_item_receive_desk" => {
+                        out.accept_item_receive_desk = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "look_up_user_authentication" => {
+                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "export_to_third_party" => {
+                        out.export_to_third_party = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_email_address" => {
+                        out.export_email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_url" => out.export_url = alma_runtime::Codec::from_node(v)?,
+                    "export_api_key" => {
+                        out.export_api_key = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_request_id_name_tag" => {
+                        out.export_request_id_name_tag = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "close_request_on_export" => {
+                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "create_user_on_export" => {
+                        out.create_user_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_user_identifier" => {
+                        out.export_user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "NVTGC" => out.nvtgc = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "notification_preferences" => {
+                        out.notification_preferences = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "notification_method" => {
+                        out.notification_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delivery_method" => {
+                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "loan_delivery_method" => {
+                        out.loan_delivery_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "electronic_delivery" => {
+                        out.electronic_delivery = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auth_type" => out.auth_type = alma_runtime::Codec::from_node(v)?,
+                    "request_agency_id" => {
+                        out.request_agency_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "transfer_server" => {
+                        out.transfer_server = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_send_requester_info" => {
+                        out.ncip_send_requester_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("general_loan_period", &self.general_loan_period);
+        w.field("general_pushing_method", &self.general_pushing_method);
+        w.field("generalURL_template", &self.general_url_template);
+        w.field("general_broker_systemURL", &self.general_broker_system_url);
+        w.field("general_library_owner", &self.general_library_owner);
+        w.field(
+            "general_enable_service_without_login",
+            &self.general_enable_service_without_login,
+        );
+        w.field("request_item_bib_type", &self.request_item_bib_type);
+        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
+        w.field("request_item_pickup_library", &self.request_item_pickup_library);
+        w.field("request_item_location", &self.request_item_location);
+        w.field("check_out_location", &self.check_out_location);
+        w.field("check_out_item_policy", &self.check_out_item_policy);
+        w.field("accept_item_location", &self.accept_item_location);
+        w.field("accept_item_pickup_library", &self.accept_item_pickup_library);
+        w.field("accept_item_automatic_receive", &self.accept_item_automatic_receive);
+        w.field("accept_item_receive_desk", &self.accept_item_receive_desk);
+        w.field("look_up_user_authentication", &self.look_up_user_authentication);
+        w.field("export_to_third_party", &self.export_to_third_party);
+        w.field("export_email_address", &self.export_email_address);
+        w.field("export_url", &self.export_url);
+        w.field("export_api_key", &self.export_api_key);
+        w.field("export_request_id_name_tag", &self.export_request_id_name_tag);
+        w.field("close_request_on_export", &self.close_request_on_export);
+        w.field("create_user_on_export", &self.create_user_on_export);
+        w.field("export_user_identifier", &self.export_user_identifier);
+        w.field("NVTGC", &self.nvtgc);
+        w.field("status", &self.status);
+        w.field("notification_preferences", &self.notification_preferences);
+        w.field("notification_method", &self.notification_method);
+        w.field("delivery_method", &self.delivery_method);
+        w.field("loan_delivery_method", &self.loan_delivery_method);
+        w.field("electronic_delivery", &self.electronic_delivery);
+        w.field("auth_type", &self.auth_type);
+        w.field("request_agency_id", &self.request_agency_id);
+        w.field("transfer_server", &self.transfer_server);
+        w.field("ncip_send_requester_info", &self.ncip_send_requester_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(NcipDetails);
 impl alma_runtime::Model for NcipDetails {
     const NAME: &'static str = "NcipDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1834,74 +2240,33 @@ impl alma_runtime::Model for NcipDetails {
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_p2p_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NcipP2pDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// Ncip P2P User Name.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ncip_p2p_user_name: String,
     /// Ncip P2P password.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ncip_p2p_password: String,
     /// the partner's Institution Symbol
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub institution_code: Option<String>,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub partner_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// The email address to which the Overdue email will be sent
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for NcipP2pDetails {
@@ -1917,6 +2282,85 @@ impl alma_runtime::IsEmpty for NcipP2pDetails {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for NcipP2pDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NcipP2pDetails",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "ncip_p2p_user_name" => {
+                        out.ncip_p2p_user_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_p2p_password" => {
+                        out.ncip_p2p_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "institution_code" => {
+                        out.institution_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partner_symbol" => {
+                        out.partner_symbol = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("ill_server", &self.ill_server);
+        w.field("ncip_p2p_user_name", &self.ncip_p2p_user_name);
+        w.field("ncip_p2p_password", &self.ncip_p2p_password);
+        w.field("institution_code", &self.institution_code);
+        w.field("partner_symbol", &self.partner_symbol);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("email_address", &self.email_address);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(NcipP2pDetails);
 impl alma_runtime::Model for NcipP2pDetails {
     const NAME: &'static str = "NcipP2pDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2014,34 +2458,17 @@ impl alma_runtime::Model for NcipP2pDetails {
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Partner {
     /// The partner's general details.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub partner_details: crate::partners::models::PartnerDetails,
     /// The partner's Contact information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::partners::models::PartnerContactInfo>,
     /// The partner's related notes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::Note>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Partner {
@@ -2051,6 +2478,44 @@ impl alma_runtime::IsEmpty for Partner {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Partner {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Partner",
+            &mut |k, v| {
+                match k {
+                    "partner_details" => {
+                        out.partner_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("partner_details", &self.partner_details);
+        w.field("contact_info", &self.contact_info);
+        w.field("note", &self.note);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Partner);
 impl alma_runtime::Model for Partner {
     const NAME: &'static str = "Partner";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2095,295 +2560,135 @@ impl alma_runtime::Model for Partner {
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerDetails {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The partner's name. Mandatory.
     ///
     /// Example: `Relais ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The partner's profile details. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub profile_details: crate::partners::models::ProfileDetails,
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub status: crate::partners::models::PartnerDetailsStatus,
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub system_type: alma_runtime::CodeValue,
     /// The average number of days that it takes the partner to supply the material. Mandatory.
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub avg_supply_time: Option<i64>,
     /// The delivery delay number of days. Optional.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub delivery_delay: Option<i64>,
     /// The partner's currency. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub currency: Option<String>,
     /// Partner alternate symbol. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternate_symbol: Option<String>,
     /// Information whether the partner sends borrowing requests to Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub borrowing_supported: Option<bool>,
     /// The partner's borrowing workflow. Relevant when borrowing\_workflow is true.
     ///
     /// Example: `Borrowing`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub borrowing_workflow: Option<String>,
     /// Information whether the partner receives lending requests from Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub lending_supported: Option<bool>,
     /// The partner's lending workflow. Relevant when lending\_workflow is true.
     ///
     /// Example: `Lending`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub lending_workflow: Option<String>,
     /// Whether the partner was created using self- registered function.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub self_registered_indicator: Option<bool>,
     /// whether to create an alert to indicate that the partner created a new request.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub create_new_request_alert: Option<bool>,
     /// Indicate if certain customers choose to handle the copyright payments independently or have the library pay the fee.
     ///
     /// Example: `BORROWER`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub copyright_payment_responsibility: Option<String>,
     /// Indicate that consolidated billing should be activated for this partner
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub use_consolidated_billing: Option<bool>,
     /// The billing address' relevant city.
     ///
     /// Example: `Scottsdale`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_city: Option<String>,
     /// The billing contact person name in the organization.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_contact_name: Option<String>,
     /// The billing address' relevant country. Possible codes are listed in 'Country Codes' code table.
     ///
     /// Example: `USA`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_country: Option<String>,
     /// The billing contact person email in the organization.
     ///
     /// Example: `jhons@mylib.org`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_email: Option<String>,
     /// Billing Line 1 of the address.
     ///
     /// Example: `3598 N. Buckingham Road`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_line1: Option<String>,
     /// Billing Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_line2: Option<String>,
     /// The billing address' relevant postal code.
     ///
     /// Example: `85054`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_postal_code: Option<String>,
     /// The billing address' relevant state.
     ///
     /// Example: `AZ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_state_province: Option<String>,
     /// Whether the partner activates the auto cancel job.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub auto_cancel_supported: Option<bool>,
     /// The partner's cancel reason when activated from the auto cancel/claim job.
     ///
     /// Example: `RequestedMaterialCannotBeLocated`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub auto_cancel_reason: Option<String>,
     /// The partner's delay time (in days) before automatically send cancellation request.
     ///
     /// Example: `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub auto_cancel_time: Option<i64>,
     /// Whether the partner activates the auto claim job.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub auto_claim_supported: Option<bool>,
     /// The partner's delay time (in days) before automatically send claim request.
     ///
     /// Example: `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub auto_claim_time: Option<i64>,
     /// The partner's locate profile. Must match an existing locate profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locate_profile: Option<alma_runtime::CodeValue>,
     /// The institution to be searched as part of locate. Relevant if locate\_profile is not empty.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub institution_code: Option<String>,
     /// The library or campus to be searched as part of locate. Relevant if locate\_profile is not empty.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub holding_code: Option<String>,
     /// Enable the option to define parameters that connected to direct charging by the lender (for example, maximum request cost).
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub enable_direct_charge_functionality: Option<bool>,
     /// Single request maximum approved amount
     ///
     /// Example: `20.5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub maximum_request_cost: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerDetails {
@@ -2391,6 +2696,174 @@ impl alma_runtime::IsEmpty for PartnerDetails {
         false
     }
 }
+impl alma_runtime::Codec for PartnerDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerDetails",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "profile_details" => {
+                        out.profile_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "system_type" => out.system_type = alma_runtime::Codec::from_node(v)?,
+                    "avg_supply_time" => {
+                        out.avg_supply_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delivery_delay" => {
+                        out.delivery_delay = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "alternate_symbol" => {
+                        out.alternate_symbol = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "borrowing_supported" => {
+                        out.borrowing_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "borrowing_workflow" => {
+                        out.borrowing_workflow = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lending_supported" => {
+                        out.lending_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lending_workflow" => {
+                        out.lending_workflow = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "self_registered_indicator" => {
+                        out.self_registered_indicator = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "create_new_request_alert" => {
+                        out.create_new_request_alert = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyright_payment_responsibility" => {
+                        out.copyright_payment_responsibility = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "use_consolidated_billing" => {
+                        out.use_consolidated_billing = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_city" => {
+                        out.billing_city = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_contact_name" => {
+                        out.billing_contact_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_country" => {
+                        out.billing_country = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_email" => {
+                        out.billing_email = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_line1" => {
+                        out.billing_line1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_line2" => {
+                        out.billing_line2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_postal_code" => {
+                        out.billing_postal_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_state_province" => {
+                        out.billing_state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_supported" => {
+                        out.auto_cancel_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_reason" => {
+                        out.auto_cancel_reason = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_time" => {
+                        out.auto_cancel_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_claim_supported" => {
+                        out.auto_claim_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_claim_time" => {
+                        out.auto_claim_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "locate_profile" => {
+                        out.locate_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "institution_code" => {
+                        out.institution_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "holding_code" => {
+                        out.holding_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "enable_direct_charge_functionality" => {
+                        out.enable_direct_charge_functionality = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "maximum_request_cost" => {
+                        out.maximum_request_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("profile_details", &self.profile_details);
+        w.field("status", &self.status);
+        w.field("system_type", &self.system_type);
+        w.field("avg_supply_time", &self.avg_supply_time);
+        w.field("delivery_delay", &self.delivery_delay);
+        w.field("currency", &self.currency);
+        w.field("alternate_symbol", &self.alternate_symbol);
+        w.field("borrowing_supported", &self.borrowing_supported);
+        w.field("borrowing_workflow", &self.borrowing_workflow);
+        w.field("lending_supported", &self.lending_supported);
+        w.field("lending_workflow", &self.lending_workflow);
+        w.field("self_registered_indicator", &self.self_registered_indicator);
+        w.field("create_new_request_alert", &self.create_new_request_alert);
+        w.field(
+            "copyright_payment_responsibility",
+            &self.copyright_payment_responsibility,
+        );
+        w.field("use_consolidated_billing", &self.use_consolidated_billing);
+        w.field("billing_city", &self.billing_city);
+        w.field("billing_contact_name", &self.billing_contact_name);
+        w.field("billing_country", &self.billing_country);
+        w.field("billing_email", &self.billing_email);
+        w.field("billing_line1", &self.billing_line1);
+        w.field("billing_line2", &self.billing_line2);
+        w.field("billing_postal_code", &self.billing_postal_code);
+        w.field("billing_state_province", &self.billing_state_province);
+        w.field("auto_cancel_supported", &self.auto_cancel_supported);
+        w.field("auto_cancel_reason", &self.auto_cancel_reason);
+        w.field("auto_cancel_time", &self.auto_cancel_time);
+        w.field("auto_claim_supported", &self.auto_claim_supported);
+        w.field("auto_claim_time", &self.auto_claim_time);
+        w.field("locate_profile", &self.locate_profile);
+        w.field("institution_code", &self.institution_code);
+        w.field("holding_code", &self.holding_code);
+        w.field(
+            "enable_direct_charge_functionality",
+            &self.enable_direct_charge_functionality,
+        );
+        w.field("maximum_request_cost", &self.maximum_request_cost);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerDetails);
 impl alma_runtime::Model for PartnerDetails {
     const NAME: &'static str = "PartnerDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2683,49 +3156,34 @@ impl From<&str> for PartnerDetailsStatus {
         }
     }
 }
-impl serde::Serialize for PartnerDetailsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for PartnerDetailsStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for PartnerDetailsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(PartnerDetailsStatus);
 /// A contact's specific phone number.
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerPhone {
     /// The phone number.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// Phone types.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub phone_types: crate::partners::models::PhonePhoneTypes,
     /// Indication whether the address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
-    #[serde(
-        rename = "preferredSMS",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerPhone {
@@ -2736,6 +3194,44 @@ impl alma_runtime::IsEmpty for PartnerPhone {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerPhone {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerPhone",
+            &mut |k, v| {
+                match k {
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_types" => out.phone_types = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferredSMS" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_types", &self.phone_types);
+        w.field("preferred", &self.preferred);
+        w.field("preferredSMS", &self.preferred_sms);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerPhone);
 impl alma_runtime::Model for PartnerPhone {
     const NAME: &'static str = "PartnerPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2778,17 +3274,11 @@ impl alma_runtime::Model for PartnerPhone {
 /// Phone types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone/properties/phone_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhonePhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PhonePhoneTypes {
@@ -2796,6 +3286,34 @@ impl alma_runtime::IsEmpty for PhonePhoneTypes {
         self.phone_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PhonePhoneTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PhonePhoneTypes",
+            &mut |k, v| {
+                match k {
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_type", &self.phone_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PhonePhoneTypes);
 impl alma_runtime::Model for PhonePhoneTypes {
     const NAME: &'static str = "PhonePhoneTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2812,47 +3330,35 @@ impl alma_runtime::Model for PhonePhoneTypes {
 /// The partner's profile details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/profile_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfileDetails {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
     /// Example: `NCIP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub profile_type: crate::partners::models::ProfileDetailsProfileType,
     /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub art_email_details: Option<crate::partners::models::ArtEmailDetails>,
     /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncip_details: Option<crate::partners::models::NcipDetails>,
     /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_details: Option<crate::partners::models::IsoDetails>,
     /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_18626_details: Option<crate::partners::models::Iso18626Details>,
     /// Email related details. Relevant and mandatory only if profile\_type = EMAIL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_details: Option<crate::partners::models::EmailDetails>,
     /// NCIP P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncip_p2p_details: Option<crate::partners::models::NcipP2pDetails>,
     /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bldss_details: Option<crate::partners::models::BldssDetails>,
     /// fulfillment network related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_network_details: Option<
         crate::partners::models::FulfillmentNetworkDetails,
     >,
     /// RapidILL related details. Relevant and mandatory only if profile\_type = RAPID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rapid_details: Option<crate::partners::models::RapidDetails>,
     /// INN-Reach API related details. Relevant and mandatory only if profile\_type = INNREACH.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub innreach_details: Option<crate::partners::models::InnreachDetails>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ProfileDetails {
@@ -2860,6 +3366,76 @@ impl alma_runtime::IsEmpty for ProfileDetails {
         false
     }
 }
+impl alma_runtime::Codec for ProfileDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ProfileDetails",
+            &mut |k, v| {
+                match k {
+                    "profile_type" => {
+                        out.profile_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "art_email_details" => {
+                        out.art_email_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_details" => {
+                        out.ncip_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "iso_details" => out.iso_details = alma_runtime::Codec::from_node(v)?,
+                    "iso_18626_details" => {
+                        out.iso_18626_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "email_details" => {
+                        out.email_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_p2p_details" => {
+                        out.ncip_p2p_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_details" => {
+                        out.bldss_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fulfillment_network_details" => {
+                        out.fulfillment_network_details = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "rapid_details" => {
+                        out.rapid_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "innreach_details" => {
+                        out.innreach_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("profile_type", &self.profile_type);
+        w.field("art_email_details", &self.art_email_details);
+        w.field("ncip_details", &self.ncip_details);
+        w.field("iso_details", &self.iso_details);
+        w.field("iso_18626_details", &self.iso_18626_details);
+        w.field("email_details", &self.email_details);
+        w.field("ncip_p2p_details", &self.ncip_p2p_details);
+        w.field("bldss_details", &self.bldss_details);
+        w.field("fulfillment_network_details", &self.fulfillment_network_details);
+        w.field("rapid_details", &self.rapid_details);
+        w.field("innreach_details", &self.innreach_details);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ProfileDetails);
 impl alma_runtime::Model for ProfileDetails {
     const NAME: &'static str = "ProfileDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3053,55 +3629,42 @@ impl From<&str> for ProfileDetailsProfileType {
         }
     }
 }
-impl serde::Serialize for ProfileDetailsProfileType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for ProfileDetailsProfileType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for ProfileDetailsProfileType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(ProfileDetailsProfileType);
 /// RapidILL related details. Relevant and mandatory only if profile\_type = RapidILL.
 ///
 /// Schema: `xsd/rest_partner.xsd#/rapid_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RapidDetails {
     /// RapidILL URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_url: String,
     /// RapidILL User Name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_user_name: String,
     /// RapidILL password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_password: String,
     /// RapidILL Requesting Rapid Code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub requesting_rapid_code: String,
     /// RapidILL Requesting Branch Name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_requesting_branch_name: String,
     /// Indication whether to mark resource sharing request as closed when send the request to RapidILL partner. Possible values: true or false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub close_request_on_export: Option<bool>,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RapidDetails {
@@ -3114,6 +3677,62 @@ impl alma_runtime::IsEmpty for RapidDetails {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RapidDetails {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RapidDetails",
+            &mut |k, v| {
+                match k {
+                    "rapid_url" => out.rapid_url = alma_runtime::Codec::from_node(v)?,
+                    "rapid_user_name" => {
+                        out.rapid_user_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_password" => {
+                        out.rapid_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requesting_rapid_code" => {
+                        out.requesting_rapid_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_requesting_branch_name" => {
+                        out.rapid_requesting_branch_name = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "close_request_on_export" => {
+                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_default_library_owner" => {
+                        out.rapid_default_library_owner = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("rapid_url", &self.rapid_url);
+        w.field("rapid_user_name", &self.rapid_user_name);
+        w.field("rapid_password", &self.rapid_password);
+        w.field("requesting_rapid_code", &self.requesting_rapid_code);
+        w.field("rapid_requesting_branch_name", &self.rapid_requesting_branch_name);
+        w.field("close_request_on_export", &self.close_request_on_export);
+        w.field("rapid_default_library_owner", &self.rapid_default_library_owner);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RapidDetails);
 impl alma_runtime::Model for RapidDetails {
     const NAME: &'static str = "RapidDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3178,98 +3797,39 @@ impl alma_runtime::Model for RapidDetails {
 /// A contact's specific address.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerAddressPost {
     /// Line 1 of the address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub line1: String,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
     ///
     /// Example: `VUT`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// `address_types` (XML element `address_types`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_types: Option<crate::partners::models::AddressPostAddressTypes>,
     /// Indication whether the address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerAddressPost {
@@ -3283,6 +3843,66 @@ impl alma_runtime::IsEmpty for PartnerAddressPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerAddressPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerAddressPost",
+            &mut |k, v| {
+                match k {
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_types" => {
+                        out.address_types = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_types", &self.address_types);
+        w.field("preferred", &self.preferred);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerAddressPost);
 impl alma_runtime::Model for PartnerAddressPost {
     const NAME: &'static str = "PartnerAddressPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3333,17 +3953,11 @@ impl alma_runtime::Model for PartnerAddressPost {
     }
 }
 /// Schema: `xsd/rest_partner.xsd?tags=post#/address/properties/address_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddressPostAddressTypes {
     /// Address type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for AddressPostAddressTypes {
@@ -3351,6 +3965,36 @@ impl alma_runtime::IsEmpty for AddressPostAddressTypes {
         self.address_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for AddressPostAddressTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "AddressPostAddressTypes",
+            &mut |k, v| {
+                match k {
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address_type", &self.address_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(AddressPostAddressTypes);
 impl alma_runtime::Model for AddressPostAddressTypes {
     const NAME: &'static str = "AddressPostAddressTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3374,48 +4018,21 @@ impl alma_runtime::Model for AddressPostAddressTypes {
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/art_email_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArtEmailDetailsPost {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Indication whether the ability to send requests to an alternate physical location or email address is supported. By default, it is not supported.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// List of British Library customer IDs. At least one customer id should be defined.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub customer_id: Vec<crate::partners::models::CustomerIdPost>,
     /// List of British Library services that are supported. At least one service should be defined.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub service: Vec<alma_runtime::CodeValue>,
     /// List of British Library delivery formats that are supported. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub delivery: Vec<alma_runtime::CodeValue>,
     /// List of British Library query codes that are supported. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub queries: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ArtEmailDetailsPost {
@@ -3426,6 +4043,50 @@ impl alma_runtime::IsEmpty for ArtEmailDetailsPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ArtEmailDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ArtEmailDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "customer_id" => out.customer_id = alma_runtime::Codec::from_node(v)?,
+                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
+                    "delivery" => out.delivery = alma_runtime::Codec::from_node(v)?,
+                    "queries" => out.queries = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("customer_id", &self.customer_id);
+        w.field("service", &self.service);
+        w.field("delivery", &self.delivery);
+        w.field("queries", &self.queries);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ArtEmailDetailsPost);
 impl alma_runtime::Model for ArtEmailDetailsPost {
     const NAME: &'static str = "ArtEmailDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3491,35 +4152,21 @@ impl alma_runtime::Model for ArtEmailDetailsPost {
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/bldss_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BldssDetailsPost {
     /// The BLDSS URL. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_url: String,
     /// The BLDSS account name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_account: String,
     /// The BLDSS password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_password: String,
     /// The BLDSS digital format. Possible codes are listed in the 'BLDSSDigitalFormats' code table.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub bldss_digital_format: alma_runtime::CodeValue,
     /// The BLDSS send requester Info.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BldssDetailsPost {
@@ -3530,6 +4177,54 @@ impl alma_runtime::IsEmpty for BldssDetailsPost {
             && self.bldss_send_requester_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BldssDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BldssDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "bldss_base_url" => {
+                        out.bldss_base_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_base_account" => {
+                        out.bldss_base_account = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_base_password" => {
+                        out.bldss_base_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_digital_format" => {
+                        out.bldss_digital_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_send_requester_info" => {
+                        out.bldss_send_requester_info = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("bldss_base_url", &self.bldss_base_url);
+        w.field("bldss_base_account", &self.bldss_base_account);
+        w.field("bldss_base_password", &self.bldss_base_password);
+        w.field("bldss_digital_format", &self.bldss_digital_format);
+        w.field("bldss_send_requester_info", &self.bldss_send_requester_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BldssDetailsPost);
 impl alma_runtime::Model for BldssDetailsPost {
     const NAME: &'static str = "BldssDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3585,31 +4280,15 @@ impl alma_runtime::Model for BldssDetailsPost {
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerContactInfoPost {
     /// List of contact's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::partners::models::PartnerAddressPost>,
     /// List of contact's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::partners::models::PartnerPhonePost>,
     /// List of contact's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::partners::models::PartnerEmailPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerContactInfoPost {
@@ -3618,6 +4297,38 @@ impl alma_runtime::IsEmpty for PartnerContactInfoPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerContactInfoPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerContactInfoPost",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("phone", &self.phone);
+        w.field("email", &self.email);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerContactInfoPost);
 impl alma_runtime::Model for PartnerContactInfoPost {
     const NAME: &'static str = "PartnerContactInfoPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3663,16 +4374,13 @@ impl alma_runtime::Model for PartnerContactInfoPost {
 /// Specific customer id.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/customer_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIdPost {
     /// The customer code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The customer password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub password: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CustomerIdPost {
@@ -3680,6 +4388,36 @@ impl alma_runtime::IsEmpty for CustomerIdPost {
         self.code.is_empty() && self.password.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CustomerIdPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CustomerIdPost",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("password", &self.password);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CustomerIdPost);
 impl alma_runtime::Model for CustomerIdPost {
     const NAME: &'static str = "CustomerIdPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3697,34 +4435,17 @@ impl alma_runtime::Model for CustomerIdPost {
 /// A contact's specific email address.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerEmailPost {
     /// The email address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub email_types: crate::partners::models::EmailPostEmailTypes,
     /// Indication whether the email address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerEmailPost {
@@ -3734,6 +4455,42 @@ impl alma_runtime::IsEmpty for PartnerEmailPost {
             && self.preferred.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerEmailPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerEmailPost",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_types" => out.email_types = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_types", &self.email_types);
+        w.field("preferred", &self.preferred);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerEmailPost);
 impl alma_runtime::Model for PartnerEmailPost {
     const NAME: &'static str = "PartnerEmailPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3769,17 +4526,11 @@ impl alma_runtime::Model for PartnerEmailPost {
 /// Email types.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/email/properties/email_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailPostEmailTypes {
     /// Email type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for EmailPostEmailTypes {
@@ -3787,6 +4538,34 @@ impl alma_runtime::IsEmpty for EmailPostEmailTypes {
         self.email_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for EmailPostEmailTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmailPostEmailTypes",
+            &mut |k, v| {
+                match k {
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_type", &self.email_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(EmailPostEmailTypes);
 impl alma_runtime::Model for EmailPostEmailTypes {
     const NAME: &'static str = "EmailPostEmailTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3803,20 +4582,13 @@ impl alma_runtime::Model for EmailPostEmailTypes {
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/email_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailDetailsPost {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email: String,
     /// The Interval (In days) that overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for EmailDetailsPost {
@@ -3825,6 +4597,43 @@ impl alma_runtime::IsEmpty for EmailDetailsPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for EmailDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmailDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email", &self.email);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(EmailDetailsPost);
 impl alma_runtime::Model for EmailDetailsPost {
     const NAME: &'static str = "EmailDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3849,30 +4658,17 @@ impl alma_runtime::Model for EmailDetailsPost {
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/fulfillment_network_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FulfillmentNetworkDetailsPost {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_customer_code: String,
     /// The FULFILLMENT\_NETWORK URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_url: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for FulfillmentNetworkDetailsPost {
@@ -3883,6 +4679,51 @@ impl alma_runtime::IsEmpty for FulfillmentNetworkDetailsPost {
             && self.expiry_time.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for FulfillmentNetworkDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "FulfillmentNetworkDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "fulfillment_network_customer_code" => {
+                        out.fulfillment_network_customer_code = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "fulfillment_network_url" => {
+                        out.fulfillment_network_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field(
+            "fulfillment_network_customer_code",
+            &self.fulfillment_network_customer_code,
+        );
+        w.field("fulfillment_network_url", &self.fulfillment_network_url);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(FulfillmentNetworkDetailsPost);
 impl alma_runtime::Model for FulfillmentNetworkDetailsPost {
     const NAME: &'static str = "FulfillmentNetworkDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3923,119 +4764,63 @@ impl alma_runtime::Model for FulfillmentNetworkDetailsPost {
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/innreach_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InnreachDetailsPost {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_loan_period: String,
     /// The type of link that will be used to push the request into the resource sharing system. Mandatory. Possible values: openURL, Link.
     ///
     /// Example: `openURL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_pushing_method: String,
     /// The URL that is used to send patrons from Primo to the resource sharing library's Web site. Optional.
     ///
     /// Example: `https://h7.relais-host.com/nun/loginpRFT.jsp?LS=NUN`.
-    #[serde(
-        rename = "generalURL_template",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_url_template: String,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_enable_service_without_login: String,
     /// Indicates if patron support borrowing for Request Item. Always true for InnReach
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub look_up_user_authentication: String,
     /// The INN-Reach integration profile Hibernate id
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub innreach_integration_profile: alma_runtime::CodeValue,
     /// Indication whether the verify patron action should include patron information. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub share_patron_information: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for InnreachDetailsPost {
@@ -4057,6 +4842,105 @@ impl alma_runtime::IsEmpty for InnreachDetailsPost {
             && self.share_patron_information.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for InnreachDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "InnreachDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_loan_period" => {
+                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_pushing_method" => {
+                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "generalURL_template" => {
+                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_library_owner" => {
+                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_enable_service_without_login" => {
+                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_support_borrowing" => {
+                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_pickup_library" => {
+                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_location" => {
+                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_location" => {
+                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_item_policy" => {
+                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "look_up_user_authentication" => {
+                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "innreach_integration_profile" => {
+                        out.innreach_integration_profile = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "share_patron_information" => {
+                        out.share_patron_information = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("general_loan_period", &self.general_loan_period);
+        w.field("general_pushing_method", &self.general_pushing_method);
+        w.field("generalURL_template", &self.general_url_template);
+        w.field("general_library_owner", &self.general_library_owner);
+        w.field(
+            "general_enable_service_without_login",
+            &self.general_enable_service_without_login,
+        );
+        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
+        w.field("request_item_pickup_library", &self.request_item_pickup_library);
+        w.field("request_item_location", &self.request_item_location);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("check_out_location", &self.check_out_location);
+        w.field("check_out_item_policy", &self.check_out_item_policy);
+        w.field("look_up_user_authentication", &self.look_up_user_authentication);
+        w.field("innreach_integration_profile", &self.innreach_integration_profile);
+        w.field("share_patron_information", &self.share_patron_information);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(InnreachDetailsPost);
 impl alma_runtime::Model for InnreachDetailsPost {
     const NAME: &'static str = "InnreachDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4192,51 +5076,23 @@ impl alma_runtime::Model for InnreachDetailsPost {
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/iso_18626_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Iso18626DetailsPost {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// Determines whether the shipping message to this ISO 18626 partner will include the Returninfo field, containing the ISIL code for the item's owning library, as well as the supplyingAgencyId (ISIL code of the resource sharing library). If set to "false", only the supplyingAgencyId is provided to the partner.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub return_info: Option<bool>,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Iso18626DetailsPost {
@@ -4247,6 +5103,63 @@ impl alma_runtime::IsEmpty for Iso18626DetailsPost {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Iso18626DetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Iso18626DetailsPost",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "return_info" => out.return_info = alma_runtime::Codec::from_node(v)?,
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("ill_server", &self.ill_server);
+        w.field("iso_symbol", &self.iso_symbol);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("return_info", &self.return_info);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Iso18626DetailsPost);
 impl alma_runtime::Model for Iso18626DetailsPost {
     const NAME: &'static str = "Iso18626DetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4297,75 +5210,31 @@ impl alma_runtime::Model for Iso18626DetailsPost {
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/iso_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IsoDetailsPost {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the partner's ILL port number. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub ill_port: Option<i64>,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// Indicates if local institution ignores the lender shipping cost. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ignore_shipping_cost_override: Option<bool>,
     /// The email address to which the Overdue email will be sent - Relvants only for SLNP type.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IsoDetailsPost {
@@ -4380,6 +5249,79 @@ impl alma_runtime::IsEmpty for IsoDetailsPost {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IsoDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IsoDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "ill_port" => out.ill_port = alma_runtime::Codec::from_node(v)?,
+                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ignore_shipping_cost_override" => {
+                        out.ignore_shipping_cost_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("ill_server", &self.ill_server);
+        w.field("ill_port", &self.ill_port);
+        w.field("iso_symbol", &self.iso_symbol);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("ignore_shipping_cost_override", &self.ignore_shipping_cost_override);
+        w.field("email_address", &self.email_address);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IsoDetailsPost);
 impl alma_runtime::Model for IsoDetailsPost {
     const NAME: &'static str = "IsoDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4455,237 +5397,135 @@ impl alma_runtime::Model for IsoDetailsPost {
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/ncip_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NcipDetailsPost {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_loan_period: String,
     /// The type of link that will be used to push the request into the resource sharing system. Mandatory. Possible values: openURL, Link.
     ///
     /// Example: `openURL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_pushing_method: String,
     /// The URL that is used to send patrons from Primo to the resource sharing library's Web site. Optional.
     ///
     /// Example: `https://h7.relais-host.com/nun/loginpRFT.jsp?LS=NUN`.
-    #[serde(
-        rename = "generalURL_template",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_url_template: String,
     /// The URL that is used to send request from Alma to NCIP broker. Optional.
     ///
     /// Example: `https://requestb.in/1f8c5rc1`.
-    #[serde(
-        rename = "general_broker_systemURL",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_broker_system_url: String,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_enable_service_without_login: String,
     /// The index that will be used to match the record that is described in the incoming RequestItem message. Optional indexes: OCLC, MMS\_ID, LCCN, ISBN\_ISSN, TAKEN\_FROM\_MESSAGE.
     ///
     /// Example: `OCLC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub request_item_bib_type: String,
     /// Indicates if patron support borrowing for Request Item.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is recieved for a borrowing request. Mandatory.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub accept_item_location: alma_runtime::CodeValue,
     /// The default pickup location to which temporary items are transferred when an item arrives for a borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub accept_item_pickup_library: alma_runtime::CodeValue,
     /// Indicates if automatic receive is supported or not.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_item_automatic_receive: Option<bool>,
     /// The desk from which the automatic receive will be done, if automatic receive is supported.
     ///
     /// Example: `RES_DESK`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub accept_item_receive_desk: String,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub look_up_user_authentication: String,
     /// Indication whether ILLiad partner will be used in Rota. Possible values: NO, USING\_EMAIL, USING\_API.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_to_third_party: String,
     /// ILLiad partner email address to send the request details.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_email_address: String,
     /// ILLiad partner API URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_url: String,
     /// ILLiad partner API key.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_api_key: String,
     /// ILLiad partner request external ID name tag.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_request_id_name_tag: String,
     /// Indication whether to mark resource sharing request as closed when send the request to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub close_request_on_export: Option<bool>,
     /// Indication whether to push new users to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub create_user_on_export: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     ///
     /// Example: `userName`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub export_user_identifier: alma_runtime::CodeValue,
     /// NVTGC
-    #[serde(rename = "NVTGC", default, deserialize_with = "alma_runtime::de::string")]
     pub nvtgc: String,
     /// Status
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub status: String,
     /// Notification preferences
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub notification_preferences: String,
     /// The type of notification method that will be used to push the user into the resource sharing system. Possible values: ELECTRONIC, PHONE, MAIL.
     ///
     /// Example: `ELECTRONIC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub notification_method: String,
     /// The type of delivery method that will be used to push the user into the resource sharing system. Possible values: HOLD\_FOR\_PICKUP, MAIL\_TO\_ADDRESS.
     ///
     /// Example: `HOLD_FOR_PICKUP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub delivery_method: String,
     /// The type of loan delivery method that will be used to push the user into the resource sharing system. Possible values: HOLD\_FOR\_PICKUP, MAIL\_TO\_ADDRESS.
     ///
     /// Example: `HOLD_FOR_PICKUP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub loan_delivery_method: String,
     /// Whether to use electronic delivery. Possible values: YES, NO.
     ///
     /// Example: `YES`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub electronic_delivery: String,
     /// The type of authentiction that will be used to push the user into the resource sharing system. Possible values: DEFAULT, ILLIAD.
     ///
     /// Example: `ILLIAD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub auth_type: String,
     /// The requesting agency id.Mandatory for Worldshare/Tipasa
     ///
     /// Example: `OCLC-XLBRS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub request_agency_id: String,
     /// URL for sending transfer requests to Worldshare/Tipasa.Mandatory for Worldshare/Tipasa
     ///
     /// Example: `https://worldcat.org/isoill/request/data/`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub transfer_server: String,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ncip_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for NcipDetailsPost {
@@ -4724,6 +5564,191 @@ impl alma_runtime::IsEmpty for NcipDetailsPost {
             && self.ncip_send_requester_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for NcipDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NcipDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_loan_period" => {
+                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_pushing_method" => {
+                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "generalURL_template" => {
+                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_broker_systemURL" => {
+                        out.general_broker_system_url = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "general_library_owner" => {
+                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_enable_service_without_login" => {
+                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_bib_type" => {
+                        out.request_item_bib_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_item_support_borrowing" => {
+                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_pickup_library" => {
+                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_location" => {
+                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_location" => {
+                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_item_policy" => {
+                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_item_location" => {
+                        out.accept_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_item_pickup_library" => {
+                        out.accept_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "accept_item_automatic_receive" => {
+                        out.accept_item_automatic_receive = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "accept_item_receive_desk" => {
+                        out.accept_item_receive_desk = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "look_up_user_authentication" => {
+                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "export_to_third_party" => {
+                        out.export_to_third_party = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_email_address" => {
+                        out.export_email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_url" => out.export_url = alma_runtime::Codec::from_node(v)?,
+                    "export_api_key" => {
+                        out.export_api_key = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_request_id_name_tag" => {
+                        out.export_request_id_name_tag = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "close_request_on_export" => {
+                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "create_user_on_export" => {
+                        out.create_user_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_user_identifier" => {
+                        out.export_user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "NVTGC" => out.nvtgc = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "notification_preferences" => {
+                        out.notification_preferences = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "notification_method" => {
+                        out.notification_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delivery_method" => {
+                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "loan_delivery_method" => {
+                        out.loan_delivery_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "electronic_delivery" => {
+                        out.electronic_delivery = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auth_type" => out.auth_type = alma_runtime::Codec::from_node(v)?,
+                    "request_agency_id" => {
+                        out.request_agency_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "transfer_server" => {
+                        out.transfer_server = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_send_requester_info" => {
+                        out.ncip_send_requester_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("general_loan_period", &self.general_loan_period);
+        w.field("general_pushing_method", &self.general_pushing_method);
+        w.field("generalURL_template", &self.general_url_template);
+        w.field("general_broker_systemURL", &self.general_broker_system_url);
+        w.field("general_library_owner", &self.general_library_owner);
+        w.field(
+            "general_enable_service_without_login",
+            &self.general_enable_service_without_login,
+        );
+        w.field("request_item_bib_type", &self.request_item_bib_type);
+        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
+        w.field("request_item_pickup_library", &self.request_item_pickup_library);
+        w.field("request_item_location", &self.request_item_location);
+        w.field("check_out_location", &self.check_out_location);
+        w.field("check_out_item_policy", &self.check_out_item_policy);
+        w.field("accept_item_location", &self.accept_item_location);
+        w.field("accept_item_pickup_library", &self.accept_item_pickup_library);
+        w.field("accept_item_automatic_receive", &self.accept_item_automatic_receive);
+        w.field("accept_item_receive_desk", &self.accept_item_receive_desk);
+        w.field("look_up_user_authentication", &self.look_up_user_authentication);
+        w.field("export_to_third_party", &self.export_to_third_party);
+        w.field("export_email_address", &self.export_email_address);
+        w.field("export_url", &self.export_url);
+        w.field("export_api_key", &self.export_api_key);
+        w.field("export_request_id_name_tag", &self.export_request_id_name_tag);
+        w.field("close_request_on_export", &self.close_request_on_export);
+        w.field("create_user_on_export", &self.create_user_on_export);
+        w.field("export_user_identifier", &self.export_user_identifier);
+        w.field("NVTGC", &self.nvtgc);
+        w.field("status", &self.status);
+        w.field("notification_preferences", &self.notification_preferences);
+        w.field("notification_method", &self.notification_method);
+        w.field("delivery_method", &self.delivery_method);
+        w.field("loan_delivery_method", &self.loan_delivery_method);
+        w.field("electronic_delivery", &self.electronic_delivery);
+        w.field("auth_type", &self.auth_type);
+        w.field("request_agency_id", &self.request_agency_id);
+        w.field("transfer_server", &self.transfer_server);
+        w.field("ncip_send_requester_info", &self.ncip_send_requester_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(NcipDetailsPost);
 impl alma_runtime::Model for NcipDetailsPost {
     const NAME: &'static str = "NcipDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5007,74 +6032,33 @@ impl alma_runtime::Model for NcipDetailsPost {
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/ncip_p2p_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NcipP2pDetailsPost {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// Ncip P2P User Name.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ncip_p2p_user_name: String,
     /// Ncip P2P password.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ncip_p2p_password: String,
     /// the partner's Institution Symbol
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub institution_code: Option<String>,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub partner_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// The email address to which the Overdue email will be sent
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for NcipP2pDetailsPost {
@@ -5090,6 +6074,85 @@ impl alma_runtime::IsEmpty for NcipP2pDetailsPost {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for NcipP2pDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NcipP2pDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "ncip_p2p_user_name" => {
+                        out.ncip_p2p_user_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_p2p_password" => {
+                        out.ncip_p2p_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "institution_code" => {
+                        out.institution_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partner_symbol" => {
+                        out.partner_symbol = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("ill_server", &self.ill_server);
+        w.field("ncip_p2p_user_name", &self.ncip_p2p_user_name);
+        w.field("ncip_p2p_password", &self.ncip_p2p_password);
+        w.field("institution_code", &self.institution_code);
+        w.field("partner_symbol", &self.partner_symbol);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("email_address", &self.email_address);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(NcipP2pDetailsPost);
 impl alma_runtime::Model for NcipP2pDetailsPost {
     const NAME: &'static str = "NcipP2pDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5187,34 +6250,17 @@ impl alma_runtime::Model for NcipP2pDetailsPost {
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerPost {
     /// The partner's general details.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub partner_details: crate::partners::models::PartnerDetailsPost,
     /// The partner's Contact information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::partners::models::PartnerContactInfoPost>,
     /// The partner's related notes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePost>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerPost {
@@ -5224,6 +6270,44 @@ impl alma_runtime::IsEmpty for PartnerPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerPost",
+            &mut |k, v| {
+                match k {
+                    "partner_details" => {
+                        out.partner_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("partner_details", &self.partner_details);
+        w.field("contact_info", &self.contact_info);
+        w.field("note", &self.note);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerPost);
 impl alma_runtime::Model for PartnerPost {
     const NAME: &'static str = "PartnerPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5268,250 +6352,115 @@ impl alma_runtime::Model for PartnerPost {
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerDetailsPost {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The partner's name. Mandatory.
     ///
     /// Example: `Relais ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The partner's profile details. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub profile_details: crate::partners::models::ProfileDetailsPost,
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub status: crate::partners::models::PartnerDetailsPostStatus,
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub system_type: alma_runtime::CodeValue,
     /// The average number of days that it takes the partner to supply the material. Mandatory.
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub avg_supply_time: Option<i64>,
     /// The delivery delay number of days. Optional.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub delivery_delay: Option<i64>,
     /// The partner's currency. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub currency: Option<String>,
     /// Partner alternate symbol. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternate_symbol: Option<String>,
     /// Information whether the partner sends borrowing requests to Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub borrowing_supported: Option<bool>,
     /// The partner's borrowing workflow. Relevant when borrowing\_workflow is true.
     ///
     /// Example: `Borrowing`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub borrowing_workflow: Option<String>,
     /// Information whether the partner receives lending requests from Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub lending_supported: Option<bool>,
     /// The partner's lending workflow. Relevant when lending\_workflow is true.
     ///
     /// Example: `Lending`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub lending_workflow: Option<String>,
     /// Indicate if certain customers choose to handle the copyright payments independently or have the library pay the fee.
     ///
     /// Example: `BORROWER`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub copyright_payment_responsibility: Option<String>,
     /// The billing address' relevant city.
     ///
     /// Example: `Scottsdale`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_city: Option<String>,
     /// The billing contact person name in the organization.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_contact_name: Option<String>,
     /// The billing address' relevant country. Possible codes are listed in 'Country Codes' code table.
     ///
     /// Example: `USA`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_country: Option<String>,
     /// The billing contact person email in the organization.
     ///
     /// Example: `jhons@mylib.org`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_email: Option<String>,
     /// Billing Line 1 of the address.
     ///
     /// Example: `3598 N. Buckingham Road`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_line1: Option<String>,
     /// Billing Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_line2: Option<String>,
     /// The billing address' relevant postal code.
     ///
     /// Example: `85054`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_postal_code: Option<String>,
     /// The billing address' relevant state.
     ///
     /// Example: `AZ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_state_province: Option<String>,
     /// Whether the partner activates the auto cancel job.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub auto_cancel_supported: Option<bool>,
     /// The partner's cancel reason when activated from the auto cancel/claim job.
     ///
     /// Example: `RequestedMaterialCannotBeLocated`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub auto_cancel_reason: Option<String>,
     /// The partner's delay time (in days) before automatically send cancellation request.
     ///
     /// Example: `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub auto_cancel_time: Option<i64>,
     /// Whether the partner activates the auto claim job.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub auto_claim_supported: Option<bool>,
     /// The partner's delay time (in days) before automatically send claim request.
     ///
     /// Example: `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub auto_claim_time: Option<i64>,
     /// The partner's locate profile. Must match an existing locate profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locate_profile: Option<alma_runtime::CodeValue>,
     /// The institution to be searched as part of locate. Relevant if locate\_profile is not empty.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub institution_code: Option<String>,
     /// The library or campus to be searched as part of locate. Relevant if locate\_profile is not empty.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub holding_code: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerDetailsPost {
@@ -5519,6 +6468,147 @@ impl alma_runtime::IsEmpty for PartnerDetailsPost {
         false
     }
 }
+impl alma_runtime::Codec for PartnerDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "profile_details" => {
+                        out.profile_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "system_type" => out.system_type = alma_runtime::Codec::from_node(v)?,
+                    "avg_supply_time" => {
+                        out.avg_supply_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delivery_delay" => {
+                        out.delivery_delay = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "alternate_symbol" => {
+                        out.alternate_symbol = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "borrowing_supported" => {
+                        out.borrowing_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "borrowing_workflow" => {
+                        out.borrowing_workflow = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lending_supported" => {
+                        out.lending_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lending_workflow" => {
+                        out.lending_workflow = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyright_payment_responsibility" => {
+                        out.copyright_payment_responsibility = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "billing_city" => {
+                        out.billing_city = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_contact_name" => {
+                        out.billing_contact_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_country" => {
+                        out.billing_country = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_email" => {
+                        out.billing_email = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_line1" => {
+                        out.billing_line1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_line2" => {
+                        out.billing_line2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_postal_code" => {
+                        out.billing_postal_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_state_province" => {
+                        out.billing_state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_supported" => {
+                        out.auto_cancel_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_reason" => {
+                        out.auto_cancel_reason = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_time" => {
+                        out.auto_cancel_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_claim_supported" => {
+                        out.auto_claim_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_claim_time" => {
+                        out.auto_claim_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "locate_profile" => {
+                        out.locate_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "institution_code" => {
+                        out.institution_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "holding_code" => {
+                        out.holding_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("profile_details", &self.profile_details);
+        w.field("status", &self.status);
+        w.field("system_type", &self.system_type);
+        w.field("avg_supply_time", &self.avg_supply_time);
+        w.field("delivery_delay", &self.delivery_delay);
+        w.field("currency", &self.currency);
+        w.field("alternate_symbol", &self.alternate_symbol);
+        w.field("borrowing_supported", &self.borrowing_supported);
+        w.field("borrowing_workflow", &self.borrowing_workflow);
+        w.field("lending_supported", &self.lending_supported);
+        w.field("lending_workflow", &self.lending_workflow);
+        w.field(
+            "copyright_payment_responsibility",
+            &self.copyright_payment_responsibility,
+        );
+        w.field("billing_city", &self.billing_city);
+        w.field("billing_contact_name", &self.billing_contact_name);
+        w.field("billing_country", &self.billing_country);
+        w.field("billing_email", &self.billing_email);
+        w.field("billing_line1", &self.billing_line1);
+        w.field("billing_line2", &self.billing_line2);
+        w.field("billing_postal_code", &self.billing_postal_code);
+        w.field("billing_state_province", &self.billing_state_province);
+        w.field("auto_cancel_supported", &self.auto_cancel_supported);
+        w.field("auto_cancel_reason", &self.auto_cancel_reason);
+        w.field("auto_cancel_time", &self.auto_cancel_time);
+        w.field("auto_claim_supported", &self.auto_claim_supported);
+        w.field("auto_claim_time", &self.auto_claim_time);
+        w.field("locate_profile", &self.locate_profile);
+        w.field("institution_code", &self.institution_code);
+        w.field("holding_code", &self.holding_code);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerDetailsPost);
 impl alma_runtime::Model for PartnerDetailsPost {
     const NAME: &'static str = "PartnerDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5771,49 +6861,34 @@ impl From<&str> for PartnerDetailsPostStatus {
         }
     }
 }
-impl serde::Serialize for PartnerDetailsPostStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for PartnerDetailsPostStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for PartnerDetailsPostStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(PartnerDetailsPostStatus);
 /// A contact's specific phone number.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerPhonePost {
     /// The phone number.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// Phone types.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub phone_types: crate::partners::models::PhonePostPhoneTypes,
     /// Indication whether the address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
-    #[serde(
-        rename = "preferredSMS",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerPhonePost {
@@ -5824,6 +6899,44 @@ impl alma_runtime::IsEmpty for PartnerPhonePost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerPhonePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerPhonePost",
+            &mut |k, v| {
+                match k {
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_types" => out.phone_types = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferredSMS" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_types", &self.phone_types);
+        w.field("preferred", &self.preferred);
+        w.field("preferredSMS", &self.preferred_sms);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerPhonePost);
 impl alma_runtime::Model for PartnerPhonePost {
     const NAME: &'static str = "PartnerPhonePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5866,17 +6979,11 @@ impl alma_runtime::Model for PartnerPhonePost {
 /// Phone types.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/phone/properties/phone_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhonePostPhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PhonePostPhoneTypes {
@@ -5884,6 +6991,34 @@ impl alma_runtime::IsEmpty for PhonePostPhoneTypes {
         self.phone_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PhonePostPhoneTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PhonePostPhoneTypes",
+            &mut |k, v| {
+                match k {
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_type", &self.phone_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PhonePostPhoneTypes);
 impl alma_runtime::Model for PhonePostPhoneTypes {
     const NAME: &'static str = "PhonePostPhoneTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5900,47 +7035,35 @@ impl alma_runtime::Model for PhonePostPhoneTypes {
 /// The partner's profile details.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/profile_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfileDetailsPost {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
     /// Example: `NCIP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub profile_type: crate::partners::models::ProfileDetailsPostProfileType,
     /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub art_email_details: Option<crate::partners::models::ArtEmailDetailsPost>,
     /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncip_details: Option<crate::partners::models::NcipDetailsPost>,
     /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_details: Option<crate::partners::models::IsoDetailsPost>,
     /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_18626_details: Option<crate::partners::models::Iso18626DetailsPost>,
     /// Email related details. Relevant and mandatory only if profile\_type = EMAIL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_details: Option<crate::partners::models::EmailDetailsPost>,
     /// NCIP P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncip_p2p_details: Option<crate::partners::models::NcipP2pDetailsPost>,
     /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bldss_details: Option<crate::partners::models::BldssDetailsPost>,
     /// fulfillment network related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_network_details: Option<
         crate::partners::models::FulfillmentNetworkDetailsPost,
     >,
     /// RapidILL related details. Relevant and mandatory only if profile\_type = RAPID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rapid_details: Option<crate::partners::models::RapidDetailsPost>,
     /// INN-Reach API related details. Relevant and mandatory only if profile\_type = INNREACH.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub innreach_details: Option<crate::partners::models::InnreachDetailsPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ProfileDetailsPost {
@@ -5948,6 +7071,76 @@ impl alma_runtime::IsEmpty for ProfileDetailsPost {
         false
     }
 }
+impl alma_runtime::Codec for ProfileDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ProfileDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "profile_type" => {
+                        out.profile_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "art_email_details" => {
+                        out.art_email_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_details" => {
+                        out.ncip_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "iso_details" => out.iso_details = alma_runtime::Codec::from_node(v)?,
+                    "iso_18626_details" => {
+                        out.iso_18626_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "email_details" => {
+                        out.email_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_p2p_details" => {
+                        out.ncip_p2p_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_details" => {
+                        out.bldss_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fulfillment_network_details" => {
+                        out.fulfillment_network_details = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "rapid_details" => {
+                        out.rapid_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "innreach_details" => {
+                        out.innreach_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("profile_type", &self.profile_type);
+        w.field("art_email_details", &self.art_email_details);
+        w.field("ncip_details", &self.ncip_details);
+        w.field("iso_details", &self.iso_details);
+        w.field("iso_18626_details", &self.iso_18626_details);
+        w.field("email_details", &self.email_details);
+        w.field("ncip_p2p_details", &self.ncip_p2p_details);
+        w.field("bldss_details", &self.bldss_details);
+        w.field("fulfillment_network_details", &self.fulfillment_network_details);
+        w.field("rapid_details", &self.rapid_details);
+        w.field("innreach_details", &self.innreach_details);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ProfileDetailsPost);
 impl alma_runtime::Model for ProfileDetailsPost {
     const NAME: &'static str = "ProfileDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6141,55 +7334,42 @@ impl From<&str> for ProfileDetailsPostProfileType {
         }
     }
 }
-impl serde::Serialize for ProfileDetailsPostProfileType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for ProfileDetailsPostProfileType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for ProfileDetailsPostProfileType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(ProfileDetailsPostProfileType);
 /// RapidILL related details. Relevant and mandatory only if profile\_type = RapidILL.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/rapid_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RapidDetailsPost {
     /// RapidILL URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_url: String,
     /// RapidILL User Name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_user_name: String,
     /// RapidILL password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_password: String,
     /// RapidILL Requesting Rapid Code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub requesting_rapid_code: String,
     /// RapidILL Requesting Branch Name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_requesting_branch_name: String,
     /// Indication whether to mark resource sharing request as closed when send the request to RapidILL partner. Possible values: true or false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub close_request_on_export: Option<bool>,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RapidDetailsPost {
@@ -6202,6 +7382,62 @@ impl alma_runtime::IsEmpty for RapidDetailsPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RapidDetailsPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RapidDetailsPost",
+            &mut |k, v| {
+                match k {
+                    "rapid_url" => out.rapid_url = alma_runtime::Codec::from_node(v)?,
+                    "rapid_user_name" => {
+                        out.rapid_user_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_password" => {
+                        out.rapid_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requesting_rapid_code" => {
+                        out.requesting_rapid_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_requesting_branch_name" => {
+                        out.rapid_requesting_branch_name = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "close_request_on_export" => {
+                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_default_library_owner" => {
+                        out.rapid_default_library_owner = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("rapid_url", &self.rapid_url);
+        w.field("rapid_user_name", &self.rapid_user_name);
+        w.field("rapid_password", &self.rapid_password);
+        w.field("requesting_rapid_code", &self.requesting_rapid_code);
+        w.field("rapid_requesting_branch_name", &self.rapid_requesting_branch_name);
+        w.field("close_request_on_export", &self.close_request_on_export);
+        w.field("rapid_default_library_owner", &self.rapid_default_library_owner);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RapidDetailsPost);
 impl alma_runtime::Model for RapidDetailsPost {
     const NAME: &'static str = "RapidDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6266,98 +7502,39 @@ impl alma_runtime::Model for RapidDetailsPost {
 /// A contact's specific address.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerAddressPut {
     /// Line 1 of the address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub line1: String,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
     ///
     /// Example: `VUT`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// `address_types` (XML element `address_types`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_types: Option<crate::partners::models::AddressPutAddressTypes>,
     /// Indication whether the address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerAddressPut {
@@ -6371,6 +7548,66 @@ impl alma_runtime::IsEmpty for PartnerAddressPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerAddressPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerAddressPut",
+            &mut |k, v| {
+                match k {
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_types" => {
+                        out.address_types = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_types", &self.address_types);
+        w.field("preferred", &self.preferred);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerAddressPut);
 impl alma_runtime::Model for PartnerAddressPut {
     const NAME: &'static str = "PartnerAddressPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6421,17 +7658,11 @@ impl alma_runtime::Model for PartnerAddressPut {
     }
 }
 /// Schema: `xsd/rest_partner.xsd?tags=put#/address/properties/address_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddressPutAddressTypes {
     /// Address type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for AddressPutAddressTypes {
@@ -6439,6 +7670,36 @@ impl alma_runtime::IsEmpty for AddressPutAddressTypes {
         self.address_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for AddressPutAddressTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "AddressPutAddressTypes",
+            &mut |k, v| {
+                match k {
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address_type", &self.address_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(AddressPutAddressTypes);
 impl alma_runtime::Model for AddressPutAddressTypes {
     const NAME: &'static str = "AddressPutAddressTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6462,48 +7723,21 @@ impl alma_runtime::Model for AddressPutAddressTypes {
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/art_email_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArtEmailDetailsPut {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Indication whether the ability to send requests to an alternate physical location or email address is supported. By default, it is not supported.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// List of British Library customer IDs. At least one customer id should be defined.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub customer_id: Vec<crate::partners::models::CustomerIdPut>,
     /// List of British Library services that are supported. At least one service should be defined.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub service: Vec<alma_runtime::CodeValue>,
     /// List of British Library delivery formats that are supported. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub delivery: Vec<alma_runtime::CodeValue>,
     /// List of British Library query codes that are supported. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub queries: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ArtEmailDetailsPut {
@@ -6514,6 +7748,50 @@ impl alma_runtime::IsEmpty for ArtEmailDetailsPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ArtEmailDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ArtEmailDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "customer_id" => out.customer_id = alma_runtime::Codec::from_node(v)?,
+                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
+                    "delivery" => out.delivery = alma_runtime::Codec::from_node(v)?,
+                    "queries" => out.queries = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("customer_id", &self.customer_id);
+        w.field("service", &self.service);
+        w.field("delivery", &self.delivery);
+        w.field("queries", &self.queries);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ArtEmailDetailsPut);
 impl alma_runtime::Model for ArtEmailDetailsPut {
     const NAME: &'static str = "ArtEmailDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6579,35 +7857,21 @@ impl alma_runtime::Model for ArtEmailDetailsPut {
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/bldss_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BldssDetailsPut {
     /// The BLDSS URL. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_url: String,
     /// The BLDSS account name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_account: String,
     /// The BLDSS password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub bldss_base_password: String,
     /// The BLDSS digital format. Possible codes are listed in the 'BLDSSDigitalFormats' code table.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub bldss_digital_format: alma_runtime::CodeValue,
     /// The BLDSS send requester Info.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for BldssDetailsPut {
@@ -6618,6 +7882,54 @@ impl alma_runtime::IsEmpty for BldssDetailsPut {
             && self.bldss_send_requester_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for BldssDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "BldssDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "bldss_base_url" => {
+                        out.bldss_base_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_base_account" => {
+                        out.bldss_base_account = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_base_password" => {
+                        out.bldss_base_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_digital_format" => {
+                        out.bldss_digital_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_send_requester_info" => {
+                        out.bldss_send_requester_info = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("bldss_base_url", &self.bldss_base_url);
+        w.field("bldss_base_account", &self.bldss_base_account);
+        w.field("bldss_base_password", &self.bldss_base_password);
+        w.field("bldss_digital_format", &self.bldss_digital_format);
+        w.field("bldss_send_requester_info", &self.bldss_send_requester_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(BldssDetailsPut);
 impl alma_runtime::Model for BldssDetailsPut {
     const NAME: &'static str = "BldssDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6673,31 +7985,15 @@ impl alma_runtime::Model for BldssDetailsPut {
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerContactInfoPut {
     /// List of contact's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::partners::models::PartnerAddressPut>,
     /// List of contact's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::partners::models::PartnerPhonePut>,
     /// List of contact's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::partners::models::PartnerEmailPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerContactInfoPut {
@@ -6706,6 +8002,38 @@ impl alma_runtime::IsEmpty for PartnerContactInfoPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerContactInfoPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerContactInfoPut",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("phone", &self.phone);
+        w.field("email", &self.email);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerContactInfoPut);
 impl alma_runtime::Model for PartnerContactInfoPut {
     const NAME: &'static str = "PartnerContactInfoPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6751,16 +8079,13 @@ impl alma_runtime::Model for PartnerContactInfoPut {
 /// Specific customer id.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/customer_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIdPut {
     /// The customer code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The customer password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub password: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for CustomerIdPut {
@@ -6768,6 +8093,36 @@ impl alma_runtime::IsEmpty for CustomerIdPut {
         self.code.is_empty() && self.password.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for CustomerIdPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "CustomerIdPut",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("password", &self.password);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CustomerIdPut);
 impl alma_runtime::Model for CustomerIdPut {
     const NAME: &'static str = "CustomerIdPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6785,34 +8140,17 @@ impl alma_runtime::Model for CustomerIdPut {
 /// A contact's specific email address.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerEmailPut {
     /// The email address.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// Email types.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub email_types: crate::partners::models::EmailPutEmailTypes,
     /// Indication whether the email address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerEmailPut {
@@ -6822,6 +8160,42 @@ impl alma_runtime::IsEmpty for PartnerEmailPut {
             && self.preferred.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerEmailPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerEmailPut",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_types" => out.email_types = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_types", &self.email_types);
+        w.field("preferred", &self.preferred);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerEmailPut);
 impl alma_runtime::Model for PartnerEmailPut {
     const NAME: &'static str = "PartnerEmailPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6857,17 +8231,11 @@ impl alma_runtime::Model for PartnerEmailPut {
 /// Email types.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/email/properties/email_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailPutEmailTypes {
     /// Email type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub email_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for EmailPutEmailTypes {
@@ -6875,6 +8243,34 @@ impl alma_runtime::IsEmpty for EmailPutEmailTypes {
         self.email_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for EmailPutEmailTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmailPutEmailTypes",
+            &mut |k, v| {
+                match k {
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_type", &self.email_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(EmailPutEmailTypes);
 impl alma_runtime::Model for EmailPutEmailTypes {
     const NAME: &'static str = "EmailPutEmailTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6891,20 +8287,13 @@ impl alma_runtime::Model for EmailPutEmailTypes {
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/email_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailDetailsPut {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email: String,
     /// The Interval (In days) that overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for EmailDetailsPut {
@@ -6913,6 +8302,43 @@ impl alma_runtime::IsEmpty for EmailDetailsPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for EmailDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "EmailDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email", &self.email);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(EmailDetailsPut);
 impl alma_runtime::Model for EmailDetailsPut {
     const NAME: &'static str = "EmailDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6937,30 +8363,17 @@ impl alma_runtime::Model for EmailDetailsPut {
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/fulfillment_network_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FulfillmentNetworkDetailsPut {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_customer_code: String,
     /// The FULFILLMENT\_NETWORK URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub fulfillment_network_url: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for FulfillmentNetworkDetailsPut {
@@ -6971,6 +8384,51 @@ impl alma_runtime::IsEmpty for FulfillmentNetworkDetailsPut {
             && self.expiry_time.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for FulfillmentNetworkDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "FulfillmentNetworkDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "fulfillment_network_customer_code" => {
+                        out.fulfillment_network_customer_code = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "fulfillment_network_url" => {
+                        out.fulfillment_network_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field(
+            "fulfillment_network_customer_code",
+            &self.fulfillment_network_customer_code,
+        );
+        w.field("fulfillment_network_url", &self.fulfillment_network_url);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(FulfillmentNetworkDetailsPut);
 impl alma_runtime::Model for FulfillmentNetworkDetailsPut {
     const NAME: &'static str = "FulfillmentNetworkDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7011,119 +8469,63 @@ impl alma_runtime::Model for FulfillmentNetworkDetailsPut {
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/innreach_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InnreachDetailsPut {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_loan_period: String,
     /// The type of link that will be used to push the request into the resource sharing system. Mandatory. Possible values: openURL, Link.
     ///
     /// Example: `openURL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_pushing_method: String,
     /// The URL that is used to send patrons from Primo to the resource sharing library's Web site. Optional.
     ///
     /// Example: `https://h7.relais-host.com/nun/loginpRFT.jsp?LS=NUN`.
-    #[serde(
-        rename = "generalURL_template",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_url_template: String,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_enable_service_without_login: String,
     /// Indicates if patron support borrowing for Request Item. Always true for InnReach
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub look_up_user_authentication: String,
     /// The INN-Reach integration profile Hibernate id
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub innreach_integration_profile: alma_runtime::CodeValue,
     /// Indication whether the verify patron action should include patron information. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub share_patron_information: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for InnreachDetailsPut {
@@ -7145,6 +8547,105 @@ impl alma_runtime::IsEmpty for InnreachDetailsPut {
             && self.share_patron_information.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for InnreachDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "InnreachDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_loan_period" => {
+                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_pushing_method" => {
+                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "generalURL_template" => {
+                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_library_owner" => {
+                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_enable_service_without_login" => {
+                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_support_borrowing" => {
+                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_pickup_library" => {
+                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_location" => {
+                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_location" => {
+                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_item_policy" => {
+                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "look_up_user_authentication" => {
+                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "innreach_integration_profile" => {
+                        out.innreach_integration_profile = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "share_patron_information" => {
+                        out.share_patron_information = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("general_loan_period", &self.general_loan_period);
+        w.field("general_pushing_method", &self.general_pushing_method);
+        w.field("generalURL_template", &self.general_url_template);
+        w.field("general_library_owner", &self.general_library_owner);
+        w.field(
+            "general_enable_service_without_login",
+            &self.general_enable_service_without_login,
+        );
+        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
+        w.field("request_item_pickup_library", &self.request_item_pickup_library);
+        w.field("request_item_location", &self.request_item_location);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("check_out_location", &self.check_out_location);
+        w.field("check_out_item_policy", &self.check_out_item_policy);
+        w.field("look_up_user_authentication", &self.look_up_user_authentication);
+        w.field("innreach_integration_profile", &self.innreach_integration_profile);
+        w.field("share_patron_information", &self.share_patron_information);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(InnreachDetailsPut);
 impl alma_runtime::Model for InnreachDetailsPut {
     const NAME: &'static str = "InnreachDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7280,51 +8781,23 @@ impl alma_runtime::Model for InnreachDetailsPut {
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/iso_18626_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Iso18626DetailsPut {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// Determines whether the shipping message to this ISO 18626 partner will include the Returninfo field, containing the ISIL code for the item's owning library, as well as the supplyingAgencyId (ISIL code of the resource sharing library). If set to "false", only the supplyingAgencyId is provided to the partner.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub return_info: Option<bool>,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Iso18626DetailsPut {
@@ -7335,6 +8808,63 @@ impl alma_runtime::IsEmpty for Iso18626DetailsPut {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Iso18626DetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Iso18626DetailsPut",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "return_info" => out.return_info = alma_runtime::Codec::from_node(v)?,
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("ill_server", &self.ill_server);
+        w.field("iso_symbol", &self.iso_symbol);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("return_info", &self.return_info);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Iso18626DetailsPut);
 impl alma_runtime::Model for Iso18626DetailsPut {
     const NAME: &'static str = "Iso18626DetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7385,75 +8915,31 @@ impl alma_runtime::Model for Iso18626DetailsPut {
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/iso_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IsoDetailsPut {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// the partner's ILL port number. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub ill_port: Option<i64>,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub iso_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// Indicates if local institution shares barcodes with the partner. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub shared_barcodes: Option<bool>,
     /// Indicates if local institution ignores the lender shipping cost. Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ignore_shipping_cost_override: Option<bool>,
     /// The email address to which the Overdue email will be sent - Relvants only for SLNP type.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for IsoDetailsPut {
@@ -7468,6 +8954,79 @@ impl alma_runtime::IsEmpty for IsoDetailsPut {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for IsoDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "IsoDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "ill_port" => out.ill_port = alma_runtime::Codec::from_node(v)?,
+                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "shared_barcodes" => {
+                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ignore_shipping_cost_override" => {
+                        out.ignore_shipping_cost_override = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("ill_server", &self.ill_server);
+        w.field("ill_port", &self.ill_port);
+        w.field("iso_symbol", &self.iso_symbol);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("shared_barcodes", &self.shared_barcodes);
+        w.field("ignore_shipping_cost_override", &self.ignore_shipping_cost_override);
+        w.field("email_address", &self.email_address);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(IsoDetailsPut);
 impl alma_runtime::Model for IsoDetailsPut {
     const NAME: &'static str = "IsoDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7543,237 +9102,135 @@ impl alma_runtime::Model for IsoDetailsPut {
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/ncip_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NcipDetailsPut {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The amount of time the user has before having to return the item to the resource sharing library(This may be seen by patrons in Primo). Optional.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_loan_period: String,
     /// The type of link that will be used to push the request into the resource sharing system. Mandatory. Possible values: openURL, Link.
     ///
     /// Example: `openURL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_pushing_method: String,
     /// The URL that is used to send patrons from Primo to the resource sharing library's Web site. Optional.
     ///
     /// Example: `https://h7.relais-host.com/nun/loginpRFT.jsp?LS=NUN`.
-    #[serde(
-        rename = "generalURL_template",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_url_template: String,
     /// The URL that is used to send request from Alma to NCIP broker. Optional.
     ///
     /// Example: `https://requestb.in/1f8c5rc1`.
-    #[serde(
-        rename = "general_broker_systemURL",
-        default,
-        deserialize_with = "alma_runtime::de::string"
-    )]
     pub general_broker_system_url: String,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_library_owner: alma_runtime::CodeValue,
     /// Indication whether service is enabled for guest user. Possible values: true, false.
     ///
     /// Example: `true`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub general_enable_service_without_login: String,
     /// The index that will be used to match the record that is described in the incoming RequestItem message. Optional indexes: OCLC, MMS\_ID, LCCN, ISBN\_ISSN, TAKEN\_FROM\_MESSAGE.
     ///
     /// Example: `OCLC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub request_item_bib_type: String,
     /// Indicates if patron support borrowing for Request Item.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub request_item_support_borrowing: Option<bool>,
     /// Request Item pickup location library for borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_pickup_library: alma_runtime::CodeValue,
     /// Request Item location for borrowing request.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_item_location: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is shipped to a resource sharing borrower. Mandatory.
     ///
     /// Example: `12900850000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_location: alma_runtime::CodeValue,
     /// The policy that will be attached to an item that is shipped to a resource sharing borrower. Mandatory. Possible codes are listed in 'ItemPolicy' code table. Note that the policy should match the organization unit.
     ///
     /// Example: `N`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub check_out_item_policy: alma_runtime::CodeValue,
     /// The temporary location at the resource sharing library that will be assigned to an item that is recieved for a borrowing request. Mandatory.
     ///
     /// Example: `12900870000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub accept_item_location: alma_runtime::CodeValue,
     /// The default pickup location to which temporary items are transferred when an item arrives for a borrowing request.
     ///
     /// Example: `550.561.13641560000541`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub accept_item_pickup_library: alma_runtime::CodeValue,
     /// Indicates if automatic receive is supported or not.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub accept_item_automatic_receive: Option<bool>,
     /// The desk from which the automatic receive will be done, if automatic receive is supported.
     ///
     /// Example: `RES_DESK`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub accept_item_receive_desk: String,
     /// Indication whether authentication should or should not be required for the resource sharing library's Web site. Possible values: true, false.
     ///
     /// Example: `false`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub look_up_user_authentication: String,
     /// Indication whether ILLiad partner will be used in Rota. Possible values: NO, USING\_EMAIL, USING\_API.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_to_third_party: String,
     /// ILLiad partner email address to send the request details.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_email_address: String,
     /// ILLiad partner API URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_url: String,
     /// ILLiad partner API key.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_api_key: String,
     /// ILLiad partner request external ID name tag.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub export_request_id_name_tag: String,
     /// Indication whether to mark resource sharing request as closed when send the request to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub close_request_on_export: Option<bool>,
     /// Indication whether to push new users to ILLiad partner. Possible values: true or false.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub create_user_on_export: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     ///
     /// Example: `userName`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub export_user_identifier: alma_runtime::CodeValue,
     /// NVTGC
-    #[serde(rename = "NVTGC", default, deserialize_with = "alma_runtime::de::string")]
     pub nvtgc: String,
     /// Status
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub status: String,
     /// Notification preferences
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub notification_preferences: String,
     /// The type of notification method that will be used to push the user into the resource sharing system. Possible values: ELECTRONIC, PHONE, MAIL.
     ///
     /// Example: `ELECTRONIC`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub notification_method: String,
     /// The type of delivery method that will be used to push the user into the resource sharing system. Possible values: HOLD\_FOR\_PICKUP, MAIL\_TO\_ADDRESS.
     ///
     /// Example: `HOLD_FOR_PICKUP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub delivery_method: String,
     /// The type of loan delivery method that will be used to push the user into the resource sharing system. Possible values: HOLD\_FOR\_PICKUP, MAIL\_TO\_ADDRESS.
     ///
     /// Example: `HOLD_FOR_PICKUP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub loan_delivery_method: String,
     /// Whether to use electronic delivery. Possible values: YES, NO.
     ///
     /// Example: `YES`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub electronic_delivery: String,
     /// The type of authentiction that will be used to push the user into the resource sharing system. Possible values: DEFAULT, ILLIAD.
     ///
     /// Example: `ILLIAD`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub auth_type: String,
     /// The requesting agency id.Mandatory for Worldshare/Tipasa
     ///
     /// Example: `OCLC-XLBRS`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub request_agency_id: String,
     /// URL for sending transfer requests to Worldshare/Tipasa.Mandatory for Worldshare/Tipasa
     ///
     /// Example: `https://worldcat.org/isoill/request/data/`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub transfer_server: String,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub ncip_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for NcipDetailsPut {
@@ -7812,6 +9269,191 @@ impl alma_runtime::IsEmpty for NcipDetailsPut {
             && self.ncip_send_requester_info.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for NcipDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NcipDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_loan_period" => {
+                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_pushing_method" => {
+                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "generalURL_template" => {
+                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_broker_systemURL" => {
+                        out.general_broker_system_url = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "general_library_owner" => {
+                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "general_enable_service_without_login" => {
+                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_bib_type" => {
+                        out.request_item_bib_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_item_support_borrowing" => {
+                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_pickup_library" => {
+                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "request_item_location" => {
+                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_location" => {
+                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "check_out_item_policy" => {
+                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_item_location" => {
+                        out.accept_item_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "accept_item_pickup_library" => {
+                        out.accept_item_pickup_library = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "accept_item_automatic_receive" => {
+                        out.accept_item_automatic_receive = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "accept_item_receive_desk" => {
+                        out.accept_item_receive_desk = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "look_up_user_authentication" => {
+                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "export_to_third_party" => {
+                        out.export_to_third_party = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_email_address" => {
+                        out.export_email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_url" => out.export_url = alma_runtime::Codec::from_node(v)?,
+                    "export_api_key" => {
+                        out.export_api_key = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_request_id_name_tag" => {
+                        out.export_request_id_name_tag = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "close_request_on_export" => {
+                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "create_user_on_export" => {
+                        out.create_user_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "export_user_identifier" => {
+                        out.export_user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "NVTGC" => out.nvtgc = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "notification_preferences" => {
+                        out.notification_preferences = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "notification_method" => {
+                        out.notification_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delivery_method" => {
+                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "loan_delivery_method" => {
+                        out.loan_delivery_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "electronic_delivery" => {
+                        out.electronic_delivery = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auth_type" => out.auth_type = alma_runtime::Codec::from_node(v)?,
+                    "request_agency_id" => {
+                        out.request_agency_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "transfer_server" => {
+                        out.transfer_server = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_send_requester_info" => {
+                        out.ncip_send_requester_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("general_loan_period", &self.general_loan_period);
+        w.field("general_pushing_method", &self.general_pushing_method);
+        w.field("generalURL_template", &self.general_url_template);
+        w.field("general_broker_systemURL", &self.general_broker_system_url);
+        w.field("general_library_owner", &self.general_library_owner);
+        w.field(
+            "general_enable_service_without_login",
+            &self.general_enable_service_without_login,
+        );
+        w.field("request_item_bib_type", &self.request_item_bib_type);
+        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
+        w.field("request_item_pickup_library", &self.request_item_pickup_library);
+        w.field("request_item_location", &self.request_item_location);
+        w.field("check_out_location", &self.check_out_location);
+        w.field("check_out_item_policy", &self.check_out_item_policy);
+        w.field("accept_item_location", &self.accept_item_location);
+        w.field("accept_item_pickup_library", &self.accept_item_pickup_library);
+        w.field("accept_item_automatic_receive", &self.accept_item_automatic_receive);
+        w.field("accept_item_receive_desk", &self.accept_item_receive_desk);
+        w.field("look_up_user_authentication", &self.look_up_user_authentication);
+        w.field("export_to_third_party", &self.export_to_third_party);
+        w.field("export_email_address", &self.export_email_address);
+        w.field("export_url", &self.export_url);
+        w.field("export_api_key", &self.export_api_key);
+        w.field("export_request_id_name_tag", &self.export_request_id_name_tag);
+        w.field("close_request_on_export", &self.close_request_on_export);
+        w.field("create_user_on_export", &self.create_user_on_export);
+        w.field("export_user_identifier", &self.export_user_identifier);
+        w.field("NVTGC", &self.nvtgc);
+        w.field("status", &self.status);
+        w.field("notification_preferences", &self.notification_preferences);
+        w.field("notification_method", &self.notification_method);
+        w.field("delivery_method", &self.delivery_method);
+        w.field("loan_delivery_method", &self.loan_delivery_method);
+        w.field("electronic_delivery", &self.electronic_delivery);
+        w.field("auth_type", &self.auth_type);
+        w.field("request_agency_id", &self.request_agency_id);
+        w.field("transfer_server", &self.transfer_server);
+        w.field("ncip_send_requester_info", &self.ncip_send_requester_info);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(NcipDetailsPut);
 impl alma_runtime::Model for NcipDetailsPut {
     const NAME: &'static str = "NcipDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8095,74 +9737,33 @@ impl alma_runtime::Model for NcipDetailsPut {
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/ncip_p2p_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NcipP2pDetailsPut {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub alternative_document_delivery: Option<bool>,
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub general_user_id_type: alma_runtime::CodeValue,
     /// The partner's server name (or IP address). Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ill_server: String,
     /// Ncip P2P User Name.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ncip_p2p_user_name: String,
     /// Ncip P2P password.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub ncip_p2p_password: String,
     /// the partner's Institution Symbol
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub institution_code: Option<String>,
     /// the symbol by which the ILL partner is referred. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub partner_symbol: String,
     /// The expiry option of the request: NO\_EXPIRY, INTEREST\_DATE or EXPIRY\_TIME. Optional. Default: NO\_EXPIRY Possible codes are listed in ExpiryType code table.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub request_expiry_type: alma_runtime::CodeValue,
     /// If EXPIRY\_TIME was selected as the expiry\_type, this field should hold the relevant number of days. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub expiry_time: Option<i64>,
     /// Indicates if to send patron information on the borrowing request. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub send_requester_information: Option<bool>,
     /// The email address to which the Overdue email will be sent
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The Interval (In days) that the overdue message will be sent to partner. Must be a number
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for NcipP2pDetailsPut {
@@ -8178,6 +9779,85 @@ impl alma_runtime::IsEmpty for NcipP2pDetailsPut {
             && self.resending_overdue_message_interval.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for NcipP2pDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "NcipP2pDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "alternative_document_delivery" => {
+                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "general_user_id_type" => {
+                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
+                    "ncip_p2p_user_name" => {
+                        out.ncip_p2p_user_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_p2p_password" => {
+                        out.ncip_p2p_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "institution_code" => {
+                        out.institution_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "partner_symbol" => {
+                        out.partner_symbol = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_expiry_type" => {
+                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "send_requester_information" => {
+                        out.send_requester_information = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "resending_overdue_message_interval" => {
+                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_document_delivery", &self.alternative_document_delivery);
+        w.field("general_user_id_type", &self.general_user_id_type);
+        w.field("ill_server", &self.ill_server);
+        w.field("ncip_p2p_user_name", &self.ncip_p2p_user_name);
+        w.field("ncip_p2p_password", &self.ncip_p2p_password);
+        w.field("institution_code", &self.institution_code);
+        w.field("partner_symbol", &self.partner_symbol);
+        w.field("request_expiry_type", &self.request_expiry_type);
+        w.field("expiry_time", &self.expiry_time);
+        w.field("send_requester_information", &self.send_requester_information);
+        w.field("email_address", &self.email_address);
+        w.field(
+            "resending_overdue_message_interval",
+            &self.resending_overdue_message_interval,
+        );
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(NcipP2pDetailsPut);
 impl alma_runtime::Model for NcipP2pDetailsPut {
     const NAME: &'static str = "NcipP2pDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8275,34 +9955,17 @@ impl alma_runtime::Model for NcipP2pDetailsPut {
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/partner`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerPut {
     /// The partner's general details.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub partner_details: crate::partners::models::PartnerDetailsPut,
     /// The partner's Contact information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::partners::models::PartnerContactInfoPut>,
     /// The partner's related notes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub note: Vec<crate::shared::NotePut>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerPut {
@@ -8312,6 +9975,44 @@ impl alma_runtime::IsEmpty for PartnerPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerPut",
+            &mut |k, v| {
+                match k {
+                    "partner_details" => {
+                        out.partner_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("partner_details", &self.partner_details);
+        w.field("contact_info", &self.contact_info);
+        w.field("note", &self.note);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerPut);
 impl alma_runtime::Model for PartnerPut {
     const NAME: &'static str = "PartnerPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8356,250 +10057,115 @@ impl alma_runtime::Model for PartnerPut {
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/partner_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerDetailsPut {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub code: String,
     /// The partner's name. Mandatory.
     ///
     /// Example: `Relais ILL`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub name: String,
     /// The partner's profile details. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub profile_details: crate::partners::models::ProfileDetailsPut,
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub status: crate::partners::models::PartnerDetailsPutStatus,
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub system_type: alma_runtime::CodeValue,
     /// The average number of days that it takes the partner to supply the material. Mandatory.
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub avg_supply_time: Option<i64>,
     /// The delivery delay number of days. Optional.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub delivery_delay: Option<i64>,
     /// The partner's currency. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub currency: Option<String>,
     /// Partner alternate symbol. Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternate_symbol: Option<String>,
     /// Information whether the partner sends borrowing requests to Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub borrowing_supported: Option<bool>,
     /// The partner's borrowing workflow. Relevant when borrowing\_workflow is true.
     ///
     /// Example: `Borrowing`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub borrowing_workflow: Option<String>,
     /// Information whether the partner receives lending requests from Alma.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub lending_supported: Option<bool>,
     /// The partner's lending workflow. Relevant when lending\_workflow is true.
     ///
     /// Example: `Lending`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub lending_workflow: Option<String>,
     /// Indicate if certain customers choose to handle the copyright payments independently or have the library pay the fee.
     ///
     /// Example: `BORROWER`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub copyright_payment_responsibility: Option<String>,
     /// The billing address' relevant city.
     ///
     /// Example: `Scottsdale`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_city: Option<String>,
     /// The billing contact person name in the organization.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_contact_name: Option<String>,
     /// The billing address' relevant country. Possible codes are listed in 'Country Codes' code table.
     ///
     /// Example: `USA`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_country: Option<String>,
     /// The billing contact person email in the organization.
     ///
     /// Example: `jhons@mylib.org`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_email: Option<String>,
     /// Billing Line 1 of the address.
     ///
     /// Example: `3598 N. Buckingham Road`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_line1: Option<String>,
     /// Billing Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_line2: Option<String>,
     /// The billing address' relevant postal code.
     ///
     /// Example: `85054`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_postal_code: Option<String>,
     /// The billing address' relevant state.
     ///
     /// Example: `AZ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub billing_state_province: Option<String>,
     /// Whether the partner activates the auto cancel job.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub auto_cancel_supported: Option<bool>,
     /// The partner's cancel reason when activated from the auto cancel/claim job.
     ///
     /// Example: `RequestedMaterialCannotBeLocated`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub auto_cancel_reason: Option<String>,
     /// The partner's delay time (in days) before automatically send cancellation request.
     ///
     /// Example: `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub auto_cancel_time: Option<i64>,
     /// Whether the partner activates the auto claim job.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub auto_claim_supported: Option<bool>,
     /// The partner's delay time (in days) before automatically send claim request.
     ///
     /// Example: `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub auto_claim_time: Option<i64>,
     /// The partner's locate profile. Must match an existing locate profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locate_profile: Option<alma_runtime::CodeValue>,
     /// The institution to be searched as part of locate. Relevant if locate\_profile is not empty.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub institution_code: Option<String>,
     /// The library or campus to be searched as part of locate. Relevant if locate\_profile is not empty.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub holding_code: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerDetailsPut {
@@ -8607,6 +10173,147 @@ impl alma_runtime::IsEmpty for PartnerDetailsPut {
         false
     }
 }
+impl alma_runtime::Codec for PartnerDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "profile_details" => {
+                        out.profile_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "system_type" => out.system_type = alma_runtime::Codec::from_node(v)?,
+                    "avg_supply_time" => {
+                        out.avg_supply_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "delivery_delay" => {
+                        out.delivery_delay = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "alternate_symbol" => {
+                        out.alternate_symbol = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "borrowing_supported" => {
+                        out.borrowing_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "borrowing_workflow" => {
+                        out.borrowing_workflow = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lending_supported" => {
+                        out.lending_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lending_workflow" => {
+                        out.lending_workflow = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyright_payment_responsibility" => {
+                        out.copyright_payment_responsibility = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "billing_city" => {
+                        out.billing_city = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_contact_name" => {
+                        out.billing_contact_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_country" => {
+                        out.billing_country = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_email" => {
+                        out.billing_email = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_line1" => {
+                        out.billing_line1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_line2" => {
+                        out.billing_line2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_postal_code" => {
+                        out.billing_postal_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "billing_state_province" => {
+                        out.billing_state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_supported" => {
+                        out.auto_cancel_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_reason" => {
+                        out.auto_cancel_reason = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_cancel_time" => {
+                        out.auto_cancel_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_claim_supported" => {
+                        out.auto_claim_supported = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_claim_time" => {
+                        out.auto_claim_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "locate_profile" => {
+                        out.locate_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "institution_code" => {
+                        out.institution_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "holding_code" => {
+                        out.holding_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("name", &self.name);
+        w.field("profile_details", &self.profile_details);
+        w.field("status", &self.status);
+        w.field("system_type", &self.system_type);
+        w.field("avg_supply_time", &self.avg_supply_time);
+        w.field("delivery_delay", &self.delivery_delay);
+        w.field("currency", &self.currency);
+        w.field("alternate_symbol", &self.alternate_symbol);
+        w.field("borrowing_supported", &self.borrowing_supported);
+        w.field("borrowing_workflow", &self.borrowing_workflow);
+        w.field("lending_supported", &self.lending_supported);
+        w.field("lending_workflow", &self.lending_workflow);
+        w.field(
+            "copyright_payment_responsibility",
+            &self.copyright_payment_responsibility,
+        );
+        w.field("billing_city", &self.billing_city);
+        w.field("billing_contact_name", &self.billing_contact_name);
+        w.field("billing_country", &self.billing_country);
+        w.field("billing_email", &self.billing_email);
+        w.field("billing_line1", &self.billing_line1);
+        w.field("billing_line2", &self.billing_line2);
+        w.field("billing_postal_code", &self.billing_postal_code);
+        w.field("billing_state_province", &self.billing_state_province);
+        w.field("auto_cancel_supported", &self.auto_cancel_supported);
+        w.field("auto_cancel_reason", &self.auto_cancel_reason);
+        w.field("auto_cancel_time", &self.auto_cancel_time);
+        w.field("auto_claim_supported", &self.auto_claim_supported);
+        w.field("auto_claim_time", &self.auto_claim_time);
+        w.field("locate_profile", &self.locate_profile);
+        w.field("institution_code", &self.institution_code);
+        w.field("holding_code", &self.holding_code);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerDetailsPut);
 impl alma_runtime::Model for PartnerDetailsPut {
     const NAME: &'static str = "PartnerDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8859,49 +10566,34 @@ impl From<&str> for PartnerDetailsPutStatus {
         }
     }
 }
-impl serde::Serialize for PartnerDetailsPutStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for PartnerDetailsPutStatus {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for PartnerDetailsPutStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(PartnerDetailsPutStatus);
 /// A contact's specific phone number.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerPhonePut {
     /// The phone number.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// Phone types.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub phone_types: crate::partners::models::PhonePutPhoneTypes,
     /// Indication whether the address is the preferred one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
-    #[serde(
-        rename = "preferredSMS",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PartnerPhonePut {
@@ -8912,6 +10604,44 @@ impl alma_runtime::IsEmpty for PartnerPhonePut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PartnerPhonePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PartnerPhonePut",
+            &mut |k, v| {
+                match k {
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_types" => out.phone_types = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferredSMS" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_types", &self.phone_types);
+        w.field("preferred", &self.preferred);
+        w.field("preferredSMS", &self.preferred_sms);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PartnerPhonePut);
 impl alma_runtime::Model for PartnerPhonePut {
     const NAME: &'static str = "PartnerPhonePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8954,17 +10684,11 @@ impl alma_runtime::Model for PartnerPhonePut {
 /// Phone types.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/phone/properties/phone_types`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhonePutPhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub phone_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for PhonePutPhoneTypes {
@@ -8972,6 +10696,34 @@ impl alma_runtime::IsEmpty for PhonePutPhoneTypes {
         self.phone_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for PhonePutPhoneTypes {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "PhonePutPhoneTypes",
+            &mut |k, v| {
+                match k {
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_type", &self.phone_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PhonePutPhoneTypes);
 impl alma_runtime::Model for PhonePutPhoneTypes {
     const NAME: &'static str = "PhonePutPhoneTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8988,47 +10740,35 @@ impl alma_runtime::Model for PhonePutPhoneTypes {
 /// The partner's profile details.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/profile_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfileDetailsPut {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
     /// Example: `NCIP`.
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub profile_type: crate::partners::models::ProfileDetailsPutProfileType,
     /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub art_email_details: Option<crate::partners::models::ArtEmailDetailsPut>,
     /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncip_details: Option<crate::partners::models::NcipDetailsPut>,
     /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_details: Option<crate::partners::models::IsoDetailsPut>,
     /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_18626_details: Option<crate::partners::models::Iso18626DetailsPut>,
     /// Email related details. Relevant and mandatory only if profile\_type = EMAIL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_details: Option<crate::partners::models::EmailDetailsPut>,
     /// NCIP P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncip_p2p_details: Option<crate::partners::models::NcipP2pDetailsPut>,
     /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bldss_details: Option<crate::partners::models::BldssDetailsPut>,
     /// fulfillment network related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_network_details: Option<
         crate::partners::models::FulfillmentNetworkDetailsPut,
     >,
     /// RapidILL related details. Relevant and mandatory only if profile\_type = RAPID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rapid_details: Option<crate::partners::models::RapidDetailsPut>,
     /// INN-Reach API related details. Relevant and mandatory only if profile\_type = INNREACH.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub innreach_details: Option<crate::partners::models::InnreachDetailsPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ProfileDetailsPut {
@@ -9036,6 +10776,76 @@ impl alma_runtime::IsEmpty for ProfileDetailsPut {
         false
     }
 }
+impl alma_runtime::Codec for ProfileDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ProfileDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "profile_type" => {
+                        out.profile_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "art_email_details" => {
+                        out.art_email_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_details" => {
+                        out.ncip_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "iso_details" => out.iso_details = alma_runtime::Codec::from_node(v)?,
+                    "iso_18626_details" => {
+                        out.iso_18626_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "email_details" => {
+                        out.email_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "ncip_p2p_details" => {
+                        out.ncip_p2p_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "bldss_details" => {
+                        out.bldss_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "fulfillment_network_details" => {
+                        out.fulfillment_network_details = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "rapid_details" => {
+                        out.rapid_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "innreach_details" => {
+                        out.innreach_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("profile_type", &self.profile_type);
+        w.field("art_email_details", &self.art_email_details);
+        w.field("ncip_details", &self.ncip_details);
+        w.field("iso_details", &self.iso_details);
+        w.field("iso_18626_details", &self.iso_18626_details);
+        w.field("email_details", &self.email_details);
+        w.field("ncip_p2p_details", &self.ncip_p2p_details);
+        w.field("bldss_details", &self.bldss_details);
+        w.field("fulfillment_network_details", &self.fulfillment_network_details);
+        w.field("rapid_details", &self.rapid_details);
+        w.field("innreach_details", &self.innreach_details);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ProfileDetailsPut);
 impl alma_runtime::Model for ProfileDetailsPut {
     const NAME: &'static str = "ProfileDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9229,55 +11039,42 @@ impl From<&str> for ProfileDetailsPutProfileType {
         }
     }
 }
-impl serde::Serialize for ProfileDetailsPutProfileType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for ProfileDetailsPutProfileType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for ProfileDetailsPutProfileType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(ProfileDetailsPutProfileType);
 /// RapidILL related details. Relevant and mandatory only if profile\_type = RapidILL.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/rapid_details`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RapidDetailsPut {
     /// RapidILL URL.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_url: String,
     /// RapidILL User Name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_user_name: String,
     /// RapidILL password. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_password: String,
     /// RapidILL Requesting Rapid Code. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub requesting_rapid_code: String,
     /// RapidILL Requesting Branch Name. Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub rapid_requesting_branch_name: String,
     /// Indication whether to mark resource sharing request as closed when send the request to RapidILL partner. Possible values: true or false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub close_request_on_export: Option<bool>,
     /// The resource sharing library code that is supported for all actions. Mandatory.
     ///
     /// Example: `RES_SHARE`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RapidDetailsPut {
@@ -9290,6 +11087,62 @@ impl alma_runtime::IsEmpty for RapidDetailsPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RapidDetailsPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RapidDetailsPut",
+            &mut |k, v| {
+                match k {
+                    "rapid_url" => out.rapid_url = alma_runtime::Codec::from_node(v)?,
+                    "rapid_user_name" => {
+                        out.rapid_user_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_password" => {
+                        out.rapid_password = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requesting_rapid_code" => {
+                        out.requesting_rapid_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_requesting_branch_name" => {
+                        out.rapid_requesting_branch_name = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "close_request_on_export" => {
+                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rapid_default_library_owner" => {
+                        out.rapid_default_library_owner = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("rapid_url", &self.rapid_url);
+        w.field("rapid_user_name", &self.rapid_user_name);
+        w.field("rapid_password", &self.rapid_password);
+        w.field("requesting_rapid_code", &self.requesting_rapid_code);
+        w.field("rapid_requesting_branch_name", &self.rapid_requesting_branch_name);
+        w.field("close_request_on_export", &self.close_request_on_export);
+        w.field("rapid_default_library_owner", &self.rapid_default_library_owner);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RapidDetailsPut);
 impl alma_runtime::Model for RapidDetailsPut {
     const NAME: &'static str = "RapidDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -9354,24 +11207,13 @@ impl alma_runtime::Model for RapidDetailsPut {
 /// A list of Resource Sharing Partners.
 ///
 /// Schema: `xsd/rest_partners.xsd#/partners`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Partners {
     /// Resource Sharing Partner object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub partner: Vec<crate::partners::models::Partner>,
     /// The total number of partners. This can be used when retrieving the list using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Partners {
@@ -9380,6 +11222,38 @@ impl alma_runtime::IsEmpty for Partners {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Partners {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Partners",
+            &mut |k, v| {
+                match k {
+                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("partner", &self.partner);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Partners);
 impl alma_runtime::Model for Partners {
     const NAME: &'static str = "Partners";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {

@@ -5,24 +5,13 @@
 /// A list of printouts.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Printouts {
     /// printout object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub printout: Vec<crate::tasklists::models::Printout>,
     /// The total number of printouts.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Printouts {
@@ -31,6 +20,38 @@ impl alma_runtime::IsEmpty for Printouts {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Printouts {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Printouts",
+            &mut |k, v| {
+                match k {
+                    "printout" => out.printout = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("printout", &self.printout);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Printouts);
 impl alma_runtime::Model for Printouts {
     const NAME: &'static str = "Printouts";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -64,77 +85,39 @@ impl alma_runtime::Model for Printouts {
 /// Printout Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema/properties/printout/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Printout {
     /// The time that the letter has been send to the Printout Queue.
     ///
     /// Example: `2019-11-07T08:08:38.614Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub date: Option<String>,
     /// The printout id.
     ///
     /// Example: `129313760000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// Letter Html body.
     ///
     /// Example: `<div> Welcome to...</div>`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub letter: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The printer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub printer: Option<alma_runtime::CodeValue>,
     /// The printout name.
     ///
     /// Example: `Testing`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub printout: Option<String>,
     /// The size of the letter.
     ///
     /// Example: `3.6kb`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub size: Option<String>,
     /// The user who printed the letter.
     ///
     /// Example: `Implementor, Ex Libris`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source: Option<String>,
     /// Status of the printout (Pending/Printed/Canceled).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Printout {
@@ -145,6 +128,50 @@ impl alma_runtime::IsEmpty for Printout {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Printout {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Printout",
+            &mut |k, v| {
+                match k {
+                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "letter" => out.letter = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "printer" => out.printer = alma_runtime::Codec::from_node(v)?,
+                    "printout" => out.printout = alma_runtime::Codec::from_node(v)?,
+                    "size" => out.size = alma_runtime::Codec::from_node(v)?,
+                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("date", &self.date);
+        w.field("id", &self.id);
+        w.field("letter", &self.letter);
+        w.field("link", &self.link);
+        w.field("printer", &self.printer);
+        w.field("printout", &self.printout);
+        w.field("size", &self.size);
+        w.field("source", &self.source);
+        w.field("status", &self.status);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Printout);
 impl alma_runtime::Model for Printout {
     const NAME: &'static str = "Printout";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -169,24 +196,13 @@ impl alma_runtime::Model for Printout {
 /// A list of requested resources.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestedResources {
     /// Requested resource object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub requested_resource: Vec<crate::tasklists::models::RequestedResource>,
     /// The total number of requested resources.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RequestedResources {
@@ -195,6 +211,40 @@ impl alma_runtime::IsEmpty for RequestedResources {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RequestedResources {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RequestedResources",
+            &mut |k, v| {
+                match k {
+                    "requested_resource" => {
+                        out.requested_resource = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("requested_resource", &self.requested_resource);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RequestedResources);
 impl alma_runtime::Model for RequestedResources {
     const NAME: &'static str = "RequestedResources";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -228,23 +278,15 @@ impl alma_runtime::Model for RequestedResources {
 /// Requested resource to be picked from the shelf.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestedResource {
     /// Location of the requested resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::tasklists::models::TasklistsLocation>,
     /// Requests for resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub request: Vec<crate::tasklists::models::Request>,
     /// Metadata about the requested resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_metadata: Option<crate::tasklists::models::TasklistsResourceMetadata>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RequestedResource {
@@ -253,6 +295,40 @@ impl alma_runtime::IsEmpty for RequestedResource {
             && self.resource_metadata.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RequestedResource {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RequestedResource",
+            &mut |k, v| {
+                match k {
+                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "request" => out.request = alma_runtime::Codec::from_node(v)?,
+                    "resource_metadata" => {
+                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("location", &self.location);
+        w.field("request", &self.request);
+        w.field("resource_metadata", &self.resource_metadata);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RequestedResource);
 impl alma_runtime::Model for RequestedResource {
     const NAME: &'static str = "RequestedResource";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -298,41 +374,23 @@ impl alma_runtime::Model for RequestedResource {
 /// Location of the requested resource.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasklistsLocation {
     /// Call number of the item.
     ///
     /// Example: `BD450 .T266 1989`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// Copies of resource in a specific location.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub copy: Vec<crate::tasklists::models::Copy>,
     /// Holding pid, a unique holding id that the resource is associated with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holding_id: Option<crate::tasklists::models::LocationHoldingId>,
     /// Library of the requested resource. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<alma_runtime::CodeValue>,
     /// The location.
     ///
     /// Example: `STACK`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub shelving_location: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for TasklistsLocation {
@@ -342,6 +400,44 @@ impl alma_runtime::IsEmpty for TasklistsLocation {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for TasklistsLocation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "TasklistsLocation",
+            &mut |k, v| {
+                match k {
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "copy" => out.copy = alma_runtime::Codec::from_node(v)?,
+                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "shelving_location" => {
+                        out.shelving_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("call_number", &self.call_number);
+        w.field("copy", &self.copy);
+        w.field("holding_id", &self.holding_id);
+        w.field("library", &self.library);
+        w.field("shelving_location", &self.shelving_location);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(TasklistsLocation);
 impl alma_runtime::Model for TasklistsLocation {
     const NAME: &'static str = "TasklistsLocation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -387,54 +483,27 @@ impl alma_runtime::Model for TasklistsLocation {
 /// Specific copy of resource in a specific location.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/copy/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Copy {
     /// Alternative call number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub alternative_call_number: Option<String>,
     /// The item's barcode.
     ///
     /// Example: `38751000062809`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// `base_status` (XML element `base_status`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_status: Option<alma_runtime::CodeValue>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// The resource's pid.
     ///
     /// Example: `23321797470001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pid: Option<String>,
     /// The item's storage location id.
     ///
     /// Example: `159111000`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub storage_location_id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Copy {
@@ -444,6 +513,48 @@ impl alma_runtime::IsEmpty for Copy {
             && self.storage_location_id.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Copy {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Copy",
+            &mut |k, v| {
+                match k {
+                    "alternative_call_number" => {
+                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "base_status" => out.base_status = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
+                    "storage_location_id" => {
+                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("alternative_call_number", &self.alternative_call_number);
+        w.field("barcode", &self.barcode);
+        w.field("base_status", &self.base_status);
+        w.field("link", &self.link);
+        w.field("pid", &self.pid);
+        w.field("storage_location_id", &self.storage_location_id);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Copy);
 impl alma_runtime::Model for Copy {
     const NAME: &'static str = "Copy";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -479,26 +590,15 @@ impl alma_runtime::Model for Copy {
 /// Holding pid, a unique holding id that the resource is associated with.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/holding_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationHoldingId {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `22321797490001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LocationHoldingId {
@@ -506,6 +606,36 @@ impl alma_runtime::IsEmpty for LocationHoldingId {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LocationHoldingId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LocationHoldingId",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LocationHoldingId);
 impl alma_runtime::Model for LocationHoldingId {
     const NAME: &'static str = "LocationHoldingId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -523,83 +653,43 @@ impl alma_runtime::Model for LocationHoldingId {
 /// Request object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Request {
     /// The related note of the request.
     ///
     /// Example: `your request is important to us`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub comment: Option<String>,
     /// The destination will be a library in most cases. However, it may at times be: A circulation desk (when the pickup location is a reading room) A Home/Office code, where the request is for personal delivery A Work Order department
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<alma_runtime::CodeValue>,
     /// The identifier of the request in Alma.
     ///
     /// Example: `1117421001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub id: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Indication whether the request is printed.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub printed: Option<bool>,
     /// Indication whether the request is reported.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reported: Option<bool>,
     /// Deprecated - use request\_time instead. The request date.
     ///
     /// Example: `2015-05-05Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_date: Option<String>,
     /// The sub type of the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_sub_type: Option<alma_runtime::CodeValue>,
     /// The creation date and exact time of the request. Output parameter.
     ///
     /// Example: `2013-11-12T14:59:59.000Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_time: Option<String>,
     /// `request_type` (XML element `request_type`).
-    #[serde(default, deserialize_with = "alma_runtime::de::null_as_default")]
     pub request_type: crate::tasklists::models::RequestRequestType,
     /// A description of the requester.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Request {
@@ -607,6 +697,62 @@ impl alma_runtime::IsEmpty for Request {
         false
     }
 }
+impl alma_runtime::Codec for Request {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Request",
+            &mut |k, v| {
+                match k {
+                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
+                    "destination" => out.destination = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "printed" => out.printed = alma_runtime::Codec::from_node(v)?,
+                    "reported" => out.reported = alma_runtime::Codec::from_node(v)?,
+                    "request_date" => {
+                        out.request_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_sub_type" => {
+                        out.request_sub_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_time" => {
+                        out.request_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_type" => {
+                        out.request_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("comment", &self.comment);
+        w.field("destination", &self.destination);
+        w.field("id", &self.id);
+        w.field("link", &self.link);
+        w.field("printed", &self.printed);
+        w.field("reported", &self.reported);
+        w.field("request_date", &self.request_date);
+        w.field("request_sub_type", &self.request_sub_type);
+        w.field("request_time", &self.request_time);
+        w.field("request_type", &self.request_type);
+        w.field("requester", &self.requester);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Request);
 impl alma_runtime::Model for Request {
     const NAME: &'static str = "Request";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -701,88 +847,54 @@ impl From<&str> for RequestRequestType {
         }
     }
 }
-impl serde::Serialize for RequestRequestType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl alma_runtime::Codec for RequestRequestType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(
+            alma_runtime::codec::enum_text(node)?
+                .map_or_else(Self::default, |s| Self::from(s.as_str())),
+        )
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
     }
 }
-impl<'de> serde::Deserialize<'de> for RequestRequestType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = alma_runtime::de::string(d)?;
-        Ok(Self::from(s.as_str()))
-    }
-}
+alma_runtime::serde_via_codec!(RequestRequestType);
 /// Metadata about the requested resource.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasklistsResourceMetadata {
     /// An entity primarily responsible for making the resource.
     ///
     /// Example: `Taylor, Charles, 1931-`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// ISBN
     ///
     /// Example: `0674824253 (alk. paper)`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub isbn: Option<String>,
     /// ISSN
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mms_id: Option<crate::tasklists::models::TasklistsResourceMetadataMmsId>,
     /// Place of publication.
     ///
     /// Example: `Cambridge, Mass. :`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publication_place: Option<String>,
     /// The year associated with the publication of the resource.
     ///
     /// Example: `1989`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publication_year: Option<String>,
     /// An entity responsible for making the resource available.
     ///
     /// Example: `Harvard University`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publisher: Option<String>,
     /// The resource title.
     ///
     /// Example: `Sources of the self : the making of the modern identity / Charles Taylor.`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for TasklistsResourceMetadata {
@@ -793,6 +905,52 @@ impl alma_runtime::IsEmpty for TasklistsResourceMetadata {
             && self.title.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for TasklistsResourceMetadata {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "TasklistsResourceMetadata",
+            &mut |k, v| {
+                match k {
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "publication_place" => {
+                        out.publication_place = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "publication_year" => {
+                        out.publication_year = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("author", &self.author);
+        w.field("isbn", &self.isbn);
+        w.field("issn", &self.issn);
+        w.field("mms_id", &self.mms_id);
+        w.field("publication_place", &self.publication_place);
+        w.field("publication_year", &self.publication_year);
+        w.field("publisher", &self.publisher);
+        w.field("title", &self.title);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(TasklistsResourceMetadata);
 impl alma_runtime::Model for TasklistsResourceMetadata {
     const NAME: &'static str = "TasklistsResourceMetadata";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -839,26 +997,15 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
 /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata/properties/mms_id`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasklistsResourceMetadataMmsId {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
     ///
     /// Example: `99102122810001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for TasklistsResourceMetadataMmsId {
@@ -866,6 +1013,36 @@ impl alma_runtime::IsEmpty for TasklistsResourceMetadataMmsId {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for TasklistsResourceMetadataMmsId {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "TasklistsResourceMetadataMmsId",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(TasklistsResourceMetadataMmsId);
 impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
     const NAME: &'static str = "TasklistsResourceMetadataMmsId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -883,26 +1060,15 @@ impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
 /// A list of resource sharing requests.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequests {
     /// The total number of resource sharing requests in the given list.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// UserResourceSharingRequest object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_resource_sharing_request: Vec<
         crate::tasklists::models::TasklistsUserResourceSharingRequest,
     >,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserResourceSharingRequests {
@@ -911,6 +1077,42 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequests {
             && self.user_resource_sharing_request.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserResourceSharingRequests {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserResourceSharingRequests",
+            &mut |k, v| {
+                match k {
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_resource_sharing_request" => {
+                        out.user_resource_sharing_request = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("total_record_count", &self.total_record_count);
+        w.field("user_resource_sharing_request", &self.user_resource_sharing_request);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserResourceSharingRequests);
 impl alma_runtime::Model for UserResourceSharingRequests {
     const NAME: &'static str = "UserResourceSharingRequests";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -944,585 +1146,261 @@ impl alma_runtime::Model for UserResourceSharingRequests {
 /// Resource sharing request Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasklistsUserResourceSharingRequest {
     /// List of additional barcodes. Note that the first one appears in the main barcode field.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub additional_barcode: Vec<String>,
     /// The name of an additional contact.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_person_name: Option<String>,
     /// Indication whether the requester has agreed to the copyright terms. Mandatory for borrowing requests. Currently not relevant for lending requests.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub agree_to_copyright_terms: Option<bool>,
     /// Indication whether other formats besides the value in format field are acceptable. Default is false.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub allow_other_formats: Option<bool>,
     /// Author of the requested resource.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author: Option<String>,
     /// Author initials of the requested resource.
     ///
     /// Example: `J.S`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub author_initials: Option<String>,
     /// Barcode of the requested resource.
     ///
     /// Example: `00023705571000021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub barcode: Option<String>,
     /// The note of the bibliographic record.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub bib_note: Option<String>,
     /// The call number of the book. Indicates the library shelf on which the books are located.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub call_number: Option<String>,
     /// The chapter number in the journal that contains the article.
     ///
     /// Example: `4`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter: Option<String>,
     /// For a book chapter, the author of this chapter.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_author: Option<String>,
     /// For a book chapter, the title of this chapter.
     ///
     /// Example: `Chapter title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub chapter_title: Option<String>,
     /// Type of the requested resource. For example, book or article. Mandatory for borrowing requests. Mandatory when creating a lending request unless mms\_id is supplied. For borrowing requests, possible codes are listed in 'PhysicalReadingListCitationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): BK / CR. For lending requests, possible codes are listed in PR\_CitationType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): BOOK / JOURNAL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation_type: Option<alma_runtime::CodeValue>,
     /// The copyright status of the request. Relevant if requested format is Digital, and 'rs\_borrower\_copyright\_management' in customer parameters is true. Possible options are listed in 'ResourceSharingCopyrightsStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request. Relevant for GET, POST and PUT of borrowing requests, and GET of lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyright_status: Option<alma_runtime::CodeValue>,
     /// The request creation date.
     ///
     /// Example: `2013-11-12Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// The request creation time.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_time: Option<String>,
     /// The doi of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub doi: Option<String>,
     /// The edition of the requested resource.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub edition: Option<String>,
     /// The editor of the book (typically used for books where chapters have different authors).
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub editor: Option<String>,
     /// The end page of the requested resource.
     ///
     /// Example: `49`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_page: Option<String>,
     /// External identifier of the resource sharing request. Mandatory when creating a lending request.
     ///
     /// Example: `12013330000874120`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// Format of the resource requested. For example, physical or digital. Mandatory. Possible codes are listed in RequestFormats [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<alma_runtime::CodeValue>,
     /// The code of the fund. Not relevant for lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fund: Option<alma_runtime::CodeValue>,
     /// Indication whether the request has active notes. Output parameter.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub has_active_notes: Option<bool>,
     /// ISBN of the requested resource.
     ///
     /// Example: `0674824253 (alk. paper)`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub isbn: Option<String>,
     /// ISSN of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issn: Option<String>,
     /// The issue of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub issue: Option<String>,
     /// The title of the journal. Relevant when an article is requested.
     ///
     /// Example: `Journal title`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub journal_title: Option<String>,
     /// Last date the request is needed. Optional.
     ///
     /// Example: `2013-12-13Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_interest_date: Option<String>,
     /// Date by which the last change to the request was made.
     ///
     /// Example: `2015-10-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_date: Option<String>,
     /// Time by which the last change to the request was made.
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_modified_time: Option<String>,
     /// The library of congress number of the book.
     ///
     /// Example: `102188800001`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub lcc_number: Option<String>,
     /// The code of the resource sharing request Level of Service. Possible options are listed in 'LevelOfService' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API), default is generated per request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_of_service: Option<alma_runtime::CodeValue>,
     /// `lost_damaged_fee` (XML element `amount`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_damaged_fee: Option<crate::tasklists::models::TasklistsAmount>,
     /// Maximum fee the user is willing to pay for the request. Currently not relevant for lending requests.
     ///
     /// Example: `2000.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub maximum_fee: Option<f64>,
     /// MMS ID of the requested resource. Borrowing request: this is relevant after physical material has arrived. Lending request: if supplied when creating a request, the request will be attached to this bib record. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
     ///
     /// Example: `9933745180101020`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub mms_id: Option<String>,
     /// Indication whether patron information is needed. Not relevant for lending requests.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub need_patron_info: Option<bool>,
     /// General note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// The oclc number of the book.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub oclc_number: Option<String>,
     /// The other standard id of the requested resource.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub other_standard_id: Option<String>,
     /// The resource sharing library code. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed). Borrowing request: Optional. Used only when there are more than one resource sharing library defined for the user. Lending request: Mandatory.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub owner: Option<String>,
     /// The relevant pages of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pages: Option<String>,
     /// The part of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub part: Option<String>,
     /// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07). Mandatory when creating a lending request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner: Option<alma_runtime::CodeValue>,
     /// The pickup library code where the resource will be delivered. Relevant and mandatory for physical format delivery Borrowing request. Optional for digital format. Not relevant for lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup_location: Option<alma_runtime::CodeValue>,
     /// The pickup location type. The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK.
     ///
     /// Example: `LIBRARY`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pickup_location_type: Option<String>,
     /// The publication place of the requested resource.
     ///
     /// Example: `Cambridge, Mass. :`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub place_of_publication: Option<String>,
     /// The pmid of the requested resource.
     ///
     /// Example: `1284442031021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pmid: Option<String>,
     /// Preferred send method. Possible options are listed in 'ResourceSharingRequestSendMethod' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Currently not relevant for lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_send_method: Option<alma_runtime::CodeValue>,
     /// Indication whether the request is printed. Output parameter. Relevant for lending requests.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub printed: Option<bool>,
     /// Publisher of the requested resource.
     ///
     /// Example: `John Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub publisher: Option<String>,
     /// The code of the reading room where the item will be picked up. Mandatory when for\_reading\_room\_only is true. Not relevant for lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reading_room: Option<alma_runtime::CodeValue>,
     /// `receive_cost` (XML element `amount`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cost: Option<crate::tasklists::models::TasklistsAmount>,
     /// The remote record id of the requested resource.
     ///
     /// Example: `100100100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub remote_record_id: Option<String>,
     /// Indication whether the request is reported. Output parameter. Relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub reported: Option<bool>,
     /// `request_cost` (XML element `amount`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_cost: Option<crate::tasklists::models::TasklistsAmount>,
     /// Internal identifier of the resource sharing request in Alma, generated by Alma. Should be used in subsequent queries regarding the request.
     ///
     /// Example: `1001966830001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub request_id: Option<String>,
     /// The requested language for the resource sharing request. Possible codes are the enabled fields in ResourceSharingLanguages [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is null.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_language: Option<alma_runtime::CodeValue>,
     /// A description of the requested media. possible values are 1-7 (codes from request media code table), and the codes from 'AdditionalRequestedMedia' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). The valid values are according to the Requested media definition mapping table.
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub requested_media: Option<String>,
     /// The primary identifier and full name of the requesting user. Relevant for borrowing requests. Not relevant for lending requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester: Option<alma_runtime::CodeValue>,
     /// List of related notes that appear in the Notes tab in the UI..
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub rs_note: Vec<crate::tasklists::models::TasklistsRsNote>,
     /// The series title number of the requested resource.
     ///
     /// Example: `100`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub series_title_number: Option<String>,
     /// `shipping_cost` (XML element `amount`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_cost: Option<crate::tasklists::models::TasklistsAmount>,
     /// The source of the requested resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source: Option<String>,
     /// Indication whether edition is used in ISO Protocol and in Locate process. Default is true. Relevant when a book is requested.
     ///
     /// Example: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub specific_edition: Option<bool>,
     /// The relevant start page of the requested resource.
     ///
     /// Example: `2`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_page: Option<String>,
     /// The resource sharing request status. Borrowing request: Possible codes are listed in MandatoryBorrowingWorkflowSteps or OptionalBorrowingWorkflowSteps [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Lending request: Possible codes are listed in MandatoryLendingWorkflowSteps or OptionalLendingWorkflowSteps [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// Format of the supplied item. For example, physical or digital. Possible codes are listed in RequestFormats [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Relevant only after the request is supplied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplied_format: Option<alma_runtime::CodeValue>,
     /// Borrowing request: In use with alternative\_address only. In use when sending in digital format. Lending request: Requester's Email.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_email: Option<String>,
     /// In use with alternative\_address only. Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_1: Option<String>,
     /// In use with alternative\_address only. Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_2: Option<String>,
     /// In use with alternative\_address only. Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_3: Option<String>,
     /// In use with alternative\_address only. Not relevant for lending requests.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub text_postal_4: Option<String>,
     /// Title of the requested resource. Mandatory unless mms\_id is supplied.
     ///
     /// Example: `Harry Potter`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// An indication of whether the delivery should be to an alternative address. Default is false. Not relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub use_alternative_address: Option<bool>,
     /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_request: Option<
         crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest,
     >,
     /// The volume number of the journal that contains the article.
     ///
     /// Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub volume: Option<String>,
     /// Indication whether patron is willing to pay. Currently not relevant for lending requests.
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub willing_to_pay: Option<bool>,
     /// Publication date of the requested resource.
     ///
     /// Example: `2010`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub year: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequest {
@@ -1568,6 +1446,272 @@ impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequest {
             && self.year.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for TasklistsUserResourceSharingRequest {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "TasklistsUserResourceSharingRequest",
+            &mut |k, v| {
+                match k {
+                    "additional_barcode" => {
+                        out.additional_barcode = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "additional_person_name" => {
+                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "agree_to_copyright_terms" => {
+                        out.agree_to_copyright_terms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "allow_other_formats" => {
+                        out.allow_other_formats = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
+                    "author_initials" => {
+                        out.author_initials = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
+                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
+                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
+                    "chapter_author" => {
+                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "chapter_title" => {
+                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "citation_type" => {
+                        out.citation_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "copyright_status" => {
+                        out.copyright_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "created_time" => {
+                        out.created_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
+                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
+                    "editor" => out.editor = alma_runtime::Codec::from_node(v)?,
+                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
+                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
+                    "has_active_notes" => {
+                        out.has_active_notes = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
+                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
+                    "journal_title" => {
+                        out.journal_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_interest_date" => {
+                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_date" => {
+                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "last_modified_time" => {
+                        out.last_modified_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
+                    "level_of_service" => {
+                        out.level_of_service = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "lost_damaged_fee" => {
+                        out.lost_damaged_fee = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "maximum_fee" => out.maximum_fee = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "need_patron_info" => {
+                        out.need_patron_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "oclc_number" => out.oclc_number = alma_runtime::Codec::from_node(v)?,
+                    "other_standard_id" => {
+                        out.other_standard_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
+                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
+                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
+                    "pickup_location" => {
+                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pickup_location_type" => {
+                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "place_of_publication" => {
+                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
+                    "preferred_send_method" => {
+                        out.preferred_send_method = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "printed" => out.printed = alma_runtime::Codec::from_node(v)?,
+                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
+                    "reading_room" => {
+                        out.reading_room = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "receive_cost" => {
+                        out.receive_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "remote_record_id" => {
+                        out.remote_record_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "reported" => out.reported = alma_runtime::Codec::from_node(v)?,
+                    "request_cost" => {
+                        out.request_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "requested_language" => {
+                        out.requested_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requested_media" => {
+                        out.requested_media = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
+                    "rs_note" => out.rs_note = alma_runtime::Codec::from_node(v)?,
+                    "series_title_number" => {
+                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "shipping_cost" => {
+                        out.shipping_cost = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
+                    "specific_edition" => {
+                        out.specific_edition = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "supplied_format" => {
+                        out.supplied_format = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_email" => out.text_email = alma_runtime::Codec::from_node(v)?,
+                    "text_postal_1" => {
+                        out.text_postal_1 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_2" => {
+                        out.text_postal_2 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_3" => {
+                        out.text_postal_3 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "text_postal_4" => {
+                        out.text_postal_4 = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "use_alternative_address" => {
+                        out.use_alternative_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_request" => {
+                        out.user_request = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "willing_to_pay" => {
+                        out.willing_to_pay = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("additional_barcode", &self.additional_barcode);
+        w.field("additional_person_name", &self.additional_person_name);
+        w.field("agree_to_copyright_terms", &self.agree_to_copyright_terms);
+        w.field("allow_other_formats", &self.allow_other_formats);
+        w.field("author", &self.author);
+        w.field("author_initials", &self.author_initials);
+        w.field("barcode", &self.barcode);
+        w.field("bib_note", &self.bib_note);
+        w.field("call_number", &self.call_number);
+        w.field("chapter", &self.chapter);
+        w.field("chapter_author", &self.chapter_author);
+        w.field("chapter_title", &self.chapter_title);
+        w.field("citation_type", &self.citation_type);
+        w.field("copyright_status", &self.copyright_status);
+        w.field("created_date", &self.created_date);
+        w.field("created_time", &self.created_time);
+        w.field("doi", &self.doi);
+        w.field("edition", &self.edition);
+        w.field("editor", &self.editor);
+        w.field("end_page", &self.end_page);
+        w.field("external_id", &self.external_id);
+        w.field("format", &self.format);
+        w.field("fund", &self.fund);
+        w.field("has_active_notes", &self.has_active_notes);
+        w.field("isbn", &self.isbn);
+        w.field("issn", &self.issn);
+        w.field("issue", &self.issue);
+        w.field("journal_title", &self.journal_title);
+        w.field("last_interest_date", &self.last_interest_date);
+        w.field("last_modified_date", &self.last_modified_date);
+        w.field("last_modified_time", &self.last_modified_time);
+        w.field("lcc_number", &self.lcc_number);
+        w.field("level_of_service", &self.level_of_service);
+        w.field("lost_damaged_fee", &self.lost_damaged_fee);
+        w.field("maximum_fee", &self.maximum_fee);
+        w.field("mms_id", &self.mms_id);
+        w.field("need_patron_info", &self.need_patron_info);
+        w.field("note", &self.note);
+        w.field("oclc_number", &self.oclc_number);
+        w.field("other_standard_id", &self.other_standard_id);
+        w.field("owner", &self.owner);
+        w.field("pages", &self.pages);
+        w.field("part", &self.part);
+        w.field("partner", &self.partner);
+        w.field("pickup_location", &self.pickup_location);
+        w.field("pickup_location_type", &self.pickup_location_type);
+        w.field("place_of_publication", &self.place_of_publication);
+        w.field("pmid", &self.pmid);
+        w.field("preferred_send_method", &self.preferred_send_method);
+        w.field("printed", &self.printed);
+        w.field("publisher", &self.publisher);
+        w.field("reading_room", &self.reading_room);
+        w.field("receive_cost", &self.receive_cost);
+        w.field("remote_record_id", &self.remote_record_id);
+        w.field("reported", &self.reported);
+        w.field("request_cost", &self.request_cost);
+        w.field("request_id", &self.request_id);
+        w.field("requested_language", &self.requested_language);
+        w.field("requested_media", &self.requested_media);
+        w.field("requester", &self.requester);
+        w.field("rs_note", &self.rs_note);
+        w.field("series_title_number", &self.series_title_number);
+        w.field("shipping_cost", &self.shipping_cost);
+        w.field("source", &self.source);
+        w.field("specific_edition", &self.specific_edition);
+        w.field("start_page", &self.start_page);
+        w.field("status", &self.status);
+        w.field("supplied_format", &self.supplied_format);
+        w.field("text_email", &self.text_email);
+        w.field("text_postal_1", &self.text_postal_1);
+        w.field("text_postal_2", &self.text_postal_2);
+        w.field("text_postal_3", &self.text_postal_3);
+        w.field("text_postal_4", &self.text_postal_4);
+        w.field("title", &self.title);
+        w.field("use_alternative_address", &self.use_alternative_address);
+        w.field("user_request", &self.user_request);
+        w.field("volume", &self.volume);
+        w.field("willing_to_pay", &self.willing_to_pay);
+        w.field("year", &self.year);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequest);
 impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1961,33 +2105,17 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
 /// Specific related note.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/rs_note/items`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasklistsRsNote {
     /// The note's text. Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub content: Option<String>,
     /// The creator of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// The creation date of the note. Default is the current date.
     ///
     /// Example: `2024-05-30Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for TasklistsRsNote {
@@ -1996,6 +2124,40 @@ impl alma_runtime::IsEmpty for TasklistsRsNote {
             && self.created_date.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for TasklistsRsNote {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "TasklistsRsNote",
+            &mut |k, v| {
+                match k {
+                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("content", &self.content);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(TasklistsRsNote);
 impl alma_runtime::Model for TasklistsRsNote {
     const NAME: &'static str = "TasklistsRsNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2019,26 +2181,15 @@ impl alma_runtime::Model for TasklistsRsNote {
     }
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/shipping_cost`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasklistsAmount {
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub currency: alma_runtime::CodeValue,
     /// The total sum.
     ///
     /// Example: `0.00`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub sum: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for TasklistsAmount {
@@ -2047,6 +2198,36 @@ impl alma_runtime::IsEmpty for TasklistsAmount {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for TasklistsAmount {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "TasklistsAmount",
+            &mut |k, v| {
+                match k {
+                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("currency", &self.currency);
+        w.field("sum", &self.sum);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(TasklistsAmount);
 impl alma_runtime::Model for TasklistsAmount {
     const NAME: &'static str = "TasklistsAmount";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2064,24 +2245,13 @@ impl alma_runtime::Model for TasklistsAmount {
 /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/user_request`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasklistsUserResourceSharingRequestUserRequest {
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequestUserRequest {
@@ -2089,6 +2259,36 @@ impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequestUserRequest {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for TasklistsUserResourceSharingRequestUserRequest {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "TasklistsUserResourceSharingRequestUserRequest",
+            &mut |k, v| {
+                match k {
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("link", &self.link);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequestUserRequest);
 impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequestUserRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {

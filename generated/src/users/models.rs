@@ -5,84 +5,40 @@
 /// Fee object
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeePost {
     /// The fine / fee type. Mandatory.
     ///
     /// Example: `OVERDUEFINE`.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub type_: alma_runtime::CodeValue,
     /// The fine / fee status.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// The fine / fee original amount. Mandatory for POST.
     /// For type CREDIT it is retrieved as a negative number, but for POST the number should be positive.
     ///
     /// Example: `400.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub original_amount: Option<f64>,
     /// Date the fine / fee was created.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub creation_time: Option<String>,
     /// Fine / fee comment.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub comment: Option<String>,
     /// The fine / fee owner. Mandatory for POST.
     ///
     /// Example: `GRAD`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub owner: alma_runtime::CodeValue,
     /// The item barcode.
     ///
     /// Example: `00023705571000021`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barcode: Option<crate::users::models::FeePostBarcode>,
     /// `transaction` (XML `<transactions><transaction>…`).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub transaction: Vec<serde_json::Value>,
     /// The unique sequence used for the fine/fee identification when communicating with the Bursar system.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub bursar_transaction_id: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for FeePost {
@@ -95,6 +51,58 @@ impl alma_runtime::IsEmpty for FeePost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for FeePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "FeePost",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "original_amount" => {
+                        out.original_amount = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "creation_time" => {
+                        out.creation_time = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
+                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "transaction" => out.transaction = alma_runtime::Codec::from_node(v)?,
+                    "bursar_transaction_id" => {
+                        out.bursar_transaction_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("status", &self.status);
+        w.field("original_amount", &self.original_amount);
+        w.field("creation_time", &self.creation_time);
+        w.field("comment", &self.comment);
+        w.field("owner", &self.owner);
+        w.field("barcode", &self.barcode);
+        w.field("transaction", &self.transaction);
+        w.field("bursar_transaction_id", &self.bursar_transaction_id);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(FeePost);
 impl alma_runtime::Model for FeePost {
     const NAME: &'static str = "FeePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -157,24 +165,13 @@ impl alma_runtime::Model for FeePost {
 /// The item barcode.
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee/properties/barcode`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeePostBarcode {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub value: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for FeePostBarcode {
@@ -182,6 +179,36 @@ impl alma_runtime::IsEmpty for FeePostBarcode {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for FeePostBarcode {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "FeePostBarcode",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(FeePostBarcode);
 impl alma_runtime::Model for FeePostBarcode {
     const NAME: &'static str = "FeePostBarcode";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -199,129 +226,57 @@ impl alma_runtime::Model for FeePostBarcode {
 /// Specific user's address.
 ///
 /// Schema: `xsd/rest_user.xsd#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAddress {
     /// Line 1 of the address.
     /// Mandatory.
     ///
     /// Example: `3598 N. Buckingham Road`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line1: Option<String>,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
     /// Mandatory.
     ///
     /// Example: `Scottsdale`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
     ///
     /// Example: `AZ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
     ///
     /// Example: `85054`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country.
     /// Possible codes are listed in the 'Country Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `USA`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Address types.
     /// Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the address is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserAddress {
@@ -335,6 +290,70 @@ impl alma_runtime::IsEmpty for UserAddress {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserAddress {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserAddress",
+            &mut |k, v| {
+                match k {
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_type", &self.address_type);
+        w.field("preferred", &self.preferred);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserAddress);
 impl alma_runtime::Model for UserAddress {
     const NAME: &'static str = "UserAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -399,31 +418,15 @@ impl alma_runtime::Model for UserAddress {
 /// If the incoming list is empty, existing segments will be deleted.
 ///
 /// Schema: `xsd/rest_user.xsd#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserContactInfo {
     /// List of user's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::users::models::UserAddress>,
     /// List of user's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::users::models::UserEmail>,
     /// List of user's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::users::models::UserPhone>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserContactInfo {
@@ -432,6 +435,38 @@ impl alma_runtime::IsEmpty for UserContactInfo {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserContactInfo {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserContactInfo",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("email", &self.email);
+        w.field("phone", &self.phone);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserContactInfo);
 impl alma_runtime::Model for UserContactInfo {
     const NAME: &'static str = "UserContactInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -477,47 +512,25 @@ impl alma_runtime::Model for UserContactInfo {
 /// Specific user's email address.
 ///
 /// Schema: `xsd/rest_user.xsd#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserEmail {
     /// The email address. Mandatory.
     ///
     /// Example: `johns@mylib.org`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// `email_type` (XML `<email_types><email_type>…`).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the email address is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserEmail {
@@ -527,6 +540,46 @@ impl alma_runtime::IsEmpty for UserEmail {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserEmail {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserEmail",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_type", &self.email_type);
+        w.field("preferred", &self.preferred);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserEmail);
 impl alma_runtime::Model for UserEmail {
     const NAME: &'static str = "UserEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -568,23 +621,16 @@ impl alma_runtime::Model for UserEmail {
 /// Specific user's library notice.
 ///
 /// Schema: `xsd/rest_user.xsd#/library_notice`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryNotice {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `FulUserBorrowingActivityLetter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<alma_runtime::CodeValue>,
     /// `value` (XML element `value`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub value: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LibraryNotice {
@@ -592,6 +638,36 @@ impl alma_runtime::IsEmpty for LibraryNotice {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LibraryNotice {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LibraryNotice",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LibraryNotice);
 impl alma_runtime::Model for LibraryNotice {
     const NAME: &'static str = "LibraryNotice";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -609,15 +685,13 @@ impl alma_runtime::Model for LibraryNotice {
 /// Role's specific parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserParameter {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The library to which the parameter applies.
     /// Used for role of type ServiceUnit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<alma_runtime::CodeValue>,
     /// Parameter's related value:
     /// CirculationDesk - A valid Circulation desk code.
@@ -625,10 +699,8 @@ pub struct UserParameter {
     /// CantEditRestrictedUsers - true or false.
     ///
     /// Example: `CircDeskOp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserParameter {
@@ -637,6 +709,38 @@ impl alma_runtime::IsEmpty for UserParameter {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserParameter {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserParameter",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("scope", &self.scope);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserParameter);
 impl alma_runtime::Model for UserParameter {
     const NAME: &'static str = "UserParameter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -655,50 +759,28 @@ impl alma_runtime::Model for UserParameter {
 /// Specific user's phone number.
 ///
 /// Schema: `xsd/rest_user.xsd#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPhone {
     /// The phone number.
     /// Mandatory.
     ///
     /// Example: `18005882300`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// The different Phone types.
     /// Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the phone number is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
     /// Only one phone number can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserPhone {
@@ -708,6 +790,48 @@ impl alma_runtime::IsEmpty for UserPhone {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserPhone {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserPhone",
+            &mut |k, v| {
+                match k {
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferred_sms" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_type", &self.phone_type);
+        w.field("preferred", &self.preferred);
+        w.field("preferred_sms", &self.preferred_sms);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserPhone);
 impl alma_runtime::Model for UserPhone {
     const NAME: &'static str = "UserPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -756,35 +880,19 @@ impl alma_runtime::Model for UserPhone {
 /// A particular proxy for a user.
 ///
 /// Schema: `xsd/rest_user.xsd#/proxy_for_user`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProxyForUser {
     /// The primary identifier.
     ///
     /// Example: `johns`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub primary_id: Option<String>,
     /// The user's first and last name.
     ///
     /// Example: `John W Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub full_name: Option<String>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ProxyForUser {
@@ -793,6 +901,38 @@ impl alma_runtime::IsEmpty for ProxyForUser {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ProxyForUser {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ProxyForUser",
+            &mut |k, v| {
+                match k {
+                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
+                    "full_name" => out.full_name = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("primary_id", &self.primary_id);
+        w.field("full_name", &self.full_name);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ProxyForUser);
 impl alma_runtime::Model for ProxyForUser {
     const NAME: &'static str = "ProxyForUser";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -812,74 +952,37 @@ impl alma_runtime::Model for ProxyForUser {
 /// SIS, API:
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Researcher {
     /// The researcher's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_first_name: Option<String>,
     /// The researcher's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_middle_name: Option<String>,
     /// The researcher's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_last_name: Option<String>,
     /// The researcher's suffix.
     ///
     /// Example: `Junior`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_suffix: Option<String>,
     /// The researcher's title.
     ///
     /// Example: `PROF`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher_title: Option<alma_runtime::CodeValue>,
     /// URL of Researcher's profile image.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub profile_image_url: Option<String>,
     /// Photo URL. Optional in User API and in SIS load.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub photo_url: Option<String>,
     /// The researcher's display title.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub display_title: Option<String>,
     /// Researcher's position.
     /// Possible codes are listed in 'OrganizationPositions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Optional in User API and in SIS load.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<alma_runtime::CodeValue>,
     /// This flag controls whether the researcher’s profile
     /// is included in the Research Portal.
@@ -888,32 +991,16 @@ pub struct Researcher {
     /// Default: Yes.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portal_profile: Option<alma_runtime::CodeValue>,
     /// This flag controls whether the researcher name is included in automatic capture.
     /// Default: Yes.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub auto_capture: Option<String>,
     /// This flag controls access to the Researcher Center.
     /// Default: Yes.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub research_center: Option<String>,
     /// This flag controls if the non-affiliated researcher was affiliated.
     /// possible values: true/false
     /// Default: false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub previous_affiliated: Option<bool>,
     /// The researcher's default publication language.
     /// Possible codes are listed in 'User Preferred Language' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -921,130 +1008,48 @@ pub struct Researcher {
     /// On SIS synch this field will not be replaced if it was updated manually.
     ///
     /// Example: `hi`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_publication_language: Option<alma_runtime::CodeValue>,
     /// The researcher's alternate emails.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_alternate_email: Vec<crate::users::models::ResearcherAlternateEmail>,
     /// The researcher's current organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliation,
     >,
     /// The researcher's previous organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_previous_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliation,
     >,
     /// The researcher's current external organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_external_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliation,
     >,
     /// The researcher's previous external organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_previous_external_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliation,
     >,
     /// The researcher's name variants.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_name_variant: Vec<crate::users::models::ResearcherNameVariant>,
     /// The researcher's engagement types. Maximum 5 researcher engagement types allowed.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_engagement_type: Vec<crate::users::models::ResearcherEngagementType>,
     /// The researcher's research topics.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_research_topic: Vec<alma_runtime::CodeValue>,
     /// The researcher's keywords.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_keyword: Vec<crate::users::models::ResearcherKeyword>,
     /// The researcher's associations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_association: Vec<crate::users::models::ResearcherAssociation>,
     /// The researcher's languages.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_language: Vec<alma_runtime::CodeValue>,
     /// The researcher's honors.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_honor: Vec<crate::users::models::ResearcherHonor>,
     /// The researcher's educations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_education: Vec<crate::users::models::ResearcherEducation>,
     /// The researcher's descriptions.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_description: Vec<crate::users::models::ResearcherDescription>,
     /// The researcher's webpages.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_webpage: Vec<crate::users::models::ResearcherWebpage>,
     /// List of the researcher's additional identifiers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_identifier: Vec<crate::users::models::UserIdentifier>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Researcher {
@@ -1074,6 +1079,176 @@ impl alma_runtime::IsEmpty for Researcher {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Researcher {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Researcher",
+            &mut |k, v| {
+                match k {
+                    "researcher_first_name" => {
+                        out.researcher_first_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_middle_name" => {
+                        out.researcher_middle_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_last_name" => {
+                        out.researcher_last_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_suffix" => {
+                        out.researcher_suffix = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_title" => {
+                        out.researcher_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "profile_image_url" => {
+                        out.profile_image_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "photo_url" => out.photo_url = alma_runtime::Codec::from_node(v)?,
+                    "display_title" => {
+                        out.display_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
+                    "portal_profile" => {
+                        out.portal_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_capture" => {
+                        out.auto_capture = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "research_center" => {
+                        out.research_center = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "previous_affiliated" => {
+                        out.previous_affiliated = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "default_publication_language" => {
+                        out.default_publication_language = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_alternate_email" => {
+                        out.researcher_alternate_email = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_organization_affiliation" => {
+                        out.researcher_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_previous_organization_affiliation" => {
+                        out.researcher_previous_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_external_organization_affiliation" => {
+                        out.researcher_external_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_previous_external_organization_affiliation" => {
+                        out.researcher_previous_external_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_name_variant" => {
+                        out.researcher_name_variant = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_engagement_type" => {
+                        out.researcher_engagement_type = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_research_topic" => {
+                        out.researcher_research_topic = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_keyword" => {
+                        out.researcher_keyword = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_association" => {
+                        out.researcher_association = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_language" => {
+                        out.researcher_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_honor" => {
+                        out.researcher_honor = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_education" => {
+                        out.researcher_education = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_description" => {
+                        out.researcher_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_webpage" => {
+                        out.researcher_webpage = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_identifier" => {
+                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("researcher_first_name", &self.researcher_first_name);
+        w.field("researcher_middle_name", &self.researcher_middle_name);
+        w.field("researcher_last_name", &self.researcher_last_name);
+        w.field("researcher_suffix", &self.researcher_suffix);
+        w.field("researcher_title", &self.researcher_title);
+        w.field("profile_image_url", &self.profile_image_url);
+        w.field("photo_url", &self.photo_url);
+        w.field("display_title", &self.display_title);
+        w.field("position", &self.position);
+        w.field("portal_profile", &self.portal_profile);
+        w.field("auto_capture", &self.auto_capture);
+        w.field("research_center", &self.research_center);
+        w.field("previous_affiliated", &self.previous_affiliated);
+        w.field("default_publication_language", &self.default_publication_language);
+        w.field("researcher_alternate_email", &self.researcher_alternate_email);
+        w.field(
+            "researcher_organization_affiliation",
+            &self.researcher_organization_affiliation,
+        );
+        w.field(
+            "researcher_previous_organization_affiliation",
+            &self.researcher_previous_organization_affiliation,
+        );
+        w.field(
+            "researcher_external_organization_affiliation",
+            &self.researcher_external_organization_affiliation,
+        );
+        w.field(
+            "researcher_previous_external_organization_affiliation",
+            &self.researcher_previous_external_organization_affiliation,
+        );
+        w.field("researcher_name_variant", &self.researcher_name_variant);
+        w.field("researcher_engagement_type", &self.researcher_engagement_type);
+        w.field("researcher_research_topic", &self.researcher_research_topic);
+        w.field("researcher_keyword", &self.researcher_keyword);
+        w.field("researcher_association", &self.researcher_association);
+        w.field("researcher_language", &self.researcher_language);
+        w.field("researcher_honor", &self.researcher_honor);
+        w.field("researcher_education", &self.researcher_education);
+        w.field("researcher_description", &self.researcher_description);
+        w.field("researcher_webpage", &self.researcher_webpage);
+        w.field("user_identifier", &self.user_identifier);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Researcher);
 impl alma_runtime::Model for Researcher {
     const NAME: &'static str = "Researcher";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1343,15 +1518,13 @@ impl alma_runtime::Model for Researcher {
 /// Specific researcher's alternate email.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_alternate_email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherAlternateEmail {
     /// The researcher's email address. Mandatory
     ///
     /// Example: `jsmith@gmail.com`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherAlternateEmail {
@@ -1359,6 +1532,36 @@ impl alma_runtime::IsEmpty for ResearcherAlternateEmail {
         self.email_address.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherAlternateEmail {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherAlternateEmail",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherAlternateEmail);
 impl alma_runtime::Model for ResearcherAlternateEmail {
     const NAME: &'static str = "ResearcherAlternateEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1382,14 +1585,12 @@ impl alma_runtime::Model for ResearcherAlternateEmail {
 /// Specific researcher's association.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_association`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherAssociation {
     /// The association value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherAssociation {
@@ -1397,6 +1598,34 @@ impl alma_runtime::IsEmpty for ResearcherAssociation {
         self.value.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherAssociation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherAssociation",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherAssociation);
 impl alma_runtime::Model for ResearcherAssociation {
     const NAME: &'static str = "ResearcherAssociation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1411,14 +1640,12 @@ impl alma_runtime::Model for ResearcherAssociation {
 /// Specific researcher's description.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_description`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherDescription {
     /// The description value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub description: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherDescription {
@@ -1426,6 +1653,34 @@ impl alma_runtime::IsEmpty for ResearcherDescription {
         self.description.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherDescription {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherDescription",
+            &mut |k, v| {
+                match k {
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("description", &self.description);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherDescription);
 impl alma_runtime::Model for ResearcherDescription {
     const NAME: &'static str = "ResearcherDescription";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1442,72 +1697,31 @@ impl alma_runtime::Model for ResearcherDescription {
 /// Specific researcher's education info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_education`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherEducation {
     /// The researcher's education organization code.
     ///
     /// Example: `1545584600011021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_code: Option<String>,
     /// The researcher's education organization name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_name: Option<String>,
     /// The researcher's education degree.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub degree: Option<String>,
     /// The researcher's education from year.
     ///
     /// Example: `2003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub from_year: Option<i64>,
     /// The researcher's education to year.
     ///
     /// Example: `2003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub to_year: Option<i64>,
     /// The researcher's education field\_of\_study. The default is 'Unknown'
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub field_of_study: Option<String>,
     /// The researcher's education additional details.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_details: Option<String>,
     /// The researcher's education suppress\_from\_public\_portal. The default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub suppress_from_public_portal: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherEducation {
@@ -1519,6 +1733,60 @@ impl alma_runtime::IsEmpty for ResearcherEducation {
             && self.suppress_from_public_portal.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherEducation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherEducation",
+            &mut |k, v| {
+                match k {
+                    "organization_code" => {
+                        out.organization_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "organization_name" => {
+                        out.organization_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "degree" => out.degree = alma_runtime::Codec::from_node(v)?,
+                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
+                    "to_year" => out.to_year = alma_runtime::Codec::from_node(v)?,
+                    "field_of_study" => {
+                        out.field_of_study = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "additional_details" => {
+                        out.additional_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_public_portal" => {
+                        out.suppress_from_public_portal = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("organization_code", &self.organization_code);
+        w.field("organization_name", &self.organization_name);
+        w.field("degree", &self.degree);
+        w.field("from_year", &self.from_year);
+        w.field("to_year", &self.to_year);
+        w.field("field_of_study", &self.field_of_study);
+        w.field("additional_details", &self.additional_details);
+        w.field("suppress_from_public_portal", &self.suppress_from_public_portal);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherEducation);
 impl alma_runtime::Model for ResearcherEducation {
     const NAME: &'static str = "ResearcherEducation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1577,26 +1845,19 @@ impl alma_runtime::Model for ResearcherEducation {
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_engagement_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherEngagementType {
     /// The researcher's engagement type.
     /// Possible codes are listed in 'Researcher Engagement Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default: en.
     ///
     /// Example: `Media`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher_engagement: Option<alma_runtime::CodeValue>,
     /// The researcher's engagement end date.
     ///
     /// Example: `2020-04-08Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub engagement_end_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementType {
@@ -1605,6 +1866,40 @@ impl alma_runtime::IsEmpty for ResearcherEngagementType {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherEngagementType {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherEngagementType",
+            &mut |k, v| {
+                match k {
+                    "researcher_engagement" => {
+                        out.researcher_engagement = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "engagement_end_date" => {
+                        out.engagement_end_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("researcher_engagement", &self.researcher_engagement);
+        w.field("engagement_end_date", &self.engagement_end_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherEngagementType);
 impl alma_runtime::Model for ResearcherEngagementType {
     const NAME: &'static str = "ResearcherEngagementType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1636,42 +1931,21 @@ impl alma_runtime::Model for ResearcherEngagementType {
 /// Specific researcher's honor info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_honor`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherHonor {
     /// The researcher's honor organization code.
     ///
     /// Example: `1545584600011021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_code: Option<String>,
     /// The researcher's honor organization name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_name: Option<String>,
     /// The researcher's honor title.
     ///
     /// Example: `title of researcher's honor`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The researcher's honor time period.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub time_period: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherHonor {
@@ -1681,6 +1955,44 @@ impl alma_runtime::IsEmpty for ResearcherHonor {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherHonor {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherHonor",
+            &mut |k, v| {
+                match k {
+                    "organization_code" => {
+                        out.organization_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "organization_name" => {
+                        out.organization_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "time_period" => out.time_period = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("organization_code", &self.organization_code);
+        w.field("organization_name", &self.organization_name);
+        w.field("title", &self.title);
+        w.field("time_period", &self.time_period);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherHonor);
 impl alma_runtime::Model for ResearcherHonor {
     const NAME: &'static str = "ResearcherHonor";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1714,14 +2026,12 @@ impl alma_runtime::Model for ResearcherHonor {
 /// Specific researcher's keyword.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_keyword`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherKeyword {
     /// The keyword value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherKeyword {
@@ -1729,6 +2039,34 @@ impl alma_runtime::IsEmpty for ResearcherKeyword {
         self.value.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherKeyword {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherKeyword",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherKeyword);
 impl alma_runtime::Model for ResearcherKeyword {
     const NAME: &'static str = "ResearcherKeyword";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1743,46 +2081,25 @@ impl alma_runtime::Model for ResearcherKeyword {
 /// Specific researcher's name variant.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_name_variant`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherNameVariant {
     /// The researcher's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub first_name: Option<String>,
     /// The researcher's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub middle_name: Option<String>,
     /// The researcher's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_name: Option<String>,
     /// The researcher's name suffix.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name_suffix: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherNameVariant {
@@ -1792,6 +2109,40 @@ impl alma_runtime::IsEmpty for ResearcherNameVariant {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherNameVariant {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherNameVariant",
+            &mut |k, v| {
+                match k {
+                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
+                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
+                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "name_suffix" => out.name_suffix = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("first_name", &self.first_name);
+        w.field("middle_name", &self.middle_name);
+        w.field("last_name", &self.last_name);
+        w.field("name_suffix", &self.name_suffix);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherNameVariant);
 impl alma_runtime::Model for ResearcherNameVariant {
     const NAME: &'static str = "ResearcherNameVariant";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1811,68 +2162,35 @@ impl alma_runtime::Model for ResearcherNameVariant {
 /// Specific researcher's organization affiliation info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_organization_affiliation`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherOrganizationAffiliation {
     /// The researcher's organization affiliation code.
     ///
     /// Example: `1545584600011021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_code: Option<String>,
     /// The researcher's organization affiliation name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_name: Option<String>,
     /// The researcher's organization affiliation start date.
     ///
     /// Example: `2013-08-06Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The researcher's organization affiliation end date.
     ///
     /// Example: `2020-04-04Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Researcher's position.
     /// Possible codes are listed in 'OrganizationPositions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Optional in User API and in SIS load.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<alma_runtime::CodeValue>,
     /// The researcher's full title/position.
     ///
     /// Example: `Professor of Clinical Psychology`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Order of this organization affiliation.
     ///
     /// Example: `1`.
-    #[serde(
-        rename = "positionOrder",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub position_order: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliation {
@@ -1883,6 +2201,52 @@ impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliation {
             && self.position_order.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherOrganizationAffiliation {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherOrganizationAffiliation",
+            &mut |k, v| {
+                match k {
+                    "organization_code" => {
+                        out.organization_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "organization_name" => {
+                        out.organization_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "positionOrder" => {
+                        out.position_order = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("organization_code", &self.organization_code);
+        w.field("organization_name", &self.organization_name);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("position", &self.position);
+        w.field("title", &self.title);
+        w.field("positionOrder", &self.position_order);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherOrganizationAffiliation);
 impl alma_runtime::Model for ResearcherOrganizationAffiliation {
     const NAME: &'static str = "ResearcherOrganizationAffiliation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1926,39 +2290,21 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
 /// Specific researcher's webpage.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_webpage`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherWebpage {
     /// The webpage value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub url: String,
     /// The webpage title.
     /// Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The webpage description.
     /// Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The webpage title.
     /// Possible values: Homepage, CV, Pubpage, Unknown, Profile, Lab.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherWebpage {
@@ -1967,6 +2313,40 @@ impl alma_runtime::IsEmpty for ResearcherWebpage {
             && self.type_.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherWebpage {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherWebpage",
+            &mut |k, v| {
+                match k {
+                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("url", &self.url);
+        w.field("title", &self.title);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherWebpage);
 impl alma_runtime::Model for ResearcherWebpage {
     const NAME: &'static str = "ResearcherWebpage";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -1986,14 +2366,12 @@ impl alma_runtime::Model for ResearcherWebpage {
 /// Specific user's related resource sharing library.
 ///
 /// Schema: `xsd/rest_user.xsd#/rs_library`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RsLibrary {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RsLibrary {
@@ -2001,6 +2379,34 @@ impl alma_runtime::IsEmpty for RsLibrary {
         self.code.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RsLibrary {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RsLibrary",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RsLibrary);
 impl alma_runtime::Model for RsLibrary {
     const NAME: &'static str = "RsLibrary";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2015,14 +2421,13 @@ impl alma_runtime::Model for RsLibrary {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd#/user`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct User {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
     /// Mandatory In User API. On SIS load, this field is determined according to the SIS profile.
     ///
     /// Example: `STAFF`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_type: Option<alma_runtime::CodeValue>,
     /// The primary identifier of the user.
     /// Mandatory In User API.
@@ -2030,47 +2435,22 @@ pub struct User {
     /// Note that the primary\_id is case insensitive.
     ///
     /// Example: `johns`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub primary_id: Option<String>,
     /// The user's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub first_name: Option<String>,
     /// The user's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub middle_name: Option<String>,
     /// The user's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_name: Option<String>,
     /// The user's full name. Output parameter.
     ///
     /// Example: `John W Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub full_name: Option<String>,
     /// The types of jobs the user performs in the library, such as Cataloger, Circulation Desk Operator, and so forth.
     /// Possible values are listed in 'Job Titles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2079,22 +2459,15 @@ pub struct User {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `Cataloger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_category: Option<alma_runtime::CodeValue>,
     /// General description of the user's job.
     ///
     /// Example: `The best cataloger`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub job_description: Option<String>,
     /// The user's gender.
     /// Possible codes are listed in the 'Genders' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `MALE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<alma_runtime::CodeValue>,
     /// The group within the institution to which the user belongs.
     /// Possible codes are listed in 'User Groups' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2104,7 +2477,6 @@ pub struct User {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `FACULTY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_group: Option<alma_runtime::CodeValue>,
     /// The code of the campus related to the user.
     /// Possible codes are listed in the "Campus List" of the general configuration menu.
@@ -2113,18 +2485,11 @@ pub struct User {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `Main`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campus_code: Option<alma_runtime::CodeValue>,
     /// The web site address related to the user.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub web_site_url: Option<String>,
     /// The cataloger level of the user.
     /// The cataloger level serves to control which catalogers can edit and update records which have been edited and updated by other users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cataloger_level: Option<alma_runtime::CodeValue>,
     /// The user's preferred language.
     /// Possible codes are listed in 'User Preferred Language' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2134,32 +2499,16 @@ pub struct User {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `en`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_language: Option<alma_runtime::CodeValue>,
     /// The user's birth date.
     ///
     /// Example: `1979-01-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub birth_date: Option<String>,
     /// The estimated date when the user is expected to leave the institution.
     ///
     /// Example: `2030-01-16Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// The date on which the user is purged from the system.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub purge_date: Option<String>,
     /// The user's [account type](https://developers.exlibrisgroup.com/blog/Users-API-working-with-external-internal-users).
     /// Possible code are listed in 'User Types - User' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2168,67 +2517,41 @@ pub struct User {
     /// On SIS load, users are always created as "External".
     ///
     /// Example: `INTERNAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_type: Option<alma_runtime::CodeValue>,
     /// The external system from which the user was loaded into Alma. Relevant only for External users.
     /// This field is mandatory during the POST and PUT actions for external users, and must match a valid SIS external system profile.
     /// On SIS load, it is filled with the SIS profile code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// Status of user account.
     /// Possible codes are listed in 'Content Structure Status' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default is Active.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// The date of the last update to user status.
     ///
     /// Example: `2016-01-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub status_date: Option<String>,
     /// The last date that specific activities were executed. The relevant activities can be found in [OLH](https://knowledge.exlibrisgroup.com/Alma/Product_Documentation/010Alma_Online_Help_(English)/050Administration/030User_Management/010Managing_Users#UserDetails)
     ///
     /// Example: `2016-01-01Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_patron_activity_date: Option<String>,
     /// Number of requests for user.
     /// Output parameter.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<crate::users::models::UserRequests2>,
     /// Number of loans for user.
     /// Output parameter.
     ///
     /// Example: `5`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loans: Option<crate::users::models::UserLoans>,
     /// Fines/fees active balance for user
     /// Output parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fees: Option<crate::users::models::UserFees>,
     /// List of the user's contacts information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::users::models::UserContactInfo>,
     /// List of the user's additional identifiers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_identifier: Vec<crate::users::models::UserIdentifier>,
     /// List of the user's roles.
     /// SIS: roles are NOT part of the SIS load.
@@ -2237,149 +2560,67 @@ pub struct User {
     /// (General &gt; User Management Configuration &gt; Configuration Menu &gt; Roles and Registration &gt; Role Assignment Rules).
     /// PUT action: If list of roles is supplied, it will replace the existing roles.
     /// If list of roles was not supplied in the PUT action, the existing roles will be kept (note that the roles behavior is different than the other segments: all user segments are deleted if the incoming list is empty. Only roles are kept in such case).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_role: Vec<crate::users::models::UserRole>,
     /// List of the user's blocks.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_block: Vec<crate::users::models::UserBlock>,
     /// List of the user's related notes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_note: Vec<crate::users::models::UserNote>,
     /// List of the user's related statistics.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_statistic: Vec<crate::users::models::UserStatistic>,
     /// A list of the user's proxy users
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub proxy_for_user: Vec<crate::users::models::ProxyForUser>,
     /// List of the user's related resource sharing libraries.
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub rs_library: Vec<crate::users::models::RsLibrary>,
     /// List of the user's library notices.
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub library_notice: Vec<crate::users::models::LibraryNotice>,
     /// Reference to the system internal unique identifier at the institution identified by source\_institution\_code .
     /// This field is populated at the copy user record (linked account).  The value is equal to the linking\_id at the source institution (identified by source\_institution\_code).
     ///
     /// Example: `2541663001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source_link_id: Option<String>,
     /// The code of the institution where the source user record is managed.
     /// This field is populated at the copy user record (linked account).
     ///
     /// Example: `2541663001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub source_institution_code: Option<String>,
     /// The system internal unique identifier of the source user account.
     /// This field is populated at the source user record.
     /// This can be used to fetch copies of the user record (linked accounts in other institutions) by calling the Get-User API with the source\_institution\_code parameter.
     ///
     /// Example: `5131558001021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub linking_id: Option<String>,
     /// The user's preferred first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_first_name: Option<String>,
     /// The user's preferred middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_middle_name: Option<String>,
     /// The user's preferred last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_last_name: Option<String>,
     /// The user's name suffix. This field is only relevant to Esploro researchers.
     ///
     /// Example: `Junior`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_name_suffix: Option<String>,
     /// Indication whether the user is a researcher.
     /// Default is false. For Esploro use only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_researcher: Option<bool>,
     /// researcher information. For Esploro use only.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher: Option<crate::users::models::Researcher>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for User {
@@ -2408,6 +2649,160 @@ impl alma_runtime::IsEmpty for User {
             && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for User {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "User",
+            &mut |k, v| {
+                match k {
+                    "record_type" => out.record_type = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
+                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
+                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "full_name" => out.full_name = alma_runtime::Codec::from_node(v)?,
+                    "job_category" => {
+                        out.job_category = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "job_description" => {
+                        out.job_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "gender" => out.gender = alma_runtime::Codec::from_node(v)?,
+                    "user_group" => out.user_group = alma_runtime::Codec::from_node(v)?,
+                    "campus_code" => out.campus_code = alma_runtime::Codec::from_node(v)?,
+                    "web_site_url" => {
+                        out.web_site_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cataloger_level" => {
+                        out.cataloger_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred_language" => {
+                        out.preferred_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "birth_date" => out.birth_date = alma_runtime::Codec::from_node(v)?,
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "purge_date" => out.purge_date = alma_runtime::Codec::from_node(v)?,
+                    "account_type" => {
+                        out.account_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "status_date" => out.status_date = alma_runtime::Codec::from_node(v)?,
+                    "last_patron_activity_date" => {
+                        out.last_patron_activity_date = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "requests" => out.requests = alma_runtime::Codec::from_node(v)?,
+                    "loans" => out.loans = alma_runtime::Codec::from_node(v)?,
+                    "fees" => out.fees = alma_runtime::Codec::from_node(v)?,
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_identifier" => {
+                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_role" => out.user_role = alma_runtime::Codec::from_node(v)?,
+                    "user_block" => out.user_block = alma_runtime::Codec::from_node(v)?,
+                    "user_note" => out.user_note = alma_runtime::Codec::from_node(v)?,
+                    "user_statistic" => {
+                        out.user_statistic = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "proxy_for_user" => {
+                        out.proxy_for_user = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rs_library" => out.rs_library = alma_runtime::Codec::from_node(v)?,
+                    "library_notice" => {
+                        out.library_notice = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "source_link_id" => {
+                        out.source_link_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "source_institution_code" => {
+                        out.source_institution_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "linking_id" => out.linking_id = alma_runtime::Codec::from_node(v)?,
+                    "pref_first_name" => {
+                        out.pref_first_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_middle_name" => {
+                        out.pref_middle_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_last_name" => {
+                        out.pref_last_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_name_suffix" => {
+                        out.pref_name_suffix = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "is_researcher" => {
+                        out.is_researcher = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher" => out.researcher = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("record_type", &self.record_type);
+        w.field("primary_id", &self.primary_id);
+        w.field("first_name", &self.first_name);
+        w.field("middle_name", &self.middle_name);
+        w.field("last_name", &self.last_name);
+        w.field("full_name", &self.full_name);
+        w.field("job_category", &self.job_category);
+        w.field("job_description", &self.job_description);
+        w.field("gender", &self.gender);
+        w.field("user_group", &self.user_group);
+        w.field("campus_code", &self.campus_code);
+        w.field("web_site_url", &self.web_site_url);
+        w.field("cataloger_level", &self.cataloger_level);
+        w.field("preferred_language", &self.preferred_language);
+        w.field("birth_date", &self.birth_date);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("purge_date", &self.purge_date);
+        w.field("account_type", &self.account_type);
+        w.field("external_id", &self.external_id);
+        w.field("status", &self.status);
+        w.field("status_date", &self.status_date);
+        w.field("last_patron_activity_date", &self.last_patron_activity_date);
+        w.field("requests", &self.requests);
+        w.field("loans", &self.loans);
+        w.field("fees", &self.fees);
+        w.field("contact_info", &self.contact_info);
+        w.field("user_identifier", &self.user_identifier);
+        w.field("user_role", &self.user_role);
+        w.field("user_block", &self.user_block);
+        w.field("user_note", &self.user_note);
+        w.field("user_statistic", &self.user_statistic);
+        w.field("proxy_for_user", &self.proxy_for_user);
+        w.field("rs_library", &self.rs_library);
+        w.field("library_notice", &self.library_notice);
+        w.field("source_link_id", &self.source_link_id);
+        w.field("source_institution_code", &self.source_institution_code);
+        w.field("linking_id", &self.linking_id);
+        w.field("pref_first_name", &self.pref_first_name);
+        w.field("pref_middle_name", &self.pref_middle_name);
+        w.field("pref_last_name", &self.pref_last_name);
+        w.field("pref_name_suffix", &self.pref_name_suffix);
+        w.field("is_researcher", &self.is_researcher);
+        w.field("researcher", &self.researcher);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(User);
 impl alma_runtime::Model for User {
     const NAME: &'static str = "User";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2669,24 +3064,13 @@ impl alma_runtime::Model for User {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/fees`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserFees {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::number_opt"
-    )]
     pub value: Option<f64>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserFees {
@@ -2694,6 +3078,36 @@ impl alma_runtime::IsEmpty for UserFees {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserFees {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserFees",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserFees);
 impl alma_runtime::Model for UserFees {
     const NAME: &'static str = "UserFees";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2712,24 +3126,13 @@ impl alma_runtime::Model for UserFees {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/loans`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserLoans {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub value: Option<i64>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserLoans {
@@ -2737,6 +3140,36 @@ impl alma_runtime::IsEmpty for UserLoans {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserLoans {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserLoans",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserLoans);
 impl alma_runtime::Model for UserLoans {
     const NAME: &'static str = "UserLoans";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2755,24 +3188,13 @@ impl alma_runtime::Model for UserLoans {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/requests`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRequests2 {
     /// `value` (XML text).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub value: Option<i64>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserRequests2 {
@@ -2780,6 +3202,36 @@ impl alma_runtime::IsEmpty for UserRequests2 {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserRequests2 {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRequests2",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserRequests2);
 impl alma_runtime::Model for UserRequests2 {
     const NAME: &'static str = "UserRequests2";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2797,86 +3249,44 @@ impl alma_runtime::Model for UserRequests2 {
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_block`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserBlock {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default is 'GENERAL'.
     ///
     /// Example: `LOAN`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_type: Option<alma_runtime::CodeValue>,
     /// The block's description.
     /// Mandatory.
     /// Possible codes are listed in the 'User Block Description' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `CONSORTIA`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub block_description: alma_runtime::CodeValue,
     /// The block's status.
     /// Possible values: Active, Inactive.
     /// Default is Active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub block_status: Option<String>,
     /// The block's related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub block_note: Option<String>,
     /// Creator of the block
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Creation date of the block
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// Expiration date of the block
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// Internal identifier of the loan which generated this block.
     ///
     /// Example: `1200186133000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub item_loan_id: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserBlock {
@@ -2889,6 +3299,60 @@ impl alma_runtime::IsEmpty for UserBlock {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserBlock {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserBlock",
+            &mut |k, v| {
+                match k {
+                    "block_type" => out.block_type = alma_runtime::Codec::from_node(v)?,
+                    "block_description" => {
+                        out.block_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "block_status" => {
+                        out.block_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "block_note" => out.block_note = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "item_loan_id" => {
+                        out.item_loan_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("block_type", &self.block_type);
+        w.field("block_description", &self.block_description);
+        w.field("block_status", &self.block_status);
+        w.field("block_note", &self.block_note);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("item_loan_id", &self.item_loan_id);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserBlock);
 impl alma_runtime::Model for UserBlock {
     const NAME: &'static str = "UserBlock";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -2948,52 +3412,30 @@ impl alma_runtime::Model for UserBlock {
 /// Specific user's identifier.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_identifier`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserIdentifier {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Mandatory.
     ///
     /// Example: `UNIV_ID`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub id_type: alma_runtime::CodeValue,
     /// The identifier value.
     /// Mandatory.
     /// For more information regarding case sensitivity see [here](https://developers.exlibrisgroup.com/blog/case-insensitive-identifiers-and-emails-in-alma/#identifiers_anchor).
     ///
     /// Example: `johns691`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// identifier's note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// identifier's status.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub status: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserIdentifier {
@@ -3003,6 +3445,44 @@ impl alma_runtime::IsEmpty for UserIdentifier {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserIdentifier {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserIdentifier",
+            &mut |k, v| {
+                match k {
+                    "id_type" => out.id_type = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id_type", &self.id_type);
+        w.field("value", &self.value);
+        w.field("note", &self.note);
+        w.field("status", &self.status);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserIdentifier);
 impl alma_runtime::Model for UserIdentifier {
     const NAME: &'static str = "UserIdentifier";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3030,71 +3510,35 @@ impl alma_runtime::Model for UserIdentifier {
 /// Specific user's note.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_note`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserNote {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Mandatory.
     ///
     /// Example: `ERP`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub note_type: alma_runtime::CodeValue,
     /// The note's text.
     /// Mandatory.
     ///
     /// Example: `ERP user note example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note_text: Option<String>,
     /// Indication whether the user is able to view the note.
     /// Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub user_viewable: Option<bool>,
     /// Indication whether the note supposed to popup while entering patron services.
     /// Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub popup_note: Option<bool>,
     /// Creator of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Creation date of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserNote {
@@ -3105,6 +3549,52 @@ impl alma_runtime::IsEmpty for UserNote {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserNote {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserNote",
+            &mut |k, v| {
+                match k {
+                    "note_type" => out.note_type = alma_runtime::Codec::from_node(v)?,
+                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
+                    "user_viewable" => {
+                        out.user_viewable = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "popup_note" => out.popup_note = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("note_type", &self.note_type);
+        w.field("note_text", &self.note_text);
+        w.field("user_viewable", &self.user_viewable);
+        w.field("popup_note", &self.popup_note);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserNote);
 impl alma_runtime::Model for UserNote {
     const NAME: &'static str = "UserNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3148,40 +3638,26 @@ impl alma_runtime::Model for UserNote {
 /// Specific user's role.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_role`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRole {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// If empty, default value is Active, if an illegal value is given, default is Inactive.
     ///
     /// Example: `NEW`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// The campus/library to which the role applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<alma_runtime::CodeValue>,
     /// The user's role.
     /// Possible codes are listed in 'User Roles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `200`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<alma_runtime::CodeValue>,
     /// The date after which the user no longer has the role.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// Role's related parameters.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub parameter: Vec<crate::users::models::UserParameter>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserRole {
@@ -3191,6 +3667,42 @@ impl alma_runtime::IsEmpty for UserRole {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserRole {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRole",
+            &mut |k, v| {
+                match k {
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "role_type" => out.role_type = alma_runtime::Codec::from_node(v)?,
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("status", &self.status);
+        w.field("scope", &self.scope);
+        w.field("role_type", &self.role_type);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("parameter", &self.parameter);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserRole);
 impl alma_runtime::Model for UserRole {
     const NAME: &'static str = "UserRole";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3220,44 +3732,27 @@ impl alma_runtime::Model for UserRole {
 /// Specific user statistic.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_statistic`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserStatistic {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `LOCAL`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub statistic_category: alma_runtime::CodeValue,
     /// The statistic's type.
     /// Possible codes are listed in 'User Category Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Output parameter.
     ///
     /// Example: `COLLEGE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_type: Option<alma_runtime::CodeValue>,
     /// The statistic's related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistic_note: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserStatistic {
@@ -3267,6 +3762,48 @@ impl alma_runtime::IsEmpty for UserStatistic {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserStatistic {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserStatistic",
+            &mut |k, v| {
+                match k {
+                    "statistic_category" => {
+                        out.statistic_category = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "category_type" => {
+                        out.category_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistic_note" => {
+                        out.statistic_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("statistic_category", &self.statistic_category);
+        w.field("category_type", &self.category_type);
+        w.field("statistic_note", &self.statistic_note);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserStatistic);
 impl alma_runtime::Model for UserStatistic {
     const NAME: &'static str = "UserStatistic";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3314,129 +3851,57 @@ impl alma_runtime::Model for UserStatistic {
 /// Specific user's address.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAddressPost {
     /// Line 1 of the address.
     /// Mandatory.
     ///
     /// Example: `3598 N. Buckingham Road`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line1: Option<String>,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
     /// Mandatory.
     ///
     /// Example: `Scottsdale`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
     ///
     /// Example: `AZ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
     ///
     /// Example: `85054`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country.
     /// Possible codes are listed in the 'Country Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `USA`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Address types.
     /// Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the address is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserAddressPost {
@@ -3450,6 +3915,70 @@ impl alma_runtime::IsEmpty for UserAddressPost {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserAddressPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserAddressPost",
+            &mut |k, v| {
+                match k {
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_type", &self.address_type);
+        w.field("preferred", &self.preferred);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserAddressPost);
 impl alma_runtime::Model for UserAddressPost {
     const NAME: &'static str = "UserAddressPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3514,31 +4043,15 @@ impl alma_runtime::Model for UserAddressPost {
 /// If the incoming list is empty, existing segments will be deleted.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserContactInfoPost {
     /// List of user's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::users::models::UserAddressPost>,
     /// List of user's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::users::models::UserEmailPost>,
     /// List of user's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::users::models::UserPhonePost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserContactInfoPost {
@@ -3547,6 +4060,38 @@ impl alma_runtime::IsEmpty for UserContactInfoPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserContactInfoPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserContactInfoPost",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("email", &self.email);
+        w.field("phone", &self.phone);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserContactInfoPost);
 impl alma_runtime::Model for UserContactInfoPost {
     const NAME: &'static str = "UserContactInfoPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3592,47 +4137,25 @@ impl alma_runtime::Model for UserContactInfoPost {
 /// Specific user's email address.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserEmailPost {
     /// The email address. Mandatory.
     ///
     /// Example: `johns@mylib.org`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// `email_type` (XML `<email_types><email_type>…`).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the email address is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserEmailPost {
@@ -3642,6 +4165,46 @@ impl alma_runtime::IsEmpty for UserEmailPost {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserEmailPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserEmailPost",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_type", &self.email_type);
+        w.field("preferred", &self.preferred);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserEmailPost);
 impl alma_runtime::Model for UserEmailPost {
     const NAME: &'static str = "UserEmailPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3683,23 +4246,16 @@ impl alma_runtime::Model for UserEmailPost {
 /// Specific user's library notice.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/library_notice`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryNoticePost {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `FulUserBorrowingActivityLetter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<alma_runtime::CodeValue>,
     /// `value` (XML element `value`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub value: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LibraryNoticePost {
@@ -3707,6 +4263,36 @@ impl alma_runtime::IsEmpty for LibraryNoticePost {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LibraryNoticePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LibraryNoticePost",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LibraryNoticePost);
 impl alma_runtime::Model for LibraryNoticePost {
     const NAME: &'static str = "LibraryNoticePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3724,15 +4310,13 @@ impl alma_runtime::Model for LibraryNoticePost {
 /// Role's specific parameter.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserParameterPost {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The library to which the parameter applies.
     /// Used for role of type ServiceUnit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<alma_runtime::CodeValue>,
     /// Parameter's related value:
     /// CirculationDesk - A valid Circulation desk code.
@@ -3740,10 +4324,8 @@ pub struct UserParameterPost {
     /// CantEditRestrictedUsers - true or false.
     ///
     /// Example: `CircDeskOp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserParameterPost {
@@ -3752,6 +4334,38 @@ impl alma_runtime::IsEmpty for UserParameterPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserParameterPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserParameterPost",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("scope", &self.scope);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserParameterPost);
 impl alma_runtime::Model for UserParameterPost {
     const NAME: &'static str = "UserParameterPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3770,50 +4384,28 @@ impl alma_runtime::Model for UserParameterPost {
 /// Specific user's phone number.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPhonePost {
     /// The phone number.
     /// Mandatory.
     ///
     /// Example: `18005882300`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// The different Phone types.
     /// Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the phone number is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
     /// Only one phone number can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserPhonePost {
@@ -3823,6 +4415,48 @@ impl alma_runtime::IsEmpty for UserPhonePost {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserPhonePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserPhonePost",
+            &mut |k, v| {
+                match k {
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferred_sms" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_type", &self.phone_type);
+        w.field("preferred", &self.preferred);
+        w.field("preferred_sms", &self.preferred_sms);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserPhonePost);
 impl alma_runtime::Model for UserPhonePost {
     const NAME: &'static str = "UserPhonePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -3872,88 +4506,41 @@ impl alma_runtime::Model for UserPhonePost {
 /// SIS, API:
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherPost {
     /// The researcher's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_first_name: Option<String>,
     /// The researcher's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_middle_name: Option<String>,
     /// The researcher's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_last_name: Option<String>,
     /// The researcher's suffix.
     ///
     /// Example: `Junior`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_suffix: Option<String>,
     /// The researcher's title.
     ///
     /// Example: `PROF`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher_title: Option<alma_runtime::CodeValue>,
     /// URL of Researcher's profile image.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub profile_image_url: Option<String>,
     /// Photo URL. Optional in User API and in SIS load.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub photo_url: Option<String>,
     /// The researcher's display title.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub display_title: Option<String>,
     /// The researcher's engagement types. Maximum 5 researcher engagement types allowed.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_engagement_type: Vec<
         crate::users::models::ResearcherEngagementTypePost,
     >,
     /// List of the researcher's additional identifiers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_identifier: Vec<crate::users::models::UserIdentifierPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherPost {
@@ -3966,6 +4553,72 @@ impl alma_runtime::IsEmpty for ResearcherPost {
             && self.user_identifier.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherPost",
+            &mut |k, v| {
+                match k {
+                    "researcher_first_name" => {
+                        out.researcher_first_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_middle_name" => {
+                        out.researcher_middle_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_last_name" => {
+                        out.researcher_last_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_suffix" => {
+                        out.researcher_suffix = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_title" => {
+                        out.researcher_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "profile_image_url" => {
+                        out.profile_image_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "photo_url" => out.photo_url = alma_runtime::Codec::from_node(v)?,
+                    "display_title" => {
+                        out.display_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_engagement_type" => {
+                        out.researcher_engagement_type = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "user_identifier" => {
+                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("researcher_first_name", &self.researcher_first_name);
+        w.field("researcher_middle_name", &self.researcher_middle_name);
+        w.field("researcher_last_name", &self.researcher_last_name);
+        w.field("researcher_suffix", &self.researcher_suffix);
+        w.field("researcher_title", &self.researcher_title);
+        w.field("profile_image_url", &self.profile_image_url);
+        w.field("photo_url", &self.photo_url);
+        w.field("display_title", &self.display_title);
+        w.field("researcher_engagement_type", &self.researcher_engagement_type);
+        w.field("user_identifier", &self.user_identifier);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherPost);
 impl alma_runtime::Model for ResearcherPost {
     const NAME: &'static str = "ResearcherPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4058,19 +4711,13 @@ impl alma_runtime::Model for ResearcherPost {
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher_engagement_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherEngagementTypePost {
     /// The researcher's engagement end date.
     ///
     /// Example: `2020-04-08Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub engagement_end_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementTypePost {
@@ -4078,6 +4725,36 @@ impl alma_runtime::IsEmpty for ResearcherEngagementTypePost {
         self.engagement_end_date.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherEngagementTypePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherEngagementTypePost",
+            &mut |k, v| {
+                match k {
+                    "engagement_end_date" => {
+                        out.engagement_end_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("engagement_end_date", &self.engagement_end_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherEngagementTypePost);
 impl alma_runtime::Model for ResearcherEngagementTypePost {
     const NAME: &'static str = "ResearcherEngagementTypePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4101,14 +4778,12 @@ impl alma_runtime::Model for ResearcherEngagementTypePost {
 /// Specific user's related resource sharing library.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/rs_library`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RsLibraryPost {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RsLibraryPost {
@@ -4116,6 +4791,34 @@ impl alma_runtime::IsEmpty for RsLibraryPost {
         self.code.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RsLibraryPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RsLibraryPost",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RsLibraryPost);
 impl alma_runtime::Model for RsLibraryPost {
     const NAME: &'static str = "RsLibraryPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4130,14 +4833,13 @@ impl alma_runtime::Model for RsLibraryPost {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPost {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
     /// Mandatory In User API. On SIS load, this field is determined according to the SIS profile.
     ///
     /// Example: `STAFF`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_type: Option<alma_runtime::CodeValue>,
     /// The primary identifier of the user.
     /// Mandatory In User API.
@@ -4145,38 +4847,18 @@ pub struct UserPost {
     /// Note that the primary\_id is case insensitive.
     ///
     /// Example: `johns`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub primary_id: Option<String>,
     /// The user's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub first_name: Option<String>,
     /// The user's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub middle_name: Option<String>,
     /// The user's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_name: Option<String>,
     /// A four-digit number which serves as a password for the user to log on to the selfcheck machine (SIP2).
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
@@ -4184,18 +4866,12 @@ pub struct UserPost {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `4554`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pin_number: Option<String>,
     /// The user's title
     /// Possible codes are listed in the 'UserTitles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_title: Option<alma_runtime::CodeValue>,
     /// The types of jobs the user performs in the library, such as Cataloger, Circulation Desk Operator, and so forth.
     /// Possible values are listed in 'Job Titles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4204,22 +4880,15 @@ pub struct UserPost {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `Cataloger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_category: Option<alma_runtime::CodeValue>,
     /// General description of the user's job.
     ///
     /// Example: `The best cataloger`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub job_description: Option<String>,
     /// The user's gender.
     /// Possible codes are listed in the 'Genders' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `MALE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<alma_runtime::CodeValue>,
     /// The group within the institution to which the user belongs.
     /// Possible codes are listed in 'User Groups' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4229,7 +4898,6 @@ pub struct UserPost {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `FACULTY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_group: Option<alma_runtime::CodeValue>,
     /// The code of the campus related to the user.
     /// Possible codes are listed in the "Campus List" of the general configuration menu.
@@ -4238,18 +4906,11 @@ pub struct UserPost {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `Main`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campus_code: Option<alma_runtime::CodeValue>,
     /// The web site address related to the user.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub web_site_url: Option<String>,
     /// The cataloger level of the user.
     /// The cataloger level serves to control which catalogers can edit and update records which have been edited and updated by other users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cataloger_level: Option<alma_runtime::CodeValue>,
     /// The user's preferred language.
     /// Possible codes are listed in 'User Preferred Language' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4259,32 +4920,16 @@ pub struct UserPost {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `en`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_language: Option<alma_runtime::CodeValue>,
     /// The user's birth date.
     ///
     /// Example: `1979-01-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub birth_date: Option<String>,
     /// The estimated date when the user is expected to leave the institution.
     ///
     /// Example: `2030-01-16Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// The date on which the user is purged from the system.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub purge_date: Option<String>,
     /// The user's [account type](https://developers.exlibrisgroup.com/blog/Users-API-working-with-external-internal-users).
     /// Possible code are listed in 'User Types - User' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4293,52 +4938,29 @@ pub struct UserPost {
     /// On SIS load, users are always created as "External".
     ///
     /// Example: `INTERNAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_type: Option<alma_runtime::CodeValue>,
     /// The external system from which the user was loaded into Alma. Relevant only for External users.
     /// This field is mandatory during the POST and PUT actions for external users, and must match a valid SIS external system profile.
     /// On SIS load, it is filled with the SIS profile code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// user's password. Relevant for internal users only.
     /// Due to security issues, it is returned empty in the GET action. Note that in the PUT action password can be updated, but if left empty - the existing password will be kept.
     ///
     /// Example: `12345`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub password: Option<String>,
     /// Set this field to 'TRUE' to prompt user to change the password on next log in. Relevant for internal users only.
     ///
     /// Example: `TRUE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub force_password_change: Option<String>,
     /// Status of user account.
     /// Possible codes are listed in 'Content Structure Status' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default is Active.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// List of the user's contacts information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::users::models::UserContactInfoPost>,
     /// List of the user's additional identifiers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_identifier: Vec<crate::users::models::UserIdentifierPost>,
     /// List of the user's roles.
     /// SIS: roles are NOT part of the SIS load.
@@ -4347,111 +4969,49 @@ pub struct UserPost {
     /// (General &gt; User Management Configuration &gt; Configuration Menu &gt; Roles and Registration &gt; Role Assignment Rules).
     /// PUT action: If list of roles is supplied, it will replace the existing roles.
     /// If list of roles was not supplied in the PUT action, the existing roles will be kept (note that the roles behavior is different than the other segments: all user segments are deleted if the incoming list is empty. Only roles are kept in such case).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_role: Vec<crate::users::models::UserRolePost>,
     /// List of the user's blocks.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_block: Vec<crate::users::models::UserBlockPost>,
     /// List of the user's related notes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_note: Vec<crate::users::models::UserNotePost>,
     /// List of the user's related statistics.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_statistic: Vec<crate::users::models::UserStatisticPost>,
     /// List of the user's related resource sharing libraries.
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub rs_library: Vec<crate::users::models::RsLibraryPost>,
     /// List of the user's library notices.
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub library_notice: Vec<crate::users::models::LibraryNoticePost>,
     /// The user's preferred first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_first_name: Option<String>,
     /// The user's preferred middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_middle_name: Option<String>,
     /// The user's preferred last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_last_name: Option<String>,
     /// The user's name suffix. This field is only relevant to Esploro researchers.
     ///
     /// Example: `Junior`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_name_suffix: Option<String>,
     /// Indication whether the user is a researcher.
     /// Default is false. For Esploro use only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_researcher: Option<bool>,
     /// researcher information. For Esploro use only.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher: Option<crate::users::models::ResearcherPost>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserPost {
@@ -4477,6 +5037,140 @@ impl alma_runtime::IsEmpty for UserPost {
             && self.researcher.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserPost",
+            &mut |k, v| {
+                match k {
+                    "record_type" => out.record_type = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
+                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
+                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "pin_number" => out.pin_number = alma_runtime::Codec::from_node(v)?,
+                    "user_title" => out.user_title = alma_runtime::Codec::from_node(v)?,
+                    "job_category" => {
+                        out.job_category = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "job_description" => {
+                        out.job_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "gender" => out.gender = alma_runtime::Codec::from_node(v)?,
+                    "user_group" => out.user_group = alma_runtime::Codec::from_node(v)?,
+                    "campus_code" => out.campus_code = alma_runtime::Codec::from_node(v)?,
+                    "web_site_url" => {
+                        out.web_site_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cataloger_level" => {
+                        out.cataloger_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred_language" => {
+                        out.preferred_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "birth_date" => out.birth_date = alma_runtime::Codec::from_node(v)?,
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "purge_date" => out.purge_date = alma_runtime::Codec::from_node(v)?,
+                    "account_type" => {
+                        out.account_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    "force_password_change" => {
+                        out.force_password_change = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_identifier" => {
+                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_role" => out.user_role = alma_runtime::Codec::from_node(v)?,
+                    "user_block" => out.user_block = alma_runtime::Codec::from_node(v)?,
+                    "user_note" => out.user_note = alma_runtime::Codec::from_node(v)?,
+                    "user_statistic" => {
+                        out.user_statistic = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rs_library" => out.rs_library = alma_runtime::Codec::from_node(v)?,
+                    "library_notice" => {
+                        out.library_notice = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_first_name" => {
+                        out.pref_first_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_middle_name" => {
+                        out.pref_middle_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_last_name" => {
+                        out.pref_last_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_name_suffix" => {
+                        out.pref_name_suffix = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "is_researcher" => {
+                        out.is_researcher = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher" => out.researcher = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("record_type", &self.record_type);
+        w.field("primary_id", &self.primary_id);
+        w.field("first_name", &self.first_name);
+        w.field("middle_name", &self.middle_name);
+        w.field("last_name", &self.last_name);
+        w.field("pin_number", &self.pin_number);
+        w.field("user_title", &self.user_title);
+        w.field("job_category", &self.job_category);
+        w.field("job_description", &self.job_description);
+        w.field("gender", &self.gender);
+        w.field("user_group", &self.user_group);
+        w.field("campus_code", &self.campus_code);
+        w.field("web_site_url", &self.web_site_url);
+        w.field("cataloger_level", &self.cataloger_level);
+        w.field("preferred_language", &self.preferred_language);
+        w.field("birth_date", &self.birth_date);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("purge_date", &self.purge_date);
+        w.field("account_type", &self.account_type);
+        w.field("external_id", &self.external_id);
+        w.field("password", &self.password);
+        w.field("force_password_change", &self.force_password_change);
+        w.field("status", &self.status);
+        w.field("contact_info", &self.contact_info);
+        w.field("user_identifier", &self.user_identifier);
+        w.field("user_role", &self.user_role);
+        w.field("user_block", &self.user_block);
+        w.field("user_note", &self.user_note);
+        w.field("user_statistic", &self.user_statistic);
+        w.field("rs_library", &self.rs_library);
+        w.field("library_notice", &self.library_notice);
+        w.field("pref_first_name", &self.pref_first_name);
+        w.field("pref_middle_name", &self.pref_middle_name);
+        w.field("pref_last_name", &self.pref_last_name);
+        w.field("pref_name_suffix", &self.pref_name_suffix);
+        w.field("is_researcher", &self.is_researcher);
+        w.field("researcher", &self.researcher);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserPost);
 impl alma_runtime::Model for UserPost {
     const NAME: &'static str = "UserPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4681,77 +5375,40 @@ impl alma_runtime::Model for UserPost {
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_block`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserBlockPost {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default is 'GENERAL'.
     ///
     /// Example: `LOAN`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_type: Option<alma_runtime::CodeValue>,
     /// The block's description.
     /// Mandatory.
     /// Possible codes are listed in the 'User Block Description' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `CONSORTIA`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub block_description: alma_runtime::CodeValue,
     /// The block's status.
     /// Possible values: Active, Inactive.
     /// Default is Active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub block_status: Option<String>,
     /// The block's related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub block_note: Option<String>,
     /// Creator of the block
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Creation date of the block
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// Expiration date of the block
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserBlockPost {
@@ -4764,6 +5421,56 @@ impl alma_runtime::IsEmpty for UserBlockPost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserBlockPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserBlockPost",
+            &mut |k, v| {
+                match k {
+                    "block_type" => out.block_type = alma_runtime::Codec::from_node(v)?,
+                    "block_description" => {
+                        out.block_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "block_status" => {
+                        out.block_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "block_note" => out.block_note = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("block_type", &self.block_type);
+        w.field("block_description", &self.block_description);
+        w.field("block_status", &self.block_status);
+        w.field("block_note", &self.block_note);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserBlockPost);
 impl alma_runtime::Model for UserBlockPost {
     const NAME: &'static str = "UserBlockPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4815,52 +5522,30 @@ impl alma_runtime::Model for UserBlockPost {
 /// Specific user's identifier.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_identifier`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserIdentifierPost {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Mandatory.
     ///
     /// Example: `UNIV_ID`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub id_type: alma_runtime::CodeValue,
     /// The identifier value.
     /// Mandatory.
     /// For more information regarding case sensitivity see [here](https://developers.exlibrisgroup.com/blog/case-insensitive-identifiers-and-emails-in-alma/#identifiers_anchor).
     ///
     /// Example: `johns691`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// identifier's note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// identifier's status.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub status: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserIdentifierPost {
@@ -4870,6 +5555,44 @@ impl alma_runtime::IsEmpty for UserIdentifierPost {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserIdentifierPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserIdentifierPost",
+            &mut |k, v| {
+                match k {
+                    "id_type" => out.id_type = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id_type", &self.id_type);
+        w.field("value", &self.value);
+        w.field("note", &self.note);
+        w.field("status", &self.status);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserIdentifierPost);
 impl alma_runtime::Model for UserIdentifierPost {
     const NAME: &'static str = "UserIdentifierPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -4897,71 +5620,35 @@ impl alma_runtime::Model for UserIdentifierPost {
 /// Specific user's note.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_note`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserNotePost {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Mandatory.
     ///
     /// Example: `ERP`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub note_type: alma_runtime::CodeValue,
     /// The note's text.
     /// Mandatory.
     ///
     /// Example: `ERP user note example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note_text: Option<String>,
     /// Indication whether the user is able to view the note.
     /// Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub user_viewable: Option<bool>,
     /// Indication whether the note supposed to popup while entering patron services.
     /// Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub popup_note: Option<bool>,
     /// Creator of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Creation date of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserNotePost {
@@ -4972,6 +5659,52 @@ impl alma_runtime::IsEmpty for UserNotePost {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserNotePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserNotePost",
+            &mut |k, v| {
+                match k {
+                    "note_type" => out.note_type = alma_runtime::Codec::from_node(v)?,
+                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
+                    "user_viewable" => {
+                        out.user_viewable = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "popup_note" => out.popup_note = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("note_type", &self.note_type);
+        w.field("note_text", &self.note_text);
+        w.field("user_viewable", &self.user_viewable);
+        w.field("popup_note", &self.popup_note);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserNotePost);
 impl alma_runtime::Model for UserNotePost {
     const NAME: &'static str = "UserNotePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5015,40 +5748,26 @@ impl alma_runtime::Model for UserNotePost {
 /// Specific user's role.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_role`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRolePost {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// If empty, default value is Active, if an illegal value is given, default is Inactive.
     ///
     /// Example: `NEW`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// The campus/library to which the role applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<alma_runtime::CodeValue>,
     /// The user's role.
     /// Possible codes are listed in 'User Roles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `200`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<alma_runtime::CodeValue>,
     /// The date after which the user no longer has the role.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// Role's related parameters.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub parameter: Vec<crate::users::models::UserParameterPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserRolePost {
@@ -5058,6 +5777,42 @@ impl alma_runtime::IsEmpty for UserRolePost {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserRolePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRolePost",
+            &mut |k, v| {
+                match k {
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "role_type" => out.role_type = alma_runtime::Codec::from_node(v)?,
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("status", &self.status);
+        w.field("scope", &self.scope);
+        w.field("role_type", &self.role_type);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("parameter", &self.parameter);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserRolePost);
 impl alma_runtime::Model for UserRolePost {
     const NAME: &'static str = "UserRolePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5087,44 +5842,27 @@ impl alma_runtime::Model for UserRolePost {
 /// Specific user statistic.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_statistic`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserStatisticPost {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `LOCAL`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub statistic_category: alma_runtime::CodeValue,
     /// The statistic's type.
     /// Possible codes are listed in 'User Category Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Output parameter.
     ///
     /// Example: `COLLEGE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_type: Option<alma_runtime::CodeValue>,
     /// The statistic's related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistic_note: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserStatisticPost {
@@ -5134,6 +5872,48 @@ impl alma_runtime::IsEmpty for UserStatisticPost {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserStatisticPost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserStatisticPost",
+            &mut |k, v| {
+                match k {
+                    "statistic_category" => {
+                        out.statistic_category = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "category_type" => {
+                        out.category_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistic_note" => {
+                        out.statistic_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("statistic_category", &self.statistic_category);
+        w.field("category_type", &self.category_type);
+        w.field("statistic_note", &self.statistic_note);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserStatisticPost);
 impl alma_runtime::Model for UserStatisticPost {
     const NAME: &'static str = "UserStatisticPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5181,129 +5961,57 @@ impl alma_runtime::Model for UserStatisticPost {
 /// Specific user's address.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/address`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAddressPut {
     /// Line 1 of the address.
     /// Mandatory.
     ///
     /// Example: `3598 N. Buckingham Road`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line1: Option<String>,
     /// Line 2 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line2: Option<String>,
     /// Line 3 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line3: Option<String>,
     /// Line 4 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line4: Option<String>,
     /// Line 5 of the address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub line5: Option<String>,
     /// The address' relevant city.
     /// Mandatory.
     ///
     /// Example: `Scottsdale`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub city: Option<String>,
     /// The address' relevant state.
     ///
     /// Example: `AZ`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub state_province: Option<String>,
     /// The address' relevant postal code.
     ///
     /// Example: `85054`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub postal_code: Option<String>,
     /// The address' relevant country.
     /// Possible codes are listed in the 'Country Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `USA`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<alma_runtime::CodeValue>,
     /// The address' related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub address_note: Option<String>,
     /// The date from which the address is deemed to be active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The date after which the address is no longer active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Address types.
     /// Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the address is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserAddressPut {
@@ -5317,6 +6025,70 @@ impl alma_runtime::IsEmpty for UserAddressPut {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserAddressPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserAddressPut",
+            &mut |k, v| {
+                match k {
+                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
+                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
+                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
+                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
+                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
+                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
+                    "state_province" => {
+                        out.state_province = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
+                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
+                    "address_note" => {
+                        out.address_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "address_type" => {
+                        out.address_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("line1", &self.line1);
+        w.field("line2", &self.line2);
+        w.field("line3", &self.line3);
+        w.field("line4", &self.line4);
+        w.field("line5", &self.line5);
+        w.field("city", &self.city);
+        w.field("state_province", &self.state_province);
+        w.field("postal_code", &self.postal_code);
+        w.field("country", &self.country);
+        w.field("address_note", &self.address_note);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("address_type", &self.address_type);
+        w.field("preferred", &self.preferred);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserAddressPut);
 impl alma_runtime::Model for UserAddressPut {
     const NAME: &'static str = "UserAddressPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5381,31 +6153,15 @@ impl alma_runtime::Model for UserAddressPut {
 /// If the incoming list is empty, existing segments will be deleted.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserContactInfoPut {
     /// List of user's addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub address: Vec<crate::users::models::UserAddressPut>,
     /// List of user's email addresses.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email: Vec<crate::users::models::UserEmailPut>,
     /// List of user's phone numbers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone: Vec<crate::users::models::UserPhonePut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserContactInfoPut {
@@ -5414,6 +6170,38 @@ impl alma_runtime::IsEmpty for UserContactInfoPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserContactInfoPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserContactInfoPut",
+            &mut |k, v| {
+                match k {
+                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("address", &self.address);
+        w.field("email", &self.email);
+        w.field("phone", &self.phone);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserContactInfoPut);
 impl alma_runtime::Model for UserContactInfoPut {
     const NAME: &'static str = "UserContactInfoPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5459,47 +6247,25 @@ impl alma_runtime::Model for UserContactInfoPut {
 /// Specific user's email address.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserEmailPut {
     /// The email address. Mandatory.
     ///
     /// Example: `johns@mylib.org`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// The email address' related description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// `email_type` (XML `<email_types><email_type>…`).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub email_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the email address is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserEmailPut {
@@ -5509,6 +6275,46 @@ impl alma_runtime::IsEmpty for UserEmailPut {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserEmailPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserEmailPut",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.field("description", &self.description);
+        w.field("email_type", &self.email_type);
+        w.field("preferred", &self.preferred);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserEmailPut);
 impl alma_runtime::Model for UserEmailPut {
     const NAME: &'static str = "UserEmailPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5550,23 +6356,16 @@ impl alma_runtime::Model for UserEmailPut {
 /// Specific user's library notice.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/library_notice`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryNoticePut {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `FulUserBorrowingActivityLetter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<alma_runtime::CodeValue>,
     /// `value` (XML element `value`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub value: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for LibraryNoticePut {
@@ -5574,6 +6373,36 @@ impl alma_runtime::IsEmpty for LibraryNoticePut {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for LibraryNoticePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "LibraryNoticePut",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(LibraryNoticePut);
 impl alma_runtime::Model for LibraryNoticePut {
     const NAME: &'static str = "LibraryNoticePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5591,15 +6420,13 @@ impl alma_runtime::Model for LibraryNoticePut {
 /// Role's specific parameter.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParameterPut {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<alma_runtime::CodeValue>,
     /// The library to which the parameter applies.
     /// Used for role of type ServiceUnit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<alma_runtime::CodeValue>,
     /// Parameter's related value:
     /// CirculationDesk - A valid Circulation desk code.
@@ -5607,10 +6434,8 @@ pub struct ParameterPut {
     /// CantEditRestrictedUsers - true or false.
     ///
     /// Example: `CircDeskOp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ParameterPut {
@@ -5619,6 +6444,38 @@ impl alma_runtime::IsEmpty for ParameterPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ParameterPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ParameterPut",
+            &mut |k, v| {
+                match k {
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("type", &self.type_);
+        w.field("scope", &self.scope);
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ParameterPut);
 impl alma_runtime::Model for ParameterPut {
     const NAME: &'static str = "ParameterPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5637,50 +6494,28 @@ impl alma_runtime::Model for ParameterPut {
 /// Specific user's phone number.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/phone`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPhonePut {
     /// The phone number.
     /// Mandatory.
     ///
     /// Example: `18005882300`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub phone_number: String,
     /// The different Phone types.
     /// Mandatory.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub phone_type: Vec<alma_runtime::CodeValue>,
     /// Indication whether the phone number is the preferred one.
     /// Only one address can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred: Option<bool>,
     /// Indication whether the phone number is the preferred one for SMS sending.
     /// Only one phone number can be defined as preferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub preferred_sms: Option<bool>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserPhonePut {
@@ -5690,6 +6525,48 @@ impl alma_runtime::IsEmpty for UserPhonePut {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserPhonePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserPhonePut",
+            &mut |k, v| {
+                match k {
+                    "phone_number" => {
+                        out.phone_number = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "preferred_sms" => {
+                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("phone_number", &self.phone_number);
+        w.field("phone_type", &self.phone_type);
+        w.field("preferred", &self.preferred);
+        w.field("preferred_sms", &self.preferred_sms);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserPhonePut);
 impl alma_runtime::Model for UserPhonePut {
     const NAME: &'static str = "UserPhonePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -5739,74 +6616,37 @@ impl alma_runtime::Model for UserPhonePut {
 /// SIS, API:
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherPut {
     /// The researcher's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_first_name: Option<String>,
     /// The researcher's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_middle_name: Option<String>,
     /// The researcher's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_last_name: Option<String>,
     /// The researcher's suffix.
     ///
     /// Example: `Junior`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub researcher_suffix: Option<String>,
     /// The researcher's title.
     ///
     /// Example: `PROF`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher_title: Option<alma_runtime::CodeValue>,
     /// URL of Researcher's profile image.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub profile_image_url: Option<String>,
     /// Photo URL. Optional in User API and in SIS load.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub photo_url: Option<String>,
     /// The researcher's display title.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub display_title: Option<String>,
     /// Researcher's position.
     /// Possible codes are listed in 'OrganizationPositions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Optional in User API and in SIS load.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<alma_runtime::CodeValue>,
     /// This flag controls whether the researcher’s profile
     /// is included in the Research Portal.
@@ -5815,32 +6655,16 @@ pub struct ResearcherPut {
     /// Default: Yes.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portal_profile: Option<alma_runtime::CodeValue>,
     /// This flag controls whether the researcher name is included in automatic capture.
     /// Default: Yes.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub auto_capture: Option<String>,
     /// This flag controls access to the Researcher Center.
     /// Default: Yes.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub research_center: Option<String>,
     /// This flag controls if the non-affiliated researcher was affiliated.
     /// possible values: true/false
     /// Default: false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub previous_affiliated: Option<bool>,
     /// The researcher's default publication language.
     /// Possible codes are listed in 'User Preferred Language' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -5848,134 +6672,52 @@ pub struct ResearcherPut {
     /// On SIS synch this field will not be replaced if it was updated manually.
     ///
     /// Example: `hi`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_publication_language: Option<alma_runtime::CodeValue>,
     /// The researcher's alternate emails.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_alternate_email: Vec<
         crate::users::models::ResearcherAlternateEmailPut,
     >,
     /// The researcher's current organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliationPut,
     >,
     /// The researcher's previous organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_previous_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliationPut,
     >,
     /// The researcher's current external organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_external_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliationPut,
     >,
     /// The researcher's previous external organization affiliations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_previous_external_organization_affiliation: Vec<
         crate::users::models::ResearcherOrganizationAffiliationPut,
     >,
     /// The researcher's name variants.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_name_variant: Vec<crate::users::models::ResearcherNameVariantPut>,
     /// The researcher's engagement types. Maximum 5 researcher engagement types allowed.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_engagement_type: Vec<
         crate::users::models::ResearcherEngagementTypePut,
     >,
     /// The researcher's research topics.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_research_topic: Vec<alma_runtime::CodeValue>,
     /// The researcher's keywords.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_keyword: Vec<crate::users::models::ResearcherKeywordPut>,
     /// The researcher's associations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_association: Vec<crate::users::models::ResearcherAssociationPut>,
     /// The researcher's languages.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_language: Vec<alma_runtime::CodeValue>,
     /// The researcher's honors.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_honor: Vec<crate::users::models::ResearcherHonorPut>,
     /// The researcher's educations.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_education: Vec<crate::users::models::ResearcherEducationPut>,
     /// The researcher's descriptions.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_description: Vec<crate::users::models::ResearcherDescriptionPut>,
     /// The researcher's webpages.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub researcher_webpage: Vec<crate::users::models::ResearcherWebpagePut>,
     /// List of the researcher's additional identifiers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_identifier: Vec<crate::users::models::UserIdentifierPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherPut {
@@ -6005,6 +6747,176 @@ impl alma_runtime::IsEmpty for ResearcherPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherPut",
+            &mut |k, v| {
+                match k {
+                    "researcher_first_name" => {
+                        out.researcher_first_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_middle_name" => {
+                        out.researcher_middle_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_last_name" => {
+                        out.researcher_last_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_suffix" => {
+                        out.researcher_suffix = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_title" => {
+                        out.researcher_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "profile_image_url" => {
+                        out.profile_image_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "photo_url" => out.photo_url = alma_runtime::Codec::from_node(v)?,
+                    "display_title" => {
+                        out.display_title = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
+                    "portal_profile" => {
+                        out.portal_profile = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "auto_capture" => {
+                        out.auto_capture = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "research_center" => {
+                        out.research_center = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "previous_affiliated" => {
+                        out.previous_affiliated = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "default_publication_language" => {
+                        out.default_publication_language = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_alternate_email" => {
+                        out.researcher_alternate_email = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_organization_affiliation" => {
+                        out.researcher_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_previous_organization_affiliation" => {
+                        out.researcher_previous_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_external_organization_affiliation" => {
+                        out.researcher_external_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_previous_external_organization_affiliation" => {
+                        out.researcher_previous_external_organization_affiliation = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_name_variant" => {
+                        out.researcher_name_variant = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_engagement_type" => {
+                        out.researcher_engagement_type = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_research_topic" => {
+                        out.researcher_research_topic = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    "researcher_keyword" => {
+                        out.researcher_keyword = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_association" => {
+                        out.researcher_association = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_language" => {
+                        out.researcher_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_honor" => {
+                        out.researcher_honor = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_education" => {
+                        out.researcher_education = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_description" => {
+                        out.researcher_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher_webpage" => {
+                        out.researcher_webpage = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_identifier" => {
+                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("researcher_first_name", &self.researcher_first_name);
+        w.field("researcher_middle_name", &self.researcher_middle_name);
+        w.field("researcher_last_name", &self.researcher_last_name);
+        w.field("researcher_suffix", &self.researcher_suffix);
+        w.field("researcher_title", &self.researcher_title);
+        w.field("profile_image_url", &self.profile_image_url);
+        w.field("photo_url", &self.photo_url);
+        w.field("display_title", &self.display_title);
+        w.field("position", &self.position);
+        w.field("portal_profile", &self.portal_profile);
+        w.field("auto_capture", &self.auto_capture);
+        w.field("research_center", &self.research_center);
+        w.field("previous_affiliated", &self.previous_affiliated);
+        w.field("default_publication_language", &self.default_publication_language);
+        w.field("researcher_alternate_email", &self.researcher_alternate_email);
+        w.field(
+            "researcher_organization_affiliation",
+            &self.researcher_organization_affiliation,
+        );
+        w.field(
+            "researcher_previous_organization_affiliation",
+            &self.researcher_previous_organization_affiliation,
+        );
+        w.field(
+            "researcher_external_organization_affiliation",
+            &self.researcher_external_organization_affiliation,
+        );
+        w.field(
+            "researcher_previous_external_organization_affiliation",
+            &self.researcher_previous_external_organization_affiliation,
+        );
+        w.field("researcher_name_variant", &self.researcher_name_variant);
+        w.field("researcher_engagement_type", &self.researcher_engagement_type);
+        w.field("researcher_research_topic", &self.researcher_research_topic);
+        w.field("researcher_keyword", &self.researcher_keyword);
+        w.field("researcher_association", &self.researcher_association);
+        w.field("researcher_language", &self.researcher_language);
+        w.field("researcher_honor", &self.researcher_honor);
+        w.field("researcher_education", &self.researcher_education);
+        w.field("researcher_description", &self.researcher_description);
+        w.field("researcher_webpage", &self.researcher_webpage);
+        w.field("user_identifier", &self.user_identifier);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherPut);
 impl alma_runtime::Model for ResearcherPut {
     const NAME: &'static str = "ResearcherPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6274,15 +7186,13 @@ impl alma_runtime::Model for ResearcherPut {
 /// Specific researcher's alternate email.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_alternate_email`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherAlternateEmailPut {
     /// The researcher's email address. Mandatory
     ///
     /// Example: `jsmith@gmail.com`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub email_address: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherAlternateEmailPut {
@@ -6290,6 +7200,36 @@ impl alma_runtime::IsEmpty for ResearcherAlternateEmailPut {
         self.email_address.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherAlternateEmailPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherAlternateEmailPut",
+            &mut |k, v| {
+                match k {
+                    "email_address" => {
+                        out.email_address = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("email_address", &self.email_address);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherAlternateEmailPut);
 impl alma_runtime::Model for ResearcherAlternateEmailPut {
     const NAME: &'static str = "ResearcherAlternateEmailPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6313,14 +7253,12 @@ impl alma_runtime::Model for ResearcherAlternateEmailPut {
 /// Specific researcher's association.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_association`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherAssociationPut {
     /// The association value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherAssociationPut {
@@ -6328,6 +7266,34 @@ impl alma_runtime::IsEmpty for ResearcherAssociationPut {
         self.value.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherAssociationPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherAssociationPut",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherAssociationPut);
 impl alma_runtime::Model for ResearcherAssociationPut {
     const NAME: &'static str = "ResearcherAssociationPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6342,14 +7308,12 @@ impl alma_runtime::Model for ResearcherAssociationPut {
 /// Specific researcher's description.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_description`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherDescriptionPut {
     /// The description value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub description: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherDescriptionPut {
@@ -6357,6 +7321,34 @@ impl alma_runtime::IsEmpty for ResearcherDescriptionPut {
         self.description.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherDescriptionPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherDescriptionPut",
+            &mut |k, v| {
+                match k {
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("description", &self.description);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherDescriptionPut);
 impl alma_runtime::Model for ResearcherDescriptionPut {
     const NAME: &'static str = "ResearcherDescriptionPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6373,72 +7365,31 @@ impl alma_runtime::Model for ResearcherDescriptionPut {
 /// Specific researcher's education info.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_education`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherEducationPut {
     /// The researcher's education organization code.
     ///
     /// Example: `1545584600011021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_code: Option<String>,
     /// The researcher's education organization name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_name: Option<String>,
     /// The researcher's education degree.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub degree: Option<String>,
     /// The researcher's education from year.
     ///
     /// Example: `2003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub from_year: Option<i64>,
     /// The researcher's education to year.
     ///
     /// Example: `2003`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub to_year: Option<i64>,
     /// The researcher's education field\_of\_study. The default is 'Unknown'
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub field_of_study: Option<String>,
     /// The researcher's education additional details.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub additional_details: Option<String>,
     /// The researcher's education suppress\_from\_public\_portal. The default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub suppress_from_public_portal: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherEducationPut {
@@ -6450,6 +7401,60 @@ impl alma_runtime::IsEmpty for ResearcherEducationPut {
             && self.suppress_from_public_portal.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherEducationPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherEducationPut",
+            &mut |k, v| {
+                match k {
+                    "organization_code" => {
+                        out.organization_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "organization_name" => {
+                        out.organization_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "degree" => out.degree = alma_runtime::Codec::from_node(v)?,
+                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
+                    "to_year" => out.to_year = alma_runtime::Codec::from_node(v)?,
+                    "field_of_study" => {
+                        out.field_of_study = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "additional_details" => {
+                        out.additional_details = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "suppress_from_public_portal" => {
+                        out.suppress_from_public_portal = alma_runtime::Codec::from_node(
+                            v,
+                        )?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("organization_code", &self.organization_code);
+        w.field("organization_name", &self.organization_name);
+        w.field("degree", &self.degree);
+        w.field("from_year", &self.from_year);
+        w.field("to_year", &self.to_year);
+        w.field("field_of_study", &self.field_of_study);
+        w.field("additional_details", &self.additional_details);
+        w.field("suppress_from_public_portal", &self.suppress_from_public_portal);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherEducationPut);
 impl alma_runtime::Model for ResearcherEducationPut {
     const NAME: &'static str = "ResearcherEducationPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6508,26 +7513,19 @@ impl alma_runtime::Model for ResearcherEducationPut {
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_engagement_type`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherEngagementTypePut {
     /// The researcher's engagement type.
     /// Possible codes are listed in 'Researcher Engagement Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default: en.
     ///
     /// Example: `Media`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher_engagement: Option<alma_runtime::CodeValue>,
     /// The researcher's engagement end date.
     ///
     /// Example: `2020-04-08Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub engagement_end_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementTypePut {
@@ -6536,6 +7534,40 @@ impl alma_runtime::IsEmpty for ResearcherEngagementTypePut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherEngagementTypePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherEngagementTypePut",
+            &mut |k, v| {
+                match k {
+                    "researcher_engagement" => {
+                        out.researcher_engagement = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "engagement_end_date" => {
+                        out.engagement_end_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("researcher_engagement", &self.researcher_engagement);
+        w.field("engagement_end_date", &self.engagement_end_date);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherEngagementTypePut);
 impl alma_runtime::Model for ResearcherEngagementTypePut {
     const NAME: &'static str = "ResearcherEngagementTypePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6567,42 +7599,21 @@ impl alma_runtime::Model for ResearcherEngagementTypePut {
 /// Specific researcher's honor info.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_honor`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherHonorPut {
     /// The researcher's honor organization code.
     ///
     /// Example: `1545584600011021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_code: Option<String>,
     /// The researcher's honor organization name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_name: Option<String>,
     /// The researcher's honor title.
     ///
     /// Example: `title of researcher's honor`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The researcher's honor time period.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub time_period: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherHonorPut {
@@ -6612,6 +7623,44 @@ impl alma_runtime::IsEmpty for ResearcherHonorPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherHonorPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherHonorPut",
+            &mut |k, v| {
+                match k {
+                    "organization_code" => {
+                        out.organization_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "organization_name" => {
+                        out.organization_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "time_period" => out.time_period = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("organization_code", &self.organization_code);
+        w.field("organization_name", &self.organization_name);
+        w.field("title", &self.title);
+        w.field("time_period", &self.time_period);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherHonorPut);
 impl alma_runtime::Model for ResearcherHonorPut {
     const NAME: &'static str = "ResearcherHonorPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6645,14 +7694,12 @@ impl alma_runtime::Model for ResearcherHonorPut {
 /// Specific researcher's keyword.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_keyword`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherKeywordPut {
     /// The keyword value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherKeywordPut {
@@ -6660,6 +7707,34 @@ impl alma_runtime::IsEmpty for ResearcherKeywordPut {
         self.value.is_empty() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherKeywordPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherKeywordPut",
+            &mut |k, v| {
+                match k {
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherKeywordPut);
 impl alma_runtime::Model for ResearcherKeywordPut {
     const NAME: &'static str = "ResearcherKeywordPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6674,46 +7749,25 @@ impl alma_runtime::Model for ResearcherKeywordPut {
 /// Specific researcher's name variant.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_name_variant`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherNameVariantPut {
     /// The researcher's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub first_name: Option<String>,
     /// The researcher's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub middle_name: Option<String>,
     /// The researcher's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_name: Option<String>,
     /// The researcher's name suffix.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub name_suffix: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherNameVariantPut {
@@ -6723,6 +7777,40 @@ impl alma_runtime::IsEmpty for ResearcherNameVariantPut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherNameVariantPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherNameVariantPut",
+            &mut |k, v| {
+                match k {
+                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
+                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
+                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "name_suffix" => out.name_suffix = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("first_name", &self.first_name);
+        w.field("middle_name", &self.middle_name);
+        w.field("last_name", &self.last_name);
+        w.field("name_suffix", &self.name_suffix);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherNameVariantPut);
 impl alma_runtime::Model for ResearcherNameVariantPut {
     const NAME: &'static str = "ResearcherNameVariantPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6742,68 +7830,35 @@ impl alma_runtime::Model for ResearcherNameVariantPut {
 /// Specific researcher's organization affiliation info.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_organization_affiliation`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherOrganizationAffiliationPut {
     /// The researcher's organization affiliation code.
     ///
     /// Example: `1545584600011021`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_code: Option<String>,
     /// The researcher's organization affiliation name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub organization_name: Option<String>,
     /// The researcher's organization affiliation start date.
     ///
     /// Example: `2013-08-06Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub start_date: Option<String>,
     /// The researcher's organization affiliation end date.
     ///
     /// Example: `2020-04-04Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub end_date: Option<String>,
     /// Researcher's position.
     /// Possible codes are listed in 'OrganizationPositions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Optional in User API and in SIS load.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<alma_runtime::CodeValue>,
     /// The researcher's full title/position.
     ///
     /// Example: `Professor of Clinical Psychology`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// Order of this organization affiliation.
     ///
     /// Example: `1`.
-    #[serde(
-        rename = "positionOrder",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub position_order: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliationPut {
@@ -6814,6 +7869,52 @@ impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliationPut {
             && self.position_order.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherOrganizationAffiliationPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherOrganizationAffiliationPut",
+            &mut |k, v| {
+                match k {
+                    "organization_code" => {
+                        out.organization_code = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "organization_name" => {
+                        out.organization_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
+                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
+                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "positionOrder" => {
+                        out.position_order = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("organization_code", &self.organization_code);
+        w.field("organization_name", &self.organization_name);
+        w.field("start_date", &self.start_date);
+        w.field("end_date", &self.end_date);
+        w.field("position", &self.position);
+        w.field("title", &self.title);
+        w.field("positionOrder", &self.position_order);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherOrganizationAffiliationPut);
 impl alma_runtime::Model for ResearcherOrganizationAffiliationPut {
     const NAME: &'static str = "ResearcherOrganizationAffiliationPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6857,39 +7958,21 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliationPut {
 /// Specific researcher's webpage.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/researcher_webpage`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResearcherWebpagePut {
     /// The webpage value.
     /// Mandatory.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub url: String,
     /// The webpage title.
     /// Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub title: Option<String>,
     /// The webpage description.
     /// Optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub description: Option<String>,
     /// The webpage title.
     /// Possible values: Homepage, CV, Pubpage, Unknown, Profile, Lab.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for ResearcherWebpagePut {
@@ -6898,6 +7981,40 @@ impl alma_runtime::IsEmpty for ResearcherWebpagePut {
             && self.type_.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for ResearcherWebpagePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "ResearcherWebpagePut",
+            &mut |k, v| {
+                match k {
+                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("url", &self.url);
+        w.field("title", &self.title);
+        w.field("description", &self.description);
+        w.field("type", &self.type_);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ResearcherWebpagePut);
 impl alma_runtime::Model for ResearcherWebpagePut {
     const NAME: &'static str = "ResearcherWebpagePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6917,14 +8034,12 @@ impl alma_runtime::Model for ResearcherWebpagePut {
 /// Specific user's related resource sharing library.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/rs_library`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RsLibraryPut {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for RsLibraryPut {
@@ -6932,6 +8047,34 @@ impl alma_runtime::IsEmpty for RsLibraryPut {
         self.code.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for RsLibraryPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "RsLibraryPut",
+            &mut |k, v| {
+                match k {
+                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("code", &self.code);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(RsLibraryPut);
 impl alma_runtime::Model for RsLibraryPut {
     const NAME: &'static str = "RsLibraryPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -6946,14 +8089,13 @@ impl alma_runtime::Model for RsLibraryPut {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPut {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
     /// Mandatory In User API. On SIS load, this field is determined according to the SIS profile.
     ///
     /// Example: `STAFF`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_type: Option<alma_runtime::CodeValue>,
     /// The primary identifier of the user.
     /// Mandatory In User API.
@@ -6961,38 +8103,18 @@ pub struct UserPut {
     /// Note that the primary\_id is case insensitive.
     ///
     /// Example: `johns`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub primary_id: Option<String>,
     /// The user's first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub first_name: Option<String>,
     /// The user's middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub middle_name: Option<String>,
     /// The user's last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub last_name: Option<String>,
     /// A four-digit number which serves as a password for the user to log on to the selfcheck machine (SIP2).
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
@@ -7000,18 +8122,12 @@ pub struct UserPut {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `4554`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pin_number: Option<String>,
     /// The user's title
     /// Possible codes are listed in the 'UserTitles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_title: Option<alma_runtime::CodeValue>,
     /// The types of jobs the user performs in the library, such as Cataloger, Circulation Desk Operator, and so forth.
     /// Possible values are listed in 'Job Titles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7020,22 +8136,15 @@ pub struct UserPut {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `Cataloger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_category: Option<alma_runtime::CodeValue>,
     /// General description of the user's job.
     ///
     /// Example: `The best cataloger`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub job_description: Option<String>,
     /// The user's gender.
     /// Possible codes are listed in the 'Genders' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `MALE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<alma_runtime::CodeValue>,
     /// The group within the institution to which the user belongs.
     /// Possible codes are listed in 'User Groups' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7045,7 +8154,6 @@ pub struct UserPut {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `FACULTY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_group: Option<alma_runtime::CodeValue>,
     /// The code of the campus related to the user.
     /// Possible codes are listed in the "Campus List" of the general configuration menu.
@@ -7054,18 +8162,11 @@ pub struct UserPut {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `Main`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campus_code: Option<alma_runtime::CodeValue>,
     /// The web site address related to the user.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub web_site_url: Option<String>,
     /// The cataloger level of the user.
     /// The cataloger level serves to control which catalogers can edit and update records which have been edited and updated by other users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cataloger_level: Option<alma_runtime::CodeValue>,
     /// The user's preferred language.
     /// Possible codes are listed in 'User Preferred Language' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7075,32 +8176,16 @@ pub struct UserPut {
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
     ///
     /// Example: `en`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_language: Option<alma_runtime::CodeValue>,
     /// The user's birth date.
     ///
     /// Example: `1979-01-11Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub birth_date: Option<String>,
     /// The estimated date when the user is expected to leave the institution.
     ///
     /// Example: `2030-01-16Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// The date on which the user is purged from the system.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub purge_date: Option<String>,
     /// The user's [account type](https://developers.exlibrisgroup.com/blog/Users-API-working-with-external-internal-users).
     /// Possible code are listed in 'User Types - User' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -7109,52 +8194,29 @@ pub struct UserPut {
     /// On SIS load, users are always created as "External".
     ///
     /// Example: `INTERNAL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_type: Option<alma_runtime::CodeValue>,
     /// The external system from which the user was loaded into Alma. Relevant only for External users.
     /// This field is mandatory during the POST and PUT actions for external users, and must match a valid SIS external system profile.
     /// On SIS load, it is filled with the SIS profile code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub external_id: Option<String>,
     /// user's password. Relevant for internal users only.
     /// Due to security issues, it is returned empty in the GET action. Note that in the PUT action password can be updated, but if left empty - the existing password will be kept.
     ///
     /// Example: `12345`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub password: Option<String>,
     /// Set this field to 'TRUE' to prompt user to change the password on next log in. Relevant for internal users only.
     ///
     /// Example: `TRUE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub force_password_change: Option<String>,
     /// Status of user account.
     /// Possible codes are listed in 'Content Structure Status' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default is Active.
     ///
     /// Example: `ACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// List of the user's contacts information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<crate::users::models::UserContactInfoPut>,
     /// List of the user's additional identifiers.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_identifier: Vec<crate::users::models::UserIdentifierPut>,
     /// List of the user's roles.
     /// SIS: roles are NOT part of the SIS load.
@@ -7163,111 +8225,49 @@ pub struct UserPut {
     /// (General &gt; User Management Configuration &gt; Configuration Menu &gt; Roles and Registration &gt; Role Assignment Rules).
     /// PUT action: If list of roles is supplied, it will replace the existing roles.
     /// If list of roles was not supplied in the PUT action, the existing roles will be kept (note that the roles behavior is different than the other segments: all user segments are deleted if the incoming list is empty. Only roles are kept in such case).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_role: Vec<crate::users::models::UserRolePut>,
     /// List of the user's blocks.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_block: Vec<crate::users::models::UserBlockPut>,
     /// List of the user's related notes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_note: Vec<crate::users::models::UserNotePut>,
     /// List of the user's related statistics.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user_statistic: Vec<crate::users::models::UserStatisticPut>,
     /// List of the user's related resource sharing libraries.
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub rs_library: Vec<crate::users::models::RsLibraryPut>,
     /// List of the user's library notices.
     /// On SIS synch this field will not be replaced if it was updated manually (or if empty in the incoming user record).
     /// For external users in PUT action: this field will not be replaced if it was updated manually (or if empty in the incoming user record), unless 'override' parameter is sent with the field's name.
     /// See [blog](https://developers.exlibrisgroup.com/blog/External-user-data-behavior-of-SIS-synchronization-and-API) for more details.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub library_notice: Vec<crate::users::models::LibraryNoticePut>,
     /// The user's preferred first name.
     ///
     /// Example: `John`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_first_name: Option<String>,
     /// The user's preferred middle name.
     ///
     /// Example: `W`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_middle_name: Option<String>,
     /// The user's preferred last name.
     ///
     /// Example: `Smith`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_last_name: Option<String>,
     /// The user's name suffix. This field is only relevant to Esploro researchers.
     ///
     /// Example: `Junior`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub pref_name_suffix: Option<String>,
     /// Indication whether the user is a researcher.
     /// Default is false. For Esploro use only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub is_researcher: Option<bool>,
     /// researcher information. For Esploro use only.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub researcher: Option<crate::users::models::ResearcherPut>,
     /// `link` (XML attribute `link`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserPut {
@@ -7293,6 +8293,140 @@ impl alma_runtime::IsEmpty for UserPut {
             && self.researcher.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserPut",
+            &mut |k, v| {
+                match k {
+                    "record_type" => out.record_type = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
+                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
+                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "pin_number" => out.pin_number = alma_runtime::Codec::from_node(v)?,
+                    "user_title" => out.user_title = alma_runtime::Codec::from_node(v)?,
+                    "job_category" => {
+                        out.job_category = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "job_description" => {
+                        out.job_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "gender" => out.gender = alma_runtime::Codec::from_node(v)?,
+                    "user_group" => out.user_group = alma_runtime::Codec::from_node(v)?,
+                    "campus_code" => out.campus_code = alma_runtime::Codec::from_node(v)?,
+                    "web_site_url" => {
+                        out.web_site_url = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "cataloger_level" => {
+                        out.cataloger_level = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "preferred_language" => {
+                        out.preferred_language = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "birth_date" => out.birth_date = alma_runtime::Codec::from_node(v)?,
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "purge_date" => out.purge_date = alma_runtime::Codec::from_node(v)?,
+                    "account_type" => {
+                        out.account_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
+                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    "force_password_change" => {
+                        out.force_password_change = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "contact_info" => {
+                        out.contact_info = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_identifier" => {
+                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "user_role" => out.user_role = alma_runtime::Codec::from_node(v)?,
+                    "user_block" => out.user_block = alma_runtime::Codec::from_node(v)?,
+                    "user_note" => out.user_note = alma_runtime::Codec::from_node(v)?,
+                    "user_statistic" => {
+                        out.user_statistic = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "rs_library" => out.rs_library = alma_runtime::Codec::from_node(v)?,
+                    "library_notice" => {
+                        out.library_notice = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_first_name" => {
+                        out.pref_first_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_middle_name" => {
+                        out.pref_middle_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_last_name" => {
+                        out.pref_last_name = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "pref_name_suffix" => {
+                        out.pref_name_suffix = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "is_researcher" => {
+                        out.is_researcher = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "researcher" => out.researcher = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("record_type", &self.record_type);
+        w.field("primary_id", &self.primary_id);
+        w.field("first_name", &self.first_name);
+        w.field("middle_name", &self.middle_name);
+        w.field("last_name", &self.last_name);
+        w.field("pin_number", &self.pin_number);
+        w.field("user_title", &self.user_title);
+        w.field("job_category", &self.job_category);
+        w.field("job_description", &self.job_description);
+        w.field("gender", &self.gender);
+        w.field("user_group", &self.user_group);
+        w.field("campus_code", &self.campus_code);
+        w.field("web_site_url", &self.web_site_url);
+        w.field("cataloger_level", &self.cataloger_level);
+        w.field("preferred_language", &self.preferred_language);
+        w.field("birth_date", &self.birth_date);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("purge_date", &self.purge_date);
+        w.field("account_type", &self.account_type);
+        w.field("external_id", &self.external_id);
+        w.field("password", &self.password);
+        w.field("force_password_change", &self.force_password_change);
+        w.field("status", &self.status);
+        w.field("contact_info", &self.contact_info);
+        w.field("user_identifier", &self.user_identifier);
+        w.field("user_role", &self.user_role);
+        w.field("user_block", &self.user_block);
+        w.field("user_note", &self.user_note);
+        w.field("user_statistic", &self.user_statistic);
+        w.field("rs_library", &self.rs_library);
+        w.field("library_notice", &self.library_notice);
+        w.field("pref_first_name", &self.pref_first_name);
+        w.field("pref_middle_name", &self.pref_middle_name);
+        w.field("pref_last_name", &self.pref_last_name);
+        w.field("pref_name_suffix", &self.pref_name_suffix);
+        w.field("is_researcher", &self.is_researcher);
+        w.field("researcher", &self.researcher);
+        w.field("link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserPut);
 impl alma_runtime::Model for UserPut {
     const NAME: &'static str = "UserPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7497,86 +8631,44 @@ impl alma_runtime::Model for UserPut {
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_block`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserBlockPut {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Default is 'GENERAL'.
     ///
     /// Example: `LOAN`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_type: Option<alma_runtime::CodeValue>,
     /// The block's description.
     /// Mandatory.
     /// Possible codes are listed in the 'User Block Description' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `CONSORTIA`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub block_description: alma_runtime::CodeValue,
     /// The block's status.
     /// Possible values: Active, Inactive.
     /// Default is Active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub block_status: Option<String>,
     /// The block's related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub block_note: Option<String>,
     /// Creator of the block
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Creation date of the block
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// Expiration date of the block
     ///
     /// Example: `2019-12-18T14:36:48.659Z`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// Internal identifier of the loan which generated this block.
     ///
     /// Example: `1200186133000121`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub item_loan_id: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserBlockPut {
@@ -7589,6 +8681,60 @@ impl alma_runtime::IsEmpty for UserBlockPut {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserBlockPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserBlockPut",
+            &mut |k, v| {
+                match k {
+                    "block_type" => out.block_type = alma_runtime::Codec::from_node(v)?,
+                    "block_description" => {
+                        out.block_description = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "block_status" => {
+                        out.block_status = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "block_note" => out.block_note = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "item_loan_id" => {
+                        out.item_loan_id = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("block_type", &self.block_type);
+        w.field("block_description", &self.block_description);
+        w.field("block_status", &self.block_status);
+        w.field("block_note", &self.block_note);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("item_loan_id", &self.item_loan_id);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserBlockPut);
 impl alma_runtime::Model for UserBlockPut {
     const NAME: &'static str = "UserBlockPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7648,52 +8794,30 @@ impl alma_runtime::Model for UserBlockPut {
 /// Specific user's identifier.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_identifier`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserIdentifierPut {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Mandatory.
     ///
     /// Example: `UNIV_ID`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub id_type: alma_runtime::CodeValue,
     /// The identifier value.
     /// Mandatory.
     /// For more information regarding case sensitivity see [here](https://developers.exlibrisgroup.com/blog/case-insensitive-identifiers-and-emails-in-alma/#identifiers_anchor).
     ///
     /// Example: `johns691`.
-    #[serde(default, deserialize_with = "alma_runtime::de::string")]
     pub value: String,
     /// identifier's note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note: Option<String>,
     /// identifier's status.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub status: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserIdentifierPut {
@@ -7703,6 +8827,44 @@ impl alma_runtime::IsEmpty for UserIdentifierPut {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserIdentifierPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserIdentifierPut",
+            &mut |k, v| {
+                match k {
+                    "id_type" => out.id_type = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("id_type", &self.id_type);
+        w.field("value", &self.value);
+        w.field("note", &self.note);
+        w.field("status", &self.status);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserIdentifierPut);
 impl alma_runtime::Model for UserIdentifierPut {
     const NAME: &'static str = "UserIdentifierPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7730,71 +8892,35 @@ impl alma_runtime::Model for UserIdentifierPut {
 /// Specific user's note.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_note`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserNotePut {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Mandatory.
     ///
     /// Example: `ERP`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub note_type: alma_runtime::CodeValue,
     /// The note's text.
     /// Mandatory.
     ///
     /// Example: `ERP user note example`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub note_text: Option<String>,
     /// Indication whether the user is able to view the note.
     /// Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub user_viewable: Option<bool>,
     /// Indication whether the note supposed to popup while entering patron services.
     /// Default is false.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::boolean_opt"
-    )]
     pub popup_note: Option<bool>,
     /// Creator of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_by: Option<String>,
     /// Creation date of the note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub created_date: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserNotePut {
@@ -7805,6 +8931,52 @@ impl alma_runtime::IsEmpty for UserNotePut {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserNotePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserNotePut",
+            &mut |k, v| {
+                match k {
+                    "note_type" => out.note_type = alma_runtime::Codec::from_node(v)?,
+                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
+                    "user_viewable" => {
+                        out.user_viewable = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "popup_note" => out.popup_note = alma_runtime::Codec::from_node(v)?,
+                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "created_date" => {
+                        out.created_date = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("note_type", &self.note_type);
+        w.field("note_text", &self.note_text);
+        w.field("user_viewable", &self.user_viewable);
+        w.field("popup_note", &self.popup_note);
+        w.field("created_by", &self.created_by);
+        w.field("created_date", &self.created_date);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserNotePut);
 impl alma_runtime::Model for UserNotePut {
     const NAME: &'static str = "UserNotePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7848,40 +9020,26 @@ impl alma_runtime::Model for UserNotePut {
 /// Specific user's role.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_role`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRolePut {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// If empty, default value is Active, if an illegal value is given, default is Inactive.
     ///
     /// Example: `NEW`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<alma_runtime::CodeValue>,
     /// The campus/library to which the role applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<alma_runtime::CodeValue>,
     /// The user's role.
     /// Possible codes are listed in 'User Roles' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `200`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<alma_runtime::CodeValue>,
     /// The date after which the user no longer has the role.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub expiry_date: Option<String>,
     /// Role's related parameters.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub parameter: Vec<crate::users::models::ParameterPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserRolePut {
@@ -7891,6 +9049,42 @@ impl alma_runtime::IsEmpty for UserRolePut {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserRolePut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserRolePut",
+            &mut |k, v| {
+                match k {
+                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
+                    "role_type" => out.role_type = alma_runtime::Codec::from_node(v)?,
+                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
+                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("status", &self.status);
+        w.field("scope", &self.scope);
+        w.field("role_type", &self.role_type);
+        w.field("expiry_date", &self.expiry_date);
+        w.field("parameter", &self.parameter);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserRolePut);
 impl alma_runtime::Model for UserRolePut {
     const NAME: &'static str = "UserRolePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -7920,44 +9114,27 @@ impl alma_runtime::Model for UserRolePut {
 /// Specific user statistic.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user_statistic`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserStatisticPut {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
     /// Example: `LOCAL`.
-    #[serde(
-        default,
-        skip_serializing_if = "alma_runtime::de::is_empty",
-        deserialize_with = "alma_runtime::de::null_as_default"
-    )]
     pub statistic_category: alma_runtime::CodeValue,
     /// The statistic's type.
     /// Possible codes are listed in 'User Category Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Output parameter.
     ///
     /// Example: `COLLEGE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_type: Option<alma_runtime::CodeValue>,
     /// The statistic's related note.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub statistic_note: Option<String>,
     /// The type of the segment ("Internal" or "External").
     /// Relevant only for User API (and not for SIS).
     /// For internal users, all the segments are considered internal.
     /// External users might have internal or external segments. Empty or illegal segment\_type for external user will be considered as external.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::string_opt"
-    )]
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for UserStatisticPut {
@@ -7967,6 +9144,48 @@ impl alma_runtime::IsEmpty for UserStatisticPut {
             && self.segment_type.is_none() && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for UserStatisticPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "UserStatisticPut",
+            &mut |k, v| {
+                match k {
+                    "statistic_category" => {
+                        out.statistic_category = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "category_type" => {
+                        out.category_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "statistic_note" => {
+                        out.statistic_note = alma_runtime::Codec::from_node(v)?;
+                    }
+                    "segment_type" => {
+                        out.segment_type = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("statistic_category", &self.statistic_category);
+        w.field("category_type", &self.category_type);
+        w.field("statistic_note", &self.statistic_note);
+        w.field("segment_type", &self.segment_type);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(UserStatisticPut);
 impl alma_runtime::Model for UserStatisticPut {
     const NAME: &'static str = "UserStatisticPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
@@ -8014,25 +9233,14 @@ impl alma_runtime::Model for UserStatisticPut {
 /// A list of Users.
 ///
 /// Schema: `xsd/rest_users.xsd#/users`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Users {
     /// User object.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "alma_runtime::de::one_or_many"
-    )]
     pub user: Vec<crate::users::models::User>,
     /// The total number of users. This can be used when
     /// retrieving the users list using pagination.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "alma_runtime::de::integer_opt"
-    )]
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    #[serde(flatten)]
     pub extra: alma_runtime::Extra,
 }
 impl alma_runtime::IsEmpty for Users {
@@ -8041,6 +9249,38 @@ impl alma_runtime::IsEmpty for Users {
             && self.extra.is_empty()
     }
 }
+impl alma_runtime::Codec for Users {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let extra = alma_runtime::codec::decode_object(
+            node,
+            "Users",
+            &mut |k, v| {
+                match k {
+                    "user" => out.user = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => {
+                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
+                    }
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new();
+        w.field("user", &self.user);
+        w.field("total_record_count", &self.total_record_count);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(Users);
 impl alma_runtime::Model for Users {
     const NAME: &'static str = "Users";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {

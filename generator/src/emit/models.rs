@@ -72,16 +72,48 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         Some(checks) => quote! { #(#checks &&)* self.extra.is_empty() },
         None => quote! { false },
     };
+    let keys: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let idents: Vec<_> = fields
+        .iter()
+        .map(|f| format_ident!("{}", f.rust_name))
+        .collect();
+    // With no fields there is nothing to match, to default or to write.
+    let (decode_body, writer) = if fields.is_empty() {
+        (
+            quote! {
+                let extra = alma_runtime::codec::decode_object(node, #model_name, &mut |_, v| Ok(Some(v)))?;
+                Ok(Self { extra })
+            },
+            quote! { let w = alma_runtime::codec::ObjectWriter::new(); },
+        )
+    } else {
+        (
+            quote! {
+                let mut out = Self::default();
+                let extra = alma_runtime::codec::decode_object(node, #model_name, &mut |k, v| {
+                    match k {
+                        #( #keys => out.#idents = alma_runtime::Codec::from_node(v)?, )*
+                        _ => return Ok(Some(v)),
+                    }
+                    Ok(None)
+                })?;
+                Ok(Self { extra, ..out })
+            },
+            quote! { let mut w = alma_runtime::codec::ObjectWriter::new(); },
+        )
+    };
     // Not `#[non_exhaustive]`: `Model { field, ..Default::default() }` must work for users, and
     // that form keeps compiling when a regeneration adds fields.
+    // The codec is two plain functions per model over the runtime's `Node`, not serde derives:
+    // derived serde code is instantiated once per model and per deserializer, which made the
+    // crate several times slower to compile. `serde_via_codec!` still gives users serde.
     quote! {
         #doc
         #cfg
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #name {
             #(#fields_ts)*
             /// Fields this version of the SDK does not know, kept and sent back unchanged.
-            #[serde(flatten)]
             pub extra: alma_runtime::Extra,
         }
 
@@ -91,6 +123,26 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
                 #empty_body
             }
         }
+
+        #cfg
+        impl alma_runtime::Codec for #name {
+            fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
+                #decode_body
+            }
+
+            fn to_value(&self) -> serde_json::Value {
+                #writer
+                #( w.field(#keys, &self.#idents); )*
+                w.finish(&self.extra)
+            }
+
+            fn is_absent(&self) -> bool {
+                alma_runtime::IsEmpty::is_empty(self)
+            }
+        }
+
+        #cfg
+        alma_runtime::serde_via_codec!(#name);
 
         #cfg
         impl alma_runtime::Model for #name {
@@ -148,10 +200,6 @@ fn field(api: &Api, owner: &str, f: &Field) -> TokenStream {
             let line = format!(" Example: `{e}`.");
             quote! { #[doc = ""] #[doc = #line] }
         });
-    let rename = (f.rust_name != f.name).then(|| {
-        let n = &f.name;
-        quote! { rename = #n, }
-    });
     let mut base = field_type(api, &f.ty);
     if let TypeRef::Model(id) = &f.ty {
         if reaches(api, id, owner, &mut Vec::new()) {
@@ -159,54 +207,21 @@ fn field(api: &Api, owner: &str, f: &Field) -> TokenStream {
             base = quote! { Box<#base> };
         }
     }
-    let (ty, attrs) = match &f.ty {
-        TypeRef::Array(_) => (
-            base,
-            quote! { default, skip_serializing_if = "Vec::is_empty", deserialize_with = "alma_runtime::de::one_or_many" },
-        ),
-        TypeRef::Any => (
-            base,
-            quote! { default, skip_serializing_if = "serde_json::Value::is_null" },
-        ),
+    // How a field is read and written follows from its type (see the runtime's `codec`): `null`
+    // reads as the default, an empty required object or an empty list is not sent.
+    let ty = match &f.ty {
+        TypeRef::Array(_) | TypeRef::Any => base,
         // Numbers and booleans are optional even when "required": Alma leaves them out or sends
         // `null`, and inventing a 0 or `false` for a PUT would change data.
         t if f.required && !matches!(t, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean) => {
-            let de = lenient(t).unwrap_or("alma_runtime::de::null_as_default");
-            // A required object Alma left out stays out: an empty one carries no data.
-            let object = matches!(t, TypeRef::CodeValue)
-                || matches!(t, TypeRef::Model(id) if matches!(api.models[id].kind, ModelKind::Struct { .. }));
-            let skip =
-                object.then(|| quote! { skip_serializing_if = "alma_runtime::de::is_empty", });
-            (base, quote! { default, #skip deserialize_with = #de })
+            base
         }
-        t => {
-            let de = lenient(t).map(|d| {
-                let d = format!("{d}_opt");
-                quote! { , deserialize_with = #d }
-            });
-            (
-                quote! { Option<#base> },
-                quote! { default, skip_serializing_if = "Option::is_none" #de },
-            )
-        }
+        _ => quote! { Option<#base> },
     };
     quote! {
         #doc
         #example
-        #[serde(#rename #attrs)]
         pub #ident: #ty,
-    }
-}
-
-/// Scalars arrive as numbers, strings, booleans or `null` depending on the endpoint; these
-/// runtime functions accept all of them.
-fn lenient(t: &TypeRef) -> Option<&'static str> {
-    match t {
-        TypeRef::String => Some("alma_runtime::de::string"),
-        TypeRef::Integer => Some("alma_runtime::de::integer"),
-        TypeRef::Number => Some("alma_runtime::de::number"),
-        TypeRef::Boolean => Some("alma_runtime::de::boolean"),
-        _ => None,
     }
 }
 
@@ -276,19 +291,19 @@ fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
         }
 
         #cfg
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
+        impl alma_runtime::Codec for #name {
+            fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
+                Ok(alma_runtime::codec::enum_text(node)?
+                    .map_or_else(Self::default, |s| Self::from(s.as_str())))
+            }
+
+            fn to_value(&self) -> serde_json::Value {
+                serde_json::Value::String(self.as_str().to_owned())
             }
         }
 
         #cfg
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = alma_runtime::de::string(d)?;
-                Ok(Self::from(s.as_str()))
-            }
-        }
+        alma_runtime::serde_via_codec!(#name);
     }
 }
 

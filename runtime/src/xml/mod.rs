@@ -1,11 +1,11 @@
 //! XML for generated models, driven by a static description of each model ([`XmlModel`]) that
 //! the generator writes from the schemas' `xml` hints.
 //!
-//! Decoding parses the document into a small borrowed tree (`tree`) and hands it to serde
-//! through a deserializer (`de`) that presents it in the JSON shape Alma uses for the same
-//! object: attributes and elements become keys, `<status desc="…">X</status>` becomes
-//! `{"value": "X", "desc": "…"}`, `<rows><row/>…</rows>` becomes `"row": […]`. Encoding
-//! serializes the model to that JSON shape and writes it out ([`value_to_xml`]). Nothing is
+//! Decoding parses the document into a small borrowed tree (`tree`) and reads it (`read`) into
+//! a [`Node`] in the JSON shape Alma uses for the same object: attributes and elements become
+//! keys, `<status desc="…">X</status>` becomes `{"value": "X", "desc": "…"}`,
+//! `<rows><row/>…</rows>` becomes `"row": […]`. The model then reads that node exactly as it
+//! reads JSON. Encoding writes the model's JSON shape out ([`value_to_xml`]). Nothing is
 //! dropped:
 //!
 //! - unknown attributes are kept under `"@name"`, unknown elements under their name (text, or an
@@ -14,11 +14,12 @@
 //! - `xs:any` content (MARCXML `<record>` inside bibs and holdings) is kept as raw XML strings,
 //!   byte for byte, in `anies`, as Alma's JSON does.
 
-mod de;
+mod read;
 mod tree;
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use crate::codec::{Codec, Node};
 
 /// Where a field lives in the XML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +95,27 @@ pub struct XmlModel {
 }
 
 /// Decodes an XML document into `T`, whose XML shape is `model`.
-pub fn from_xml<T: DeserializeOwned>(doc: &str, model: &'static XmlModel) -> Result<T, String> {
+pub fn from_xml<T: Codec>(doc: &str, model: &'static XmlModel) -> Result<T, String> {
+    let mut out = None;
+    with_node(doc, model, &mut |node| {
+        out = Some(T::from_node(node).map_err(|e| e.to_string())?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| "no document".to_string())
+}
+
+/// Decodes an XML document into the JSON shape of `model` (what models read).
+pub fn xml_to_value(doc: &str, model: &'static XmlModel) -> Result<Value, String> {
+    from_xml(doc, model)
+}
+
+/// Parses `doc` and hands its root, read as `model`, to `f`. Not generic, so the parsing is
+/// compiled once.
+fn with_node(
+    doc: &str,
+    model: &'static XmlModel,
+    f: &mut dyn FnMut(Node<'_>) -> Result<(), String>,
+) -> Result<(), String> {
     let tree = tree::parse(doc.strip_prefix('\u{feff}').unwrap_or(doc))?;
     let root = tree.root();
     if root.name() != model.root && local(root.name()) != model.root {
@@ -104,12 +125,7 @@ pub fn from_xml<T: DeserializeOwned>(doc: &str, model: &'static XmlModel) -> Res
             root.name()
         ));
     }
-    T::deserialize(de::root(root, model)).map_err(|e| e.0)
-}
-
-/// Decodes an XML document into the JSON shape of `model` (what `from_xml` presents to serde).
-pub fn xml_to_value(doc: &str, model: &'static XmlModel) -> Result<Value, String> {
-    from_xml(doc, model)
+    f(read::model(root, model))
 }
 
 fn local(name: &str) -> &str {
