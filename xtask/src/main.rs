@@ -13,7 +13,7 @@ cargo xtask <command>
 
 commands:
   codegen [--check] [--specs DIR]   regenerate generated/ from the specs (--check: compare only)
-  bench [--runs N] [--specs DIR]    time codegen (conf area, all areas), then the SDK's benchmarks
+  bench [--runs N] [--specs DIR]    time codegen and the generated crate's compile (conf area, all areas), then the SDK's benchmarks
                                     (decode: typed JSON/XML vs serde_json::Value; throughput vs a
                                     25 req/s gateway simulator)
   roundtrip MODEL FILE              decode FILE (.json/.xml) as MODEL and print it re-encoded
@@ -256,8 +256,9 @@ fn bench(args: &[String]) -> Result<(), String> {
     if cfg!(debug_assertions) {
         println!("  (xtask is a debug build: `cargo run --release -p xtask -- bench` times an optimized generator)");
     }
-    // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    compile_time(&cargo, &opts.project_root, conf_ops, ops)?;
+    // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
     run(
         &cargo,
         &["bench", "-q", "-p", "alma-sdk", "--bench", "decode"],
@@ -268,6 +269,45 @@ fn bench(args: &[String]) -> Result<(), String> {
         &["bench", "-q", "-p", "alma-sdk", "--bench", "throughput"],
         &[],
     )?;
+    Ok(())
+}
+
+/// Progenitor's compile time per operation for the conf area (12 s for 68 operations, debug,
+/// crate only, 2 cores), the reference of the codegen issue.
+const PROGENITOR_SECONDS_PER_OP: f64 = 12.0 / 68.0;
+
+/// Times a clean debug build of the generated crate alone (its dependencies already built), for
+/// the conf area and for all areas, in a target directory of its own so the workspace's build
+/// is left alone.
+fn compile_time(cargo: &str, root: &Path, conf_ops: usize, all_ops: usize) -> Result<(), String> {
+    let target = root.join("target/bench-compile");
+    let target = target.to_string_lossy().into_owned();
+    let build = |features: &[&str]| -> Result<f64, String> {
+        let mut args = vec!["build", "-q", "-p", "alma-sdk", "--target-dir", &target];
+        args.extend_from_slice(features);
+        // Dependencies first (untimed), then the crate alone from clean.
+        run(cargo, &args, &[])?;
+        run(
+            cargo,
+            &["clean", "-q", "-p", "alma-sdk", "--target-dir", &target],
+            &[],
+        )?;
+        let t = Instant::now();
+        run(cargo, &args, &[])?;
+        Ok(t.elapsed().as_secs_f64())
+    };
+    let conf = build(&["--no-default-features", "--features", "conf"])?;
+    let all = build(&[])?;
+    println!("compile time of the generated crate (debug, crate only, from clean)");
+    for (name, secs, ops) in [("conf area", conf, conf_ops), ("all areas", all, all_ops)] {
+        let per_op = secs / ops.max(1) as f64;
+        println!(
+            "  {name} : {secs:>6.1} s  ({:.3} s/operation = {:.0}% of progenitor's {:.3})",
+            per_op,
+            per_op / PROGENITOR_SECONDS_PER_OP * 100.0,
+            PROGENITOR_SECONDS_PER_OP
+        );
+    }
     Ok(())
 }
 

@@ -113,6 +113,11 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// What a generated model passes to [`decode_object`]: takes a key and its value, and gives the
+/// value back when the key is not one of the model's fields.
+pub type FieldReader<'f, 'a> =
+    dyn FnMut(&str, Node<'a>) -> Result<Option<Node<'a>>, DecodeError> + 'f;
+
 /// Reads an object for a generated model: `field` is called with each key and value and takes
 /// the value (`Ok(None)`) when the key is one of the model's fields; every other entry is
 /// returned, in order, as the model's `extra`. `null` reads as an object with nothing set.
@@ -120,7 +125,7 @@ impl std::error::Error for DecodeError {}
 pub fn decode_object<'a>(
     node: Node<'a>,
     model: &'static str,
-    field: &mut dyn FnMut(&str, Node<'a>) -> Result<Option<Node<'a>>, DecodeError>,
+    field: &mut FieldReader<'_, 'a>,
 ) -> Result<Extra, DecodeError> {
     let entries = match node {
         Node::Object(entries) => entries,
@@ -134,7 +139,7 @@ pub fn decode_object<'a>(
     let mut filter = 0u64;
     for (key, value) in entries {
         let bit = 1u64 << key_hash(&key);
-        if filter & bit != 0 && seen.iter().any(|s| *s == key) {
+        if filter & bit != 0 && seen.contains(&key) {
             return Err(DecodeError::new(format!("duplicate field `{key}`")));
         }
         match field(&key, value).map_err(|e| e.in_field(&key))? {
