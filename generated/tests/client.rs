@@ -178,3 +178,41 @@ async fn request_options_override_the_client() {
     let campus = libs.library[0].campus.as_ref().unwrap();
     assert_eq!((campus.value.as_str(), campus.desc.as_deref()), ("C1", Some("Main campus")));
 }
+
+/// Lists without a published schema still stream: records come from the page's one array field.
+#[tokio::test]
+async fn untyped_lists_stream_their_records_as_json() {
+    let server = MockServer::start().await;
+    let page = |from: usize, n: usize| {
+        let funds: Vec<_> = (from..from + n).map(|i| serde_json::json!({"code": format!("F{i}")})).collect();
+        serde_json::json!({"fund": funds, "total_record_count": -1}).to_string()
+    };
+    for (offset, body) in [("0", page(0, 100)), ("100", page(100, 3))] {
+        Mock::given(method("GET"))
+            .and(path("/almaws/v1/acq/funds"))
+            .and(query_param("limit", "100"))
+            .and(query_param("offset", offset))
+            .and(header("accept", "application/json"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // Asked for in JSON even from an XML client.
+    let c = Client::builder().api_key(KEY).base_url(server.uri()).format(Format::Xml).build().unwrap();
+    let funds = c.acq().list_funds().into_stream().try_collect().await.unwrap();
+    let codes: Vec<&str> = funds.iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes.len(), 103);
+    assert_eq!((codes[0], codes[102]), ("F0", "F102"));
+
+    // A page that does not say which field holds the records ends the stream with an error.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"a": [1], "b": [2]}"#, "application/json"))
+        .mount(&server)
+        .await;
+    let mut stream = client(&server).acq().list_funds().into_stream();
+    let err = stream.next().await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("cannot tell which field holds the records: a, b"), "{err}");
+    assert!(stream.next().await.is_none());
+}

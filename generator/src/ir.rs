@@ -88,6 +88,9 @@ pub enum Pagination {
         /// Its element type.
         item: TypeRef,
     },
+    /// `limit`/`offset` with an answer that has no published schema: the items are read as JSON
+    /// from the page's one array field at run time.
+    RawOffsetLimit,
     /// Analytics reports: a `token` query parameter and raw `QueryResult` documents in the
     /// answer's `anies` field.
     ResumptionToken,

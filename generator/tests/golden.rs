@@ -110,3 +110,35 @@ fn output_is_deterministic() {
         }
     }
 }
+
+#[test]
+fn models_can_be_named_by_hand() {
+    let p = project();
+    let id = "schemas/rest_widget.json#/widget/properties/note";
+    p.write(
+        "specs/naming.toml",
+        &format!("[models]\n{id:?} = \"WidgetRemark\"\n"),
+    );
+    let gen = p.generate().unwrap();
+    let models = file(&gen, "src/test/models.rs");
+    assert!(models.contains("pub struct WidgetRemark {"), "{models}");
+    assert!(models.contains("pub note: Option<crate::test::models::WidgetRemark>,"));
+    assert!(!models.contains("WidgetNote"));
+
+    // A stale or misspelt entry is an error naming the file and the entry, not ignored.
+    p.write(
+        "specs/naming.toml",
+        "[models]\n\"schemas/rest_widget.json#/nope\" = \"Nope\"\n",
+    );
+    let msg = p.generate().err().unwrap().to_string();
+    assert!(
+        msg.contains("naming.toml") && msg.contains("#/nope") && msg.contains("no model"),
+        "{msg}"
+    );
+    p.write(
+        "specs/naming.toml",
+        &format!("[models]\n{id:?} = \"widget_remark\"\n"),
+    );
+    let msg = p.generate().err().unwrap().to_string();
+    assert!(msg.contains("not an UpperCamelCase type name"), "{msg}");
+}

@@ -25,7 +25,7 @@ mod client;
 pub mod codec;
 mod error;
 mod governor;
-mod paginate;
+pub mod paginate;
 mod region;
 pub mod registry;
 mod request;

@@ -10,7 +10,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::body::Decode;
+use serde_json::Value;
+
+use crate::body::{Decode, RawBody};
 use crate::{Error, RequestBuilder, Response};
 
 /// Alma's largest page.
@@ -23,7 +25,7 @@ type PageFuture<P> = Pin<Box<dyn Future<Output = Result<Response<P>, Error>> + S
 #[must_use = "a paginator does nothing until polled"]
 pub struct Paginator<P, T> {
     req: RequestBuilder,
-    items_of: fn(P) -> Vec<T>,
+    items_of: fn(P) -> Result<Vec<T>, String>,
     page_size: usize,
     offset: usize,
     buffer: VecDeque<T>,
@@ -45,8 +47,9 @@ impl<P, T> std::fmt::Debug for Paginator<P, T> {
 }
 
 impl<P: Decode + Send + 'static, T> Paginator<P, T> {
-    /// A paginator over the list request `req`; `items_of` takes the items out of a page.
-    pub fn new(req: RequestBuilder, items_of: fn(P) -> Vec<T>) -> Self {
+    /// A paginator over the list request `req`; `items_of` takes the items out of a page (an
+    /// error ends the stream with [`Error::Decode`]).
+    pub fn new(req: RequestBuilder, items_of: fn(P) -> Result<Vec<T>, String>) -> Self {
         Paginator {
             req,
             items_of,
@@ -124,7 +127,24 @@ impl<P: Decode + Send + 'static, T> Paginator<P, T> {
                 }
                 Ok(page) => {
                     self.pages += 1;
-                    let items = (self.items_of)(page.value);
+                    let content_type = page
+                        .headers
+                        .get(http::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let items = match (self.items_of)(page.value) {
+                        Ok(items) => items,
+                        Err(message) => {
+                            self.done = true;
+                            return Poll::Ready(Some(Err(Error::Decode {
+                                operation: self.req.spec().name,
+                                status: page.status,
+                                content_type,
+                                body_snippet: String::new(),
+                                message,
+                            })));
+                        }
+                    };
                     // A short (or empty) page is the last one, whatever total_record_count says.
                     if items.len() < self.page_size {
                         self.done = true;
@@ -144,5 +164,80 @@ impl<P: Decode + Send + 'static, T> futures_core::Stream for Paginator<P, T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().poll_item(cx)
+    }
+}
+
+/// The records of a page of a list whose schema is not published, read from its JSON: the
+/// values of the page's one array field (`{"fund": [..], "total_record_count": 7}`), or its one
+/// object field when a page of one record arrives without the array. A page with neither (only
+/// `total_record_count`) has no records.
+pub fn json_records(page: RawBody) -> Result<Vec<Value>, String> {
+    let value: Value = serde_json::from_str(&page.text)
+        .map_err(|e| format!("a page of records is not JSON: {e}"))?;
+    let Value::Object(fields) = value else {
+        return Err("a page of records is not a JSON object".into());
+    };
+    let arrays: Vec<&String> = fields
+        .iter()
+        .filter(|(_, v)| v.is_array())
+        .map(|(k, _)| k)
+        .collect();
+    let objects: Vec<&String> = fields
+        .iter()
+        .filter(|(_, v)| v.is_object())
+        .map(|(k, _)| k)
+        .collect();
+    let key = match (arrays.as_slice(), objects.as_slice()) {
+        ([one], _) | ([], [one]) => (*one).clone(),
+        ([], []) => return Ok(Vec::new()),
+        ([], many) | (many, _) => {
+            let names: Vec<&str> = many.iter().map(|k| k.as_str()).collect();
+            return Err(format!(
+                "cannot tell which field holds the records: {}",
+                names.join(", ")
+            ));
+        }
+    };
+    let mut fields = fields;
+    Ok(match fields.remove(&key) {
+        Some(Value::Array(items)) => items,
+        Some(one) => vec![one],
+        None => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Format;
+
+    fn records(text: &str) -> Result<Vec<Value>, String> {
+        json_records(RawBody {
+            format: Format::Json,
+            text: text.into(),
+        })
+    }
+
+    #[test]
+    fn records_come_from_the_one_array_or_the_lone_object() {
+        let r = records(r#"{"total_record_count": 2, "po_line": [{"n": 1}, {"n": 2}]}"#).unwrap();
+        assert_eq!(
+            r,
+            [serde_json::json!({"n": 1}), serde_json::json!({"n": 2})]
+        );
+        let r = records(r#"{"po_line": {"n": 1}, "total_record_count": 1}"#).unwrap();
+        assert_eq!(r, [serde_json::json!({"n": 1})]);
+        // An array beats metadata objects.
+        let r = records(r#"{"link": {"href": "x"}, "po_line": [{"n": 1}]}"#).unwrap();
+        assert_eq!(r.len(), 1);
+        assert!(records(r#"{"total_record_count": 0}"#).unwrap().is_empty());
+    }
+
+    #[test]
+    fn unclear_pages_are_errors() {
+        let e = records(r#"{"a": {"x": 1}, "b": {"y": 2}}"#).unwrap_err();
+        assert!(e.contains("a, b"), "{e}");
+        assert!(records("<funds/>").unwrap_err().contains("not JSON"));
+        assert!(records("[1, 2]").unwrap_err().contains("not a JSON object"));
     }
 }

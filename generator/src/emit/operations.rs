@@ -206,7 +206,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             api,
             op.response
                 .as_ref()
-                .expect("paginated operations answer a model"),
+                .expect("paginated operations have a response body"),
         );
         match pg {
             Pagination::OffsetLimit { items_field, item } => {
@@ -216,10 +216,22 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                     /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
                     /// you), stopping at the first short page: `total_record_count` is not trusted.
                     pub fn into_stream(self) -> alma_runtime::Paginator<#page, #item> {
-                        alma_runtime::Paginator::new(self.req, |page: #page| page.#field)
+                        alma_runtime::Paginator::new(self.req, |page: #page| Ok(page.#field))
                     }
                 }
             }
+            Pagination::RawOffsetLimit => quote! {
+                /// Every record of the list as JSON (Ex Libris has not published this answer's
+                /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
+                /// at the first short page: `total_record_count` is not trusted. The records are
+                /// the page's one array field; the pages are asked for in JSON.
+                pub fn into_stream(self) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
+                    alma_runtime::Paginator::new(
+                        self.req.format(alma_runtime::Format::Json),
+                        alma_runtime::paginate::json_records,
+                    )
+                }
+            },
             Pagination::ResumptionToken => quote! {
                 /// Every row of the report, following the resumption token until `IsFinished`,
                 /// each as (column heading, value) pairs.

@@ -7,10 +7,11 @@ use crate::error::Result;
 use crate::ir::{Api, BodyType, ModelId, ModelKind, TypeRef};
 use crate::naming::type_ident;
 
-pub fn finish(api: &mut Api) -> Result<()> {
+pub fn finish(api: &mut Api, model_names: &BTreeMap<String, String>) -> Result<()> {
     merge_identical(api);
     assign_areas(api);
-    unique_names(api);
+    name_by_hand(api, model_names)?;
+    unique_names(api, model_names);
     find_pagination(api);
     Ok(())
 }
@@ -98,9 +99,30 @@ fn merge_identical(api: &mut Api) {
     }
 }
 
+/// Names from `specs/naming.toml` `[models]`, for the rare model the rules below name poorly.
+/// An entry naming no model is an error: a stale entry would otherwise go unnoticed.
+fn name_by_hand(api: &mut Api, names: &BTreeMap<String, String>) -> Result<()> {
+    for (id, name) in names {
+        let bad = |message: String| crate::error::Error::Config {
+            path: "specs/naming.toml".into(),
+            message: format!("[models] {id:?}: {message}"),
+        };
+        if type_ident(name) != *name {
+            return Err(bad(format!("{name:?} is not an UpperCamelCase type name")));
+        }
+        let model = api
+            .models
+            .get_mut(id.as_str())
+            .ok_or_else(|| bad("no model has this schema id".into()))?;
+        model.name = name.clone();
+    }
+    Ok(())
+}
+
 /// Different models that want the same name are qualified by their schema file
-/// (`Scope` → `CodeTableScope`); anything still clashing gets a number, in id order.
-fn unique_names(api: &mut Api) {
+/// (`Scope` → `CodeTableScope`); anything still clashing gets a number, in id order. Names given
+/// by hand are kept and claimed first.
+fn unique_names(api: &mut Api, by_hand: &BTreeMap<String, String>) {
     let mut by_name: BTreeMap<String, Vec<ModelId>> = BTreeMap::new();
     for (id, m) in &api.models {
         by_name.entry(m.name.clone()).or_default().push(id.clone());
@@ -109,7 +131,10 @@ fn unique_names(api: &mut Api) {
         if ids.len() < 2 {
             continue;
         }
-        for id in ids {
+        for id in ids
+            .into_iter()
+            .filter(|id| !by_hand.contains_key(id.as_str()))
+        {
             let m = api.models.get_mut(&id).expect("id from map");
             let stem = m.file.rsplit('/').next().unwrap_or(&m.file);
             let stem = stem.trim_start_matches("rest_");
@@ -124,7 +149,13 @@ fn unique_names(api: &mut Api) {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     // Named definitions claim their names before inline objects named after their place.
     let mut ids: Vec<ModelId> = api.models.keys().cloned().collect();
-    ids.sort_by_key(|id| (is_inline(id), id.clone()));
+    ids.sort_by_key(|id| {
+        (
+            !by_hand.contains_key(id.as_str()),
+            is_inline(id),
+            id.clone(),
+        )
+    });
     for id in ids {
         let m = api.models.get_mut(&id).expect("id from map");
         if !seen.insert(m.name.clone()) {
@@ -152,8 +183,13 @@ fn find_pagination(api: &mut Api) {
                         && p.ty == ScalarType::Integer
                 })
             };
-            let Some(BodyType::Model(id)) = op.response.as_ref().map(|b| &b.ty) else {
-                continue;
+            let id = match op.response.as_ref().map(|b| &b.ty) {
+                Some(BodyType::Model(id)) => id,
+                Some(BodyType::Opaque { .. }) if has("limit") && has("offset") => {
+                    op.pagination = Some(Pagination::RawOffsetLimit);
+                    continue;
+                }
+                _ => continue,
             };
             let Some(ModelKind::Struct { fields }) = api.models.get(id).map(|m| &m.kind) else {
                 continue;

@@ -28,6 +28,10 @@ const METHODS: &[(&str, HttpMethod)] = &[
 /// Keys of a path item that are not operations and that we accept.
 const PATH_ITEM_KEYS: &[&str] = &["summary", "description", "parameters", "servers"];
 
+/// The table of `specs/naming.toml` that names models (schema id → type name) rather than the
+/// methods of an area.
+pub const MODEL_NAMES: &str = "models";
+
 /// Lowers every area of `config` found in `store`.
 pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<Api> {
     let mut schemas = SchemaLowerer::new(store);
@@ -44,7 +48,8 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
         areas,
         models,
     };
-    finish::finish(&mut api)?;
+    let model_names = config.naming.get(MODEL_NAMES).cloned().unwrap_or_default();
+    finish::finish(&mut api, &model_names)?;
     Ok(api)
 }
 
