@@ -165,6 +165,9 @@ fn a_known_key_twice_is_an_error_not_a_silent_choice() {
     let err = Loan::from_node(Node::parse_json(br#"{"id": "1", "count": 1, "id": "2"}"#).unwrap())
         .unwrap_err();
     assert!(err.to_string().contains("duplicate field `id`"), "{err}");
+    // Unknown keys too: `extra` could keep only one of the values.
+    let err = Loan::from_node(Node::parse_json(br#"{"x": 1, "x": 2}"#).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("duplicate field `x`"), "{err}");
     // Many distinct keys (colliding in the filter) are fine.
     let mut obj = serde_json::Map::new();
     for i in 0..200 {
