@@ -379,17 +379,24 @@ impl<T: Codec> Codec for Vec<T> {
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         match node {
             Node::Null => Ok(Vec::new()),
-            Node::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| T::from_node(item).map_err(|e| e.in_item(i)))
-                .collect(),
+            // Plain loops rather than iterator chains: this is instantiated for every item type.
+            Node::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    out.push(T::from_node(item).map_err(|e| e.in_item(i))?);
+                }
+                Ok(out)
+            }
             lone => Ok(vec![T::from_node(lone)?]),
         }
     }
 
     fn to_value(&self) -> Value {
-        Value::Array(self.iter().map(T::to_value).collect())
+        let mut out = Vec::with_capacity(self.len());
+        for item in self {
+            out.push(item.to_value());
+        }
+        Value::Array(out)
     }
 
     fn is_absent(&self) -> bool {
