@@ -10,6 +10,11 @@ use quick_xml::events::{BytesStart, Event};
 
 const NONE: u32 = u32::MAX;
 
+/// Deepest element nesting accepted. Reading the tree recurses once per level, so a hostile or
+/// broken document must not nest without bound (serde_json stops JSON at 128 levels); Alma's
+/// records nest about ten deep.
+const MAX_DEPTH: usize = 256;
+
 #[derive(Debug)]
 pub(crate) struct Tree<'a> {
     nodes: Vec<NodeData<'a>>,
@@ -129,6 +134,11 @@ pub(crate) fn parse(doc: &str) -> Result<Tree<'_>, String> {
                 return Err("XML has more than one root element".into());
             }
             Event::Start(e) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(format!(
+                        "XML nests deeper than {MAX_DEPTH} elements at byte {start}"
+                    ));
+                }
                 let id = open(doc, &mut tree, &stack, &e)?;
                 stack.push((id, start));
             }
@@ -246,4 +256,17 @@ fn text_of<'a>(doc: &'a str, bytes: &[u8]) -> Result<Cow<'a, str>, String> {
             .map_err(|e| e.to_string())?
             .to_string(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(parse(&deep(MAX_DEPTH)).is_ok());
+        let err = parse(&deep(100_000)).unwrap_err();
+        assert!(err.contains("deeper than 256"), "{err}");
+    }
 }
