@@ -127,19 +127,20 @@ pub fn decode_object<'a>(
     model: &'static str,
     field: &mut FieldReader<'_, 'a>,
 ) -> Result<Extra, DecodeError> {
-    let entries = match node {
+    let mut entries = match node {
         Node::Object(entries) => entries,
         Node::Null => return Ok(Extra::new()),
         other => return Err(DecodeError::expected(&format!("a {model} object"), &other)),
     };
-    let mut entries = entries;
     let mut extra = Extra::new();
     // A 64-bit filter of the keys so far: the usual object (no key twice) costs one bit test per
     // key, and only a filter hit scans the earlier keys.
     let mut filter = 0u64;
     for i in 0..entries.len() {
         let (before, rest) = entries.split_at_mut(i);
-        let (key, slot) = &mut rest[0];
+        let Some(((key, slot), _)) = rest.split_first_mut() else {
+            break;
+        };
         let bit = 1u64 << key_hash(key);
         if filter & bit != 0 && before.iter().any(|(k, _)| k == key) {
             return Err(DecodeError::new(format!("duplicate field `{key}`")));
