@@ -136,6 +136,19 @@ impl Config {
                 return Err(err("naming.toml", format!("unknown area {area:?}")));
             }
         }
+        for (id, name) in self
+            .naming
+            .get(crate::lower::MODEL_NAMES)
+            .into_iter()
+            .flatten()
+        {
+            if crate::naming::type_ident(name) != *name {
+                return Err(err(
+                    "naming.toml",
+                    format!("[models] {id:?}: {name:?} is not an UpperCamelCase type name"),
+                ));
+            }
+        }
         Ok(())
     }
 }

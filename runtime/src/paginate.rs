@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use serde_json::Value;
 
 use crate::body::{Decode, RawBody};
-use crate::{Error, RequestBuilder, Response};
+use crate::{Error, Format, RequestBuilder, Response};
 
 /// Alma's largest page.
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -43,6 +43,14 @@ impl<P, T> std::fmt::Debug for Paginator<P, T> {
             .field("pages", &self.pages)
             .field("done", &self.done)
             .finish()
+    }
+}
+
+impl Paginator<RawBody, Value> {
+    /// A paginator over a list whose answer has no published schema: pages are asked for in
+    /// JSON and their records read by [`json_records`].
+    pub fn untyped(req: RequestBuilder) -> Self {
+        Paginator::new(req.format(Format::Json), json_records)
     }
 }
 
@@ -127,15 +135,15 @@ impl<P: Decode + Send + 'static, T> Paginator<P, T> {
                 }
                 Ok(page) => {
                     self.pages += 1;
-                    let content_type = page
-                        .headers
-                        .get(http::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
                     let items = match (self.items_of)(page.value) {
                         Ok(items) => items,
                         Err(message) => {
                             self.done = true;
+                            let content_type = page
+                                .headers
+                                .get(http::header::CONTENT_TYPE)
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned);
                             return Poll::Ready(Some(Err(Error::Decode {
                                 operation: self.req.spec().name,
                                 status: page.status,
@@ -209,7 +217,6 @@ pub fn json_records(page: RawBody) -> Result<Vec<Value>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Format;
 
     fn records(text: &str) -> Result<Vec<Value>, String> {
         json_records(RawBody {

@@ -2137,10 +2137,7 @@ impl ListCurrencies {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2263,10 +2260,7 @@ impl ListFunds {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2422,10 +2416,7 @@ impl ListTransactions {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2537,10 +2528,7 @@ impl ListAcqInvoices {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2674,10 +2662,7 @@ impl ListInvoiceAttachments {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2764,10 +2749,7 @@ impl ListLines {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2923,10 +2905,7 @@ impl ListLicenses {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3139,10 +3118,7 @@ impl ListLicenseAttachments {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3334,10 +3310,7 @@ impl ListAcqPoLines {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3653,10 +3626,7 @@ impl ListPurchaseRequests {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3813,10 +3783,7 @@ impl ListVendors {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3922,10 +3889,7 @@ impl ListVendorInvoices {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -3963,10 +3927,7 @@ impl ListVendorPoLines {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(

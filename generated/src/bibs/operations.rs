@@ -3435,10 +3435,7 @@ impl ListAuthorities {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -4485,10 +4482,7 @@ impl ListItemLoans {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -5043,10 +5037,7 @@ impl ListPortfolios {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -5327,10 +5318,7 @@ impl ListRepresentations {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(

@@ -1122,10 +1122,7 @@ impl ListCourses {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(

@@ -1880,10 +1880,7 @@ impl GetStaffLoginReport {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2181,10 +2178,7 @@ impl ListDeposits {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2535,10 +2529,7 @@ impl ListLoans {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
@@ -2720,10 +2711,7 @@ impl ListPurchaseRequests {
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-        alma_runtime::Paginator::new(
-            self.req.format(alma_runtime::Format::Json),
-            alma_runtime::paginate::json_records,
-        )
+        alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
     pub async fn send(

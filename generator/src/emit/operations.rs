@@ -226,10 +226,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                 /// at the first short page: `total_record_count` is not trusted. The records are
                 /// the page's one array field; the pages are asked for in JSON.
                 pub fn into_stream(self) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
-                    alma_runtime::Paginator::new(
-                        self.req.format(alma_runtime::Format::Json),
-                        alma_runtime::paginate::json_records,
-                    )
+                    alma_runtime::Paginator::untyped(self.req)
                 }
             },
             Pagination::ResumptionToken => quote! {
