@@ -17,6 +17,10 @@ const UNTYPABLE: &[(&str, &str)] = &[
         "copied from the documentation's sample: `total_record_count` is the placeholder \"string\"",
     ),
     (
+        "BIBSYSDEV+ALMA-API-Example-usage/src__test__resources__representations.json",
+        "copied from the documentation's sample: `files.total_record_count` is the placeholder \"string\"",
+    ),
+    (
         "scriptotek+php-alma-client/spec__data__jobinstance_response.json",
         "copied from the documentation's sample: `action` holds the placeholder \"string\" instead of objects",
     ),
