@@ -113,11 +113,11 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "courses")]
     v.push(ModelInfo::of::<crate::courses::models::Citation>());
     #[cfg(feature = "courses")]
-    v.push(ModelInfo::of::<crate::courses::models::CitationTags>());
-    #[cfg(feature = "courses")]
     v.push(ModelInfo::of::<crate::courses::models::CitationPost>());
     #[cfg(feature = "courses")]
     v.push(ModelInfo::of::<crate::courses::models::CitationPut>());
+    #[cfg(feature = "courses")]
+    v.push(ModelInfo::of::<crate::courses::models::CitationTags>());
     #[cfg(feature = "courses")]
     v.push(ModelInfo::of::<crate::courses::models::CitationTagsPut>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Collection>());
@@ -151,11 +151,11 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::HoldingPut>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Holdings>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Invoice>());
-    #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::InvoiceLine>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::InvoicePost>());
+    #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::InvoicePut>());
+    #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::InvoiceLine>());
     #[cfg(feature = "acq")]
     v.push(ModelInfo::of::<crate::acq::models::InvoiceLinePost>());
-    #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::InvoicePut>());
     #[cfg(feature = "acq")]
     v.push(ModelInfo::of::<crate::acq::models::InvoiceLinePut>());
     #[cfg(any(feature = "acq", feature = "bibs"))]

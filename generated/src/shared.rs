@@ -59,6 +59,9 @@ pub struct Fee {
     pub bursar_transaction_id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for Fee {
@@ -79,66 +82,56 @@ impl alma_runtime::Codec for Fee {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Fee",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "user_primary_id" => {
-                        out.user_primary_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "balance" => out.balance = alma_runtime::Codec::from_node(v)?,
-                    "remaining_vat_amount" => {
-                        out.remaining_vat_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "original_amount" => {
-                        out.original_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "original_vat_amount" => {
-                        out.original_vat_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "creation_time" => {
-                        out.creation_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status_time" => out.status_time = alma_runtime::Codec::from_node(v)?,
-                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "transaction" => out.transaction = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "user_primary_id" => out.user_primary_id = r.read(4u16, v)?,
+                    "balance" => out.balance = r.read(5u16, v)?,
+                    "remaining_vat_amount" => out.remaining_vat_amount = r.read(6u16, v)?,
+                    "original_amount" => out.original_amount = r.read(7u16, v)?,
+                    "original_vat_amount" => out.original_vat_amount = r.read(8u16, v)?,
+                    "creation_time" => out.creation_time = r.read(9u16, v)?,
+                    "status_time" => out.status_time = r.read(10u16, v)?,
+                    "comment" => out.comment = r.read(11u16, v)?,
+                    "owner" => out.owner = r.read(12u16, v)?,
+                    "title" => out.title = r.read(13u16, v)?,
+                    "barcode" => out.barcode = r.read(14u16, v)?,
+                    "transaction" => out.transaction = r.read(15u16, v)?,
                     "bursar_transaction_id" => {
-                        out.bursar_transaction_id = alma_runtime::Codec::from_node(v)?;
+                        out.bursar_transaction_id = r.read(16u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("user_primary_id", &self.user_primary_id);
-        w.field("balance", &self.balance);
-        w.field("remaining_vat_amount", &self.remaining_vat_amount);
-        w.field("original_amount", &self.original_amount);
-        w.field("original_vat_amount", &self.original_vat_amount);
-        w.field("creation_time", &self.creation_time);
-        w.field("status_time", &self.status_time);
-        w.field("comment", &self.comment);
-        w.field("owner", &self.owner);
-        w.field("title", &self.title);
-        w.field("barcode", &self.barcode);
-        w.field("transaction", &self.transaction);
-        w.field("bursar_transaction_id", &self.bursar_transaction_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "type", &self.type_);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "user_primary_id", &self.user_primary_id);
+        w.field(5u16, "balance", &self.balance);
+        w.field(6u16, "remaining_vat_amount", &self.remaining_vat_amount);
+        w.field(7u16, "original_amount", &self.original_amount);
+        w.field(8u16, "original_vat_amount", &self.original_vat_amount);
+        w.field(9u16, "creation_time", &self.creation_time);
+        w.field(10u16, "status_time", &self.status_time);
+        w.field(11u16, "comment", &self.comment);
+        w.field(12u16, "owner", &self.owner);
+        w.field(13u16, "title", &self.title);
+        w.field(14u16, "barcode", &self.barcode);
+        w.field(15u16, "transaction", &self.transaction);
+        w.field(16u16, "bursar_transaction_id", &self.bursar_transaction_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -253,6 +246,9 @@ pub struct FeeBarcode {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for FeeBarcode {
@@ -266,24 +262,24 @@ impl alma_runtime::Codec for FeeBarcode {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FeeBarcode",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -321,6 +317,9 @@ pub struct FeeUserPrimaryId {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for FeeUserPrimaryId {
@@ -334,24 +333,24 @@ impl alma_runtime::Codec for FeeUserPrimaryId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FeeUserPrimaryId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -419,6 +418,9 @@ pub struct Transaction {
     pub payment_method: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for Transaction {
@@ -437,50 +439,44 @@ impl alma_runtime::Codec for Transaction {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Transaction",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "transaction_id" => {
-                        out.transaction_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
-                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
-                    "reason" => out.reason = alma_runtime::Codec::from_node(v)?,
-                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "transaction_id" => out.transaction_id = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "amount" => out.amount = r.read(2u16, v)?,
+                    "vat_amount" => out.vat_amount = r.read(3u16, v)?,
+                    "reason" => out.reason = r.read(4u16, v)?,
+                    "comment" => out.comment = r.read(5u16, v)?,
+                    "created_by" => out.created_by = r.read(6u16, v)?,
                     "external_transaction_id" => {
-                        out.external_transaction_id = alma_runtime::Codec::from_node(v)?;
+                        out.external_transaction_id = r.read(7u16, v)?;
                     }
-                    "transaction_time" => {
-                        out.transaction_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "received_by" => out.received_by = alma_runtime::Codec::from_node(v)?,
-                    "payment_method" => {
-                        out.payment_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "transaction_time" => out.transaction_time = r.read(8u16, v)?,
+                    "received_by" => out.received_by = r.read(9u16, v)?,
+                    "payment_method" => out.payment_method = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("transaction_id", &self.transaction_id);
-        w.field("type", &self.type_);
-        w.field("amount", &self.amount);
-        w.field("vat_amount", &self.vat_amount);
-        w.field("reason", &self.reason);
-        w.field("comment", &self.comment);
-        w.field("created_by", &self.created_by);
-        w.field("external_transaction_id", &self.external_transaction_id);
-        w.field("transaction_time", &self.transaction_time);
-        w.field("received_by", &self.received_by);
-        w.field("payment_method", &self.payment_method);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "transaction_id", &self.transaction_id);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "amount", &self.amount);
+        w.field(3u16, "vat_amount", &self.vat_amount);
+        w.field(4u16, "reason", &self.reason);
+        w.field(5u16, "comment", &self.comment);
+        w.field(6u16, "created_by", &self.created_by);
+        w.field(7u16, "external_transaction_id", &self.external_transaction_id);
+        w.field(8u16, "transaction_time", &self.transaction_time);
+        w.field(9u16, "received_by", &self.received_by);
+        w.field(10u16, "payment_method", &self.payment_method);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -557,6 +553,9 @@ pub struct Fees {
     pub fee: Vec<crate::shared::Fee>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for Fees {
@@ -571,30 +570,28 @@ impl alma_runtime::Codec for Fees {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Fees",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_sum" => out.total_sum = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "fee" => out.fee = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "total_sum" => out.total_sum = r.read(1u16, v)?,
+                    "currency" => out.currency = r.read(2u16, v)?,
+                    "fee" => out.fee = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("total_sum", &self.total_sum);
-        w.field("currency", &self.currency);
-        w.field("fee", &self.fee);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "total_sum", &self.total_sum);
+        w.field(2u16, "currency", &self.currency);
+        w.field(3u16, "fee", &self.fee);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -650,6 +647,9 @@ pub struct EntityPost {
     pub entity_id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for EntityPost {
@@ -664,26 +664,26 @@ impl alma_runtime::Codec for EntityPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EntityPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
-                    "entity_id" => out.entity_id = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "entity_type" => out.entity_type = r.read(1u16, v)?,
+                    "entity_id" => out.entity_id = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("entity_type", &self.entity_type);
-        w.field("entity_id", &self.entity_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "entity_type", &self.entity_type);
+        w.field(2u16, "entity_id", &self.entity_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -729,6 +729,9 @@ pub struct EntityPostEntityType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for EntityPostEntityType {
@@ -742,22 +745,22 @@ impl alma_runtime::Codec for EntityPostEntityType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EntityPostEntityType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -802,6 +805,9 @@ pub struct ReminderPost {
     pub reminder_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPost {
@@ -817,34 +823,32 @@ impl alma_runtime::Codec for ReminderPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ReminderPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "entity" => out.entity = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "text" => out.text = alma_runtime::Codec::from_node(v)?,
-                    "reminder_date" => {
-                        out.reminder_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "entity" => out.entity = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "text" => out.text = r.read(4u16, v)?,
+                    "reminder_date" => out.reminder_date = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("entity", &self.entity);
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("text", &self.text);
-        w.field("reminder_date", &self.reminder_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "entity", &self.entity);
+        w.field(2u16, "type", &self.type_);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "text", &self.text);
+        w.field(5u16, "reminder_date", &self.reminder_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -918,6 +922,9 @@ pub struct ReminderPostStatus {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPostStatus {
@@ -931,22 +938,22 @@ impl alma_runtime::Codec for ReminderPostStatus {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ReminderPostStatus",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -979,6 +986,9 @@ pub struct ReminderPostType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPostType {
@@ -992,22 +1002,22 @@ impl alma_runtime::Codec for ReminderPostType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ReminderPostType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1050,6 +1060,9 @@ pub struct ReminderPut {
     pub reminder_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPut {
@@ -1065,32 +1078,30 @@ impl alma_runtime::Codec for ReminderPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ReminderPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "text" => out.text = alma_runtime::Codec::from_node(v)?,
-                    "reminder_date" => {
-                        out.reminder_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "status" => out.status = r.read(2u16, v)?,
+                    "text" => out.text = r.read(3u16, v)?,
+                    "reminder_date" => out.reminder_date = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("text", &self.text);
-        w.field("reminder_date", &self.reminder_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "status", &self.status);
+        w.field(3u16, "text", &self.text);
+        w.field(4u16, "reminder_date", &self.reminder_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1154,6 +1165,9 @@ pub struct ReminderPutStatus {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPutStatus {
@@ -1167,22 +1181,22 @@ impl alma_runtime::Codec for ReminderPutStatus {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ReminderPutStatus",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1215,6 +1229,9 @@ pub struct ReminderPutType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPutType {
@@ -1228,22 +1245,22 @@ impl alma_runtime::Codec for ReminderPutType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ReminderPutType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1284,6 +1301,9 @@ pub struct Entity {
     pub description: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for Entity {
@@ -1298,28 +1318,28 @@ impl alma_runtime::Codec for Entity {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Entity",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
-                    "entity_id" => out.entity_id = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "entity_type" => out.entity_type = r.read(1u16, v)?,
+                    "entity_id" => out.entity_id = r.read(2u16, v)?,
+                    "description" => out.description = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("entity_type", &self.entity_type);
-        w.field("entity_id", &self.entity_id);
-        w.field("description", &self.description);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "entity_type", &self.entity_type);
+        w.field(2u16, "entity_id", &self.entity_id);
+        w.field(3u16, "description", &self.description);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1385,6 +1405,9 @@ pub struct Reminder {
     pub last_modified_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for Reminder {
@@ -1402,50 +1425,42 @@ impl alma_runtime::Codec for Reminder {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Reminder",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "entity" => out.entity = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "text" => out.text = alma_runtime::Codec::from_node(v)?,
-                    "reminder_date" => {
-                        out.reminder_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_by" => {
-                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "entity" => out.entity = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
+                    "status" => out.status = r.read(4u16, v)?,
+                    "text" => out.text = r.read(5u16, v)?,
+                    "reminder_date" => out.reminder_date = r.read(6u16, v)?,
+                    "created_by" => out.created_by = r.read(7u16, v)?,
+                    "created_date" => out.created_date = r.read(8u16, v)?,
+                    "last_modified_by" => out.last_modified_by = r.read(9u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("entity", &self.entity);
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("text", &self.text);
-        w.field("reminder_date", &self.reminder_date);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("last_modified_by", &self.last_modified_by);
-        w.field("last_modified_date", &self.last_modified_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "entity", &self.entity);
+        w.field(3u16, "type", &self.type_);
+        w.field(4u16, "status", &self.status);
+        w.field(5u16, "text", &self.text);
+        w.field(6u16, "reminder_date", &self.reminder_date);
+        w.field(7u16, "created_by", &self.created_by);
+        w.field(8u16, "created_date", &self.created_date);
+        w.field(9u16, "last_modified_by", &self.last_modified_by);
+        w.field(10u16, "last_modified_date", &self.last_modified_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1525,6 +1540,9 @@ pub struct Reminders {
     pub reminder: Vec<crate::shared::Reminder>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for Reminders {
@@ -1539,26 +1557,24 @@ impl alma_runtime::Codec for Reminders {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Reminders",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reminder" => out.reminder = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "reminder" => out.reminder = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("reminder", &self.reminder);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "reminder", &self.reminder);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1629,6 +1645,9 @@ pub struct CitationNote {
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(
     any(
@@ -1661,30 +1680,28 @@ impl alma_runtime::Codec for CitationNote {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CitationNote",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "creation_date" => {
-                        out.creation_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "content" => out.content = r.read(0u16, v)?,
+                    "creation_date" => out.creation_date = r.read(1u16, v)?,
+                    "created_by" => out.created_by = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("content", &self.content);
-        w.field("creation_date", &self.creation_date);
-        w.field("created_by", &self.created_by);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "content", &self.content);
+        w.field(1u16, "creation_date", &self.creation_date);
+        w.field(2u16, "created_by", &self.created_by);
+        w.field(3u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1762,6 +1779,9 @@ pub struct CdiGroupSetting {
     pub do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for CdiGroupSetting {
@@ -1780,50 +1800,54 @@ impl alma_runtime::Codec for CdiGroupSetting {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CdiGroupSetting",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
+                    "group" => out.group = r.read(0u16, v)?,
                     "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_search_activation_status = r.read(1u16, v)?;
                     }
                     "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_only_full_text_activation = r.read(2u16, v)?;
                     }
                     "subscribe_to_only_some_titles_in_the_collection" => {
-                        out.subscribe_to_only_some_titles_in_the_collection = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.subscribe_to_only_some_titles_in_the_collection = r
+                            .read(3u16, v)?;
                     }
                     "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
                         out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
+                            .read(4u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("group", &self.group);
-        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
-        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "group", &self.group);
         w.field(
+            1u16,
+            "cdi_search_activation_status",
+            &self.cdi_search_activation_status,
+        );
+        w.field(
+            2u16,
+            "cdi_only_full_text_activation",
+            &self.cdi_only_full_text_activation,
+        );
+        w.field(
+            3u16,
             "subscribe_to_only_some_titles_in_the_collection",
             &self.subscribe_to_only_some_titles_in_the_collection,
         );
         w.field(
+            4u16,
             "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
             &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
         );
@@ -1941,6 +1965,9 @@ pub struct CdiInfo {
     pub coverage_percentage: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for CdiInfo {
@@ -1962,76 +1989,62 @@ impl alma_runtime::Codec for CdiInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CdiInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "cdi_collection_id" => {
-                        out.cdi_collection_id = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "cdi_collection_id" => out.cdi_collection_id = r.read(0u16, v)?,
                     "cdi_collection_id_override" => {
-                        out.cdi_collection_id_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_collection_id_override = r.read(1u16, v)?;
                     }
                     "number_of_records_in_cdi" => {
-                        out.number_of_records_in_cdi = alma_runtime::Codec::from_node(v)?;
+                        out.number_of_records_in_cdi = r.read(2u16, v)?;
                     }
-                    "cdi_update_frequency" => {
-                        out.cdi_update_frequency = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "search_rights_in_cdi" => {
-                        out.search_rights_in_cdi = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "cdi_update_frequency" => out.cdi_update_frequency = r.read(3u16, v)?,
+                    "search_rights_in_cdi" => out.search_rights_in_cdi = r.read(4u16, v)?,
                     "full_text_linking_in_cdi" => {
-                        out.full_text_linking_in_cdi = alma_runtime::Codec::from_node(v)?;
+                        out.full_text_linking_in_cdi = r.read(5u16, v)?;
                     }
                     "cdi_last_market_update" => {
-                        out.cdi_last_market_update = alma_runtime::Codec::from_node(v)?;
+                        out.cdi_last_market_update = r.read(6u16, v)?;
                     }
                     "cdi_newspapers_search" => {
-                        out.cdi_newspapers_search = alma_runtime::Codec::from_node(v)?;
+                        out.cdi_newspapers_search = r.read(7u16, v)?;
                     }
-                    "provider_coverage" => {
-                        out.provider_coverage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_types" => {
-                        out.resource_types = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "provider_coverage" => out.provider_coverage = r.read(8u16, v)?,
+                    "resource_types" => out.resource_types = r.read(9u16, v)?,
                     "full_text_rights_in_cdi" => {
-                        out.full_text_rights_in_cdi = alma_runtime::Codec::from_node(v)?;
+                        out.full_text_rights_in_cdi = r.read(10u16, v)?;
                     }
-                    "cdi_type" => out.cdi_type = alma_runtime::Codec::from_node(v)?,
+                    "cdi_type" => out.cdi_type = r.read(11u16, v)?,
                     "cdi_activation_required" => {
-                        out.cdi_activation_required = alma_runtime::Codec::from_node(v)?;
+                        out.cdi_activation_required = r.read(12u16, v)?;
                     }
-                    "coverage_percentage" => {
-                        out.coverage_percentage = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "coverage_percentage" => out.coverage_percentage = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("cdi_collection_id", &self.cdi_collection_id);
-        w.field("cdi_collection_id_override", &self.cdi_collection_id_override);
-        w.field("number_of_records_in_cdi", &self.number_of_records_in_cdi);
-        w.field("cdi_update_frequency", &self.cdi_update_frequency);
-        w.field("search_rights_in_cdi", &self.search_rights_in_cdi);
-        w.field("full_text_linking_in_cdi", &self.full_text_linking_in_cdi);
-        w.field("cdi_last_market_update", &self.cdi_last_market_update);
-        w.field("cdi_newspapers_search", &self.cdi_newspapers_search);
-        w.field("provider_coverage", &self.provider_coverage);
-        w.field("resource_types", &self.resource_types);
-        w.field("full_text_rights_in_cdi", &self.full_text_rights_in_cdi);
-        w.field("cdi_type", &self.cdi_type);
-        w.field("cdi_activation_required", &self.cdi_activation_required);
-        w.field("coverage_percentage", &self.coverage_percentage);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "cdi_collection_id", &self.cdi_collection_id);
+        w.field(1u16, "cdi_collection_id_override", &self.cdi_collection_id_override);
+        w.field(2u16, "number_of_records_in_cdi", &self.number_of_records_in_cdi);
+        w.field(3u16, "cdi_update_frequency", &self.cdi_update_frequency);
+        w.field(4u16, "search_rights_in_cdi", &self.search_rights_in_cdi);
+        w.field(5u16, "full_text_linking_in_cdi", &self.full_text_linking_in_cdi);
+        w.field(6u16, "cdi_last_market_update", &self.cdi_last_market_update);
+        w.field(7u16, "cdi_newspapers_search", &self.cdi_newspapers_search);
+        w.field(8u16, "provider_coverage", &self.provider_coverage);
+        w.field(9u16, "resource_types", &self.resource_types);
+        w.field(10u16, "full_text_rights_in_cdi", &self.full_text_rights_in_cdi);
+        w.field(11u16, "cdi_type", &self.cdi_type);
+        w.field(12u16, "cdi_activation_required", &self.cdi_activation_required);
+        w.field(13u16, "coverage_percentage", &self.coverage_percentage);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2407,6 +2420,9 @@ pub struct ElectronicCollection {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollection {
@@ -2451,204 +2467,164 @@ impl alma_runtime::Codec for ElectronicCollection {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollection",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "is_local" => out.is_local = alma_runtime::Codec::from_node(v)?,
-                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
-                    "public_name_override" => {
-                        out.public_name_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "description_override" => {
-                        out.description_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "type_override" => {
-                        out.type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "interface_override" => {
-                        out.interface_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_selective" => {
-                        out.is_selective = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "process_type" => {
-                        out.process_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
-                    "counter_platform" => {
-                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "public_access_model" => {
-                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "activation_date" => {
-                        out.activation_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "is_local" => out.is_local = r.read(1u16, v)?,
+                    "public_name" => out.public_name = r.read(2u16, v)?,
+                    "public_name_override" => out.public_name_override = r.read(3u16, v)?,
+                    "description" => out.description = r.read(4u16, v)?,
+                    "description_override" => out.description_override = r.read(5u16, v)?,
+                    "internal_description" => out.internal_description = r.read(6u16, v)?,
+                    "library" => out.library = r.read(7u16, v)?,
+                    "type" => out.type_ = r.read(8u16, v)?,
+                    "type_override" => out.type_override = r.read(9u16, v)?,
+                    "interface" => out.interface = r.read(10u16, v)?,
+                    "interface_override" => out.interface_override = r.read(11u16, v)?,
+                    "is_selective" => out.is_selective = r.read(12u16, v)?,
+                    "process_type" => out.process_type = r.read(13u16, v)?,
+                    "access_type" => out.access_type = r.read(14u16, v)?,
+                    "counter_platform" => out.counter_platform = r.read(15u16, v)?,
+                    "po_line" => out.po_line = r.read(16u16, v)?,
+                    "public_access_model" => out.public_access_model = r.read(17u16, v)?,
+                    "activation_date" => out.activation_date = r.read(18u16, v)?,
                     "expected_activation_date" => {
-                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_activation_date = r.read(19u16, v)?;
                     }
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "alternative_title" => {
-                        out.alternative_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_override" => {
-                        out.url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
-                    "free_override" => {
-                        out.free_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "language_override" => {
-                        out.language_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
-                    "category_override" => {
-                        out.category_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "portfolios" => out.portfolios = alma_runtime::Codec::from_node(v)?,
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "license" => out.license = r.read(20u16, v)?,
+                    "number" => out.number = r.read(21u16, v)?,
+                    "alternative_title" => out.alternative_title = r.read(22u16, v)?,
+                    "source" => out.source = r.read(23u16, v)?,
+                    "creator" => out.creator = r.read(24u16, v)?,
+                    "url" => out.url = r.read(25u16, v)?,
+                    "url_override" => out.url_override = r.read(26u16, v)?,
+                    "free" => out.free = r.read(27u16, v)?,
+                    "free_override" => out.free_override = r.read(28u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(29u16, v)?,
+                    "proxy" => out.proxy = r.read(30u16, v)?,
+                    "language" => out.language = r.read(31u16, v)?,
+                    "language_override" => out.language_override = r.read(32u16, v)?,
+                    "category" => out.category = r.read(33u16, v)?,
+                    "category_override" => out.category_override = r.read(34u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(35u16, v)?,
+                    "portfolios" => out.portfolios = r.read(36u16, v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(37u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(38u16, v)?,
+                    "public_note" => out.public_note = r.read(39u16, v)?,
+                    "note" => out.note = r.read(40u16, v)?,
+                    "group_setting" => out.group_setting = r.read(41u16, v)?,
                     "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
                         out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
+                            .read(42u16, v)?;
                     }
                     "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_search_activation_status = r.read(43u16, v)?;
                     }
                     "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_only_full_text_activation = r.read(44u16, v)?;
                     }
-                    "cdi_local_notes" => {
-                        out.cdi_local_notes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "cdi_info" => out.cdi_info = alma_runtime::Codec::from_node(v)?,
-                    "cdi_group_setting" => {
-                        out.cdi_group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "cdi_local_notes" => out.cdi_local_notes = r.read(45u16, v)?,
+                    "cdi_info" => out.cdi_info = r.read(46u16, v)?,
+                    "cdi_group_setting" => out.cdi_group_setting = r.read(47u16, v)?,
                     "provider_collection_id" => {
-                        out.provider_collection_id = alma_runtime::Codec::from_node(v)?;
+                        out.provider_collection_id = r.read(48u16, v)?;
                     }
                     "provider_collection_name" => {
-                        out.provider_collection_name = alma_runtime::Codec::from_node(v)?;
+                        out.provider_collection_name = r.read(49u16, v)?;
                     }
                     "management_level_in_cz" => {
-                        out.management_level_in_cz = alma_runtime::Codec::from_node(v)?;
+                        out.management_level_in_cz = r.read(50u16, v)?;
                     }
                     "pending_deletion_date" => {
-                        out.pending_deletion_date = alma_runtime::Codec::from_node(v)?;
+                        out.pending_deletion_date = r.read(51u16, v)?;
                     }
                     "pending_deletion_reason" => {
-                        out.pending_deletion_reason = alma_runtime::Codec::from_node(v)?;
+                        out.pending_deletion_reason = r.read(52u16, v)?;
                     }
                     "alternative_collections" => {
-                        out.alternative_collections = alma_runtime::Codec::from_node(v)?;
+                        out.alternative_collections = r.read(53u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(54u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("is_local", &self.is_local);
-        w.field("public_name", &self.public_name);
-        w.field("public_name_override", &self.public_name_override);
-        w.field("description", &self.description);
-        w.field("description_override", &self.description_override);
-        w.field("internal_description", &self.internal_description);
-        w.field("library", &self.library);
-        w.field("type", &self.type_);
-        w.field("type_override", &self.type_override);
-        w.field("interface", &self.interface);
-        w.field("interface_override", &self.interface_override);
-        w.field("is_selective", &self.is_selective);
-        w.field("process_type", &self.process_type);
-        w.field("access_type", &self.access_type);
-        w.field("counter_platform", &self.counter_platform);
-        w.field("po_line", &self.po_line);
-        w.field("public_access_model", &self.public_access_model);
-        w.field("activation_date", &self.activation_date);
-        w.field("expected_activation_date", &self.expected_activation_date);
-        w.field("license", &self.license);
-        w.field("number", &self.number);
-        w.field("alternative_title", &self.alternative_title);
-        w.field("source", &self.source);
-        w.field("creator", &self.creator);
-        w.field("url", &self.url);
-        w.field("url_override", &self.url_override);
-        w.field("free", &self.free);
-        w.field("free_override", &self.free_override);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("language", &self.language);
-        w.field("language_override", &self.language_override);
-        w.field("category", &self.category);
-        w.field("category_override", &self.category_override);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("portfolios", &self.portfolios);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "is_local", &self.is_local);
+        w.field(2u16, "public_name", &self.public_name);
+        w.field(3u16, "public_name_override", &self.public_name_override);
+        w.field(4u16, "description", &self.description);
+        w.field(5u16, "description_override", &self.description_override);
+        w.field(6u16, "internal_description", &self.internal_description);
+        w.field(7u16, "library", &self.library);
+        w.field(8u16, "type", &self.type_);
+        w.field(9u16, "type_override", &self.type_override);
+        w.field(10u16, "interface", &self.interface);
+        w.field(11u16, "interface_override", &self.interface_override);
+        w.field(12u16, "is_selective", &self.is_selective);
+        w.field(13u16, "process_type", &self.process_type);
+        w.field(14u16, "access_type", &self.access_type);
+        w.field(15u16, "counter_platform", &self.counter_platform);
+        w.field(16u16, "po_line", &self.po_line);
+        w.field(17u16, "public_access_model", &self.public_access_model);
+        w.field(18u16, "activation_date", &self.activation_date);
+        w.field(19u16, "expected_activation_date", &self.expected_activation_date);
+        w.field(20u16, "license", &self.license);
+        w.field(21u16, "number", &self.number);
+        w.field(22u16, "alternative_title", &self.alternative_title);
+        w.field(23u16, "source", &self.source);
+        w.field(24u16, "creator", &self.creator);
+        w.field(25u16, "url", &self.url);
+        w.field(26u16, "url_override", &self.url_override);
+        w.field(27u16, "free", &self.free);
+        w.field(28u16, "free_override", &self.free_override);
+        w.field(29u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(30u16, "proxy", &self.proxy);
+        w.field(31u16, "language", &self.language);
+        w.field(32u16, "language_override", &self.language_override);
+        w.field(33u16, "category", &self.category);
+        w.field(34u16, "category_override", &self.category_override);
+        w.field(35u16, "resource_metadata", &self.resource_metadata);
+        w.field(36u16, "portfolios", &self.portfolios);
+        w.field(37u16, "linking_parameter", &self.linking_parameter);
+        w.field(38u16, "authentication_note", &self.authentication_note);
+        w.field(39u16, "public_note", &self.public_note);
+        w.field(40u16, "note", &self.note);
+        w.field(41u16, "group_setting", &self.group_setting);
         w.field(
+            42u16,
             "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
             &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
         );
-        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
-        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
-        w.field("cdi_local_notes", &self.cdi_local_notes);
-        w.field("cdi_info", &self.cdi_info);
-        w.field("cdi_group_setting", &self.cdi_group_setting);
-        w.field("provider_collection_id", &self.provider_collection_id);
-        w.field("provider_collection_name", &self.provider_collection_name);
-        w.field("management_level_in_cz", &self.management_level_in_cz);
-        w.field("pending_deletion_date", &self.pending_deletion_date);
-        w.field("pending_deletion_reason", &self.pending_deletion_reason);
-        w.field("alternative_collections", &self.alternative_collections);
-        w.field("link", &self.link);
+        w.field(
+            43u16,
+            "cdi_search_activation_status",
+            &self.cdi_search_activation_status,
+        );
+        w.field(
+            44u16,
+            "cdi_only_full_text_activation",
+            &self.cdi_only_full_text_activation,
+        );
+        w.field(45u16, "cdi_local_notes", &self.cdi_local_notes);
+        w.field(46u16, "cdi_info", &self.cdi_info);
+        w.field(47u16, "cdi_group_setting", &self.cdi_group_setting);
+        w.field(48u16, "provider_collection_id", &self.provider_collection_id);
+        w.field(49u16, "provider_collection_name", &self.provider_collection_name);
+        w.field(50u16, "management_level_in_cz", &self.management_level_in_cz);
+        w.field(51u16, "pending_deletion_date", &self.pending_deletion_date);
+        w.field(52u16, "pending_deletion_reason", &self.pending_deletion_reason);
+        w.field(53u16, "alternative_collections", &self.alternative_collections);
+        w.field(54u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3027,6 +3003,9 @@ pub struct ElectronicCollectionLibrary {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionLibrary {
@@ -3040,24 +3019,24 @@ impl alma_runtime::Codec for ElectronicCollectionLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3095,6 +3074,9 @@ pub struct ElectronicCollectionLicense {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionLicense {
@@ -3108,24 +3090,24 @@ impl alma_runtime::Codec for ElectronicCollectionLicense {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionLicense",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3161,6 +3143,9 @@ pub struct Number {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for Number {
@@ -3174,24 +3159,24 @@ impl alma_runtime::Codec for Number {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Number",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3229,6 +3214,9 @@ pub struct ElectronicCollectionPoLine {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionPoLine {
@@ -3242,24 +3230,24 @@ impl alma_runtime::Codec for ElectronicCollectionPoLine {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPoLine",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3295,6 +3283,9 @@ pub struct ElectronicCollectionPortfolios {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionPortfolios {
@@ -3308,24 +3299,24 @@ impl alma_runtime::Codec for ElectronicCollectionPortfolios {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPortfolios",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3386,6 +3377,9 @@ pub struct GroupSetting {
     pub access_model: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for GroupSetting {
@@ -3402,44 +3396,36 @@ impl alma_runtime::Codec for GroupSetting {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "GroupSetting",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_model" => {
-                        out.access_model = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "group" => out.group = r.read(0u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(1u16, v)?,
+                    "proxy" => out.proxy = r.read(2u16, v)?,
+                    "public_name" => out.public_name = r.read(3u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(4u16, v)?,
+                    "public_note" => out.public_note = r.read(5u16, v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(6u16, v)?,
+                    "access_model" => out.access_model = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("group", &self.group);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("public_name", &self.public_name);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("access_model", &self.access_model);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "group", &self.group);
+        w.field(1u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(2u16, "proxy", &self.proxy);
+        w.field(3u16, "public_name", &self.public_name);
+        w.field(4u16, "authentication_note", &self.authentication_note);
+        w.field(5u16, "public_note", &self.public_note);
+        w.field(6u16, "linking_parameter", &self.linking_parameter);
+        w.field(7u16, "access_model", &self.access_model);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3515,6 +3501,9 @@ pub struct ElectronicCollectionInterface {
     pub vendor: Option<crate::shared::InterfaceVendor>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionInterface {
@@ -3528,24 +3517,24 @@ impl alma_runtime::Codec for ElectronicCollectionInterface {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionInterface",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "vendor" => out.vendor = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("vendor", &self.vendor);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "vendor", &self.vendor);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3590,6 +3579,9 @@ pub struct InterfaceVendor {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for InterfaceVendor {
@@ -3603,24 +3595,24 @@ impl alma_runtime::Codec for InterfaceVendor {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InterfaceVendor",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3656,6 +3648,9 @@ pub struct LinkingParameter {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for LinkingParameter {
@@ -3669,24 +3664,24 @@ impl alma_runtime::Codec for LinkingParameter {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LinkingParameter",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3733,6 +3728,9 @@ pub struct ElectronicCollectionResourceMetadata {
     pub issn: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadata {
@@ -3747,28 +3745,28 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadata {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionResourceMetadata",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "title" => out.title = r.read(1u16, v)?,
+                    "author" => out.author = r.read(2u16, v)?,
+                    "issn" => out.issn = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("issn", &self.issn);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "title", &self.title);
+        w.field(2u16, "author", &self.author);
+        w.field(3u16, "issn", &self.issn);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3815,6 +3813,9 @@ pub struct ElectronicCollectionResourceMetadataMmsId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadataMmsId {
@@ -3828,24 +3829,24 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadataMmsId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionResourceMetadataMmsId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3906,6 +3907,9 @@ pub struct GroupSettingPost {
     pub access_model: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for GroupSettingPost {
@@ -3922,44 +3926,36 @@ impl alma_runtime::Codec for GroupSettingPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "GroupSettingPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_model" => {
-                        out.access_model = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "group" => out.group = r.read(0u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(1u16, v)?,
+                    "proxy" => out.proxy = r.read(2u16, v)?,
+                    "public_name" => out.public_name = r.read(3u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(4u16, v)?,
+                    "public_note" => out.public_note = r.read(5u16, v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(6u16, v)?,
+                    "access_model" => out.access_model = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("group", &self.group);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("public_name", &self.public_name);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("access_model", &self.access_model);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "group", &self.group);
+        w.field(1u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(2u16, "proxy", &self.proxy);
+        w.field(3u16, "public_name", &self.public_name);
+        w.field(4u16, "authentication_note", &self.authentication_note);
+        w.field(5u16, "public_note", &self.public_note);
+        w.field(6u16, "linking_parameter", &self.linking_parameter);
+        w.field(7u16, "access_model", &self.access_model);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4031,6 +4027,9 @@ pub struct ElectronicCollectionInterfacePost {
     pub name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionInterfacePost {
@@ -4044,22 +4043,22 @@ impl alma_runtime::Codec for ElectronicCollectionInterfacePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionInterfacePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4092,6 +4091,9 @@ pub struct LinkingParameterPost {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for LinkingParameterPost {
@@ -4105,24 +4107,24 @@ impl alma_runtime::Codec for LinkingParameterPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LinkingParameterPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4178,6 +4180,9 @@ pub struct ElectronicCollectionNotePost {
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(
     any(
@@ -4208,30 +4213,28 @@ impl alma_runtime::Codec for ElectronicCollectionNotePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionNotePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "creation_date" => {
-                        out.creation_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "content" => out.content = r.read(0u16, v)?,
+                    "creation_date" => out.creation_date = r.read(1u16, v)?,
+                    "created_by" => out.created_by = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("content", &self.content);
-        w.field("creation_date", &self.creation_date);
-        w.field("created_by", &self.created_by);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "content", &self.content);
+        w.field(1u16, "creation_date", &self.creation_date);
+        w.field(2u16, "created_by", &self.created_by);
+        w.field(3u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4293,6 +4296,9 @@ pub struct ElectronicCollectionResourceMetadataPost {
     pub mms_id: Option<crate::shared::ResourceMetadataPostMmsId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadataPost {
@@ -4306,22 +4312,22 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadataPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionResourceMetadataPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4365,6 +4371,9 @@ pub struct ResourceMetadataPostMmsId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users"))]
 impl alma_runtime::IsEmpty for ResourceMetadataPostMmsId {
@@ -4378,24 +4387,24 @@ impl alma_runtime::Codec for ResourceMetadataPostMmsId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResourceMetadataPostMmsId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4456,6 +4465,9 @@ pub struct GroupSettingPut {
     pub access_model: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for GroupSettingPut {
@@ -4472,44 +4484,36 @@ impl alma_runtime::Codec for GroupSettingPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "GroupSettingPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "group" => out.group = alma_runtime::Codec::from_node(v)?,
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_model" => {
-                        out.access_model = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "group" => out.group = r.read(0u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(1u16, v)?,
+                    "proxy" => out.proxy = r.read(2u16, v)?,
+                    "public_name" => out.public_name = r.read(3u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(4u16, v)?,
+                    "public_note" => out.public_note = r.read(5u16, v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(6u16, v)?,
+                    "access_model" => out.access_model = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("group", &self.group);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("public_name", &self.public_name);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("access_model", &self.access_model);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "group", &self.group);
+        w.field(1u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(2u16, "proxy", &self.proxy);
+        w.field(3u16, "public_name", &self.public_name);
+        w.field(4u16, "authentication_note", &self.authentication_note);
+        w.field(5u16, "public_note", &self.public_note);
+        w.field(6u16, "linking_parameter", &self.linking_parameter);
+        w.field(7u16, "access_model", &self.access_model);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4581,6 +4585,9 @@ pub struct ElectronicCollectionInterfacePut {
     pub name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionInterfacePut {
@@ -4594,22 +4601,22 @@ impl alma_runtime::Codec for ElectronicCollectionInterfacePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionInterfacePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4642,6 +4649,9 @@ pub struct LinkingParameterPut {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for LinkingParameterPut {
@@ -4655,24 +4665,24 @@ impl alma_runtime::Codec for LinkingParameterPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LinkingParameterPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4722,6 +4732,9 @@ pub struct ElectronicCollectionNotePut {
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(
     any(feature = "acq", feature = "bibs", feature = "electronic", feature = "partners")
@@ -4740,30 +4753,28 @@ impl alma_runtime::Codec for ElectronicCollectionNotePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionNotePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "creation_date" => {
-                        out.creation_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "content" => out.content = r.read(0u16, v)?,
+                    "creation_date" => out.creation_date = r.read(1u16, v)?,
+                    "created_by" => out.created_by = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("content", &self.content);
-        w.field("creation_date", &self.creation_date);
-        w.field("created_by", &self.created_by);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "content", &self.content);
+        w.field(1u16, "creation_date", &self.creation_date);
+        w.field(2u16, "created_by", &self.created_by);
+        w.field(3u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4813,6 +4824,9 @@ pub struct ElectronicCollections {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollections {
@@ -4827,28 +4841,26 @@ impl alma_runtime::Codec for ElectronicCollections {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollections",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "electronic_collection" => {
-                        out.electronic_collection = alma_runtime::Codec::from_node(v)?;
+                        out.electronic_collection = r.read(0u16, v)?;
                     }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("electronic_collection", &self.electronic_collection);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "electronic_collection", &self.electronic_collection);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4934,6 +4946,9 @@ pub struct ItemBibData {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for ItemBibData {
@@ -4952,58 +4967,50 @@ impl alma_runtime::Codec for ItemBibData {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemBibData",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
                     "bib_suppress_from_publishing" => {
-                        out.bib_suppress_from_publishing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.bib_suppress_from_publishing = r.read(1u16, v)?;
                     }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "complete_edition" => {
-                        out.complete_edition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "network_number" => {
-                        out.network_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "date_of_publication" => {
-                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publisher_const" => {
-                        out.publisher_const = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = r.read(2u16, v)?,
+                    "author" => out.author = r.read(3u16, v)?,
+                    "issn" => out.issn = r.read(4u16, v)?,
+                    "isbn" => out.isbn = r.read(5u16, v)?,
+                    "complete_edition" => out.complete_edition = r.read(6u16, v)?,
+                    "network_number" => out.network_number = r.read(7u16, v)?,
+                    "place_of_publication" => out.place_of_publication = r.read(8u16, v)?,
+                    "date_of_publication" => out.date_of_publication = r.read(9u16, v)?,
+                    "publisher_const" => out.publisher_const = r.read(10u16, v)?,
+                    "link" => out.link = r.read(11u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("bib_suppress_from_publishing", &self.bib_suppress_from_publishing);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("issn", &self.issn);
-        w.field("isbn", &self.isbn);
-        w.field("complete_edition", &self.complete_edition);
-        w.field("network_number", &self.network_number);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("date_of_publication", &self.date_of_publication);
-        w.field("publisher_const", &self.publisher_const);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(
+            1u16,
+            "bib_suppress_from_publishing",
+            &self.bib_suppress_from_publishing,
+        );
+        w.field(2u16, "title", &self.title);
+        w.field(3u16, "author", &self.author);
+        w.field(4u16, "issn", &self.issn);
+        w.field(5u16, "isbn", &self.isbn);
+        w.field(6u16, "complete_edition", &self.complete_edition);
+        w.field(7u16, "network_number", &self.network_number);
+        w.field(8u16, "place_of_publication", &self.place_of_publication);
+        w.field(9u16, "date_of_publication", &self.date_of_publication);
+        w.field(10u16, "publisher_const", &self.publisher_const);
+        w.field(11u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5157,6 +5164,9 @@ pub struct HoldingData {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for HoldingData {
@@ -5180,94 +5190,76 @@ impl alma_runtime::Codec for HoldingData {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HoldingData",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
+                    "holding_id" => out.holding_id = r.read(0u16, v)?,
                     "holding_suppress_from_publishing" => {
-                        out.holding_suppress_from_publishing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.holding_suppress_from_publishing = r.read(1u16, v)?;
                     }
                     "calculated_suppress_from_publishing" => {
-                        out.calculated_suppress_from_publishing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.calculated_suppress_from_publishing = r.read(2u16, v)?;
                     }
                     "permanent_call_number_type" => {
-                        out.permanent_call_number_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.permanent_call_number_type = r.read(3u16, v)?;
                     }
                     "permanent_call_number" => {
-                        out.permanent_call_number = alma_runtime::Codec::from_node(v)?;
+                        out.permanent_call_number = r.read(4u16, v)?;
                     }
-                    "call_number_type" => {
-                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "accession_number" => {
-                        out.accession_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "copy_id" => out.copy_id = alma_runtime::Codec::from_node(v)?,
-                    "in_temp_location" => {
-                        out.in_temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "temp_library" => {
-                        out.temp_library = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "temp_location" => {
-                        out.temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "call_number_type" => out.call_number_type = r.read(5u16, v)?,
+                    "call_number" => out.call_number = r.read(6u16, v)?,
+                    "accession_number" => out.accession_number = r.read(7u16, v)?,
+                    "copy_id" => out.copy_id = r.read(8u16, v)?,
+                    "in_temp_location" => out.in_temp_location = r.read(9u16, v)?,
+                    "temp_library" => out.temp_library = r.read(10u16, v)?,
+                    "temp_location" => out.temp_location = r.read(11u16, v)?,
                     "temp_call_number_type" => {
-                        out.temp_call_number_type = alma_runtime::Codec::from_node(v)?;
+                        out.temp_call_number_type = r.read(12u16, v)?;
                     }
-                    "temp_call_number" => {
-                        out.temp_call_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "temp_call_number" => out.temp_call_number = r.read(13u16, v)?,
                     "temp_call_number_source" => {
-                        out.temp_call_number_source = alma_runtime::Codec::from_node(v)?;
+                        out.temp_call_number_source = r.read(14u16, v)?;
                     }
-                    "temp_policy" => out.temp_policy = alma_runtime::Codec::from_node(v)?,
-                    "due_back_date" => {
-                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "temp_policy" => out.temp_policy = r.read(15u16, v)?,
+                    "due_back_date" => out.due_back_date = r.read(16u16, v)?,
+                    "link" => out.link = r.read(17u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("holding_id", &self.holding_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "holding_id", &self.holding_id);
         w.field(
+            1u16,
             "holding_suppress_from_publishing",
             &self.holding_suppress_from_publishing,
         );
         w.field(
+            2u16,
             "calculated_suppress_from_publishing",
             &self.calculated_suppress_from_publishing,
         );
-        w.field("permanent_call_number_type", &self.permanent_call_number_type);
-        w.field("permanent_call_number", &self.permanent_call_number);
-        w.field("call_number_type", &self.call_number_type);
-        w.field("call_number", &self.call_number);
-        w.field("accession_number", &self.accession_number);
-        w.field("copy_id", &self.copy_id);
-        w.field("in_temp_location", &self.in_temp_location);
-        w.field("temp_library", &self.temp_library);
-        w.field("temp_location", &self.temp_location);
-        w.field("temp_call_number_type", &self.temp_call_number_type);
-        w.field("temp_call_number", &self.temp_call_number);
-        w.field("temp_call_number_source", &self.temp_call_number_source);
-        w.field("temp_policy", &self.temp_policy);
-        w.field("due_back_date", &self.due_back_date);
-        w.field("link", &self.link);
+        w.field(3u16, "permanent_call_number_type", &self.permanent_call_number_type);
+        w.field(4u16, "permanent_call_number", &self.permanent_call_number);
+        w.field(5u16, "call_number_type", &self.call_number_type);
+        w.field(6u16, "call_number", &self.call_number);
+        w.field(7u16, "accession_number", &self.accession_number);
+        w.field(8u16, "copy_id", &self.copy_id);
+        w.field(9u16, "in_temp_location", &self.in_temp_location);
+        w.field(10u16, "temp_library", &self.temp_library);
+        w.field(11u16, "temp_location", &self.temp_location);
+        w.field(12u16, "temp_call_number_type", &self.temp_call_number_type);
+        w.field(13u16, "temp_call_number", &self.temp_call_number);
+        w.field(14u16, "temp_call_number_source", &self.temp_call_number_source);
+        w.field(15u16, "temp_policy", &self.temp_policy);
+        w.field(16u16, "due_back_date", &self.due_back_date);
+        w.field(17u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5409,6 +5401,9 @@ pub struct Item {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for Item {
@@ -5425,34 +5420,30 @@ impl alma_runtime::Codec for Item {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Item",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "bib_data" => out.bib_data = alma_runtime::Codec::from_node(v)?,
-                    "holding_data" => {
-                        out.holding_data = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "item_data" => out.item_data = alma_runtime::Codec::from_node(v)?,
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "bib_data" => out.bib_data = r.read(0u16, v)?,
+                    "holding_data" => out.holding_data = r.read(1u16, v)?,
+                    "item_data" => out.item_data = r.read(2u16, v)?,
+                    "additional_info" => out.additional_info = r.read(3u16, v)?,
+                    "link" => out.link = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("bib_data", &self.bib_data);
-        w.field("holding_data", &self.holding_data);
-        w.field("item_data", &self.item_data);
-        w.field("additional_info", &self.additional_info);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "bib_data", &self.bib_data);
+        w.field(1u16, "holding_data", &self.holding_data);
+        w.field(2u16, "item_data", &self.item_data);
+        w.field(3u16, "additional_info", &self.additional_info);
+        w.field(4u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5790,6 +5781,9 @@ pub struct ItemData {
     pub retention_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for ItemData {
@@ -5841,284 +5835,186 @@ impl alma_runtime::Codec for ItemData {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemData",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "creation_date" => {
-                        out.creation_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "modification_date" => {
-                        out.modification_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "base_status" => out.base_status = alma_runtime::Codec::from_node(v)?,
-                    "awaiting_reshelving" => {
-                        out.awaiting_reshelving = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reshelving_time" => {
-                        out.reshelving_time = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "pid" => out.pid = r.read(0u16, v)?,
+                    "barcode" => out.barcode = r.read(1u16, v)?,
+                    "creation_date" => out.creation_date = r.read(2u16, v)?,
+                    "modification_date" => out.modification_date = r.read(3u16, v)?,
+                    "base_status" => out.base_status = r.read(4u16, v)?,
+                    "awaiting_reshelving" => out.awaiting_reshelving = r.read(5u16, v)?,
+                    "reshelving_time" => out.reshelving_time = r.read(6u16, v)?,
                     "physical_material_type" => {
-                        out.physical_material_type = alma_runtime::Codec::from_node(v)?;
+                        out.physical_material_type = r.read(7u16, v)?;
                     }
-                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
-                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "issue_date" => out.issue_date = alma_runtime::Codec::from_node(v)?,
-                    "is_magnetic" => out.is_magnetic = alma_runtime::Codec::from_node(v)?,
-                    "arrival_date" => {
-                        out.arrival_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "policy" => out.policy = r.read(8u16, v)?,
+                    "provenance" => out.provenance = r.read(9u16, v)?,
+                    "po_line" => out.po_line = r.read(10u16, v)?,
+                    "issue_date" => out.issue_date = r.read(11u16, v)?,
+                    "is_magnetic" => out.is_magnetic = r.read(12u16, v)?,
+                    "arrival_date" => out.arrival_date = r.read(13u16, v)?,
                     "expected_arrival_date" => {
-                        out.expected_arrival_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_arrival_date = r.read(14u16, v)?;
                     }
-                    "year_of_issue" => {
-                        out.year_of_issue = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_a" => {
-                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_b" => {
-                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_c" => {
-                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_d" => {
-                        out.enumeration_d = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_e" => {
-                        out.enumeration_e = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_f" => {
-                        out.enumeration_f = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_g" => {
-                        out.enumeration_g = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_h" => {
-                        out.enumeration_h = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_i" => {
-                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_j" => {
-                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_k" => {
-                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_l" => {
-                        out.chronology_l = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_m" => {
-                        out.chronology_m = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "break_indicator" => {
-                        out.break_indicator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pattern_type" => {
-                        out.pattern_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_number" => {
-                        out.linking_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "type_of_unit" => {
-                        out.type_of_unit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "replacement_cost" => {
-                        out.replacement_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receiving_operator" => {
-                        out.receiving_operator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "process_type" => {
-                        out.process_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "work_order_type" => {
-                        out.work_order_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "work_order_at" => {
-                        out.work_order_at = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_number" => {
-                        out.inventory_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_date" => {
-                        out.inventory_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_price" => {
-                        out.inventory_price = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receive_number" => {
-                        out.receive_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "weeding_number" => {
-                        out.weeding_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "weeding_date" => {
-                        out.weeding_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "year_of_issue" => out.year_of_issue = r.read(15u16, v)?,
+                    "enumeration_a" => out.enumeration_a = r.read(16u16, v)?,
+                    "enumeration_b" => out.enumeration_b = r.read(17u16, v)?,
+                    "enumeration_c" => out.enumeration_c = r.read(18u16, v)?,
+                    "enumeration_d" => out.enumeration_d = r.read(19u16, v)?,
+                    "enumeration_e" => out.enumeration_e = r.read(20u16, v)?,
+                    "enumeration_f" => out.enumeration_f = r.read(21u16, v)?,
+                    "enumeration_g" => out.enumeration_g = r.read(22u16, v)?,
+                    "enumeration_h" => out.enumeration_h = r.read(23u16, v)?,
+                    "chronology_i" => out.chronology_i = r.read(24u16, v)?,
+                    "chronology_j" => out.chronology_j = r.read(25u16, v)?,
+                    "chronology_k" => out.chronology_k = r.read(26u16, v)?,
+                    "chronology_l" => out.chronology_l = r.read(27u16, v)?,
+                    "chronology_m" => out.chronology_m = r.read(28u16, v)?,
+                    "break_indicator" => out.break_indicator = r.read(29u16, v)?,
+                    "pattern_type" => out.pattern_type = r.read(30u16, v)?,
+                    "linking_number" => out.linking_number = r.read(31u16, v)?,
+                    "type_of_unit" => out.type_of_unit = r.read(32u16, v)?,
+                    "description" => out.description = r.read(33u16, v)?,
+                    "replacement_cost" => out.replacement_cost = r.read(34u16, v)?,
+                    "receiving_operator" => out.receiving_operator = r.read(35u16, v)?,
+                    "process_type" => out.process_type = r.read(36u16, v)?,
+                    "work_order_type" => out.work_order_type = r.read(37u16, v)?,
+                    "work_order_at" => out.work_order_at = r.read(38u16, v)?,
+                    "inventory_number" => out.inventory_number = r.read(39u16, v)?,
+                    "inventory_date" => out.inventory_date = r.read(40u16, v)?,
+                    "inventory_price" => out.inventory_price = r.read(41u16, v)?,
+                    "receive_number" => out.receive_number = r.read(42u16, v)?,
+                    "weeding_number" => out.weeding_number = r.read(43u16, v)?,
+                    "weeding_date" => out.weeding_date = r.read(44u16, v)?,
+                    "library" => out.library = r.read(45u16, v)?,
+                    "location" => out.location = r.read(46u16, v)?,
                     "alternative_call_number" => {
-                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                        out.alternative_call_number = r.read(47u16, v)?;
                     }
                     "alternative_call_number_type" => {
-                        out.alternative_call_number_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_call_number_type = r.read(48u16, v)?;
                     }
-                    "alt_number_source" => {
-                        out.alt_number_source = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "storage_location_id" => {
-                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "pieces" => out.pieces = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "fulfillment_note" => {
-                        out.fulfillment_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
-                    "due_date_policy" => {
-                        out.due_date_policy = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_1" => {
-                        out.internal_note_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_2" => {
-                        out.internal_note_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_3" => {
-                        out.internal_note_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_1" => {
-                        out.statistics_note_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_2" => {
-                        out.statistics_note_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_3" => {
-                        out.statistics_note_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "requested" => out.requested = alma_runtime::Codec::from_node(v)?,
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "imprint" => out.imprint = alma_runtime::Codec::from_node(v)?,
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "library_details" => {
-                        out.library_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "alt_call_no" => out.alt_call_no = alma_runtime::Codec::from_node(v)?,
-                    "call_no" => out.call_no = alma_runtime::Codec::from_node(v)?,
+                    "alt_number_source" => out.alt_number_source = r.read(49u16, v)?,
+                    "storage_location_id" => out.storage_location_id = r.read(50u16, v)?,
+                    "pages" => out.pages = r.read(51u16, v)?,
+                    "pieces" => out.pieces = r.read(52u16, v)?,
+                    "public_note" => out.public_note = r.read(53u16, v)?,
+                    "fulfillment_note" => out.fulfillment_note = r.read(54u16, v)?,
+                    "due_date" => out.due_date = r.read(55u16, v)?,
+                    "due_date_policy" => out.due_date_policy = r.read(56u16, v)?,
+                    "internal_note_1" => out.internal_note_1 = r.read(57u16, v)?,
+                    "internal_note_2" => out.internal_note_2 = r.read(58u16, v)?,
+                    "internal_note_3" => out.internal_note_3 = r.read(59u16, v)?,
+                    "statistics_note_1" => out.statistics_note_1 = r.read(60u16, v)?,
+                    "statistics_note_2" => out.statistics_note_2 = r.read(61u16, v)?,
+                    "statistics_note_3" => out.statistics_note_3 = r.read(62u16, v)?,
+                    "requested" => out.requested = r.read(63u16, v)?,
+                    "edition" => out.edition = r.read(64u16, v)?,
+                    "imprint" => out.imprint = r.read(65u16, v)?,
+                    "language" => out.language = r.read(66u16, v)?,
+                    "library_details" => out.library_details = r.read(67u16, v)?,
+                    "alt_call_no" => out.alt_call_no = r.read(68u16, v)?,
+                    "call_no" => out.call_no = r.read(69u16, v)?,
                     "issue_level_description" => {
-                        out.issue_level_description = alma_runtime::Codec::from_node(v)?;
+                        out.issue_level_description = r.read(70u16, v)?;
                     }
-                    "title_abcnph" => {
-                        out.title_abcnph = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "physical_condition" => {
-                        out.physical_condition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "committed_to_retain" => {
-                        out.committed_to_retain = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "retention_reason" => {
-                        out.retention_reason = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "retention_note" => {
-                        out.retention_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "title_abcnph" => out.title_abcnph = r.read(71u16, v)?,
+                    "physical_condition" => out.physical_condition = r.read(72u16, v)?,
+                    "committed_to_retain" => out.committed_to_retain = r.read(73u16, v)?,
+                    "retention_reason" => out.retention_reason = r.read(74u16, v)?,
+                    "retention_note" => out.retention_note = r.read(75u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("pid", &self.pid);
-        w.field("barcode", &self.barcode);
-        w.field("creation_date", &self.creation_date);
-        w.field("modification_date", &self.modification_date);
-        w.field("base_status", &self.base_status);
-        w.field("awaiting_reshelving", &self.awaiting_reshelving);
-        w.field("reshelving_time", &self.reshelving_time);
-        w.field("physical_material_type", &self.physical_material_type);
-        w.field("policy", &self.policy);
-        w.field("provenance", &self.provenance);
-        w.field("po_line", &self.po_line);
-        w.field("issue_date", &self.issue_date);
-        w.field("is_magnetic", &self.is_magnetic);
-        w.field("arrival_date", &self.arrival_date);
-        w.field("expected_arrival_date", &self.expected_arrival_date);
-        w.field("year_of_issue", &self.year_of_issue);
-        w.field("enumeration_a", &self.enumeration_a);
-        w.field("enumeration_b", &self.enumeration_b);
-        w.field("enumeration_c", &self.enumeration_c);
-        w.field("enumeration_d", &self.enumeration_d);
-        w.field("enumeration_e", &self.enumeration_e);
-        w.field("enumeration_f", &self.enumeration_f);
-        w.field("enumeration_g", &self.enumeration_g);
-        w.field("enumeration_h", &self.enumeration_h);
-        w.field("chronology_i", &self.chronology_i);
-        w.field("chronology_j", &self.chronology_j);
-        w.field("chronology_k", &self.chronology_k);
-        w.field("chronology_l", &self.chronology_l);
-        w.field("chronology_m", &self.chronology_m);
-        w.field("break_indicator", &self.break_indicator);
-        w.field("pattern_type", &self.pattern_type);
-        w.field("linking_number", &self.linking_number);
-        w.field("type_of_unit", &self.type_of_unit);
-        w.field("description", &self.description);
-        w.field("replacement_cost", &self.replacement_cost);
-        w.field("receiving_operator", &self.receiving_operator);
-        w.field("process_type", &self.process_type);
-        w.field("work_order_type", &self.work_order_type);
-        w.field("work_order_at", &self.work_order_at);
-        w.field("inventory_number", &self.inventory_number);
-        w.field("inventory_date", &self.inventory_date);
-        w.field("inventory_price", &self.inventory_price);
-        w.field("receive_number", &self.receive_number);
-        w.field("weeding_number", &self.weeding_number);
-        w.field("weeding_date", &self.weeding_date);
-        w.field("library", &self.library);
-        w.field("location", &self.location);
-        w.field("alternative_call_number", &self.alternative_call_number);
-        w.field("alternative_call_number_type", &self.alternative_call_number_type);
-        w.field("alt_number_source", &self.alt_number_source);
-        w.field("storage_location_id", &self.storage_location_id);
-        w.field("pages", &self.pages);
-        w.field("pieces", &self.pieces);
-        w.field("public_note", &self.public_note);
-        w.field("fulfillment_note", &self.fulfillment_note);
-        w.field("due_date", &self.due_date);
-        w.field("due_date_policy", &self.due_date_policy);
-        w.field("internal_note_1", &self.internal_note_1);
-        w.field("internal_note_2", &self.internal_note_2);
-        w.field("internal_note_3", &self.internal_note_3);
-        w.field("statistics_note_1", &self.statistics_note_1);
-        w.field("statistics_note_2", &self.statistics_note_2);
-        w.field("statistics_note_3", &self.statistics_note_3);
-        w.field("requested", &self.requested);
-        w.field("edition", &self.edition);
-        w.field("imprint", &self.imprint);
-        w.field("language", &self.language);
-        w.field("library_details", &self.library_details);
-        w.field("alt_call_no", &self.alt_call_no);
-        w.field("call_no", &self.call_no);
-        w.field("issue_level_description", &self.issue_level_description);
-        w.field("title_abcnph", &self.title_abcnph);
-        w.field("physical_condition", &self.physical_condition);
-        w.field("committed_to_retain", &self.committed_to_retain);
-        w.field("retention_reason", &self.retention_reason);
-        w.field("retention_note", &self.retention_note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "pid", &self.pid);
+        w.field(1u16, "barcode", &self.barcode);
+        w.field(2u16, "creation_date", &self.creation_date);
+        w.field(3u16, "modification_date", &self.modification_date);
+        w.field(4u16, "base_status", &self.base_status);
+        w.field(5u16, "awaiting_reshelving", &self.awaiting_reshelving);
+        w.field(6u16, "reshelving_time", &self.reshelving_time);
+        w.field(7u16, "physical_material_type", &self.physical_material_type);
+        w.field(8u16, "policy", &self.policy);
+        w.field(9u16, "provenance", &self.provenance);
+        w.field(10u16, "po_line", &self.po_line);
+        w.field(11u16, "issue_date", &self.issue_date);
+        w.field(12u16, "is_magnetic", &self.is_magnetic);
+        w.field(13u16, "arrival_date", &self.arrival_date);
+        w.field(14u16, "expected_arrival_date", &self.expected_arrival_date);
+        w.field(15u16, "year_of_issue", &self.year_of_issue);
+        w.field(16u16, "enumeration_a", &self.enumeration_a);
+        w.field(17u16, "enumeration_b", &self.enumeration_b);
+        w.field(18u16, "enumeration_c", &self.enumeration_c);
+        w.field(19u16, "enumeration_d", &self.enumeration_d);
+        w.field(20u16, "enumeration_e", &self.enumeration_e);
+        w.field(21u16, "enumeration_f", &self.enumeration_f);
+        w.field(22u16, "enumeration_g", &self.enumeration_g);
+        w.field(23u16, "enumeration_h", &self.enumeration_h);
+        w.field(24u16, "chronology_i", &self.chronology_i);
+        w.field(25u16, "chronology_j", &self.chronology_j);
+        w.field(26u16, "chronology_k", &self.chronology_k);
+        w.field(27u16, "chronology_l", &self.chronology_l);
+        w.field(28u16, "chronology_m", &self.chronology_m);
+        w.field(29u16, "break_indicator", &self.break_indicator);
+        w.field(30u16, "pattern_type", &self.pattern_type);
+        w.field(31u16, "linking_number", &self.linking_number);
+        w.field(32u16, "type_of_unit", &self.type_of_unit);
+        w.field(33u16, "description", &self.description);
+        w.field(34u16, "replacement_cost", &self.replacement_cost);
+        w.field(35u16, "receiving_operator", &self.receiving_operator);
+        w.field(36u16, "process_type", &self.process_type);
+        w.field(37u16, "work_order_type", &self.work_order_type);
+        w.field(38u16, "work_order_at", &self.work_order_at);
+        w.field(39u16, "inventory_number", &self.inventory_number);
+        w.field(40u16, "inventory_date", &self.inventory_date);
+        w.field(41u16, "inventory_price", &self.inventory_price);
+        w.field(42u16, "receive_number", &self.receive_number);
+        w.field(43u16, "weeding_number", &self.weeding_number);
+        w.field(44u16, "weeding_date", &self.weeding_date);
+        w.field(45u16, "library", &self.library);
+        w.field(46u16, "location", &self.location);
+        w.field(47u16, "alternative_call_number", &self.alternative_call_number);
+        w.field(
+            48u16,
+            "alternative_call_number_type",
+            &self.alternative_call_number_type,
+        );
+        w.field(49u16, "alt_number_source", &self.alt_number_source);
+        w.field(50u16, "storage_location_id", &self.storage_location_id);
+        w.field(51u16, "pages", &self.pages);
+        w.field(52u16, "pieces", &self.pieces);
+        w.field(53u16, "public_note", &self.public_note);
+        w.field(54u16, "fulfillment_note", &self.fulfillment_note);
+        w.field(55u16, "due_date", &self.due_date);
+        w.field(56u16, "due_date_policy", &self.due_date_policy);
+        w.field(57u16, "internal_note_1", &self.internal_note_1);
+        w.field(58u16, "internal_note_2", &self.internal_note_2);
+        w.field(59u16, "internal_note_3", &self.internal_note_3);
+        w.field(60u16, "statistics_note_1", &self.statistics_note_1);
+        w.field(61u16, "statistics_note_2", &self.statistics_note_2);
+        w.field(62u16, "statistics_note_3", &self.statistics_note_3);
+        w.field(63u16, "requested", &self.requested);
+        w.field(64u16, "edition", &self.edition);
+        w.field(65u16, "imprint", &self.imprint);
+        w.field(66u16, "language", &self.language);
+        w.field(67u16, "library_details", &self.library_details);
+        w.field(68u16, "alt_call_no", &self.alt_call_no);
+        w.field(69u16, "call_no", &self.call_no);
+        w.field(70u16, "issue_level_description", &self.issue_level_description);
+        w.field(71u16, "title_abcnph", &self.title_abcnph);
+        w.field(72u16, "physical_condition", &self.physical_condition);
+        w.field(73u16, "committed_to_retain", &self.committed_to_retain);
+        w.field(74u16, "retention_reason", &self.retention_reason);
+        w.field(75u16, "retention_note", &self.retention_note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6668,6 +6564,9 @@ pub struct LibraryAddress {
     pub state: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for LibraryAddress {
@@ -6685,42 +6584,42 @@ impl alma_runtime::Codec for LibraryAddress {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryAddress",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "state" => out.state = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "country" => out.country = r.read(6u16, v)?,
+                    "email" => out.email = r.read(7u16, v)?,
+                    "phone" => out.phone = r.read(8u16, v)?,
+                    "postal_code" => out.postal_code = r.read(9u16, v)?,
+                    "state" => out.state = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("country", &self.country);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
-        w.field("postal_code", &self.postal_code);
-        w.field("state", &self.state);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "country", &self.country);
+        w.field(7u16, "email", &self.email);
+        w.field(8u16, "phone", &self.phone);
+        w.field(9u16, "postal_code", &self.postal_code);
+        w.field(10u16, "state", &self.state);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6765,6 +6664,9 @@ pub struct LibraryDetails {
     pub address: Option<crate::shared::LibraryAddress>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for LibraryDetails {
@@ -6778,22 +6680,22 @@ impl alma_runtime::Codec for LibraryDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6879,6 +6781,9 @@ pub struct HoldingDataPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for HoldingDataPost {
@@ -6897,56 +6802,46 @@ impl alma_runtime::Codec for HoldingDataPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HoldingDataPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "copy_id" => out.copy_id = alma_runtime::Codec::from_node(v)?,
-                    "in_temp_location" => {
-                        out.in_temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "temp_library" => {
-                        out.temp_library = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "temp_location" => {
-                        out.temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "holding_id" => out.holding_id = r.read(0u16, v)?,
+                    "copy_id" => out.copy_id = r.read(1u16, v)?,
+                    "in_temp_location" => out.in_temp_location = r.read(2u16, v)?,
+                    "temp_library" => out.temp_library = r.read(3u16, v)?,
+                    "temp_location" => out.temp_location = r.read(4u16, v)?,
                     "temp_call_number_type" => {
-                        out.temp_call_number_type = alma_runtime::Codec::from_node(v)?;
+                        out.temp_call_number_type = r.read(5u16, v)?;
                     }
-                    "temp_call_number" => {
-                        out.temp_call_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "temp_call_number" => out.temp_call_number = r.read(6u16, v)?,
                     "temp_call_number_source" => {
-                        out.temp_call_number_source = alma_runtime::Codec::from_node(v)?;
+                        out.temp_call_number_source = r.read(7u16, v)?;
                     }
-                    "temp_policy" => out.temp_policy = alma_runtime::Codec::from_node(v)?,
-                    "due_back_date" => {
-                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "temp_policy" => out.temp_policy = r.read(8u16, v)?,
+                    "due_back_date" => out.due_back_date = r.read(9u16, v)?,
+                    "link" => out.link = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("holding_id", &self.holding_id);
-        w.field("copy_id", &self.copy_id);
-        w.field("in_temp_location", &self.in_temp_location);
-        w.field("temp_library", &self.temp_library);
-        w.field("temp_location", &self.temp_location);
-        w.field("temp_call_number_type", &self.temp_call_number_type);
-        w.field("temp_call_number", &self.temp_call_number);
-        w.field("temp_call_number_source", &self.temp_call_number_source);
-        w.field("temp_policy", &self.temp_policy);
-        w.field("due_back_date", &self.due_back_date);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "holding_id", &self.holding_id);
+        w.field(1u16, "copy_id", &self.copy_id);
+        w.field(2u16, "in_temp_location", &self.in_temp_location);
+        w.field(3u16, "temp_library", &self.temp_library);
+        w.field(4u16, "temp_location", &self.temp_location);
+        w.field(5u16, "temp_call_number_type", &self.temp_call_number_type);
+        w.field(6u16, "temp_call_number", &self.temp_call_number);
+        w.field(7u16, "temp_call_number_source", &self.temp_call_number_source);
+        w.field(8u16, "temp_policy", &self.temp_policy);
+        w.field(9u16, "due_back_date", &self.due_back_date);
+        w.field(10u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7035,6 +6930,9 @@ pub struct ItemPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for ItemPost {
@@ -7050,28 +6948,26 @@ impl alma_runtime::Codec for ItemPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "holding_data" => {
-                        out.holding_data = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "item_data" => out.item_data = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "holding_data" => out.holding_data = r.read(0u16, v)?,
+                    "item_data" => out.item_data = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("holding_data", &self.holding_data);
-        w.field("item_data", &self.item_data);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "holding_data", &self.holding_data);
+        w.field(1u16, "item_data", &self.item_data);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7304,6 +7200,9 @@ pub struct ItemDataPost {
     pub retention_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for ItemDataPost {
@@ -7344,214 +7243,138 @@ impl alma_runtime::Codec for ItemDataPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemDataPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = r.read(0u16, v)?,
                     "physical_material_type" => {
-                        out.physical_material_type = alma_runtime::Codec::from_node(v)?;
+                        out.physical_material_type = r.read(1u16, v)?;
                     }
-                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
-                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "issue_date" => out.issue_date = alma_runtime::Codec::from_node(v)?,
-                    "is_magnetic" => out.is_magnetic = alma_runtime::Codec::from_node(v)?,
-                    "arrival_date" => {
-                        out.arrival_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "policy" => out.policy = r.read(2u16, v)?,
+                    "provenance" => out.provenance = r.read(3u16, v)?,
+                    "po_line" => out.po_line = r.read(4u16, v)?,
+                    "issue_date" => out.issue_date = r.read(5u16, v)?,
+                    "is_magnetic" => out.is_magnetic = r.read(6u16, v)?,
+                    "arrival_date" => out.arrival_date = r.read(7u16, v)?,
                     "expected_arrival_date" => {
-                        out.expected_arrival_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_arrival_date = r.read(8u16, v)?;
                     }
-                    "year_of_issue" => {
-                        out.year_of_issue = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_a" => {
-                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_b" => {
-                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_c" => {
-                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_d" => {
-                        out.enumeration_d = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_e" => {
-                        out.enumeration_e = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_f" => {
-                        out.enumeration_f = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_g" => {
-                        out.enumeration_g = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_h" => {
-                        out.enumeration_h = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_i" => {
-                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_j" => {
-                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_k" => {
-                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_l" => {
-                        out.chronology_l = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_m" => {
-                        out.chronology_m = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "break_indicator" => {
-                        out.break_indicator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pattern_type" => {
-                        out.pattern_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_number" => {
-                        out.linking_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "replacement_cost" => {
-                        out.replacement_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receiving_operator" => {
-                        out.receiving_operator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_number" => {
-                        out.inventory_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_date" => {
-                        out.inventory_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_price" => {
-                        out.inventory_price = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receive_number" => {
-                        out.receive_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "weeding_number" => {
-                        out.weeding_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "weeding_date" => {
-                        out.weeding_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "year_of_issue" => out.year_of_issue = r.read(9u16, v)?,
+                    "enumeration_a" => out.enumeration_a = r.read(10u16, v)?,
+                    "enumeration_b" => out.enumeration_b = r.read(11u16, v)?,
+                    "enumeration_c" => out.enumeration_c = r.read(12u16, v)?,
+                    "enumeration_d" => out.enumeration_d = r.read(13u16, v)?,
+                    "enumeration_e" => out.enumeration_e = r.read(14u16, v)?,
+                    "enumeration_f" => out.enumeration_f = r.read(15u16, v)?,
+                    "enumeration_g" => out.enumeration_g = r.read(16u16, v)?,
+                    "enumeration_h" => out.enumeration_h = r.read(17u16, v)?,
+                    "chronology_i" => out.chronology_i = r.read(18u16, v)?,
+                    "chronology_j" => out.chronology_j = r.read(19u16, v)?,
+                    "chronology_k" => out.chronology_k = r.read(20u16, v)?,
+                    "chronology_l" => out.chronology_l = r.read(21u16, v)?,
+                    "chronology_m" => out.chronology_m = r.read(22u16, v)?,
+                    "break_indicator" => out.break_indicator = r.read(23u16, v)?,
+                    "pattern_type" => out.pattern_type = r.read(24u16, v)?,
+                    "linking_number" => out.linking_number = r.read(25u16, v)?,
+                    "description" => out.description = r.read(26u16, v)?,
+                    "replacement_cost" => out.replacement_cost = r.read(27u16, v)?,
+                    "receiving_operator" => out.receiving_operator = r.read(28u16, v)?,
+                    "inventory_number" => out.inventory_number = r.read(29u16, v)?,
+                    "inventory_date" => out.inventory_date = r.read(30u16, v)?,
+                    "inventory_price" => out.inventory_price = r.read(31u16, v)?,
+                    "receive_number" => out.receive_number = r.read(32u16, v)?,
+                    "weeding_number" => out.weeding_number = r.read(33u16, v)?,
+                    "weeding_date" => out.weeding_date = r.read(34u16, v)?,
                     "alternative_call_number" => {
-                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                        out.alternative_call_number = r.read(35u16, v)?;
                     }
                     "alternative_call_number_type" => {
-                        out.alternative_call_number_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_call_number_type = r.read(36u16, v)?;
                     }
-                    "alt_number_source" => {
-                        out.alt_number_source = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "storage_location_id" => {
-                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "pieces" => out.pieces = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "fulfillment_note" => {
-                        out.fulfillment_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_1" => {
-                        out.internal_note_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_2" => {
-                        out.internal_note_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_3" => {
-                        out.internal_note_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_1" => {
-                        out.statistics_note_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_2" => {
-                        out.statistics_note_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_3" => {
-                        out.statistics_note_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "physical_condition" => {
-                        out.physical_condition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "committed_to_retain" => {
-                        out.committed_to_retain = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "retention_reason" => {
-                        out.retention_reason = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "retention_note" => {
-                        out.retention_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "alt_number_source" => out.alt_number_source = r.read(37u16, v)?,
+                    "storage_location_id" => out.storage_location_id = r.read(38u16, v)?,
+                    "pages" => out.pages = r.read(39u16, v)?,
+                    "pieces" => out.pieces = r.read(40u16, v)?,
+                    "public_note" => out.public_note = r.read(41u16, v)?,
+                    "fulfillment_note" => out.fulfillment_note = r.read(42u16, v)?,
+                    "internal_note_1" => out.internal_note_1 = r.read(43u16, v)?,
+                    "internal_note_2" => out.internal_note_2 = r.read(44u16, v)?,
+                    "internal_note_3" => out.internal_note_3 = r.read(45u16, v)?,
+                    "statistics_note_1" => out.statistics_note_1 = r.read(46u16, v)?,
+                    "statistics_note_2" => out.statistics_note_2 = r.read(47u16, v)?,
+                    "statistics_note_3" => out.statistics_note_3 = r.read(48u16, v)?,
+                    "physical_condition" => out.physical_condition = r.read(49u16, v)?,
+                    "committed_to_retain" => out.committed_to_retain = r.read(50u16, v)?,
+                    "retention_reason" => out.retention_reason = r.read(51u16, v)?,
+                    "retention_note" => out.retention_note = r.read(52u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("barcode", &self.barcode);
-        w.field("physical_material_type", &self.physical_material_type);
-        w.field("policy", &self.policy);
-        w.field("provenance", &self.provenance);
-        w.field("po_line", &self.po_line);
-        w.field("issue_date", &self.issue_date);
-        w.field("is_magnetic", &self.is_magnetic);
-        w.field("arrival_date", &self.arrival_date);
-        w.field("expected_arrival_date", &self.expected_arrival_date);
-        w.field("year_of_issue", &self.year_of_issue);
-        w.field("enumeration_a", &self.enumeration_a);
-        w.field("enumeration_b", &self.enumeration_b);
-        w.field("enumeration_c", &self.enumeration_c);
-        w.field("enumeration_d", &self.enumeration_d);
-        w.field("enumeration_e", &self.enumeration_e);
-        w.field("enumeration_f", &self.enumeration_f);
-        w.field("enumeration_g", &self.enumeration_g);
-        w.field("enumeration_h", &self.enumeration_h);
-        w.field("chronology_i", &self.chronology_i);
-        w.field("chronology_j", &self.chronology_j);
-        w.field("chronology_k", &self.chronology_k);
-        w.field("chronology_l", &self.chronology_l);
-        w.field("chronology_m", &self.chronology_m);
-        w.field("break_indicator", &self.break_indicator);
-        w.field("pattern_type", &self.pattern_type);
-        w.field("linking_number", &self.linking_number);
-        w.field("description", &self.description);
-        w.field("replacement_cost", &self.replacement_cost);
-        w.field("receiving_operator", &self.receiving_operator);
-        w.field("inventory_number", &self.inventory_number);
-        w.field("inventory_date", &self.inventory_date);
-        w.field("inventory_price", &self.inventory_price);
-        w.field("receive_number", &self.receive_number);
-        w.field("weeding_number", &self.weeding_number);
-        w.field("weeding_date", &self.weeding_date);
-        w.field("alternative_call_number", &self.alternative_call_number);
-        w.field("alternative_call_number_type", &self.alternative_call_number_type);
-        w.field("alt_number_source", &self.alt_number_source);
-        w.field("storage_location_id", &self.storage_location_id);
-        w.field("pages", &self.pages);
-        w.field("pieces", &self.pieces);
-        w.field("public_note", &self.public_note);
-        w.field("fulfillment_note", &self.fulfillment_note);
-        w.field("internal_note_1", &self.internal_note_1);
-        w.field("internal_note_2", &self.internal_note_2);
-        w.field("internal_note_3", &self.internal_note_3);
-        w.field("statistics_note_1", &self.statistics_note_1);
-        w.field("statistics_note_2", &self.statistics_note_2);
-        w.field("statistics_note_3", &self.statistics_note_3);
-        w.field("physical_condition", &self.physical_condition);
-        w.field("committed_to_retain", &self.committed_to_retain);
-        w.field("retention_reason", &self.retention_reason);
-        w.field("retention_note", &self.retention_note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "barcode", &self.barcode);
+        w.field(1u16, "physical_material_type", &self.physical_material_type);
+        w.field(2u16, "policy", &self.policy);
+        w.field(3u16, "provenance", &self.provenance);
+        w.field(4u16, "po_line", &self.po_line);
+        w.field(5u16, "issue_date", &self.issue_date);
+        w.field(6u16, "is_magnetic", &self.is_magnetic);
+        w.field(7u16, "arrival_date", &self.arrival_date);
+        w.field(8u16, "expected_arrival_date", &self.expected_arrival_date);
+        w.field(9u16, "year_of_issue", &self.year_of_issue);
+        w.field(10u16, "enumeration_a", &self.enumeration_a);
+        w.field(11u16, "enumeration_b", &self.enumeration_b);
+        w.field(12u16, "enumeration_c", &self.enumeration_c);
+        w.field(13u16, "enumeration_d", &self.enumeration_d);
+        w.field(14u16, "enumeration_e", &self.enumeration_e);
+        w.field(15u16, "enumeration_f", &self.enumeration_f);
+        w.field(16u16, "enumeration_g", &self.enumeration_g);
+        w.field(17u16, "enumeration_h", &self.enumeration_h);
+        w.field(18u16, "chronology_i", &self.chronology_i);
+        w.field(19u16, "chronology_j", &self.chronology_j);
+        w.field(20u16, "chronology_k", &self.chronology_k);
+        w.field(21u16, "chronology_l", &self.chronology_l);
+        w.field(22u16, "chronology_m", &self.chronology_m);
+        w.field(23u16, "break_indicator", &self.break_indicator);
+        w.field(24u16, "pattern_type", &self.pattern_type);
+        w.field(25u16, "linking_number", &self.linking_number);
+        w.field(26u16, "description", &self.description);
+        w.field(27u16, "replacement_cost", &self.replacement_cost);
+        w.field(28u16, "receiving_operator", &self.receiving_operator);
+        w.field(29u16, "inventory_number", &self.inventory_number);
+        w.field(30u16, "inventory_date", &self.inventory_date);
+        w.field(31u16, "inventory_price", &self.inventory_price);
+        w.field(32u16, "receive_number", &self.receive_number);
+        w.field(33u16, "weeding_number", &self.weeding_number);
+        w.field(34u16, "weeding_date", &self.weeding_date);
+        w.field(35u16, "alternative_call_number", &self.alternative_call_number);
+        w.field(
+            36u16,
+            "alternative_call_number_type",
+            &self.alternative_call_number_type,
+        );
+        w.field(37u16, "alt_number_source", &self.alt_number_source);
+        w.field(38u16, "storage_location_id", &self.storage_location_id);
+        w.field(39u16, "pages", &self.pages);
+        w.field(40u16, "pieces", &self.pieces);
+        w.field(41u16, "public_note", &self.public_note);
+        w.field(42u16, "fulfillment_note", &self.fulfillment_note);
+        w.field(43u16, "internal_note_1", &self.internal_note_1);
+        w.field(44u16, "internal_note_2", &self.internal_note_2);
+        w.field(45u16, "internal_note_3", &self.internal_note_3);
+        w.field(46u16, "statistics_note_1", &self.statistics_note_1);
+        w.field(47u16, "statistics_note_2", &self.statistics_note_2);
+        w.field(48u16, "statistics_note_3", &self.statistics_note_3);
+        w.field(49u16, "physical_condition", &self.physical_condition);
+        w.field(50u16, "committed_to_retain", &self.committed_to_retain);
+        w.field(51u16, "retention_reason", &self.retention_reason);
+        w.field(52u16, "retention_note", &self.retention_note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8038,6 +7861,9 @@ pub struct ItemLoan {
     pub last_renew_status: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoan {
@@ -8065,88 +7891,74 @@ impl alma_runtime::Codec for ItemLoan {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoan",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "loan_id" => out.loan_id = alma_runtime::Codec::from_node(v)?,
-                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
-                    "return_circ_desk" => {
-                        out.return_circ_desk = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "item_barcode" => {
-                        out.item_barcode = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
-                    "loan_status" => out.loan_status = alma_runtime::Codec::from_node(v)?,
-                    "loan_date" => out.loan_date = alma_runtime::Codec::from_node(v)?,
-                    "return_date" => out.return_date = alma_runtime::Codec::from_node(v)?,
-                    "returned_by" => out.returned_by = alma_runtime::Codec::from_node(v)?,
-                    "process_status" => {
-                        out.process_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "item_id" => out.item_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "publication_year" => {
-                        out.publication_year = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "location_code" => {
-                        out.location_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "loan_fine" => out.loan_fine = alma_runtime::Codec::from_node(v)?,
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
-                    "renewable" => out.renewable = alma_runtime::Codec::from_node(v)?,
-                    "last_renew_date" => {
-                        out.last_renew_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_renew_status" => {
-                        out.last_renew_status = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "loan_id" => out.loan_id = r.read(0u16, v)?,
+                    "circ_desk" => out.circ_desk = r.read(1u16, v)?,
+                    "return_circ_desk" => out.return_circ_desk = r.read(2u16, v)?,
+                    "library" => out.library = r.read(3u16, v)?,
+                    "user_id" => out.user_id = r.read(4u16, v)?,
+                    "item_barcode" => out.item_barcode = r.read(5u16, v)?,
+                    "due_date" => out.due_date = r.read(6u16, v)?,
+                    "loan_status" => out.loan_status = r.read(7u16, v)?,
+                    "loan_date" => out.loan_date = r.read(8u16, v)?,
+                    "return_date" => out.return_date = r.read(9u16, v)?,
+                    "returned_by" => out.returned_by = r.read(10u16, v)?,
+                    "process_status" => out.process_status = r.read(11u16, v)?,
+                    "mms_id" => out.mms_id = r.read(12u16, v)?,
+                    "holding_id" => out.holding_id = r.read(13u16, v)?,
+                    "item_id" => out.item_id = r.read(14u16, v)?,
+                    "title" => out.title = r.read(15u16, v)?,
+                    "author" => out.author = r.read(16u16, v)?,
+                    "description" => out.description = r.read(17u16, v)?,
+                    "publication_year" => out.publication_year = r.read(18u16, v)?,
+                    "location_code" => out.location_code = r.read(19u16, v)?,
+                    "item_policy" => out.item_policy = r.read(20u16, v)?,
+                    "call_number" => out.call_number = r.read(21u16, v)?,
+                    "loan_fine" => out.loan_fine = r.read(22u16, v)?,
+                    "request_id" => out.request_id = r.read(23u16, v)?,
+                    "renewable" => out.renewable = r.read(24u16, v)?,
+                    "last_renew_date" => out.last_renew_date = r.read(25u16, v)?,
+                    "last_renew_status" => out.last_renew_status = r.read(26u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("loan_id", &self.loan_id);
-        w.field("circ_desk", &self.circ_desk);
-        w.field("return_circ_desk", &self.return_circ_desk);
-        w.field("library", &self.library);
-        w.field("user_id", &self.user_id);
-        w.field("item_barcode", &self.item_barcode);
-        w.field("due_date", &self.due_date);
-        w.field("loan_status", &self.loan_status);
-        w.field("loan_date", &self.loan_date);
-        w.field("return_date", &self.return_date);
-        w.field("returned_by", &self.returned_by);
-        w.field("process_status", &self.process_status);
-        w.field("mms_id", &self.mms_id);
-        w.field("holding_id", &self.holding_id);
-        w.field("item_id", &self.item_id);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("description", &self.description);
-        w.field("publication_year", &self.publication_year);
-        w.field("location_code", &self.location_code);
-        w.field("item_policy", &self.item_policy);
-        w.field("call_number", &self.call_number);
-        w.field("loan_fine", &self.loan_fine);
-        w.field("request_id", &self.request_id);
-        w.field("renewable", &self.renewable);
-        w.field("last_renew_date", &self.last_renew_date);
-        w.field("last_renew_status", &self.last_renew_status);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "loan_id", &self.loan_id);
+        w.field(1u16, "circ_desk", &self.circ_desk);
+        w.field(2u16, "return_circ_desk", &self.return_circ_desk);
+        w.field(3u16, "library", &self.library);
+        w.field(4u16, "user_id", &self.user_id);
+        w.field(5u16, "item_barcode", &self.item_barcode);
+        w.field(6u16, "due_date", &self.due_date);
+        w.field(7u16, "loan_status", &self.loan_status);
+        w.field(8u16, "loan_date", &self.loan_date);
+        w.field(9u16, "return_date", &self.return_date);
+        w.field(10u16, "returned_by", &self.returned_by);
+        w.field(11u16, "process_status", &self.process_status);
+        w.field(12u16, "mms_id", &self.mms_id);
+        w.field(13u16, "holding_id", &self.holding_id);
+        w.field(14u16, "item_id", &self.item_id);
+        w.field(15u16, "title", &self.title);
+        w.field(16u16, "author", &self.author);
+        w.field(17u16, "description", &self.description);
+        w.field(18u16, "publication_year", &self.publication_year);
+        w.field(19u16, "location_code", &self.location_code);
+        w.field(20u16, "item_policy", &self.item_policy);
+        w.field(21u16, "call_number", &self.call_number);
+        w.field(22u16, "loan_fine", &self.loan_fine);
+        w.field(23u16, "request_id", &self.request_id);
+        w.field(24u16, "renewable", &self.renewable);
+        w.field(25u16, "last_renew_date", &self.last_renew_date);
+        w.field(26u16, "last_renew_status", &self.last_renew_status);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8298,6 +8110,9 @@ pub struct ItemLoanCircDesk {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanCircDesk {
@@ -8312,26 +8127,26 @@ impl alma_runtime::Codec for ItemLoanCircDesk {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanCircDesk",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8368,6 +8183,9 @@ pub struct ItemLoanItemPolicy {
     pub description: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanItemPolicy {
@@ -8381,24 +8199,24 @@ impl alma_runtime::Codec for ItemLoanItemPolicy {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanItemPolicy",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("description", &self.description);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "description", &self.description);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8435,11 +8253,10 @@ impl alma_runtime::Model for ItemLoanItemPolicy {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/loan_status`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ItemLoanLoanStatus {
     /// `Active`
-    #[default]
     Active,
     /// `Complete`
     Complete,
@@ -8469,13 +8286,11 @@ impl From<&str> for ItemLoanLoanStatus {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for ItemLoanLoanStatus {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -8495,6 +8310,9 @@ pub struct ItemLoanLocationCode {
     pub name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanLocationCode {
@@ -8508,24 +8326,24 @@ impl alma_runtime::Codec for ItemLoanLocationCode {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanLocationCode",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("name", &self.name);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "name", &self.name);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8563,6 +8381,9 @@ pub struct ItemLoanRequestId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanRequestId {
@@ -8576,24 +8397,24 @@ impl alma_runtime::Codec for ItemLoanRequestId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanRequestId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8631,6 +8452,9 @@ pub struct ItemLoanReturnCircDesk {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanReturnCircDesk {
@@ -8645,26 +8469,26 @@ impl alma_runtime::Codec for ItemLoanReturnCircDesk {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanReturnCircDesk",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8701,6 +8525,9 @@ pub struct ItemLoanReturnedBy {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanReturnedBy {
@@ -8714,24 +8541,24 @@ impl alma_runtime::Codec for ItemLoanReturnedBy {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanReturnedBy",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8777,6 +8604,9 @@ pub struct ItemLoanPost {
     pub request_id: Option<crate::shared::ItemLoanPostRequestId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPost {
@@ -8793,30 +8623,28 @@ impl alma_runtime::Codec for ItemLoanPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
-                    "return_circ_desk" => {
-                        out.return_circ_desk = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "circ_desk" => out.circ_desk = r.read(0u16, v)?,
+                    "return_circ_desk" => out.return_circ_desk = r.read(1u16, v)?,
+                    "library" => out.library = r.read(2u16, v)?,
+                    "request_id" => out.request_id = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("circ_desk", &self.circ_desk);
-        w.field("return_circ_desk", &self.return_circ_desk);
-        w.field("library", &self.library);
-        w.field("request_id", &self.request_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "circ_desk", &self.circ_desk);
+        w.field(1u16, "return_circ_desk", &self.return_circ_desk);
+        w.field(2u16, "library", &self.library);
+        w.field(3u16, "request_id", &self.request_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8883,6 +8711,9 @@ pub struct ItemLoanPostCircDesk {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPostCircDesk {
@@ -8897,26 +8728,26 @@ impl alma_runtime::Codec for ItemLoanPostCircDesk {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanPostCircDesk",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8955,6 +8786,9 @@ pub struct ItemLoanPostRequestId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPostRequestId {
@@ -8968,24 +8802,24 @@ impl alma_runtime::Codec for ItemLoanPostRequestId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanPostRequestId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9023,6 +8857,9 @@ pub struct ItemLoanPostReturnCircDesk {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPostReturnCircDesk {
@@ -9037,26 +8874,26 @@ impl alma_runtime::Codec for ItemLoanPostReturnCircDesk {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanPostReturnCircDesk",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9095,6 +8932,9 @@ pub struct ItemLoanPut {
     pub request_id: Option<crate::shared::ItemLoanPutRequestId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPut {
@@ -9108,24 +8948,24 @@ impl alma_runtime::Codec for ItemLoanPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
+                    "due_date" => out.due_date = r.read(0u16, v)?,
+                    "request_id" => out.request_id = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("due_date", &self.due_date);
-        w.field("request_id", &self.request_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "due_date", &self.due_date);
+        w.field(1u16, "request_id", &self.request_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9172,6 +9012,9 @@ pub struct ItemLoanPutRequestId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPutRequestId {
@@ -9185,24 +9028,24 @@ impl alma_runtime::Codec for ItemLoanPutRequestId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoanPutRequestId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9239,6 +9082,9 @@ pub struct ItemLoans {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoans {
@@ -9253,26 +9099,24 @@ impl alma_runtime::Codec for ItemLoans {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemLoans",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "item_loan" => out.item_loan = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "item_loan" => out.item_loan = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("item_loan", &self.item_loan);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "item_loan", &self.item_loan);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9323,6 +9167,9 @@ pub struct Items {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for Items {
@@ -9337,26 +9184,24 @@ impl alma_runtime::Codec for Items {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Items",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "item" => out.item = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "item" => out.item = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("item", &self.item);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "item", &self.item);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9425,6 +9270,9 @@ pub struct CoverageDetails {
     pub perpetual_embargo_information: Option<crate::shared::EmbargoInformation>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for CoverageDetails {
@@ -9443,66 +9291,62 @@ impl alma_runtime::Codec for CoverageDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CoverageDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "coverage_in_use" => {
-                        out.coverage_in_use = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "coverage_in_use" => out.coverage_in_use = r.read(0u16, v)?,
                     "global_date_coverage_parameters" => {
-                        out.global_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.global_date_coverage_parameters = r.read(1u16, v)?;
                     }
                     "local_date_coverage_parameters" => {
-                        out.local_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.local_date_coverage_parameters = r.read(2u16, v)?;
                     }
                     "perpetual_date_coverage_parameters" => {
-                        out.perpetual_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.perpetual_date_coverage_parameters = r.read(3u16, v)?;
                     }
                     "global_embargo_information" => {
-                        out.global_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.global_embargo_information = r.read(4u16, v)?;
                     }
                     "local_embargo_information" => {
-                        out.local_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.local_embargo_information = r.read(5u16, v)?;
                     }
                     "perpetual_embargo_information" => {
-                        out.perpetual_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.perpetual_embargo_information = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("coverage_in_use", &self.coverage_in_use);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "coverage_in_use", &self.coverage_in_use);
         w.field(
+            1u16,
             "global_date_coverage_parameters",
             &self.global_date_coverage_parameters,
         );
-        w.field("local_date_coverage_parameters", &self.local_date_coverage_parameters);
         w.field(
+            2u16,
+            "local_date_coverage_parameters",
+            &self.local_date_coverage_parameters,
+        );
+        w.field(
+            3u16,
             "perpetual_date_coverage_parameters",
             &self.perpetual_date_coverage_parameters,
         );
-        w.field("global_embargo_information", &self.global_embargo_information);
-        w.field("local_embargo_information", &self.local_embargo_information);
-        w.field("perpetual_embargo_information", &self.perpetual_embargo_information);
+        w.field(4u16, "global_embargo_information", &self.global_embargo_information);
+        w.field(5u16, "local_embargo_information", &self.local_embargo_information);
+        w.field(
+            6u16,
+            "perpetual_embargo_information",
+            &self.perpetual_embargo_information,
+        );
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9643,6 +9487,9 @@ pub struct DateCoverageParameters {
     pub until_issue: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for DateCoverageParameters {
@@ -9660,42 +9507,40 @@ impl alma_runtime::Codec for DateCoverageParameters {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DateCoverageParameters",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
-                    "from_month" => out.from_month = alma_runtime::Codec::from_node(v)?,
-                    "from_day" => out.from_day = alma_runtime::Codec::from_node(v)?,
-                    "from_volume" => out.from_volume = alma_runtime::Codec::from_node(v)?,
-                    "from_issue" => out.from_issue = alma_runtime::Codec::from_node(v)?,
-                    "until_year" => out.until_year = alma_runtime::Codec::from_node(v)?,
-                    "until_month" => out.until_month = alma_runtime::Codec::from_node(v)?,
-                    "until_day" => out.until_day = alma_runtime::Codec::from_node(v)?,
-                    "until_volume" => {
-                        out.until_volume = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "until_issue" => out.until_issue = alma_runtime::Codec::from_node(v)?,
+                    "from_year" => out.from_year = r.read(0u16, v)?,
+                    "from_month" => out.from_month = r.read(1u16, v)?,
+                    "from_day" => out.from_day = r.read(2u16, v)?,
+                    "from_volume" => out.from_volume = r.read(3u16, v)?,
+                    "from_issue" => out.from_issue = r.read(4u16, v)?,
+                    "until_year" => out.until_year = r.read(5u16, v)?,
+                    "until_month" => out.until_month = r.read(6u16, v)?,
+                    "until_day" => out.until_day = r.read(7u16, v)?,
+                    "until_volume" => out.until_volume = r.read(8u16, v)?,
+                    "until_issue" => out.until_issue = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("from_year", &self.from_year);
-        w.field("from_month", &self.from_month);
-        w.field("from_day", &self.from_day);
-        w.field("from_volume", &self.from_volume);
-        w.field("from_issue", &self.from_issue);
-        w.field("until_year", &self.until_year);
-        w.field("until_month", &self.until_month);
-        w.field("until_day", &self.until_day);
-        w.field("until_volume", &self.until_volume);
-        w.field("until_issue", &self.until_issue);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "from_year", &self.from_year);
+        w.field(1u16, "from_month", &self.from_month);
+        w.field(2u16, "from_day", &self.from_day);
+        w.field(3u16, "from_volume", &self.from_volume);
+        w.field(4u16, "from_issue", &self.from_issue);
+        w.field(5u16, "until_year", &self.until_year);
+        w.field(6u16, "until_month", &self.until_month);
+        w.field(7u16, "until_day", &self.until_day);
+        w.field(8u16, "until_volume", &self.until_volume);
+        w.field(9u16, "until_issue", &self.until_issue);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9753,6 +9598,9 @@ pub struct PortfolioElectronicCollection {
     pub service: Option<crate::shared::ElectronicCollectionService>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioElectronicCollection {
@@ -9766,24 +9614,24 @@ impl alma_runtime::Codec for PortfolioElectronicCollection {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioElectronicCollection",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = r.read(0u16, v)?,
+                    "service" => out.service = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("service", &self.service);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "service", &self.service);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9837,6 +9685,9 @@ pub struct ElectronicCollectionId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionId {
@@ -9850,24 +9701,24 @@ impl alma_runtime::Codec for ElectronicCollectionId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9903,6 +9754,9 @@ pub struct ElectronicCollectionService {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionService {
@@ -9916,24 +9770,24 @@ impl alma_runtime::Codec for ElectronicCollectionService {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionService",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9978,6 +9832,9 @@ pub struct EmbargoInformation {
     pub number_of_months: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for EmbargoInformation {
@@ -9992,32 +9849,26 @@ impl alma_runtime::Codec for EmbargoInformation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmbargoInformation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "embargo_operator" => {
-                        out.embargo_operator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "number_of_years" => {
-                        out.number_of_years = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "number_of_months" => {
-                        out.number_of_months = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "embargo_operator" => out.embargo_operator = r.read(0u16, v)?,
+                    "number_of_years" => out.number_of_years = r.read(1u16, v)?,
+                    "number_of_months" => out.number_of_months = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("embargo_operator", &self.embargo_operator);
-        w.field("number_of_years", &self.number_of_years);
-        w.field("number_of_months", &self.number_of_months);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "embargo_operator", &self.embargo_operator);
+        w.field(1u16, "number_of_years", &self.number_of_years);
+        w.field(2u16, "number_of_months", &self.number_of_months);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10115,6 +9966,9 @@ pub struct LinkingDetails {
     pub proxy: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for LinkingDetails {
@@ -10133,56 +9987,44 @@ impl alma_runtime::Codec for LinkingDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LinkingDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "url_type_override" => {
-                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
-                    "dynamic_url_override" => {
-                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "static_url" => out.static_url = alma_runtime::Codec::from_node(v)?,
-                    "static_url_override" => {
-                        out.static_url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "parser_parameters" => {
-                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "url" => out.url = r.read(0u16, v)?,
+                    "url_type" => out.url_type = r.read(1u16, v)?,
+                    "url_type_override" => out.url_type_override = r.read(2u16, v)?,
+                    "dynamic_url" => out.dynamic_url = r.read(3u16, v)?,
+                    "dynamic_url_override" => out.dynamic_url_override = r.read(4u16, v)?,
+                    "static_url" => out.static_url = r.read(5u16, v)?,
+                    "static_url_override" => out.static_url_override = r.read(6u16, v)?,
+                    "parser_parameters" => out.parser_parameters = r.read(7u16, v)?,
                     "parser_parameters_override" => {
-                        out.parser_parameters_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.parser_parameters_override = r.read(8u16, v)?;
                     }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(9u16, v)?,
+                    "proxy" => out.proxy = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url", &self.url);
-        w.field("url_type", &self.url_type);
-        w.field("url_type_override", &self.url_type_override);
-        w.field("dynamic_url", &self.dynamic_url);
-        w.field("dynamic_url_override", &self.dynamic_url_override);
-        w.field("static_url", &self.static_url);
-        w.field("static_url_override", &self.static_url_override);
-        w.field("parser_parameters", &self.parser_parameters);
-        w.field("parser_parameters_override", &self.parser_parameters_override);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url", &self.url);
+        w.field(1u16, "url_type", &self.url_type);
+        w.field(2u16, "url_type_override", &self.url_type_override);
+        w.field(3u16, "dynamic_url", &self.dynamic_url);
+        w.field(4u16, "dynamic_url_override", &self.dynamic_url_override);
+        w.field(5u16, "static_url", &self.static_url);
+        w.field(6u16, "static_url_override", &self.static_url_override);
+        w.field(7u16, "parser_parameters", &self.parser_parameters);
+        w.field(8u16, "parser_parameters_override", &self.parser_parameters_override);
+        w.field(9u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(10u16, "proxy", &self.proxy);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10395,6 +10237,9 @@ pub struct Portfolio {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for Portfolio {
@@ -10421,112 +10266,86 @@ impl alma_runtime::Codec for Portfolio {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Portfolio",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "is_local" => out.is_local = alma_runtime::Codec::from_node(v)?,
-                    "is_standalone" => {
-                        out.is_standalone = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "is_local" => out.is_local = r.read(1u16, v)?,
+                    "is_standalone" => out.is_standalone = r.read(2u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(3u16, v)?,
                     "electronic_collection" => {
-                        out.electronic_collection = alma_runtime::Codec::from_node(v)?;
+                        out.electronic_collection = r.read(4u16, v)?;
                     }
-                    "availability" => {
-                        out.availability = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available_from_date" => {
-                        out.available_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available_until_date" => {
-                        out.available_until_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
-                    "activation_date" => {
-                        out.activation_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "availability" => out.availability = r.read(5u16, v)?,
+                    "available_from_date" => out.available_from_date = r.read(6u16, v)?,
+                    "available_until_date" => out.available_until_date = r.read(7u16, v)?,
+                    "material_type" => out.material_type = r.read(8u16, v)?,
+                    "provenance" => out.provenance = r.read(9u16, v)?,
+                    "activation_date" => out.activation_date = r.read(10u16, v)?,
                     "expected_activation_date" => {
-                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_activation_date = r.read(11u16, v)?;
                     }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
-                    "counter_platform" => {
-                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_details" => {
-                        out.linking_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "coverage_details" => {
-                        out.coverage_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "public_access_model" => {
-                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "pda" => out.pda = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = r.read(12u16, v)?,
+                    "access_type" => out.access_type = r.read(13u16, v)?,
+                    "counter_platform" => out.counter_platform = r.read(14u16, v)?,
+                    "linking_details" => out.linking_details = r.read(15u16, v)?,
+                    "coverage_details" => out.coverage_details = r.read(16u16, v)?,
+                    "po_line" => out.po_line = r.read(17u16, v)?,
+                    "public_access_model" => out.public_access_model = r.read(18u16, v)?,
+                    "license" => out.license = r.read(19u16, v)?,
+                    "interface" => out.interface = r.read(20u16, v)?,
+                    "pda" => out.pda = r.read(21u16, v)?,
+                    "number" => out.number = r.read(22u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(23u16, v)?,
+                    "public_note" => out.public_note = r.read(24u16, v)?,
                     "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                        out.internal_description = r.read(25u16, v)?;
                     }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ill_policy" => out.ill_policy = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = r.read(26u16, v)?,
+                    "group_setting" => out.group_setting = r.read(27u16, v)?,
+                    "ill_policy" => out.ill_policy = r.read(28u16, v)?,
+                    "link" => out.link = r.read(29u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("is_local", &self.is_local);
-        w.field("is_standalone", &self.is_standalone);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("electronic_collection", &self.electronic_collection);
-        w.field("availability", &self.availability);
-        w.field("available_from_date", &self.available_from_date);
-        w.field("available_until_date", &self.available_until_date);
-        w.field("material_type", &self.material_type);
-        w.field("provenance", &self.provenance);
-        w.field("activation_date", &self.activation_date);
-        w.field("expected_activation_date", &self.expected_activation_date);
-        w.field("library", &self.library);
-        w.field("access_type", &self.access_type);
-        w.field("counter_platform", &self.counter_platform);
-        w.field("linking_details", &self.linking_details);
-        w.field("coverage_details", &self.coverage_details);
-        w.field("po_line", &self.po_line);
-        w.field("public_access_model", &self.public_access_model);
-        w.field("license", &self.license);
-        w.field("interface", &self.interface);
-        w.field("pda", &self.pda);
-        w.field("number", &self.number);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("internal_description", &self.internal_description);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
-        w.field("ill_policy", &self.ill_policy);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "is_local", &self.is_local);
+        w.field(2u16, "is_standalone", &self.is_standalone);
+        w.field(3u16, "resource_metadata", &self.resource_metadata);
+        w.field(4u16, "electronic_collection", &self.electronic_collection);
+        w.field(5u16, "availability", &self.availability);
+        w.field(6u16, "available_from_date", &self.available_from_date);
+        w.field(7u16, "available_until_date", &self.available_until_date);
+        w.field(8u16, "material_type", &self.material_type);
+        w.field(9u16, "provenance", &self.provenance);
+        w.field(10u16, "activation_date", &self.activation_date);
+        w.field(11u16, "expected_activation_date", &self.expected_activation_date);
+        w.field(12u16, "library", &self.library);
+        w.field(13u16, "access_type", &self.access_type);
+        w.field(14u16, "counter_platform", &self.counter_platform);
+        w.field(15u16, "linking_details", &self.linking_details);
+        w.field(16u16, "coverage_details", &self.coverage_details);
+        w.field(17u16, "po_line", &self.po_line);
+        w.field(18u16, "public_access_model", &self.public_access_model);
+        w.field(19u16, "license", &self.license);
+        w.field(20u16, "interface", &self.interface);
+        w.field(21u16, "pda", &self.pda);
+        w.field(22u16, "number", &self.number);
+        w.field(23u16, "authentication_note", &self.authentication_note);
+        w.field(24u16, "public_note", &self.public_note);
+        w.field(25u16, "internal_description", &self.internal_description);
+        w.field(26u16, "note", &self.note);
+        w.field(27u16, "group_setting", &self.group_setting);
+        w.field(28u16, "ill_policy", &self.ill_policy);
+        w.field(29u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10768,6 +10587,9 @@ pub struct PortfolioLibrary {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioLibrary {
@@ -10781,24 +10603,24 @@ impl alma_runtime::Codec for PortfolioLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10835,6 +10657,9 @@ pub struct PortfolioLicense {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioLicense {
@@ -10848,24 +10673,24 @@ impl alma_runtime::Codec for PortfolioLicense {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioLicense",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10902,6 +10727,9 @@ pub struct PortfolioPda {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPda {
@@ -10915,24 +10743,24 @@ impl alma_runtime::Codec for PortfolioPda {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPda",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10969,6 +10797,9 @@ pub struct PortfolioPoLine {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPoLine {
@@ -10982,24 +10813,24 @@ impl alma_runtime::Codec for PortfolioPoLine {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPoLine",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11041,6 +10872,9 @@ pub struct PortfolioResourceMetadata {
     pub title: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioResourceMetadata {
@@ -11054,24 +10888,24 @@ impl alma_runtime::Codec for PortfolioResourceMetadata {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioResourceMetadata",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "title" => out.title = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("title", &self.title);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "title", &self.title);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11137,6 +10971,9 @@ pub struct CoverageDetailsPost {
     pub perpetual_embargo_information: Option<crate::shared::EmbargoInformationPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for CoverageDetailsPost {
@@ -11155,66 +10992,62 @@ impl alma_runtime::Codec for CoverageDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CoverageDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "coverage_in_use" => {
-                        out.coverage_in_use = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "coverage_in_use" => out.coverage_in_use = r.read(0u16, v)?,
                     "global_date_coverage_parameters" => {
-                        out.global_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.global_date_coverage_parameters = r.read(1u16, v)?;
                     }
                     "local_date_coverage_parameters" => {
-                        out.local_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.local_date_coverage_parameters = r.read(2u16, v)?;
                     }
                     "perpetual_date_coverage_parameters" => {
-                        out.perpetual_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.perpetual_date_coverage_parameters = r.read(3u16, v)?;
                     }
                     "global_embargo_information" => {
-                        out.global_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.global_embargo_information = r.read(4u16, v)?;
                     }
                     "local_embargo_information" => {
-                        out.local_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.local_embargo_information = r.read(5u16, v)?;
                     }
                     "perpetual_embargo_information" => {
-                        out.perpetual_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.perpetual_embargo_information = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("coverage_in_use", &self.coverage_in_use);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "coverage_in_use", &self.coverage_in_use);
         w.field(
+            1u16,
             "global_date_coverage_parameters",
             &self.global_date_coverage_parameters,
         );
-        w.field("local_date_coverage_parameters", &self.local_date_coverage_parameters);
         w.field(
+            2u16,
+            "local_date_coverage_parameters",
+            &self.local_date_coverage_parameters,
+        );
+        w.field(
+            3u16,
             "perpetual_date_coverage_parameters",
             &self.perpetual_date_coverage_parameters,
         );
-        w.field("global_embargo_information", &self.global_embargo_information);
-        w.field("local_embargo_information", &self.local_embargo_information);
-        w.field("perpetual_embargo_information", &self.perpetual_embargo_information);
+        w.field(4u16, "global_embargo_information", &self.global_embargo_information);
+        w.field(5u16, "local_embargo_information", &self.local_embargo_information);
+        w.field(
+            6u16,
+            "perpetual_embargo_information",
+            &self.perpetual_embargo_information,
+        );
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11355,6 +11188,9 @@ pub struct DateCoverageParametersPost {
     pub until_issue: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for DateCoverageParametersPost {
@@ -11372,42 +11208,40 @@ impl alma_runtime::Codec for DateCoverageParametersPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DateCoverageParametersPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
-                    "from_month" => out.from_month = alma_runtime::Codec::from_node(v)?,
-                    "from_day" => out.from_day = alma_runtime::Codec::from_node(v)?,
-                    "from_volume" => out.from_volume = alma_runtime::Codec::from_node(v)?,
-                    "from_issue" => out.from_issue = alma_runtime::Codec::from_node(v)?,
-                    "until_year" => out.until_year = alma_runtime::Codec::from_node(v)?,
-                    "until_month" => out.until_month = alma_runtime::Codec::from_node(v)?,
-                    "until_day" => out.until_day = alma_runtime::Codec::from_node(v)?,
-                    "until_volume" => {
-                        out.until_volume = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "until_issue" => out.until_issue = alma_runtime::Codec::from_node(v)?,
+                    "from_year" => out.from_year = r.read(0u16, v)?,
+                    "from_month" => out.from_month = r.read(1u16, v)?,
+                    "from_day" => out.from_day = r.read(2u16, v)?,
+                    "from_volume" => out.from_volume = r.read(3u16, v)?,
+                    "from_issue" => out.from_issue = r.read(4u16, v)?,
+                    "until_year" => out.until_year = r.read(5u16, v)?,
+                    "until_month" => out.until_month = r.read(6u16, v)?,
+                    "until_day" => out.until_day = r.read(7u16, v)?,
+                    "until_volume" => out.until_volume = r.read(8u16, v)?,
+                    "until_issue" => out.until_issue = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("from_year", &self.from_year);
-        w.field("from_month", &self.from_month);
-        w.field("from_day", &self.from_day);
-        w.field("from_volume", &self.from_volume);
-        w.field("from_issue", &self.from_issue);
-        w.field("until_year", &self.until_year);
-        w.field("until_month", &self.until_month);
-        w.field("until_day", &self.until_day);
-        w.field("until_volume", &self.until_volume);
-        w.field("until_issue", &self.until_issue);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "from_year", &self.from_year);
+        w.field(1u16, "from_month", &self.from_month);
+        w.field(2u16, "from_day", &self.from_day);
+        w.field(3u16, "from_volume", &self.from_volume);
+        w.field(4u16, "from_issue", &self.from_issue);
+        w.field(5u16, "until_year", &self.until_year);
+        w.field(6u16, "until_month", &self.until_month);
+        w.field(7u16, "until_day", &self.until_day);
+        w.field(8u16, "until_volume", &self.until_volume);
+        w.field(9u16, "until_issue", &self.until_issue);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11465,6 +11299,9 @@ pub struct PortfolioElectronicCollectionPost {
     pub service: Option<crate::shared::ElectronicCollectionPostService>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioElectronicCollectionPost {
@@ -11478,24 +11315,24 @@ impl alma_runtime::Codec for PortfolioElectronicCollectionPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioElectronicCollectionPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = r.read(0u16, v)?,
+                    "service" => out.service = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("service", &self.service);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "service", &self.service);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11549,6 +11386,9 @@ pub struct ElectronicCollectionPostId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionPostId {
@@ -11562,24 +11402,24 @@ impl alma_runtime::Codec for ElectronicCollectionPostId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPostId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11615,6 +11455,9 @@ pub struct ElectronicCollectionPostService {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionPostService {
@@ -11628,24 +11471,24 @@ impl alma_runtime::Codec for ElectronicCollectionPostService {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPostService",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11690,6 +11533,9 @@ pub struct EmbargoInformationPost {
     pub number_of_months: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for EmbargoInformationPost {
@@ -11704,32 +11550,26 @@ impl alma_runtime::Codec for EmbargoInformationPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmbargoInformationPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "embargo_operator" => {
-                        out.embargo_operator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "number_of_years" => {
-                        out.number_of_years = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "number_of_months" => {
-                        out.number_of_months = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "embargo_operator" => out.embargo_operator = r.read(0u16, v)?,
+                    "number_of_years" => out.number_of_years = r.read(1u16, v)?,
+                    "number_of_months" => out.number_of_months = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("embargo_operator", &self.embargo_operator);
-        w.field("number_of_years", &self.number_of_years);
-        w.field("number_of_months", &self.number_of_months);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "embargo_operator", &self.embargo_operator);
+        w.field(1u16, "number_of_years", &self.number_of_years);
+        w.field(2u16, "number_of_months", &self.number_of_months);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11827,6 +11667,9 @@ pub struct LinkingDetailsPost {
     pub proxy: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for LinkingDetailsPost {
@@ -11845,56 +11688,44 @@ impl alma_runtime::Codec for LinkingDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LinkingDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "url_type_override" => {
-                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
-                    "dynamic_url_override" => {
-                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "static_url" => out.static_url = alma_runtime::Codec::from_node(v)?,
-                    "static_url_override" => {
-                        out.static_url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "parser_parameters" => {
-                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "url" => out.url = r.read(0u16, v)?,
+                    "url_type" => out.url_type = r.read(1u16, v)?,
+                    "url_type_override" => out.url_type_override = r.read(2u16, v)?,
+                    "dynamic_url" => out.dynamic_url = r.read(3u16, v)?,
+                    "dynamic_url_override" => out.dynamic_url_override = r.read(4u16, v)?,
+                    "static_url" => out.static_url = r.read(5u16, v)?,
+                    "static_url_override" => out.static_url_override = r.read(6u16, v)?,
+                    "parser_parameters" => out.parser_parameters = r.read(7u16, v)?,
                     "parser_parameters_override" => {
-                        out.parser_parameters_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.parser_parameters_override = r.read(8u16, v)?;
                     }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(9u16, v)?,
+                    "proxy" => out.proxy = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url", &self.url);
-        w.field("url_type", &self.url_type);
-        w.field("url_type_override", &self.url_type_override);
-        w.field("dynamic_url", &self.dynamic_url);
-        w.field("dynamic_url_override", &self.dynamic_url_override);
-        w.field("static_url", &self.static_url);
-        w.field("static_url_override", &self.static_url_override);
-        w.field("parser_parameters", &self.parser_parameters);
-        w.field("parser_parameters_override", &self.parser_parameters_override);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url", &self.url);
+        w.field(1u16, "url_type", &self.url_type);
+        w.field(2u16, "url_type_override", &self.url_type_override);
+        w.field(3u16, "dynamic_url", &self.dynamic_url);
+        w.field(4u16, "dynamic_url_override", &self.dynamic_url_override);
+        w.field(5u16, "static_url", &self.static_url);
+        w.field(6u16, "static_url_override", &self.static_url_override);
+        w.field(7u16, "parser_parameters", &self.parser_parameters);
+        w.field(8u16, "parser_parameters_override", &self.parser_parameters_override);
+        w.field(9u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(10u16, "proxy", &self.proxy);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12096,6 +11927,9 @@ pub struct PortfolioPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPost {
@@ -12122,106 +11956,80 @@ impl alma_runtime::Codec for PortfolioPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "is_standalone" => {
-                        out.is_standalone = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "is_standalone" => out.is_standalone = r.read(0u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(1u16, v)?,
                     "electronic_collection" => {
-                        out.electronic_collection = alma_runtime::Codec::from_node(v)?;
+                        out.electronic_collection = r.read(2u16, v)?;
                     }
-                    "availability" => {
-                        out.availability = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available_from_date" => {
-                        out.available_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available_until_date" => {
-                        out.available_until_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
-                    "activation_date" => {
-                        out.activation_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "availability" => out.availability = r.read(3u16, v)?,
+                    "available_from_date" => out.available_from_date = r.read(4u16, v)?,
+                    "available_until_date" => out.available_until_date = r.read(5u16, v)?,
+                    "material_type" => out.material_type = r.read(6u16, v)?,
+                    "provenance" => out.provenance = r.read(7u16, v)?,
+                    "activation_date" => out.activation_date = r.read(8u16, v)?,
                     "expected_activation_date" => {
-                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_activation_date = r.read(9u16, v)?;
                     }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
-                    "counter_platform" => {
-                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_details" => {
-                        out.linking_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "coverage_details" => {
-                        out.coverage_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "public_access_model" => {
-                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "pda" => out.pda = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = r.read(10u16, v)?,
+                    "access_type" => out.access_type = r.read(11u16, v)?,
+                    "counter_platform" => out.counter_platform = r.read(12u16, v)?,
+                    "linking_details" => out.linking_details = r.read(13u16, v)?,
+                    "coverage_details" => out.coverage_details = r.read(14u16, v)?,
+                    "po_line" => out.po_line = r.read(15u16, v)?,
+                    "public_access_model" => out.public_access_model = r.read(16u16, v)?,
+                    "license" => out.license = r.read(17u16, v)?,
+                    "interface" => out.interface = r.read(18u16, v)?,
+                    "pda" => out.pda = r.read(19u16, v)?,
+                    "number" => out.number = r.read(20u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(21u16, v)?,
+                    "public_note" => out.public_note = r.read(22u16, v)?,
                     "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                        out.internal_description = r.read(23u16, v)?;
                     }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = r.read(24u16, v)?,
+                    "group_setting" => out.group_setting = r.read(25u16, v)?,
+                    "link" => out.link = r.read(26u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("is_standalone", &self.is_standalone);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("electronic_collection", &self.electronic_collection);
-        w.field("availability", &self.availability);
-        w.field("available_from_date", &self.available_from_date);
-        w.field("available_until_date", &self.available_until_date);
-        w.field("material_type", &self.material_type);
-        w.field("provenance", &self.provenance);
-        w.field("activation_date", &self.activation_date);
-        w.field("expected_activation_date", &self.expected_activation_date);
-        w.field("library", &self.library);
-        w.field("access_type", &self.access_type);
-        w.field("counter_platform", &self.counter_platform);
-        w.field("linking_details", &self.linking_details);
-        w.field("coverage_details", &self.coverage_details);
-        w.field("po_line", &self.po_line);
-        w.field("public_access_model", &self.public_access_model);
-        w.field("license", &self.license);
-        w.field("interface", &self.interface);
-        w.field("pda", &self.pda);
-        w.field("number", &self.number);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("internal_description", &self.internal_description);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "is_standalone", &self.is_standalone);
+        w.field(1u16, "resource_metadata", &self.resource_metadata);
+        w.field(2u16, "electronic_collection", &self.electronic_collection);
+        w.field(3u16, "availability", &self.availability);
+        w.field(4u16, "available_from_date", &self.available_from_date);
+        w.field(5u16, "available_until_date", &self.available_until_date);
+        w.field(6u16, "material_type", &self.material_type);
+        w.field(7u16, "provenance", &self.provenance);
+        w.field(8u16, "activation_date", &self.activation_date);
+        w.field(9u16, "expected_activation_date", &self.expected_activation_date);
+        w.field(10u16, "library", &self.library);
+        w.field(11u16, "access_type", &self.access_type);
+        w.field(12u16, "counter_platform", &self.counter_platform);
+        w.field(13u16, "linking_details", &self.linking_details);
+        w.field(14u16, "coverage_details", &self.coverage_details);
+        w.field(15u16, "po_line", &self.po_line);
+        w.field(16u16, "public_access_model", &self.public_access_model);
+        w.field(17u16, "license", &self.license);
+        w.field(18u16, "interface", &self.interface);
+        w.field(19u16, "pda", &self.pda);
+        w.field(20u16, "number", &self.number);
+        w.field(21u16, "authentication_note", &self.authentication_note);
+        w.field(22u16, "public_note", &self.public_note);
+        w.field(23u16, "internal_description", &self.internal_description);
+        w.field(24u16, "note", &self.note);
+        w.field(25u16, "group_setting", &self.group_setting);
+        w.field(26u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12460,6 +12268,9 @@ pub struct PortfolioPostLibrary {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPostLibrary {
@@ -12473,24 +12284,24 @@ impl alma_runtime::Codec for PortfolioPostLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPostLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12527,6 +12338,9 @@ pub struct PortfolioPostLicense {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPostLicense {
@@ -12540,24 +12354,24 @@ impl alma_runtime::Codec for PortfolioPostLicense {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPostLicense",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12594,6 +12408,9 @@ pub struct PortfolioPostPda {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPostPda {
@@ -12607,24 +12424,24 @@ impl alma_runtime::Codec for PortfolioPostPda {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPostPda",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12661,6 +12478,9 @@ pub struct PortfolioPostPoLine {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPostPoLine {
@@ -12674,24 +12494,24 @@ impl alma_runtime::Codec for PortfolioPostPoLine {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPostPoLine",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12748,6 +12568,9 @@ pub struct CoverageDetailsPut {
     pub perpetual_embargo_information: Option<crate::shared::EmbargoInformationPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for CoverageDetailsPut {
@@ -12766,66 +12589,62 @@ impl alma_runtime::Codec for CoverageDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CoverageDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "coverage_in_use" => {
-                        out.coverage_in_use = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "coverage_in_use" => out.coverage_in_use = r.read(0u16, v)?,
                     "global_date_coverage_parameters" => {
-                        out.global_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.global_date_coverage_parameters = r.read(1u16, v)?;
                     }
                     "local_date_coverage_parameters" => {
-                        out.local_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.local_date_coverage_parameters = r.read(2u16, v)?;
                     }
                     "perpetual_date_coverage_parameters" => {
-                        out.perpetual_date_coverage_parameters = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.perpetual_date_coverage_parameters = r.read(3u16, v)?;
                     }
                     "global_embargo_information" => {
-                        out.global_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.global_embargo_information = r.read(4u16, v)?;
                     }
                     "local_embargo_information" => {
-                        out.local_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.local_embargo_information = r.read(5u16, v)?;
                     }
                     "perpetual_embargo_information" => {
-                        out.perpetual_embargo_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.perpetual_embargo_information = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("coverage_in_use", &self.coverage_in_use);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "coverage_in_use", &self.coverage_in_use);
         w.field(
+            1u16,
             "global_date_coverage_parameters",
             &self.global_date_coverage_parameters,
         );
-        w.field("local_date_coverage_parameters", &self.local_date_coverage_parameters);
         w.field(
+            2u16,
+            "local_date_coverage_parameters",
+            &self.local_date_coverage_parameters,
+        );
+        w.field(
+            3u16,
             "perpetual_date_coverage_parameters",
             &self.perpetual_date_coverage_parameters,
         );
-        w.field("global_embargo_information", &self.global_embargo_information);
-        w.field("local_embargo_information", &self.local_embargo_information);
-        w.field("perpetual_embargo_information", &self.perpetual_embargo_information);
+        w.field(4u16, "global_embargo_information", &self.global_embargo_information);
+        w.field(5u16, "local_embargo_information", &self.local_embargo_information);
+        w.field(
+            6u16,
+            "perpetual_embargo_information",
+            &self.perpetual_embargo_information,
+        );
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12966,6 +12785,9 @@ pub struct DateCoverageParametersPut {
     pub until_issue: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for DateCoverageParametersPut {
@@ -12983,42 +12805,40 @@ impl alma_runtime::Codec for DateCoverageParametersPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DateCoverageParametersPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
-                    "from_month" => out.from_month = alma_runtime::Codec::from_node(v)?,
-                    "from_day" => out.from_day = alma_runtime::Codec::from_node(v)?,
-                    "from_volume" => out.from_volume = alma_runtime::Codec::from_node(v)?,
-                    "from_issue" => out.from_issue = alma_runtime::Codec::from_node(v)?,
-                    "until_year" => out.until_year = alma_runtime::Codec::from_node(v)?,
-                    "until_month" => out.until_month = alma_runtime::Codec::from_node(v)?,
-                    "until_day" => out.until_day = alma_runtime::Codec::from_node(v)?,
-                    "until_volume" => {
-                        out.until_volume = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "until_issue" => out.until_issue = alma_runtime::Codec::from_node(v)?,
+                    "from_year" => out.from_year = r.read(0u16, v)?,
+                    "from_month" => out.from_month = r.read(1u16, v)?,
+                    "from_day" => out.from_day = r.read(2u16, v)?,
+                    "from_volume" => out.from_volume = r.read(3u16, v)?,
+                    "from_issue" => out.from_issue = r.read(4u16, v)?,
+                    "until_year" => out.until_year = r.read(5u16, v)?,
+                    "until_month" => out.until_month = r.read(6u16, v)?,
+                    "until_day" => out.until_day = r.read(7u16, v)?,
+                    "until_volume" => out.until_volume = r.read(8u16, v)?,
+                    "until_issue" => out.until_issue = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("from_year", &self.from_year);
-        w.field("from_month", &self.from_month);
-        w.field("from_day", &self.from_day);
-        w.field("from_volume", &self.from_volume);
-        w.field("from_issue", &self.from_issue);
-        w.field("until_year", &self.until_year);
-        w.field("until_month", &self.until_month);
-        w.field("until_day", &self.until_day);
-        w.field("until_volume", &self.until_volume);
-        w.field("until_issue", &self.until_issue);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "from_year", &self.from_year);
+        w.field(1u16, "from_month", &self.from_month);
+        w.field(2u16, "from_day", &self.from_day);
+        w.field(3u16, "from_volume", &self.from_volume);
+        w.field(4u16, "from_issue", &self.from_issue);
+        w.field(5u16, "until_year", &self.until_year);
+        w.field(6u16, "until_month", &self.until_month);
+        w.field(7u16, "until_day", &self.until_day);
+        w.field(8u16, "until_volume", &self.until_volume);
+        w.field(9u16, "until_issue", &self.until_issue);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13078,6 +12898,9 @@ pub struct EmbargoInformationPut {
     pub number_of_months: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for EmbargoInformationPut {
@@ -13092,32 +12915,26 @@ impl alma_runtime::Codec for EmbargoInformationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmbargoInformationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "embargo_operator" => {
-                        out.embargo_operator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "number_of_years" => {
-                        out.number_of_years = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "number_of_months" => {
-                        out.number_of_months = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "embargo_operator" => out.embargo_operator = r.read(0u16, v)?,
+                    "number_of_years" => out.number_of_years = r.read(1u16, v)?,
+                    "number_of_months" => out.number_of_months = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("embargo_operator", &self.embargo_operator);
-        w.field("number_of_years", &self.number_of_years);
-        w.field("number_of_months", &self.number_of_months);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "embargo_operator", &self.embargo_operator);
+        w.field(1u16, "number_of_years", &self.number_of_years);
+        w.field(2u16, "number_of_months", &self.number_of_months);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13209,6 +13026,9 @@ pub struct LinkingDetailsPut {
     pub proxy: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for LinkingDetailsPut {
@@ -13226,50 +13046,40 @@ impl alma_runtime::Codec for LinkingDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LinkingDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "url_type_override" => {
-                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
-                    "dynamic_url_override" => {
-                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "static_url" => out.static_url = alma_runtime::Codec::from_node(v)?,
-                    "static_url_override" => {
-                        out.static_url_override = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "url_type" => out.url_type = r.read(0u16, v)?,
+                    "url_type_override" => out.url_type_override = r.read(1u16, v)?,
+                    "dynamic_url" => out.dynamic_url = r.read(2u16, v)?,
+                    "dynamic_url_override" => out.dynamic_url_override = r.read(3u16, v)?,
+                    "static_url" => out.static_url = r.read(4u16, v)?,
+                    "static_url_override" => out.static_url_override = r.read(5u16, v)?,
                     "parser_parameters_override" => {
-                        out.parser_parameters_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.parser_parameters_override = r.read(6u16, v)?;
                     }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(7u16, v)?,
+                    "proxy" => out.proxy = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url_type", &self.url_type);
-        w.field("url_type_override", &self.url_type_override);
-        w.field("dynamic_url", &self.dynamic_url);
-        w.field("dynamic_url_override", &self.dynamic_url_override);
-        w.field("static_url", &self.static_url);
-        w.field("static_url_override", &self.static_url_override);
-        w.field("parser_parameters_override", &self.parser_parameters_override);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url_type", &self.url_type);
+        w.field(1u16, "url_type_override", &self.url_type_override);
+        w.field(2u16, "dynamic_url", &self.dynamic_url);
+        w.field(3u16, "dynamic_url_override", &self.dynamic_url_override);
+        w.field(4u16, "static_url", &self.static_url);
+        w.field(5u16, "static_url_override", &self.static_url_override);
+        w.field(6u16, "parser_parameters_override", &self.parser_parameters_override);
+        w.field(7u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(8u16, "proxy", &self.proxy);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13448,6 +13258,9 @@ pub struct PortfolioPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPut {
@@ -13472,94 +13285,72 @@ impl alma_runtime::Codec for PortfolioPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "availability" => {
-                        out.availability = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available_from_date" => {
-                        out.available_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available_until_date" => {
-                        out.available_until_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
-                    "activation_date" => {
-                        out.activation_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "availability" => out.availability = r.read(0u16, v)?,
+                    "available_from_date" => out.available_from_date = r.read(1u16, v)?,
+                    "available_until_date" => out.available_until_date = r.read(2u16, v)?,
+                    "material_type" => out.material_type = r.read(3u16, v)?,
+                    "provenance" => out.provenance = r.read(4u16, v)?,
+                    "activation_date" => out.activation_date = r.read(5u16, v)?,
                     "expected_activation_date" => {
-                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_activation_date = r.read(6u16, v)?;
                     }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
-                    "counter_platform" => {
-                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_details" => {
-                        out.linking_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "coverage_details" => {
-                        out.coverage_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "public_access_model" => {
-                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "pda" => out.pda = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
+                    "library" => out.library = r.read(7u16, v)?,
+                    "access_type" => out.access_type = r.read(8u16, v)?,
+                    "counter_platform" => out.counter_platform = r.read(9u16, v)?,
+                    "linking_details" => out.linking_details = r.read(10u16, v)?,
+                    "coverage_details" => out.coverage_details = r.read(11u16, v)?,
+                    "po_line" => out.po_line = r.read(12u16, v)?,
+                    "public_access_model" => out.public_access_model = r.read(13u16, v)?,
+                    "license" => out.license = r.read(14u16, v)?,
+                    "interface" => out.interface = r.read(15u16, v)?,
+                    "pda" => out.pda = r.read(16u16, v)?,
+                    "number" => out.number = r.read(17u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(18u16, v)?,
+                    "public_note" => out.public_note = r.read(19u16, v)?,
                     "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
+                        out.internal_description = r.read(20u16, v)?;
                     }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "note" => out.note = r.read(21u16, v)?,
+                    "group_setting" => out.group_setting = r.read(22u16, v)?,
+                    "link" => out.link = r.read(23u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("availability", &self.availability);
-        w.field("available_from_date", &self.available_from_date);
-        w.field("available_until_date", &self.available_until_date);
-        w.field("material_type", &self.material_type);
-        w.field("provenance", &self.provenance);
-        w.field("activation_date", &self.activation_date);
-        w.field("expected_activation_date", &self.expected_activation_date);
-        w.field("library", &self.library);
-        w.field("access_type", &self.access_type);
-        w.field("counter_platform", &self.counter_platform);
-        w.field("linking_details", &self.linking_details);
-        w.field("coverage_details", &self.coverage_details);
-        w.field("po_line", &self.po_line);
-        w.field("public_access_model", &self.public_access_model);
-        w.field("license", &self.license);
-        w.field("interface", &self.interface);
-        w.field("pda", &self.pda);
-        w.field("number", &self.number);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("internal_description", &self.internal_description);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "availability", &self.availability);
+        w.field(1u16, "available_from_date", &self.available_from_date);
+        w.field(2u16, "available_until_date", &self.available_until_date);
+        w.field(3u16, "material_type", &self.material_type);
+        w.field(4u16, "provenance", &self.provenance);
+        w.field(5u16, "activation_date", &self.activation_date);
+        w.field(6u16, "expected_activation_date", &self.expected_activation_date);
+        w.field(7u16, "library", &self.library);
+        w.field(8u16, "access_type", &self.access_type);
+        w.field(9u16, "counter_platform", &self.counter_platform);
+        w.field(10u16, "linking_details", &self.linking_details);
+        w.field(11u16, "coverage_details", &self.coverage_details);
+        w.field(12u16, "po_line", &self.po_line);
+        w.field(13u16, "public_access_model", &self.public_access_model);
+        w.field(14u16, "license", &self.license);
+        w.field(15u16, "interface", &self.interface);
+        w.field(16u16, "pda", &self.pda);
+        w.field(17u16, "number", &self.number);
+        w.field(18u16, "authentication_note", &self.authentication_note);
+        w.field(19u16, "public_note", &self.public_note);
+        w.field(20u16, "internal_description", &self.internal_description);
+        w.field(21u16, "note", &self.note);
+        w.field(22u16, "group_setting", &self.group_setting);
+        w.field(23u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13770,6 +13561,9 @@ pub struct PortfolioPutLibrary {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPutLibrary {
@@ -13783,24 +13577,24 @@ impl alma_runtime::Codec for PortfolioPutLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPutLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13837,6 +13631,9 @@ pub struct PortfolioPutLicense {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPutLicense {
@@ -13850,24 +13647,24 @@ impl alma_runtime::Codec for PortfolioPutLicense {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPutLicense",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13904,6 +13701,9 @@ pub struct PortfolioPutPda {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPutPda {
@@ -13917,24 +13717,24 @@ impl alma_runtime::Codec for PortfolioPutPda {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPutPda",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13971,6 +13771,9 @@ pub struct PortfolioPutPoLine {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPutPoLine {
@@ -13984,24 +13787,24 @@ impl alma_runtime::Codec for PortfolioPutPoLine {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PortfolioPutPoLine",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14038,6 +13841,9 @@ pub struct PurchaseRequestAmount {
     pub currency: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestAmount {
@@ -14051,24 +13857,24 @@ impl alma_runtime::Codec for PurchaseRequestAmount {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestAmount",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "sum" => out.sum = r.read(0u16, v)?,
+                    "currency" => out.currency = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("sum", &self.sum);
-        w.field("currency", &self.currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "sum", &self.sum);
+        w.field(1u16, "currency", &self.currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14106,6 +13912,9 @@ pub struct PurchaseRequestLocation {
     pub shelving_location: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestLocation {
@@ -14120,28 +13929,26 @@ impl alma_runtime::Codec for PurchaseRequestLocation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestLocation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "shelving_location" => {
-                        out.shelving_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "quantity" => out.quantity = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("quantity", &self.quantity);
-        w.field("library", &self.library);
-        w.field("shelving_location", &self.shelving_location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "quantity", &self.quantity);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "shelving_location", &self.shelving_location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14221,6 +14028,7 @@ pub struct PurchaseRequest {
     /// In order to create a purchase request, the bibliographic information should be supplied. 2 ways are supported:
     /// 1. Supply mms\_id - in this case the purchase request will be attached to this mms\_id. No need to supply additional bibliographic information in this case (if supplied it will be ignored).
     /// 2. Supply bibliographic information - in this case title is mandatory.
+    ///
     /// Alma will try to match this information with an existing BIB record.
     /// The match routine is according to the definition of purchase\_request\_import\_profile customer parameter.
     /// If no profile is specified in the parameter, the matching is based on the ISBN/ISSN in the purchase request (using a hard-coded matching routine that cannot be modified).
@@ -14234,6 +14042,9 @@ pub struct PurchaseRequest {
     pub location: Vec<crate::shared::PurchaseRequestLocation>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequest {
@@ -14256,74 +14067,56 @@ impl alma_runtime::Codec for PurchaseRequest {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequest",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
-                    "created_from" => {
-                        out.created_from = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "owning_library" => {
-                        out.owning_library = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "estimated_cost" => {
-                        out.estimated_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "approved_by" => out.approved_by = alma_runtime::Codec::from_node(v)?,
-                    "requester_note" => {
-                        out.requester_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reject_reason" => {
-                        out.reject_reason = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "request_id" => out.request_id = r.read(0u16, v)?,
+                    "created_date" => out.created_date = r.read(1u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(2u16, v)?,
+                    "format" => out.format = r.read(3u16, v)?,
+                    "requester" => out.requester = r.read(4u16, v)?,
+                    "created_from" => out.created_from = r.read(5u16, v)?,
+                    "status" => out.status = r.read(6u16, v)?,
+                    "owning_library" => out.owning_library = r.read(7u16, v)?,
+                    "estimated_cost" => out.estimated_cost = r.read(8u16, v)?,
+                    "fund" => out.fund = r.read(9u16, v)?,
+                    "vendor" => out.vendor = r.read(10u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(11u16, v)?,
+                    "approved_by" => out.approved_by = r.read(12u16, v)?,
+                    "requester_note" => out.requester_note = r.read(13u16, v)?,
+                    "reject_reason" => out.reject_reason = r.read(14u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(15u16, v)?,
+                    "note" => out.note = r.read(16u16, v)?,
+                    "location" => out.location = r.read(17u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("request_id", &self.request_id);
-        w.field("created_date", &self.created_date);
-        w.field("last_modified_date", &self.last_modified_date);
-        w.field("format", &self.format);
-        w.field("requester", &self.requester);
-        w.field("created_from", &self.created_from);
-        w.field("status", &self.status);
-        w.field("owning_library", &self.owning_library);
-        w.field("estimated_cost", &self.estimated_cost);
-        w.field("fund", &self.fund);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("approved_by", &self.approved_by);
-        w.field("requester_note", &self.requester_note);
-        w.field("reject_reason", &self.reject_reason);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("note", &self.note);
-        w.field("location", &self.location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "request_id", &self.request_id);
+        w.field(1u16, "created_date", &self.created_date);
+        w.field(2u16, "last_modified_date", &self.last_modified_date);
+        w.field(3u16, "format", &self.format);
+        w.field(4u16, "requester", &self.requester);
+        w.field(5u16, "created_from", &self.created_from);
+        w.field(6u16, "status", &self.status);
+        w.field(7u16, "owning_library", &self.owning_library);
+        w.field(8u16, "estimated_cost", &self.estimated_cost);
+        w.field(9u16, "fund", &self.fund);
+        w.field(10u16, "vendor", &self.vendor);
+        w.field(11u16, "vendor_account", &self.vendor_account);
+        w.field(12u16, "approved_by", &self.approved_by);
+        w.field(13u16, "requester_note", &self.requester_note);
+        w.field(14u16, "reject_reason", &self.reject_reason);
+        w.field(15u16, "resource_metadata", &self.resource_metadata);
+        w.field(16u16, "note", &self.note);
+        w.field(17u16, "location", &self.location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14464,6 +14257,9 @@ pub struct PurchaseRequestRequester {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestRequester {
@@ -14478,26 +14274,26 @@ impl alma_runtime::Codec for PurchaseRequestRequester {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestRequester",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14525,6 +14321,7 @@ impl alma_runtime::Model for PurchaseRequestRequester {
 /// In order to create a purchase request, the bibliographic information should be supplied. 2 ways are supported:
 /// 1. Supply mms\_id - in this case the purchase request will be attached to this mms\_id. No need to supply additional bibliographic information in this case (if supplied it will be ignored).
 /// 2. Supply bibliographic information - in this case title is mandatory.
+///
 /// Alma will try to match this information with an existing BIB record.
 /// The match routine is according to the definition of purchase\_request\_import\_profile customer parameter.
 /// If no profile is specified in the parameter, the matching is based on the ISBN/ISSN in the purchase request (using a hard-coded matching routine that cannot be modified).
@@ -14567,6 +14364,9 @@ pub struct PurchaseRequestResourceMetadata {
     pub volume: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestResourceMetadata {
@@ -14585,56 +14385,48 @@ impl alma_runtime::Codec for PurchaseRequestResourceMetadata {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestResourceMetadata",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "citation_type" => {
-                        out.citation_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
-                    "other_system_number" => {
-                        out.other_system_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "publication_place" => {
-                        out.publication_place = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publication_year" => {
-                        out.publication_year = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "citation_type" => out.citation_type = r.read(1u16, v)?,
+                    "title" => out.title = r.read(2u16, v)?,
+                    "author" => out.author = r.read(3u16, v)?,
+                    "edition" => out.edition = r.read(4u16, v)?,
+                    "isbn" => out.isbn = r.read(5u16, v)?,
+                    "issn" => out.issn = r.read(6u16, v)?,
+                    "lcc_number" => out.lcc_number = r.read(7u16, v)?,
+                    "other_system_number" => out.other_system_number = r.read(8u16, v)?,
+                    "publisher" => out.publisher = r.read(9u16, v)?,
+                    "publication_place" => out.publication_place = r.read(10u16, v)?,
+                    "publication_year" => out.publication_year = r.read(11u16, v)?,
+                    "bib_note" => out.bib_note = r.read(12u16, v)?,
+                    "volume" => out.volume = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("citation_type", &self.citation_type);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("edition", &self.edition);
-        w.field("isbn", &self.isbn);
-        w.field("issn", &self.issn);
-        w.field("lcc_number", &self.lcc_number);
-        w.field("other_system_number", &self.other_system_number);
-        w.field("publisher", &self.publisher);
-        w.field("publication_place", &self.publication_place);
-        w.field("publication_year", &self.publication_year);
-        w.field("bib_note", &self.bib_note);
-        w.field("volume", &self.volume);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "citation_type", &self.citation_type);
+        w.field(2u16, "title", &self.title);
+        w.field(3u16, "author", &self.author);
+        w.field(4u16, "edition", &self.edition);
+        w.field(5u16, "isbn", &self.isbn);
+        w.field(6u16, "issn", &self.issn);
+        w.field(7u16, "lcc_number", &self.lcc_number);
+        w.field(8u16, "other_system_number", &self.other_system_number);
+        w.field(9u16, "publisher", &self.publisher);
+        w.field(10u16, "publication_place", &self.publication_place);
+        w.field(11u16, "publication_year", &self.publication_year);
+        w.field(12u16, "bib_note", &self.bib_note);
+        w.field(13u16, "volume", &self.volume);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14720,6 +14512,9 @@ pub struct PurchaseRequestAmountPost {
     pub currency: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestAmountPost {
@@ -14733,24 +14528,24 @@ impl alma_runtime::Codec for PurchaseRequestAmountPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestAmountPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "sum" => out.sum = r.read(0u16, v)?,
+                    "currency" => out.currency = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("sum", &self.sum);
-        w.field("currency", &self.currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "sum", &self.sum);
+        w.field(1u16, "currency", &self.currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14788,6 +14583,9 @@ pub struct PurchaseRequestLocationPost {
     pub shelving_location: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestLocationPost {
@@ -14802,28 +14600,26 @@ impl alma_runtime::Codec for PurchaseRequestLocationPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestLocationPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "shelving_location" => {
-                        out.shelving_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "quantity" => out.quantity = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("quantity", &self.quantity);
-        w.field("library", &self.library);
-        w.field("shelving_location", &self.shelving_location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "quantity", &self.quantity);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "shelving_location", &self.shelving_location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14883,6 +14679,7 @@ pub struct PurchaseRequestPost {
     /// In order to create a purchase request, the bibliographic information should be supplied. 2 ways are supported:
     /// 1. Supply mms\_id - in this case the purchase request will be attached to this mms\_id. No need to supply additional bibliographic information in this case (if supplied it will be ignored).
     /// 2. Supply bibliographic information - in this case title is mandatory.
+    ///
     /// Alma will try to match this information with an existing BIB record.
     /// The match routine is according to the definition of purchase\_request\_import\_profile customer parameter.
     /// If no profile is specified in the parameter, the matching is based on the ISBN/ISSN in the purchase request (using a hard-coded matching routine that cannot be modified).
@@ -14896,6 +14693,9 @@ pub struct PurchaseRequestPost {
     pub location: Vec<crate::shared::PurchaseRequestLocationPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestPost {
@@ -14914,50 +14714,40 @@ impl alma_runtime::Codec for PurchaseRequestPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "owning_library" => {
-                        out.owning_library = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "estimated_cost" => {
-                        out.estimated_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "requester_note" => {
-                        out.requester_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "format" => out.format = r.read(0u16, v)?,
+                    "owning_library" => out.owning_library = r.read(1u16, v)?,
+                    "estimated_cost" => out.estimated_cost = r.read(2u16, v)?,
+                    "fund" => out.fund = r.read(3u16, v)?,
+                    "vendor" => out.vendor = r.read(4u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
+                    "requester_note" => out.requester_note = r.read(6u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(7u16, v)?,
+                    "note" => out.note = r.read(8u16, v)?,
+                    "location" => out.location = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("format", &self.format);
-        w.field("owning_library", &self.owning_library);
-        w.field("estimated_cost", &self.estimated_cost);
-        w.field("fund", &self.fund);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("requester_note", &self.requester_note);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("note", &self.note);
-        w.field("location", &self.location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "format", &self.format);
+        w.field(1u16, "owning_library", &self.owning_library);
+        w.field(2u16, "estimated_cost", &self.estimated_cost);
+        w.field(3u16, "fund", &self.fund);
+        w.field(4u16, "vendor", &self.vendor);
+        w.field(5u16, "vendor_account", &self.vendor_account);
+        w.field(6u16, "requester_note", &self.requester_note);
+        w.field(7u16, "resource_metadata", &self.resource_metadata);
+        w.field(8u16, "note", &self.note);
+        w.field(9u16, "location", &self.location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15049,6 +14839,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
 /// In order to create a purchase request, the bibliographic information should be supplied. 2 ways are supported:
 /// 1. Supply mms\_id - in this case the purchase request will be attached to this mms\_id. No need to supply additional bibliographic information in this case (if supplied it will be ignored).
 /// 2. Supply bibliographic information - in this case title is mandatory.
+///
 /// Alma will try to match this information with an existing BIB record.
 /// The match routine is according to the definition of purchase\_request\_import\_profile customer parameter.
 /// If no profile is specified in the parameter, the matching is based on the ISBN/ISSN in the purchase request (using a hard-coded matching routine that cannot be modified).
@@ -15091,6 +14882,9 @@ pub struct PurchaseRequestResourceMetadataPost {
     pub volume: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestResourceMetadataPost {
@@ -15109,56 +14903,48 @@ impl alma_runtime::Codec for PurchaseRequestResourceMetadataPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestResourceMetadataPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "citation_type" => {
-                        out.citation_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
-                    "other_system_number" => {
-                        out.other_system_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "publication_place" => {
-                        out.publication_place = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publication_year" => {
-                        out.publication_year = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "citation_type" => out.citation_type = r.read(1u16, v)?,
+                    "title" => out.title = r.read(2u16, v)?,
+                    "author" => out.author = r.read(3u16, v)?,
+                    "edition" => out.edition = r.read(4u16, v)?,
+                    "isbn" => out.isbn = r.read(5u16, v)?,
+                    "issn" => out.issn = r.read(6u16, v)?,
+                    "lcc_number" => out.lcc_number = r.read(7u16, v)?,
+                    "other_system_number" => out.other_system_number = r.read(8u16, v)?,
+                    "publisher" => out.publisher = r.read(9u16, v)?,
+                    "publication_place" => out.publication_place = r.read(10u16, v)?,
+                    "publication_year" => out.publication_year = r.read(11u16, v)?,
+                    "bib_note" => out.bib_note = r.read(12u16, v)?,
+                    "volume" => out.volume = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("citation_type", &self.citation_type);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("edition", &self.edition);
-        w.field("isbn", &self.isbn);
-        w.field("issn", &self.issn);
-        w.field("lcc_number", &self.lcc_number);
-        w.field("other_system_number", &self.other_system_number);
-        w.field("publisher", &self.publisher);
-        w.field("publication_place", &self.publication_place);
-        w.field("publication_year", &self.publication_year);
-        w.field("bib_note", &self.bib_note);
-        w.field("volume", &self.volume);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "citation_type", &self.citation_type);
+        w.field(2u16, "title", &self.title);
+        w.field(3u16, "author", &self.author);
+        w.field(4u16, "edition", &self.edition);
+        w.field(5u16, "isbn", &self.isbn);
+        w.field(6u16, "issn", &self.issn);
+        w.field(7u16, "lcc_number", &self.lcc_number);
+        w.field(8u16, "other_system_number", &self.other_system_number);
+        w.field(9u16, "publisher", &self.publisher);
+        w.field(10u16, "publication_place", &self.publication_place);
+        w.field(11u16, "publication_year", &self.publication_year);
+        w.field(12u16, "bib_note", &self.bib_note);
+        w.field(13u16, "volume", &self.volume);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15244,6 +15030,9 @@ pub struct PurchaseRequests {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequests {
@@ -15258,28 +15047,24 @@ impl alma_runtime::Codec for PurchaseRequests {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequests",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "purchase_request" => {
-                        out.purchase_request = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "purchase_request" => out.purchase_request = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("purchase_request", &self.purchase_request);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "purchase_request", &self.purchase_request);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15331,6 +15116,9 @@ pub struct PageRange {
     pub to_page: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for PageRange {
@@ -15344,24 +15132,24 @@ impl alma_runtime::Codec for PageRange {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PageRange",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "from_page" => out.from_page = alma_runtime::Codec::from_node(v)?,
-                    "to_page" => out.to_page = alma_runtime::Codec::from_node(v)?,
+                    "from_page" => out.from_page = r.read(0u16, v)?,
+                    "to_page" => out.to_page = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("from_page", &self.from_page);
-        w.field("to_page", &self.to_page);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "from_page", &self.from_page);
+        w.field(1u16, "to_page", &self.to_page);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15412,6 +15200,9 @@ pub struct ResourceSharing {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ResourceSharing {
@@ -15426,30 +15217,30 @@ impl alma_runtime::Codec for ResourceSharing {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResourceSharing",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = r.read(0u16, v)?,
+                    "external_id" => out.external_id = r.read(1u16, v)?,
+                    "partner" => out.partner = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "link" => out.link = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("external_id", &self.external_id);
-        w.field("partner", &self.partner);
-        w.field("status", &self.status);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "external_id", &self.external_id);
+        w.field(2u16, "partner", &self.partner);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15499,6 +15290,9 @@ pub struct ResourceSharingPartner {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ResourceSharingPartner {
@@ -15513,26 +15307,26 @@ impl alma_runtime::Codec for ResourceSharingPartner {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResourceSharingPartner",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15583,7 +15377,7 @@ pub struct UserRequest {
     /// PUT action: This field cannot be updated.
     ///
     /// Example: `HOLD`.
-    pub request_type: crate::shared::UserRequestRequestType,
+    pub request_type: Option<crate::shared::UserRequestRequestType>,
     /// The sub type of the request. Output parameter.
     ///
     /// Example: `PATRON_PHYSICAL`.
@@ -15799,11 +15593,47 @@ pub struct UserRequest {
     pub copyrights_declaration_signed_by_patron: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequest {
     fn is_empty(&self) -> bool {
-        false
+        self.user_primary_id.is_none() && self.request_id.is_none()
+            && self.additional_id.is_none() && self.request_type.is_none()
+            && self.request_sub_type.is_none() && self.mms_id.is_none()
+            && self.title.is_none() && self.author.is_none()
+            && self.description.is_none() && self.manual_description.is_none()
+            && self.holding_id.is_empty() && self.pickup_location.is_none()
+            && self.pickup_location_type.is_none()
+            && self.pickup_location_library.is_none()
+            && self.pickup_location_circulation_desk.is_none()
+            && self.pickup_location_institution.is_none()
+            && self.managed_by_library.is_none()
+            && self.managed_by_circulation_desk.is_none()
+            && self.managed_by_library_code.is_none()
+            && self.managed_by_circulation_desk_code.is_none()
+            && self.target_destination.is_none() && self.material_type.is_none()
+            && self.last_interest_date.is_none() && self.partial_digitization.is_none()
+            && self.chapter_or_article_title.is_none() && self.volume.is_none()
+            && self.issue.is_none() && self.part.is_none()
+            && self.date_of_publication.is_none()
+            && self.chapter_or_article_author.is_none()
+            && self.required_pages_range.is_empty() && self.full_chapter.is_none()
+            && self.comment.is_none() && self.request_status.is_none()
+            && self.place_in_queue.is_none() && self.request_date.is_none()
+            && self.request_time.is_none() && self.task_name.is_none()
+            && self.expiry_date.is_none() && self.booking_start_date.is_none()
+            && self.booking_end_date.is_none()
+            && self.adjusted_booking_start_date.is_none()
+            && self.adjusted_booking_end_date.is_none()
+            && self.destination_location.is_none() && self.call_number_type.is_none()
+            && self.call_number.is_none() && self.item_policy.is_none()
+            && self.due_back_date.is_none() && self.item_id.is_none()
+            && self.barcode.is_none() && self.resource_sharing.is_none()
+            && self.copyrights_declaration_signed_by_patron.is_none()
+            && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -15812,218 +15642,163 @@ impl alma_runtime::Codec for UserRequest {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRequest",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_primary_id" => {
-                        out.user_primary_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
-                    "additional_id" => {
-                        out.additional_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_type" => {
-                        out.request_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_sub_type" => {
-                        out.request_sub_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "manual_description" => {
-                        out.manual_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "pickup_location" => {
-                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_primary_id" => out.user_primary_id = r.read(0u16, v)?,
+                    "request_id" => out.request_id = r.read(1u16, v)?,
+                    "additional_id" => out.additional_id = r.read(2u16, v)?,
+                    "request_type" => out.request_type = r.read(3u16, v)?,
+                    "request_sub_type" => out.request_sub_type = r.read(4u16, v)?,
+                    "mms_id" => out.mms_id = r.read(5u16, v)?,
+                    "title" => out.title = r.read(6u16, v)?,
+                    "author" => out.author = r.read(7u16, v)?,
+                    "description" => out.description = r.read(8u16, v)?,
+                    "manual_description" => out.manual_description = r.read(9u16, v)?,
+                    "holding_id" => out.holding_id = r.read(10u16, v)?,
+                    "pickup_location" => out.pickup_location = r.read(11u16, v)?,
                     "pickup_location_type" => {
-                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                        out.pickup_location_type = r.read(12u16, v)?;
                     }
                     "pickup_location_library" => {
-                        out.pickup_location_library = alma_runtime::Codec::from_node(v)?;
+                        out.pickup_location_library = r.read(13u16, v)?;
                     }
                     "pickup_location_circulation_desk" => {
-                        out.pickup_location_circulation_desk = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.pickup_location_circulation_desk = r.read(14u16, v)?;
                     }
                     "pickup_location_institution" => {
-                        out.pickup_location_institution = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.pickup_location_institution = r.read(15u16, v)?;
                     }
-                    "managed_by_library" => {
-                        out.managed_by_library = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "managed_by_library" => out.managed_by_library = r.read(16u16, v)?,
                     "managed_by_circulation_desk" => {
-                        out.managed_by_circulation_desk = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.managed_by_circulation_desk = r.read(17u16, v)?;
                     }
                     "managed_by_library_code" => {
-                        out.managed_by_library_code = alma_runtime::Codec::from_node(v)?;
+                        out.managed_by_library_code = r.read(18u16, v)?;
                     }
                     "managed_by_circulation_desk_code" => {
-                        out.managed_by_circulation_desk_code = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.managed_by_circulation_desk_code = r.read(19u16, v)?;
                     }
-                    "target_destination" => {
-                        out.target_destination = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_interest_date" => {
-                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "target_destination" => out.target_destination = r.read(20u16, v)?,
+                    "material_type" => out.material_type = r.read(21u16, v)?,
+                    "last_interest_date" => out.last_interest_date = r.read(22u16, v)?,
                     "partial_digitization" => {
-                        out.partial_digitization = alma_runtime::Codec::from_node(v)?;
+                        out.partial_digitization = r.read(23u16, v)?;
                     }
                     "chapter_or_article_title" => {
-                        out.chapter_or_article_title = alma_runtime::Codec::from_node(v)?;
+                        out.chapter_or_article_title = r.read(24u16, v)?;
                     }
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
-                    "date_of_publication" => {
-                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "volume" => out.volume = r.read(25u16, v)?,
+                    "issue" => out.issue = r.read(26u16, v)?,
+                    "part" => out.part = r.read(27u16, v)?,
+                    "date_of_publication" => out.date_of_publication = r.read(28u16, v)?,
                     "chapter_or_article_author" => {
-                        out.chapter_or_article_author = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.chapter_or_article_author = r.read(29u16, v)?;
                     }
                     "required_pages_range" => {
-                        out.required_pages_range = alma_runtime::Codec::from_node(v)?;
+                        out.required_pages_range = r.read(30u16, v)?;
                     }
-                    "full_chapter" => {
-                        out.full_chapter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
-                    "request_status" => {
-                        out.request_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "place_in_queue" => {
-                        out.place_in_queue = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_date" => {
-                        out.request_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_time" => {
-                        out.request_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "task_name" => out.task_name = alma_runtime::Codec::from_node(v)?,
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "booking_start_date" => {
-                        out.booking_start_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "booking_end_date" => {
-                        out.booking_end_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "full_chapter" => out.full_chapter = r.read(31u16, v)?,
+                    "comment" => out.comment = r.read(32u16, v)?,
+                    "request_status" => out.request_status = r.read(33u16, v)?,
+                    "place_in_queue" => out.place_in_queue = r.read(34u16, v)?,
+                    "request_date" => out.request_date = r.read(35u16, v)?,
+                    "request_time" => out.request_time = r.read(36u16, v)?,
+                    "task_name" => out.task_name = r.read(37u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(38u16, v)?,
+                    "booking_start_date" => out.booking_start_date = r.read(39u16, v)?,
+                    "booking_end_date" => out.booking_end_date = r.read(40u16, v)?,
                     "adjusted_booking_start_date" => {
-                        out.adjusted_booking_start_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.adjusted_booking_start_date = r.read(41u16, v)?;
                     }
                     "adjusted_booking_end_date" => {
-                        out.adjusted_booking_end_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.adjusted_booking_end_date = r.read(42u16, v)?;
                     }
                     "destination_location" => {
-                        out.destination_location = alma_runtime::Codec::from_node(v)?;
+                        out.destination_location = r.read(43u16, v)?;
                     }
-                    "call_number_type" => {
-                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
-                    "due_back_date" => {
-                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "item_id" => out.item_id = alma_runtime::Codec::from_node(v)?,
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "resource_sharing" => {
-                        out.resource_sharing = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "call_number_type" => out.call_number_type = r.read(44u16, v)?,
+                    "call_number" => out.call_number = r.read(45u16, v)?,
+                    "item_policy" => out.item_policy = r.read(46u16, v)?,
+                    "due_back_date" => out.due_back_date = r.read(47u16, v)?,
+                    "item_id" => out.item_id = r.read(48u16, v)?,
+                    "barcode" => out.barcode = r.read(49u16, v)?,
+                    "resource_sharing" => out.resource_sharing = r.read(50u16, v)?,
                     "copyrights_declaration_signed_by_patron" => {
-                        out.copyrights_declaration_signed_by_patron = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.copyrights_declaration_signed_by_patron = r.read(51u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_primary_id", &self.user_primary_id);
-        w.field("request_id", &self.request_id);
-        w.field("additional_id", &self.additional_id);
-        w.field("request_type", &self.request_type);
-        w.field("request_sub_type", &self.request_sub_type);
-        w.field("mms_id", &self.mms_id);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("description", &self.description);
-        w.field("manual_description", &self.manual_description);
-        w.field("holding_id", &self.holding_id);
-        w.field("pickup_location", &self.pickup_location);
-        w.field("pickup_location_type", &self.pickup_location_type);
-        w.field("pickup_location_library", &self.pickup_location_library);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_primary_id", &self.user_primary_id);
+        w.field(1u16, "request_id", &self.request_id);
+        w.field(2u16, "additional_id", &self.additional_id);
+        w.field(3u16, "request_type", &self.request_type);
+        w.field(4u16, "request_sub_type", &self.request_sub_type);
+        w.field(5u16, "mms_id", &self.mms_id);
+        w.field(6u16, "title", &self.title);
+        w.field(7u16, "author", &self.author);
+        w.field(8u16, "description", &self.description);
+        w.field(9u16, "manual_description", &self.manual_description);
+        w.field(10u16, "holding_id", &self.holding_id);
+        w.field(11u16, "pickup_location", &self.pickup_location);
+        w.field(12u16, "pickup_location_type", &self.pickup_location_type);
+        w.field(13u16, "pickup_location_library", &self.pickup_location_library);
         w.field(
+            14u16,
             "pickup_location_circulation_desk",
             &self.pickup_location_circulation_desk,
         );
-        w.field("pickup_location_institution", &self.pickup_location_institution);
-        w.field("managed_by_library", &self.managed_by_library);
-        w.field("managed_by_circulation_desk", &self.managed_by_circulation_desk);
-        w.field("managed_by_library_code", &self.managed_by_library_code);
+        w.field(15u16, "pickup_location_institution", &self.pickup_location_institution);
+        w.field(16u16, "managed_by_library", &self.managed_by_library);
+        w.field(17u16, "managed_by_circulation_desk", &self.managed_by_circulation_desk);
+        w.field(18u16, "managed_by_library_code", &self.managed_by_library_code);
         w.field(
+            19u16,
             "managed_by_circulation_desk_code",
             &self.managed_by_circulation_desk_code,
         );
-        w.field("target_destination", &self.target_destination);
-        w.field("material_type", &self.material_type);
-        w.field("last_interest_date", &self.last_interest_date);
-        w.field("partial_digitization", &self.partial_digitization);
-        w.field("chapter_or_article_title", &self.chapter_or_article_title);
-        w.field("volume", &self.volume);
-        w.field("issue", &self.issue);
-        w.field("part", &self.part);
-        w.field("date_of_publication", &self.date_of_publication);
-        w.field("chapter_or_article_author", &self.chapter_or_article_author);
-        w.field("required_pages_range", &self.required_pages_range);
-        w.field("full_chapter", &self.full_chapter);
-        w.field("comment", &self.comment);
-        w.field("request_status", &self.request_status);
-        w.field("place_in_queue", &self.place_in_queue);
-        w.field("request_date", &self.request_date);
-        w.field("request_time", &self.request_time);
-        w.field("task_name", &self.task_name);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("booking_start_date", &self.booking_start_date);
-        w.field("booking_end_date", &self.booking_end_date);
-        w.field("adjusted_booking_start_date", &self.adjusted_booking_start_date);
-        w.field("adjusted_booking_end_date", &self.adjusted_booking_end_date);
-        w.field("destination_location", &self.destination_location);
-        w.field("call_number_type", &self.call_number_type);
-        w.field("call_number", &self.call_number);
-        w.field("item_policy", &self.item_policy);
-        w.field("due_back_date", &self.due_back_date);
-        w.field("item_id", &self.item_id);
-        w.field("barcode", &self.barcode);
-        w.field("resource_sharing", &self.resource_sharing);
+        w.field(20u16, "target_destination", &self.target_destination);
+        w.field(21u16, "material_type", &self.material_type);
+        w.field(22u16, "last_interest_date", &self.last_interest_date);
+        w.field(23u16, "partial_digitization", &self.partial_digitization);
+        w.field(24u16, "chapter_or_article_title", &self.chapter_or_article_title);
+        w.field(25u16, "volume", &self.volume);
+        w.field(26u16, "issue", &self.issue);
+        w.field(27u16, "part", &self.part);
+        w.field(28u16, "date_of_publication", &self.date_of_publication);
+        w.field(29u16, "chapter_or_article_author", &self.chapter_or_article_author);
+        w.field(30u16, "required_pages_range", &self.required_pages_range);
+        w.field(31u16, "full_chapter", &self.full_chapter);
+        w.field(32u16, "comment", &self.comment);
+        w.field(33u16, "request_status", &self.request_status);
+        w.field(34u16, "place_in_queue", &self.place_in_queue);
+        w.field(35u16, "request_date", &self.request_date);
+        w.field(36u16, "request_time", &self.request_time);
+        w.field(37u16, "task_name", &self.task_name);
+        w.field(38u16, "expiry_date", &self.expiry_date);
+        w.field(39u16, "booking_start_date", &self.booking_start_date);
+        w.field(40u16, "booking_end_date", &self.booking_end_date);
+        w.field(41u16, "adjusted_booking_start_date", &self.adjusted_booking_start_date);
+        w.field(42u16, "adjusted_booking_end_date", &self.adjusted_booking_end_date);
+        w.field(43u16, "destination_location", &self.destination_location);
+        w.field(44u16, "call_number_type", &self.call_number_type);
+        w.field(45u16, "call_number", &self.call_number);
+        w.field(46u16, "item_policy", &self.item_policy);
+        w.field(47u16, "due_back_date", &self.due_back_date);
+        w.field(48u16, "item_id", &self.item_id);
+        w.field(49u16, "barcode", &self.barcode);
+        w.field(50u16, "resource_sharing", &self.resource_sharing);
         w.field(
+            51u16,
             "copyrights_declaration_signed_by_patron",
             &self.copyrights_declaration_signed_by_patron,
         );
@@ -16362,11 +16137,10 @@ impl alma_runtime::Model for UserRequest {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/user_request/properties/pickup_location_type`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UserRequestPickupLocationType {
     /// `LIBRARY`
-    #[default]
     Library,
     /// `CIRCULATION_DESK`
     CirculationDesk,
@@ -16448,13 +16222,11 @@ impl From<&str> for UserRequestPickupLocationType {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestPickupLocationType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -16468,11 +16240,10 @@ alma_runtime::serde_via_codec!(UserRequestPickupLocationType);
 ///
 /// Schema: `xsd/rest_user_request.xsd#/user_request/properties/request_status`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UserRequestRequestStatus {
     /// `In Process`
-    #[default]
     InProcess,
     /// `On Hold Shelf`
     OnHoldShelf,
@@ -16510,13 +16281,11 @@ impl From<&str> for UserRequestRequestStatus {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestRequestStatus {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -16532,11 +16301,10 @@ alma_runtime::serde_via_codec!(UserRequestRequestStatus);
 ///
 /// Schema: `xsd/rest_user_request.xsd#/user_request/properties/request_type`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UserRequestRequestType {
     /// `HOLD`
-    #[default]
     Hold,
     /// `BOOKING`
     Booking,
@@ -16578,13 +16346,11 @@ impl From<&str> for UserRequestRequestType {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestRequestType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -16604,6 +16370,9 @@ pub struct PageRangePost {
     pub to_page: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for PageRangePost {
@@ -16617,24 +16386,24 @@ impl alma_runtime::Codec for PageRangePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PageRangePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "from_page" => out.from_page = alma_runtime::Codec::from_node(v)?,
-                    "to_page" => out.to_page = alma_runtime::Codec::from_node(v)?,
+                    "from_page" => out.from_page = r.read(0u16, v)?,
+                    "to_page" => out.to_page = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("from_page", &self.from_page);
-        w.field("to_page", &self.to_page);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "from_page", &self.from_page);
+        w.field(1u16, "to_page", &self.to_page);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -16671,7 +16440,7 @@ pub struct UserRequestPost {
     /// PUT action: This field cannot be updated.
     ///
     /// Example: `HOLD`.
-    pub request_type: crate::shared::UserRequestPostRequestType,
+    pub request_type: Option<crate::shared::UserRequestPostRequestType>,
     /// The description of the requested resource when dealing with multi volume/issue resource.
     /// For item level requests this is an output parameter.
     /// When creating or updating a request for a specific periodical resource, the request is title level, but the specific volume/issue requested is input using this description field (e.g. "v.30, #4 Dec, 1966"). Please note that this field is sensitive to case and white spaces.
@@ -16794,11 +16563,32 @@ pub struct UserRequestPost {
     pub copyrights_declaration_signed_by_patron: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequestPost {
     fn is_empty(&self) -> bool {
-        false
+        self.request_type.is_none() && self.description.is_none()
+            && self.manual_description.is_none() && self.holding_id.is_empty()
+            && self.pickup_location_type.is_none()
+            && self.pickup_location_library.is_none()
+            && self.pickup_location_circulation_desk.is_none()
+            && self.pickup_location_institution.is_none()
+            && self.target_destination.is_none() && self.material_type.is_none()
+            && self.last_interest_date.is_none() && self.partial_digitization.is_none()
+            && self.chapter_or_article_title.is_none() && self.volume.is_none()
+            && self.issue.is_none() && self.part.is_none()
+            && self.date_of_publication.is_none()
+            && self.chapter_or_article_author.is_none()
+            && self.required_pages_range.is_empty() && self.full_chapter.is_none()
+            && self.comment.is_none() && self.booking_start_date.is_none()
+            && self.booking_end_date.is_none() && self.destination_location.is_none()
+            && self.call_number_type.is_none() && self.call_number.is_none()
+            && self.item_policy.is_none() && self.due_back_date.is_none()
+            && self.copyrights_declaration_signed_by_patron.is_none()
+            && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -16807,131 +16597,101 @@ impl alma_runtime::Codec for UserRequestPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRequestPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "request_type" => {
-                        out.request_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "manual_description" => {
-                        out.manual_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "pickup_location_type" => {
-                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "request_type" => out.request_type = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "manual_description" => out.manual_description = r.read(2u16, v)?,
+                    "holding_id" => out.holding_id = r.read(3u16, v)?,
+                    "pickup_location_type" => out.pickup_location_type = r.read(4u16, v)?,
                     "pickup_location_library" => {
-                        out.pickup_location_library = alma_runtime::Codec::from_node(v)?;
+                        out.pickup_location_library = r.read(5u16, v)?;
                     }
                     "pickup_location_circulation_desk" => {
-                        out.pickup_location_circulation_desk = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.pickup_location_circulation_desk = r.read(6u16, v)?;
                     }
                     "pickup_location_institution" => {
-                        out.pickup_location_institution = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.pickup_location_institution = r.read(7u16, v)?;
                     }
-                    "target_destination" => {
-                        out.target_destination = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_interest_date" => {
-                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "target_destination" => out.target_destination = r.read(8u16, v)?,
+                    "material_type" => out.material_type = r.read(9u16, v)?,
+                    "last_interest_date" => out.last_interest_date = r.read(10u16, v)?,
                     "partial_digitization" => {
-                        out.partial_digitization = alma_runtime::Codec::from_node(v)?;
+                        out.partial_digitization = r.read(11u16, v)?;
                     }
                     "chapter_or_article_title" => {
-                        out.chapter_or_article_title = alma_runtime::Codec::from_node(v)?;
+                        out.chapter_or_article_title = r.read(12u16, v)?;
                     }
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
-                    "date_of_publication" => {
-                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "volume" => out.volume = r.read(13u16, v)?,
+                    "issue" => out.issue = r.read(14u16, v)?,
+                    "part" => out.part = r.read(15u16, v)?,
+                    "date_of_publication" => out.date_of_publication = r.read(16u16, v)?,
                     "chapter_or_article_author" => {
-                        out.chapter_or_article_author = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.chapter_or_article_author = r.read(17u16, v)?;
                     }
                     "required_pages_range" => {
-                        out.required_pages_range = alma_runtime::Codec::from_node(v)?;
+                        out.required_pages_range = r.read(18u16, v)?;
                     }
-                    "full_chapter" => {
-                        out.full_chapter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
-                    "booking_start_date" => {
-                        out.booking_start_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "booking_end_date" => {
-                        out.booking_end_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "full_chapter" => out.full_chapter = r.read(19u16, v)?,
+                    "comment" => out.comment = r.read(20u16, v)?,
+                    "booking_start_date" => out.booking_start_date = r.read(21u16, v)?,
+                    "booking_end_date" => out.booking_end_date = r.read(22u16, v)?,
                     "destination_location" => {
-                        out.destination_location = alma_runtime::Codec::from_node(v)?;
+                        out.destination_location = r.read(23u16, v)?;
                     }
-                    "call_number_type" => {
-                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
-                    "due_back_date" => {
-                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "call_number_type" => out.call_number_type = r.read(24u16, v)?,
+                    "call_number" => out.call_number = r.read(25u16, v)?,
+                    "item_policy" => out.item_policy = r.read(26u16, v)?,
+                    "due_back_date" => out.due_back_date = r.read(27u16, v)?,
                     "copyrights_declaration_signed_by_patron" => {
-                        out.copyrights_declaration_signed_by_patron = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.copyrights_declaration_signed_by_patron = r.read(28u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("request_type", &self.request_type);
-        w.field("description", &self.description);
-        w.field("manual_description", &self.manual_description);
-        w.field("holding_id", &self.holding_id);
-        w.field("pickup_location_type", &self.pickup_location_type);
-        w.field("pickup_location_library", &self.pickup_location_library);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "request_type", &self.request_type);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "manual_description", &self.manual_description);
+        w.field(3u16, "holding_id", &self.holding_id);
+        w.field(4u16, "pickup_location_type", &self.pickup_location_type);
+        w.field(5u16, "pickup_location_library", &self.pickup_location_library);
         w.field(
+            6u16,
             "pickup_location_circulation_desk",
             &self.pickup_location_circulation_desk,
         );
-        w.field("pickup_location_institution", &self.pickup_location_institution);
-        w.field("target_destination", &self.target_destination);
-        w.field("material_type", &self.material_type);
-        w.field("last_interest_date", &self.last_interest_date);
-        w.field("partial_digitization", &self.partial_digitization);
-        w.field("chapter_or_article_title", &self.chapter_or_article_title);
-        w.field("volume", &self.volume);
-        w.field("issue", &self.issue);
-        w.field("part", &self.part);
-        w.field("date_of_publication", &self.date_of_publication);
-        w.field("chapter_or_article_author", &self.chapter_or_article_author);
-        w.field("required_pages_range", &self.required_pages_range);
-        w.field("full_chapter", &self.full_chapter);
-        w.field("comment", &self.comment);
-        w.field("booking_start_date", &self.booking_start_date);
-        w.field("booking_end_date", &self.booking_end_date);
-        w.field("destination_location", &self.destination_location);
-        w.field("call_number_type", &self.call_number_type);
-        w.field("call_number", &self.call_number);
-        w.field("item_policy", &self.item_policy);
-        w.field("due_back_date", &self.due_back_date);
+        w.field(7u16, "pickup_location_institution", &self.pickup_location_institution);
+        w.field(8u16, "target_destination", &self.target_destination);
+        w.field(9u16, "material_type", &self.material_type);
+        w.field(10u16, "last_interest_date", &self.last_interest_date);
+        w.field(11u16, "partial_digitization", &self.partial_digitization);
+        w.field(12u16, "chapter_or_article_title", &self.chapter_or_article_title);
+        w.field(13u16, "volume", &self.volume);
+        w.field(14u16, "issue", &self.issue);
+        w.field(15u16, "part", &self.part);
+        w.field(16u16, "date_of_publication", &self.date_of_publication);
+        w.field(17u16, "chapter_or_article_author", &self.chapter_or_article_author);
+        w.field(18u16, "required_pages_range", &self.required_pages_range);
+        w.field(19u16, "full_chapter", &self.full_chapter);
+        w.field(20u16, "comment", &self.comment);
+        w.field(21u16, "booking_start_date", &self.booking_start_date);
+        w.field(22u16, "booking_end_date", &self.booking_end_date);
+        w.field(23u16, "destination_location", &self.destination_location);
+        w.field(24u16, "call_number_type", &self.call_number_type);
+        w.field(25u16, "call_number", &self.call_number);
+        w.field(26u16, "item_policy", &self.item_policy);
+        w.field(27u16, "due_back_date", &self.due_back_date);
         w.field(
+            28u16,
             "copyrights_declaration_signed_by_patron",
             &self.copyrights_declaration_signed_by_patron,
         );
@@ -17140,11 +16900,10 @@ impl alma_runtime::Model for UserRequestPost {
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request/properties/pickup_location_type`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UserRequestPostPickupLocationType {
     /// `LIBRARY`
-    #[default]
     Library,
     /// `CIRCULATION_DESK`
     CirculationDesk,
@@ -17226,13 +16985,11 @@ impl From<&str> for UserRequestPostPickupLocationType {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestPostPickupLocationType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -17248,11 +17005,10 @@ alma_runtime::serde_via_codec!(UserRequestPostPickupLocationType);
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request/properties/request_type`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UserRequestPostRequestType {
     /// `HOLD`
-    #[default]
     Hold,
     /// `BOOKING`
     Booking,
@@ -17294,13 +17050,11 @@ impl From<&str> for UserRequestPostRequestType {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestPostRequestType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -17320,6 +17074,9 @@ pub struct PageRangePut {
     pub to_page: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for PageRangePut {
@@ -17333,24 +17090,24 @@ impl alma_runtime::Codec for PageRangePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PageRangePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "from_page" => out.from_page = alma_runtime::Codec::from_node(v)?,
-                    "to_page" => out.to_page = alma_runtime::Codec::from_node(v)?,
+                    "from_page" => out.from_page = r.read(0u16, v)?,
+                    "to_page" => out.to_page = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("from_page", &self.from_page);
-        w.field("to_page", &self.to_page);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "from_page", &self.from_page);
+        w.field(1u16, "to_page", &self.to_page);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -17493,6 +17250,9 @@ pub struct UserRequestPut {
     pub copyrights_declaration_signed_by_patron: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequestPut {
@@ -17522,121 +17282,93 @@ impl alma_runtime::Codec for UserRequestPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRequestPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "pickup_location_type" => {
-                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "description" => out.description = r.read(0u16, v)?,
+                    "pickup_location_type" => out.pickup_location_type = r.read(1u16, v)?,
                     "pickup_location_library" => {
-                        out.pickup_location_library = alma_runtime::Codec::from_node(v)?;
+                        out.pickup_location_library = r.read(2u16, v)?;
                     }
                     "pickup_location_circulation_desk" => {
-                        out.pickup_location_circulation_desk = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.pickup_location_circulation_desk = r.read(3u16, v)?;
                     }
                     "pickup_location_institution" => {
-                        out.pickup_location_institution = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.pickup_location_institution = r.read(4u16, v)?;
                     }
-                    "target_destination" => {
-                        out.target_destination = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_interest_date" => {
-                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "partial_digitization" => {
-                        out.partial_digitization = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "target_destination" => out.target_destination = r.read(5u16, v)?,
+                    "material_type" => out.material_type = r.read(6u16, v)?,
+                    "last_interest_date" => out.last_interest_date = r.read(7u16, v)?,
+                    "partial_digitization" => out.partial_digitization = r.read(8u16, v)?,
                     "chapter_or_article_title" => {
-                        out.chapter_or_article_title = alma_runtime::Codec::from_node(v)?;
+                        out.chapter_or_article_title = r.read(9u16, v)?;
                     }
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
-                    "date_of_publication" => {
-                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "volume" => out.volume = r.read(10u16, v)?,
+                    "issue" => out.issue = r.read(11u16, v)?,
+                    "part" => out.part = r.read(12u16, v)?,
+                    "date_of_publication" => out.date_of_publication = r.read(13u16, v)?,
                     "chapter_or_article_author" => {
-                        out.chapter_or_article_author = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.chapter_or_article_author = r.read(14u16, v)?;
                     }
                     "required_pages_range" => {
-                        out.required_pages_range = alma_runtime::Codec::from_node(v)?;
+                        out.required_pages_range = r.read(15u16, v)?;
                     }
-                    "full_chapter" => {
-                        out.full_chapter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
-                    "booking_start_date" => {
-                        out.booking_start_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "booking_end_date" => {
-                        out.booking_end_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "full_chapter" => out.full_chapter = r.read(16u16, v)?,
+                    "comment" => out.comment = r.read(17u16, v)?,
+                    "booking_start_date" => out.booking_start_date = r.read(18u16, v)?,
+                    "booking_end_date" => out.booking_end_date = r.read(19u16, v)?,
                     "destination_location" => {
-                        out.destination_location = alma_runtime::Codec::from_node(v)?;
+                        out.destination_location = r.read(20u16, v)?;
                     }
-                    "call_number_type" => {
-                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
-                    "due_back_date" => {
-                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "call_number_type" => out.call_number_type = r.read(21u16, v)?,
+                    "call_number" => out.call_number = r.read(22u16, v)?,
+                    "item_policy" => out.item_policy = r.read(23u16, v)?,
+                    "due_back_date" => out.due_back_date = r.read(24u16, v)?,
                     "copyrights_declaration_signed_by_patron" => {
-                        out.copyrights_declaration_signed_by_patron = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.copyrights_declaration_signed_by_patron = r.read(25u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("description", &self.description);
-        w.field("pickup_location_type", &self.pickup_location_type);
-        w.field("pickup_location_library", &self.pickup_location_library);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "description", &self.description);
+        w.field(1u16, "pickup_location_type", &self.pickup_location_type);
+        w.field(2u16, "pickup_location_library", &self.pickup_location_library);
         w.field(
+            3u16,
             "pickup_location_circulation_desk",
             &self.pickup_location_circulation_desk,
         );
-        w.field("pickup_location_institution", &self.pickup_location_institution);
-        w.field("target_destination", &self.target_destination);
-        w.field("material_type", &self.material_type);
-        w.field("last_interest_date", &self.last_interest_date);
-        w.field("partial_digitization", &self.partial_digitization);
-        w.field("chapter_or_article_title", &self.chapter_or_article_title);
-        w.field("volume", &self.volume);
-        w.field("issue", &self.issue);
-        w.field("part", &self.part);
-        w.field("date_of_publication", &self.date_of_publication);
-        w.field("chapter_or_article_author", &self.chapter_or_article_author);
-        w.field("required_pages_range", &self.required_pages_range);
-        w.field("full_chapter", &self.full_chapter);
-        w.field("comment", &self.comment);
-        w.field("booking_start_date", &self.booking_start_date);
-        w.field("booking_end_date", &self.booking_end_date);
-        w.field("destination_location", &self.destination_location);
-        w.field("call_number_type", &self.call_number_type);
-        w.field("call_number", &self.call_number);
-        w.field("item_policy", &self.item_policy);
-        w.field("due_back_date", &self.due_back_date);
+        w.field(4u16, "pickup_location_institution", &self.pickup_location_institution);
+        w.field(5u16, "target_destination", &self.target_destination);
+        w.field(6u16, "material_type", &self.material_type);
+        w.field(7u16, "last_interest_date", &self.last_interest_date);
+        w.field(8u16, "partial_digitization", &self.partial_digitization);
+        w.field(9u16, "chapter_or_article_title", &self.chapter_or_article_title);
+        w.field(10u16, "volume", &self.volume);
+        w.field(11u16, "issue", &self.issue);
+        w.field(12u16, "part", &self.part);
+        w.field(13u16, "date_of_publication", &self.date_of_publication);
+        w.field(14u16, "chapter_or_article_author", &self.chapter_or_article_author);
+        w.field(15u16, "required_pages_range", &self.required_pages_range);
+        w.field(16u16, "full_chapter", &self.full_chapter);
+        w.field(17u16, "comment", &self.comment);
+        w.field(18u16, "booking_start_date", &self.booking_start_date);
+        w.field(19u16, "booking_end_date", &self.booking_end_date);
+        w.field(20u16, "destination_location", &self.destination_location);
+        w.field(21u16, "call_number_type", &self.call_number_type);
+        w.field(22u16, "call_number", &self.call_number);
+        w.field(23u16, "item_policy", &self.item_policy);
+        w.field(24u16, "due_back_date", &self.due_back_date);
         w.field(
+            25u16,
             "copyrights_declaration_signed_by_patron",
             &self.copyrights_declaration_signed_by_patron,
         );
@@ -17828,11 +17560,10 @@ impl alma_runtime::Model for UserRequestPut {
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request/properties/pickup_location_type`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UserRequestPutPickupLocationType {
     /// `LIBRARY`
-    #[default]
     Library,
     /// `CIRCULATION_DESK`
     CirculationDesk,
@@ -17914,13 +17645,11 @@ impl From<&str> for UserRequestPutPickupLocationType {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestPutPickupLocationType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -17941,6 +17670,9 @@ pub struct UserRequests {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequests {
@@ -17955,28 +17687,24 @@ impl alma_runtime::Codec for UserRequests {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRequests",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_request" => {
-                        out.user_request = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_request" => out.user_request = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_request", &self.user_request);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_request", &self.user_request);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -18032,6 +17760,9 @@ pub struct UserResourceSharingRequestAmount {
     pub currency: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestAmount {
@@ -18046,24 +17777,24 @@ impl alma_runtime::Codec for UserResourceSharingRequestAmount {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestAmount",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "sum" => out.sum = r.read(0u16, v)?,
+                    "currency" => out.currency = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("sum", &self.sum);
-        w.field("currency", &self.currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "sum", &self.sum);
+        w.field(1u16, "currency", &self.currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -18101,6 +17832,9 @@ pub struct UserResourceSharingRequestRsNote {
     pub created_by: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestRsNote {
@@ -18115,28 +17849,26 @@ impl alma_runtime::Codec for UserResourceSharingRequestRsNote {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestRsNote",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
+                    "content" => out.content = r.read(0u16, v)?,
+                    "created_date" => out.created_date = r.read(1u16, v)?,
+                    "created_by" => out.created_by = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("content", &self.content);
-        w.field("created_date", &self.created_date);
-        w.field("created_by", &self.created_by);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "content", &self.content);
+        w.field(1u16, "created_date", &self.created_date);
+        w.field(2u16, "created_by", &self.created_by);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -18512,6 +18244,9 @@ pub struct UserResourceSharingRequest {
     pub tracking_number: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequest {
@@ -18565,274 +18300,202 @@ impl alma_runtime::Codec for UserResourceSharingRequest {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequest",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_time" => {
-                        out.created_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_time" => {
-                        out.last_modified_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
-                    "user_request" => {
-                        out.user_request = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
-                    "requested_media" => {
-                        out.requested_media = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "allow_other_formats" => {
-                        out.allow_other_formats = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "supplied_format" => {
-                        out.supplied_format = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "request_id" => out.request_id = r.read(0u16, v)?,
+                    "external_id" => out.external_id = r.read(1u16, v)?,
+                    "created_date" => out.created_date = r.read(2u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(3u16, v)?,
+                    "created_time" => out.created_time = r.read(4u16, v)?,
+                    "last_modified_time" => out.last_modified_time = r.read(5u16, v)?,
+                    "status" => out.status = r.read(6u16, v)?,
+                    "owner" => out.owner = r.read(7u16, v)?,
+                    "partner" => out.partner = r.read(8u16, v)?,
+                    "user_request" => out.user_request = r.read(9u16, v)?,
+                    "requester" => out.requester = r.read(10u16, v)?,
+                    "requested_media" => out.requested_media = r.read(11u16, v)?,
+                    "format" => out.format = r.read(12u16, v)?,
+                    "allow_other_formats" => out.allow_other_formats = r.read(13u16, v)?,
+                    "supplied_format" => out.supplied_format = r.read(14u16, v)?,
                     "preferred_send_method" => {
-                        out.preferred_send_method = alma_runtime::Codec::from_node(v)?;
+                        out.preferred_send_method = r.read(15u16, v)?;
                     }
-                    "requested_language" => {
-                        out.requested_language = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "requested_language" => out.requested_language = r.read(16u16, v)?,
                     "pickup_location_type" => {
-                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                        out.pickup_location_type = r.read(17u16, v)?;
                     }
-                    "pickup_location" => {
-                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reading_room" => {
-                        out.reading_room = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_interest_date" => {
-                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "pickup_location" => out.pickup_location = r.read(18u16, v)?,
+                    "reading_room" => out.reading_room = r.read(19u16, v)?,
+                    "last_interest_date" => out.last_interest_date = r.read(20u16, v)?,
                     "use_alternative_address" => {
-                        out.use_alternative_address = alma_runtime::Codec::from_node(v)?;
+                        out.use_alternative_address = r.read(21u16, v)?;
                     }
-                    "text_email" => out.text_email = alma_runtime::Codec::from_node(v)?,
-                    "text_postal_1" => {
-                        out.text_postal_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_2" => {
-                        out.text_postal_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_3" => {
-                        out.text_postal_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_4" => {
-                        out.text_postal_4 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "shipping_cost" => {
-                        out.shipping_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lost_damaged_fee" => {
-                        out.lost_damaged_fee = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_cost" => {
-                        out.request_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receive_cost" => {
-                        out.receive_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
-                    "copyright_status" => {
-                        out.copyright_status = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "text_email" => out.text_email = r.read(22u16, v)?,
+                    "text_postal_1" => out.text_postal_1 = r.read(23u16, v)?,
+                    "text_postal_2" => out.text_postal_2 = r.read(24u16, v)?,
+                    "text_postal_3" => out.text_postal_3 = r.read(25u16, v)?,
+                    "text_postal_4" => out.text_postal_4 = r.read(26u16, v)?,
+                    "shipping_cost" => out.shipping_cost = r.read(27u16, v)?,
+                    "lost_damaged_fee" => out.lost_damaged_fee = r.read(28u16, v)?,
+                    "request_cost" => out.request_cost = r.read(29u16, v)?,
+                    "receive_cost" => out.receive_cost = r.read(30u16, v)?,
+                    "fund" => out.fund = r.read(31u16, v)?,
+                    "copyright_status" => out.copyright_status = r.read(32u16, v)?,
                     "agree_to_copyright_terms" => {
-                        out.agree_to_copyright_terms = alma_runtime::Codec::from_node(v)?;
+                        out.agree_to_copyright_terms = r.read(33u16, v)?;
                     }
-                    "need_patron_info" => {
-                        out.need_patron_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "willing_to_pay" => {
-                        out.willing_to_pay = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "citation_type" => {
-                        out.citation_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "maximum_fee" => out.maximum_fee = alma_runtime::Codec::from_node(v)?,
-                    "has_active_notes" => {
-                        out.has_active_notes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rs_note" => out.rs_note = alma_runtime::Codec::from_node(v)?,
-                    "printed" => out.printed = alma_runtime::Codec::from_node(v)?,
-                    "reported" => out.reported = alma_runtime::Codec::from_node(v)?,
-                    "level_of_service" => {
-                        out.level_of_service = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "additional_barcode" => {
-                        out.additional_barcode = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "author_initials" => {
-                        out.author_initials = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
+                    "need_patron_info" => out.need_patron_info = r.read(34u16, v)?,
+                    "willing_to_pay" => out.willing_to_pay = r.read(35u16, v)?,
+                    "citation_type" => out.citation_type = r.read(36u16, v)?,
+                    "note" => out.note = r.read(37u16, v)?,
+                    "maximum_fee" => out.maximum_fee = r.read(38u16, v)?,
+                    "has_active_notes" => out.has_active_notes = r.read(39u16, v)?,
+                    "rs_note" => out.rs_note = r.read(40u16, v)?,
+                    "printed" => out.printed = r.read(41u16, v)?,
+                    "reported" => out.reported = r.read(42u16, v)?,
+                    "level_of_service" => out.level_of_service = r.read(43u16, v)?,
+                    "mms_id" => out.mms_id = r.read(44u16, v)?,
+                    "barcode" => out.barcode = r.read(45u16, v)?,
+                    "additional_barcode" => out.additional_barcode = r.read(46u16, v)?,
+                    "title" => out.title = r.read(47u16, v)?,
+                    "issn" => out.issn = r.read(48u16, v)?,
+                    "isbn" => out.isbn = r.read(49u16, v)?,
+                    "author" => out.author = r.read(50u16, v)?,
+                    "author_initials" => out.author_initials = r.read(51u16, v)?,
+                    "year" => out.year = r.read(52u16, v)?,
+                    "publisher" => out.publisher = r.read(53u16, v)?,
                     "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                        out.place_of_publication = r.read(54u16, v)?;
                     }
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "specific_edition" => {
-                        out.specific_edition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "journal_title" => {
-                        out.journal_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
-                    "chapter_title" => {
-                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chapter_author" => {
-                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "editor" => out.editor = alma_runtime::Codec::from_node(v)?,
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "series_title_number" => {
-                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
-                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
+                    "edition" => out.edition = r.read(55u16, v)?,
+                    "specific_edition" => out.specific_edition = r.read(56u16, v)?,
+                    "volume" => out.volume = r.read(57u16, v)?,
+                    "journal_title" => out.journal_title = r.read(58u16, v)?,
+                    "issue" => out.issue = r.read(59u16, v)?,
+                    "chapter" => out.chapter = r.read(60u16, v)?,
+                    "chapter_title" => out.chapter_title = r.read(61u16, v)?,
+                    "chapter_author" => out.chapter_author = r.read(62u16, v)?,
+                    "editor" => out.editor = r.read(63u16, v)?,
+                    "pages" => out.pages = r.read(64u16, v)?,
+                    "start_page" => out.start_page = r.read(65u16, v)?,
+                    "end_page" => out.end_page = r.read(66u16, v)?,
+                    "part" => out.part = r.read(67u16, v)?,
+                    "source" => out.source = r.read(68u16, v)?,
+                    "series_title_number" => out.series_title_number = r.read(69u16, v)?,
+                    "doi" => out.doi = r.read(70u16, v)?,
+                    "pmid" => out.pmid = r.read(71u16, v)?,
                     "additional_person_name" => {
-                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                        out.additional_person_name = r.read(72u16, v)?;
                     }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
-                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
-                    "oclc_number" => out.oclc_number = alma_runtime::Codec::from_node(v)?,
-                    "other_standard_id" => {
-                        out.other_standard_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "remote_record_id" => {
-                        out.remote_record_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ebook_indicator" => {
-                        out.ebook_indicator = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "call_number" => out.call_number = r.read(73u16, v)?,
+                    "bib_note" => out.bib_note = r.read(74u16, v)?,
+                    "lcc_number" => out.lcc_number = r.read(75u16, v)?,
+                    "oclc_number" => out.oclc_number = r.read(76u16, v)?,
+                    "other_standard_id" => out.other_standard_id = r.read(77u16, v)?,
+                    "remote_record_id" => out.remote_record_id = r.read(78u16, v)?,
+                    "ebook_indicator" => out.ebook_indicator = r.read(79u16, v)?,
                     "partner_additional_identifier" => {
-                        out.partner_additional_identifier = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.partner_additional_identifier = r.read(80u16, v)?;
                     }
-                    "tracking_number" => {
-                        out.tracking_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "tracking_number" => out.tracking_number = r.read(81u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("request_id", &self.request_id);
-        w.field("external_id", &self.external_id);
-        w.field("created_date", &self.created_date);
-        w.field("last_modified_date", &self.last_modified_date);
-        w.field("created_time", &self.created_time);
-        w.field("last_modified_time", &self.last_modified_time);
-        w.field("status", &self.status);
-        w.field("owner", &self.owner);
-        w.field("partner", &self.partner);
-        w.field("user_request", &self.user_request);
-        w.field("requester", &self.requester);
-        w.field("requested_media", &self.requested_media);
-        w.field("format", &self.format);
-        w.field("allow_other_formats", &self.allow_other_formats);
-        w.field("supplied_format", &self.supplied_format);
-        w.field("preferred_send_method", &self.preferred_send_method);
-        w.field("requested_language", &self.requested_language);
-        w.field("pickup_location_type", &self.pickup_location_type);
-        w.field("pickup_location", &self.pickup_location);
-        w.field("reading_room", &self.reading_room);
-        w.field("last_interest_date", &self.last_interest_date);
-        w.field("use_alternative_address", &self.use_alternative_address);
-        w.field("text_email", &self.text_email);
-        w.field("text_postal_1", &self.text_postal_1);
-        w.field("text_postal_2", &self.text_postal_2);
-        w.field("text_postal_3", &self.text_postal_3);
-        w.field("text_postal_4", &self.text_postal_4);
-        w.field("shipping_cost", &self.shipping_cost);
-        w.field("lost_damaged_fee", &self.lost_damaged_fee);
-        w.field("request_cost", &self.request_cost);
-        w.field("receive_cost", &self.receive_cost);
-        w.field("fund", &self.fund);
-        w.field("copyright_status", &self.copyright_status);
-        w.field("agree_to_copyright_terms", &self.agree_to_copyright_terms);
-        w.field("need_patron_info", &self.need_patron_info);
-        w.field("willing_to_pay", &self.willing_to_pay);
-        w.field("citation_type", &self.citation_type);
-        w.field("note", &self.note);
-        w.field("maximum_fee", &self.maximum_fee);
-        w.field("has_active_notes", &self.has_active_notes);
-        w.field("rs_note", &self.rs_note);
-        w.field("printed", &self.printed);
-        w.field("reported", &self.reported);
-        w.field("level_of_service", &self.level_of_service);
-        w.field("mms_id", &self.mms_id);
-        w.field("barcode", &self.barcode);
-        w.field("additional_barcode", &self.additional_barcode);
-        w.field("title", &self.title);
-        w.field("issn", &self.issn);
-        w.field("isbn", &self.isbn);
-        w.field("author", &self.author);
-        w.field("author_initials", &self.author_initials);
-        w.field("year", &self.year);
-        w.field("publisher", &self.publisher);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("edition", &self.edition);
-        w.field("specific_edition", &self.specific_edition);
-        w.field("volume", &self.volume);
-        w.field("journal_title", &self.journal_title);
-        w.field("issue", &self.issue);
-        w.field("chapter", &self.chapter);
-        w.field("chapter_title", &self.chapter_title);
-        w.field("chapter_author", &self.chapter_author);
-        w.field("editor", &self.editor);
-        w.field("pages", &self.pages);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("part", &self.part);
-        w.field("source", &self.source);
-        w.field("series_title_number", &self.series_title_number);
-        w.field("doi", &self.doi);
-        w.field("pmid", &self.pmid);
-        w.field("additional_person_name", &self.additional_person_name);
-        w.field("call_number", &self.call_number);
-        w.field("bib_note", &self.bib_note);
-        w.field("lcc_number", &self.lcc_number);
-        w.field("oclc_number", &self.oclc_number);
-        w.field("other_standard_id", &self.other_standard_id);
-        w.field("remote_record_id", &self.remote_record_id);
-        w.field("ebook_indicator", &self.ebook_indicator);
-        w.field("partner_additional_identifier", &self.partner_additional_identifier);
-        w.field("tracking_number", &self.tracking_number);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "request_id", &self.request_id);
+        w.field(1u16, "external_id", &self.external_id);
+        w.field(2u16, "created_date", &self.created_date);
+        w.field(3u16, "last_modified_date", &self.last_modified_date);
+        w.field(4u16, "created_time", &self.created_time);
+        w.field(5u16, "last_modified_time", &self.last_modified_time);
+        w.field(6u16, "status", &self.status);
+        w.field(7u16, "owner", &self.owner);
+        w.field(8u16, "partner", &self.partner);
+        w.field(9u16, "user_request", &self.user_request);
+        w.field(10u16, "requester", &self.requester);
+        w.field(11u16, "requested_media", &self.requested_media);
+        w.field(12u16, "format", &self.format);
+        w.field(13u16, "allow_other_formats", &self.allow_other_formats);
+        w.field(14u16, "supplied_format", &self.supplied_format);
+        w.field(15u16, "preferred_send_method", &self.preferred_send_method);
+        w.field(16u16, "requested_language", &self.requested_language);
+        w.field(17u16, "pickup_location_type", &self.pickup_location_type);
+        w.field(18u16, "pickup_location", &self.pickup_location);
+        w.field(19u16, "reading_room", &self.reading_room);
+        w.field(20u16, "last_interest_date", &self.last_interest_date);
+        w.field(21u16, "use_alternative_address", &self.use_alternative_address);
+        w.field(22u16, "text_email", &self.text_email);
+        w.field(23u16, "text_postal_1", &self.text_postal_1);
+        w.field(24u16, "text_postal_2", &self.text_postal_2);
+        w.field(25u16, "text_postal_3", &self.text_postal_3);
+        w.field(26u16, "text_postal_4", &self.text_postal_4);
+        w.field(27u16, "shipping_cost", &self.shipping_cost);
+        w.field(28u16, "lost_damaged_fee", &self.lost_damaged_fee);
+        w.field(29u16, "request_cost", &self.request_cost);
+        w.field(30u16, "receive_cost", &self.receive_cost);
+        w.field(31u16, "fund", &self.fund);
+        w.field(32u16, "copyright_status", &self.copyright_status);
+        w.field(33u16, "agree_to_copyright_terms", &self.agree_to_copyright_terms);
+        w.field(34u16, "need_patron_info", &self.need_patron_info);
+        w.field(35u16, "willing_to_pay", &self.willing_to_pay);
+        w.field(36u16, "citation_type", &self.citation_type);
+        w.field(37u16, "note", &self.note);
+        w.field(38u16, "maximum_fee", &self.maximum_fee);
+        w.field(39u16, "has_active_notes", &self.has_active_notes);
+        w.field(40u16, "rs_note", &self.rs_note);
+        w.field(41u16, "printed", &self.printed);
+        w.field(42u16, "reported", &self.reported);
+        w.field(43u16, "level_of_service", &self.level_of_service);
+        w.field(44u16, "mms_id", &self.mms_id);
+        w.field(45u16, "barcode", &self.barcode);
+        w.field(46u16, "additional_barcode", &self.additional_barcode);
+        w.field(47u16, "title", &self.title);
+        w.field(48u16, "issn", &self.issn);
+        w.field(49u16, "isbn", &self.isbn);
+        w.field(50u16, "author", &self.author);
+        w.field(51u16, "author_initials", &self.author_initials);
+        w.field(52u16, "year", &self.year);
+        w.field(53u16, "publisher", &self.publisher);
+        w.field(54u16, "place_of_publication", &self.place_of_publication);
+        w.field(55u16, "edition", &self.edition);
+        w.field(56u16, "specific_edition", &self.specific_edition);
+        w.field(57u16, "volume", &self.volume);
+        w.field(58u16, "journal_title", &self.journal_title);
+        w.field(59u16, "issue", &self.issue);
+        w.field(60u16, "chapter", &self.chapter);
+        w.field(61u16, "chapter_title", &self.chapter_title);
+        w.field(62u16, "chapter_author", &self.chapter_author);
+        w.field(63u16, "editor", &self.editor);
+        w.field(64u16, "pages", &self.pages);
+        w.field(65u16, "start_page", &self.start_page);
+        w.field(66u16, "end_page", &self.end_page);
+        w.field(67u16, "part", &self.part);
+        w.field(68u16, "source", &self.source);
+        w.field(69u16, "series_title_number", &self.series_title_number);
+        w.field(70u16, "doi", &self.doi);
+        w.field(71u16, "pmid", &self.pmid);
+        w.field(72u16, "additional_person_name", &self.additional_person_name);
+        w.field(73u16, "call_number", &self.call_number);
+        w.field(74u16, "bib_note", &self.bib_note);
+        w.field(75u16, "lcc_number", &self.lcc_number);
+        w.field(76u16, "oclc_number", &self.oclc_number);
+        w.field(77u16, "other_standard_id", &self.other_standard_id);
+        w.field(78u16, "remote_record_id", &self.remote_record_id);
+        w.field(79u16, "ebook_indicator", &self.ebook_indicator);
+        w.field(
+            80u16,
+            "partner_additional_identifier",
+            &self.partner_additional_identifier,
+        );
+        w.field(81u16, "tracking_number", &self.tracking_number);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -19289,6 +18952,9 @@ pub struct UserResourceSharingRequestPartner {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestPartner {
@@ -19303,26 +18969,26 @@ impl alma_runtime::Codec for UserResourceSharingRequestPartner {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestPartner",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -19362,6 +19028,9 @@ pub struct UserResourceSharingRequestRequester {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestRequester {
@@ -19376,26 +19045,26 @@ impl alma_runtime::Codec for UserResourceSharingRequestRequester {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestRequester",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -19435,6 +19104,9 @@ pub struct UserResourceSharingRequestUserRequest {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestUserRequest {
@@ -19448,24 +19120,24 @@ impl alma_runtime::Codec for UserResourceSharingRequestUserRequest {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestUserRequest",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -19757,6 +19429,9 @@ pub struct UserResourceSharingRequestPost {
     pub tracking_number: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestPost {
@@ -19801,208 +19476,162 @@ impl alma_runtime::Codec for UserResourceSharingRequestPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
-                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
-                    "requested_media" => {
-                        out.requested_media = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
+                    "external_id" => out.external_id = r.read(0u16, v)?,
+                    "owner" => out.owner = r.read(1u16, v)?,
+                    "partner" => out.partner = r.read(2u16, v)?,
+                    "requester" => out.requester = r.read(3u16, v)?,
+                    "requested_media" => out.requested_media = r.read(4u16, v)?,
+                    "format" => out.format = r.read(5u16, v)?,
                     "preferred_send_method" => {
-                        out.preferred_send_method = alma_runtime::Codec::from_node(v)?;
+                        out.preferred_send_method = r.read(6u16, v)?;
                     }
-                    "requested_language" => {
-                        out.requested_language = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pickup_location_type" => {
-                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pickup_location" => {
-                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reading_room" => {
-                        out.reading_room = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_interest_date" => {
-                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "requested_language" => out.requested_language = r.read(7u16, v)?,
+                    "pickup_location_type" => out.pickup_location_type = r.read(8u16, v)?,
+                    "pickup_location" => out.pickup_location = r.read(9u16, v)?,
+                    "reading_room" => out.reading_room = r.read(10u16, v)?,
+                    "last_interest_date" => out.last_interest_date = r.read(11u16, v)?,
                     "use_alternative_address" => {
-                        out.use_alternative_address = alma_runtime::Codec::from_node(v)?;
+                        out.use_alternative_address = r.read(12u16, v)?;
                     }
-                    "text_email" => out.text_email = alma_runtime::Codec::from_node(v)?,
-                    "text_postal_1" => {
-                        out.text_postal_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_2" => {
-                        out.text_postal_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_3" => {
-                        out.text_postal_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_4" => {
-                        out.text_postal_4 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
-                    "copyright_status" => {
-                        out.copyright_status = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "text_email" => out.text_email = r.read(13u16, v)?,
+                    "text_postal_1" => out.text_postal_1 = r.read(14u16, v)?,
+                    "text_postal_2" => out.text_postal_2 = r.read(15u16, v)?,
+                    "text_postal_3" => out.text_postal_3 = r.read(16u16, v)?,
+                    "text_postal_4" => out.text_postal_4 = r.read(17u16, v)?,
+                    "fund" => out.fund = r.read(18u16, v)?,
+                    "copyright_status" => out.copyright_status = r.read(19u16, v)?,
                     "agree_to_copyright_terms" => {
-                        out.agree_to_copyright_terms = alma_runtime::Codec::from_node(v)?;
+                        out.agree_to_copyright_terms = r.read(20u16, v)?;
                     }
-                    "willing_to_pay" => {
-                        out.willing_to_pay = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "citation_type" => {
-                        out.citation_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "maximum_fee" => out.maximum_fee = alma_runtime::Codec::from_node(v)?,
-                    "level_of_service" => {
-                        out.level_of_service = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "author_initials" => {
-                        out.author_initials = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
+                    "willing_to_pay" => out.willing_to_pay = r.read(21u16, v)?,
+                    "citation_type" => out.citation_type = r.read(22u16, v)?,
+                    "note" => out.note = r.read(23u16, v)?,
+                    "maximum_fee" => out.maximum_fee = r.read(24u16, v)?,
+                    "level_of_service" => out.level_of_service = r.read(25u16, v)?,
+                    "mms_id" => out.mms_id = r.read(26u16, v)?,
+                    "barcode" => out.barcode = r.read(27u16, v)?,
+                    "title" => out.title = r.read(28u16, v)?,
+                    "issn" => out.issn = r.read(29u16, v)?,
+                    "isbn" => out.isbn = r.read(30u16, v)?,
+                    "author" => out.author = r.read(31u16, v)?,
+                    "author_initials" => out.author_initials = r.read(32u16, v)?,
+                    "year" => out.year = r.read(33u16, v)?,
+                    "publisher" => out.publisher = r.read(34u16, v)?,
                     "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                        out.place_of_publication = r.read(35u16, v)?;
                     }
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "specific_edition" => {
-                        out.specific_edition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "journal_title" => {
-                        out.journal_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
-                    "chapter_title" => {
-                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chapter_author" => {
-                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "editor" => out.editor = alma_runtime::Codec::from_node(v)?,
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "series_title_number" => {
-                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
-                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
+                    "edition" => out.edition = r.read(36u16, v)?,
+                    "specific_edition" => out.specific_edition = r.read(37u16, v)?,
+                    "volume" => out.volume = r.read(38u16, v)?,
+                    "journal_title" => out.journal_title = r.read(39u16, v)?,
+                    "issue" => out.issue = r.read(40u16, v)?,
+                    "chapter" => out.chapter = r.read(41u16, v)?,
+                    "chapter_title" => out.chapter_title = r.read(42u16, v)?,
+                    "chapter_author" => out.chapter_author = r.read(43u16, v)?,
+                    "editor" => out.editor = r.read(44u16, v)?,
+                    "pages" => out.pages = r.read(45u16, v)?,
+                    "start_page" => out.start_page = r.read(46u16, v)?,
+                    "end_page" => out.end_page = r.read(47u16, v)?,
+                    "part" => out.part = r.read(48u16, v)?,
+                    "source" => out.source = r.read(49u16, v)?,
+                    "series_title_number" => out.series_title_number = r.read(50u16, v)?,
+                    "doi" => out.doi = r.read(51u16, v)?,
+                    "pmid" => out.pmid = r.read(52u16, v)?,
                     "additional_person_name" => {
-                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                        out.additional_person_name = r.read(53u16, v)?;
                     }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
-                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
-                    "oclc_number" => out.oclc_number = alma_runtime::Codec::from_node(v)?,
-                    "other_standard_id" => {
-                        out.other_standard_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "remote_record_id" => {
-                        out.remote_record_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ebook_indicator" => {
-                        out.ebook_indicator = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "call_number" => out.call_number = r.read(54u16, v)?,
+                    "bib_note" => out.bib_note = r.read(55u16, v)?,
+                    "lcc_number" => out.lcc_number = r.read(56u16, v)?,
+                    "oclc_number" => out.oclc_number = r.read(57u16, v)?,
+                    "other_standard_id" => out.other_standard_id = r.read(58u16, v)?,
+                    "remote_record_id" => out.remote_record_id = r.read(59u16, v)?,
+                    "ebook_indicator" => out.ebook_indicator = r.read(60u16, v)?,
                     "partner_additional_identifier" => {
-                        out.partner_additional_identifier = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.partner_additional_identifier = r.read(61u16, v)?;
                     }
-                    "tracking_number" => {
-                        out.tracking_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "tracking_number" => out.tracking_number = r.read(62u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("external_id", &self.external_id);
-        w.field("owner", &self.owner);
-        w.field("partner", &self.partner);
-        w.field("requester", &self.requester);
-        w.field("requested_media", &self.requested_media);
-        w.field("format", &self.format);
-        w.field("preferred_send_method", &self.preferred_send_method);
-        w.field("requested_language", &self.requested_language);
-        w.field("pickup_location_type", &self.pickup_location_type);
-        w.field("pickup_location", &self.pickup_location);
-        w.field("reading_room", &self.reading_room);
-        w.field("last_interest_date", &self.last_interest_date);
-        w.field("use_alternative_address", &self.use_alternative_address);
-        w.field("text_email", &self.text_email);
-        w.field("text_postal_1", &self.text_postal_1);
-        w.field("text_postal_2", &self.text_postal_2);
-        w.field("text_postal_3", &self.text_postal_3);
-        w.field("text_postal_4", &self.text_postal_4);
-        w.field("fund", &self.fund);
-        w.field("copyright_status", &self.copyright_status);
-        w.field("agree_to_copyright_terms", &self.agree_to_copyright_terms);
-        w.field("willing_to_pay", &self.willing_to_pay);
-        w.field("citation_type", &self.citation_type);
-        w.field("note", &self.note);
-        w.field("maximum_fee", &self.maximum_fee);
-        w.field("level_of_service", &self.level_of_service);
-        w.field("mms_id", &self.mms_id);
-        w.field("barcode", &self.barcode);
-        w.field("title", &self.title);
-        w.field("issn", &self.issn);
-        w.field("isbn", &self.isbn);
-        w.field("author", &self.author);
-        w.field("author_initials", &self.author_initials);
-        w.field("year", &self.year);
-        w.field("publisher", &self.publisher);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("edition", &self.edition);
-        w.field("specific_edition", &self.specific_edition);
-        w.field("volume", &self.volume);
-        w.field("journal_title", &self.journal_title);
-        w.field("issue", &self.issue);
-        w.field("chapter", &self.chapter);
-        w.field("chapter_title", &self.chapter_title);
-        w.field("chapter_author", &self.chapter_author);
-        w.field("editor", &self.editor);
-        w.field("pages", &self.pages);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("part", &self.part);
-        w.field("source", &self.source);
-        w.field("series_title_number", &self.series_title_number);
-        w.field("doi", &self.doi);
-        w.field("pmid", &self.pmid);
-        w.field("additional_person_name", &self.additional_person_name);
-        w.field("call_number", &self.call_number);
-        w.field("bib_note", &self.bib_note);
-        w.field("lcc_number", &self.lcc_number);
-        w.field("oclc_number", &self.oclc_number);
-        w.field("other_standard_id", &self.other_standard_id);
-        w.field("remote_record_id", &self.remote_record_id);
-        w.field("ebook_indicator", &self.ebook_indicator);
-        w.field("partner_additional_identifier", &self.partner_additional_identifier);
-        w.field("tracking_number", &self.tracking_number);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "external_id", &self.external_id);
+        w.field(1u16, "owner", &self.owner);
+        w.field(2u16, "partner", &self.partner);
+        w.field(3u16, "requester", &self.requester);
+        w.field(4u16, "requested_media", &self.requested_media);
+        w.field(5u16, "format", &self.format);
+        w.field(6u16, "preferred_send_method", &self.preferred_send_method);
+        w.field(7u16, "requested_language", &self.requested_language);
+        w.field(8u16, "pickup_location_type", &self.pickup_location_type);
+        w.field(9u16, "pickup_location", &self.pickup_location);
+        w.field(10u16, "reading_room", &self.reading_room);
+        w.field(11u16, "last_interest_date", &self.last_interest_date);
+        w.field(12u16, "use_alternative_address", &self.use_alternative_address);
+        w.field(13u16, "text_email", &self.text_email);
+        w.field(14u16, "text_postal_1", &self.text_postal_1);
+        w.field(15u16, "text_postal_2", &self.text_postal_2);
+        w.field(16u16, "text_postal_3", &self.text_postal_3);
+        w.field(17u16, "text_postal_4", &self.text_postal_4);
+        w.field(18u16, "fund", &self.fund);
+        w.field(19u16, "copyright_status", &self.copyright_status);
+        w.field(20u16, "agree_to_copyright_terms", &self.agree_to_copyright_terms);
+        w.field(21u16, "willing_to_pay", &self.willing_to_pay);
+        w.field(22u16, "citation_type", &self.citation_type);
+        w.field(23u16, "note", &self.note);
+        w.field(24u16, "maximum_fee", &self.maximum_fee);
+        w.field(25u16, "level_of_service", &self.level_of_service);
+        w.field(26u16, "mms_id", &self.mms_id);
+        w.field(27u16, "barcode", &self.barcode);
+        w.field(28u16, "title", &self.title);
+        w.field(29u16, "issn", &self.issn);
+        w.field(30u16, "isbn", &self.isbn);
+        w.field(31u16, "author", &self.author);
+        w.field(32u16, "author_initials", &self.author_initials);
+        w.field(33u16, "year", &self.year);
+        w.field(34u16, "publisher", &self.publisher);
+        w.field(35u16, "place_of_publication", &self.place_of_publication);
+        w.field(36u16, "edition", &self.edition);
+        w.field(37u16, "specific_edition", &self.specific_edition);
+        w.field(38u16, "volume", &self.volume);
+        w.field(39u16, "journal_title", &self.journal_title);
+        w.field(40u16, "issue", &self.issue);
+        w.field(41u16, "chapter", &self.chapter);
+        w.field(42u16, "chapter_title", &self.chapter_title);
+        w.field(43u16, "chapter_author", &self.chapter_author);
+        w.field(44u16, "editor", &self.editor);
+        w.field(45u16, "pages", &self.pages);
+        w.field(46u16, "start_page", &self.start_page);
+        w.field(47u16, "end_page", &self.end_page);
+        w.field(48u16, "part", &self.part);
+        w.field(49u16, "source", &self.source);
+        w.field(50u16, "series_title_number", &self.series_title_number);
+        w.field(51u16, "doi", &self.doi);
+        w.field(52u16, "pmid", &self.pmid);
+        w.field(53u16, "additional_person_name", &self.additional_person_name);
+        w.field(54u16, "call_number", &self.call_number);
+        w.field(55u16, "bib_note", &self.bib_note);
+        w.field(56u16, "lcc_number", &self.lcc_number);
+        w.field(57u16, "oclc_number", &self.oclc_number);
+        w.field(58u16, "other_standard_id", &self.other_standard_id);
+        w.field(59u16, "remote_record_id", &self.remote_record_id);
+        w.field(60u16, "ebook_indicator", &self.ebook_indicator);
+        w.field(
+            61u16,
+            "partner_additional_identifier",
+            &self.partner_additional_identifier,
+        );
+        w.field(62u16, "tracking_number", &self.tracking_number);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -20323,6 +19952,9 @@ pub struct UserResourceSharingRequestPostPartner {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestPostPartner {
@@ -20337,26 +19969,26 @@ impl alma_runtime::Codec for UserResourceSharingRequestPostPartner {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestPostPartner",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -20396,6 +20028,9 @@ pub struct UserResourceSharingRequestPostRequester {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestPostRequester {
@@ -20410,26 +20045,26 @@ impl alma_runtime::Codec for UserResourceSharingRequestPostRequester {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequestPostRequester",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "desc" => out.desc = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("desc", &self.desc);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "desc", &self.desc);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

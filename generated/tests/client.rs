@@ -138,14 +138,14 @@ async fn update_helper_keeps_fields_the_sdk_does_not_know() {
 async fn untyped_operations_take_and_return_raw_bodies() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/almaws/v1/acq/vendors"))
+        .and(path("/almaws/v1/courses"))
         .and(header("content-type", "application/json"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"code": "V1"}"#, "application/json"))
         .expect(1)
         .mount(&server)
         .await;
-    let body = RawBody::json(&serde_json::json!({"code": "V1", "name": "Vendor"}));
-    let r = client(&server).acq().create_vendor(body).send().await.unwrap();
+    let body = RawBody::json(&serde_json::json!({"code": "V1", "name": "Course"}));
+    let r = client(&server).courses().create_course(body).send().await.unwrap();
     assert_eq!(r.value.to_json().unwrap()["code"], "V1");
 }
 
@@ -184,12 +184,12 @@ async fn request_options_override_the_client() {
 async fn untyped_lists_stream_their_records_as_json() {
     let server = MockServer::start().await;
     let page = |from: usize, n: usize| {
-        let funds: Vec<_> = (from..from + n).map(|i| serde_json::json!({"code": format!("F{i}")})).collect();
-        serde_json::json!({"fund": funds, "total_record_count": -1}).to_string()
+        let courses: Vec<_> = (from..from + n).map(|i| serde_json::json!({"code": format!("F{i}")})).collect();
+        serde_json::json!({"course": courses, "total_record_count": -1}).to_string()
     };
     for (offset, body) in [("0", page(0, 100)), ("100", page(100, 3))] {
         Mock::given(method("GET"))
-            .and(path("/almaws/v1/acq/funds"))
+            .and(path("/almaws/v1/courses"))
             .and(query_param("limit", "100"))
             .and(query_param("offset", offset))
             .and(header("accept", "application/json"))
@@ -200,8 +200,8 @@ async fn untyped_lists_stream_their_records_as_json() {
     }
     // Asked for in JSON even from an XML client.
     let c = Client::builder().api_key(KEY).base_url(server.uri()).format(Format::Xml).build().unwrap();
-    let funds = c.acq().list_funds().into_stream().try_collect().await.unwrap();
-    let codes: Vec<&str> = funds.iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let courses = c.courses().list_courses().into_stream().try_collect().await.unwrap();
+    let codes: Vec<&str> = courses.iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes.len(), 103);
     assert_eq!((codes[0], codes[102]), ("F0", "F102"));
 
@@ -211,7 +211,7 @@ async fn untyped_lists_stream_their_records_as_json() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"a": [1], "b": [2]}"#, "application/json"))
         .mount(&server)
         .await;
-    let mut stream = client(&server).acq().list_funds().into_stream();
+    let mut stream = client(&server).courses().list_courses().into_stream();
     let err = stream.next().await.unwrap().unwrap_err();
     assert!(err.to_string().contains("cannot tell which field holds the records: a, b"), "{err}");
     assert!(stream.next().await.is_none());

@@ -230,12 +230,41 @@ pub struct Field {
     pub name: String,
     pub rust_name: String,
     pub ty: TypeRef,
+    /// The schema lists the field as required.
     pub required: bool,
+    /// How the field is held in Rust (decided by the `field_forms` pass in `lower/finish.rs`).
+    pub holding: Holding,
     pub doc: Option<String>,
     pub example: Option<String>,
     /// JSON Schema `format` of a string field (`date`, `date-time`, …).
     pub format: Option<String>,
     pub xml: XmlField,
+}
+
+/// How a field's value is held in the generated struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Holding {
+    /// The type itself: lists (empty when absent), free-form JSON (`null` when absent), and
+    /// required text and objects (Alma sends them; an absent one stays absent on the wire).
+    Plain,
+    /// `Option<T>`: optional fields, and every number, boolean and enum (inventing a `0`,
+    /// `false` or a first variant would change data on a PUT).
+    #[default]
+    Optional,
+    /// `Box<T>`: a required model that contains itself.
+    Boxed,
+    /// `Option<Box<T>>`: an optional model that contains itself.
+    OptionalBoxed,
+}
+
+impl Holding {
+    pub fn is_optional(self) -> bool {
+        matches!(self, Holding::Optional | Holding::OptionalBoxed)
+    }
+
+    pub fn is_boxed(self) -> bool {
+        matches!(self, Holding::Boxed | Holding::OptionalBoxed)
+    }
 }
 
 /// How a field appears in XML; the JSON schema's `xml` hints, kept for the wire-format work.

@@ -138,6 +138,9 @@ pub struct CodeValue {
     pub desc: Option<String>,
     /// Anything else Alma sent with the pair.
     pub extra: Extra,
+    /// How the pair arrived (see [`crate::codec::Wire`]).
+    #[doc(hidden)]
+    pub wire: crate::codec::Wire,
 }
 
 crate::serde_via_codec!(CodeValue);

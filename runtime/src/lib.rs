@@ -36,7 +36,7 @@ pub mod xml;
 
 pub use body::{convert, CodeValue, Decode, Encode, Extra, IsEmpty, Model, RawBody};
 pub use client::{ApiKeyMode, Client, ClientBuilder};
-pub use codec::{Codec, DecodeError, Node};
+pub use codec::{Codec, DecodeError, Node, Wire};
 pub use error::{parse_error_body, Error, ErrorDetail, GatewayError};
 pub use governor::{RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
 pub use http;

@@ -16,26 +16,28 @@ const KEY: &str = "l7xx-secret-key-0123456789";
 struct Thing {
     code: String,
     extra: Extra,
+    wire: alma_runtime::Wire,
 }
 
 /// Written by hand the way the generator writes it.
 impl Codec for Thing {
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         let mut out = Thing::default();
-        let extra = decode_object(node, "Thing", &mut |k, v| {
+        let (extra, wire) = decode_object(node, "Thing", &mut |k, v, r| {
             match k {
-                "code" => out.code = Codec::from_node(v)?,
+                "code" => out.code = r.read(0, v)?,
                 _ => return Ok(Some(v)),
             }
             Ok(None)
         })?;
         out.extra = extra;
+        out.wire = wire;
         Ok(out)
     }
 
     fn to_value(&self) -> serde_json::Value {
-        let mut w = ObjectWriter::new();
-        w.field("code", &self.code);
+        let mut w = ObjectWriter::new(&self.wire);
+        w.field(0, "code", &self.code);
         w.finish(&self.extra)
     }
 }

@@ -1,8 +1,9 @@
 //! The codec generated models are built on: lenient scalars, lone elements, unknown fields,
-//! absent fields on encode, error paths, duplicate keys, and serde interop.
+//! absent fields on encode, values written back as they arrived, error paths, duplicate keys,
+//! and serde interop.
 
 use alma_runtime::codec::{decode_object, Codec, DecodeError, Node, ObjectWriter};
-use alma_runtime::{CodeValue, Extra};
+use alma_runtime::{CodeValue, Extra, Wire};
 use serde_json::{json, Value};
 
 /// A model written the way the generator writes them.
@@ -15,40 +16,42 @@ struct Loan {
     status: CodeValue,
     notes: Vec<Note>,
     extra: Extra,
+    wire: Wire,
 }
 
 #[derive(Debug, Default, PartialEq)]
 struct Note {
     text: Option<String>,
     extra: Extra,
+    wire: Wire,
 }
 
 impl Codec for Loan {
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         let mut out = Loan::default();
-        let extra = decode_object(node, "Loan", &mut |k, v| {
+        let (extra, wire) = decode_object(node, "Loan", &mut |k, v, r| {
             match k {
-                "id" => out.id = Codec::from_node(v)?,
-                "renewable" => out.renewable = Codec::from_node(v)?,
-                "fine" => out.fine = Codec::from_node(v)?,
-                "count" => out.count = Codec::from_node(v)?,
-                "status" => out.status = Codec::from_node(v)?,
-                "note" => out.notes = Codec::from_node(v)?,
+                "id" => out.id = r.read(0, v)?,
+                "renewable" => out.renewable = r.read(1, v)?,
+                "fine" => out.fine = r.read(2, v)?,
+                "count" => out.count = r.read(3, v)?,
+                "status" => out.status = r.read(4, v)?,
+                "note" => out.notes = r.read(5, v)?,
                 _ => return Ok(Some(v)),
             }
             Ok(None)
         })?;
-        Ok(Loan { extra, ..out })
+        Ok(Loan { extra, wire, ..out })
     }
 
     fn to_value(&self) -> Value {
-        let mut w = ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("renewable", &self.renewable);
-        w.field("fine", &self.fine);
-        w.field("count", &self.count);
-        w.field("status", &self.status);
-        w.field("note", &self.notes);
+        let mut w = ObjectWriter::new(&self.wire);
+        w.field(0, "id", &self.id);
+        w.field(1, "renewable", &self.renewable);
+        w.field(2, "fine", &self.fine);
+        w.field(3, "count", &self.count);
+        w.field(4, "status", &self.status);
+        w.field(5, "note", &self.notes);
         w.finish(&self.extra)
     }
 }
@@ -56,19 +59,19 @@ impl Codec for Loan {
 impl Codec for Note {
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         let mut out = Note::default();
-        let extra = decode_object(node, "Note", &mut |k, v| {
+        let (extra, wire) = decode_object(node, "Note", &mut |k, v, r| {
             match k {
-                "text" => out.text = Codec::from_node(v)?,
+                "text" => out.text = r.read(0, v)?,
                 _ => return Ok(Some(v)),
             }
             Ok(None)
         })?;
-        Ok(Note { extra, ..out })
+        Ok(Note { extra, wire, ..out })
     }
 
     fn to_value(&self) -> Value {
-        let mut w = ObjectWriter::new();
-        w.field("text", &self.text);
+        let mut w = ObjectWriter::new(&self.wire);
+        w.field(0, "text", &self.text);
         w.finish(&self.extra)
     }
 }
@@ -113,7 +116,7 @@ fn lists_arrive_as_arrays_lone_elements_or_null() {
         one.notes,
         vec![Note {
             text: Some("a".into()),
-            extra: Extra::new()
+            ..Note::default()
         }]
     );
     assert!(none.notes.is_empty());
@@ -126,6 +129,67 @@ fn unknown_fields_are_kept_in_order_and_written_back() {
     assert_eq!(loan.extra.keys().collect::<Vec<_>>(), ["zeta", "alpha"]);
     assert_eq!(loan.notes[0].extra["new"], json!("y"));
     assert_eq!(loan.to_value(), input);
+}
+
+#[test]
+fn decoded_values_go_back_as_they_came() {
+    // Every spelling Alma uses, keys in an unusual order, unknown keys between known ones.
+    let inputs = [
+        json!({"count": "14", "zeta": 1, "id": 42, "renewable": "true", "fine": 5}),
+        json!({"renewable": "Y", "fine": "12.50", "count": "014", "status": "LOST"}),
+        json!({"id": null, "renewable": "", "fine": null, "count": " ", "status": null, "note": null}),
+        json!({"id": "", "status": {"value": "", "desc": null}, "note": [], "alpha": {}}),
+        json!({"note": {"text": "lone"}, "count": 3.0, "renewable": 0}),
+        json!({"status": {"desc": "no value", "value": "X", "lang": "en"}, "note": [{"text": null}]}),
+        json!({}),
+    ];
+    for input in inputs {
+        let loan: Loan = decode(input.clone()).unwrap();
+        let out = loan.to_value();
+        assert_eq!(out, input);
+        // Key order too (serde_json keeps it): XML element order depends on it.
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&out), keys(&input));
+    }
+}
+
+#[test]
+fn a_changed_value_keeps_its_json_type_but_not_an_odd_spelling() {
+    let mut loan: Loan =
+        decode(json!({"count": "14", "renewable": "Y", "id": 7, "note": {"text": "a"}})).unwrap();
+    loan.count = Some(15);
+    loan.renewable = Some(false);
+    loan.id = "x".into();
+    loan.notes.push(Note {
+        text: Some("b".into()),
+        ..Note::default()
+    });
+    assert_eq!(
+        loan.to_value(),
+        // "14" was a number in a string: 15 is too. "Y" was an odd spelling: false is written plainly.
+        json!({"count": "15", "renewable": false, "id": "x", "note": [{"text": "a"}, {"text": "b"}]})
+    );
+    // Unchanged values keep their spelling; removed ones are gone; new ones are added.
+    let mut loan: Loan = decode(json!({"count": "14", "renewable": "Y", "fine": 1.5})).unwrap();
+    loan.fine = None;
+    loan.status = CodeValue::new("ACTIVE");
+    assert_eq!(
+        loan.to_value(),
+        json!({"count": "14", "renewable": "Y", "status": {"value": "ACTIVE"}})
+    );
+}
+
+#[test]
+fn nothing_absent_is_invented() {
+    // A required string absent from the input stays absent; set by the program, it is sent.
+    let mut loan: Loan = decode(json!({"count": 1})).unwrap();
+    assert_eq!(loan.to_value(), json!({"count": 1}));
+    loan.id = "new".into();
+    assert_eq!(loan.to_value(), json!({"count": 1, "id": "new"}));
+    // Forgetting the wire memory gives the program-built form.
+    let mut loan: Loan = decode(json!({"count": "1", "id": null})).unwrap();
+    loan.wire.forget();
+    assert_eq!(loan.to_value(), json!({"count": 1, "id": ""}));
 }
 
 #[test]

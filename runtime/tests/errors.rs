@@ -186,11 +186,11 @@ async fn undecodable_success_bodies_say_what_arrived() {
     impl alma_runtime::Codec for User {
         fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
             let mut primary_id = String::new();
-            alma_runtime::codec::decode_object(node, "User", &mut |k, v| {
+            alma_runtime::codec::decode_object(node, "User", &mut |k, v, r| {
                 if k != "primary_id" {
                     return Ok(Some(v));
                 }
-                primary_id = alma_runtime::Codec::from_node(v)?;
+                primary_id = r.read(0, v)?;
                 Ok(None)
             })?;
             Ok(User { primary_id })

@@ -36,6 +36,9 @@ pub struct Fund {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Fund {
     fn is_empty(&self) -> bool {
@@ -52,46 +55,42 @@ impl alma_runtime::Codec for Fund {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Fund",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "fiscal_period" => {
-                        out.fiscal_period = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "available_balance" => {
-                        out.available_balance = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "external_id" => out.external_id = r.read(3u16, v)?,
+                    "type" => out.type_ = r.read(4u16, v)?,
+                    "status" => out.status = r.read(5u16, v)?,
+                    "description" => out.description = r.read(6u16, v)?,
+                    "fiscal_period" => out.fiscal_period = r.read(7u16, v)?,
+                    "currency" => out.currency = r.read(8u16, v)?,
+                    "available_balance" => out.available_balance = r.read(9u16, v)?,
+                    "link" => out.link = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("external_id", &self.external_id);
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("description", &self.description);
-        w.field("fiscal_period", &self.fiscal_period);
-        w.field("currency", &self.currency);
-        w.field("available_balance", &self.available_balance);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "external_id", &self.external_id);
+        w.field(4u16, "type", &self.type_);
+        w.field(5u16, "status", &self.status);
+        w.field(6u16, "description", &self.description);
+        w.field(7u16, "fiscal_period", &self.fiscal_period);
+        w.field(8u16, "currency", &self.currency);
+        w.field(9u16, "available_balance", &self.available_balance);
+        w.field(10u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -148,6 +147,9 @@ pub struct FundPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FundPost {
     fn is_empty(&self) -> bool {
@@ -159,24 +161,24 @@ impl alma_runtime::Codec for FundPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FundPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "currency" => out.currency = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("currency", &self.currency);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "currency", &self.currency);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -210,6 +212,9 @@ pub struct FundPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FundPut {
     fn is_empty(&self) -> bool {
@@ -221,24 +226,24 @@ impl alma_runtime::Codec for FundPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FundPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "currency" => out.currency = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("currency", &self.currency);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "currency", &self.currency);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -272,6 +277,9 @@ pub struct Funds {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Funds {
     fn is_empty(&self) -> bool {
@@ -284,26 +292,24 @@ impl alma_runtime::Codec for Funds {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Funds",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "fund" => out.fund = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fund", &self.fund);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fund", &self.fund);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -359,6 +365,9 @@ pub struct AdditionalCharges {
     pub discount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdditionalCharges {
     fn is_empty(&self) -> bool {
@@ -372,32 +381,30 @@ impl alma_runtime::Codec for AdditionalCharges {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdditionalCharges",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "use_pro_rata" => {
-                        out.use_pro_rata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "shipment" => out.shipment = alma_runtime::Codec::from_node(v)?,
-                    "overhead" => out.overhead = alma_runtime::Codec::from_node(v)?,
-                    "insurance" => out.insurance = alma_runtime::Codec::from_node(v)?,
-                    "discount" => out.discount = alma_runtime::Codec::from_node(v)?,
+                    "use_pro_rata" => out.use_pro_rata = r.read(0u16, v)?,
+                    "shipment" => out.shipment = r.read(1u16, v)?,
+                    "overhead" => out.overhead = r.read(2u16, v)?,
+                    "insurance" => out.insurance = r.read(3u16, v)?,
+                    "discount" => out.discount = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("use_pro_rata", &self.use_pro_rata);
-        w.field("shipment", &self.shipment);
-        w.field("overhead", &self.overhead);
-        w.field("insurance", &self.insurance);
-        w.field("discount", &self.discount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "use_pro_rata", &self.use_pro_rata);
+        w.field(1u16, "shipment", &self.shipment);
+        w.field(2u16, "overhead", &self.overhead);
+        w.field(3u16, "insurance", &self.insurance);
+        w.field(4u16, "discount", &self.discount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -440,6 +447,9 @@ pub struct InvoiceContactPerson {
     pub last_name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceContactPerson {
     fn is_empty(&self) -> bool {
@@ -451,24 +461,24 @@ impl alma_runtime::Codec for InvoiceContactPerson {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceContactPerson",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = r.read(0u16, v)?,
+                    "last_name" => out.last_name = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("first_name", &self.first_name);
-        w.field("last_name", &self.last_name);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "first_name", &self.first_name);
+        w.field(1u16, "last_name", &self.last_name);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -503,6 +513,9 @@ pub struct ExplicitRatio {
     pub rate: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ExplicitRatio {
     fn is_empty(&self) -> bool {
@@ -515,26 +528,24 @@ impl alma_runtime::Codec for ExplicitRatio {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ExplicitRatio",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "foreign_currency" => {
-                        out.foreign_currency = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rate" => out.rate = alma_runtime::Codec::from_node(v)?,
+                    "foreign_currency" => out.foreign_currency = r.read(0u16, v)?,
+                    "rate" => out.rate = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("foreign_currency", &self.foreign_currency);
-        w.field("rate", &self.rate);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "foreign_currency", &self.foreign_currency);
+        w.field(1u16, "rate", &self.rate);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -578,6 +589,9 @@ pub struct InvoiceFundDistribution {
     pub amount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceFundDistribution {
     fn is_empty(&self) -> bool {
@@ -590,26 +604,26 @@ impl alma_runtime::Codec for InvoiceFundDistribution {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceFundDistribution",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "percent" => out.percent = alma_runtime::Codec::from_node(v)?,
-                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
+                    "fund_code" => out.fund_code = r.read(0u16, v)?,
+                    "percent" => out.percent = r.read(1u16, v)?,
+                    "amount" => out.amount = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fund_code", &self.fund_code);
-        w.field("percent", &self.percent);
-        w.field("amount", &self.amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fund_code", &self.fund_code);
+        w.field(1u16, "percent", &self.percent);
+        w.field(2u16, "amount", &self.amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -707,6 +721,9 @@ pub struct Invoice {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Invoice {
     fn is_empty(&self) -> bool {
@@ -731,104 +748,80 @@ impl alma_runtime::Codec for Invoice {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Invoice",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "invoice_date" => {
-                        out.invoice_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_amount" => {
-                        out.total_amount = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "number" => out.number = r.read(1u16, v)?,
+                    "invoice_date" => out.invoice_date = r.read(2u16, v)?,
+                    "total_amount" => out.total_amount = r.read(3u16, v)?,
                     "total_invoice_lines_amount" => {
-                        out.total_invoice_lines_amount = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.total_invoice_lines_amount = r.read(4u16, v)?;
                     }
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "currency" => out.currency = r.read(5u16, v)?,
+                    "vendor" => out.vendor = r.read(6u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(7u16, v)?,
                     "vendor_contact_person" => {
-                        out.vendor_contact_person = alma_runtime::Codec::from_node(v)?;
+                        out.vendor_contact_person = r.read(8u16, v)?;
                     }
-                    "payment_method" => {
-                        out.payment_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reference_number" => {
-                        out.reference_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "creation_form" => {
-                        out.creation_form = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "invoice_status" => {
-                        out.invoice_status = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "payment_method" => out.payment_method = r.read(9u16, v)?,
+                    "reference_number" => out.reference_number = r.read(10u16, v)?,
+                    "creation_form" => out.creation_form = r.read(11u16, v)?,
+                    "owner" => out.owner = r.read(12u16, v)?,
+                    "invoice_status" => out.invoice_status = r.read(13u16, v)?,
                     "invoice_workflow_status" => {
-                        out.invoice_workflow_status = alma_runtime::Codec::from_node(v)?;
+                        out.invoice_workflow_status = r.read(14u16, v)?;
                     }
                     "invoice_approval_status" => {
-                        out.invoice_approval_status = alma_runtime::Codec::from_node(v)?;
+                        out.invoice_approval_status = r.read(15u16, v)?;
                     }
-                    "approved_by" => out.approved_by = alma_runtime::Codec::from_node(v)?,
-                    "additional_charges" => {
-                        out.additional_charges = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "invoice_vat" => out.invoice_vat = alma_runtime::Codec::from_node(v)?,
-                    "explicit_ratio" => {
-                        out.explicit_ratio = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment" => out.payment = alma_runtime::Codec::from_node(v)?,
-                    "alert" => out.alert = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "number_of_lines" => {
-                        out.number_of_lines = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "invoice_line" => {
-                        out.invoice_line = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "approved_by" => out.approved_by = r.read(16u16, v)?,
+                    "additional_charges" => out.additional_charges = r.read(17u16, v)?,
+                    "invoice_vat" => out.invoice_vat = r.read(18u16, v)?,
+                    "explicit_ratio" => out.explicit_ratio = r.read(19u16, v)?,
+                    "payment" => out.payment = r.read(20u16, v)?,
+                    "alert" => out.alert = r.read(21u16, v)?,
+                    "note" => out.note = r.read(22u16, v)?,
+                    "number_of_lines" => out.number_of_lines = r.read(23u16, v)?,
+                    "invoice_line" => out.invoice_line = r.read(24u16, v)?,
+                    "link" => out.link = r.read(25u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("number", &self.number);
-        w.field("invoice_date", &self.invoice_date);
-        w.field("total_amount", &self.total_amount);
-        w.field("total_invoice_lines_amount", &self.total_invoice_lines_amount);
-        w.field("currency", &self.currency);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("vendor_contact_person", &self.vendor_contact_person);
-        w.field("payment_method", &self.payment_method);
-        w.field("reference_number", &self.reference_number);
-        w.field("creation_form", &self.creation_form);
-        w.field("owner", &self.owner);
-        w.field("invoice_status", &self.invoice_status);
-        w.field("invoice_workflow_status", &self.invoice_workflow_status);
-        w.field("invoice_approval_status", &self.invoice_approval_status);
-        w.field("approved_by", &self.approved_by);
-        w.field("additional_charges", &self.additional_charges);
-        w.field("invoice_vat", &self.invoice_vat);
-        w.field("explicit_ratio", &self.explicit_ratio);
-        w.field("payment", &self.payment);
-        w.field("alert", &self.alert);
-        w.field("note", &self.note);
-        w.field("number_of_lines", &self.number_of_lines);
-        w.field("invoice_line", &self.invoice_line);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "number", &self.number);
+        w.field(2u16, "invoice_date", &self.invoice_date);
+        w.field(3u16, "total_amount", &self.total_amount);
+        w.field(4u16, "total_invoice_lines_amount", &self.total_invoice_lines_amount);
+        w.field(5u16, "currency", &self.currency);
+        w.field(6u16, "vendor", &self.vendor);
+        w.field(7u16, "vendor_account", &self.vendor_account);
+        w.field(8u16, "vendor_contact_person", &self.vendor_contact_person);
+        w.field(9u16, "payment_method", &self.payment_method);
+        w.field(10u16, "reference_number", &self.reference_number);
+        w.field(11u16, "creation_form", &self.creation_form);
+        w.field(12u16, "owner", &self.owner);
+        w.field(13u16, "invoice_status", &self.invoice_status);
+        w.field(14u16, "invoice_workflow_status", &self.invoice_workflow_status);
+        w.field(15u16, "invoice_approval_status", &self.invoice_approval_status);
+        w.field(16u16, "approved_by", &self.approved_by);
+        w.field(17u16, "additional_charges", &self.additional_charges);
+        w.field(18u16, "invoice_vat", &self.invoice_vat);
+        w.field(19u16, "explicit_ratio", &self.explicit_ratio);
+        w.field(20u16, "payment", &self.payment);
+        w.field(21u16, "alert", &self.alert);
+        w.field(22u16, "note", &self.note);
+        w.field(23u16, "number_of_lines", &self.number_of_lines);
+        w.field(24u16, "invoice_line", &self.invoice_line);
+        w.field(25u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1028,6 +1021,9 @@ pub struct InvoiceNumberOfLines {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceNumberOfLines {
     fn is_empty(&self) -> bool {
@@ -1039,24 +1035,24 @@ impl alma_runtime::Codec for InvoiceNumberOfLines {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceNumberOfLines",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1073,304 +1069,6 @@ impl alma_runtime::Model for InvoiceNumberOfLines {
             fields: &[
                 F::new("value", "value", K::Text, None, false, V::Scalar),
                 F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Invoice line Object.
-///
-/// Schema: `xsd/rest_invoice.xsd#/invoice_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InvoiceLine {
-    /// Unique identifier of the invoice line.
-    /// Output parameter.
-    /// Should be used in subsequent queries regarding the line.
-    pub id: Option<String>,
-    /// The type of invoice line.
-    /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
-    pub type_: Option<alma_runtime::CodeValue>,
-    /// The invoice line number. Optional.
-    /// If not supplied in POST action, Alma will generate it.
-    /// Cannot be updated by the PUT action.
-    pub number: Option<String>,
-    /// The invoice line status. Output parameter.
-    /// Possible codes are listed in 'InvoiceLineStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub status: Option<alma_runtime::CodeValue>,
-    /// The number of the PO line which is connected to the invoice line. Optional.
-    pub po_line: Option<String>,
-    /// The price of the invoice line. Default is the PO line price.
-    pub price: Option<f64>,
-    /// The total price of the specific invoice line. Output parameter.
-    pub total_price: Option<f64>,
-    /// The quantity for the invoice line. Default is the PO line quantity.
-    pub quantity: Option<i64>,
-    /// VAT related note. Relevant only if VAT is defined at the invoice level.
-    pub vat_note: Option<String>,
-    /// Indication whether Alma should check if the subscription date overlaps with those of any other lines.
-    /// Relevant only when a continuous PO line is selected. Default is true.
-    pub check_subscription_date_overlap: Option<bool>,
-    /// Indication whether the PO line has been fully invoiced. This creates a disencumbrance transaction for any encumbered amounts.
-    /// Relevant only when a one-time PO line is selected. Default is false.
-    pub fully_invoiced: Option<bool>,
-    /// The date from which the invoice line is covered.
-    /// Relevant only when a continuous PO line is selected.
-    /// Mandatory if check\_subscription\_date\_overlap is true.
-    pub subscription_from_date: Option<String>,
-    /// The date to which the invoice line is covered.
-    /// Relevant only when a continuous PO line is selected.
-    /// Mandatory if check\_subscription\_date\_overlap is true.
-    pub subscription_to_date: Option<String>,
-    /// A note.
-    /// Relevant only when a continuous PO line is selected.
-    /// Mandatory if the Subscription from date and Subscription to date fields are empty.
-    pub additional_info: Option<String>,
-    /// Indication whether Alma should create a disencumbrance transaction to release encumbrance amounts that remain after paying an invoice.
-    /// Relevant only when a continuous PO line is selected.
-    /// Relevant only when the total invoice line price is lower than the PO line price. Default is false.
-    pub release_remaining_encumbrance: Option<bool>,
-    /// The main Reporting Codes.
-    /// Possible values are listed in 'HFundsTransactionItem.reportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub reporting_code: Option<alma_runtime::CodeValue>,
-    /// Secondary reporting code.
-    /// Possible values are listed in 'SecondReportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub secondary_reporting_code: Option<alma_runtime::CodeValue>,
-    /// Tertiary reporting code.
-    /// Possible values are listed in 'ThirdReprotingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub tertiary_reporting_code: Option<alma_runtime::CodeValue>,
-    /// Free text note.
-    pub note: Option<String>,
-    /// VAT charge that is included in the invoice line.
-    /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
-    pub invoice_line_vat: Option<crate::acq::models::InvoiceLineVat>,
-    /// The Fund Distributions list.
-    /// Mandatory for processing the invoice line.
-    /// see [Get funds API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021oUHLI4O/zpt8U7ewiJYRLM/d5b14609-b590-470e-baba-9944682f8c7e).
-    pub fund_distribution: Vec<crate::acq::models::InvoiceFundDistribution>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::IsEmpty for InvoiceLine {
-    fn is_empty(&self) -> bool {
-        self.id.is_none() && self.type_.is_none() && self.number.is_none()
-            && self.status.is_none() && self.po_line.is_none() && self.price.is_none()
-            && self.total_price.is_none() && self.quantity.is_none()
-            && self.vat_note.is_none() && self.check_subscription_date_overlap.is_none()
-            && self.fully_invoiced.is_none() && self.subscription_from_date.is_none()
-            && self.subscription_to_date.is_none() && self.additional_info.is_none()
-            && self.release_remaining_encumbrance.is_none()
-            && self.reporting_code.is_none() && self.secondary_reporting_code.is_none()
-            && self.tertiary_reporting_code.is_none() && self.note.is_none()
-            && self.invoice_line_vat.is_none() && self.fund_distribution.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for InvoiceLine {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLine",
-            &mut |k, v| {
-                match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "price" => out.price = alma_runtime::Codec::from_node(v)?,
-                    "total_price" => out.total_price = alma_runtime::Codec::from_node(v)?,
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "vat_note" => out.vat_note = alma_runtime::Codec::from_node(v)?,
-                    "check_subscription_date_overlap" => {
-                        out.check_subscription_date_overlap = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
-                    }
-                    "fully_invoiced" => {
-                        out.fully_invoiced = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "subscription_from_date" => {
-                        out.subscription_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "subscription_to_date" => {
-                        out.subscription_to_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "release_remaining_encumbrance" => {
-                        out.release_remaining_encumbrance = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
-                    }
-                    "reporting_code" => {
-                        out.reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "invoice_line_vat" => {
-                        out.invoice_line_vat = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_distribution" => {
-                        out.fund_distribution = alma_runtime::Codec::from_node(v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("type", &self.type_);
-        w.field("number", &self.number);
-        w.field("status", &self.status);
-        w.field("po_line", &self.po_line);
-        w.field("price", &self.price);
-        w.field("total_price", &self.total_price);
-        w.field("quantity", &self.quantity);
-        w.field("vat_note", &self.vat_note);
-        w.field(
-            "check_subscription_date_overlap",
-            &self.check_subscription_date_overlap,
-        );
-        w.field("fully_invoiced", &self.fully_invoiced);
-        w.field("subscription_from_date", &self.subscription_from_date);
-        w.field("subscription_to_date", &self.subscription_to_date);
-        w.field("additional_info", &self.additional_info);
-        w.field("release_remaining_encumbrance", &self.release_remaining_encumbrance);
-        w.field("reporting_code", &self.reporting_code);
-        w.field("secondary_reporting_code", &self.secondary_reporting_code);
-        w.field("tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field("note", &self.note);
-        w.field("invoice_line_vat", &self.invoice_line_vat);
-        w.field("fund_distribution", &self.fund_distribution);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(InvoiceLine);
-impl alma_runtime::Model for InvoiceLine {
-    const NAME: &'static str = "InvoiceLine";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "invoice_line",
-            fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("price", "price", K::Element, None, false, V::Scalar),
-                F::new("total_price", "total_price", K::Element, None, false, V::Scalar),
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
-                F::new("vat_note", "vat_note", K::Element, None, false, V::Scalar),
-                F::new(
-                    "check_subscription_date_overlap",
-                    "check_subscription_date_overlap",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "fully_invoiced",
-                    "fully_invoiced",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "release_remaining_encumbrance",
-                    "release_remaining_encumbrance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
-                F::new(
-                    "invoice_line_vat",
-                    "invoice_line_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
-                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
-                    ),
-                ),
             ],
         };
         &MODEL
@@ -1396,6 +1094,9 @@ pub struct InvoiceLineVat {
     pub vat_amount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLineVat {
     fn is_empty(&self) -> bool {
@@ -1408,26 +1109,26 @@ impl alma_runtime::Codec for InvoiceLineVat {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceLineVat",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "vat_code" => out.vat_code = alma_runtime::Codec::from_node(v)?,
-                    "percentage" => out.percentage = alma_runtime::Codec::from_node(v)?,
-                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
+                    "vat_code" => out.vat_code = r.read(0u16, v)?,
+                    "percentage" => out.percentage = r.read(1u16, v)?,
+                    "vat_amount" => out.vat_amount = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("vat_code", &self.vat_code);
-        w.field("percentage", &self.percentage);
-        w.field("vat_amount", &self.vat_amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "vat_code", &self.vat_code);
+        w.field(1u16, "percentage", &self.percentage);
+        w.field(2u16, "vat_amount", &self.vat_amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1483,6 +1184,9 @@ pub struct InvoiceVat {
     pub vendor_tax: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceVat {
     fn is_empty(&self) -> bool {
@@ -1498,40 +1202,36 @@ impl alma_runtime::Codec for InvoiceVat {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceVat",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "report_tax" => out.report_tax = alma_runtime::Codec::from_node(v)?,
-                    "vat_per_invoice_line" => {
-                        out.vat_per_invoice_line = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vat_code" => out.vat_code = alma_runtime::Codec::from_node(v)?,
-                    "percentage" => out.percentage = alma_runtime::Codec::from_node(v)?,
-                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "expended_from_fund" => {
-                        out.expended_from_fund = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_tax" => out.vendor_tax = alma_runtime::Codec::from_node(v)?,
+                    "report_tax" => out.report_tax = r.read(0u16, v)?,
+                    "vat_per_invoice_line" => out.vat_per_invoice_line = r.read(1u16, v)?,
+                    "vat_code" => out.vat_code = r.read(2u16, v)?,
+                    "percentage" => out.percentage = r.read(3u16, v)?,
+                    "vat_amount" => out.vat_amount = r.read(4u16, v)?,
+                    "type" => out.type_ = r.read(5u16, v)?,
+                    "expended_from_fund" => out.expended_from_fund = r.read(6u16, v)?,
+                    "vendor_tax" => out.vendor_tax = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("report_tax", &self.report_tax);
-        w.field("vat_per_invoice_line", &self.vat_per_invoice_line);
-        w.field("vat_code", &self.vat_code);
-        w.field("percentage", &self.percentage);
-        w.field("vat_amount", &self.vat_amount);
-        w.field("type", &self.type_);
-        w.field("expended_from_fund", &self.expended_from_fund);
-        w.field("vendor_tax", &self.vendor_tax);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "report_tax", &self.report_tax);
+        w.field(1u16, "vat_per_invoice_line", &self.vat_per_invoice_line);
+        w.field(2u16, "vat_code", &self.vat_code);
+        w.field(3u16, "percentage", &self.percentage);
+        w.field(4u16, "vat_amount", &self.vat_amount);
+        w.field(5u16, "type", &self.type_);
+        w.field(6u16, "expended_from_fund", &self.expended_from_fund);
+        w.field(7u16, "vendor_tax", &self.vendor_tax);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1603,6 +1303,9 @@ pub struct Payment {
     pub voucher_currency: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Payment {
     fn is_empty(&self) -> bool {
@@ -1618,50 +1321,36 @@ impl alma_runtime::Codec for Payment {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Payment",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "prepaid" => out.prepaid = alma_runtime::Codec::from_node(v)?,
-                    "internal_copy" => {
-                        out.internal_copy = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "export_to_erp" => {
-                        out.export_to_erp = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment_status" => {
-                        out.payment_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_date" => {
-                        out.voucher_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_number" => {
-                        out.voucher_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_amount" => {
-                        out.voucher_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_currency" => {
-                        out.voucher_currency = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "prepaid" => out.prepaid = r.read(0u16, v)?,
+                    "internal_copy" => out.internal_copy = r.read(1u16, v)?,
+                    "export_to_erp" => out.export_to_erp = r.read(2u16, v)?,
+                    "payment_status" => out.payment_status = r.read(3u16, v)?,
+                    "voucher_date" => out.voucher_date = r.read(4u16, v)?,
+                    "voucher_number" => out.voucher_number = r.read(5u16, v)?,
+                    "voucher_amount" => out.voucher_amount = r.read(6u16, v)?,
+                    "voucher_currency" => out.voucher_currency = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("prepaid", &self.prepaid);
-        w.field("internal_copy", &self.internal_copy);
-        w.field("export_to_erp", &self.export_to_erp);
-        w.field("payment_status", &self.payment_status);
-        w.field("voucher_date", &self.voucher_date);
-        w.field("voucher_number", &self.voucher_number);
-        w.field("voucher_amount", &self.voucher_amount);
-        w.field("voucher_currency", &self.voucher_currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "prepaid", &self.prepaid);
+        w.field(1u16, "internal_copy", &self.internal_copy);
+        w.field(2u16, "export_to_erp", &self.export_to_erp);
+        w.field(3u16, "payment_status", &self.payment_status);
+        w.field(4u16, "voucher_date", &self.voucher_date);
+        w.field(5u16, "voucher_number", &self.voucher_number);
+        w.field(6u16, "voucher_amount", &self.voucher_amount);
+        w.field(7u16, "voucher_currency", &self.voucher_currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1756,6 +1445,9 @@ pub struct AdditionalChargesPost {
     pub discount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdditionalChargesPost {
     fn is_empty(&self) -> bool {
@@ -1769,32 +1461,30 @@ impl alma_runtime::Codec for AdditionalChargesPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdditionalChargesPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "use_pro_rata" => {
-                        out.use_pro_rata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "shipment" => out.shipment = alma_runtime::Codec::from_node(v)?,
-                    "overhead" => out.overhead = alma_runtime::Codec::from_node(v)?,
-                    "insurance" => out.insurance = alma_runtime::Codec::from_node(v)?,
-                    "discount" => out.discount = alma_runtime::Codec::from_node(v)?,
+                    "use_pro_rata" => out.use_pro_rata = r.read(0u16, v)?,
+                    "shipment" => out.shipment = r.read(1u16, v)?,
+                    "overhead" => out.overhead = r.read(2u16, v)?,
+                    "insurance" => out.insurance = r.read(3u16, v)?,
+                    "discount" => out.discount = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("use_pro_rata", &self.use_pro_rata);
-        w.field("shipment", &self.shipment);
-        w.field("overhead", &self.overhead);
-        w.field("insurance", &self.insurance);
-        w.field("discount", &self.discount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "use_pro_rata", &self.use_pro_rata);
+        w.field(1u16, "shipment", &self.shipment);
+        w.field(2u16, "overhead", &self.overhead);
+        w.field(3u16, "insurance", &self.insurance);
+        w.field(4u16, "discount", &self.discount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1839,6 +1529,9 @@ pub struct ExplicitRatioPost {
     pub rate: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ExplicitRatioPost {
     fn is_empty(&self) -> bool {
@@ -1851,26 +1544,24 @@ impl alma_runtime::Codec for ExplicitRatioPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ExplicitRatioPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "foreign_currency" => {
-                        out.foreign_currency = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rate" => out.rate = alma_runtime::Codec::from_node(v)?,
+                    "foreign_currency" => out.foreign_currency = r.read(0u16, v)?,
+                    "rate" => out.rate = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("foreign_currency", &self.foreign_currency);
-        w.field("rate", &self.rate);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "foreign_currency", &self.foreign_currency);
+        w.field(1u16, "rate", &self.rate);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1914,6 +1605,9 @@ pub struct InvoiceFundDistributionPost {
     pub amount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceFundDistributionPost {
     fn is_empty(&self) -> bool {
@@ -1926,26 +1620,26 @@ impl alma_runtime::Codec for InvoiceFundDistributionPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceFundDistributionPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "percent" => out.percent = alma_runtime::Codec::from_node(v)?,
-                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
+                    "fund_code" => out.fund_code = r.read(0u16, v)?,
+                    "percent" => out.percent = r.read(1u16, v)?,
+                    "amount" => out.amount = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fund_code", &self.fund_code);
-        w.field("percent", &self.percent);
-        w.field("amount", &self.amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fund_code", &self.fund_code);
+        w.field(1u16, "percent", &self.percent);
+        w.field(2u16, "amount", &self.amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2019,6 +1713,9 @@ pub struct InvoicePost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoicePost {
     fn is_empty(&self) -> bool {
@@ -2040,70 +1737,54 @@ impl alma_runtime::Codec for InvoicePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoicePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "invoice_date" => {
-                        out.invoice_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_amount" => {
-                        out.total_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment_method" => {
-                        out.payment_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reference_number" => {
-                        out.reference_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "additional_charges" => {
-                        out.additional_charges = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "invoice_vat" => out.invoice_vat = alma_runtime::Codec::from_node(v)?,
-                    "explicit_ratio" => {
-                        out.explicit_ratio = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment" => out.payment = alma_runtime::Codec::from_node(v)?,
-                    "alert" => out.alert = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "invoice_line" => {
-                        out.invoice_line = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = r.read(0u16, v)?,
+                    "invoice_date" => out.invoice_date = r.read(1u16, v)?,
+                    "total_amount" => out.total_amount = r.read(2u16, v)?,
+                    "currency" => out.currency = r.read(3u16, v)?,
+                    "vendor" => out.vendor = r.read(4u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
+                    "payment_method" => out.payment_method = r.read(6u16, v)?,
+                    "reference_number" => out.reference_number = r.read(7u16, v)?,
+                    "owner" => out.owner = r.read(8u16, v)?,
+                    "additional_charges" => out.additional_charges = r.read(9u16, v)?,
+                    "invoice_vat" => out.invoice_vat = r.read(10u16, v)?,
+                    "explicit_ratio" => out.explicit_ratio = r.read(11u16, v)?,
+                    "payment" => out.payment = r.read(12u16, v)?,
+                    "alert" => out.alert = r.read(13u16, v)?,
+                    "note" => out.note = r.read(14u16, v)?,
+                    "invoice_line" => out.invoice_line = r.read(15u16, v)?,
+                    "link" => out.link = r.read(16u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("number", &self.number);
-        w.field("invoice_date", &self.invoice_date);
-        w.field("total_amount", &self.total_amount);
-        w.field("currency", &self.currency);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("payment_method", &self.payment_method);
-        w.field("reference_number", &self.reference_number);
-        w.field("owner", &self.owner);
-        w.field("additional_charges", &self.additional_charges);
-        w.field("invoice_vat", &self.invoice_vat);
-        w.field("explicit_ratio", &self.explicit_ratio);
-        w.field("payment", &self.payment);
-        w.field("alert", &self.alert);
-        w.field("note", &self.note);
-        w.field("invoice_line", &self.invoice_line);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "number", &self.number);
+        w.field(1u16, "invoice_date", &self.invoice_date);
+        w.field(2u16, "total_amount", &self.total_amount);
+        w.field(3u16, "currency", &self.currency);
+        w.field(4u16, "vendor", &self.vendor);
+        w.field(5u16, "vendor_account", &self.vendor_account);
+        w.field(6u16, "payment_method", &self.payment_method);
+        w.field(7u16, "reference_number", &self.reference_number);
+        w.field(8u16, "owner", &self.owner);
+        w.field(9u16, "additional_charges", &self.additional_charges);
+        w.field(10u16, "invoice_vat", &self.invoice_vat);
+        w.field(11u16, "explicit_ratio", &self.explicit_ratio);
+        w.field(12u16, "payment", &self.payment);
+        w.field(13u16, "alert", &self.alert);
+        w.field(14u16, "note", &self.note);
+        w.field(15u16, "invoice_line", &self.invoice_line);
+        w.field(16u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2229,285 +1910,6 @@ impl alma_runtime::Model for InvoicePost {
         &MODEL
     }
 }
-/// Invoice line Object.
-///
-/// Schema: `xsd/rest_invoice.xsd?tags=post#/invoice_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InvoiceLinePost {
-    /// The type of invoice line.
-    /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
-    pub type_: Option<alma_runtime::CodeValue>,
-    /// The invoice line number. Optional.
-    /// If not supplied in POST action, Alma will generate it.
-    /// Cannot be updated by the PUT action.
-    pub number: Option<String>,
-    /// The number of the PO line which is connected to the invoice line. Optional.
-    pub po_line: Option<String>,
-    /// The price of the invoice line. Default is the PO line price.
-    pub price: Option<f64>,
-    /// The quantity for the invoice line. Default is the PO line quantity.
-    pub quantity: Option<i64>,
-    /// VAT related note. Relevant only if VAT is defined at the invoice level.
-    pub vat_note: Option<String>,
-    /// Indication whether Alma should check if the subscription date overlaps with those of any other lines.
-    /// Relevant only when a continuous PO line is selected. Default is true.
-    pub check_subscription_date_overlap: Option<bool>,
-    /// Indication whether the PO line has been fully invoiced. This creates a disencumbrance transaction for any encumbered amounts.
-    /// Relevant only when a one-time PO line is selected. Default is false.
-    pub fully_invoiced: Option<bool>,
-    /// The date from which the invoice line is covered.
-    /// Relevant only when a continuous PO line is selected.
-    /// Mandatory if check\_subscription\_date\_overlap is true.
-    pub subscription_from_date: Option<String>,
-    /// The date to which the invoice line is covered.
-    /// Relevant only when a continuous PO line is selected.
-    /// Mandatory if check\_subscription\_date\_overlap is true.
-    pub subscription_to_date: Option<String>,
-    /// A note.
-    /// Relevant only when a continuous PO line is selected.
-    /// Mandatory if the Subscription from date and Subscription to date fields are empty.
-    pub additional_info: Option<String>,
-    /// Indication whether Alma should create a disencumbrance transaction to release encumbrance amounts that remain after paying an invoice.
-    /// Relevant only when a continuous PO line is selected.
-    /// Relevant only when the total invoice line price is lower than the PO line price. Default is false.
-    pub release_remaining_encumbrance: Option<bool>,
-    /// The main Reporting Codes.
-    /// Possible values are listed in 'HFundsTransactionItem.reportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub reporting_code: Option<alma_runtime::CodeValue>,
-    /// Secondary reporting code.
-    /// Possible values are listed in 'SecondReportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub secondary_reporting_code: Option<alma_runtime::CodeValue>,
-    /// Tertiary reporting code.
-    /// Possible values are listed in 'ThirdReprotingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub tertiary_reporting_code: Option<alma_runtime::CodeValue>,
-    /// Free text note.
-    pub note: Option<String>,
-    /// VAT charge that is included in the invoice line.
-    /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
-    pub invoice_line_vat: Option<crate::acq::models::InvoiceLineVatPost>,
-    /// The Fund Distributions list.
-    /// Mandatory for processing the invoice line.
-    /// see [Get funds API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021oUHLI4O/zpt8U7ewiJYRLM/d5b14609-b590-470e-baba-9944682f8c7e).
-    pub fund_distribution: Vec<crate::acq::models::InvoiceFundDistributionPost>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::IsEmpty for InvoiceLinePost {
-    fn is_empty(&self) -> bool {
-        self.type_.is_none() && self.number.is_none() && self.po_line.is_none()
-            && self.price.is_none() && self.quantity.is_none() && self.vat_note.is_none()
-            && self.check_subscription_date_overlap.is_none()
-            && self.fully_invoiced.is_none() && self.subscription_from_date.is_none()
-            && self.subscription_to_date.is_none() && self.additional_info.is_none()
-            && self.release_remaining_encumbrance.is_none()
-            && self.reporting_code.is_none() && self.secondary_reporting_code.is_none()
-            && self.tertiary_reporting_code.is_none() && self.note.is_none()
-            && self.invoice_line_vat.is_none() && self.fund_distribution.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for InvoiceLinePost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLinePost",
-            &mut |k, v| {
-                match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "price" => out.price = alma_runtime::Codec::from_node(v)?,
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "vat_note" => out.vat_note = alma_runtime::Codec::from_node(v)?,
-                    "check_subscription_date_overlap" => {
-                        out.check_subscription_date_overlap = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
-                    }
-                    "fully_invoiced" => {
-                        out.fully_invoiced = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "subscription_from_date" => {
-                        out.subscription_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "subscription_to_date" => {
-                        out.subscription_to_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "release_remaining_encumbrance" => {
-                        out.release_remaining_encumbrance = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
-                    }
-                    "reporting_code" => {
-                        out.reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "invoice_line_vat" => {
-                        out.invoice_line_vat = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_distribution" => {
-                        out.fund_distribution = alma_runtime::Codec::from_node(v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("number", &self.number);
-        w.field("po_line", &self.po_line);
-        w.field("price", &self.price);
-        w.field("quantity", &self.quantity);
-        w.field("vat_note", &self.vat_note);
-        w.field(
-            "check_subscription_date_overlap",
-            &self.check_subscription_date_overlap,
-        );
-        w.field("fully_invoiced", &self.fully_invoiced);
-        w.field("subscription_from_date", &self.subscription_from_date);
-        w.field("subscription_to_date", &self.subscription_to_date);
-        w.field("additional_info", &self.additional_info);
-        w.field("release_remaining_encumbrance", &self.release_remaining_encumbrance);
-        w.field("reporting_code", &self.reporting_code);
-        w.field("secondary_reporting_code", &self.secondary_reporting_code);
-        w.field("tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field("note", &self.note);
-        w.field("invoice_line_vat", &self.invoice_line_vat);
-        w.field("fund_distribution", &self.fund_distribution);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(InvoiceLinePost);
-impl alma_runtime::Model for InvoiceLinePost {
-    const NAME: &'static str = "InvoiceLinePost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "invoice_line",
-            fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("price", "price", K::Element, None, false, V::Scalar),
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
-                F::new("vat_note", "vat_note", K::Element, None, false, V::Scalar),
-                F::new(
-                    "check_subscription_date_overlap",
-                    "check_subscription_date_overlap",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "fully_invoiced",
-                    "fully_invoiced",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "release_remaining_encumbrance",
-                    "release_remaining_encumbrance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
-                F::new(
-                    "invoice_line_vat",
-                    "invoice_line_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::acq::models::InvoiceLineVatPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
-                        <crate::acq::models::InvoiceFundDistributionPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
 /// VAT charge that is included in the invoice line.
 /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
 ///
@@ -2528,6 +1930,9 @@ pub struct InvoiceLineVatPost {
     pub vat_amount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLineVatPost {
     fn is_empty(&self) -> bool {
@@ -2540,26 +1945,26 @@ impl alma_runtime::Codec for InvoiceLineVatPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceLineVatPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "vat_code" => out.vat_code = alma_runtime::Codec::from_node(v)?,
-                    "percentage" => out.percentage = alma_runtime::Codec::from_node(v)?,
-                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
+                    "vat_code" => out.vat_code = r.read(0u16, v)?,
+                    "percentage" => out.percentage = r.read(1u16, v)?,
+                    "vat_amount" => out.vat_amount = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("vat_code", &self.vat_code);
-        w.field("percentage", &self.percentage);
-        w.field("vat_amount", &self.vat_amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "vat_code", &self.vat_code);
+        w.field(1u16, "percentage", &self.percentage);
+        w.field(2u16, "vat_amount", &self.vat_amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2615,6 +2020,9 @@ pub struct InvoiceVatPost {
     pub vendor_tax: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceVatPost {
     fn is_empty(&self) -> bool {
@@ -2630,40 +2038,36 @@ impl alma_runtime::Codec for InvoiceVatPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceVatPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "report_tax" => out.report_tax = alma_runtime::Codec::from_node(v)?,
-                    "vat_per_invoice_line" => {
-                        out.vat_per_invoice_line = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vat_code" => out.vat_code = alma_runtime::Codec::from_node(v)?,
-                    "percentage" => out.percentage = alma_runtime::Codec::from_node(v)?,
-                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "expended_from_fund" => {
-                        out.expended_from_fund = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_tax" => out.vendor_tax = alma_runtime::Codec::from_node(v)?,
+                    "report_tax" => out.report_tax = r.read(0u16, v)?,
+                    "vat_per_invoice_line" => out.vat_per_invoice_line = r.read(1u16, v)?,
+                    "vat_code" => out.vat_code = r.read(2u16, v)?,
+                    "percentage" => out.percentage = r.read(3u16, v)?,
+                    "vat_amount" => out.vat_amount = r.read(4u16, v)?,
+                    "type" => out.type_ = r.read(5u16, v)?,
+                    "expended_from_fund" => out.expended_from_fund = r.read(6u16, v)?,
+                    "vendor_tax" => out.vendor_tax = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("report_tax", &self.report_tax);
-        w.field("vat_per_invoice_line", &self.vat_per_invoice_line);
-        w.field("vat_code", &self.vat_code);
-        w.field("percentage", &self.percentage);
-        w.field("vat_amount", &self.vat_amount);
-        w.field("type", &self.type_);
-        w.field("expended_from_fund", &self.expended_from_fund);
-        w.field("vendor_tax", &self.vendor_tax);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "report_tax", &self.report_tax);
+        w.field(1u16, "vat_per_invoice_line", &self.vat_per_invoice_line);
+        w.field(2u16, "vat_code", &self.vat_code);
+        w.field(3u16, "percentage", &self.percentage);
+        w.field(4u16, "vat_amount", &self.vat_amount);
+        w.field(5u16, "type", &self.type_);
+        w.field(6u16, "expended_from_fund", &self.expended_from_fund);
+        w.field(7u16, "vendor_tax", &self.vendor_tax);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2735,6 +2139,9 @@ pub struct PaymentPost {
     pub voucher_currency: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PaymentPost {
     fn is_empty(&self) -> bool {
@@ -2750,50 +2157,36 @@ impl alma_runtime::Codec for PaymentPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PaymentPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "prepaid" => out.prepaid = alma_runtime::Codec::from_node(v)?,
-                    "internal_copy" => {
-                        out.internal_copy = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "export_to_erp" => {
-                        out.export_to_erp = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment_status" => {
-                        out.payment_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_date" => {
-                        out.voucher_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_number" => {
-                        out.voucher_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_amount" => {
-                        out.voucher_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_currency" => {
-                        out.voucher_currency = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "prepaid" => out.prepaid = r.read(0u16, v)?,
+                    "internal_copy" => out.internal_copy = r.read(1u16, v)?,
+                    "export_to_erp" => out.export_to_erp = r.read(2u16, v)?,
+                    "payment_status" => out.payment_status = r.read(3u16, v)?,
+                    "voucher_date" => out.voucher_date = r.read(4u16, v)?,
+                    "voucher_number" => out.voucher_number = r.read(5u16, v)?,
+                    "voucher_amount" => out.voucher_amount = r.read(6u16, v)?,
+                    "voucher_currency" => out.voucher_currency = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("prepaid", &self.prepaid);
-        w.field("internal_copy", &self.internal_copy);
-        w.field("export_to_erp", &self.export_to_erp);
-        w.field("payment_status", &self.payment_status);
-        w.field("voucher_date", &self.voucher_date);
-        w.field("voucher_number", &self.voucher_number);
-        w.field("voucher_amount", &self.voucher_amount);
-        w.field("voucher_currency", &self.voucher_currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "prepaid", &self.prepaid);
+        w.field(1u16, "internal_copy", &self.internal_copy);
+        w.field(2u16, "export_to_erp", &self.export_to_erp);
+        w.field(3u16, "payment_status", &self.payment_status);
+        w.field(4u16, "voucher_date", &self.voucher_date);
+        w.field(5u16, "voucher_number", &self.voucher_number);
+        w.field(6u16, "voucher_amount", &self.voucher_amount);
+        w.field(7u16, "voucher_currency", &self.voucher_currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2888,6 +2281,9 @@ pub struct AdditionalChargesPut {
     pub discount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdditionalChargesPut {
     fn is_empty(&self) -> bool {
@@ -2901,32 +2297,30 @@ impl alma_runtime::Codec for AdditionalChargesPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdditionalChargesPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "use_pro_rata" => {
-                        out.use_pro_rata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "shipment" => out.shipment = alma_runtime::Codec::from_node(v)?,
-                    "overhead" => out.overhead = alma_runtime::Codec::from_node(v)?,
-                    "insurance" => out.insurance = alma_runtime::Codec::from_node(v)?,
-                    "discount" => out.discount = alma_runtime::Codec::from_node(v)?,
+                    "use_pro_rata" => out.use_pro_rata = r.read(0u16, v)?,
+                    "shipment" => out.shipment = r.read(1u16, v)?,
+                    "overhead" => out.overhead = r.read(2u16, v)?,
+                    "insurance" => out.insurance = r.read(3u16, v)?,
+                    "discount" => out.discount = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("use_pro_rata", &self.use_pro_rata);
-        w.field("shipment", &self.shipment);
-        w.field("overhead", &self.overhead);
-        w.field("insurance", &self.insurance);
-        w.field("discount", &self.discount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "use_pro_rata", &self.use_pro_rata);
+        w.field(1u16, "shipment", &self.shipment);
+        w.field(2u16, "overhead", &self.overhead);
+        w.field(3u16, "insurance", &self.insurance);
+        w.field(4u16, "discount", &self.discount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2971,6 +2365,9 @@ pub struct ExplicitRatioPut {
     pub rate: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ExplicitRatioPut {
     fn is_empty(&self) -> bool {
@@ -2983,26 +2380,24 @@ impl alma_runtime::Codec for ExplicitRatioPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ExplicitRatioPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "foreign_currency" => {
-                        out.foreign_currency = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rate" => out.rate = alma_runtime::Codec::from_node(v)?,
+                    "foreign_currency" => out.foreign_currency = r.read(0u16, v)?,
+                    "rate" => out.rate = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("foreign_currency", &self.foreign_currency);
-        w.field("rate", &self.rate);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "foreign_currency", &self.foreign_currency);
+        w.field(1u16, "rate", &self.rate);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3046,6 +2441,9 @@ pub struct InvoiceFundDistributionPut {
     pub amount: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceFundDistributionPut {
     fn is_empty(&self) -> bool {
@@ -3058,26 +2456,26 @@ impl alma_runtime::Codec for InvoiceFundDistributionPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceFundDistributionPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "percent" => out.percent = alma_runtime::Codec::from_node(v)?,
-                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
+                    "fund_code" => out.fund_code = r.read(0u16, v)?,
+                    "percent" => out.percent = r.read(1u16, v)?,
+                    "amount" => out.amount = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fund_code", &self.fund_code);
-        w.field("percent", &self.percent);
-        w.field("amount", &self.amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fund_code", &self.fund_code);
+        w.field(1u16, "percent", &self.percent);
+        w.field(2u16, "amount", &self.amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3144,6 +2542,9 @@ pub struct InvoicePut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoicePut {
     fn is_empty(&self) -> bool {
@@ -3163,66 +2564,50 @@ impl alma_runtime::Codec for InvoicePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoicePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "invoice_date" => {
-                        out.invoice_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_amount" => {
-                        out.total_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment_method" => {
-                        out.payment_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reference_number" => {
-                        out.reference_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_charges" => {
-                        out.additional_charges = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "invoice_vat" => out.invoice_vat = alma_runtime::Codec::from_node(v)?,
-                    "explicit_ratio" => {
-                        out.explicit_ratio = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment" => out.payment = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "invoice_line" => {
-                        out.invoice_line = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = r.read(0u16, v)?,
+                    "invoice_date" => out.invoice_date = r.read(1u16, v)?,
+                    "total_amount" => out.total_amount = r.read(2u16, v)?,
+                    "currency" => out.currency = r.read(3u16, v)?,
+                    "vendor" => out.vendor = r.read(4u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
+                    "payment_method" => out.payment_method = r.read(6u16, v)?,
+                    "reference_number" => out.reference_number = r.read(7u16, v)?,
+                    "additional_charges" => out.additional_charges = r.read(8u16, v)?,
+                    "invoice_vat" => out.invoice_vat = r.read(9u16, v)?,
+                    "explicit_ratio" => out.explicit_ratio = r.read(10u16, v)?,
+                    "payment" => out.payment = r.read(11u16, v)?,
+                    "note" => out.note = r.read(12u16, v)?,
+                    "invoice_line" => out.invoice_line = r.read(13u16, v)?,
+                    "link" => out.link = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("number", &self.number);
-        w.field("invoice_date", &self.invoice_date);
-        w.field("total_amount", &self.total_amount);
-        w.field("currency", &self.currency);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("payment_method", &self.payment_method);
-        w.field("reference_number", &self.reference_number);
-        w.field("additional_charges", &self.additional_charges);
-        w.field("invoice_vat", &self.invoice_vat);
-        w.field("explicit_ratio", &self.explicit_ratio);
-        w.field("payment", &self.payment);
-        w.field("note", &self.note);
-        w.field("invoice_line", &self.invoice_line);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "number", &self.number);
+        w.field(1u16, "invoice_date", &self.invoice_date);
+        w.field(2u16, "total_amount", &self.total_amount);
+        w.field(3u16, "currency", &self.currency);
+        w.field(4u16, "vendor", &self.vendor);
+        w.field(5u16, "vendor_account", &self.vendor_account);
+        w.field(6u16, "payment_method", &self.payment_method);
+        w.field(7u16, "reference_number", &self.reference_number);
+        w.field(8u16, "additional_charges", &self.additional_charges);
+        w.field(9u16, "invoice_vat", &self.invoice_vat);
+        w.field(10u16, "explicit_ratio", &self.explicit_ratio);
+        w.field(11u16, "payment", &self.payment);
+        w.field(12u16, "note", &self.note);
+        w.field(13u16, "invoice_line", &self.invoice_line);
+        w.field(14u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3346,9 +2731,925 @@ impl alma_runtime::Model for InvoicePut {
         &MODEL
     }
 }
+/// VAT charge that is included in the invoice line.
+/// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
+///
+/// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice_line_vat`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InvoiceLineVatPut {
+    /// VAT code to assign to the invoice.
+    /// If supplied, percentage and vat\_amount will be defined accordingly.
+    /// Possible values are according to the VATCodes\_MT mapping table.
+    pub vat_code: Option<alma_runtime::CodeValue>,
+    /// VAT Percentage of the invoice line price.
+    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both.
+    /// If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
+    pub percentage: Option<f64>,
+    /// Amount of VAT to be paid on the invoice line.
+    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both.
+    /// If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
+    pub vat_amount: Option<f64>,
+    /// Fields this version of the SDK does not know, kept and sent back unchanged.
+    pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
+}
+impl alma_runtime::IsEmpty for InvoiceLineVatPut {
+    fn is_empty(&self) -> bool {
+        self.vat_code.is_none() && self.percentage.is_none() && self.vat_amount.is_none()
+            && self.extra.is_empty()
+    }
+}
+impl alma_runtime::Codec for InvoiceLineVatPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let (extra, wire) = alma_runtime::codec::decode_object(
+            node,
+            "InvoiceLineVatPut",
+            &mut |k, v, r| {
+                match k {
+                    "vat_code" => out.vat_code = r.read(0u16, v)?,
+                    "percentage" => out.percentage = r.read(1u16, v)?,
+                    "vat_amount" => out.vat_amount = r.read(2u16, v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, wire, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "vat_code", &self.vat_code);
+        w.field(1u16, "percentage", &self.percentage);
+        w.field(2u16, "vat_amount", &self.vat_amount);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(InvoiceLineVatPut);
+impl alma_runtime::Model for InvoiceLineVatPut {
+    const NAME: &'static str = "InvoiceLineVatPut";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "invoice_line_vat",
+            fields: &[
+                F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
+                F::new("percentage", "percentage", K::Element, None, false, V::Scalar),
+                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
+}
+/// VAT charge that is included in the invoice.
+///
+/// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice_vat`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InvoiceVatPut {
+    /// Indication whether governmental vendor can be configured to receive use tax (VAT) on this invoice.
+    /// Default is false.
+    pub report_tax: Option<bool>,
+    /// Indication whether the invoice vat is in invoice line level. Default is false.
+    pub vat_per_invoice_line: Option<bool>,
+    /// VAT code to assign to the invoice.
+    /// If supplied, percentage and vat\_amount will be defined accordingly.
+    /// Possible values are according to the VATCodes\_MT mapping table.
+    pub vat_code: Option<alma_runtime::CodeValue>,
+    /// VAT Percentage of the invoice total amount.
+    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both.
+    /// If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
+    pub percentage: Option<f64>,
+    /// Amount of VAT to be paid on the invoice.
+    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both. If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
+    pub vat_amount: Option<f64>,
+    /// Inclusive: the invoice total amount includes VAT.
+    /// Exclusive: VAT is added above the invoice total amount.
+    /// Line Exclusive: the invoice's total amount includes VAT, but the VAT amount is calculated outside of the invoice lines' total value and is not factored into the individual invoice lines.
+    /// Possible codes are listed in 'InvoiceStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Inclusive'.
+    pub type_: Option<alma_runtime::CodeValue>,
+    /// Indication whether the VAT amount is expended from the invoice line's fund.
+    /// If set to false, the VAT amount is expended from a separate fund (adjustment invoice line). Default is true.
+    pub expended_from_fund: Option<bool>,
+    /// Textual note that indicates that the invoice is in a foreign currency and the VAT is charged in the local currency.
+    pub vendor_tax: Option<String>,
+    /// Fields this version of the SDK does not know, kept and sent back unchanged.
+    pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
+}
+impl alma_runtime::IsEmpty for InvoiceVatPut {
+    fn is_empty(&self) -> bool {
+        self.report_tax.is_none() && self.vat_per_invoice_line.is_none()
+            && self.vat_code.is_none() && self.percentage.is_none()
+            && self.vat_amount.is_none() && self.type_.is_none()
+            && self.expended_from_fund.is_none() && self.vendor_tax.is_none()
+            && self.extra.is_empty()
+    }
+}
+impl alma_runtime::Codec for InvoiceVatPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let (extra, wire) = alma_runtime::codec::decode_object(
+            node,
+            "InvoiceVatPut",
+            &mut |k, v, r| {
+                match k {
+                    "report_tax" => out.report_tax = r.read(0u16, v)?,
+                    "vat_per_invoice_line" => out.vat_per_invoice_line = r.read(1u16, v)?,
+                    "vat_code" => out.vat_code = r.read(2u16, v)?,
+                    "percentage" => out.percentage = r.read(3u16, v)?,
+                    "vat_amount" => out.vat_amount = r.read(4u16, v)?,
+                    "type" => out.type_ = r.read(5u16, v)?,
+                    "expended_from_fund" => out.expended_from_fund = r.read(6u16, v)?,
+                    "vendor_tax" => out.vendor_tax = r.read(7u16, v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, wire, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "report_tax", &self.report_tax);
+        w.field(1u16, "vat_per_invoice_line", &self.vat_per_invoice_line);
+        w.field(2u16, "vat_code", &self.vat_code);
+        w.field(3u16, "percentage", &self.percentage);
+        w.field(4u16, "vat_amount", &self.vat_amount);
+        w.field(5u16, "type", &self.type_);
+        w.field(6u16, "expended_from_fund", &self.expended_from_fund);
+        w.field(7u16, "vendor_tax", &self.vendor_tax);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(InvoiceVatPut);
+impl alma_runtime::Model for InvoiceVatPut {
+    const NAME: &'static str = "InvoiceVatPut";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "invoice_vat",
+            fields: &[
+                F::new("report_tax", "report_tax", K::Element, None, false, V::Scalar),
+                F::new(
+                    "vat_per_invoice_line",
+                    "vat_per_invoice_line",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
+                F::new("percentage", "percentage", K::Element, None, false, V::Scalar),
+                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new(
+                    "expended_from_fund",
+                    "expended_from_fund",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("vendor_tax", "vendor_tax", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
+}
+/// Payment information.
+///
+/// Schema: `xsd/rest_invoice.xsd?tags=put#/payment`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaymentPut {
+    /// Indication if the invoice is already paid.
+    /// True is valid only when the  payment method is not Accounting department, and the invoice is not an internal copy.
+    /// Optional. Default is False.
+    pub prepaid: Option<bool>,
+    /// Indication if the invoice is to be loaded into Alma for documentation or tracking purposes.
+    /// Such invoice is not sent to the ERP and is not prepaid. Optional. Default is False.
+    pub internal_copy: Option<bool>,
+    /// Indication if the invoice should be sent to the (ERP) for notification purposes.
+    /// Internal copy invoices cannot be sent to ERP. Optional. Default is False.
+    pub export_to_erp: Option<bool>,
+    /// the payment status. Relevant if the invoice is prepaid.
+    /// Possible codes are listed in 'PaymentStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Not Paid'.
+    pub payment_status: Option<alma_runtime::CodeValue>,
+    /// The date of the payment. Default is current date.
+    pub voucher_date: Option<String>,
+    /// An external reference number from the ERP system, used to indicate that the invoice was paid.
+    /// If there is no integration with an external system, you can enter an invoice or check number in this field.
+    pub voucher_number: Option<String>,
+    /// The final amount that was paid (after exchange rates and so forth are taken into account).
+    pub voucher_amount: Option<String>,
+    /// The voucher currency.
+    /// Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub voucher_currency: Option<alma_runtime::CodeValue>,
+    /// Fields this version of the SDK does not know, kept and sent back unchanged.
+    pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
+}
+impl alma_runtime::IsEmpty for PaymentPut {
+    fn is_empty(&self) -> bool {
+        self.prepaid.is_none() && self.internal_copy.is_none()
+            && self.export_to_erp.is_none() && self.payment_status.is_none()
+            && self.voucher_date.is_none() && self.voucher_number.is_none()
+            && self.voucher_amount.is_none() && self.voucher_currency.is_none()
+            && self.extra.is_empty()
+    }
+}
+impl alma_runtime::Codec for PaymentPut {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let (extra, wire) = alma_runtime::codec::decode_object(
+            node,
+            "PaymentPut",
+            &mut |k, v, r| {
+                match k {
+                    "prepaid" => out.prepaid = r.read(0u16, v)?,
+                    "internal_copy" => out.internal_copy = r.read(1u16, v)?,
+                    "export_to_erp" => out.export_to_erp = r.read(2u16, v)?,
+                    "payment_status" => out.payment_status = r.read(3u16, v)?,
+                    "voucher_date" => out.voucher_date = r.read(4u16, v)?,
+                    "voucher_number" => out.voucher_number = r.read(5u16, v)?,
+                    "voucher_amount" => out.voucher_amount = r.read(6u16, v)?,
+                    "voucher_currency" => out.voucher_currency = r.read(7u16, v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, wire, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "prepaid", &self.prepaid);
+        w.field(1u16, "internal_copy", &self.internal_copy);
+        w.field(2u16, "export_to_erp", &self.export_to_erp);
+        w.field(3u16, "payment_status", &self.payment_status);
+        w.field(4u16, "voucher_date", &self.voucher_date);
+        w.field(5u16, "voucher_number", &self.voucher_number);
+        w.field(6u16, "voucher_amount", &self.voucher_amount);
+        w.field(7u16, "voucher_currency", &self.voucher_currency);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(PaymentPut);
+impl alma_runtime::Model for PaymentPut {
+    const NAME: &'static str = "PaymentPut";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "payment",
+            fields: &[
+                F::new("prepaid", "prepaid", K::Element, None, false, V::Scalar),
+                F::new(
+                    "internal_copy",
+                    "internal_copy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "export_to_erp",
+                    "export_to_erp",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "payment_status",
+                    "payment_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "voucher_date",
+                    "voucher_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "voucher_number",
+                    "voucher_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "voucher_amount",
+                    "voucher_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "voucher_currency",
+                    "voucher_currency",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+            ],
+        };
+        &MODEL
+    }
+}
 /// Invoice line Object.
 ///
-/// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice_line`.
+/// Schema: `xsd/rest_invoice_line.xsd#/invoice_line`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InvoiceLine {
+    /// Unique identifier of the invoice line.
+    /// Output parameter.
+    /// Should be used in subsequent queries regarding the line.
+    pub id: Option<String>,
+    /// The type of invoice line.
+    /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
+    pub type_: Option<alma_runtime::CodeValue>,
+    /// The invoice line number. Optional.
+    /// If not supplied in POST action, Alma will generate it.
+    /// Cannot be updated by the PUT action.
+    pub number: Option<String>,
+    /// The invoice line status. Output parameter.
+    /// Possible codes are listed in 'InvoiceLineStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub status: Option<alma_runtime::CodeValue>,
+    /// The number of the PO line which is connected to the invoice line. Optional.
+    pub po_line: Option<String>,
+    /// The price of the invoice line. Default is the PO line price.
+    pub price: Option<f64>,
+    /// The total price of the specific invoice line. Output parameter.
+    pub total_price: Option<f64>,
+    /// The quantity for the invoice line. Default is the PO line quantity.
+    pub quantity: Option<i64>,
+    /// VAT related note. Relevant only if VAT is defined at the invoice level.
+    pub vat_note: Option<String>,
+    /// Indication whether Alma should check if the subscription date overlaps with those of any other lines.
+    /// Relevant only when a continuous PO line is selected. Default is true.
+    pub check_subscription_date_overlap: Option<bool>,
+    /// Indication whether the PO line has been fully invoiced. This creates a disencumbrance transaction for any encumbered amounts.
+    /// Relevant only when a one-time PO line is selected. Default is false.
+    pub fully_invoiced: Option<bool>,
+    /// The date from which the invoice line is covered.
+    /// Relevant only when a continuous PO line is selected.
+    /// Mandatory if check\_subscription\_date\_overlap is true.
+    pub subscription_from_date: Option<String>,
+    /// The date to which the invoice line is covered.
+    /// Relevant only when a continuous PO line is selected.
+    /// Mandatory if check\_subscription\_date\_overlap is true.
+    pub subscription_to_date: Option<String>,
+    /// A note.
+    /// Relevant only when a continuous PO line is selected.
+    /// Mandatory if the Subscription from date and Subscription to date fields are empty.
+    pub additional_info: Option<String>,
+    /// Indication whether Alma should create a disencumbrance transaction to release encumbrance amounts that remain after paying an invoice.
+    /// Relevant only when a continuous PO line is selected.
+    /// Relevant only when the total invoice line price is lower than the PO line price. Default is false.
+    pub release_remaining_encumbrance: Option<bool>,
+    /// The main Reporting Codes.
+    /// Possible values are listed in 'HFundsTransactionItem.reportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub reporting_code: Option<alma_runtime::CodeValue>,
+    /// Secondary reporting code.
+    /// Possible values are listed in 'SecondReportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub secondary_reporting_code: Option<alma_runtime::CodeValue>,
+    /// Tertiary reporting code.
+    /// Possible values are listed in 'ThirdReprotingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub tertiary_reporting_code: Option<alma_runtime::CodeValue>,
+    /// Free text note.
+    pub note: Option<String>,
+    /// VAT charge that is included in the invoice line.
+    /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
+    pub invoice_line_vat: Option<crate::acq::models::InvoiceLineVat>,
+    /// The Fund Distributions list.
+    /// Mandatory for processing the invoice line.
+    /// see [Get funds API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021oUHLI4O/zpt8U7ewiJYRLM/d5b14609-b590-470e-baba-9944682f8c7e).
+    pub fund_distribution: Vec<crate::acq::models::InvoiceFundDistribution>,
+    /// Fields this version of the SDK does not know, kept and sent back unchanged.
+    pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
+}
+impl alma_runtime::IsEmpty for InvoiceLine {
+    fn is_empty(&self) -> bool {
+        self.id.is_none() && self.type_.is_none() && self.number.is_none()
+            && self.status.is_none() && self.po_line.is_none() && self.price.is_none()
+            && self.total_price.is_none() && self.quantity.is_none()
+            && self.vat_note.is_none() && self.check_subscription_date_overlap.is_none()
+            && self.fully_invoiced.is_none() && self.subscription_from_date.is_none()
+            && self.subscription_to_date.is_none() && self.additional_info.is_none()
+            && self.release_remaining_encumbrance.is_none()
+            && self.reporting_code.is_none() && self.secondary_reporting_code.is_none()
+            && self.tertiary_reporting_code.is_none() && self.note.is_none()
+            && self.invoice_line_vat.is_none() && self.fund_distribution.is_empty()
+            && self.extra.is_empty()
+    }
+}
+impl alma_runtime::Codec for InvoiceLine {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let (extra, wire) = alma_runtime::codec::decode_object(
+            node,
+            "InvoiceLine",
+            &mut |k, v, r| {
+                match k {
+                    "id" => out.id = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "number" => out.number = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "po_line" => out.po_line = r.read(4u16, v)?,
+                    "price" => out.price = r.read(5u16, v)?,
+                    "total_price" => out.total_price = r.read(6u16, v)?,
+                    "quantity" => out.quantity = r.read(7u16, v)?,
+                    "vat_note" => out.vat_note = r.read(8u16, v)?,
+                    "check_subscription_date_overlap" => {
+                        out.check_subscription_date_overlap = r.read(9u16, v)?;
+                    }
+                    "fully_invoiced" => out.fully_invoiced = r.read(10u16, v)?,
+                    "subscription_from_date" => {
+                        out.subscription_from_date = r.read(11u16, v)?;
+                    }
+                    "subscription_to_date" => {
+                        out.subscription_to_date = r.read(12u16, v)?;
+                    }
+                    "additional_info" => out.additional_info = r.read(13u16, v)?,
+                    "release_remaining_encumbrance" => {
+                        out.release_remaining_encumbrance = r.read(14u16, v)?;
+                    }
+                    "reporting_code" => out.reporting_code = r.read(15u16, v)?,
+                    "secondary_reporting_code" => {
+                        out.secondary_reporting_code = r.read(16u16, v)?;
+                    }
+                    "tertiary_reporting_code" => {
+                        out.tertiary_reporting_code = r.read(17u16, v)?;
+                    }
+                    "note" => out.note = r.read(18u16, v)?,
+                    "invoice_line_vat" => out.invoice_line_vat = r.read(19u16, v)?,
+                    "fund_distribution" => out.fund_distribution = r.read(20u16, v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, wire, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "number", &self.number);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "po_line", &self.po_line);
+        w.field(5u16, "price", &self.price);
+        w.field(6u16, "total_price", &self.total_price);
+        w.field(7u16, "quantity", &self.quantity);
+        w.field(8u16, "vat_note", &self.vat_note);
+        w.field(
+            9u16,
+            "check_subscription_date_overlap",
+            &self.check_subscription_date_overlap,
+        );
+        w.field(10u16, "fully_invoiced", &self.fully_invoiced);
+        w.field(11u16, "subscription_from_date", &self.subscription_from_date);
+        w.field(12u16, "subscription_to_date", &self.subscription_to_date);
+        w.field(13u16, "additional_info", &self.additional_info);
+        w.field(
+            14u16,
+            "release_remaining_encumbrance",
+            &self.release_remaining_encumbrance,
+        );
+        w.field(15u16, "reporting_code", &self.reporting_code);
+        w.field(16u16, "secondary_reporting_code", &self.secondary_reporting_code);
+        w.field(17u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
+        w.field(18u16, "note", &self.note);
+        w.field(19u16, "invoice_line_vat", &self.invoice_line_vat);
+        w.field(20u16, "fund_distribution", &self.fund_distribution);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(InvoiceLine);
+impl alma_runtime::Model for InvoiceLine {
+    const NAME: &'static str = "InvoiceLine";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "invoice_line",
+            fields: &[
+                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Code),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("price", "price", K::Element, None, false, V::Scalar),
+                F::new("total_price", "total_price", K::Element, None, false, V::Scalar),
+                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
+                F::new("vat_note", "vat_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "check_subscription_date_overlap",
+                    "check_subscription_date_overlap",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fully_invoiced",
+                    "fully_invoiced",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "subscription_from_date",
+                    "subscription_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "subscription_to_date",
+                    "subscription_to_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "release_remaining_encumbrance",
+                    "release_remaining_encumbrance",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "reporting_code",
+                    "reporting_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "secondary_reporting_code",
+                    "secondary_reporting_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "tertiary_reporting_code",
+                    "tertiary_reporting_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "invoice_line_vat",
+                    "invoice_line_vat",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "fund_distribution",
+                    "fund_distribution",
+                    K::Element,
+                    Some("fund_distributions"),
+                    true,
+                    V::Model(
+                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
+}
+/// Invoice line Object.
+///
+/// Schema: `xsd/rest_invoice_line.xsd?tags=post#/invoice_line`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InvoiceLinePost {
+    /// The type of invoice line.
+    /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
+    pub type_: Option<alma_runtime::CodeValue>,
+    /// The invoice line number. Optional.
+    /// If not supplied in POST action, Alma will generate it.
+    /// Cannot be updated by the PUT action.
+    pub number: Option<String>,
+    /// The number of the PO line which is connected to the invoice line. Optional.
+    pub po_line: Option<String>,
+    /// The price of the invoice line. Default is the PO line price.
+    pub price: Option<f64>,
+    /// The quantity for the invoice line. Default is the PO line quantity.
+    pub quantity: Option<i64>,
+    /// VAT related note. Relevant only if VAT is defined at the invoice level.
+    pub vat_note: Option<String>,
+    /// Indication whether Alma should check if the subscription date overlaps with those of any other lines.
+    /// Relevant only when a continuous PO line is selected. Default is true.
+    pub check_subscription_date_overlap: Option<bool>,
+    /// Indication whether the PO line has been fully invoiced. This creates a disencumbrance transaction for any encumbered amounts.
+    /// Relevant only when a one-time PO line is selected. Default is false.
+    pub fully_invoiced: Option<bool>,
+    /// The date from which the invoice line is covered.
+    /// Relevant only when a continuous PO line is selected.
+    /// Mandatory if check\_subscription\_date\_overlap is true.
+    pub subscription_from_date: Option<String>,
+    /// The date to which the invoice line is covered.
+    /// Relevant only when a continuous PO line is selected.
+    /// Mandatory if check\_subscription\_date\_overlap is true.
+    pub subscription_to_date: Option<String>,
+    /// A note.
+    /// Relevant only when a continuous PO line is selected.
+    /// Mandatory if the Subscription from date and Subscription to date fields are empty.
+    pub additional_info: Option<String>,
+    /// Indication whether Alma should create a disencumbrance transaction to release encumbrance amounts that remain after paying an invoice.
+    /// Relevant only when a continuous PO line is selected.
+    /// Relevant only when the total invoice line price is lower than the PO line price. Default is false.
+    pub release_remaining_encumbrance: Option<bool>,
+    /// The main Reporting Codes.
+    /// Possible values are listed in 'HFundsTransactionItem.reportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub reporting_code: Option<alma_runtime::CodeValue>,
+    /// Secondary reporting code.
+    /// Possible values are listed in 'SecondReportingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub secondary_reporting_code: Option<alma_runtime::CodeValue>,
+    /// Tertiary reporting code.
+    /// Possible values are listed in 'ThirdReprotingCode' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
+    pub tertiary_reporting_code: Option<alma_runtime::CodeValue>,
+    /// Free text note.
+    pub note: Option<String>,
+    /// VAT charge that is included in the invoice line.
+    /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
+    pub invoice_line_vat: Option<crate::acq::models::InvoiceLineVatPost>,
+    /// The Fund Distributions list.
+    /// Mandatory for processing the invoice line.
+    /// see [Get funds API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021oUHLI4O/zpt8U7ewiJYRLM/d5b14609-b590-470e-baba-9944682f8c7e).
+    pub fund_distribution: Vec<crate::acq::models::InvoiceFundDistributionPost>,
+    /// Fields this version of the SDK does not know, kept and sent back unchanged.
+    pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
+}
+impl alma_runtime::IsEmpty for InvoiceLinePost {
+    fn is_empty(&self) -> bool {
+        self.type_.is_none() && self.number.is_none() && self.po_line.is_none()
+            && self.price.is_none() && self.quantity.is_none() && self.vat_note.is_none()
+            && self.check_subscription_date_overlap.is_none()
+            && self.fully_invoiced.is_none() && self.subscription_from_date.is_none()
+            && self.subscription_to_date.is_none() && self.additional_info.is_none()
+            && self.release_remaining_encumbrance.is_none()
+            && self.reporting_code.is_none() && self.secondary_reporting_code.is_none()
+            && self.tertiary_reporting_code.is_none() && self.note.is_none()
+            && self.invoice_line_vat.is_none() && self.fund_distribution.is_empty()
+            && self.extra.is_empty()
+    }
+}
+impl alma_runtime::Codec for InvoiceLinePost {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let (extra, wire) = alma_runtime::codec::decode_object(
+            node,
+            "InvoiceLinePost",
+            &mut |k, v, r| {
+                match k {
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "number" => out.number = r.read(1u16, v)?,
+                    "po_line" => out.po_line = r.read(2u16, v)?,
+                    "price" => out.price = r.read(3u16, v)?,
+                    "quantity" => out.quantity = r.read(4u16, v)?,
+                    "vat_note" => out.vat_note = r.read(5u16, v)?,
+                    "check_subscription_date_overlap" => {
+                        out.check_subscription_date_overlap = r.read(6u16, v)?;
+                    }
+                    "fully_invoiced" => out.fully_invoiced = r.read(7u16, v)?,
+                    "subscription_from_date" => {
+                        out.subscription_from_date = r.read(8u16, v)?;
+                    }
+                    "subscription_to_date" => out.subscription_to_date = r.read(9u16, v)?,
+                    "additional_info" => out.additional_info = r.read(10u16, v)?,
+                    "release_remaining_encumbrance" => {
+                        out.release_remaining_encumbrance = r.read(11u16, v)?;
+                    }
+                    "reporting_code" => out.reporting_code = r.read(12u16, v)?,
+                    "secondary_reporting_code" => {
+                        out.secondary_reporting_code = r.read(13u16, v)?;
+                    }
+                    "tertiary_reporting_code" => {
+                        out.tertiary_reporting_code = r.read(14u16, v)?;
+                    }
+                    "note" => out.note = r.read(15u16, v)?,
+                    "invoice_line_vat" => out.invoice_line_vat = r.read(16u16, v)?,
+                    "fund_distribution" => out.fund_distribution = r.read(17u16, v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, wire, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "number", &self.number);
+        w.field(2u16, "po_line", &self.po_line);
+        w.field(3u16, "price", &self.price);
+        w.field(4u16, "quantity", &self.quantity);
+        w.field(5u16, "vat_note", &self.vat_note);
+        w.field(
+            6u16,
+            "check_subscription_date_overlap",
+            &self.check_subscription_date_overlap,
+        );
+        w.field(7u16, "fully_invoiced", &self.fully_invoiced);
+        w.field(8u16, "subscription_from_date", &self.subscription_from_date);
+        w.field(9u16, "subscription_to_date", &self.subscription_to_date);
+        w.field(10u16, "additional_info", &self.additional_info);
+        w.field(
+            11u16,
+            "release_remaining_encumbrance",
+            &self.release_remaining_encumbrance,
+        );
+        w.field(12u16, "reporting_code", &self.reporting_code);
+        w.field(13u16, "secondary_reporting_code", &self.secondary_reporting_code);
+        w.field(14u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
+        w.field(15u16, "note", &self.note);
+        w.field(16u16, "invoice_line_vat", &self.invoice_line_vat);
+        w.field(17u16, "fund_distribution", &self.fund_distribution);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(InvoiceLinePost);
+impl alma_runtime::Model for InvoiceLinePost {
+    const NAME: &'static str = "InvoiceLinePost";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "invoice_line",
+            fields: &[
+                F::new("type", "type", K::Element, None, false, V::Code),
+                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("price", "price", K::Element, None, false, V::Scalar),
+                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
+                F::new("vat_note", "vat_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "check_subscription_date_overlap",
+                    "check_subscription_date_overlap",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "fully_invoiced",
+                    "fully_invoiced",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "subscription_from_date",
+                    "subscription_from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "subscription_to_date",
+                    "subscription_to_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "additional_info",
+                    "additional_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "release_remaining_encumbrance",
+                    "release_remaining_encumbrance",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new(
+                    "reporting_code",
+                    "reporting_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "secondary_reporting_code",
+                    "secondary_reporting_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new(
+                    "tertiary_reporting_code",
+                    "tertiary_reporting_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Code,
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "invoice_line_vat",
+                    "invoice_line_vat",
+                    K::Element,
+                    None,
+                    false,
+                    V::Model(
+                        <crate::acq::models::InvoiceLineVatPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "fund_distribution",
+                    "fund_distribution",
+                    K::Element,
+                    Some("fund_distributions"),
+                    true,
+                    V::Model(
+                        <crate::acq::models::InvoiceFundDistributionPost as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+            ],
+        };
+        &MODEL
+    }
+}
+/// Invoice line Object.
+///
+/// Schema: `xsd/rest_invoice_line.xsd?tags=put#/invoice_line`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvoiceLinePut {
     /// The type of invoice line.
@@ -3404,6 +3705,9 @@ pub struct InvoiceLinePut {
     pub fund_distribution: Vec<crate::acq::models::InvoiceFundDistributionPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLinePut {
     fn is_empty(&self) -> bool {
@@ -3424,83 +3728,72 @@ impl alma_runtime::Codec for InvoiceLinePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InvoiceLinePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "price" => out.price = alma_runtime::Codec::from_node(v)?,
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "vat_note" => out.vat_note = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "po_line" => out.po_line = r.read(1u16, v)?,
+                    "price" => out.price = r.read(2u16, v)?,
+                    "quantity" => out.quantity = r.read(3u16, v)?,
+                    "vat_note" => out.vat_note = r.read(4u16, v)?,
                     "check_subscription_date_overlap" => {
-                        out.check_subscription_date_overlap = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.check_subscription_date_overlap = r.read(5u16, v)?;
                     }
-                    "fully_invoiced" => {
-                        out.fully_invoiced = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "fully_invoiced" => out.fully_invoiced = r.read(6u16, v)?,
                     "subscription_from_date" => {
-                        out.subscription_from_date = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_from_date = r.read(7u16, v)?;
                     }
-                    "subscription_to_date" => {
-                        out.subscription_to_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "subscription_to_date" => out.subscription_to_date = r.read(8u16, v)?,
+                    "additional_info" => out.additional_info = r.read(9u16, v)?,
                     "release_remaining_encumbrance" => {
-                        out.release_remaining_encumbrance = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.release_remaining_encumbrance = r.read(10u16, v)?;
                     }
-                    "reporting_code" => {
-                        out.reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "reporting_code" => out.reporting_code = r.read(11u16, v)?,
                     "secondary_reporting_code" => {
-                        out.secondary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.secondary_reporting_code = r.read(12u16, v)?;
                     }
                     "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.tertiary_reporting_code = r.read(13u16, v)?;
                     }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "invoice_line_vat" => {
-                        out.invoice_line_vat = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_distribution" => {
-                        out.fund_distribution = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "note" => out.note = r.read(14u16, v)?,
+                    "invoice_line_vat" => out.invoice_line_vat = r.read(15u16, v)?,
+                    "fund_distribution" => out.fund_distribution = r.read(16u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("po_line", &self.po_line);
-        w.field("price", &self.price);
-        w.field("quantity", &self.quantity);
-        w.field("vat_note", &self.vat_note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "po_line", &self.po_line);
+        w.field(2u16, "price", &self.price);
+        w.field(3u16, "quantity", &self.quantity);
+        w.field(4u16, "vat_note", &self.vat_note);
         w.field(
+            5u16,
             "check_subscription_date_overlap",
             &self.check_subscription_date_overlap,
         );
-        w.field("fully_invoiced", &self.fully_invoiced);
-        w.field("subscription_from_date", &self.subscription_from_date);
-        w.field("subscription_to_date", &self.subscription_to_date);
-        w.field("additional_info", &self.additional_info);
-        w.field("release_remaining_encumbrance", &self.release_remaining_encumbrance);
-        w.field("reporting_code", &self.reporting_code);
-        w.field("secondary_reporting_code", &self.secondary_reporting_code);
-        w.field("tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field("note", &self.note);
-        w.field("invoice_line_vat", &self.invoice_line_vat);
-        w.field("fund_distribution", &self.fund_distribution);
+        w.field(6u16, "fully_invoiced", &self.fully_invoiced);
+        w.field(7u16, "subscription_from_date", &self.subscription_from_date);
+        w.field(8u16, "subscription_to_date", &self.subscription_to_date);
+        w.field(9u16, "additional_info", &self.additional_info);
+        w.field(
+            10u16,
+            "release_remaining_encumbrance",
+            &self.release_remaining_encumbrance,
+        );
+        w.field(11u16, "reporting_code", &self.reporting_code);
+        w.field(12u16, "secondary_reporting_code", &self.secondary_reporting_code);
+        w.field(13u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
+        w.field(14u16, "note", &self.note);
+        w.field(15u16, "invoice_line_vat", &self.invoice_line_vat);
+        w.field(16u16, "fund_distribution", &self.fund_distribution);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3618,368 +3911,6 @@ impl alma_runtime::Model for InvoiceLinePut {
         &MODEL
     }
 }
-/// VAT charge that is included in the invoice line.
-/// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
-///
-/// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice_line_vat`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InvoiceLineVatPut {
-    /// VAT code to assign to the invoice.
-    /// If supplied, percentage and vat\_amount will be defined accordingly.
-    /// Possible values are according to the VATCodes\_MT mapping table.
-    pub vat_code: Option<alma_runtime::CodeValue>,
-    /// VAT Percentage of the invoice line price.
-    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both.
-    /// If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
-    pub percentage: Option<f64>,
-    /// Amount of VAT to be paid on the invoice line.
-    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both.
-    /// If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
-    pub vat_amount: Option<f64>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::IsEmpty for InvoiceLineVatPut {
-    fn is_empty(&self) -> bool {
-        self.vat_code.is_none() && self.percentage.is_none() && self.vat_amount.is_none()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for InvoiceLineVatPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLineVatPut",
-            &mut |k, v| {
-                match k {
-                    "vat_code" => out.vat_code = alma_runtime::Codec::from_node(v)?,
-                    "percentage" => out.percentage = alma_runtime::Codec::from_node(v)?,
-                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("vat_code", &self.vat_code);
-        w.field("percentage", &self.percentage);
-        w.field("vat_amount", &self.vat_amount);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(InvoiceLineVatPut);
-impl alma_runtime::Model for InvoiceLineVatPut {
-    const NAME: &'static str = "InvoiceLineVatPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "invoice_line_vat",
-            fields: &[
-                F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
-                F::new("percentage", "percentage", K::Element, None, false, V::Scalar),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// VAT charge that is included in the invoice.
-///
-/// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice_vat`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InvoiceVatPut {
-    /// Indication whether governmental vendor can be configured to receive use tax (VAT) on this invoice.
-    /// Default is false.
-    pub report_tax: Option<bool>,
-    /// Indication whether the invoice vat is in invoice line level. Default is false.
-    pub vat_per_invoice_line: Option<bool>,
-    /// VAT code to assign to the invoice.
-    /// If supplied, percentage and vat\_amount will be defined accordingly.
-    /// Possible values are according to the VATCodes\_MT mapping table.
-    pub vat_code: Option<alma_runtime::CodeValue>,
-    /// VAT Percentage of the invoice total amount.
-    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both.
-    /// If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
-    pub percentage: Option<f64>,
-    /// Amount of VAT to be paid on the invoice.
-    /// In POST and PUT actions, percentage or vat\_amount should be supplied, but not both. If vat\_code is defined, percentage and vat\_amount should be left empty in these actions.
-    pub vat_amount: Option<f64>,
-    /// Inclusive: the invoice total amount includes VAT.
-    /// Exclusive: VAT is added above the invoice total amount.
-    /// Line Exclusive: the invoice's total amount includes VAT, but the VAT amount is calculated outside of the invoice lines' total value and is not factored into the individual invoice lines.
-    /// Possible codes are listed in 'InvoiceStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Inclusive'.
-    pub type_: Option<alma_runtime::CodeValue>,
-    /// Indication whether the VAT amount is expended from the invoice line's fund.
-    /// If set to false, the VAT amount is expended from a separate fund (adjustment invoice line). Default is true.
-    pub expended_from_fund: Option<bool>,
-    /// Textual note that indicates that the invoice is in a foreign currency and the VAT is charged in the local currency.
-    pub vendor_tax: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::IsEmpty for InvoiceVatPut {
-    fn is_empty(&self) -> bool {
-        self.report_tax.is_none() && self.vat_per_invoice_line.is_none()
-            && self.vat_code.is_none() && self.percentage.is_none()
-            && self.vat_amount.is_none() && self.type_.is_none()
-            && self.expended_from_fund.is_none() && self.vendor_tax.is_none()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for InvoiceVatPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceVatPut",
-            &mut |k, v| {
-                match k {
-                    "report_tax" => out.report_tax = alma_runtime::Codec::from_node(v)?,
-                    "vat_per_invoice_line" => {
-                        out.vat_per_invoice_line = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vat_code" => out.vat_code = alma_runtime::Codec::from_node(v)?,
-                    "percentage" => out.percentage = alma_runtime::Codec::from_node(v)?,
-                    "vat_amount" => out.vat_amount = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "expended_from_fund" => {
-                        out.expended_from_fund = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_tax" => out.vendor_tax = alma_runtime::Codec::from_node(v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("report_tax", &self.report_tax);
-        w.field("vat_per_invoice_line", &self.vat_per_invoice_line);
-        w.field("vat_code", &self.vat_code);
-        w.field("percentage", &self.percentage);
-        w.field("vat_amount", &self.vat_amount);
-        w.field("type", &self.type_);
-        w.field("expended_from_fund", &self.expended_from_fund);
-        w.field("vendor_tax", &self.vendor_tax);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(InvoiceVatPut);
-impl alma_runtime::Model for InvoiceVatPut {
-    const NAME: &'static str = "InvoiceVatPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "invoice_vat",
-            fields: &[
-                F::new("report_tax", "report_tax", K::Element, None, false, V::Scalar),
-                F::new(
-                    "vat_per_invoice_line",
-                    "vat_per_invoice_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
-                F::new("percentage", "percentage", K::Element, None, false, V::Scalar),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "expended_from_fund",
-                    "expended_from_fund",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("vendor_tax", "vendor_tax", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Payment information.
-///
-/// Schema: `xsd/rest_invoice.xsd?tags=put#/payment`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PaymentPut {
-    /// Indication if the invoice is already paid.
-    /// True is valid only when the  payment method is not Accounting department, and the invoice is not an internal copy.
-    /// Optional. Default is False.
-    pub prepaid: Option<bool>,
-    /// Indication if the invoice is to be loaded into Alma for documentation or tracking purposes.
-    /// Such invoice is not sent to the ERP and is not prepaid. Optional. Default is False.
-    pub internal_copy: Option<bool>,
-    /// Indication if the invoice should be sent to the (ERP) for notification purposes.
-    /// Internal copy invoices cannot be sent to ERP. Optional. Default is False.
-    pub export_to_erp: Option<bool>,
-    /// the payment status. Relevant if the invoice is prepaid.
-    /// Possible codes are listed in 'PaymentStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Not Paid'.
-    pub payment_status: Option<alma_runtime::CodeValue>,
-    /// The date of the payment. Default is current date.
-    pub voucher_date: Option<String>,
-    /// An external reference number from the ERP system, used to indicate that the invoice was paid.
-    /// If there is no integration with an external system, you can enter an invoice or check number in this field.
-    pub voucher_number: Option<String>,
-    /// The final amount that was paid (after exchange rates and so forth are taken into account).
-    pub voucher_amount: Option<String>,
-    /// The voucher currency.
-    /// Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub voucher_currency: Option<alma_runtime::CodeValue>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::IsEmpty for PaymentPut {
-    fn is_empty(&self) -> bool {
-        self.prepaid.is_none() && self.internal_copy.is_none()
-            && self.export_to_erp.is_none() && self.payment_status.is_none()
-            && self.voucher_date.is_none() && self.voucher_number.is_none()
-            && self.voucher_amount.is_none() && self.voucher_currency.is_none()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for PaymentPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
-            node,
-            "PaymentPut",
-            &mut |k, v| {
-                match k {
-                    "prepaid" => out.prepaid = alma_runtime::Codec::from_node(v)?,
-                    "internal_copy" => {
-                        out.internal_copy = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "export_to_erp" => {
-                        out.export_to_erp = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "payment_status" => {
-                        out.payment_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_date" => {
-                        out.voucher_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_number" => {
-                        out.voucher_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_amount" => {
-                        out.voucher_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "voucher_currency" => {
-                        out.voucher_currency = alma_runtime::Codec::from_node(v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("prepaid", &self.prepaid);
-        w.field("internal_copy", &self.internal_copy);
-        w.field("export_to_erp", &self.export_to_erp);
-        w.field("payment_status", &self.payment_status);
-        w.field("voucher_date", &self.voucher_date);
-        w.field("voucher_number", &self.voucher_number);
-        w.field("voucher_amount", &self.voucher_amount);
-        w.field("voucher_currency", &self.voucher_currency);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(PaymentPut);
-impl alma_runtime::Model for PaymentPut {
-    const NAME: &'static str = "PaymentPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "payment",
-            fields: &[
-                F::new("prepaid", "prepaid", K::Element, None, false, V::Scalar),
-                F::new(
-                    "internal_copy",
-                    "internal_copy",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "export_to_erp",
-                    "export_to_erp",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "payment_status",
-                    "payment_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "voucher_date",
-                    "voucher_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "voucher_number",
-                    "voucher_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "voucher_amount",
-                    "voucher_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "voucher_currency",
-                    "voucher_currency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Specific administrator.
 ///
 /// Schema: `xsd/rest_license.xsd#/administrator`.
@@ -3997,6 +3928,9 @@ pub struct Administrator {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Administrator {
     fn is_empty(&self) -> bool {
@@ -4010,30 +3944,30 @@ impl alma_runtime::Codec for Administrator {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Administrator",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = r.read(0u16, v)?,
+                    "first_name" => out.first_name = r.read(1u16, v)?,
+                    "last_name" => out.last_name = r.read(2u16, v)?,
+                    "email" => out.email = r.read(3u16, v)?,
+                    "link" => out.link = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("primary_id", &self.primary_id);
-        w.field("first_name", &self.first_name);
-        w.field("last_name", &self.last_name);
-        w.field("email", &self.email);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "primary_id", &self.primary_id);
+        w.field(1u16, "first_name", &self.first_name);
+        w.field(2u16, "last_name", &self.last_name);
+        w.field(3u16, "email", &self.email);
+        w.field(4u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4117,6 +4051,9 @@ pub struct License {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for License {
     fn is_empty(&self) -> bool {
@@ -4138,72 +4075,66 @@ impl alma_runtime::Codec for License {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "License",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "licensor" => out.licensor = alma_runtime::Codec::from_node(v)?,
-                    "signed_by" => out.signed_by = alma_runtime::Codec::from_node(v)?,
-                    "signed_date" => out.signed_date = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "licensor" => out.licensor = r.read(4u16, v)?,
+                    "signed_by" => out.signed_by = r.read(5u16, v)?,
+                    "signed_date" => out.signed_date = r.read(6u16, v)?,
                     "second_party_signed_by" => {
-                        out.second_party_signed_by = alma_runtime::Codec::from_node(v)?;
+                        out.second_party_signed_by = r.read(7u16, v)?;
                     }
                     "second_party_signed_date" => {
-                        out.second_party_signed_date = alma_runtime::Codec::from_node(v)?;
+                        out.second_party_signed_date = r.read(8u16, v)?;
                     }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "review_status" => {
-                        out.review_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "uri" => out.uri = alma_runtime::Codec::from_node(v)?,
-                    "licensing_agent" => {
-                        out.licensing_agent = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "term" => out.term = alma_runtime::Codec::from_node(v)?,
-                    "resource" => out.resource = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "administrator" => {
-                        out.administrator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "amendments" => out.amendments = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "start_date" => out.start_date = r.read(9u16, v)?,
+                    "end_date" => out.end_date = r.read(10u16, v)?,
+                    "location" => out.location = r.read(11u16, v)?,
+                    "review_status" => out.review_status = r.read(12u16, v)?,
+                    "uri" => out.uri = r.read(13u16, v)?,
+                    "licensing_agent" => out.licensing_agent = r.read(14u16, v)?,
+                    "term" => out.term = r.read(15u16, v)?,
+                    "resource" => out.resource = r.read(16u16, v)?,
+                    "note" => out.note = r.read(17u16, v)?,
+                    "administrator" => out.administrator = r.read(18u16, v)?,
+                    "amendments" => out.amendments = r.read(19u16, v)?,
+                    "link" => out.link = r.read(20u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("licensor", &self.licensor);
-        w.field("signed_by", &self.signed_by);
-        w.field("signed_date", &self.signed_date);
-        w.field("second_party_signed_by", &self.second_party_signed_by);
-        w.field("second_party_signed_date", &self.second_party_signed_date);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("location", &self.location);
-        w.field("review_status", &self.review_status);
-        w.field("uri", &self.uri);
-        w.field("licensing_agent", &self.licensing_agent);
-        w.field("term", &self.term);
-        w.field("resource", &self.resource);
-        w.field("note", &self.note);
-        w.field("administrator", &self.administrator);
-        w.field("amendments", &self.amendments);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "type", &self.type_);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "licensor", &self.licensor);
+        w.field(5u16, "signed_by", &self.signed_by);
+        w.field(6u16, "signed_date", &self.signed_date);
+        w.field(7u16, "second_party_signed_by", &self.second_party_signed_by);
+        w.field(8u16, "second_party_signed_date", &self.second_party_signed_date);
+        w.field(9u16, "start_date", &self.start_date);
+        w.field(10u16, "end_date", &self.end_date);
+        w.field(11u16, "location", &self.location);
+        w.field(12u16, "review_status", &self.review_status);
+        w.field(13u16, "uri", &self.uri);
+        w.field(14u16, "licensing_agent", &self.licensing_agent);
+        w.field(15u16, "term", &self.term);
+        w.field(16u16, "resource", &self.resource);
+        w.field(17u16, "note", &self.note);
+        w.field(18u16, "administrator", &self.administrator);
+        w.field(19u16, "amendments", &self.amendments);
+        w.field(20u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4328,6 +4259,9 @@ pub struct LicenseAmendments {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseAmendments {
     fn is_empty(&self) -> bool {
@@ -4339,24 +4273,24 @@ impl alma_runtime::Codec for LicenseAmendments {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseAmendments",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4397,6 +4331,9 @@ pub struct Resource {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Resource {
     fn is_empty(&self) -> bool {
@@ -4410,28 +4347,28 @@ impl alma_runtime::Codec for Resource {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Resource",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "pid" => out.pid = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("pid", &self.pid);
-        w.field("name", &self.name);
-        w.field("type", &self.type_);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "pid", &self.pid);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "type", &self.type_);
+        w.field(3u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4466,6 +4403,9 @@ pub struct Term {
     pub value: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Term {
     fn is_empty(&self) -> bool {
@@ -4478,24 +4418,24 @@ impl alma_runtime::Codec for Term {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Term",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4528,6 +4468,9 @@ pub struct AdministratorPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdministratorPost {
     fn is_empty(&self) -> bool {
@@ -4539,24 +4482,24 @@ impl alma_runtime::Codec for AdministratorPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdministratorPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("primary_id", &self.primary_id);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "primary_id", &self.primary_id);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4632,6 +4575,9 @@ pub struct LicensePost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicensePost {
     fn is_empty(&self) -> bool {
@@ -4652,68 +4598,62 @@ impl alma_runtime::Codec for LicensePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicensePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "licensor" => out.licensor = alma_runtime::Codec::from_node(v)?,
-                    "signed_by" => out.signed_by = alma_runtime::Codec::from_node(v)?,
-                    "signed_date" => out.signed_date = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "licensor" => out.licensor = r.read(4u16, v)?,
+                    "signed_by" => out.signed_by = r.read(5u16, v)?,
+                    "signed_date" => out.signed_date = r.read(6u16, v)?,
                     "second_party_signed_by" => {
-                        out.second_party_signed_by = alma_runtime::Codec::from_node(v)?;
+                        out.second_party_signed_by = r.read(7u16, v)?;
                     }
                     "second_party_signed_date" => {
-                        out.second_party_signed_date = alma_runtime::Codec::from_node(v)?;
+                        out.second_party_signed_date = r.read(8u16, v)?;
                     }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "review_status" => {
-                        out.review_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "uri" => out.uri = alma_runtime::Codec::from_node(v)?,
-                    "licensing_agent" => {
-                        out.licensing_agent = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "term" => out.term = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "administrator" => {
-                        out.administrator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "start_date" => out.start_date = r.read(9u16, v)?,
+                    "end_date" => out.end_date = r.read(10u16, v)?,
+                    "location" => out.location = r.read(11u16, v)?,
+                    "review_status" => out.review_status = r.read(12u16, v)?,
+                    "uri" => out.uri = r.read(13u16, v)?,
+                    "licensing_agent" => out.licensing_agent = r.read(14u16, v)?,
+                    "term" => out.term = r.read(15u16, v)?,
+                    "note" => out.note = r.read(16u16, v)?,
+                    "administrator" => out.administrator = r.read(17u16, v)?,
+                    "link" => out.link = r.read(18u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("licensor", &self.licensor);
-        w.field("signed_by", &self.signed_by);
-        w.field("signed_date", &self.signed_date);
-        w.field("second_party_signed_by", &self.second_party_signed_by);
-        w.field("second_party_signed_date", &self.second_party_signed_date);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("location", &self.location);
-        w.field("review_status", &self.review_status);
-        w.field("uri", &self.uri);
-        w.field("licensing_agent", &self.licensing_agent);
-        w.field("term", &self.term);
-        w.field("note", &self.note);
-        w.field("administrator", &self.administrator);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "type", &self.type_);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "licensor", &self.licensor);
+        w.field(5u16, "signed_by", &self.signed_by);
+        w.field(6u16, "signed_date", &self.signed_date);
+        w.field(7u16, "second_party_signed_by", &self.second_party_signed_by);
+        w.field(8u16, "second_party_signed_date", &self.second_party_signed_date);
+        w.field(9u16, "start_date", &self.start_date);
+        w.field(10u16, "end_date", &self.end_date);
+        w.field(11u16, "location", &self.location);
+        w.field(12u16, "review_status", &self.review_status);
+        w.field(13u16, "uri", &self.uri);
+        w.field(14u16, "licensing_agent", &self.licensing_agent);
+        w.field(15u16, "term", &self.term);
+        w.field(16u16, "note", &self.note);
+        w.field(17u16, "administrator", &self.administrator);
+        w.field(18u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4818,6 +4758,9 @@ pub struct TermPost {
     pub value: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TermPost {
     fn is_empty(&self) -> bool {
@@ -4830,24 +4773,24 @@ impl alma_runtime::Codec for TermPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TermPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4880,6 +4823,9 @@ pub struct AdministratorPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdministratorPut {
     fn is_empty(&self) -> bool {
@@ -4891,24 +4837,24 @@ impl alma_runtime::Codec for AdministratorPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdministratorPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("primary_id", &self.primary_id);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "primary_id", &self.primary_id);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4980,6 +4926,9 @@ pub struct LicensePut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicensePut {
     fn is_empty(&self) -> bool {
@@ -4999,66 +4948,60 @@ impl alma_runtime::Codec for LicensePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicensePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "licensor" => out.licensor = alma_runtime::Codec::from_node(v)?,
-                    "signed_by" => out.signed_by = alma_runtime::Codec::from_node(v)?,
-                    "signed_date" => out.signed_date = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "status" => out.status = r.read(2u16, v)?,
+                    "licensor" => out.licensor = r.read(3u16, v)?,
+                    "signed_by" => out.signed_by = r.read(4u16, v)?,
+                    "signed_date" => out.signed_date = r.read(5u16, v)?,
                     "second_party_signed_by" => {
-                        out.second_party_signed_by = alma_runtime::Codec::from_node(v)?;
+                        out.second_party_signed_by = r.read(6u16, v)?;
                     }
                     "second_party_signed_date" => {
-                        out.second_party_signed_date = alma_runtime::Codec::from_node(v)?;
+                        out.second_party_signed_date = r.read(7u16, v)?;
                     }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "review_status" => {
-                        out.review_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "uri" => out.uri = alma_runtime::Codec::from_node(v)?,
-                    "licensing_agent" => {
-                        out.licensing_agent = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "term" => out.term = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "administrator" => {
-                        out.administrator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "start_date" => out.start_date = r.read(8u16, v)?,
+                    "end_date" => out.end_date = r.read(9u16, v)?,
+                    "location" => out.location = r.read(10u16, v)?,
+                    "review_status" => out.review_status = r.read(11u16, v)?,
+                    "uri" => out.uri = r.read(12u16, v)?,
+                    "licensing_agent" => out.licensing_agent = r.read(13u16, v)?,
+                    "term" => out.term = r.read(14u16, v)?,
+                    "note" => out.note = r.read(15u16, v)?,
+                    "administrator" => out.administrator = r.read(16u16, v)?,
+                    "link" => out.link = r.read(17u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("status", &self.status);
-        w.field("licensor", &self.licensor);
-        w.field("signed_by", &self.signed_by);
-        w.field("signed_date", &self.signed_date);
-        w.field("second_party_signed_by", &self.second_party_signed_by);
-        w.field("second_party_signed_date", &self.second_party_signed_date);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("location", &self.location);
-        w.field("review_status", &self.review_status);
-        w.field("uri", &self.uri);
-        w.field("licensing_agent", &self.licensing_agent);
-        w.field("term", &self.term);
-        w.field("note", &self.note);
-        w.field("administrator", &self.administrator);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "status", &self.status);
+        w.field(3u16, "licensor", &self.licensor);
+        w.field(4u16, "signed_by", &self.signed_by);
+        w.field(5u16, "signed_date", &self.signed_date);
+        w.field(6u16, "second_party_signed_by", &self.second_party_signed_by);
+        w.field(7u16, "second_party_signed_date", &self.second_party_signed_date);
+        w.field(8u16, "start_date", &self.start_date);
+        w.field(9u16, "end_date", &self.end_date);
+        w.field(10u16, "location", &self.location);
+        w.field(11u16, "review_status", &self.review_status);
+        w.field(12u16, "uri", &self.uri);
+        w.field(13u16, "licensing_agent", &self.licensing_agent);
+        w.field(14u16, "term", &self.term);
+        w.field(15u16, "note", &self.note);
+        w.field(16u16, "administrator", &self.administrator);
+        w.field(17u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5162,6 +5105,9 @@ pub struct TermPut {
     pub value: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TermPut {
     fn is_empty(&self) -> bool {
@@ -5174,24 +5120,24 @@ impl alma_runtime::Codec for TermPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TermPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5224,6 +5170,9 @@ pub struct Licenses {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Licenses {
     fn is_empty(&self) -> bool {
@@ -5236,26 +5185,24 @@ impl alma_runtime::Codec for Licenses {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Licenses",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "license" => out.license = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("license", &self.license);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "license", &self.license);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5307,6 +5254,9 @@ pub struct PoLineAmount {
     pub currency: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineAmount {
     fn is_empty(&self) -> bool {
@@ -5319,24 +5269,24 @@ impl alma_runtime::Codec for PoLineAmount {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineAmount",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "sum" => out.sum = r.read(0u16, v)?,
+                    "currency" => out.currency = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("sum", &self.sum);
-        w.field("currency", &self.currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "sum", &self.sum);
+        w.field(1u16, "currency", &self.currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5405,6 +5355,9 @@ pub struct PoLineCopy {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineCopy {
     fn is_empty(&self) -> bool {
@@ -5425,82 +5378,60 @@ impl alma_runtime::Codec for PoLineCopy {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineCopy",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
-                    "receive_date" => {
-                        out.receive_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "pid" => out.pid = r.read(0u16, v)?,
+                    "holding_id" => out.holding_id = r.read(1u16, v)?,
+                    "barcode" => out.barcode = r.read(2u16, v)?,
+                    "item_policy" => out.item_policy = r.read(3u16, v)?,
+                    "receive_date" => out.receive_date = r.read(4u16, v)?,
                     "expected_arrival_date" => {
-                        out.expected_arrival_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_arrival_date = r.read(5u16, v)?;
                     }
-                    "enumeration_a" => {
-                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_b" => {
-                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_c" => {
-                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_i" => {
-                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_j" => {
-                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_k" => {
-                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "storage_location_id" => {
-                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_temp_location" => {
-                        out.is_temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "permanent_library" => {
-                        out.permanent_library = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "enumeration_a" => out.enumeration_a = r.read(6u16, v)?,
+                    "enumeration_b" => out.enumeration_b = r.read(7u16, v)?,
+                    "enumeration_c" => out.enumeration_c = r.read(8u16, v)?,
+                    "chronology_i" => out.chronology_i = r.read(9u16, v)?,
+                    "chronology_j" => out.chronology_j = r.read(10u16, v)?,
+                    "chronology_k" => out.chronology_k = r.read(11u16, v)?,
+                    "description" => out.description = r.read(12u16, v)?,
+                    "storage_location_id" => out.storage_location_id = r.read(13u16, v)?,
+                    "is_temp_location" => out.is_temp_location = r.read(14u16, v)?,
+                    "permanent_library" => out.permanent_library = r.read(15u16, v)?,
                     "permanent_shelving_location" => {
-                        out.permanent_shelving_location = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.permanent_shelving_location = r.read(16u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(17u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("pid", &self.pid);
-        w.field("holding_id", &self.holding_id);
-        w.field("barcode", &self.barcode);
-        w.field("item_policy", &self.item_policy);
-        w.field("receive_date", &self.receive_date);
-        w.field("expected_arrival_date", &self.expected_arrival_date);
-        w.field("enumeration_a", &self.enumeration_a);
-        w.field("enumeration_b", &self.enumeration_b);
-        w.field("enumeration_c", &self.enumeration_c);
-        w.field("chronology_i", &self.chronology_i);
-        w.field("chronology_j", &self.chronology_j);
-        w.field("chronology_k", &self.chronology_k);
-        w.field("description", &self.description);
-        w.field("storage_location_id", &self.storage_location_id);
-        w.field("is_temp_location", &self.is_temp_location);
-        w.field("permanent_library", &self.permanent_library);
-        w.field("permanent_shelving_location", &self.permanent_shelving_location);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "pid", &self.pid);
+        w.field(1u16, "holding_id", &self.holding_id);
+        w.field(2u16, "barcode", &self.barcode);
+        w.field(3u16, "item_policy", &self.item_policy);
+        w.field(4u16, "receive_date", &self.receive_date);
+        w.field(5u16, "expected_arrival_date", &self.expected_arrival_date);
+        w.field(6u16, "enumeration_a", &self.enumeration_a);
+        w.field(7u16, "enumeration_b", &self.enumeration_b);
+        w.field(8u16, "enumeration_c", &self.enumeration_c);
+        w.field(9u16, "chronology_i", &self.chronology_i);
+        w.field(10u16, "chronology_j", &self.chronology_j);
+        w.field(11u16, "chronology_k", &self.chronology_k);
+        w.field(12u16, "description", &self.description);
+        w.field(13u16, "storage_location_id", &self.storage_location_id);
+        w.field(14u16, "is_temp_location", &self.is_temp_location);
+        w.field(15u16, "permanent_library", &self.permanent_library);
+        w.field(16u16, "permanent_shelving_location", &self.permanent_shelving_location);
+        w.field(17u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5634,6 +5565,9 @@ pub struct PoLineFundDistribution {
     pub amount: Option<crate::acq::models::PoLineAmount>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineFundDistribution {
     fn is_empty(&self) -> bool {
@@ -5646,24 +5580,24 @@ impl alma_runtime::Codec for PoLineFundDistribution {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineFundDistribution",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
+                    "fund_code" => out.fund_code = r.read(0u16, v)?,
+                    "amount" => out.amount = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fund_code", &self.fund_code);
-        w.field("amount", &self.amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fund_code", &self.fund_code);
+        w.field(1u16, "amount", &self.amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5705,6 +5639,9 @@ pub struct PoLineHolding {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineHolding {
     fn is_empty(&self) -> bool {
@@ -5716,24 +5653,24 @@ impl alma_runtime::Codec for PoLineHolding {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineHolding",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "id" => out.id = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5770,6 +5707,9 @@ pub struct InterestedUser {
     pub email: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InterestedUser {
     fn is_empty(&self) -> bool {
@@ -5783,28 +5723,28 @@ impl alma_runtime::Codec for InterestedUser {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InterestedUser",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = r.read(0u16, v)?,
+                    "first_name" => out.first_name = r.read(1u16, v)?,
+                    "last_name" => out.last_name = r.read(2u16, v)?,
+                    "email" => out.email = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("primary_id", &self.primary_id);
-        w.field("first_name", &self.first_name);
-        w.field("last_name", &self.last_name);
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "primary_id", &self.primary_id);
+        w.field(1u16, "first_name", &self.first_name);
+        w.field(2u16, "last_name", &self.last_name);
+        w.field(3u16, "email", &self.email);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5845,6 +5785,9 @@ pub struct PoLineLocation {
     pub copy: Vec<crate::acq::models::PoLineCopy>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineLocation {
     fn is_empty(&self) -> bool {
@@ -5858,32 +5801,30 @@ impl alma_runtime::Codec for PoLineLocation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineLocation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "shelving_location" => {
-                        out.shelving_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "holding" => out.holding = alma_runtime::Codec::from_node(v)?,
-                    "copy" => out.copy = alma_runtime::Codec::from_node(v)?,
+                    "quantity" => out.quantity = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
+                    "holding" => out.holding = r.read(3u16, v)?,
+                    "copy" => out.copy = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("quantity", &self.quantity);
-        w.field("library", &self.library);
-        w.field("shelving_location", &self.shelving_location);
-        w.field("holding", &self.holding);
-        w.field("copy", &self.copy);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "quantity", &self.quantity);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "shelving_location", &self.shelving_location);
+        w.field(3u16, "holding", &self.holding);
+        w.field(4u16, "copy", &self.copy);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5942,6 +5883,9 @@ pub struct PoLineNote {
     pub note_text: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineNote {
     fn is_empty(&self) -> bool {
@@ -5953,22 +5897,22 @@ impl alma_runtime::Codec for PoLineNote {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineNote",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
+                    "note_text" => out.note_text = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("note_text", &self.note_text);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "note_text", &self.note_text);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6132,6 +6076,9 @@ pub struct PoLine {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLine {
     fn is_empty(&self) -> bool {
@@ -6165,158 +6112,132 @@ impl alma_runtime::Codec for PoLine {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLine",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "acquisition_method" => {
-                        out.acquisition_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rush" => out.rush = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = r.read(0u16, v)?,
+                    "status" => out.status = r.read(1u16, v)?,
+                    "owner" => out.owner = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
+                    "vendor" => out.vendor = r.read(4u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
+                    "acquisition_method" => out.acquisition_method = r.read(6u16, v)?,
+                    "rush" => out.rush = r.read(7u16, v)?,
                     "cancellation_restriction" => {
-                        out.cancellation_restriction = alma_runtime::Codec::from_node(v)?;
+                        out.cancellation_restriction = r.read(8u16, v)?;
                     }
                     "cancellation_restriction_note" => {
-                        out.cancellation_restriction_note = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cancellation_restriction_note = r.read(9u16, v)?;
                     }
-                    "price" => out.price = alma_runtime::Codec::from_node(v)?,
-                    "discount" => out.discount = alma_runtime::Codec::from_node(v)?,
+                    "price" => out.price = r.read(10u16, v)?,
+                    "discount" => out.discount = r.read(11u16, v)?,
                     "vendor_reference_number" => {
-                        out.vendor_reference_number = alma_runtime::Codec::from_node(v)?;
+                        out.vendor_reference_number = r.read(12u16, v)?;
                     }
                     "vendor_reference_number_type" => {
-                        out.vendor_reference_number_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.vendor_reference_number_type = r.read(13u16, v)?;
                     }
-                    "source_type" => out.source_type = alma_runtime::Codec::from_node(v)?,
-                    "po_number" => out.po_number = alma_runtime::Codec::from_node(v)?,
-                    "invoice_reference" => {
-                        out.invoice_reference = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_distribution" => {
-                        out.fund_distribution = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reporting_code" => {
-                        out.reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "source_type" => out.source_type = r.read(14u16, v)?,
+                    "po_number" => out.po_number = r.read(15u16, v)?,
+                    "invoice_reference" => out.invoice_reference = r.read(16u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(17u16, v)?,
+                    "fund_distribution" => out.fund_distribution = r.read(18u16, v)?,
+                    "reporting_code" => out.reporting_code = r.read(19u16, v)?,
                     "secondary_reporting_code" => {
-                        out.secondary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.secondary_reporting_code = r.read(20u16, v)?;
                     }
                     "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.tertiary_reporting_code = r.read(21u16, v)?;
                     }
-                    "vendor_note" => out.vendor_note = alma_runtime::Codec::from_node(v)?,
-                    "receiving_note" => {
-                        out.receiving_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "alert" => out.alert = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "interested_user" => {
-                        out.interested_user = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "base_status" => out.base_status = alma_runtime::Codec::from_node(v)?,
-                    "access_provider" => {
-                        out.access_provider = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "manual_renewal" => {
-                        out.manual_renewal = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "renewal_cycle" => {
-                        out.renewal_cycle = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "vendor_note" => out.vendor_note = r.read(22u16, v)?,
+                    "receiving_note" => out.receiving_note = r.read(23u16, v)?,
+                    "alert" => out.alert = r.read(24u16, v)?,
+                    "note" => out.note = r.read(25u16, v)?,
+                    "location" => out.location = r.read(26u16, v)?,
+                    "interested_user" => out.interested_user = r.read(27u16, v)?,
+                    "license" => out.license = r.read(28u16, v)?,
+                    "url" => out.url = r.read(29u16, v)?,
+                    "base_status" => out.base_status = r.read(30u16, v)?,
+                    "access_provider" => out.access_provider = r.read(31u16, v)?,
+                    "manual_renewal" => out.manual_renewal = r.read(32u16, v)?,
+                    "renewal_cycle" => out.renewal_cycle = r.read(33u16, v)?,
                     "subscription_from_date" => {
-                        out.subscription_from_date = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_from_date = r.read(34u16, v)?;
                     }
                     "subscription_to_date" => {
-                        out.subscription_to_date = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_to_date = r.read(35u16, v)?;
                     }
-                    "renewal_date" => {
-                        out.renewal_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "renewal_period" => {
-                        out.renewal_period = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status_date" => out.status_date = alma_runtime::Codec::from_node(v)?,
+                    "renewal_date" => out.renewal_date = r.read(36u16, v)?,
+                    "renewal_period" => out.renewal_period = r.read(37u16, v)?,
+                    "material_type" => out.material_type = r.read(38u16, v)?,
+                    "created_date" => out.created_date = r.read(39u16, v)?,
+                    "status_date" => out.status_date = r.read(40u16, v)?,
                     "expected_receipt_date" => {
-                        out.expected_receipt_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_receipt_date = r.read(41u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(42u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("number", &self.number);
-        w.field("status", &self.status);
-        w.field("owner", &self.owner);
-        w.field("type", &self.type_);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("acquisition_method", &self.acquisition_method);
-        w.field("rush", &self.rush);
-        w.field("cancellation_restriction", &self.cancellation_restriction);
-        w.field("cancellation_restriction_note", &self.cancellation_restriction_note);
-        w.field("price", &self.price);
-        w.field("discount", &self.discount);
-        w.field("vendor_reference_number", &self.vendor_reference_number);
-        w.field("vendor_reference_number_type", &self.vendor_reference_number_type);
-        w.field("source_type", &self.source_type);
-        w.field("po_number", &self.po_number);
-        w.field("invoice_reference", &self.invoice_reference);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("fund_distribution", &self.fund_distribution);
-        w.field("reporting_code", &self.reporting_code);
-        w.field("secondary_reporting_code", &self.secondary_reporting_code);
-        w.field("tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field("vendor_note", &self.vendor_note);
-        w.field("receiving_note", &self.receiving_note);
-        w.field("alert", &self.alert);
-        w.field("note", &self.note);
-        w.field("location", &self.location);
-        w.field("interested_user", &self.interested_user);
-        w.field("license", &self.license);
-        w.field("url", &self.url);
-        w.field("base_status", &self.base_status);
-        w.field("access_provider", &self.access_provider);
-        w.field("manual_renewal", &self.manual_renewal);
-        w.field("renewal_cycle", &self.renewal_cycle);
-        w.field("subscription_from_date", &self.subscription_from_date);
-        w.field("subscription_to_date", &self.subscription_to_date);
-        w.field("renewal_date", &self.renewal_date);
-        w.field("renewal_period", &self.renewal_period);
-        w.field("material_type", &self.material_type);
-        w.field("created_date", &self.created_date);
-        w.field("status_date", &self.status_date);
-        w.field("expected_receipt_date", &self.expected_receipt_date);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "number", &self.number);
+        w.field(1u16, "status", &self.status);
+        w.field(2u16, "owner", &self.owner);
+        w.field(3u16, "type", &self.type_);
+        w.field(4u16, "vendor", &self.vendor);
+        w.field(5u16, "vendor_account", &self.vendor_account);
+        w.field(6u16, "acquisition_method", &self.acquisition_method);
+        w.field(7u16, "rush", &self.rush);
+        w.field(8u16, "cancellation_restriction", &self.cancellation_restriction);
+        w.field(
+            9u16,
+            "cancellation_restriction_note",
+            &self.cancellation_restriction_note,
+        );
+        w.field(10u16, "price", &self.price);
+        w.field(11u16, "discount", &self.discount);
+        w.field(12u16, "vendor_reference_number", &self.vendor_reference_number);
+        w.field(
+            13u16,
+            "vendor_reference_number_type",
+            &self.vendor_reference_number_type,
+        );
+        w.field(14u16, "source_type", &self.source_type);
+        w.field(15u16, "po_number", &self.po_number);
+        w.field(16u16, "invoice_reference", &self.invoice_reference);
+        w.field(17u16, "resource_metadata", &self.resource_metadata);
+        w.field(18u16, "fund_distribution", &self.fund_distribution);
+        w.field(19u16, "reporting_code", &self.reporting_code);
+        w.field(20u16, "secondary_reporting_code", &self.secondary_reporting_code);
+        w.field(21u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
+        w.field(22u16, "vendor_note", &self.vendor_note);
+        w.field(23u16, "receiving_note", &self.receiving_note);
+        w.field(24u16, "alert", &self.alert);
+        w.field(25u16, "note", &self.note);
+        w.field(26u16, "location", &self.location);
+        w.field(27u16, "interested_user", &self.interested_user);
+        w.field(28u16, "license", &self.license);
+        w.field(29u16, "url", &self.url);
+        w.field(30u16, "base_status", &self.base_status);
+        w.field(31u16, "access_provider", &self.access_provider);
+        w.field(32u16, "manual_renewal", &self.manual_renewal);
+        w.field(33u16, "renewal_cycle", &self.renewal_cycle);
+        w.field(34u16, "subscription_from_date", &self.subscription_from_date);
+        w.field(35u16, "subscription_to_date", &self.subscription_to_date);
+        w.field(36u16, "renewal_date", &self.renewal_date);
+        w.field(37u16, "renewal_period", &self.renewal_period);
+        w.field(38u16, "material_type", &self.material_type);
+        w.field(39u16, "created_date", &self.created_date);
+        w.field(40u16, "status_date", &self.status_date);
+        w.field(41u16, "expected_receipt_date", &self.expected_receipt_date);
+        w.field(42u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6611,6 +6532,9 @@ pub struct PoLineResourceMetadata {
     pub system_control_number: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineResourceMetadata {
     fn is_empty(&self) -> bool {
@@ -6626,48 +6550,42 @@ impl alma_runtime::Codec for PoLineResourceMetadata {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineResourceMetadata",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "publication_place" => {
-                        out.publication_place = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publication_year" => {
-                        out.publication_year = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_title_number" => {
-                        out.vendor_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "title" => out.title = r.read(1u16, v)?,
+                    "author" => out.author = r.read(2u16, v)?,
+                    "issn" => out.issn = r.read(3u16, v)?,
+                    "isbn" => out.isbn = r.read(4u16, v)?,
+                    "publisher" => out.publisher = r.read(5u16, v)?,
+                    "publication_place" => out.publication_place = r.read(6u16, v)?,
+                    "publication_year" => out.publication_year = r.read(7u16, v)?,
+                    "vendor_title_number" => out.vendor_title_number = r.read(8u16, v)?,
                     "system_control_number" => {
-                        out.system_control_number = alma_runtime::Codec::from_node(v)?;
+                        out.system_control_number = r.read(9u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("issn", &self.issn);
-        w.field("isbn", &self.isbn);
-        w.field("publisher", &self.publisher);
-        w.field("publication_place", &self.publication_place);
-        w.field("publication_year", &self.publication_year);
-        w.field("vendor_title_number", &self.vendor_title_number);
-        w.field("system_control_number", &self.system_control_number);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "title", &self.title);
+        w.field(2u16, "author", &self.author);
+        w.field(3u16, "issn", &self.issn);
+        w.field(4u16, "isbn", &self.isbn);
+        w.field(5u16, "publisher", &self.publisher);
+        w.field(6u16, "publication_place", &self.publication_place);
+        w.field(7u16, "publication_year", &self.publication_year);
+        w.field(8u16, "vendor_title_number", &self.vendor_title_number);
+        w.field(9u16, "system_control_number", &self.system_control_number);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6748,6 +6666,9 @@ pub struct PoLineAmountPost {
     pub currency: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineAmountPost {
     fn is_empty(&self) -> bool {
@@ -6760,24 +6681,24 @@ impl alma_runtime::Codec for PoLineAmountPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineAmountPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "sum" => out.sum = r.read(0u16, v)?,
+                    "currency" => out.currency = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("sum", &self.sum);
-        w.field("currency", &self.currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "sum", &self.sum);
+        w.field(1u16, "currency", &self.currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6840,6 +6761,9 @@ pub struct CopyPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CopyPost {
     fn is_empty(&self) -> bool {
@@ -6859,74 +6783,52 @@ impl alma_runtime::Codec for CopyPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CopyPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "item_policy" => out.item_policy = alma_runtime::Codec::from_node(v)?,
-                    "receive_date" => {
-                        out.receive_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_a" => {
-                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_b" => {
-                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_c" => {
-                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_i" => {
-                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_j" => {
-                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_k" => {
-                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "storage_location_id" => {
-                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_temp_location" => {
-                        out.is_temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "permanent_library" => {
-                        out.permanent_library = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "barcode" => out.barcode = r.read(0u16, v)?,
+                    "item_policy" => out.item_policy = r.read(1u16, v)?,
+                    "receive_date" => out.receive_date = r.read(2u16, v)?,
+                    "enumeration_a" => out.enumeration_a = r.read(3u16, v)?,
+                    "enumeration_b" => out.enumeration_b = r.read(4u16, v)?,
+                    "enumeration_c" => out.enumeration_c = r.read(5u16, v)?,
+                    "chronology_i" => out.chronology_i = r.read(6u16, v)?,
+                    "chronology_j" => out.chronology_j = r.read(7u16, v)?,
+                    "chronology_k" => out.chronology_k = r.read(8u16, v)?,
+                    "description" => out.description = r.read(9u16, v)?,
+                    "storage_location_id" => out.storage_location_id = r.read(10u16, v)?,
+                    "is_temp_location" => out.is_temp_location = r.read(11u16, v)?,
+                    "permanent_library" => out.permanent_library = r.read(12u16, v)?,
                     "permanent_shelving_location" => {
-                        out.permanent_shelving_location = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.permanent_shelving_location = r.read(13u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("barcode", &self.barcode);
-        w.field("item_policy", &self.item_policy);
-        w.field("receive_date", &self.receive_date);
-        w.field("enumeration_a", &self.enumeration_a);
-        w.field("enumeration_b", &self.enumeration_b);
-        w.field("enumeration_c", &self.enumeration_c);
-        w.field("chronology_i", &self.chronology_i);
-        w.field("chronology_j", &self.chronology_j);
-        w.field("chronology_k", &self.chronology_k);
-        w.field("description", &self.description);
-        w.field("storage_location_id", &self.storage_location_id);
-        w.field("is_temp_location", &self.is_temp_location);
-        w.field("permanent_library", &self.permanent_library);
-        w.field("permanent_shelving_location", &self.permanent_shelving_location);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "barcode", &self.barcode);
+        w.field(1u16, "item_policy", &self.item_policy);
+        w.field(2u16, "receive_date", &self.receive_date);
+        w.field(3u16, "enumeration_a", &self.enumeration_a);
+        w.field(4u16, "enumeration_b", &self.enumeration_b);
+        w.field(5u16, "enumeration_c", &self.enumeration_c);
+        w.field(6u16, "chronology_i", &self.chronology_i);
+        w.field(7u16, "chronology_j", &self.chronology_j);
+        w.field(8u16, "chronology_k", &self.chronology_k);
+        w.field(9u16, "description", &self.description);
+        w.field(10u16, "storage_location_id", &self.storage_location_id);
+        w.field(11u16, "is_temp_location", &self.is_temp_location);
+        w.field(12u16, "permanent_library", &self.permanent_library);
+        w.field(13u16, "permanent_shelving_location", &self.permanent_shelving_location);
+        w.field(14u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7050,6 +6952,9 @@ pub struct PoLineFundDistributionPost {
     pub amount: Option<crate::acq::models::PoLineAmountPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineFundDistributionPost {
     fn is_empty(&self) -> bool {
@@ -7062,24 +6967,24 @@ impl alma_runtime::Codec for PoLineFundDistributionPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineFundDistributionPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
+                    "fund_code" => out.fund_code = r.read(0u16, v)?,
+                    "amount" => out.amount = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fund_code", &self.fund_code);
-        w.field("amount", &self.amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fund_code", &self.fund_code);
+        w.field(1u16, "amount", &self.amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7125,6 +7030,9 @@ pub struct PoLineLocationPost {
     pub copy: Vec<crate::acq::models::CopyPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineLocationPost {
     fn is_empty(&self) -> bool {
@@ -7138,30 +7046,28 @@ impl alma_runtime::Codec for PoLineLocationPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineLocationPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "shelving_location" => {
-                        out.shelving_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "copy" => out.copy = alma_runtime::Codec::from_node(v)?,
+                    "quantity" => out.quantity = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
+                    "copy" => out.copy = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("quantity", &self.quantity);
-        w.field("library", &self.library);
-        w.field("shelving_location", &self.shelving_location);
-        w.field("copy", &self.copy);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "quantity", &self.quantity);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "shelving_location", &self.shelving_location);
+        w.field(3u16, "copy", &self.copy);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7210,6 +7116,9 @@ pub struct PoLineNotePost {
     pub note_text: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineNotePost {
     fn is_empty(&self) -> bool {
@@ -7221,22 +7130,22 @@ impl alma_runtime::Codec for PoLineNotePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineNotePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
+                    "note_text" => out.note_text = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("note_text", &self.note_text);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "note_text", &self.note_text);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7387,6 +7296,9 @@ pub struct PoLinePost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLinePost {
     fn is_empty(&self) -> bool {
@@ -7417,144 +7329,122 @@ impl alma_runtime::Codec for PoLinePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLinePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "acquisition_method" => {
-                        out.acquisition_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rush" => out.rush = alma_runtime::Codec::from_node(v)?,
+                    "owner" => out.owner = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "vendor" => out.vendor = r.read(2u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(3u16, v)?,
+                    "acquisition_method" => out.acquisition_method = r.read(4u16, v)?,
+                    "rush" => out.rush = r.read(5u16, v)?,
                     "cancellation_restriction" => {
-                        out.cancellation_restriction = alma_runtime::Codec::from_node(v)?;
+                        out.cancellation_restriction = r.read(6u16, v)?;
                     }
                     "cancellation_restriction_note" => {
-                        out.cancellation_restriction_note = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cancellation_restriction_note = r.read(7u16, v)?;
                     }
-                    "price" => out.price = alma_runtime::Codec::from_node(v)?,
-                    "discount" => out.discount = alma_runtime::Codec::from_node(v)?,
+                    "price" => out.price = r.read(8u16, v)?,
+                    "discount" => out.discount = r.read(9u16, v)?,
                     "vendor_reference_number" => {
-                        out.vendor_reference_number = alma_runtime::Codec::from_node(v)?;
+                        out.vendor_reference_number = r.read(10u16, v)?;
                     }
                     "vendor_reference_number_type" => {
-                        out.vendor_reference_number_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.vendor_reference_number_type = r.read(11u16, v)?;
                     }
-                    "source_type" => out.source_type = alma_runtime::Codec::from_node(v)?,
-                    "po_number" => out.po_number = alma_runtime::Codec::from_node(v)?,
-                    "invoice_reference" => {
-                        out.invoice_reference = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_distribution" => {
-                        out.fund_distribution = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reporting_code" => {
-                        out.reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "source_type" => out.source_type = r.read(12u16, v)?,
+                    "po_number" => out.po_number = r.read(13u16, v)?,
+                    "invoice_reference" => out.invoice_reference = r.read(14u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(15u16, v)?,
+                    "fund_distribution" => out.fund_distribution = r.read(16u16, v)?,
+                    "reporting_code" => out.reporting_code = r.read(17u16, v)?,
                     "secondary_reporting_code" => {
-                        out.secondary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.secondary_reporting_code = r.read(18u16, v)?;
                     }
                     "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.tertiary_reporting_code = r.read(19u16, v)?;
                     }
-                    "vendor_note" => out.vendor_note = alma_runtime::Codec::from_node(v)?,
-                    "receiving_note" => {
-                        out.receiving_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "alert" => out.alert = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "base_status" => out.base_status = alma_runtime::Codec::from_node(v)?,
-                    "access_provider" => {
-                        out.access_provider = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "manual_renewal" => {
-                        out.manual_renewal = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "renewal_cycle" => {
-                        out.renewal_cycle = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "vendor_note" => out.vendor_note = r.read(20u16, v)?,
+                    "receiving_note" => out.receiving_note = r.read(21u16, v)?,
+                    "alert" => out.alert = r.read(22u16, v)?,
+                    "note" => out.note = r.read(23u16, v)?,
+                    "location" => out.location = r.read(24u16, v)?,
+                    "license" => out.license = r.read(25u16, v)?,
+                    "url" => out.url = r.read(26u16, v)?,
+                    "base_status" => out.base_status = r.read(27u16, v)?,
+                    "access_provider" => out.access_provider = r.read(28u16, v)?,
+                    "manual_renewal" => out.manual_renewal = r.read(29u16, v)?,
+                    "renewal_cycle" => out.renewal_cycle = r.read(30u16, v)?,
                     "subscription_from_date" => {
-                        out.subscription_from_date = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_from_date = r.read(31u16, v)?;
                     }
                     "subscription_to_date" => {
-                        out.subscription_to_date = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_to_date = r.read(32u16, v)?;
                     }
-                    "renewal_date" => {
-                        out.renewal_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "renewal_period" => {
-                        out.renewal_period = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "renewal_date" => out.renewal_date = r.read(33u16, v)?,
+                    "renewal_period" => out.renewal_period = r.read(34u16, v)?,
+                    "material_type" => out.material_type = r.read(35u16, v)?,
                     "expected_receipt_date" => {
-                        out.expected_receipt_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_receipt_date = r.read(36u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(37u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("owner", &self.owner);
-        w.field("type", &self.type_);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("acquisition_method", &self.acquisition_method);
-        w.field("rush", &self.rush);
-        w.field("cancellation_restriction", &self.cancellation_restriction);
-        w.field("cancellation_restriction_note", &self.cancellation_restriction_note);
-        w.field("price", &self.price);
-        w.field("discount", &self.discount);
-        w.field("vendor_reference_number", &self.vendor_reference_number);
-        w.field("vendor_reference_number_type", &self.vendor_reference_number_type);
-        w.field("source_type", &self.source_type);
-        w.field("po_number", &self.po_number);
-        w.field("invoice_reference", &self.invoice_reference);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("fund_distribution", &self.fund_distribution);
-        w.field("reporting_code", &self.reporting_code);
-        w.field("secondary_reporting_code", &self.secondary_reporting_code);
-        w.field("tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field("vendor_note", &self.vendor_note);
-        w.field("receiving_note", &self.receiving_note);
-        w.field("alert", &self.alert);
-        w.field("note", &self.note);
-        w.field("location", &self.location);
-        w.field("license", &self.license);
-        w.field("url", &self.url);
-        w.field("base_status", &self.base_status);
-        w.field("access_provider", &self.access_provider);
-        w.field("manual_renewal", &self.manual_renewal);
-        w.field("renewal_cycle", &self.renewal_cycle);
-        w.field("subscription_from_date", &self.subscription_from_date);
-        w.field("subscription_to_date", &self.subscription_to_date);
-        w.field("renewal_date", &self.renewal_date);
-        w.field("renewal_period", &self.renewal_period);
-        w.field("material_type", &self.material_type);
-        w.field("expected_receipt_date", &self.expected_receipt_date);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "owner", &self.owner);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "vendor", &self.vendor);
+        w.field(3u16, "vendor_account", &self.vendor_account);
+        w.field(4u16, "acquisition_method", &self.acquisition_method);
+        w.field(5u16, "rush", &self.rush);
+        w.field(6u16, "cancellation_restriction", &self.cancellation_restriction);
+        w.field(
+            7u16,
+            "cancellation_restriction_note",
+            &self.cancellation_restriction_note,
+        );
+        w.field(8u16, "price", &self.price);
+        w.field(9u16, "discount", &self.discount);
+        w.field(10u16, "vendor_reference_number", &self.vendor_reference_number);
+        w.field(
+            11u16,
+            "vendor_reference_number_type",
+            &self.vendor_reference_number_type,
+        );
+        w.field(12u16, "source_type", &self.source_type);
+        w.field(13u16, "po_number", &self.po_number);
+        w.field(14u16, "invoice_reference", &self.invoice_reference);
+        w.field(15u16, "resource_metadata", &self.resource_metadata);
+        w.field(16u16, "fund_distribution", &self.fund_distribution);
+        w.field(17u16, "reporting_code", &self.reporting_code);
+        w.field(18u16, "secondary_reporting_code", &self.secondary_reporting_code);
+        w.field(19u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
+        w.field(20u16, "vendor_note", &self.vendor_note);
+        w.field(21u16, "receiving_note", &self.receiving_note);
+        w.field(22u16, "alert", &self.alert);
+        w.field(23u16, "note", &self.note);
+        w.field(24u16, "location", &self.location);
+        w.field(25u16, "license", &self.license);
+        w.field(26u16, "url", &self.url);
+        w.field(27u16, "base_status", &self.base_status);
+        w.field(28u16, "access_provider", &self.access_provider);
+        w.field(29u16, "manual_renewal", &self.manual_renewal);
+        w.field(30u16, "renewal_cycle", &self.renewal_cycle);
+        w.field(31u16, "subscription_from_date", &self.subscription_from_date);
+        w.field(32u16, "subscription_to_date", &self.subscription_to_date);
+        w.field(33u16, "renewal_date", &self.renewal_date);
+        w.field(34u16, "renewal_period", &self.renewal_period);
+        w.field(35u16, "material_type", &self.material_type);
+        w.field(36u16, "expected_receipt_date", &self.expected_receipt_date);
+        w.field(37u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7828,6 +7718,9 @@ pub struct PoLineResourceMetadataPost {
     pub system_control_number: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineResourceMetadataPost {
     fn is_empty(&self) -> bool {
@@ -7843,48 +7736,42 @@ impl alma_runtime::Codec for PoLineResourceMetadataPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineResourceMetadataPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "publication_place" => {
-                        out.publication_place = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publication_year" => {
-                        out.publication_year = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_title_number" => {
-                        out.vendor_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "title" => out.title = r.read(1u16, v)?,
+                    "author" => out.author = r.read(2u16, v)?,
+                    "issn" => out.issn = r.read(3u16, v)?,
+                    "isbn" => out.isbn = r.read(4u16, v)?,
+                    "publisher" => out.publisher = r.read(5u16, v)?,
+                    "publication_place" => out.publication_place = r.read(6u16, v)?,
+                    "publication_year" => out.publication_year = r.read(7u16, v)?,
+                    "vendor_title_number" => out.vendor_title_number = r.read(8u16, v)?,
                     "system_control_number" => {
-                        out.system_control_number = alma_runtime::Codec::from_node(v)?;
+                        out.system_control_number = r.read(9u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("issn", &self.issn);
-        w.field("isbn", &self.isbn);
-        w.field("publisher", &self.publisher);
-        w.field("publication_place", &self.publication_place);
-        w.field("publication_year", &self.publication_year);
-        w.field("vendor_title_number", &self.vendor_title_number);
-        w.field("system_control_number", &self.system_control_number);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "title", &self.title);
+        w.field(2u16, "author", &self.author);
+        w.field(3u16, "issn", &self.issn);
+        w.field(4u16, "isbn", &self.isbn);
+        w.field(5u16, "publisher", &self.publisher);
+        w.field(6u16, "publication_place", &self.publication_place);
+        w.field(7u16, "publication_year", &self.publication_year);
+        w.field(8u16, "vendor_title_number", &self.vendor_title_number);
+        w.field(9u16, "system_control_number", &self.system_control_number);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7965,6 +7852,9 @@ pub struct AmountPut {
     pub currency: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AmountPut {
     fn is_empty(&self) -> bool {
@@ -7977,24 +7867,24 @@ impl alma_runtime::Codec for AmountPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AmountPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
+                    "sum" => out.sum = r.read(0u16, v)?,
+                    "currency" => out.currency = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("sum", &self.sum);
-        w.field("currency", &self.currency);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "sum", &self.sum);
+        w.field(1u16, "currency", &self.currency);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8028,6 +7918,9 @@ pub struct PoLineFundDistributionPut {
     pub amount: Option<crate::acq::models::AmountPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineFundDistributionPut {
     fn is_empty(&self) -> bool {
@@ -8040,24 +7933,24 @@ impl alma_runtime::Codec for PoLineFundDistributionPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineFundDistributionPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "amount" => out.amount = alma_runtime::Codec::from_node(v)?,
+                    "fund_code" => out.fund_code = r.read(0u16, v)?,
+                    "amount" => out.amount = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fund_code", &self.fund_code);
-        w.field("amount", &self.amount);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fund_code", &self.fund_code);
+        w.field(1u16, "amount", &self.amount);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8097,6 +7990,9 @@ pub struct PoLineNotePut {
     pub note_text: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineNotePut {
     fn is_empty(&self) -> bool {
@@ -8108,22 +8004,22 @@ impl alma_runtime::Codec for PoLineNotePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLineNotePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
+                    "note_text" => out.note_text = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("note_text", &self.note_text);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "note_text", &self.note_text);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8243,6 +8139,9 @@ pub struct PoLinePut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLinePut {
     fn is_empty(&self) -> bool {
@@ -8270,124 +8169,104 @@ impl alma_runtime::Codec for PoLinePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLinePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "acquisition_method" => {
-                        out.acquisition_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rush" => out.rush = alma_runtime::Codec::from_node(v)?,
+                    "vendor" => out.vendor = r.read(0u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(1u16, v)?,
+                    "acquisition_method" => out.acquisition_method = r.read(2u16, v)?,
+                    "rush" => out.rush = r.read(3u16, v)?,
                     "cancellation_restriction" => {
-                        out.cancellation_restriction = alma_runtime::Codec::from_node(v)?;
+                        out.cancellation_restriction = r.read(4u16, v)?;
                     }
                     "cancellation_restriction_note" => {
-                        out.cancellation_restriction_note = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cancellation_restriction_note = r.read(5u16, v)?;
                     }
-                    "price" => out.price = alma_runtime::Codec::from_node(v)?,
+                    "price" => out.price = r.read(6u16, v)?,
                     "vendor_reference_number" => {
-                        out.vendor_reference_number = alma_runtime::Codec::from_node(v)?;
+                        out.vendor_reference_number = r.read(7u16, v)?;
                     }
                     "vendor_reference_number_type" => {
-                        out.vendor_reference_number_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.vendor_reference_number_type = r.read(8u16, v)?;
                     }
-                    "po_number" => out.po_number = alma_runtime::Codec::from_node(v)?,
-                    "invoice_reference" => {
-                        out.invoice_reference = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_distribution" => {
-                        out.fund_distribution = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reporting_code" => {
-                        out.reporting_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "po_number" => out.po_number = r.read(9u16, v)?,
+                    "invoice_reference" => out.invoice_reference = r.read(10u16, v)?,
+                    "fund_distribution" => out.fund_distribution = r.read(11u16, v)?,
+                    "reporting_code" => out.reporting_code = r.read(12u16, v)?,
                     "secondary_reporting_code" => {
-                        out.secondary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.secondary_reporting_code = r.read(13u16, v)?;
                     }
                     "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = alma_runtime::Codec::from_node(v)?;
+                        out.tertiary_reporting_code = r.read(14u16, v)?;
                     }
-                    "vendor_note" => out.vendor_note = alma_runtime::Codec::from_node(v)?,
-                    "receiving_note" => {
-                        out.receiving_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "base_status" => out.base_status = alma_runtime::Codec::from_node(v)?,
-                    "access_provider" => {
-                        out.access_provider = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "manual_renewal" => {
-                        out.manual_renewal = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "renewal_cycle" => {
-                        out.renewal_cycle = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "vendor_note" => out.vendor_note = r.read(15u16, v)?,
+                    "receiving_note" => out.receiving_note = r.read(16u16, v)?,
+                    "note" => out.note = r.read(17u16, v)?,
+                    "base_status" => out.base_status = r.read(18u16, v)?,
+                    "access_provider" => out.access_provider = r.read(19u16, v)?,
+                    "manual_renewal" => out.manual_renewal = r.read(20u16, v)?,
+                    "renewal_cycle" => out.renewal_cycle = r.read(21u16, v)?,
                     "subscription_from_date" => {
-                        out.subscription_from_date = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_from_date = r.read(22u16, v)?;
                     }
                     "subscription_to_date" => {
-                        out.subscription_to_date = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_to_date = r.read(23u16, v)?;
                     }
-                    "renewal_date" => {
-                        out.renewal_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "renewal_period" => {
-                        out.renewal_period = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "material_type" => {
-                        out.material_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "renewal_date" => out.renewal_date = r.read(24u16, v)?,
+                    "renewal_period" => out.renewal_period = r.read(25u16, v)?,
+                    "material_type" => out.material_type = r.read(26u16, v)?,
                     "expected_receipt_date" => {
-                        out.expected_receipt_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_receipt_date = r.read(27u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(28u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("acquisition_method", &self.acquisition_method);
-        w.field("rush", &self.rush);
-        w.field("cancellation_restriction", &self.cancellation_restriction);
-        w.field("cancellation_restriction_note", &self.cancellation_restriction_note);
-        w.field("price", &self.price);
-        w.field("vendor_reference_number", &self.vendor_reference_number);
-        w.field("vendor_reference_number_type", &self.vendor_reference_number_type);
-        w.field("po_number", &self.po_number);
-        w.field("invoice_reference", &self.invoice_reference);
-        w.field("fund_distribution", &self.fund_distribution);
-        w.field("reporting_code", &self.reporting_code);
-        w.field("secondary_reporting_code", &self.secondary_reporting_code);
-        w.field("tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field("vendor_note", &self.vendor_note);
-        w.field("receiving_note", &self.receiving_note);
-        w.field("note", &self.note);
-        w.field("base_status", &self.base_status);
-        w.field("access_provider", &self.access_provider);
-        w.field("manual_renewal", &self.manual_renewal);
-        w.field("renewal_cycle", &self.renewal_cycle);
-        w.field("subscription_from_date", &self.subscription_from_date);
-        w.field("subscription_to_date", &self.subscription_to_date);
-        w.field("renewal_date", &self.renewal_date);
-        w.field("renewal_period", &self.renewal_period);
-        w.field("material_type", &self.material_type);
-        w.field("expected_receipt_date", &self.expected_receipt_date);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "vendor", &self.vendor);
+        w.field(1u16, "vendor_account", &self.vendor_account);
+        w.field(2u16, "acquisition_method", &self.acquisition_method);
+        w.field(3u16, "rush", &self.rush);
+        w.field(4u16, "cancellation_restriction", &self.cancellation_restriction);
+        w.field(
+            5u16,
+            "cancellation_restriction_note",
+            &self.cancellation_restriction_note,
+        );
+        w.field(6u16, "price", &self.price);
+        w.field(7u16, "vendor_reference_number", &self.vendor_reference_number);
+        w.field(
+            8u16,
+            "vendor_reference_number_type",
+            &self.vendor_reference_number_type,
+        );
+        w.field(9u16, "po_number", &self.po_number);
+        w.field(10u16, "invoice_reference", &self.invoice_reference);
+        w.field(11u16, "fund_distribution", &self.fund_distribution);
+        w.field(12u16, "reporting_code", &self.reporting_code);
+        w.field(13u16, "secondary_reporting_code", &self.secondary_reporting_code);
+        w.field(14u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
+        w.field(15u16, "vendor_note", &self.vendor_note);
+        w.field(16u16, "receiving_note", &self.receiving_note);
+        w.field(17u16, "note", &self.note);
+        w.field(18u16, "base_status", &self.base_status);
+        w.field(19u16, "access_provider", &self.access_provider);
+        w.field(20u16, "manual_renewal", &self.manual_renewal);
+        w.field(21u16, "renewal_cycle", &self.renewal_cycle);
+        w.field(22u16, "subscription_from_date", &self.subscription_from_date);
+        w.field(23u16, "subscription_to_date", &self.subscription_to_date);
+        w.field(24u16, "renewal_date", &self.renewal_date);
+        w.field(25u16, "renewal_period", &self.renewal_period);
+        w.field(26u16, "material_type", &self.material_type);
+        w.field(27u16, "expected_receipt_date", &self.expected_receipt_date);
+        w.field(28u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8615,6 +8494,9 @@ pub struct PoLines {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLines {
     fn is_empty(&self) -> bool {
@@ -8627,26 +8509,24 @@ impl alma_runtime::Codec for PoLines {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PoLines",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "po_line" => out.po_line = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("po_line", &self.po_line);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "po_line", &self.po_line);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8697,6 +8577,9 @@ pub struct PurchaseRequestLocationPut {
     pub shelving_location: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PurchaseRequestLocationPut {
     fn is_empty(&self) -> bool {
@@ -8709,28 +8592,26 @@ impl alma_runtime::Codec for PurchaseRequestLocationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestLocationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "quantity" => out.quantity = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "shelving_location" => {
-                        out.shelving_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "quantity" => out.quantity = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("quantity", &self.quantity);
-        w.field("library", &self.library);
-        w.field("shelving_location", &self.shelving_location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "quantity", &self.quantity);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "shelving_location", &self.shelving_location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8792,6 +8673,9 @@ pub struct PurchaseRequestPut {
     pub location: Vec<crate::acq::models::PurchaseRequestLocationPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PurchaseRequestPut {
     fn is_empty(&self) -> bool {
@@ -8807,46 +8691,38 @@ impl alma_runtime::Codec for PurchaseRequestPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PurchaseRequestPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "owning_library" => {
-                        out.owning_library = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "estimated_cost" => {
-                        out.estimated_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "vendor_account" => {
-                        out.vendor_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "requester_note" => {
-                        out.requester_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "format" => out.format = r.read(0u16, v)?,
+                    "owning_library" => out.owning_library = r.read(1u16, v)?,
+                    "estimated_cost" => out.estimated_cost = r.read(2u16, v)?,
+                    "fund" => out.fund = r.read(3u16, v)?,
+                    "vendor" => out.vendor = r.read(4u16, v)?,
+                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
+                    "requester_note" => out.requester_note = r.read(6u16, v)?,
+                    "note" => out.note = r.read(7u16, v)?,
+                    "location" => out.location = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("format", &self.format);
-        w.field("owning_library", &self.owning_library);
-        w.field("estimated_cost", &self.estimated_cost);
-        w.field("fund", &self.fund);
-        w.field("vendor", &self.vendor);
-        w.field("vendor_account", &self.vendor_account);
-        w.field("requester_note", &self.requester_note);
-        w.field("note", &self.note);
-        w.field("location", &self.location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "format", &self.format);
+        w.field(1u16, "owning_library", &self.owning_library);
+        w.field(2u16, "estimated_cost", &self.estimated_cost);
+        w.field(3u16, "fund", &self.fund);
+        w.field(4u16, "vendor", &self.vendor);
+        w.field(5u16, "vendor_account", &self.vendor_account);
+        w.field(6u16, "requester_note", &self.requester_note);
+        w.field(7u16, "note", &self.note);
+        w.field(8u16, "location", &self.location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8950,6 +8826,9 @@ pub struct AccessInfo {
     pub local_persistent_uri: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AccessInfo {
     fn is_empty(&self) -> bool {
@@ -8967,62 +8846,50 @@ impl alma_runtime::Codec for AccessInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AccessInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_pass_note" => {
-                        out.user_pass_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
                     "ip_address_reg_method" => {
-                        out.ip_address_reg_method = alma_runtime::Codec::from_node(v)?;
+                        out.ip_address_reg_method = r.read(3u16, v)?;
                     }
                     "ip_address_reg_instructions" => {
-                        out.ip_address_reg_instructions = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.ip_address_reg_instructions = r.read(4u16, v)?;
                     }
-                    "ip_address_note" => {
-                        out.ip_address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_note" => out.access_note = alma_runtime::Codec::from_node(v)?,
-                    "primary_access_uri" => {
-                        out.primary_access_uri = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "interface_uri" => {
-                        out.interface_uri = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "ip_address_note" => out.ip_address_note = r.read(5u16, v)?,
+                    "access_note" => out.access_note = r.read(6u16, v)?,
+                    "primary_access_uri" => out.primary_access_uri = r.read(7u16, v)?,
+                    "interface_uri" => out.interface_uri = r.read(8u16, v)?,
                     "implemented_auth_method" => {
-                        out.implemented_auth_method = alma_runtime::Codec::from_node(v)?;
+                        out.implemented_auth_method = r.read(9u16, v)?;
                     }
                     "local_persistent_uri" => {
-                        out.local_persistent_uri = alma_runtime::Codec::from_node(v)?;
+                        out.local_persistent_uri = r.read(10u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_pass_note", &self.user_pass_note);
-        w.field("ip_address_reg_method", &self.ip_address_reg_method);
-        w.field("ip_address_reg_instructions", &self.ip_address_reg_instructions);
-        w.field("ip_address_note", &self.ip_address_note);
-        w.field("access_note", &self.access_note);
-        w.field("primary_access_uri", &self.primary_access_uri);
-        w.field("interface_uri", &self.interface_uri);
-        w.field("implemented_auth_method", &self.implemented_auth_method);
-        w.field("local_persistent_uri", &self.local_persistent_uri);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_pass_note", &self.user_pass_note);
+        w.field(3u16, "ip_address_reg_method", &self.ip_address_reg_method);
+        w.field(4u16, "ip_address_reg_instructions", &self.ip_address_reg_instructions);
+        w.field(5u16, "ip_address_note", &self.ip_address_note);
+        w.field(6u16, "access_note", &self.access_note);
+        w.field(7u16, "primary_access_uri", &self.primary_access_uri);
+        w.field(8u16, "interface_uri", &self.interface_uri);
+        w.field(9u16, "implemented_auth_method", &self.implemented_auth_method);
+        w.field(10u16, "local_persistent_uri", &self.local_persistent_uri);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9159,6 +9026,9 @@ pub struct Account {
     pub contact_info: Option<crate::acq::models::VendorContactInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Account {
     fn is_empty(&self) -> bool {
@@ -9180,78 +9050,64 @@ impl alma_runtime::Codec for Account {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Account",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "financial_sys_code" => {
-                        out.financial_sys_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "discount_percent" => {
-                        out.discount_percent = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "payment_method" => {
-                        out.payment_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "financial_sys_code" => out.financial_sys_code = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "library" => out.library = r.read(4u16, v)?,
+                    "discount_percent" => out.discount_percent = r.read(5u16, v)?,
+                    "note" => out.note = r.read(6u16, v)?,
+                    "payment_method" => out.payment_method = r.read(7u16, v)?,
                     "expected_receipt_interval" => {
-                        out.expected_receipt_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_receipt_interval = r.read(8u16, v)?;
                     }
-                    "claiming_interval" => {
-                        out.claiming_interval = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "claiming_interval" => out.claiming_interval = r.read(9u16, v)?,
                     "expected_invoice_interval" => {
-                        out.expected_invoice_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_invoice_interval = r.read(10u16, v)?;
                     }
                     "expected_activation_interval" => {
-                        out.expected_activation_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_activation_interval = r.read(11u16, v)?;
                     }
                     "renewal_evaluation_interval" => {
-                        out.renewal_evaluation_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.renewal_evaluation_interval = r.read(12u16, v)?;
                     }
                     "subscription_interval" => {
-                        out.subscription_interval = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_interval = r.read(13u16, v)?;
                     }
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "contact_info" => out.contact_info = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("description", &self.description);
-        w.field("financial_sys_code", &self.financial_sys_code);
-        w.field("status", &self.status);
-        w.field("library", &self.library);
-        w.field("discount_percent", &self.discount_percent);
-        w.field("note", &self.note);
-        w.field("payment_method", &self.payment_method);
-        w.field("expected_receipt_interval", &self.expected_receipt_interval);
-        w.field("claiming_interval", &self.claiming_interval);
-        w.field("expected_invoice_interval", &self.expected_invoice_interval);
-        w.field("expected_activation_interval", &self.expected_activation_interval);
-        w.field("renewal_evaluation_interval", &self.renewal_evaluation_interval);
-        w.field("subscription_interval", &self.subscription_interval);
-        w.field("contact_info", &self.contact_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "financial_sys_code", &self.financial_sys_code);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "library", &self.library);
+        w.field(5u16, "discount_percent", &self.discount_percent);
+        w.field(6u16, "note", &self.note);
+        w.field(7u16, "payment_method", &self.payment_method);
+        w.field(8u16, "expected_receipt_interval", &self.expected_receipt_interval);
+        w.field(9u16, "claiming_interval", &self.claiming_interval);
+        w.field(10u16, "expected_invoice_interval", &self.expected_invoice_interval);
+        w.field(
+            11u16,
+            "expected_activation_interval",
+            &self.expected_activation_interval,
+        );
+        w.field(12u16, "renewal_evaluation_interval", &self.renewal_evaluation_interval);
+        w.field(13u16, "subscription_interval", &self.subscription_interval);
+        w.field(14u16, "contact_info", &self.contact_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9404,6 +9260,9 @@ pub struct VendorAddress {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorAddress {
     fn is_empty(&self) -> bool {
@@ -9421,54 +9280,48 @@ impl alma_runtime::Codec for VendorAddress {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorAddress",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_type" => out.address_type = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_type", &self.address_type);
+        w.field(13u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9562,6 +9415,9 @@ pub struct AdminInfo {
     pub admin_documentation: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdminInfo {
     fn is_empty(&self) -> bool {
@@ -9580,76 +9436,56 @@ impl alma_runtime::Codec for AdminInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdminInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_password_note" => {
-                        out.user_password_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "online_admin_module" => {
-                        out.online_admin_module = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_uri" => out.admin_uri = alma_runtime::Codec::from_node(v)?,
-                    "admin_uri_type" => {
-                        out.admin_uri_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "open_url_compliant" => {
-                        out.open_url_compliant = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_note" => {
-                        out.linking_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_password_note" => out.user_password_note = r.read(2u16, v)?,
+                    "online_admin_module" => out.online_admin_module = r.read(3u16, v)?,
+                    "admin_uri" => out.admin_uri = r.read(4u16, v)?,
+                    "admin_uri_type" => out.admin_uri_type = r.read(5u16, v)?,
+                    "open_url_compliant" => out.open_url_compliant = r.read(6u16, v)?,
+                    "linking_note" => out.linking_note = r.read(7u16, v)?,
                     "hardware_req_internal" => {
-                        out.hardware_req_internal = alma_runtime::Codec::from_node(v)?;
+                        out.hardware_req_internal = r.read(8u16, v)?;
                     }
-                    "hardware_req_public" => {
-                        out.hardware_req_public = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "hardware_req_public" => out.hardware_req_public = r.read(9u16, v)?,
                     "software_req_internal" => {
-                        out.software_req_internal = alma_runtime::Codec::from_node(v)?;
+                        out.software_req_internal = r.read(10u16, v)?;
                     }
-                    "software_req_public" => {
-                        out.software_req_public = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "software_req_public" => out.software_req_public = r.read(11u16, v)?,
                     "maintenance_win_value" => {
-                        out.maintenance_win_value = alma_runtime::Codec::from_node(v)?;
+                        out.maintenance_win_value = r.read(12u16, v)?;
                     }
-                    "incident_log" => {
-                        out.incident_log = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_documentation" => {
-                        out.admin_documentation = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "incident_log" => out.incident_log = r.read(13u16, v)?,
+                    "admin_documentation" => out.admin_documentation = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_password_note", &self.user_password_note);
-        w.field("online_admin_module", &self.online_admin_module);
-        w.field("admin_uri", &self.admin_uri);
-        w.field("admin_uri_type", &self.admin_uri_type);
-        w.field("open_url_compliant", &self.open_url_compliant);
-        w.field("linking_note", &self.linking_note);
-        w.field("hardware_req_internal", &self.hardware_req_internal);
-        w.field("hardware_req_public", &self.hardware_req_public);
-        w.field("software_req_internal", &self.software_req_internal);
-        w.field("software_req_public", &self.software_req_public);
-        w.field("maintenance_win_value", &self.maintenance_win_value);
-        w.field("incident_log", &self.incident_log);
-        w.field("admin_documentation", &self.admin_documentation);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_password_note", &self.user_password_note);
+        w.field(3u16, "online_admin_module", &self.online_admin_module);
+        w.field(4u16, "admin_uri", &self.admin_uri);
+        w.field(5u16, "admin_uri_type", &self.admin_uri_type);
+        w.field(6u16, "open_url_compliant", &self.open_url_compliant);
+        w.field(7u16, "linking_note", &self.linking_note);
+        w.field(8u16, "hardware_req_internal", &self.hardware_req_internal);
+        w.field(9u16, "hardware_req_public", &self.hardware_req_public);
+        w.field(10u16, "software_req_internal", &self.software_req_internal);
+        w.field(11u16, "software_req_public", &self.software_req_public);
+        w.field(12u16, "maintenance_win_value", &self.maintenance_win_value);
+        w.field(13u16, "incident_log", &self.incident_log);
+        w.field(14u16, "admin_documentation", &self.admin_documentation);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9792,6 +9628,9 @@ pub struct VendorContactInfo {
     pub web_address: Vec<crate::acq::models::WebAddress>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorContactInfo {
     fn is_empty(&self) -> bool {
@@ -9804,28 +9643,28 @@ impl alma_runtime::Codec for VendorContactInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorContactInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "web_address" => out.web_address = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "email" => out.email = r.read(1u16, v)?,
+                    "phone" => out.phone = r.read(2u16, v)?,
+                    "web_address" => out.web_address = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
-        w.field("web_address", &self.web_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "email", &self.email);
+        w.field(2u16, "phone", &self.phone);
+        w.field(3u16, "web_address", &self.web_address);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9894,6 +9733,9 @@ pub struct VendorContactPerson {
     pub last_name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorContactPerson {
     fn is_empty(&self) -> bool {
@@ -9905,24 +9747,24 @@ impl alma_runtime::Codec for VendorContactPerson {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorContactPerson",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = r.read(0u16, v)?,
+                    "last_name" => out.last_name = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("first_name", &self.first_name);
-        w.field("last_name", &self.last_name);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "first_name", &self.first_name);
+        w.field(1u16, "last_name", &self.last_name);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9955,6 +9797,9 @@ pub struct EanAccount {
     pub ean_code: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EanAccount {
     fn is_empty(&self) -> bool {
@@ -9966,24 +9811,24 @@ impl alma_runtime::Codec for EanAccount {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EanAccount",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "account" => out.account = alma_runtime::Codec::from_node(v)?,
-                    "ean_code" => out.ean_code = alma_runtime::Codec::from_node(v)?,
+                    "account" => out.account = r.read(0u16, v)?,
+                    "ean_code" => out.ean_code = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("account", &self.account);
-        w.field("ean_code", &self.ean_code);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "account", &self.account);
+        w.field(1u16, "ean_code", &self.ean_code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10070,6 +9915,9 @@ pub struct EdiInfo {
     pub ean_account: Vec<crate::acq::models::EanAccount>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EdiInfo {
     fn is_empty(&self) -> bool {
@@ -10092,88 +9940,72 @@ impl alma_runtime::Codec for EdiInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EdiInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "naming_convention" => {
-                        out.naming_convention = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_format" => {
-                        out.vendor_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "invoices" => out.invoices = alma_runtime::Codec::from_node(v)?,
-                    "po_lines" => out.po_lines = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "naming_convention" => out.naming_convention = r.read(2u16, v)?,
+                    "vendor_format" => out.vendor_format = r.read(3u16, v)?,
+                    "invoices" => out.invoices = r.read(4u16, v)?,
+                    "po_lines" => out.po_lines = r.read(5u16, v)?,
                     "additional_order_number" => {
-                        out.additional_order_number = alma_runtime::Codec::from_node(v)?;
+                        out.additional_order_number = r.read(6u16, v)?;
                     }
-                    "include_fund_code" => {
-                        out.include_fund_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "do_not_prorate" => {
-                        out.do_not_prorate = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "ftp_description" => {
-                        out.ftp_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "server_name" => out.server_name = alma_runtime::Codec::from_node(v)?,
-                    "port_number" => out.port_number = alma_runtime::Codec::from_node(v)?,
-                    "user_name" => out.user_name = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
-                    "input_path" => out.input_path = alma_runtime::Codec::from_node(v)?,
-                    "output_path" => out.output_path = alma_runtime::Codec::from_node(v)?,
-                    "allow_navigation" => {
-                        out.allow_navigation = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secured_ftp" => out.secured_ftp = alma_runtime::Codec::from_node(v)?,
-                    "send_command" => {
-                        out.send_command = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "passive_mode" => {
-                        out.passive_mode = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ftp_mode" => out.ftp_mode = alma_runtime::Codec::from_node(v)?,
+                    "include_fund_code" => out.include_fund_code = r.read(7u16, v)?,
+                    "do_not_prorate" => out.do_not_prorate = r.read(8u16, v)?,
+                    "fund_code" => out.fund_code = r.read(9u16, v)?,
+                    "ftp_description" => out.ftp_description = r.read(10u16, v)?,
+                    "server_name" => out.server_name = r.read(11u16, v)?,
+                    "port_number" => out.port_number = r.read(12u16, v)?,
+                    "user_name" => out.user_name = r.read(13u16, v)?,
+                    "password" => out.password = r.read(14u16, v)?,
+                    "input_path" => out.input_path = r.read(15u16, v)?,
+                    "output_path" => out.output_path = r.read(16u16, v)?,
+                    "allow_navigation" => out.allow_navigation = r.read(17u16, v)?,
+                    "secured_ftp" => out.secured_ftp = r.read(18u16, v)?,
+                    "send_command" => out.send_command = r.read(19u16, v)?,
+                    "passive_mode" => out.passive_mode = r.read(20u16, v)?,
+                    "ftp_mode" => out.ftp_mode = r.read(21u16, v)?,
                     "per_organization_unit" => {
-                        out.per_organization_unit = alma_runtime::Codec::from_node(v)?;
+                        out.per_organization_unit = r.read(22u16, v)?;
                     }
-                    "ean_account" => out.ean_account = alma_runtime::Codec::from_node(v)?,
+                    "ean_account" => out.ean_account = r.read(23u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("type", &self.type_);
-        w.field("naming_convention", &self.naming_convention);
-        w.field("vendor_format", &self.vendor_format);
-        w.field("invoices", &self.invoices);
-        w.field("po_lines", &self.po_lines);
-        w.field("additional_order_number", &self.additional_order_number);
-        w.field("include_fund_code", &self.include_fund_code);
-        w.field("do_not_prorate", &self.do_not_prorate);
-        w.field("fund_code", &self.fund_code);
-        w.field("ftp_description", &self.ftp_description);
-        w.field("server_name", &self.server_name);
-        w.field("port_number", &self.port_number);
-        w.field("user_name", &self.user_name);
-        w.field("password", &self.password);
-        w.field("input_path", &self.input_path);
-        w.field("output_path", &self.output_path);
-        w.field("allow_navigation", &self.allow_navigation);
-        w.field("secured_ftp", &self.secured_ftp);
-        w.field("send_command", &self.send_command);
-        w.field("passive_mode", &self.passive_mode);
-        w.field("ftp_mode", &self.ftp_mode);
-        w.field("per_organization_unit", &self.per_organization_unit);
-        w.field("ean_account", &self.ean_account);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "naming_convention", &self.naming_convention);
+        w.field(3u16, "vendor_format", &self.vendor_format);
+        w.field(4u16, "invoices", &self.invoices);
+        w.field(5u16, "po_lines", &self.po_lines);
+        w.field(6u16, "additional_order_number", &self.additional_order_number);
+        w.field(7u16, "include_fund_code", &self.include_fund_code);
+        w.field(8u16, "do_not_prorate", &self.do_not_prorate);
+        w.field(9u16, "fund_code", &self.fund_code);
+        w.field(10u16, "ftp_description", &self.ftp_description);
+        w.field(11u16, "server_name", &self.server_name);
+        w.field(12u16, "port_number", &self.port_number);
+        w.field(13u16, "user_name", &self.user_name);
+        w.field(14u16, "password", &self.password);
+        w.field(15u16, "input_path", &self.input_path);
+        w.field(16u16, "output_path", &self.output_path);
+        w.field(17u16, "allow_navigation", &self.allow_navigation);
+        w.field(18u16, "secured_ftp", &self.secured_ftp);
+        w.field(19u16, "send_command", &self.send_command);
+        w.field(20u16, "passive_mode", &self.passive_mode);
+        w.field(21u16, "ftp_mode", &self.ftp_mode);
+        w.field(22u16, "per_organization_unit", &self.per_organization_unit);
+        w.field(23u16, "ean_account", &self.ean_account);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10307,6 +10139,9 @@ pub struct VendorEmail {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorEmail {
     fn is_empty(&self) -> bool {
@@ -10320,30 +10155,28 @@ impl alma_runtime::Codec for VendorEmail {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorEmail",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_type" => out.email_type = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_type", &self.email_type);
+        w.field(3u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10408,6 +10241,9 @@ pub struct VendorInterface {
     pub note: Vec<crate::shared::CitationNote>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorInterface {
     fn is_empty(&self) -> bool {
@@ -10423,40 +10259,38 @@ impl alma_runtime::Codec for VendorInterface {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorInterface",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "main_note" => out.main_note = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_info" => out.admin_info = alma_runtime::Codec::from_node(v)?,
-                    "statistics" => out.statistics = alma_runtime::Codec::from_node(v)?,
-                    "access_info" => out.access_info = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "status" => out.status = r.read(2u16, v)?,
+                    "main_note" => out.main_note = r.read(3u16, v)?,
+                    "contact_info" => out.contact_info = r.read(4u16, v)?,
+                    "admin_info" => out.admin_info = r.read(5u16, v)?,
+                    "statistics" => out.statistics = r.read(6u16, v)?,
+                    "access_info" => out.access_info = r.read(7u16, v)?,
+                    "note" => out.note = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("status", &self.status);
-        w.field("main_note", &self.main_note);
-        w.field("contact_info", &self.contact_info);
-        w.field("admin_info", &self.admin_info);
-        w.field("statistics", &self.statistics);
-        w.field("access_info", &self.access_info);
-        w.field("note", &self.note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "status", &self.status);
+        w.field(3u16, "main_note", &self.main_note);
+        w.field(4u16, "contact_info", &self.contact_info);
+        w.field(5u16, "admin_info", &self.admin_info);
+        w.field(6u16, "statistics", &self.statistics);
+        w.field(7u16, "access_info", &self.access_info);
+        w.field(8u16, "note", &self.note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10542,6 +10376,9 @@ pub struct VendorLibrary {
     pub include_sub_units: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorLibrary {
     fn is_empty(&self) -> bool {
@@ -10553,26 +10390,24 @@ impl alma_runtime::Codec for VendorLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "include_sub_units" => {
-                        out.include_sub_units = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "include_sub_units" => out.include_sub_units = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("include_sub_units", &self.include_sub_units);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "include_sub_units", &self.include_sub_units);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10615,6 +10450,9 @@ pub struct PerOrganizationUnit {
     pub edi_type: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PerOrganizationUnit {
     fn is_empty(&self) -> bool {
@@ -10628,28 +10466,26 @@ impl alma_runtime::Codec for PerOrganizationUnit {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PerOrganizationUnit",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_unit" => {
-                        out.organization_unit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edi_code" => out.edi_code = alma_runtime::Codec::from_node(v)?,
-                    "edi_type" => out.edi_type = alma_runtime::Codec::from_node(v)?,
+                    "organization_unit" => out.organization_unit = r.read(0u16, v)?,
+                    "edi_code" => out.edi_code = r.read(1u16, v)?,
+                    "edi_type" => out.edi_type = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_unit", &self.organization_unit);
-        w.field("edi_code", &self.edi_code);
-        w.field("edi_type", &self.edi_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_unit", &self.organization_unit);
+        w.field(1u16, "edi_code", &self.edi_code);
+        w.field(2u16, "edi_type", &self.edi_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10696,6 +10532,9 @@ pub struct VendorPhone {
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorPhone {
     fn is_empty(&self) -> bool {
@@ -10709,32 +10548,28 @@ impl alma_runtime::Codec for VendorPhone {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorPhone",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferred_sms" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_type" => out.phone_type = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
-        w.field("preferred", &self.preferred);
-        w.field("preferred_sms", &self.preferred_sms);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_type", &self.phone_type);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferred_sms", &self.preferred_sms);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10811,6 +10646,9 @@ pub struct Statistics {
     pub statistics_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Statistics {
     fn is_empty(&self) -> bool {
@@ -10827,56 +10665,42 @@ impl alma_runtime::Codec for Statistics {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Statistics",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_pass_note" => {
-                        out.user_pass_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available" => out.available = alma_runtime::Codec::from_node(v)?,
-                    "delivery_method" => {
-                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "frequency" => out.frequency = alma_runtime::Codec::from_node(v)?,
-                    "online_location" => {
-                        out.online_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_address" => {
-                        out.delivery_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "locally_stored" => {
-                        out.locally_stored = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note" => {
-                        out.statistics_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
+                    "available" => out.available = r.read(3u16, v)?,
+                    "delivery_method" => out.delivery_method = r.read(4u16, v)?,
+                    "format" => out.format = r.read(5u16, v)?,
+                    "frequency" => out.frequency = r.read(6u16, v)?,
+                    "online_location" => out.online_location = r.read(7u16, v)?,
+                    "delivery_address" => out.delivery_address = r.read(8u16, v)?,
+                    "locally_stored" => out.locally_stored = r.read(9u16, v)?,
+                    "statistics_note" => out.statistics_note = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_pass_note", &self.user_pass_note);
-        w.field("available", &self.available);
-        w.field("delivery_method", &self.delivery_method);
-        w.field("format", &self.format);
-        w.field("frequency", &self.frequency);
-        w.field("online_location", &self.online_location);
-        w.field("delivery_address", &self.delivery_address);
-        w.field("locally_stored", &self.locally_stored);
-        w.field("statistics_note", &self.statistics_note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_pass_note", &self.user_pass_note);
+        w.field(3u16, "available", &self.available);
+        w.field(4u16, "delivery_method", &self.delivery_method);
+        w.field(5u16, "format", &self.format);
+        w.field(6u16, "frequency", &self.frequency);
+        w.field(7u16, "online_location", &self.online_location);
+        w.field(8u16, "delivery_address", &self.delivery_address);
+        w.field(9u16, "locally_stored", &self.locally_stored);
+        w.field(10u16, "statistics_note", &self.statistics_note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11027,6 +10851,9 @@ pub struct Vendor {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Vendor {
     fn is_empty(&self) -> bool {
@@ -11048,84 +10875,64 @@ impl alma_runtime::Codec for Vendor {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Vendor",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "additional_code" => {
-                        out.additional_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "financial_sys_code" => {
-                        out.financial_sys_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "national_tax_id" => {
-                        out.national_tax_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "liable_for_vat" => {
-                        out.liable_for_vat = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "material_supplier" => {
-                        out.material_supplier = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_provider" => {
-                        out.access_provider = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "licensor" => out.licensor = alma_runtime::Codec::from_node(v)?,
-                    "governmental" => {
-                        out.governmental = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "tax_percentage" => {
-                        out.tax_percentage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "account" => out.account = alma_runtime::Codec::from_node(v)?,
-                    "contact_person" => {
-                        out.contact_person = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edi_info" => out.edi_info = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "additional_code" => out.additional_code = r.read(2u16, v)?,
+                    "financial_sys_code" => out.financial_sys_code = r.read(3u16, v)?,
+                    "national_tax_id" => out.national_tax_id = r.read(4u16, v)?,
+                    "status" => out.status = r.read(5u16, v)?,
+                    "liable_for_vat" => out.liable_for_vat = r.read(6u16, v)?,
+                    "language" => out.language = r.read(7u16, v)?,
+                    "material_supplier" => out.material_supplier = r.read(8u16, v)?,
+                    "access_provider" => out.access_provider = r.read(9u16, v)?,
+                    "licensor" => out.licensor = r.read(10u16, v)?,
+                    "governmental" => out.governmental = r.read(11u16, v)?,
+                    "tax_percentage" => out.tax_percentage = r.read(12u16, v)?,
+                    "library" => out.library = r.read(13u16, v)?,
+                    "currency" => out.currency = r.read(14u16, v)?,
+                    "account" => out.account = r.read(15u16, v)?,
+                    "contact_person" => out.contact_person = r.read(16u16, v)?,
+                    "interface" => out.interface = r.read(17u16, v)?,
+                    "contact_info" => out.contact_info = r.read(18u16, v)?,
+                    "edi_info" => out.edi_info = r.read(19u16, v)?,
+                    "note" => out.note = r.read(20u16, v)?,
+                    "link" => out.link = r.read(21u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("additional_code", &self.additional_code);
-        w.field("financial_sys_code", &self.financial_sys_code);
-        w.field("national_tax_id", &self.national_tax_id);
-        w.field("status", &self.status);
-        w.field("liable_for_vat", &self.liable_for_vat);
-        w.field("language", &self.language);
-        w.field("material_supplier", &self.material_supplier);
-        w.field("access_provider", &self.access_provider);
-        w.field("licensor", &self.licensor);
-        w.field("governmental", &self.governmental);
-        w.field("tax_percentage", &self.tax_percentage);
-        w.field("library", &self.library);
-        w.field("currency", &self.currency);
-        w.field("account", &self.account);
-        w.field("contact_person", &self.contact_person);
-        w.field("interface", &self.interface);
-        w.field("contact_info", &self.contact_info);
-        w.field("edi_info", &self.edi_info);
-        w.field("note", &self.note);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "additional_code", &self.additional_code);
+        w.field(3u16, "financial_sys_code", &self.financial_sys_code);
+        w.field(4u16, "national_tax_id", &self.national_tax_id);
+        w.field(5u16, "status", &self.status);
+        w.field(6u16, "liable_for_vat", &self.liable_for_vat);
+        w.field(7u16, "language", &self.language);
+        w.field(8u16, "material_supplier", &self.material_supplier);
+        w.field(9u16, "access_provider", &self.access_provider);
+        w.field(10u16, "licensor", &self.licensor);
+        w.field(11u16, "governmental", &self.governmental);
+        w.field(12u16, "tax_percentage", &self.tax_percentage);
+        w.field(13u16, "library", &self.library);
+        w.field(14u16, "currency", &self.currency);
+        w.field(15u16, "account", &self.account);
+        w.field(16u16, "contact_person", &self.contact_person);
+        w.field(17u16, "interface", &self.interface);
+        w.field(18u16, "contact_info", &self.contact_info);
+        w.field(19u16, "edi_info", &self.edi_info);
+        w.field(20u16, "note", &self.note);
+        w.field(21u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11309,6 +11116,9 @@ pub struct WebAddress {
     pub note: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for WebAddress {
     fn is_empty(&self) -> bool {
@@ -11321,28 +11131,28 @@ impl alma_runtime::Codec for WebAddress {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "WebAddress",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = r.read(0u16, v)?,
+                    "url_type" => out.url_type = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "note" => out.note = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url", &self.url);
-        w.field("url_type", &self.url_type);
-        w.field("description", &self.description);
-        w.field("note", &self.note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url", &self.url);
+        w.field(1u16, "url_type", &self.url_type);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "note", &self.note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11395,6 +11205,9 @@ pub struct AccessInfoPost {
     pub local_persistent_uri: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AccessInfoPost {
     fn is_empty(&self) -> bool {
@@ -11412,62 +11225,50 @@ impl alma_runtime::Codec for AccessInfoPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AccessInfoPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_pass_note" => {
-                        out.user_pass_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
                     "ip_address_reg_method" => {
-                        out.ip_address_reg_method = alma_runtime::Codec::from_node(v)?;
+                        out.ip_address_reg_method = r.read(3u16, v)?;
                     }
                     "ip_address_reg_instructions" => {
-                        out.ip_address_reg_instructions = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.ip_address_reg_instructions = r.read(4u16, v)?;
                     }
-                    "ip_address_note" => {
-                        out.ip_address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_note" => out.access_note = alma_runtime::Codec::from_node(v)?,
-                    "primary_access_uri" => {
-                        out.primary_access_uri = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "interface_uri" => {
-                        out.interface_uri = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "ip_address_note" => out.ip_address_note = r.read(5u16, v)?,
+                    "access_note" => out.access_note = r.read(6u16, v)?,
+                    "primary_access_uri" => out.primary_access_uri = r.read(7u16, v)?,
+                    "interface_uri" => out.interface_uri = r.read(8u16, v)?,
                     "implemented_auth_method" => {
-                        out.implemented_auth_method = alma_runtime::Codec::from_node(v)?;
+                        out.implemented_auth_method = r.read(9u16, v)?;
                     }
                     "local_persistent_uri" => {
-                        out.local_persistent_uri = alma_runtime::Codec::from_node(v)?;
+                        out.local_persistent_uri = r.read(10u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_pass_note", &self.user_pass_note);
-        w.field("ip_address_reg_method", &self.ip_address_reg_method);
-        w.field("ip_address_reg_instructions", &self.ip_address_reg_instructions);
-        w.field("ip_address_note", &self.ip_address_note);
-        w.field("access_note", &self.access_note);
-        w.field("primary_access_uri", &self.primary_access_uri);
-        w.field("interface_uri", &self.interface_uri);
-        w.field("implemented_auth_method", &self.implemented_auth_method);
-        w.field("local_persistent_uri", &self.local_persistent_uri);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_pass_note", &self.user_pass_note);
+        w.field(3u16, "ip_address_reg_method", &self.ip_address_reg_method);
+        w.field(4u16, "ip_address_reg_instructions", &self.ip_address_reg_instructions);
+        w.field(5u16, "ip_address_note", &self.ip_address_note);
+        w.field(6u16, "access_note", &self.access_note);
+        w.field(7u16, "primary_access_uri", &self.primary_access_uri);
+        w.field(8u16, "interface_uri", &self.interface_uri);
+        w.field(9u16, "implemented_auth_method", &self.implemented_auth_method);
+        w.field(10u16, "local_persistent_uri", &self.local_persistent_uri);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11604,6 +11405,9 @@ pub struct AccountPost {
     pub contact_info: Option<crate::acq::models::VendorContactInfoPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AccountPost {
     fn is_empty(&self) -> bool {
@@ -11625,78 +11429,64 @@ impl alma_runtime::Codec for AccountPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AccountPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "financial_sys_code" => {
-                        out.financial_sys_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "discount_percent" => {
-                        out.discount_percent = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "payment_method" => {
-                        out.payment_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "financial_sys_code" => out.financial_sys_code = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "library" => out.library = r.read(4u16, v)?,
+                    "discount_percent" => out.discount_percent = r.read(5u16, v)?,
+                    "note" => out.note = r.read(6u16, v)?,
+                    "payment_method" => out.payment_method = r.read(7u16, v)?,
                     "expected_receipt_interval" => {
-                        out.expected_receipt_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_receipt_interval = r.read(8u16, v)?;
                     }
-                    "claiming_interval" => {
-                        out.claiming_interval = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "claiming_interval" => out.claiming_interval = r.read(9u16, v)?,
                     "expected_invoice_interval" => {
-                        out.expected_invoice_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_invoice_interval = r.read(10u16, v)?;
                     }
                     "expected_activation_interval" => {
-                        out.expected_activation_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_activation_interval = r.read(11u16, v)?;
                     }
                     "renewal_evaluation_interval" => {
-                        out.renewal_evaluation_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.renewal_evaluation_interval = r.read(12u16, v)?;
                     }
                     "subscription_interval" => {
-                        out.subscription_interval = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_interval = r.read(13u16, v)?;
                     }
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "contact_info" => out.contact_info = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("description", &self.description);
-        w.field("financial_sys_code", &self.financial_sys_code);
-        w.field("status", &self.status);
-        w.field("library", &self.library);
-        w.field("discount_percent", &self.discount_percent);
-        w.field("note", &self.note);
-        w.field("payment_method", &self.payment_method);
-        w.field("expected_receipt_interval", &self.expected_receipt_interval);
-        w.field("claiming_interval", &self.claiming_interval);
-        w.field("expected_invoice_interval", &self.expected_invoice_interval);
-        w.field("expected_activation_interval", &self.expected_activation_interval);
-        w.field("renewal_evaluation_interval", &self.renewal_evaluation_interval);
-        w.field("subscription_interval", &self.subscription_interval);
-        w.field("contact_info", &self.contact_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "financial_sys_code", &self.financial_sys_code);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "library", &self.library);
+        w.field(5u16, "discount_percent", &self.discount_percent);
+        w.field(6u16, "note", &self.note);
+        w.field(7u16, "payment_method", &self.payment_method);
+        w.field(8u16, "expected_receipt_interval", &self.expected_receipt_interval);
+        w.field(9u16, "claiming_interval", &self.claiming_interval);
+        w.field(10u16, "expected_invoice_interval", &self.expected_invoice_interval);
+        w.field(
+            11u16,
+            "expected_activation_interval",
+            &self.expected_activation_interval,
+        );
+        w.field(12u16, "renewal_evaluation_interval", &self.renewal_evaluation_interval);
+        w.field(13u16, "subscription_interval", &self.subscription_interval);
+        w.field(14u16, "contact_info", &self.contact_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11849,6 +11639,9 @@ pub struct VendorAddressPost {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorAddressPost {
     fn is_empty(&self) -> bool {
@@ -11866,54 +11659,48 @@ impl alma_runtime::Codec for VendorAddressPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorAddressPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_type" => out.address_type = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_type", &self.address_type);
+        w.field(13u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12007,6 +11794,9 @@ pub struct AdminInfoPost {
     pub admin_documentation: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdminInfoPost {
     fn is_empty(&self) -> bool {
@@ -12025,76 +11815,56 @@ impl alma_runtime::Codec for AdminInfoPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdminInfoPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_password_note" => {
-                        out.user_password_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "online_admin_module" => {
-                        out.online_admin_module = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_uri" => out.admin_uri = alma_runtime::Codec::from_node(v)?,
-                    "admin_uri_type" => {
-                        out.admin_uri_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "open_url_compliant" => {
-                        out.open_url_compliant = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_note" => {
-                        out.linking_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_password_note" => out.user_password_note = r.read(2u16, v)?,
+                    "online_admin_module" => out.online_admin_module = r.read(3u16, v)?,
+                    "admin_uri" => out.admin_uri = r.read(4u16, v)?,
+                    "admin_uri_type" => out.admin_uri_type = r.read(5u16, v)?,
+                    "open_url_compliant" => out.open_url_compliant = r.read(6u16, v)?,
+                    "linking_note" => out.linking_note = r.read(7u16, v)?,
                     "hardware_req_internal" => {
-                        out.hardware_req_internal = alma_runtime::Codec::from_node(v)?;
+                        out.hardware_req_internal = r.read(8u16, v)?;
                     }
-                    "hardware_req_public" => {
-                        out.hardware_req_public = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "hardware_req_public" => out.hardware_req_public = r.read(9u16, v)?,
                     "software_req_internal" => {
-                        out.software_req_internal = alma_runtime::Codec::from_node(v)?;
+                        out.software_req_internal = r.read(10u16, v)?;
                     }
-                    "software_req_public" => {
-                        out.software_req_public = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "software_req_public" => out.software_req_public = r.read(11u16, v)?,
                     "maintenance_win_value" => {
-                        out.maintenance_win_value = alma_runtime::Codec::from_node(v)?;
+                        out.maintenance_win_value = r.read(12u16, v)?;
                     }
-                    "incident_log" => {
-                        out.incident_log = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_documentation" => {
-                        out.admin_documentation = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "incident_log" => out.incident_log = r.read(13u16, v)?,
+                    "admin_documentation" => out.admin_documentation = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_password_note", &self.user_password_note);
-        w.field("online_admin_module", &self.online_admin_module);
-        w.field("admin_uri", &self.admin_uri);
-        w.field("admin_uri_type", &self.admin_uri_type);
-        w.field("open_url_compliant", &self.open_url_compliant);
-        w.field("linking_note", &self.linking_note);
-        w.field("hardware_req_internal", &self.hardware_req_internal);
-        w.field("hardware_req_public", &self.hardware_req_public);
-        w.field("software_req_internal", &self.software_req_internal);
-        w.field("software_req_public", &self.software_req_public);
-        w.field("maintenance_win_value", &self.maintenance_win_value);
-        w.field("incident_log", &self.incident_log);
-        w.field("admin_documentation", &self.admin_documentation);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_password_note", &self.user_password_note);
+        w.field(3u16, "online_admin_module", &self.online_admin_module);
+        w.field(4u16, "admin_uri", &self.admin_uri);
+        w.field(5u16, "admin_uri_type", &self.admin_uri_type);
+        w.field(6u16, "open_url_compliant", &self.open_url_compliant);
+        w.field(7u16, "linking_note", &self.linking_note);
+        w.field(8u16, "hardware_req_internal", &self.hardware_req_internal);
+        w.field(9u16, "hardware_req_public", &self.hardware_req_public);
+        w.field(10u16, "software_req_internal", &self.software_req_internal);
+        w.field(11u16, "software_req_public", &self.software_req_public);
+        w.field(12u16, "maintenance_win_value", &self.maintenance_win_value);
+        w.field(13u16, "incident_log", &self.incident_log);
+        w.field(14u16, "admin_documentation", &self.admin_documentation);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12237,6 +12007,9 @@ pub struct VendorContactInfoPost {
     pub web_address: Vec<crate::acq::models::WebAddressPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorContactInfoPost {
     fn is_empty(&self) -> bool {
@@ -12249,28 +12022,28 @@ impl alma_runtime::Codec for VendorContactInfoPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorContactInfoPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "web_address" => out.web_address = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "email" => out.email = r.read(1u16, v)?,
+                    "phone" => out.phone = r.read(2u16, v)?,
+                    "web_address" => out.web_address = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
-        w.field("web_address", &self.web_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "email", &self.email);
+        w.field(2u16, "phone", &self.phone);
+        w.field(3u16, "web_address", &self.web_address);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12339,6 +12112,9 @@ pub struct ContactPersonPost {
     pub last_name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactPersonPost {
     fn is_empty(&self) -> bool {
@@ -12350,24 +12126,24 @@ impl alma_runtime::Codec for ContactPersonPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactPersonPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = r.read(0u16, v)?,
+                    "last_name" => out.last_name = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("first_name", &self.first_name);
-        w.field("last_name", &self.last_name);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "first_name", &self.first_name);
+        w.field(1u16, "last_name", &self.last_name);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12400,6 +12176,9 @@ pub struct EanAccountPost {
     pub ean_code: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EanAccountPost {
     fn is_empty(&self) -> bool {
@@ -12411,24 +12190,24 @@ impl alma_runtime::Codec for EanAccountPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EanAccountPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "account" => out.account = alma_runtime::Codec::from_node(v)?,
-                    "ean_code" => out.ean_code = alma_runtime::Codec::from_node(v)?,
+                    "account" => out.account = r.read(0u16, v)?,
+                    "ean_code" => out.ean_code = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("account", &self.account);
-        w.field("ean_code", &self.ean_code);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "account", &self.account);
+        w.field(1u16, "ean_code", &self.ean_code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12515,6 +12294,9 @@ pub struct EdiInfoPost {
     pub ean_account: Vec<crate::acq::models::EanAccountPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EdiInfoPost {
     fn is_empty(&self) -> bool {
@@ -12537,88 +12319,72 @@ impl alma_runtime::Codec for EdiInfoPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EdiInfoPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "naming_convention" => {
-                        out.naming_convention = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_format" => {
-                        out.vendor_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "invoices" => out.invoices = alma_runtime::Codec::from_node(v)?,
-                    "po_lines" => out.po_lines = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "naming_convention" => out.naming_convention = r.read(2u16, v)?,
+                    "vendor_format" => out.vendor_format = r.read(3u16, v)?,
+                    "invoices" => out.invoices = r.read(4u16, v)?,
+                    "po_lines" => out.po_lines = r.read(5u16, v)?,
                     "additional_order_number" => {
-                        out.additional_order_number = alma_runtime::Codec::from_node(v)?;
+                        out.additional_order_number = r.read(6u16, v)?;
                     }
-                    "include_fund_code" => {
-                        out.include_fund_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "do_not_prorate" => {
-                        out.do_not_prorate = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "ftp_description" => {
-                        out.ftp_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "server_name" => out.server_name = alma_runtime::Codec::from_node(v)?,
-                    "port_number" => out.port_number = alma_runtime::Codec::from_node(v)?,
-                    "user_name" => out.user_name = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
-                    "input_path" => out.input_path = alma_runtime::Codec::from_node(v)?,
-                    "output_path" => out.output_path = alma_runtime::Codec::from_node(v)?,
-                    "allow_navigation" => {
-                        out.allow_navigation = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secured_ftp" => out.secured_ftp = alma_runtime::Codec::from_node(v)?,
-                    "send_command" => {
-                        out.send_command = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "passive_mode" => {
-                        out.passive_mode = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ftp_mode" => out.ftp_mode = alma_runtime::Codec::from_node(v)?,
+                    "include_fund_code" => out.include_fund_code = r.read(7u16, v)?,
+                    "do_not_prorate" => out.do_not_prorate = r.read(8u16, v)?,
+                    "fund_code" => out.fund_code = r.read(9u16, v)?,
+                    "ftp_description" => out.ftp_description = r.read(10u16, v)?,
+                    "server_name" => out.server_name = r.read(11u16, v)?,
+                    "port_number" => out.port_number = r.read(12u16, v)?,
+                    "user_name" => out.user_name = r.read(13u16, v)?,
+                    "password" => out.password = r.read(14u16, v)?,
+                    "input_path" => out.input_path = r.read(15u16, v)?,
+                    "output_path" => out.output_path = r.read(16u16, v)?,
+                    "allow_navigation" => out.allow_navigation = r.read(17u16, v)?,
+                    "secured_ftp" => out.secured_ftp = r.read(18u16, v)?,
+                    "send_command" => out.send_command = r.read(19u16, v)?,
+                    "passive_mode" => out.passive_mode = r.read(20u16, v)?,
+                    "ftp_mode" => out.ftp_mode = r.read(21u16, v)?,
                     "per_organization_unit" => {
-                        out.per_organization_unit = alma_runtime::Codec::from_node(v)?;
+                        out.per_organization_unit = r.read(22u16, v)?;
                     }
-                    "ean_account" => out.ean_account = alma_runtime::Codec::from_node(v)?,
+                    "ean_account" => out.ean_account = r.read(23u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("type", &self.type_);
-        w.field("naming_convention", &self.naming_convention);
-        w.field("vendor_format", &self.vendor_format);
-        w.field("invoices", &self.invoices);
-        w.field("po_lines", &self.po_lines);
-        w.field("additional_order_number", &self.additional_order_number);
-        w.field("include_fund_code", &self.include_fund_code);
-        w.field("do_not_prorate", &self.do_not_prorate);
-        w.field("fund_code", &self.fund_code);
-        w.field("ftp_description", &self.ftp_description);
-        w.field("server_name", &self.server_name);
-        w.field("port_number", &self.port_number);
-        w.field("user_name", &self.user_name);
-        w.field("password", &self.password);
-        w.field("input_path", &self.input_path);
-        w.field("output_path", &self.output_path);
-        w.field("allow_navigation", &self.allow_navigation);
-        w.field("secured_ftp", &self.secured_ftp);
-        w.field("send_command", &self.send_command);
-        w.field("passive_mode", &self.passive_mode);
-        w.field("ftp_mode", &self.ftp_mode);
-        w.field("per_organization_unit", &self.per_organization_unit);
-        w.field("ean_account", &self.ean_account);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "naming_convention", &self.naming_convention);
+        w.field(3u16, "vendor_format", &self.vendor_format);
+        w.field(4u16, "invoices", &self.invoices);
+        w.field(5u16, "po_lines", &self.po_lines);
+        w.field(6u16, "additional_order_number", &self.additional_order_number);
+        w.field(7u16, "include_fund_code", &self.include_fund_code);
+        w.field(8u16, "do_not_prorate", &self.do_not_prorate);
+        w.field(9u16, "fund_code", &self.fund_code);
+        w.field(10u16, "ftp_description", &self.ftp_description);
+        w.field(11u16, "server_name", &self.server_name);
+        w.field(12u16, "port_number", &self.port_number);
+        w.field(13u16, "user_name", &self.user_name);
+        w.field(14u16, "password", &self.password);
+        w.field(15u16, "input_path", &self.input_path);
+        w.field(16u16, "output_path", &self.output_path);
+        w.field(17u16, "allow_navigation", &self.allow_navigation);
+        w.field(18u16, "secured_ftp", &self.secured_ftp);
+        w.field(19u16, "send_command", &self.send_command);
+        w.field(20u16, "passive_mode", &self.passive_mode);
+        w.field(21u16, "ftp_mode", &self.ftp_mode);
+        w.field(22u16, "per_organization_unit", &self.per_organization_unit);
+        w.field(23u16, "ean_account", &self.ean_account);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12752,6 +12518,9 @@ pub struct VendorEmailPost {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorEmailPost {
     fn is_empty(&self) -> bool {
@@ -12765,30 +12534,28 @@ impl alma_runtime::Codec for VendorEmailPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorEmailPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_type" => out.email_type = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_type", &self.email_type);
+        w.field(3u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12853,6 +12620,9 @@ pub struct VendorInterfacePost {
     pub note: Vec<crate::shared::ElectronicCollectionNotePost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorInterfacePost {
     fn is_empty(&self) -> bool {
@@ -12868,40 +12638,38 @@ impl alma_runtime::Codec for VendorInterfacePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorInterfacePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "main_note" => out.main_note = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_info" => out.admin_info = alma_runtime::Codec::from_node(v)?,
-                    "statistics" => out.statistics = alma_runtime::Codec::from_node(v)?,
-                    "access_info" => out.access_info = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "status" => out.status = r.read(2u16, v)?,
+                    "main_note" => out.main_note = r.read(3u16, v)?,
+                    "contact_info" => out.contact_info = r.read(4u16, v)?,
+                    "admin_info" => out.admin_info = r.read(5u16, v)?,
+                    "statistics" => out.statistics = r.read(6u16, v)?,
+                    "access_info" => out.access_info = r.read(7u16, v)?,
+                    "note" => out.note = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("status", &self.status);
-        w.field("main_note", &self.main_note);
-        w.field("contact_info", &self.contact_info);
-        w.field("admin_info", &self.admin_info);
-        w.field("statistics", &self.statistics);
-        w.field("access_info", &self.access_info);
-        w.field("note", &self.note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "status", &self.status);
+        w.field(3u16, "main_note", &self.main_note);
+        w.field(4u16, "contact_info", &self.contact_info);
+        w.field(5u16, "admin_info", &self.admin_info);
+        w.field(6u16, "statistics", &self.statistics);
+        w.field(7u16, "access_info", &self.access_info);
+        w.field(8u16, "note", &self.note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12987,6 +12755,9 @@ pub struct LibraryPost {
     pub include_sub_units: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryPost {
     fn is_empty(&self) -> bool {
@@ -12998,26 +12769,24 @@ impl alma_runtime::Codec for LibraryPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "include_sub_units" => {
-                        out.include_sub_units = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "include_sub_units" => out.include_sub_units = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("include_sub_units", &self.include_sub_units);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "include_sub_units", &self.include_sub_units);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13060,6 +12829,9 @@ pub struct PerOrganizationUnitPost {
     pub edi_type: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PerOrganizationUnitPost {
     fn is_empty(&self) -> bool {
@@ -13073,28 +12845,26 @@ impl alma_runtime::Codec for PerOrganizationUnitPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PerOrganizationUnitPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_unit" => {
-                        out.organization_unit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edi_code" => out.edi_code = alma_runtime::Codec::from_node(v)?,
-                    "edi_type" => out.edi_type = alma_runtime::Codec::from_node(v)?,
+                    "organization_unit" => out.organization_unit = r.read(0u16, v)?,
+                    "edi_code" => out.edi_code = r.read(1u16, v)?,
+                    "edi_type" => out.edi_type = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_unit", &self.organization_unit);
-        w.field("edi_code", &self.edi_code);
-        w.field("edi_type", &self.edi_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_unit", &self.organization_unit);
+        w.field(1u16, "edi_code", &self.edi_code);
+        w.field(2u16, "edi_type", &self.edi_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13141,6 +12911,9 @@ pub struct VendorPhonePost {
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorPhonePost {
     fn is_empty(&self) -> bool {
@@ -13154,32 +12927,28 @@ impl alma_runtime::Codec for VendorPhonePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorPhonePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferred_sms" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_type" => out.phone_type = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
-        w.field("preferred", &self.preferred);
-        w.field("preferred_sms", &self.preferred_sms);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_type", &self.phone_type);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferred_sms", &self.preferred_sms);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13256,6 +13025,9 @@ pub struct StatisticsPost {
     pub statistics_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for StatisticsPost {
     fn is_empty(&self) -> bool {
@@ -13272,56 +13044,42 @@ impl alma_runtime::Codec for StatisticsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "StatisticsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_pass_note" => {
-                        out.user_pass_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available" => out.available = alma_runtime::Codec::from_node(v)?,
-                    "delivery_method" => {
-                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "frequency" => out.frequency = alma_runtime::Codec::from_node(v)?,
-                    "online_location" => {
-                        out.online_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_address" => {
-                        out.delivery_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "locally_stored" => {
-                        out.locally_stored = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note" => {
-                        out.statistics_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
+                    "available" => out.available = r.read(3u16, v)?,
+                    "delivery_method" => out.delivery_method = r.read(4u16, v)?,
+                    "format" => out.format = r.read(5u16, v)?,
+                    "frequency" => out.frequency = r.read(6u16, v)?,
+                    "online_location" => out.online_location = r.read(7u16, v)?,
+                    "delivery_address" => out.delivery_address = r.read(8u16, v)?,
+                    "locally_stored" => out.locally_stored = r.read(9u16, v)?,
+                    "statistics_note" => out.statistics_note = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_pass_note", &self.user_pass_note);
-        w.field("available", &self.available);
-        w.field("delivery_method", &self.delivery_method);
-        w.field("format", &self.format);
-        w.field("frequency", &self.frequency);
-        w.field("online_location", &self.online_location);
-        w.field("delivery_address", &self.delivery_address);
-        w.field("locally_stored", &self.locally_stored);
-        w.field("statistics_note", &self.statistics_note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_pass_note", &self.user_pass_note);
+        w.field(3u16, "available", &self.available);
+        w.field(4u16, "delivery_method", &self.delivery_method);
+        w.field(5u16, "format", &self.format);
+        w.field(6u16, "frequency", &self.frequency);
+        w.field(7u16, "online_location", &self.online_location);
+        w.field(8u16, "delivery_address", &self.delivery_address);
+        w.field(9u16, "locally_stored", &self.locally_stored);
+        w.field(10u16, "statistics_note", &self.statistics_note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13472,6 +13230,9 @@ pub struct VendorPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorPost {
     fn is_empty(&self) -> bool {
@@ -13493,84 +13254,64 @@ impl alma_runtime::Codec for VendorPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "additional_code" => {
-                        out.additional_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "financial_sys_code" => {
-                        out.financial_sys_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "national_tax_id" => {
-                        out.national_tax_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "liable_for_vat" => {
-                        out.liable_for_vat = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "material_supplier" => {
-                        out.material_supplier = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_provider" => {
-                        out.access_provider = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "licensor" => out.licensor = alma_runtime::Codec::from_node(v)?,
-                    "governmental" => {
-                        out.governmental = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "tax_percentage" => {
-                        out.tax_percentage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "account" => out.account = alma_runtime::Codec::from_node(v)?,
-                    "contact_person" => {
-                        out.contact_person = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edi_info" => out.edi_info = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "additional_code" => out.additional_code = r.read(2u16, v)?,
+                    "financial_sys_code" => out.financial_sys_code = r.read(3u16, v)?,
+                    "national_tax_id" => out.national_tax_id = r.read(4u16, v)?,
+                    "status" => out.status = r.read(5u16, v)?,
+                    "liable_for_vat" => out.liable_for_vat = r.read(6u16, v)?,
+                    "language" => out.language = r.read(7u16, v)?,
+                    "material_supplier" => out.material_supplier = r.read(8u16, v)?,
+                    "access_provider" => out.access_provider = r.read(9u16, v)?,
+                    "licensor" => out.licensor = r.read(10u16, v)?,
+                    "governmental" => out.governmental = r.read(11u16, v)?,
+                    "tax_percentage" => out.tax_percentage = r.read(12u16, v)?,
+                    "library" => out.library = r.read(13u16, v)?,
+                    "currency" => out.currency = r.read(14u16, v)?,
+                    "account" => out.account = r.read(15u16, v)?,
+                    "contact_person" => out.contact_person = r.read(16u16, v)?,
+                    "interface" => out.interface = r.read(17u16, v)?,
+                    "contact_info" => out.contact_info = r.read(18u16, v)?,
+                    "edi_info" => out.edi_info = r.read(19u16, v)?,
+                    "note" => out.note = r.read(20u16, v)?,
+                    "link" => out.link = r.read(21u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("additional_code", &self.additional_code);
-        w.field("financial_sys_code", &self.financial_sys_code);
-        w.field("national_tax_id", &self.national_tax_id);
-        w.field("status", &self.status);
-        w.field("liable_for_vat", &self.liable_for_vat);
-        w.field("language", &self.language);
-        w.field("material_supplier", &self.material_supplier);
-        w.field("access_provider", &self.access_provider);
-        w.field("licensor", &self.licensor);
-        w.field("governmental", &self.governmental);
-        w.field("tax_percentage", &self.tax_percentage);
-        w.field("library", &self.library);
-        w.field("currency", &self.currency);
-        w.field("account", &self.account);
-        w.field("contact_person", &self.contact_person);
-        w.field("interface", &self.interface);
-        w.field("contact_info", &self.contact_info);
-        w.field("edi_info", &self.edi_info);
-        w.field("note", &self.note);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "additional_code", &self.additional_code);
+        w.field(3u16, "financial_sys_code", &self.financial_sys_code);
+        w.field(4u16, "national_tax_id", &self.national_tax_id);
+        w.field(5u16, "status", &self.status);
+        w.field(6u16, "liable_for_vat", &self.liable_for_vat);
+        w.field(7u16, "language", &self.language);
+        w.field(8u16, "material_supplier", &self.material_supplier);
+        w.field(9u16, "access_provider", &self.access_provider);
+        w.field(10u16, "licensor", &self.licensor);
+        w.field(11u16, "governmental", &self.governmental);
+        w.field(12u16, "tax_percentage", &self.tax_percentage);
+        w.field(13u16, "library", &self.library);
+        w.field(14u16, "currency", &self.currency);
+        w.field(15u16, "account", &self.account);
+        w.field(16u16, "contact_person", &self.contact_person);
+        w.field(17u16, "interface", &self.interface);
+        w.field(18u16, "contact_info", &self.contact_info);
+        w.field(19u16, "edi_info", &self.edi_info);
+        w.field(20u16, "note", &self.note);
+        w.field(21u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13754,6 +13495,9 @@ pub struct WebAddressPost {
     pub note: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for WebAddressPost {
     fn is_empty(&self) -> bool {
@@ -13766,28 +13510,28 @@ impl alma_runtime::Codec for WebAddressPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "WebAddressPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = r.read(0u16, v)?,
+                    "url_type" => out.url_type = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "note" => out.note = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url", &self.url);
-        w.field("url_type", &self.url_type);
-        w.field("description", &self.description);
-        w.field("note", &self.note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url", &self.url);
+        w.field(1u16, "url_type", &self.url_type);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "note", &self.note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13840,6 +13584,9 @@ pub struct AccessInfoPut {
     pub local_persistent_uri: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AccessInfoPut {
     fn is_empty(&self) -> bool {
@@ -13857,62 +13604,50 @@ impl alma_runtime::Codec for AccessInfoPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AccessInfoPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_pass_note" => {
-                        out.user_pass_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
                     "ip_address_reg_method" => {
-                        out.ip_address_reg_method = alma_runtime::Codec::from_node(v)?;
+                        out.ip_address_reg_method = r.read(3u16, v)?;
                     }
                     "ip_address_reg_instructions" => {
-                        out.ip_address_reg_instructions = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.ip_address_reg_instructions = r.read(4u16, v)?;
                     }
-                    "ip_address_note" => {
-                        out.ip_address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_note" => out.access_note = alma_runtime::Codec::from_node(v)?,
-                    "primary_access_uri" => {
-                        out.primary_access_uri = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "interface_uri" => {
-                        out.interface_uri = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "ip_address_note" => out.ip_address_note = r.read(5u16, v)?,
+                    "access_note" => out.access_note = r.read(6u16, v)?,
+                    "primary_access_uri" => out.primary_access_uri = r.read(7u16, v)?,
+                    "interface_uri" => out.interface_uri = r.read(8u16, v)?,
                     "implemented_auth_method" => {
-                        out.implemented_auth_method = alma_runtime::Codec::from_node(v)?;
+                        out.implemented_auth_method = r.read(9u16, v)?;
                     }
                     "local_persistent_uri" => {
-                        out.local_persistent_uri = alma_runtime::Codec::from_node(v)?;
+                        out.local_persistent_uri = r.read(10u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_pass_note", &self.user_pass_note);
-        w.field("ip_address_reg_method", &self.ip_address_reg_method);
-        w.field("ip_address_reg_instructions", &self.ip_address_reg_instructions);
-        w.field("ip_address_note", &self.ip_address_note);
-        w.field("access_note", &self.access_note);
-        w.field("primary_access_uri", &self.primary_access_uri);
-        w.field("interface_uri", &self.interface_uri);
-        w.field("implemented_auth_method", &self.implemented_auth_method);
-        w.field("local_persistent_uri", &self.local_persistent_uri);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_pass_note", &self.user_pass_note);
+        w.field(3u16, "ip_address_reg_method", &self.ip_address_reg_method);
+        w.field(4u16, "ip_address_reg_instructions", &self.ip_address_reg_instructions);
+        w.field(5u16, "ip_address_note", &self.ip_address_note);
+        w.field(6u16, "access_note", &self.access_note);
+        w.field(7u16, "primary_access_uri", &self.primary_access_uri);
+        w.field(8u16, "interface_uri", &self.interface_uri);
+        w.field(9u16, "implemented_auth_method", &self.implemented_auth_method);
+        w.field(10u16, "local_persistent_uri", &self.local_persistent_uri);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14049,6 +13784,9 @@ pub struct AccountPut {
     pub contact_info: Option<crate::acq::models::VendorContactInfoPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AccountPut {
     fn is_empty(&self) -> bool {
@@ -14070,78 +13808,64 @@ impl alma_runtime::Codec for AccountPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AccountPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "financial_sys_code" => {
-                        out.financial_sys_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "discount_percent" => {
-                        out.discount_percent = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "payment_method" => {
-                        out.payment_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "financial_sys_code" => out.financial_sys_code = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "library" => out.library = r.read(4u16, v)?,
+                    "discount_percent" => out.discount_percent = r.read(5u16, v)?,
+                    "note" => out.note = r.read(6u16, v)?,
+                    "payment_method" => out.payment_method = r.read(7u16, v)?,
                     "expected_receipt_interval" => {
-                        out.expected_receipt_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_receipt_interval = r.read(8u16, v)?;
                     }
-                    "claiming_interval" => {
-                        out.claiming_interval = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "claiming_interval" => out.claiming_interval = r.read(9u16, v)?,
                     "expected_invoice_interval" => {
-                        out.expected_invoice_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_invoice_interval = r.read(10u16, v)?;
                     }
                     "expected_activation_interval" => {
-                        out.expected_activation_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.expected_activation_interval = r.read(11u16, v)?;
                     }
                     "renewal_evaluation_interval" => {
-                        out.renewal_evaluation_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.renewal_evaluation_interval = r.read(12u16, v)?;
                     }
                     "subscription_interval" => {
-                        out.subscription_interval = alma_runtime::Codec::from_node(v)?;
+                        out.subscription_interval = r.read(13u16, v)?;
                     }
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "contact_info" => out.contact_info = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("description", &self.description);
-        w.field("financial_sys_code", &self.financial_sys_code);
-        w.field("status", &self.status);
-        w.field("library", &self.library);
-        w.field("discount_percent", &self.discount_percent);
-        w.field("note", &self.note);
-        w.field("payment_method", &self.payment_method);
-        w.field("expected_receipt_interval", &self.expected_receipt_interval);
-        w.field("claiming_interval", &self.claiming_interval);
-        w.field("expected_invoice_interval", &self.expected_invoice_interval);
-        w.field("expected_activation_interval", &self.expected_activation_interval);
-        w.field("renewal_evaluation_interval", &self.renewal_evaluation_interval);
-        w.field("subscription_interval", &self.subscription_interval);
-        w.field("contact_info", &self.contact_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "financial_sys_code", &self.financial_sys_code);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "library", &self.library);
+        w.field(5u16, "discount_percent", &self.discount_percent);
+        w.field(6u16, "note", &self.note);
+        w.field(7u16, "payment_method", &self.payment_method);
+        w.field(8u16, "expected_receipt_interval", &self.expected_receipt_interval);
+        w.field(9u16, "claiming_interval", &self.claiming_interval);
+        w.field(10u16, "expected_invoice_interval", &self.expected_invoice_interval);
+        w.field(
+            11u16,
+            "expected_activation_interval",
+            &self.expected_activation_interval,
+        );
+        w.field(12u16, "renewal_evaluation_interval", &self.renewal_evaluation_interval);
+        w.field(13u16, "subscription_interval", &self.subscription_interval);
+        w.field(14u16, "contact_info", &self.contact_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14294,6 +14018,9 @@ pub struct VendorAddressPut {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorAddressPut {
     fn is_empty(&self) -> bool {
@@ -14311,54 +14038,48 @@ impl alma_runtime::Codec for VendorAddressPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorAddressPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_type" => out.address_type = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_type", &self.address_type);
+        w.field(13u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14452,6 +14173,9 @@ pub struct AdminInfoPut {
     pub admin_documentation: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdminInfoPut {
     fn is_empty(&self) -> bool {
@@ -14470,76 +14194,56 @@ impl alma_runtime::Codec for AdminInfoPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdminInfoPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_password_note" => {
-                        out.user_password_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "online_admin_module" => {
-                        out.online_admin_module = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_uri" => out.admin_uri = alma_runtime::Codec::from_node(v)?,
-                    "admin_uri_type" => {
-                        out.admin_uri_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "open_url_compliant" => {
-                        out.open_url_compliant = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_note" => {
-                        out.linking_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_password_note" => out.user_password_note = r.read(2u16, v)?,
+                    "online_admin_module" => out.online_admin_module = r.read(3u16, v)?,
+                    "admin_uri" => out.admin_uri = r.read(4u16, v)?,
+                    "admin_uri_type" => out.admin_uri_type = r.read(5u16, v)?,
+                    "open_url_compliant" => out.open_url_compliant = r.read(6u16, v)?,
+                    "linking_note" => out.linking_note = r.read(7u16, v)?,
                     "hardware_req_internal" => {
-                        out.hardware_req_internal = alma_runtime::Codec::from_node(v)?;
+                        out.hardware_req_internal = r.read(8u16, v)?;
                     }
-                    "hardware_req_public" => {
-                        out.hardware_req_public = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "hardware_req_public" => out.hardware_req_public = r.read(9u16, v)?,
                     "software_req_internal" => {
-                        out.software_req_internal = alma_runtime::Codec::from_node(v)?;
+                        out.software_req_internal = r.read(10u16, v)?;
                     }
-                    "software_req_public" => {
-                        out.software_req_public = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "software_req_public" => out.software_req_public = r.read(11u16, v)?,
                     "maintenance_win_value" => {
-                        out.maintenance_win_value = alma_runtime::Codec::from_node(v)?;
+                        out.maintenance_win_value = r.read(12u16, v)?;
                     }
-                    "incident_log" => {
-                        out.incident_log = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_documentation" => {
-                        out.admin_documentation = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "incident_log" => out.incident_log = r.read(13u16, v)?,
+                    "admin_documentation" => out.admin_documentation = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_password_note", &self.user_password_note);
-        w.field("online_admin_module", &self.online_admin_module);
-        w.field("admin_uri", &self.admin_uri);
-        w.field("admin_uri_type", &self.admin_uri_type);
-        w.field("open_url_compliant", &self.open_url_compliant);
-        w.field("linking_note", &self.linking_note);
-        w.field("hardware_req_internal", &self.hardware_req_internal);
-        w.field("hardware_req_public", &self.hardware_req_public);
-        w.field("software_req_internal", &self.software_req_internal);
-        w.field("software_req_public", &self.software_req_public);
-        w.field("maintenance_win_value", &self.maintenance_win_value);
-        w.field("incident_log", &self.incident_log);
-        w.field("admin_documentation", &self.admin_documentation);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_password_note", &self.user_password_note);
+        w.field(3u16, "online_admin_module", &self.online_admin_module);
+        w.field(4u16, "admin_uri", &self.admin_uri);
+        w.field(5u16, "admin_uri_type", &self.admin_uri_type);
+        w.field(6u16, "open_url_compliant", &self.open_url_compliant);
+        w.field(7u16, "linking_note", &self.linking_note);
+        w.field(8u16, "hardware_req_internal", &self.hardware_req_internal);
+        w.field(9u16, "hardware_req_public", &self.hardware_req_public);
+        w.field(10u16, "software_req_internal", &self.software_req_internal);
+        w.field(11u16, "software_req_public", &self.software_req_public);
+        w.field(12u16, "maintenance_win_value", &self.maintenance_win_value);
+        w.field(13u16, "incident_log", &self.incident_log);
+        w.field(14u16, "admin_documentation", &self.admin_documentation);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14682,6 +14386,9 @@ pub struct VendorContactInfoPut {
     pub web_address: Vec<crate::acq::models::WebAddressPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorContactInfoPut {
     fn is_empty(&self) -> bool {
@@ -14694,28 +14401,28 @@ impl alma_runtime::Codec for VendorContactInfoPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorContactInfoPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "web_address" => out.web_address = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "email" => out.email = r.read(1u16, v)?,
+                    "phone" => out.phone = r.read(2u16, v)?,
+                    "web_address" => out.web_address = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
-        w.field("web_address", &self.web_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "email", &self.email);
+        w.field(2u16, "phone", &self.phone);
+        w.field(3u16, "web_address", &self.web_address);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14786,6 +14493,9 @@ pub struct EanAccountPut {
     pub ean_code: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EanAccountPut {
     fn is_empty(&self) -> bool {
@@ -14797,24 +14507,24 @@ impl alma_runtime::Codec for EanAccountPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EanAccountPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "account" => out.account = alma_runtime::Codec::from_node(v)?,
-                    "ean_code" => out.ean_code = alma_runtime::Codec::from_node(v)?,
+                    "account" => out.account = r.read(0u16, v)?,
+                    "ean_code" => out.ean_code = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("account", &self.account);
-        w.field("ean_code", &self.ean_code);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "account", &self.account);
+        w.field(1u16, "ean_code", &self.ean_code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -14901,6 +14611,9 @@ pub struct EdiInfoPut {
     pub ean_account: Vec<crate::acq::models::EanAccountPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EdiInfoPut {
     fn is_empty(&self) -> bool {
@@ -14923,88 +14636,72 @@ impl alma_runtime::Codec for EdiInfoPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EdiInfoPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "naming_convention" => {
-                        out.naming_convention = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vendor_format" => {
-                        out.vendor_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "invoices" => out.invoices = alma_runtime::Codec::from_node(v)?,
-                    "po_lines" => out.po_lines = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "naming_convention" => out.naming_convention = r.read(2u16, v)?,
+                    "vendor_format" => out.vendor_format = r.read(3u16, v)?,
+                    "invoices" => out.invoices = r.read(4u16, v)?,
+                    "po_lines" => out.po_lines = r.read(5u16, v)?,
                     "additional_order_number" => {
-                        out.additional_order_number = alma_runtime::Codec::from_node(v)?;
+                        out.additional_order_number = r.read(6u16, v)?;
                     }
-                    "include_fund_code" => {
-                        out.include_fund_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "do_not_prorate" => {
-                        out.do_not_prorate = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fund_code" => out.fund_code = alma_runtime::Codec::from_node(v)?,
-                    "ftp_description" => {
-                        out.ftp_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "server_name" => out.server_name = alma_runtime::Codec::from_node(v)?,
-                    "port_number" => out.port_number = alma_runtime::Codec::from_node(v)?,
-                    "user_name" => out.user_name = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
-                    "input_path" => out.input_path = alma_runtime::Codec::from_node(v)?,
-                    "output_path" => out.output_path = alma_runtime::Codec::from_node(v)?,
-                    "allow_navigation" => {
-                        out.allow_navigation = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secured_ftp" => out.secured_ftp = alma_runtime::Codec::from_node(v)?,
-                    "send_command" => {
-                        out.send_command = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "passive_mode" => {
-                        out.passive_mode = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ftp_mode" => out.ftp_mode = alma_runtime::Codec::from_node(v)?,
+                    "include_fund_code" => out.include_fund_code = r.read(7u16, v)?,
+                    "do_not_prorate" => out.do_not_prorate = r.read(8u16, v)?,
+                    "fund_code" => out.fund_code = r.read(9u16, v)?,
+                    "ftp_description" => out.ftp_description = r.read(10u16, v)?,
+                    "server_name" => out.server_name = r.read(11u16, v)?,
+                    "port_number" => out.port_number = r.read(12u16, v)?,
+                    "user_name" => out.user_name = r.read(13u16, v)?,
+                    "password" => out.password = r.read(14u16, v)?,
+                    "input_path" => out.input_path = r.read(15u16, v)?,
+                    "output_path" => out.output_path = r.read(16u16, v)?,
+                    "allow_navigation" => out.allow_navigation = r.read(17u16, v)?,
+                    "secured_ftp" => out.secured_ftp = r.read(18u16, v)?,
+                    "send_command" => out.send_command = r.read(19u16, v)?,
+                    "passive_mode" => out.passive_mode = r.read(20u16, v)?,
+                    "ftp_mode" => out.ftp_mode = r.read(21u16, v)?,
                     "per_organization_unit" => {
-                        out.per_organization_unit = alma_runtime::Codec::from_node(v)?;
+                        out.per_organization_unit = r.read(22u16, v)?;
                     }
-                    "ean_account" => out.ean_account = alma_runtime::Codec::from_node(v)?,
+                    "ean_account" => out.ean_account = r.read(23u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("type", &self.type_);
-        w.field("naming_convention", &self.naming_convention);
-        w.field("vendor_format", &self.vendor_format);
-        w.field("invoices", &self.invoices);
-        w.field("po_lines", &self.po_lines);
-        w.field("additional_order_number", &self.additional_order_number);
-        w.field("include_fund_code", &self.include_fund_code);
-        w.field("do_not_prorate", &self.do_not_prorate);
-        w.field("fund_code", &self.fund_code);
-        w.field("ftp_description", &self.ftp_description);
-        w.field("server_name", &self.server_name);
-        w.field("port_number", &self.port_number);
-        w.field("user_name", &self.user_name);
-        w.field("password", &self.password);
-        w.field("input_path", &self.input_path);
-        w.field("output_path", &self.output_path);
-        w.field("allow_navigation", &self.allow_navigation);
-        w.field("secured_ftp", &self.secured_ftp);
-        w.field("send_command", &self.send_command);
-        w.field("passive_mode", &self.passive_mode);
-        w.field("ftp_mode", &self.ftp_mode);
-        w.field("per_organization_unit", &self.per_organization_unit);
-        w.field("ean_account", &self.ean_account);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "naming_convention", &self.naming_convention);
+        w.field(3u16, "vendor_format", &self.vendor_format);
+        w.field(4u16, "invoices", &self.invoices);
+        w.field(5u16, "po_lines", &self.po_lines);
+        w.field(6u16, "additional_order_number", &self.additional_order_number);
+        w.field(7u16, "include_fund_code", &self.include_fund_code);
+        w.field(8u16, "do_not_prorate", &self.do_not_prorate);
+        w.field(9u16, "fund_code", &self.fund_code);
+        w.field(10u16, "ftp_description", &self.ftp_description);
+        w.field(11u16, "server_name", &self.server_name);
+        w.field(12u16, "port_number", &self.port_number);
+        w.field(13u16, "user_name", &self.user_name);
+        w.field(14u16, "password", &self.password);
+        w.field(15u16, "input_path", &self.input_path);
+        w.field(16u16, "output_path", &self.output_path);
+        w.field(17u16, "allow_navigation", &self.allow_navigation);
+        w.field(18u16, "secured_ftp", &self.secured_ftp);
+        w.field(19u16, "send_command", &self.send_command);
+        w.field(20u16, "passive_mode", &self.passive_mode);
+        w.field(21u16, "ftp_mode", &self.ftp_mode);
+        w.field(22u16, "per_organization_unit", &self.per_organization_unit);
+        w.field(23u16, "ean_account", &self.ean_account);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15138,6 +14835,9 @@ pub struct VendorEmailPut {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorEmailPut {
     fn is_empty(&self) -> bool {
@@ -15151,30 +14851,28 @@ impl alma_runtime::Codec for VendorEmailPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorEmailPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_type" => out.email_type = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_type", &self.email_type);
+        w.field(3u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15239,6 +14937,9 @@ pub struct VendorInterfacePut {
     pub note: Vec<crate::shared::ElectronicCollectionNotePut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorInterfacePut {
     fn is_empty(&self) -> bool {
@@ -15254,40 +14955,38 @@ impl alma_runtime::Codec for VendorInterfacePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorInterfacePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "main_note" => out.main_note = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "admin_info" => out.admin_info = alma_runtime::Codec::from_node(v)?,
-                    "statistics" => out.statistics = alma_runtime::Codec::from_node(v)?,
-                    "access_info" => out.access_info = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "status" => out.status = r.read(2u16, v)?,
+                    "main_note" => out.main_note = r.read(3u16, v)?,
+                    "contact_info" => out.contact_info = r.read(4u16, v)?,
+                    "admin_info" => out.admin_info = r.read(5u16, v)?,
+                    "statistics" => out.statistics = r.read(6u16, v)?,
+                    "access_info" => out.access_info = r.read(7u16, v)?,
+                    "note" => out.note = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("status", &self.status);
-        w.field("main_note", &self.main_note);
-        w.field("contact_info", &self.contact_info);
-        w.field("admin_info", &self.admin_info);
-        w.field("statistics", &self.statistics);
-        w.field("access_info", &self.access_info);
-        w.field("note", &self.note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "status", &self.status);
+        w.field(3u16, "main_note", &self.main_note);
+        w.field(4u16, "contact_info", &self.contact_info);
+        w.field(5u16, "admin_info", &self.admin_info);
+        w.field(6u16, "statistics", &self.statistics);
+        w.field(7u16, "access_info", &self.access_info);
+        w.field(8u16, "note", &self.note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15373,6 +15072,9 @@ pub struct LibraryPut {
     pub include_sub_units: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryPut {
     fn is_empty(&self) -> bool {
@@ -15384,26 +15086,24 @@ impl alma_runtime::Codec for LibraryPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "include_sub_units" => {
-                        out.include_sub_units = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "include_sub_units" => out.include_sub_units = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("include_sub_units", &self.include_sub_units);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "include_sub_units", &self.include_sub_units);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15446,6 +15146,9 @@ pub struct PerOrganizationUnitPut {
     pub edi_type: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PerOrganizationUnitPut {
     fn is_empty(&self) -> bool {
@@ -15459,28 +15162,26 @@ impl alma_runtime::Codec for PerOrganizationUnitPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PerOrganizationUnitPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_unit" => {
-                        out.organization_unit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edi_code" => out.edi_code = alma_runtime::Codec::from_node(v)?,
-                    "edi_type" => out.edi_type = alma_runtime::Codec::from_node(v)?,
+                    "organization_unit" => out.organization_unit = r.read(0u16, v)?,
+                    "edi_code" => out.edi_code = r.read(1u16, v)?,
+                    "edi_type" => out.edi_type = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_unit", &self.organization_unit);
-        w.field("edi_code", &self.edi_code);
-        w.field("edi_type", &self.edi_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_unit", &self.organization_unit);
+        w.field(1u16, "edi_code", &self.edi_code);
+        w.field(2u16, "edi_type", &self.edi_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15527,6 +15228,9 @@ pub struct VendorPhonePut {
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorPhonePut {
     fn is_empty(&self) -> bool {
@@ -15540,32 +15244,28 @@ impl alma_runtime::Codec for VendorPhonePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorPhonePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferred_sms" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_type" => out.phone_type = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
-        w.field("preferred", &self.preferred);
-        w.field("preferred_sms", &self.preferred_sms);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_type", &self.phone_type);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferred_sms", &self.preferred_sms);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15642,6 +15342,9 @@ pub struct StatisticsPut {
     pub statistics_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for StatisticsPut {
     fn is_empty(&self) -> bool {
@@ -15658,56 +15361,42 @@ impl alma_runtime::Codec for StatisticsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "StatisticsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_password" => {
-                        out.user_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_pass_note" => {
-                        out.user_pass_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "available" => out.available = alma_runtime::Codec::from_node(v)?,
-                    "delivery_method" => {
-                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "frequency" => out.frequency = alma_runtime::Codec::from_node(v)?,
-                    "online_location" => {
-                        out.online_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_address" => {
-                        out.delivery_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "locally_stored" => {
-                        out.locally_stored = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note" => {
-                        out.statistics_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_id" => out.user_id = r.read(0u16, v)?,
+                    "user_password" => out.user_password = r.read(1u16, v)?,
+                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
+                    "available" => out.available = r.read(3u16, v)?,
+                    "delivery_method" => out.delivery_method = r.read(4u16, v)?,
+                    "format" => out.format = r.read(5u16, v)?,
+                    "frequency" => out.frequency = r.read(6u16, v)?,
+                    "online_location" => out.online_location = r.read(7u16, v)?,
+                    "delivery_address" => out.delivery_address = r.read(8u16, v)?,
+                    "locally_stored" => out.locally_stored = r.read(9u16, v)?,
+                    "statistics_note" => out.statistics_note = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_id", &self.user_id);
-        w.field("user_password", &self.user_password);
-        w.field("user_pass_note", &self.user_pass_note);
-        w.field("available", &self.available);
-        w.field("delivery_method", &self.delivery_method);
-        w.field("format", &self.format);
-        w.field("frequency", &self.frequency);
-        w.field("online_location", &self.online_location);
-        w.field("delivery_address", &self.delivery_address);
-        w.field("locally_stored", &self.locally_stored);
-        w.field("statistics_note", &self.statistics_note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_id", &self.user_id);
+        w.field(1u16, "user_password", &self.user_password);
+        w.field(2u16, "user_pass_note", &self.user_pass_note);
+        w.field(3u16, "available", &self.available);
+        w.field(4u16, "delivery_method", &self.delivery_method);
+        w.field(5u16, "format", &self.format);
+        w.field(6u16, "frequency", &self.frequency);
+        w.field(7u16, "online_location", &self.online_location);
+        w.field(8u16, "delivery_address", &self.delivery_address);
+        w.field(9u16, "locally_stored", &self.locally_stored);
+        w.field(10u16, "statistics_note", &self.statistics_note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -15856,6 +15545,9 @@ pub struct VendorPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorPut {
     fn is_empty(&self) -> bool {
@@ -15876,80 +15568,62 @@ impl alma_runtime::Codec for VendorPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "VendorPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "additional_code" => {
-                        out.additional_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "financial_sys_code" => {
-                        out.financial_sys_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "national_tax_id" => {
-                        out.national_tax_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "liable_for_vat" => {
-                        out.liable_for_vat = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "material_supplier" => {
-                        out.material_supplier = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_provider" => {
-                        out.access_provider = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "licensor" => out.licensor = alma_runtime::Codec::from_node(v)?,
-                    "governmental" => {
-                        out.governmental = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "tax_percentage" => {
-                        out.tax_percentage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "account" => out.account = alma_runtime::Codec::from_node(v)?,
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edi_info" => out.edi_info = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "additional_code" => out.additional_code = r.read(2u16, v)?,
+                    "financial_sys_code" => out.financial_sys_code = r.read(3u16, v)?,
+                    "national_tax_id" => out.national_tax_id = r.read(4u16, v)?,
+                    "status" => out.status = r.read(5u16, v)?,
+                    "liable_for_vat" => out.liable_for_vat = r.read(6u16, v)?,
+                    "language" => out.language = r.read(7u16, v)?,
+                    "material_supplier" => out.material_supplier = r.read(8u16, v)?,
+                    "access_provider" => out.access_provider = r.read(9u16, v)?,
+                    "licensor" => out.licensor = r.read(10u16, v)?,
+                    "governmental" => out.governmental = r.read(11u16, v)?,
+                    "tax_percentage" => out.tax_percentage = r.read(12u16, v)?,
+                    "library" => out.library = r.read(13u16, v)?,
+                    "currency" => out.currency = r.read(14u16, v)?,
+                    "account" => out.account = r.read(15u16, v)?,
+                    "interface" => out.interface = r.read(16u16, v)?,
+                    "contact_info" => out.contact_info = r.read(17u16, v)?,
+                    "edi_info" => out.edi_info = r.read(18u16, v)?,
+                    "note" => out.note = r.read(19u16, v)?,
+                    "link" => out.link = r.read(20u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("additional_code", &self.additional_code);
-        w.field("financial_sys_code", &self.financial_sys_code);
-        w.field("national_tax_id", &self.national_tax_id);
-        w.field("status", &self.status);
-        w.field("liable_for_vat", &self.liable_for_vat);
-        w.field("language", &self.language);
-        w.field("material_supplier", &self.material_supplier);
-        w.field("access_provider", &self.access_provider);
-        w.field("licensor", &self.licensor);
-        w.field("governmental", &self.governmental);
-        w.field("tax_percentage", &self.tax_percentage);
-        w.field("library", &self.library);
-        w.field("currency", &self.currency);
-        w.field("account", &self.account);
-        w.field("interface", &self.interface);
-        w.field("contact_info", &self.contact_info);
-        w.field("edi_info", &self.edi_info);
-        w.field("note", &self.note);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "additional_code", &self.additional_code);
+        w.field(3u16, "financial_sys_code", &self.financial_sys_code);
+        w.field(4u16, "national_tax_id", &self.national_tax_id);
+        w.field(5u16, "status", &self.status);
+        w.field(6u16, "liable_for_vat", &self.liable_for_vat);
+        w.field(7u16, "language", &self.language);
+        w.field(8u16, "material_supplier", &self.material_supplier);
+        w.field(9u16, "access_provider", &self.access_provider);
+        w.field(10u16, "licensor", &self.licensor);
+        w.field(11u16, "governmental", &self.governmental);
+        w.field(12u16, "tax_percentage", &self.tax_percentage);
+        w.field(13u16, "library", &self.library);
+        w.field(14u16, "currency", &self.currency);
+        w.field(15u16, "account", &self.account);
+        w.field(16u16, "interface", &self.interface);
+        w.field(17u16, "contact_info", &self.contact_info);
+        w.field(18u16, "edi_info", &self.edi_info);
+        w.field(19u16, "note", &self.note);
+        w.field(20u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -16123,6 +15797,9 @@ pub struct WebAddressPut {
     pub note: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for WebAddressPut {
     fn is_empty(&self) -> bool {
@@ -16135,28 +15812,28 @@ impl alma_runtime::Codec for WebAddressPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "WebAddressPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = r.read(0u16, v)?,
+                    "url_type" => out.url_type = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "note" => out.note = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url", &self.url);
-        w.field("url_type", &self.url_type);
-        w.field("description", &self.description);
-        w.field("note", &self.note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url", &self.url);
+        w.field(1u16, "url_type", &self.url_type);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "note", &self.note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -16192,6 +15869,9 @@ pub struct Vendors {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Vendors {
     fn is_empty(&self) -> bool {
@@ -16204,26 +15884,24 @@ impl alma_runtime::Codec for Vendors {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Vendors",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "vendor" => out.vendor = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "vendor" => out.vendor = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("vendor", &self.vendor);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "vendor", &self.vendor);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

@@ -11,6 +11,9 @@ pub struct Paths {
     pub path: Vec<crate::analytics::models::PathsPath>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Paths {
     fn is_empty(&self) -> bool {
@@ -22,22 +25,22 @@ impl alma_runtime::Codec for Paths {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Paths",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "path" => out.path = alma_runtime::Codec::from_node(v)?,
+                    "path" => out.path = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("path", &self.path);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "path", &self.path);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -78,6 +81,9 @@ pub struct PathsPath {
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PathsPath {
     fn is_empty(&self) -> bool {
@@ -90,26 +96,26 @@ impl alma_runtime::Codec for PathsPath {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PathsPath",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
+        w.field(2u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -141,6 +147,9 @@ pub struct Report {
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Report {
     fn is_empty(&self) -> bool {
@@ -152,22 +161,22 @@ impl alma_runtime::Codec for Report {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Report",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("anies", &self.anies);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "anies", &self.anies);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

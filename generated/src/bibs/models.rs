@@ -37,6 +37,9 @@ pub struct Authority {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Authority {
     fn is_empty(&self) -> bool {
@@ -52,50 +55,42 @@ impl alma_runtime::Codec for Authority {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Authority",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "record_format" => {
-                        out.record_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_by" => {
-                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vocabulary" => out.vocabulary = alma_runtime::Codec::from_node(v)?,
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
-                    "warning" => out.warning = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "record_format" => out.record_format = r.read(1u16, v)?,
+                    "title" => out.title = r.read(2u16, v)?,
+                    "created_by" => out.created_by = r.read(3u16, v)?,
+                    "created_date" => out.created_date = r.read(4u16, v)?,
+                    "last_modified_by" => out.last_modified_by = r.read(5u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(6u16, v)?,
+                    "vocabulary" => out.vocabulary = r.read(7u16, v)?,
+                    "anies" => out.anies = r.read(8u16, v)?,
+                    "warning" => out.warning = r.read(9u16, v)?,
+                    "link" => out.link = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("record_format", &self.record_format);
-        w.field("title", &self.title);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("last_modified_by", &self.last_modified_by);
-        w.field("last_modified_date", &self.last_modified_date);
-        w.field("vocabulary", &self.vocabulary);
-        w.field("anies", &self.anies);
-        w.field("warning", &self.warning);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "record_format", &self.record_format);
+        w.field(2u16, "title", &self.title);
+        w.field(3u16, "created_by", &self.created_by);
+        w.field(4u16, "created_date", &self.created_date);
+        w.field(5u16, "last_modified_by", &self.last_modified_by);
+        w.field(6u16, "last_modified_date", &self.last_modified_date);
+        w.field(7u16, "vocabulary", &self.vocabulary);
+        w.field(8u16, "anies", &self.anies);
+        w.field(9u16, "warning", &self.warning);
+        w.field(10u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -172,6 +167,9 @@ pub struct Warning {
     pub message: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Warning {
     fn is_empty(&self) -> bool {
@@ -183,22 +181,22 @@ impl alma_runtime::Codec for Warning {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Warning",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "message" => out.message = alma_runtime::Codec::from_node(v)?,
+                    "message" => out.message = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("message", &self.message);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "message", &self.message);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -232,6 +230,9 @@ pub struct AuthorityPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AuthorityPost {
     fn is_empty(&self) -> bool {
@@ -244,30 +245,28 @@ impl alma_runtime::Codec for AuthorityPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AuthorityPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "record_format" => {
-                        out.record_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "vocabulary" => out.vocabulary = alma_runtime::Codec::from_node(v)?,
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "record_format" => out.record_format = r.read(0u16, v)?,
+                    "vocabulary" => out.vocabulary = r.read(1u16, v)?,
+                    "anies" => out.anies = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("record_format", &self.record_format);
-        w.field("vocabulary", &self.vocabulary);
-        w.field("anies", &self.anies);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "record_format", &self.record_format);
+        w.field(1u16, "vocabulary", &self.vocabulary);
+        w.field(2u16, "anies", &self.anies);
+        w.field(3u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -309,6 +308,9 @@ pub struct AuthorityPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AuthorityPut {
     fn is_empty(&self) -> bool {
@@ -320,24 +322,24 @@ impl alma_runtime::Codec for AuthorityPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AuthorityPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("anies", &self.anies);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "anies", &self.anies);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -488,6 +490,9 @@ pub struct Bib {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Bib {
     fn is_empty(&self) -> bool {
@@ -516,130 +521,104 @@ impl alma_runtime::Codec for Bib {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Bib",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "record_format" => {
-                        out.record_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linked_record_id" => {
-                        out.linked_record_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "complete_edition" => {
-                        out.complete_edition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "network_number" => {
-                        out.network_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "date_of_publication" => {
-                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publisher_const" => {
-                        out.publisher_const = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "holdings" => out.holdings = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_by" => {
-                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "record_format" => out.record_format = r.read(1u16, v)?,
+                    "linked_record_id" => out.linked_record_id = r.read(2u16, v)?,
+                    "title" => out.title = r.read(3u16, v)?,
+                    "author" => out.author = r.read(4u16, v)?,
+                    "issn" => out.issn = r.read(5u16, v)?,
+                    "isbn" => out.isbn = r.read(6u16, v)?,
+                    "complete_edition" => out.complete_edition = r.read(7u16, v)?,
+                    "network_number" => out.network_number = r.read(8u16, v)?,
+                    "place_of_publication" => out.place_of_publication = r.read(9u16, v)?,
+                    "date_of_publication" => out.date_of_publication = r.read(10u16, v)?,
+                    "publisher_const" => out.publisher_const = r.read(11u16, v)?,
+                    "holdings" => out.holdings = r.read(12u16, v)?,
+                    "created_by" => out.created_by = r.read(13u16, v)?,
+                    "created_date" => out.created_date = r.read(14u16, v)?,
+                    "last_modified_by" => out.last_modified_by = r.read(15u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(16u16, v)?,
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(17u16, v)?;
                     }
                     "suppress_from_external_search" => {
-                        out.suppress_from_external_search = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.suppress_from_external_search = r.read(18u16, v)?;
                     }
                     "suppress_from_metadoor" => {
-                        out.suppress_from_metadoor = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_metadoor = r.read(19u16, v)?;
                     }
-                    "rank" => out.rank = alma_runtime::Codec::from_node(v)?,
-                    "enrichment_source" => {
-                        out.enrichment_source = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enrichment_workflow" => {
-                        out.enrichment_workflow = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "sync_with_oclc" => {
-                        out.sync_with_oclc = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rank" => out.rank = r.read(20u16, v)?,
+                    "enrichment_source" => out.enrichment_source = r.read(21u16, v)?,
+                    "enrichment_workflow" => out.enrichment_workflow = r.read(22u16, v)?,
+                    "sync_with_oclc" => out.sync_with_oclc = r.read(23u16, v)?,
                     "sync_with_libraries_australia" => {
-                        out.sync_with_libraries_australia = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.sync_with_libraries_australia = r.read(24u16, v)?;
                     }
-                    "originating_system" => {
-                        out.originating_system = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "originating_system" => out.originating_system = r.read(25u16, v)?,
                     "originating_system_id" => {
-                        out.originating_system_id = alma_runtime::Codec::from_node(v)?;
+                        out.originating_system_id = r.read(26u16, v)?;
                     }
-                    "cataloging_level" => {
-                        out.cataloging_level = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "brief_level" => out.brief_level = alma_runtime::Codec::from_node(v)?,
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
-                    "warning" => out.warning = alma_runtime::Codec::from_node(v)?,
-                    "requests" => out.requests = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "cataloging_level" => out.cataloging_level = r.read(27u16, v)?,
+                    "brief_level" => out.brief_level = r.read(28u16, v)?,
+                    "anies" => out.anies = r.read(29u16, v)?,
+                    "warning" => out.warning = r.read(30u16, v)?,
+                    "requests" => out.requests = r.read(31u16, v)?,
+                    "link" => out.link = r.read(32u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("record_format", &self.record_format);
-        w.field("linked_record_id", &self.linked_record_id);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("issn", &self.issn);
-        w.field("isbn", &self.isbn);
-        w.field("complete_edition", &self.complete_edition);
-        w.field("network_number", &self.network_number);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("date_of_publication", &self.date_of_publication);
-        w.field("publisher_const", &self.publisher_const);
-        w.field("holdings", &self.holdings);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("last_modified_by", &self.last_modified_by);
-        w.field("last_modified_date", &self.last_modified_date);
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("suppress_from_external_search", &self.suppress_from_external_search);
-        w.field("suppress_from_metadoor", &self.suppress_from_metadoor);
-        w.field("rank", &self.rank);
-        w.field("enrichment_source", &self.enrichment_source);
-        w.field("enrichment_workflow", &self.enrichment_workflow);
-        w.field("sync_with_oclc", &self.sync_with_oclc);
-        w.field("sync_with_libraries_australia", &self.sync_with_libraries_australia);
-        w.field("originating_system", &self.originating_system);
-        w.field("originating_system_id", &self.originating_system_id);
-        w.field("cataloging_level", &self.cataloging_level);
-        w.field("brief_level", &self.brief_level);
-        w.field("anies", &self.anies);
-        w.field("warning", &self.warning);
-        w.field("requests", &self.requests);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "record_format", &self.record_format);
+        w.field(2u16, "linked_record_id", &self.linked_record_id);
+        w.field(3u16, "title", &self.title);
+        w.field(4u16, "author", &self.author);
+        w.field(5u16, "issn", &self.issn);
+        w.field(6u16, "isbn", &self.isbn);
+        w.field(7u16, "complete_edition", &self.complete_edition);
+        w.field(8u16, "network_number", &self.network_number);
+        w.field(9u16, "place_of_publication", &self.place_of_publication);
+        w.field(10u16, "date_of_publication", &self.date_of_publication);
+        w.field(11u16, "publisher_const", &self.publisher_const);
+        w.field(12u16, "holdings", &self.holdings);
+        w.field(13u16, "created_by", &self.created_by);
+        w.field(14u16, "created_date", &self.created_date);
+        w.field(15u16, "last_modified_by", &self.last_modified_by);
+        w.field(16u16, "last_modified_date", &self.last_modified_date);
+        w.field(17u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(
+            18u16,
+            "suppress_from_external_search",
+            &self.suppress_from_external_search,
+        );
+        w.field(19u16, "suppress_from_metadoor", &self.suppress_from_metadoor);
+        w.field(20u16, "rank", &self.rank);
+        w.field(21u16, "enrichment_source", &self.enrichment_source);
+        w.field(22u16, "enrichment_workflow", &self.enrichment_workflow);
+        w.field(23u16, "sync_with_oclc", &self.sync_with_oclc);
+        w.field(
+            24u16,
+            "sync_with_libraries_australia",
+            &self.sync_with_libraries_australia,
+        );
+        w.field(25u16, "originating_system", &self.originating_system);
+        w.field(26u16, "originating_system_id", &self.originating_system_id);
+        w.field(27u16, "cataloging_level", &self.cataloging_level);
+        w.field(28u16, "brief_level", &self.brief_level);
+        w.field(29u16, "anies", &self.anies);
+        w.field(30u16, "warning", &self.warning);
+        w.field(31u16, "requests", &self.requests);
+        w.field(32u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -872,6 +851,9 @@ pub struct BibHoldings {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BibHoldings {
     fn is_empty(&self) -> bool {
@@ -883,24 +865,24 @@ impl alma_runtime::Codec for BibHoldings {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BibHoldings",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -933,6 +915,9 @@ pub struct BibLinkedRecordId {
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BibLinkedRecordId {
     fn is_empty(&self) -> bool {
@@ -944,24 +929,24 @@ impl alma_runtime::Codec for BibLinkedRecordId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BibLinkedRecordId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -994,6 +979,9 @@ pub struct BibRequests {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BibRequests {
     fn is_empty(&self) -> bool {
@@ -1005,24 +993,24 @@ impl alma_runtime::Codec for BibRequests {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BibRequests",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1092,6 +1080,9 @@ pub struct BibPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BibPost {
     fn is_empty(&self) -> bool {
@@ -1108,58 +1099,56 @@ impl alma_runtime::Codec for BibPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BibPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "record_format" => {
-                        out.record_format = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "record_format" => out.record_format = r.read(0u16, v)?,
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(1u16, v)?;
                     }
                     "suppress_from_external_search" => {
-                        out.suppress_from_external_search = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.suppress_from_external_search = r.read(2u16, v)?;
                     }
                     "suppress_from_metadoor" => {
-                        out.suppress_from_metadoor = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_metadoor = r.read(3u16, v)?;
                     }
-                    "sync_with_oclc" => {
-                        out.sync_with_oclc = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "sync_with_oclc" => out.sync_with_oclc = r.read(4u16, v)?,
                     "sync_with_libraries_australia" => {
-                        out.sync_with_libraries_australia = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.sync_with_libraries_australia = r.read(5u16, v)?;
                     }
-                    "cataloging_level" => {
-                        out.cataloging_level = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "brief_level" => out.brief_level = alma_runtime::Codec::from_node(v)?,
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "cataloging_level" => out.cataloging_level = r.read(6u16, v)?,
+                    "brief_level" => out.brief_level = r.read(7u16, v)?,
+                    "anies" => out.anies = r.read(8u16, v)?,
+                    "link" => out.link = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("record_format", &self.record_format);
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("suppress_from_external_search", &self.suppress_from_external_search);
-        w.field("suppress_from_metadoor", &self.suppress_from_metadoor);
-        w.field("sync_with_oclc", &self.sync_with_oclc);
-        w.field("sync_with_libraries_australia", &self.sync_with_libraries_australia);
-        w.field("cataloging_level", &self.cataloging_level);
-        w.field("brief_level", &self.brief_level);
-        w.field("anies", &self.anies);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "record_format", &self.record_format);
+        w.field(1u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(
+            2u16,
+            "suppress_from_external_search",
+            &self.suppress_from_external_search,
+        );
+        w.field(3u16, "suppress_from_metadoor", &self.suppress_from_metadoor);
+        w.field(4u16, "sync_with_oclc", &self.sync_with_oclc);
+        w.field(
+            5u16,
+            "sync_with_libraries_australia",
+            &self.sync_with_libraries_australia,
+        );
+        w.field(6u16, "cataloging_level", &self.cataloging_level);
+        w.field(7u16, "brief_level", &self.brief_level);
+        w.field(8u16, "anies", &self.anies);
+        w.field(9u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1282,6 +1271,9 @@ pub struct BibPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BibPut {
     fn is_empty(&self) -> bool {
@@ -1298,54 +1290,54 @@ impl alma_runtime::Codec for BibPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BibPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(0u16, v)?;
                     }
                     "suppress_from_external_search" => {
-                        out.suppress_from_external_search = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.suppress_from_external_search = r.read(1u16, v)?;
                     }
                     "suppress_from_metadoor" => {
-                        out.suppress_from_metadoor = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_metadoor = r.read(2u16, v)?;
                     }
-                    "sync_with_oclc" => {
-                        out.sync_with_oclc = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "sync_with_oclc" => out.sync_with_oclc = r.read(3u16, v)?,
                     "sync_with_libraries_australia" => {
-                        out.sync_with_libraries_australia = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.sync_with_libraries_australia = r.read(4u16, v)?;
                     }
-                    "cataloging_level" => {
-                        out.cataloging_level = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "brief_level" => out.brief_level = alma_runtime::Codec::from_node(v)?,
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "cataloging_level" => out.cataloging_level = r.read(5u16, v)?,
+                    "brief_level" => out.brief_level = r.read(6u16, v)?,
+                    "anies" => out.anies = r.read(7u16, v)?,
+                    "link" => out.link = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("suppress_from_external_search", &self.suppress_from_external_search);
-        w.field("suppress_from_metadoor", &self.suppress_from_metadoor);
-        w.field("sync_with_oclc", &self.sync_with_oclc);
-        w.field("sync_with_libraries_australia", &self.sync_with_libraries_australia);
-        w.field("cataloging_level", &self.cataloging_level);
-        w.field("brief_level", &self.brief_level);
-        w.field("anies", &self.anies);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(
+            1u16,
+            "suppress_from_external_search",
+            &self.suppress_from_external_search,
+        );
+        w.field(2u16, "suppress_from_metadoor", &self.suppress_from_metadoor);
+        w.field(3u16, "sync_with_oclc", &self.sync_with_oclc);
+        w.field(
+            4u16,
+            "sync_with_libraries_australia",
+            &self.sync_with_libraries_australia,
+        );
+        w.field(5u16, "cataloging_level", &self.cataloging_level);
+        w.field(6u16, "brief_level", &self.brief_level);
+        w.field(7u16, "anies", &self.anies);
+        w.field(8u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1428,6 +1420,9 @@ pub struct Bibs {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Bibs {
     fn is_empty(&self) -> bool {
@@ -1439,26 +1434,24 @@ impl alma_runtime::Codec for Bibs {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Bibs",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "bib" => out.bib = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "bib" => out.bib = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("bib", &self.bib);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "bib", &self.bib);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1505,6 +1498,9 @@ pub struct BookingAvailabilities {
     pub booking_availability: Vec<crate::bibs::models::BookingAvailability>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BookingAvailabilities {
     fn is_empty(&self) -> bool {
@@ -1516,24 +1512,22 @@ impl alma_runtime::Codec for BookingAvailabilities {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BookingAvailabilities",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "booking_availability" => {
-                        out.booking_availability = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "booking_availability" => out.booking_availability = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("booking_availability", &self.booking_availability);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "booking_availability", &self.booking_availability);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1580,6 +1574,9 @@ pub struct BookingAvailability {
     pub reason: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BookingAvailability {
     fn is_empty(&self) -> bool {
@@ -1593,32 +1590,30 @@ impl alma_runtime::Codec for BookingAvailability {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BookingAvailability",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "from_time" => out.from_time = alma_runtime::Codec::from_node(v)?,
-                    "to_time" => out.to_time = alma_runtime::Codec::from_node(v)?,
-                    "user_id" => out.user_id = alma_runtime::Codec::from_node(v)?,
-                    "user_full_name" => {
-                        out.user_full_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reason" => out.reason = alma_runtime::Codec::from_node(v)?,
+                    "from_time" => out.from_time = r.read(0u16, v)?,
+                    "to_time" => out.to_time = r.read(1u16, v)?,
+                    "user_id" => out.user_id = r.read(2u16, v)?,
+                    "user_full_name" => out.user_full_name = r.read(3u16, v)?,
+                    "reason" => out.reason = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("from_time", &self.from_time);
-        w.field("to_time", &self.to_time);
-        w.field("user_id", &self.user_id);
-        w.field("user_full_name", &self.user_full_name);
-        w.field("reason", &self.reason);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "from_time", &self.from_time);
+        w.field(1u16, "to_time", &self.to_time);
+        w.field(2u16, "user_id", &self.user_id);
+        w.field(3u16, "user_full_name", &self.user_full_name);
+        w.field(4u16, "reason", &self.reason);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1679,6 +1674,9 @@ pub struct Collection {
     pub order: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Collection {
     fn is_empty(&self) -> bool {
@@ -1695,44 +1693,42 @@ impl alma_runtime::Codec for Collection {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Collection",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
-                    "parent_pid" => out.parent_pid = alma_runtime::Codec::from_node(v)?,
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "thumbnail" => out.thumbnail = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "collection" => out.collection = alma_runtime::Codec::from_node(v)?,
-                    "external_system" => {
-                        out.external_system = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
+                    "pid" => out.pid = r.read(0u16, v)?,
+                    "parent_pid" => out.parent_pid = r.read(1u16, v)?,
+                    "mms_id" => out.mms_id = r.read(2u16, v)?,
+                    "name" => out.name = r.read(3u16, v)?,
+                    "description" => out.description = r.read(4u16, v)?,
+                    "thumbnail" => out.thumbnail = r.read(5u16, v)?,
+                    "library" => out.library = r.read(6u16, v)?,
+                    "collection" => out.collection = r.read(7u16, v)?,
+                    "external_system" => out.external_system = r.read(8u16, v)?,
+                    "external_id" => out.external_id = r.read(9u16, v)?,
+                    "order" => out.order = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("pid", &self.pid);
-        w.field("parent_pid", &self.parent_pid);
-        w.field("mms_id", &self.mms_id);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("thumbnail", &self.thumbnail);
-        w.field("library", &self.library);
-        w.field("collection", &self.collection);
-        w.field("external_system", &self.external_system);
-        w.field("external_id", &self.external_id);
-        w.field("order", &self.order);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "pid", &self.pid);
+        w.field(1u16, "parent_pid", &self.parent_pid);
+        w.field(2u16, "mms_id", &self.mms_id);
+        w.field(3u16, "name", &self.name);
+        w.field(4u16, "description", &self.description);
+        w.field(5u16, "thumbnail", &self.thumbnail);
+        w.field(6u16, "library", &self.library);
+        w.field(7u16, "collection", &self.collection);
+        w.field(8u16, "external_system", &self.external_system);
+        w.field(9u16, "external_id", &self.external_id);
+        w.field(10u16, "order", &self.order);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1817,6 +1813,9 @@ pub struct CollectionMmsId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionMmsId {
     fn is_empty(&self) -> bool {
@@ -1828,24 +1827,24 @@ impl alma_runtime::Codec for CollectionMmsId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CollectionMmsId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1878,6 +1877,9 @@ pub struct CollectionParentPid {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionParentPid {
     fn is_empty(&self) -> bool {
@@ -1889,24 +1891,24 @@ impl alma_runtime::Codec for CollectionParentPid {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CollectionParentPid",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1939,6 +1941,9 @@ pub struct CollectionPid {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPid {
     fn is_empty(&self) -> bool {
@@ -1950,24 +1955,24 @@ impl alma_runtime::Codec for CollectionPid {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CollectionPid",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2012,6 +2017,9 @@ pub struct CollectionPost {
     pub order: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPost {
     fn is_empty(&self) -> bool {
@@ -2026,38 +2034,36 @@ impl alma_runtime::Codec for CollectionPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CollectionPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "parent_pid" => out.parent_pid = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "collection" => out.collection = alma_runtime::Codec::from_node(v)?,
-                    "external_system" => {
-                        out.external_system = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
+                    "parent_pid" => out.parent_pid = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "library" => out.library = r.read(3u16, v)?,
+                    "collection" => out.collection = r.read(4u16, v)?,
+                    "external_system" => out.external_system = r.read(5u16, v)?,
+                    "external_id" => out.external_id = r.read(6u16, v)?,
+                    "order" => out.order = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("parent_pid", &self.parent_pid);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("library", &self.library);
-        w.field("collection", &self.collection);
-        w.field("external_system", &self.external_system);
-        w.field("external_id", &self.external_id);
-        w.field("order", &self.order);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "parent_pid", &self.parent_pid);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "library", &self.library);
+        w.field(4u16, "collection", &self.collection);
+        w.field(5u16, "external_system", &self.external_system);
+        w.field(6u16, "external_id", &self.external_id);
+        w.field(7u16, "order", &self.order);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2121,6 +2127,9 @@ pub struct CollectionPostParentPid {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPostParentPid {
     fn is_empty(&self) -> bool {
@@ -2132,24 +2141,24 @@ impl alma_runtime::Codec for CollectionPostParentPid {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CollectionPostParentPid",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2194,6 +2203,9 @@ pub struct CollectionPut {
     pub order: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPut {
     fn is_empty(&self) -> bool {
@@ -2208,38 +2220,36 @@ impl alma_runtime::Codec for CollectionPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CollectionPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "parent_pid" => out.parent_pid = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "collection" => out.collection = alma_runtime::Codec::from_node(v)?,
-                    "external_system" => {
-                        out.external_system = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
+                    "parent_pid" => out.parent_pid = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "library" => out.library = r.read(3u16, v)?,
+                    "collection" => out.collection = r.read(4u16, v)?,
+                    "external_system" => out.external_system = r.read(5u16, v)?,
+                    "external_id" => out.external_id = r.read(6u16, v)?,
+                    "order" => out.order = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("parent_pid", &self.parent_pid);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("library", &self.library);
-        w.field("collection", &self.collection);
-        w.field("external_system", &self.external_system);
-        w.field("external_id", &self.external_id);
-        w.field("order", &self.order);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "parent_pid", &self.parent_pid);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "library", &self.library);
+        w.field(4u16, "collection", &self.collection);
+        w.field(5u16, "external_system", &self.external_system);
+        w.field(6u16, "external_id", &self.external_id);
+        w.field(7u16, "order", &self.order);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2303,6 +2313,9 @@ pub struct CollectionPutParentPid {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPutParentPid {
     fn is_empty(&self) -> bool {
@@ -2314,24 +2327,24 @@ impl alma_runtime::Codec for CollectionPutParentPid {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CollectionPutParentPid",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2394,6 +2407,9 @@ pub struct Holding {
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Holding {
     fn is_empty(&self) -> bool {
@@ -2411,59 +2427,50 @@ impl alma_runtime::Codec for Holding {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Holding",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_by" => {
-                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "originating_system" => {
-                        out.originating_system = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "holding_id" => out.holding_id = r.read(0u16, v)?,
+                    "created_by" => out.created_by = r.read(1u16, v)?,
+                    "created_date" => out.created_date = r.read(2u16, v)?,
+                    "last_modified_by" => out.last_modified_by = r.read(3u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(4u16, v)?,
+                    "originating_system" => out.originating_system = r.read(5u16, v)?,
                     "originating_system_id" => {
-                        out.originating_system_id = alma_runtime::Codec::from_node(v)?;
+                        out.originating_system_id = r.read(6u16, v)?;
                     }
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(7u16, v)?;
                     }
                     "calculated_suppress_from_publishing" => {
-                        out.calculated_suppress_from_publishing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.calculated_suppress_from_publishing = r.read(8u16, v)?;
                     }
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("holding_id", &self.holding_id);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("last_modified_by", &self.last_modified_by);
-        w.field("last_modified_date", &self.last_modified_date);
-        w.field("originating_system", &self.originating_system);
-        w.field("originating_system_id", &self.originating_system_id);
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "holding_id", &self.holding_id);
+        w.field(1u16, "created_by", &self.created_by);
+        w.field(2u16, "created_date", &self.created_date);
+        w.field(3u16, "last_modified_by", &self.last_modified_by);
+        w.field(4u16, "last_modified_date", &self.last_modified_date);
+        w.field(5u16, "originating_system", &self.originating_system);
+        w.field(6u16, "originating_system_id", &self.originating_system_id);
+        w.field(7u16, "suppress_from_publishing", &self.suppress_from_publishing);
         w.field(
+            8u16,
             "calculated_suppress_from_publishing",
             &self.calculated_suppress_from_publishing,
         );
-        w.field("anies", &self.anies);
+        w.field(9u16, "anies", &self.anies);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2555,6 +2562,9 @@ pub struct HoldingPost {
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingPost {
     fn is_empty(&self) -> bool {
@@ -2567,26 +2577,26 @@ impl alma_runtime::Codec for HoldingPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HoldingPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(0u16, v)?;
                     }
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("anies", &self.anies);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(1u16, "anies", &self.anies);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2628,6 +2638,9 @@ pub struct HoldingPut {
     pub anies: Vec<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingPut {
     fn is_empty(&self) -> bool {
@@ -2640,26 +2653,26 @@ impl alma_runtime::Codec for HoldingPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HoldingPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(0u16, v)?;
                     }
-                    "anies" => out.anies = alma_runtime::Codec::from_node(v)?,
+                    "anies" => out.anies = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("anies", &self.anies);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(1u16, "anies", &self.anies);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2731,6 +2744,9 @@ pub struct HoldingsBibData {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingsBibData {
     fn is_empty(&self) -> bool {
@@ -2747,50 +2763,42 @@ impl alma_runtime::Codec for HoldingsBibData {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HoldingsBibData",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "complete_edition" => {
-                        out.complete_edition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "network_number" => {
-                        out.network_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "date_of_publication" => {
-                        out.date_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
+                    "title" => out.title = r.read(1u16, v)?,
+                    "author" => out.author = r.read(2u16, v)?,
+                    "issn" => out.issn = r.read(3u16, v)?,
+                    "isbn" => out.isbn = r.read(4u16, v)?,
+                    "complete_edition" => out.complete_edition = r.read(5u16, v)?,
+                    "network_number" => out.network_number = r.read(6u16, v)?,
+                    "place_of_publication" => out.place_of_publication = r.read(7u16, v)?,
+                    "date_of_publication" => out.date_of_publication = r.read(8u16, v)?,
+                    "publisher" => out.publisher = r.read(9u16, v)?,
+                    "link" => out.link = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("issn", &self.issn);
-        w.field("isbn", &self.isbn);
-        w.field("complete_edition", &self.complete_edition);
-        w.field("network_number", &self.network_number);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("date_of_publication", &self.date_of_publication);
-        w.field("publisher", &self.publisher);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
+        w.field(1u16, "title", &self.title);
+        w.field(2u16, "author", &self.author);
+        w.field(3u16, "issn", &self.issn);
+        w.field(4u16, "isbn", &self.isbn);
+        w.field(5u16, "complete_edition", &self.complete_edition);
+        w.field(6u16, "network_number", &self.network_number);
+        w.field(7u16, "place_of_publication", &self.place_of_publication);
+        w.field(8u16, "date_of_publication", &self.date_of_publication);
+        w.field(9u16, "publisher", &self.publisher);
+        w.field(10u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2882,6 +2890,9 @@ pub struct HoldingsHolding {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingsHolding {
     fn is_empty(&self) -> bool {
@@ -2896,38 +2907,36 @@ impl alma_runtime::Codec for HoldingsHolding {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HoldingsHolding",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "accession_number" => {
-                        out.accession_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "holding_id" => out.holding_id = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "location" => out.location = r.read(2u16, v)?,
+                    "call_number" => out.call_number = r.read(3u16, v)?,
+                    "accession_number" => out.accession_number = r.read(4u16, v)?,
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(5u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("holding_id", &self.holding_id);
-        w.field("library", &self.library);
-        w.field("location", &self.location);
-        w.field("call_number", &self.call_number);
-        w.field("accession_number", &self.accession_number);
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "holding_id", &self.holding_id);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "location", &self.location);
+        w.field(3u16, "call_number", &self.call_number);
+        w.field(4u16, "accession_number", &self.accession_number);
+        w.field(5u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(6u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2981,6 +2990,9 @@ pub struct Holdings {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Holdings {
     fn is_empty(&self) -> bool {
@@ -2993,28 +3005,26 @@ impl alma_runtime::Codec for Holdings {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Holdings",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "holding" => out.holding = alma_runtime::Codec::from_node(v)?,
-                    "bib_data" => out.bib_data = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "holding" => out.holding = r.read(0u16, v)?,
+                    "bib_data" => out.bib_data = r.read(1u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("holding", &self.holding);
-        w.field("bib_data", &self.bib_data);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "holding", &self.holding);
+        w.field(1u16, "bib_data", &self.bib_data);
+        w.field(2u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3110,6 +3120,9 @@ pub struct HoldingDataPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingDataPut {
     fn is_empty(&self) -> bool {
@@ -3126,54 +3139,44 @@ impl alma_runtime::Codec for HoldingDataPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HoldingDataPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "copy_id" => out.copy_id = alma_runtime::Codec::from_node(v)?,
-                    "in_temp_location" => {
-                        out.in_temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "temp_library" => {
-                        out.temp_library = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "temp_location" => {
-                        out.temp_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "copy_id" => out.copy_id = r.read(0u16, v)?,
+                    "in_temp_location" => out.in_temp_location = r.read(1u16, v)?,
+                    "temp_library" => out.temp_library = r.read(2u16, v)?,
+                    "temp_location" => out.temp_location = r.read(3u16, v)?,
                     "temp_call_number_type" => {
-                        out.temp_call_number_type = alma_runtime::Codec::from_node(v)?;
+                        out.temp_call_number_type = r.read(4u16, v)?;
                     }
-                    "temp_call_number" => {
-                        out.temp_call_number = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "temp_call_number" => out.temp_call_number = r.read(5u16, v)?,
                     "temp_call_number_source" => {
-                        out.temp_call_number_source = alma_runtime::Codec::from_node(v)?;
+                        out.temp_call_number_source = r.read(6u16, v)?;
                     }
-                    "temp_policy" => out.temp_policy = alma_runtime::Codec::from_node(v)?,
-                    "due_back_date" => {
-                        out.due_back_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "temp_policy" => out.temp_policy = r.read(7u16, v)?,
+                    "due_back_date" => out.due_back_date = r.read(8u16, v)?,
+                    "link" => out.link = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("copy_id", &self.copy_id);
-        w.field("in_temp_location", &self.in_temp_location);
-        w.field("temp_library", &self.temp_library);
-        w.field("temp_location", &self.temp_location);
-        w.field("temp_call_number_type", &self.temp_call_number_type);
-        w.field("temp_call_number", &self.temp_call_number);
-        w.field("temp_call_number_source", &self.temp_call_number_source);
-        w.field("temp_policy", &self.temp_policy);
-        w.field("due_back_date", &self.due_back_date);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "copy_id", &self.copy_id);
+        w.field(1u16, "in_temp_location", &self.in_temp_location);
+        w.field(2u16, "temp_library", &self.temp_library);
+        w.field(3u16, "temp_location", &self.temp_location);
+        w.field(4u16, "temp_call_number_type", &self.temp_call_number_type);
+        w.field(5u16, "temp_call_number", &self.temp_call_number);
+        w.field(6u16, "temp_call_number_source", &self.temp_call_number_source);
+        w.field(7u16, "temp_policy", &self.temp_policy);
+        w.field(8u16, "due_back_date", &self.due_back_date);
+        w.field(9u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3258,6 +3261,9 @@ pub struct ItemPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ItemPut {
     fn is_empty(&self) -> bool {
@@ -3271,28 +3277,26 @@ impl alma_runtime::Codec for ItemPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "holding_data" => {
-                        out.holding_data = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "item_data" => out.item_data = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "holding_data" => out.holding_data = r.read(0u16, v)?,
+                    "item_data" => out.item_data = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("holding_data", &self.holding_data);
-        w.field("item_data", &self.item_data);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "holding_data", &self.holding_data);
+        w.field(1u16, "item_data", &self.item_data);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3536,6 +3540,9 @@ pub struct ItemDataPut {
     pub retention_note: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ItemDataPut {
     fn is_empty(&self) -> bool {
@@ -3575,218 +3582,142 @@ impl alma_runtime::Codec for ItemDataPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ItemDataPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
+                    "barcode" => out.barcode = r.read(0u16, v)?,
                     "physical_material_type" => {
-                        out.physical_material_type = alma_runtime::Codec::from_node(v)?;
+                        out.physical_material_type = r.read(1u16, v)?;
                     }
-                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
-                    "provenance" => out.provenance = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "issue_date" => out.issue_date = alma_runtime::Codec::from_node(v)?,
-                    "is_magnetic" => out.is_magnetic = alma_runtime::Codec::from_node(v)?,
-                    "arrival_date" => {
-                        out.arrival_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "policy" => out.policy = r.read(2u16, v)?,
+                    "provenance" => out.provenance = r.read(3u16, v)?,
+                    "po_line" => out.po_line = r.read(4u16, v)?,
+                    "issue_date" => out.issue_date = r.read(5u16, v)?,
+                    "is_magnetic" => out.is_magnetic = r.read(6u16, v)?,
+                    "arrival_date" => out.arrival_date = r.read(7u16, v)?,
                     "expected_arrival_date" => {
-                        out.expected_arrival_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_arrival_date = r.read(8u16, v)?;
                     }
-                    "year_of_issue" => {
-                        out.year_of_issue = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_a" => {
-                        out.enumeration_a = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_b" => {
-                        out.enumeration_b = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_c" => {
-                        out.enumeration_c = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_d" => {
-                        out.enumeration_d = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_e" => {
-                        out.enumeration_e = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_f" => {
-                        out.enumeration_f = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_g" => {
-                        out.enumeration_g = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "enumeration_h" => {
-                        out.enumeration_h = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_i" => {
-                        out.chronology_i = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_j" => {
-                        out.chronology_j = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_k" => {
-                        out.chronology_k = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_l" => {
-                        out.chronology_l = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chronology_m" => {
-                        out.chronology_m = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "break_indicator" => {
-                        out.break_indicator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pattern_type" => {
-                        out.pattern_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_number" => {
-                        out.linking_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "replacement_cost" => {
-                        out.replacement_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receiving_operator" => {
-                        out.receiving_operator = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_number" => {
-                        out.inventory_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_date" => {
-                        out.inventory_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "inventory_price" => {
-                        out.inventory_price = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receive_number" => {
-                        out.receive_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "weeding_number" => {
-                        out.weeding_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "weeding_date" => {
-                        out.weeding_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "year_of_issue" => out.year_of_issue = r.read(9u16, v)?,
+                    "enumeration_a" => out.enumeration_a = r.read(10u16, v)?,
+                    "enumeration_b" => out.enumeration_b = r.read(11u16, v)?,
+                    "enumeration_c" => out.enumeration_c = r.read(12u16, v)?,
+                    "enumeration_d" => out.enumeration_d = r.read(13u16, v)?,
+                    "enumeration_e" => out.enumeration_e = r.read(14u16, v)?,
+                    "enumeration_f" => out.enumeration_f = r.read(15u16, v)?,
+                    "enumeration_g" => out.enumeration_g = r.read(16u16, v)?,
+                    "enumeration_h" => out.enumeration_h = r.read(17u16, v)?,
+                    "chronology_i" => out.chronology_i = r.read(18u16, v)?,
+                    "chronology_j" => out.chronology_j = r.read(19u16, v)?,
+                    "chronology_k" => out.chronology_k = r.read(20u16, v)?,
+                    "chronology_l" => out.chronology_l = r.read(21u16, v)?,
+                    "chronology_m" => out.chronology_m = r.read(22u16, v)?,
+                    "break_indicator" => out.break_indicator = r.read(23u16, v)?,
+                    "pattern_type" => out.pattern_type = r.read(24u16, v)?,
+                    "linking_number" => out.linking_number = r.read(25u16, v)?,
+                    "description" => out.description = r.read(26u16, v)?,
+                    "replacement_cost" => out.replacement_cost = r.read(27u16, v)?,
+                    "receiving_operator" => out.receiving_operator = r.read(28u16, v)?,
+                    "inventory_number" => out.inventory_number = r.read(29u16, v)?,
+                    "inventory_date" => out.inventory_date = r.read(30u16, v)?,
+                    "inventory_price" => out.inventory_price = r.read(31u16, v)?,
+                    "receive_number" => out.receive_number = r.read(32u16, v)?,
+                    "weeding_number" => out.weeding_number = r.read(33u16, v)?,
+                    "weeding_date" => out.weeding_date = r.read(34u16, v)?,
+                    "library" => out.library = r.read(35u16, v)?,
+                    "location" => out.location = r.read(36u16, v)?,
                     "alternative_call_number" => {
-                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                        out.alternative_call_number = r.read(37u16, v)?;
                     }
                     "alternative_call_number_type" => {
-                        out.alternative_call_number_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_call_number_type = r.read(38u16, v)?;
                     }
-                    "alt_number_source" => {
-                        out.alt_number_source = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "storage_location_id" => {
-                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "pieces" => out.pieces = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "fulfillment_note" => {
-                        out.fulfillment_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_1" => {
-                        out.internal_note_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_2" => {
-                        out.internal_note_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_note_3" => {
-                        out.internal_note_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_1" => {
-                        out.statistics_note_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_2" => {
-                        out.statistics_note_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistics_note_3" => {
-                        out.statistics_note_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "physical_condition" => {
-                        out.physical_condition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "committed_to_retain" => {
-                        out.committed_to_retain = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "retention_reason" => {
-                        out.retention_reason = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "retention_note" => {
-                        out.retention_note = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "alt_number_source" => out.alt_number_source = r.read(39u16, v)?,
+                    "storage_location_id" => out.storage_location_id = r.read(40u16, v)?,
+                    "pages" => out.pages = r.read(41u16, v)?,
+                    "pieces" => out.pieces = r.read(42u16, v)?,
+                    "public_note" => out.public_note = r.read(43u16, v)?,
+                    "fulfillment_note" => out.fulfillment_note = r.read(44u16, v)?,
+                    "internal_note_1" => out.internal_note_1 = r.read(45u16, v)?,
+                    "internal_note_2" => out.internal_note_2 = r.read(46u16, v)?,
+                    "internal_note_3" => out.internal_note_3 = r.read(47u16, v)?,
+                    "statistics_note_1" => out.statistics_note_1 = r.read(48u16, v)?,
+                    "statistics_note_2" => out.statistics_note_2 = r.read(49u16, v)?,
+                    "statistics_note_3" => out.statistics_note_3 = r.read(50u16, v)?,
+                    "physical_condition" => out.physical_condition = r.read(51u16, v)?,
+                    "committed_to_retain" => out.committed_to_retain = r.read(52u16, v)?,
+                    "retention_reason" => out.retention_reason = r.read(53u16, v)?,
+                    "retention_note" => out.retention_note = r.read(54u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("barcode", &self.barcode);
-        w.field("physical_material_type", &self.physical_material_type);
-        w.field("policy", &self.policy);
-        w.field("provenance", &self.provenance);
-        w.field("po_line", &self.po_line);
-        w.field("issue_date", &self.issue_date);
-        w.field("is_magnetic", &self.is_magnetic);
-        w.field("arrival_date", &self.arrival_date);
-        w.field("expected_arrival_date", &self.expected_arrival_date);
-        w.field("year_of_issue", &self.year_of_issue);
-        w.field("enumeration_a", &self.enumeration_a);
-        w.field("enumeration_b", &self.enumeration_b);
-        w.field("enumeration_c", &self.enumeration_c);
-        w.field("enumeration_d", &self.enumeration_d);
-        w.field("enumeration_e", &self.enumeration_e);
-        w.field("enumeration_f", &self.enumeration_f);
-        w.field("enumeration_g", &self.enumeration_g);
-        w.field("enumeration_h", &self.enumeration_h);
-        w.field("chronology_i", &self.chronology_i);
-        w.field("chronology_j", &self.chronology_j);
-        w.field("chronology_k", &self.chronology_k);
-        w.field("chronology_l", &self.chronology_l);
-        w.field("chronology_m", &self.chronology_m);
-        w.field("break_indicator", &self.break_indicator);
-        w.field("pattern_type", &self.pattern_type);
-        w.field("linking_number", &self.linking_number);
-        w.field("description", &self.description);
-        w.field("replacement_cost", &self.replacement_cost);
-        w.field("receiving_operator", &self.receiving_operator);
-        w.field("inventory_number", &self.inventory_number);
-        w.field("inventory_date", &self.inventory_date);
-        w.field("inventory_price", &self.inventory_price);
-        w.field("receive_number", &self.receive_number);
-        w.field("weeding_number", &self.weeding_number);
-        w.field("weeding_date", &self.weeding_date);
-        w.field("library", &self.library);
-        w.field("location", &self.location);
-        w.field("alternative_call_number", &self.alternative_call_number);
-        w.field("alternative_call_number_type", &self.alternative_call_number_type);
-        w.field("alt_number_source", &self.alt_number_source);
-        w.field("storage_location_id", &self.storage_location_id);
-        w.field("pages", &self.pages);
-        w.field("pieces", &self.pieces);
-        w.field("public_note", &self.public_note);
-        w.field("fulfillment_note", &self.fulfillment_note);
-        w.field("internal_note_1", &self.internal_note_1);
-        w.field("internal_note_2", &self.internal_note_2);
-        w.field("internal_note_3", &self.internal_note_3);
-        w.field("statistics_note_1", &self.statistics_note_1);
-        w.field("statistics_note_2", &self.statistics_note_2);
-        w.field("statistics_note_3", &self.statistics_note_3);
-        w.field("physical_condition", &self.physical_condition);
-        w.field("committed_to_retain", &self.committed_to_retain);
-        w.field("retention_reason", &self.retention_reason);
-        w.field("retention_note", &self.retention_note);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "barcode", &self.barcode);
+        w.field(1u16, "physical_material_type", &self.physical_material_type);
+        w.field(2u16, "policy", &self.policy);
+        w.field(3u16, "provenance", &self.provenance);
+        w.field(4u16, "po_line", &self.po_line);
+        w.field(5u16, "issue_date", &self.issue_date);
+        w.field(6u16, "is_magnetic", &self.is_magnetic);
+        w.field(7u16, "arrival_date", &self.arrival_date);
+        w.field(8u16, "expected_arrival_date", &self.expected_arrival_date);
+        w.field(9u16, "year_of_issue", &self.year_of_issue);
+        w.field(10u16, "enumeration_a", &self.enumeration_a);
+        w.field(11u16, "enumeration_b", &self.enumeration_b);
+        w.field(12u16, "enumeration_c", &self.enumeration_c);
+        w.field(13u16, "enumeration_d", &self.enumeration_d);
+        w.field(14u16, "enumeration_e", &self.enumeration_e);
+        w.field(15u16, "enumeration_f", &self.enumeration_f);
+        w.field(16u16, "enumeration_g", &self.enumeration_g);
+        w.field(17u16, "enumeration_h", &self.enumeration_h);
+        w.field(18u16, "chronology_i", &self.chronology_i);
+        w.field(19u16, "chronology_j", &self.chronology_j);
+        w.field(20u16, "chronology_k", &self.chronology_k);
+        w.field(21u16, "chronology_l", &self.chronology_l);
+        w.field(22u16, "chronology_m", &self.chronology_m);
+        w.field(23u16, "break_indicator", &self.break_indicator);
+        w.field(24u16, "pattern_type", &self.pattern_type);
+        w.field(25u16, "linking_number", &self.linking_number);
+        w.field(26u16, "description", &self.description);
+        w.field(27u16, "replacement_cost", &self.replacement_cost);
+        w.field(28u16, "receiving_operator", &self.receiving_operator);
+        w.field(29u16, "inventory_number", &self.inventory_number);
+        w.field(30u16, "inventory_date", &self.inventory_date);
+        w.field(31u16, "inventory_price", &self.inventory_price);
+        w.field(32u16, "receive_number", &self.receive_number);
+        w.field(33u16, "weeding_number", &self.weeding_number);
+        w.field(34u16, "weeding_date", &self.weeding_date);
+        w.field(35u16, "library", &self.library);
+        w.field(36u16, "location", &self.location);
+        w.field(37u16, "alternative_call_number", &self.alternative_call_number);
+        w.field(
+            38u16,
+            "alternative_call_number_type",
+            &self.alternative_call_number_type,
+        );
+        w.field(39u16, "alt_number_source", &self.alt_number_source);
+        w.field(40u16, "storage_location_id", &self.storage_location_id);
+        w.field(41u16, "pages", &self.pages);
+        w.field(42u16, "pieces", &self.pieces);
+        w.field(43u16, "public_note", &self.public_note);
+        w.field(44u16, "fulfillment_note", &self.fulfillment_note);
+        w.field(45u16, "internal_note_1", &self.internal_note_1);
+        w.field(46u16, "internal_note_2", &self.internal_note_2);
+        w.field(47u16, "internal_note_3", &self.internal_note_3);
+        w.field(48u16, "statistics_note_1", &self.statistics_note_1);
+        w.field(49u16, "statistics_note_2", &self.statistics_note_2);
+        w.field(50u16, "statistics_note_3", &self.statistics_note_3);
+        w.field(51u16, "physical_condition", &self.physical_condition);
+        w.field(52u16, "committed_to_retain", &self.committed_to_retain);
+        w.field(53u16, "retention_reason", &self.retention_reason);
+        w.field(54u16, "retention_note", &self.retention_note);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4306,6 +4237,9 @@ pub struct Representation {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Representation {
     fn is_empty(&self) -> bool {
@@ -4337,134 +4271,110 @@ impl alma_runtime::Codec for Representation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Representation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "usage_type" => out.usage_type = alma_runtime::Codec::from_node(v)?,
-                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
-                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "track" => out.track = alma_runtime::Codec::from_node(v)?,
-                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
-                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "season_month" => {
-                        out.season_month = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "day_in_month" => {
-                        out.day_in_month = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "label" => out.label = r.read(2u16, v)?,
+                    "public_note" => out.public_note = r.read(3u16, v)?,
+                    "usage_type" => out.usage_type = r.read(4u16, v)?,
+                    "active" => out.active = r.read(5u16, v)?,
+                    "entity_type" => out.entity_type = r.read(6u16, v)?,
+                    "author" => out.author = r.read(7u16, v)?,
+                    "title" => out.title = r.read(8u16, v)?,
+                    "volume" => out.volume = r.read(9u16, v)?,
+                    "issue" => out.issue = r.read(10u16, v)?,
+                    "date" => out.date = r.read(11u16, v)?,
+                    "start_page" => out.start_page = r.read(12u16, v)?,
+                    "end_page" => out.end_page = r.read(13u16, v)?,
+                    "track" => out.track = r.read(14u16, v)?,
+                    "start_time" => out.start_time = r.read(15u16, v)?,
+                    "end_time" => out.end_time = r.read(16u16, v)?,
+                    "number" => out.number = r.read(17u16, v)?,
+                    "year" => out.year = r.read(18u16, v)?,
+                    "season_month" => out.season_month = r.read(19u16, v)?,
+                    "day_in_month" => out.day_in_month = r.read(20u16, v)?,
                     "access_rights_policy_id" => {
-                        out.access_rights_policy_id = alma_runtime::Codec::from_node(v)?;
+                        out.access_rights_policy_id = r.read(21u16, v)?;
                     }
                     "copyrights_statement_id" => {
-                        out.copyrights_statement_id = alma_runtime::Codec::from_node(v)?;
+                        out.copyrights_statement_id = r.read(22u16, v)?;
                     }
-                    "delivery_url" => {
-                        out.delivery_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "thumbnail_url" => {
-                        out.thumbnail_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
-                    "deposit_id" => out.deposit_id = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "repository" => out.repository = alma_runtime::Codec::from_node(v)?,
+                    "delivery_url" => out.delivery_url = r.read(23u16, v)?,
+                    "thumbnail_url" => out.thumbnail_url = r.read(24u16, v)?,
+                    "request_id" => out.request_id = r.read(25u16, v)?,
+                    "deposit_id" => out.deposit_id = r.read(26u16, v)?,
+                    "po_line" => out.po_line = r.read(27u16, v)?,
+                    "repository" => out.repository = r.read(28u16, v)?,
                     "originating_record_id" => {
-                        out.originating_record_id = alma_runtime::Codec::from_node(v)?;
+                        out.originating_record_id = r.read(29u16, v)?;
                     }
-                    "linking_parameter_1" => {
-                        out.linking_parameter_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_2" => {
-                        out.linking_parameter_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_3" => {
-                        out.linking_parameter_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_4" => {
-                        out.linking_parameter_4 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_5" => {
-                        out.linking_parameter_5 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_by" => {
-                        out.last_modified_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "files" => out.files = alma_runtime::Codec::from_node(v)?,
-                    "is_remote" => out.is_remote = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter_1" => out.linking_parameter_1 = r.read(30u16, v)?,
+                    "linking_parameter_2" => out.linking_parameter_2 = r.read(31u16, v)?,
+                    "linking_parameter_3" => out.linking_parameter_3 = r.read(32u16, v)?,
+                    "linking_parameter_4" => out.linking_parameter_4 = r.read(33u16, v)?,
+                    "linking_parameter_5" => out.linking_parameter_5 = r.read(34u16, v)?,
+                    "created_by" => out.created_by = r.read(35u16, v)?,
+                    "created_date" => out.created_date = r.read(36u16, v)?,
+                    "last_modified_by" => out.last_modified_by = r.read(37u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(38u16, v)?,
+                    "files" => out.files = r.read(39u16, v)?,
+                    "is_remote" => out.is_remote = r.read(40u16, v)?,
+                    "link" => out.link = r.read(41u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("library", &self.library);
-        w.field("label", &self.label);
-        w.field("public_note", &self.public_note);
-        w.field("usage_type", &self.usage_type);
-        w.field("active", &self.active);
-        w.field("entity_type", &self.entity_type);
-        w.field("author", &self.author);
-        w.field("title", &self.title);
-        w.field("volume", &self.volume);
-        w.field("issue", &self.issue);
-        w.field("date", &self.date);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("track", &self.track);
-        w.field("start_time", &self.start_time);
-        w.field("end_time", &self.end_time);
-        w.field("number", &self.number);
-        w.field("year", &self.year);
-        w.field("season_month", &self.season_month);
-        w.field("day_in_month", &self.day_in_month);
-        w.field("access_rights_policy_id", &self.access_rights_policy_id);
-        w.field("copyrights_statement_id", &self.copyrights_statement_id);
-        w.field("delivery_url", &self.delivery_url);
-        w.field("thumbnail_url", &self.thumbnail_url);
-        w.field("request_id", &self.request_id);
-        w.field("deposit_id", &self.deposit_id);
-        w.field("po_line", &self.po_line);
-        w.field("repository", &self.repository);
-        w.field("originating_record_id", &self.originating_record_id);
-        w.field("linking_parameter_1", &self.linking_parameter_1);
-        w.field("linking_parameter_2", &self.linking_parameter_2);
-        w.field("linking_parameter_3", &self.linking_parameter_3);
-        w.field("linking_parameter_4", &self.linking_parameter_4);
-        w.field("linking_parameter_5", &self.linking_parameter_5);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("last_modified_by", &self.last_modified_by);
-        w.field("last_modified_date", &self.last_modified_date);
-        w.field("files", &self.files);
-        w.field("is_remote", &self.is_remote);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "label", &self.label);
+        w.field(3u16, "public_note", &self.public_note);
+        w.field(4u16, "usage_type", &self.usage_type);
+        w.field(5u16, "active", &self.active);
+        w.field(6u16, "entity_type", &self.entity_type);
+        w.field(7u16, "author", &self.author);
+        w.field(8u16, "title", &self.title);
+        w.field(9u16, "volume", &self.volume);
+        w.field(10u16, "issue", &self.issue);
+        w.field(11u16, "date", &self.date);
+        w.field(12u16, "start_page", &self.start_page);
+        w.field(13u16, "end_page", &self.end_page);
+        w.field(14u16, "track", &self.track);
+        w.field(15u16, "start_time", &self.start_time);
+        w.field(16u16, "end_time", &self.end_time);
+        w.field(17u16, "number", &self.number);
+        w.field(18u16, "year", &self.year);
+        w.field(19u16, "season_month", &self.season_month);
+        w.field(20u16, "day_in_month", &self.day_in_month);
+        w.field(21u16, "access_rights_policy_id", &self.access_rights_policy_id);
+        w.field(22u16, "copyrights_statement_id", &self.copyrights_statement_id);
+        w.field(23u16, "delivery_url", &self.delivery_url);
+        w.field(24u16, "thumbnail_url", &self.thumbnail_url);
+        w.field(25u16, "request_id", &self.request_id);
+        w.field(26u16, "deposit_id", &self.deposit_id);
+        w.field(27u16, "po_line", &self.po_line);
+        w.field(28u16, "repository", &self.repository);
+        w.field(29u16, "originating_record_id", &self.originating_record_id);
+        w.field(30u16, "linking_parameter_1", &self.linking_parameter_1);
+        w.field(31u16, "linking_parameter_2", &self.linking_parameter_2);
+        w.field(32u16, "linking_parameter_3", &self.linking_parameter_3);
+        w.field(33u16, "linking_parameter_4", &self.linking_parameter_4);
+        w.field(34u16, "linking_parameter_5", &self.linking_parameter_5);
+        w.field(35u16, "created_by", &self.created_by);
+        w.field(36u16, "created_date", &self.created_date);
+        w.field(37u16, "last_modified_by", &self.last_modified_by);
+        w.field(38u16, "last_modified_date", &self.last_modified_date);
+        w.field(39u16, "files", &self.files);
+        w.field(40u16, "is_remote", &self.is_remote);
+        w.field(41u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4653,6 +4563,9 @@ pub struct RepresentationFiles2 {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFiles2 {
     fn is_empty(&self) -> bool {
@@ -4665,28 +4578,26 @@ impl alma_runtime::Codec for RepresentationFiles2 {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RepresentationFiles2",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("total_record_count", &self.total_record_count);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "total_record_count", &self.total_record_count);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4835,6 +4746,9 @@ pub struct RepresentationPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationPost {
     fn is_empty(&self) -> bool {
@@ -4862,106 +4776,92 @@ impl alma_runtime::Codec for RepresentationPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RepresentationPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "usage_type" => out.usage_type = alma_runtime::Codec::from_node(v)?,
-                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
-                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "track" => out.track = alma_runtime::Codec::from_node(v)?,
-                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
-                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "season_month" => {
-                        out.season_month = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "day_in_month" => {
-                        out.day_in_month = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "library" => out.library = r.read(0u16, v)?,
+                    "label" => out.label = r.read(1u16, v)?,
+                    "public_note" => out.public_note = r.read(2u16, v)?,
+                    "usage_type" => out.usage_type = r.read(3u16, v)?,
+                    "active" => out.active = r.read(4u16, v)?,
+                    "entity_type" => out.entity_type = r.read(5u16, v)?,
+                    "author" => out.author = r.read(6u16, v)?,
+                    "title" => out.title = r.read(7u16, v)?,
+                    "volume" => out.volume = r.read(8u16, v)?,
+                    "issue" => out.issue = r.read(9u16, v)?,
+                    "date" => out.date = r.read(10u16, v)?,
+                    "start_page" => out.start_page = r.read(11u16, v)?,
+                    "end_page" => out.end_page = r.read(12u16, v)?,
+                    "track" => out.track = r.read(13u16, v)?,
+                    "start_time" => out.start_time = r.read(14u16, v)?,
+                    "end_time" => out.end_time = r.read(15u16, v)?,
+                    "number" => out.number = r.read(16u16, v)?,
+                    "year" => out.year = r.read(17u16, v)?,
+                    "season_month" => out.season_month = r.read(18u16, v)?,
+                    "day_in_month" => out.day_in_month = r.read(19u16, v)?,
                     "access_rights_policy_id" => {
-                        out.access_rights_policy_id = alma_runtime::Codec::from_node(v)?;
+                        out.access_rights_policy_id = r.read(20u16, v)?;
                     }
                     "copyrights_statement_id" => {
-                        out.copyrights_statement_id = alma_runtime::Codec::from_node(v)?;
+                        out.copyrights_statement_id = r.read(21u16, v)?;
                     }
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "repository" => out.repository = alma_runtime::Codec::from_node(v)?,
+                    "request_id" => out.request_id = r.read(22u16, v)?,
+                    "po_line" => out.po_line = r.read(23u16, v)?,
+                    "repository" => out.repository = r.read(24u16, v)?,
                     "originating_record_id" => {
-                        out.originating_record_id = alma_runtime::Codec::from_node(v)?;
+                        out.originating_record_id = r.read(25u16, v)?;
                     }
-                    "linking_parameter_1" => {
-                        out.linking_parameter_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_2" => {
-                        out.linking_parameter_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_3" => {
-                        out.linking_parameter_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_4" => {
-                        out.linking_parameter_4 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_5" => {
-                        out.linking_parameter_5 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_remote" => out.is_remote = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter_1" => out.linking_parameter_1 = r.read(26u16, v)?,
+                    "linking_parameter_2" => out.linking_parameter_2 = r.read(27u16, v)?,
+                    "linking_parameter_3" => out.linking_parameter_3 = r.read(28u16, v)?,
+                    "linking_parameter_4" => out.linking_parameter_4 = r.read(29u16, v)?,
+                    "linking_parameter_5" => out.linking_parameter_5 = r.read(30u16, v)?,
+                    "is_remote" => out.is_remote = r.read(31u16, v)?,
+                    "link" => out.link = r.read(32u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("library", &self.library);
-        w.field("label", &self.label);
-        w.field("public_note", &self.public_note);
-        w.field("usage_type", &self.usage_type);
-        w.field("active", &self.active);
-        w.field("entity_type", &self.entity_type);
-        w.field("author", &self.author);
-        w.field("title", &self.title);
-        w.field("volume", &self.volume);
-        w.field("issue", &self.issue);
-        w.field("date", &self.date);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("track", &self.track);
-        w.field("start_time", &self.start_time);
-        w.field("end_time", &self.end_time);
-        w.field("number", &self.number);
-        w.field("year", &self.year);
-        w.field("season_month", &self.season_month);
-        w.field("day_in_month", &self.day_in_month);
-        w.field("access_rights_policy_id", &self.access_rights_policy_id);
-        w.field("copyrights_statement_id", &self.copyrights_statement_id);
-        w.field("request_id", &self.request_id);
-        w.field("po_line", &self.po_line);
-        w.field("repository", &self.repository);
-        w.field("originating_record_id", &self.originating_record_id);
-        w.field("linking_parameter_1", &self.linking_parameter_1);
-        w.field("linking_parameter_2", &self.linking_parameter_2);
-        w.field("linking_parameter_3", &self.linking_parameter_3);
-        w.field("linking_parameter_4", &self.linking_parameter_4);
-        w.field("linking_parameter_5", &self.linking_parameter_5);
-        w.field("is_remote", &self.is_remote);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "library", &self.library);
+        w.field(1u16, "label", &self.label);
+        w.field(2u16, "public_note", &self.public_note);
+        w.field(3u16, "usage_type", &self.usage_type);
+        w.field(4u16, "active", &self.active);
+        w.field(5u16, "entity_type", &self.entity_type);
+        w.field(6u16, "author", &self.author);
+        w.field(7u16, "title", &self.title);
+        w.field(8u16, "volume", &self.volume);
+        w.field(9u16, "issue", &self.issue);
+        w.field(10u16, "date", &self.date);
+        w.field(11u16, "start_page", &self.start_page);
+        w.field(12u16, "end_page", &self.end_page);
+        w.field(13u16, "track", &self.track);
+        w.field(14u16, "start_time", &self.start_time);
+        w.field(15u16, "end_time", &self.end_time);
+        w.field(16u16, "number", &self.number);
+        w.field(17u16, "year", &self.year);
+        w.field(18u16, "season_month", &self.season_month);
+        w.field(19u16, "day_in_month", &self.day_in_month);
+        w.field(20u16, "access_rights_policy_id", &self.access_rights_policy_id);
+        w.field(21u16, "copyrights_statement_id", &self.copyrights_statement_id);
+        w.field(22u16, "request_id", &self.request_id);
+        w.field(23u16, "po_line", &self.po_line);
+        w.field(24u16, "repository", &self.repository);
+        w.field(25u16, "originating_record_id", &self.originating_record_id);
+        w.field(26u16, "linking_parameter_1", &self.linking_parameter_1);
+        w.field(27u16, "linking_parameter_2", &self.linking_parameter_2);
+        w.field(28u16, "linking_parameter_3", &self.linking_parameter_3);
+        w.field(29u16, "linking_parameter_4", &self.linking_parameter_4);
+        w.field(30u16, "linking_parameter_5", &self.linking_parameter_5);
+        w.field(31u16, "is_remote", &self.is_remote);
+        w.field(32u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5191,6 +5091,9 @@ pub struct RepresentationPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationPut {
     fn is_empty(&self) -> bool {
@@ -5217,98 +5120,84 @@ impl alma_runtime::Codec for RepresentationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RepresentationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "usage_type" => out.usage_type = alma_runtime::Codec::from_node(v)?,
-                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
-                    "entity_type" => out.entity_type = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "track" => out.track = alma_runtime::Codec::from_node(v)?,
-                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
-                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "season_month" => {
-                        out.season_month = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "day_in_month" => {
-                        out.day_in_month = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "library" => out.library = r.read(0u16, v)?,
+                    "label" => out.label = r.read(1u16, v)?,
+                    "public_note" => out.public_note = r.read(2u16, v)?,
+                    "usage_type" => out.usage_type = r.read(3u16, v)?,
+                    "active" => out.active = r.read(4u16, v)?,
+                    "entity_type" => out.entity_type = r.read(5u16, v)?,
+                    "author" => out.author = r.read(6u16, v)?,
+                    "title" => out.title = r.read(7u16, v)?,
+                    "volume" => out.volume = r.read(8u16, v)?,
+                    "issue" => out.issue = r.read(9u16, v)?,
+                    "date" => out.date = r.read(10u16, v)?,
+                    "start_page" => out.start_page = r.read(11u16, v)?,
+                    "end_page" => out.end_page = r.read(12u16, v)?,
+                    "track" => out.track = r.read(13u16, v)?,
+                    "start_time" => out.start_time = r.read(14u16, v)?,
+                    "end_time" => out.end_time = r.read(15u16, v)?,
+                    "number" => out.number = r.read(16u16, v)?,
+                    "year" => out.year = r.read(17u16, v)?,
+                    "season_month" => out.season_month = r.read(18u16, v)?,
+                    "day_in_month" => out.day_in_month = r.read(19u16, v)?,
                     "access_rights_policy_id" => {
-                        out.access_rights_policy_id = alma_runtime::Codec::from_node(v)?;
+                        out.access_rights_policy_id = r.read(20u16, v)?;
                     }
                     "copyrights_statement_id" => {
-                        out.copyrights_statement_id = alma_runtime::Codec::from_node(v)?;
+                        out.copyrights_statement_id = r.read(21u16, v)?;
                     }
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "linking_parameter_1" => {
-                        out.linking_parameter_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_2" => {
-                        out.linking_parameter_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_3" => {
-                        out.linking_parameter_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_4" => {
-                        out.linking_parameter_4 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter_5" => {
-                        out.linking_parameter_5 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_remote" => out.is_remote = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "po_line" => out.po_line = r.read(22u16, v)?,
+                    "linking_parameter_1" => out.linking_parameter_1 = r.read(23u16, v)?,
+                    "linking_parameter_2" => out.linking_parameter_2 = r.read(24u16, v)?,
+                    "linking_parameter_3" => out.linking_parameter_3 = r.read(25u16, v)?,
+                    "linking_parameter_4" => out.linking_parameter_4 = r.read(26u16, v)?,
+                    "linking_parameter_5" => out.linking_parameter_5 = r.read(27u16, v)?,
+                    "is_remote" => out.is_remote = r.read(28u16, v)?,
+                    "link" => out.link = r.read(29u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("library", &self.library);
-        w.field("label", &self.label);
-        w.field("public_note", &self.public_note);
-        w.field("usage_type", &self.usage_type);
-        w.field("active", &self.active);
-        w.field("entity_type", &self.entity_type);
-        w.field("author", &self.author);
-        w.field("title", &self.title);
-        w.field("volume", &self.volume);
-        w.field("issue", &self.issue);
-        w.field("date", &self.date);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("track", &self.track);
-        w.field("start_time", &self.start_time);
-        w.field("end_time", &self.end_time);
-        w.field("number", &self.number);
-        w.field("year", &self.year);
-        w.field("season_month", &self.season_month);
-        w.field("day_in_month", &self.day_in_month);
-        w.field("access_rights_policy_id", &self.access_rights_policy_id);
-        w.field("copyrights_statement_id", &self.copyrights_statement_id);
-        w.field("po_line", &self.po_line);
-        w.field("linking_parameter_1", &self.linking_parameter_1);
-        w.field("linking_parameter_2", &self.linking_parameter_2);
-        w.field("linking_parameter_3", &self.linking_parameter_3);
-        w.field("linking_parameter_4", &self.linking_parameter_4);
-        w.field("linking_parameter_5", &self.linking_parameter_5);
-        w.field("is_remote", &self.is_remote);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "library", &self.library);
+        w.field(1u16, "label", &self.label);
+        w.field(2u16, "public_note", &self.public_note);
+        w.field(3u16, "usage_type", &self.usage_type);
+        w.field(4u16, "active", &self.active);
+        w.field(5u16, "entity_type", &self.entity_type);
+        w.field(6u16, "author", &self.author);
+        w.field(7u16, "title", &self.title);
+        w.field(8u16, "volume", &self.volume);
+        w.field(9u16, "issue", &self.issue);
+        w.field(10u16, "date", &self.date);
+        w.field(11u16, "start_page", &self.start_page);
+        w.field(12u16, "end_page", &self.end_page);
+        w.field(13u16, "track", &self.track);
+        w.field(14u16, "start_time", &self.start_time);
+        w.field(15u16, "end_time", &self.end_time);
+        w.field(16u16, "number", &self.number);
+        w.field(17u16, "year", &self.year);
+        w.field(18u16, "season_month", &self.season_month);
+        w.field(19u16, "day_in_month", &self.day_in_month);
+        w.field(20u16, "access_rights_policy_id", &self.access_rights_policy_id);
+        w.field(21u16, "copyrights_statement_id", &self.copyrights_statement_id);
+        w.field(22u16, "po_line", &self.po_line);
+        w.field(23u16, "linking_parameter_1", &self.linking_parameter_1);
+        w.field(24u16, "linking_parameter_2", &self.linking_parameter_2);
+        w.field(25u16, "linking_parameter_3", &self.linking_parameter_3);
+        w.field(26u16, "linking_parameter_4", &self.linking_parameter_4);
+        w.field(27u16, "linking_parameter_5", &self.linking_parameter_5);
+        w.field(28u16, "is_remote", &self.is_remote);
+        w.field(29u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5432,6 +5321,9 @@ pub struct Fulltext {
     pub fulltext_url: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Fulltext {
     fn is_empty(&self) -> bool {
@@ -5444,28 +5336,24 @@ impl alma_runtime::Codec for Fulltext {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Fulltext",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "fulltext_format" => {
-                        out.fulltext_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "fulltext_url" => {
-                        out.fulltext_url = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "fulltext_format" => out.fulltext_format = r.read(0u16, v)?,
+                    "fulltext_url" => out.fulltext_url = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("fulltext_format", &self.fulltext_format);
-        w.field("fulltext_url", &self.fulltext_url);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "fulltext_format", &self.fulltext_format);
+        w.field(1u16, "fulltext_url", &self.fulltext_url);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5522,6 +5410,9 @@ pub struct RepresentationFile {
     pub fulltext: Option<crate::bibs::models::Fulltext>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFile {
     fn is_empty(&self) -> bool {
@@ -5535,36 +5426,34 @@ impl alma_runtime::Codec for RepresentationFile {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RepresentationFile",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
-                    "thumbnail_url" => {
-                        out.thumbnail_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
-                    "size" => out.size = alma_runtime::Codec::from_node(v)?,
-                    "path" => out.path = alma_runtime::Codec::from_node(v)?,
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "fulltext" => out.fulltext = alma_runtime::Codec::from_node(v)?,
+                    "pid" => out.pid = r.read(0u16, v)?,
+                    "thumbnail_url" => out.thumbnail_url = r.read(1u16, v)?,
+                    "label" => out.label = r.read(2u16, v)?,
+                    "size" => out.size = r.read(3u16, v)?,
+                    "path" => out.path = r.read(4u16, v)?,
+                    "url" => out.url = r.read(5u16, v)?,
+                    "fulltext" => out.fulltext = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("pid", &self.pid);
-        w.field("thumbnail_url", &self.thumbnail_url);
-        w.field("label", &self.label);
-        w.field("size", &self.size);
-        w.field("path", &self.path);
-        w.field("url", &self.url);
-        w.field("fulltext", &self.fulltext);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "pid", &self.pid);
+        w.field(1u16, "thumbnail_url", &self.thumbnail_url);
+        w.field(2u16, "label", &self.label);
+        w.field(3u16, "size", &self.size);
+        w.field(4u16, "path", &self.path);
+        w.field(5u16, "url", &self.url);
+        w.field(6u16, "fulltext", &self.fulltext);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5618,6 +5507,9 @@ pub struct RepresentationFilePost {
     pub path: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFilePost {
     fn is_empty(&self) -> bool {
@@ -5629,24 +5521,24 @@ impl alma_runtime::Codec for RepresentationFilePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RepresentationFilePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
-                    "path" => out.path = alma_runtime::Codec::from_node(v)?,
+                    "label" => out.label = r.read(0u16, v)?,
+                    "path" => out.path = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("label", &self.label);
-        w.field("path", &self.path);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "label", &self.label);
+        w.field(1u16, "path", &self.path);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5677,6 +5569,9 @@ pub struct RepresentationFilePut {
     pub label: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFilePut {
     fn is_empty(&self) -> bool {
@@ -5688,22 +5583,22 @@ impl alma_runtime::Codec for RepresentationFilePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RepresentationFilePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
+                    "label" => out.label = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("label", &self.label);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "label", &self.label);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5733,6 +5628,9 @@ pub struct RepresentationFiles {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFiles {
     fn is_empty(&self) -> bool {
@@ -5745,28 +5643,24 @@ impl alma_runtime::Codec for RepresentationFiles {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RepresentationFiles",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "representation_file" => {
-                        out.representation_file = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "representation_file" => out.representation_file = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("representation_file", &self.representation_file);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "representation_file", &self.representation_file);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5815,6 +5709,9 @@ pub struct Representations {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Representations {
     fn is_empty(&self) -> bool {
@@ -5827,28 +5724,24 @@ impl alma_runtime::Codec for Representations {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Representations",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "representation" => {
-                        out.representation = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "representation" => out.representation = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("representation", &self.representation);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "representation", &self.representation);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5908,6 +5801,9 @@ pub struct GeneralElectronicServiceDetails {
     pub avail_for_electronic: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for GeneralElectronicServiceDetails {
     fn is_empty(&self) -> bool {
@@ -5922,38 +5818,34 @@ impl alma_runtime::Codec for GeneralElectronicServiceDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "GeneralElectronicServiceDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "avail_for_physical" => {
-                        out.avail_for_physical = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "avail_for_electronic" => {
-                        out.avail_for_electronic = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "public_name" => out.public_name = r.read(3u16, v)?,
+                    "public_note" => out.public_note = r.read(4u16, v)?,
+                    "avail_for_physical" => out.avail_for_physical = r.read(5u16, v)?,
+                    "avail_for_electronic" => out.avail_for_electronic = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("public_name", &self.public_name);
-        w.field("public_note", &self.public_note);
-        w.field("avail_for_physical", &self.avail_for_physical);
-        w.field("avail_for_electronic", &self.avail_for_electronic);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "public_name", &self.public_name);
+        w.field(4u16, "public_note", &self.public_note);
+        w.field(5u16, "avail_for_physical", &self.avail_for_physical);
+        w.field(6u16, "avail_for_electronic", &self.avail_for_electronic);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6014,6 +5906,9 @@ pub struct RequestOption {
     pub rs_broker_details: Option<crate::bibs::models::RsBrokerDetails>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestOption {
     fn is_empty(&self) -> bool {
@@ -6027,37 +5922,34 @@ impl alma_runtime::Codec for RequestOption {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RequestOption",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "request_url" => out.request_url = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "request_url" => out.request_url = r.read(1u16, v)?,
                     "general_electronic_service_details" => {
-                        out.general_electronic_service_details = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_electronic_service_details = r.read(2u16, v)?;
                     }
-                    "rs_broker_details" => {
-                        out.rs_broker_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rs_broker_details" => out.rs_broker_details = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("request_url", &self.request_url);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "request_url", &self.request_url);
         w.field(
+            2u16,
             "general_electronic_service_details",
             &self.general_electronic_service_details,
         );
-        w.field("rs_broker_details", &self.rs_broker_details);
+        w.field(3u16, "rs_broker_details", &self.rs_broker_details);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6108,6 +6000,9 @@ pub struct RequestOptions {
     pub request_option: Vec<crate::bibs::models::RequestOption>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestOptions {
     fn is_empty(&self) -> bool {
@@ -6119,24 +6014,22 @@ impl alma_runtime::Codec for RequestOptions {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RequestOptions",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "request_option" => {
-                        out.request_option = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "request_option" => out.request_option = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("request_option", &self.request_option);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "request_option", &self.request_option);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6180,6 +6073,9 @@ pub struct RsBrokerDetails {
     pub loan_period: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RsBrokerDetails {
     fn is_empty(&self) -> bool {
@@ -6192,26 +6088,26 @@ impl alma_runtime::Codec for RsBrokerDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RsBrokerDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "loan_period" => out.loan_period = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "loan_period" => out.loan_period = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("loan_period", &self.loan_period);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "loan_period", &self.loan_period);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

@@ -11,6 +11,9 @@ pub struct AdditionalPrinter {
     pub additional_printer_details: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdditionalPrinter {
     fn is_empty(&self) -> bool {
@@ -22,26 +25,24 @@ impl alma_runtime::Codec for AdditionalPrinter {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AdditionalPrinter",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "additional_printer_details" => {
-                        out.additional_printer_details = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.additional_printer_details = r.read(0u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("additional_printer_details", &self.additional_printer_details);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "additional_printer_details", &self.additional_printer_details);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -212,6 +213,9 @@ pub struct CircDesk {
     pub work_order_type: Vec<crate::conf::models::WorkOrderType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CircDesk {
     fn is_empty(&self) -> bool {
@@ -250,192 +254,146 @@ impl alma_runtime::Codec for CircDesk {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CircDesk",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "primary" => out.primary = alma_runtime::Codec::from_node(v)?,
-                    "reading_room_desk" => {
-                        out.reading_room_desk = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "primary" => out.primary = r.read(3u16, v)?,
+                    "reading_room_desk" => out.reading_room_desk = r.read(4u16, v)?,
                     "location_to_move_items" => {
-                        out.location_to_move_items = alma_runtime::Codec::from_node(v)?;
+                        out.location_to_move_items = r.read(5u16, v)?;
                     }
                     "restore_from_reading_room_at_checkin" => {
-                        out.restore_from_reading_room_at_checkin = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.restore_from_reading_room_at_checkin = r.read(6u16, v)?;
                     }
-                    "picks_from_shelf" => {
-                        out.picks_from_shelf = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "picks_from_shelf" => out.picks_from_shelf = r.read(7u16, v)?,
                     "supports_personal_delivery" => {
-                        out.supports_personal_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.supports_personal_delivery = r.read(8u16, v)?;
                     }
                     "supports_registering_new_users" => {
-                        out.supports_registering_new_users = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.supports_registering_new_users = r.read(9u16, v)?;
                     }
                     "supports_overriding_return_date" => {
-                        out.supports_overriding_return_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.supports_overriding_return_date = r.read(10u16, v)?;
                     }
-                    "hours_to_reshelve" => {
-                        out.hours_to_reshelve = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "hours_to_reshelve" => out.hours_to_reshelve = r.read(11u16, v)?,
                     "minutes_delay_for_hold_notification" => {
-                        out.minutes_delay_for_hold_notification = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.minutes_delay_for_hold_notification = r.read(12u16, v)?;
                     }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "default_printer" => {
-                        out.default_printer = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_printer" => {
-                        out.additional_printer = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "description" => out.description = r.read(13u16, v)?,
+                    "default_printer" => out.default_printer = r.read(14u16, v)?,
+                    "additional_printer" => out.additional_printer = r.read(15u16, v)?,
                     "creates_return_receipts" => {
-                        out.creates_return_receipts = alma_runtime::Codec::from_node(v)?;
+                        out.creates_return_receipts = r.read(16u16, v)?;
                     }
                     "return_receipt_destination" => {
-                        out.return_receipt_destination = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.return_receipt_destination = r.read(17u16, v)?;
                     }
                     "creates_loan_receipts" => {
-                        out.creates_loan_receipts = alma_runtime::Codec::from_node(v)?;
+                        out.creates_loan_receipts = r.read(18u16, v)?;
                     }
                     "loan_receipt_destination" => {
-                        out.loan_receipt_destination = alma_runtime::Codec::from_node(v)?;
+                        out.loan_receipt_destination = r.read(19u16, v)?;
                     }
-                    "has_hold_shelf" => {
-                        out.has_hold_shelf = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "hold_shelf_sorting" => {
-                        out.hold_shelf_sorting = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "has_hold_shelf" => out.has_hold_shelf = r.read(20u16, v)?,
+                    "hold_shelf_sorting" => out.hold_shelf_sorting = r.read(21u16, v)?,
                     "maximum_days_on_hold_shelf" => {
-                        out.maximum_days_on_hold_shelf = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.maximum_days_on_hold_shelf = r.read(22u16, v)?;
                     }
                     "has_hold_shelf_processing" => {
-                        out.has_hold_shelf_processing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.has_hold_shelf_processing = r.read(23u16, v)?;
                     }
                     "notify_patron_of_canceling_expired_hold" => {
-                        out.notify_patron_of_canceling_expired_hold = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.notify_patron_of_canceling_expired_hold = r.read(24u16, v)?;
                     }
                     "supports_digitization" => {
-                        out.supports_digitization = alma_runtime::Codec::from_node(v)?;
+                        out.supports_digitization = r.read(25u16, v)?;
                     }
-                    "work_time_days" => {
-                        out.work_time_days = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "accept_credit_card" => {
-                        out.accept_credit_card = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "accept_debit_card" => {
-                        out.accept_debit_card = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "accept_cash" => out.accept_cash = alma_runtime::Codec::from_node(v)?,
-                    "accept_online" => {
-                        out.accept_online = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "accept_check" => {
-                        out.accept_check = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "print_receipt" => {
-                        out.print_receipt = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receipt_email" => {
-                        out.receipt_email = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "has_self_check" => {
-                        out.has_self_check = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "integration_profile" => {
-                        out.integration_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "terminal_password" => {
-                        out.terminal_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "work_order_type" => {
-                        out.work_order_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "work_time_days" => out.work_time_days = r.read(26u16, v)?,
+                    "accept_credit_card" => out.accept_credit_card = r.read(27u16, v)?,
+                    "accept_debit_card" => out.accept_debit_card = r.read(28u16, v)?,
+                    "accept_cash" => out.accept_cash = r.read(29u16, v)?,
+                    "accept_online" => out.accept_online = r.read(30u16, v)?,
+                    "accept_check" => out.accept_check = r.read(31u16, v)?,
+                    "print_receipt" => out.print_receipt = r.read(32u16, v)?,
+                    "receipt_email" => out.receipt_email = r.read(33u16, v)?,
+                    "has_self_check" => out.has_self_check = r.read(34u16, v)?,
+                    "integration_profile" => out.integration_profile = r.read(35u16, v)?,
+                    "terminal_password" => out.terminal_password = r.read(36u16, v)?,
+                    "location" => out.location = r.read(37u16, v)?,
+                    "work_order_type" => out.work_order_type = r.read(38u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("primary", &self.primary);
-        w.field("reading_room_desk", &self.reading_room_desk);
-        w.field("location_to_move_items", &self.location_to_move_items);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "primary", &self.primary);
+        w.field(4u16, "reading_room_desk", &self.reading_room_desk);
+        w.field(5u16, "location_to_move_items", &self.location_to_move_items);
         w.field(
+            6u16,
             "restore_from_reading_room_at_checkin",
             &self.restore_from_reading_room_at_checkin,
         );
-        w.field("picks_from_shelf", &self.picks_from_shelf);
-        w.field("supports_personal_delivery", &self.supports_personal_delivery);
-        w.field("supports_registering_new_users", &self.supports_registering_new_users);
+        w.field(7u16, "picks_from_shelf", &self.picks_from_shelf);
+        w.field(8u16, "supports_personal_delivery", &self.supports_personal_delivery);
         w.field(
+            9u16,
+            "supports_registering_new_users",
+            &self.supports_registering_new_users,
+        );
+        w.field(
+            10u16,
             "supports_overriding_return_date",
             &self.supports_overriding_return_date,
         );
-        w.field("hours_to_reshelve", &self.hours_to_reshelve);
+        w.field(11u16, "hours_to_reshelve", &self.hours_to_reshelve);
         w.field(
+            12u16,
             "minutes_delay_for_hold_notification",
             &self.minutes_delay_for_hold_notification,
         );
-        w.field("description", &self.description);
-        w.field("default_printer", &self.default_printer);
-        w.field("additional_printer", &self.additional_printer);
-        w.field("creates_return_receipts", &self.creates_return_receipts);
-        w.field("return_receipt_destination", &self.return_receipt_destination);
-        w.field("creates_loan_receipts", &self.creates_loan_receipts);
-        w.field("loan_receipt_destination", &self.loan_receipt_destination);
-        w.field("has_hold_shelf", &self.has_hold_shelf);
-        w.field("hold_shelf_sorting", &self.hold_shelf_sorting);
-        w.field("maximum_days_on_hold_shelf", &self.maximum_days_on_hold_shelf);
-        w.field("has_hold_shelf_processing", &self.has_hold_shelf_processing);
+        w.field(13u16, "description", &self.description);
+        w.field(14u16, "default_printer", &self.default_printer);
+        w.field(15u16, "additional_printer", &self.additional_printer);
+        w.field(16u16, "creates_return_receipts", &self.creates_return_receipts);
+        w.field(17u16, "return_receipt_destination", &self.return_receipt_destination);
+        w.field(18u16, "creates_loan_receipts", &self.creates_loan_receipts);
+        w.field(19u16, "loan_receipt_destination", &self.loan_receipt_destination);
+        w.field(20u16, "has_hold_shelf", &self.has_hold_shelf);
+        w.field(21u16, "hold_shelf_sorting", &self.hold_shelf_sorting);
+        w.field(22u16, "maximum_days_on_hold_shelf", &self.maximum_days_on_hold_shelf);
+        w.field(23u16, "has_hold_shelf_processing", &self.has_hold_shelf_processing);
         w.field(
+            24u16,
             "notify_patron_of_canceling_expired_hold",
             &self.notify_patron_of_canceling_expired_hold,
         );
-        w.field("supports_digitization", &self.supports_digitization);
-        w.field("work_time_days", &self.work_time_days);
-        w.field("accept_credit_card", &self.accept_credit_card);
-        w.field("accept_debit_card", &self.accept_debit_card);
-        w.field("accept_cash", &self.accept_cash);
-        w.field("accept_online", &self.accept_online);
-        w.field("accept_check", &self.accept_check);
-        w.field("print_receipt", &self.print_receipt);
-        w.field("receipt_email", &self.receipt_email);
-        w.field("has_self_check", &self.has_self_check);
-        w.field("integration_profile", &self.integration_profile);
-        w.field("terminal_password", &self.terminal_password);
-        w.field("location", &self.location);
-        w.field("work_order_type", &self.work_order_type);
+        w.field(25u16, "supports_digitization", &self.supports_digitization);
+        w.field(26u16, "work_time_days", &self.work_time_days);
+        w.field(27u16, "accept_credit_card", &self.accept_credit_card);
+        w.field(28u16, "accept_debit_card", &self.accept_debit_card);
+        w.field(29u16, "accept_cash", &self.accept_cash);
+        w.field(30u16, "accept_online", &self.accept_online);
+        w.field(31u16, "accept_check", &self.accept_check);
+        w.field(32u16, "print_receipt", &self.print_receipt);
+        w.field(33u16, "receipt_email", &self.receipt_email);
+        w.field(34u16, "has_self_check", &self.has_self_check);
+        w.field(35u16, "integration_profile", &self.integration_profile);
+        w.field(36u16, "terminal_password", &self.terminal_password);
+        w.field(37u16, "location", &self.location);
+        w.field(38u16, "work_order_type", &self.work_order_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -762,6 +720,9 @@ pub struct CircDeskLocation {
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CircDeskLocation {
     fn is_empty(&self) -> bool {
@@ -776,40 +737,34 @@ impl alma_runtime::Codec for CircDeskLocation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CircDeskLocation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "location_code" => {
-                        out.location_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "location_name" => {
-                        out.location_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "location_type" => {
-                        out.location_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
-                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
-                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "location_code" => out.location_code = r.read(1u16, v)?,
+                    "location_name" => out.location_name = r.read(2u16, v)?,
+                    "location_type" => out.location_type = r.read(3u16, v)?,
+                    "check_in" => out.check_in = r.read(4u16, v)?,
+                    "check_out" => out.check_out = r.read(5u16, v)?,
+                    "reshelve" => out.reshelve = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("location_code", &self.location_code);
-        w.field("location_name", &self.location_name);
-        w.field("location_type", &self.location_type);
-        w.field("check_in", &self.check_in);
-        w.field("check_out", &self.check_out);
-        w.field("reshelve", &self.reshelve);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "location_code", &self.location_code);
+        w.field(2u16, "location_name", &self.location_name);
+        w.field(3u16, "location_type", &self.location_type);
+        w.field(4u16, "check_in", &self.check_in);
+        w.field(5u16, "check_out", &self.check_out);
+        w.field(6u16, "reshelve", &self.reshelve);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -870,6 +825,9 @@ pub struct WorkOrderType {
     pub work_order_time_days: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for WorkOrderType {
     fn is_empty(&self) -> bool {
@@ -882,28 +840,24 @@ impl alma_runtime::Codec for WorkOrderType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "WorkOrderType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "work_order_type_code" => {
-                        out.work_order_type_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "work_order_time_days" => {
-                        out.work_order_time_days = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "work_order_type_code" => out.work_order_type_code = r.read(0u16, v)?,
+                    "work_order_time_days" => out.work_order_time_days = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("work_order_type_code", &self.work_order_type_code);
-        w.field("work_order_time_days", &self.work_order_time_days);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "work_order_type_code", &self.work_order_type_code);
+        w.field(1u16, "work_order_time_days", &self.work_order_time_days);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -950,6 +904,9 @@ pub struct CircDesks {
     pub circ_desk: Vec<crate::conf::models::CircDesk>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CircDesks {
     fn is_empty(&self) -> bool {
@@ -962,26 +919,24 @@ impl alma_runtime::Codec for CircDesks {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CircDesks",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "circ_desk" => out.circ_desk = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("circ_desk", &self.circ_desk);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "circ_desk", &self.circ_desk);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1050,6 +1005,9 @@ pub struct CodeTablePut {
     pub row: Vec<crate::conf::models::CodeTableRowPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTablePut {
     fn is_empty(&self) -> bool {
@@ -1066,42 +1024,40 @@ impl alma_runtime::Codec for CodeTablePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CodeTablePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "sub_system" => out.sub_system = alma_runtime::Codec::from_node(v)?,
-                    "patron_facing" => {
-                        out.patron_facing = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
-                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "sub_system" => out.sub_system = r.read(3u16, v)?,
+                    "patron_facing" => out.patron_facing = r.read(4u16, v)?,
+                    "updated_by" => out.updated_by = r.read(5u16, v)?,
+                    "update_date" => out.update_date = r.read(6u16, v)?,
+                    "language" => out.language = r.read(7u16, v)?,
+                    "scope" => out.scope = r.read(8u16, v)?,
+                    "row" => out.row = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("sub_system", &self.sub_system);
-        w.field("patron_facing", &self.patron_facing);
-        w.field("updated_by", &self.updated_by);
-        w.field("update_date", &self.update_date);
-        w.field("language", &self.language);
-        w.field("scope", &self.scope);
-        w.field("row", &self.row);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "sub_system", &self.sub_system);
+        w.field(4u16, "patron_facing", &self.patron_facing);
+        w.field(5u16, "updated_by", &self.updated_by);
+        w.field(6u16, "update_date", &self.update_date);
+        w.field(7u16, "language", &self.language);
+        w.field(8u16, "scope", &self.scope);
+        w.field(9u16, "row", &self.row);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1181,6 +1137,9 @@ pub struct CodeTableRowPut {
     pub update_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTableRowPut {
     fn is_empty(&self) -> bool {
@@ -1194,32 +1153,32 @@ impl alma_runtime::Codec for CodeTableRowPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CodeTableRowPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
-                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
-                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
-                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "default" => out.default = r.read(2u16, v)?,
+                    "enabled" => out.enabled = r.read(3u16, v)?,
+                    "updated_by" => out.updated_by = r.read(4u16, v)?,
+                    "update_date" => out.update_date = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("description", &self.description);
-        w.field("default", &self.default);
-        w.field("enabled", &self.enabled);
-        w.field("updated_by", &self.updated_by);
-        w.field("update_date", &self.update_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "default", &self.default);
+        w.field(3u16, "enabled", &self.enabled);
+        w.field(4u16, "updated_by", &self.updated_by);
+        w.field(5u16, "update_date", &self.update_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1254,6 +1213,9 @@ pub struct CodeTableScopePut {
     pub library_id: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTableScopePut {
     fn is_empty(&self) -> bool {
@@ -1266,26 +1228,24 @@ impl alma_runtime::Codec for CodeTableScopePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CodeTableScopePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "institution_id" => {
-                        out.institution_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library_id" => out.library_id = alma_runtime::Codec::from_node(v)?,
+                    "institution_id" => out.institution_id = r.read(0u16, v)?,
+                    "library_id" => out.library_id = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("institution_id", &self.institution_id);
-        w.field("library_id", &self.library_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "institution_id", &self.institution_id);
+        w.field(1u16, "library_id", &self.library_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1345,6 +1305,9 @@ pub struct CodeTable {
     pub row: Vec<crate::conf::models::CodeTableRow>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTable {
     fn is_empty(&self) -> bool {
@@ -1361,42 +1324,40 @@ impl alma_runtime::Codec for CodeTable {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CodeTable",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "sub_system" => out.sub_system = alma_runtime::Codec::from_node(v)?,
-                    "patron_facing" => {
-                        out.patron_facing = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
-                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "sub_system" => out.sub_system = r.read(3u16, v)?,
+                    "patron_facing" => out.patron_facing = r.read(4u16, v)?,
+                    "updated_by" => out.updated_by = r.read(5u16, v)?,
+                    "update_date" => out.update_date = r.read(6u16, v)?,
+                    "language" => out.language = r.read(7u16, v)?,
+                    "scope" => out.scope = r.read(8u16, v)?,
+                    "row" => out.row = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("sub_system", &self.sub_system);
-        w.field("patron_facing", &self.patron_facing);
-        w.field("updated_by", &self.updated_by);
-        w.field("update_date", &self.update_date);
-        w.field("language", &self.language);
-        w.field("scope", &self.scope);
-        w.field("row", &self.row);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "sub_system", &self.sub_system);
+        w.field(4u16, "patron_facing", &self.patron_facing);
+        w.field(5u16, "updated_by", &self.updated_by);
+        w.field(6u16, "update_date", &self.update_date);
+        w.field(7u16, "language", &self.language);
+        w.field(8u16, "scope", &self.scope);
+        w.field(9u16, "row", &self.row);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1476,6 +1437,9 @@ pub struct CodeTableRow {
     pub update_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTableRow {
     fn is_empty(&self) -> bool {
@@ -1489,32 +1453,32 @@ impl alma_runtime::Codec for CodeTableRow {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CodeTableRow",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
-                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
-                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
-                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "default" => out.default = r.read(2u16, v)?,
+                    "enabled" => out.enabled = r.read(3u16, v)?,
+                    "updated_by" => out.updated_by = r.read(4u16, v)?,
+                    "update_date" => out.update_date = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("description", &self.description);
-        w.field("default", &self.default);
-        w.field("enabled", &self.enabled);
-        w.field("updated_by", &self.updated_by);
-        w.field("update_date", &self.update_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "default", &self.default);
+        w.field(3u16, "enabled", &self.enabled);
+        w.field(4u16, "updated_by", &self.updated_by);
+        w.field(5u16, "update_date", &self.update_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1549,6 +1513,9 @@ pub struct Scope {
     pub library_id: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Scope {
     fn is_empty(&self) -> bool {
@@ -1561,26 +1528,24 @@ impl alma_runtime::Codec for Scope {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Scope",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "institution_id" => {
-                        out.institution_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library_id" => out.library_id = alma_runtime::Codec::from_node(v)?,
+                    "institution_id" => out.institution_id = r.read(0u16, v)?,
+                    "library_id" => out.library_id = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("institution_id", &self.institution_id);
-        w.field("library_id", &self.library_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "institution_id", &self.institution_id);
+        w.field(1u16, "library_id", &self.library_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1620,6 +1585,9 @@ pub struct CodeTables {
     pub code_table: Vec<crate::conf::models::CodeTable>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTables {
     fn is_empty(&self) -> bool {
@@ -1632,26 +1600,24 @@ impl alma_runtime::Codec for CodeTables {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CodeTables",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "code_table" => out.code_table = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "code_table" => out.code_table = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("code_table", &self.code_table);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "code_table", &self.code_table);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1730,6 +1696,9 @@ pub struct ContactInfoAddressPost {
     pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoAddressPost {
     fn is_empty(&self) -> bool {
@@ -1747,54 +1716,48 @@ impl alma_runtime::Codec for ContactInfoAddressPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoAddressPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "line1" => out.line1 = r.read(1u16, v)?,
+                    "line2" => out.line2 = r.read(2u16, v)?,
+                    "line3" => out.line3 = r.read(3u16, v)?,
+                    "line4" => out.line4 = r.read(4u16, v)?,
+                    "line5" => out.line5 = r.read(5u16, v)?,
+                    "city" => out.city = r.read(6u16, v)?,
+                    "state_province" => out.state_province = r.read(7u16, v)?,
+                    "postal_code" => out.postal_code = r.read(8u16, v)?,
+                    "country" => out.country = r.read(9u16, v)?,
+                    "address_note" => out.address_note = r.read(10u16, v)?,
+                    "start_date" => out.start_date = r.read(11u16, v)?,
+                    "end_date" => out.end_date = r.read(12u16, v)?,
+                    "address_type" => out.address_type = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "line1", &self.line1);
+        w.field(2u16, "line2", &self.line2);
+        w.field(3u16, "line3", &self.line3);
+        w.field(4u16, "line4", &self.line4);
+        w.field(5u16, "line5", &self.line5);
+        w.field(6u16, "city", &self.city);
+        w.field(7u16, "state_province", &self.state_province);
+        w.field(8u16, "postal_code", &self.postal_code);
+        w.field(9u16, "country", &self.country);
+        w.field(10u16, "address_note", &self.address_note);
+        w.field(11u16, "start_date", &self.start_date);
+        w.field(12u16, "end_date", &self.end_date);
+        w.field(13u16, "address_type", &self.address_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1850,11 +1813,10 @@ impl alma_runtime::Model for ContactInfoAddressPost {
     }
 }
 /// Schema: `schemas/rest_contact_info-post.json#/address/properties/address_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AddressType {
     /// `order`
-    #[default]
     Order,
     /// `claim`
     Claim,
@@ -1905,13 +1867,11 @@ impl From<&str> for AddressType {
     }
 }
 impl alma_runtime::Codec for AddressType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -1931,6 +1891,9 @@ pub struct ContactInfoPost {
     pub email: Vec<crate::conf::models::ContactInfoEmailPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoPost {
     fn is_empty(&self) -> bool {
@@ -1943,26 +1906,26 @@ impl alma_runtime::Codec for ContactInfoPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "phone" => out.phone = r.read(1u16, v)?,
+                    "email" => out.email = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("phone", &self.phone);
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "phone", &self.phone);
+        w.field(2u16, "email", &self.email);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2029,6 +1992,9 @@ pub struct ContactInfoEmailPost {
     pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoEmailPost {
     fn is_empty(&self) -> bool {
@@ -2042,30 +2008,28 @@ impl alma_runtime::Codec for ContactInfoEmailPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoEmailPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "email_address" => out.email_address = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "email_type" => out.email_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "email_address", &self.email_address);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "email_type", &self.email_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2104,11 +2068,10 @@ impl alma_runtime::Model for ContactInfoEmailPost {
     }
 }
 /// Schema: `schemas/rest_contact_info-post.json#/email/properties/email_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EmailType {
     /// `order_mail`
-    #[default]
     OrderMail,
     /// `claim_mail`
     ClaimMail,
@@ -2175,13 +2138,11 @@ impl From<&str> for EmailType {
     }
 }
 impl alma_runtime::Codec for EmailType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -2207,6 +2168,9 @@ pub struct ContactInfoPhonePost {
     pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoPhonePost {
     fn is_empty(&self) -> bool {
@@ -2220,32 +2184,28 @@ impl alma_runtime::Codec for ContactInfoPhonePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoPhonePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferredSMS" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "preferredSMS" => out.preferred_sms = r.read(1u16, v)?,
+                    "phone_number" => out.phone_number = r.read(2u16, v)?,
+                    "phone_type" => out.phone_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("preferredSMS", &self.preferred_sms);
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "preferredSMS", &self.preferred_sms);
+        w.field(2u16, "phone_number", &self.phone_number);
+        w.field(3u16, "phone_type", &self.phone_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2291,11 +2251,10 @@ impl alma_runtime::Model for ContactInfoPhonePost {
     }
 }
 /// Schema: `schemas/rest_contact_info-post.json#/phone/properties/phone_type/items`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PhoneType {
     /// `order_phone`
-    #[default]
     OrderPhone,
     /// `claim_phone`
     ClaimPhone,
@@ -2358,13 +2317,11 @@ impl From<&str> for PhoneType {
     }
 }
 impl alma_runtime::Codec for PhoneType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -2412,6 +2369,9 @@ pub struct ContactInfoAddressPut {
     pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoAddressPut {
     fn is_empty(&self) -> bool {
@@ -2429,54 +2389,48 @@ impl alma_runtime::Codec for ContactInfoAddressPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoAddressPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "line1" => out.line1 = r.read(1u16, v)?,
+                    "line2" => out.line2 = r.read(2u16, v)?,
+                    "line3" => out.line3 = r.read(3u16, v)?,
+                    "line4" => out.line4 = r.read(4u16, v)?,
+                    "line5" => out.line5 = r.read(5u16, v)?,
+                    "city" => out.city = r.read(6u16, v)?,
+                    "state_province" => out.state_province = r.read(7u16, v)?,
+                    "postal_code" => out.postal_code = r.read(8u16, v)?,
+                    "country" => out.country = r.read(9u16, v)?,
+                    "address_note" => out.address_note = r.read(10u16, v)?,
+                    "start_date" => out.start_date = r.read(11u16, v)?,
+                    "end_date" => out.end_date = r.read(12u16, v)?,
+                    "address_type" => out.address_type = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "line1", &self.line1);
+        w.field(2u16, "line2", &self.line2);
+        w.field(3u16, "line3", &self.line3);
+        w.field(4u16, "line4", &self.line4);
+        w.field(5u16, "line5", &self.line5);
+        w.field(6u16, "city", &self.city);
+        w.field(7u16, "state_province", &self.state_province);
+        w.field(8u16, "postal_code", &self.postal_code);
+        w.field(9u16, "country", &self.country);
+        w.field(10u16, "address_note", &self.address_note);
+        w.field(11u16, "start_date", &self.start_date);
+        w.field(12u16, "end_date", &self.end_date);
+        w.field(13u16, "address_type", &self.address_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2544,6 +2498,9 @@ pub struct ContactInfoPut {
     pub email: Vec<crate::conf::models::ContactInfoEmailPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoPut {
     fn is_empty(&self) -> bool {
@@ -2556,26 +2513,26 @@ impl alma_runtime::Codec for ContactInfoPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "phone" => out.phone = r.read(1u16, v)?,
+                    "email" => out.email = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("phone", &self.phone);
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "phone", &self.phone);
+        w.field(2u16, "email", &self.email);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2642,6 +2599,9 @@ pub struct ContactInfoEmailPut {
     pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoEmailPut {
     fn is_empty(&self) -> bool {
@@ -2655,30 +2615,28 @@ impl alma_runtime::Codec for ContactInfoEmailPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoEmailPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "email_address" => out.email_address = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "email_type" => out.email_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "email_address", &self.email_address);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "email_type", &self.email_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2735,6 +2693,9 @@ pub struct ContactInfoPhonePut {
     pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoPhonePut {
     fn is_empty(&self) -> bool {
@@ -2748,32 +2709,28 @@ impl alma_runtime::Codec for ContactInfoPhonePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoPhonePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferredSMS" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "preferredSMS" => out.preferred_sms = r.read(1u16, v)?,
+                    "phone_number" => out.phone_number = r.read(2u16, v)?,
+                    "phone_type" => out.phone_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("preferredSMS", &self.preferred_sms);
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "preferredSMS", &self.preferred_sms);
+        w.field(2u16, "phone_number", &self.phone_number);
+        w.field(3u16, "phone_type", &self.phone_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2859,6 +2816,9 @@ pub struct ContactInfoAddress {
     pub address_type: Vec<crate::conf::models::AddressType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoAddress {
     fn is_empty(&self) -> bool {
@@ -2876,54 +2836,48 @@ impl alma_runtime::Codec for ContactInfoAddress {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoAddress",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "line1" => out.line1 = r.read(1u16, v)?,
+                    "line2" => out.line2 = r.read(2u16, v)?,
+                    "line3" => out.line3 = r.read(3u16, v)?,
+                    "line4" => out.line4 = r.read(4u16, v)?,
+                    "line5" => out.line5 = r.read(5u16, v)?,
+                    "city" => out.city = r.read(6u16, v)?,
+                    "state_province" => out.state_province = r.read(7u16, v)?,
+                    "postal_code" => out.postal_code = r.read(8u16, v)?,
+                    "country" => out.country = r.read(9u16, v)?,
+                    "address_note" => out.address_note = r.read(10u16, v)?,
+                    "start_date" => out.start_date = r.read(11u16, v)?,
+                    "end_date" => out.end_date = r.read(12u16, v)?,
+                    "address_type" => out.address_type = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "line1", &self.line1);
+        w.field(2u16, "line2", &self.line2);
+        w.field(3u16, "line3", &self.line3);
+        w.field(4u16, "line4", &self.line4);
+        w.field(5u16, "line5", &self.line5);
+        w.field(6u16, "city", &self.city);
+        w.field(7u16, "state_province", &self.state_province);
+        w.field(8u16, "postal_code", &self.postal_code);
+        w.field(9u16, "country", &self.country);
+        w.field(10u16, "address_note", &self.address_note);
+        w.field(11u16, "start_date", &self.start_date);
+        w.field(12u16, "end_date", &self.end_date);
+        w.field(13u16, "address_type", &self.address_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2991,6 +2945,9 @@ pub struct ContactInfo {
     pub email: Vec<crate::conf::models::ContactInfoEmail>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfo {
     fn is_empty(&self) -> bool {
@@ -3003,26 +2960,26 @@ impl alma_runtime::Codec for ContactInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "phone" => out.phone = r.read(1u16, v)?,
+                    "email" => out.email = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("phone", &self.phone);
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "phone", &self.phone);
+        w.field(2u16, "email", &self.email);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3089,6 +3046,9 @@ pub struct ContactInfoEmail {
     pub email_type: Vec<crate::conf::models::EmailType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoEmail {
     fn is_empty(&self) -> bool {
@@ -3102,30 +3062,28 @@ impl alma_runtime::Codec for ContactInfoEmail {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoEmail",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "email_address" => out.email_address = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "email_type" => out.email_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "email_address", &self.email_address);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "email_type", &self.email_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3182,6 +3140,9 @@ pub struct ContactInfoPhone {
     pub phone_type: Vec<crate::conf::models::PhoneType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoPhone {
     fn is_empty(&self) -> bool {
@@ -3195,32 +3156,28 @@ impl alma_runtime::Codec for ContactInfoPhone {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ContactInfoPhone",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferredSMS" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "preferredSMS" => out.preferred_sms = r.read(1u16, v)?,
+                    "phone_number" => out.phone_number = r.read(2u16, v)?,
+                    "phone_type" => out.phone_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("preferredSMS", &self.preferred_sms);
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "preferredSMS", &self.preferred_sms);
+        w.field(2u16, "phone_number", &self.phone_number);
+        w.field(3u16, "phone_type", &self.phone_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3314,6 +3271,9 @@ pub struct DepartmentAddress {
     pub address_type: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentAddress {
     fn is_empty(&self) -> bool {
@@ -3331,54 +3291,48 @@ impl alma_runtime::Codec for DepartmentAddress {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DepartmentAddress",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "line1" => out.line1 = r.read(1u16, v)?,
+                    "line2" => out.line2 = r.read(2u16, v)?,
+                    "line3" => out.line3 = r.read(3u16, v)?,
+                    "line4" => out.line4 = r.read(4u16, v)?,
+                    "line5" => out.line5 = r.read(5u16, v)?,
+                    "city" => out.city = r.read(6u16, v)?,
+                    "state_province" => out.state_province = r.read(7u16, v)?,
+                    "postal_code" => out.postal_code = r.read(8u16, v)?,
+                    "country" => out.country = r.read(9u16, v)?,
+                    "address_note" => out.address_note = r.read(10u16, v)?,
+                    "start_date" => out.start_date = r.read(11u16, v)?,
+                    "end_date" => out.end_date = r.read(12u16, v)?,
+                    "address_type" => out.address_type = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "line1", &self.line1);
+        w.field(2u16, "line2", &self.line2);
+        w.field(3u16, "line3", &self.line3);
+        w.field(4u16, "line4", &self.line4);
+        w.field(5u16, "line5", &self.line5);
+        w.field(6u16, "city", &self.city);
+        w.field(7u16, "state_province", &self.state_province);
+        w.field(8u16, "postal_code", &self.postal_code);
+        w.field(9u16, "country", &self.country);
+        w.field(10u16, "address_note", &self.address_note);
+        w.field(11u16, "start_date", &self.start_date);
+        w.field(12u16, "end_date", &self.end_date);
+        w.field(13u16, "address_type", &self.address_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3446,6 +3400,9 @@ pub struct DepartmentContactInfo {
     pub phone: Vec<crate::conf::models::DepartmentPhone>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentContactInfo {
     fn is_empty(&self) -> bool {
@@ -3458,26 +3415,26 @@ impl alma_runtime::Codec for DepartmentContactInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DepartmentContactInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "email" => out.email = r.read(1u16, v)?,
+                    "phone" => out.phone = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "email", &self.email);
+        w.field(2u16, "phone", &self.phone);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3566,6 +3523,9 @@ pub struct Department {
     pub circ_desk: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Department {
     fn is_empty(&self) -> bool {
@@ -3581,46 +3541,44 @@ impl alma_runtime::Codec for Department {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Department",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "work_days" => out.work_days = alma_runtime::Codec::from_node(v)?,
-                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
-                    "printer" => out.printer = alma_runtime::Codec::from_node(v)?,
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "operator" => out.operator = alma_runtime::Codec::from_node(v)?,
-                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
+                    "work_days" => out.work_days = r.read(4u16, v)?,
+                    "map" => out.map = r.read(5u16, v)?,
+                    "printer" => out.printer = r.read(6u16, v)?,
+                    "owner" => out.owner = r.read(7u16, v)?,
+                    "library" => out.library = r.read(8u16, v)?,
+                    "contact_info" => out.contact_info = r.read(9u16, v)?,
+                    "operator" => out.operator = r.read(10u16, v)?,
+                    "circ_desk" => out.circ_desk = r.read(11u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
-        w.field("work_days", &self.work_days);
-        w.field("map", &self.map);
-        w.field("printer", &self.printer);
-        w.field("owner", &self.owner);
-        w.field("library", &self.library);
-        w.field("contact_info", &self.contact_info);
-        w.field("operator", &self.operator);
-        w.field("circ_desk", &self.circ_desk);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "type", &self.type_);
+        w.field(4u16, "work_days", &self.work_days);
+        w.field(5u16, "map", &self.map);
+        w.field(6u16, "printer", &self.printer);
+        w.field(7u16, "owner", &self.owner);
+        w.field(8u16, "library", &self.library);
+        w.field(9u16, "contact_info", &self.contact_info);
+        w.field(10u16, "operator", &self.operator);
+        w.field(11u16, "circ_desk", &self.circ_desk);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3698,6 +3656,9 @@ pub struct DepartmentEmail {
     pub email_type: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentEmail {
     fn is_empty(&self) -> bool {
@@ -3711,30 +3672,28 @@ impl alma_runtime::Codec for DepartmentEmail {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DepartmentEmail",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "email_address" => out.email_address = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "email_type" => out.email_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "email_address", &self.email_address);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "email_type", &self.email_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3791,6 +3750,9 @@ pub struct Operator {
     pub full_name: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Operator {
     fn is_empty(&self) -> bool {
@@ -3803,26 +3765,26 @@ impl alma_runtime::Codec for Operator {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Operator",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "full_name" => out.full_name = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "primary_id" => out.primary_id = r.read(1u16, v)?,
+                    "full_name" => out.full_name = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("primary_id", &self.primary_id);
-        w.field("full_name", &self.full_name);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "primary_id", &self.primary_id);
+        w.field(2u16, "full_name", &self.full_name);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3866,6 +3828,9 @@ pub struct DepartmentPhone {
     pub phone_type: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentPhone {
     fn is_empty(&self) -> bool {
@@ -3879,32 +3844,28 @@ impl alma_runtime::Codec for DepartmentPhone {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DepartmentPhone",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferred_sms" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "preferred" => out.preferred = r.read(0u16, v)?,
+                    "preferred_sms" => out.preferred_sms = r.read(1u16, v)?,
+                    "phone_number" => out.phone_number = r.read(2u16, v)?,
+                    "phone_type" => out.phone_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("preferred", &self.preferred);
-        w.field("preferred_sms", &self.preferred_sms);
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "preferred", &self.preferred);
+        w.field(1u16, "preferred_sms", &self.preferred_sms);
+        w.field(2u16, "phone_number", &self.phone_number);
+        w.field(3u16, "phone_type", &self.phone_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3960,6 +3921,9 @@ pub struct Departments {
     pub department: Vec<crate::conf::models::Department>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Departments {
     fn is_empty(&self) -> bool {
@@ -3972,26 +3936,24 @@ impl alma_runtime::Codec for Departments {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Departments",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "department" => out.department = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "department" => out.department = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("department", &self.department);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "department", &self.department);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4080,6 +4042,9 @@ pub struct DepositProfile {
     pub user_groups: Vec<serde_json::Value>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepositProfile {
     fn is_empty(&self) -> bool {
@@ -4100,72 +4065,64 @@ impl alma_runtime::Codec for DepositProfile {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DepositProfile",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "instructions" => {
-                        out.instructions = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "target_format" => {
-                        out.target_format = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "active" => out.active = r.read(3u16, v)?,
+                    "description" => out.description = r.read(4u16, v)?,
+                    "instructions" => out.instructions = r.read(5u16, v)?,
+                    "target_format" => out.target_format = r.read(6u16, v)?,
                     "collection_assignment" => {
-                        out.collection_assignment = alma_runtime::Codec::from_node(v)?;
+                        out.collection_assignment = r.read(7u16, v)?;
                     }
                     "access_rights_assignment_options" => {
-                        out.access_rights_assignment_options = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.access_rights_assignment_options = r.read(8u16, v)?;
                     }
                     "access_rights_policy_assignment" => {
-                        out.access_rights_policy_assignment = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.access_rights_policy_assignment = r.read(9u16, v)?;
                     }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "approval_method" => {
-                        out.approval_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "library" => out.library = r.read(10u16, v)?,
+                    "approval_method" => out.approval_method = r.read(11u16, v)?,
                     "unsuppress_on_approval" => {
-                        out.unsuppress_on_approval = alma_runtime::Codec::from_node(v)?;
+                        out.unsuppress_on_approval = r.read(12u16, v)?;
                     }
-                    "user_groups" => out.user_groups = alma_runtime::Codec::from_node(v)?,
+                    "user_groups" => out.user_groups = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("name", &self.name);
-        w.field("active", &self.active);
-        w.field("description", &self.description);
-        w.field("instructions", &self.instructions);
-        w.field("target_format", &self.target_format);
-        w.field("collection_assignment", &self.collection_assignment);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "active", &self.active);
+        w.field(4u16, "description", &self.description);
+        w.field(5u16, "instructions", &self.instructions);
+        w.field(6u16, "target_format", &self.target_format);
+        w.field(7u16, "collection_assignment", &self.collection_assignment);
         w.field(
+            8u16,
             "access_rights_assignment_options",
             &self.access_rights_assignment_options,
         );
         w.field(
+            9u16,
             "access_rights_policy_assignment",
             &self.access_rights_policy_assignment,
         );
-        w.field("library", &self.library);
-        w.field("approval_method", &self.approval_method);
-        w.field("unsuppress_on_approval", &self.unsuppress_on_approval);
-        w.field("user_groups", &self.user_groups);
+        w.field(10u16, "library", &self.library);
+        w.field(11u16, "approval_method", &self.approval_method);
+        w.field(12u16, "unsuppress_on_approval", &self.unsuppress_on_approval);
+        w.field(13u16, "user_groups", &self.user_groups);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4266,6 +4223,9 @@ pub struct DepositProfiles {
     pub deposit_profile: Vec<crate::conf::models::DepositProfile>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepositProfiles {
     fn is_empty(&self) -> bool {
@@ -4278,28 +4238,24 @@ impl alma_runtime::Codec for DepositProfiles {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DepositProfiles",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "deposit_profile" => {
-                        out.deposit_profile = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "deposit_profile" => out.deposit_profile = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("deposit_profile", &self.deposit_profile);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "deposit_profile", &self.deposit_profile);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4350,6 +4306,9 @@ pub struct Event {
     pub event_key: Vec<crate::conf::models::EventKey>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Event {
     fn is_empty(&self) -> bool {
@@ -4361,24 +4320,24 @@ impl alma_runtime::Codec for Event {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Event",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "event_id" => out.event_id = alma_runtime::Codec::from_node(v)?,
-                    "event_key" => out.event_key = alma_runtime::Codec::from_node(v)?,
+                    "event_id" => out.event_id = r.read(0u16, v)?,
+                    "event_key" => out.event_key = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("event_id", &self.event_id);
-        w.field("event_key", &self.event_key);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "event_id", &self.event_id);
+        w.field(1u16, "event_key", &self.event_key);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4424,6 +4383,9 @@ pub struct EventKey {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EventKey {
     fn is_empty(&self) -> bool {
@@ -4435,24 +4397,24 @@ impl alma_runtime::Codec for EventKey {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EventKey",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4485,6 +4447,9 @@ pub struct Events {
     pub event: Vec<crate::conf::models::Event>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Events {
     fn is_empty(&self) -> bool {
@@ -4497,26 +4462,24 @@ impl alma_runtime::Codec for Events {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Events",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "event" => out.event = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "event" => out.event = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("event", &self.event);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "event", &self.event);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4577,6 +4540,9 @@ pub struct Digital {
     pub ingest_form: Option<crate::conf::models::IngestForm>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Digital {
     fn is_empty(&self) -> bool {
@@ -4590,32 +4556,30 @@ impl alma_runtime::Codec for Digital {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Digital",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "bucket" => out.bucket = alma_runtime::Codec::from_node(v)?,
-                    "region" => out.region = alma_runtime::Codec::from_node(v)?,
-                    "ingest_url" => out.ingest_url = alma_runtime::Codec::from_node(v)?,
-                    "delivery_url" => {
-                        out.delivery_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ingest_form" => out.ingest_form = alma_runtime::Codec::from_node(v)?,
+                    "bucket" => out.bucket = r.read(0u16, v)?,
+                    "region" => out.region = r.read(1u16, v)?,
+                    "ingest_url" => out.ingest_url = r.read(2u16, v)?,
+                    "delivery_url" => out.delivery_url = r.read(3u16, v)?,
+                    "ingest_form" => out.ingest_form = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("bucket", &self.bucket);
-        w.field("region", &self.region);
-        w.field("ingest_url", &self.ingest_url);
-        w.field("delivery_url", &self.delivery_url);
-        w.field("ingest_form", &self.ingest_form);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "bucket", &self.bucket);
+        w.field(1u16, "region", &self.region);
+        w.field(2u16, "ingest_url", &self.ingest_url);
+        w.field(3u16, "delivery_url", &self.delivery_url);
+        w.field(4u16, "ingest_form", &self.ingest_form);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4675,6 +4639,9 @@ pub struct General {
     pub digital: Option<crate::conf::models::Digital>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for General {
     fn is_empty(&self) -> bool {
@@ -4688,30 +4655,28 @@ impl alma_runtime::Codec for General {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "General",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "institution" => out.institution = alma_runtime::Codec::from_node(v)?,
-                    "alma_url" => out.alma_url = alma_runtime::Codec::from_node(v)?,
-                    "environment_type" => {
-                        out.environment_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "digital" => out.digital = alma_runtime::Codec::from_node(v)?,
+                    "institution" => out.institution = r.read(0u16, v)?,
+                    "alma_url" => out.alma_url = r.read(1u16, v)?,
+                    "environment_type" => out.environment_type = r.read(2u16, v)?,
+                    "digital" => out.digital = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("institution", &self.institution);
-        w.field("alma_url", &self.alma_url);
-        w.field("environment_type", &self.environment_type);
-        w.field("digital", &self.digital);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "institution", &self.institution);
+        w.field(1u16, "alma_url", &self.alma_url);
+        w.field(2u16, "environment_type", &self.environment_type);
+        w.field(3u16, "digital", &self.digital);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4788,6 +4753,9 @@ pub struct IngestForm {
     pub key: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IngestForm {
     fn is_empty(&self) -> bool {
@@ -4802,44 +4770,38 @@ impl alma_runtime::Codec for IngestForm {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IngestForm",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "acl" => out.acl = alma_runtime::Codec::from_node(v)?,
-                    "policy" => out.policy = alma_runtime::Codec::from_node(v)?,
-                    "x-amz-algorithm" => {
-                        out.x_amz_algorithm = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "x-amz-credential" => {
-                        out.x_amz_credential = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "x-amz-signature" => {
-                        out.x_amz_signature = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "acl" => out.acl = r.read(0u16, v)?,
+                    "policy" => out.policy = r.read(1u16, v)?,
+                    "x-amz-algorithm" => out.x_amz_algorithm = r.read(2u16, v)?,
+                    "x-amz-credential" => out.x_amz_credential = r.read(3u16, v)?,
+                    "x-amz-signature" => out.x_amz_signature = r.read(4u16, v)?,
                     "success_action_status" => {
-                        out.success_action_status = alma_runtime::Codec::from_node(v)?;
+                        out.success_action_status = r.read(5u16, v)?;
                     }
-                    "x-amz-date" => out.x_amz_date = alma_runtime::Codec::from_node(v)?,
-                    "key" => out.key = alma_runtime::Codec::from_node(v)?,
+                    "x-amz-date" => out.x_amz_date = r.read(6u16, v)?,
+                    "key" => out.key = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("acl", &self.acl);
-        w.field("policy", &self.policy);
-        w.field("x-amz-algorithm", &self.x_amz_algorithm);
-        w.field("x-amz-credential", &self.x_amz_credential);
-        w.field("x-amz-signature", &self.x_amz_signature);
-        w.field("success_action_status", &self.success_action_status);
-        w.field("x-amz-date", &self.x_amz_date);
-        w.field("key", &self.key);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "acl", &self.acl);
+        w.field(1u16, "policy", &self.policy);
+        w.field(2u16, "x-amz-algorithm", &self.x_amz_algorithm);
+        w.field(3u16, "x-amz-credential", &self.x_amz_credential);
+        w.field(4u16, "x-amz-signature", &self.x_amz_signature);
+        w.field(5u16, "success_action_status", &self.success_action_status);
+        w.field(6u16, "x-amz-date", &self.x_amz_date);
+        w.field(7u16, "key", &self.key);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4920,6 +4882,9 @@ pub struct DigitalDetails {
     pub representation: Vec<crate::conf::models::ImportProfileRepresentation>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DigitalDetails {
     fn is_empty(&self) -> bool {
@@ -4935,44 +4900,40 @@ impl alma_runtime::Codec for DigitalDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "DigitalDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "remote" => out.remote = alma_runtime::Codec::from_node(v)?,
+                    "remote" => out.remote = r.read(0u16, v)?,
                     "remote_repository_instance" => {
-                        out.remote_repository_instance = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.remote_repository_instance = r.read(1u16, v)?;
                     }
-                    "ie_type" => out.ie_type = alma_runtime::Codec::from_node(v)?,
-                    "ie_status" => out.ie_status = alma_runtime::Codec::from_node(v)?,
+                    "ie_type" => out.ie_type = r.read(2u16, v)?,
+                    "ie_status" => out.ie_status = r.read(3u16, v)?,
                     "collection_assignment" => {
-                        out.collection_assignment = alma_runtime::Codec::from_node(v)?;
+                        out.collection_assignment = r.read(4u16, v)?;
                     }
-                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "representation" => {
-                        out.representation = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "active" => out.active = r.read(5u16, v)?,
+                    "library" => out.library = r.read(6u16, v)?,
+                    "representation" => out.representation = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("remote", &self.remote);
-        w.field("remote_repository_instance", &self.remote_repository_instance);
-        w.field("ie_type", &self.ie_type);
-        w.field("ie_status", &self.ie_status);
-        w.field("collection_assignment", &self.collection_assignment);
-        w.field("active", &self.active);
-        w.field("library", &self.library);
-        w.field("representation", &self.representation);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "remote", &self.remote);
+        w.field(1u16, "remote_repository_instance", &self.remote_repository_instance);
+        w.field(2u16, "ie_type", &self.ie_type);
+        w.field(3u16, "ie_status", &self.ie_status);
+        w.field(4u16, "collection_assignment", &self.collection_assignment);
+        w.field(5u16, "active", &self.active);
+        w.field(6u16, "library", &self.library);
+        w.field(7u16, "representation", &self.representation);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5072,6 +5033,9 @@ pub struct ImportProfile {
     pub additional_info: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfile {
     fn is_empty(&self) -> bool {
@@ -5091,72 +5055,52 @@ impl alma_runtime::Codec for ImportProfile {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ImportProfile",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "job_id" => out.job_id = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
-                    "source_format" => {
-                        out.source_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "target_format" => {
-                        out.target_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "file_name_patterns" => {
-                        out.file_name_patterns = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "files_to_import" => {
-                        out.files_to_import = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "scheduler_status" => {
-                        out.scheduler_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "import_scheduler" => {
-                        out.import_scheduler = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "digital_details" => {
-                        out.digital_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "contributed_by" => {
-                        out.contributed_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "contribution_date" => {
-                        out.contribution_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "job_id" => out.job_id = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
+                    "name" => out.name = r.read(3u16, v)?,
+                    "description" => out.description = r.read(4u16, v)?,
+                    "active" => out.active = r.read(5u16, v)?,
+                    "source_format" => out.source_format = r.read(6u16, v)?,
+                    "target_format" => out.target_format = r.read(7u16, v)?,
+                    "file_name_patterns" => out.file_name_patterns = r.read(8u16, v)?,
+                    "files_to_import" => out.files_to_import = r.read(9u16, v)?,
+                    "scheduler_status" => out.scheduler_status = r.read(10u16, v)?,
+                    "import_scheduler" => out.import_scheduler = r.read(11u16, v)?,
+                    "digital_details" => out.digital_details = r.read(12u16, v)?,
+                    "contributed_by" => out.contributed_by = r.read(13u16, v)?,
+                    "contribution_date" => out.contribution_date = r.read(14u16, v)?,
+                    "additional_info" => out.additional_info = r.read(15u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("job_id", &self.job_id);
-        w.field("type", &self.type_);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("active", &self.active);
-        w.field("source_format", &self.source_format);
-        w.field("target_format", &self.target_format);
-        w.field("file_name_patterns", &self.file_name_patterns);
-        w.field("files_to_import", &self.files_to_import);
-        w.field("scheduler_status", &self.scheduler_status);
-        w.field("import_scheduler", &self.import_scheduler);
-        w.field("digital_details", &self.digital_details);
-        w.field("contributed_by", &self.contributed_by);
-        w.field("contribution_date", &self.contribution_date);
-        w.field("additional_info", &self.additional_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "job_id", &self.job_id);
+        w.field(2u16, "type", &self.type_);
+        w.field(3u16, "name", &self.name);
+        w.field(4u16, "description", &self.description);
+        w.field(5u16, "active", &self.active);
+        w.field(6u16, "source_format", &self.source_format);
+        w.field(7u16, "target_format", &self.target_format);
+        w.field(8u16, "file_name_patterns", &self.file_name_patterns);
+        w.field(9u16, "files_to_import", &self.files_to_import);
+        w.field(10u16, "scheduler_status", &self.scheduler_status);
+        w.field(11u16, "import_scheduler", &self.import_scheduler);
+        w.field(12u16, "digital_details", &self.digital_details);
+        w.field(13u16, "contributed_by", &self.contributed_by);
+        w.field(14u16, "contribution_date", &self.contribution_date);
+        w.field(15u16, "additional_info", &self.additional_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5286,6 +5230,9 @@ pub struct ImportProfileJobId {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfileJobId {
     fn is_empty(&self) -> bool {
@@ -5297,24 +5244,24 @@ impl alma_runtime::Codec for ImportProfileJobId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ImportProfileJobId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5353,6 +5300,9 @@ pub struct ImportProfileRepresentation {
     pub label: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfileRepresentation {
     fn is_empty(&self) -> bool {
@@ -5365,30 +5315,28 @@ impl alma_runtime::Codec for ImportProfileRepresentation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ImportProfileRepresentation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "active" => out.active = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "group_files_by" => {
-                        out.group_files_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "label" => out.label = alma_runtime::Codec::from_node(v)?,
+                    "active" => out.active = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
+                    "group_files_by" => out.group_files_by = r.read(2u16, v)?,
+                    "label" => out.label = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("active", &self.active);
-        w.field("library", &self.library);
-        w.field("group_files_by", &self.group_files_by);
-        w.field("label", &self.label);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "active", &self.active);
+        w.field(1u16, "library", &self.library);
+        w.field(2u16, "group_files_by", &self.group_files_by);
+        w.field(3u16, "label", &self.label);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5430,6 +5378,9 @@ pub struct ImportProfiles {
     pub import_profile: Vec<crate::conf::models::ImportProfile>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfiles {
     fn is_empty(&self) -> bool {
@@ -5442,28 +5393,24 @@ impl alma_runtime::Codec for ImportProfiles {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ImportProfiles",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "import_profile" => {
-                        out.import_profile = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "import_profile" => out.import_profile = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("import_profile", &self.import_profile);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "import_profile", &self.import_profile);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5536,6 +5483,9 @@ pub struct IntegrationProfilePost {
     pub contact_info: Option<crate::conf::models::ContactInfoPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePost {
     fn is_empty(&self) -> bool {
@@ -5552,46 +5502,40 @@ impl alma_runtime::Codec for IntegrationProfilePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfilePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "system" => out.system = alma_runtime::Codec::from_node(v)?,
-                    "ftp_connection" => {
-                        out.ftp_connection = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
-                    "system_description" => {
-                        out.system_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
+                    "system" => out.system = r.read(4u16, v)?,
+                    "ftp_connection" => out.ftp_connection = r.read(5u16, v)?,
+                    "default" => out.default = r.read(6u16, v)?,
+                    "system_description" => out.system_description = r.read(7u16, v)?,
+                    "description" => out.description = r.read(8u16, v)?,
+                    "contact_info" => out.contact_info = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("type", &self.type_);
-        w.field("system", &self.system);
-        w.field("ftp_connection", &self.ftp_connection);
-        w.field("default", &self.default);
-        w.field("system_description", &self.system_description);
-        w.field("description", &self.description);
-        w.field("contact_info", &self.contact_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "type", &self.type_);
+        w.field(4u16, "system", &self.system);
+        w.field(5u16, "ftp_connection", &self.ftp_connection);
+        w.field(6u16, "default", &self.default);
+        w.field(7u16, "system_description", &self.system_description);
+        w.field(8u16, "description", &self.description);
+        w.field(9u16, "contact_info", &self.contact_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5675,6 +5619,9 @@ pub struct IntegrationProfilePostFtpConnection {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostFtpConnection {
     fn is_empty(&self) -> bool {
@@ -5686,22 +5633,22 @@ impl alma_runtime::Codec for IntegrationProfilePostFtpConnection {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfilePostFtpConnection",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5731,6 +5678,9 @@ pub struct IntegrationProfilePostSystem {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostSystem {
     fn is_empty(&self) -> bool {
@@ -5742,22 +5692,22 @@ impl alma_runtime::Codec for IntegrationProfilePostSystem {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfilePostSystem",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5787,6 +5737,9 @@ pub struct IntegrationProfilePostType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostType {
     fn is_empty(&self) -> bool {
@@ -5798,22 +5751,22 @@ impl alma_runtime::Codec for IntegrationProfilePostType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfilePostType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5865,6 +5818,9 @@ pub struct IntegrationProfilePut {
     pub contact_info: Option<crate::conf::models::ContactInfoPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePut {
     fn is_empty(&self) -> bool {
@@ -5881,44 +5837,38 @@ impl alma_runtime::Codec for IntegrationProfilePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfilePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "system" => out.system = alma_runtime::Codec::from_node(v)?,
-                    "ftp_connection" => {
-                        out.ftp_connection = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
-                    "system_description" => {
-                        out.system_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "system" => out.system = r.read(3u16, v)?,
+                    "ftp_connection" => out.ftp_connection = r.read(4u16, v)?,
+                    "default" => out.default = r.read(5u16, v)?,
+                    "system_description" => out.system_description = r.read(6u16, v)?,
+                    "description" => out.description = r.read(7u16, v)?,
+                    "contact_info" => out.contact_info = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("system", &self.system);
-        w.field("ftp_connection", &self.ftp_connection);
-        w.field("default", &self.default);
-        w.field("system_description", &self.system_description);
-        w.field("description", &self.description);
-        w.field("contact_info", &self.contact_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "system", &self.system);
+        w.field(4u16, "ftp_connection", &self.ftp_connection);
+        w.field(5u16, "default", &self.default);
+        w.field(6u16, "system_description", &self.system_description);
+        w.field(7u16, "description", &self.description);
+        w.field(8u16, "contact_info", &self.contact_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5992,6 +5942,9 @@ pub struct IntegrationProfilePutFtpConnection {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePutFtpConnection {
     fn is_empty(&self) -> bool {
@@ -6003,22 +5956,22 @@ impl alma_runtime::Codec for IntegrationProfilePutFtpConnection {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfilePutFtpConnection",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6048,6 +6001,9 @@ pub struct IntegrationProfilePutSystem {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePutSystem {
     fn is_empty(&self) -> bool {
@@ -6059,22 +6015,22 @@ impl alma_runtime::Codec for IntegrationProfilePutSystem {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfilePutSystem",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6134,6 +6090,9 @@ pub struct IntegrationProfile {
     pub contact_info: Option<crate::conf::models::ContactInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfile {
     fn is_empty(&self) -> bool {
@@ -6151,50 +6110,44 @@ impl alma_runtime::Codec for IntegrationProfile {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfile",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "system" => out.system = alma_runtime::Codec::from_node(v)?,
-                    "ftp_connection" => {
-                        out.ftp_connection = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "default" => out.default = alma_runtime::Codec::from_node(v)?,
-                    "system_description" => {
-                        out.system_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "code" => out.code = r.read(2u16, v)?,
+                    "name" => out.name = r.read(3u16, v)?,
+                    "type" => out.type_ = r.read(4u16, v)?,
+                    "system" => out.system = r.read(5u16, v)?,
+                    "ftp_connection" => out.ftp_connection = r.read(6u16, v)?,
+                    "default" => out.default = r.read(7u16, v)?,
+                    "system_description" => out.system_description = r.read(8u16, v)?,
+                    "description" => out.description = r.read(9u16, v)?,
+                    "parameter" => out.parameter = r.read(10u16, v)?,
+                    "contact_info" => out.contact_info = r.read(11u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("type", &self.type_);
-        w.field("system", &self.system);
-        w.field("ftp_connection", &self.ftp_connection);
-        w.field("default", &self.default);
-        w.field("system_description", &self.system_description);
-        w.field("description", &self.description);
-        w.field("parameter", &self.parameter);
-        w.field("contact_info", &self.contact_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "code", &self.code);
+        w.field(3u16, "name", &self.name);
+        w.field(4u16, "type", &self.type_);
+        w.field(5u16, "system", &self.system);
+        w.field(6u16, "ftp_connection", &self.ftp_connection);
+        w.field(7u16, "default", &self.default);
+        w.field(8u16, "system_description", &self.system_description);
+        w.field(9u16, "description", &self.description);
+        w.field(10u16, "parameter", &self.parameter);
+        w.field(11u16, "contact_info", &self.contact_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6271,6 +6224,9 @@ pub struct IntegrationProfileParameter {
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfileParameter {
     fn is_empty(&self) -> bool {
@@ -6284,26 +6240,26 @@ impl alma_runtime::Codec for IntegrationProfileParameter {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IntegrationProfileParameter",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "action" => out.action = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "action" => out.action = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "value" => out.value = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("action", &self.action);
-        w.field("name", &self.name);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "action", &self.action);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6343,6 +6299,9 @@ pub struct JobPost {
     pub parameter: Vec<crate::conf::models::JobParameterPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobPost {
     fn is_empty(&self) -> bool {
@@ -6355,28 +6314,28 @@ impl alma_runtime::Codec for JobPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
-                    "next_run" => out.next_run = alma_runtime::Codec::from_node(v)?,
-                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "creator" => out.creator = r.read(1u16, v)?,
+                    "next_run" => out.next_run = r.read(2u16, v)?,
+                    "parameter" => out.parameter = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("creator", &self.creator);
-        w.field("next_run", &self.next_run);
-        w.field("parameter", &self.parameter);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "creator", &self.creator);
+        w.field(2u16, "next_run", &self.next_run);
+        w.field(3u16, "parameter", &self.parameter);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6420,6 +6379,9 @@ pub struct JobParameterPost {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobParameterPost {
     fn is_empty(&self) -> bool {
@@ -6432,24 +6394,24 @@ impl alma_runtime::Codec for JobParameterPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobParameterPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6489,6 +6451,9 @@ pub struct ParameterPostName {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ParameterPostName {
     fn is_empty(&self) -> bool {
@@ -6500,22 +6465,22 @@ impl alma_runtime::Codec for ParameterPostName {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ParameterPostName",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6575,6 +6540,9 @@ pub struct Job {
     pub additional_info: Option<crate::conf::models::JobAdditionalInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Job {
     fn is_empty(&self) -> bool {
@@ -6592,50 +6560,46 @@ impl alma_runtime::Codec for Job {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Job",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "schedule" => out.schedule = alma_runtime::Codec::from_node(v)?,
-                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
-                    "next_run" => out.next_run = alma_runtime::Codec::from_node(v)?,
-                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
-                    "related_profile" => {
-                        out.related_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "description" => out.description = r.read(3u16, v)?,
+                    "type" => out.type_ = r.read(4u16, v)?,
+                    "category" => out.category = r.read(5u16, v)?,
+                    "content" => out.content = r.read(6u16, v)?,
+                    "schedule" => out.schedule = r.read(7u16, v)?,
+                    "creator" => out.creator = r.read(8u16, v)?,
+                    "next_run" => out.next_run = r.read(9u16, v)?,
+                    "parameter" => out.parameter = r.read(10u16, v)?,
+                    "related_profile" => out.related_profile = r.read(11u16, v)?,
+                    "additional_info" => out.additional_info = r.read(12u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
-        w.field("category", &self.category);
-        w.field("content", &self.content);
-        w.field("schedule", &self.schedule);
-        w.field("creator", &self.creator);
-        w.field("next_run", &self.next_run);
-        w.field("parameter", &self.parameter);
-        w.field("related_profile", &self.related_profile);
-        w.field("additional_info", &self.additional_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "description", &self.description);
+        w.field(4u16, "type", &self.type_);
+        w.field(5u16, "category", &self.category);
+        w.field(6u16, "content", &self.content);
+        w.field(7u16, "schedule", &self.schedule);
+        w.field(8u16, "creator", &self.creator);
+        w.field(9u16, "next_run", &self.next_run);
+        w.field(10u16, "parameter", &self.parameter);
+        w.field(11u16, "related_profile", &self.related_profile);
+        w.field(12u16, "additional_info", &self.additional_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6706,6 +6670,9 @@ pub struct JobAdditionalInfo {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobAdditionalInfo {
     fn is_empty(&self) -> bool {
@@ -6717,24 +6684,24 @@ impl alma_runtime::Codec for JobAdditionalInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobAdditionalInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6769,6 +6736,9 @@ pub struct JobRelatedProfile {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobRelatedProfile {
     fn is_empty(&self) -> bool {
@@ -6780,24 +6750,24 @@ impl alma_runtime::Codec for JobRelatedProfile {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobRelatedProfile",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6830,6 +6800,9 @@ pub struct JobParameter {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobParameter {
     fn is_empty(&self) -> bool {
@@ -6842,24 +6815,24 @@ impl alma_runtime::Codec for JobParameter {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobParameter",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "name" => out.name = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("name", &self.name);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "name", &self.name);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6896,6 +6869,9 @@ pub struct Action {
     pub members: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Action {
     fn is_empty(&self) -> bool {
@@ -6909,28 +6885,28 @@ impl alma_runtime::Codec for Action {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Action",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "population" => out.population = alma_runtime::Codec::from_node(v)?,
-                    "members" => out.members = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "type" => out.type_ = r.read(1u16, v)?,
+                    "population" => out.population = r.read(2u16, v)?,
+                    "members" => out.members = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("type", &self.type_);
-        w.field("population", &self.population);
-        w.field("members", &self.members);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "type", &self.type_);
+        w.field(2u16, "population", &self.population);
+        w.field(3u16, "members", &self.members);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6965,6 +6941,9 @@ pub struct Counter {
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Counter {
     fn is_empty(&self) -> bool {
@@ -6977,24 +6956,24 @@ impl alma_runtime::Codec for Counter {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Counter",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7039,6 +7018,9 @@ pub struct JobInfo {
     pub category: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobInfo {
     fn is_empty(&self) -> bool {
@@ -7052,32 +7034,32 @@ impl alma_runtime::Codec for JobInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "description" => out.description = r.read(3u16, v)?,
+                    "type" => out.type_ = r.read(4u16, v)?,
+                    "category" => out.category = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
-        w.field("category", &self.category);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "description", &self.description);
+        w.field(4u16, "type", &self.type_);
+        w.field(5u16, "category", &self.category);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7156,6 +7138,9 @@ pub struct JobInstance {
     pub job_info: Option<crate::conf::models::JobInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobInstance {
     fn is_empty(&self) -> bool {
@@ -7173,52 +7158,50 @@ impl alma_runtime::Codec for JobInstance {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobInstance",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "submitted_by" => {
-                        out.submitted_by = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "submit_time" => out.submit_time = alma_runtime::Codec::from_node(v)?,
-                    "start_time" => out.start_time = alma_runtime::Codec::from_node(v)?,
-                    "end_time" => out.end_time = alma_runtime::Codec::from_node(v)?,
-                    "progress" => out.progress = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "status_date" => out.status_date = alma_runtime::Codec::from_node(v)?,
-                    "alert" => out.alert = alma_runtime::Codec::from_node(v)?,
-                    "counter" => out.counter = alma_runtime::Codec::from_node(v)?,
-                    "action" => out.action = alma_runtime::Codec::from_node(v)?,
-                    "job_info" => out.job_info = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "external_id" => out.external_id = r.read(2u16, v)?,
+                    "name" => out.name = r.read(3u16, v)?,
+                    "submitted_by" => out.submitted_by = r.read(4u16, v)?,
+                    "submit_time" => out.submit_time = r.read(5u16, v)?,
+                    "start_time" => out.start_time = r.read(6u16, v)?,
+                    "end_time" => out.end_time = r.read(7u16, v)?,
+                    "progress" => out.progress = r.read(8u16, v)?,
+                    "status" => out.status = r.read(9u16, v)?,
+                    "status_date" => out.status_date = r.read(10u16, v)?,
+                    "alert" => out.alert = r.read(11u16, v)?,
+                    "counter" => out.counter = r.read(12u16, v)?,
+                    "action" => out.action = r.read(13u16, v)?,
+                    "job_info" => out.job_info = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("external_id", &self.external_id);
-        w.field("name", &self.name);
-        w.field("submitted_by", &self.submitted_by);
-        w.field("submit_time", &self.submit_time);
-        w.field("start_time", &self.start_time);
-        w.field("end_time", &self.end_time);
-        w.field("progress", &self.progress);
-        w.field("status", &self.status);
-        w.field("status_date", &self.status_date);
-        w.field("alert", &self.alert);
-        w.field("counter", &self.counter);
-        w.field("action", &self.action);
-        w.field("job_info", &self.job_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "external_id", &self.external_id);
+        w.field(3u16, "name", &self.name);
+        w.field(4u16, "submitted_by", &self.submitted_by);
+        w.field(5u16, "submit_time", &self.submit_time);
+        w.field(6u16, "start_time", &self.start_time);
+        w.field(7u16, "end_time", &self.end_time);
+        w.field(8u16, "progress", &self.progress);
+        w.field(9u16, "status", &self.status);
+        w.field(10u16, "status_date", &self.status_date);
+        w.field(11u16, "alert", &self.alert);
+        w.field(12u16, "counter", &self.counter);
+        w.field(13u16, "action", &self.action);
+        w.field(14u16, "job_info", &self.job_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7291,6 +7274,9 @@ pub struct JobInstances {
     pub job_instance: Vec<crate::conf::models::JobInstance>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobInstances {
     fn is_empty(&self) -> bool {
@@ -7303,28 +7289,24 @@ impl alma_runtime::Codec for JobInstances {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "JobInstances",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "job_instance" => {
-                        out.job_instance = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "job_instance" => out.job_instance = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("job_instance", &self.job_instance);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "job_instance", &self.job_instance);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7373,6 +7355,9 @@ pub struct Jobs {
     pub job: Vec<crate::conf::models::Job>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Jobs {
     fn is_empty(&self) -> bool {
@@ -7384,26 +7369,24 @@ impl alma_runtime::Codec for Jobs {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Jobs",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "job" => out.job = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "job" => out.job = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("job", &self.job);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "job", &self.job);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7452,6 +7435,9 @@ pub struct LetterPut {
     pub xsl: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LetterPut {
     fn is_empty(&self) -> bool {
@@ -7463,24 +7449,24 @@ impl alma_runtime::Codec for LetterPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LetterPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "xsl" => out.xsl = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "xsl" => out.xsl = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("xsl", &self.xsl);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "xsl", &self.xsl);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7547,6 +7533,9 @@ pub struct Letter {
     pub xsl: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Letter {
     fn is_empty(&self) -> bool {
@@ -7563,50 +7552,46 @@ impl alma_runtime::Codec for Letter {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Letter",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "channel" => out.channel = alma_runtime::Codec::from_node(v)?,
-                    "retention_period" => {
-                        out.retention_period = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "customized" => out.customized = alma_runtime::Codec::from_node(v)?,
-                    "patron_facing" => {
-                        out.patron_facing = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
-                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
-                    "labels" => out.labels = alma_runtime::Codec::from_node(v)?,
-                    "xsl" => out.xsl = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "enabled" => out.enabled = r.read(2u16, v)?,
+                    "name" => out.name = r.read(3u16, v)?,
+                    "description" => out.description = r.read(4u16, v)?,
+                    "channel" => out.channel = r.read(5u16, v)?,
+                    "retention_period" => out.retention_period = r.read(6u16, v)?,
+                    "customized" => out.customized = r.read(7u16, v)?,
+                    "patron_facing" => out.patron_facing = r.read(8u16, v)?,
+                    "updated_by" => out.updated_by = r.read(9u16, v)?,
+                    "update_date" => out.update_date = r.read(10u16, v)?,
+                    "labels" => out.labels = r.read(11u16, v)?,
+                    "xsl" => out.xsl = r.read(12u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("code", &self.code);
-        w.field("enabled", &self.enabled);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("channel", &self.channel);
-        w.field("retention_period", &self.retention_period);
-        w.field("customized", &self.customized);
-        w.field("patron_facing", &self.patron_facing);
-        w.field("updated_by", &self.updated_by);
-        w.field("update_date", &self.update_date);
-        w.field("labels", &self.labels);
-        w.field("xsl", &self.xsl);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "enabled", &self.enabled);
+        w.field(3u16, "name", &self.name);
+        w.field(4u16, "description", &self.description);
+        w.field(5u16, "channel", &self.channel);
+        w.field(6u16, "retention_period", &self.retention_period);
+        w.field(7u16, "customized", &self.customized);
+        w.field(8u16, "patron_facing", &self.patron_facing);
+        w.field(9u16, "updated_by", &self.updated_by);
+        w.field(10u16, "update_date", &self.update_date);
+        w.field(11u16, "labels", &self.labels);
+        w.field(12u16, "xsl", &self.xsl);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7664,6 +7649,9 @@ pub struct Letters {
     pub letter: Vec<crate::conf::models::Letter>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Letters {
     fn is_empty(&self) -> bool {
@@ -7676,26 +7664,24 @@ impl alma_runtime::Codec for Letters {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Letters",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "letter" => out.letter = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "letter" => out.letter = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("letter", &self.letter);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "letter", &self.letter);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7744,6 +7730,9 @@ pub struct Libraries {
     pub library: Vec<crate::conf::models::Library>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Libraries {
     fn is_empty(&self) -> bool {
@@ -7756,26 +7745,24 @@ impl alma_runtime::Codec for Libraries {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Libraries",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "library" => out.library = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("library", &self.library);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "library", &self.library);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7856,6 +7843,9 @@ pub struct Library {
     pub number_of_circ_desks: Option<crate::conf::models::LibraryNumberOfCircDesks>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Library {
     fn is_empty(&self) -> bool {
@@ -7872,52 +7862,46 @@ impl alma_runtime::Codec for Library {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Library",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "path" => out.path = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "resource_sharing" => {
-                        out.resource_sharing = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "campus" => out.campus = alma_runtime::Codec::from_node(v)?,
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "default_location" => {
-                        out.default_location = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "number_of_locations" => {
-                        out.number_of_locations = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "id" => out.id = r.read(2u16, v)?,
+                    "path" => out.path = r.read(3u16, v)?,
+                    "name" => out.name = r.read(4u16, v)?,
+                    "description" => out.description = r.read(5u16, v)?,
+                    "resource_sharing" => out.resource_sharing = r.read(6u16, v)?,
+                    "campus" => out.campus = r.read(7u16, v)?,
+                    "proxy" => out.proxy = r.read(8u16, v)?,
+                    "default_location" => out.default_location = r.read(9u16, v)?,
+                    "number_of_locations" => out.number_of_locations = r.read(10u16, v)?,
                     "number_of_circ_desks" => {
-                        out.number_of_circ_desks = alma_runtime::Codec::from_node(v)?;
+                        out.number_of_circ_desks = r.read(11u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("code", &self.code);
-        w.field("id", &self.id);
-        w.field("path", &self.path);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("resource_sharing", &self.resource_sharing);
-        w.field("campus", &self.campus);
-        w.field("proxy", &self.proxy);
-        w.field("default_location", &self.default_location);
-        w.field("number_of_locations", &self.number_of_locations);
-        w.field("number_of_circ_desks", &self.number_of_circ_desks);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "id", &self.id);
+        w.field(3u16, "path", &self.path);
+        w.field(4u16, "name", &self.name);
+        w.field(5u16, "description", &self.description);
+        w.field(6u16, "resource_sharing", &self.resource_sharing);
+        w.field(7u16, "campus", &self.campus);
+        w.field(8u16, "proxy", &self.proxy);
+        w.field(9u16, "default_location", &self.default_location);
+        w.field(10u16, "number_of_locations", &self.number_of_locations);
+        w.field(11u16, "number_of_circ_desks", &self.number_of_circ_desks);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7994,6 +7978,9 @@ pub struct LibraryNumberOfCircDesks {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryNumberOfCircDesks {
     fn is_empty(&self) -> bool {
@@ -8005,24 +7992,24 @@ impl alma_runtime::Codec for LibraryNumberOfCircDesks {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryNumberOfCircDesks",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8057,6 +8044,9 @@ pub struct LibraryNumberOfLocations {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryNumberOfLocations {
     fn is_empty(&self) -> bool {
@@ -8068,24 +8058,24 @@ impl alma_runtime::Codec for LibraryNumberOfLocations {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryNumberOfLocations",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8142,6 +8132,9 @@ pub struct LicenseTermPost {
     pub otb: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPost {
     fn is_empty(&self) -> bool {
@@ -8157,46 +8150,40 @@ impl alma_runtime::Codec for LicenseTermPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTermPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "license_term_type" => {
-                        out.license_term_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "code" => out.code = r.read(2u16, v)?,
+                    "license_term_type" => out.license_term_type = r.read(3u16, v)?,
                     "controlled_vocabulary_value" => {
-                        out.controlled_vocabulary_value = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.controlled_vocabulary_value = r.read(4u16, v)?;
                     }
-                    "license_section" => {
-                        out.license_section = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
-                    "display" => out.display = alma_runtime::Codec::from_node(v)?,
-                    "otb" => out.otb = alma_runtime::Codec::from_node(v)?,
+                    "license_section" => out.license_section = r.read(5u16, v)?,
+                    "order" => out.order = r.read(6u16, v)?,
+                    "display" => out.display = r.read(7u16, v)?,
+                    "otb" => out.otb = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("code", &self.code);
-        w.field("license_term_type", &self.license_term_type);
-        w.field("controlled_vocabulary_value", &self.controlled_vocabulary_value);
-        w.field("license_section", &self.license_section);
-        w.field("order", &self.order);
-        w.field("display", &self.display);
-        w.field("otb", &self.otb);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "code", &self.code);
+        w.field(3u16, "license_term_type", &self.license_term_type);
+        w.field(4u16, "controlled_vocabulary_value", &self.controlled_vocabulary_value);
+        w.field(5u16, "license_section", &self.license_section);
+        w.field(6u16, "order", &self.order);
+        w.field(7u16, "display", &self.display);
+        w.field(8u16, "otb", &self.otb);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8267,6 +8254,9 @@ pub struct ControlledVocabularyValue {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ControlledVocabularyValue {
     fn is_empty(&self) -> bool {
@@ -8278,24 +8268,24 @@ impl alma_runtime::Codec for ControlledVocabularyValue {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ControlledVocabularyValue",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8328,6 +8318,9 @@ pub struct LicenseTermPostLicenseSection {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPostLicenseSection {
     fn is_empty(&self) -> bool {
@@ -8339,22 +8332,22 @@ impl alma_runtime::Codec for LicenseTermPostLicenseSection {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTermPostLicenseSection",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8384,6 +8377,9 @@ pub struct LicenseTermPostLicenseTermType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPostLicenseTermType {
     fn is_empty(&self) -> bool {
@@ -8395,22 +8391,22 @@ impl alma_runtime::Codec for LicenseTermPostLicenseTermType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTermPostLicenseTermType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8460,6 +8456,9 @@ pub struct LicenseTermPut {
     pub display: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPut {
     fn is_empty(&self) -> bool {
@@ -8475,44 +8474,38 @@ impl alma_runtime::Codec for LicenseTermPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTermPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "license_term_type" => {
-                        out.license_term_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "code" => out.code = r.read(2u16, v)?,
+                    "license_term_type" => out.license_term_type = r.read(3u16, v)?,
                     "controlled_vocabulary_value" => {
-                        out.controlled_vocabulary_value = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.controlled_vocabulary_value = r.read(4u16, v)?;
                     }
-                    "license_section" => {
-                        out.license_section = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
-                    "display" => out.display = alma_runtime::Codec::from_node(v)?,
+                    "license_section" => out.license_section = r.read(5u16, v)?,
+                    "order" => out.order = r.read(6u16, v)?,
+                    "display" => out.display = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("code", &self.code);
-        w.field("license_term_type", &self.license_term_type);
-        w.field("controlled_vocabulary_value", &self.controlled_vocabulary_value);
-        w.field("license_section", &self.license_section);
-        w.field("order", &self.order);
-        w.field("display", &self.display);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "code", &self.code);
+        w.field(3u16, "license_term_type", &self.license_term_type);
+        w.field(4u16, "controlled_vocabulary_value", &self.controlled_vocabulary_value);
+        w.field(5u16, "license_section", &self.license_section);
+        w.field(6u16, "order", &self.order);
+        w.field(7u16, "display", &self.display);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8578,6 +8571,9 @@ pub struct LicenseTermPutLicenseSection {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPutLicenseSection {
     fn is_empty(&self) -> bool {
@@ -8589,22 +8585,22 @@ impl alma_runtime::Codec for LicenseTermPutLicenseSection {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTermPutLicenseSection",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8634,6 +8630,9 @@ pub struct LicenseTermPutLicenseTermType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPutLicenseTermType {
     fn is_empty(&self) -> bool {
@@ -8645,22 +8644,22 @@ impl alma_runtime::Codec for LicenseTermPutLicenseTermType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTermPutLicenseTermType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8714,6 +8713,9 @@ pub struct LicenseTerm {
     pub otb: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTerm {
     fn is_empty(&self) -> bool {
@@ -8729,46 +8731,40 @@ impl alma_runtime::Codec for LicenseTerm {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTerm",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "license_term_type" => {
-                        out.license_term_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "code" => out.code = r.read(2u16, v)?,
+                    "license_term_type" => out.license_term_type = r.read(3u16, v)?,
                     "controlled_vocabulary_value" => {
-                        out.controlled_vocabulary_value = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.controlled_vocabulary_value = r.read(4u16, v)?;
                     }
-                    "license_section" => {
-                        out.license_section = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "order" => out.order = alma_runtime::Codec::from_node(v)?,
-                    "display" => out.display = alma_runtime::Codec::from_node(v)?,
-                    "otb" => out.otb = alma_runtime::Codec::from_node(v)?,
+                    "license_section" => out.license_section = r.read(5u16, v)?,
+                    "order" => out.order = r.read(6u16, v)?,
+                    "display" => out.display = r.read(7u16, v)?,
+                    "otb" => out.otb = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("code", &self.code);
-        w.field("license_term_type", &self.license_term_type);
-        w.field("controlled_vocabulary_value", &self.controlled_vocabulary_value);
-        w.field("license_section", &self.license_section);
-        w.field("order", &self.order);
-        w.field("display", &self.display);
-        w.field("otb", &self.otb);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "code", &self.code);
+        w.field(3u16, "license_term_type", &self.license_term_type);
+        w.field(4u16, "controlled_vocabulary_value", &self.controlled_vocabulary_value);
+        w.field(5u16, "license_section", &self.license_section);
+        w.field(6u16, "order", &self.order);
+        w.field(7u16, "display", &self.display);
+        w.field(8u16, "otb", &self.otb);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8831,6 +8827,9 @@ pub struct LicenseTerms {
     pub license_term: Vec<crate::conf::models::LicenseTerm>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTerms {
     fn is_empty(&self) -> bool {
@@ -8843,28 +8842,24 @@ impl alma_runtime::Codec for LicenseTerms {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LicenseTerms",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "license_term" => {
-                        out.license_term = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "license_term" => out.license_term = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("license_term", &self.license_term);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "license_term", &self.license_term);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8927,6 +8922,9 @@ pub struct CirculationDeskPost {
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CirculationDeskPost {
     fn is_empty(&self) -> bool {
@@ -8941,40 +8939,36 @@ impl alma_runtime::Codec for CirculationDeskPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CirculationDeskPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "circ_desk_code" => {
-                        out.circ_desk_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "circ_desk_name" => {
-                        out.circ_desk_name = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "circ_desk_code" => out.circ_desk_code = r.read(1u16, v)?,
+                    "circ_desk_name" => out.circ_desk_name = r.read(2u16, v)?,
                     "circulation_desk_link" => {
-                        out.circulation_desk_link = alma_runtime::Codec::from_node(v)?;
+                        out.circulation_desk_link = r.read(3u16, v)?;
                     }
-                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
-                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
-                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    "check_in" => out.check_in = r.read(4u16, v)?,
+                    "check_out" => out.check_out = r.read(5u16, v)?,
+                    "reshelve" => out.reshelve = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("circ_desk_code", &self.circ_desk_code);
-        w.field("circ_desk_name", &self.circ_desk_name);
-        w.field("circulation_desk_link", &self.circulation_desk_link);
-        w.field("check_in", &self.check_in);
-        w.field("check_out", &self.check_out);
-        w.field("reshelve", &self.reshelve);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "circ_desk_code", &self.circ_desk_code);
+        w.field(2u16, "circ_desk_name", &self.circ_desk_name);
+        w.field(3u16, "circulation_desk_link", &self.circulation_desk_link);
+        w.field(4u16, "check_in", &self.check_in);
+        w.field(5u16, "check_out", &self.check_out);
+        w.field(6u16, "reshelve", &self.reshelve);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9055,6 +9049,9 @@ pub struct LocationPost {
     pub call_number_type: Option<crate::conf::models::LocationPostCallNumberType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPost {
     fn is_empty(&self) -> bool {
@@ -9071,54 +9068,44 @@ impl alma_runtime::Codec for LocationPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "external_name" => {
-                        out.external_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "remote_storage" => {
-                        out.remote_storage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "external_name" => out.external_name = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
+                    "remote_storage" => out.remote_storage = r.read(4u16, v)?,
+                    "map" => out.map = r.read(5u16, v)?,
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(6u16, v)?;
                     }
-                    "fulfillment_unit" => {
-                        out.fulfillment_unit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
-                    "accession_placement" => {
-                        out.accession_placement = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number_type" => {
-                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "fulfillment_unit" => out.fulfillment_unit = r.read(7u16, v)?,
+                    "circ_desk" => out.circ_desk = r.read(8u16, v)?,
+                    "accession_placement" => out.accession_placement = r.read(9u16, v)?,
+                    "call_number_type" => out.call_number_type = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("external_name", &self.external_name);
-        w.field("type", &self.type_);
-        w.field("remote_storage", &self.remote_storage);
-        w.field("map", &self.map);
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("fulfillment_unit", &self.fulfillment_unit);
-        w.field("circ_desk", &self.circ_desk);
-        w.field("accession_placement", &self.accession_placement);
-        w.field("call_number_type", &self.call_number_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "external_name", &self.external_name);
+        w.field(3u16, "type", &self.type_);
+        w.field(4u16, "remote_storage", &self.remote_storage);
+        w.field(5u16, "map", &self.map);
+        w.field(6u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(7u16, "fulfillment_unit", &self.fulfillment_unit);
+        w.field(8u16, "circ_desk", &self.circ_desk);
+        w.field(9u16, "accession_placement", &self.accession_placement);
+        w.field(10u16, "call_number_type", &self.call_number_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9226,6 +9213,9 @@ pub struct LocationPostAccessionPlacement {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostAccessionPlacement {
     fn is_empty(&self) -> bool {
@@ -9237,22 +9227,22 @@ impl alma_runtime::Codec for LocationPostAccessionPlacement {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPostAccessionPlacement",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9282,6 +9272,9 @@ pub struct LocationPostCallNumberType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostCallNumberType {
     fn is_empty(&self) -> bool {
@@ -9293,22 +9286,22 @@ impl alma_runtime::Codec for LocationPostCallNumberType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPostCallNumberType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9338,6 +9331,9 @@ pub struct LocationPostFulfillmentUnit {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostFulfillmentUnit {
     fn is_empty(&self) -> bool {
@@ -9349,22 +9345,22 @@ impl alma_runtime::Codec for LocationPostFulfillmentUnit {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPostFulfillmentUnit",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9394,6 +9390,9 @@ pub struct LocationPostType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostType {
     fn is_empty(&self) -> bool {
@@ -9405,22 +9404,22 @@ impl alma_runtime::Codec for LocationPostType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPostType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9464,6 +9463,9 @@ pub struct CirculationDeskPut {
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CirculationDeskPut {
     fn is_empty(&self) -> bool {
@@ -9478,40 +9480,36 @@ impl alma_runtime::Codec for CirculationDeskPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CirculationDeskPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "circ_desk_code" => {
-                        out.circ_desk_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "circ_desk_name" => {
-                        out.circ_desk_name = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "circ_desk_code" => out.circ_desk_code = r.read(1u16, v)?,
+                    "circ_desk_name" => out.circ_desk_name = r.read(2u16, v)?,
                     "circulation_desk_link" => {
-                        out.circulation_desk_link = alma_runtime::Codec::from_node(v)?;
+                        out.circulation_desk_link = r.read(3u16, v)?;
                     }
-                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
-                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
-                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    "check_in" => out.check_in = r.read(4u16, v)?,
+                    "check_out" => out.check_out = r.read(5u16, v)?,
+                    "reshelve" => out.reshelve = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("circ_desk_code", &self.circ_desk_code);
-        w.field("circ_desk_name", &self.circ_desk_name);
-        w.field("circulation_desk_link", &self.circulation_desk_link);
-        w.field("check_in", &self.check_in);
-        w.field("check_out", &self.check_out);
-        w.field("reshelve", &self.reshelve);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "circ_desk_code", &self.circ_desk_code);
+        w.field(2u16, "circ_desk_name", &self.circ_desk_name);
+        w.field(3u16, "circulation_desk_link", &self.circulation_desk_link);
+        w.field(4u16, "check_in", &self.check_in);
+        w.field(5u16, "check_out", &self.check_out);
+        w.field(6u16, "reshelve", &self.reshelve);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9592,6 +9590,9 @@ pub struct LocationPut {
     pub call_number_type: Option<crate::conf::models::LocationPutCallNumberType>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPut {
     fn is_empty(&self) -> bool {
@@ -9608,54 +9609,44 @@ impl alma_runtime::Codec for LocationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "external_name" => {
-                        out.external_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "remote_storage" => {
-                        out.remote_storage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "external_name" => out.external_name = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
+                    "remote_storage" => out.remote_storage = r.read(4u16, v)?,
+                    "map" => out.map = r.read(5u16, v)?,
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(6u16, v)?;
                     }
-                    "fulfillment_unit" => {
-                        out.fulfillment_unit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
-                    "accession_placement" => {
-                        out.accession_placement = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number_type" => {
-                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "fulfillment_unit" => out.fulfillment_unit = r.read(7u16, v)?,
+                    "circ_desk" => out.circ_desk = r.read(8u16, v)?,
+                    "accession_placement" => out.accession_placement = r.read(9u16, v)?,
+                    "call_number_type" => out.call_number_type = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("external_name", &self.external_name);
-        w.field("type", &self.type_);
-        w.field("remote_storage", &self.remote_storage);
-        w.field("map", &self.map);
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("fulfillment_unit", &self.fulfillment_unit);
-        w.field("circ_desk", &self.circ_desk);
-        w.field("accession_placement", &self.accession_placement);
-        w.field("call_number_type", &self.call_number_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "external_name", &self.external_name);
+        w.field(3u16, "type", &self.type_);
+        w.field(4u16, "remote_storage", &self.remote_storage);
+        w.field(5u16, "map", &self.map);
+        w.field(6u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(7u16, "fulfillment_unit", &self.fulfillment_unit);
+        w.field(8u16, "circ_desk", &self.circ_desk);
+        w.field(9u16, "accession_placement", &self.accession_placement);
+        w.field(10u16, "call_number_type", &self.call_number_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9763,6 +9754,9 @@ pub struct LocationPutAccessionPlacement {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPutAccessionPlacement {
     fn is_empty(&self) -> bool {
@@ -9774,22 +9768,22 @@ impl alma_runtime::Codec for LocationPutAccessionPlacement {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPutAccessionPlacement",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9819,6 +9813,9 @@ pub struct LocationPutCallNumberType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPutCallNumberType {
     fn is_empty(&self) -> bool {
@@ -9830,22 +9827,22 @@ impl alma_runtime::Codec for LocationPutCallNumberType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPutCallNumberType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9875,6 +9872,9 @@ pub struct LocationPutFulfillmentUnit {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPutFulfillmentUnit {
     fn is_empty(&self) -> bool {
@@ -9886,22 +9886,22 @@ impl alma_runtime::Codec for LocationPutFulfillmentUnit {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPutFulfillmentUnit",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9931,6 +9931,9 @@ pub struct LocationPutType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPutType {
     fn is_empty(&self) -> bool {
@@ -9942,22 +9945,22 @@ impl alma_runtime::Codec for LocationPutType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationPutType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10001,6 +10004,9 @@ pub struct CirculationDesk {
     pub reshelve: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CirculationDesk {
     fn is_empty(&self) -> bool {
@@ -10015,40 +10021,36 @@ impl alma_runtime::Codec for CirculationDesk {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CirculationDesk",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "circ_desk_code" => {
-                        out.circ_desk_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "circ_desk_name" => {
-                        out.circ_desk_name = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "link" => out.link = r.read(0u16, v)?,
+                    "circ_desk_code" => out.circ_desk_code = r.read(1u16, v)?,
+                    "circ_desk_name" => out.circ_desk_name = r.read(2u16, v)?,
                     "circulation_desk_link" => {
-                        out.circulation_desk_link = alma_runtime::Codec::from_node(v)?;
+                        out.circulation_desk_link = r.read(3u16, v)?;
                     }
-                    "check_in" => out.check_in = alma_runtime::Codec::from_node(v)?,
-                    "check_out" => out.check_out = alma_runtime::Codec::from_node(v)?,
-                    "reshelve" => out.reshelve = alma_runtime::Codec::from_node(v)?,
+                    "check_in" => out.check_in = r.read(4u16, v)?,
+                    "check_out" => out.check_out = r.read(5u16, v)?,
+                    "reshelve" => out.reshelve = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("circ_desk_code", &self.circ_desk_code);
-        w.field("circ_desk_name", &self.circ_desk_name);
-        w.field("circulation_desk_link", &self.circulation_desk_link);
-        w.field("check_in", &self.check_in);
-        w.field("check_out", &self.check_out);
-        w.field("reshelve", &self.reshelve);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "circ_desk_code", &self.circ_desk_code);
+        w.field(2u16, "circ_desk_name", &self.circ_desk_name);
+        w.field(3u16, "circulation_desk_link", &self.circulation_desk_link);
+        w.field(4u16, "check_in", &self.check_in);
+        w.field(5u16, "check_out", &self.check_out);
+        w.field(6u16, "reshelve", &self.reshelve);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10137,6 +10139,9 @@ pub struct Location {
     pub call_number_type: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Location {
     fn is_empty(&self) -> bool {
@@ -10154,58 +10159,48 @@ impl alma_runtime::Codec for Location {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Location",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "external_name" => {
-                        out.external_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "remote_storage" => {
-                        out.remote_storage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "map" => out.map = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "id" => out.id = r.read(2u16, v)?,
+                    "name" => out.name = r.read(3u16, v)?,
+                    "external_name" => out.external_name = r.read(4u16, v)?,
+                    "type" => out.type_ = r.read(5u16, v)?,
+                    "remote_storage" => out.remote_storage = r.read(6u16, v)?,
+                    "map" => out.map = r.read(7u16, v)?,
                     "suppress_from_publishing" => {
-                        out.suppress_from_publishing = alma_runtime::Codec::from_node(v)?;
+                        out.suppress_from_publishing = r.read(8u16, v)?;
                     }
-                    "fulfillment_unit" => {
-                        out.fulfillment_unit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "circ_desk" => out.circ_desk = alma_runtime::Codec::from_node(v)?,
-                    "accession_placement" => {
-                        out.accession_placement = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number_type" => {
-                        out.call_number_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "fulfillment_unit" => out.fulfillment_unit = r.read(9u16, v)?,
+                    "circ_desk" => out.circ_desk = r.read(10u16, v)?,
+                    "accession_placement" => out.accession_placement = r.read(11u16, v)?,
+                    "call_number_type" => out.call_number_type = r.read(12u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("code", &self.code);
-        w.field("id", &self.id);
-        w.field("name", &self.name);
-        w.field("external_name", &self.external_name);
-        w.field("type", &self.type_);
-        w.field("remote_storage", &self.remote_storage);
-        w.field("map", &self.map);
-        w.field("suppress_from_publishing", &self.suppress_from_publishing);
-        w.field("fulfillment_unit", &self.fulfillment_unit);
-        w.field("circ_desk", &self.circ_desk);
-        w.field("accession_placement", &self.accession_placement);
-        w.field("call_number_type", &self.call_number_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "id", &self.id);
+        w.field(3u16, "name", &self.name);
+        w.field(4u16, "external_name", &self.external_name);
+        w.field(5u16, "type", &self.type_);
+        w.field(6u16, "remote_storage", &self.remote_storage);
+        w.field(7u16, "map", &self.map);
+        w.field(8u16, "suppress_from_publishing", &self.suppress_from_publishing);
+        w.field(9u16, "fulfillment_unit", &self.fulfillment_unit);
+        w.field(10u16, "circ_desk", &self.circ_desk);
+        w.field(11u16, "accession_placement", &self.accession_placement);
+        w.field(12u16, "call_number_type", &self.call_number_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10300,6 +10295,9 @@ pub struct Locations {
     pub location: Vec<crate::conf::models::Location>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Locations {
     fn is_empty(&self) -> bool {
@@ -10312,26 +10310,24 @@ impl alma_runtime::Codec for Locations {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Locations",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "location" => out.location = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("location", &self.location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "location", &self.location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10382,6 +10378,9 @@ pub struct MappingTablePut {
     pub row: Vec<crate::conf::models::MappingTableRowPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTablePut {
     fn is_empty(&self) -> bool {
@@ -10394,26 +10393,26 @@ impl alma_runtime::Codec for MappingTablePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MappingTablePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "scope" => out.scope = r.read(1u16, v)?,
+                    "row" => out.row = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("scope", &self.scope);
-        w.field("row", &self.row);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "scope", &self.scope);
+        w.field(2u16, "row", &self.row);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10479,6 +10478,9 @@ pub struct MappingTableRowPut {
     pub enabled: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTableRowPut {
     fn is_empty(&self) -> bool {
@@ -10493,36 +10495,36 @@ impl alma_runtime::Codec for MappingTableRowPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MappingTableRowPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "column0" => out.column0 = alma_runtime::Codec::from_node(v)?,
-                    "column1" => out.column1 = alma_runtime::Codec::from_node(v)?,
-                    "column2" => out.column2 = alma_runtime::Codec::from_node(v)?,
-                    "column3" => out.column3 = alma_runtime::Codec::from_node(v)?,
-                    "column4" => out.column4 = alma_runtime::Codec::from_node(v)?,
-                    "column5" => out.column5 = alma_runtime::Codec::from_node(v)?,
-                    "column6" => out.column6 = alma_runtime::Codec::from_node(v)?,
-                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
+                    "column0" => out.column0 = r.read(0u16, v)?,
+                    "column1" => out.column1 = r.read(1u16, v)?,
+                    "column2" => out.column2 = r.read(2u16, v)?,
+                    "column3" => out.column3 = r.read(3u16, v)?,
+                    "column4" => out.column4 = r.read(4u16, v)?,
+                    "column5" => out.column5 = r.read(5u16, v)?,
+                    "column6" => out.column6 = r.read(6u16, v)?,
+                    "enabled" => out.enabled = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("column0", &self.column0);
-        w.field("column1", &self.column1);
-        w.field("column2", &self.column2);
-        w.field("column3", &self.column3);
-        w.field("column4", &self.column4);
-        w.field("column5", &self.column5);
-        w.field("column6", &self.column6);
-        w.field("enabled", &self.enabled);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "column0", &self.column0);
+        w.field(1u16, "column1", &self.column1);
+        w.field(2u16, "column2", &self.column2);
+        w.field(3u16, "column3", &self.column3);
+        w.field(4u16, "column4", &self.column4);
+        w.field(5u16, "column5", &self.column5);
+        w.field(6u16, "column6", &self.column6);
+        w.field(7u16, "enabled", &self.enabled);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10557,6 +10559,9 @@ pub struct MappingTableScopePut {
     pub library_id: Option<crate::conf::models::ScopePutLibraryId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTableScopePut {
     fn is_empty(&self) -> bool {
@@ -10568,22 +10573,22 @@ impl alma_runtime::Codec for MappingTableScopePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MappingTableScopePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "library_id" => out.library_id = alma_runtime::Codec::from_node(v)?,
+                    "library_id" => out.library_id = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("library_id", &self.library_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "library_id", &self.library_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10622,6 +10627,9 @@ pub struct ScopePutLibraryId {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ScopePutLibraryId {
     fn is_empty(&self) -> bool {
@@ -10633,22 +10641,22 @@ impl alma_runtime::Codec for ScopePutLibraryId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ScopePutLibraryId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10680,6 +10688,9 @@ pub struct Header {
     pub type_: crate::conf::models::HeaderType,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Header {
     fn is_empty(&self) -> bool {
@@ -10692,28 +10703,28 @@ impl alma_runtime::Codec for Header {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Header",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "number" => out.number = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("number", &self.number);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "number", &self.number);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10757,6 +10768,9 @@ pub struct HeaderType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HeaderType {
     fn is_empty(&self) -> bool {
@@ -10768,24 +10782,24 @@ impl alma_runtime::Codec for HeaderType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "HeaderType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10840,6 +10854,9 @@ pub struct MappingTable {
     pub row: Vec<crate::conf::models::MappingTableRow>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTable {
     fn is_empty(&self) -> bool {
@@ -10856,42 +10873,42 @@ impl alma_runtime::Codec for MappingTable {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MappingTable",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "sub_system" => out.sub_system = alma_runtime::Codec::from_node(v)?,
-                    "customized" => out.customized = alma_runtime::Codec::from_node(v)?,
-                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
-                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "header" => out.header = alma_runtime::Codec::from_node(v)?,
-                    "row" => out.row = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "code" => out.code = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "description" => out.description = r.read(3u16, v)?,
+                    "sub_system" => out.sub_system = r.read(4u16, v)?,
+                    "customized" => out.customized = r.read(5u16, v)?,
+                    "updated_by" => out.updated_by = r.read(6u16, v)?,
+                    "update_date" => out.update_date = r.read(7u16, v)?,
+                    "scope" => out.scope = r.read(8u16, v)?,
+                    "header" => out.header = r.read(9u16, v)?,
+                    "row" => out.row = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("sub_system", &self.sub_system);
-        w.field("customized", &self.customized);
-        w.field("updated_by", &self.updated_by);
-        w.field("update_date", &self.update_date);
-        w.field("scope", &self.scope);
-        w.field("header", &self.header);
-        w.field("row", &self.row);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "code", &self.code);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "description", &self.description);
+        w.field(4u16, "sub_system", &self.sub_system);
+        w.field(5u16, "customized", &self.customized);
+        w.field(6u16, "updated_by", &self.updated_by);
+        w.field(7u16, "update_date", &self.update_date);
+        w.field(8u16, "scope", &self.scope);
+        w.field(9u16, "header", &self.header);
+        w.field(10u16, "row", &self.row);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10984,6 +11001,9 @@ pub struct MappingTableRow {
     pub update_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTableRow {
     fn is_empty(&self) -> bool {
@@ -11000,44 +11020,42 @@ impl alma_runtime::Codec for MappingTableRow {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MappingTableRow",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "column0" => out.column0 = alma_runtime::Codec::from_node(v)?,
-                    "column1" => out.column1 = alma_runtime::Codec::from_node(v)?,
-                    "column2" => out.column2 = alma_runtime::Codec::from_node(v)?,
-                    "column3" => out.column3 = alma_runtime::Codec::from_node(v)?,
-                    "column4" => out.column4 = alma_runtime::Codec::from_node(v)?,
-                    "column5" => out.column5 = alma_runtime::Codec::from_node(v)?,
-                    "column6" => out.column6 = alma_runtime::Codec::from_node(v)?,
-                    "enabled" => out.enabled = alma_runtime::Codec::from_node(v)?,
-                    "managed_in_network" => {
-                        out.managed_in_network = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "updated_by" => out.updated_by = alma_runtime::Codec::from_node(v)?,
-                    "update_date" => out.update_date = alma_runtime::Codec::from_node(v)?,
+                    "column0" => out.column0 = r.read(0u16, v)?,
+                    "column1" => out.column1 = r.read(1u16, v)?,
+                    "column2" => out.column2 = r.read(2u16, v)?,
+                    "column3" => out.column3 = r.read(3u16, v)?,
+                    "column4" => out.column4 = r.read(4u16, v)?,
+                    "column5" => out.column5 = r.read(5u16, v)?,
+                    "column6" => out.column6 = r.read(6u16, v)?,
+                    "enabled" => out.enabled = r.read(7u16, v)?,
+                    "managed_in_network" => out.managed_in_network = r.read(8u16, v)?,
+                    "updated_by" => out.updated_by = r.read(9u16, v)?,
+                    "update_date" => out.update_date = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("column0", &self.column0);
-        w.field("column1", &self.column1);
-        w.field("column2", &self.column2);
-        w.field("column3", &self.column3);
-        w.field("column4", &self.column4);
-        w.field("column5", &self.column5);
-        w.field("column6", &self.column6);
-        w.field("enabled", &self.enabled);
-        w.field("managed_in_network", &self.managed_in_network);
-        w.field("updated_by", &self.updated_by);
-        w.field("update_date", &self.update_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "column0", &self.column0);
+        w.field(1u16, "column1", &self.column1);
+        w.field(2u16, "column2", &self.column2);
+        w.field(3u16, "column3", &self.column3);
+        w.field(4u16, "column4", &self.column4);
+        w.field(5u16, "column5", &self.column5);
+        w.field(6u16, "column6", &self.column6);
+        w.field(7u16, "enabled", &self.enabled);
+        w.field(8u16, "managed_in_network", &self.managed_in_network);
+        w.field(9u16, "updated_by", &self.updated_by);
+        w.field(10u16, "update_date", &self.update_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11086,6 +11104,9 @@ pub struct MappingTables {
     pub mapping_table: Vec<crate::conf::models::MappingTable>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTables {
     fn is_empty(&self) -> bool {
@@ -11098,28 +11119,24 @@ impl alma_runtime::Codec for MappingTables {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MappingTables",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "mapping_table" => {
-                        out.mapping_table = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "mapping_table" => out.mapping_table = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("mapping_table", &self.mapping_table);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "mapping_table", &self.mapping_table);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11176,6 +11193,9 @@ pub struct Match {
     pub match_method: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Match {
     fn is_empty(&self) -> bool {
@@ -11188,30 +11208,26 @@ impl alma_runtime::Codec for Match {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Match",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "incoming_record_id" => {
-                        out.incoming_record_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "mms_ids" => out.mms_ids = alma_runtime::Codec::from_node(v)?,
-                    "match_method" => {
-                        out.match_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "incoming_record_id" => out.incoming_record_id = r.read(0u16, v)?,
+                    "mms_ids" => out.mms_ids = r.read(1u16, v)?,
+                    "match_method" => out.match_method = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("incoming_record_id", &self.incoming_record_id);
-        w.field("mms_ids", &self.mms_ids);
-        w.field("match_method", &self.match_method);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "incoming_record_id", &self.incoming_record_id);
+        w.field(1u16, "mms_ids", &self.mms_ids);
+        w.field(2u16, "match_method", &self.match_method);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11259,6 +11275,9 @@ pub struct Matches {
     pub match_: Vec<crate::conf::models::Match>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Matches {
     fn is_empty(&self) -> bool {
@@ -11271,26 +11290,24 @@ impl alma_runtime::Codec for Matches {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Matches",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "match" => out.match_ = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "match" => out.match_ = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("match", &self.match_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "match", &self.match_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11341,6 +11358,9 @@ pub struct MemberPost {
     pub id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MemberPost {
     fn is_empty(&self) -> bool {
@@ -11352,24 +11372,24 @@ impl alma_runtime::Codec for MemberPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MemberPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11408,6 +11428,9 @@ pub struct Member {
     pub description: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Member {
     fn is_empty(&self) -> bool {
@@ -11420,26 +11443,26 @@ impl alma_runtime::Codec for Member {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Member",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("description", &self.description);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "description", &self.description);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11473,6 +11496,9 @@ pub struct MembersPost {
     pub member: Vec<crate::conf::models::MemberPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MembersPost {
     fn is_empty(&self) -> bool {
@@ -11485,26 +11511,24 @@ impl alma_runtime::Codec for MembersPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MembersPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "member" => out.member = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "member" => out.member = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("member", &self.member);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "member", &self.member);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11553,6 +11577,9 @@ pub struct Members {
     pub member: Vec<crate::conf::models::Member>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Members {
     fn is_empty(&self) -> bool {
@@ -11565,26 +11592,24 @@ impl alma_runtime::Codec for Members {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Members",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "member" => out.member = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "member" => out.member = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("member", &self.member);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "member", &self.member);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11659,6 +11684,9 @@ pub struct OpenHourPut {
     pub status: Option<crate::conf::models::OpenHourPutStatus>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPut {
     fn is_empty(&self) -> bool {
@@ -11674,42 +11702,40 @@ impl alma_runtime::Codec for OpenHourPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHourPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "inherited" => out.inherited = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "recurrence_type" => {
-                        out.recurrence_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "from_date" => out.from_date = alma_runtime::Codec::from_node(v)?,
-                    "to_date" => out.to_date = alma_runtime::Codec::from_node(v)?,
-                    "from_hour" => out.from_hour = alma_runtime::Codec::from_node(v)?,
-                    "to_hour" => out.to_hour = alma_runtime::Codec::from_node(v)?,
-                    "day_of_week" => out.day_of_week = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "inherited" => out.inherited = r.read(1u16, v)?,
+                    "desc" => out.desc = r.read(2u16, v)?,
+                    "recurrence_type" => out.recurrence_type = r.read(3u16, v)?,
+                    "from_date" => out.from_date = r.read(4u16, v)?,
+                    "to_date" => out.to_date = r.read(5u16, v)?,
+                    "from_hour" => out.from_hour = r.read(6u16, v)?,
+                    "to_hour" => out.to_hour = r.read(7u16, v)?,
+                    "day_of_week" => out.day_of_week = r.read(8u16, v)?,
+                    "status" => out.status = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("inherited", &self.inherited);
-        w.field("desc", &self.desc);
-        w.field("recurrence_type", &self.recurrence_type);
-        w.field("from_date", &self.from_date);
-        w.field("to_date", &self.to_date);
-        w.field("from_hour", &self.from_hour);
-        w.field("to_hour", &self.to_hour);
-        w.field("day_of_week", &self.day_of_week);
-        w.field("status", &self.status);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "inherited", &self.inherited);
+        w.field(2u16, "desc", &self.desc);
+        w.field(3u16, "recurrence_type", &self.recurrence_type);
+        w.field(4u16, "from_date", &self.from_date);
+        w.field(5u16, "to_date", &self.to_date);
+        w.field(6u16, "from_hour", &self.from_hour);
+        w.field(7u16, "to_hour", &self.to_hour);
+        w.field(8u16, "day_of_week", &self.day_of_week);
+        w.field(9u16, "status", &self.status);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11786,6 +11812,9 @@ pub struct OpenHourPutDayOfWeek {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutDayOfWeek {
     fn is_empty(&self) -> bool {
@@ -11797,22 +11826,22 @@ impl alma_runtime::Codec for OpenHourPutDayOfWeek {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHourPutDayOfWeek",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11842,6 +11871,9 @@ pub struct OpenHourPutRecurrenceType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutRecurrenceType {
     fn is_empty(&self) -> bool {
@@ -11853,22 +11885,22 @@ impl alma_runtime::Codec for OpenHourPutRecurrenceType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHourPutRecurrenceType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11898,6 +11930,9 @@ pub struct OpenHourPutStatus {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutStatus {
     fn is_empty(&self) -> bool {
@@ -11909,22 +11944,22 @@ impl alma_runtime::Codec for OpenHourPutStatus {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHourPutStatus",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11954,6 +11989,9 @@ pub struct OpenHourPutType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutType {
     fn is_empty(&self) -> bool {
@@ -11965,22 +12003,22 @@ impl alma_runtime::Codec for OpenHourPutType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHourPutType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12036,6 +12074,9 @@ pub struct OpenHour {
     pub status: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHour {
     fn is_empty(&self) -> bool {
@@ -12051,42 +12092,40 @@ impl alma_runtime::Codec for OpenHour {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHour",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "inherited" => out.inherited = alma_runtime::Codec::from_node(v)?,
-                    "desc" => out.desc = alma_runtime::Codec::from_node(v)?,
-                    "recurrence_type" => {
-                        out.recurrence_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "from_date" => out.from_date = alma_runtime::Codec::from_node(v)?,
-                    "to_date" => out.to_date = alma_runtime::Codec::from_node(v)?,
-                    "from_hour" => out.from_hour = alma_runtime::Codec::from_node(v)?,
-                    "to_hour" => out.to_hour = alma_runtime::Codec::from_node(v)?,
-                    "day_of_week" => out.day_of_week = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "inherited" => out.inherited = r.read(1u16, v)?,
+                    "desc" => out.desc = r.read(2u16, v)?,
+                    "recurrence_type" => out.recurrence_type = r.read(3u16, v)?,
+                    "from_date" => out.from_date = r.read(4u16, v)?,
+                    "to_date" => out.to_date = r.read(5u16, v)?,
+                    "from_hour" => out.from_hour = r.read(6u16, v)?,
+                    "to_hour" => out.to_hour = r.read(7u16, v)?,
+                    "day_of_week" => out.day_of_week = r.read(8u16, v)?,
+                    "status" => out.status = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("inherited", &self.inherited);
-        w.field("desc", &self.desc);
-        w.field("recurrence_type", &self.recurrence_type);
-        w.field("from_date", &self.from_date);
-        w.field("to_date", &self.to_date);
-        w.field("from_hour", &self.from_hour);
-        w.field("to_hour", &self.to_hour);
-        w.field("day_of_week", &self.day_of_week);
-        w.field("status", &self.status);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "inherited", &self.inherited);
+        w.field(2u16, "desc", &self.desc);
+        w.field(3u16, "recurrence_type", &self.recurrence_type);
+        w.field(4u16, "from_date", &self.from_date);
+        w.field(5u16, "to_date", &self.to_date);
+        w.field(6u16, "from_hour", &self.from_hour);
+        w.field(7u16, "to_hour", &self.to_hour);
+        w.field(8u16, "day_of_week", &self.day_of_week);
+        w.field(9u16, "status", &self.status);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12134,6 +12173,9 @@ pub struct OpenHoursPut {
     pub additional_info: Option<crate::conf::models::OpenHoursPutAdditionalInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHoursPut {
     fn is_empty(&self) -> bool {
@@ -12146,26 +12188,24 @@ impl alma_runtime::Codec for OpenHoursPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHoursPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "open_hour" => out.open_hour = alma_runtime::Codec::from_node(v)?,
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "open_hour" => out.open_hour = r.read(0u16, v)?,
+                    "additional_info" => out.additional_info = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("open_hour", &self.open_hour);
-        w.field("additional_info", &self.additional_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "open_hour", &self.open_hour);
+        w.field(1u16, "additional_info", &self.additional_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12214,6 +12254,9 @@ pub struct OpenHoursPutAdditionalInfo {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHoursPutAdditionalInfo {
     fn is_empty(&self) -> bool {
@@ -12225,22 +12268,22 @@ impl alma_runtime::Codec for OpenHoursPutAdditionalInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHoursPutAdditionalInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12270,6 +12313,9 @@ pub struct OpenHours {
     pub additional_info: Option<crate::conf::models::OpenHoursAdditionalInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHours {
     fn is_empty(&self) -> bool {
@@ -12282,26 +12328,24 @@ impl alma_runtime::Codec for OpenHours {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHours",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "open_hour" => out.open_hour = alma_runtime::Codec::from_node(v)?,
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "open_hour" => out.open_hour = r.read(0u16, v)?,
+                    "additional_info" => out.additional_info = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("open_hour", &self.open_hour);
-        w.field("additional_info", &self.additional_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "open_hour", &self.open_hour);
+        w.field(1u16, "additional_info", &self.additional_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12352,6 +12396,9 @@ pub struct OpenHoursAdditionalInfo {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHoursAdditionalInfo {
     fn is_empty(&self) -> bool {
@@ -12363,24 +12410,24 @@ impl alma_runtime::Codec for OpenHoursAdditionalInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OpenHoursAdditionalInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "jobId" => out.job_id = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "jobId" => out.job_id = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("jobId", &self.job_id);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "jobId", &self.job_id);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12437,6 +12484,9 @@ pub struct Printer {
     pub library: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printer {
     fn is_empty(&self) -> bool {
@@ -12451,38 +12501,36 @@ impl alma_runtime::Codec for Printer {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Printer",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "printout_queue" => {
-                        out.printout_queue = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "code" => out.code = r.read(2u16, v)?,
+                    "name" => out.name = r.read(3u16, v)?,
+                    "description" => out.description = r.read(4u16, v)?,
+                    "email" => out.email = r.read(5u16, v)?,
+                    "printout_queue" => out.printout_queue = r.read(6u16, v)?,
+                    "library" => out.library = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("email", &self.email);
-        w.field("printout_queue", &self.printout_queue);
-        w.field("library", &self.library);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "code", &self.code);
+        w.field(3u16, "name", &self.name);
+        w.field(4u16, "description", &self.description);
+        w.field(5u16, "email", &self.email);
+        w.field(6u16, "printout_queue", &self.printout_queue);
+        w.field(7u16, "library", &self.library);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12528,6 +12576,9 @@ pub struct Printers {
     pub printer: Vec<crate::conf::models::Printer>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printers {
     fn is_empty(&self) -> bool {
@@ -12540,26 +12591,24 @@ impl alma_runtime::Codec for Printers {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Printers",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "printer" => out.printer = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "printer" => out.printer = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("printer", &self.printer);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "printer", &self.printer);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12630,6 +12679,9 @@ pub struct SetPost {
     pub origin: Option<crate::conf::models::SetPostOrigin>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPost {
     fn is_empty(&self) -> bool {
@@ -12644,42 +12696,42 @@ impl alma_runtime::Codec for SetPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "private" => out.private = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "query" => out.query = alma_runtime::Codec::from_node(v)?,
-                    "members" => out.members = alma_runtime::Codec::from_node(v)?,
-                    "origin" => out.origin = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
+                    "content" => out.content = r.read(4u16, v)?,
+                    "private" => out.private = r.read(5u16, v)?,
+                    "status" => out.status = r.read(6u16, v)?,
+                    "note" => out.note = r.read(7u16, v)?,
+                    "query" => out.query = r.read(8u16, v)?,
+                    "members" => out.members = r.read(9u16, v)?,
+                    "origin" => out.origin = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
-        w.field("content", &self.content);
-        w.field("private", &self.private);
-        w.field("status", &self.status);
-        w.field("note", &self.note);
-        w.field("query", &self.query);
-        w.field("members", &self.members);
-        w.field("origin", &self.origin);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "type", &self.type_);
+        w.field(4u16, "content", &self.content);
+        w.field(5u16, "private", &self.private);
+        w.field(6u16, "status", &self.status);
+        w.field(7u16, "note", &self.note);
+        w.field(8u16, "query", &self.query);
+        w.field(9u16, "members", &self.members);
+        w.field(10u16, "origin", &self.origin);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12784,6 +12836,9 @@ pub struct SetPostContent {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostContent {
     fn is_empty(&self) -> bool {
@@ -12795,22 +12850,22 @@ impl alma_runtime::Codec for SetPostContent {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPostContent",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12840,6 +12895,9 @@ pub struct SetPostOrigin {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostOrigin {
     fn is_empty(&self) -> bool {
@@ -12851,22 +12909,22 @@ impl alma_runtime::Codec for SetPostOrigin {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPostOrigin",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12896,6 +12954,9 @@ pub struct SetPostPrivate {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostPrivate {
     fn is_empty(&self) -> bool {
@@ -12907,22 +12968,22 @@ impl alma_runtime::Codec for SetPostPrivate {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPostPrivate",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -12950,6 +13011,9 @@ pub struct SetPostQuery {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostQuery {
     fn is_empty(&self) -> bool {
@@ -12961,22 +13025,22 @@ impl alma_runtime::Codec for SetPostQuery {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPostQuery",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13006,6 +13070,9 @@ pub struct SetPostStatus {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostStatus {
     fn is_empty(&self) -> bool {
@@ -13017,22 +13084,22 @@ impl alma_runtime::Codec for SetPostStatus {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPostStatus",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13062,6 +13129,9 @@ pub struct SetPostType {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostType {
     fn is_empty(&self) -> bool {
@@ -13073,22 +13143,22 @@ impl alma_runtime::Codec for SetPostType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPostType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13132,6 +13202,9 @@ pub struct SetPut {
     pub query: Option<crate::conf::models::SetPutQuery>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPut {
     fn is_empty(&self) -> bool {
@@ -13145,34 +13218,34 @@ impl alma_runtime::Codec for SetPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "private" => out.private = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "query" => out.query = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "private" => out.private = r.read(3u16, v)?,
+                    "status" => out.status = r.read(4u16, v)?,
+                    "note" => out.note = r.read(5u16, v)?,
+                    "query" => out.query = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("private", &self.private);
-        w.field("status", &self.status);
-        w.field("note", &self.note);
-        w.field("query", &self.query);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "private", &self.private);
+        w.field(4u16, "status", &self.status);
+        w.field(5u16, "note", &self.note);
+        w.field(6u16, "query", &self.query);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13237,6 +13310,9 @@ pub struct SetPutPrivate {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPutPrivate {
     fn is_empty(&self) -> bool {
@@ -13248,22 +13324,22 @@ impl alma_runtime::Codec for SetPutPrivate {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPutPrivate",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13291,6 +13367,9 @@ pub struct SetPutQuery {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPutQuery {
     fn is_empty(&self) -> bool {
@@ -13302,22 +13381,22 @@ impl alma_runtime::Codec for SetPutQuery {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPutQuery",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13347,6 +13426,9 @@ pub struct SetPutStatus {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPutStatus {
     fn is_empty(&self) -> bool {
@@ -13358,22 +13440,22 @@ impl alma_runtime::Codec for SetPutStatus {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetPutStatus",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13443,6 +13525,9 @@ pub struct Set {
     pub origin: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Set {
     fn is_empty(&self) -> bool {
@@ -13461,60 +13546,54 @@ impl alma_runtime::Codec for Set {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Set",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "private" => out.private = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "status_date" => out.status_date = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "query" => out.query = alma_runtime::Codec::from_node(v)?,
-                    "number_of_members" => {
-                        out.number_of_members = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "members" => out.members = alma_runtime::Codec::from_node(v)?,
-                    "additional_info" => {
-                        out.additional_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "origin" => out.origin = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "name" => out.name = r.read(2u16, v)?,
+                    "description" => out.description = r.read(3u16, v)?,
+                    "type" => out.type_ = r.read(4u16, v)?,
+                    "content" => out.content = r.read(5u16, v)?,
+                    "private" => out.private = r.read(6u16, v)?,
+                    "status" => out.status = r.read(7u16, v)?,
+                    "status_date" => out.status_date = r.read(8u16, v)?,
+                    "note" => out.note = r.read(9u16, v)?,
+                    "created_by" => out.created_by = r.read(10u16, v)?,
+                    "created_date" => out.created_date = r.read(11u16, v)?,
+                    "query" => out.query = r.read(12u16, v)?,
+                    "number_of_members" => out.number_of_members = r.read(13u16, v)?,
+                    "members" => out.members = r.read(14u16, v)?,
+                    "additional_info" => out.additional_info = r.read(15u16, v)?,
+                    "origin" => out.origin = r.read(16u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("id", &self.id);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
-        w.field("content", &self.content);
-        w.field("private", &self.private);
-        w.field("status", &self.status);
-        w.field("status_date", &self.status_date);
-        w.field("note", &self.note);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("query", &self.query);
-        w.field("number_of_members", &self.number_of_members);
-        w.field("members", &self.members);
-        w.field("additional_info", &self.additional_info);
-        w.field("origin", &self.origin);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "name", &self.name);
+        w.field(3u16, "description", &self.description);
+        w.field(4u16, "type", &self.type_);
+        w.field(5u16, "content", &self.content);
+        w.field(6u16, "private", &self.private);
+        w.field(7u16, "status", &self.status);
+        w.field(8u16, "status_date", &self.status_date);
+        w.field(9u16, "note", &self.note);
+        w.field(10u16, "created_by", &self.created_by);
+        w.field(11u16, "created_date", &self.created_date);
+        w.field(12u16, "query", &self.query);
+        w.field(13u16, "number_of_members", &self.number_of_members);
+        w.field(14u16, "members", &self.members);
+        w.field(15u16, "additional_info", &self.additional_info);
+        w.field(16u16, "origin", &self.origin);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13596,6 +13675,9 @@ pub struct SetAdditionalInfo {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetAdditionalInfo {
     fn is_empty(&self) -> bool {
@@ -13607,24 +13689,24 @@ impl alma_runtime::Codec for SetAdditionalInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetAdditionalInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13659,6 +13741,9 @@ pub struct SetNumberOfMembers {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetNumberOfMembers {
     fn is_empty(&self) -> bool {
@@ -13670,24 +13755,24 @@ impl alma_runtime::Codec for SetNumberOfMembers {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SetNumberOfMembers",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -13720,6 +13805,9 @@ pub struct Sets {
     pub set: Vec<crate::conf::models::Set>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Sets {
     fn is_empty(&self) -> bool {
@@ -13731,26 +13819,24 @@ impl alma_runtime::Codec for Sets {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Sets",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "set" => out.set = alma_runtime::Codec::from_node(v)?,
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
+                    "set" => out.set = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("set", &self.set);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(1u16, "set", &self.set);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

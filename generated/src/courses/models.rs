@@ -80,6 +80,9 @@ pub struct Citation {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Citation {
     fn is_empty(&self) -> bool {
@@ -108,120 +111,104 @@ impl alma_runtime::Codec for Citation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Citation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "copyrights_status" => {
-                        out.copyrights_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secondary_type" => {
-                        out.secondary_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "metadata" => out.metadata = alma_runtime::Codec::from_node(v)?,
-                    "open_url" => out.open_url = alma_runtime::Codec::from_node(v)?,
-                    "leganto_permalink" => {
-                        out.leganto_permalink = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "file_link" => out.file_link = alma_runtime::Codec::from_node(v)?,
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
-                    "license_type" => {
-                        out.license_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "status" => out.status = r.read(1u16, v)?,
+                    "copyrights_status" => out.copyrights_status = r.read(2u16, v)?,
+                    "secondary_type" => out.secondary_type = r.read(3u16, v)?,
+                    "type" => out.type_ = r.read(4u16, v)?,
+                    "metadata" => out.metadata = r.read(5u16, v)?,
+                    "open_url" => out.open_url = r.read(6u16, v)?,
+                    "leganto_permalink" => out.leganto_permalink = r.read(7u16, v)?,
+                    "file_link" => out.file_link = r.read(8u16, v)?,
+                    "public_note" => out.public_note = r.read(9u16, v)?,
+                    "note" => out.note = r.read(10u16, v)?,
+                    "due_date" => out.due_date = r.read(11u16, v)?,
+                    "license_type" => out.license_type = r.read(12u16, v)?,
                     "visibility_start_date" => {
-                        out.visibility_start_date = alma_runtime::Codec::from_node(v)?;
+                        out.visibility_start_date = r.read(13u16, v)?;
                     }
-                    "visibility_end_date" => {
-                        out.visibility_end_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "visibility_end_date" => out.visibility_end_date = r.read(14u16, v)?,
                     "material_visibility_start_date" => {
-                        out.material_visibility_start_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.material_visibility_start_date = r.read(15u16, v)?;
                     }
                     "material_visibility_end_date" => {
-                        out.material_visibility_end_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.material_visibility_end_date = r.read(16u16, v)?;
                     }
-                    "sipx_doc_id" => out.sipx_doc_id = alma_runtime::Codec::from_node(v)?,
-                    "sipx_user_price" => {
-                        out.sipx_user_price = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "sipx_list_price" => {
-                        out.sipx_list_price = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "sipx_funded" => out.sipx_funded = alma_runtime::Codec::from_node(v)?,
-                    "source1" => out.source1 = alma_runtime::Codec::from_node(v)?,
-                    "source2" => out.source2 = alma_runtime::Codec::from_node(v)?,
-                    "source3" => out.source3 = alma_runtime::Codec::from_node(v)?,
-                    "source4" => out.source4 = alma_runtime::Codec::from_node(v)?,
-                    "source5" => out.source5 = alma_runtime::Codec::from_node(v)?,
-                    "source6" => out.source6 = alma_runtime::Codec::from_node(v)?,
-                    "source7" => out.source7 = alma_runtime::Codec::from_node(v)?,
-                    "source8" => out.source8 = alma_runtime::Codec::from_node(v)?,
-                    "source9" => out.source9 = alma_runtime::Codec::from_node(v)?,
-                    "source10" => out.source10 = alma_runtime::Codec::from_node(v)?,
-                    "type_attributes" => {
-                        out.type_attributes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "section_info" => {
-                        out.section_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "citation_tags" => {
-                        out.citation_tags = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "sipx_doc_id" => out.sipx_doc_id = r.read(17u16, v)?,
+                    "sipx_user_price" => out.sipx_user_price = r.read(18u16, v)?,
+                    "sipx_list_price" => out.sipx_list_price = r.read(19u16, v)?,
+                    "sipx_funded" => out.sipx_funded = r.read(20u16, v)?,
+                    "source1" => out.source1 = r.read(21u16, v)?,
+                    "source2" => out.source2 = r.read(22u16, v)?,
+                    "source3" => out.source3 = r.read(23u16, v)?,
+                    "source4" => out.source4 = r.read(24u16, v)?,
+                    "source5" => out.source5 = r.read(25u16, v)?,
+                    "source6" => out.source6 = r.read(26u16, v)?,
+                    "source7" => out.source7 = r.read(27u16, v)?,
+                    "source8" => out.source8 = r.read(28u16, v)?,
+                    "source9" => out.source9 = r.read(29u16, v)?,
+                    "source10" => out.source10 = r.read(30u16, v)?,
+                    "type_attributes" => out.type_attributes = r.read(31u16, v)?,
+                    "section_info" => out.section_info = r.read(32u16, v)?,
+                    "citation_tags" => out.citation_tags = r.read(33u16, v)?,
+                    "link" => out.link = r.read(34u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("status", &self.status);
-        w.field("copyrights_status", &self.copyrights_status);
-        w.field("secondary_type", &self.secondary_type);
-        w.field("type", &self.type_);
-        w.field("metadata", &self.metadata);
-        w.field("open_url", &self.open_url);
-        w.field("leganto_permalink", &self.leganto_permalink);
-        w.field("file_link", &self.file_link);
-        w.field("public_note", &self.public_note);
-        w.field("note", &self.note);
-        w.field("due_date", &self.due_date);
-        w.field("license_type", &self.license_type);
-        w.field("visibility_start_date", &self.visibility_start_date);
-        w.field("visibility_end_date", &self.visibility_end_date);
-        w.field("material_visibility_start_date", &self.material_visibility_start_date);
-        w.field("material_visibility_end_date", &self.material_visibility_end_date);
-        w.field("sipx_doc_id", &self.sipx_doc_id);
-        w.field("sipx_user_price", &self.sipx_user_price);
-        w.field("sipx_list_price", &self.sipx_list_price);
-        w.field("sipx_funded", &self.sipx_funded);
-        w.field("source1", &self.source1);
-        w.field("source2", &self.source2);
-        w.field("source3", &self.source3);
-        w.field("source4", &self.source4);
-        w.field("source5", &self.source5);
-        w.field("source6", &self.source6);
-        w.field("source7", &self.source7);
-        w.field("source8", &self.source8);
-        w.field("source9", &self.source9);
-        w.field("source10", &self.source10);
-        w.field("type_attributes", &self.type_attributes);
-        w.field("section_info", &self.section_info);
-        w.field("citation_tags", &self.citation_tags);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "status", &self.status);
+        w.field(2u16, "copyrights_status", &self.copyrights_status);
+        w.field(3u16, "secondary_type", &self.secondary_type);
+        w.field(4u16, "type", &self.type_);
+        w.field(5u16, "metadata", &self.metadata);
+        w.field(6u16, "open_url", &self.open_url);
+        w.field(7u16, "leganto_permalink", &self.leganto_permalink);
+        w.field(8u16, "file_link", &self.file_link);
+        w.field(9u16, "public_note", &self.public_note);
+        w.field(10u16, "note", &self.note);
+        w.field(11u16, "due_date", &self.due_date);
+        w.field(12u16, "license_type", &self.license_type);
+        w.field(13u16, "visibility_start_date", &self.visibility_start_date);
+        w.field(14u16, "visibility_end_date", &self.visibility_end_date);
+        w.field(
+            15u16,
+            "material_visibility_start_date",
+            &self.material_visibility_start_date,
+        );
+        w.field(
+            16u16,
+            "material_visibility_end_date",
+            &self.material_visibility_end_date,
+        );
+        w.field(17u16, "sipx_doc_id", &self.sipx_doc_id);
+        w.field(18u16, "sipx_user_price", &self.sipx_user_price);
+        w.field(19u16, "sipx_list_price", &self.sipx_list_price);
+        w.field(20u16, "sipx_funded", &self.sipx_funded);
+        w.field(21u16, "source1", &self.source1);
+        w.field(22u16, "source2", &self.source2);
+        w.field(23u16, "source3", &self.source3);
+        w.field(24u16, "source4", &self.source4);
+        w.field(25u16, "source5", &self.source5);
+        w.field(26u16, "source6", &self.source6);
+        w.field(27u16, "source7", &self.source7);
+        w.field(28u16, "source8", &self.source8);
+        w.field(29u16, "source9", &self.source9);
+        w.field(30u16, "source10", &self.source10);
+        w.field(31u16, "type_attributes", &self.type_attributes);
+        w.field(32u16, "section_info", &self.section_info);
+        w.field(33u16, "citation_tags", &self.citation_tags);
+        w.field(34u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -400,6 +387,9 @@ pub struct TypeAttributes {
     pub attribute_type: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TypeAttributes {
     fn is_empty(&self) -> bool {
@@ -412,26 +402,24 @@ impl alma_runtime::Codec for TypeAttributes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TypeAttributes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "attribute" => out.attribute = alma_runtime::Codec::from_node(v)?,
-                    "attribute_type" => {
-                        out.attribute_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "attribute" => out.attribute = r.read(0u16, v)?,
+                    "attribute_type" => out.attribute_type = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("attribute", &self.attribute);
-        w.field("attribute_type", &self.attribute_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "attribute", &self.attribute);
+        w.field(1u16, "attribute_type", &self.attribute_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -473,6 +461,9 @@ pub struct CitationTag {
     pub value: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationTag {
     fn is_empty(&self) -> bool {
@@ -484,24 +475,24 @@ impl alma_runtime::Codec for CitationTag {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CitationTag",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -518,93 +509,6 @@ impl alma_runtime::Model for CitationTag {
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("value", "value", K::Element, None, false, V::Code),
-            ],
-        };
-        &MODEL
-    }
-}
-/// A list of Citation tags.
-///
-/// Schema: `xsd/rest_citation.xsd#/citation_tags`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CitationTags {
-    /// Citation Tag Object.
-    pub citation_tag: Vec<crate::courses::models::CitationTag>,
-    /// The total number of citation tags.
-    pub total_record_count: Option<i64>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-}
-impl alma_runtime::IsEmpty for CitationTags {
-    fn is_empty(&self) -> bool {
-        self.citation_tag.is_empty() && self.total_record_count.is_none()
-            && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CitationTags {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
-            node,
-            "CitationTags",
-            &mut |k, v| {
-                match k {
-                    "citation_tag" => {
-                        out.citation_tag = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("citation_tag", &self.citation_tag);
-        w.field("total_record_count", &self.total_record_count);
-        w.field("link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CitationTags);
-impl alma_runtime::Model for CitationTags {
-    const NAME: &'static str = "CitationTags";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "citation_tags",
-            fields: &[
-                F::new(
-                    "citation_tag",
-                    "citation_tag",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
-                        <crate::courses::models::CitationTag as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
         &MODEL
@@ -673,6 +577,9 @@ pub struct Metadata {
     pub part: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Metadata {
     fn is_empty(&self) -> bool {
@@ -697,94 +604,78 @@ impl alma_runtime::Codec for Metadata {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Metadata",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "publication_date" => {
-                        out.publication_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = r.read(0u16, v)?,
+                    "author" => out.author = r.read(1u16, v)?,
+                    "publisher" => out.publisher = r.read(2u16, v)?,
+                    "publication_date" => out.publication_date = r.read(3u16, v)?,
+                    "edition" => out.edition = r.read(4u16, v)?,
+                    "isbn" => out.isbn = r.read(5u16, v)?,
+                    "issn" => out.issn = r.read(6u16, v)?,
                     "additional_person_name" => {
-                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                        out.additional_person_name = r.read(7u16, v)?;
                     }
-                    "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "journal_title" => {
-                        out.journal_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "article_title" => {
-                        out.article_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
-                    "chapter_title" => {
-                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chapter_author" => {
-                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "series_title_number" => {
-                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
-                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "author_initials" => {
-                        out.author_initials = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "place_of_publication" => out.place_of_publication = r.read(8u16, v)?,
+                    "call_number" => out.call_number = r.read(9u16, v)?,
+                    "note" => out.note = r.read(10u16, v)?,
+                    "journal_title" => out.journal_title = r.read(11u16, v)?,
+                    "article_title" => out.article_title = r.read(12u16, v)?,
+                    "issue" => out.issue = r.read(13u16, v)?,
+                    "chapter" => out.chapter = r.read(14u16, v)?,
+                    "chapter_title" => out.chapter_title = r.read(15u16, v)?,
+                    "chapter_author" => out.chapter_author = r.read(16u16, v)?,
+                    "year" => out.year = r.read(17u16, v)?,
+                    "pages" => out.pages = r.read(18u16, v)?,
+                    "source" => out.source = r.read(19u16, v)?,
+                    "series_title_number" => out.series_title_number = r.read(20u16, v)?,
+                    "pmid" => out.pmid = r.read(21u16, v)?,
+                    "doi" => out.doi = r.read(22u16, v)?,
+                    "volume" => out.volume = r.read(23u16, v)?,
+                    "start_page" => out.start_page = r.read(24u16, v)?,
+                    "end_page" => out.end_page = r.read(25u16, v)?,
+                    "author_initials" => out.author_initials = r.read(26u16, v)?,
+                    "part" => out.part = r.read(27u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("publisher", &self.publisher);
-        w.field("publication_date", &self.publication_date);
-        w.field("edition", &self.edition);
-        w.field("isbn", &self.isbn);
-        w.field("issn", &self.issn);
-        w.field("additional_person_name", &self.additional_person_name);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("call_number", &self.call_number);
-        w.field("note", &self.note);
-        w.field("journal_title", &self.journal_title);
-        w.field("article_title", &self.article_title);
-        w.field("issue", &self.issue);
-        w.field("chapter", &self.chapter);
-        w.field("chapter_title", &self.chapter_title);
-        w.field("chapter_author", &self.chapter_author);
-        w.field("year", &self.year);
-        w.field("pages", &self.pages);
-        w.field("source", &self.source);
-        w.field("series_title_number", &self.series_title_number);
-        w.field("pmid", &self.pmid);
-        w.field("doi", &self.doi);
-        w.field("volume", &self.volume);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("author_initials", &self.author_initials);
-        w.field("part", &self.part);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "title", &self.title);
+        w.field(1u16, "author", &self.author);
+        w.field(2u16, "publisher", &self.publisher);
+        w.field(3u16, "publication_date", &self.publication_date);
+        w.field(4u16, "edition", &self.edition);
+        w.field(5u16, "isbn", &self.isbn);
+        w.field(6u16, "issn", &self.issn);
+        w.field(7u16, "additional_person_name", &self.additional_person_name);
+        w.field(8u16, "place_of_publication", &self.place_of_publication);
+        w.field(9u16, "call_number", &self.call_number);
+        w.field(10u16, "note", &self.note);
+        w.field(11u16, "journal_title", &self.journal_title);
+        w.field(12u16, "article_title", &self.article_title);
+        w.field(13u16, "issue", &self.issue);
+        w.field(14u16, "chapter", &self.chapter);
+        w.field(15u16, "chapter_title", &self.chapter_title);
+        w.field(16u16, "chapter_author", &self.chapter_author);
+        w.field(17u16, "year", &self.year);
+        w.field(18u16, "pages", &self.pages);
+        w.field(19u16, "source", &self.source);
+        w.field(20u16, "series_title_number", &self.series_title_number);
+        w.field(21u16, "pmid", &self.pmid);
+        w.field(22u16, "doi", &self.doi);
+        w.field(23u16, "volume", &self.volume);
+        w.field(24u16, "start_page", &self.start_page);
+        w.field(25u16, "end_page", &self.end_page);
+        w.field(26u16, "author_initials", &self.author_initials);
+        w.field(27u16, "part", &self.part);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -916,6 +807,9 @@ pub struct SectionInfo {
     pub section_tags: Option<crate::courses::models::CitationTags>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SectionInfo {
     fn is_empty(&self) -> bool {
@@ -930,36 +824,34 @@ impl alma_runtime::Codec for SectionInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "SectionInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "visibility" => out.visibility = alma_runtime::Codec::from_node(v)?,
-                    "section_tags" => {
-                        out.section_tags = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "start_date" => out.start_date = r.read(3u16, v)?,
+                    "end_date" => out.end_date = r.read(4u16, v)?,
+                    "visibility" => out.visibility = r.read(5u16, v)?,
+                    "section_tags" => out.section_tags = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("name", &self.name);
-        w.field("description", &self.description);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("visibility", &self.visibility);
-        w.field("section_tags", &self.section_tags);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "start_date", &self.start_date);
+        w.field(4u16, "end_date", &self.end_date);
+        w.field(5u16, "visibility", &self.visibility);
+        w.field(6u16, "section_tags", &self.section_tags);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1016,6 +908,9 @@ pub struct CitationPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationPost {
     fn is_empty(&self) -> bool {
@@ -1031,40 +926,34 @@ impl alma_runtime::Codec for CitationPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CitationPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "copyrights_status" => {
-                        out.copyrights_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secondary_type" => {
-                        out.secondary_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "metadata" => out.metadata = alma_runtime::Codec::from_node(v)?,
-                    "open_url" => out.open_url = alma_runtime::Codec::from_node(v)?,
-                    "type_attributes" => {
-                        out.type_attributes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = r.read(0u16, v)?,
+                    "copyrights_status" => out.copyrights_status = r.read(1u16, v)?,
+                    "secondary_type" => out.secondary_type = r.read(2u16, v)?,
+                    "metadata" => out.metadata = r.read(3u16, v)?,
+                    "open_url" => out.open_url = r.read(4u16, v)?,
+                    "type_attributes" => out.type_attributes = r.read(5u16, v)?,
+                    "link" => out.link = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("status", &self.status);
-        w.field("copyrights_status", &self.copyrights_status);
-        w.field("secondary_type", &self.secondary_type);
-        w.field("metadata", &self.metadata);
-        w.field("open_url", &self.open_url);
-        w.field("type_attributes", &self.type_attributes);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "status", &self.status);
+        w.field(1u16, "copyrights_status", &self.copyrights_status);
+        w.field(2u16, "secondary_type", &self.secondary_type);
+        w.field(3u16, "metadata", &self.metadata);
+        w.field(4u16, "open_url", &self.open_url);
+        w.field(5u16, "type_attributes", &self.type_attributes);
+        w.field(6u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1188,6 +1077,9 @@ pub struct MetadataPost {
     pub part: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MetadataPost {
     fn is_empty(&self) -> bool {
@@ -1212,96 +1104,80 @@ impl alma_runtime::Codec for MetadataPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MetadataPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "publication_date" => {
-                        out.publication_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = r.read(0u16, v)?,
+                    "author" => out.author = r.read(1u16, v)?,
+                    "publisher" => out.publisher = r.read(2u16, v)?,
+                    "publication_date" => out.publication_date = r.read(3u16, v)?,
+                    "edition" => out.edition = r.read(4u16, v)?,
+                    "isbn" => out.isbn = r.read(5u16, v)?,
+                    "issn" => out.issn = r.read(6u16, v)?,
+                    "mms_id" => out.mms_id = r.read(7u16, v)?,
                     "additional_person_name" => {
-                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                        out.additional_person_name = r.read(8u16, v)?;
                     }
-                    "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "journal_title" => {
-                        out.journal_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "article_title" => {
-                        out.article_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
-                    "chapter_title" => {
-                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chapter_author" => {
-                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "series_title_number" => {
-                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
-                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "author_initials" => {
-                        out.author_initials = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "place_of_publication" => out.place_of_publication = r.read(9u16, v)?,
+                    "call_number" => out.call_number = r.read(10u16, v)?,
+                    "note" => out.note = r.read(11u16, v)?,
+                    "journal_title" => out.journal_title = r.read(12u16, v)?,
+                    "article_title" => out.article_title = r.read(13u16, v)?,
+                    "issue" => out.issue = r.read(14u16, v)?,
+                    "chapter" => out.chapter = r.read(15u16, v)?,
+                    "chapter_title" => out.chapter_title = r.read(16u16, v)?,
+                    "chapter_author" => out.chapter_author = r.read(17u16, v)?,
+                    "year" => out.year = r.read(18u16, v)?,
+                    "pages" => out.pages = r.read(19u16, v)?,
+                    "source" => out.source = r.read(20u16, v)?,
+                    "series_title_number" => out.series_title_number = r.read(21u16, v)?,
+                    "pmid" => out.pmid = r.read(22u16, v)?,
+                    "doi" => out.doi = r.read(23u16, v)?,
+                    "volume" => out.volume = r.read(24u16, v)?,
+                    "start_page" => out.start_page = r.read(25u16, v)?,
+                    "end_page" => out.end_page = r.read(26u16, v)?,
+                    "author_initials" => out.author_initials = r.read(27u16, v)?,
+                    "part" => out.part = r.read(28u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("publisher", &self.publisher);
-        w.field("publication_date", &self.publication_date);
-        w.field("edition", &self.edition);
-        w.field("isbn", &self.isbn);
-        w.field("issn", &self.issn);
-        w.field("mms_id", &self.mms_id);
-        w.field("additional_person_name", &self.additional_person_name);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("call_number", &self.call_number);
-        w.field("note", &self.note);
-        w.field("journal_title", &self.journal_title);
-        w.field("article_title", &self.article_title);
-        w.field("issue", &self.issue);
-        w.field("chapter", &self.chapter);
-        w.field("chapter_title", &self.chapter_title);
-        w.field("chapter_author", &self.chapter_author);
-        w.field("year", &self.year);
-        w.field("pages", &self.pages);
-        w.field("source", &self.source);
-        w.field("series_title_number", &self.series_title_number);
-        w.field("pmid", &self.pmid);
-        w.field("doi", &self.doi);
-        w.field("volume", &self.volume);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("author_initials", &self.author_initials);
-        w.field("part", &self.part);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "title", &self.title);
+        w.field(1u16, "author", &self.author);
+        w.field(2u16, "publisher", &self.publisher);
+        w.field(3u16, "publication_date", &self.publication_date);
+        w.field(4u16, "edition", &self.edition);
+        w.field(5u16, "isbn", &self.isbn);
+        w.field(6u16, "issn", &self.issn);
+        w.field(7u16, "mms_id", &self.mms_id);
+        w.field(8u16, "additional_person_name", &self.additional_person_name);
+        w.field(9u16, "place_of_publication", &self.place_of_publication);
+        w.field(10u16, "call_number", &self.call_number);
+        w.field(11u16, "note", &self.note);
+        w.field(12u16, "journal_title", &self.journal_title);
+        w.field(13u16, "article_title", &self.article_title);
+        w.field(14u16, "issue", &self.issue);
+        w.field(15u16, "chapter", &self.chapter);
+        w.field(16u16, "chapter_title", &self.chapter_title);
+        w.field(17u16, "chapter_author", &self.chapter_author);
+        w.field(18u16, "year", &self.year);
+        w.field(19u16, "pages", &self.pages);
+        w.field(20u16, "source", &self.source);
+        w.field(21u16, "series_title_number", &self.series_title_number);
+        w.field(22u16, "pmid", &self.pmid);
+        w.field(23u16, "doi", &self.doi);
+        w.field(24u16, "volume", &self.volume);
+        w.field(25u16, "start_page", &self.start_page);
+        w.field(26u16, "end_page", &self.end_page);
+        w.field(27u16, "author_initials", &self.author_initials);
+        w.field(28u16, "part", &self.part);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1434,6 +1310,9 @@ pub struct CitationPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationPut {
     fn is_empty(&self) -> bool {
@@ -1449,40 +1328,34 @@ impl alma_runtime::Codec for CitationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CitationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "copyrights_status" => {
-                        out.copyrights_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "secondary_type" => {
-                        out.secondary_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "metadata" => out.metadata = alma_runtime::Codec::from_node(v)?,
-                    "open_url" => out.open_url = alma_runtime::Codec::from_node(v)?,
-                    "type_attributes" => {
-                        out.type_attributes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = r.read(0u16, v)?,
+                    "copyrights_status" => out.copyrights_status = r.read(1u16, v)?,
+                    "secondary_type" => out.secondary_type = r.read(2u16, v)?,
+                    "metadata" => out.metadata = r.read(3u16, v)?,
+                    "open_url" => out.open_url = r.read(4u16, v)?,
+                    "type_attributes" => out.type_attributes = r.read(5u16, v)?,
+                    "link" => out.link = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("status", &self.status);
-        w.field("copyrights_status", &self.copyrights_status);
-        w.field("secondary_type", &self.secondary_type);
-        w.field("metadata", &self.metadata);
-        w.field("open_url", &self.open_url);
-        w.field("type_attributes", &self.type_attributes);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "status", &self.status);
+        w.field(1u16, "copyrights_status", &self.copyrights_status);
+        w.field(2u16, "secondary_type", &self.secondary_type);
+        w.field(3u16, "metadata", &self.metadata);
+        w.field(4u16, "open_url", &self.open_url);
+        w.field(5u16, "type_attributes", &self.type_attributes);
+        w.field(6u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1604,6 +1477,9 @@ pub struct MetadataPut {
     pub part: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MetadataPut {
     fn is_empty(&self) -> bool {
@@ -1628,94 +1504,78 @@ impl alma_runtime::Codec for MetadataPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "MetadataPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "publication_date" => {
-                        out.publication_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = r.read(0u16, v)?,
+                    "author" => out.author = r.read(1u16, v)?,
+                    "publisher" => out.publisher = r.read(2u16, v)?,
+                    "publication_date" => out.publication_date = r.read(3u16, v)?,
+                    "edition" => out.edition = r.read(4u16, v)?,
+                    "isbn" => out.isbn = r.read(5u16, v)?,
+                    "issn" => out.issn = r.read(6u16, v)?,
                     "additional_person_name" => {
-                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                        out.additional_person_name = r.read(7u16, v)?;
                     }
-                    "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "journal_title" => {
-                        out.journal_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "article_title" => {
-                        out.article_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
-                    "chapter_title" => {
-                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chapter_author" => {
-                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "series_title_number" => {
-                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
-                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "author_initials" => {
-                        out.author_initials = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
+                    "place_of_publication" => out.place_of_publication = r.read(8u16, v)?,
+                    "call_number" => out.call_number = r.read(9u16, v)?,
+                    "note" => out.note = r.read(10u16, v)?,
+                    "journal_title" => out.journal_title = r.read(11u16, v)?,
+                    "article_title" => out.article_title = r.read(12u16, v)?,
+                    "issue" => out.issue = r.read(13u16, v)?,
+                    "chapter" => out.chapter = r.read(14u16, v)?,
+                    "chapter_title" => out.chapter_title = r.read(15u16, v)?,
+                    "chapter_author" => out.chapter_author = r.read(16u16, v)?,
+                    "year" => out.year = r.read(17u16, v)?,
+                    "pages" => out.pages = r.read(18u16, v)?,
+                    "source" => out.source = r.read(19u16, v)?,
+                    "series_title_number" => out.series_title_number = r.read(20u16, v)?,
+                    "pmid" => out.pmid = r.read(21u16, v)?,
+                    "doi" => out.doi = r.read(22u16, v)?,
+                    "volume" => out.volume = r.read(23u16, v)?,
+                    "start_page" => out.start_page = r.read(24u16, v)?,
+                    "end_page" => out.end_page = r.read(25u16, v)?,
+                    "author_initials" => out.author_initials = r.read(26u16, v)?,
+                    "part" => out.part = r.read(27u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("title", &self.title);
-        w.field("author", &self.author);
-        w.field("publisher", &self.publisher);
-        w.field("publication_date", &self.publication_date);
-        w.field("edition", &self.edition);
-        w.field("isbn", &self.isbn);
-        w.field("issn", &self.issn);
-        w.field("additional_person_name", &self.additional_person_name);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("call_number", &self.call_number);
-        w.field("note", &self.note);
-        w.field("journal_title", &self.journal_title);
-        w.field("article_title", &self.article_title);
-        w.field("issue", &self.issue);
-        w.field("chapter", &self.chapter);
-        w.field("chapter_title", &self.chapter_title);
-        w.field("chapter_author", &self.chapter_author);
-        w.field("year", &self.year);
-        w.field("pages", &self.pages);
-        w.field("source", &self.source);
-        w.field("series_title_number", &self.series_title_number);
-        w.field("pmid", &self.pmid);
-        w.field("doi", &self.doi);
-        w.field("volume", &self.volume);
-        w.field("start_page", &self.start_page);
-        w.field("end_page", &self.end_page);
-        w.field("author_initials", &self.author_initials);
-        w.field("part", &self.part);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "title", &self.title);
+        w.field(1u16, "author", &self.author);
+        w.field(2u16, "publisher", &self.publisher);
+        w.field(3u16, "publication_date", &self.publication_date);
+        w.field(4u16, "edition", &self.edition);
+        w.field(5u16, "isbn", &self.isbn);
+        w.field(6u16, "issn", &self.issn);
+        w.field(7u16, "additional_person_name", &self.additional_person_name);
+        w.field(8u16, "place_of_publication", &self.place_of_publication);
+        w.field(9u16, "call_number", &self.call_number);
+        w.field(10u16, "note", &self.note);
+        w.field(11u16, "journal_title", &self.journal_title);
+        w.field(12u16, "article_title", &self.article_title);
+        w.field(13u16, "issue", &self.issue);
+        w.field(14u16, "chapter", &self.chapter);
+        w.field(15u16, "chapter_title", &self.chapter_title);
+        w.field(16u16, "chapter_author", &self.chapter_author);
+        w.field(17u16, "year", &self.year);
+        w.field(18u16, "pages", &self.pages);
+        w.field(19u16, "source", &self.source);
+        w.field(20u16, "series_title_number", &self.series_title_number);
+        w.field(21u16, "pmid", &self.pmid);
+        w.field(22u16, "doi", &self.doi);
+        w.field(23u16, "volume", &self.volume);
+        w.field(24u16, "start_page", &self.start_page);
+        w.field(25u16, "end_page", &self.end_page);
+        w.field(26u16, "author_initials", &self.author_initials);
+        w.field(27u16, "part", &self.part);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1828,6 +1688,92 @@ impl alma_runtime::Model for MetadataPut {
 }
 /// A list of Citation tags.
 ///
+/// Schema: `xsd/rest_citation_tags.xsd#/citation_tags`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CitationTags {
+    /// Citation Tag Object.
+    pub citation_tag: Vec<crate::courses::models::CitationTag>,
+    /// The total number of citation tags.
+    pub total_record_count: Option<i64>,
+    /// `link` (XML attribute `link`).
+    pub link: Option<String>,
+    /// Fields this version of the SDK does not know, kept and sent back unchanged.
+    pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
+}
+impl alma_runtime::IsEmpty for CitationTags {
+    fn is_empty(&self) -> bool {
+        self.citation_tag.is_empty() && self.total_record_count.is_none()
+            && self.link.is_none() && self.extra.is_empty()
+    }
+}
+impl alma_runtime::Codec for CitationTags {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let (extra, wire) = alma_runtime::codec::decode_object(
+            node,
+            "CitationTags",
+            &mut |k, v, r| {
+                match k {
+                    "citation_tag" => out.citation_tag = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, wire, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "citation_tag", &self.citation_tag);
+        w.field(1u16, "total_record_count", &self.total_record_count);
+        w.field(2u16, "link", &self.link);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(CitationTags);
+impl alma_runtime::Model for CitationTags {
+    const NAME: &'static str = "CitationTags";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "citation_tags",
+            fields: &[
+                F::new(
+                    "citation_tag",
+                    "citation_tag",
+                    K::Element,
+                    None,
+                    true,
+                    V::Model(
+                        <crate::courses::models::CitationTag as alma_runtime::Model>::xml_model,
+                    ),
+                ),
+                F::new(
+                    "total_record_count",
+                    "total_record_count",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar,
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
+}
+/// A list of Citation tags.
+///
 /// Schema: `xsd/rest_citation_tags.xsd?tags=put#/citation_tags`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CitationTagsPut {
@@ -1839,6 +1785,9 @@ pub struct CitationTagsPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationTagsPut {
     fn is_empty(&self) -> bool {
@@ -1851,30 +1800,26 @@ impl alma_runtime::Codec for CitationTagsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CitationTagsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "citation_tag" => {
-                        out.citation_tag = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "citation_tag" => out.citation_tag = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("citation_tag", &self.citation_tag);
-        w.field("total_record_count", &self.total_record_count);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "citation_tag", &self.citation_tag);
+        w.field(1u16, "total_record_count", &self.total_record_count);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1920,6 +1865,9 @@ pub struct Owner {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Owner {
     fn is_empty(&self) -> bool {
@@ -1932,28 +1880,28 @@ impl alma_runtime::Codec for Owner {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Owner",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "hierarchy" => out.hierarchy = alma_runtime::Codec::from_node(v)?,
-                    "full_name" => out.full_name = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = r.read(0u16, v)?,
+                    "hierarchy" => out.hierarchy = r.read(1u16, v)?,
+                    "full_name" => out.full_name = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("primary_id", &self.primary_id);
-        w.field("hierarchy", &self.hierarchy);
-        w.field("full_name", &self.full_name);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "primary_id", &self.primary_id);
+        w.field(1u16, "hierarchy", &self.hierarchy);
+        w.field(2u16, "full_name", &self.full_name);
+        w.field(3u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1989,6 +1937,9 @@ pub struct OwnerPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OwnerPost {
     fn is_empty(&self) -> bool {
@@ -2000,24 +1951,24 @@ impl alma_runtime::Codec for OwnerPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OwnerPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "hierarchy" => out.hierarchy = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "hierarchy" => out.hierarchy = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("hierarchy", &self.hierarchy);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "hierarchy", &self.hierarchy);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2051,6 +2002,9 @@ pub struct OwnerPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OwnerPut {
     fn is_empty(&self) -> bool {
@@ -2062,24 +2016,24 @@ impl alma_runtime::Codec for OwnerPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "OwnerPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "hierarchy" => out.hierarchy = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "hierarchy" => out.hierarchy = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("hierarchy", &self.hierarchy);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "hierarchy", &self.hierarchy);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2112,6 +2066,9 @@ pub struct Owners {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Owners {
     fn is_empty(&self) -> bool {
@@ -2123,24 +2080,24 @@ impl alma_runtime::Codec for Owners {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Owners",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "owner" => out.owner = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("owner", &self.owner);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "owner", &self.owner);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

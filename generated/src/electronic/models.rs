@@ -176,6 +176,9 @@ pub struct ElectronicCollectionPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPost {
     fn is_empty(&self) -> bool {
@@ -208,140 +211,116 @@ impl alma_runtime::Codec for ElectronicCollectionPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
-                    "public_name_override" => {
-                        out.public_name_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "is_selective" => {
-                        out.is_selective = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
-                    "counter_platform" => {
-                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "public_access_model" => {
-                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "activation_date" => {
-                        out.activation_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "public_name" => out.public_name = r.read(0u16, v)?,
+                    "public_name_override" => out.public_name_override = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "internal_description" => out.internal_description = r.read(3u16, v)?,
+                    "library" => out.library = r.read(4u16, v)?,
+                    "type" => out.type_ = r.read(5u16, v)?,
+                    "interface" => out.interface = r.read(6u16, v)?,
+                    "is_selective" => out.is_selective = r.read(7u16, v)?,
+                    "access_type" => out.access_type = r.read(8u16, v)?,
+                    "counter_platform" => out.counter_platform = r.read(9u16, v)?,
+                    "po_line" => out.po_line = r.read(10u16, v)?,
+                    "public_access_model" => out.public_access_model = r.read(11u16, v)?,
+                    "activation_date" => out.activation_date = r.read(12u16, v)?,
                     "expected_activation_date" => {
-                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_activation_date = r.read(13u16, v)?;
                     }
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "alternative_title" => {
-                        out.alternative_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_override" => {
-                        out.url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "license" => out.license = r.read(14u16, v)?,
+                    "number" => out.number = r.read(15u16, v)?,
+                    "alternative_title" => out.alternative_title = r.read(16u16, v)?,
+                    "source" => out.source = r.read(17u16, v)?,
+                    "creator" => out.creator = r.read(18u16, v)?,
+                    "url" => out.url = r.read(19u16, v)?,
+                    "url_override" => out.url_override = r.read(20u16, v)?,
+                    "free" => out.free = r.read(21u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(22u16, v)?,
+                    "proxy" => out.proxy = r.read(23u16, v)?,
+                    "language" => out.language = r.read(24u16, v)?,
+                    "category" => out.category = r.read(25u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(26u16, v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(27u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(28u16, v)?,
+                    "public_note" => out.public_note = r.read(29u16, v)?,
+                    "note" => out.note = r.read(30u16, v)?,
+                    "group_setting" => out.group_setting = r.read(31u16, v)?,
                     "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
                         out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
+                            .read(32u16, v)?;
                     }
                     "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_search_activation_status = r.read(33u16, v)?;
                     }
                     "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_only_full_text_activation = r.read(34u16, v)?;
                     }
-                    "cdi_local_notes" => {
-                        out.cdi_local_notes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "cdi_local_notes" => out.cdi_local_notes = r.read(35u16, v)?,
+                    "link" => out.link = r.read(36u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("public_name", &self.public_name);
-        w.field("public_name_override", &self.public_name_override);
-        w.field("description", &self.description);
-        w.field("internal_description", &self.internal_description);
-        w.field("library", &self.library);
-        w.field("type", &self.type_);
-        w.field("interface", &self.interface);
-        w.field("is_selective", &self.is_selective);
-        w.field("access_type", &self.access_type);
-        w.field("counter_platform", &self.counter_platform);
-        w.field("po_line", &self.po_line);
-        w.field("public_access_model", &self.public_access_model);
-        w.field("activation_date", &self.activation_date);
-        w.field("expected_activation_date", &self.expected_activation_date);
-        w.field("license", &self.license);
-        w.field("number", &self.number);
-        w.field("alternative_title", &self.alternative_title);
-        w.field("source", &self.source);
-        w.field("creator", &self.creator);
-        w.field("url", &self.url);
-        w.field("url_override", &self.url_override);
-        w.field("free", &self.free);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("language", &self.language);
-        w.field("category", &self.category);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "public_name", &self.public_name);
+        w.field(1u16, "public_name_override", &self.public_name_override);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "internal_description", &self.internal_description);
+        w.field(4u16, "library", &self.library);
+        w.field(5u16, "type", &self.type_);
+        w.field(6u16, "interface", &self.interface);
+        w.field(7u16, "is_selective", &self.is_selective);
+        w.field(8u16, "access_type", &self.access_type);
+        w.field(9u16, "counter_platform", &self.counter_platform);
+        w.field(10u16, "po_line", &self.po_line);
+        w.field(11u16, "public_access_model", &self.public_access_model);
+        w.field(12u16, "activation_date", &self.activation_date);
+        w.field(13u16, "expected_activation_date", &self.expected_activation_date);
+        w.field(14u16, "license", &self.license);
+        w.field(15u16, "number", &self.number);
+        w.field(16u16, "alternative_title", &self.alternative_title);
+        w.field(17u16, "source", &self.source);
+        w.field(18u16, "creator", &self.creator);
+        w.field(19u16, "url", &self.url);
+        w.field(20u16, "url_override", &self.url_override);
+        w.field(21u16, "free", &self.free);
+        w.field(22u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(23u16, "proxy", &self.proxy);
+        w.field(24u16, "language", &self.language);
+        w.field(25u16, "category", &self.category);
+        w.field(26u16, "resource_metadata", &self.resource_metadata);
+        w.field(27u16, "linking_parameter", &self.linking_parameter);
+        w.field(28u16, "authentication_note", &self.authentication_note);
+        w.field(29u16, "public_note", &self.public_note);
+        w.field(30u16, "note", &self.note);
+        w.field(31u16, "group_setting", &self.group_setting);
         w.field(
+            32u16,
             "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
             &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
         );
-        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
-        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
-        w.field("cdi_local_notes", &self.cdi_local_notes);
-        w.field("link", &self.link);
+        w.field(
+            33u16,
+            "cdi_search_activation_status",
+            &self.cdi_search_activation_status,
+        );
+        w.field(
+            34u16,
+            "cdi_only_full_text_activation",
+            &self.cdi_only_full_text_activation,
+        );
+        w.field(35u16, "cdi_local_notes", &self.cdi_local_notes);
+        w.field(36u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -588,6 +567,9 @@ pub struct ElectronicCollectionPostLibrary {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPostLibrary {
     fn is_empty(&self) -> bool {
@@ -599,24 +581,24 @@ impl alma_runtime::Codec for ElectronicCollectionPostLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPostLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -651,6 +633,9 @@ pub struct ElectronicCollectionPostLicense {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPostLicense {
     fn is_empty(&self) -> bool {
@@ -662,24 +647,24 @@ impl alma_runtime::Codec for ElectronicCollectionPostLicense {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPostLicense",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -714,6 +699,9 @@ pub struct ElectronicCollectionPostPoLine {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPostPoLine {
     fn is_empty(&self) -> bool {
@@ -725,24 +713,24 @@ impl alma_runtime::Codec for ElectronicCollectionPostPoLine {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPostPoLine",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -966,6 +954,9 @@ pub struct ElectronicCollectionPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPut {
     fn is_empty(&self) -> bool {
@@ -1002,164 +993,128 @@ impl alma_runtime::Codec for ElectronicCollectionPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "public_name" => out.public_name = alma_runtime::Codec::from_node(v)?,
-                    "public_name_override" => {
-                        out.public_name_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "description_override" => {
-                        out.description_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "type_override" => {
-                        out.type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "interface" => out.interface = alma_runtime::Codec::from_node(v)?,
-                    "interface_override" => {
-                        out.interface_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_selective" => {
-                        out.is_selective = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "access_type" => out.access_type = alma_runtime::Codec::from_node(v)?,
-                    "counter_platform" => {
-                        out.counter_platform = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "po_line" => out.po_line = alma_runtime::Codec::from_node(v)?,
-                    "public_access_model" => {
-                        out.public_access_model = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "activation_date" => {
-                        out.activation_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "public_name" => out.public_name = r.read(0u16, v)?,
+                    "public_name_override" => out.public_name_override = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "description_override" => out.description_override = r.read(3u16, v)?,
+                    "internal_description" => out.internal_description = r.read(4u16, v)?,
+                    "library" => out.library = r.read(5u16, v)?,
+                    "type" => out.type_ = r.read(6u16, v)?,
+                    "type_override" => out.type_override = r.read(7u16, v)?,
+                    "interface" => out.interface = r.read(8u16, v)?,
+                    "interface_override" => out.interface_override = r.read(9u16, v)?,
+                    "is_selective" => out.is_selective = r.read(10u16, v)?,
+                    "access_type" => out.access_type = r.read(11u16, v)?,
+                    "counter_platform" => out.counter_platform = r.read(12u16, v)?,
+                    "po_line" => out.po_line = r.read(13u16, v)?,
+                    "public_access_model" => out.public_access_model = r.read(14u16, v)?,
+                    "activation_date" => out.activation_date = r.read(15u16, v)?,
                     "expected_activation_date" => {
-                        out.expected_activation_date = alma_runtime::Codec::from_node(v)?;
+                        out.expected_activation_date = r.read(16u16, v)?;
                     }
-                    "license" => out.license = alma_runtime::Codec::from_node(v)?,
-                    "number" => out.number = alma_runtime::Codec::from_node(v)?,
-                    "alternative_title" => {
-                        out.alternative_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "creator" => out.creator = alma_runtime::Codec::from_node(v)?,
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "url_override" => {
-                        out.url_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
-                    "free_override" => {
-                        out.free_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "language" => out.language = alma_runtime::Codec::from_node(v)?,
-                    "language_override" => {
-                        out.language_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "category" => out.category = alma_runtime::Codec::from_node(v)?,
-                    "category_override" => {
-                        out.category_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "license" => out.license = r.read(17u16, v)?,
+                    "number" => out.number = r.read(18u16, v)?,
+                    "alternative_title" => out.alternative_title = r.read(19u16, v)?,
+                    "source" => out.source = r.read(20u16, v)?,
+                    "creator" => out.creator = r.read(21u16, v)?,
+                    "url" => out.url = r.read(22u16, v)?,
+                    "url_override" => out.url_override = r.read(23u16, v)?,
+                    "free" => out.free = r.read(24u16, v)?,
+                    "free_override" => out.free_override = r.read(25u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(26u16, v)?,
+                    "proxy" => out.proxy = r.read(27u16, v)?,
+                    "language" => out.language = r.read(28u16, v)?,
+                    "language_override" => out.language_override = r.read(29u16, v)?,
+                    "category" => out.category = r.read(30u16, v)?,
+                    "category_override" => out.category_override = r.read(31u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(32u16, v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(33u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(34u16, v)?,
+                    "public_note" => out.public_note = r.read(35u16, v)?,
+                    "note" => out.note = r.read(36u16, v)?,
+                    "group_setting" => out.group_setting = r.read(37u16, v)?,
                     "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
                         out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
+                            .read(38u16, v)?;
                     }
                     "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_search_activation_status = r.read(39u16, v)?;
                     }
                     "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.cdi_only_full_text_activation = r.read(40u16, v)?;
                     }
-                    "cdi_local_notes" => {
-                        out.cdi_local_notes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "cdi_local_notes" => out.cdi_local_notes = r.read(41u16, v)?,
+                    "link" => out.link = r.read(42u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("public_name", &self.public_name);
-        w.field("public_name_override", &self.public_name_override);
-        w.field("description", &self.description);
-        w.field("description_override", &self.description_override);
-        w.field("internal_description", &self.internal_description);
-        w.field("library", &self.library);
-        w.field("type", &self.type_);
-        w.field("type_override", &self.type_override);
-        w.field("interface", &self.interface);
-        w.field("interface_override", &self.interface_override);
-        w.field("is_selective", &self.is_selective);
-        w.field("access_type", &self.access_type);
-        w.field("counter_platform", &self.counter_platform);
-        w.field("po_line", &self.po_line);
-        w.field("public_access_model", &self.public_access_model);
-        w.field("activation_date", &self.activation_date);
-        w.field("expected_activation_date", &self.expected_activation_date);
-        w.field("license", &self.license);
-        w.field("number", &self.number);
-        w.field("alternative_title", &self.alternative_title);
-        w.field("source", &self.source);
-        w.field("creator", &self.creator);
-        w.field("url", &self.url);
-        w.field("url_override", &self.url_override);
-        w.field("free", &self.free);
-        w.field("free_override", &self.free_override);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("language", &self.language);
-        w.field("language_override", &self.language_override);
-        w.field("category", &self.category);
-        w.field("category_override", &self.category_override);
-        w.field("resource_metadata", &self.resource_metadata);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "public_name", &self.public_name);
+        w.field(1u16, "public_name_override", &self.public_name_override);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "description_override", &self.description_override);
+        w.field(4u16, "internal_description", &self.internal_description);
+        w.field(5u16, "library", &self.library);
+        w.field(6u16, "type", &self.type_);
+        w.field(7u16, "type_override", &self.type_override);
+        w.field(8u16, "interface", &self.interface);
+        w.field(9u16, "interface_override", &self.interface_override);
+        w.field(10u16, "is_selective", &self.is_selective);
+        w.field(11u16, "access_type", &self.access_type);
+        w.field(12u16, "counter_platform", &self.counter_platform);
+        w.field(13u16, "po_line", &self.po_line);
+        w.field(14u16, "public_access_model", &self.public_access_model);
+        w.field(15u16, "activation_date", &self.activation_date);
+        w.field(16u16, "expected_activation_date", &self.expected_activation_date);
+        w.field(17u16, "license", &self.license);
+        w.field(18u16, "number", &self.number);
+        w.field(19u16, "alternative_title", &self.alternative_title);
+        w.field(20u16, "source", &self.source);
+        w.field(21u16, "creator", &self.creator);
+        w.field(22u16, "url", &self.url);
+        w.field(23u16, "url_override", &self.url_override);
+        w.field(24u16, "free", &self.free);
+        w.field(25u16, "free_override", &self.free_override);
+        w.field(26u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(27u16, "proxy", &self.proxy);
+        w.field(28u16, "language", &self.language);
+        w.field(29u16, "language_override", &self.language_override);
+        w.field(30u16, "category", &self.category);
+        w.field(31u16, "category_override", &self.category_override);
+        w.field(32u16, "resource_metadata", &self.resource_metadata);
+        w.field(33u16, "linking_parameter", &self.linking_parameter);
+        w.field(34u16, "authentication_note", &self.authentication_note);
+        w.field(35u16, "public_note", &self.public_note);
+        w.field(36u16, "note", &self.note);
+        w.field(37u16, "group_setting", &self.group_setting);
         w.field(
+            38u16,
             "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
             &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
         );
-        w.field("cdi_search_activation_status", &self.cdi_search_activation_status);
-        w.field("cdi_only_full_text_activation", &self.cdi_only_full_text_activation);
-        w.field("cdi_local_notes", &self.cdi_local_notes);
-        w.field("link", &self.link);
+        w.field(
+            39u16,
+            "cdi_search_activation_status",
+            &self.cdi_search_activation_status,
+        );
+        w.field(
+            40u16,
+            "cdi_only_full_text_activation",
+            &self.cdi_only_full_text_activation,
+        );
+        w.field(41u16, "cdi_local_notes", &self.cdi_local_notes);
+        w.field(42u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1456,6 +1411,9 @@ pub struct ElectronicCollectionPutLibrary {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPutLibrary {
     fn is_empty(&self) -> bool {
@@ -1467,24 +1425,24 @@ impl alma_runtime::Codec for ElectronicCollectionPutLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPutLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1519,6 +1477,9 @@ pub struct ElectronicCollectionPutLicense {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPutLicense {
     fn is_empty(&self) -> bool {
@@ -1530,24 +1491,24 @@ impl alma_runtime::Codec for ElectronicCollectionPutLicense {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPutLicense",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1582,6 +1543,9 @@ pub struct ElectronicCollectionPutPoLine {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPutPoLine {
     fn is_empty(&self) -> bool {
@@ -1593,24 +1557,24 @@ impl alma_runtime::Codec for ElectronicCollectionPutPoLine {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicCollectionPutPoLine",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1644,6 +1608,9 @@ pub struct ResourceMetadataPut {
     pub mms_id: Option<crate::electronic::models::ResourceMetadataPutMmsId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResourceMetadataPut {
     fn is_empty(&self) -> bool {
@@ -1655,22 +1622,22 @@ impl alma_runtime::Codec for ResourceMetadataPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResourceMetadataPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
+                    "mms_id" => out.mms_id = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("mms_id", &self.mms_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "mms_id", &self.mms_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1711,6 +1678,9 @@ pub struct ResourceMetadataPutMmsId {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResourceMetadataPutMmsId {
     fn is_empty(&self) -> bool {
@@ -1722,24 +1692,24 @@ impl alma_runtime::Codec for ResourceMetadataPutMmsId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResourceMetadataPutMmsId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1965,6 +1935,9 @@ pub struct ElectronicService {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicService {
     fn is_empty(&self) -> bool {
@@ -2001,173 +1974,132 @@ impl alma_runtime::Codec for ElectronicService {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicService",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "is_local" => out.is_local = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "public_description" => {
-                        out.public_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id" => out.id = r.read(0u16, v)?,
+                    "is_local" => out.is_local = r.read(1u16, v)?,
+                    "type" => out.type_ = r.read(2u16, v)?,
+                    "public_description" => out.public_description = r.read(3u16, v)?,
+                    "internal_description" => out.internal_description = r.read(4u16, v)?,
                     "public_description_override" => {
-                        out.public_description_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.public_description_override = r.read(5u16, v)?;
                     }
-                    "activation_status" => {
-                        out.activation_status = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "activation_status" => out.activation_status = r.read(6u16, v)?,
                     "activate_new_portfolios" => {
-                        out.activate_new_portfolios = alma_runtime::Codec::from_node(v)?;
+                        out.activate_new_portfolios = r.read(7u16, v)?;
                     }
                     "delete_removed_portfolios" => {
-                        out.delete_removed_portfolios = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.delete_removed_portfolios = r.read(8u16, v)?;
                     }
-                    "active_from_date" => {
-                        out.active_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "active_until_date" => {
-                        out.active_until_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "active_from_date" => out.active_from_date = r.read(9u16, v)?,
+                    "active_until_date" => out.active_until_date = r.read(10u16, v)?,
                     "service_temporarily_unavailable" => {
-                        out.service_temporarily_unavailable = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_temporarily_unavailable = r.read(11u16, v)?;
                     }
                     "service_unavailable_date" => {
-                        out.service_unavailable_date = alma_runtime::Codec::from_node(v)?;
+                        out.service_unavailable_date = r.read(12u16, v)?;
                     }
                     "service_unavailable_until_date" => {
-                        out.service_unavailable_until_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_unavailable_until_date = r.read(13u16, v)?;
                     }
                     "service_unavailable_reason" => {
-                        out.service_unavailable_reason = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_unavailable_reason = r.read(14u16, v)?;
                     }
-                    "parser" => out.parser = alma_runtime::Codec::from_node(v)?,
-                    "parser_override" => {
-                        out.parser_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "parser_parameters" => {
-                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "parser" => out.parser = r.read(15u16, v)?,
+                    "parser_override" => out.parser_override = r.read(16u16, v)?,
+                    "parser_parameters" => out.parser_parameters = r.read(17u16, v)?,
                     "parser_parameters_override" => {
-                        out.parser_parameters_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.parser_parameters_override = r.read(18u16, v)?;
                     }
                     "link_resolver_plugin" => {
-                        out.link_resolver_plugin = alma_runtime::Codec::from_node(v)?;
+                        out.link_resolver_plugin = r.read(19u16, v)?;
                     }
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "url_type_override" => {
-                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "url_type" => out.url_type = r.read(20u16, v)?,
+                    "url_type_override" => out.url_type_override = r.read(21u16, v)?,
+                    "dynamic_url" => out.dynamic_url = r.read(22u16, v)?,
                     "dynamic_url_override" => {
-                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                        out.dynamic_url_override = r.read(23u16, v)?;
                     }
-                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
-                    "free_override" => {
-                        out.free_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "crossref_supported" => {
-                        out.crossref_supported = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "free" => out.free = r.read(24u16, v)?,
+                    "free_override" => out.free_override = r.read(25u16, v)?,
+                    "crossref_supported" => out.crossref_supported = r.read(26u16, v)?,
                     "crossref_supported_override" => {
-                        out.crossref_supported_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.crossref_supported_override = r.read(27u16, v)?;
                     }
-                    "crossref_enabled" => {
-                        out.crossref_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "linking_level" => {
-                        out.linking_level = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "crossref_enabled" => out.crossref_enabled = r.read(28u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(29u16, v)?,
+                    "proxy" => out.proxy = r.read(30u16, v)?,
+                    "linking_level" => out.linking_level = r.read(31u16, v)?,
                     "linking_level_override" => {
-                        out.linking_level_override = alma_runtime::Codec::from_node(v)?;
+                        out.linking_level_override = r.read(32u16, v)?;
                     }
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "portfolios" => out.portfolios = alma_runtime::Codec::from_node(v)?,
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(33u16, v)?,
+                    "portfolios" => out.portfolios = r.read(34u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(35u16, v)?,
+                    "public_note" => out.public_note = r.read(36u16, v)?,
+                    "note" => out.note = r.read(37u16, v)?,
+                    "group_setting" => out.group_setting = r.read(38u16, v)?,
+                    "link" => out.link = r.read(39u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id", &self.id);
-        w.field("is_local", &self.is_local);
-        w.field("type", &self.type_);
-        w.field("public_description", &self.public_description);
-        w.field("internal_description", &self.internal_description);
-        w.field("public_description_override", &self.public_description_override);
-        w.field("activation_status", &self.activation_status);
-        w.field("activate_new_portfolios", &self.activate_new_portfolios);
-        w.field("delete_removed_portfolios", &self.delete_removed_portfolios);
-        w.field("active_from_date", &self.active_from_date);
-        w.field("active_until_date", &self.active_until_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id", &self.id);
+        w.field(1u16, "is_local", &self.is_local);
+        w.field(2u16, "type", &self.type_);
+        w.field(3u16, "public_description", &self.public_description);
+        w.field(4u16, "internal_description", &self.internal_description);
+        w.field(5u16, "public_description_override", &self.public_description_override);
+        w.field(6u16, "activation_status", &self.activation_status);
+        w.field(7u16, "activate_new_portfolios", &self.activate_new_portfolios);
+        w.field(8u16, "delete_removed_portfolios", &self.delete_removed_portfolios);
+        w.field(9u16, "active_from_date", &self.active_from_date);
+        w.field(10u16, "active_until_date", &self.active_until_date);
         w.field(
+            11u16,
             "service_temporarily_unavailable",
             &self.service_temporarily_unavailable,
         );
-        w.field("service_unavailable_date", &self.service_unavailable_date);
-        w.field("service_unavailable_until_date", &self.service_unavailable_until_date);
-        w.field("service_unavailable_reason", &self.service_unavailable_reason);
-        w.field("parser", &self.parser);
-        w.field("parser_override", &self.parser_override);
-        w.field("parser_parameters", &self.parser_parameters);
-        w.field("parser_parameters_override", &self.parser_parameters_override);
-        w.field("link_resolver_plugin", &self.link_resolver_plugin);
-        w.field("url_type", &self.url_type);
-        w.field("url_type_override", &self.url_type_override);
-        w.field("dynamic_url", &self.dynamic_url);
-        w.field("dynamic_url_override", &self.dynamic_url_override);
-        w.field("free", &self.free);
-        w.field("free_override", &self.free_override);
-        w.field("crossref_supported", &self.crossref_supported);
-        w.field("crossref_supported_override", &self.crossref_supported_override);
-        w.field("crossref_enabled", &self.crossref_enabled);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("linking_level", &self.linking_level);
-        w.field("linking_level_override", &self.linking_level_override);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("portfolios", &self.portfolios);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
-        w.field("link", &self.link);
+        w.field(12u16, "service_unavailable_date", &self.service_unavailable_date);
+        w.field(
+            13u16,
+            "service_unavailable_until_date",
+            &self.service_unavailable_until_date,
+        );
+        w.field(14u16, "service_unavailable_reason", &self.service_unavailable_reason);
+        w.field(15u16, "parser", &self.parser);
+        w.field(16u16, "parser_override", &self.parser_override);
+        w.field(17u16, "parser_parameters", &self.parser_parameters);
+        w.field(18u16, "parser_parameters_override", &self.parser_parameters_override);
+        w.field(19u16, "link_resolver_plugin", &self.link_resolver_plugin);
+        w.field(20u16, "url_type", &self.url_type);
+        w.field(21u16, "url_type_override", &self.url_type_override);
+        w.field(22u16, "dynamic_url", &self.dynamic_url);
+        w.field(23u16, "dynamic_url_override", &self.dynamic_url_override);
+        w.field(24u16, "free", &self.free);
+        w.field(25u16, "free_override", &self.free_override);
+        w.field(26u16, "crossref_supported", &self.crossref_supported);
+        w.field(27u16, "crossref_supported_override", &self.crossref_supported_override);
+        w.field(28u16, "crossref_enabled", &self.crossref_enabled);
+        w.field(29u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(30u16, "proxy", &self.proxy);
+        w.field(31u16, "linking_level", &self.linking_level);
+        w.field(32u16, "linking_level_override", &self.linking_level_override);
+        w.field(33u16, "linking_parameter", &self.linking_parameter);
+        w.field(34u16, "portfolios", &self.portfolios);
+        w.field(35u16, "authentication_note", &self.authentication_note);
+        w.field(36u16, "public_note", &self.public_note);
+        w.field(37u16, "note", &self.note);
+        w.field(38u16, "group_setting", &self.group_setting);
+        w.field(39u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2456,6 +2388,9 @@ pub struct ElectronicServicePortfolios {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePortfolios {
     fn is_empty(&self) -> bool {
@@ -2467,24 +2402,24 @@ impl alma_runtime::Codec for ElectronicServicePortfolios {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicServicePortfolios",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2679,6 +2614,9 @@ pub struct ElectronicServicePost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePost {
     fn is_empty(&self) -> bool {
@@ -2711,153 +2649,116 @@ impl alma_runtime::Codec for ElectronicServicePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicServicePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "public_description" => {
-                        out.public_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "public_description" => out.public_description = r.read(1u16, v)?,
+                    "internal_description" => out.internal_description = r.read(2u16, v)?,
                     "public_description_override" => {
-                        out.public_description_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.public_description_override = r.read(3u16, v)?;
                     }
-                    "activation_status" => {
-                        out.activation_status = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "activation_status" => out.activation_status = r.read(4u16, v)?,
                     "activate_new_portfolios" => {
-                        out.activate_new_portfolios = alma_runtime::Codec::from_node(v)?;
+                        out.activate_new_portfolios = r.read(5u16, v)?;
                     }
                     "delete_removed_portfolios" => {
-                        out.delete_removed_portfolios = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.delete_removed_portfolios = r.read(6u16, v)?;
                     }
-                    "active_from_date" => {
-                        out.active_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "active_until_date" => {
-                        out.active_until_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "active_from_date" => out.active_from_date = r.read(7u16, v)?,
+                    "active_until_date" => out.active_until_date = r.read(8u16, v)?,
                     "service_temporarily_unavailable" => {
-                        out.service_temporarily_unavailable = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_temporarily_unavailable = r.read(9u16, v)?;
                     }
                     "service_unavailable_date" => {
-                        out.service_unavailable_date = alma_runtime::Codec::from_node(v)?;
+                        out.service_unavailable_date = r.read(10u16, v)?;
                     }
                     "service_unavailable_until_date" => {
-                        out.service_unavailable_until_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_unavailable_until_date = r.read(11u16, v)?;
                     }
                     "service_unavailable_reason" => {
-                        out.service_unavailable_reason = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_unavailable_reason = r.read(12u16, v)?;
                     }
-                    "parser" => out.parser = alma_runtime::Codec::from_node(v)?,
-                    "parser_override" => {
-                        out.parser_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "parser_parameters" => {
-                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "parser" => out.parser = r.read(13u16, v)?,
+                    "parser_override" => out.parser_override = r.read(14u16, v)?,
+                    "parser_parameters" => out.parser_parameters = r.read(15u16, v)?,
                     "parser_parameters_override" => {
-                        out.parser_parameters_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.parser_parameters_override = r.read(16u16, v)?;
                     }
                     "link_resolver_plugin" => {
-                        out.link_resolver_plugin = alma_runtime::Codec::from_node(v)?;
+                        out.link_resolver_plugin = r.read(17u16, v)?;
                     }
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "url_type_override" => {
-                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "url_type" => out.url_type = r.read(18u16, v)?,
+                    "url_type_override" => out.url_type_override = r.read(19u16, v)?,
+                    "dynamic_url" => out.dynamic_url = r.read(20u16, v)?,
                     "dynamic_url_override" => {
-                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                        out.dynamic_url_override = r.read(21u16, v)?;
                     }
-                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
-                    "crossref_supported" => {
-                        out.crossref_supported = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "crossref_enabled" => {
-                        out.crossref_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "linking_level" => {
-                        out.linking_level = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "free" => out.free = r.read(22u16, v)?,
+                    "crossref_supported" => out.crossref_supported = r.read(23u16, v)?,
+                    "crossref_enabled" => out.crossref_enabled = r.read(24u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(25u16, v)?,
+                    "proxy" => out.proxy = r.read(26u16, v)?,
+                    "linking_level" => out.linking_level = r.read(27u16, v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(28u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(29u16, v)?,
+                    "public_note" => out.public_note = r.read(30u16, v)?,
+                    "note" => out.note = r.read(31u16, v)?,
+                    "group_setting" => out.group_setting = r.read(32u16, v)?,
+                    "link" => out.link = r.read(33u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("public_description", &self.public_description);
-        w.field("internal_description", &self.internal_description);
-        w.field("public_description_override", &self.public_description_override);
-        w.field("activation_status", &self.activation_status);
-        w.field("activate_new_portfolios", &self.activate_new_portfolios);
-        w.field("delete_removed_portfolios", &self.delete_removed_portfolios);
-        w.field("active_from_date", &self.active_from_date);
-        w.field("active_until_date", &self.active_until_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "public_description", &self.public_description);
+        w.field(2u16, "internal_description", &self.internal_description);
+        w.field(3u16, "public_description_override", &self.public_description_override);
+        w.field(4u16, "activation_status", &self.activation_status);
+        w.field(5u16, "activate_new_portfolios", &self.activate_new_portfolios);
+        w.field(6u16, "delete_removed_portfolios", &self.delete_removed_portfolios);
+        w.field(7u16, "active_from_date", &self.active_from_date);
+        w.field(8u16, "active_until_date", &self.active_until_date);
         w.field(
+            9u16,
             "service_temporarily_unavailable",
             &self.service_temporarily_unavailable,
         );
-        w.field("service_unavailable_date", &self.service_unavailable_date);
-        w.field("service_unavailable_until_date", &self.service_unavailable_until_date);
-        w.field("service_unavailable_reason", &self.service_unavailable_reason);
-        w.field("parser", &self.parser);
-        w.field("parser_override", &self.parser_override);
-        w.field("parser_parameters", &self.parser_parameters);
-        w.field("parser_parameters_override", &self.parser_parameters_override);
-        w.field("link_resolver_plugin", &self.link_resolver_plugin);
-        w.field("url_type", &self.url_type);
-        w.field("url_type_override", &self.url_type_override);
-        w.field("dynamic_url", &self.dynamic_url);
-        w.field("dynamic_url_override", &self.dynamic_url_override);
-        w.field("free", &self.free);
-        w.field("crossref_supported", &self.crossref_supported);
-        w.field("crossref_enabled", &self.crossref_enabled);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("linking_level", &self.linking_level);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
-        w.field("link", &self.link);
+        w.field(10u16, "service_unavailable_date", &self.service_unavailable_date);
+        w.field(
+            11u16,
+            "service_unavailable_until_date",
+            &self.service_unavailable_until_date,
+        );
+        w.field(12u16, "service_unavailable_reason", &self.service_unavailable_reason);
+        w.field(13u16, "parser", &self.parser);
+        w.field(14u16, "parser_override", &self.parser_override);
+        w.field(15u16, "parser_parameters", &self.parser_parameters);
+        w.field(16u16, "parser_parameters_override", &self.parser_parameters_override);
+        w.field(17u16, "link_resolver_plugin", &self.link_resolver_plugin);
+        w.field(18u16, "url_type", &self.url_type);
+        w.field(19u16, "url_type_override", &self.url_type_override);
+        w.field(20u16, "dynamic_url", &self.dynamic_url);
+        w.field(21u16, "dynamic_url_override", &self.dynamic_url_override);
+        w.field(22u16, "free", &self.free);
+        w.field(23u16, "crossref_supported", &self.crossref_supported);
+        w.field(24u16, "crossref_enabled", &self.crossref_enabled);
+        w.field(25u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(26u16, "proxy", &self.proxy);
+        w.field(27u16, "linking_level", &self.linking_level);
+        w.field(28u16, "linking_parameter", &self.linking_parameter);
+        w.field(29u16, "authentication_note", &self.authentication_note);
+        w.field(30u16, "public_note", &self.public_note);
+        w.field(31u16, "note", &self.note);
+        w.field(32u16, "group_setting", &self.group_setting);
+        w.field(33u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3290,6 +3191,9 @@ pub struct ElectronicServicePut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePut {
     fn is_empty(&self) -> bool {
@@ -3324,167 +3228,126 @@ impl alma_runtime::Codec for ElectronicServicePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicServicePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "public_description" => {
-                        out.public_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "internal_description" => {
-                        out.internal_description = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "public_description" => out.public_description = r.read(1u16, v)?,
+                    "internal_description" => out.internal_description = r.read(2u16, v)?,
                     "public_description_override" => {
-                        out.public_description_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.public_description_override = r.read(3u16, v)?;
                     }
-                    "activation_status" => {
-                        out.activation_status = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "activation_status" => out.activation_status = r.read(4u16, v)?,
                     "activate_new_portfolios" => {
-                        out.activate_new_portfolios = alma_runtime::Codec::from_node(v)?;
+                        out.activate_new_portfolios = r.read(5u16, v)?;
                     }
                     "delete_removed_portfolios" => {
-                        out.delete_removed_portfolios = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.delete_removed_portfolios = r.read(6u16, v)?;
                     }
-                    "active_from_date" => {
-                        out.active_from_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "active_until_date" => {
-                        out.active_until_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "active_from_date" => out.active_from_date = r.read(7u16, v)?,
+                    "active_until_date" => out.active_until_date = r.read(8u16, v)?,
                     "service_temporarily_unavailable" => {
-                        out.service_temporarily_unavailable = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_temporarily_unavailable = r.read(9u16, v)?;
                     }
                     "service_unavailable_date" => {
-                        out.service_unavailable_date = alma_runtime::Codec::from_node(v)?;
+                        out.service_unavailable_date = r.read(10u16, v)?;
                     }
                     "service_unavailable_until_date" => {
-                        out.service_unavailable_until_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_unavailable_until_date = r.read(11u16, v)?;
                     }
                     "service_unavailable_reason" => {
-                        out.service_unavailable_reason = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.service_unavailable_reason = r.read(12u16, v)?;
                     }
-                    "parser" => out.parser = alma_runtime::Codec::from_node(v)?,
-                    "parser_override" => {
-                        out.parser_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "parser_parameters" => {
-                        out.parser_parameters = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "parser" => out.parser = r.read(13u16, v)?,
+                    "parser_override" => out.parser_override = r.read(14u16, v)?,
+                    "parser_parameters" => out.parser_parameters = r.read(15u16, v)?,
                     "parser_parameters_override" => {
-                        out.parser_parameters_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.parser_parameters_override = r.read(16u16, v)?;
                     }
                     "link_resolver_plugin" => {
-                        out.link_resolver_plugin = alma_runtime::Codec::from_node(v)?;
+                        out.link_resolver_plugin = r.read(17u16, v)?;
                     }
-                    "url_type" => out.url_type = alma_runtime::Codec::from_node(v)?,
-                    "url_type_override" => {
-                        out.url_type_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "dynamic_url" => out.dynamic_url = alma_runtime::Codec::from_node(v)?,
+                    "url_type" => out.url_type = r.read(18u16, v)?,
+                    "url_type_override" => out.url_type_override = r.read(19u16, v)?,
+                    "dynamic_url" => out.dynamic_url = r.read(20u16, v)?,
                     "dynamic_url_override" => {
-                        out.dynamic_url_override = alma_runtime::Codec::from_node(v)?;
+                        out.dynamic_url_override = r.read(21u16, v)?;
                     }
-                    "free" => out.free = alma_runtime::Codec::from_node(v)?,
-                    "free_override" => {
-                        out.free_override = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "crossref_supported" => {
-                        out.crossref_supported = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "free" => out.free = r.read(22u16, v)?,
+                    "free_override" => out.free_override = r.read(23u16, v)?,
+                    "crossref_supported" => out.crossref_supported = r.read(24u16, v)?,
                     "crossref_supported_override" => {
-                        out.crossref_supported_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.crossref_supported_override = r.read(25u16, v)?;
                     }
-                    "crossref_enabled" => {
-                        out.crossref_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy_enabled" => {
-                        out.proxy_enabled = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy" => out.proxy = alma_runtime::Codec::from_node(v)?,
-                    "linking_level" => {
-                        out.linking_level = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "crossref_enabled" => out.crossref_enabled = r.read(26u16, v)?,
+                    "proxy_enabled" => out.proxy_enabled = r.read(27u16, v)?,
+                    "proxy" => out.proxy = r.read(28u16, v)?,
+                    "linking_level" => out.linking_level = r.read(29u16, v)?,
                     "linking_level_override" => {
-                        out.linking_level_override = alma_runtime::Codec::from_node(v)?;
+                        out.linking_level_override = r.read(30u16, v)?;
                     }
-                    "linking_parameter" => {
-                        out.linking_parameter = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "authentication_note" => {
-                        out.authentication_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "public_note" => out.public_note = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "group_setting" => {
-                        out.group_setting = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "linking_parameter" => out.linking_parameter = r.read(31u16, v)?,
+                    "authentication_note" => out.authentication_note = r.read(32u16, v)?,
+                    "public_note" => out.public_note = r.read(33u16, v)?,
+                    "note" => out.note = r.read(34u16, v)?,
+                    "group_setting" => out.group_setting = r.read(35u16, v)?,
+                    "link" => out.link = r.read(36u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("public_description", &self.public_description);
-        w.field("internal_description", &self.internal_description);
-        w.field("public_description_override", &self.public_description_override);
-        w.field("activation_status", &self.activation_status);
-        w.field("activate_new_portfolios", &self.activate_new_portfolios);
-        w.field("delete_removed_portfolios", &self.delete_removed_portfolios);
-        w.field("active_from_date", &self.active_from_date);
-        w.field("active_until_date", &self.active_until_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "public_description", &self.public_description);
+        w.field(2u16, "internal_description", &self.internal_description);
+        w.field(3u16, "public_description_override", &self.public_description_override);
+        w.field(4u16, "activation_status", &self.activation_status);
+        w.field(5u16, "activate_new_portfolios", &self.activate_new_portfolios);
+        w.field(6u16, "delete_removed_portfolios", &self.delete_removed_portfolios);
+        w.field(7u16, "active_from_date", &self.active_from_date);
+        w.field(8u16, "active_until_date", &self.active_until_date);
         w.field(
+            9u16,
             "service_temporarily_unavailable",
             &self.service_temporarily_unavailable,
         );
-        w.field("service_unavailable_date", &self.service_unavailable_date);
-        w.field("service_unavailable_until_date", &self.service_unavailable_until_date);
-        w.field("service_unavailable_reason", &self.service_unavailable_reason);
-        w.field("parser", &self.parser);
-        w.field("parser_override", &self.parser_override);
-        w.field("parser_parameters", &self.parser_parameters);
-        w.field("parser_parameters_override", &self.parser_parameters_override);
-        w.field("link_resolver_plugin", &self.link_resolver_plugin);
-        w.field("url_type", &self.url_type);
-        w.field("url_type_override", &self.url_type_override);
-        w.field("dynamic_url", &self.dynamic_url);
-        w.field("dynamic_url_override", &self.dynamic_url_override);
-        w.field("free", &self.free);
-        w.field("free_override", &self.free_override);
-        w.field("crossref_supported", &self.crossref_supported);
-        w.field("crossref_supported_override", &self.crossref_supported_override);
-        w.field("crossref_enabled", &self.crossref_enabled);
-        w.field("proxy_enabled", &self.proxy_enabled);
-        w.field("proxy", &self.proxy);
-        w.field("linking_level", &self.linking_level);
-        w.field("linking_level_override", &self.linking_level_override);
-        w.field("linking_parameter", &self.linking_parameter);
-        w.field("authentication_note", &self.authentication_note);
-        w.field("public_note", &self.public_note);
-        w.field("note", &self.note);
-        w.field("group_setting", &self.group_setting);
-        w.field("link", &self.link);
+        w.field(10u16, "service_unavailable_date", &self.service_unavailable_date);
+        w.field(
+            11u16,
+            "service_unavailable_until_date",
+            &self.service_unavailable_until_date,
+        );
+        w.field(12u16, "service_unavailable_reason", &self.service_unavailable_reason);
+        w.field(13u16, "parser", &self.parser);
+        w.field(14u16, "parser_override", &self.parser_override);
+        w.field(15u16, "parser_parameters", &self.parser_parameters);
+        w.field(16u16, "parser_parameters_override", &self.parser_parameters_override);
+        w.field(17u16, "link_resolver_plugin", &self.link_resolver_plugin);
+        w.field(18u16, "url_type", &self.url_type);
+        w.field(19u16, "url_type_override", &self.url_type_override);
+        w.field(20u16, "dynamic_url", &self.dynamic_url);
+        w.field(21u16, "dynamic_url_override", &self.dynamic_url_override);
+        w.field(22u16, "free", &self.free);
+        w.field(23u16, "free_override", &self.free_override);
+        w.field(24u16, "crossref_supported", &self.crossref_supported);
+        w.field(25u16, "crossref_supported_override", &self.crossref_supported_override);
+        w.field(26u16, "crossref_enabled", &self.crossref_enabled);
+        w.field(27u16, "proxy_enabled", &self.proxy_enabled);
+        w.field(28u16, "proxy", &self.proxy);
+        w.field(29u16, "linking_level", &self.linking_level);
+        w.field(30u16, "linking_level_override", &self.linking_level_override);
+        w.field(31u16, "linking_parameter", &self.linking_parameter);
+        w.field(32u16, "authentication_note", &self.authentication_note);
+        w.field(33u16, "public_note", &self.public_note);
+        w.field(34u16, "note", &self.note);
+        w.field(35u16, "group_setting", &self.group_setting);
+        w.field(36u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3762,6 +3625,9 @@ pub struct ElectronicServices {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServices {
     fn is_empty(&self) -> bool {
@@ -3774,28 +3640,24 @@ impl alma_runtime::Codec for ElectronicServices {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ElectronicServices",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "electronic_service" => {
-                        out.electronic_service = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "electronic_service" => out.electronic_service = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("electronic_service", &self.electronic_service);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "electronic_service", &self.electronic_service);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

@@ -39,6 +39,9 @@ pub struct PartnerAddress {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerAddress {
     fn is_empty(&self) -> bool {
@@ -56,54 +59,48 @@ impl alma_runtime::Codec for PartnerAddress {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerAddress",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_types" => {
-                        out.address_types = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_types" => out.address_types = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_types", &self.address_types);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_types", &self.address_types);
+        w.field(13u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -167,6 +164,9 @@ pub struct AddressAddressTypes {
     pub address_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AddressAddressTypes {
     fn is_empty(&self) -> bool {
@@ -178,24 +178,22 @@ impl alma_runtime::Codec for AddressAddressTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AddressAddressTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "address_type" => out.address_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address_type", &self.address_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address_type", &self.address_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -242,6 +240,9 @@ pub struct ArtEmailDetails {
     pub queries: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ArtEmailDetails {
     fn is_empty(&self) -> bool {
@@ -256,38 +257,38 @@ impl alma_runtime::Codec for ArtEmailDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ArtEmailDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(1u16, v)?;
                     }
-                    "customer_id" => out.customer_id = alma_runtime::Codec::from_node(v)?,
-                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
-                    "delivery" => out.delivery = alma_runtime::Codec::from_node(v)?,
-                    "queries" => out.queries = alma_runtime::Codec::from_node(v)?,
+                    "customer_id" => out.customer_id = r.read(2u16, v)?,
+                    "service" => out.service = r.read(3u16, v)?,
+                    "delivery" => out.delivery = r.read(4u16, v)?,
+                    "queries" => out.queries = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("customer_id", &self.customer_id);
-        w.field("service", &self.service);
-        w.field("delivery", &self.delivery);
-        w.field("queries", &self.queries);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(
+            1u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(2u16, "customer_id", &self.customer_id);
+        w.field(3u16, "service", &self.service);
+        w.field(4u16, "delivery", &self.delivery);
+        w.field(5u16, "queries", &self.queries);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -376,6 +377,9 @@ pub struct BldssDetails {
     pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BldssDetails {
     fn is_empty(&self) -> bool {
@@ -390,42 +394,32 @@ impl alma_runtime::Codec for BldssDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BldssDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "bldss_base_url" => {
-                        out.bldss_base_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_base_account" => {
-                        out.bldss_base_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_base_password" => {
-                        out.bldss_base_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_digital_format" => {
-                        out.bldss_digital_format = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "bldss_base_url" => out.bldss_base_url = r.read(0u16, v)?,
+                    "bldss_base_account" => out.bldss_base_account = r.read(1u16, v)?,
+                    "bldss_base_password" => out.bldss_base_password = r.read(2u16, v)?,
+                    "bldss_digital_format" => out.bldss_digital_format = r.read(3u16, v)?,
                     "bldss_send_requester_info" => {
-                        out.bldss_send_requester_info = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.bldss_send_requester_info = r.read(4u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("bldss_base_url", &self.bldss_base_url);
-        w.field("bldss_base_account", &self.bldss_base_account);
-        w.field("bldss_base_password", &self.bldss_base_password);
-        w.field("bldss_digital_format", &self.bldss_digital_format);
-        w.field("bldss_send_requester_info", &self.bldss_send_requester_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "bldss_base_url", &self.bldss_base_url);
+        w.field(1u16, "bldss_base_account", &self.bldss_base_account);
+        w.field(2u16, "bldss_base_password", &self.bldss_base_password);
+        w.field(3u16, "bldss_digital_format", &self.bldss_digital_format);
+        w.field(4u16, "bldss_send_requester_info", &self.bldss_send_requester_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -498,6 +492,9 @@ pub struct PartnerContactInfo {
     pub email: Vec<crate::partners::models::PartnerEmail>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerContactInfo {
     fn is_empty(&self) -> bool {
@@ -510,26 +507,26 @@ impl alma_runtime::Codec for PartnerContactInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerContactInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "phone" => out.phone = r.read(1u16, v)?,
+                    "email" => out.email = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("phone", &self.phone);
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "phone", &self.phone);
+        w.field(2u16, "email", &self.email);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -590,6 +587,9 @@ pub struct CustomerId {
     pub password: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CustomerId {
     fn is_empty(&self) -> bool {
@@ -601,24 +601,24 @@ impl alma_runtime::Codec for CustomerId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CustomerId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "password" => out.password = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("password", &self.password);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "password", &self.password);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -655,6 +655,9 @@ pub struct PartnerEmail {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerEmail {
     fn is_empty(&self) -> bool {
@@ -668,30 +671,28 @@ impl alma_runtime::Codec for PartnerEmail {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerEmail",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_types" => out.email_types = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_types" => out.email_types = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_types", &self.email_types);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_types", &self.email_types);
+        w.field(3u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -740,6 +741,9 @@ pub struct EmailEmailTypes {
     pub email_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailEmailTypes {
     fn is_empty(&self) -> bool {
@@ -751,22 +755,22 @@ impl alma_runtime::Codec for EmailEmailTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmailEmailTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_type", &self.email_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_type", &self.email_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -798,6 +802,9 @@ pub struct EmailDetails {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailDetails {
     fn is_empty(&self) -> bool {
@@ -810,28 +817,27 @@ impl alma_runtime::Codec for EmailDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmailDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = r.read(0u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(1u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email", &self.email);
         w.field(
+            1u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -878,6 +884,9 @@ pub struct FulfillmentNetworkDetails {
     pub expiry_time: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FulfillmentNetworkDetails {
     fn is_empty(&self) -> bool {
@@ -892,39 +901,36 @@ impl alma_runtime::Codec for FulfillmentNetworkDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FulfillmentNetworkDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "fulfillment_network_customer_code" => {
-                        out.fulfillment_network_customer_code = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.fulfillment_network_customer_code = r.read(0u16, v)?;
                     }
                     "fulfillment_network_url" => {
-                        out.fulfillment_network_url = alma_runtime::Codec::from_node(v)?;
+                        out.fulfillment_network_url = r.read(1u16, v)?;
                     }
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(2u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
             "fulfillment_network_customer_code",
             &self.fulfillment_network_customer_code,
         );
-        w.field("fulfillment_network_url", &self.fulfillment_network_url);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
+        w.field(1u16, "fulfillment_network_url", &self.fulfillment_network_url);
+        w.field(2u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(3u16, "expiry_time", &self.expiry_time);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1030,6 +1036,9 @@ pub struct InnreachDetails {
     pub share_patron_information: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InnreachDetails {
     fn is_empty(&self) -> bool {
@@ -1055,93 +1064,82 @@ impl alma_runtime::Codec for InnreachDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InnreachDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "general_loan_period" => {
-                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
+                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
                     "general_pushing_method" => {
-                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                        out.general_pushing_method = r.read(2u16, v)?;
                     }
-                    "generalURL_template" => {
-                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
                     "general_library_owner" => {
-                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                        out.general_library_owner = r.read(4u16, v)?;
                     }
                     "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_enable_service_without_login = r.read(5u16, v)?;
                     }
                     "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_support_borrowing = r.read(6u16, v)?;
                     }
                     "request_item_pickup_library" => {
-                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_pickup_library = r.read(7u16, v)?;
                     }
                     "request_item_location" => {
-                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_location = r.read(8u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "check_out_location" => {
-                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "shared_barcodes" => out.shared_barcodes = r.read(9u16, v)?,
+                    "check_out_location" => out.check_out_location = r.read(10u16, v)?,
                     "check_out_item_policy" => {
-                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                        out.check_out_item_policy = r.read(11u16, v)?;
                     }
                     "look_up_user_authentication" => {
-                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.look_up_user_authentication = r.read(12u16, v)?;
                     }
                     "innreach_integration_profile" => {
-                        out.innreach_integration_profile = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.innreach_integration_profile = r.read(13u16, v)?;
                     }
                     "share_patron_information" => {
-                        out.share_patron_information = alma_runtime::Codec::from_node(v)?;
+                        out.share_patron_information = r.read(14u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("general_loan_period", &self.general_loan_period);
-        w.field("general_pushing_method", &self.general_pushing_method);
-        w.field("generalURL_template", &self.general_url_template);
-        w.field("general_library_owner", &self.general_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(1u16, "general_loan_period", &self.general_loan_period);
+        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
+        w.field(3u16, "generalURL_template", &self.general_url_template);
+        w.field(4u16, "general_library_owner", &self.general_library_owner);
         w.field(
+            5u16,
             "general_enable_service_without_login",
             &self.general_enable_service_without_login,
         );
-        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
-        w.field("request_item_pickup_library", &self.request_item_pickup_library);
-        w.field("request_item_location", &self.request_item_location);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("check_out_location", &self.check_out_location);
-        w.field("check_out_item_policy", &self.check_out_item_policy);
-        w.field("look_up_user_authentication", &self.look_up_user_authentication);
-        w.field("innreach_integration_profile", &self.innreach_integration_profile);
-        w.field("share_patron_information", &self.share_patron_information);
+        w.field(
+            6u16,
+            "request_item_support_borrowing",
+            &self.request_item_support_borrowing,
+        );
+        w.field(7u16, "request_item_pickup_library", &self.request_item_pickup_library);
+        w.field(8u16, "request_item_location", &self.request_item_location);
+        w.field(9u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(10u16, "check_out_location", &self.check_out_location);
+        w.field(11u16, "check_out_item_policy", &self.check_out_item_policy);
+        w.field(12u16, "look_up_user_authentication", &self.look_up_user_authentication);
+        w.field(
+            13u16,
+            "innreach_integration_profile",
+            &self.innreach_integration_profile,
+        );
+        w.field(14u16, "share_patron_information", &self.share_patron_information);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1302,6 +1300,9 @@ pub struct Iso18626Details {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Iso18626Details {
     fn is_empty(&self) -> bool {
@@ -1316,48 +1317,45 @@ impl alma_runtime::Codec for Iso18626Details {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Iso18626Details",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "ill_server" => out.ill_server = r.read(1u16, v)?,
+                    "iso_symbol" => out.iso_symbol = r.read(2u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(3u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "return_info" => out.return_info = alma_runtime::Codec::from_node(v)?,
+                    "shared_barcodes" => out.shared_barcodes = r.read(4u16, v)?,
+                    "return_info" => out.return_info = r.read(5u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("ill_server", &self.ill_server);
-        w.field("iso_symbol", &self.iso_symbol);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("return_info", &self.return_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "ill_server", &self.ill_server);
+        w.field(2u16, "iso_symbol", &self.iso_symbol);
+        w.field(3u16, "send_requester_information", &self.send_requester_information);
+        w.field(4u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(5u16, "return_info", &self.return_info);
+        w.field(
+            6u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -1444,6 +1442,9 @@ pub struct IsoDetails {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IsoDetails {
     fn is_empty(&self) -> bool {
@@ -1462,64 +1463,59 @@ impl alma_runtime::Codec for IsoDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IsoDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "ill_port" => out.ill_port = alma_runtime::Codec::from_node(v)?,
-                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "ill_server" => out.ill_server = r.read(1u16, v)?,
+                    "ill_port" => out.ill_port = r.read(2u16, v)?,
+                    "iso_symbol" => out.iso_symbol = r.read(3u16, v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(4u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(5u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(6u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "shared_barcodes" => out.shared_barcodes = r.read(7u16, v)?,
                     "ignore_shipping_cost_override" => {
-                        out.ignore_shipping_cost_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.ignore_shipping_cost_override = r.read(8u16, v)?;
                     }
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(9u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(10u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("ill_server", &self.ill_server);
-        w.field("ill_port", &self.ill_port);
-        w.field("iso_symbol", &self.iso_symbol);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("ignore_shipping_cost_override", &self.ignore_shipping_cost_override);
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "ill_server", &self.ill_server);
+        w.field(2u16, "ill_port", &self.ill_port);
+        w.field(3u16, "iso_symbol", &self.iso_symbol);
+        w.field(4u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(5u16, "expiry_time", &self.expiry_time);
+        w.field(6u16, "send_requester_information", &self.send_requester_information);
+        w.field(7u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(
+            8u16,
+            "ignore_shipping_cost_override",
+            &self.ignore_shipping_cost_override,
+        );
+        w.field(9u16, "email_address", &self.email_address);
+        w.field(
+            10u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -1735,6 +1731,9 @@ pub struct NcipDetails {
     pub ncip_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipDetails {
     fn is_empty(&self) -> bool {
@@ -1777,179 +1776,152 @@ impl alma_runtime::Codec for NcipDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "NcipDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "general_loan_period" => {
-                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
+                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
                     "general_pushing_method" => {
-                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                        out.general_pushing_method = r.read(2u16, v)?;
                     }
-                    "generalURL_template" => {
-                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
                     "general_broker_systemURL" => {
-                        out.general_broker_system_url = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_broker_system_url = r.read(4u16, v)?;
                     }
                     "general_library_owner" => {
-                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                        out.general_library_owner = r.read(5u16, v)?;
                     }
                     "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_enable_service_without_login = r.read(6u16, v)?;
                     }
                     "request_item_bib_type" => {
-                        out.request_item_bib_type = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_bib_type = r.read(7u16, v)?;
                     }
                     "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_support_borrowing = r.read(8u16, v)?;
                     }
                     "request_item_pickup_library" => {
-                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_pickup_library = r.read(9u16, v)?;
                     }
                     "request_item_location" => {
-                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_location = r.read(10u16, v)?;
                     }
-                    "check_out_location" => {
-                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "check_out_location" => out.check_out_location = r.read(11u16, v)?,
                     "check_out_item_policy" => {
-                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                        out.check_out_item_policy = r.read(12u16, v)?;
                     }
                     "accept_item_location" => {
-                        out.accept_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.accept_item_location = r.read(13u16, v)?;
                     }
                     "accept_item_pickup_library" => {
-                        out.accept_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.accept_item_pickup_library = r.read(14u16, v)?;
                     }
                     "accept_item_automatic_receive" => {
-                        out.accept_item_automatic_receive = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.accept_item_automatic_receive = r.read(15u16, v)?;
                     }
                     "accept_item_receive_desk" => {
-                        out.accept_item_receive_desk = alma_runtime::Codec::from_node(v)?;
+                        out.accept_item_receive_desk = r.read(16u16, v)?;
                     }
                     "look_up_user_authentication" => {
-                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.look_up_user_authentication = r.read(17u16, v)?;
                     }
                     "export_to_third_party" => {
-                        out.export_to_third_party = alma_runtime::Codec::from_node(v)?;
+                        out.export_to_third_party = r.read(18u16, v)?;
                     }
                     "export_email_address" => {
-                        out.export_email_address = alma_runtime::Codec::from_node(v)?;
+                        out.export_email_address = r.read(19u16, v)?;
                     }
-                    "export_url" => out.export_url = alma_runtime::Codec::from_node(v)?,
-                    "export_api_key" => {
-                        out.export_api_key = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "export_url" => out.export_url = r.read(20u16, v)?,
+                    "export_api_key" => out.export_api_key = r.read(21u16, v)?,
                     "export_request_id_name_tag" => {
-                        out.export_request_id_name_tag = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.export_request_id_name_tag = r.read(22u16, v)?;
                     }
                     "close_request_on_export" => {
-                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.close_request_on_export = r.read(23u16, v)?;
                     }
                     "create_user_on_export" => {
-                        out.create_user_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.create_user_on_export = r.read(24u16, v)?;
                     }
                     "export_user_identifier" => {
-                        out.export_user_identifier = alma_runtime::Codec::from_node(v)?;
+                        out.export_user_identifier = r.read(25u16, v)?;
                     }
-                    "NVTGC" => out.nvtgc = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "NVTGC" => out.nvtgc = r.read(26u16, v)?,
+                    "status" => out.status = r.read(27u16, v)?,
                     "notification_preferences" => {
-                        out.notification_preferences = alma_runtime::Codec::from_node(v)?;
+                        out.notification_preferences = r.read(28u16, v)?;
                     }
-                    "notification_method" => {
-                        out.notification_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_method" => {
-                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "notification_method" => out.notification_method = r.read(29u16, v)?,
+                    "delivery_method" => out.delivery_method = r.read(30u16, v)?,
                     "loan_delivery_method" => {
-                        out.loan_delivery_method = alma_runtime::Codec::from_node(v)?;
+                        out.loan_delivery_method = r.read(31u16, v)?;
                     }
-                    "electronic_delivery" => {
-                        out.electronic_delivery = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auth_type" => out.auth_type = alma_runtime::Codec::from_node(v)?,
-                    "request_agency_id" => {
-                        out.request_agency_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "transfer_server" => {
-                        out.transfer_server = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "electronic_delivery" => out.electronic_delivery = r.read(32u16, v)?,
+                    "auth_type" => out.auth_type = r.read(33u16, v)?,
+                    "request_agency_id" => out.request_agency_id = r.read(34u16, v)?,
+                    "transfer_server" => out.transfer_server = r.read(35u16, v)?,
                     "ncip_send_requester_info" => {
-                        out.ncip_send_requester_info = alma_runtime::Codec::from_node(v)?;
+                        out.ncip_send_requester_info = r.read(36u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("general_loan_period", &self.general_loan_period);
-        w.field("general_pushing_method", &self.general_pushing_method);
-        w.field("generalURL_template", &self.general_url_template);
-        w.field("general_broker_systemURL", &self.general_broker_system_url);
-        w.field("general_library_owner", &self.general_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(1u16, "general_loan_period", &self.general_loan_period);
+        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
+        w.field(3u16, "generalURL_template", &self.general_url_template);
+        w.field(4u16, "general_broker_systemURL", &self.general_broker_system_url);
+        w.field(5u16, "general_library_owner", &self.general_library_owner);
         w.field(
+            6u16,
             "general_enable_service_without_login",
             &self.general_enable_service_without_login,
         );
-        w.field("request_item_bib_type", &self.request_item_bib_type);
-        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
-        w.field("request_item_pickup_library", &self.request_item_pickup_library);
-        w.field("request_item_location", &self.request_item_location);
-        w.field("check_out_location", &self.check_out_location);
-        w.field("check_out_item_policy", &self.check_out_item_policy);
-        w.field("accept_item_location", &self.accept_item_location);
-        w.field("accept_item_pickup_library", &self.accept_item_pickup_library);
-        w.field("accept_item_automatic_receive", &self.accept_item_automatic_receive);
-        w.field("accept_item_receive_desk", &self.accept_item_receive_desk);
-        w.field("look_up_user_authentication", &self.look_up_user_authentication);
-        w.field("export_to_third_party", &self.export_to_third_party);
-        w.field("export_email_address", &self.export_email_address);
-        w.field("export_url", &self.export_url);
-        w.field("export_api_key", &self.export_api_key);
-        w.field("export_request_id_name_tag", &self.export_request_id_name_tag);
-        w.field("close_request_on_export", &self.close_request_on_export);
-        w.field("create_user_on_export", &self.create_user_on_export);
-        w.field("export_user_identifier", &self.export_user_identifier);
-        w.field("NVTGC", &self.nvtgc);
-        w.field("status", &self.status);
-        w.field("notification_preferences", &self.notification_preferences);
-        w.field("notification_method", &self.notification_method);
-        w.field("delivery_method", &self.delivery_method);
-        w.field("loan_delivery_method", &self.loan_delivery_method);
-        w.field("electronic_delivery", &self.electronic_delivery);
-        w.field("auth_type", &self.auth_type);
-        w.field("request_agency_id", &self.request_agency_id);
-        w.field("transfer_server", &self.transfer_server);
-        w.field("ncip_send_requester_info", &self.ncip_send_requester_info);
+        w.field(7u16, "request_item_bib_type", &self.request_item_bib_type);
+        w.field(
+            8u16,
+            "request_item_support_borrowing",
+            &self.request_item_support_borrowing,
+        );
+        w.field(9u16, "request_item_pickup_library", &self.request_item_pickup_library);
+        w.field(10u16, "request_item_location", &self.request_item_location);
+        w.field(11u16, "check_out_location", &self.check_out_location);
+        w.field(12u16, "check_out_item_policy", &self.check_out_item_policy);
+        w.field(13u16, "accept_item_location", &self.accept_item_location);
+        w.field(14u16, "accept_item_pickup_library", &self.accept_item_pickup_library);
+        w.field(
+            15u16,
+            "accept_item_automatic_receive",
+            &self.accept_item_automatic_receive,
+        );
+        w.field(16u16, "accept_item_receive_desk", &self.accept_item_receive_desk);
+        w.field(17u16, "look_up_user_authentication", &self.look_up_user_authentication);
+        w.field(18u16, "export_to_third_party", &self.export_to_third_party);
+        w.field(19u16, "export_email_address", &self.export_email_address);
+        w.field(20u16, "export_url", &self.export_url);
+        w.field(21u16, "export_api_key", &self.export_api_key);
+        w.field(22u16, "export_request_id_name_tag", &self.export_request_id_name_tag);
+        w.field(23u16, "close_request_on_export", &self.close_request_on_export);
+        w.field(24u16, "create_user_on_export", &self.create_user_on_export);
+        w.field(25u16, "export_user_identifier", &self.export_user_identifier);
+        w.field(26u16, "NVTGC", &self.nvtgc);
+        w.field(27u16, "status", &self.status);
+        w.field(28u16, "notification_preferences", &self.notification_preferences);
+        w.field(29u16, "notification_method", &self.notification_method);
+        w.field(30u16, "delivery_method", &self.delivery_method);
+        w.field(31u16, "loan_delivery_method", &self.loan_delivery_method);
+        w.field(32u16, "electronic_delivery", &self.electronic_delivery);
+        w.field(33u16, "auth_type", &self.auth_type);
+        w.field(34u16, "request_agency_id", &self.request_agency_id);
+        w.field(35u16, "transfer_server", &self.transfer_server);
+        w.field(36u16, "ncip_send_requester_info", &self.ncip_send_requester_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2268,6 +2240,9 @@ pub struct NcipP2pDetails {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipP2pDetails {
     fn is_empty(&self) -> bool {
@@ -2287,70 +2262,55 @@ impl alma_runtime::Codec for NcipP2pDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "NcipP2pDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "ncip_p2p_user_name" => {
-                        out.ncip_p2p_user_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_p2p_password" => {
-                        out.ncip_p2p_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "institution_code" => {
-                        out.institution_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "partner_symbol" => {
-                        out.partner_symbol = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "general_user_id_type" => out.general_user_id_type = r.read(1u16, v)?,
+                    "ill_server" => out.ill_server = r.read(2u16, v)?,
+                    "ncip_p2p_user_name" => out.ncip_p2p_user_name = r.read(3u16, v)?,
+                    "ncip_p2p_password" => out.ncip_p2p_password = r.read(4u16, v)?,
+                    "institution_code" => out.institution_code = r.read(5u16, v)?,
+                    "partner_symbol" => out.partner_symbol = r.read(6u16, v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(7u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(8u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(9u16, v)?;
                     }
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(10u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(11u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("ill_server", &self.ill_server);
-        w.field("ncip_p2p_user_name", &self.ncip_p2p_user_name);
-        w.field("ncip_p2p_password", &self.ncip_p2p_password);
-        w.field("institution_code", &self.institution_code);
-        w.field("partner_symbol", &self.partner_symbol);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(2u16, "ill_server", &self.ill_server);
+        w.field(3u16, "ncip_p2p_user_name", &self.ncip_p2p_user_name);
+        w.field(4u16, "ncip_p2p_password", &self.ncip_p2p_password);
+        w.field(5u16, "institution_code", &self.institution_code);
+        w.field(6u16, "partner_symbol", &self.partner_symbol);
+        w.field(7u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(8u16, "expiry_time", &self.expiry_time);
+        w.field(9u16, "send_requester_information", &self.send_requester_information);
+        w.field(10u16, "email_address", &self.email_address);
+        w.field(
+            11u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -2470,6 +2430,9 @@ pub struct Partner {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Partner {
     fn is_empty(&self) -> bool {
@@ -2483,32 +2446,28 @@ impl alma_runtime::Codec for Partner {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Partner",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "partner_details" => {
-                        out.partner_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "partner_details" => out.partner_details = r.read(0u16, v)?,
+                    "contact_info" => out.contact_info = r.read(1u16, v)?,
+                    "note" => out.note = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("partner_details", &self.partner_details);
-        w.field("contact_info", &self.contact_info);
-        w.field("note", &self.note);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "partner_details", &self.partner_details);
+        w.field(1u16, "contact_info", &self.contact_info);
+        w.field(2u16, "note", &self.note);
+        w.field(3u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2577,7 +2536,7 @@ pub struct PartnerDetails {
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
     /// Example: `ACTIVE`.
-    pub status: crate::partners::models::PartnerDetailsStatus,
+    pub status: Option<crate::partners::models::PartnerDetailsStatus>,
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
@@ -2692,10 +2651,34 @@ pub struct PartnerDetails {
     pub maximum_request_cost: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerDetails {
     fn is_empty(&self) -> bool {
-        false
+        self.code.is_empty() && self.name.is_empty()
+            && alma_runtime::IsEmpty::is_empty(&self.profile_details)
+            && self.status.is_none()
+            && alma_runtime::IsEmpty::is_empty(&self.system_type)
+            && self.avg_supply_time.is_none() && self.delivery_delay.is_none()
+            && self.currency.is_none() && self.alternate_symbol.is_none()
+            && self.borrowing_supported.is_none() && self.borrowing_workflow.is_none()
+            && self.lending_supported.is_none() && self.lending_workflow.is_none()
+            && self.self_registered_indicator.is_none()
+            && self.create_new_request_alert.is_none()
+            && self.copyright_payment_responsibility.is_none()
+            && self.use_consolidated_billing.is_none() && self.billing_city.is_none()
+            && self.billing_contact_name.is_none() && self.billing_country.is_none()
+            && self.billing_email.is_none() && self.billing_line1.is_none()
+            && self.billing_line2.is_none() && self.billing_postal_code.is_none()
+            && self.billing_state_province.is_none()
+            && self.auto_cancel_supported.is_none() && self.auto_cancel_reason.is_none()
+            && self.auto_cancel_time.is_none() && self.auto_claim_supported.is_none()
+            && self.auto_claim_time.is_none() && self.locate_profile.is_none()
+            && self.institution_code.is_none() && self.holding_code.is_none()
+            && self.enable_direct_charge_functionality.is_none()
+            && self.maximum_request_cost.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PartnerDetails {
@@ -2703,162 +2686,118 @@ impl alma_runtime::Codec for PartnerDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "profile_details" => {
-                        out.profile_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "system_type" => out.system_type = alma_runtime::Codec::from_node(v)?,
-                    "avg_supply_time" => {
-                        out.avg_supply_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_delay" => {
-                        out.delivery_delay = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "alternate_symbol" => {
-                        out.alternate_symbol = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "borrowing_supported" => {
-                        out.borrowing_supported = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "borrowing_workflow" => {
-                        out.borrowing_workflow = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lending_supported" => {
-                        out.lending_supported = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lending_workflow" => {
-                        out.lending_workflow = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "profile_details" => out.profile_details = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "system_type" => out.system_type = r.read(4u16, v)?,
+                    "avg_supply_time" => out.avg_supply_time = r.read(5u16, v)?,
+                    "delivery_delay" => out.delivery_delay = r.read(6u16, v)?,
+                    "currency" => out.currency = r.read(7u16, v)?,
+                    "alternate_symbol" => out.alternate_symbol = r.read(8u16, v)?,
+                    "borrowing_supported" => out.borrowing_supported = r.read(9u16, v)?,
+                    "borrowing_workflow" => out.borrowing_workflow = r.read(10u16, v)?,
+                    "lending_supported" => out.lending_supported = r.read(11u16, v)?,
+                    "lending_workflow" => out.lending_workflow = r.read(12u16, v)?,
                     "self_registered_indicator" => {
-                        out.self_registered_indicator = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.self_registered_indicator = r.read(13u16, v)?;
                     }
                     "create_new_request_alert" => {
-                        out.create_new_request_alert = alma_runtime::Codec::from_node(v)?;
+                        out.create_new_request_alert = r.read(14u16, v)?;
                     }
                     "copyright_payment_responsibility" => {
-                        out.copyright_payment_responsibility = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.copyright_payment_responsibility = r.read(15u16, v)?;
                     }
                     "use_consolidated_billing" => {
-                        out.use_consolidated_billing = alma_runtime::Codec::from_node(v)?;
+                        out.use_consolidated_billing = r.read(16u16, v)?;
                     }
-                    "billing_city" => {
-                        out.billing_city = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "billing_city" => out.billing_city = r.read(17u16, v)?,
                     "billing_contact_name" => {
-                        out.billing_contact_name = alma_runtime::Codec::from_node(v)?;
+                        out.billing_contact_name = r.read(18u16, v)?;
                     }
-                    "billing_country" => {
-                        out.billing_country = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_email" => {
-                        out.billing_email = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_line1" => {
-                        out.billing_line1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_line2" => {
-                        out.billing_line2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_postal_code" => {
-                        out.billing_postal_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "billing_country" => out.billing_country = r.read(19u16, v)?,
+                    "billing_email" => out.billing_email = r.read(20u16, v)?,
+                    "billing_line1" => out.billing_line1 = r.read(21u16, v)?,
+                    "billing_line2" => out.billing_line2 = r.read(22u16, v)?,
+                    "billing_postal_code" => out.billing_postal_code = r.read(23u16, v)?,
                     "billing_state_province" => {
-                        out.billing_state_province = alma_runtime::Codec::from_node(v)?;
+                        out.billing_state_province = r.read(24u16, v)?;
                     }
                     "auto_cancel_supported" => {
-                        out.auto_cancel_supported = alma_runtime::Codec::from_node(v)?;
+                        out.auto_cancel_supported = r.read(25u16, v)?;
                     }
-                    "auto_cancel_reason" => {
-                        out.auto_cancel_reason = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auto_cancel_time" => {
-                        out.auto_cancel_time = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "auto_cancel_reason" => out.auto_cancel_reason = r.read(26u16, v)?,
+                    "auto_cancel_time" => out.auto_cancel_time = r.read(27u16, v)?,
                     "auto_claim_supported" => {
-                        out.auto_claim_supported = alma_runtime::Codec::from_node(v)?;
+                        out.auto_claim_supported = r.read(28u16, v)?;
                     }
-                    "auto_claim_time" => {
-                        out.auto_claim_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "locate_profile" => {
-                        out.locate_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "institution_code" => {
-                        out.institution_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "holding_code" => {
-                        out.holding_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "auto_claim_time" => out.auto_claim_time = r.read(29u16, v)?,
+                    "locate_profile" => out.locate_profile = r.read(30u16, v)?,
+                    "institution_code" => out.institution_code = r.read(31u16, v)?,
+                    "holding_code" => out.holding_code = r.read(32u16, v)?,
                     "enable_direct_charge_functionality" => {
-                        out.enable_direct_charge_functionality = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.enable_direct_charge_functionality = r.read(33u16, v)?;
                     }
                     "maximum_request_cost" => {
-                        out.maximum_request_cost = alma_runtime::Codec::from_node(v)?;
+                        out.maximum_request_cost = r.read(34u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("profile_details", &self.profile_details);
-        w.field("status", &self.status);
-        w.field("system_type", &self.system_type);
-        w.field("avg_supply_time", &self.avg_supply_time);
-        w.field("delivery_delay", &self.delivery_delay);
-        w.field("currency", &self.currency);
-        w.field("alternate_symbol", &self.alternate_symbol);
-        w.field("borrowing_supported", &self.borrowing_supported);
-        w.field("borrowing_workflow", &self.borrowing_workflow);
-        w.field("lending_supported", &self.lending_supported);
-        w.field("lending_workflow", &self.lending_workflow);
-        w.field("self_registered_indicator", &self.self_registered_indicator);
-        w.field("create_new_request_alert", &self.create_new_request_alert);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "profile_details", &self.profile_details);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "system_type", &self.system_type);
+        w.field(5u16, "avg_supply_time", &self.avg_supply_time);
+        w.field(6u16, "delivery_delay", &self.delivery_delay);
+        w.field(7u16, "currency", &self.currency);
+        w.field(8u16, "alternate_symbol", &self.alternate_symbol);
+        w.field(9u16, "borrowing_supported", &self.borrowing_supported);
+        w.field(10u16, "borrowing_workflow", &self.borrowing_workflow);
+        w.field(11u16, "lending_supported", &self.lending_supported);
+        w.field(12u16, "lending_workflow", &self.lending_workflow);
+        w.field(13u16, "self_registered_indicator", &self.self_registered_indicator);
+        w.field(14u16, "create_new_request_alert", &self.create_new_request_alert);
         w.field(
+            15u16,
             "copyright_payment_responsibility",
             &self.copyright_payment_responsibility,
         );
-        w.field("use_consolidated_billing", &self.use_consolidated_billing);
-        w.field("billing_city", &self.billing_city);
-        w.field("billing_contact_name", &self.billing_contact_name);
-        w.field("billing_country", &self.billing_country);
-        w.field("billing_email", &self.billing_email);
-        w.field("billing_line1", &self.billing_line1);
-        w.field("billing_line2", &self.billing_line2);
-        w.field("billing_postal_code", &self.billing_postal_code);
-        w.field("billing_state_province", &self.billing_state_province);
-        w.field("auto_cancel_supported", &self.auto_cancel_supported);
-        w.field("auto_cancel_reason", &self.auto_cancel_reason);
-        w.field("auto_cancel_time", &self.auto_cancel_time);
-        w.field("auto_claim_supported", &self.auto_claim_supported);
-        w.field("auto_claim_time", &self.auto_claim_time);
-        w.field("locate_profile", &self.locate_profile);
-        w.field("institution_code", &self.institution_code);
-        w.field("holding_code", &self.holding_code);
+        w.field(16u16, "use_consolidated_billing", &self.use_consolidated_billing);
+        w.field(17u16, "billing_city", &self.billing_city);
+        w.field(18u16, "billing_contact_name", &self.billing_contact_name);
+        w.field(19u16, "billing_country", &self.billing_country);
+        w.field(20u16, "billing_email", &self.billing_email);
+        w.field(21u16, "billing_line1", &self.billing_line1);
+        w.field(22u16, "billing_line2", &self.billing_line2);
+        w.field(23u16, "billing_postal_code", &self.billing_postal_code);
+        w.field(24u16, "billing_state_province", &self.billing_state_province);
+        w.field(25u16, "auto_cancel_supported", &self.auto_cancel_supported);
+        w.field(26u16, "auto_cancel_reason", &self.auto_cancel_reason);
+        w.field(27u16, "auto_cancel_time", &self.auto_cancel_time);
+        w.field(28u16, "auto_claim_supported", &self.auto_claim_supported);
+        w.field(29u16, "auto_claim_time", &self.auto_claim_time);
+        w.field(30u16, "locate_profile", &self.locate_profile);
+        w.field(31u16, "institution_code", &self.institution_code);
+        w.field(32u16, "holding_code", &self.holding_code);
         w.field(
+            33u16,
             "enable_direct_charge_functionality",
             &self.enable_direct_charge_functionality,
         );
-        w.field("maximum_request_cost", &self.maximum_request_cost);
+        w.field(34u16, "maximum_request_cost", &self.maximum_request_cost);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3128,11 +3067,10 @@ impl alma_runtime::Model for PartnerDetails {
 /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner_details/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PartnerDetailsStatus {
     /// `INACTIVE`
-    #[default]
     Inactive,
     /// `ACTIVE`
     Active,
@@ -3159,13 +3097,11 @@ impl From<&str> for PartnerDetailsStatus {
     }
 }
 impl alma_runtime::Codec for PartnerDetailsStatus {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -3187,6 +3123,9 @@ pub struct PartnerPhone {
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerPhone {
     fn is_empty(&self) -> bool {
@@ -3201,32 +3140,28 @@ impl alma_runtime::Codec for PartnerPhone {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerPhone",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_types" => out.phone_types = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferredSMS" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_types" => out.phone_types = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferredSMS" => out.preferred_sms = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_types", &self.phone_types);
-        w.field("preferred", &self.preferred);
-        w.field("preferredSMS", &self.preferred_sms);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_types", &self.phone_types);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferredSMS", &self.preferred_sms);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3282,6 +3217,9 @@ pub struct PhonePhoneTypes {
     pub phone_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PhonePhoneTypes {
     fn is_empty(&self) -> bool {
@@ -3293,22 +3231,22 @@ impl alma_runtime::Codec for PhonePhoneTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PhonePhoneTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "phone_type" => out.phone_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_type", &self.phone_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_type", &self.phone_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3337,7 +3275,7 @@ pub struct ProfileDetails {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
     /// Example: `NCIP`.
-    pub profile_type: crate::partners::models::ProfileDetailsProfileType,
+    pub profile_type: Option<crate::partners::models::ProfileDetailsProfileType>,
     /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
     pub art_email_details: Option<crate::partners::models::ArtEmailDetails>,
     /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
@@ -3362,10 +3300,18 @@ pub struct ProfileDetails {
     pub innreach_details: Option<crate::partners::models::InnreachDetails>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ProfileDetails {
     fn is_empty(&self) -> bool {
-        false
+        self.profile_type.is_none() && self.art_email_details.is_none()
+            && self.ncip_details.is_none() && self.iso_details.is_none()
+            && self.iso_18626_details.is_none() && self.email_details.is_none()
+            && self.ncip_p2p_details.is_none() && self.bldss_details.is_none()
+            && self.fulfillment_network_details.is_none() && self.rapid_details.is_none()
+            && self.innreach_details.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ProfileDetails {
@@ -3373,64 +3319,44 @@ impl alma_runtime::Codec for ProfileDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ProfileDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "profile_type" => {
-                        out.profile_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "art_email_details" => {
-                        out.art_email_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_details" => {
-                        out.ncip_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "iso_details" => out.iso_details = alma_runtime::Codec::from_node(v)?,
-                    "iso_18626_details" => {
-                        out.iso_18626_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "email_details" => {
-                        out.email_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_p2p_details" => {
-                        out.ncip_p2p_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_details" => {
-                        out.bldss_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "profile_type" => out.profile_type = r.read(0u16, v)?,
+                    "art_email_details" => out.art_email_details = r.read(1u16, v)?,
+                    "ncip_details" => out.ncip_details = r.read(2u16, v)?,
+                    "iso_details" => out.iso_details = r.read(3u16, v)?,
+                    "iso_18626_details" => out.iso_18626_details = r.read(4u16, v)?,
+                    "email_details" => out.email_details = r.read(5u16, v)?,
+                    "ncip_p2p_details" => out.ncip_p2p_details = r.read(6u16, v)?,
+                    "bldss_details" => out.bldss_details = r.read(7u16, v)?,
                     "fulfillment_network_details" => {
-                        out.fulfillment_network_details = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.fulfillment_network_details = r.read(8u16, v)?;
                     }
-                    "rapid_details" => {
-                        out.rapid_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "innreach_details" => {
-                        out.innreach_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rapid_details" => out.rapid_details = r.read(9u16, v)?,
+                    "innreach_details" => out.innreach_details = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("profile_type", &self.profile_type);
-        w.field("art_email_details", &self.art_email_details);
-        w.field("ncip_details", &self.ncip_details);
-        w.field("iso_details", &self.iso_details);
-        w.field("iso_18626_details", &self.iso_18626_details);
-        w.field("email_details", &self.email_details);
-        w.field("ncip_p2p_details", &self.ncip_p2p_details);
-        w.field("bldss_details", &self.bldss_details);
-        w.field("fulfillment_network_details", &self.fulfillment_network_details);
-        w.field("rapid_details", &self.rapid_details);
-        w.field("innreach_details", &self.innreach_details);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "profile_type", &self.profile_type);
+        w.field(1u16, "art_email_details", &self.art_email_details);
+        w.field(2u16, "ncip_details", &self.ncip_details);
+        w.field(3u16, "iso_details", &self.iso_details);
+        w.field(4u16, "iso_18626_details", &self.iso_18626_details);
+        w.field(5u16, "email_details", &self.email_details);
+        w.field(6u16, "ncip_p2p_details", &self.ncip_p2p_details);
+        w.field(7u16, "bldss_details", &self.bldss_details);
+        w.field(8u16, "fulfillment_network_details", &self.fulfillment_network_details);
+        w.field(9u16, "rapid_details", &self.rapid_details);
+        w.field(10u16, "innreach_details", &self.innreach_details);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3561,11 +3487,10 @@ impl alma_runtime::Model for ProfileDetails {
 /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd#/profile_details/properties/profile_type`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProfileDetailsProfileType {
     /// `ART_EMAIL`
-    #[default]
     ArtEmail,
     /// `NCIP`
     Ncip,
@@ -3632,13 +3557,11 @@ impl From<&str> for ProfileDetailsProfileType {
     }
 }
 impl alma_runtime::Codec for ProfileDetailsProfileType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -3668,6 +3591,9 @@ pub struct RapidDetails {
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RapidDetails {
     fn is_empty(&self) -> bool {
@@ -3684,50 +3610,46 @@ impl alma_runtime::Codec for RapidDetails {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RapidDetails",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "rapid_url" => out.rapid_url = alma_runtime::Codec::from_node(v)?,
-                    "rapid_user_name" => {
-                        out.rapid_user_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rapid_password" => {
-                        out.rapid_password = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rapid_url" => out.rapid_url = r.read(0u16, v)?,
+                    "rapid_user_name" => out.rapid_user_name = r.read(1u16, v)?,
+                    "rapid_password" => out.rapid_password = r.read(2u16, v)?,
                     "requesting_rapid_code" => {
-                        out.requesting_rapid_code = alma_runtime::Codec::from_node(v)?;
+                        out.requesting_rapid_code = r.read(3u16, v)?;
                     }
                     "rapid_requesting_branch_name" => {
-                        out.rapid_requesting_branch_name = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.rapid_requesting_branch_name = r.read(4u16, v)?;
                     }
                     "close_request_on_export" => {
-                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.close_request_on_export = r.read(5u16, v)?;
                     }
                     "rapid_default_library_owner" => {
-                        out.rapid_default_library_owner = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.rapid_default_library_owner = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("rapid_url", &self.rapid_url);
-        w.field("rapid_user_name", &self.rapid_user_name);
-        w.field("rapid_password", &self.rapid_password);
-        w.field("requesting_rapid_code", &self.requesting_rapid_code);
-        w.field("rapid_requesting_branch_name", &self.rapid_requesting_branch_name);
-        w.field("close_request_on_export", &self.close_request_on_export);
-        w.field("rapid_default_library_owner", &self.rapid_default_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "rapid_url", &self.rapid_url);
+        w.field(1u16, "rapid_user_name", &self.rapid_user_name);
+        w.field(2u16, "rapid_password", &self.rapid_password);
+        w.field(3u16, "requesting_rapid_code", &self.requesting_rapid_code);
+        w.field(
+            4u16,
+            "rapid_requesting_branch_name",
+            &self.rapid_requesting_branch_name,
+        );
+        w.field(5u16, "close_request_on_export", &self.close_request_on_export);
+        w.field(6u16, "rapid_default_library_owner", &self.rapid_default_library_owner);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3833,6 +3755,9 @@ pub struct PartnerAddressPost {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerAddressPost {
     fn is_empty(&self) -> bool {
@@ -3850,54 +3775,48 @@ impl alma_runtime::Codec for PartnerAddressPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerAddressPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_types" => {
-                        out.address_types = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_types" => out.address_types = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_types", &self.address_types);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_types", &self.address_types);
+        w.field(13u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3961,6 +3880,9 @@ pub struct AddressPostAddressTypes {
     pub address_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AddressPostAddressTypes {
     fn is_empty(&self) -> bool {
@@ -3972,24 +3894,22 @@ impl alma_runtime::Codec for AddressPostAddressTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AddressPostAddressTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "address_type" => out.address_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address_type", &self.address_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address_type", &self.address_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4036,6 +3956,9 @@ pub struct ArtEmailDetailsPost {
     pub queries: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ArtEmailDetailsPost {
     fn is_empty(&self) -> bool {
@@ -4050,38 +3973,38 @@ impl alma_runtime::Codec for ArtEmailDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ArtEmailDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(1u16, v)?;
                     }
-                    "customer_id" => out.customer_id = alma_runtime::Codec::from_node(v)?,
-                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
-                    "delivery" => out.delivery = alma_runtime::Codec::from_node(v)?,
-                    "queries" => out.queries = alma_runtime::Codec::from_node(v)?,
+                    "customer_id" => out.customer_id = r.read(2u16, v)?,
+                    "service" => out.service = r.read(3u16, v)?,
+                    "delivery" => out.delivery = r.read(4u16, v)?,
+                    "queries" => out.queries = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("customer_id", &self.customer_id);
-        w.field("service", &self.service);
-        w.field("delivery", &self.delivery);
-        w.field("queries", &self.queries);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(
+            1u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(2u16, "customer_id", &self.customer_id);
+        w.field(3u16, "service", &self.service);
+        w.field(4u16, "delivery", &self.delivery);
+        w.field(5u16, "queries", &self.queries);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4170,6 +4093,9 @@ pub struct BldssDetailsPost {
     pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BldssDetailsPost {
     fn is_empty(&self) -> bool {
@@ -4184,42 +4110,32 @@ impl alma_runtime::Codec for BldssDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BldssDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "bldss_base_url" => {
-                        out.bldss_base_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_base_account" => {
-                        out.bldss_base_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_base_password" => {
-                        out.bldss_base_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_digital_format" => {
-                        out.bldss_digital_format = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "bldss_base_url" => out.bldss_base_url = r.read(0u16, v)?,
+                    "bldss_base_account" => out.bldss_base_account = r.read(1u16, v)?,
+                    "bldss_base_password" => out.bldss_base_password = r.read(2u16, v)?,
+                    "bldss_digital_format" => out.bldss_digital_format = r.read(3u16, v)?,
                     "bldss_send_requester_info" => {
-                        out.bldss_send_requester_info = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.bldss_send_requester_info = r.read(4u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("bldss_base_url", &self.bldss_base_url);
-        w.field("bldss_base_account", &self.bldss_base_account);
-        w.field("bldss_base_password", &self.bldss_base_password);
-        w.field("bldss_digital_format", &self.bldss_digital_format);
-        w.field("bldss_send_requester_info", &self.bldss_send_requester_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "bldss_base_url", &self.bldss_base_url);
+        w.field(1u16, "bldss_base_account", &self.bldss_base_account);
+        w.field(2u16, "bldss_base_password", &self.bldss_base_password);
+        w.field(3u16, "bldss_digital_format", &self.bldss_digital_format);
+        w.field(4u16, "bldss_send_requester_info", &self.bldss_send_requester_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4292,6 +4208,9 @@ pub struct PartnerContactInfoPost {
     pub email: Vec<crate::partners::models::PartnerEmailPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerContactInfoPost {
     fn is_empty(&self) -> bool {
@@ -4304,26 +4223,26 @@ impl alma_runtime::Codec for PartnerContactInfoPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerContactInfoPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "phone" => out.phone = r.read(1u16, v)?,
+                    "email" => out.email = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("phone", &self.phone);
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "phone", &self.phone);
+        w.field(2u16, "email", &self.email);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4384,6 +4303,9 @@ pub struct CustomerIdPost {
     pub password: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CustomerIdPost {
     fn is_empty(&self) -> bool {
@@ -4395,24 +4317,24 @@ impl alma_runtime::Codec for CustomerIdPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CustomerIdPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "password" => out.password = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("password", &self.password);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "password", &self.password);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4449,6 +4371,9 @@ pub struct PartnerEmailPost {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerEmailPost {
     fn is_empty(&self) -> bool {
@@ -4462,30 +4387,28 @@ impl alma_runtime::Codec for PartnerEmailPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerEmailPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_types" => out.email_types = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_types" => out.email_types = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_types", &self.email_types);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_types", &self.email_types);
+        w.field(3u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4534,6 +4457,9 @@ pub struct EmailPostEmailTypes {
     pub email_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailPostEmailTypes {
     fn is_empty(&self) -> bool {
@@ -4545,22 +4471,22 @@ impl alma_runtime::Codec for EmailPostEmailTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmailPostEmailTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_type", &self.email_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_type", &self.email_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4592,6 +4518,9 @@ pub struct EmailDetailsPost {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailDetailsPost {
     fn is_empty(&self) -> bool {
@@ -4604,28 +4533,27 @@ impl alma_runtime::Codec for EmailDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmailDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = r.read(0u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(1u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email", &self.email);
         w.field(
+            1u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -4672,6 +4600,9 @@ pub struct FulfillmentNetworkDetailsPost {
     pub expiry_time: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FulfillmentNetworkDetailsPost {
     fn is_empty(&self) -> bool {
@@ -4686,39 +4617,36 @@ impl alma_runtime::Codec for FulfillmentNetworkDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FulfillmentNetworkDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "fulfillment_network_customer_code" => {
-                        out.fulfillment_network_customer_code = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.fulfillment_network_customer_code = r.read(0u16, v)?;
                     }
                     "fulfillment_network_url" => {
-                        out.fulfillment_network_url = alma_runtime::Codec::from_node(v)?;
+                        out.fulfillment_network_url = r.read(1u16, v)?;
                     }
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(2u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
             "fulfillment_network_customer_code",
             &self.fulfillment_network_customer_code,
         );
-        w.field("fulfillment_network_url", &self.fulfillment_network_url);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
+        w.field(1u16, "fulfillment_network_url", &self.fulfillment_network_url);
+        w.field(2u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(3u16, "expiry_time", &self.expiry_time);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4824,6 +4752,9 @@ pub struct InnreachDetailsPost {
     pub share_patron_information: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InnreachDetailsPost {
     fn is_empty(&self) -> bool {
@@ -4849,93 +4780,82 @@ impl alma_runtime::Codec for InnreachDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InnreachDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "general_loan_period" => {
-                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
+                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
                     "general_pushing_method" => {
-                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                        out.general_pushing_method = r.read(2u16, v)?;
                     }
-                    "generalURL_template" => {
-                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
                     "general_library_owner" => {
-                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                        out.general_library_owner = r.read(4u16, v)?;
                     }
                     "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_enable_service_without_login = r.read(5u16, v)?;
                     }
                     "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_support_borrowing = r.read(6u16, v)?;
                     }
                     "request_item_pickup_library" => {
-                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_pickup_library = r.read(7u16, v)?;
                     }
                     "request_item_location" => {
-                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_location = r.read(8u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "check_out_location" => {
-                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "shared_barcodes" => out.shared_barcodes = r.read(9u16, v)?,
+                    "check_out_location" => out.check_out_location = r.read(10u16, v)?,
                     "check_out_item_policy" => {
-                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                        out.check_out_item_policy = r.read(11u16, v)?;
                     }
                     "look_up_user_authentication" => {
-                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.look_up_user_authentication = r.read(12u16, v)?;
                     }
                     "innreach_integration_profile" => {
-                        out.innreach_integration_profile = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.innreach_integration_profile = r.read(13u16, v)?;
                     }
                     "share_patron_information" => {
-                        out.share_patron_information = alma_runtime::Codec::from_node(v)?;
+                        out.share_patron_information = r.read(14u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("general_loan_period", &self.general_loan_period);
-        w.field("general_pushing_method", &self.general_pushing_method);
-        w.field("generalURL_template", &self.general_url_template);
-        w.field("general_library_owner", &self.general_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(1u16, "general_loan_period", &self.general_loan_period);
+        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
+        w.field(3u16, "generalURL_template", &self.general_url_template);
+        w.field(4u16, "general_library_owner", &self.general_library_owner);
         w.field(
+            5u16,
             "general_enable_service_without_login",
             &self.general_enable_service_without_login,
         );
-        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
-        w.field("request_item_pickup_library", &self.request_item_pickup_library);
-        w.field("request_item_location", &self.request_item_location);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("check_out_location", &self.check_out_location);
-        w.field("check_out_item_policy", &self.check_out_item_policy);
-        w.field("look_up_user_authentication", &self.look_up_user_authentication);
-        w.field("innreach_integration_profile", &self.innreach_integration_profile);
-        w.field("share_patron_information", &self.share_patron_information);
+        w.field(
+            6u16,
+            "request_item_support_borrowing",
+            &self.request_item_support_borrowing,
+        );
+        w.field(7u16, "request_item_pickup_library", &self.request_item_pickup_library);
+        w.field(8u16, "request_item_location", &self.request_item_location);
+        w.field(9u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(10u16, "check_out_location", &self.check_out_location);
+        w.field(11u16, "check_out_item_policy", &self.check_out_item_policy);
+        w.field(12u16, "look_up_user_authentication", &self.look_up_user_authentication);
+        w.field(
+            13u16,
+            "innreach_integration_profile",
+            &self.innreach_integration_profile,
+        );
+        w.field(14u16, "share_patron_information", &self.share_patron_information);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5096,6 +5016,9 @@ pub struct Iso18626DetailsPost {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Iso18626DetailsPost {
     fn is_empty(&self) -> bool {
@@ -5110,48 +5033,45 @@ impl alma_runtime::Codec for Iso18626DetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Iso18626DetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "ill_server" => out.ill_server = r.read(1u16, v)?,
+                    "iso_symbol" => out.iso_symbol = r.read(2u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(3u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "return_info" => out.return_info = alma_runtime::Codec::from_node(v)?,
+                    "shared_barcodes" => out.shared_barcodes = r.read(4u16, v)?,
+                    "return_info" => out.return_info = r.read(5u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("ill_server", &self.ill_server);
-        w.field("iso_symbol", &self.iso_symbol);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("return_info", &self.return_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "ill_server", &self.ill_server);
+        w.field(2u16, "iso_symbol", &self.iso_symbol);
+        w.field(3u16, "send_requester_information", &self.send_requester_information);
+        w.field(4u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(5u16, "return_info", &self.return_info);
+        w.field(
+            6u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -5238,6 +5158,9 @@ pub struct IsoDetailsPost {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IsoDetailsPost {
     fn is_empty(&self) -> bool {
@@ -5256,64 +5179,59 @@ impl alma_runtime::Codec for IsoDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IsoDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "ill_port" => out.ill_port = alma_runtime::Codec::from_node(v)?,
-                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "ill_server" => out.ill_server = r.read(1u16, v)?,
+                    "ill_port" => out.ill_port = r.read(2u16, v)?,
+                    "iso_symbol" => out.iso_symbol = r.read(3u16, v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(4u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(5u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(6u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "shared_barcodes" => out.shared_barcodes = r.read(7u16, v)?,
                     "ignore_shipping_cost_override" => {
-                        out.ignore_shipping_cost_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.ignore_shipping_cost_override = r.read(8u16, v)?;
                     }
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(9u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(10u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("ill_server", &self.ill_server);
-        w.field("ill_port", &self.ill_port);
-        w.field("iso_symbol", &self.iso_symbol);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("ignore_shipping_cost_override", &self.ignore_shipping_cost_override);
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "ill_server", &self.ill_server);
+        w.field(2u16, "ill_port", &self.ill_port);
+        w.field(3u16, "iso_symbol", &self.iso_symbol);
+        w.field(4u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(5u16, "expiry_time", &self.expiry_time);
+        w.field(6u16, "send_requester_information", &self.send_requester_information);
+        w.field(7u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(
+            8u16,
+            "ignore_shipping_cost_override",
+            &self.ignore_shipping_cost_override,
+        );
+        w.field(9u16, "email_address", &self.email_address);
+        w.field(
+            10u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -5529,6 +5447,9 @@ pub struct NcipDetailsPost {
     pub ncip_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipDetailsPost {
     fn is_empty(&self) -> bool {
@@ -5571,179 +5492,152 @@ impl alma_runtime::Codec for NcipDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "NcipDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "general_loan_period" => {
-                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
+                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
                     "general_pushing_method" => {
-                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                        out.general_pushing_method = r.read(2u16, v)?;
                     }
-                    "generalURL_template" => {
-                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
                     "general_broker_systemURL" => {
-                        out.general_broker_system_url = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_broker_system_url = r.read(4u16, v)?;
                     }
                     "general_library_owner" => {
-                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                        out.general_library_owner = r.read(5u16, v)?;
                     }
                     "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_enable_service_without_login = r.read(6u16, v)?;
                     }
                     "request_item_bib_type" => {
-                        out.request_item_bib_type = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_bib_type = r.read(7u16, v)?;
                     }
                     "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_support_borrowing = r.read(8u16, v)?;
                     }
                     "request_item_pickup_library" => {
-                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_pickup_library = r.read(9u16, v)?;
                     }
                     "request_item_location" => {
-                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_location = r.read(10u16, v)?;
                     }
-                    "check_out_location" => {
-                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "check_out_location" => out.check_out_location = r.read(11u16, v)?,
                     "check_out_item_policy" => {
-                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                        out.check_out_item_policy = r.read(12u16, v)?;
                     }
                     "accept_item_location" => {
-                        out.accept_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.accept_item_location = r.read(13u16, v)?;
                     }
                     "accept_item_pickup_library" => {
-                        out.accept_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.accept_item_pickup_library = r.read(14u16, v)?;
                     }
                     "accept_item_automatic_receive" => {
-                        out.accept_item_automatic_receive = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.accept_item_automatic_receive = r.read(15u16, v)?;
                     }
                     "accept_item_receive_desk" => {
-                        out.accept_item_receive_desk = alma_runtime::Codec::from_node(v)?;
+                        out.accept_item_receive_desk = r.read(16u16, v)?;
                     }
                     "look_up_user_authentication" => {
-                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.look_up_user_authentication = r.read(17u16, v)?;
                     }
                     "export_to_third_party" => {
-                        out.export_to_third_party = alma_runtime::Codec::from_node(v)?;
+                        out.export_to_third_party = r.read(18u16, v)?;
                     }
                     "export_email_address" => {
-                        out.export_email_address = alma_runtime::Codec::from_node(v)?;
+                        out.export_email_address = r.read(19u16, v)?;
                     }
-                    "export_url" => out.export_url = alma_runtime::Codec::from_node(v)?,
-                    "export_api_key" => {
-                        out.export_api_key = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "export_url" => out.export_url = r.read(20u16, v)?,
+                    "export_api_key" => out.export_api_key = r.read(21u16, v)?,
                     "export_request_id_name_tag" => {
-                        out.export_request_id_name_tag = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.export_request_id_name_tag = r.read(22u16, v)?;
                     }
                     "close_request_on_export" => {
-                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.close_request_on_export = r.read(23u16, v)?;
                     }
                     "create_user_on_export" => {
-                        out.create_user_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.create_user_on_export = r.read(24u16, v)?;
                     }
                     "export_user_identifier" => {
-                        out.export_user_identifier = alma_runtime::Codec::from_node(v)?;
+                        out.export_user_identifier = r.read(25u16, v)?;
                     }
-                    "NVTGC" => out.nvtgc = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "NVTGC" => out.nvtgc = r.read(26u16, v)?,
+                    "status" => out.status = r.read(27u16, v)?,
                     "notification_preferences" => {
-                        out.notification_preferences = alma_runtime::Codec::from_node(v)?;
+                        out.notification_preferences = r.read(28u16, v)?;
                     }
-                    "notification_method" => {
-                        out.notification_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_method" => {
-                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "notification_method" => out.notification_method = r.read(29u16, v)?,
+                    "delivery_method" => out.delivery_method = r.read(30u16, v)?,
                     "loan_delivery_method" => {
-                        out.loan_delivery_method = alma_runtime::Codec::from_node(v)?;
+                        out.loan_delivery_method = r.read(31u16, v)?;
                     }
-                    "electronic_delivery" => {
-                        out.electronic_delivery = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auth_type" => out.auth_type = alma_runtime::Codec::from_node(v)?,
-                    "request_agency_id" => {
-                        out.request_agency_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "transfer_server" => {
-                        out.transfer_server = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "electronic_delivery" => out.electronic_delivery = r.read(32u16, v)?,
+                    "auth_type" => out.auth_type = r.read(33u16, v)?,
+                    "request_agency_id" => out.request_agency_id = r.read(34u16, v)?,
+                    "transfer_server" => out.transfer_server = r.read(35u16, v)?,
                     "ncip_send_requester_info" => {
-                        out.ncip_send_requester_info = alma_runtime::Codec::from_node(v)?;
+                        out.ncip_send_requester_info = r.read(36u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("general_loan_period", &self.general_loan_period);
-        w.field("general_pushing_method", &self.general_pushing_method);
-        w.field("generalURL_template", &self.general_url_template);
-        w.field("general_broker_systemURL", &self.general_broker_system_url);
-        w.field("general_library_owner", &self.general_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(1u16, "general_loan_period", &self.general_loan_period);
+        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
+        w.field(3u16, "generalURL_template", &self.general_url_template);
+        w.field(4u16, "general_broker_systemURL", &self.general_broker_system_url);
+        w.field(5u16, "general_library_owner", &self.general_library_owner);
         w.field(
+            6u16,
             "general_enable_service_without_login",
             &self.general_enable_service_without_login,
         );
-        w.field("request_item_bib_type", &self.request_item_bib_type);
-        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
-        w.field("request_item_pickup_library", &self.request_item_pickup_library);
-        w.field("request_item_location", &self.request_item_location);
-        w.field("check_out_location", &self.check_out_location);
-        w.field("check_out_item_policy", &self.check_out_item_policy);
-        w.field("accept_item_location", &self.accept_item_location);
-        w.field("accept_item_pickup_library", &self.accept_item_pickup_library);
-        w.field("accept_item_automatic_receive", &self.accept_item_automatic_receive);
-        w.field("accept_item_receive_desk", &self.accept_item_receive_desk);
-        w.field("look_up_user_authentication", &self.look_up_user_authentication);
-        w.field("export_to_third_party", &self.export_to_third_party);
-        w.field("export_email_address", &self.export_email_address);
-        w.field("export_url", &self.export_url);
-        w.field("export_api_key", &self.export_api_key);
-        w.field("export_request_id_name_tag", &self.export_request_id_name_tag);
-        w.field("close_request_on_export", &self.close_request_on_export);
-        w.field("create_user_on_export", &self.create_user_on_export);
-        w.field("export_user_identifier", &self.export_user_identifier);
-        w.field("NVTGC", &self.nvtgc);
-        w.field("status", &self.status);
-        w.field("notification_preferences", &self.notification_preferences);
-        w.field("notification_method", &self.notification_method);
-        w.field("delivery_method", &self.delivery_method);
-        w.field("loan_delivery_method", &self.loan_delivery_method);
-        w.field("electronic_delivery", &self.electronic_delivery);
-        w.field("auth_type", &self.auth_type);
-        w.field("request_agency_id", &self.request_agency_id);
-        w.field("transfer_server", &self.transfer_server);
-        w.field("ncip_send_requester_info", &self.ncip_send_requester_info);
+        w.field(7u16, "request_item_bib_type", &self.request_item_bib_type);
+        w.field(
+            8u16,
+            "request_item_support_borrowing",
+            &self.request_item_support_borrowing,
+        );
+        w.field(9u16, "request_item_pickup_library", &self.request_item_pickup_library);
+        w.field(10u16, "request_item_location", &self.request_item_location);
+        w.field(11u16, "check_out_location", &self.check_out_location);
+        w.field(12u16, "check_out_item_policy", &self.check_out_item_policy);
+        w.field(13u16, "accept_item_location", &self.accept_item_location);
+        w.field(14u16, "accept_item_pickup_library", &self.accept_item_pickup_library);
+        w.field(
+            15u16,
+            "accept_item_automatic_receive",
+            &self.accept_item_automatic_receive,
+        );
+        w.field(16u16, "accept_item_receive_desk", &self.accept_item_receive_desk);
+        w.field(17u16, "look_up_user_authentication", &self.look_up_user_authentication);
+        w.field(18u16, "export_to_third_party", &self.export_to_third_party);
+        w.field(19u16, "export_email_address", &self.export_email_address);
+        w.field(20u16, "export_url", &self.export_url);
+        w.field(21u16, "export_api_key", &self.export_api_key);
+        w.field(22u16, "export_request_id_name_tag", &self.export_request_id_name_tag);
+        w.field(23u16, "close_request_on_export", &self.close_request_on_export);
+        w.field(24u16, "create_user_on_export", &self.create_user_on_export);
+        w.field(25u16, "export_user_identifier", &self.export_user_identifier);
+        w.field(26u16, "NVTGC", &self.nvtgc);
+        w.field(27u16, "status", &self.status);
+        w.field(28u16, "notification_preferences", &self.notification_preferences);
+        w.field(29u16, "notification_method", &self.notification_method);
+        w.field(30u16, "delivery_method", &self.delivery_method);
+        w.field(31u16, "loan_delivery_method", &self.loan_delivery_method);
+        w.field(32u16, "electronic_delivery", &self.electronic_delivery);
+        w.field(33u16, "auth_type", &self.auth_type);
+        w.field(34u16, "request_agency_id", &self.request_agency_id);
+        w.field(35u16, "transfer_server", &self.transfer_server);
+        w.field(36u16, "ncip_send_requester_info", &self.ncip_send_requester_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6062,6 +5956,9 @@ pub struct NcipP2pDetailsPost {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipP2pDetailsPost {
     fn is_empty(&self) -> bool {
@@ -6081,70 +5978,55 @@ impl alma_runtime::Codec for NcipP2pDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "NcipP2pDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "ncip_p2p_user_name" => {
-                        out.ncip_p2p_user_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_p2p_password" => {
-                        out.ncip_p2p_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "institution_code" => {
-                        out.institution_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "partner_symbol" => {
-                        out.partner_symbol = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "general_user_id_type" => out.general_user_id_type = r.read(1u16, v)?,
+                    "ill_server" => out.ill_server = r.read(2u16, v)?,
+                    "ncip_p2p_user_name" => out.ncip_p2p_user_name = r.read(3u16, v)?,
+                    "ncip_p2p_password" => out.ncip_p2p_password = r.read(4u16, v)?,
+                    "institution_code" => out.institution_code = r.read(5u16, v)?,
+                    "partner_symbol" => out.partner_symbol = r.read(6u16, v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(7u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(8u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(9u16, v)?;
                     }
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(10u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(11u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("ill_server", &self.ill_server);
-        w.field("ncip_p2p_user_name", &self.ncip_p2p_user_name);
-        w.field("ncip_p2p_password", &self.ncip_p2p_password);
-        w.field("institution_code", &self.institution_code);
-        w.field("partner_symbol", &self.partner_symbol);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(2u16, "ill_server", &self.ill_server);
+        w.field(3u16, "ncip_p2p_user_name", &self.ncip_p2p_user_name);
+        w.field(4u16, "ncip_p2p_password", &self.ncip_p2p_password);
+        w.field(5u16, "institution_code", &self.institution_code);
+        w.field(6u16, "partner_symbol", &self.partner_symbol);
+        w.field(7u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(8u16, "expiry_time", &self.expiry_time);
+        w.field(9u16, "send_requester_information", &self.send_requester_information);
+        w.field(10u16, "email_address", &self.email_address);
+        w.field(
+            11u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -6264,6 +6146,9 @@ pub struct PartnerPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerPost {
     fn is_empty(&self) -> bool {
@@ -6277,32 +6162,28 @@ impl alma_runtime::Codec for PartnerPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "partner_details" => {
-                        out.partner_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "partner_details" => out.partner_details = r.read(0u16, v)?,
+                    "contact_info" => out.contact_info = r.read(1u16, v)?,
+                    "note" => out.note = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("partner_details", &self.partner_details);
-        w.field("contact_info", &self.contact_info);
-        w.field("note", &self.note);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "partner_details", &self.partner_details);
+        w.field(1u16, "contact_info", &self.contact_info);
+        w.field(2u16, "note", &self.note);
+        w.field(3u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6371,7 +6252,7 @@ pub struct PartnerDetailsPost {
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
     /// Example: `ACTIVE`.
-    pub status: crate::partners::models::PartnerDetailsPostStatus,
+    pub status: Option<crate::partners::models::PartnerDetailsPostStatus>,
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
@@ -6466,10 +6347,31 @@ pub struct PartnerDetailsPost {
     pub holding_code: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerDetailsPost {
     fn is_empty(&self) -> bool {
-        false
+        self.code.is_empty() && self.name.is_empty()
+            && alma_runtime::IsEmpty::is_empty(&self.profile_details)
+            && self.status.is_none()
+            && alma_runtime::IsEmpty::is_empty(&self.system_type)
+            && self.avg_supply_time.is_none() && self.delivery_delay.is_none()
+            && self.currency.is_none() && self.alternate_symbol.is_none()
+            && self.borrowing_supported.is_none() && self.borrowing_workflow.is_none()
+            && self.lending_supported.is_none() && self.lending_workflow.is_none()
+            && self.copyright_payment_responsibility.is_none()
+            && self.billing_city.is_none() && self.billing_contact_name.is_none()
+            && self.billing_country.is_none() && self.billing_email.is_none()
+            && self.billing_line1.is_none() && self.billing_line2.is_none()
+            && self.billing_postal_code.is_none()
+            && self.billing_state_province.is_none()
+            && self.auto_cancel_supported.is_none() && self.auto_cancel_reason.is_none()
+            && self.auto_cancel_time.is_none() && self.auto_claim_supported.is_none()
+            && self.auto_claim_time.is_none() && self.locate_profile.is_none()
+            && self.institution_code.is_none() && self.holding_code.is_none()
+            && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PartnerDetailsPost {
@@ -6477,135 +6379,94 @@ impl alma_runtime::Codec for PartnerDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "profile_details" => {
-                        out.profile_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "system_type" => out.system_type = alma_runtime::Codec::from_node(v)?,
-                    "avg_supply_time" => {
-                        out.avg_supply_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_delay" => {
-                        out.delivery_delay = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "alternate_symbol" => {
-                        out.alternate_symbol = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "borrowing_supported" => {
-                        out.borrowing_supported = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "borrowing_workflow" => {
-                        out.borrowing_workflow = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lending_supported" => {
-                        out.lending_supported = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lending_workflow" => {
-                        out.lending_workflow = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "profile_details" => out.profile_details = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "system_type" => out.system_type = r.read(4u16, v)?,
+                    "avg_supply_time" => out.avg_supply_time = r.read(5u16, v)?,
+                    "delivery_delay" => out.delivery_delay = r.read(6u16, v)?,
+                    "currency" => out.currency = r.read(7u16, v)?,
+                    "alternate_symbol" => out.alternate_symbol = r.read(8u16, v)?,
+                    "borrowing_supported" => out.borrowing_supported = r.read(9u16, v)?,
+                    "borrowing_workflow" => out.borrowing_workflow = r.read(10u16, v)?,
+                    "lending_supported" => out.lending_supported = r.read(11u16, v)?,
+                    "lending_workflow" => out.lending_workflow = r.read(12u16, v)?,
                     "copyright_payment_responsibility" => {
-                        out.copyright_payment_responsibility = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.copyright_payment_responsibility = r.read(13u16, v)?;
                     }
-                    "billing_city" => {
-                        out.billing_city = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "billing_city" => out.billing_city = r.read(14u16, v)?,
                     "billing_contact_name" => {
-                        out.billing_contact_name = alma_runtime::Codec::from_node(v)?;
+                        out.billing_contact_name = r.read(15u16, v)?;
                     }
-                    "billing_country" => {
-                        out.billing_country = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_email" => {
-                        out.billing_email = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_line1" => {
-                        out.billing_line1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_line2" => {
-                        out.billing_line2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_postal_code" => {
-                        out.billing_postal_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "billing_country" => out.billing_country = r.read(16u16, v)?,
+                    "billing_email" => out.billing_email = r.read(17u16, v)?,
+                    "billing_line1" => out.billing_line1 = r.read(18u16, v)?,
+                    "billing_line2" => out.billing_line2 = r.read(19u16, v)?,
+                    "billing_postal_code" => out.billing_postal_code = r.read(20u16, v)?,
                     "billing_state_province" => {
-                        out.billing_state_province = alma_runtime::Codec::from_node(v)?;
+                        out.billing_state_province = r.read(21u16, v)?;
                     }
                     "auto_cancel_supported" => {
-                        out.auto_cancel_supported = alma_runtime::Codec::from_node(v)?;
+                        out.auto_cancel_supported = r.read(22u16, v)?;
                     }
-                    "auto_cancel_reason" => {
-                        out.auto_cancel_reason = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auto_cancel_time" => {
-                        out.auto_cancel_time = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "auto_cancel_reason" => out.auto_cancel_reason = r.read(23u16, v)?,
+                    "auto_cancel_time" => out.auto_cancel_time = r.read(24u16, v)?,
                     "auto_claim_supported" => {
-                        out.auto_claim_supported = alma_runtime::Codec::from_node(v)?;
+                        out.auto_claim_supported = r.read(25u16, v)?;
                     }
-                    "auto_claim_time" => {
-                        out.auto_claim_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "locate_profile" => {
-                        out.locate_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "institution_code" => {
-                        out.institution_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "holding_code" => {
-                        out.holding_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "auto_claim_time" => out.auto_claim_time = r.read(26u16, v)?,
+                    "locate_profile" => out.locate_profile = r.read(27u16, v)?,
+                    "institution_code" => out.institution_code = r.read(28u16, v)?,
+                    "holding_code" => out.holding_code = r.read(29u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("profile_details", &self.profile_details);
-        w.field("status", &self.status);
-        w.field("system_type", &self.system_type);
-        w.field("avg_supply_time", &self.avg_supply_time);
-        w.field("delivery_delay", &self.delivery_delay);
-        w.field("currency", &self.currency);
-        w.field("alternate_symbol", &self.alternate_symbol);
-        w.field("borrowing_supported", &self.borrowing_supported);
-        w.field("borrowing_workflow", &self.borrowing_workflow);
-        w.field("lending_supported", &self.lending_supported);
-        w.field("lending_workflow", &self.lending_workflow);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "profile_details", &self.profile_details);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "system_type", &self.system_type);
+        w.field(5u16, "avg_supply_time", &self.avg_supply_time);
+        w.field(6u16, "delivery_delay", &self.delivery_delay);
+        w.field(7u16, "currency", &self.currency);
+        w.field(8u16, "alternate_symbol", &self.alternate_symbol);
+        w.field(9u16, "borrowing_supported", &self.borrowing_supported);
+        w.field(10u16, "borrowing_workflow", &self.borrowing_workflow);
+        w.field(11u16, "lending_supported", &self.lending_supported);
+        w.field(12u16, "lending_workflow", &self.lending_workflow);
         w.field(
+            13u16,
             "copyright_payment_responsibility",
             &self.copyright_payment_responsibility,
         );
-        w.field("billing_city", &self.billing_city);
-        w.field("billing_contact_name", &self.billing_contact_name);
-        w.field("billing_country", &self.billing_country);
-        w.field("billing_email", &self.billing_email);
-        w.field("billing_line1", &self.billing_line1);
-        w.field("billing_line2", &self.billing_line2);
-        w.field("billing_postal_code", &self.billing_postal_code);
-        w.field("billing_state_province", &self.billing_state_province);
-        w.field("auto_cancel_supported", &self.auto_cancel_supported);
-        w.field("auto_cancel_reason", &self.auto_cancel_reason);
-        w.field("auto_cancel_time", &self.auto_cancel_time);
-        w.field("auto_claim_supported", &self.auto_claim_supported);
-        w.field("auto_claim_time", &self.auto_claim_time);
-        w.field("locate_profile", &self.locate_profile);
-        w.field("institution_code", &self.institution_code);
-        w.field("holding_code", &self.holding_code);
+        w.field(14u16, "billing_city", &self.billing_city);
+        w.field(15u16, "billing_contact_name", &self.billing_contact_name);
+        w.field(16u16, "billing_country", &self.billing_country);
+        w.field(17u16, "billing_email", &self.billing_email);
+        w.field(18u16, "billing_line1", &self.billing_line1);
+        w.field(19u16, "billing_line2", &self.billing_line2);
+        w.field(20u16, "billing_postal_code", &self.billing_postal_code);
+        w.field(21u16, "billing_state_province", &self.billing_state_province);
+        w.field(22u16, "auto_cancel_supported", &self.auto_cancel_supported);
+        w.field(23u16, "auto_cancel_reason", &self.auto_cancel_reason);
+        w.field(24u16, "auto_cancel_time", &self.auto_cancel_time);
+        w.field(25u16, "auto_claim_supported", &self.auto_claim_supported);
+        w.field(26u16, "auto_claim_time", &self.auto_claim_time);
+        w.field(27u16, "locate_profile", &self.locate_profile);
+        w.field(28u16, "institution_code", &self.institution_code);
+        w.field(29u16, "holding_code", &self.holding_code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6835,11 +6696,10 @@ impl alma_runtime::Model for PartnerDetailsPost {
 /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner_details/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PartnerDetailsPostStatus {
     /// `INACTIVE`
-    #[default]
     Inactive,
     /// `ACTIVE`
     Active,
@@ -6866,13 +6726,11 @@ impl From<&str> for PartnerDetailsPostStatus {
     }
 }
 impl alma_runtime::Codec for PartnerDetailsPostStatus {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -6894,6 +6752,9 @@ pub struct PartnerPhonePost {
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerPhonePost {
     fn is_empty(&self) -> bool {
@@ -6908,32 +6769,28 @@ impl alma_runtime::Codec for PartnerPhonePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerPhonePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_types" => out.phone_types = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferredSMS" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_types" => out.phone_types = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferredSMS" => out.preferred_sms = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_types", &self.phone_types);
-        w.field("preferred", &self.preferred);
-        w.field("preferredSMS", &self.preferred_sms);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_types", &self.phone_types);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferredSMS", &self.preferred_sms);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6989,6 +6846,9 @@ pub struct PhonePostPhoneTypes {
     pub phone_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PhonePostPhoneTypes {
     fn is_empty(&self) -> bool {
@@ -7000,22 +6860,22 @@ impl alma_runtime::Codec for PhonePostPhoneTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PhonePostPhoneTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "phone_type" => out.phone_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_type", &self.phone_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_type", &self.phone_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7044,7 +6904,7 @@ pub struct ProfileDetailsPost {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
     /// Example: `NCIP`.
-    pub profile_type: crate::partners::models::ProfileDetailsPostProfileType,
+    pub profile_type: Option<crate::partners::models::ProfileDetailsPostProfileType>,
     /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
     pub art_email_details: Option<crate::partners::models::ArtEmailDetailsPost>,
     /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
@@ -7069,10 +6929,18 @@ pub struct ProfileDetailsPost {
     pub innreach_details: Option<crate::partners::models::InnreachDetailsPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ProfileDetailsPost {
     fn is_empty(&self) -> bool {
-        false
+        self.profile_type.is_none() && self.art_email_details.is_none()
+            && self.ncip_details.is_none() && self.iso_details.is_none()
+            && self.iso_18626_details.is_none() && self.email_details.is_none()
+            && self.ncip_p2p_details.is_none() && self.bldss_details.is_none()
+            && self.fulfillment_network_details.is_none() && self.rapid_details.is_none()
+            && self.innreach_details.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ProfileDetailsPost {
@@ -7080,64 +6948,44 @@ impl alma_runtime::Codec for ProfileDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ProfileDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "profile_type" => {
-                        out.profile_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "art_email_details" => {
-                        out.art_email_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_details" => {
-                        out.ncip_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "iso_details" => out.iso_details = alma_runtime::Codec::from_node(v)?,
-                    "iso_18626_details" => {
-                        out.iso_18626_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "email_details" => {
-                        out.email_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_p2p_details" => {
-                        out.ncip_p2p_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_details" => {
-                        out.bldss_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "profile_type" => out.profile_type = r.read(0u16, v)?,
+                    "art_email_details" => out.art_email_details = r.read(1u16, v)?,
+                    "ncip_details" => out.ncip_details = r.read(2u16, v)?,
+                    "iso_details" => out.iso_details = r.read(3u16, v)?,
+                    "iso_18626_details" => out.iso_18626_details = r.read(4u16, v)?,
+                    "email_details" => out.email_details = r.read(5u16, v)?,
+                    "ncip_p2p_details" => out.ncip_p2p_details = r.read(6u16, v)?,
+                    "bldss_details" => out.bldss_details = r.read(7u16, v)?,
                     "fulfillment_network_details" => {
-                        out.fulfillment_network_details = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.fulfillment_network_details = r.read(8u16, v)?;
                     }
-                    "rapid_details" => {
-                        out.rapid_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "innreach_details" => {
-                        out.innreach_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rapid_details" => out.rapid_details = r.read(9u16, v)?,
+                    "innreach_details" => out.innreach_details = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("profile_type", &self.profile_type);
-        w.field("art_email_details", &self.art_email_details);
-        w.field("ncip_details", &self.ncip_details);
-        w.field("iso_details", &self.iso_details);
-        w.field("iso_18626_details", &self.iso_18626_details);
-        w.field("email_details", &self.email_details);
-        w.field("ncip_p2p_details", &self.ncip_p2p_details);
-        w.field("bldss_details", &self.bldss_details);
-        w.field("fulfillment_network_details", &self.fulfillment_network_details);
-        w.field("rapid_details", &self.rapid_details);
-        w.field("innreach_details", &self.innreach_details);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "profile_type", &self.profile_type);
+        w.field(1u16, "art_email_details", &self.art_email_details);
+        w.field(2u16, "ncip_details", &self.ncip_details);
+        w.field(3u16, "iso_details", &self.iso_details);
+        w.field(4u16, "iso_18626_details", &self.iso_18626_details);
+        w.field(5u16, "email_details", &self.email_details);
+        w.field(6u16, "ncip_p2p_details", &self.ncip_p2p_details);
+        w.field(7u16, "bldss_details", &self.bldss_details);
+        w.field(8u16, "fulfillment_network_details", &self.fulfillment_network_details);
+        w.field(9u16, "rapid_details", &self.rapid_details);
+        w.field(10u16, "innreach_details", &self.innreach_details);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7268,11 +7116,10 @@ impl alma_runtime::Model for ProfileDetailsPost {
 /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/profile_details/properties/profile_type`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProfileDetailsPostProfileType {
     /// `ART_EMAIL`
-    #[default]
     ArtEmail,
     /// `NCIP`
     Ncip,
@@ -7339,13 +7186,11 @@ impl From<&str> for ProfileDetailsPostProfileType {
     }
 }
 impl alma_runtime::Codec for ProfileDetailsPostProfileType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -7375,6 +7220,9 @@ pub struct RapidDetailsPost {
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RapidDetailsPost {
     fn is_empty(&self) -> bool {
@@ -7391,50 +7239,46 @@ impl alma_runtime::Codec for RapidDetailsPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RapidDetailsPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "rapid_url" => out.rapid_url = alma_runtime::Codec::from_node(v)?,
-                    "rapid_user_name" => {
-                        out.rapid_user_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rapid_password" => {
-                        out.rapid_password = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rapid_url" => out.rapid_url = r.read(0u16, v)?,
+                    "rapid_user_name" => out.rapid_user_name = r.read(1u16, v)?,
+                    "rapid_password" => out.rapid_password = r.read(2u16, v)?,
                     "requesting_rapid_code" => {
-                        out.requesting_rapid_code = alma_runtime::Codec::from_node(v)?;
+                        out.requesting_rapid_code = r.read(3u16, v)?;
                     }
                     "rapid_requesting_branch_name" => {
-                        out.rapid_requesting_branch_name = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.rapid_requesting_branch_name = r.read(4u16, v)?;
                     }
                     "close_request_on_export" => {
-                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.close_request_on_export = r.read(5u16, v)?;
                     }
                     "rapid_default_library_owner" => {
-                        out.rapid_default_library_owner = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.rapid_default_library_owner = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("rapid_url", &self.rapid_url);
-        w.field("rapid_user_name", &self.rapid_user_name);
-        w.field("rapid_password", &self.rapid_password);
-        w.field("requesting_rapid_code", &self.requesting_rapid_code);
-        w.field("rapid_requesting_branch_name", &self.rapid_requesting_branch_name);
-        w.field("close_request_on_export", &self.close_request_on_export);
-        w.field("rapid_default_library_owner", &self.rapid_default_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "rapid_url", &self.rapid_url);
+        w.field(1u16, "rapid_user_name", &self.rapid_user_name);
+        w.field(2u16, "rapid_password", &self.rapid_password);
+        w.field(3u16, "requesting_rapid_code", &self.requesting_rapid_code);
+        w.field(
+            4u16,
+            "rapid_requesting_branch_name",
+            &self.rapid_requesting_branch_name,
+        );
+        w.field(5u16, "close_request_on_export", &self.close_request_on_export);
+        w.field(6u16, "rapid_default_library_owner", &self.rapid_default_library_owner);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7540,6 +7384,9 @@ pub struct PartnerAddressPut {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerAddressPut {
     fn is_empty(&self) -> bool {
@@ -7557,54 +7404,48 @@ impl alma_runtime::Codec for PartnerAddressPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerAddressPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_types" => {
-                        out.address_types = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_types" => out.address_types = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_types", &self.address_types);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_types", &self.address_types);
+        w.field(13u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7668,6 +7509,9 @@ pub struct AddressPutAddressTypes {
     pub address_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AddressPutAddressTypes {
     fn is_empty(&self) -> bool {
@@ -7679,24 +7523,22 @@ impl alma_runtime::Codec for AddressPutAddressTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "AddressPutAddressTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "address_type" => out.address_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address_type", &self.address_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address_type", &self.address_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7743,6 +7585,9 @@ pub struct ArtEmailDetailsPut {
     pub queries: Vec<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ArtEmailDetailsPut {
     fn is_empty(&self) -> bool {
@@ -7757,38 +7602,38 @@ impl alma_runtime::Codec for ArtEmailDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ArtEmailDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(1u16, v)?;
                     }
-                    "customer_id" => out.customer_id = alma_runtime::Codec::from_node(v)?,
-                    "service" => out.service = alma_runtime::Codec::from_node(v)?,
-                    "delivery" => out.delivery = alma_runtime::Codec::from_node(v)?,
-                    "queries" => out.queries = alma_runtime::Codec::from_node(v)?,
+                    "customer_id" => out.customer_id = r.read(2u16, v)?,
+                    "service" => out.service = r.read(3u16, v)?,
+                    "delivery" => out.delivery = r.read(4u16, v)?,
+                    "queries" => out.queries = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("customer_id", &self.customer_id);
-        w.field("service", &self.service);
-        w.field("delivery", &self.delivery);
-        w.field("queries", &self.queries);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(
+            1u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(2u16, "customer_id", &self.customer_id);
+        w.field(3u16, "service", &self.service);
+        w.field(4u16, "delivery", &self.delivery);
+        w.field(5u16, "queries", &self.queries);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7877,6 +7722,9 @@ pub struct BldssDetailsPut {
     pub bldss_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BldssDetailsPut {
     fn is_empty(&self) -> bool {
@@ -7891,42 +7739,32 @@ impl alma_runtime::Codec for BldssDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "BldssDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "bldss_base_url" => {
-                        out.bldss_base_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_base_account" => {
-                        out.bldss_base_account = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_base_password" => {
-                        out.bldss_base_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_digital_format" => {
-                        out.bldss_digital_format = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "bldss_base_url" => out.bldss_base_url = r.read(0u16, v)?,
+                    "bldss_base_account" => out.bldss_base_account = r.read(1u16, v)?,
+                    "bldss_base_password" => out.bldss_base_password = r.read(2u16, v)?,
+                    "bldss_digital_format" => out.bldss_digital_format = r.read(3u16, v)?,
                     "bldss_send_requester_info" => {
-                        out.bldss_send_requester_info = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.bldss_send_requester_info = r.read(4u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("bldss_base_url", &self.bldss_base_url);
-        w.field("bldss_base_account", &self.bldss_base_account);
-        w.field("bldss_base_password", &self.bldss_base_password);
-        w.field("bldss_digital_format", &self.bldss_digital_format);
-        w.field("bldss_send_requester_info", &self.bldss_send_requester_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "bldss_base_url", &self.bldss_base_url);
+        w.field(1u16, "bldss_base_account", &self.bldss_base_account);
+        w.field(2u16, "bldss_base_password", &self.bldss_base_password);
+        w.field(3u16, "bldss_digital_format", &self.bldss_digital_format);
+        w.field(4u16, "bldss_send_requester_info", &self.bldss_send_requester_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7999,6 +7837,9 @@ pub struct PartnerContactInfoPut {
     pub email: Vec<crate::partners::models::PartnerEmailPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerContactInfoPut {
     fn is_empty(&self) -> bool {
@@ -8011,26 +7852,26 @@ impl alma_runtime::Codec for PartnerContactInfoPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerContactInfoPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "phone" => out.phone = r.read(1u16, v)?,
+                    "email" => out.email = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("phone", &self.phone);
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "phone", &self.phone);
+        w.field(2u16, "email", &self.email);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8091,6 +7932,9 @@ pub struct CustomerIdPut {
     pub password: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CustomerIdPut {
     fn is_empty(&self) -> bool {
@@ -8102,24 +7946,24 @@ impl alma_runtime::Codec for CustomerIdPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "CustomerIdPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "password" => out.password = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("password", &self.password);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "password", &self.password);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8156,6 +8000,9 @@ pub struct PartnerEmailPut {
     pub preferred: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerEmailPut {
     fn is_empty(&self) -> bool {
@@ -8169,30 +8016,28 @@ impl alma_runtime::Codec for PartnerEmailPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerEmailPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_types" => out.email_types = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_types" => out.email_types = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_types", &self.email_types);
-        w.field("preferred", &self.preferred);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_types", &self.email_types);
+        w.field(3u16, "preferred", &self.preferred);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8241,6 +8086,9 @@ pub struct EmailPutEmailTypes {
     pub email_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailPutEmailTypes {
     fn is_empty(&self) -> bool {
@@ -8252,22 +8100,22 @@ impl alma_runtime::Codec for EmailPutEmailTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmailPutEmailTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
+                    "email_type" => out.email_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_type", &self.email_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_type", &self.email_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8299,6 +8147,9 @@ pub struct EmailDetailsPut {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailDetailsPut {
     fn is_empty(&self) -> bool {
@@ -8311,28 +8162,27 @@ impl alma_runtime::Codec for EmailDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "EmailDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
+                    "email" => out.email = r.read(0u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(1u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email", &self.email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email", &self.email);
         w.field(
+            1u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -8379,6 +8229,9 @@ pub struct FulfillmentNetworkDetailsPut {
     pub expiry_time: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FulfillmentNetworkDetailsPut {
     fn is_empty(&self) -> bool {
@@ -8393,39 +8246,36 @@ impl alma_runtime::Codec for FulfillmentNetworkDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FulfillmentNetworkDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "fulfillment_network_customer_code" => {
-                        out.fulfillment_network_customer_code = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.fulfillment_network_customer_code = r.read(0u16, v)?;
                     }
                     "fulfillment_network_url" => {
-                        out.fulfillment_network_url = alma_runtime::Codec::from_node(v)?;
+                        out.fulfillment_network_url = r.read(1u16, v)?;
                     }
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(2u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
             "fulfillment_network_customer_code",
             &self.fulfillment_network_customer_code,
         );
-        w.field("fulfillment_network_url", &self.fulfillment_network_url);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
+        w.field(1u16, "fulfillment_network_url", &self.fulfillment_network_url);
+        w.field(2u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(3u16, "expiry_time", &self.expiry_time);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8531,6 +8381,9 @@ pub struct InnreachDetailsPut {
     pub share_patron_information: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InnreachDetailsPut {
     fn is_empty(&self) -> bool {
@@ -8556,93 +8409,82 @@ impl alma_runtime::Codec for InnreachDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "InnreachDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "general_loan_period" => {
-                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
+                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
                     "general_pushing_method" => {
-                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                        out.general_pushing_method = r.read(2u16, v)?;
                     }
-                    "generalURL_template" => {
-                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
                     "general_library_owner" => {
-                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                        out.general_library_owner = r.read(4u16, v)?;
                     }
                     "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_enable_service_without_login = r.read(5u16, v)?;
                     }
                     "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_support_borrowing = r.read(6u16, v)?;
                     }
                     "request_item_pickup_library" => {
-                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_pickup_library = r.read(7u16, v)?;
                     }
                     "request_item_location" => {
-                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_location = r.read(8u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "check_out_location" => {
-                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "shared_barcodes" => out.shared_barcodes = r.read(9u16, v)?,
+                    "check_out_location" => out.check_out_location = r.read(10u16, v)?,
                     "check_out_item_policy" => {
-                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                        out.check_out_item_policy = r.read(11u16, v)?;
                     }
                     "look_up_user_authentication" => {
-                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.look_up_user_authentication = r.read(12u16, v)?;
                     }
                     "innreach_integration_profile" => {
-                        out.innreach_integration_profile = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.innreach_integration_profile = r.read(13u16, v)?;
                     }
                     "share_patron_information" => {
-                        out.share_patron_information = alma_runtime::Codec::from_node(v)?;
+                        out.share_patron_information = r.read(14u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("general_loan_period", &self.general_loan_period);
-        w.field("general_pushing_method", &self.general_pushing_method);
-        w.field("generalURL_template", &self.general_url_template);
-        w.field("general_library_owner", &self.general_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(1u16, "general_loan_period", &self.general_loan_period);
+        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
+        w.field(3u16, "generalURL_template", &self.general_url_template);
+        w.field(4u16, "general_library_owner", &self.general_library_owner);
         w.field(
+            5u16,
             "general_enable_service_without_login",
             &self.general_enable_service_without_login,
         );
-        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
-        w.field("request_item_pickup_library", &self.request_item_pickup_library);
-        w.field("request_item_location", &self.request_item_location);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("check_out_location", &self.check_out_location);
-        w.field("check_out_item_policy", &self.check_out_item_policy);
-        w.field("look_up_user_authentication", &self.look_up_user_authentication);
-        w.field("innreach_integration_profile", &self.innreach_integration_profile);
-        w.field("share_patron_information", &self.share_patron_information);
+        w.field(
+            6u16,
+            "request_item_support_borrowing",
+            &self.request_item_support_borrowing,
+        );
+        w.field(7u16, "request_item_pickup_library", &self.request_item_pickup_library);
+        w.field(8u16, "request_item_location", &self.request_item_location);
+        w.field(9u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(10u16, "check_out_location", &self.check_out_location);
+        w.field(11u16, "check_out_item_policy", &self.check_out_item_policy);
+        w.field(12u16, "look_up_user_authentication", &self.look_up_user_authentication);
+        w.field(
+            13u16,
+            "innreach_integration_profile",
+            &self.innreach_integration_profile,
+        );
+        w.field(14u16, "share_patron_information", &self.share_patron_information);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8803,6 +8645,9 @@ pub struct Iso18626DetailsPut {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Iso18626DetailsPut {
     fn is_empty(&self) -> bool {
@@ -8817,48 +8662,45 @@ impl alma_runtime::Codec for Iso18626DetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Iso18626DetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
+                    "ill_server" => out.ill_server = r.read(1u16, v)?,
+                    "iso_symbol" => out.iso_symbol = r.read(2u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(3u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "return_info" => out.return_info = alma_runtime::Codec::from_node(v)?,
+                    "shared_barcodes" => out.shared_barcodes = r.read(4u16, v)?,
+                    "return_info" => out.return_info = r.read(5u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("ill_server", &self.ill_server);
-        w.field("iso_symbol", &self.iso_symbol);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("return_info", &self.return_info);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "ill_server", &self.ill_server);
+        w.field(2u16, "iso_symbol", &self.iso_symbol);
+        w.field(3u16, "send_requester_information", &self.send_requester_information);
+        w.field(4u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(5u16, "return_info", &self.return_info);
+        w.field(
+            6u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -8945,6 +8787,9 @@ pub struct IsoDetailsPut {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IsoDetailsPut {
     fn is_empty(&self) -> bool {
@@ -8963,64 +8808,59 @@ impl alma_runtime::Codec for IsoDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "IsoDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "ill_port" => out.ill_port = alma_runtime::Codec::from_node(v)?,
-                    "iso_symbol" => out.iso_symbol = alma_runtime::Codec::from_node(v)?,
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "ill_server" => out.ill_server = r.read(1u16, v)?,
+                    "ill_port" => out.ill_port = r.read(2u16, v)?,
+                    "iso_symbol" => out.iso_symbol = r.read(3u16, v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(4u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(5u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(6u16, v)?;
                     }
-                    "shared_barcodes" => {
-                        out.shared_barcodes = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "shared_barcodes" => out.shared_barcodes = r.read(7u16, v)?,
                     "ignore_shipping_cost_override" => {
-                        out.ignore_shipping_cost_override = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.ignore_shipping_cost_override = r.read(8u16, v)?;
                     }
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(9u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(10u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("ill_server", &self.ill_server);
-        w.field("ill_port", &self.ill_port);
-        w.field("iso_symbol", &self.iso_symbol);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("shared_barcodes", &self.shared_barcodes);
-        w.field("ignore_shipping_cost_override", &self.ignore_shipping_cost_override);
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "ill_server", &self.ill_server);
+        w.field(2u16, "ill_port", &self.ill_port);
+        w.field(3u16, "iso_symbol", &self.iso_symbol);
+        w.field(4u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(5u16, "expiry_time", &self.expiry_time);
+        w.field(6u16, "send_requester_information", &self.send_requester_information);
+        w.field(7u16, "shared_barcodes", &self.shared_barcodes);
+        w.field(
+            8u16,
+            "ignore_shipping_cost_override",
+            &self.ignore_shipping_cost_override,
+        );
+        w.field(9u16, "email_address", &self.email_address);
+        w.field(
+            10u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -9236,6 +9076,9 @@ pub struct NcipDetailsPut {
     pub ncip_send_requester_info: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipDetailsPut {
     fn is_empty(&self) -> bool {
@@ -9278,179 +9121,152 @@ impl alma_runtime::Codec for NcipDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "NcipDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "general_loan_period" => {
-                        out.general_loan_period = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
+                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
                     "general_pushing_method" => {
-                        out.general_pushing_method = alma_runtime::Codec::from_node(v)?;
+                        out.general_pushing_method = r.read(2u16, v)?;
                     }
-                    "generalURL_template" => {
-                        out.general_url_template = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
                     "general_broker_systemURL" => {
-                        out.general_broker_system_url = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_broker_system_url = r.read(4u16, v)?;
                     }
                     "general_library_owner" => {
-                        out.general_library_owner = alma_runtime::Codec::from_node(v)?;
+                        out.general_library_owner = r.read(5u16, v)?;
                     }
                     "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.general_enable_service_without_login = r.read(6u16, v)?;
                     }
                     "request_item_bib_type" => {
-                        out.request_item_bib_type = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_bib_type = r.read(7u16, v)?;
                     }
                     "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_support_borrowing = r.read(8u16, v)?;
                     }
                     "request_item_pickup_library" => {
-                        out.request_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.request_item_pickup_library = r.read(9u16, v)?;
                     }
                     "request_item_location" => {
-                        out.request_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.request_item_location = r.read(10u16, v)?;
                     }
-                    "check_out_location" => {
-                        out.check_out_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "check_out_location" => out.check_out_location = r.read(11u16, v)?,
                     "check_out_item_policy" => {
-                        out.check_out_item_policy = alma_runtime::Codec::from_node(v)?;
+                        out.check_out_item_policy = r.read(12u16, v)?;
                     }
                     "accept_item_location" => {
-                        out.accept_item_location = alma_runtime::Codec::from_node(v)?;
+                        out.accept_item_location = r.read(13u16, v)?;
                     }
                     "accept_item_pickup_library" => {
-                        out.accept_item_pickup_library = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.accept_item_pickup_library = r.read(14u16, v)?;
                     }
                     "accept_item_automatic_receive" => {
-                        out.accept_item_automatic_receive = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.accept_item_automatic_receive = r.read(15u16, v)?;
                     }
                     "accept_item_receive_desk" => {
-                        out.accept_item_receive_desk = alma_runtime::Codec::from_node(v)?;
+                        out.accept_item_receive_desk = r.read(16u16, v)?;
                     }
                     "look_up_user_authentication" => {
-                        out.look_up_user_authentication = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.look_up_user_authentication = r.read(17u16, v)?;
                     }
                     "export_to_third_party" => {
-                        out.export_to_third_party = alma_runtime::Codec::from_node(v)?;
+                        out.export_to_third_party = r.read(18u16, v)?;
                     }
                     "export_email_address" => {
-                        out.export_email_address = alma_runtime::Codec::from_node(v)?;
+                        out.export_email_address = r.read(19u16, v)?;
                     }
-                    "export_url" => out.export_url = alma_runtime::Codec::from_node(v)?,
-                    "export_api_key" => {
-                        out.export_api_key = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "export_url" => out.export_url = r.read(20u16, v)?,
+                    "export_api_key" => out.export_api_key = r.read(21u16, v)?,
                     "export_request_id_name_tag" => {
-                        out.export_request_id_name_tag = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.export_request_id_name_tag = r.read(22u16, v)?;
                     }
                     "close_request_on_export" => {
-                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.close_request_on_export = r.read(23u16, v)?;
                     }
                     "create_user_on_export" => {
-                        out.create_user_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.create_user_on_export = r.read(24u16, v)?;
                     }
                     "export_user_identifier" => {
-                        out.export_user_identifier = alma_runtime::Codec::from_node(v)?;
+                        out.export_user_identifier = r.read(25u16, v)?;
                     }
-                    "NVTGC" => out.nvtgc = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "NVTGC" => out.nvtgc = r.read(26u16, v)?,
+                    "status" => out.status = r.read(27u16, v)?,
                     "notification_preferences" => {
-                        out.notification_preferences = alma_runtime::Codec::from_node(v)?;
+                        out.notification_preferences = r.read(28u16, v)?;
                     }
-                    "notification_method" => {
-                        out.notification_method = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_method" => {
-                        out.delivery_method = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "notification_method" => out.notification_method = r.read(29u16, v)?,
+                    "delivery_method" => out.delivery_method = r.read(30u16, v)?,
                     "loan_delivery_method" => {
-                        out.loan_delivery_method = alma_runtime::Codec::from_node(v)?;
+                        out.loan_delivery_method = r.read(31u16, v)?;
                     }
-                    "electronic_delivery" => {
-                        out.electronic_delivery = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auth_type" => out.auth_type = alma_runtime::Codec::from_node(v)?,
-                    "request_agency_id" => {
-                        out.request_agency_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "transfer_server" => {
-                        out.transfer_server = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "electronic_delivery" => out.electronic_delivery = r.read(32u16, v)?,
+                    "auth_type" => out.auth_type = r.read(33u16, v)?,
+                    "request_agency_id" => out.request_agency_id = r.read(34u16, v)?,
+                    "transfer_server" => out.transfer_server = r.read(35u16, v)?,
                     "ncip_send_requester_info" => {
-                        out.ncip_send_requester_info = alma_runtime::Codec::from_node(v)?;
+                        out.ncip_send_requester_info = r.read(36u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("general_loan_period", &self.general_loan_period);
-        w.field("general_pushing_method", &self.general_pushing_method);
-        w.field("generalURL_template", &self.general_url_template);
-        w.field("general_broker_systemURL", &self.general_broker_system_url);
-        w.field("general_library_owner", &self.general_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(1u16, "general_loan_period", &self.general_loan_period);
+        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
+        w.field(3u16, "generalURL_template", &self.general_url_template);
+        w.field(4u16, "general_broker_systemURL", &self.general_broker_system_url);
+        w.field(5u16, "general_library_owner", &self.general_library_owner);
         w.field(
+            6u16,
             "general_enable_service_without_login",
             &self.general_enable_service_without_login,
         );
-        w.field("request_item_bib_type", &self.request_item_bib_type);
-        w.field("request_item_support_borrowing", &self.request_item_support_borrowing);
-        w.field("request_item_pickup_library", &self.request_item_pickup_library);
-        w.field("request_item_location", &self.request_item_location);
-        w.field("check_out_location", &self.check_out_location);
-        w.field("check_out_item_policy", &self.check_out_item_policy);
-        w.field("accept_item_location", &self.accept_item_location);
-        w.field("accept_item_pickup_library", &self.accept_item_pickup_library);
-        w.field("accept_item_automatic_receive", &self.accept_item_automatic_receive);
-        w.field("accept_item_receive_desk", &self.accept_item_receive_desk);
-        w.field("look_up_user_authentication", &self.look_up_user_authentication);
-        w.field("export_to_third_party", &self.export_to_third_party);
-        w.field("export_email_address", &self.export_email_address);
-        w.field("export_url", &self.export_url);
-        w.field("export_api_key", &self.export_api_key);
-        w.field("export_request_id_name_tag", &self.export_request_id_name_tag);
-        w.field("close_request_on_export", &self.close_request_on_export);
-        w.field("create_user_on_export", &self.create_user_on_export);
-        w.field("export_user_identifier", &self.export_user_identifier);
-        w.field("NVTGC", &self.nvtgc);
-        w.field("status", &self.status);
-        w.field("notification_preferences", &self.notification_preferences);
-        w.field("notification_method", &self.notification_method);
-        w.field("delivery_method", &self.delivery_method);
-        w.field("loan_delivery_method", &self.loan_delivery_method);
-        w.field("electronic_delivery", &self.electronic_delivery);
-        w.field("auth_type", &self.auth_type);
-        w.field("request_agency_id", &self.request_agency_id);
-        w.field("transfer_server", &self.transfer_server);
-        w.field("ncip_send_requester_info", &self.ncip_send_requester_info);
+        w.field(7u16, "request_item_bib_type", &self.request_item_bib_type);
+        w.field(
+            8u16,
+            "request_item_support_borrowing",
+            &self.request_item_support_borrowing,
+        );
+        w.field(9u16, "request_item_pickup_library", &self.request_item_pickup_library);
+        w.field(10u16, "request_item_location", &self.request_item_location);
+        w.field(11u16, "check_out_location", &self.check_out_location);
+        w.field(12u16, "check_out_item_policy", &self.check_out_item_policy);
+        w.field(13u16, "accept_item_location", &self.accept_item_location);
+        w.field(14u16, "accept_item_pickup_library", &self.accept_item_pickup_library);
+        w.field(
+            15u16,
+            "accept_item_automatic_receive",
+            &self.accept_item_automatic_receive,
+        );
+        w.field(16u16, "accept_item_receive_desk", &self.accept_item_receive_desk);
+        w.field(17u16, "look_up_user_authentication", &self.look_up_user_authentication);
+        w.field(18u16, "export_to_third_party", &self.export_to_third_party);
+        w.field(19u16, "export_email_address", &self.export_email_address);
+        w.field(20u16, "export_url", &self.export_url);
+        w.field(21u16, "export_api_key", &self.export_api_key);
+        w.field(22u16, "export_request_id_name_tag", &self.export_request_id_name_tag);
+        w.field(23u16, "close_request_on_export", &self.close_request_on_export);
+        w.field(24u16, "create_user_on_export", &self.create_user_on_export);
+        w.field(25u16, "export_user_identifier", &self.export_user_identifier);
+        w.field(26u16, "NVTGC", &self.nvtgc);
+        w.field(27u16, "status", &self.status);
+        w.field(28u16, "notification_preferences", &self.notification_preferences);
+        w.field(29u16, "notification_method", &self.notification_method);
+        w.field(30u16, "delivery_method", &self.delivery_method);
+        w.field(31u16, "loan_delivery_method", &self.loan_delivery_method);
+        w.field(32u16, "electronic_delivery", &self.electronic_delivery);
+        w.field(33u16, "auth_type", &self.auth_type);
+        w.field(34u16, "request_agency_id", &self.request_agency_id);
+        w.field(35u16, "transfer_server", &self.transfer_server);
+        w.field(36u16, "ncip_send_requester_info", &self.ncip_send_requester_info);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9769,6 +9585,9 @@ pub struct NcipP2pDetailsPut {
     pub resending_overdue_message_interval: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipP2pDetailsPut {
     fn is_empty(&self) -> bool {
@@ -9788,70 +9607,55 @@ impl alma_runtime::Codec for NcipP2pDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "NcipP2pDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_document_delivery" => {
-                        out.alternative_document_delivery = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.alternative_document_delivery = r.read(0u16, v)?;
                     }
-                    "general_user_id_type" => {
-                        out.general_user_id_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ill_server" => out.ill_server = alma_runtime::Codec::from_node(v)?,
-                    "ncip_p2p_user_name" => {
-                        out.ncip_p2p_user_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_p2p_password" => {
-                        out.ncip_p2p_password = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "institution_code" => {
-                        out.institution_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "partner_symbol" => {
-                        out.partner_symbol = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_expiry_type" => {
-                        out.request_expiry_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_time" => out.expiry_time = alma_runtime::Codec::from_node(v)?,
+                    "general_user_id_type" => out.general_user_id_type = r.read(1u16, v)?,
+                    "ill_server" => out.ill_server = r.read(2u16, v)?,
+                    "ncip_p2p_user_name" => out.ncip_p2p_user_name = r.read(3u16, v)?,
+                    "ncip_p2p_password" => out.ncip_p2p_password = r.read(4u16, v)?,
+                    "institution_code" => out.institution_code = r.read(5u16, v)?,
+                    "partner_symbol" => out.partner_symbol = r.read(6u16, v)?,
+                    "request_expiry_type" => out.request_expiry_type = r.read(7u16, v)?,
+                    "expiry_time" => out.expiry_time = r.read(8u16, v)?,
                     "send_requester_information" => {
-                        out.send_requester_information = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.send_requester_information = r.read(9u16, v)?;
                     }
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(10u16, v)?,
                     "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.resending_overdue_message_interval = r.read(11u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_document_delivery", &self.alternative_document_delivery);
-        w.field("general_user_id_type", &self.general_user_id_type);
-        w.field("ill_server", &self.ill_server);
-        w.field("ncip_p2p_user_name", &self.ncip_p2p_user_name);
-        w.field("ncip_p2p_password", &self.ncip_p2p_password);
-        w.field("institution_code", &self.institution_code);
-        w.field("partner_symbol", &self.partner_symbol);
-        w.field("request_expiry_type", &self.request_expiry_type);
-        w.field("expiry_time", &self.expiry_time);
-        w.field("send_requester_information", &self.send_requester_information);
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
         w.field(
+            0u16,
+            "alternative_document_delivery",
+            &self.alternative_document_delivery,
+        );
+        w.field(1u16, "general_user_id_type", &self.general_user_id_type);
+        w.field(2u16, "ill_server", &self.ill_server);
+        w.field(3u16, "ncip_p2p_user_name", &self.ncip_p2p_user_name);
+        w.field(4u16, "ncip_p2p_password", &self.ncip_p2p_password);
+        w.field(5u16, "institution_code", &self.institution_code);
+        w.field(6u16, "partner_symbol", &self.partner_symbol);
+        w.field(7u16, "request_expiry_type", &self.request_expiry_type);
+        w.field(8u16, "expiry_time", &self.expiry_time);
+        w.field(9u16, "send_requester_information", &self.send_requester_information);
+        w.field(10u16, "email_address", &self.email_address);
+        w.field(
+            11u16,
             "resending_overdue_message_interval",
             &self.resending_overdue_message_interval,
         );
@@ -9971,6 +9775,9 @@ pub struct PartnerPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerPut {
     fn is_empty(&self) -> bool {
@@ -9984,32 +9791,28 @@ impl alma_runtime::Codec for PartnerPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "partner_details" => {
-                        out.partner_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "partner_details" => out.partner_details = r.read(0u16, v)?,
+                    "contact_info" => out.contact_info = r.read(1u16, v)?,
+                    "note" => out.note = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("partner_details", &self.partner_details);
-        w.field("contact_info", &self.contact_info);
-        w.field("note", &self.note);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "partner_details", &self.partner_details);
+        w.field(1u16, "contact_info", &self.contact_info);
+        w.field(2u16, "note", &self.note);
+        w.field(3u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10078,7 +9881,7 @@ pub struct PartnerDetailsPut {
     /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
     ///
     /// Example: `ACTIVE`.
-    pub status: crate::partners::models::PartnerDetailsPutStatus,
+    pub status: Option<crate::partners::models::PartnerDetailsPutStatus>,
     /// The type of the partner's system. Mandatory. This field is used for information purposes only. Possible codes are listed in 'PartnerSystemTypes' code table.
     ///
     /// Example: `RELAIS_ILL`.
@@ -10173,10 +9976,31 @@ pub struct PartnerDetailsPut {
     pub holding_code: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerDetailsPut {
     fn is_empty(&self) -> bool {
-        false
+        self.code.is_empty() && self.name.is_empty()
+            && alma_runtime::IsEmpty::is_empty(&self.profile_details)
+            && self.status.is_none()
+            && alma_runtime::IsEmpty::is_empty(&self.system_type)
+            && self.avg_supply_time.is_none() && self.delivery_delay.is_none()
+            && self.currency.is_none() && self.alternate_symbol.is_none()
+            && self.borrowing_supported.is_none() && self.borrowing_workflow.is_none()
+            && self.lending_supported.is_none() && self.lending_workflow.is_none()
+            && self.copyright_payment_responsibility.is_none()
+            && self.billing_city.is_none() && self.billing_contact_name.is_none()
+            && self.billing_country.is_none() && self.billing_email.is_none()
+            && self.billing_line1.is_none() && self.billing_line2.is_none()
+            && self.billing_postal_code.is_none()
+            && self.billing_state_province.is_none()
+            && self.auto_cancel_supported.is_none() && self.auto_cancel_reason.is_none()
+            && self.auto_cancel_time.is_none() && self.auto_claim_supported.is_none()
+            && self.auto_claim_time.is_none() && self.locate_profile.is_none()
+            && self.institution_code.is_none() && self.holding_code.is_none()
+            && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PartnerDetailsPut {
@@ -10184,135 +10008,94 @@ impl alma_runtime::Codec for PartnerDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "name" => out.name = alma_runtime::Codec::from_node(v)?,
-                    "profile_details" => {
-                        out.profile_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "system_type" => out.system_type = alma_runtime::Codec::from_node(v)?,
-                    "avg_supply_time" => {
-                        out.avg_supply_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "delivery_delay" => {
-                        out.delivery_delay = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "alternate_symbol" => {
-                        out.alternate_symbol = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "borrowing_supported" => {
-                        out.borrowing_supported = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "borrowing_workflow" => {
-                        out.borrowing_workflow = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lending_supported" => {
-                        out.lending_supported = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lending_workflow" => {
-                        out.lending_workflow = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "code" => out.code = r.read(0u16, v)?,
+                    "name" => out.name = r.read(1u16, v)?,
+                    "profile_details" => out.profile_details = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "system_type" => out.system_type = r.read(4u16, v)?,
+                    "avg_supply_time" => out.avg_supply_time = r.read(5u16, v)?,
+                    "delivery_delay" => out.delivery_delay = r.read(6u16, v)?,
+                    "currency" => out.currency = r.read(7u16, v)?,
+                    "alternate_symbol" => out.alternate_symbol = r.read(8u16, v)?,
+                    "borrowing_supported" => out.borrowing_supported = r.read(9u16, v)?,
+                    "borrowing_workflow" => out.borrowing_workflow = r.read(10u16, v)?,
+                    "lending_supported" => out.lending_supported = r.read(11u16, v)?,
+                    "lending_workflow" => out.lending_workflow = r.read(12u16, v)?,
                     "copyright_payment_responsibility" => {
-                        out.copyright_payment_responsibility = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.copyright_payment_responsibility = r.read(13u16, v)?;
                     }
-                    "billing_city" => {
-                        out.billing_city = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "billing_city" => out.billing_city = r.read(14u16, v)?,
                     "billing_contact_name" => {
-                        out.billing_contact_name = alma_runtime::Codec::from_node(v)?;
+                        out.billing_contact_name = r.read(15u16, v)?;
                     }
-                    "billing_country" => {
-                        out.billing_country = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_email" => {
-                        out.billing_email = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_line1" => {
-                        out.billing_line1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_line2" => {
-                        out.billing_line2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "billing_postal_code" => {
-                        out.billing_postal_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "billing_country" => out.billing_country = r.read(16u16, v)?,
+                    "billing_email" => out.billing_email = r.read(17u16, v)?,
+                    "billing_line1" => out.billing_line1 = r.read(18u16, v)?,
+                    "billing_line2" => out.billing_line2 = r.read(19u16, v)?,
+                    "billing_postal_code" => out.billing_postal_code = r.read(20u16, v)?,
                     "billing_state_province" => {
-                        out.billing_state_province = alma_runtime::Codec::from_node(v)?;
+                        out.billing_state_province = r.read(21u16, v)?;
                     }
                     "auto_cancel_supported" => {
-                        out.auto_cancel_supported = alma_runtime::Codec::from_node(v)?;
+                        out.auto_cancel_supported = r.read(22u16, v)?;
                     }
-                    "auto_cancel_reason" => {
-                        out.auto_cancel_reason = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auto_cancel_time" => {
-                        out.auto_cancel_time = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "auto_cancel_reason" => out.auto_cancel_reason = r.read(23u16, v)?,
+                    "auto_cancel_time" => out.auto_cancel_time = r.read(24u16, v)?,
                     "auto_claim_supported" => {
-                        out.auto_claim_supported = alma_runtime::Codec::from_node(v)?;
+                        out.auto_claim_supported = r.read(25u16, v)?;
                     }
-                    "auto_claim_time" => {
-                        out.auto_claim_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "locate_profile" => {
-                        out.locate_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "institution_code" => {
-                        out.institution_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "holding_code" => {
-                        out.holding_code = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "auto_claim_time" => out.auto_claim_time = r.read(26u16, v)?,
+                    "locate_profile" => out.locate_profile = r.read(27u16, v)?,
+                    "institution_code" => out.institution_code = r.read(28u16, v)?,
+                    "holding_code" => out.holding_code = r.read(29u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("name", &self.name);
-        w.field("profile_details", &self.profile_details);
-        w.field("status", &self.status);
-        w.field("system_type", &self.system_type);
-        w.field("avg_supply_time", &self.avg_supply_time);
-        w.field("delivery_delay", &self.delivery_delay);
-        w.field("currency", &self.currency);
-        w.field("alternate_symbol", &self.alternate_symbol);
-        w.field("borrowing_supported", &self.borrowing_supported);
-        w.field("borrowing_workflow", &self.borrowing_workflow);
-        w.field("lending_supported", &self.lending_supported);
-        w.field("lending_workflow", &self.lending_workflow);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "name", &self.name);
+        w.field(2u16, "profile_details", &self.profile_details);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "system_type", &self.system_type);
+        w.field(5u16, "avg_supply_time", &self.avg_supply_time);
+        w.field(6u16, "delivery_delay", &self.delivery_delay);
+        w.field(7u16, "currency", &self.currency);
+        w.field(8u16, "alternate_symbol", &self.alternate_symbol);
+        w.field(9u16, "borrowing_supported", &self.borrowing_supported);
+        w.field(10u16, "borrowing_workflow", &self.borrowing_workflow);
+        w.field(11u16, "lending_supported", &self.lending_supported);
+        w.field(12u16, "lending_workflow", &self.lending_workflow);
         w.field(
+            13u16,
             "copyright_payment_responsibility",
             &self.copyright_payment_responsibility,
         );
-        w.field("billing_city", &self.billing_city);
-        w.field("billing_contact_name", &self.billing_contact_name);
-        w.field("billing_country", &self.billing_country);
-        w.field("billing_email", &self.billing_email);
-        w.field("billing_line1", &self.billing_line1);
-        w.field("billing_line2", &self.billing_line2);
-        w.field("billing_postal_code", &self.billing_postal_code);
-        w.field("billing_state_province", &self.billing_state_province);
-        w.field("auto_cancel_supported", &self.auto_cancel_supported);
-        w.field("auto_cancel_reason", &self.auto_cancel_reason);
-        w.field("auto_cancel_time", &self.auto_cancel_time);
-        w.field("auto_claim_supported", &self.auto_claim_supported);
-        w.field("auto_claim_time", &self.auto_claim_time);
-        w.field("locate_profile", &self.locate_profile);
-        w.field("institution_code", &self.institution_code);
-        w.field("holding_code", &self.holding_code);
+        w.field(14u16, "billing_city", &self.billing_city);
+        w.field(15u16, "billing_contact_name", &self.billing_contact_name);
+        w.field(16u16, "billing_country", &self.billing_country);
+        w.field(17u16, "billing_email", &self.billing_email);
+        w.field(18u16, "billing_line1", &self.billing_line1);
+        w.field(19u16, "billing_line2", &self.billing_line2);
+        w.field(20u16, "billing_postal_code", &self.billing_postal_code);
+        w.field(21u16, "billing_state_province", &self.billing_state_province);
+        w.field(22u16, "auto_cancel_supported", &self.auto_cancel_supported);
+        w.field(23u16, "auto_cancel_reason", &self.auto_cancel_reason);
+        w.field(24u16, "auto_cancel_time", &self.auto_cancel_time);
+        w.field(25u16, "auto_claim_supported", &self.auto_claim_supported);
+        w.field(26u16, "auto_claim_time", &self.auto_claim_time);
+        w.field(27u16, "locate_profile", &self.locate_profile);
+        w.field(28u16, "institution_code", &self.institution_code);
+        w.field(29u16, "holding_code", &self.holding_code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10542,11 +10325,10 @@ impl alma_runtime::Model for PartnerDetailsPut {
 /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/partner_details/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PartnerDetailsPutStatus {
     /// `INACTIVE`
-    #[default]
     Inactive,
     /// `ACTIVE`
     Active,
@@ -10573,13 +10355,11 @@ impl From<&str> for PartnerDetailsPutStatus {
     }
 }
 impl alma_runtime::Codec for PartnerDetailsPutStatus {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -10601,6 +10381,9 @@ pub struct PartnerPhonePut {
     pub preferred_sms: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerPhonePut {
     fn is_empty(&self) -> bool {
@@ -10615,32 +10398,28 @@ impl alma_runtime::Codec for PartnerPhonePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PartnerPhonePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_types" => out.phone_types = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferredSMS" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_types" => out.phone_types = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferredSMS" => out.preferred_sms = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_types", &self.phone_types);
-        w.field("preferred", &self.preferred);
-        w.field("preferredSMS", &self.preferred_sms);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_types", &self.phone_types);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferredSMS", &self.preferred_sms);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10696,6 +10475,9 @@ pub struct PhonePutPhoneTypes {
     pub phone_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PhonePutPhoneTypes {
     fn is_empty(&self) -> bool {
@@ -10707,22 +10489,22 @@ impl alma_runtime::Codec for PhonePutPhoneTypes {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "PhonePutPhoneTypes",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
+                    "phone_type" => out.phone_type = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_type", &self.phone_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_type", &self.phone_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10751,7 +10533,7 @@ pub struct ProfileDetailsPut {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
     /// Example: `NCIP`.
-    pub profile_type: crate::partners::models::ProfileDetailsPutProfileType,
+    pub profile_type: Option<crate::partners::models::ProfileDetailsPutProfileType>,
     /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
     pub art_email_details: Option<crate::partners::models::ArtEmailDetailsPut>,
     /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
@@ -10776,10 +10558,18 @@ pub struct ProfileDetailsPut {
     pub innreach_details: Option<crate::partners::models::InnreachDetailsPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ProfileDetailsPut {
     fn is_empty(&self) -> bool {
-        false
+        self.profile_type.is_none() && self.art_email_details.is_none()
+            && self.ncip_details.is_none() && self.iso_details.is_none()
+            && self.iso_18626_details.is_none() && self.email_details.is_none()
+            && self.ncip_p2p_details.is_none() && self.bldss_details.is_none()
+            && self.fulfillment_network_details.is_none() && self.rapid_details.is_none()
+            && self.innreach_details.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ProfileDetailsPut {
@@ -10787,64 +10577,44 @@ impl alma_runtime::Codec for ProfileDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ProfileDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "profile_type" => {
-                        out.profile_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "art_email_details" => {
-                        out.art_email_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_details" => {
-                        out.ncip_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "iso_details" => out.iso_details = alma_runtime::Codec::from_node(v)?,
-                    "iso_18626_details" => {
-                        out.iso_18626_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "email_details" => {
-                        out.email_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "ncip_p2p_details" => {
-                        out.ncip_p2p_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "bldss_details" => {
-                        out.bldss_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "profile_type" => out.profile_type = r.read(0u16, v)?,
+                    "art_email_details" => out.art_email_details = r.read(1u16, v)?,
+                    "ncip_details" => out.ncip_details = r.read(2u16, v)?,
+                    "iso_details" => out.iso_details = r.read(3u16, v)?,
+                    "iso_18626_details" => out.iso_18626_details = r.read(4u16, v)?,
+                    "email_details" => out.email_details = r.read(5u16, v)?,
+                    "ncip_p2p_details" => out.ncip_p2p_details = r.read(6u16, v)?,
+                    "bldss_details" => out.bldss_details = r.read(7u16, v)?,
                     "fulfillment_network_details" => {
-                        out.fulfillment_network_details = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.fulfillment_network_details = r.read(8u16, v)?;
                     }
-                    "rapid_details" => {
-                        out.rapid_details = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "innreach_details" => {
-                        out.innreach_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rapid_details" => out.rapid_details = r.read(9u16, v)?,
+                    "innreach_details" => out.innreach_details = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("profile_type", &self.profile_type);
-        w.field("art_email_details", &self.art_email_details);
-        w.field("ncip_details", &self.ncip_details);
-        w.field("iso_details", &self.iso_details);
-        w.field("iso_18626_details", &self.iso_18626_details);
-        w.field("email_details", &self.email_details);
-        w.field("ncip_p2p_details", &self.ncip_p2p_details);
-        w.field("bldss_details", &self.bldss_details);
-        w.field("fulfillment_network_details", &self.fulfillment_network_details);
-        w.field("rapid_details", &self.rapid_details);
-        w.field("innreach_details", &self.innreach_details);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "profile_type", &self.profile_type);
+        w.field(1u16, "art_email_details", &self.art_email_details);
+        w.field(2u16, "ncip_details", &self.ncip_details);
+        w.field(3u16, "iso_details", &self.iso_details);
+        w.field(4u16, "iso_18626_details", &self.iso_18626_details);
+        w.field(5u16, "email_details", &self.email_details);
+        w.field(6u16, "ncip_p2p_details", &self.ncip_p2p_details);
+        w.field(7u16, "bldss_details", &self.bldss_details);
+        w.field(8u16, "fulfillment_network_details", &self.fulfillment_network_details);
+        w.field(9u16, "rapid_details", &self.rapid_details);
+        w.field(10u16, "innreach_details", &self.innreach_details);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -10975,11 +10745,10 @@ impl alma_runtime::Model for ProfileDetailsPut {
 /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=put#/profile_details/properties/profile_type`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProfileDetailsPutProfileType {
     /// `ART_EMAIL`
-    #[default]
     ArtEmail,
     /// `NCIP`
     Ncip,
@@ -11046,13 +10815,11 @@ impl From<&str> for ProfileDetailsPutProfileType {
     }
 }
 impl alma_runtime::Codec for ProfileDetailsPutProfileType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -11082,6 +10849,9 @@ pub struct RapidDetailsPut {
     pub rapid_default_library_owner: alma_runtime::CodeValue,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RapidDetailsPut {
     fn is_empty(&self) -> bool {
@@ -11098,50 +10868,46 @@ impl alma_runtime::Codec for RapidDetailsPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RapidDetailsPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "rapid_url" => out.rapid_url = alma_runtime::Codec::from_node(v)?,
-                    "rapid_user_name" => {
-                        out.rapid_user_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rapid_password" => {
-                        out.rapid_password = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "rapid_url" => out.rapid_url = r.read(0u16, v)?,
+                    "rapid_user_name" => out.rapid_user_name = r.read(1u16, v)?,
+                    "rapid_password" => out.rapid_password = r.read(2u16, v)?,
                     "requesting_rapid_code" => {
-                        out.requesting_rapid_code = alma_runtime::Codec::from_node(v)?;
+                        out.requesting_rapid_code = r.read(3u16, v)?;
                     }
                     "rapid_requesting_branch_name" => {
-                        out.rapid_requesting_branch_name = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.rapid_requesting_branch_name = r.read(4u16, v)?;
                     }
                     "close_request_on_export" => {
-                        out.close_request_on_export = alma_runtime::Codec::from_node(v)?;
+                        out.close_request_on_export = r.read(5u16, v)?;
                     }
                     "rapid_default_library_owner" => {
-                        out.rapid_default_library_owner = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.rapid_default_library_owner = r.read(6u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("rapid_url", &self.rapid_url);
-        w.field("rapid_user_name", &self.rapid_user_name);
-        w.field("rapid_password", &self.rapid_password);
-        w.field("requesting_rapid_code", &self.requesting_rapid_code);
-        w.field("rapid_requesting_branch_name", &self.rapid_requesting_branch_name);
-        w.field("close_request_on_export", &self.close_request_on_export);
-        w.field("rapid_default_library_owner", &self.rapid_default_library_owner);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "rapid_url", &self.rapid_url);
+        w.field(1u16, "rapid_user_name", &self.rapid_user_name);
+        w.field(2u16, "rapid_password", &self.rapid_password);
+        w.field(3u16, "requesting_rapid_code", &self.requesting_rapid_code);
+        w.field(
+            4u16,
+            "rapid_requesting_branch_name",
+            &self.rapid_requesting_branch_name,
+        );
+        w.field(5u16, "close_request_on_export", &self.close_request_on_export);
+        w.field(6u16, "rapid_default_library_owner", &self.rapid_default_library_owner);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -11221,6 +10987,9 @@ pub struct Partners {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Partners {
     fn is_empty(&self) -> bool {
@@ -11233,26 +11002,24 @@ impl alma_runtime::Codec for Partners {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Partners",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "partner" => out.partner = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("partner", &self.partner);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "partner", &self.partner);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

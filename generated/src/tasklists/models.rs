@@ -13,6 +13,9 @@ pub struct Printouts {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printouts {
     fn is_empty(&self) -> bool {
@@ -25,26 +28,24 @@ impl alma_runtime::Codec for Printouts {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Printouts",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "printout" => out.printout = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "printout" => out.printout = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("printout", &self.printout);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "printout", &self.printout);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -119,6 +120,9 @@ pub struct Printout {
     pub status: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printout {
     fn is_empty(&self) -> bool {
@@ -133,38 +137,38 @@ impl alma_runtime::Codec for Printout {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Printout",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "letter" => out.letter = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "printer" => out.printer = alma_runtime::Codec::from_node(v)?,
-                    "printout" => out.printout = alma_runtime::Codec::from_node(v)?,
-                    "size" => out.size = alma_runtime::Codec::from_node(v)?,
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
+                    "date" => out.date = r.read(0u16, v)?,
+                    "id" => out.id = r.read(1u16, v)?,
+                    "letter" => out.letter = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
+                    "printer" => out.printer = r.read(4u16, v)?,
+                    "printout" => out.printout = r.read(5u16, v)?,
+                    "size" => out.size = r.read(6u16, v)?,
+                    "source" => out.source = r.read(7u16, v)?,
+                    "status" => out.status = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("date", &self.date);
-        w.field("id", &self.id);
-        w.field("letter", &self.letter);
-        w.field("link", &self.link);
-        w.field("printer", &self.printer);
-        w.field("printout", &self.printout);
-        w.field("size", &self.size);
-        w.field("source", &self.source);
-        w.field("status", &self.status);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "date", &self.date);
+        w.field(1u16, "id", &self.id);
+        w.field(2u16, "letter", &self.letter);
+        w.field(3u16, "link", &self.link);
+        w.field(4u16, "printer", &self.printer);
+        w.field(5u16, "printout", &self.printout);
+        w.field(6u16, "size", &self.size);
+        w.field(7u16, "source", &self.source);
+        w.field(8u16, "status", &self.status);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -204,6 +208,9 @@ pub struct RequestedResources {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestedResources {
     fn is_empty(&self) -> bool {
@@ -216,28 +223,24 @@ impl alma_runtime::Codec for RequestedResources {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RequestedResources",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "requested_resource" => {
-                        out.requested_resource = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "requested_resource" => out.requested_resource = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("requested_resource", &self.requested_resource);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "requested_resource", &self.requested_resource);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -288,6 +291,9 @@ pub struct RequestedResource {
     pub resource_metadata: Option<crate::tasklists::models::TasklistsResourceMetadata>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestedResource {
     fn is_empty(&self) -> bool {
@@ -300,28 +306,26 @@ impl alma_runtime::Codec for RequestedResource {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RequestedResource",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "location" => out.location = alma_runtime::Codec::from_node(v)?,
-                    "request" => out.request = alma_runtime::Codec::from_node(v)?,
-                    "resource_metadata" => {
-                        out.resource_metadata = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "location" => out.location = r.read(0u16, v)?,
+                    "request" => out.request = r.read(1u16, v)?,
+                    "resource_metadata" => out.resource_metadata = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("location", &self.location);
-        w.field("request", &self.request);
-        w.field("resource_metadata", &self.resource_metadata);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "location", &self.location);
+        w.field(1u16, "request", &self.request);
+        w.field(2u16, "resource_metadata", &self.resource_metadata);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -392,6 +396,9 @@ pub struct TasklistsLocation {
     pub shelving_location: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsLocation {
     fn is_empty(&self) -> bool {
@@ -405,32 +412,30 @@ impl alma_runtime::Codec for TasklistsLocation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsLocation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "copy" => out.copy = alma_runtime::Codec::from_node(v)?,
-                    "holding_id" => out.holding_id = alma_runtime::Codec::from_node(v)?,
-                    "library" => out.library = alma_runtime::Codec::from_node(v)?,
-                    "shelving_location" => {
-                        out.shelving_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "call_number" => out.call_number = r.read(0u16, v)?,
+                    "copy" => out.copy = r.read(1u16, v)?,
+                    "holding_id" => out.holding_id = r.read(2u16, v)?,
+                    "library" => out.library = r.read(3u16, v)?,
+                    "shelving_location" => out.shelving_location = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("call_number", &self.call_number);
-        w.field("copy", &self.copy);
-        w.field("holding_id", &self.holding_id);
-        w.field("library", &self.library);
-        w.field("shelving_location", &self.shelving_location);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "call_number", &self.call_number);
+        w.field(1u16, "copy", &self.copy);
+        w.field(2u16, "holding_id", &self.holding_id);
+        w.field(3u16, "library", &self.library);
+        w.field(4u16, "shelving_location", &self.shelving_location);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -505,6 +510,9 @@ pub struct TasklistsCopy {
     pub storage_location_id: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsCopy {
     fn is_empty(&self) -> bool {
@@ -518,36 +526,34 @@ impl alma_runtime::Codec for TasklistsCopy {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsCopy",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "alternative_call_number" => {
-                        out.alternative_call_number = alma_runtime::Codec::from_node(v)?;
+                        out.alternative_call_number = r.read(0u16, v)?;
                     }
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "base_status" => out.base_status = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "pid" => out.pid = alma_runtime::Codec::from_node(v)?,
-                    "storage_location_id" => {
-                        out.storage_location_id = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "barcode" => out.barcode = r.read(1u16, v)?,
+                    "base_status" => out.base_status = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
+                    "pid" => out.pid = r.read(4u16, v)?,
+                    "storage_location_id" => out.storage_location_id = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("alternative_call_number", &self.alternative_call_number);
-        w.field("barcode", &self.barcode);
-        w.field("base_status", &self.base_status);
-        w.field("link", &self.link);
-        w.field("pid", &self.pid);
-        w.field("storage_location_id", &self.storage_location_id);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "alternative_call_number", &self.alternative_call_number);
+        w.field(1u16, "barcode", &self.barcode);
+        w.field(2u16, "base_status", &self.base_status);
+        w.field(3u16, "link", &self.link);
+        w.field(4u16, "pid", &self.pid);
+        w.field(5u16, "storage_location_id", &self.storage_location_id);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -600,6 +606,9 @@ pub struct LocationHoldingId {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationHoldingId {
     fn is_empty(&self) -> bool {
@@ -611,24 +620,24 @@ impl alma_runtime::Codec for LocationHoldingId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LocationHoldingId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -686,15 +695,22 @@ pub struct Request {
     /// Example: `2013-11-12T14:59:59.000Z`.
     pub request_time: Option<String>,
     /// `request_type` (XML element `request_type`).
-    pub request_type: crate::tasklists::models::RequestRequestType,
+    pub request_type: Option<crate::tasklists::models::RequestRequestType>,
     /// A description of the requester.
     pub requester: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Request {
     fn is_empty(&self) -> bool {
-        false
+        self.comment.is_none() && self.destination.is_none() && self.id.is_none()
+            && self.link.is_none() && self.printed.is_none() && self.reported.is_none()
+            && self.request_date.is_none() && self.request_sub_type.is_none()
+            && self.request_time.is_none() && self.request_type.is_none()
+            && self.requester.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Request {
@@ -702,50 +718,42 @@ impl alma_runtime::Codec for Request {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Request",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
-                    "destination" => out.destination = alma_runtime::Codec::from_node(v)?,
-                    "id" => out.id = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "printed" => out.printed = alma_runtime::Codec::from_node(v)?,
-                    "reported" => out.reported = alma_runtime::Codec::from_node(v)?,
-                    "request_date" => {
-                        out.request_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_sub_type" => {
-                        out.request_sub_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_time" => {
-                        out.request_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_type" => {
-                        out.request_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
+                    "comment" => out.comment = r.read(0u16, v)?,
+                    "destination" => out.destination = r.read(1u16, v)?,
+                    "id" => out.id = r.read(2u16, v)?,
+                    "link" => out.link = r.read(3u16, v)?,
+                    "printed" => out.printed = r.read(4u16, v)?,
+                    "reported" => out.reported = r.read(5u16, v)?,
+                    "request_date" => out.request_date = r.read(6u16, v)?,
+                    "request_sub_type" => out.request_sub_type = r.read(7u16, v)?,
+                    "request_time" => out.request_time = r.read(8u16, v)?,
+                    "request_type" => out.request_type = r.read(9u16, v)?,
+                    "requester" => out.requester = r.read(10u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("comment", &self.comment);
-        w.field("destination", &self.destination);
-        w.field("id", &self.id);
-        w.field("link", &self.link);
-        w.field("printed", &self.printed);
-        w.field("reported", &self.reported);
-        w.field("request_date", &self.request_date);
-        w.field("request_sub_type", &self.request_sub_type);
-        w.field("request_time", &self.request_time);
-        w.field("request_type", &self.request_type);
-        w.field("requester", &self.requester);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "comment", &self.comment);
+        w.field(1u16, "destination", &self.destination);
+        w.field(2u16, "id", &self.id);
+        w.field(3u16, "link", &self.link);
+        w.field(4u16, "printed", &self.printed);
+        w.field(5u16, "reported", &self.reported);
+        w.field(6u16, "request_date", &self.request_date);
+        w.field(7u16, "request_sub_type", &self.request_sub_type);
+        w.field(8u16, "request_time", &self.request_time);
+        w.field(9u16, "request_type", &self.request_type);
+        w.field(10u16, "requester", &self.requester);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -805,11 +813,10 @@ impl alma_runtime::Model for Request {
     }
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items/properties/request_type`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RequestRequestType {
     /// `BOOKING`
-    #[default]
     Booking,
     /// `DIGITIZATION`
     Digitization,
@@ -848,13 +855,11 @@ impl From<&str> for RequestRequestType {
     }
 }
 impl alma_runtime::Codec for RequestRequestType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(
-            alma_runtime::codec::enum_text(node)?
-                .map_or_else(Self::default, |s| Self::from(s.as_str())),
-        )
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
@@ -896,6 +901,9 @@ pub struct TasklistsResourceMetadata {
     pub title: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsResourceMetadata {
     fn is_empty(&self) -> bool {
@@ -910,40 +918,36 @@ impl alma_runtime::Codec for TasklistsResourceMetadata {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsResourceMetadata",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "publication_place" => {
-                        out.publication_place = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publication_year" => {
-                        out.publication_year = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "author" => out.author = r.read(0u16, v)?,
+                    "isbn" => out.isbn = r.read(1u16, v)?,
+                    "issn" => out.issn = r.read(2u16, v)?,
+                    "mms_id" => out.mms_id = r.read(3u16, v)?,
+                    "publication_place" => out.publication_place = r.read(4u16, v)?,
+                    "publication_year" => out.publication_year = r.read(5u16, v)?,
+                    "publisher" => out.publisher = r.read(6u16, v)?,
+                    "title" => out.title = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("author", &self.author);
-        w.field("isbn", &self.isbn);
-        w.field("issn", &self.issn);
-        w.field("mms_id", &self.mms_id);
-        w.field("publication_place", &self.publication_place);
-        w.field("publication_year", &self.publication_year);
-        w.field("publisher", &self.publisher);
-        w.field("title", &self.title);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "author", &self.author);
+        w.field(1u16, "isbn", &self.isbn);
+        w.field(2u16, "issn", &self.issn);
+        w.field(3u16, "mms_id", &self.mms_id);
+        w.field(4u16, "publication_place", &self.publication_place);
+        w.field(5u16, "publication_year", &self.publication_year);
+        w.field(6u16, "publisher", &self.publisher);
+        w.field(7u16, "title", &self.title);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1007,6 +1011,9 @@ pub struct TasklistsResourceMetadataMmsId {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsResourceMetadataMmsId {
     fn is_empty(&self) -> bool {
@@ -1018,24 +1025,24 @@ impl alma_runtime::Codec for TasklistsResourceMetadataMmsId {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsResourceMetadataMmsId",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1070,6 +1077,9 @@ pub struct UserResourceSharingRequests {
     >,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserResourceSharingRequests {
     fn is_empty(&self) -> bool {
@@ -1082,30 +1092,30 @@ impl alma_runtime::Codec for UserResourceSharingRequests {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserResourceSharingRequests",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
                     "user_resource_sharing_request" => {
-                        out.user_resource_sharing_request = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.user_resource_sharing_request = r.read(1u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("total_record_count", &self.total_record_count);
-        w.field("user_resource_sharing_request", &self.user_resource_sharing_request);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "total_record_count", &self.total_record_count);
+        w.field(
+            1u16,
+            "user_resource_sharing_request",
+            &self.user_resource_sharing_request,
+        );
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1402,6 +1412,9 @@ pub struct TasklistsUserResourceSharingRequest {
     pub year: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequest {
     fn is_empty(&self) -> bool {
@@ -1451,260 +1464,190 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequest {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsUserResourceSharingRequest",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "additional_barcode" => {
-                        out.additional_barcode = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "additional_barcode" => out.additional_barcode = r.read(0u16, v)?,
                     "additional_person_name" => {
-                        out.additional_person_name = alma_runtime::Codec::from_node(v)?;
+                        out.additional_person_name = r.read(1u16, v)?;
                     }
                     "agree_to_copyright_terms" => {
-                        out.agree_to_copyright_terms = alma_runtime::Codec::from_node(v)?;
+                        out.agree_to_copyright_terms = r.read(2u16, v)?;
                     }
-                    "allow_other_formats" => {
-                        out.allow_other_formats = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "author" => out.author = alma_runtime::Codec::from_node(v)?,
-                    "author_initials" => {
-                        out.author_initials = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "bib_note" => out.bib_note = alma_runtime::Codec::from_node(v)?,
-                    "call_number" => out.call_number = alma_runtime::Codec::from_node(v)?,
-                    "chapter" => out.chapter = alma_runtime::Codec::from_node(v)?,
-                    "chapter_author" => {
-                        out.chapter_author = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "chapter_title" => {
-                        out.chapter_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "citation_type" => {
-                        out.citation_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "copyright_status" => {
-                        out.copyright_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "created_time" => {
-                        out.created_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "doi" => out.doi = alma_runtime::Codec::from_node(v)?,
-                    "edition" => out.edition = alma_runtime::Codec::from_node(v)?,
-                    "editor" => out.editor = alma_runtime::Codec::from_node(v)?,
-                    "end_page" => out.end_page = alma_runtime::Codec::from_node(v)?,
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "format" => out.format = alma_runtime::Codec::from_node(v)?,
-                    "fund" => out.fund = alma_runtime::Codec::from_node(v)?,
-                    "has_active_notes" => {
-                        out.has_active_notes = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "isbn" => out.isbn = alma_runtime::Codec::from_node(v)?,
-                    "issn" => out.issn = alma_runtime::Codec::from_node(v)?,
-                    "issue" => out.issue = alma_runtime::Codec::from_node(v)?,
-                    "journal_title" => {
-                        out.journal_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_interest_date" => {
-                        out.last_interest_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_date" => {
-                        out.last_modified_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "last_modified_time" => {
-                        out.last_modified_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lcc_number" => out.lcc_number = alma_runtime::Codec::from_node(v)?,
-                    "level_of_service" => {
-                        out.level_of_service = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "lost_damaged_fee" => {
-                        out.lost_damaged_fee = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "maximum_fee" => out.maximum_fee = alma_runtime::Codec::from_node(v)?,
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "need_patron_info" => {
-                        out.need_patron_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "oclc_number" => out.oclc_number = alma_runtime::Codec::from_node(v)?,
-                    "other_standard_id" => {
-                        out.other_standard_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "pages" => out.pages = alma_runtime::Codec::from_node(v)?,
-                    "part" => out.part = alma_runtime::Codec::from_node(v)?,
-                    "partner" => out.partner = alma_runtime::Codec::from_node(v)?,
-                    "pickup_location" => {
-                        out.pickup_location = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "allow_other_formats" => out.allow_other_formats = r.read(3u16, v)?,
+                    "author" => out.author = r.read(4u16, v)?,
+                    "author_initials" => out.author_initials = r.read(5u16, v)?,
+                    "barcode" => out.barcode = r.read(6u16, v)?,
+                    "bib_note" => out.bib_note = r.read(7u16, v)?,
+                    "call_number" => out.call_number = r.read(8u16, v)?,
+                    "chapter" => out.chapter = r.read(9u16, v)?,
+                    "chapter_author" => out.chapter_author = r.read(10u16, v)?,
+                    "chapter_title" => out.chapter_title = r.read(11u16, v)?,
+                    "citation_type" => out.citation_type = r.read(12u16, v)?,
+                    "copyright_status" => out.copyright_status = r.read(13u16, v)?,
+                    "created_date" => out.created_date = r.read(14u16, v)?,
+                    "created_time" => out.created_time = r.read(15u16, v)?,
+                    "doi" => out.doi = r.read(16u16, v)?,
+                    "edition" => out.edition = r.read(17u16, v)?,
+                    "editor" => out.editor = r.read(18u16, v)?,
+                    "end_page" => out.end_page = r.read(19u16, v)?,
+                    "external_id" => out.external_id = r.read(20u16, v)?,
+                    "format" => out.format = r.read(21u16, v)?,
+                    "fund" => out.fund = r.read(22u16, v)?,
+                    "has_active_notes" => out.has_active_notes = r.read(23u16, v)?,
+                    "isbn" => out.isbn = r.read(24u16, v)?,
+                    "issn" => out.issn = r.read(25u16, v)?,
+                    "issue" => out.issue = r.read(26u16, v)?,
+                    "journal_title" => out.journal_title = r.read(27u16, v)?,
+                    "last_interest_date" => out.last_interest_date = r.read(28u16, v)?,
+                    "last_modified_date" => out.last_modified_date = r.read(29u16, v)?,
+                    "last_modified_time" => out.last_modified_time = r.read(30u16, v)?,
+                    "lcc_number" => out.lcc_number = r.read(31u16, v)?,
+                    "level_of_service" => out.level_of_service = r.read(32u16, v)?,
+                    "lost_damaged_fee" => out.lost_damaged_fee = r.read(33u16, v)?,
+                    "maximum_fee" => out.maximum_fee = r.read(34u16, v)?,
+                    "mms_id" => out.mms_id = r.read(35u16, v)?,
+                    "need_patron_info" => out.need_patron_info = r.read(36u16, v)?,
+                    "note" => out.note = r.read(37u16, v)?,
+                    "oclc_number" => out.oclc_number = r.read(38u16, v)?,
+                    "other_standard_id" => out.other_standard_id = r.read(39u16, v)?,
+                    "owner" => out.owner = r.read(40u16, v)?,
+                    "pages" => out.pages = r.read(41u16, v)?,
+                    "part" => out.part = r.read(42u16, v)?,
+                    "partner" => out.partner = r.read(43u16, v)?,
+                    "pickup_location" => out.pickup_location = r.read(44u16, v)?,
                     "pickup_location_type" => {
-                        out.pickup_location_type = alma_runtime::Codec::from_node(v)?;
+                        out.pickup_location_type = r.read(45u16, v)?;
                     }
                     "place_of_publication" => {
-                        out.place_of_publication = alma_runtime::Codec::from_node(v)?;
+                        out.place_of_publication = r.read(46u16, v)?;
                     }
-                    "pmid" => out.pmid = alma_runtime::Codec::from_node(v)?,
+                    "pmid" => out.pmid = r.read(47u16, v)?,
                     "preferred_send_method" => {
-                        out.preferred_send_method = alma_runtime::Codec::from_node(v)?;
+                        out.preferred_send_method = r.read(48u16, v)?;
                     }
-                    "printed" => out.printed = alma_runtime::Codec::from_node(v)?,
-                    "publisher" => out.publisher = alma_runtime::Codec::from_node(v)?,
-                    "reading_room" => {
-                        out.reading_room = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "receive_cost" => {
-                        out.receive_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "remote_record_id" => {
-                        out.remote_record_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "reported" => out.reported = alma_runtime::Codec::from_node(v)?,
-                    "request_cost" => {
-                        out.request_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "request_id" => out.request_id = alma_runtime::Codec::from_node(v)?,
-                    "requested_language" => {
-                        out.requested_language = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "requested_media" => {
-                        out.requested_media = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "requester" => out.requester = alma_runtime::Codec::from_node(v)?,
-                    "rs_note" => out.rs_note = alma_runtime::Codec::from_node(v)?,
-                    "series_title_number" => {
-                        out.series_title_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "shipping_cost" => {
-                        out.shipping_cost = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "source" => out.source = alma_runtime::Codec::from_node(v)?,
-                    "specific_edition" => {
-                        out.specific_edition = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_page" => out.start_page = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "supplied_format" => {
-                        out.supplied_format = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_email" => out.text_email = alma_runtime::Codec::from_node(v)?,
-                    "text_postal_1" => {
-                        out.text_postal_1 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_2" => {
-                        out.text_postal_2 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_3" => {
-                        out.text_postal_3 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "text_postal_4" => {
-                        out.text_postal_4 = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
+                    "printed" => out.printed = r.read(49u16, v)?,
+                    "publisher" => out.publisher = r.read(50u16, v)?,
+                    "reading_room" => out.reading_room = r.read(51u16, v)?,
+                    "receive_cost" => out.receive_cost = r.read(52u16, v)?,
+                    "remote_record_id" => out.remote_record_id = r.read(53u16, v)?,
+                    "reported" => out.reported = r.read(54u16, v)?,
+                    "request_cost" => out.request_cost = r.read(55u16, v)?,
+                    "request_id" => out.request_id = r.read(56u16, v)?,
+                    "requested_language" => out.requested_language = r.read(57u16, v)?,
+                    "requested_media" => out.requested_media = r.read(58u16, v)?,
+                    "requester" => out.requester = r.read(59u16, v)?,
+                    "rs_note" => out.rs_note = r.read(60u16, v)?,
+                    "series_title_number" => out.series_title_number = r.read(61u16, v)?,
+                    "shipping_cost" => out.shipping_cost = r.read(62u16, v)?,
+                    "source" => out.source = r.read(63u16, v)?,
+                    "specific_edition" => out.specific_edition = r.read(64u16, v)?,
+                    "start_page" => out.start_page = r.read(65u16, v)?,
+                    "status" => out.status = r.read(66u16, v)?,
+                    "supplied_format" => out.supplied_format = r.read(67u16, v)?,
+                    "text_email" => out.text_email = r.read(68u16, v)?,
+                    "text_postal_1" => out.text_postal_1 = r.read(69u16, v)?,
+                    "text_postal_2" => out.text_postal_2 = r.read(70u16, v)?,
+                    "text_postal_3" => out.text_postal_3 = r.read(71u16, v)?,
+                    "text_postal_4" => out.text_postal_4 = r.read(72u16, v)?,
+                    "title" => out.title = r.read(73u16, v)?,
                     "use_alternative_address" => {
-                        out.use_alternative_address = alma_runtime::Codec::from_node(v)?;
+                        out.use_alternative_address = r.read(74u16, v)?;
                     }
-                    "user_request" => {
-                        out.user_request = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "volume" => out.volume = alma_runtime::Codec::from_node(v)?,
-                    "willing_to_pay" => {
-                        out.willing_to_pay = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "year" => out.year = alma_runtime::Codec::from_node(v)?,
+                    "user_request" => out.user_request = r.read(75u16, v)?,
+                    "volume" => out.volume = r.read(76u16, v)?,
+                    "willing_to_pay" => out.willing_to_pay = r.read(77u16, v)?,
+                    "year" => out.year = r.read(78u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("additional_barcode", &self.additional_barcode);
-        w.field("additional_person_name", &self.additional_person_name);
-        w.field("agree_to_copyright_terms", &self.agree_to_copyright_terms);
-        w.field("allow_other_formats", &self.allow_other_formats);
-        w.field("author", &self.author);
-        w.field("author_initials", &self.author_initials);
-        w.field("barcode", &self.barcode);
-        w.field("bib_note", &self.bib_note);
-        w.field("call_number", &self.call_number);
-        w.field("chapter", &self.chapter);
-        w.field("chapter_author", &self.chapter_author);
-        w.field("chapter_title", &self.chapter_title);
-        w.field("citation_type", &self.citation_type);
-        w.field("copyright_status", &self.copyright_status);
-        w.field("created_date", &self.created_date);
-        w.field("created_time", &self.created_time);
-        w.field("doi", &self.doi);
-        w.field("edition", &self.edition);
-        w.field("editor", &self.editor);
-        w.field("end_page", &self.end_page);
-        w.field("external_id", &self.external_id);
-        w.field("format", &self.format);
-        w.field("fund", &self.fund);
-        w.field("has_active_notes", &self.has_active_notes);
-        w.field("isbn", &self.isbn);
-        w.field("issn", &self.issn);
-        w.field("issue", &self.issue);
-        w.field("journal_title", &self.journal_title);
-        w.field("last_interest_date", &self.last_interest_date);
-        w.field("last_modified_date", &self.last_modified_date);
-        w.field("last_modified_time", &self.last_modified_time);
-        w.field("lcc_number", &self.lcc_number);
-        w.field("level_of_service", &self.level_of_service);
-        w.field("lost_damaged_fee", &self.lost_damaged_fee);
-        w.field("maximum_fee", &self.maximum_fee);
-        w.field("mms_id", &self.mms_id);
-        w.field("need_patron_info", &self.need_patron_info);
-        w.field("note", &self.note);
-        w.field("oclc_number", &self.oclc_number);
-        w.field("other_standard_id", &self.other_standard_id);
-        w.field("owner", &self.owner);
-        w.field("pages", &self.pages);
-        w.field("part", &self.part);
-        w.field("partner", &self.partner);
-        w.field("pickup_location", &self.pickup_location);
-        w.field("pickup_location_type", &self.pickup_location_type);
-        w.field("place_of_publication", &self.place_of_publication);
-        w.field("pmid", &self.pmid);
-        w.field("preferred_send_method", &self.preferred_send_method);
-        w.field("printed", &self.printed);
-        w.field("publisher", &self.publisher);
-        w.field("reading_room", &self.reading_room);
-        w.field("receive_cost", &self.receive_cost);
-        w.field("remote_record_id", &self.remote_record_id);
-        w.field("reported", &self.reported);
-        w.field("request_cost", &self.request_cost);
-        w.field("request_id", &self.request_id);
-        w.field("requested_language", &self.requested_language);
-        w.field("requested_media", &self.requested_media);
-        w.field("requester", &self.requester);
-        w.field("rs_note", &self.rs_note);
-        w.field("series_title_number", &self.series_title_number);
-        w.field("shipping_cost", &self.shipping_cost);
-        w.field("source", &self.source);
-        w.field("specific_edition", &self.specific_edition);
-        w.field("start_page", &self.start_page);
-        w.field("status", &self.status);
-        w.field("supplied_format", &self.supplied_format);
-        w.field("text_email", &self.text_email);
-        w.field("text_postal_1", &self.text_postal_1);
-        w.field("text_postal_2", &self.text_postal_2);
-        w.field("text_postal_3", &self.text_postal_3);
-        w.field("text_postal_4", &self.text_postal_4);
-        w.field("title", &self.title);
-        w.field("use_alternative_address", &self.use_alternative_address);
-        w.field("user_request", &self.user_request);
-        w.field("volume", &self.volume);
-        w.field("willing_to_pay", &self.willing_to_pay);
-        w.field("year", &self.year);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "additional_barcode", &self.additional_barcode);
+        w.field(1u16, "additional_person_name", &self.additional_person_name);
+        w.field(2u16, "agree_to_copyright_terms", &self.agree_to_copyright_terms);
+        w.field(3u16, "allow_other_formats", &self.allow_other_formats);
+        w.field(4u16, "author", &self.author);
+        w.field(5u16, "author_initials", &self.author_initials);
+        w.field(6u16, "barcode", &self.barcode);
+        w.field(7u16, "bib_note", &self.bib_note);
+        w.field(8u16, "call_number", &self.call_number);
+        w.field(9u16, "chapter", &self.chapter);
+        w.field(10u16, "chapter_author", &self.chapter_author);
+        w.field(11u16, "chapter_title", &self.chapter_title);
+        w.field(12u16, "citation_type", &self.citation_type);
+        w.field(13u16, "copyright_status", &self.copyright_status);
+        w.field(14u16, "created_date", &self.created_date);
+        w.field(15u16, "created_time", &self.created_time);
+        w.field(16u16, "doi", &self.doi);
+        w.field(17u16, "edition", &self.edition);
+        w.field(18u16, "editor", &self.editor);
+        w.field(19u16, "end_page", &self.end_page);
+        w.field(20u16, "external_id", &self.external_id);
+        w.field(21u16, "format", &self.format);
+        w.field(22u16, "fund", &self.fund);
+        w.field(23u16, "has_active_notes", &self.has_active_notes);
+        w.field(24u16, "isbn", &self.isbn);
+        w.field(25u16, "issn", &self.issn);
+        w.field(26u16, "issue", &self.issue);
+        w.field(27u16, "journal_title", &self.journal_title);
+        w.field(28u16, "last_interest_date", &self.last_interest_date);
+        w.field(29u16, "last_modified_date", &self.last_modified_date);
+        w.field(30u16, "last_modified_time", &self.last_modified_time);
+        w.field(31u16, "lcc_number", &self.lcc_number);
+        w.field(32u16, "level_of_service", &self.level_of_service);
+        w.field(33u16, "lost_damaged_fee", &self.lost_damaged_fee);
+        w.field(34u16, "maximum_fee", &self.maximum_fee);
+        w.field(35u16, "mms_id", &self.mms_id);
+        w.field(36u16, "need_patron_info", &self.need_patron_info);
+        w.field(37u16, "note", &self.note);
+        w.field(38u16, "oclc_number", &self.oclc_number);
+        w.field(39u16, "other_standard_id", &self.other_standard_id);
+        w.field(40u16, "owner", &self.owner);
+        w.field(41u16, "pages", &self.pages);
+        w.field(42u16, "part", &self.part);
+        w.field(43u16, "partner", &self.partner);
+        w.field(44u16, "pickup_location", &self.pickup_location);
+        w.field(45u16, "pickup_location_type", &self.pickup_location_type);
+        w.field(46u16, "place_of_publication", &self.place_of_publication);
+        w.field(47u16, "pmid", &self.pmid);
+        w.field(48u16, "preferred_send_method", &self.preferred_send_method);
+        w.field(49u16, "printed", &self.printed);
+        w.field(50u16, "publisher", &self.publisher);
+        w.field(51u16, "reading_room", &self.reading_room);
+        w.field(52u16, "receive_cost", &self.receive_cost);
+        w.field(53u16, "remote_record_id", &self.remote_record_id);
+        w.field(54u16, "reported", &self.reported);
+        w.field(55u16, "request_cost", &self.request_cost);
+        w.field(56u16, "request_id", &self.request_id);
+        w.field(57u16, "requested_language", &self.requested_language);
+        w.field(58u16, "requested_media", &self.requested_media);
+        w.field(59u16, "requester", &self.requester);
+        w.field(60u16, "rs_note", &self.rs_note);
+        w.field(61u16, "series_title_number", &self.series_title_number);
+        w.field(62u16, "shipping_cost", &self.shipping_cost);
+        w.field(63u16, "source", &self.source);
+        w.field(64u16, "specific_edition", &self.specific_edition);
+        w.field(65u16, "start_page", &self.start_page);
+        w.field(66u16, "status", &self.status);
+        w.field(67u16, "supplied_format", &self.supplied_format);
+        w.field(68u16, "text_email", &self.text_email);
+        w.field(69u16, "text_postal_1", &self.text_postal_1);
+        w.field(70u16, "text_postal_2", &self.text_postal_2);
+        w.field(71u16, "text_postal_3", &self.text_postal_3);
+        w.field(72u16, "text_postal_4", &self.text_postal_4);
+        w.field(73u16, "title", &self.title);
+        w.field(74u16, "use_alternative_address", &self.use_alternative_address);
+        w.field(75u16, "user_request", &self.user_request);
+        w.field(76u16, "volume", &self.volume);
+        w.field(77u16, "willing_to_pay", &self.willing_to_pay);
+        w.field(78u16, "year", &self.year);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2117,6 +2060,9 @@ pub struct TasklistsRsNote {
     pub created_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsRsNote {
     fn is_empty(&self) -> bool {
@@ -2129,28 +2075,26 @@ impl alma_runtime::Codec for TasklistsRsNote {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsRsNote",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "content" => out.content = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "content" => out.content = r.read(0u16, v)?,
+                    "created_by" => out.created_by = r.read(1u16, v)?,
+                    "created_date" => out.created_date = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("content", &self.content);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "content", &self.content);
+        w.field(1u16, "created_by", &self.created_by);
+        w.field(2u16, "created_date", &self.created_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2191,6 +2135,9 @@ pub struct TasklistsAmount {
     pub sum: Option<f64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsAmount {
     fn is_empty(&self) -> bool {
@@ -2203,24 +2150,24 @@ impl alma_runtime::Codec for TasklistsAmount {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsAmount",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "currency" => out.currency = alma_runtime::Codec::from_node(v)?,
-                    "sum" => out.sum = alma_runtime::Codec::from_node(v)?,
+                    "currency" => out.currency = r.read(0u16, v)?,
+                    "sum" => out.sum = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("currency", &self.currency);
-        w.field("sum", &self.sum);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "currency", &self.currency);
+        w.field(1u16, "sum", &self.sum);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2253,6 +2200,9 @@ pub struct TasklistsUserResourceSharingRequestUserRequest {
     pub value: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequestUserRequest {
     fn is_empty(&self) -> bool {
@@ -2264,24 +2214,24 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequestUserRequest {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "TasklistsUserResourceSharingRequestUserRequest",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("link", &self.link);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "link", &self.link);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

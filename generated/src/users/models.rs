@@ -40,6 +40,9 @@ pub struct FeePost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FeePost {
     fn is_empty(&self) -> bool {
@@ -56,46 +59,42 @@ impl alma_runtime::Codec for FeePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FeePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "original_amount" => {
-                        out.original_amount = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "creation_time" => {
-                        out.creation_time = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "comment" => out.comment = alma_runtime::Codec::from_node(v)?,
-                    "owner" => out.owner = alma_runtime::Codec::from_node(v)?,
-                    "barcode" => out.barcode = alma_runtime::Codec::from_node(v)?,
-                    "transaction" => out.transaction = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "status" => out.status = r.read(1u16, v)?,
+                    "original_amount" => out.original_amount = r.read(2u16, v)?,
+                    "creation_time" => out.creation_time = r.read(3u16, v)?,
+                    "comment" => out.comment = r.read(4u16, v)?,
+                    "owner" => out.owner = r.read(5u16, v)?,
+                    "barcode" => out.barcode = r.read(6u16, v)?,
+                    "transaction" => out.transaction = r.read(7u16, v)?,
                     "bursar_transaction_id" => {
-                        out.bursar_transaction_id = alma_runtime::Codec::from_node(v)?;
+                        out.bursar_transaction_id = r.read(8u16, v)?;
                     }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "link" => out.link = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("status", &self.status);
-        w.field("original_amount", &self.original_amount);
-        w.field("creation_time", &self.creation_time);
-        w.field("comment", &self.comment);
-        w.field("owner", &self.owner);
-        w.field("barcode", &self.barcode);
-        w.field("transaction", &self.transaction);
-        w.field("bursar_transaction_id", &self.bursar_transaction_id);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "status", &self.status);
+        w.field(2u16, "original_amount", &self.original_amount);
+        w.field(3u16, "creation_time", &self.creation_time);
+        w.field(4u16, "comment", &self.comment);
+        w.field(5u16, "owner", &self.owner);
+        w.field(6u16, "barcode", &self.barcode);
+        w.field(7u16, "transaction", &self.transaction);
+        w.field(8u16, "bursar_transaction_id", &self.bursar_transaction_id);
+        w.field(9u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -173,6 +172,9 @@ pub struct FeePostBarcode {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FeePostBarcode {
     fn is_empty(&self) -> bool {
@@ -184,24 +186,24 @@ impl alma_runtime::Codec for FeePostBarcode {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "FeePostBarcode",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -262,6 +264,9 @@ pub struct LegantoNotification {
     pub date: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LegantoNotification {
     fn is_empty(&self) -> bool {
@@ -280,60 +285,52 @@ impl alma_runtime::Codec for LegantoNotification {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LegantoNotification",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "notification_type" => {
-                        out.notification_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "list_name" => out.list_name = alma_runtime::Codec::from_node(v)?,
-                    "list_id" => out.list_id = alma_runtime::Codec::from_node(v)?,
-                    "section_id" => out.section_id = alma_runtime::Codec::from_node(v)?,
-                    "citation_id" => out.citation_id = alma_runtime::Codec::from_node(v)?,
-                    "course_id" => out.course_id = alma_runtime::Codec::from_node(v)?,
-                    "course_name" => out.course_name = alma_runtime::Codec::from_node(v)?,
-                    "collaborator_name" => {
-                        out.collaborator_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "citation_title" => {
-                        out.citation_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "section_name" => {
-                        out.section_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "tag" => out.tag = alma_runtime::Codec::from_node(v)?,
-                    "due_date" => out.due_date = alma_runtime::Codec::from_node(v)?,
-                    "submit_by" => out.submit_by = alma_runtime::Codec::from_node(v)?,
-                    "by_user" => out.by_user = alma_runtime::Codec::from_node(v)?,
-                    "date" => out.date = alma_runtime::Codec::from_node(v)?,
+                    "notification_type" => out.notification_type = r.read(0u16, v)?,
+                    "list_name" => out.list_name = r.read(1u16, v)?,
+                    "list_id" => out.list_id = r.read(2u16, v)?,
+                    "section_id" => out.section_id = r.read(3u16, v)?,
+                    "citation_id" => out.citation_id = r.read(4u16, v)?,
+                    "course_id" => out.course_id = r.read(5u16, v)?,
+                    "course_name" => out.course_name = r.read(6u16, v)?,
+                    "collaborator_name" => out.collaborator_name = r.read(7u16, v)?,
+                    "citation_title" => out.citation_title = r.read(8u16, v)?,
+                    "section_name" => out.section_name = r.read(9u16, v)?,
+                    "note" => out.note = r.read(10u16, v)?,
+                    "tag" => out.tag = r.read(11u16, v)?,
+                    "due_date" => out.due_date = r.read(12u16, v)?,
+                    "submit_by" => out.submit_by = r.read(13u16, v)?,
+                    "by_user" => out.by_user = r.read(14u16, v)?,
+                    "date" => out.date = r.read(15u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("notification_type", &self.notification_type);
-        w.field("list_name", &self.list_name);
-        w.field("list_id", &self.list_id);
-        w.field("section_id", &self.section_id);
-        w.field("citation_id", &self.citation_id);
-        w.field("course_id", &self.course_id);
-        w.field("course_name", &self.course_name);
-        w.field("collaborator_name", &self.collaborator_name);
-        w.field("citation_title", &self.citation_title);
-        w.field("section_name", &self.section_name);
-        w.field("note", &self.note);
-        w.field("tag", &self.tag);
-        w.field("due_date", &self.due_date);
-        w.field("submit_by", &self.submit_by);
-        w.field("by_user", &self.by_user);
-        w.field("date", &self.date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "notification_type", &self.notification_type);
+        w.field(1u16, "list_name", &self.list_name);
+        w.field(2u16, "list_id", &self.list_id);
+        w.field(3u16, "section_id", &self.section_id);
+        w.field(4u16, "citation_id", &self.citation_id);
+        w.field(5u16, "course_id", &self.course_id);
+        w.field(6u16, "course_name", &self.course_name);
+        w.field(7u16, "collaborator_name", &self.collaborator_name);
+        w.field(8u16, "citation_title", &self.citation_title);
+        w.field(9u16, "section_name", &self.section_name);
+        w.field(10u16, "note", &self.note);
+        w.field(11u16, "tag", &self.tag);
+        w.field(12u16, "due_date", &self.due_date);
+        w.field(13u16, "submit_by", &self.submit_by);
+        w.field(14u16, "by_user", &self.by_user);
+        w.field(15u16, "date", &self.date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -452,6 +449,9 @@ pub struct UserAddress {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserAddress {
     fn is_empty(&self) -> bool {
@@ -469,58 +469,50 @@ impl alma_runtime::Codec for UserAddress {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserAddress",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_type" => out.address_type = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
+                    "segment_type" => out.segment_type = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
-        w.field("preferred", &self.preferred);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_type", &self.address_type);
+        w.field(13u16, "preferred", &self.preferred);
+        w.field(14u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -602,6 +594,9 @@ pub struct UserContactInfo {
     pub phone: Vec<crate::users::models::UserPhone>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserContactInfo {
     fn is_empty(&self) -> bool {
@@ -614,26 +609,26 @@ impl alma_runtime::Codec for UserContactInfo {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserContactInfo",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "email" => out.email = r.read(1u16, v)?,
+                    "phone" => out.phone = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "email", &self.email);
+        w.field(2u16, "phone", &self.phone);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -706,6 +701,9 @@ pub struct UserEmail {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserEmail {
     fn is_empty(&self) -> bool {
@@ -719,34 +717,30 @@ impl alma_runtime::Codec for UserEmail {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserEmail",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_type" => out.email_type = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
-        w.field("preferred", &self.preferred);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_type", &self.email_type);
+        w.field(3u16, "preferred", &self.preferred);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -806,6 +800,9 @@ pub struct LibraryNotice {
     pub value: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryNotice {
     fn is_empty(&self) -> bool {
@@ -817,24 +814,24 @@ impl alma_runtime::Codec for LibraryNotice {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryNotice",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -876,6 +873,9 @@ pub struct UserParameter {
     pub value: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserParameter {
     fn is_empty(&self) -> bool {
@@ -888,26 +888,26 @@ impl alma_runtime::Codec for UserParameter {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserParameter",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "scope" => out.scope = r.read(1u16, v)?,
+                    "value" => out.value = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("scope", &self.scope);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "scope", &self.scope);
+        w.field(2u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -956,6 +956,9 @@ pub struct UserPhone {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserPhone {
     fn is_empty(&self) -> bool {
@@ -969,36 +972,30 @@ impl alma_runtime::Codec for UserPhone {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserPhone",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferred_sms" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_type" => out.phone_type = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
-        w.field("preferred", &self.preferred);
-        w.field("preferred_sms", &self.preferred_sms);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_type", &self.phone_type);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferred_sms", &self.preferred_sms);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1068,6 +1065,9 @@ pub struct ProxyForUser {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ProxyForUser {
     fn is_empty(&self) -> bool {
@@ -1080,26 +1080,26 @@ impl alma_runtime::Codec for ProxyForUser {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ProxyForUser",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "full_name" => out.full_name = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "primary_id" => out.primary_id = r.read(0u16, v)?,
+                    "full_name" => out.full_name = r.read(1u16, v)?,
+                    "link" => out.link = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("primary_id", &self.primary_id);
-        w.field("full_name", &self.full_name);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "primary_id", &self.primary_id);
+        w.field(1u16, "full_name", &self.full_name);
+        w.field(2u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1225,6 +1225,9 @@ pub struct Researcher {
     pub user_identifier: Vec<crate::users::models::UserIdentifier>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Researcher {
     fn is_empty(&self) -> bool {
@@ -1258,164 +1261,131 @@ impl alma_runtime::Codec for Researcher {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Researcher",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "researcher_first_name" => {
-                        out.researcher_first_name = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_first_name = r.read(0u16, v)?;
                     }
                     "researcher_middle_name" => {
-                        out.researcher_middle_name = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_middle_name = r.read(1u16, v)?;
                     }
-                    "researcher_last_name" => {
-                        out.researcher_last_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_suffix" => {
-                        out.researcher_suffix = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_title" => {
-                        out.researcher_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "profile_image_url" => {
-                        out.profile_image_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "photo_url" => out.photo_url = alma_runtime::Codec::from_node(v)?,
-                    "display_title" => {
-                        out.display_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
-                    "portal_profile" => {
-                        out.portal_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auto_capture" => {
-                        out.auto_capture = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "research_center" => {
-                        out.research_center = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "previous_affiliated" => {
-                        out.previous_affiliated = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_last_name" => out.researcher_last_name = r.read(2u16, v)?,
+                    "researcher_suffix" => out.researcher_suffix = r.read(3u16, v)?,
+                    "researcher_title" => out.researcher_title = r.read(4u16, v)?,
+                    "profile_image_url" => out.profile_image_url = r.read(5u16, v)?,
+                    "photo_url" => out.photo_url = r.read(6u16, v)?,
+                    "display_title" => out.display_title = r.read(7u16, v)?,
+                    "position" => out.position = r.read(8u16, v)?,
+                    "portal_profile" => out.portal_profile = r.read(9u16, v)?,
+                    "auto_capture" => out.auto_capture = r.read(10u16, v)?,
+                    "research_center" => out.research_center = r.read(11u16, v)?,
+                    "previous_affiliated" => out.previous_affiliated = r.read(12u16, v)?,
                     "default_publication_language" => {
-                        out.default_publication_language = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.default_publication_language = r.read(13u16, v)?;
                     }
                     "researcher_alternate_email" => {
-                        out.researcher_alternate_email = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_alternate_email = r.read(14u16, v)?;
                     }
                     "researcher_organization_affiliation" => {
-                        out.researcher_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_organization_affiliation = r.read(15u16, v)?;
                     }
                     "researcher_previous_organization_affiliation" => {
-                        out.researcher_previous_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_previous_organization_affiliation = r
+                            .read(16u16, v)?;
                     }
                     "researcher_external_organization_affiliation" => {
-                        out.researcher_external_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_external_organization_affiliation = r
+                            .read(17u16, v)?;
                     }
                     "researcher_previous_external_organization_affiliation" => {
-                        out.researcher_previous_external_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_previous_external_organization_affiliation = r
+                            .read(18u16, v)?;
                     }
                     "researcher_name_variant" => {
-                        out.researcher_name_variant = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_name_variant = r.read(19u16, v)?;
                     }
                     "researcher_engagement_type" => {
-                        out.researcher_engagement_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_engagement_type = r.read(20u16, v)?;
                     }
                     "researcher_research_topic" => {
-                        out.researcher_research_topic = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_research_topic = r.read(21u16, v)?;
                     }
-                    "researcher_keyword" => {
-                        out.researcher_keyword = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_keyword" => out.researcher_keyword = r.read(22u16, v)?,
                     "researcher_association" => {
-                        out.researcher_association = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_association = r.read(23u16, v)?;
                     }
-                    "researcher_language" => {
-                        out.researcher_language = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_honor" => {
-                        out.researcher_honor = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_language" => out.researcher_language = r.read(24u16, v)?,
+                    "researcher_honor" => out.researcher_honor = r.read(25u16, v)?,
                     "researcher_education" => {
-                        out.researcher_education = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_education = r.read(26u16, v)?;
                     }
                     "researcher_description" => {
-                        out.researcher_description = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_description = r.read(27u16, v)?;
                     }
-                    "researcher_webpage" => {
-                        out.researcher_webpage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_identifier" => {
-                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_webpage" => out.researcher_webpage = r.read(28u16, v)?,
+                    "user_identifier" => out.user_identifier = r.read(29u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("researcher_first_name", &self.researcher_first_name);
-        w.field("researcher_middle_name", &self.researcher_middle_name);
-        w.field("researcher_last_name", &self.researcher_last_name);
-        w.field("researcher_suffix", &self.researcher_suffix);
-        w.field("researcher_title", &self.researcher_title);
-        w.field("profile_image_url", &self.profile_image_url);
-        w.field("photo_url", &self.photo_url);
-        w.field("display_title", &self.display_title);
-        w.field("position", &self.position);
-        w.field("portal_profile", &self.portal_profile);
-        w.field("auto_capture", &self.auto_capture);
-        w.field("research_center", &self.research_center);
-        w.field("previous_affiliated", &self.previous_affiliated);
-        w.field("default_publication_language", &self.default_publication_language);
-        w.field("researcher_alternate_email", &self.researcher_alternate_email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "researcher_first_name", &self.researcher_first_name);
+        w.field(1u16, "researcher_middle_name", &self.researcher_middle_name);
+        w.field(2u16, "researcher_last_name", &self.researcher_last_name);
+        w.field(3u16, "researcher_suffix", &self.researcher_suffix);
+        w.field(4u16, "researcher_title", &self.researcher_title);
+        w.field(5u16, "profile_image_url", &self.profile_image_url);
+        w.field(6u16, "photo_url", &self.photo_url);
+        w.field(7u16, "display_title", &self.display_title);
+        w.field(8u16, "position", &self.position);
+        w.field(9u16, "portal_profile", &self.portal_profile);
+        w.field(10u16, "auto_capture", &self.auto_capture);
+        w.field(11u16, "research_center", &self.research_center);
+        w.field(12u16, "previous_affiliated", &self.previous_affiliated);
         w.field(
+            13u16,
+            "default_publication_language",
+            &self.default_publication_language,
+        );
+        w.field(14u16, "researcher_alternate_email", &self.researcher_alternate_email);
+        w.field(
+            15u16,
             "researcher_organization_affiliation",
             &self.researcher_organization_affiliation,
         );
         w.field(
+            16u16,
             "researcher_previous_organization_affiliation",
             &self.researcher_previous_organization_affiliation,
         );
         w.field(
+            17u16,
             "researcher_external_organization_affiliation",
             &self.researcher_external_organization_affiliation,
         );
         w.field(
+            18u16,
             "researcher_previous_external_organization_affiliation",
             &self.researcher_previous_external_organization_affiliation,
         );
-        w.field("researcher_name_variant", &self.researcher_name_variant);
-        w.field("researcher_engagement_type", &self.researcher_engagement_type);
-        w.field("researcher_research_topic", &self.researcher_research_topic);
-        w.field("researcher_keyword", &self.researcher_keyword);
-        w.field("researcher_association", &self.researcher_association);
-        w.field("researcher_language", &self.researcher_language);
-        w.field("researcher_honor", &self.researcher_honor);
-        w.field("researcher_education", &self.researcher_education);
-        w.field("researcher_description", &self.researcher_description);
-        w.field("researcher_webpage", &self.researcher_webpage);
-        w.field("user_identifier", &self.user_identifier);
+        w.field(19u16, "researcher_name_variant", &self.researcher_name_variant);
+        w.field(20u16, "researcher_engagement_type", &self.researcher_engagement_type);
+        w.field(21u16, "researcher_research_topic", &self.researcher_research_topic);
+        w.field(22u16, "researcher_keyword", &self.researcher_keyword);
+        w.field(23u16, "researcher_association", &self.researcher_association);
+        w.field(24u16, "researcher_language", &self.researcher_language);
+        w.field(25u16, "researcher_honor", &self.researcher_honor);
+        w.field(26u16, "researcher_education", &self.researcher_education);
+        w.field(27u16, "researcher_description", &self.researcher_description);
+        w.field(28u16, "researcher_webpage", &self.researcher_webpage);
+        w.field(29u16, "user_identifier", &self.user_identifier);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1700,6 +1670,9 @@ pub struct ResearcherAlternateEmail {
     pub email_address: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherAlternateEmail {
     fn is_empty(&self) -> bool {
@@ -1711,24 +1684,22 @@ impl alma_runtime::Codec for ResearcherAlternateEmail {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherAlternateEmail",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1766,6 +1737,9 @@ pub struct ResearcherAssociation {
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherAssociation {
     fn is_empty(&self) -> bool {
@@ -1777,22 +1751,22 @@ impl alma_runtime::Codec for ResearcherAssociation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherAssociation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1821,6 +1795,9 @@ pub struct ResearcherDescription {
     pub description: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherDescription {
     fn is_empty(&self) -> bool {
@@ -1832,22 +1809,22 @@ impl alma_runtime::Codec for ResearcherDescription {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherDescription",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("description", &self.description);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "description", &self.description);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -1897,6 +1874,9 @@ pub struct ResearcherEducation {
     pub suppress_from_public_portal: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEducation {
     fn is_empty(&self) -> bool {
@@ -1912,48 +1892,38 @@ impl alma_runtime::Codec for ResearcherEducation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherEducation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_code" => {
-                        out.organization_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "organization_name" => {
-                        out.organization_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "degree" => out.degree = alma_runtime::Codec::from_node(v)?,
-                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
-                    "to_year" => out.to_year = alma_runtime::Codec::from_node(v)?,
-                    "field_of_study" => {
-                        out.field_of_study = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_details" => {
-                        out.additional_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "organization_code" => out.organization_code = r.read(0u16, v)?,
+                    "organization_name" => out.organization_name = r.read(1u16, v)?,
+                    "degree" => out.degree = r.read(2u16, v)?,
+                    "from_year" => out.from_year = r.read(3u16, v)?,
+                    "to_year" => out.to_year = r.read(4u16, v)?,
+                    "field_of_study" => out.field_of_study = r.read(5u16, v)?,
+                    "additional_details" => out.additional_details = r.read(6u16, v)?,
                     "suppress_from_public_portal" => {
-                        out.suppress_from_public_portal = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.suppress_from_public_portal = r.read(7u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_code", &self.organization_code);
-        w.field("organization_name", &self.organization_name);
-        w.field("degree", &self.degree);
-        w.field("from_year", &self.from_year);
-        w.field("to_year", &self.to_year);
-        w.field("field_of_study", &self.field_of_study);
-        w.field("additional_details", &self.additional_details);
-        w.field("suppress_from_public_portal", &self.suppress_from_public_portal);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_code", &self.organization_code);
+        w.field(1u16, "organization_name", &self.organization_name);
+        w.field(2u16, "degree", &self.degree);
+        w.field(3u16, "from_year", &self.from_year);
+        w.field(4u16, "to_year", &self.to_year);
+        w.field(5u16, "field_of_study", &self.field_of_study);
+        w.field(6u16, "additional_details", &self.additional_details);
+        w.field(7u16, "suppress_from_public_portal", &self.suppress_from_public_portal);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2033,6 +2003,9 @@ pub struct ResearcherEngagementType {
     pub engagement_end_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementType {
     fn is_empty(&self) -> bool {
@@ -2045,28 +2018,26 @@ impl alma_runtime::Codec for ResearcherEngagementType {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherEngagementType",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "researcher_engagement" => {
-                        out.researcher_engagement = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_engagement = r.read(0u16, v)?;
                     }
-                    "engagement_end_date" => {
-                        out.engagement_end_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "engagement_end_date" => out.engagement_end_date = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("researcher_engagement", &self.researcher_engagement);
-        w.field("engagement_end_date", &self.engagement_end_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "researcher_engagement", &self.researcher_engagement);
+        w.field(1u16, "engagement_end_date", &self.engagement_end_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2121,6 +2092,9 @@ pub struct ResearcherHonor {
     pub time_period: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherHonor {
     fn is_empty(&self) -> bool {
@@ -2134,32 +2108,28 @@ impl alma_runtime::Codec for ResearcherHonor {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherHonor",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_code" => {
-                        out.organization_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "organization_name" => {
-                        out.organization_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "time_period" => out.time_period = alma_runtime::Codec::from_node(v)?,
+                    "organization_code" => out.organization_code = r.read(0u16, v)?,
+                    "organization_name" => out.organization_name = r.read(1u16, v)?,
+                    "title" => out.title = r.read(2u16, v)?,
+                    "time_period" => out.time_period = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_code", &self.organization_code);
-        w.field("organization_name", &self.organization_name);
-        w.field("title", &self.title);
-        w.field("time_period", &self.time_period);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_code", &self.organization_code);
+        w.field(1u16, "organization_name", &self.organization_name);
+        w.field(2u16, "title", &self.title);
+        w.field(3u16, "time_period", &self.time_period);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2207,6 +2177,9 @@ pub struct ResearcherKeyword {
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherKeyword {
     fn is_empty(&self) -> bool {
@@ -2218,22 +2191,22 @@ impl alma_runtime::Codec for ResearcherKeyword {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherKeyword",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2275,6 +2248,9 @@ pub struct ResearcherNameVariant {
     pub name_suffix: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherNameVariant {
     fn is_empty(&self) -> bool {
@@ -2288,28 +2264,28 @@ impl alma_runtime::Codec for ResearcherNameVariant {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherNameVariant",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
-                    "name_suffix" => out.name_suffix = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = r.read(0u16, v)?,
+                    "middle_name" => out.middle_name = r.read(1u16, v)?,
+                    "last_name" => out.last_name = r.read(2u16, v)?,
+                    "name_suffix" => out.name_suffix = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("first_name", &self.first_name);
-        w.field("middle_name", &self.middle_name);
-        w.field("last_name", &self.last_name);
-        w.field("name_suffix", &self.name_suffix);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "first_name", &self.first_name);
+        w.field(1u16, "middle_name", &self.middle_name);
+        w.field(2u16, "last_name", &self.last_name);
+        w.field(3u16, "name_suffix", &self.name_suffix);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2366,6 +2342,9 @@ pub struct ResearcherOrganizationAffiliation {
     pub position_order: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliation {
     fn is_empty(&self) -> bool {
@@ -2380,40 +2359,34 @@ impl alma_runtime::Codec for ResearcherOrganizationAffiliation {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherOrganizationAffiliation",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_code" => {
-                        out.organization_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "organization_name" => {
-                        out.organization_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "positionOrder" => {
-                        out.position_order = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "organization_code" => out.organization_code = r.read(0u16, v)?,
+                    "organization_name" => out.organization_name = r.read(1u16, v)?,
+                    "start_date" => out.start_date = r.read(2u16, v)?,
+                    "end_date" => out.end_date = r.read(3u16, v)?,
+                    "position" => out.position = r.read(4u16, v)?,
+                    "title" => out.title = r.read(5u16, v)?,
+                    "positionOrder" => out.position_order = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_code", &self.organization_code);
-        w.field("organization_name", &self.organization_name);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("position", &self.position);
-        w.field("title", &self.title);
-        w.field("positionOrder", &self.position_order);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_code", &self.organization_code);
+        w.field(1u16, "organization_name", &self.organization_name);
+        w.field(2u16, "start_date", &self.start_date);
+        w.field(3u16, "end_date", &self.end_date);
+        w.field(4u16, "position", &self.position);
+        w.field(5u16, "title", &self.title);
+        w.field(6u16, "positionOrder", &self.position_order);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2480,6 +2453,9 @@ pub struct ResearcherWebpage {
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherWebpage {
     fn is_empty(&self) -> bool {
@@ -2492,28 +2468,28 @@ impl alma_runtime::Codec for ResearcherWebpage {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherWebpage",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = r.read(0u16, v)?,
+                    "title" => out.title = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url", &self.url);
-        w.field("title", &self.title);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url", &self.url);
+        w.field(1u16, "title", &self.title);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2547,6 +2523,9 @@ pub struct RsLibrary {
     pub code: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RsLibrary {
     fn is_empty(&self) -> bool {
@@ -2558,22 +2537,22 @@ impl alma_runtime::Codec for RsLibrary {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RsLibrary",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -2796,6 +2775,9 @@ pub struct User {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for User {
     fn is_empty(&self) -> bool {
@@ -2828,148 +2810,112 @@ impl alma_runtime::Codec for User {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "User",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "record_type" => out.record_type = alma_runtime::Codec::from_node(v)?,
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
-                    "full_name" => out.full_name = alma_runtime::Codec::from_node(v)?,
-                    "job_category" => {
-                        out.job_category = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "job_description" => {
-                        out.job_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "gender" => out.gender = alma_runtime::Codec::from_node(v)?,
-                    "user_group" => out.user_group = alma_runtime::Codec::from_node(v)?,
-                    "campus_code" => out.campus_code = alma_runtime::Codec::from_node(v)?,
-                    "web_site_url" => {
-                        out.web_site_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "cataloger_level" => {
-                        out.cataloger_level = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred_language" => {
-                        out.preferred_language = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "birth_date" => out.birth_date = alma_runtime::Codec::from_node(v)?,
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "purge_date" => out.purge_date = alma_runtime::Codec::from_node(v)?,
-                    "account_type" => {
-                        out.account_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "status_date" => out.status_date = alma_runtime::Codec::from_node(v)?,
+                    "record_type" => out.record_type = r.read(0u16, v)?,
+                    "primary_id" => out.primary_id = r.read(1u16, v)?,
+                    "first_name" => out.first_name = r.read(2u16, v)?,
+                    "middle_name" => out.middle_name = r.read(3u16, v)?,
+                    "last_name" => out.last_name = r.read(4u16, v)?,
+                    "full_name" => out.full_name = r.read(5u16, v)?,
+                    "job_category" => out.job_category = r.read(6u16, v)?,
+                    "job_description" => out.job_description = r.read(7u16, v)?,
+                    "gender" => out.gender = r.read(8u16, v)?,
+                    "user_group" => out.user_group = r.read(9u16, v)?,
+                    "campus_code" => out.campus_code = r.read(10u16, v)?,
+                    "web_site_url" => out.web_site_url = r.read(11u16, v)?,
+                    "cataloger_level" => out.cataloger_level = r.read(12u16, v)?,
+                    "preferred_language" => out.preferred_language = r.read(13u16, v)?,
+                    "birth_date" => out.birth_date = r.read(14u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(15u16, v)?,
+                    "purge_date" => out.purge_date = r.read(16u16, v)?,
+                    "account_type" => out.account_type = r.read(17u16, v)?,
+                    "external_id" => out.external_id = r.read(18u16, v)?,
+                    "status" => out.status = r.read(19u16, v)?,
+                    "status_date" => out.status_date = r.read(20u16, v)?,
                     "last_patron_activity_date" => {
-                        out.last_patron_activity_date = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.last_patron_activity_date = r.read(21u16, v)?;
                     }
-                    "requests" => out.requests = alma_runtime::Codec::from_node(v)?,
-                    "loans" => out.loans = alma_runtime::Codec::from_node(v)?,
-                    "fees" => out.fees = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_identifier" => {
-                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_role" => out.user_role = alma_runtime::Codec::from_node(v)?,
-                    "user_block" => out.user_block = alma_runtime::Codec::from_node(v)?,
-                    "user_note" => out.user_note = alma_runtime::Codec::from_node(v)?,
-                    "user_statistic" => {
-                        out.user_statistic = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "proxy_for_user" => {
-                        out.proxy_for_user = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rs_library" => out.rs_library = alma_runtime::Codec::from_node(v)?,
-                    "library_notice" => {
-                        out.library_notice = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "source_link_id" => {
-                        out.source_link_id = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "requests" => out.requests = r.read(22u16, v)?,
+                    "loans" => out.loans = r.read(23u16, v)?,
+                    "fees" => out.fees = r.read(24u16, v)?,
+                    "contact_info" => out.contact_info = r.read(25u16, v)?,
+                    "user_identifier" => out.user_identifier = r.read(26u16, v)?,
+                    "user_role" => out.user_role = r.read(27u16, v)?,
+                    "user_block" => out.user_block = r.read(28u16, v)?,
+                    "user_note" => out.user_note = r.read(29u16, v)?,
+                    "user_statistic" => out.user_statistic = r.read(30u16, v)?,
+                    "proxy_for_user" => out.proxy_for_user = r.read(31u16, v)?,
+                    "rs_library" => out.rs_library = r.read(32u16, v)?,
+                    "library_notice" => out.library_notice = r.read(33u16, v)?,
+                    "source_link_id" => out.source_link_id = r.read(34u16, v)?,
                     "source_institution_code" => {
-                        out.source_institution_code = alma_runtime::Codec::from_node(v)?;
+                        out.source_institution_code = r.read(35u16, v)?;
                     }
-                    "linking_id" => out.linking_id = alma_runtime::Codec::from_node(v)?,
-                    "pref_first_name" => {
-                        out.pref_first_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_middle_name" => {
-                        out.pref_middle_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_last_name" => {
-                        out.pref_last_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_name_suffix" => {
-                        out.pref_name_suffix = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_researcher" => {
-                        out.is_researcher = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher" => out.researcher = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "linking_id" => out.linking_id = r.read(36u16, v)?,
+                    "pref_first_name" => out.pref_first_name = r.read(37u16, v)?,
+                    "pref_middle_name" => out.pref_middle_name = r.read(38u16, v)?,
+                    "pref_last_name" => out.pref_last_name = r.read(39u16, v)?,
+                    "pref_name_suffix" => out.pref_name_suffix = r.read(40u16, v)?,
+                    "is_researcher" => out.is_researcher = r.read(41u16, v)?,
+                    "researcher" => out.researcher = r.read(42u16, v)?,
+                    "link" => out.link = r.read(43u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("record_type", &self.record_type);
-        w.field("primary_id", &self.primary_id);
-        w.field("first_name", &self.first_name);
-        w.field("middle_name", &self.middle_name);
-        w.field("last_name", &self.last_name);
-        w.field("full_name", &self.full_name);
-        w.field("job_category", &self.job_category);
-        w.field("job_description", &self.job_description);
-        w.field("gender", &self.gender);
-        w.field("user_group", &self.user_group);
-        w.field("campus_code", &self.campus_code);
-        w.field("web_site_url", &self.web_site_url);
-        w.field("cataloger_level", &self.cataloger_level);
-        w.field("preferred_language", &self.preferred_language);
-        w.field("birth_date", &self.birth_date);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("purge_date", &self.purge_date);
-        w.field("account_type", &self.account_type);
-        w.field("external_id", &self.external_id);
-        w.field("status", &self.status);
-        w.field("status_date", &self.status_date);
-        w.field("last_patron_activity_date", &self.last_patron_activity_date);
-        w.field("requests", &self.requests);
-        w.field("loans", &self.loans);
-        w.field("fees", &self.fees);
-        w.field("contact_info", &self.contact_info);
-        w.field("user_identifier", &self.user_identifier);
-        w.field("user_role", &self.user_role);
-        w.field("user_block", &self.user_block);
-        w.field("user_note", &self.user_note);
-        w.field("user_statistic", &self.user_statistic);
-        w.field("proxy_for_user", &self.proxy_for_user);
-        w.field("rs_library", &self.rs_library);
-        w.field("library_notice", &self.library_notice);
-        w.field("source_link_id", &self.source_link_id);
-        w.field("source_institution_code", &self.source_institution_code);
-        w.field("linking_id", &self.linking_id);
-        w.field("pref_first_name", &self.pref_first_name);
-        w.field("pref_middle_name", &self.pref_middle_name);
-        w.field("pref_last_name", &self.pref_last_name);
-        w.field("pref_name_suffix", &self.pref_name_suffix);
-        w.field("is_researcher", &self.is_researcher);
-        w.field("researcher", &self.researcher);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "record_type", &self.record_type);
+        w.field(1u16, "primary_id", &self.primary_id);
+        w.field(2u16, "first_name", &self.first_name);
+        w.field(3u16, "middle_name", &self.middle_name);
+        w.field(4u16, "last_name", &self.last_name);
+        w.field(5u16, "full_name", &self.full_name);
+        w.field(6u16, "job_category", &self.job_category);
+        w.field(7u16, "job_description", &self.job_description);
+        w.field(8u16, "gender", &self.gender);
+        w.field(9u16, "user_group", &self.user_group);
+        w.field(10u16, "campus_code", &self.campus_code);
+        w.field(11u16, "web_site_url", &self.web_site_url);
+        w.field(12u16, "cataloger_level", &self.cataloger_level);
+        w.field(13u16, "preferred_language", &self.preferred_language);
+        w.field(14u16, "birth_date", &self.birth_date);
+        w.field(15u16, "expiry_date", &self.expiry_date);
+        w.field(16u16, "purge_date", &self.purge_date);
+        w.field(17u16, "account_type", &self.account_type);
+        w.field(18u16, "external_id", &self.external_id);
+        w.field(19u16, "status", &self.status);
+        w.field(20u16, "status_date", &self.status_date);
+        w.field(21u16, "last_patron_activity_date", &self.last_patron_activity_date);
+        w.field(22u16, "requests", &self.requests);
+        w.field(23u16, "loans", &self.loans);
+        w.field(24u16, "fees", &self.fees);
+        w.field(25u16, "contact_info", &self.contact_info);
+        w.field(26u16, "user_identifier", &self.user_identifier);
+        w.field(27u16, "user_role", &self.user_role);
+        w.field(28u16, "user_block", &self.user_block);
+        w.field(29u16, "user_note", &self.user_note);
+        w.field(30u16, "user_statistic", &self.user_statistic);
+        w.field(31u16, "proxy_for_user", &self.proxy_for_user);
+        w.field(32u16, "rs_library", &self.rs_library);
+        w.field(33u16, "library_notice", &self.library_notice);
+        w.field(34u16, "source_link_id", &self.source_link_id);
+        w.field(35u16, "source_institution_code", &self.source_institution_code);
+        w.field(36u16, "linking_id", &self.linking_id);
+        w.field(37u16, "pref_first_name", &self.pref_first_name);
+        w.field(38u16, "pref_middle_name", &self.pref_middle_name);
+        w.field(39u16, "pref_last_name", &self.pref_last_name);
+        w.field(40u16, "pref_name_suffix", &self.pref_name_suffix);
+        w.field(41u16, "is_researcher", &self.is_researcher);
+        w.field(42u16, "researcher", &self.researcher);
+        w.field(43u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3246,6 +3192,9 @@ pub struct UserFees {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserFees {
     fn is_empty(&self) -> bool {
@@ -3257,24 +3206,24 @@ impl alma_runtime::Codec for UserFees {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserFees",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3308,6 +3257,9 @@ pub struct UserLoans {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserLoans {
     fn is_empty(&self) -> bool {
@@ -3319,24 +3271,24 @@ impl alma_runtime::Codec for UserLoans {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserLoans",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3370,6 +3322,9 @@ pub struct UserRequestCount {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserRequestCount {
     fn is_empty(&self) -> bool {
@@ -3381,24 +3336,24 @@ impl alma_runtime::Codec for UserRequestCount {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRequestCount",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
+                    "link" => out.link = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
+        w.field(1u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3462,6 +3417,9 @@ pub struct UserBlock {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserBlock {
     fn is_empty(&self) -> bool {
@@ -3478,48 +3436,38 @@ impl alma_runtime::Codec for UserBlock {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserBlock",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "block_type" => out.block_type = alma_runtime::Codec::from_node(v)?,
-                    "block_description" => {
-                        out.block_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "block_status" => {
-                        out.block_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "block_note" => out.block_note = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "item_loan_id" => {
-                        out.item_loan_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "block_type" => out.block_type = r.read(0u16, v)?,
+                    "block_description" => out.block_description = r.read(1u16, v)?,
+                    "block_status" => out.block_status = r.read(2u16, v)?,
+                    "block_note" => out.block_note = r.read(3u16, v)?,
+                    "created_by" => out.created_by = r.read(4u16, v)?,
+                    "created_date" => out.created_date = r.read(5u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(6u16, v)?,
+                    "item_loan_id" => out.item_loan_id = r.read(7u16, v)?,
+                    "segment_type" => out.segment_type = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("block_type", &self.block_type);
-        w.field("block_description", &self.block_description);
-        w.field("block_status", &self.block_status);
-        w.field("block_note", &self.block_note);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("item_loan_id", &self.item_loan_id);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "block_type", &self.block_type);
+        w.field(1u16, "block_description", &self.block_description);
+        w.field(2u16, "block_status", &self.block_status);
+        w.field(3u16, "block_note", &self.block_note);
+        w.field(4u16, "created_by", &self.created_by);
+        w.field(5u16, "created_date", &self.created_date);
+        w.field(6u16, "expiry_date", &self.expiry_date);
+        w.field(7u16, "item_loan_id", &self.item_loan_id);
+        w.field(8u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3611,6 +3559,9 @@ pub struct UserIdentifier {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserIdentifier {
     fn is_empty(&self) -> bool {
@@ -3624,32 +3575,30 @@ impl alma_runtime::Codec for UserIdentifier {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserIdentifier",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id_type" => out.id_type = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id_type" => out.id_type = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
+                    "note" => out.note = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id_type", &self.id_type);
-        w.field("value", &self.value);
-        w.field("note", &self.note);
-        w.field("status", &self.status);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id_type", &self.id_type);
+        w.field(1u16, "value", &self.value);
+        w.field(2u16, "note", &self.note);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3714,6 +3663,9 @@ pub struct UserNote {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserNote {
     fn is_empty(&self) -> bool {
@@ -3728,40 +3680,34 @@ impl alma_runtime::Codec for UserNote {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserNote",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "note_type" => out.note_type = alma_runtime::Codec::from_node(v)?,
-                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
-                    "user_viewable" => {
-                        out.user_viewable = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "popup_note" => out.popup_note = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "note_type" => out.note_type = r.read(0u16, v)?,
+                    "note_text" => out.note_text = r.read(1u16, v)?,
+                    "user_viewable" => out.user_viewable = r.read(2u16, v)?,
+                    "popup_note" => out.popup_note = r.read(3u16, v)?,
+                    "created_by" => out.created_by = r.read(4u16, v)?,
+                    "created_date" => out.created_date = r.read(5u16, v)?,
+                    "segment_type" => out.segment_type = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("note_type", &self.note_type);
-        w.field("note_text", &self.note_text);
-        w.field("user_viewable", &self.user_viewable);
-        w.field("popup_note", &self.popup_note);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "note_type", &self.note_type);
+        w.field(1u16, "note_text", &self.note_text);
+        w.field(2u16, "user_viewable", &self.user_viewable);
+        w.field(3u16, "popup_note", &self.popup_note);
+        w.field(4u16, "created_by", &self.created_by);
+        w.field(5u16, "created_date", &self.created_date);
+        w.field(6u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3833,6 +3779,9 @@ pub struct UserRole {
     pub parameter: Vec<crate::users::models::UserParameter>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserRole {
     fn is_empty(&self) -> bool {
@@ -3846,30 +3795,30 @@ impl alma_runtime::Codec for UserRole {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRole",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "role_type" => out.role_type = alma_runtime::Codec::from_node(v)?,
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = r.read(0u16, v)?,
+                    "scope" => out.scope = r.read(1u16, v)?,
+                    "role_type" => out.role_type = r.read(2u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(3u16, v)?,
+                    "parameter" => out.parameter = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("status", &self.status);
-        w.field("scope", &self.scope);
-        w.field("role_type", &self.role_type);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("parameter", &self.parameter);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "status", &self.status);
+        w.field(1u16, "scope", &self.scope);
+        w.field(2u16, "role_type", &self.role_type);
+        w.field(3u16, "expiry_date", &self.expiry_date);
+        w.field(4u16, "parameter", &self.parameter);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -3928,6 +3877,9 @@ pub struct UserStatistic {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserStatistic {
     fn is_empty(&self) -> bool {
@@ -3941,36 +3893,28 @@ impl alma_runtime::Codec for UserStatistic {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserStatistic",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "statistic_category" => {
-                        out.statistic_category = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "category_type" => {
-                        out.category_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistic_note" => {
-                        out.statistic_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "statistic_category" => out.statistic_category = r.read(0u16, v)?,
+                    "category_type" => out.category_type = r.read(1u16, v)?,
+                    "statistic_note" => out.statistic_note = r.read(2u16, v)?,
+                    "segment_type" => out.segment_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("statistic_category", &self.statistic_category);
-        w.field("category_type", &self.category_type);
-        w.field("statistic_note", &self.statistic_note);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "statistic_category", &self.statistic_category);
+        w.field(1u16, "category_type", &self.category_type);
+        w.field(2u16, "statistic_note", &self.statistic_note);
+        w.field(3u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4077,6 +4021,9 @@ pub struct UserAddressPost {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserAddressPost {
     fn is_empty(&self) -> bool {
@@ -4094,58 +4041,50 @@ impl alma_runtime::Codec for UserAddressPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserAddressPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_type" => out.address_type = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
+                    "segment_type" => out.segment_type = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
-        w.field("preferred", &self.preferred);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_type", &self.address_type);
+        w.field(13u16, "preferred", &self.preferred);
+        w.field(14u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4227,6 +4166,9 @@ pub struct UserContactInfoPost {
     pub phone: Vec<crate::users::models::UserPhonePost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserContactInfoPost {
     fn is_empty(&self) -> bool {
@@ -4239,26 +4181,26 @@ impl alma_runtime::Codec for UserContactInfoPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserContactInfoPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "email" => out.email = r.read(1u16, v)?,
+                    "phone" => out.phone = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "email", &self.email);
+        w.field(2u16, "phone", &self.phone);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4331,6 +4273,9 @@ pub struct UserEmailPost {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserEmailPost {
     fn is_empty(&self) -> bool {
@@ -4344,34 +4289,30 @@ impl alma_runtime::Codec for UserEmailPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserEmailPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_type" => out.email_type = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
-        w.field("preferred", &self.preferred);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_type", &self.email_type);
+        w.field(3u16, "preferred", &self.preferred);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4431,6 +4372,9 @@ pub struct LibraryNoticePost {
     pub value: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryNoticePost {
     fn is_empty(&self) -> bool {
@@ -4442,24 +4386,24 @@ impl alma_runtime::Codec for LibraryNoticePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryNoticePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4501,6 +4445,9 @@ pub struct UserParameterPost {
     pub value: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserParameterPost {
     fn is_empty(&self) -> bool {
@@ -4513,26 +4460,26 @@ impl alma_runtime::Codec for UserParameterPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserParameterPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "scope" => out.scope = r.read(1u16, v)?,
+                    "value" => out.value = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("scope", &self.scope);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "scope", &self.scope);
+        w.field(2u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4581,6 +4528,9 @@ pub struct UserPhonePost {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserPhonePost {
     fn is_empty(&self) -> bool {
@@ -4594,36 +4544,30 @@ impl alma_runtime::Codec for UserPhonePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserPhonePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferred_sms" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_type" => out.phone_type = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
-        w.field("preferred", &self.preferred);
-        w.field("preferred_sms", &self.preferred_sms);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_type", &self.phone_type);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferred_sms", &self.preferred_sms);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4716,6 +4660,9 @@ pub struct ResearcherPost {
     pub user_identifier: Vec<crate::users::models::UserIdentifierPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherPost {
     fn is_empty(&self) -> bool {
@@ -4732,60 +4679,46 @@ impl alma_runtime::Codec for ResearcherPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "researcher_first_name" => {
-                        out.researcher_first_name = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_first_name = r.read(0u16, v)?;
                     }
                     "researcher_middle_name" => {
-                        out.researcher_middle_name = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_middle_name = r.read(1u16, v)?;
                     }
-                    "researcher_last_name" => {
-                        out.researcher_last_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_suffix" => {
-                        out.researcher_suffix = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_title" => {
-                        out.researcher_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "profile_image_url" => {
-                        out.profile_image_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "photo_url" => out.photo_url = alma_runtime::Codec::from_node(v)?,
-                    "display_title" => {
-                        out.display_title = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_last_name" => out.researcher_last_name = r.read(2u16, v)?,
+                    "researcher_suffix" => out.researcher_suffix = r.read(3u16, v)?,
+                    "researcher_title" => out.researcher_title = r.read(4u16, v)?,
+                    "profile_image_url" => out.profile_image_url = r.read(5u16, v)?,
+                    "photo_url" => out.photo_url = r.read(6u16, v)?,
+                    "display_title" => out.display_title = r.read(7u16, v)?,
                     "researcher_engagement_type" => {
-                        out.researcher_engagement_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_engagement_type = r.read(8u16, v)?;
                     }
-                    "user_identifier" => {
-                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_identifier" => out.user_identifier = r.read(9u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("researcher_first_name", &self.researcher_first_name);
-        w.field("researcher_middle_name", &self.researcher_middle_name);
-        w.field("researcher_last_name", &self.researcher_last_name);
-        w.field("researcher_suffix", &self.researcher_suffix);
-        w.field("researcher_title", &self.researcher_title);
-        w.field("profile_image_url", &self.profile_image_url);
-        w.field("photo_url", &self.photo_url);
-        w.field("display_title", &self.display_title);
-        w.field("researcher_engagement_type", &self.researcher_engagement_type);
-        w.field("user_identifier", &self.user_identifier);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "researcher_first_name", &self.researcher_first_name);
+        w.field(1u16, "researcher_middle_name", &self.researcher_middle_name);
+        w.field(2u16, "researcher_last_name", &self.researcher_last_name);
+        w.field(3u16, "researcher_suffix", &self.researcher_suffix);
+        w.field(4u16, "researcher_title", &self.researcher_title);
+        w.field(5u16, "profile_image_url", &self.profile_image_url);
+        w.field(6u16, "photo_url", &self.photo_url);
+        w.field(7u16, "display_title", &self.display_title);
+        w.field(8u16, "researcher_engagement_type", &self.researcher_engagement_type);
+        w.field(9u16, "user_identifier", &self.user_identifier);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4893,6 +4826,9 @@ pub struct ResearcherEngagementTypePost {
     pub engagement_end_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementTypePost {
     fn is_empty(&self) -> bool {
@@ -4904,24 +4840,22 @@ impl alma_runtime::Codec for ResearcherEngagementTypePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherEngagementTypePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "engagement_end_date" => {
-                        out.engagement_end_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "engagement_end_date" => out.engagement_end_date = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("engagement_end_date", &self.engagement_end_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "engagement_end_date", &self.engagement_end_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -4959,6 +4893,9 @@ pub struct RsLibraryPost {
     pub code: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RsLibraryPost {
     fn is_empty(&self) -> bool {
@@ -4970,22 +4907,22 @@ impl alma_runtime::Codec for RsLibraryPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RsLibraryPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5187,6 +5124,9 @@ pub struct UserPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserPost {
     fn is_empty(&self) -> bool {
@@ -5216,128 +5156,98 @@ impl alma_runtime::Codec for UserPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "record_type" => out.record_type = alma_runtime::Codec::from_node(v)?,
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
-                    "pin_number" => out.pin_number = alma_runtime::Codec::from_node(v)?,
-                    "user_title" => out.user_title = alma_runtime::Codec::from_node(v)?,
-                    "job_category" => {
-                        out.job_category = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "job_description" => {
-                        out.job_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "gender" => out.gender = alma_runtime::Codec::from_node(v)?,
-                    "user_group" => out.user_group = alma_runtime::Codec::from_node(v)?,
-                    "campus_code" => out.campus_code = alma_runtime::Codec::from_node(v)?,
-                    "web_site_url" => {
-                        out.web_site_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "cataloger_level" => {
-                        out.cataloger_level = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred_language" => {
-                        out.preferred_language = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "birth_date" => out.birth_date = alma_runtime::Codec::from_node(v)?,
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "purge_date" => out.purge_date = alma_runtime::Codec::from_node(v)?,
-                    "account_type" => {
-                        out.account_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    "record_type" => out.record_type = r.read(0u16, v)?,
+                    "primary_id" => out.primary_id = r.read(1u16, v)?,
+                    "first_name" => out.first_name = r.read(2u16, v)?,
+                    "middle_name" => out.middle_name = r.read(3u16, v)?,
+                    "last_name" => out.last_name = r.read(4u16, v)?,
+                    "pin_number" => out.pin_number = r.read(5u16, v)?,
+                    "user_title" => out.user_title = r.read(6u16, v)?,
+                    "job_category" => out.job_category = r.read(7u16, v)?,
+                    "job_description" => out.job_description = r.read(8u16, v)?,
+                    "gender" => out.gender = r.read(9u16, v)?,
+                    "user_group" => out.user_group = r.read(10u16, v)?,
+                    "campus_code" => out.campus_code = r.read(11u16, v)?,
+                    "web_site_url" => out.web_site_url = r.read(12u16, v)?,
+                    "cataloger_level" => out.cataloger_level = r.read(13u16, v)?,
+                    "preferred_language" => out.preferred_language = r.read(14u16, v)?,
+                    "birth_date" => out.birth_date = r.read(15u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(16u16, v)?,
+                    "purge_date" => out.purge_date = r.read(17u16, v)?,
+                    "account_type" => out.account_type = r.read(18u16, v)?,
+                    "external_id" => out.external_id = r.read(19u16, v)?,
+                    "password" => out.password = r.read(20u16, v)?,
                     "force_password_change" => {
-                        out.force_password_change = alma_runtime::Codec::from_node(v)?;
+                        out.force_password_change = r.read(21u16, v)?;
                     }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_identifier" => {
-                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_role" => out.user_role = alma_runtime::Codec::from_node(v)?,
-                    "user_block" => out.user_block = alma_runtime::Codec::from_node(v)?,
-                    "user_note" => out.user_note = alma_runtime::Codec::from_node(v)?,
-                    "user_statistic" => {
-                        out.user_statistic = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rs_library" => out.rs_library = alma_runtime::Codec::from_node(v)?,
-                    "library_notice" => {
-                        out.library_notice = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_first_name" => {
-                        out.pref_first_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_middle_name" => {
-                        out.pref_middle_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_last_name" => {
-                        out.pref_last_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_name_suffix" => {
-                        out.pref_name_suffix = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_researcher" => {
-                        out.is_researcher = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher" => out.researcher = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = r.read(22u16, v)?,
+                    "contact_info" => out.contact_info = r.read(23u16, v)?,
+                    "user_identifier" => out.user_identifier = r.read(24u16, v)?,
+                    "user_role" => out.user_role = r.read(25u16, v)?,
+                    "user_block" => out.user_block = r.read(26u16, v)?,
+                    "user_note" => out.user_note = r.read(27u16, v)?,
+                    "user_statistic" => out.user_statistic = r.read(28u16, v)?,
+                    "rs_library" => out.rs_library = r.read(29u16, v)?,
+                    "library_notice" => out.library_notice = r.read(30u16, v)?,
+                    "pref_first_name" => out.pref_first_name = r.read(31u16, v)?,
+                    "pref_middle_name" => out.pref_middle_name = r.read(32u16, v)?,
+                    "pref_last_name" => out.pref_last_name = r.read(33u16, v)?,
+                    "pref_name_suffix" => out.pref_name_suffix = r.read(34u16, v)?,
+                    "is_researcher" => out.is_researcher = r.read(35u16, v)?,
+                    "researcher" => out.researcher = r.read(36u16, v)?,
+                    "link" => out.link = r.read(37u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("record_type", &self.record_type);
-        w.field("primary_id", &self.primary_id);
-        w.field("first_name", &self.first_name);
-        w.field("middle_name", &self.middle_name);
-        w.field("last_name", &self.last_name);
-        w.field("pin_number", &self.pin_number);
-        w.field("user_title", &self.user_title);
-        w.field("job_category", &self.job_category);
-        w.field("job_description", &self.job_description);
-        w.field("gender", &self.gender);
-        w.field("user_group", &self.user_group);
-        w.field("campus_code", &self.campus_code);
-        w.field("web_site_url", &self.web_site_url);
-        w.field("cataloger_level", &self.cataloger_level);
-        w.field("preferred_language", &self.preferred_language);
-        w.field("birth_date", &self.birth_date);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("purge_date", &self.purge_date);
-        w.field("account_type", &self.account_type);
-        w.field("external_id", &self.external_id);
-        w.field("password", &self.password);
-        w.field("force_password_change", &self.force_password_change);
-        w.field("status", &self.status);
-        w.field("contact_info", &self.contact_info);
-        w.field("user_identifier", &self.user_identifier);
-        w.field("user_role", &self.user_role);
-        w.field("user_block", &self.user_block);
-        w.field("user_note", &self.user_note);
-        w.field("user_statistic", &self.user_statistic);
-        w.field("rs_library", &self.rs_library);
-        w.field("library_notice", &self.library_notice);
-        w.field("pref_first_name", &self.pref_first_name);
-        w.field("pref_middle_name", &self.pref_middle_name);
-        w.field("pref_last_name", &self.pref_last_name);
-        w.field("pref_name_suffix", &self.pref_name_suffix);
-        w.field("is_researcher", &self.is_researcher);
-        w.field("researcher", &self.researcher);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "record_type", &self.record_type);
+        w.field(1u16, "primary_id", &self.primary_id);
+        w.field(2u16, "first_name", &self.first_name);
+        w.field(3u16, "middle_name", &self.middle_name);
+        w.field(4u16, "last_name", &self.last_name);
+        w.field(5u16, "pin_number", &self.pin_number);
+        w.field(6u16, "user_title", &self.user_title);
+        w.field(7u16, "job_category", &self.job_category);
+        w.field(8u16, "job_description", &self.job_description);
+        w.field(9u16, "gender", &self.gender);
+        w.field(10u16, "user_group", &self.user_group);
+        w.field(11u16, "campus_code", &self.campus_code);
+        w.field(12u16, "web_site_url", &self.web_site_url);
+        w.field(13u16, "cataloger_level", &self.cataloger_level);
+        w.field(14u16, "preferred_language", &self.preferred_language);
+        w.field(15u16, "birth_date", &self.birth_date);
+        w.field(16u16, "expiry_date", &self.expiry_date);
+        w.field(17u16, "purge_date", &self.purge_date);
+        w.field(18u16, "account_type", &self.account_type);
+        w.field(19u16, "external_id", &self.external_id);
+        w.field(20u16, "password", &self.password);
+        w.field(21u16, "force_password_change", &self.force_password_change);
+        w.field(22u16, "status", &self.status);
+        w.field(23u16, "contact_info", &self.contact_info);
+        w.field(24u16, "user_identifier", &self.user_identifier);
+        w.field(25u16, "user_role", &self.user_role);
+        w.field(26u16, "user_block", &self.user_block);
+        w.field(27u16, "user_note", &self.user_note);
+        w.field(28u16, "user_statistic", &self.user_statistic);
+        w.field(29u16, "rs_library", &self.rs_library);
+        w.field(30u16, "library_notice", &self.library_notice);
+        w.field(31u16, "pref_first_name", &self.pref_first_name);
+        w.field(32u16, "pref_middle_name", &self.pref_middle_name);
+        w.field(33u16, "pref_last_name", &self.pref_last_name);
+        w.field(34u16, "pref_name_suffix", &self.pref_name_suffix);
+        w.field(35u16, "is_researcher", &self.is_researcher);
+        w.field(36u16, "researcher", &self.researcher);
+        w.field(37u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5584,6 +5494,9 @@ pub struct UserBlockPost {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserBlockPost {
     fn is_empty(&self) -> bool {
@@ -5600,44 +5513,36 @@ impl alma_runtime::Codec for UserBlockPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserBlockPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "block_type" => out.block_type = alma_runtime::Codec::from_node(v)?,
-                    "block_description" => {
-                        out.block_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "block_status" => {
-                        out.block_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "block_note" => out.block_note = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "block_type" => out.block_type = r.read(0u16, v)?,
+                    "block_description" => out.block_description = r.read(1u16, v)?,
+                    "block_status" => out.block_status = r.read(2u16, v)?,
+                    "block_note" => out.block_note = r.read(3u16, v)?,
+                    "created_by" => out.created_by = r.read(4u16, v)?,
+                    "created_date" => out.created_date = r.read(5u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(6u16, v)?,
+                    "segment_type" => out.segment_type = r.read(7u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("block_type", &self.block_type);
-        w.field("block_description", &self.block_description);
-        w.field("block_status", &self.block_status);
-        w.field("block_note", &self.block_note);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "block_type", &self.block_type);
+        w.field(1u16, "block_description", &self.block_description);
+        w.field(2u16, "block_status", &self.block_status);
+        w.field(3u16, "block_note", &self.block_note);
+        w.field(4u16, "created_by", &self.created_by);
+        w.field(5u16, "created_date", &self.created_date);
+        w.field(6u16, "expiry_date", &self.expiry_date);
+        w.field(7u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5721,6 +5626,9 @@ pub struct UserIdentifierPost {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserIdentifierPost {
     fn is_empty(&self) -> bool {
@@ -5734,32 +5642,30 @@ impl alma_runtime::Codec for UserIdentifierPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserIdentifierPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id_type" => out.id_type = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id_type" => out.id_type = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
+                    "note" => out.note = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id_type", &self.id_type);
-        w.field("value", &self.value);
-        w.field("note", &self.note);
-        w.field("status", &self.status);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id_type", &self.id_type);
+        w.field(1u16, "value", &self.value);
+        w.field(2u16, "note", &self.note);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5824,6 +5730,9 @@ pub struct UserNotePost {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserNotePost {
     fn is_empty(&self) -> bool {
@@ -5838,40 +5747,34 @@ impl alma_runtime::Codec for UserNotePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserNotePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "note_type" => out.note_type = alma_runtime::Codec::from_node(v)?,
-                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
-                    "user_viewable" => {
-                        out.user_viewable = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "popup_note" => out.popup_note = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "note_type" => out.note_type = r.read(0u16, v)?,
+                    "note_text" => out.note_text = r.read(1u16, v)?,
+                    "user_viewable" => out.user_viewable = r.read(2u16, v)?,
+                    "popup_note" => out.popup_note = r.read(3u16, v)?,
+                    "created_by" => out.created_by = r.read(4u16, v)?,
+                    "created_date" => out.created_date = r.read(5u16, v)?,
+                    "segment_type" => out.segment_type = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("note_type", &self.note_type);
-        w.field("note_text", &self.note_text);
-        w.field("user_viewable", &self.user_viewable);
-        w.field("popup_note", &self.popup_note);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "note_type", &self.note_type);
+        w.field(1u16, "note_text", &self.note_text);
+        w.field(2u16, "user_viewable", &self.user_viewable);
+        w.field(3u16, "popup_note", &self.popup_note);
+        w.field(4u16, "created_by", &self.created_by);
+        w.field(5u16, "created_date", &self.created_date);
+        w.field(6u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -5943,6 +5846,9 @@ pub struct UserRolePost {
     pub parameter: Vec<crate::users::models::UserParameterPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserRolePost {
     fn is_empty(&self) -> bool {
@@ -5956,30 +5862,30 @@ impl alma_runtime::Codec for UserRolePost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRolePost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "role_type" => out.role_type = alma_runtime::Codec::from_node(v)?,
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = r.read(0u16, v)?,
+                    "scope" => out.scope = r.read(1u16, v)?,
+                    "role_type" => out.role_type = r.read(2u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(3u16, v)?,
+                    "parameter" => out.parameter = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("status", &self.status);
-        w.field("scope", &self.scope);
-        w.field("role_type", &self.role_type);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("parameter", &self.parameter);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "status", &self.status);
+        w.field(1u16, "scope", &self.scope);
+        w.field(2u16, "role_type", &self.role_type);
+        w.field(3u16, "expiry_date", &self.expiry_date);
+        w.field(4u16, "parameter", &self.parameter);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6038,6 +5944,9 @@ pub struct UserStatisticPost {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserStatisticPost {
     fn is_empty(&self) -> bool {
@@ -6051,36 +5960,28 @@ impl alma_runtime::Codec for UserStatisticPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserStatisticPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "statistic_category" => {
-                        out.statistic_category = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "category_type" => {
-                        out.category_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistic_note" => {
-                        out.statistic_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "statistic_category" => out.statistic_category = r.read(0u16, v)?,
+                    "category_type" => out.category_type = r.read(1u16, v)?,
+                    "statistic_note" => out.statistic_note = r.read(2u16, v)?,
+                    "segment_type" => out.segment_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("statistic_category", &self.statistic_category);
-        w.field("category_type", &self.category_type);
-        w.field("statistic_note", &self.statistic_note);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "statistic_category", &self.statistic_category);
+        w.field(1u16, "category_type", &self.category_type);
+        w.field(2u16, "statistic_note", &self.statistic_note);
+        w.field(3u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6187,6 +6088,9 @@ pub struct UserAddressPut {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserAddressPut {
     fn is_empty(&self) -> bool {
@@ -6204,58 +6108,50 @@ impl alma_runtime::Codec for UserAddressPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserAddressPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "line1" => out.line1 = alma_runtime::Codec::from_node(v)?,
-                    "line2" => out.line2 = alma_runtime::Codec::from_node(v)?,
-                    "line3" => out.line3 = alma_runtime::Codec::from_node(v)?,
-                    "line4" => out.line4 = alma_runtime::Codec::from_node(v)?,
-                    "line5" => out.line5 = alma_runtime::Codec::from_node(v)?,
-                    "city" => out.city = alma_runtime::Codec::from_node(v)?,
-                    "state_province" => {
-                        out.state_province = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "postal_code" => out.postal_code = alma_runtime::Codec::from_node(v)?,
-                    "country" => out.country = alma_runtime::Codec::from_node(v)?,
-                    "address_note" => {
-                        out.address_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "address_type" => {
-                        out.address_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "line1" => out.line1 = r.read(0u16, v)?,
+                    "line2" => out.line2 = r.read(1u16, v)?,
+                    "line3" => out.line3 = r.read(2u16, v)?,
+                    "line4" => out.line4 = r.read(3u16, v)?,
+                    "line5" => out.line5 = r.read(4u16, v)?,
+                    "city" => out.city = r.read(5u16, v)?,
+                    "state_province" => out.state_province = r.read(6u16, v)?,
+                    "postal_code" => out.postal_code = r.read(7u16, v)?,
+                    "country" => out.country = r.read(8u16, v)?,
+                    "address_note" => out.address_note = r.read(9u16, v)?,
+                    "start_date" => out.start_date = r.read(10u16, v)?,
+                    "end_date" => out.end_date = r.read(11u16, v)?,
+                    "address_type" => out.address_type = r.read(12u16, v)?,
+                    "preferred" => out.preferred = r.read(13u16, v)?,
+                    "segment_type" => out.segment_type = r.read(14u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("line1", &self.line1);
-        w.field("line2", &self.line2);
-        w.field("line3", &self.line3);
-        w.field("line4", &self.line4);
-        w.field("line5", &self.line5);
-        w.field("city", &self.city);
-        w.field("state_province", &self.state_province);
-        w.field("postal_code", &self.postal_code);
-        w.field("country", &self.country);
-        w.field("address_note", &self.address_note);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("address_type", &self.address_type);
-        w.field("preferred", &self.preferred);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "line1", &self.line1);
+        w.field(1u16, "line2", &self.line2);
+        w.field(2u16, "line3", &self.line3);
+        w.field(3u16, "line4", &self.line4);
+        w.field(4u16, "line5", &self.line5);
+        w.field(5u16, "city", &self.city);
+        w.field(6u16, "state_province", &self.state_province);
+        w.field(7u16, "postal_code", &self.postal_code);
+        w.field(8u16, "country", &self.country);
+        w.field(9u16, "address_note", &self.address_note);
+        w.field(10u16, "start_date", &self.start_date);
+        w.field(11u16, "end_date", &self.end_date);
+        w.field(12u16, "address_type", &self.address_type);
+        w.field(13u16, "preferred", &self.preferred);
+        w.field(14u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6337,6 +6233,9 @@ pub struct UserContactInfoPut {
     pub phone: Vec<crate::users::models::UserPhonePut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserContactInfoPut {
     fn is_empty(&self) -> bool {
@@ -6349,26 +6248,26 @@ impl alma_runtime::Codec for UserContactInfoPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserContactInfoPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "address" => out.address = alma_runtime::Codec::from_node(v)?,
-                    "email" => out.email = alma_runtime::Codec::from_node(v)?,
-                    "phone" => out.phone = alma_runtime::Codec::from_node(v)?,
+                    "address" => out.address = r.read(0u16, v)?,
+                    "email" => out.email = r.read(1u16, v)?,
+                    "phone" => out.phone = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("address", &self.address);
-        w.field("email", &self.email);
-        w.field("phone", &self.phone);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "address", &self.address);
+        w.field(1u16, "email", &self.email);
+        w.field(2u16, "phone", &self.phone);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6441,6 +6340,9 @@ pub struct UserEmailPut {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserEmailPut {
     fn is_empty(&self) -> bool {
@@ -6454,34 +6356,30 @@ impl alma_runtime::Codec for UserEmailPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserEmailPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "email_type" => out.email_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
+                    "description" => out.description = r.read(1u16, v)?,
+                    "email_type" => out.email_type = r.read(2u16, v)?,
+                    "preferred" => out.preferred = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
-        w.field("description", &self.description);
-        w.field("email_type", &self.email_type);
-        w.field("preferred", &self.preferred);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
+        w.field(1u16, "description", &self.description);
+        w.field(2u16, "email_type", &self.email_type);
+        w.field(3u16, "preferred", &self.preferred);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6541,6 +6439,9 @@ pub struct LibraryNoticePut {
     pub value: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryNoticePut {
     fn is_empty(&self) -> bool {
@@ -6552,24 +6453,24 @@ impl alma_runtime::Codec for LibraryNoticePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "LibraryNoticePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6611,6 +6512,9 @@ pub struct ParameterPut {
     pub value: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ParameterPut {
     fn is_empty(&self) -> bool {
@@ -6623,26 +6527,26 @@ impl alma_runtime::Codec for ParameterPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ParameterPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "type" => out.type_ = r.read(0u16, v)?,
+                    "scope" => out.scope = r.read(1u16, v)?,
+                    "value" => out.value = r.read(2u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("type", &self.type_);
-        w.field("scope", &self.scope);
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "type", &self.type_);
+        w.field(1u16, "scope", &self.scope);
+        w.field(2u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6691,6 +6595,9 @@ pub struct UserPhonePut {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserPhonePut {
     fn is_empty(&self) -> bool {
@@ -6704,36 +6611,30 @@ impl alma_runtime::Codec for UserPhonePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserPhonePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "phone_number" => {
-                        out.phone_number = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "phone_type" => out.phone_type = alma_runtime::Codec::from_node(v)?,
-                    "preferred" => out.preferred = alma_runtime::Codec::from_node(v)?,
-                    "preferred_sms" => {
-                        out.preferred_sms = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "phone_number" => out.phone_number = r.read(0u16, v)?,
+                    "phone_type" => out.phone_type = r.read(1u16, v)?,
+                    "preferred" => out.preferred = r.read(2u16, v)?,
+                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("phone_number", &self.phone_number);
-        w.field("phone_type", &self.phone_type);
-        w.field("preferred", &self.preferred);
-        w.field("preferred_sms", &self.preferred_sms);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "phone_number", &self.phone_number);
+        w.field(1u16, "phone_type", &self.phone_type);
+        w.field(2u16, "preferred", &self.preferred);
+        w.field(3u16, "preferred_sms", &self.preferred_sms);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -6893,6 +6794,9 @@ pub struct ResearcherPut {
     pub user_identifier: Vec<crate::users::models::UserIdentifierPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherPut {
     fn is_empty(&self) -> bool {
@@ -6926,164 +6830,131 @@ impl alma_runtime::Codec for ResearcherPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "researcher_first_name" => {
-                        out.researcher_first_name = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_first_name = r.read(0u16, v)?;
                     }
                     "researcher_middle_name" => {
-                        out.researcher_middle_name = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_middle_name = r.read(1u16, v)?;
                     }
-                    "researcher_last_name" => {
-                        out.researcher_last_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_suffix" => {
-                        out.researcher_suffix = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_title" => {
-                        out.researcher_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "profile_image_url" => {
-                        out.profile_image_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "photo_url" => out.photo_url = alma_runtime::Codec::from_node(v)?,
-                    "display_title" => {
-                        out.display_title = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
-                    "portal_profile" => {
-                        out.portal_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "auto_capture" => {
-                        out.auto_capture = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "research_center" => {
-                        out.research_center = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "previous_affiliated" => {
-                        out.previous_affiliated = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_last_name" => out.researcher_last_name = r.read(2u16, v)?,
+                    "researcher_suffix" => out.researcher_suffix = r.read(3u16, v)?,
+                    "researcher_title" => out.researcher_title = r.read(4u16, v)?,
+                    "profile_image_url" => out.profile_image_url = r.read(5u16, v)?,
+                    "photo_url" => out.photo_url = r.read(6u16, v)?,
+                    "display_title" => out.display_title = r.read(7u16, v)?,
+                    "position" => out.position = r.read(8u16, v)?,
+                    "portal_profile" => out.portal_profile = r.read(9u16, v)?,
+                    "auto_capture" => out.auto_capture = r.read(10u16, v)?,
+                    "research_center" => out.research_center = r.read(11u16, v)?,
+                    "previous_affiliated" => out.previous_affiliated = r.read(12u16, v)?,
                     "default_publication_language" => {
-                        out.default_publication_language = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.default_publication_language = r.read(13u16, v)?;
                     }
                     "researcher_alternate_email" => {
-                        out.researcher_alternate_email = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_alternate_email = r.read(14u16, v)?;
                     }
                     "researcher_organization_affiliation" => {
-                        out.researcher_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_organization_affiliation = r.read(15u16, v)?;
                     }
                     "researcher_previous_organization_affiliation" => {
-                        out.researcher_previous_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_previous_organization_affiliation = r
+                            .read(16u16, v)?;
                     }
                     "researcher_external_organization_affiliation" => {
-                        out.researcher_external_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_external_organization_affiliation = r
+                            .read(17u16, v)?;
                     }
                     "researcher_previous_external_organization_affiliation" => {
-                        out.researcher_previous_external_organization_affiliation = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_previous_external_organization_affiliation = r
+                            .read(18u16, v)?;
                     }
                     "researcher_name_variant" => {
-                        out.researcher_name_variant = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_name_variant = r.read(19u16, v)?;
                     }
                     "researcher_engagement_type" => {
-                        out.researcher_engagement_type = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_engagement_type = r.read(20u16, v)?;
                     }
                     "researcher_research_topic" => {
-                        out.researcher_research_topic = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.researcher_research_topic = r.read(21u16, v)?;
                     }
-                    "researcher_keyword" => {
-                        out.researcher_keyword = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_keyword" => out.researcher_keyword = r.read(22u16, v)?,
                     "researcher_association" => {
-                        out.researcher_association = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_association = r.read(23u16, v)?;
                     }
-                    "researcher_language" => {
-                        out.researcher_language = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher_honor" => {
-                        out.researcher_honor = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_language" => out.researcher_language = r.read(24u16, v)?,
+                    "researcher_honor" => out.researcher_honor = r.read(25u16, v)?,
                     "researcher_education" => {
-                        out.researcher_education = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_education = r.read(26u16, v)?;
                     }
                     "researcher_description" => {
-                        out.researcher_description = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_description = r.read(27u16, v)?;
                     }
-                    "researcher_webpage" => {
-                        out.researcher_webpage = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_identifier" => {
-                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "researcher_webpage" => out.researcher_webpage = r.read(28u16, v)?,
+                    "user_identifier" => out.user_identifier = r.read(29u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("researcher_first_name", &self.researcher_first_name);
-        w.field("researcher_middle_name", &self.researcher_middle_name);
-        w.field("researcher_last_name", &self.researcher_last_name);
-        w.field("researcher_suffix", &self.researcher_suffix);
-        w.field("researcher_title", &self.researcher_title);
-        w.field("profile_image_url", &self.profile_image_url);
-        w.field("photo_url", &self.photo_url);
-        w.field("display_title", &self.display_title);
-        w.field("position", &self.position);
-        w.field("portal_profile", &self.portal_profile);
-        w.field("auto_capture", &self.auto_capture);
-        w.field("research_center", &self.research_center);
-        w.field("previous_affiliated", &self.previous_affiliated);
-        w.field("default_publication_language", &self.default_publication_language);
-        w.field("researcher_alternate_email", &self.researcher_alternate_email);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "researcher_first_name", &self.researcher_first_name);
+        w.field(1u16, "researcher_middle_name", &self.researcher_middle_name);
+        w.field(2u16, "researcher_last_name", &self.researcher_last_name);
+        w.field(3u16, "researcher_suffix", &self.researcher_suffix);
+        w.field(4u16, "researcher_title", &self.researcher_title);
+        w.field(5u16, "profile_image_url", &self.profile_image_url);
+        w.field(6u16, "photo_url", &self.photo_url);
+        w.field(7u16, "display_title", &self.display_title);
+        w.field(8u16, "position", &self.position);
+        w.field(9u16, "portal_profile", &self.portal_profile);
+        w.field(10u16, "auto_capture", &self.auto_capture);
+        w.field(11u16, "research_center", &self.research_center);
+        w.field(12u16, "previous_affiliated", &self.previous_affiliated);
         w.field(
+            13u16,
+            "default_publication_language",
+            &self.default_publication_language,
+        );
+        w.field(14u16, "researcher_alternate_email", &self.researcher_alternate_email);
+        w.field(
+            15u16,
             "researcher_organization_affiliation",
             &self.researcher_organization_affiliation,
         );
         w.field(
+            16u16,
             "researcher_previous_organization_affiliation",
             &self.researcher_previous_organization_affiliation,
         );
         w.field(
+            17u16,
             "researcher_external_organization_affiliation",
             &self.researcher_external_organization_affiliation,
         );
         w.field(
+            18u16,
             "researcher_previous_external_organization_affiliation",
             &self.researcher_previous_external_organization_affiliation,
         );
-        w.field("researcher_name_variant", &self.researcher_name_variant);
-        w.field("researcher_engagement_type", &self.researcher_engagement_type);
-        w.field("researcher_research_topic", &self.researcher_research_topic);
-        w.field("researcher_keyword", &self.researcher_keyword);
-        w.field("researcher_association", &self.researcher_association);
-        w.field("researcher_language", &self.researcher_language);
-        w.field("researcher_honor", &self.researcher_honor);
-        w.field("researcher_education", &self.researcher_education);
-        w.field("researcher_description", &self.researcher_description);
-        w.field("researcher_webpage", &self.researcher_webpage);
-        w.field("user_identifier", &self.user_identifier);
+        w.field(19u16, "researcher_name_variant", &self.researcher_name_variant);
+        w.field(20u16, "researcher_engagement_type", &self.researcher_engagement_type);
+        w.field(21u16, "researcher_research_topic", &self.researcher_research_topic);
+        w.field(22u16, "researcher_keyword", &self.researcher_keyword);
+        w.field(23u16, "researcher_association", &self.researcher_association);
+        w.field(24u16, "researcher_language", &self.researcher_language);
+        w.field(25u16, "researcher_honor", &self.researcher_honor);
+        w.field(26u16, "researcher_education", &self.researcher_education);
+        w.field(27u16, "researcher_description", &self.researcher_description);
+        w.field(28u16, "researcher_webpage", &self.researcher_webpage);
+        w.field(29u16, "user_identifier", &self.user_identifier);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7368,6 +7239,9 @@ pub struct ResearcherAlternateEmailPut {
     pub email_address: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherAlternateEmailPut {
     fn is_empty(&self) -> bool {
@@ -7379,24 +7253,22 @@ impl alma_runtime::Codec for ResearcherAlternateEmailPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherAlternateEmailPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "email_address" => {
-                        out.email_address = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "email_address" => out.email_address = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("email_address", &self.email_address);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "email_address", &self.email_address);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7434,6 +7306,9 @@ pub struct ResearcherAssociationPut {
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherAssociationPut {
     fn is_empty(&self) -> bool {
@@ -7445,22 +7320,22 @@ impl alma_runtime::Codec for ResearcherAssociationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherAssociationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7489,6 +7364,9 @@ pub struct ResearcherDescriptionPut {
     pub description: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherDescriptionPut {
     fn is_empty(&self) -> bool {
@@ -7500,22 +7378,22 @@ impl alma_runtime::Codec for ResearcherDescriptionPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherDescriptionPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
+                    "description" => out.description = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("description", &self.description);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "description", &self.description);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7565,6 +7443,9 @@ pub struct ResearcherEducationPut {
     pub suppress_from_public_portal: Option<bool>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEducationPut {
     fn is_empty(&self) -> bool {
@@ -7580,48 +7461,38 @@ impl alma_runtime::Codec for ResearcherEducationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherEducationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_code" => {
-                        out.organization_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "organization_name" => {
-                        out.organization_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "degree" => out.degree = alma_runtime::Codec::from_node(v)?,
-                    "from_year" => out.from_year = alma_runtime::Codec::from_node(v)?,
-                    "to_year" => out.to_year = alma_runtime::Codec::from_node(v)?,
-                    "field_of_study" => {
-                        out.field_of_study = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "additional_details" => {
-                        out.additional_details = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "organization_code" => out.organization_code = r.read(0u16, v)?,
+                    "organization_name" => out.organization_name = r.read(1u16, v)?,
+                    "degree" => out.degree = r.read(2u16, v)?,
+                    "from_year" => out.from_year = r.read(3u16, v)?,
+                    "to_year" => out.to_year = r.read(4u16, v)?,
+                    "field_of_study" => out.field_of_study = r.read(5u16, v)?,
+                    "additional_details" => out.additional_details = r.read(6u16, v)?,
                     "suppress_from_public_portal" => {
-                        out.suppress_from_public_portal = alma_runtime::Codec::from_node(
-                            v,
-                        )?;
+                        out.suppress_from_public_portal = r.read(7u16, v)?;
                     }
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_code", &self.organization_code);
-        w.field("organization_name", &self.organization_name);
-        w.field("degree", &self.degree);
-        w.field("from_year", &self.from_year);
-        w.field("to_year", &self.to_year);
-        w.field("field_of_study", &self.field_of_study);
-        w.field("additional_details", &self.additional_details);
-        w.field("suppress_from_public_portal", &self.suppress_from_public_portal);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_code", &self.organization_code);
+        w.field(1u16, "organization_name", &self.organization_name);
+        w.field(2u16, "degree", &self.degree);
+        w.field(3u16, "from_year", &self.from_year);
+        w.field(4u16, "to_year", &self.to_year);
+        w.field(5u16, "field_of_study", &self.field_of_study);
+        w.field(6u16, "additional_details", &self.additional_details);
+        w.field(7u16, "suppress_from_public_portal", &self.suppress_from_public_portal);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7701,6 +7572,9 @@ pub struct ResearcherEngagementTypePut {
     pub engagement_end_date: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementTypePut {
     fn is_empty(&self) -> bool {
@@ -7713,28 +7587,26 @@ impl alma_runtime::Codec for ResearcherEngagementTypePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherEngagementTypePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
                     "researcher_engagement" => {
-                        out.researcher_engagement = alma_runtime::Codec::from_node(v)?;
+                        out.researcher_engagement = r.read(0u16, v)?;
                     }
-                    "engagement_end_date" => {
-                        out.engagement_end_date = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "engagement_end_date" => out.engagement_end_date = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("researcher_engagement", &self.researcher_engagement);
-        w.field("engagement_end_date", &self.engagement_end_date);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "researcher_engagement", &self.researcher_engagement);
+        w.field(1u16, "engagement_end_date", &self.engagement_end_date);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7789,6 +7661,9 @@ pub struct ResearcherHonorPut {
     pub time_period: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherHonorPut {
     fn is_empty(&self) -> bool {
@@ -7802,32 +7677,28 @@ impl alma_runtime::Codec for ResearcherHonorPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherHonorPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_code" => {
-                        out.organization_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "organization_name" => {
-                        out.organization_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "time_period" => out.time_period = alma_runtime::Codec::from_node(v)?,
+                    "organization_code" => out.organization_code = r.read(0u16, v)?,
+                    "organization_name" => out.organization_name = r.read(1u16, v)?,
+                    "title" => out.title = r.read(2u16, v)?,
+                    "time_period" => out.time_period = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_code", &self.organization_code);
-        w.field("organization_name", &self.organization_name);
-        w.field("title", &self.title);
-        w.field("time_period", &self.time_period);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_code", &self.organization_code);
+        w.field(1u16, "organization_name", &self.organization_name);
+        w.field(2u16, "title", &self.title);
+        w.field(3u16, "time_period", &self.time_period);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7875,6 +7746,9 @@ pub struct ResearcherKeywordPut {
     pub value: String,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherKeywordPut {
     fn is_empty(&self) -> bool {
@@ -7886,22 +7760,22 @@ impl alma_runtime::Codec for ResearcherKeywordPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherKeywordPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
+                    "value" => out.value = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("value", &self.value);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "value", &self.value);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -7943,6 +7817,9 @@ pub struct ResearcherNameVariantPut {
     pub name_suffix: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherNameVariantPut {
     fn is_empty(&self) -> bool {
@@ -7956,28 +7833,28 @@ impl alma_runtime::Codec for ResearcherNameVariantPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherNameVariantPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
-                    "name_suffix" => out.name_suffix = alma_runtime::Codec::from_node(v)?,
+                    "first_name" => out.first_name = r.read(0u16, v)?,
+                    "middle_name" => out.middle_name = r.read(1u16, v)?,
+                    "last_name" => out.last_name = r.read(2u16, v)?,
+                    "name_suffix" => out.name_suffix = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("first_name", &self.first_name);
-        w.field("middle_name", &self.middle_name);
-        w.field("last_name", &self.last_name);
-        w.field("name_suffix", &self.name_suffix);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "first_name", &self.first_name);
+        w.field(1u16, "middle_name", &self.middle_name);
+        w.field(2u16, "last_name", &self.last_name);
+        w.field(3u16, "name_suffix", &self.name_suffix);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8034,6 +7911,9 @@ pub struct ResearcherOrganizationAffiliationPut {
     pub position_order: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliationPut {
     fn is_empty(&self) -> bool {
@@ -8048,40 +7928,34 @@ impl alma_runtime::Codec for ResearcherOrganizationAffiliationPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherOrganizationAffiliationPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "organization_code" => {
-                        out.organization_code = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "organization_name" => {
-                        out.organization_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "start_date" => out.start_date = alma_runtime::Codec::from_node(v)?,
-                    "end_date" => out.end_date = alma_runtime::Codec::from_node(v)?,
-                    "position" => out.position = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "positionOrder" => {
-                        out.position_order = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "organization_code" => out.organization_code = r.read(0u16, v)?,
+                    "organization_name" => out.organization_name = r.read(1u16, v)?,
+                    "start_date" => out.start_date = r.read(2u16, v)?,
+                    "end_date" => out.end_date = r.read(3u16, v)?,
+                    "position" => out.position = r.read(4u16, v)?,
+                    "title" => out.title = r.read(5u16, v)?,
+                    "positionOrder" => out.position_order = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("organization_code", &self.organization_code);
-        w.field("organization_name", &self.organization_name);
-        w.field("start_date", &self.start_date);
-        w.field("end_date", &self.end_date);
-        w.field("position", &self.position);
-        w.field("title", &self.title);
-        w.field("positionOrder", &self.position_order);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "organization_code", &self.organization_code);
+        w.field(1u16, "organization_name", &self.organization_name);
+        w.field(2u16, "start_date", &self.start_date);
+        w.field(3u16, "end_date", &self.end_date);
+        w.field(4u16, "position", &self.position);
+        w.field(5u16, "title", &self.title);
+        w.field(6u16, "positionOrder", &self.position_order);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8148,6 +8022,9 @@ pub struct ResearcherWebpagePut {
     pub type_: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherWebpagePut {
     fn is_empty(&self) -> bool {
@@ -8160,28 +8037,28 @@ impl alma_runtime::Codec for ResearcherWebpagePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "ResearcherWebpagePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "url" => out.url = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "description" => out.description = alma_runtime::Codec::from_node(v)?,
-                    "type" => out.type_ = alma_runtime::Codec::from_node(v)?,
+                    "url" => out.url = r.read(0u16, v)?,
+                    "title" => out.title = r.read(1u16, v)?,
+                    "description" => out.description = r.read(2u16, v)?,
+                    "type" => out.type_ = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("url", &self.url);
-        w.field("title", &self.title);
-        w.field("description", &self.description);
-        w.field("type", &self.type_);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "url", &self.url);
+        w.field(1u16, "title", &self.title);
+        w.field(2u16, "description", &self.description);
+        w.field(3u16, "type", &self.type_);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8215,6 +8092,9 @@ pub struct RsLibraryPut {
     pub code: Option<alma_runtime::CodeValue>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RsLibraryPut {
     fn is_empty(&self) -> bool {
@@ -8226,22 +8106,22 @@ impl alma_runtime::Codec for RsLibraryPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "RsLibraryPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "code" => out.code = alma_runtime::Codec::from_node(v)?,
+                    "code" => out.code = r.read(0u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("code", &self.code);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8443,6 +8323,9 @@ pub struct UserPut {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserPut {
     fn is_empty(&self) -> bool {
@@ -8472,128 +8355,98 @@ impl alma_runtime::Codec for UserPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "record_type" => out.record_type = alma_runtime::Codec::from_node(v)?,
-                    "primary_id" => out.primary_id = alma_runtime::Codec::from_node(v)?,
-                    "first_name" => out.first_name = alma_runtime::Codec::from_node(v)?,
-                    "middle_name" => out.middle_name = alma_runtime::Codec::from_node(v)?,
-                    "last_name" => out.last_name = alma_runtime::Codec::from_node(v)?,
-                    "pin_number" => out.pin_number = alma_runtime::Codec::from_node(v)?,
-                    "user_title" => out.user_title = alma_runtime::Codec::from_node(v)?,
-                    "job_category" => {
-                        out.job_category = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "job_description" => {
-                        out.job_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "gender" => out.gender = alma_runtime::Codec::from_node(v)?,
-                    "user_group" => out.user_group = alma_runtime::Codec::from_node(v)?,
-                    "campus_code" => out.campus_code = alma_runtime::Codec::from_node(v)?,
-                    "web_site_url" => {
-                        out.web_site_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "cataloger_level" => {
-                        out.cataloger_level = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "preferred_language" => {
-                        out.preferred_language = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "birth_date" => out.birth_date = alma_runtime::Codec::from_node(v)?,
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "purge_date" => out.purge_date = alma_runtime::Codec::from_node(v)?,
-                    "account_type" => {
-                        out.account_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "external_id" => out.external_id = alma_runtime::Codec::from_node(v)?,
-                    "password" => out.password = alma_runtime::Codec::from_node(v)?,
+                    "record_type" => out.record_type = r.read(0u16, v)?,
+                    "primary_id" => out.primary_id = r.read(1u16, v)?,
+                    "first_name" => out.first_name = r.read(2u16, v)?,
+                    "middle_name" => out.middle_name = r.read(3u16, v)?,
+                    "last_name" => out.last_name = r.read(4u16, v)?,
+                    "pin_number" => out.pin_number = r.read(5u16, v)?,
+                    "user_title" => out.user_title = r.read(6u16, v)?,
+                    "job_category" => out.job_category = r.read(7u16, v)?,
+                    "job_description" => out.job_description = r.read(8u16, v)?,
+                    "gender" => out.gender = r.read(9u16, v)?,
+                    "user_group" => out.user_group = r.read(10u16, v)?,
+                    "campus_code" => out.campus_code = r.read(11u16, v)?,
+                    "web_site_url" => out.web_site_url = r.read(12u16, v)?,
+                    "cataloger_level" => out.cataloger_level = r.read(13u16, v)?,
+                    "preferred_language" => out.preferred_language = r.read(14u16, v)?,
+                    "birth_date" => out.birth_date = r.read(15u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(16u16, v)?,
+                    "purge_date" => out.purge_date = r.read(17u16, v)?,
+                    "account_type" => out.account_type = r.read(18u16, v)?,
+                    "external_id" => out.external_id = r.read(19u16, v)?,
+                    "password" => out.password = r.read(20u16, v)?,
                     "force_password_change" => {
-                        out.force_password_change = alma_runtime::Codec::from_node(v)?;
+                        out.force_password_change = r.read(21u16, v)?;
                     }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "contact_info" => {
-                        out.contact_info = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_identifier" => {
-                        out.user_identifier = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "user_role" => out.user_role = alma_runtime::Codec::from_node(v)?,
-                    "user_block" => out.user_block = alma_runtime::Codec::from_node(v)?,
-                    "user_note" => out.user_note = alma_runtime::Codec::from_node(v)?,
-                    "user_statistic" => {
-                        out.user_statistic = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "rs_library" => out.rs_library = alma_runtime::Codec::from_node(v)?,
-                    "library_notice" => {
-                        out.library_notice = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_first_name" => {
-                        out.pref_first_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_middle_name" => {
-                        out.pref_middle_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_last_name" => {
-                        out.pref_last_name = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "pref_name_suffix" => {
-                        out.pref_name_suffix = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "is_researcher" => {
-                        out.is_researcher = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "researcher" => out.researcher = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = r.read(22u16, v)?,
+                    "contact_info" => out.contact_info = r.read(23u16, v)?,
+                    "user_identifier" => out.user_identifier = r.read(24u16, v)?,
+                    "user_role" => out.user_role = r.read(25u16, v)?,
+                    "user_block" => out.user_block = r.read(26u16, v)?,
+                    "user_note" => out.user_note = r.read(27u16, v)?,
+                    "user_statistic" => out.user_statistic = r.read(28u16, v)?,
+                    "rs_library" => out.rs_library = r.read(29u16, v)?,
+                    "library_notice" => out.library_notice = r.read(30u16, v)?,
+                    "pref_first_name" => out.pref_first_name = r.read(31u16, v)?,
+                    "pref_middle_name" => out.pref_middle_name = r.read(32u16, v)?,
+                    "pref_last_name" => out.pref_last_name = r.read(33u16, v)?,
+                    "pref_name_suffix" => out.pref_name_suffix = r.read(34u16, v)?,
+                    "is_researcher" => out.is_researcher = r.read(35u16, v)?,
+                    "researcher" => out.researcher = r.read(36u16, v)?,
+                    "link" => out.link = r.read(37u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("record_type", &self.record_type);
-        w.field("primary_id", &self.primary_id);
-        w.field("first_name", &self.first_name);
-        w.field("middle_name", &self.middle_name);
-        w.field("last_name", &self.last_name);
-        w.field("pin_number", &self.pin_number);
-        w.field("user_title", &self.user_title);
-        w.field("job_category", &self.job_category);
-        w.field("job_description", &self.job_description);
-        w.field("gender", &self.gender);
-        w.field("user_group", &self.user_group);
-        w.field("campus_code", &self.campus_code);
-        w.field("web_site_url", &self.web_site_url);
-        w.field("cataloger_level", &self.cataloger_level);
-        w.field("preferred_language", &self.preferred_language);
-        w.field("birth_date", &self.birth_date);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("purge_date", &self.purge_date);
-        w.field("account_type", &self.account_type);
-        w.field("external_id", &self.external_id);
-        w.field("password", &self.password);
-        w.field("force_password_change", &self.force_password_change);
-        w.field("status", &self.status);
-        w.field("contact_info", &self.contact_info);
-        w.field("user_identifier", &self.user_identifier);
-        w.field("user_role", &self.user_role);
-        w.field("user_block", &self.user_block);
-        w.field("user_note", &self.user_note);
-        w.field("user_statistic", &self.user_statistic);
-        w.field("rs_library", &self.rs_library);
-        w.field("library_notice", &self.library_notice);
-        w.field("pref_first_name", &self.pref_first_name);
-        w.field("pref_middle_name", &self.pref_middle_name);
-        w.field("pref_last_name", &self.pref_last_name);
-        w.field("pref_name_suffix", &self.pref_name_suffix);
-        w.field("is_researcher", &self.is_researcher);
-        w.field("researcher", &self.researcher);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "record_type", &self.record_type);
+        w.field(1u16, "primary_id", &self.primary_id);
+        w.field(2u16, "first_name", &self.first_name);
+        w.field(3u16, "middle_name", &self.middle_name);
+        w.field(4u16, "last_name", &self.last_name);
+        w.field(5u16, "pin_number", &self.pin_number);
+        w.field(6u16, "user_title", &self.user_title);
+        w.field(7u16, "job_category", &self.job_category);
+        w.field(8u16, "job_description", &self.job_description);
+        w.field(9u16, "gender", &self.gender);
+        w.field(10u16, "user_group", &self.user_group);
+        w.field(11u16, "campus_code", &self.campus_code);
+        w.field(12u16, "web_site_url", &self.web_site_url);
+        w.field(13u16, "cataloger_level", &self.cataloger_level);
+        w.field(14u16, "preferred_language", &self.preferred_language);
+        w.field(15u16, "birth_date", &self.birth_date);
+        w.field(16u16, "expiry_date", &self.expiry_date);
+        w.field(17u16, "purge_date", &self.purge_date);
+        w.field(18u16, "account_type", &self.account_type);
+        w.field(19u16, "external_id", &self.external_id);
+        w.field(20u16, "password", &self.password);
+        w.field(21u16, "force_password_change", &self.force_password_change);
+        w.field(22u16, "status", &self.status);
+        w.field(23u16, "contact_info", &self.contact_info);
+        w.field(24u16, "user_identifier", &self.user_identifier);
+        w.field(25u16, "user_role", &self.user_role);
+        w.field(26u16, "user_block", &self.user_block);
+        w.field(27u16, "user_note", &self.user_note);
+        w.field(28u16, "user_statistic", &self.user_statistic);
+        w.field(29u16, "rs_library", &self.rs_library);
+        w.field(30u16, "library_notice", &self.library_notice);
+        w.field(31u16, "pref_first_name", &self.pref_first_name);
+        w.field(32u16, "pref_middle_name", &self.pref_middle_name);
+        w.field(33u16, "pref_last_name", &self.pref_last_name);
+        w.field(34u16, "pref_name_suffix", &self.pref_name_suffix);
+        w.field(35u16, "is_researcher", &self.is_researcher);
+        w.field(36u16, "researcher", &self.researcher);
+        w.field(37u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8844,6 +8697,9 @@ pub struct UserBlockPut {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserBlockPut {
     fn is_empty(&self) -> bool {
@@ -8860,48 +8716,38 @@ impl alma_runtime::Codec for UserBlockPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserBlockPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "block_type" => out.block_type = alma_runtime::Codec::from_node(v)?,
-                    "block_description" => {
-                        out.block_description = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "block_status" => {
-                        out.block_status = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "block_note" => out.block_note = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "item_loan_id" => {
-                        out.item_loan_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "block_type" => out.block_type = r.read(0u16, v)?,
+                    "block_description" => out.block_description = r.read(1u16, v)?,
+                    "block_status" => out.block_status = r.read(2u16, v)?,
+                    "block_note" => out.block_note = r.read(3u16, v)?,
+                    "created_by" => out.created_by = r.read(4u16, v)?,
+                    "created_date" => out.created_date = r.read(5u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(6u16, v)?,
+                    "item_loan_id" => out.item_loan_id = r.read(7u16, v)?,
+                    "segment_type" => out.segment_type = r.read(8u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("block_type", &self.block_type);
-        w.field("block_description", &self.block_description);
-        w.field("block_status", &self.block_status);
-        w.field("block_note", &self.block_note);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("item_loan_id", &self.item_loan_id);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "block_type", &self.block_type);
+        w.field(1u16, "block_description", &self.block_description);
+        w.field(2u16, "block_status", &self.block_status);
+        w.field(3u16, "block_note", &self.block_note);
+        w.field(4u16, "created_by", &self.created_by);
+        w.field(5u16, "created_date", &self.created_date);
+        w.field(6u16, "expiry_date", &self.expiry_date);
+        w.field(7u16, "item_loan_id", &self.item_loan_id);
+        w.field(8u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -8993,6 +8839,9 @@ pub struct UserIdentifierPut {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserIdentifierPut {
     fn is_empty(&self) -> bool {
@@ -9006,32 +8855,30 @@ impl alma_runtime::Codec for UserIdentifierPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserIdentifierPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "id_type" => out.id_type = alma_runtime::Codec::from_node(v)?,
-                    "value" => out.value = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "id_type" => out.id_type = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
+                    "note" => out.note = r.read(2u16, v)?,
+                    "status" => out.status = r.read(3u16, v)?,
+                    "segment_type" => out.segment_type = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("id_type", &self.id_type);
-        w.field("value", &self.value);
-        w.field("note", &self.note);
-        w.field("status", &self.status);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "id_type", &self.id_type);
+        w.field(1u16, "value", &self.value);
+        w.field(2u16, "note", &self.note);
+        w.field(3u16, "status", &self.status);
+        w.field(4u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9096,6 +8943,9 @@ pub struct UserNotePut {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserNotePut {
     fn is_empty(&self) -> bool {
@@ -9110,40 +8960,34 @@ impl alma_runtime::Codec for UserNotePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserNotePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "note_type" => out.note_type = alma_runtime::Codec::from_node(v)?,
-                    "note_text" => out.note_text = alma_runtime::Codec::from_node(v)?,
-                    "user_viewable" => {
-                        out.user_viewable = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "popup_note" => out.popup_note = alma_runtime::Codec::from_node(v)?,
-                    "created_by" => out.created_by = alma_runtime::Codec::from_node(v)?,
-                    "created_date" => {
-                        out.created_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "note_type" => out.note_type = r.read(0u16, v)?,
+                    "note_text" => out.note_text = r.read(1u16, v)?,
+                    "user_viewable" => out.user_viewable = r.read(2u16, v)?,
+                    "popup_note" => out.popup_note = r.read(3u16, v)?,
+                    "created_by" => out.created_by = r.read(4u16, v)?,
+                    "created_date" => out.created_date = r.read(5u16, v)?,
+                    "segment_type" => out.segment_type = r.read(6u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("note_type", &self.note_type);
-        w.field("note_text", &self.note_text);
-        w.field("user_viewable", &self.user_viewable);
-        w.field("popup_note", &self.popup_note);
-        w.field("created_by", &self.created_by);
-        w.field("created_date", &self.created_date);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "note_type", &self.note_type);
+        w.field(1u16, "note_text", &self.note_text);
+        w.field(2u16, "user_viewable", &self.user_viewable);
+        w.field(3u16, "popup_note", &self.popup_note);
+        w.field(4u16, "created_by", &self.created_by);
+        w.field(5u16, "created_date", &self.created_date);
+        w.field(6u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9215,6 +9059,9 @@ pub struct UserRolePut {
     pub parameter: Vec<crate::users::models::ParameterPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserRolePut {
     fn is_empty(&self) -> bool {
@@ -9228,30 +9075,30 @@ impl alma_runtime::Codec for UserRolePut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserRolePut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "scope" => out.scope = alma_runtime::Codec::from_node(v)?,
-                    "role_type" => out.role_type = alma_runtime::Codec::from_node(v)?,
-                    "expiry_date" => out.expiry_date = alma_runtime::Codec::from_node(v)?,
-                    "parameter" => out.parameter = alma_runtime::Codec::from_node(v)?,
+                    "status" => out.status = r.read(0u16, v)?,
+                    "scope" => out.scope = r.read(1u16, v)?,
+                    "role_type" => out.role_type = r.read(2u16, v)?,
+                    "expiry_date" => out.expiry_date = r.read(3u16, v)?,
+                    "parameter" => out.parameter = r.read(4u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("status", &self.status);
-        w.field("scope", &self.scope);
-        w.field("role_type", &self.role_type);
-        w.field("expiry_date", &self.expiry_date);
-        w.field("parameter", &self.parameter);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "status", &self.status);
+        w.field(1u16, "scope", &self.scope);
+        w.field(2u16, "role_type", &self.role_type);
+        w.field(3u16, "expiry_date", &self.expiry_date);
+        w.field(4u16, "parameter", &self.parameter);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9310,6 +9157,9 @@ pub struct UserStatisticPut {
     pub segment_type: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserStatisticPut {
     fn is_empty(&self) -> bool {
@@ -9323,36 +9173,28 @@ impl alma_runtime::Codec for UserStatisticPut {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserStatisticPut",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "statistic_category" => {
-                        out.statistic_category = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "category_type" => {
-                        out.category_type = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "statistic_note" => {
-                        out.statistic_note = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "segment_type" => {
-                        out.segment_type = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "statistic_category" => out.statistic_category = r.read(0u16, v)?,
+                    "category_type" => out.category_type = r.read(1u16, v)?,
+                    "statistic_note" => out.statistic_note = r.read(2u16, v)?,
+                    "segment_type" => out.segment_type = r.read(3u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("statistic_category", &self.statistic_category);
-        w.field("category_type", &self.category_type);
-        w.field("statistic_note", &self.statistic_note);
-        w.field("segment_type", &self.segment_type);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "statistic_category", &self.statistic_category);
+        w.field(1u16, "category_type", &self.category_type);
+        w.field(2u16, "statistic_note", &self.statistic_note);
+        w.field(3u16, "segment_type", &self.segment_type);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9435,6 +9277,9 @@ pub struct UserDeposit {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserDeposit {
     fn is_empty(&self) -> bool {
@@ -9451,54 +9296,44 @@ impl alma_runtime::Codec for UserDeposit {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserDeposit",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_primary_id" => {
-                        out.user_primary_id = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "deposit_id" => out.deposit_id = alma_runtime::Codec::from_node(v)?,
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "deposit_profile" => {
-                        out.deposit_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "status" => out.status = alma_runtime::Codec::from_node(v)?,
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "rep_id" => out.rep_id = alma_runtime::Codec::from_node(v)?,
-                    "delivery_url" => {
-                        out.delivery_url = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "submission_date" => {
-                        out.submission_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "modification_date" => {
-                        out.modification_date = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "user_primary_id" => out.user_primary_id = r.read(0u16, v)?,
+                    "deposit_id" => out.deposit_id = r.read(1u16, v)?,
+                    "title" => out.title = r.read(2u16, v)?,
+                    "deposit_profile" => out.deposit_profile = r.read(3u16, v)?,
+                    "status" => out.status = r.read(4u16, v)?,
+                    "note" => out.note = r.read(5u16, v)?,
+                    "mms_id" => out.mms_id = r.read(6u16, v)?,
+                    "rep_id" => out.rep_id = r.read(7u16, v)?,
+                    "delivery_url" => out.delivery_url = r.read(8u16, v)?,
+                    "submission_date" => out.submission_date = r.read(9u16, v)?,
+                    "modification_date" => out.modification_date = r.read(10u16, v)?,
+                    "link" => out.link = r.read(11u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_primary_id", &self.user_primary_id);
-        w.field("deposit_id", &self.deposit_id);
-        w.field("title", &self.title);
-        w.field("deposit_profile", &self.deposit_profile);
-        w.field("status", &self.status);
-        w.field("note", &self.note);
-        w.field("mms_id", &self.mms_id);
-        w.field("rep_id", &self.rep_id);
-        w.field("delivery_url", &self.delivery_url);
-        w.field("submission_date", &self.submission_date);
-        w.field("modification_date", &self.modification_date);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_primary_id", &self.user_primary_id);
+        w.field(1u16, "deposit_id", &self.deposit_id);
+        w.field(2u16, "title", &self.title);
+        w.field(3u16, "deposit_profile", &self.deposit_profile);
+        w.field(4u16, "status", &self.status);
+        w.field(5u16, "note", &self.note);
+        w.field(6u16, "mms_id", &self.mms_id);
+        w.field(7u16, "rep_id", &self.rep_id);
+        w.field(8u16, "delivery_url", &self.delivery_url);
+        w.field(9u16, "submission_date", &self.submission_date);
+        w.field(10u16, "modification_date", &self.modification_date);
+        w.field(11u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9593,6 +9428,9 @@ pub struct UserDepositPost {
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserDepositPost {
     fn is_empty(&self) -> bool {
@@ -9606,34 +9444,32 @@ impl alma_runtime::Codec for UserDepositPost {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserDepositPost",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "title" => out.title = alma_runtime::Codec::from_node(v)?,
-                    "deposit_profile" => {
-                        out.deposit_profile = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "note" => out.note = alma_runtime::Codec::from_node(v)?,
-                    "mms_id" => out.mms_id = alma_runtime::Codec::from_node(v)?,
-                    "rep_id" => out.rep_id = alma_runtime::Codec::from_node(v)?,
-                    "link" => out.link = alma_runtime::Codec::from_node(v)?,
+                    "title" => out.title = r.read(0u16, v)?,
+                    "deposit_profile" => out.deposit_profile = r.read(1u16, v)?,
+                    "note" => out.note = r.read(2u16, v)?,
+                    "mms_id" => out.mms_id = r.read(3u16, v)?,
+                    "rep_id" => out.rep_id = r.read(4u16, v)?,
+                    "link" => out.link = r.read(5u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("title", &self.title);
-        w.field("deposit_profile", &self.deposit_profile);
-        w.field("note", &self.note);
-        w.field("mms_id", &self.mms_id);
-        w.field("rep_id", &self.rep_id);
-        w.field("link", &self.link);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "title", &self.title);
+        w.field(1u16, "deposit_profile", &self.deposit_profile);
+        w.field(2u16, "note", &self.note);
+        w.field(3u16, "mms_id", &self.mms_id);
+        w.field(4u16, "rep_id", &self.rep_id);
+        w.field(5u16, "link", &self.link);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9686,6 +9522,9 @@ pub struct UserDeposits {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserDeposits {
     fn is_empty(&self) -> bool {
@@ -9698,28 +9537,24 @@ impl alma_runtime::Codec for UserDeposits {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "UserDeposits",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user_deposit" => {
-                        out.user_deposit = alma_runtime::Codec::from_node(v)?;
-                    }
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user_deposit" => out.user_deposit = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user_deposit", &self.user_deposit);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user_deposit", &self.user_deposit);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {
@@ -9769,6 +9604,9 @@ pub struct Users {
     pub total_record_count: Option<i64>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Users {
     fn is_empty(&self) -> bool {
@@ -9781,26 +9619,24 @@ impl alma_runtime::Codec for Users {
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
-        let extra = alma_runtime::codec::decode_object(
+        let (extra, wire) = alma_runtime::codec::decode_object(
             node,
             "Users",
-            &mut |k, v| {
+            &mut |k, v, r| {
                 match k {
-                    "user" => out.user = alma_runtime::Codec::from_node(v)?,
-                    "total_record_count" => {
-                        out.total_record_count = alma_runtime::Codec::from_node(v)?;
-                    }
+                    "user" => out.user = r.read(0u16, v)?,
+                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
                     _ => return Ok(Some(v)),
                 }
                 Ok(None)
             },
         )?;
-        Ok(Self { extra, ..out })
+        Ok(Self { extra, wire, ..out })
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new();
-        w.field("user", &self.user);
-        w.field("total_record_count", &self.total_record_count);
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "user", &self.user);
+        w.field(1u16, "total_record_count", &self.total_record_count);
         w.finish(&self.extra)
     }
     fn is_absent(&self) -> bool {

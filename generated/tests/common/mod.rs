@@ -59,70 +59,50 @@ pub fn fixtures() -> Option<Vec<Fixture>> {
     Some(out)
 }
 
-/// Scalars compared by meaning, not spelling: `5`, `"5"` and `5.0` agree, as do `true` and
-/// `"true"`. Alma spells the same value both ways; the SDK writes the declared type.
-fn canonical_scalar(s: &str) -> String {
-    let t = s.trim();
-    if let Ok(n) = t.parse::<f64>() {
-        if !t.is_empty() && t.chars().any(|c| c.is_ascii_digit()) && n.is_finite() {
-            return format!("{n}");
-        }
+/// Differences between a JSON document and its round trip, under the strict rules: the same keys
+/// at every level (only a `null` may become absent), arrays of the same length in the same order,
+/// scalars of the same JSON type and value (`"14"` stays a string, `""`, `{}` and `[]` stay).
+/// Key order may change. Gives the first few differing paths.
+pub fn strict_json_diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
+    if out.len() > 8 {
+        return;
     }
-    match t {
-        "true" | "false" => t.to_string(),
-        _ => s.to_string(),
-    }
-}
-
-/// A JSON document in canonical form: key order (maps are sorted); `null`, `""`, `[]` and `{}`
-/// dropped (Alma treats empty and absent alike, and a PUT gives missing fields their default);
-/// one-element arrays unwrapped (Alma sends a lone element either way); scalars by meaning.
-pub fn canonical_json(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = serde_json::Map::new();
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            for k in keys {
-                let c = canonical_json(&m[k]);
-                if !c.is_null() {
-                    out.insert(k.clone(), c);
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => strict_json_diff(v, w, &format!("{path}/{k}"), out),
+                    None if v.is_null() => {}
+                    None => out.push(format!("{path}/{k}: lost ({v})")),
                 }
             }
-            if out.is_empty() {
-                Value::Null
-            } else {
-                Value::Object(out)
+            for (k, w) in y.iter().filter(|(k, _)| !x.contains_key(*k)) {
+                out.push(format!("{path}/{k}: added ({w})"));
             }
         }
-        Value::Array(items) => {
-            let items: Vec<Value> = items.iter().map(canonical_json).filter(|v| !v.is_null()).collect();
-            match items.len() {
-                0 => Value::Null,
-                1 => items.into_iter().next().unwrap_or(Value::Null),
-                _ => Value::Array(items),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                strict_json_diff(v, w, &format!("{path}/{i}"), out);
             }
         }
-        Value::Null => Value::Null,
-        Value::String(s) if s.is_empty() => Value::Null,
-        Value::String(s) => Value::String(canonical_scalar(s)),
-        Value::Bool(b) => Value::String(b.to_string()),
-        Value::Number(n) => Value::String(canonical_scalar(&n.to_string())),
+        (x, y) if x != y => out.push(format!("{path}: {x} became {y}")),
+        _ => {}
     }
 }
 
-/// An XML element in canonical form.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// An XML element, for strict comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalXml {
     pub name: String,
     pub attrs: BTreeMap<String, String>,
+    /// Trimmed text.
     pub text: String,
     pub children: Vec<CanonicalXml>,
 }
 
-/// An XML document in canonical form: no declaration, attributes sorted, whitespace-only text
-/// dropped, sibling elements sorted (Alma's schemas use `xs:all`: order carries no meaning),
-/// empty elements dropped (absent and empty are the same to Alma), scalars by meaning.
+/// An XML document for strict comparison: elements in document order with their attributes (as a
+/// set) and trimmed text; empty elements stay. Only the declaration, comments, processing
+/// instructions and whitespace around text are left out.
 pub fn canonical_xml(doc: &str) -> Result<CanonicalXml, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(doc.trim_start_matches('\u{feff}'));
@@ -133,7 +113,7 @@ pub fn canonical_xml(doc: &str) -> Result<CanonicalXml, String> {
             let a = a.map_err(|e| e.to_string())?;
             attrs.insert(
                 String::from_utf8_lossy(a.key.as_ref()).into_owned(),
-                canonical_scalar(&a.unescape_value().map_err(|e| e.to_string())?),
+                a.unescape_value().map_err(|e| e.to_string())?.into_owned(),
             );
         }
         Ok(CanonicalXml { name: String::from_utf8_lossy(e.name().as_ref()).into_owned(), attrs, text: String::new(), children: vec![] })
@@ -160,37 +140,30 @@ pub fn canonical_xml(doc: &str) -> Result<CanonicalXml, String> {
 }
 
 fn close(parent: &mut CanonicalXml, mut n: CanonicalXml) {
-    n.text = if n.text.trim().is_empty() { String::new() } else { canonical_scalar(&n.text) };
-    n.children.sort();
-    if n.attrs.is_empty() && n.children.is_empty() && n.text.is_empty() {
-        return;
-    }
+    n.text = n.text.trim().to_string();
     parent.children.push(n);
 }
 
-/// A readable difference between two canonical JSON documents (first few paths).
-pub fn json_diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
-    if out.len() > 8 {
-        return;
+/// The first difference between two XML documents under the strict rules, if any.
+pub fn strict_xml_diff(a: &CanonicalXml, b: &CanonicalXml, path: &str) -> Option<String> {
+    let here = format!("{path}/{}", a.name);
+    if a.name != b.name {
+        return Some(format!("{here}: became <{}>", b.name));
     }
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for (k, v) in x {
-                match y.get(k) {
-                    Some(w) => json_diff(v, w, &format!("{path}/{k}"), out),
-                    None => out.push(format!("{path}/{k}: lost")),
-                }
-            }
-            for k in y.keys().filter(|k| !x.contains_key(*k)) {
-                out.push(format!("{path}/{k}: added"));
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (v, w)) in x.iter().zip(y).enumerate() {
-                json_diff(v, w, &format!("{path}/{i}"), out);
-            }
-        }
-        (x, y) if x != y => out.push(format!("{path}: {x} became {y}")),
-        _ => {}
+    if a.attrs != b.attrs {
+        return Some(format!("{here}: attributes {:?} became {:?}", a.attrs, b.attrs));
     }
+    if a.text != b.text {
+        return Some(format!("{here}: text {:?} became {:?}", a.text, b.text));
+    }
+    for (i, (c, d)) in a.children.iter().zip(&b.children).enumerate() {
+        if let Some(diff) = strict_xml_diff(c, d, &format!("{here}[{i}]")) {
+            return Some(diff);
+        }
+    }
+    if a.children.len() != b.children.len() {
+        let names = |x: &CanonicalXml| x.children.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        return Some(format!("{here}: children {:?} became {:?}", names(a), names(b)));
+    }
+    None
 }

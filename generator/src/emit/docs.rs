@@ -8,12 +8,21 @@ const SITE: &str = "https://developers.exlibrisgroup.com";
 pub fn sanitize(text: &str) -> String {
     let mut out = String::new();
     let mut blank = false;
+    let mut in_list = false;
     for line in text.replace("\r\n", "\n").replace('\r', "\n").lines() {
         let line = line.trim();
         if line.is_empty() {
             blank = !out.is_empty();
+            in_list = false;
             continue;
         }
+        // A plain line right after a list item would continue that item ("lazy continuation",
+        // which rustdoc and clippy flag): upstream means a new paragraph.
+        let item = is_list_item(line);
+        if in_list && !item {
+            blank = true;
+        }
+        in_list = item;
         if blank {
             out.push_str("\n\n");
         } else if !out.is_empty() {
@@ -23,6 +32,16 @@ pub fn sanitize(text: &str) -> String {
         out.push_str(&sanitize_line(line));
     }
     out
+}
+
+/// `1. x`, `- x`, `* x`, `+ x`: a Markdown list item.
+fn is_list_item(line: &str) -> bool {
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 {
+        let rest = &line[digits..];
+        return rest.starts_with(". ") || rest.starts_with(") ");
+    }
+    line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ")
 }
 
 fn sanitize_line(line: &str) -> String {
@@ -155,5 +174,9 @@ mod tests {
         );
         assert_eq!(sanitize("use https://goo.gl/x."), "use <https://goo.gl/x>.");
         assert_eq!(sanitize("<div> [ALL] a_b"), "&lt;div&gt; \\[ALL\\] a\\_b");
+        assert_eq!(
+            sanitize("Two ways:\n1. one\n2. two\nAfter the list."),
+            "Two ways:\n1. one\n2. two\n\nAfter the list."
+        );
     }
 }

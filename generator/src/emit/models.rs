@@ -56,7 +56,7 @@ fn model_doc(m: &Model) -> TokenStream {
 fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> TokenStream {
     let name = format_ident!("{}", m.name);
     let doc = model_doc(m);
-    let fields_ts = fields.iter().map(|f| field(api, &m.id, f));
+    let fields_ts = fields.iter().map(|f| field(api, f));
     let root = m
         .xml_name
         .clone()
@@ -77,29 +77,32 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         .iter()
         .map(|f| format_ident!("{}", f.rust_name))
         .collect();
+    // Field numbers for the wire memory (`alma_runtime::Wire`): the reader records each field by
+    // its number, the writer looks it up by the same number.
+    let indices: Vec<u16> = (0..fields.len() as u16).collect();
     // With no fields there is nothing to match, to default or to write.
     let (decode_body, writer) = if fields.is_empty() {
         (
             quote! {
-                let extra = alma_runtime::codec::decode_object(node, #model_name, &mut |_, v| Ok(Some(v)))?;
-                Ok(Self { extra })
+                let (extra, wire) = alma_runtime::codec::decode_object(node, #model_name, &mut |_, v, _| Ok(Some(v)))?;
+                Ok(Self { extra, wire })
             },
-            quote! { let w = alma_runtime::codec::ObjectWriter::new(); },
+            quote! { let w = alma_runtime::codec::ObjectWriter::new(&self.wire); },
         )
     } else {
         (
             quote! {
                 let mut out = Self::default();
-                let extra = alma_runtime::codec::decode_object(node, #model_name, &mut |k, v| {
+                let (extra, wire) = alma_runtime::codec::decode_object(node, #model_name, &mut |k, v, r| {
                     match k {
-                        #( #keys => out.#idents = alma_runtime::Codec::from_node(v)?, )*
+                        #( #keys => out.#idents = r.read(#indices, v)?, )*
                         _ => return Ok(Some(v)),
                     }
                     Ok(None)
                 })?;
-                Ok(Self { extra, ..out })
+                Ok(Self { extra, wire, ..out })
             },
-            quote! { let mut w = alma_runtime::codec::ObjectWriter::new(); },
+            quote! { let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire); },
         )
     };
     // Not `#[non_exhaustive]`: `Model { field, ..Default::default() }` must work for users, and
@@ -115,6 +118,9 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
             #(#fields_ts)*
             /// Fields this version of the SDK does not know, kept and sent back unchanged.
             pub extra: alma_runtime::Extra,
+            /// How the value arrived on the wire, so that it is sent back as it came.
+            #[doc(hidden)]
+            pub wire: alma_runtime::Wire,
         }
 
         #cfg
@@ -132,7 +138,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
 
             fn to_value(&self) -> serde_json::Value {
                 #writer
-                #( w.field(#keys, &self.#idents); )*
+                #( w.field(#indices, #keys, &self.#idents); )*
                 w.finish(&self.extra)
             }
 
@@ -177,7 +183,7 @@ pub(super) fn field_type(api: &Api, t: &TypeRef) -> TokenStream {
     }
 }
 
-fn field(api: &Api, owner: &str, f: &Field) -> TokenStream {
+fn field(api: &Api, f: &Field) -> TokenStream {
     let ident = format_ident!("{}", f.rust_name);
     let doc = match &f.doc {
         Some(d) => super::doc_attr(Some(d)),
@@ -200,24 +206,14 @@ fn field(api: &Api, owner: &str, f: &Field) -> TokenStream {
             let line = format!(" Example: `{e}`.");
             quote! { #[doc = ""] #[doc = #line] }
         });
-    let mut base = field_type(api, &f.ty);
-    if let TypeRef::Model(id) = &f.ty {
-        if reaches(api, id, owner, &mut Vec::new()) {
-            // A model that contains itself (directly or through others) needs indirection.
-            base = quote! { Box<#base> };
-        }
+    // How the field is held was decided in the IR (`Holding`); this only prints it.
+    let mut ty = field_type(api, &f.ty);
+    if f.holding.is_boxed() {
+        ty = quote! { Box<#ty> };
     }
-    // How a field is read and written follows from its type (see the runtime's `codec`): `null`
-    // reads as the default, an empty required object or an empty list is not sent.
-    let ty = match &f.ty {
-        TypeRef::Array(_) | TypeRef::Any => base,
-        // Numbers and booleans are optional even when "required": Alma leaves them out or sends
-        // `null`, and inventing a 0 or `false` for a PUT would change data.
-        t if f.required && !matches!(t, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean) => {
-            base
-        }
-        _ => quote! { Option<#base> },
-    };
+    if f.holding.is_optional() {
+        ty = quote! { Option<#ty> };
+    }
     quote! {
         #doc
         #example
@@ -247,10 +243,6 @@ fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
         })
         .collect();
     let docs: Vec<String> = values.iter().map(|v| format!(" `{v}`")).collect();
-    let first_doc = &docs[0];
-    let first = &variants[0];
-    let rest_docs = &docs[1..];
-    let rest = &variants[1..];
     let vals = values.iter();
     let vals2 = values.iter();
     let v2 = variants.iter();
@@ -258,13 +250,12 @@ fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
     quote! {
         #doc
         #cfg
-        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        // No `Default`: the schemas declare no default value, and a first variant picked for
+        // an absent value would be invented data (enum fields are `Option`).
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum #name {
-            #[doc = #first_doc]
-            #[default]
-            #first,
-            #( #[doc = #rest_docs] #rest, )*
+            #( #[doc = #docs] #variants, )*
             /// A value this version of the SDK does not know, kept as sent.
             Other(String),
         }
@@ -292,9 +283,10 @@ fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
 
         #cfg
         impl alma_runtime::Codec for #name {
+            const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+
             fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
-                Ok(alma_runtime::codec::enum_text(node)?
-                    .map_or_else(Self::default, |s| Self::from(s.as_str())))
+                Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
             }
 
             fn to_value(&self) -> serde_json::Value {
@@ -305,23 +297,6 @@ fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
         #cfg
         alma_runtime::serde_via_codec!(#name);
     }
-}
-
-/// Whether `from` contains `target` through fields held inline (not behind a `Vec`).
-fn reaches(api: &Api, from: &str, target: &str, seen: &mut Vec<String>) -> bool {
-    if from == target {
-        return true;
-    }
-    if seen.iter().any(|s| s == from) {
-        return false;
-    }
-    seen.push(from.to_string());
-    let Some(ModelKind::Struct { fields }) = api.models.get(from).map(|m| &m.kind) else {
-        return false;
-    };
-    fields
-        .iter()
-        .any(|f| matches!(&f.ty, TypeRef::Model(id) if reaches(api, id, target, seen)))
 }
 
 /// The runtime's XML description of one field.
@@ -364,13 +339,13 @@ fn empty_check(api: &Api, f: &Field) -> Option<TokenStream> {
     Some(match &f.ty {
         TypeRef::Array(_) => quote! { self.#id.is_empty() },
         TypeRef::Any => quote! { self.#id.is_null() },
-        TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => quote! { self.#id.is_none() },
-        _ if !f.required => quote! { self.#id.is_none() },
+        _ if f.holding.is_optional() => quote! { self.#id.is_none() },
         TypeRef::String => quote! { self.#id.is_empty() },
         TypeRef::CodeValue => quote! { alma_runtime::IsEmpty::is_empty(&self.#id) },
         TypeRef::Model(mid) => match api.models[mid].kind {
             ModelKind::Struct { .. } => quote! { alma_runtime::IsEmpty::is_empty(&self.#id) },
             ModelKind::Enum { .. } => return None,
         },
+        TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => return None,
     })
 }

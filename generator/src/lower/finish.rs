@@ -12,8 +12,67 @@ pub fn finish(api: &mut Api, model_names: &BTreeMap<String, String>) -> Result<(
     assign_areas(api);
     name_by_hand(api, model_names)?;
     unique_names(api, model_names);
+    field_forms(api);
     find_pagination(api);
     Ok(())
+}
+
+/// How each field is held in Rust: optionality from the schema and the wire (Alma leaves out
+/// numbers, booleans and enums it calls required, so they are `Option` — a default would be
+/// invented data on a PUT), and a `Box` where a model contains itself through fields held inline.
+fn field_forms(api: &mut Api) {
+    use crate::ir::Holding;
+    let enums: BTreeSet<ModelId> = api
+        .models
+        .iter()
+        .filter(|(_, m)| matches!(m.kind, ModelKind::Enum { .. }))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut decided: Vec<(ModelId, usize, Holding)> = Vec::new();
+    for (id, m) in &api.models {
+        let ModelKind::Struct { fields } = &m.kind else {
+            continue;
+        };
+        for (i, f) in fields.iter().enumerate() {
+            let plain = match &f.ty {
+                TypeRef::Array(_) | TypeRef::Any => true,
+                TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => false,
+                TypeRef::Model(mid) if enums.contains(mid) => false,
+                _ => f.required,
+            };
+            let boxed =
+                matches!(&f.ty, TypeRef::Model(mid) if reaches(api, mid, id, &mut Vec::new()));
+            let holding = match (plain, boxed) {
+                (true, false) => Holding::Plain,
+                (false, false) => Holding::Optional,
+                (true, true) => Holding::Boxed,
+                (false, true) => Holding::OptionalBoxed,
+            };
+            decided.push((id.clone(), i, holding));
+        }
+    }
+    for (id, i, holding) in decided {
+        if let Some(ModelKind::Struct { fields }) = api.models.get_mut(&id).map(|m| &mut m.kind) {
+            fields[i].holding = holding;
+        }
+    }
+}
+
+/// Whether `from` contains `target` through fields held inline (not behind a `Vec`).
+fn reaches(api: &Api, from: &str, target: &str, seen: &mut Vec<String>) -> bool {
+    if from == target {
+        return true;
+    }
+    if seen.iter().any(|s| s == from) {
+        return false;
+    }
+    seen.push(from.to_string());
+    let Some(ModelKind::Struct { fields }) = api.models.get(from).map(|m| &m.kind) else {
+        return false;
+    };
+    fields
+        .iter()
+        .any(|f| matches!(&f.ty, TypeRef::Model(id) if reaches(api, id, target, seen)))
 }
 
 fn map_type(t: &TypeRef, f: &impl Fn(&ModelId) -> ModelId) -> TypeRef {
@@ -58,7 +117,10 @@ fn merge_identical(api: &mut Api) {
             by_sig.entry(sig).or_default().push(id.clone());
         }
         let mut changed = false;
-        for ids in by_sig.into_values() {
+        for mut ids in by_sig.into_values() {
+            // The copy in the file named after the definition (`rest_library.xsd#/library`, not
+            // the one `rest_libraries.xsd` includes) is the one kept: its id and name are stable.
+            ids.sort_by_key(|id| (!is_home(id), id.clone()));
             if let Some((keep, rest)) = ids.split_first() {
                 for id in rest {
                     canon.insert(id.clone(), keep.clone());
@@ -216,6 +278,19 @@ fn find_pagination(api: &mut Api) {
             }
         }
     }
+}
+
+/// `schemas/rest_library.json#/library`, `xsd/rest_library.xsd#/library`: a definition in the
+/// file named after it.
+fn is_home(id: &str) -> bool {
+    let Some((file, ptr)) = id.split_once('#') else {
+        return false;
+    };
+    let stem = file.rsplit('/').next().unwrap_or(file);
+    let stem = stem.split(['.', '?']).next().unwrap_or(stem);
+    let stem = stem.trim_start_matches("rest_");
+    let stem = stem.trim_end_matches("-put").trim_end_matches("-post");
+    ptr.strip_prefix('/') == Some(stem)
 }
 
 /// `file#/a/properties/b` is inline; `file#/a` is a named definition.

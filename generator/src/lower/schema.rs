@@ -170,7 +170,8 @@ impl<'s> SchemaLowerer<'s> {
             .cloned()
             .unwrap_or_default();
         let mut fields = Vec::new();
-        let mut used = BTreeSet::from(["extra".to_string()]);
+        // `extra` and `wire` are the generated struct's own fields.
+        let mut used = BTreeSet::from(["extra".to_string(), "wire".to_string()]);
         for key in props.keys() {
             let pptr = r.ptr.push("properties").push(key);
             let hint = format!("{model_name}{}", type_ident(key));
@@ -213,6 +214,7 @@ impl<'s> SchemaLowerer<'s> {
                 rust_name,
                 ty,
                 required: required.contains(key.as_str()),
+                holding: Default::default(),
                 doc,
                 example,
                 format,

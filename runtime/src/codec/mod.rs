@@ -12,18 +12,24 @@
 //! or `""`, and a one-element array may arrive as the bare element.
 
 mod node;
+mod wire;
 
 use std::fmt;
 
 use serde_json::{Map, Value};
 
 pub use node::Node;
+pub(crate) use wire::with_xml_origin;
+pub use wire::{Form, Recorder, Shape, Wire};
 
 use crate::body::{CodeValue, Extra, IsEmpty};
 
 /// A value generated models can hold: it reads itself from a [`Node`] and writes itself as a
 /// `serde_json::Value` in Alma's JSON shape.
 pub trait Codec: Sized {
+    /// What the value looks like on the wire, so that an unusual spelling is remembered.
+    const SHAPE: Shape = Shape::Other;
+
     /// Reads the value.
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError>;
 
@@ -42,6 +48,37 @@ pub trait Codec: Sized {
     /// a required object with nothing set (Alma treats a missing field as its default).
     fn is_absent(&self) -> bool {
         false
+    }
+
+    /// Whether a field holding this value, absent from the document it was decoded from, is
+    /// still unset (so it stays absent): [`Codec::is_absent`], and for text the empty string.
+    fn is_unset(&self) -> bool {
+        self.is_absent()
+    }
+
+    /// Writes the value the way it arrived (`form`, see [`Wire`]) when that spelling still reads
+    /// as the value; `None` leaves the field out.
+    fn to_wire(&self, form: &Form) -> Option<Value> {
+        Some(match form {
+            Form::Natural | Form::Lone => self.to_value(),
+            Form::Null if self.is_unset() => Value::Null,
+            Form::Null => self.to_value(),
+            Form::Str => match self.to_value() {
+                Value::Number(n) => Value::String(n.to_string()),
+                Value::Bool(b) => Value::String(b.to_string()),
+                other => other,
+            },
+            Form::Raw(raw) => {
+                let now = self.to_value();
+                let same = Self::from_node(Node::borrow_value(raw))
+                    .is_ok_and(|then| then.to_value() == now);
+                if same {
+                    (**raw).clone()
+                } else {
+                    now
+                }
+            }
+        })
     }
 }
 
@@ -113,26 +150,30 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// What a generated model passes to [`decode_object`]: takes a key and its value, and gives the
-/// value back when the key is not one of the model's fields.
+/// What a generated model passes to [`decode_object`]: takes a key and its value, reads the
+/// value through the [`Recorder`] when the key is one of the model's fields (`Ok(None)`), and
+/// gives the value back otherwise.
 pub type FieldReader<'f, 'a> =
-    dyn FnMut(&str, Node<'a>) -> Result<Option<Node<'a>>, DecodeError> + 'f;
+    dyn FnMut(&str, Node<'a>, &mut Recorder) -> Result<Option<Node<'a>>, DecodeError> + 'f;
 
 /// Reads an object for a generated model: `field` is called with each key and value and takes
 /// the value (`Ok(None)`) when the key is one of the model's fields; every other entry is
-/// returned, in order, as the model's `extra`. `null` reads as an object with nothing set.
-/// A key given twice is an error: keeping either value would silently drop the other.
+/// returned, in order, as the model's `extra`, and the [`Wire`] remembers the keys' order and
+/// spelling. `null` reads as an object with nothing set (and nothing remembered: the parent
+/// remembers the `null`). A key given twice is an error: keeping either value would silently
+/// drop the other.
 pub fn decode_object<'a>(
     node: Node<'a>,
     model: &'static str,
     field: &mut FieldReader<'_, 'a>,
-) -> Result<Extra, DecodeError> {
+) -> Result<(Extra, Wire), DecodeError> {
     let mut entries = match node {
         Node::Object(entries) => entries,
-        Node::Null => return Ok(Extra::new()),
+        Node::Null => return Ok((Extra::new(), Wire::default())),
         other => return Err(DecodeError::expected(&format!("a {model} object"), &other)),
     };
     let mut extra = Extra::new();
+    let mut recorder = Recorder::new(entries.len());
     // A 64-bit filter of the keys so far: the usual object (no key twice) costs one bit test per
     // key, and only a filter hit scans the earlier keys.
     let mut filter = 0u64;
@@ -147,11 +188,12 @@ pub fn decode_object<'a>(
         }
         filter |= bit;
         let value = std::mem::replace(slot, Node::Null);
-        if let Some(value) = field(key, value).map_err(|e| e.in_field(key))? {
+        if let Some(value) = field(key, value, &mut recorder).map_err(|e| e.in_field(key))? {
+            recorder.extra(key);
             extra.insert(key.to_string(), value.into_value());
         }
     }
-    Ok(extra)
+    Ok((extra, recorder.finish()))
 }
 
 /// A cheap 6-bit hash of a key for the duplicate filter.
@@ -168,34 +210,75 @@ fn key_hash(key: &str) -> u32 {
         & 63
 }
 
-/// Builds the JSON object of a generated model, fields in declaration order, then `extra`.
-#[derive(Debug, Default)]
-pub struct ObjectWriter {
-    map: Map<String, Value>,
+/// Builds the JSON object of a generated model: fields in declaration order, then `extra`; or,
+/// for a decoded value, the keys in the order they arrived, each spelled as it arrived while its
+/// value is unchanged (see [`Wire`]).
+#[derive(Default)]
+pub struct ObjectWriter<'w> {
+    wire: Option<wire::Lookup<'w>>,
+    /// (field index, key, value) in declaration order.
+    fields: Vec<(u16, &'static str, Option<Value>)>,
 }
 
-impl ObjectWriter {
-    /// An empty object.
-    pub fn new() -> ObjectWriter {
-        ObjectWriter::default()
+impl<'w> ObjectWriter<'w> {
+    /// A writer for a value whose wire memory is `wire`.
+    pub fn new(wire: &'w Wire) -> ObjectWriter<'w> {
+        ObjectWriter {
+            wire: wire::Lookup::new(wire),
+            fields: Vec::new(),
+        }
     }
 
-    /// Writes `value` under `key` unless it is absent (see [`Codec::is_absent`]).
-    pub fn field<T: Codec>(&mut self, key: &'static str, value: &T) {
-        if !value.is_absent() {
-            self.map.insert(key.to_owned(), value.to_value());
+    /// Writes field number `index`, `key`. A value the program built leaves it out when absent
+    /// (see [`Codec::is_absent`]); a decoded one writes it when it arrived (as it arrived, if
+    /// unchanged) or when the program has since set it.
+    pub fn field<T: Codec>(&mut self, index: u16, key: &'static str, value: &T) {
+        let v = match &mut self.wire {
+            None => (!value.is_absent()).then(|| value.to_value()),
+            Some(lookup) => match lookup.form(index) {
+                Some(form) => value.to_wire(form),
+                None => (!value.is_unset()).then(|| value.to_value()),
+            },
+        };
+        if v.is_some() {
+            self.fields.push((index, key, v));
         }
     }
 
     /// Adds the fields the model did not know (never overriding a known one) and returns the
     /// object.
     pub fn finish(mut self, extra: &Extra) -> Value {
-        for (k, v) in extra {
-            if !self.map.contains_key(k) {
-                self.map.insert(k.clone(), v.clone());
+        let mut map = Map::with_capacity(self.fields.len() + extra.len());
+        if let Some(lookup) = &self.wire {
+            for slot in lookup.order() {
+                match slot {
+                    Ok(index) => {
+                        if let Ok(i) = self.fields.binary_search_by_key(&index, |f| f.0) {
+                            let (_, key, value) = &mut self.fields[i];
+                            if let Some(v) = value.take() {
+                                map.insert((*key).to_owned(), v);
+                            }
+                        }
+                    }
+                    Err(key) => {
+                        if let Some(v) = extra.get(key) {
+                            map.entry(key.to_owned()).or_insert_with(|| v.clone());
+                        }
+                    }
+                }
             }
         }
-        Value::Object(self.map)
+        for (_, key, value) in self.fields {
+            if let Some(v) = value {
+                map.insert(key.to_owned(), v);
+            }
+        }
+        for (k, v) in extra {
+            if !map.contains_key(k) {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        Value::Object(map)
     }
 }
 
@@ -209,6 +292,8 @@ fn is_blank(node: &Node<'_>) -> bool {
 /// or array (never seen for a string field, but not worth failing a whole page for) into its
 /// JSON text.
 impl Codec for String {
+    const SHAPE: Shape = Shape::Str;
+
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         Ok(match node {
             Node::Null => String::new(),
@@ -222,10 +307,16 @@ impl Codec for String {
     fn to_value(&self) -> Value {
         Value::String(self.clone())
     }
+
+    fn is_unset(&self) -> bool {
+        self.is_empty()
+    }
 }
 
 /// An integer from a number or a numeric string; `null` and `""` give 0 (`None` when optional).
 impl Codec for i64 {
+    const SHAPE: Shape = Shape::Int;
+
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         Ok(i64::from_node_opt(node)?.unwrap_or_default())
     }
@@ -255,6 +346,8 @@ impl Codec for i64 {
 
 /// A number from a number or a numeric string; `null` and `""` give 0 (`None` when optional).
 impl Codec for f64 {
+    const SHAPE: Shape = Shape::Num;
+
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         Ok(f64::from_node_opt(node)?.unwrap_or_default())
     }
@@ -281,6 +374,8 @@ impl Codec for f64 {
 /// A boolean from `true`, `"true"`, `"false"`, `"Y"`/`"N"`, `1`/`0`; `null` and `""` give
 /// `false` (`None` when optional).
 impl Codec for bool {
+    const SHAPE: Shape = Shape::Bool;
+
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         Ok(bool::from_node_opt(node)?.unwrap_or_default())
     }
@@ -321,47 +416,66 @@ impl Codec for Value {
 }
 
 impl Codec for CodeValue {
+    const SHAPE: Shape = Shape::Code;
+
     /// `{"value", "desc", …}`; a bare string is the code alone.
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         if let Node::Str(s) = node {
             return Ok(CodeValue::new(s.into_owned()));
         }
         let mut out = CodeValue::default();
-        let extra = decode_object(node, "code/description", &mut |k, v| {
+        let (extra, wire) = decode_object(node, "code/description", &mut |k, v, r| {
             match k {
-                "value" => out.value = String::from_node(v)?,
-                "desc" => out.desc = String::from_node_opt(v)?,
+                "value" => out.value = r.read(0, v)?,
+                "desc" => out.desc = r.read(1, v)?,
                 _ => return Ok(Some(v)),
             }
             Ok(None)
         })?;
         out.extra = extra;
+        out.wire = wire;
         Ok(out)
     }
 
     fn to_value(&self) -> Value {
-        let mut w = ObjectWriter::new();
-        if !self.value.is_empty() {
-            w.field("value", &self.value);
+        let mut w = ObjectWriter::new(&self.wire);
+        if !self.value.is_empty() || self.wire.is_decoded() {
+            w.field(0, "value", &self.value);
         }
-        w.field("desc", &self.desc);
+        w.field(1, "desc", &self.desc);
         w.finish(&self.extra)
     }
 
     fn is_absent(&self) -> bool {
         self.is_empty()
     }
+
+    /// A pair that arrived as a bare code goes back as one while it holds only the code.
+    fn to_wire(&self, form: &Form) -> Option<Value> {
+        match form {
+            Form::Lone if self.desc.is_none() && self.extra.is_empty() => {
+                Some(Value::String(self.value.clone()))
+            }
+            Form::Null if self.is_unset() => Some(Value::Null),
+            _ => Some(self.to_value()),
+        }
+    }
 }
 
-/// The text of an enumerated value (numbers and booleans as text); `None` for `null`, which
-/// generated enums read as their default.
-pub fn enum_text(node: Node<'_>) -> Result<Option<String>, DecodeError> {
-    String::from_node_opt(node)
+/// The text of an enumerated value (numbers and booleans as text). Enum fields are optional, so
+/// `null` reaches this only inside a list, where it is an error: no variant is a default.
+pub fn enum_text(node: Node<'_>) -> Result<String, DecodeError> {
+    match node {
+        Node::Null => Err(DecodeError::new("expected an enumerated value, found null")),
+        node => String::from_node(node),
+    }
 }
 
 // --- containers ----------------------------------------------------------------------------
 
 impl<T: Codec> Codec for Option<T> {
+    const SHAPE: Shape = T::SHAPE;
+
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         T::from_node_opt(node)
     }
@@ -373,10 +487,25 @@ impl<T: Codec> Codec for Option<T> {
     fn is_absent(&self) -> bool {
         self.is_none()
     }
+
+    /// `None` where the field arrived as `null` or as blank text (a number or boolean sent as
+    /// `""`) goes back that way; otherwise the program removed it, and it is left out.
+    fn to_wire(&self, form: &Form) -> Option<Value> {
+        match (self, form) {
+            (Some(v), form) => v.to_wire(form),
+            (None, Form::Null) => Some(Value::Null),
+            (None, Form::Raw(raw)) if raw.as_str().is_some_and(|s| s.trim().is_empty()) => {
+                Some((**raw).clone())
+            }
+            (None, _) => None,
+        }
+    }
 }
 
 /// An array that may arrive as `null` (empty), a lone element, or an array.
 impl<T: Codec> Codec for Vec<T> {
+    const SHAPE: Shape = Shape::List;
+
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         match node {
             Node::Null => Ok(Vec::new()),
@@ -403,10 +532,21 @@ impl<T: Codec> Codec for Vec<T> {
     fn is_absent(&self) -> bool {
         self.is_empty()
     }
+
+    /// A list that arrived as its lone element goes back that way while it has one element.
+    fn to_wire(&self, form: &Form) -> Option<Value> {
+        Some(match (form, self.as_slice()) {
+            (Form::Lone, [one]) => one.to_value(),
+            (Form::Null, []) => Value::Null,
+            _ => self.to_value(),
+        })
+    }
 }
 
 /// Models that contain themselves hold the inner one in a `Box`.
 impl<T: Codec> Codec for Box<T> {
+    const SHAPE: Shape = T::SHAPE;
+
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         T::from_node(node).map(Box::new)
     }
@@ -417,6 +557,14 @@ impl<T: Codec> Codec for Box<T> {
 
     fn is_absent(&self) -> bool {
         T::is_absent(self)
+    }
+
+    fn is_unset(&self) -> bool {
+        T::is_unset(self)
+    }
+
+    fn to_wire(&self, form: &Form) -> Option<Value> {
+        T::to_wire(self, form)
     }
 }
 

@@ -76,6 +76,22 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// A `serde_json::Value` as a node, borrowing its strings.
+    pub fn borrow_value(value: &'a Value) -> Node<'a> {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Number(n.clone()),
+            Value::String(s) => Node::Str(Cow::Borrowed(s)),
+            Value::Array(items) => Node::Array(items.iter().map(Node::borrow_value).collect()),
+            Value::Object(m) => Node::Object(
+                m.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::borrow_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+
     /// Parses a JSON document.
     pub fn parse_json(bytes: &'a [u8]) -> Result<Node<'a>, serde_json::Error> {
         serde_json::from_slice(bytes)

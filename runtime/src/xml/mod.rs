@@ -125,7 +125,8 @@ fn with_node(
             root.name()
         ));
     }
-    f(read::model(root, model))
+    // Text is the natural spelling of every XML scalar: what models remember (`Wire`) says so.
+    crate::codec::with_xml_origin(|| f(read::model(root, model)))
 }
 
 fn local(name: &str) -> &str {
@@ -155,25 +156,35 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
+/// Writes one model element. Keys are written in the object's order (for a decoded model, the
+/// order they arrived in), so elements come back where they were.
 fn write_model(out: &mut String, name: &str, obj: &Map<String, Value>, model: &XmlModel) {
+    let field = |k: &str| model.fields.iter().find(|f| f.key == k);
     out.push('<');
     out.push_str(name);
-    let known = |k: &str| model.fields.iter().any(|f| f.key == k);
-    for f in model.fields.iter().filter(|f| f.kind == XmlKind::Attribute) {
-        if let Some(t) = obj.get(f.key).and_then(scalar_text) {
-            push_attr(out, f.name, &t);
-        }
-    }
     for (k, v) in obj {
-        if let (Some(a), Some(t)) = (k.strip_prefix('@'), scalar_text(v)) {
-            if !known(k) {
-                push_attr(out, a, &t);
+        match field(k) {
+            Some(f) if f.kind == XmlKind::Attribute => {
+                if let Some(t) = scalar_text(v) {
+                    push_attr(out, f.name, &t);
+                }
+            }
+            Some(_) => {}
+            None => {
+                if let (Some(a), Some(t)) = (k.strip_prefix('@'), scalar_text(v)) {
+                    push_attr(out, a, &t);
+                }
             }
         }
     }
     out.push('>');
-    for f in model.fields {
-        let Some(v) = obj.get(f.key) else { continue };
+    for (k, v) in obj {
+        let Some(f) = field(k) else {
+            if !k.starts_with('@') && k != "#text" {
+                write_generic(out, k, v);
+            }
+            continue;
+        };
         match f.kind {
             XmlKind::Attribute => {}
             XmlKind::Text => {
@@ -205,11 +216,6 @@ fn write_model(out: &mut String, name: &str, obj: &Map<String, Value>, model: &X
                     }
                 }
             }
-        }
-    }
-    for (k, v) in obj {
-        if !known(k) && !k.starts_with('@') && k != "#text" {
-            write_generic(out, k, v);
         }
     }
     if let Some(t) = obj.get("#text").and_then(scalar_text) {

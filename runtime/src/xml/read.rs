@@ -9,80 +9,109 @@ use crate::codec::Node;
 use super::tree::Node as Elem;
 use super::{XmlField, XmlKind, XmlModel, XmlValue};
 
-/// An element read as `model`.
+/// An element read as `model`, keys in document order (attributes, then child elements; the
+/// items of a list at the place of its first item), so that writing the model back keeps the
+/// elements where they were.
 pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static XmlModel) -> Node<'t> {
     let mut entries: Vec<(Cow<'t, str>, Node<'t>)> = Vec::with_capacity(model.fields.len() + 2);
-    let mut any_field = None;
-    for f in model.fields {
-        let key = Cow::Borrowed(f.key);
-        match f.kind {
-            XmlKind::Attribute => {
-                if let Some((_, v)) = elem.attrs().iter().find(|(k, _)| k == f.name) {
-                    entries.push((key, text(v)));
-                }
-            }
-            XmlKind::Text => {
-                if !elem.text().trim().is_empty() || !elem.has_children() {
-                    entries.push((key, text(elem.text())));
-                }
-            }
-            XmlKind::Any => any_field = Some(f),
-            XmlKind::Element => {
-                if let Some(w) = f.wrapper {
-                    if let Some(wrapper) = elem.children().find(|c| c.name() == w && !c.is_used()) {
-                        wrapper.mark_used();
-                        let items = wrapper
-                            .children()
-                            .filter(|c| c.name() == f.name)
-                            .map(|c| field(c, f))
-                            .collect();
-                        entries.push((key, Node::Array(items)));
-                    }
-                } else if f.array {
-                    let items: Vec<Node<'t>> = elem
-                        .children()
-                        .filter(|c| c.name() == f.name && !c.is_used())
-                        .map(|c| {
-                            c.mark_used();
-                            field(c, f)
-                        })
-                        .collect();
-                    if !items.is_empty() {
-                        entries.push((key, Node::Array(items)));
-                    }
-                } else if let Some(c) = elem.children().find(|c| c.name() == f.name && !c.is_used())
-                {
-                    c.mark_used();
-                    entries.push((key, field(c, f)));
-                }
-            }
-        }
-    }
     for (k, v) in elem.attrs() {
-        let known = model
+        match model
             .fields
             .iter()
-            .any(|f| f.kind == XmlKind::Attribute && f.name == k);
-        if !known {
-            entries.push((Cow::Owned(format!("@{k}")), text(v)));
+            .find(|f| f.kind == XmlKind::Attribute && f.name == k)
+        {
+            Some(f) => entries.push((Cow::Borrowed(f.key), text(v))),
+            None => entries.push((Cow::Owned(format!("@{k}")), text(v))),
         }
     }
-    let mut raw = Vec::new();
-    let mut unknown: Vec<(Cow<'t, str>, Node<'t>)> = Vec::new();
-    for c in elem.children().filter(|c| !c.is_used()) {
-        if any_field.is_some() {
-            raw.push(Node::Str(Cow::Borrowed(c.raw())));
-        } else {
-            insert_repeated(&mut unknown, c.name(), generic(c));
+    let any_field = model.fields.iter().find(|f| f.kind == XmlKind::Any);
+    // Where each list field, the raw `xs:any` content and each unknown element name went.
+    let mut lists: Vec<(&'static str, usize)> = Vec::new();
+    let mut unknown: Vec<(&'t str, usize)> = Vec::new();
+    let mut raw_at: Option<usize> = None;
+    for c in elem.children() {
+        let name = c.name();
+        let known = model.fields.iter().find(|f| {
+            f.kind == XmlKind::Element
+                && match f.wrapper {
+                    Some(w) => w == name,
+                    None => f.name == name,
+                }
+        });
+        let taken =
+            |key: &str, entries: &[(Cow<'t, str>, Node<'t>)]| entries.iter().any(|(k, _)| k == key);
+        match known {
+            Some(f) if f.wrapper.is_some() && !taken(f.key, &entries) => {
+                let items = c
+                    .children()
+                    .filter(|i| i.name() == f.name)
+                    .map(|i| field(i, f))
+                    .collect();
+                entries.push((Cow::Borrowed(f.key), Node::Array(items)));
+            }
+            Some(f) if f.wrapper.is_none() && f.array => {
+                let item = field(c, f);
+                match lists.iter().find(|(k, _)| *k == f.key) {
+                    Some(&(_, at)) => {
+                        if let Node::Array(items) = &mut entries[at].1 {
+                            items.push(item);
+                        }
+                    }
+                    None => {
+                        lists.push((f.key, entries.len()));
+                        entries.push((Cow::Borrowed(f.key), Node::Array(vec![item])));
+                    }
+                }
+            }
+            Some(f) if f.wrapper.is_none() && !taken(f.key, &entries) => {
+                entries.push((Cow::Borrowed(f.key), field(c, f)));
+            }
+            // Unknown, or a second copy of a single element: kept, not dropped.
+            _ => match any_field {
+                Some(f) => {
+                    let raw = Node::Str(Cow::Borrowed(c.raw()));
+                    match raw_at {
+                        Some(at) => {
+                            if let Node::Array(items) = &mut entries[at].1 {
+                                items.push(raw);
+                            }
+                        }
+                        None => {
+                            raw_at = Some(entries.len());
+                            entries.push((Cow::Borrowed(f.key), Node::Array(vec![raw])));
+                        }
+                    }
+                }
+                None => {
+                    let v = generic(c);
+                    match unknown.iter().find(|(k, _)| *k == name) {
+                        Some(&(_, at)) => push_repeated(&mut entries[at].1, v),
+                        None => {
+                            unknown.push((name, entries.len()));
+                            entries.push((Cow::Borrowed(name), v));
+                        }
+                    }
+                }
+            },
         }
     }
-    if let Some(f) = any_field {
-        if !raw.is_empty() {
-            entries.push((Cow::Borrowed(f.key), Node::Array(raw)));
+    if let Some(f) = model.fields.iter().find(|f| f.kind == XmlKind::Text) {
+        if !elem.text().trim().is_empty() || !elem.has_children() {
+            entries.push((Cow::Borrowed(f.key), text(elem.text())));
         }
     }
-    entries.extend(unknown);
     Node::Object(entries)
+}
+
+/// A second element of the same unknown name: the two become an array, as in Alma's JSON.
+fn push_repeated<'t>(existing: &mut Node<'t>, v: Node<'t>) {
+    match existing {
+        Node::Array(items) => items.push(v),
+        other => {
+            let first = std::mem::replace(other, Node::Null);
+            *other = Node::Array(vec![first, v]);
+        }
+    }
 }
 
 fn text<'t>(s: &'t str) -> Node<'t> {

@@ -4,7 +4,6 @@
 //! and every element keeps its raw bytes (for `xs:any` content, kept byte for byte).
 
 use std::borrow::Cow;
-use std::cell::Cell;
 
 use quick_xml::events::{BytesStart, Event};
 
@@ -19,8 +18,6 @@ const MAX_DEPTH: usize = 256;
 pub(crate) struct Tree<'a> {
     nodes: Vec<NodeData<'a>>,
     attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    /// Set when a model claims an element, so leftovers are kept as unknown fields.
-    used: Vec<Cell<bool>>,
 }
 
 #[derive(Debug)]
@@ -74,14 +71,6 @@ impl<'t, 'a> Node<'t, 'a> {
     pub fn has_children(&self) -> bool {
         self.data().first_child != NONE
     }
-
-    pub fn is_used(&self) -> bool {
-        self.tree.used[self.id as usize].get()
-    }
-
-    pub fn mark_used(&self) {
-        self.tree.used[self.id as usize].set(true);
-    }
 }
 
 pub(crate) struct Children<'t, 'a> {
@@ -117,7 +106,6 @@ pub(crate) fn parse(doc: &str) -> Result<Tree<'_>, String> {
     let mut tree = Tree {
         nodes: Vec::with_capacity(doc.len() / 32),
         attrs: Vec::new(),
-        used: Vec::new(),
     };
     // Open elements: (node id, start byte).
     let mut stack: Vec<(u32, usize)> = Vec::new();
@@ -176,7 +164,6 @@ pub(crate) fn parse(doc: &str) -> Result<Tree<'_>, String> {
     if tree.nodes.is_empty() {
         return Err("XML has no root element".into());
     }
-    tree.used = (0..tree.nodes.len()).map(|_| Cell::new(false)).collect();
     Ok(tree)
 }
 

@@ -1,0 +1,243 @@
+//! [`Wire`]: how a decoded object looked on the wire, kept beside its typed value so that
+//! encoding it again, unchanged, gives back what was received.
+//!
+//! Alma spells one value several ways (`14` and `"14"`, `true` and `"true"`, `null`, `""`, a
+//! lone object for a one-element list), leaves fields out that its schema calls required, and in
+//! XML keeps elements in a meaningful order. The typed value holds what the program needs
+//! (`Option<i64>`, `bool`, an enum); the object's `Wire` remembers, for each field, which keys
+//! were present, in which order, and any spelling the type would not produce by itself. When a
+//! field is written back, its remembered spelling is used as long as it still reads as the
+//! field's current value; a value the program changed keeps the JSON type it arrived as (a number
+//! sent as a string stays a string) but not an odd spelling (`"Y"` → `false`), and a field the
+//! program set that was absent is written as usual.
+//!
+//! A value built by the program has no `Wire` (the default) and is written as before: absent
+//! `Option`s, empty lists and empty required objects are left out.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::Node;
+
+/// What a field's type expects, so [`note`] can tell an unusual spelling from the usual one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Text (`String`).
+    Str,
+    /// An integer.
+    Int,
+    /// A number.
+    Num,
+    /// A boolean.
+    Bool,
+    /// An enumerated value (text).
+    Enum,
+    /// A `{value, desc}` pair.
+    Code,
+    /// A list.
+    List,
+    /// An object or free-form content: it remembers its own form.
+    Other,
+}
+
+/// How one field arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    /// The way the field's type writes it.
+    Natural,
+    /// `null`.
+    Null,
+    /// A JSON string holding the canonical text of a number or boolean (`"14"`, `"true"`).
+    Str,
+    /// A list sent as its lone element (not in an array), or a code pair sent as a bare string.
+    Lone,
+    /// Any other spelling (`"Y"`, `"014"`, `5` in a string field, `""` for a number), kept as
+    /// received.
+    Raw(Box<Value>),
+}
+
+/// Which entry of the object a remembered key was.
+#[derive(Debug, Clone, PartialEq)]
+enum Slot {
+    /// A field of the model, by its index in the model.
+    Field(u16),
+    /// A key the model does not know (kept in `extra`).
+    Extra(Box<str>),
+}
+
+/// Memory of a decoded object: its keys in the order they arrived, and how each field was
+/// spelled. Empty (the default) for values the program built.
+///
+/// Two values that differ only in how they were spelled are equal: `PartialEq` ignores it.
+#[derive(Clone, Default)]
+pub struct Wire(Option<Box<WireObject>>);
+
+#[derive(Clone, Default)]
+struct WireObject {
+    entries: Vec<(Slot, Form)>,
+    /// Decoded from XML, where every scalar is text: text is then the natural form.
+    xml: bool,
+}
+
+impl Wire {
+    /// Whether this value was decoded (rather than built by the program).
+    pub fn is_decoded(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Forgets how the value arrived: it is then written as if the program had built it.
+    pub fn forget(&mut self) {
+        self.0 = None;
+    }
+
+    fn object(&self) -> Option<&WireObject> {
+        self.0.as_deref()
+    }
+}
+
+impl PartialEq for Wire {
+    fn eq(&self, _: &Wire) -> bool {
+        true
+    }
+}
+
+impl Eq for Wire {}
+
+impl std::hash::Hash for Wire {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl fmt::Debug for Wire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            None => f.write_str("Wire(built)"),
+            Some(w) => write!(f, "Wire(decoded, {} keys)", w.entries.len()),
+        }
+    }
+}
+
+thread_local! {
+    /// Set while an XML document is read into nodes and decoded (see `xml::from_xml`).
+    static XML_ORIGIN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with XML as the origin of every object decoded meanwhile on this thread.
+pub(crate) fn with_xml_origin<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            XML_ORIGIN.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(XML_ORIGIN.with(|c| c.replace(true)));
+    f()
+}
+
+/// Records the keys of one object while it is decoded (see [`super::decode_object`]).
+pub struct Recorder {
+    object: WireObject,
+}
+
+impl Recorder {
+    pub(super) fn new(len: usize) -> Recorder {
+        Recorder {
+            object: WireObject {
+                entries: Vec::with_capacity(len),
+                xml: XML_ORIGIN.with(|c| c.get()),
+            },
+        }
+    }
+
+    /// Reads field number `index` of the model from `node`, remembering how it was spelled.
+    pub fn read<'a, T: super::Codec>(
+        &mut self,
+        index: u16,
+        node: Node<'a>,
+    ) -> Result<T, super::DecodeError> {
+        let form = note(&node, T::SHAPE, self.object.xml);
+        self.object.entries.push((Slot::Field(index), form));
+        T::from_node(node)
+    }
+
+    pub(super) fn extra(&mut self, key: &str) {
+        self.object
+            .entries
+            .push((Slot::Extra(key.into()), Form::Natural));
+    }
+
+    pub(super) fn finish(self) -> Wire {
+        Wire(Some(Box::new(self.object)))
+    }
+}
+
+/// How `node`, read as a value of `shape`, was spelled.
+fn note(node: &Node<'_>, shape: Shape, xml: bool) -> Form {
+    let raw = || Form::Raw(Box::new(node.clone().into_value()));
+    match (node, shape) {
+        (Node::Null, _) => Form::Null,
+        (Node::Array(_), Shape::List) => Form::Natural,
+        (_, Shape::List) => Form::Lone,
+        (Node::Str(_), Shape::Str | Shape::Enum) => Form::Natural,
+        (Node::Str(_), Shape::Code) => Form::Lone,
+        (Node::Str(s), Shape::Int) => canonical(xml, s.trim().parse::<i64>().ok(), s, raw),
+        (Node::Str(s), Shape::Num) => canonical(xml, s.trim().parse::<f64>().ok(), s, raw),
+        (Node::Str(s), Shape::Bool) => canonical(xml, s.trim().parse::<bool>().ok(), s, raw),
+        (Node::Number(n), Shape::Int) if n.is_i64() || n.is_u64() => Form::Natural,
+        (Node::Number(n), Shape::Num) if n.is_f64() => Form::Natural,
+        (Node::Bool(_), Shape::Bool) => Form::Natural,
+        (_, Shape::Other) => Form::Natural,
+        (Node::Object(_), Shape::Code) => Form::Natural,
+        _ => raw(),
+    }
+}
+
+/// Text that is exactly how the value writes itself is the natural form in XML and a string in
+/// JSON; anything else (`"014"`, `" 5"`, `"1e3"`, `""`) is kept as it came.
+fn canonical<T: ToString>(xml: bool, parsed: Option<T>, s: &str, raw: impl Fn() -> Form) -> Form {
+    match parsed {
+        Some(v) if v.to_string() == s => {
+            if xml {
+                Form::Natural
+            } else {
+                Form::Str
+            }
+        }
+        _ => raw(),
+    }
+}
+
+/// Where [`super::ObjectWriter`] finds how each field arrived.
+pub(super) struct Lookup<'w> {
+    object: &'w WireObject,
+    cursor: usize,
+}
+
+impl<'w> Lookup<'w> {
+    pub(super) fn new(wire: &'w Wire) -> Option<Lookup<'w>> {
+        wire.object().map(|object| Lookup { object, cursor: 0 })
+    }
+
+    /// How field `index` arrived; `None` when it was absent. Fields are asked for in model
+    /// order and usually arrived in it, so the search resumes where the last one ended.
+    pub(super) fn form(&mut self, index: u16) -> Option<&'w Form> {
+        let entries = &self.object.entries;
+        let n = entries.len();
+        for step in 0..n {
+            let i = (self.cursor + step) % n;
+            if entries[i].0 == Slot::Field(index) {
+                self.cursor = i + 1;
+                return Some(&entries[i].1);
+            }
+        }
+        None
+    }
+
+    /// The keys in the order they arrived: `Ok(field index)` or `Err(extra key)`.
+    pub(super) fn order(&self) -> impl Iterator<Item = Result<u16, &'w str>> + 'w {
+        self.object.entries.iter().map(|(slot, _)| match slot {
+            Slot::Field(i) => Ok(*i),
+            Slot::Extra(k) => Err(&**k),
+        })
+    }
+}
