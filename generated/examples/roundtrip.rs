@@ -1,8 +1,10 @@
 //! Does this payload fit the model? Decodes FILE into MODEL and prints it re-encoded in the same
 //! format (from the extension, `.json` or `.xml`). Also `cargo xtask roundtrip MODEL FILE`.
+//! MODEL is a type name (`PoLine`) or Alma's object name, the XML root element (`po_line`).
 //!
 //! ```text
 //! cargo run --example roundtrip -- User user.json
+//! cargo run --example roundtrip -- item_loans loans.xml
 //! ```
 
 use std::process::ExitCode;
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(info) = alma_sdk::registry::model(model) else {
+    let Some(info) = find_model(model) else {
         let names: Vec<&str> = alma_sdk::registry::models().iter().map(|m| m.name).collect();
         let close: Vec<&str> = names
             .iter()
@@ -51,4 +53,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// By type name, else by Alma's object name (the model's XML root element; a response model
+/// before the `…Post`/`…Put` request shapes of the same object).
+fn find_model(name: &str) -> Option<alma_sdk::registry::ModelInfo> {
+    if let Some(m) = alma_sdk::registry::model(name) {
+        return Some(m);
+    }
+    let mut by_root: Vec<_> = alma_sdk::registry::models().into_iter().filter(|m| m.xml_root == name).collect();
+    by_root.sort_by_key(|m| (m.name.ends_with("Post") || m.name.ends_with("Put"), m.name.len(), m.name));
+    by_root.into_iter().next()
 }

@@ -43,6 +43,19 @@ pub struct Corrections {
     pub defaults: DefaultRules,
     #[serde(default, rename = "path")]
     pub paths: Vec<PathCorrection>,
+    /// Lists whose schema file is unpublished, derived from their item's model.
+    #[serde(default)]
+    pub derived_lists: Option<DerivedLists>,
+}
+
+/// Alma's list convention: `rest_<plural>` holds its items under the singular name, with a
+/// `total_record_count` (in XML `<invoices total_record_count="n"><invoice>…`). Applied only to
+/// the lists named, each with its item's schema file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DerivedLists {
+    /// List schema file → item schema file (`rest_invoices = "rest_invoice"`).
+    pub lists: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

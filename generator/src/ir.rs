@@ -195,6 +195,8 @@ pub enum BodyType {
 pub enum ModelSource {
     JsonSchema,
     Xsd,
+    /// A list derived from its item by Alma's list convention (`specs/corrections.toml`).
+    Derived,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -13,6 +13,7 @@
 
 pub mod bundle;
 pub mod config;
+pub mod corrections;
 pub mod emit;
 pub mod error;
 pub mod fetch;
@@ -51,6 +52,8 @@ pub struct Generation {
     /// Files relative to `generated/`, sorted.
     pub files: Vec<write::File>,
     pub report: report::Report,
+    /// Corrections in `specs/corrections.toml` that matched nothing (see [`corrections`]).
+    pub stale_corrections: Vec<String>,
 }
 
 /// Loads the config and every spec document (the first half of [`generate`]).
@@ -69,6 +72,7 @@ pub fn generate(opts: &Options) -> Result<Generation> {
     let (config, store) = load(opts)?;
     let spec_dir = store.root.clone();
     let api = lower::lower(&store, &config, GENERATOR_VERSION)?;
+    let stale_corrections = corrections::stale(&config, &store);
     let report = report::Report::new(&api, &store);
     let mut files = emit::emit(&api)?;
     files.extend(report.files()?);
@@ -79,6 +83,7 @@ pub fn generate(opts: &Options) -> Result<Generation> {
         spec_dir,
         files,
         report,
+        stale_corrections,
     })
 }
 

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ir::{Api, ModelSource};
+use crate::ir::{Api, BodyType, ModelSource};
 use crate::source::Store;
 use crate::write::File;
 
@@ -21,6 +21,20 @@ pub struct Report {
     pub models: Vec<ModelReport>,
     /// Schema files referenced by the specs but absent from the spec directory.
     pub missing_schema_files: Vec<String>,
+    /// Every operation still untyped, with why.
+    pub untyped_operations: Vec<UntypedOperation>,
+}
+
+/// An operation with a body that has no model.
+#[derive(Debug, Clone, Serialize)]
+pub struct UntypedOperation {
+    pub area: String,
+    pub method: String,
+    /// `METHOD path` as written upstream.
+    pub operation: String,
+    /// One cause per untyped body: `request: model unpublished (rest_x)` or `response: the
+    /// spec gives no schema`.
+    pub causes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,11 +94,41 @@ impl Report {
                 source: match m.source {
                     ModelSource::JsonSchema => "json-schema",
                     ModelSource::Xsd => "xsd",
+                    ModelSource::Derived => "derived",
                 },
                 areas: m.areas.clone(),
             })
             .collect();
         models.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut untyped_operations = Vec::new();
+        for a in &api.areas {
+            for op in a.operations.iter().filter(|o| !o.is_typed()) {
+                let causes = [("request", &op.request), ("response", &op.response)]
+                    .into_iter()
+                    .filter_map(|(which, b)| match &b.as_ref()?.ty {
+                        BodyType::Model(_) => None,
+                        BodyType::Opaque {
+                            unresolved_ref: Some(r),
+                        } => {
+                            let file = r.rsplit('/').next().unwrap_or(r);
+                            let file = file.split(['.', '#']).next().unwrap_or(file);
+                            Some(format!("{which}: model unpublished (`{file}`)"))
+                        }
+                        BodyType::Opaque {
+                            unresolved_ref: None,
+                        } => Some(format!(
+                            "{which}: the spec gives no schema (free-form object, file or test endpoint)"
+                        )),
+                    })
+                    .collect();
+                untyped_operations.push(UntypedOperation {
+                    area: a.name.clone(),
+                    method: op.name.clone(),
+                    operation: op.key(),
+                    causes,
+                });
+            }
+        }
         Report {
             generator_version: api.generator_version.clone(),
             spec_sha256: api.spec_sha256.clone(),
@@ -98,6 +142,7 @@ impl Report {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
+            untyped_operations,
         }
     }
 

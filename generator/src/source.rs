@@ -95,6 +95,9 @@ pub struct Store {
     pub xsds: BTreeSet<String>,
     /// Schema documents that were derived from an XSD (see [`crate::xsd`]).
     pub from_xsd: BTreeSet<DocId>,
+    /// List documents derived from their item by Alma's list convention
+    /// (`derived_lists` in `specs/corrections.toml`).
+    pub derived: BTreeSet<DocId>,
 }
 
 impl Store {
@@ -106,6 +109,7 @@ impl Store {
             missing: BTreeSet::new(),
             xsds: list_xsds(root),
             from_xsd: BTreeSet::new(),
+            derived: BTreeSet::new(),
         };
         let mut queue = Vec::new();
         for area in &config.areas.areas {
@@ -130,10 +134,33 @@ impl Store {
                 let value = read_doc(root, &rel)?;
                 (rel, value)
             } else {
-                // Unpublished JSON schema: derive it from the XSD of the same model, if we have it.
+                // Unpublished JSON schema: derive it from the XSD of the same model, if we have it,
+                // else, for a list named in our corrections, from its item.
                 let (base, variant) = crate::xsd::Variant::of(&name);
                 if !store.xsds.contains(base) {
-                    store.missing.insert(name);
+                    let item = config
+                        .corrections
+                        .derived_lists
+                        .as_ref()
+                        .and_then(|d| d.lists.get(&name));
+                    match item {
+                        Some(item) => {
+                            let value = derived_list(&name, item);
+                            let rel = format!("derived/{name}.json");
+                            collect_schema_refs(&id, &value, "", &rel, &mut queue)?;
+                            store.derived.insert(id.clone());
+                            store.docs.insert(
+                                id,
+                                Doc {
+                                    rel_path: rel,
+                                    value,
+                                },
+                            );
+                        }
+                        None => {
+                            store.missing.insert(name);
+                        }
+                    }
                     continue;
                 }
                 let value = crate::xsd::to_json_schema(&root.join("xsd"), &name)?;
@@ -329,6 +356,36 @@ fn read_doc(root: &Path, rel: &str) -> Result<Value> {
 }
 
 /// Queues every schema file referenced from `value`.
+/// The schema document of list `rest_<plural>` by Alma's convention for every list: the items
+/// under the item's element name (a repeated element in XML), and a `total_record_count`
+/// attribute.
+fn derived_list(list: &str, item: &str) -> Value {
+    let plural = list.trim_start_matches("rest_");
+    let singular = item.trim_start_matches("rest_");
+    serde_json::json!({
+        list: { "$ref": format!("#/{plural}") },
+        plural: {
+            "description": format!(
+                "A list of {singular} objects (derived: Ex Libris has not published {list}.json; \
+                 every Alma list has this shape)."
+            ),
+            "type": "object",
+            "xml": { "name": plural },
+            "properties": {
+                singular: {
+                    "type": "array",
+                    "items": { "$ref": format!("./{item}.json#/{item}") },
+                },
+                "total_record_count": {
+                    "type": "integer",
+                    "description": "The total number of records (not only on this page).",
+                    "xml": { "attribute": true },
+                },
+            },
+        },
+    })
+}
+
 fn collect_schema_refs(
     from: &DocId,
     value: &Value,

@@ -124,6 +124,7 @@ impl ApiSummary {
                 let source = match m.source {
                     ModelSource::JsonSchema => "json-schema",
                     ModelSource::Xsd => "xsd",
+                    ModelSource::Derived => "derived",
                 };
                 (
                     m.name.clone(),

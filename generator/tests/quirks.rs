@@ -256,3 +256,102 @@ fn no_spec_directory_says_where_it_looked() {
         "{msg}"
     );
 }
+
+/// A list whose schema file is unpublished is derived from its item by Alma's list convention, but
+/// only when `specs/corrections.toml` names it; an entry that derives nothing is reported stale.
+#[test]
+fn lists_are_derived_from_their_item_only_where_the_corrections_say() {
+    let mut paths: serde_json::Value = serde_json::from_str(&get_returning(
+        "/almaws/v1/things",
+        r##"{"$ref": "./rest_things.json#/rest_things"}"##,
+    ))
+    .unwrap();
+    let others: serde_json::Value = serde_json::from_str(&get_returning(
+        "/almaws/v1/others",
+        r##"{"$ref": "./rest_others.json#/rest_others"}"##,
+    ))
+    .unwrap();
+    paths["/almaws/v1/others"] = others["/almaws/v1/others"].clone();
+    let p = Project::new("conf.json", &spec(&paths.to_string()));
+    p.schema(
+        "rest_thing",
+        r##"{"rest_thing": {"$ref": "#/thing"},
+            "thing": {"type": "object", "xml": {"name": "thing"}, "properties": {"code": {"type": "string"}}}}"##,
+    );
+    p.write(
+        "specs/corrections.toml",
+        "[derived_lists.lists]\nrest_things = \"rest_thing\"\nrest_gone = \"rest_thing\"\n",
+    );
+    let gen = p.generate().unwrap();
+    let things = gen
+        .api
+        .models
+        .values()
+        .find(|m| m.name == "Things")
+        .expect("a derived Things model");
+    assert_eq!(things.source, alma_codegen::ir::ModelSource::Derived);
+    assert_eq!(things.xml_name.as_deref(), Some("things"));
+    let alma_codegen::ir::ModelKind::Struct { fields } = &things.kind else {
+        panic!("not a struct")
+    };
+    let names: Vec<_> = fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.xml.attribute))
+        .collect();
+    assert_eq!(names, [("thing", false), ("total_record_count", true)]);
+    // Not named in the corrections: stays untyped.
+    assert!(gen
+        .report
+        .untyped_operations
+        .iter()
+        .any(|o| o.operation == "GET /almaws/v1/others"
+            && o.causes[0].contains("model unpublished (`rest_others`)")));
+    assert_eq!(
+        gen.stale_corrections.len(),
+        1,
+        "{:?}",
+        gen.stale_corrections
+    );
+    assert!(gen.stale_corrections[0].contains("rest_gone"));
+    let report = file(&gen, "codegen-report.json");
+    assert!(report.contains(r#""source": "derived""#), "{report}");
+}
+
+/// A body whose schema is an array at the top level (`rest_open_days`) is a model with one list
+/// field named after the items.
+#[test]
+fn a_top_level_array_body_is_a_model_with_one_list() {
+    let p = Project::new(
+        "conf.json",
+        &spec(&get_returning(
+            "/almaws/v1/days",
+            r##"{"$ref": "./rest_open_days.json#/rest_open_days"}"##,
+        )),
+    );
+    p.schema(
+        "rest_open_days",
+        r##"{"rest_open_days": {"$ref": "#/days"},
+            "days": {"type": "array", "xml": {"wrapped": true, "name": "days"},
+                     "items": {"$ref": "#/day", "xml": {"name": "day"}}},
+            "day": {"type": "object", "xml": {"name": "day"}, "properties": {"date": {"type": "string"}}}}"##,
+    );
+    let gen = p.generate().unwrap();
+    let op = &gen.api.areas[0].operations[0];
+    assert!(op.is_typed());
+    let days = gen
+        .api
+        .models
+        .values()
+        .find(|m| m.name == "Days")
+        .expect("Days");
+    assert_eq!(days.xml_name.as_deref(), Some("days"));
+    let alma_codegen::ir::ModelKind::Struct { fields } = &days.kind else {
+        panic!()
+    };
+    assert_eq!(fields.len(), 1);
+    assert_eq!(
+        (fields[0].name.as_str(), fields[0].xml.name.as_str()),
+        ("day", "day")
+    );
+    assert!(matches!(fields[0].ty, alma_codegen::ir::TypeRef::Array(_)));
+}

@@ -169,6 +169,9 @@ fn print_summary(gen: &alma_codegen::Generation, secs: f64) {
         r.totals.models,
         r.missing_schema_files.len()
     );
+    for s in &gen.stale_corrections {
+        println!("stale correction in specs/corrections.toml: {s}");
+    }
     println!(
         "wrote {} files to generated/ in {:.2} s (spec sha256 {})",
         gen.files.len(),
@@ -455,10 +458,15 @@ fn roundtrip(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .join(file);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // A target directory of its own: built beside xtask in `target/`, the example resolves
+    // features of shared dependencies (rustls and its dependants) differently from xtask, and
+    // the two builds would rebuild each other on every call.
     let status = std::process::Command::new(cargo)
         .args([
             "run",
             "--quiet",
+            "--target-dir",
+            "target/roundtrip",
             "-p",
             "alma-sdk",
             "--example",

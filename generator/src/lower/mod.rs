@@ -536,7 +536,7 @@ fn lower_body(
             unresolved_ref: None,
         }
     } else {
-        match schemas.lower_type(&schema_ptr, hint) {
+        match schemas.lower_body_type(&schema_ptr, hint) {
             Ok(TypeRef::Model(id)) => BodyType::Model(id),
             Ok(_) => BodyType::Opaque {
                 unresolved_ref: None,

@@ -50,6 +50,74 @@ impl<'s> SchemaLowerer<'s> {
         self.lower_resolved(resolved, hint)
     }
 
+    /// Lowers a body schema. A body whose top level is an array (`rest_open_days`: `days` of
+    /// `day`) becomes a model with one list field, as Alma sends it: JSON `{"day": [...]}`, XML
+    /// `<days><day>…</day></days>`.
+    pub fn lower_body_type(&mut self, ptr: &Ptr, hint: &str) -> Result<TypeRef, RefError> {
+        let resolved = self.store.resolve(ptr)?;
+        let ty = self.lower_resolved(self.store.resolve(ptr)?, hint)?;
+        let TypeRef::Array(item) = ty else {
+            return Ok(ty);
+        };
+        let id = model_id(self.store, &resolved.ptr);
+        if self.models.contains_key(&id) {
+            return Ok(TypeRef::Model(id));
+        }
+        let list_name = xml_hint(&resolved, "name")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .unwrap_or_else(|| resolved.ptr.last_segment().to_string());
+        let item_name = self
+            .store
+            .resolve(&resolved.ptr.push("items"))
+            .ok()
+            .and_then(|ir| {
+                ir.get("xml")
+                    .and_then(|x| x.get("name"))
+                    .and_then(Value::as_str)
+                    .map(String::from)
+            })
+            .unwrap_or_else(|| crate::naming::singular(&list_name));
+        let (file, _) = self.preferred_name(&resolved, hint);
+        let model = Model {
+            id: id.clone(),
+            name: type_ident(&list_name),
+            file,
+            doc: doc_of(resolved.get("description")),
+            source: self.source_of(&resolved.ptr.doc),
+            xml_name: Some(list_name),
+            kind: ModelKind::Struct {
+                fields: vec![Field {
+                    name: item_name.clone(),
+                    rust_name: snake_ident(&item_name),
+                    ty: TypeRef::Array(item),
+                    required: false,
+                    holding: Default::default(),
+                    doc: None,
+                    example: None,
+                    format: None,
+                    xml: XmlField {
+                        name: item_name,
+                        ..XmlField::default()
+                    },
+                }],
+            },
+            areas: Vec::new(),
+        };
+        self.models.insert(id.clone(), model);
+        Ok(TypeRef::Model(id))
+    }
+
+    fn source_of(&self, doc: &DocId) -> ModelSource {
+        if self.store.from_xsd.contains(doc) {
+            ModelSource::Xsd
+        } else if self.store.derived.contains(doc) {
+            ModelSource::Derived
+        } else {
+            ModelSource::JsonSchema
+        }
+    }
+
     fn lower_resolved(&mut self, r: Resolved<'s>, hint: &str) -> Result<TypeRef, RefError> {
         let ty = r.value.get("type").and_then(Value::as_str);
         let props = r.value.get("properties").and_then(Value::as_object);
@@ -114,11 +182,7 @@ impl<'s> SchemaLowerer<'s> {
             name,
             file,
             doc: doc_of(r.value.get("description").or(r.overlay.get("description"))),
-            source: if self.store.from_xsd.contains(&r.ptr.doc) {
-                ModelSource::Xsd
-            } else {
-                ModelSource::JsonSchema
-            },
+            source: self.source_of(&r.ptr.doc),
             xml_name,
             kind,
             areas: Vec::new(),

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::Node;
 
-/// What a field's type expects, so [`note`] can tell an unusual spelling from the usual one.
+/// What a field's type expects, so the decoder can tell an unusual spelling from the usual one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// Text (`String`).
