@@ -145,7 +145,7 @@ pub async fn run_area(client: &crate::Client, area: &str) -> Vec<Outcome> {
             .update_fund(
                 "sample",
                 serde_json::from_str::<
-                    crate::acq::models::FundPut,
+                    crate::acq::models::FundPost,
                 >("{\"currency\":{\"value\":\"sample\"}}")
                     .expect("sample body fits its model"),
             )
@@ -1076,7 +1076,7 @@ pub async fn run_area(client: &crate::Client, area: &str) -> Vec<Outcome> {
             .acq()
             .create_vendor(
                 serde_json::from_str::<
-                    crate::acq::models::VendorPost,
+                    crate::acq::models::Vendor,
                 >("{\"code\":\"sample\",\"name\":\"sample\"}")
                     .expect("sample body fits its model"),
             )
@@ -1823,7 +1823,7 @@ pub async fn run_area(client: &crate::Client, area: &str) -> Vec<Outcome> {
                 "sample",
                 "sample",
                 serde_json::from_str::<
-                    crate::bibs::models::HoldingPut,
+                    crate::bibs::models::HoldingPost,
                 >("{\"suppress_from_publishing\":\"sample\"}")
                     .expect("sample body fits its model"),
             )
@@ -2854,7 +2854,7 @@ pub async fn run_area(client: &crate::Client, area: &str) -> Vec<Outcome> {
             .update_code_table(
                 "sample",
                 serde_json::from_str::<
-                    crate::conf::models::CodeTablePut,
+                    crate::conf::models::CodeTable,
                 >(
                         "{\"name\":\"sample\",\"sub_system\":{\"value\":\"sample\"},\"patron_facing\":true,\"scope\":{\"institution_id\":{\"value\":\"sample\"}}}",
                     )
@@ -3354,7 +3354,7 @@ pub async fn run_area(client: &crate::Client, area: &str) -> Vec<Outcome> {
                 "sample",
                 "sample",
                 serde_json::from_str::<
-                    crate::conf::models::LocationPut,
+                    crate::conf::models::LocationPost,
                 >("{\"name\":\"sample\"}")
                     .expect("sample body fits its model"),
             )
@@ -4499,7 +4499,7 @@ pub async fn run_area(client: &crate::Client, area: &str) -> Vec<Outcome> {
                 "sample",
                 "sample",
                 serde_json::from_str::<
-                    crate::courses::models::OwnerPut,
+                    crate::courses::models::OwnerPost,
                 >("{\"hierarchy\":{\"value\":\"sample\"}}")
                     .expect("sample body fits its model"),
             )
@@ -4938,7 +4938,7 @@ pub async fn run_area(client: &crate::Client, area: &str) -> Vec<Outcome> {
             .update_partner(
                 "sample",
                 serde_json::from_str::<
-                    crate::partners::models::PartnerPut,
+                    crate::partners::models::PartnerPost,
                 >(
                         "{\"partner_details\":{\"code\":\"sample\",\"name\":\"sample\",\"profile_details\":{\"profile_type\":\"ART_EMAIL\"},\"status\":\"INACTIVE\",\"system_type\":{\"value\":\"sample\"},\"borrowing_supported\":true,\"lending_supported\":true}}",
                     )

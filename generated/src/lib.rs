@@ -61,6 +61,870 @@ pub mod users;
     )
 )]
 pub mod shared;
+/// Every model under one path that stays the same whichever areas use it
+/// (`alma_sdk::models::User`); each is defined in its area's `models` module, or in
+/// `shared` when several areas use it.
+pub mod models {
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Authorities;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::Citations;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Collections;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceLines;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Invoices;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::Portfolios;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::Printouts;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::Printout;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::RequestedResources;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::RequestedResource;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsLocation;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsCopy;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::LocationHoldingId;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::Request;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::RequestRequestType;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsResourceMetadata;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsResourceMetadataMmsId;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::UserResourceSharingRequests;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsUserResourceSharingRequest;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsRsNote;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsAmount;
+    #[cfg(feature = "tasklists")]
+    pub use crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::AdditionalPrinter;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::CircDesk;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::CircDeskLocation;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::WorkOrderType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::CircDesks;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::CodeTable;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::CodeTableRow;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Scope;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::CodeTables;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ContactInfoAddress;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::AddressType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ContactInfo;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ContactInfoEmail;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::EmailType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ContactInfoPhone;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::PhoneType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::DepartmentAddress;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::DepartmentContactInfo;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Department;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::DepartmentEmail;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Operator;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::DepartmentPhone;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Departments;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::DepositProfile;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::DepositProfiles;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Event;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::EventKey;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Events;
+    #[cfg(any(feature = "conf", feature = "users"))]
+    pub use crate::shared::Fee;
+    #[cfg(any(feature = "conf", feature = "users"))]
+    pub use crate::shared::FeeBarcode;
+    #[cfg(any(feature = "conf", feature = "users"))]
+    pub use crate::shared::FeeUserPrimaryId;
+    #[cfg(any(feature = "conf", feature = "users"))]
+    pub use crate::shared::Transaction;
+    #[cfg(any(feature = "conf", feature = "users"))]
+    pub use crate::shared::Fees;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Digital;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::General;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IngestForm;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::DigitalDetails;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ImportProfile;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ImportProfileJobId;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ImportProfileRepresentation;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ImportProfiles;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IntegrationProfilePost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IntegrationProfilePostFtpConnection;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IntegrationProfilePostSystem;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IntegrationProfilePostType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IntegrationProfilePut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IntegrationProfile;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::IntegrationProfileParameter;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::JobPost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ParameterPost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ParameterPostName;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Job;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::JobAdditionalInfo;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::JobRelatedProfile;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::JobParameter;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Action;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Counter;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::JobInfo;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::JobInstance;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::JobInstances;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Jobs;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LetterPut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Letter;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Letters;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Libraries;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Library;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LibraryNumberOfCircDesks;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LibraryNumberOfLocations;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LicenseTermPost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LicenseTermPostLicenseSection;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LicenseTermPostLicenseTermType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LicenseTermPut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LicenseTerm;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ControlledVocabularyValue;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LicenseTerms;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LocationPost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LocationPostAccessionPlacement;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LocationPostCallNumberType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LocationPostFulfillmentUnit;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::LocationPostType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::CirculationDesk;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Location;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Locations;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::MappingTablePut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::RowPut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ScopePut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::ScopePutLibraryId;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Header;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::HeaderType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::MappingTable;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::MappingTableRow;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::MappingTables;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Match;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Matches;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::MemberPost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Member;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::MembersPost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Members;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Day;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Days;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Hour;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHourPut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHourPutDayOfWeek;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHourPutRecurrenceType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHourPutStatus;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHourPutType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHour;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHoursPut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHoursPutAdditionalInfo;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHours;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::OpenHoursAdditionalInfo;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Printer;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Printers;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::EntityPost;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::EntityPostEntityType;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::ReminderPost;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::ReminderPostStatus;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::ReminderPostType;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::ReminderPut;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::Entity;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::Reminder;
+    #[cfg(any(feature = "bibs", feature = "conf"))]
+    pub use crate::shared::Reminders;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPost;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPostContent;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPostOrigin;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPostPrivate;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPostQuery;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPostStatus;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPostType;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetPut;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Set;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetAdditionalInfo;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::SetNumberOfMembers;
+    #[cfg(feature = "conf")]
+    pub use crate::conf::models::Sets;
+    #[cfg(feature = "analytics")]
+    pub use crate::analytics::models::Paths;
+    #[cfg(feature = "analytics")]
+    pub use crate::analytics::models::PathsPath;
+    #[cfg(feature = "analytics")]
+    pub use crate::analytics::models::Report;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Authority;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Warning;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::AuthorityPost;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::AuthorityPut;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Bib;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::BibHoldings;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::BibLinkedRecordId;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::BibRequests;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::BibPost;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::BibPut;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Bibs;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::BookingAvailabilities;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::BookingAvailability;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::Citation;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::TypeAttributes;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::CitationTag;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::Metadata;
+    #[cfg(
+        any(
+            feature = "acq",
+            feature = "bibs",
+            feature = "courses",
+            feature = "electronic",
+            feature = "partners",
+            feature = "users"
+        )
+    )]
+    pub use crate::shared::CitationNote;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::SectionInfo;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::CitationPost;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::MetadataPost;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::CitationPut;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::CitationTags;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::CitationTagsPut;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Collection;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::CollectionMmsId;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::CollectionParentPid;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::CollectionPid;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::CollectionPost;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::CollectionPut;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::CdiGroupSetting;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::CdiInfo;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollection;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionLibrary;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionLicense;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::Number;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionPoLine;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionPortfolios;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::GroupSetting;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionInterface;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::InterfaceVendor;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::LinkingParameter;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionResourceMetadata;
+    #[cfg(
+        any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users")
+    )]
+    pub use crate::shared::ElectronicCollectionResourceMetadataMmsId;
+    #[cfg(feature = "electronic")]
+    pub use crate::electronic::models::ElectronicCollectionPost;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::InterfacePost;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ResourceMetadataPost;
+    #[cfg(feature = "electronic")]
+    pub use crate::electronic::models::ElectronicCollectionPut;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollections;
+    #[cfg(feature = "electronic")]
+    pub use crate::electronic::models::ElectronicService;
+    #[cfg(feature = "electronic")]
+    pub use crate::electronic::models::ElectronicServicePortfolios;
+    #[cfg(feature = "electronic")]
+    pub use crate::electronic::models::ElectronicServicePost;
+    #[cfg(feature = "electronic")]
+    pub use crate::electronic::models::ElectronicServicePut;
+    #[cfg(feature = "electronic")]
+    pub use crate::electronic::models::ElectronicServices;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::FeePost;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::FeePostBarcode;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Fund;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::FundPost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Funds;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Holding;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::HoldingPost;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::HoldingsBibData;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::HoldingsHolding;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Holdings;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::AdditionalCharges;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceContactPerson;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::ExplicitRatio;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceFundDistribution;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Invoice;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceNumberOfLines;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceLineVat;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceVat;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Payment;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoicePost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoicePut;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceLine;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceLinePost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InvoiceLinePut;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::ItemBibData;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::HoldingData;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::Item;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::ItemData;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::LibraryAddress;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::LibraryDetails;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::HoldingDataPost;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::ItemPost;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::ItemDataPost;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::HoldingDataPut;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::ItemPut;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::ItemDataPut;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoan;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanCircDesk;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanItemPolicy;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanLoanStatus;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanLocationCode;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanRequestId;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanReturnCircDesk;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanReturnedBy;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanPost;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoanPut;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ItemLoans;
+    #[cfg(any(feature = "acq", feature = "bibs"))]
+    pub use crate::shared::Items;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::LegantoNotification;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Administrator;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::License;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::LicenseAmendments;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Resource;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Term;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::AdministratorPost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::LicensePost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::LicensePut;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Licenses;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::Owner;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::OwnerPost;
+    #[cfg(feature = "courses")]
+    pub use crate::courses::models::Owners;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerAddress;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::AddressAddressTypes;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::ArtEmailDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::BldssDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerContactInfo;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::CustomerId;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerEmail;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::EmailEmailTypes;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::EmailDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::FulfillmentNetworkDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::InnreachDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::Iso18626Details;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::IsoDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::NcipDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::NcipP2pDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::Partner;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerDetailsStatus;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerPhone;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PhonePhoneTypes;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::ProfileDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::ProfileDetailsProfileType;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::RapidDetails;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerPost;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::PartnerDetailsPost;
+    #[cfg(feature = "partners")]
+    pub use crate::partners::models::Partners;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineAmount;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineCopy;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineFundDistribution;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineHolding;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::InterestedUser;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineLocation;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineNote;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLine;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineResourceMetadata;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::CopyPost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLineLocationPost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLinePost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLinePut;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PoLines;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::CoverageDetails;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::DateCoverageParameters;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioElectronicCollection;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionId;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::ElectronicCollectionService;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::EmbargoInformation;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::LinkingDetails;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::Portfolio;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioLibrary;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioLicense;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioPda;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioPoLine;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioResourceMetadata;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioPost;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::LinkingDetailsPut;
+    #[cfg(any(feature = "bibs", feature = "electronic"))]
+    pub use crate::shared::PortfolioPut;
+    #[cfg(any(feature = "acq", feature = "users"))]
+    pub use crate::shared::PurchaseRequestAmount;
+    #[cfg(any(feature = "acq", feature = "users"))]
+    pub use crate::shared::PurchaseRequestLocation;
+    #[cfg(any(feature = "acq", feature = "users"))]
+    pub use crate::shared::PurchaseRequest;
+    #[cfg(any(feature = "acq", feature = "users"))]
+    pub use crate::shared::PurchaseRequestRequester;
+    #[cfg(any(feature = "acq", feature = "users"))]
+    pub use crate::shared::PurchaseRequestResourceMetadata;
+    #[cfg(any(feature = "acq", feature = "users"))]
+    pub use crate::shared::PurchaseRequestPost;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PurchaseRequestPut;
+    #[cfg(any(feature = "acq", feature = "users"))]
+    pub use crate::shared::PurchaseRequests;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Representation;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RepresentationFiles2;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RepresentationPost;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RepresentationPut;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Fulltext;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RepresentationFile;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RepresentationFilePost;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RepresentationFilePut;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RepresentationFiles;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::Representations;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::GeneralElectronicServiceDetails;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RequestOption;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RequestOptions;
+    #[cfg(feature = "bibs")]
+    pub use crate::bibs::models::RsBrokerDetails;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserAddress;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserContactInfo;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserEmail;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::LibraryNotice;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserParameter;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserPhone;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ProxyForUser;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::Researcher;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherAlternateEmail;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherAssociation;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherDescription;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherEducation;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherEngagementType;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherHonor;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherKeyword;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherNameVariant;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherOrganizationAffiliation;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherWebpage;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::RsLibrary;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::User;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserFees;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserLoans;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserRequestCount;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserBlock;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserIdentifier;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserNote;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserRole;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserStatistic;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherPost;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::ResearcherEngagementTypePost;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserPost;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserBlockPost;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserPut;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserDeposit;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserDepositPost;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::UserDeposits;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::PageRange;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ResourceSharing;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::ResourceSharingPartner;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::UserRequest;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::UserRequestPickupLocationType;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::UserRequestRequestStatus;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::UserRequestRequestType;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::UserRequestPost;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::UserRequestPut;
+    #[cfg(any(feature = "bibs", feature = "users"))]
+    pub use crate::shared::UserRequests;
+    #[cfg(any(feature = "partners", feature = "users"))]
+    pub use crate::shared::UserResourceSharingRequestAmount;
+    #[cfg(any(feature = "partners", feature = "users"))]
+    pub use crate::shared::UserResourceSharingRequestRsNote;
+    #[cfg(any(feature = "partners", feature = "users"))]
+    pub use crate::shared::UserResourceSharingRequest;
+    #[cfg(any(feature = "partners", feature = "users"))]
+    pub use crate::shared::UserResourceSharingRequestPartner;
+    #[cfg(any(feature = "partners", feature = "users"))]
+    pub use crate::shared::UserResourceSharingRequestRequester;
+    #[cfg(any(feature = "partners", feature = "users"))]
+    pub use crate::shared::UserResourceSharingRequestUserRequest;
+    #[cfg(any(feature = "partners", feature = "users"))]
+    pub use crate::shared::UserResourceSharingRequestPost;
+    #[cfg(feature = "users")]
+    pub use crate::users::models::Users;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::AccessInfo;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Account;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorAddress;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::AdminInfo;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorContactInfo;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorContactPerson;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::EanAccount;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::EdiInfo;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorEmail;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorInterface;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorLibrary;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::PerOrganizationUnit;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorPhone;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Statistics;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Vendor;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::WebAddress;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::VendorPut;
+    #[cfg(feature = "acq")]
+    pub use crate::acq::models::Vendors;
+}
 pub mod registry;
 #[cfg(feature = "conformance")]
 #[doc(hidden)]

@@ -30,8 +30,6 @@ pub fn models() -> Vec<ModelInfo> {
     );
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CircDesk>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CircDesks>());
-    #[cfg(feature = "conf")]
-    v.push(ModelInfo::of::<crate::conf::models::CodeTablePut>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CodeTable>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::CodeTables>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Departments>());
@@ -75,7 +73,6 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::conf::models::LicenseTerms>());
     #[cfg(feature = "conf")]
     v.push(ModelInfo::of::<crate::conf::models::LocationPost>());
-    #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::LocationPut>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Location>());
     #[cfg(feature = "conf")] v.push(ModelInfo::of::<crate::conf::models::Locations>());
     #[cfg(feature = "conf")]
@@ -153,11 +150,9 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::FeePost>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Fund>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::FundPost>());
-    #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::FundPut>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Funds>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Holding>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::HoldingPost>());
-    #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::HoldingPut>());
     #[cfg(feature = "bibs")] v.push(ModelInfo::of::<crate::bibs::models::Holdings>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Invoice>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::InvoicePost>());
@@ -192,15 +187,11 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "courses")]
     v.push(ModelInfo::of::<crate::courses::models::OwnerPost>());
     #[cfg(feature = "courses")]
-    v.push(ModelInfo::of::<crate::courses::models::OwnerPut>());
-    #[cfg(feature = "courses")]
     v.push(ModelInfo::of::<crate::courses::models::Owners>());
     #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Partner>());
     #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::PartnerPost>());
-    #[cfg(feature = "partners")]
-    v.push(ModelInfo::of::<crate::partners::models::PartnerPut>());
     #[cfg(feature = "partners")]
     v.push(ModelInfo::of::<crate::partners::models::Partners>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::PoLine>());
@@ -262,7 +253,6 @@ pub fn models() -> Vec<ModelInfo> {
     v.push(ModelInfo::of::<crate::shared::UserResourceSharingRequestPost>());
     #[cfg(feature = "users")] v.push(ModelInfo::of::<crate::users::models::Users>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Vendor>());
-    #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::VendorPost>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::VendorPut>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Vendors>());
     v.sort_by_key(|m| m.name);
@@ -354,7 +344,7 @@ pub fn operations() -> Vec<OperationInfo> {
         method: Method::Put,
         path: "/almaws/v1/acq/funds/{fund_id}",
         spec_path: "/almaws/v1/acq/funds/{fund_id}",
-        request_model: Some("FundPut"),
+        request_model: Some("FundPost"),
         response_model: Some("Fund"),
         has_request_body: true,
         has_response_body: true,
@@ -918,7 +908,7 @@ pub fn operations() -> Vec<OperationInfo> {
         method: Method::Post,
         path: "/almaws/v1/acq/vendors",
         spec_path: "/almaws/v1/acq/vendors",
-        request_model: Some("VendorPost"),
+        request_model: Some("Vendor"),
         response_model: Some("Vendor"),
         has_request_body: true,
         has_response_body: true,
@@ -1398,7 +1388,7 @@ pub fn operations() -> Vec<OperationInfo> {
         method: Method::Put,
         path: "/almaws/v1/bibs/{mms_id}/holdings/{holding_id}",
         spec_path: "/almaws/v1/bibs/{mms_id}/holdings/{holding_id}",
-        request_model: Some("HoldingPut"),
+        request_model: Some("HoldingPost"),
         response_model: Some("Holding"),
         has_request_body: true,
         has_response_body: true,
@@ -1998,7 +1988,7 @@ pub fn operations() -> Vec<OperationInfo> {
         method: Method::Put,
         path: "/almaws/v1/conf/code-tables/{codeTableName}",
         spec_path: "/almaws/v1/conf/code-tables/{codeTableName}",
-        request_model: Some("CodeTablePut"),
+        request_model: Some("CodeTable"),
         response_model: Some("CodeTable"),
         has_request_body: true,
         has_response_body: true,
@@ -2334,7 +2324,7 @@ pub fn operations() -> Vec<OperationInfo> {
         method: Method::Put,
         path: "/almaws/v1/conf/libraries/{libraryCode}/locations/{locationCode}",
         spec_path: "/almaws/v1/conf/libraries/{libraryCode}/locations/{locationCode}",
-        request_model: Some("LocationPut"),
+        request_model: Some("LocationPost"),
         response_model: Some("Location"),
         has_request_body: true,
         has_response_body: true,
@@ -3090,7 +3080,7 @@ pub fn operations() -> Vec<OperationInfo> {
         method: Method::Put,
         path: "/almaws/v1/courses/{course_id}/reading-lists/{reading_list_id}/owners/{primary_id}",
         spec_path: "/almaws/v1/courses/{course_id}/reading-lists/{reading_list_id}/owners/{primary_id}",
-        request_model: Some("OwnerPut"),
+        request_model: Some("OwnerPost"),
         response_model: Some("Owner"),
         has_request_body: true,
         has_response_body: true,
@@ -3378,7 +3368,7 @@ pub fn operations() -> Vec<OperationInfo> {
         method: Method::Put,
         path: "/almaws/v1/partners/{partner_code}",
         spec_path: "/almaws/v1/partners/{partner_code}",
-        request_model: Some("PartnerPut"),
+        request_model: Some("PartnerPost"),
         response_model: Some("Partner"),
         has_request_body: true,
         has_response_body: true,

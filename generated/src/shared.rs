@@ -1133,9 +1133,9 @@ pub struct ReminderPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
     /// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub type_: Option<crate::shared::ReminderPutType>,
+    pub type_: Option<crate::shared::ReminderPostType>,
     /// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub status: Option<crate::shared::ReminderPutStatus>,
+    pub status: Option<crate::shared::ReminderPostStatus>,
     /// Informational text.
     ///
     /// Example: `uip`.
@@ -1212,7 +1212,7 @@ impl alma_runtime::Model for ReminderPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ReminderPutType as alma_runtime::Model>::xml_model,
+                        <crate::shared::ReminderPostType as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1222,7 +1222,7 @@ impl alma_runtime::Model for ReminderPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ReminderPutStatus as alma_runtime::Model>::xml_model,
+                        <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("text", "text", K::Element, None, false, V::Scalar),
@@ -1235,134 +1235,6 @@ impl alma_runtime::Model for ReminderPut {
                     V::Scalar,
                 ),
             ],
-        };
-        &MODEL
-    }
-}
-/// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-///
-/// Schema: `schemas/rest_reminder-put.json#/reminder/properties/status`.
-#[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReminderPutStatus {
-    /// `value` (XML text).
-    ///
-    /// Example: `NEW`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::IsEmpty for ReminderPutStatus {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Codec for ReminderPutStatus {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ReminderPutStatus",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "conf"))]
-alma_runtime::serde_via_codec!(ReminderPutStatus);
-#[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for ReminderPutStatus {
-    const NAME: &'static str = "ReminderPutStatus";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "reminder_put_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-///
-/// Schema: `schemas/rest_reminder-put.json#/reminder/properties/type`.
-#[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReminderPutType {
-    /// `value` (XML text).
-    ///
-    /// Example: `GENERAL`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::IsEmpty for ReminderPutType {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Codec for ReminderPutType {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ReminderPutType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "conf"))]
-alma_runtime::serde_via_codec!(ReminderPutType);
-#[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for ReminderPutType {
-    const NAME: &'static str = "ReminderPutType";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "reminder_put_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
         };
         &MODEL
     }
@@ -3956,157 +3828,12 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
         &MODEL
     }
 }
-/// Access restrictions based on location.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/group_setting`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GroupSettingPost {
-    /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
-    /// The "desc" attribute contains the group description.
-    pub group: Option<alma_runtime::CodeValue>,
-    /// Whether to enable a proxy.
-    /// Possible code are listed in GroupProxyEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API)
-    /// with one exception:  "Resource Default" is returned as an empty field instead of "2".
-    /// In the PUT action, proxy\_enabled can be modified for all collections.
-    ///
-    /// Example: `0`.
-    pub proxy_enabled: Option<alma_runtime::CodeValue>,
-    /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
-    /// In the PUT action, proxy can be modified for all collections.
-    ///
-    /// Example: `LAW_PROXY`.
-    pub proxy: Option<String>,
-    /// The name to display in the discovery search results. Mandatory.
-    /// In the PUT action, public\_name can be modified only for local collections.
-    pub public_name: String,
-    /// A note related to authentication (to display in the discovery system).
-    /// In the PUT action, authentication\_note can be modified for all collections.
-    pub authentication_note: Option<String>,
-    /// Information about the service (to display in the discovery system.)
-    /// In the PUT action, public\_note can be modified for all collections.
-    pub public_note: Option<String>,
-    /// The group\_settings related linking parameters. Parameters are inherited from the service, values are set on the group\_settings level. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, or exists in the payload but is empty, the existing list will be deleted.
-    pub linking_parameter: Vec<crate::shared::LinkingParameterPost>,
-    /// A code representing resource availability for simultaneous use. This element is optional, but if it contains a non-null value, it must be a valid code existing in both of the [Access Model code tables](https://knowledge.exlibrisgroup.com/Alma/Product_Documentation/010Alma_Online_Help_(English)/020Acquisitions/110Configuring_Acquisitions/310Managing_Access_Models).
-    /// In the PUT action, access\_model can be modified for all collections.
-    pub access_model: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for GroupSettingPost {
-    fn is_empty(&self) -> bool {
-        self.group.is_none() && self.proxy_enabled.is_none() && self.proxy.is_none()
-            && self.public_name.is_empty() && self.authentication_note.is_none()
-            && self.public_note.is_none() && self.linking_parameter.is_empty()
-            && self.access_model.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for GroupSettingPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "GroupSettingPost",
-            &mut |k, v, r| {
-                match k {
-                    "group" => out.group = r.read(0u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(1u16, v)?,
-                    "proxy" => out.proxy = r.read(2u16, v)?,
-                    "public_name" => out.public_name = r.read(3u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(4u16, v)?,
-                    "public_note" => out.public_note = r.read(5u16, v)?,
-                    "linking_parameter" => out.linking_parameter = r.read(6u16, v)?,
-                    "access_model" => out.access_model = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "group", &self.group);
-        w.field(1u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(2u16, "proxy", &self.proxy);
-        w.field(3u16, "public_name", &self.public_name);
-        w.field(4u16, "authentication_note", &self.authentication_note);
-        w.field(5u16, "public_note", &self.public_note);
-        w.field(6u16, "linking_parameter", &self.linking_parameter);
-        w.field(7u16, "access_model", &self.access_model);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(GroupSettingPost);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for GroupSettingPost {
-    const NAME: &'static str = "GroupSettingPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "group_setting",
-            fields: &[
-                F::new("group", "group", K::Element, None, false, V::Code),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
-                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
-                        <crate::shared::LinkingParameterPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "access_model",
-                    "access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Interface related information.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionInterfacePost {
+pub struct InterfacePost {
     /// Name of the related interface.
     ///
     /// Example: `Westlaw`.
@@ -4118,20 +3845,20 @@ pub struct ElectronicCollectionInterfacePost {
     pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for ElectronicCollectionInterfacePost {
+impl alma_runtime::IsEmpty for InterfacePost {
     fn is_empty(&self) -> bool {
         self.name.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for ElectronicCollectionInterfacePost {
+impl alma_runtime::Codec for InterfacePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
         let (extra, wire) = alma_runtime::codec::decode_object(
             node,
-            "ElectronicCollectionInterfacePost",
+            "InterfacePost",
             &mut |k, v, r| {
                 match k {
                     "name" => out.name = r.read(0u16, v)?,
@@ -4152,219 +3879,15 @@ impl alma_runtime::Codec for ElectronicCollectionInterfacePost {
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(ElectronicCollectionInterfacePost);
+alma_runtime::serde_via_codec!(InterfacePost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionInterfacePost {
-    const NAME: &'static str = "ElectronicCollectionInterfacePost";
+impl alma_runtime::Model for InterfacePost {
+    const NAME: &'static str = "InterfacePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface",
             fields: &[F::new("name", "name", K::Element, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// Specific linking parameter.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/linking_parameter`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LinkingParameterPost {
-    /// The parameter name.
-    pub name: Option<String>,
-    /// The parameter value.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for LinkingParameterPost {
-    fn is_empty(&self) -> bool {
-        self.name.is_none() && self.value.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for LinkingParameterPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LinkingParameterPost",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(LinkingParameterPost);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for LinkingParameterPost {
-    const NAME: &'static str = "LinkingParameterPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "linking_parameter",
-            fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Specific related note.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/note`.
-#[cfg(
-    any(
-        feature = "acq",
-        feature = "bibs",
-        feature = "electronic",
-        feature = "partners",
-        feature = "users"
-    )
-)]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionNotePost {
-    /// The note's text. Mandatory.
-    ///
-    /// Example: `This is a note`.
-    pub content: Option<String>,
-    /// The creation date of the note. Default is the current date.
-    ///
-    /// Example: `2019-11-10Z`.
-    pub creation_date: Option<String>,
-    /// The creator of the note.
-    ///
-    /// Example: `exl_api`.
-    pub created_by: Option<String>,
-    /// Relevant for Citation notes only. The type of the note - Instructor/Library
-    ///
-    /// Example: `ADDRESS`.
-    pub type_: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(
-    any(
-        feature = "acq",
-        feature = "bibs",
-        feature = "electronic",
-        feature = "partners",
-        feature = "users"
-    )
-)]
-impl alma_runtime::IsEmpty for ElectronicCollectionNotePost {
-    fn is_empty(&self) -> bool {
-        self.content.is_none() && self.creation_date.is_none()
-            && self.created_by.is_none() && self.type_.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(
-    any(
-        feature = "acq",
-        feature = "bibs",
-        feature = "electronic",
-        feature = "partners",
-        feature = "users"
-    )
-)]
-impl alma_runtime::Codec for ElectronicCollectionNotePost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionNotePost",
-            &mut |k, v, r| {
-                match k {
-                    "content" => out.content = r.read(0u16, v)?,
-                    "creation_date" => out.creation_date = r.read(1u16, v)?,
-                    "created_by" => out.created_by = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "content", &self.content);
-        w.field(1u16, "creation_date", &self.creation_date);
-        w.field(2u16, "created_by", &self.created_by);
-        w.field(3u16, "type", &self.type_);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(
-    any(
-        feature = "acq",
-        feature = "bibs",
-        feature = "electronic",
-        feature = "partners",
-        feature = "users"
-    )
-)]
-alma_runtime::serde_via_codec!(ElectronicCollectionNotePost);
-#[cfg(
-    any(
-        feature = "acq",
-        feature = "bibs",
-        feature = "electronic",
-        feature = "partners",
-        feature = "users"
-    )
-)]
-impl alma_runtime::Model for ElectronicCollectionNotePost {
-    const NAME: &'static str = "ElectronicCollectionNotePost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "note",
-            fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar),
-                F::new(
-                    "creation_date",
-                    "creation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Scalar),
-            ],
         };
         &MODEL
     }
@@ -4375,11 +3898,11 @@ impl alma_runtime::Model for ElectronicCollectionNotePost {
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionResourceMetadataPost {
+pub struct ResourceMetadataPost {
     /// The mms\_id.
     ///
     /// Example: `99333508700121`.
-    pub mms_id: Option<crate::shared::ResourceMetadataPostMmsId>,
+    pub mms_id: Option<crate::shared::ElectronicCollectionResourceMetadataMmsId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -4387,20 +3910,20 @@ pub struct ElectronicCollectionResourceMetadataPost {
     pub wire: alma_runtime::Wire,
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadataPost {
+impl alma_runtime::IsEmpty for ResourceMetadataPost {
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for ElectronicCollectionResourceMetadataPost {
+impl alma_runtime::Codec for ResourceMetadataPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
         let (extra, wire) = alma_runtime::codec::decode_object(
             node,
-            "ElectronicCollectionResourceMetadataPost",
+            "ResourceMetadataPost",
             &mut |k, v, r| {
                 match k {
                     "mms_id" => out.mms_id = r.read(0u16, v)?,
@@ -4421,10 +3944,10 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadataPost {
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadataPost);
+alma_runtime::serde_via_codec!(ResourceMetadataPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionResourceMetadataPost {
-    const NAME: &'static str = "ElectronicCollectionResourceMetadataPost";
+impl alma_runtime::Model for ResourceMetadataPost {
+    const NAME: &'static str = "ResourceMetadataPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -4437,461 +3960,9 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ResourceMetadataPostMmsId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The mms\_id.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata/properties/mms_id`.
-#[cfg(any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResourceMetadataPostMmsId {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users"))]
-impl alma_runtime::IsEmpty for ResourceMetadataPostMmsId {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users"))]
-impl alma_runtime::Codec for ResourceMetadataPostMmsId {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResourceMetadataPostMmsId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users"))]
-alma_runtime::serde_via_codec!(ResourceMetadataPostMmsId);
-#[cfg(any(feature = "acq", feature = "bibs", feature = "electronic", feature = "users"))]
-impl alma_runtime::Model for ResourceMetadataPostMmsId {
-    const NAME: &'static str = "ResourceMetadataPostMmsId";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "resource_metadata_post_mms_id",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Access restrictions based on location.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/group_setting`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GroupSettingPut {
-    /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
-    /// The "desc" attribute contains the group description.
-    pub group: Option<alma_runtime::CodeValue>,
-    /// Whether to enable a proxy.
-    /// Possible code are listed in GroupProxyEnabled [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API)
-    /// with one exception:  "Resource Default" is returned as an empty field instead of "2".
-    /// In the PUT action, proxy\_enabled can be modified for all collections.
-    ///
-    /// Example: `0`.
-    pub proxy_enabled: Option<alma_runtime::CodeValue>,
-    /// A proxy profile code. This must be a valid code of an integration profile of "Resolver proxy" type.
-    /// In the PUT action, proxy can be modified for all collections.
-    ///
-    /// Example: `LAW_PROXY`.
-    pub proxy: Option<String>,
-    /// The name to display in the discovery search results. Mandatory.
-    /// In the PUT action, public\_name can be modified only for local collections.
-    pub public_name: String,
-    /// A note related to authentication (to display in the discovery system).
-    /// In the PUT action, authentication\_note can be modified for all collections.
-    pub authentication_note: Option<String>,
-    /// Information about the service (to display in the discovery system.)
-    /// In the PUT action, public\_note can be modified for all collections.
-    pub public_note: Option<String>,
-    /// The group\_settings related linking parameters. Parameters are inherited from the service, values are set on the group\_settings level. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, or exists in the payload but is empty, the existing list will be deleted.
-    pub linking_parameter: Vec<crate::shared::LinkingParameterPut>,
-    /// A code representing resource availability for simultaneous use. This element is optional, but if it contains a non-null value, it must be a valid code existing in both of the [Access Model code tables](https://knowledge.exlibrisgroup.com/Alma/Product_Documentation/010Alma_Online_Help_(English)/020Acquisitions/110Configuring_Acquisitions/310Managing_Access_Models).
-    /// In the PUT action, access\_model can be modified for all collections.
-    pub access_model: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for GroupSettingPut {
-    fn is_empty(&self) -> bool {
-        self.group.is_none() && self.proxy_enabled.is_none() && self.proxy.is_none()
-            && self.public_name.is_empty() && self.authentication_note.is_none()
-            && self.public_note.is_none() && self.linking_parameter.is_empty()
-            && self.access_model.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for GroupSettingPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "GroupSettingPut",
-            &mut |k, v, r| {
-                match k {
-                    "group" => out.group = r.read(0u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(1u16, v)?,
-                    "proxy" => out.proxy = r.read(2u16, v)?,
-                    "public_name" => out.public_name = r.read(3u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(4u16, v)?,
-                    "public_note" => out.public_note = r.read(5u16, v)?,
-                    "linking_parameter" => out.linking_parameter = r.read(6u16, v)?,
-                    "access_model" => out.access_model = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "group", &self.group);
-        w.field(1u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(2u16, "proxy", &self.proxy);
-        w.field(3u16, "public_name", &self.public_name);
-        w.field(4u16, "authentication_note", &self.authentication_note);
-        w.field(5u16, "public_note", &self.public_note);
-        w.field(6u16, "linking_parameter", &self.linking_parameter);
-        w.field(7u16, "access_model", &self.access_model);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(GroupSettingPut);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for GroupSettingPut {
-    const NAME: &'static str = "GroupSettingPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "group_setting",
-            fields: &[
-                F::new("group", "group", K::Element, None, false, V::Code),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
-                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
-                        <crate::shared::LinkingParameterPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "access_model",
-                    "access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Interface related information.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/interface`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionInterfacePut {
-    /// Name of the related interface.
-    ///
-    /// Example: `Westlaw`.
-    pub name: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for ElectronicCollectionInterfacePut {
-    fn is_empty(&self) -> bool {
-        self.name.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for ElectronicCollectionInterfacePut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionInterfacePut",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(ElectronicCollectionInterfacePut);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionInterfacePut {
-    const NAME: &'static str = "ElectronicCollectionInterfacePut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "interface",
-            fields: &[F::new("name", "name", K::Element, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// Specific linking parameter.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/linking_parameter`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LinkingParameterPut {
-    /// The parameter name.
-    pub name: Option<String>,
-    /// The parameter value.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for LinkingParameterPut {
-    fn is_empty(&self) -> bool {
-        self.name.is_none() && self.value.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for LinkingParameterPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LinkingParameterPut",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(LinkingParameterPut);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for LinkingParameterPut {
-    const NAME: &'static str = "LinkingParameterPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "linking_parameter",
-            fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Specific related note.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/note`.
-#[cfg(
-    any(feature = "acq", feature = "bibs", feature = "electronic", feature = "partners")
-)]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionNotePut {
-    /// The note's text. Mandatory.
-    ///
-    /// Example: `This is a note`.
-    pub content: Option<String>,
-    /// The creation date of the note. Default is the current date.
-    ///
-    /// Example: `2019-11-10Z`.
-    pub creation_date: Option<String>,
-    /// The creator of the note.
-    ///
-    /// Example: `exl_api`.
-    pub created_by: Option<String>,
-    /// Relevant for Citation notes only. The type of the note - Instructor/Library
-    ///
-    /// Example: `ADDRESS`.
-    pub type_: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(
-    any(feature = "acq", feature = "bibs", feature = "electronic", feature = "partners")
-)]
-impl alma_runtime::IsEmpty for ElectronicCollectionNotePut {
-    fn is_empty(&self) -> bool {
-        self.content.is_none() && self.creation_date.is_none()
-            && self.created_by.is_none() && self.type_.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(
-    any(feature = "acq", feature = "bibs", feature = "electronic", feature = "partners")
-)]
-impl alma_runtime::Codec for ElectronicCollectionNotePut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionNotePut",
-            &mut |k, v, r| {
-                match k {
-                    "content" => out.content = r.read(0u16, v)?,
-                    "creation_date" => out.creation_date = r.read(1u16, v)?,
-                    "created_by" => out.created_by = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "content", &self.content);
-        w.field(1u16, "creation_date", &self.creation_date);
-        w.field(2u16, "created_by", &self.created_by);
-        w.field(3u16, "type", &self.type_);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(
-    any(feature = "acq", feature = "bibs", feature = "electronic", feature = "partners")
-)]
-alma_runtime::serde_via_codec!(ElectronicCollectionNotePut);
-#[cfg(
-    any(feature = "acq", feature = "bibs", feature = "electronic", feature = "partners")
-)]
-impl alma_runtime::Model for ElectronicCollectionNotePut {
-    const NAME: &'static str = "ElectronicCollectionNotePut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "note",
-            fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar),
-                F::new(
-                    "creation_date",
-                    "creation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Scalar),
             ],
         };
         &MODEL
@@ -8675,11 +7746,11 @@ pub struct ItemLoanPost {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
     /// Example: `MAINCIRC`.
-    pub circ_desk: crate::shared::ItemLoanPostCircDesk,
+    pub circ_desk: crate::shared::ItemLoanCircDesk,
     /// The circulation desk code where the item was returned.
     ///
     /// Example: `MAINCIRC`.
-    pub return_circ_desk: crate::shared::ItemLoanPostReturnCircDesk,
+    pub return_circ_desk: crate::shared::ItemLoanReturnCircDesk,
     /// The library code that is responsible of the loan. Mandatory.
     ///
     /// Example: `GRAD`.
@@ -8687,7 +7758,7 @@ pub struct ItemLoanPost {
     /// Internal identifier of the related request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
     /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
-    pub request_id: Option<crate::shared::ItemLoanPostRequestId>,
+    pub request_id: Option<crate::shared::ItemLoanRequestId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -8754,7 +7825,7 @@ impl alma_runtime::Model for ItemLoanPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ItemLoanPostCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -8764,7 +7835,7 @@ impl alma_runtime::Model for ItemLoanPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ItemLoanPostReturnCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("library", "library", K::Element, None, false, V::Code),
@@ -8775,230 +7846,9 @@ impl alma_runtime::Model for ItemLoanPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ItemLoanPostRequestId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
-///
-/// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/circ_desk`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ItemLoanPostCircDesk {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `desc` (XML attribute `desc`).
-    pub desc: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::IsEmpty for ItemLoanPostCircDesk {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.desc.is_none() && self.link.is_none()
-            && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for ItemLoanPostCircDesk {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanPostCircDesk",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(ItemLoanPostCircDesk);
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for ItemLoanPostCircDesk {
-    const NAME: &'static str = "ItemLoanPostCircDesk";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "item_loan_post_circ_desk",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Internal identifier of the related request in Alma, generated by Alma.
-/// Should be used in subsequent queries regarding the request.
-/// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
-///
-/// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/request_id`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ItemLoanPostRequestId {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::IsEmpty for ItemLoanPostRequestId {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for ItemLoanPostRequestId {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanPostRequestId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(ItemLoanPostRequestId);
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for ItemLoanPostRequestId {
-    const NAME: &'static str = "ItemLoanPostRequestId";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "item_loan_post_request_id",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The circulation desk code where the item was returned.
-///
-/// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan/properties/return_circ_desk`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ItemLoanPostReturnCircDesk {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `desc` (XML attribute `desc`).
-    pub desc: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::IsEmpty for ItemLoanPostReturnCircDesk {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.desc.is_none() && self.link.is_none()
-            && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for ItemLoanPostReturnCircDesk {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanPostReturnCircDesk",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(ItemLoanPostReturnCircDesk);
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for ItemLoanPostReturnCircDesk {
-    const NAME: &'static str = "ItemLoanPostReturnCircDesk";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "item_loan_post_return_circ_desk",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
         &MODEL
@@ -9015,7 +7865,7 @@ pub struct ItemLoanPut {
     /// Internal identifier of the related request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
     /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
-    pub request_id: Option<crate::shared::ItemLoanPutRequestId>,
+    pub request_id: Option<crate::shared::ItemLoanRequestId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -9076,80 +7926,9 @@ impl alma_runtime::Model for ItemLoanPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ItemLoanPutRequestId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Internal identifier of the related request in Alma, generated by Alma.
-/// Should be used in subsequent queries regarding the request.
-/// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
-///
-/// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan/properties/request_id`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ItemLoanPutRequestId {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::IsEmpty for ItemLoanPutRequestId {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for ItemLoanPutRequestId {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanPutRequestId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(ItemLoanPutRequestId);
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for ItemLoanPutRequestId {
-    const NAME: &'static str = "ItemLoanPutRequestId";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "item_loan_put_request_id",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
         &MODEL
@@ -11024,868 +9803,6 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
         &MODEL
     }
 }
-/// Coverage related information.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/coverage_details`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CoverageDetailsPost {
-    /// Specifies the coverage statement within an electronic collection.
-    /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    /// This field can be updated by the PUT action for all portfolios.
-    ///
-    /// Example: `0`.
-    pub coverage_in_use: Option<alma_runtime::CodeValue>,
-    /// The coverage parameters that indicate the content that was purchased/activated.
-    pub global_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPost>,
-    /// The coverage local parameters.
-    /// This field can be updated by the PUT action for all portfolios.
-    pub local_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPost>,
-    /// The dates, volumes, and/or issues that are part of the perpetual coverage for the portfolio.
-    /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    pub perpetual_date_coverage_parameters: Vec<
-        crate::shared::DateCoverageParametersPost,
-    >,
-    /// The moving wall of availability.
-    /// Relevant for non-local portfolios only.
-    pub global_embargo_information: Option<crate::shared::EmbargoInformationPost>,
-    /// The embargo local parameters.
-    /// This field can be updated by the PUT action for all portfolios.
-    pub local_embargo_information: Option<crate::shared::EmbargoInformationPost>,
-    /// The moving wall of availability.
-    /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    pub perpetual_embargo_information: Option<crate::shared::EmbargoInformationPost>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for CoverageDetailsPost {
-    fn is_empty(&self) -> bool {
-        self.coverage_in_use.is_none() && self.global_date_coverage_parameters.is_empty()
-            && self.local_date_coverage_parameters.is_empty()
-            && self.perpetual_date_coverage_parameters.is_empty()
-            && self.global_embargo_information.is_none()
-            && self.local_embargo_information.is_none()
-            && self.perpetual_embargo_information.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for CoverageDetailsPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CoverageDetailsPost",
-            &mut |k, v, r| {
-                match k {
-                    "coverage_in_use" => out.coverage_in_use = r.read(0u16, v)?,
-                    "global_date_coverage_parameters" => {
-                        out.global_date_coverage_parameters = r.read(1u16, v)?;
-                    }
-                    "local_date_coverage_parameters" => {
-                        out.local_date_coverage_parameters = r.read(2u16, v)?;
-                    }
-                    "perpetual_date_coverage_parameters" => {
-                        out.perpetual_date_coverage_parameters = r.read(3u16, v)?;
-                    }
-                    "global_embargo_information" => {
-                        out.global_embargo_information = r.read(4u16, v)?;
-                    }
-                    "local_embargo_information" => {
-                        out.local_embargo_information = r.read(5u16, v)?;
-                    }
-                    "perpetual_embargo_information" => {
-                        out.perpetual_embargo_information = r.read(6u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "coverage_in_use", &self.coverage_in_use);
-        w.field(
-            1u16,
-            "global_date_coverage_parameters",
-            &self.global_date_coverage_parameters,
-        );
-        w.field(
-            2u16,
-            "local_date_coverage_parameters",
-            &self.local_date_coverage_parameters,
-        );
-        w.field(
-            3u16,
-            "perpetual_date_coverage_parameters",
-            &self.perpetual_date_coverage_parameters,
-        );
-        w.field(4u16, "global_embargo_information", &self.global_embargo_information);
-        w.field(5u16, "local_embargo_information", &self.local_embargo_information);
-        w.field(
-            6u16,
-            "perpetual_embargo_information",
-            &self.perpetual_embargo_information,
-        );
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(CoverageDetailsPost);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for CoverageDetailsPost {
-    const NAME: &'static str = "CoverageDetailsPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "coverage_details",
-            fields: &[
-                F::new(
-                    "coverage_in_use",
-                    "coverage_in_use",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "global_date_coverage_parameters",
-                    "global_date_coverage_parameters",
-                    K::Element,
-                    Some("global_date_information"),
-                    true,
-                    V::Model(
-                        <crate::shared::DateCoverageParametersPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "local_date_coverage_parameters",
-                    "local_date_coverage_parameters",
-                    K::Element,
-                    Some("local_date_information"),
-                    true,
-                    V::Model(
-                        <crate::shared::DateCoverageParametersPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "perpetual_date_coverage_parameters",
-                    "perpetual_date_coverage_parameters",
-                    K::Element,
-                    Some("perpetual_date_information"),
-                    true,
-                    V::Model(
-                        <crate::shared::DateCoverageParametersPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "global_embargo_information",
-                    "global_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::EmbargoInformationPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "local_embargo_information",
-                    "global_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::EmbargoInformationPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "perpetual_embargo_information",
-                    "global_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::EmbargoInformationPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Coverage parameters.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/date_coverage_parameters`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DateCoverageParametersPost {
-    /// The year of the coverage start date of the title (in YYYY format).
-    ///
-    /// Example: `1989`.
-    pub from_year: Option<String>,
-    /// The month of the coverage start date of the title.
-    /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `01`.
-    pub from_month: Option<alma_runtime::CodeValue>,
-    /// The day of the coverage start date of the title.
-    ///
-    /// Example: `10`.
-    pub from_day: Option<alma_runtime::CodeValue>,
-    /// The numeric volume number from which the title coverage begins.
-    ///
-    /// Example: `0`.
-    pub from_volume: Option<String>,
-    /// The numeric issue number from which the title coverage begins.
-    ///
-    /// Example: `1`.
-    pub from_issue: Option<String>,
-    /// The year of the coverage end date of the title (in YYYY format).
-    ///
-    /// Example: `2030`.
-    pub until_year: Option<String>,
-    /// The month of the coverage end date of the title.
-    /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `01`.
-    pub until_month: Option<alma_runtime::CodeValue>,
-    /// The day of the coverage end date of the title.
-    /// Possible code are listed in DaysOfWeek [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `31`.
-    pub until_day: Option<alma_runtime::CodeValue>,
-    /// The numeric volume number at which the title coverage ends.
-    ///
-    /// Example: `50`.
-    pub until_volume: Option<String>,
-    /// The numeric issue number at which the title coverage ends.
-    ///
-    /// Example: `5`.
-    pub until_issue: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for DateCoverageParametersPost {
-    fn is_empty(&self) -> bool {
-        self.from_year.is_none() && self.from_month.is_none() && self.from_day.is_none()
-            && self.from_volume.is_none() && self.from_issue.is_none()
-            && self.until_year.is_none() && self.until_month.is_none()
-            && self.until_day.is_none() && self.until_volume.is_none()
-            && self.until_issue.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for DateCoverageParametersPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DateCoverageParametersPost",
-            &mut |k, v, r| {
-                match k {
-                    "from_year" => out.from_year = r.read(0u16, v)?,
-                    "from_month" => out.from_month = r.read(1u16, v)?,
-                    "from_day" => out.from_day = r.read(2u16, v)?,
-                    "from_volume" => out.from_volume = r.read(3u16, v)?,
-                    "from_issue" => out.from_issue = r.read(4u16, v)?,
-                    "until_year" => out.until_year = r.read(5u16, v)?,
-                    "until_month" => out.until_month = r.read(6u16, v)?,
-                    "until_day" => out.until_day = r.read(7u16, v)?,
-                    "until_volume" => out.until_volume = r.read(8u16, v)?,
-                    "until_issue" => out.until_issue = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from_year", &self.from_year);
-        w.field(1u16, "from_month", &self.from_month);
-        w.field(2u16, "from_day", &self.from_day);
-        w.field(3u16, "from_volume", &self.from_volume);
-        w.field(4u16, "from_issue", &self.from_issue);
-        w.field(5u16, "until_year", &self.until_year);
-        w.field(6u16, "until_month", &self.until_month);
-        w.field(7u16, "until_day", &self.until_day);
-        w.field(8u16, "until_volume", &self.until_volume);
-        w.field(9u16, "until_issue", &self.until_issue);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(DateCoverageParametersPost);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for DateCoverageParametersPost {
-    const NAME: &'static str = "DateCoverageParametersPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "global_date_coverage_parameters",
-            fields: &[
-                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
-                F::new("from_month", "from_month", K::Element, None, false, V::Code),
-                F::new("from_day", "from_day", K::Element, None, false, V::Code),
-                F::new("from_volume", "from_volume", K::Element, None, false, V::Scalar),
-                F::new("from_issue", "from_issue", K::Element, None, false, V::Scalar),
-                F::new("until_year", "until_year", K::Element, None, false, V::Scalar),
-                F::new("until_month", "until_month", K::Element, None, false, V::Code),
-                F::new("until_day", "until_day", K::Element, None, false, V::Code),
-                F::new(
-                    "until_volume",
-                    "until_volume",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("until_issue", "until_issue", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Details of the electronic collection.
-/// Relevant only for portfolios that are part of an electronic collection.
-/// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates the portfolio as part of the collection and service specified in the URL.
-/// POST /almaws/v1/bibs/{mms\_id}/portfolios - this field is mandatory if is\_standalone=false.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioElectronicCollectionPost {
-    /// Related collection id.
-    ///
-    /// Example: `53440557400001021`.
-    pub id: Option<crate::shared::ElectronicCollectionPostId>,
-    /// Related service id.
-    ///
-    /// Example: `62387556060001021`.
-    pub service: Option<crate::shared::ElectronicCollectionPostService>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioElectronicCollectionPost {
-    fn is_empty(&self) -> bool {
-        self.id.is_none() && self.service.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioElectronicCollectionPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioElectronicCollectionPost",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "service" => out.service = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "service", &self.service);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioElectronicCollectionPost);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioElectronicCollectionPost {
-    const NAME: &'static str = "PortfolioElectronicCollectionPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection",
-            fields: &[
-                F::new(
-                    "id",
-                    "id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::ElectronicCollectionPostId as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "service",
-                    "service",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::ElectronicCollectionPostService as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Related collection id.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection/properties/id`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPostId {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for ElectronicCollectionPostId {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for ElectronicCollectionPostId {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPostId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(ElectronicCollectionPostId);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionPostId {
-    const NAME: &'static str = "ElectronicCollectionPostId";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_post_id",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Related service id.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/electronic_collection/properties/service`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPostService {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for ElectronicCollectionPostService {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for ElectronicCollectionPostService {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPostService",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(ElectronicCollectionPostService);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionPostService {
-    const NAME: &'static str = "ElectronicCollectionPostService";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_post_service",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Coverage parameters.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/embargo_information`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EmbargoInformationPost {
-    /// Embargo date operator.
-    /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `>`.
-    pub embargo_operator: Option<alma_runtime::CodeValue>,
-    /// The number of years for coverage information.
-    ///
-    /// Example: `20`.
-    pub number_of_years: Option<String>,
-    /// The number of months for coverage information.
-    ///
-    /// Example: `10`.
-    pub number_of_months: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for EmbargoInformationPost {
-    fn is_empty(&self) -> bool {
-        self.embargo_operator.is_none() && self.number_of_years.is_none()
-            && self.number_of_months.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for EmbargoInformationPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EmbargoInformationPost",
-            &mut |k, v, r| {
-                match k {
-                    "embargo_operator" => out.embargo_operator = r.read(0u16, v)?,
-                    "number_of_years" => out.number_of_years = r.read(1u16, v)?,
-                    "number_of_months" => out.number_of_months = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "embargo_operator", &self.embargo_operator);
-        w.field(1u16, "number_of_years", &self.number_of_years);
-        w.field(2u16, "number_of_months", &self.number_of_months);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(EmbargoInformationPost);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for EmbargoInformationPost {
-    const NAME: &'static str = "EmbargoInformationPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "global_embargo_information",
-            fields: &[
-                F::new(
-                    "embargo_operator",
-                    "embargo_operator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "number_of_years",
-                    "number_of_years",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "number_of_months",
-                    "number_of_months",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Linking related information.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/linking_details`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LinkingDetailsPost {
-    /// The URL for accessing the portfolio.
-    pub url: Option<String>,
-    /// The type of URL that is used for this portfolio:
-    /// Dynamic URL - Alma selects a linking URL dynamically at the portfolio level based on the list of conditions defined in the Dynamic URL field.
-    /// Static URL - Override the linking URL with the static URL defined in the Static URL parameter.
-    /// Parser Parameters - (for portfolio that is part of an electronic Collection only) An override for the parser's parameters in the Parser parameters (override) field.
-    /// This field can be updated by the PUT action for local portfolios only.
-    pub url_type: Option<alma_runtime::CodeValue>,
-    /// Override value of the url\_type.
-    /// In the PUT action, url\_type\_override can be modified for both local and linked services.
-    pub url_type_override: Option<alma_runtime::CodeValue>,
-    /// List of IF conditions to determine the service linking URL. Relevant when URL Type is Dynamic URL.
-    /// This field can be updated by the PUT action for local portfolios only..
-    pub dynamic_url: Option<String>,
-    /// Override value of the dynamic\_url.
-    /// This field can be updated by the PUT action for both local and linked portfolios.
-    pub dynamic_url_override: Option<String>,
-    /// This URL overrides the URL created based on the parameters taken from the electronic collection, service, and portfolio.
-    /// Example: <http://link.aip.org/link/>?
-    /// This field can be updated by the PUT action for local portfolios only.
-    pub static_url: Option<String>,
-    /// Override value of the static\_url.
-    /// This field can be updated by the PUT action for both local and linked portfolios.
-    pub static_url_override: Option<String>,
-    /// The linking/access information for this portfolio.
-    /// Relevant when URL Type is Parser Parameters.
-    /// Relevant for a portfolio that is part of an electronic Collection only.
-    pub parser_parameters: Option<String>,
-    /// Either the parser parameters to override the electronic collection parser parameters or enter a URL for accessing the portfolio. Relevant when URL Type is Parser Parameters.
-    /// Relevant for portfolio that is part of an electronic Collection only.
-    /// In the PUT action, parser\_parameters\_override can be modified for both local and linked portfolios.
-    pub parser_parameters_override: Option<String>,
-    /// Whether to enable a proxy.
-    /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    /// In the PUT action, proxy\_enabled can be modified for all collections.
-    ///
-    /// Example: `true`.
-    pub proxy_enabled: Option<alma_runtime::CodeValue>,
-    /// A proxy profile code.
-    /// This must be a valid code of an integration profile of "Resolver proxy" type.
-    /// In the PUT action, proxy can be modified for all portfolios.
-    ///
-    /// Example: `LAW_PROXY`.
-    pub proxy: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for LinkingDetailsPost {
-    fn is_empty(&self) -> bool {
-        self.url.is_none() && self.url_type.is_none() && self.url_type_override.is_none()
-            && self.dynamic_url.is_none() && self.dynamic_url_override.is_none()
-            && self.static_url.is_none() && self.static_url_override.is_none()
-            && self.parser_parameters.is_none()
-            && self.parser_parameters_override.is_none() && self.proxy_enabled.is_none()
-            && self.proxy.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for LinkingDetailsPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LinkingDetailsPost",
-            &mut |k, v, r| {
-                match k {
-                    "url" => out.url = r.read(0u16, v)?,
-                    "url_type" => out.url_type = r.read(1u16, v)?,
-                    "url_type_override" => out.url_type_override = r.read(2u16, v)?,
-                    "dynamic_url" => out.dynamic_url = r.read(3u16, v)?,
-                    "dynamic_url_override" => out.dynamic_url_override = r.read(4u16, v)?,
-                    "static_url" => out.static_url = r.read(5u16, v)?,
-                    "static_url_override" => out.static_url_override = r.read(6u16, v)?,
-                    "parser_parameters" => out.parser_parameters = r.read(7u16, v)?,
-                    "parser_parameters_override" => {
-                        out.parser_parameters_override = r.read(8u16, v)?;
-                    }
-                    "proxy_enabled" => out.proxy_enabled = r.read(9u16, v)?,
-                    "proxy" => out.proxy = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "url", &self.url);
-        w.field(1u16, "url_type", &self.url_type);
-        w.field(2u16, "url_type_override", &self.url_type_override);
-        w.field(3u16, "dynamic_url", &self.dynamic_url);
-        w.field(4u16, "dynamic_url_override", &self.dynamic_url_override);
-        w.field(5u16, "static_url", &self.static_url);
-        w.field(6u16, "static_url_override", &self.static_url_override);
-        w.field(7u16, "parser_parameters", &self.parser_parameters);
-        w.field(8u16, "parser_parameters_override", &self.parser_parameters_override);
-        w.field(9u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(10u16, "proxy", &self.proxy);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(LinkingDetailsPost);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for LinkingDetailsPost {
-    const NAME: &'static str = "LinkingDetailsPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "linking_details",
-            fields: &[
-                F::new("url", "url", K::Element, None, false, V::Scalar),
-                F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new(
-                    "url_type_override",
-                    "url_type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
-                F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("static_url", "static_url", K::Element, None, false, V::Scalar),
-                F::new(
-                    "static_url_override",
-                    "static_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "parser_parameters",
-                    "parser_parameters",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "parser_parameters_override",
-                    "parser_parameters_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Portfolio Object.
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio`.
@@ -11899,13 +9816,11 @@ pub struct PortfolioPost {
     /// Example: `false`.
     pub is_standalone: Option<bool>,
     /// Metadata related information.
-    pub resource_metadata: Option<
-        crate::shared::ElectronicCollectionResourceMetadataPost,
-    >,
+    pub resource_metadata: Option<crate::shared::ResourceMetadataPost>,
     /// Related collection id. Relevant if the portfolio is part of an electronic collection.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates the portfolio as part of the collection and service specified in the URL.
     /// POST /almaws/v1/bibs/{mms\_id}/portfolios - this field is mandatory if is\_standalone=false.
-    pub electronic_collection: Option<crate::shared::PortfolioElectronicCollectionPost>,
+    pub electronic_collection: Option<crate::shared::PortfolioElectronicCollection>,
     /// Whether the portfolio is Available. Default is available (11).
     /// If the portfolio is standalone, it will be automatically set to Not Available (10) if it has no link URL.
     /// Possible code are listed in ElectronicPortfolioBaseStatus [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -11949,7 +9864,7 @@ pub struct PortfolioPost {
     /// The owning library associated with the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-    pub library: Option<crate::shared::PortfolioPostLibrary>,
+    pub library: Option<crate::shared::PortfolioLibrary>,
     /// The licensing rights of a portfolio.
     /// Default is empty, meaning that access type is inherited from the electronic collection.
     /// Possible codes are listed in PortfolioAccessType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -11961,25 +9876,25 @@ pub struct PortfolioPost {
     /// Example: `ProQuest`.
     pub counter_platform: Option<alma_runtime::CodeValue>,
     /// Linking related information.
-    pub linking_details: Option<crate::shared::LinkingDetailsPost>,
+    pub linking_details: Option<crate::shared::LinkingDetails>,
     /// Coverage related information.
-    pub coverage_details: Option<crate::shared::CoverageDetailsPost>,
+    pub coverage_details: Option<crate::shared::CoverageDetails>,
     /// The main PO line for the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    pub po_line: Option<crate::shared::PortfolioPostPoLine>,
+    pub po_line: Option<crate::shared::PortfolioPoLine>,
     /// The code is the same code as in the POL Access Model. When changing AccessModel in the POL the PublicAccessModel is changed in the portfolio accordingly (but not the other way around).
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The active license from the Licenses and Amendments page.
     /// This field can be updated by the PUT action for all portfolios.
-    pub license: Option<crate::shared::PortfolioPostLicense>,
+    pub license: Option<crate::shared::PortfolioLicense>,
     /// Interface related information.
     /// Relevant for standalone portfolios.
-    pub interface: Option<crate::shared::ElectronicCollectionInterfacePost>,
+    pub interface: Option<crate::shared::InterfacePost>,
     /// The PDA program related to the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    pub pda: Option<crate::shared::PortfolioPostPda>,
+    pub pda: Option<crate::shared::PortfolioPda>,
     /// A list of any additional PO lines associated with this portfolio.
     /// Can be updated by the PUT action for all portfolios.
     /// Note that the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
@@ -12003,12 +9918,12 @@ pub struct PortfolioPost {
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    pub note: Vec<crate::shared::ElectronicCollectionNotePost>,
+    pub note: Vec<crate::shared::CitationNote>,
     /// List of access restrictions based on location. I
     /// n the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    pub group_setting: Vec<crate::shared::GroupSettingPost>,
+    pub group_setting: Vec<crate::shared::GroupSetting>,
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
@@ -12147,7 +10062,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12157,7 +10072,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioElectronicCollectionPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioElectronicCollection as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("availability", "availability", K::Element, None, false, V::Code),
@@ -12209,7 +10124,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPostLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("access_type", "access_type", K::Element, None, false, V::Code),
@@ -12228,7 +10143,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::LinkingDetailsPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingDetails as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12238,7 +10153,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::CoverageDetailsPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12248,7 +10163,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPostPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12266,7 +10181,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPostLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12276,7 +10191,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ElectronicCollectionInterfacePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12286,7 +10201,7 @@ impl alma_runtime::Model for PortfolioPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPostPda as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12321,7 +10236,7 @@ impl alma_runtime::Model for PortfolioPost {
                     Some("notes"),
                     true,
                     V::Model(
-                        <crate::shared::ElectronicCollectionNotePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -12331,736 +10246,10 @@ impl alma_runtime::Model for PortfolioPost {
                     Some("group_settings"),
                     true,
                     V::Model(
-                        <crate::shared::GroupSettingPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The owning library associated with the portfolio.
-/// This field can be updated by the PUT action for all portfolios.
-/// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/library`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPostLibrary {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPostLibrary {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPostLibrary {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPostLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPostLibrary);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPostLibrary {
-    const NAME: &'static str = "PortfolioPostLibrary";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_post_library",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The active license from the Licenses and Amendments page.
-/// This field can be updated by the PUT action for all portfolios.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/license`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPostLicense {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPostLicense {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPostLicense {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPostLicense",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPostLicense);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPostLicense {
-    const NAME: &'static str = "PortfolioPostLicense";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_post_license",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The PDA program related to the portfolio.
-/// This field can be updated by the PUT action for all portfolios.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/pda`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPostPda {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPostPda {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPostPda {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPostPda",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPostPda);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPostPda {
-    const NAME: &'static str = "PortfolioPostPda";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_post_pda",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The main PO line for the portfolio.
-/// This field can be updated by the PUT action for all portfolios.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio/properties/po_line`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPostPoLine {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPostPoLine {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPostPoLine {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPostPoLine",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPostPoLine);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPostPoLine {
-    const NAME: &'static str = "PortfolioPostPoLine";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_post_po_line",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Coverage related information.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=put#/coverage_details`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CoverageDetailsPut {
-    /// Specifies the coverage statement within an electronic collection.
-    /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    /// This field can be updated by the PUT action for all portfolios.
-    ///
-    /// Example: `0`.
-    pub coverage_in_use: Option<alma_runtime::CodeValue>,
-    /// The coverage parameters that indicate the content that was purchased/activated.
-    pub global_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPut>,
-    /// The coverage local parameters.
-    /// This field can be updated by the PUT action for all portfolios.
-    pub local_date_coverage_parameters: Vec<crate::shared::DateCoverageParametersPut>,
-    /// The dates, volumes, and/or issues that are part of the perpetual coverage for the portfolio.
-    /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    pub perpetual_date_coverage_parameters: Vec<
-        crate::shared::DateCoverageParametersPut,
-    >,
-    /// The moving wall of availability.
-    /// Relevant for non-local portfolios only.
-    pub global_embargo_information: Option<crate::shared::EmbargoInformationPut>,
-    /// The embargo local parameters.
-    /// This field can be updated by the PUT action for all portfolios.
-    pub local_embargo_information: Option<crate::shared::EmbargoInformationPut>,
-    /// The moving wall of availability.
-    /// Relevant only when access\_type is Perpetual or Current and perpetual.
-    pub perpetual_embargo_information: Option<crate::shared::EmbargoInformationPut>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for CoverageDetailsPut {
-    fn is_empty(&self) -> bool {
-        self.coverage_in_use.is_none() && self.global_date_coverage_parameters.is_empty()
-            && self.local_date_coverage_parameters.is_empty()
-            && self.perpetual_date_coverage_parameters.is_empty()
-            && self.global_embargo_information.is_none()
-            && self.local_embargo_information.is_none()
-            && self.perpetual_embargo_information.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for CoverageDetailsPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CoverageDetailsPut",
-            &mut |k, v, r| {
-                match k {
-                    "coverage_in_use" => out.coverage_in_use = r.read(0u16, v)?,
-                    "global_date_coverage_parameters" => {
-                        out.global_date_coverage_parameters = r.read(1u16, v)?;
-                    }
-                    "local_date_coverage_parameters" => {
-                        out.local_date_coverage_parameters = r.read(2u16, v)?;
-                    }
-                    "perpetual_date_coverage_parameters" => {
-                        out.perpetual_date_coverage_parameters = r.read(3u16, v)?;
-                    }
-                    "global_embargo_information" => {
-                        out.global_embargo_information = r.read(4u16, v)?;
-                    }
-                    "local_embargo_information" => {
-                        out.local_embargo_information = r.read(5u16, v)?;
-                    }
-                    "perpetual_embargo_information" => {
-                        out.perpetual_embargo_information = r.read(6u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "coverage_in_use", &self.coverage_in_use);
-        w.field(
-            1u16,
-            "global_date_coverage_parameters",
-            &self.global_date_coverage_parameters,
-        );
-        w.field(
-            2u16,
-            "local_date_coverage_parameters",
-            &self.local_date_coverage_parameters,
-        );
-        w.field(
-            3u16,
-            "perpetual_date_coverage_parameters",
-            &self.perpetual_date_coverage_parameters,
-        );
-        w.field(4u16, "global_embargo_information", &self.global_embargo_information);
-        w.field(5u16, "local_embargo_information", &self.local_embargo_information);
-        w.field(
-            6u16,
-            "perpetual_embargo_information",
-            &self.perpetual_embargo_information,
-        );
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(CoverageDetailsPut);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for CoverageDetailsPut {
-    const NAME: &'static str = "CoverageDetailsPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "coverage_details",
-            fields: &[
-                F::new(
-                    "coverage_in_use",
-                    "coverage_in_use",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "global_date_coverage_parameters",
-                    "global_date_coverage_parameters",
-                    K::Element,
-                    Some("global_date_information"),
-                    true,
-                    V::Model(
-                        <crate::shared::DateCoverageParametersPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "local_date_coverage_parameters",
-                    "local_date_coverage_parameters",
-                    K::Element,
-                    Some("local_date_information"),
-                    true,
-                    V::Model(
-                        <crate::shared::DateCoverageParametersPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "perpetual_date_coverage_parameters",
-                    "perpetual_date_coverage_parameters",
-                    K::Element,
-                    Some("perpetual_date_information"),
-                    true,
-                    V::Model(
-                        <crate::shared::DateCoverageParametersPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "global_embargo_information",
-                    "global_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::EmbargoInformationPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "local_embargo_information",
-                    "global_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::EmbargoInformationPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "perpetual_embargo_information",
-                    "global_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::EmbargoInformationPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Coverage parameters.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=put#/date_coverage_parameters`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DateCoverageParametersPut {
-    /// The year of the coverage start date of the title (in YYYY format).
-    ///
-    /// Example: `1989`.
-    pub from_year: Option<String>,
-    /// The month of the coverage start date of the title.
-    /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `01`.
-    pub from_month: Option<alma_runtime::CodeValue>,
-    /// The day of the coverage start date of the title.
-    ///
-    /// Example: `10`.
-    pub from_day: Option<alma_runtime::CodeValue>,
-    /// The numeric volume number from which the title coverage begins.
-    ///
-    /// Example: `0`.
-    pub from_volume: Option<String>,
-    /// The numeric issue number from which the title coverage begins.
-    ///
-    /// Example: `1`.
-    pub from_issue: Option<String>,
-    /// The year of the coverage end date of the title (in YYYY format).
-    ///
-    /// Example: `2030`.
-    pub until_year: Option<String>,
-    /// The month of the coverage end date of the title.
-    /// Possible code are listed in Months [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `01`.
-    pub until_month: Option<alma_runtime::CodeValue>,
-    /// The day of the coverage end date of the title.
-    /// Possible code are listed in DaysOfWeek [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `31`.
-    pub until_day: Option<alma_runtime::CodeValue>,
-    /// The numeric volume number at which the title coverage ends.
-    ///
-    /// Example: `50`.
-    pub until_volume: Option<String>,
-    /// The numeric issue number at which the title coverage ends.
-    ///
-    /// Example: `5`.
-    pub until_issue: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for DateCoverageParametersPut {
-    fn is_empty(&self) -> bool {
-        self.from_year.is_none() && self.from_month.is_none() && self.from_day.is_none()
-            && self.from_volume.is_none() && self.from_issue.is_none()
-            && self.until_year.is_none() && self.until_month.is_none()
-            && self.until_day.is_none() && self.until_volume.is_none()
-            && self.until_issue.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for DateCoverageParametersPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DateCoverageParametersPut",
-            &mut |k, v, r| {
-                match k {
-                    "from_year" => out.from_year = r.read(0u16, v)?,
-                    "from_month" => out.from_month = r.read(1u16, v)?,
-                    "from_day" => out.from_day = r.read(2u16, v)?,
-                    "from_volume" => out.from_volume = r.read(3u16, v)?,
-                    "from_issue" => out.from_issue = r.read(4u16, v)?,
-                    "until_year" => out.until_year = r.read(5u16, v)?,
-                    "until_month" => out.until_month = r.read(6u16, v)?,
-                    "until_day" => out.until_day = r.read(7u16, v)?,
-                    "until_volume" => out.until_volume = r.read(8u16, v)?,
-                    "until_issue" => out.until_issue = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from_year", &self.from_year);
-        w.field(1u16, "from_month", &self.from_month);
-        w.field(2u16, "from_day", &self.from_day);
-        w.field(3u16, "from_volume", &self.from_volume);
-        w.field(4u16, "from_issue", &self.from_issue);
-        w.field(5u16, "until_year", &self.until_year);
-        w.field(6u16, "until_month", &self.until_month);
-        w.field(7u16, "until_day", &self.until_day);
-        w.field(8u16, "until_volume", &self.until_volume);
-        w.field(9u16, "until_issue", &self.until_issue);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(DateCoverageParametersPut);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for DateCoverageParametersPut {
-    const NAME: &'static str = "DateCoverageParametersPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "global_date_coverage_parameters",
-            fields: &[
-                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
-                F::new("from_month", "from_month", K::Element, None, false, V::Code),
-                F::new("from_day", "from_day", K::Element, None, false, V::Code),
-                F::new("from_volume", "from_volume", K::Element, None, false, V::Scalar),
-                F::new("from_issue", "from_issue", K::Element, None, false, V::Scalar),
-                F::new("until_year", "until_year", K::Element, None, false, V::Scalar),
-                F::new("until_month", "until_month", K::Element, None, false, V::Code),
-                F::new("until_day", "until_day", K::Element, None, false, V::Code),
-                F::new(
-                    "until_volume",
-                    "until_volume",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("until_issue", "until_issue", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Coverage parameters.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=put#/embargo_information`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EmbargoInformationPut {
-    /// Embargo date operator.
-    /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    ///
-    /// Example: `>`.
-    pub embargo_operator: Option<alma_runtime::CodeValue>,
-    /// The number of years for coverage information.
-    ///
-    /// Example: `20`.
-    pub number_of_years: Option<String>,
-    /// The number of months for coverage information.
-    ///
-    /// Example: `10`.
-    pub number_of_months: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for EmbargoInformationPut {
-    fn is_empty(&self) -> bool {
-        self.embargo_operator.is_none() && self.number_of_years.is_none()
-            && self.number_of_months.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for EmbargoInformationPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EmbargoInformationPut",
-            &mut |k, v, r| {
-                match k {
-                    "embargo_operator" => out.embargo_operator = r.read(0u16, v)?,
-                    "number_of_years" => out.number_of_years = r.read(1u16, v)?,
-                    "number_of_months" => out.number_of_months = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "embargo_operator", &self.embargo_operator);
-        w.field(1u16, "number_of_years", &self.number_of_years);
-        w.field(2u16, "number_of_months", &self.number_of_months);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(EmbargoInformationPut);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for EmbargoInformationPut {
-    const NAME: &'static str = "EmbargoInformationPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "global_embargo_information",
-            fields: &[
-                F::new(
-                    "embargo_operator",
-                    "embargo_operator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "number_of_years",
-                    "number_of_years",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "number_of_months",
-                    "number_of_months",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
             ],
         };
         &MODEL
@@ -13280,7 +10469,7 @@ pub struct PortfolioPut {
     /// The owning library associated with the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-    pub library: Option<crate::shared::PortfolioPutLibrary>,
+    pub library: Option<crate::shared::PortfolioLibrary>,
     /// The licensing rights of a portfolio.
     /// Default is empty, meaning that access type is inherited from the electronic collection.
     /// Possible codes are listed in PortfolioAccessType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -13294,23 +10483,23 @@ pub struct PortfolioPut {
     /// Linking related information.
     pub linking_details: Option<crate::shared::LinkingDetailsPut>,
     /// Coverage related information.
-    pub coverage_details: Option<crate::shared::CoverageDetailsPut>,
+    pub coverage_details: Option<crate::shared::CoverageDetails>,
     /// The main PO line for the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    pub po_line: Option<crate::shared::PortfolioPutPoLine>,
+    pub po_line: Option<crate::shared::PortfolioPoLine>,
     /// The code is the same code as in the POL Access Model. When changing AccessModel in the POL the PublicAccessModel is changed in the portfolio accordingly (but not the other way around).
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// This field can be updated by the PUT action for all portfolios.
     pub public_access_model: Option<alma_runtime::CodeValue>,
     /// The active license from the Licenses and Amendments page.
     /// This field can be updated by the PUT action for all portfolios.
-    pub license: Option<crate::shared::PortfolioPutLicense>,
+    pub license: Option<crate::shared::PortfolioLicense>,
     /// Interface related information.
     /// Relevant for standalone portfolios.
-    pub interface: Option<crate::shared::ElectronicCollectionInterfacePut>,
+    pub interface: Option<crate::shared::InterfacePost>,
     /// The PDA program related to the portfolio.
     /// This field can be updated by the PUT action for all portfolios.
-    pub pda: Option<crate::shared::PortfolioPutPda>,
+    pub pda: Option<crate::shared::PortfolioPda>,
     /// A list of any additional PO lines associated with this portfolio.
     /// Can be updated by the PUT action for all portfolios.
     /// Note that the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
@@ -13334,12 +10523,12 @@ pub struct PortfolioPut {
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    pub note: Vec<crate::shared::ElectronicCollectionNotePut>,
+    pub note: Vec<crate::shared::CitationNote>,
     /// List of access restrictions based on location. I
     /// n the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// This field can be updated by the PUT action for all portfolios.
-    pub group_setting: Vec<crate::shared::GroupSettingPut>,
+    pub group_setting: Vec<crate::shared::GroupSetting>,
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
@@ -13502,7 +10691,7 @@ impl alma_runtime::Model for PortfolioPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPutLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("access_type", "access_type", K::Element, None, false, V::Code),
@@ -13531,7 +10720,7 @@ impl alma_runtime::Model for PortfolioPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::CoverageDetailsPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -13541,7 +10730,7 @@ impl alma_runtime::Model for PortfolioPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPutPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -13559,7 +10748,7 @@ impl alma_runtime::Model for PortfolioPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPutLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -13569,7 +10758,7 @@ impl alma_runtime::Model for PortfolioPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ElectronicCollectionInterfacePut as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -13579,7 +10768,7 @@ impl alma_runtime::Model for PortfolioPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PortfolioPutPda as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -13614,7 +10803,7 @@ impl alma_runtime::Model for PortfolioPut {
                     Some("notes"),
                     true,
                     V::Model(
-                        <crate::shared::ElectronicCollectionNotePut as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -13624,290 +10813,9 @@ impl alma_runtime::Model for PortfolioPut {
                     Some("group_settings"),
                     true,
                     V::Model(
-                        <crate::shared::GroupSettingPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The owning library associated with the portfolio.
-/// This field can be updated by the PUT action for all portfolios.
-/// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/library`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPutLibrary {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPutLibrary {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPutLibrary {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPutLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPutLibrary);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPutLibrary {
-    const NAME: &'static str = "PortfolioPutLibrary";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_put_library",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The active license from the Licenses and Amendments page.
-/// This field can be updated by the PUT action for all portfolios.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/license`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPutLicense {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPutLicense {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPutLicense {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPutLicense",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPutLicense);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPutLicense {
-    const NAME: &'static str = "PortfolioPutLicense";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_put_license",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The PDA program related to the portfolio.
-/// This field can be updated by the PUT action for all portfolios.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/pda`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPutPda {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPutPda {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPutPda {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPutPda",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPutPda);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPutPda {
-    const NAME: &'static str = "PortfolioPutPda";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_put_pda",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The main PO line for the portfolio.
-/// This field can be updated by the PUT action for all portfolios.
-///
-/// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio/properties/po_line`.
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PortfolioPutPoLine {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::IsEmpty for PortfolioPutPoLine {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Codec for PortfolioPutPoLine {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPutPoLine",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-alma_runtime::serde_via_codec!(PortfolioPutPoLine);
-#[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPutPoLine {
-    const NAME: &'static str = "PortfolioPutPoLine";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "portfolio_put_po_line",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
                 F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
@@ -14585,158 +11493,6 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
         &MODEL
     }
 }
-/// An estimated cost for the item, including the currency.
-///
-/// Schema: `xsd/rest_purchase_request.xsd?tags=post#/amount`.
-#[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PurchaseRequestAmountPost {
-    /// The sum.
-    pub sum: String,
-    /// The currency.
-    /// Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub currency: Option<alma_runtime::CodeValue>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::IsEmpty for PurchaseRequestAmountPost {
-    fn is_empty(&self) -> bool {
-        self.sum.is_empty() && self.currency.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Codec for PurchaseRequestAmountPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestAmountPost",
-            &mut |k, v, r| {
-                match k {
-                    "sum" => out.sum = r.read(0u16, v)?,
-                    "currency" => out.currency = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "sum", &self.sum);
-        w.field(1u16, "currency", &self.currency);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-alma_runtime::serde_via_codec!(PurchaseRequestAmountPost);
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestAmountPost {
-    const NAME: &'static str = "PurchaseRequestAmountPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "estimated_cost",
-            fields: &[
-                F::new("sum", "sum", K::Element, None, false, V::Scalar),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Specific location Distributions.
-///
-/// Schema: `xsd/rest_purchase_request.xsd?tags=post#/location`.
-#[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PurchaseRequestLocationPost {
-    /// The quantity per location.
-    pub quantity: Option<i64>,
-    /// The library which the location belongs to.
-    pub library: Option<alma_runtime::CodeValue>,
-    /// The location.
-    pub shelving_location: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::IsEmpty for PurchaseRequestLocationPost {
-    fn is_empty(&self) -> bool {
-        self.quantity.is_none() && self.library.is_none()
-            && self.shelving_location.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Codec for PurchaseRequestLocationPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestLocationPost",
-            &mut |k, v, r| {
-                match k {
-                    "quantity" => out.quantity = r.read(0u16, v)?,
-                    "library" => out.library = r.read(1u16, v)?,
-                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "quantity", &self.quantity);
-        w.field(1u16, "library", &self.library);
-        w.field(2u16, "shelving_location", &self.shelving_location);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-alma_runtime::serde_via_codec!(PurchaseRequestLocationPost);
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestLocationPost {
-    const NAME: &'static str = "PurchaseRequestLocationPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "location",
-            fields: &[
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "shelving_location",
-                    "shelving_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Purchase request Object.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=post#/purchase_request`.
@@ -14751,7 +11507,7 @@ pub struct PurchaseRequestPost {
     /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     pub owning_library: Option<alma_runtime::CodeValue>,
     /// An estimated cost for the item, including the currency.
-    pub estimated_cost: Option<crate::shared::PurchaseRequestAmountPost>,
+    pub estimated_cost: Option<crate::shared::PurchaseRequestAmount>,
     /// The fund code.
     /// See [Get funds API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021oUHLI4O/zpt8U7ewiJYRLM/d5b14609-b590-470e-baba-9944682f8c7e).
     pub fund: Option<alma_runtime::CodeValue>,
@@ -14770,13 +11526,13 @@ pub struct PurchaseRequestPost {
     /// The match routine is according to the definition of purchase\_request\_import\_profile customer parameter.
     /// If no profile is specified in the parameter, the matching is based on the ISBN/ISSN in the purchase request (using a hard-coded matching routine that cannot be modified).
     /// If a matching record is found in the repository, the purchase request is linked to this bibliographic record. If no match is found, a new bibliographic record is created.
-    pub resource_metadata: crate::shared::PurchaseRequestResourceMetadataPost,
+    pub resource_metadata: crate::shared::PurchaseRequestResourceMetadata,
     /// List of related notes. Optional.
     /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
-    pub note: Vec<crate::shared::ElectronicCollectionNotePost>,
+    pub note: Vec<crate::shared::CitationNote>,
     /// Information about the locations in which the ordered items will be stored.
     /// Relevant only for Physical. See [Get locations API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAreHxJz3zVZbDL9ogrSqDbgE+r4q6vcJ0xBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
-    pub location: Vec<crate::shared::PurchaseRequestLocationPost>,
+    pub location: Vec<crate::shared::PurchaseRequestLocation>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -14866,7 +11622,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PurchaseRequestAmountPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestAmount as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("fund", "fund", K::Element, None, false, V::Code),
@@ -14894,7 +11650,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::PurchaseRequestResourceMetadataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -14904,7 +11660,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     Some("notes"),
                     true,
                     V::Model(
-                        <crate::shared::ElectronicCollectionNotePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -14914,190 +11670,9 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     Some("locations"),
                     true,
                     V::Model(
-                        <crate::shared::PurchaseRequestLocationPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestLocation as alma_runtime::Model>::xml_model,
                     ),
                 ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// In order to create a purchase request, the bibliographic information should be supplied. 2 ways are supported:
-/// 1. Supply mms\_id - in this case the purchase request will be attached to this mms\_id. No need to supply additional bibliographic information in this case (if supplied it will be ignored).
-/// 2. Supply bibliographic information - in this case title is mandatory.
-///
-/// Alma will try to match this information with an existing BIB record.
-/// The match routine is according to the definition of purchase\_request\_import\_profile customer parameter.
-/// If no profile is specified in the parameter, the matching is based on the ISBN/ISSN in the purchase request (using a hard-coded matching routine that cannot be modified).
-/// If a matching record is found in the repository, the purchase request is linked to this bibliographic record. If no match is found, a new bibliographic record is created.
-///
-/// Schema: `xsd/rest_purchase_request.xsd?tags=post#/resource_metadata`.
-#[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PurchaseRequestResourceMetadataPost {
-    /// mms\_id.
-    /// If supplied in the POST action, The purchase order will be created for this bibliographic record.
-    pub mms_id: Option<crate::shared::ResourceMetadataPostMmsId>,
-    /// Type of the requested resource. For example, book or article. Mandatory when creating a request unless mms\_id is supplied.
-    /// Possible codes are listed in PR\_CitationType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): BOOK / JOURNAL.
-    pub citation_type: Option<alma_runtime::CodeValue>,
-    /// The title.
-    /// Mandatory in the POST action if mms\_id was not supplied.
-    pub title: Option<String>,
-    /// Author of the requested resource.
-    pub author: Option<String>,
-    /// The edition of the requested resource.
-    pub edition: Option<String>,
-    /// isbn
-    pub isbn: Option<String>,
-    /// issn
-    pub issn: Option<String>,
-    /// The library of congress number of the book.
-    pub lcc_number: Option<String>,
-    /// A central identifier number, such as Online Computer Library Center (OCLC) number
-    pub other_system_number: Option<String>,
-    /// The Publisher of the item.
-    pub publisher: Option<String>,
-    /// The publication place of the item.
-    pub publication_place: Option<String>,
-    /// The publication year of the item.
-    pub publication_year: Option<String>,
-    /// The note of the bibliographic record.
-    pub bib_note: Option<String>,
-    /// The volume number.
-    pub volume: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::IsEmpty for PurchaseRequestResourceMetadataPost {
-    fn is_empty(&self) -> bool {
-        self.mms_id.is_none() && self.citation_type.is_none() && self.title.is_none()
-            && self.author.is_none() && self.edition.is_none() && self.isbn.is_none()
-            && self.issn.is_none() && self.lcc_number.is_none()
-            && self.other_system_number.is_none() && self.publisher.is_none()
-            && self.publication_place.is_none() && self.publication_year.is_none()
-            && self.bib_note.is_none() && self.volume.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Codec for PurchaseRequestResourceMetadataPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestResourceMetadataPost",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "citation_type" => out.citation_type = r.read(1u16, v)?,
-                    "title" => out.title = r.read(2u16, v)?,
-                    "author" => out.author = r.read(3u16, v)?,
-                    "edition" => out.edition = r.read(4u16, v)?,
-                    "isbn" => out.isbn = r.read(5u16, v)?,
-                    "issn" => out.issn = r.read(6u16, v)?,
-                    "lcc_number" => out.lcc_number = r.read(7u16, v)?,
-                    "other_system_number" => out.other_system_number = r.read(8u16, v)?,
-                    "publisher" => out.publisher = r.read(9u16, v)?,
-                    "publication_place" => out.publication_place = r.read(10u16, v)?,
-                    "publication_year" => out.publication_year = r.read(11u16, v)?,
-                    "bib_note" => out.bib_note = r.read(12u16, v)?,
-                    "volume" => out.volume = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "citation_type", &self.citation_type);
-        w.field(2u16, "title", &self.title);
-        w.field(3u16, "author", &self.author);
-        w.field(4u16, "edition", &self.edition);
-        w.field(5u16, "isbn", &self.isbn);
-        w.field(6u16, "issn", &self.issn);
-        w.field(7u16, "lcc_number", &self.lcc_number);
-        w.field(8u16, "other_system_number", &self.other_system_number);
-        w.field(9u16, "publisher", &self.publisher);
-        w.field(10u16, "publication_place", &self.publication_place);
-        w.field(11u16, "publication_year", &self.publication_year);
-        w.field(12u16, "bib_note", &self.bib_note);
-        w.field(13u16, "volume", &self.volume);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "acq", feature = "users"))]
-alma_runtime::serde_via_codec!(PurchaseRequestResourceMetadataPost);
-#[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestResourceMetadataPost {
-    const NAME: &'static str = "PurchaseRequestResourceMetadataPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "resource_metadata",
-            fields: &[
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::shared::ResourceMetadataPostMmsId as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "citation_type",
-                    "citation_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
-                F::new(
-                    "other_system_number",
-                    "other_system_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
-                F::new(
-                    "publication_place",
-                    "publication_place",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "publication_year",
-                    "publication_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
             ],
         };
         &MODEL
@@ -16444,75 +13019,6 @@ impl alma_runtime::Codec for UserRequestRequestType {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(UserRequestRequestType);
-/// A range of pages.
-///
-/// Schema: `xsd/rest_user_request.xsd?tags=post#/page_range`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PageRangePost {
-    /// `from_page` (XML element `from_page`).
-    pub from_page: Option<String>,
-    /// `to_page` (XML element `to_page`).
-    pub to_page: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::IsEmpty for PageRangePost {
-    fn is_empty(&self) -> bool {
-        self.from_page.is_none() && self.to_page.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for PageRangePost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PageRangePost",
-            &mut |k, v, r| {
-                match k {
-                    "from_page" => out.from_page = r.read(0u16, v)?,
-                    "to_page" => out.to_page = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from_page", &self.from_page);
-        w.field(1u16, "to_page", &self.to_page);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(PageRangePost);
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for PageRangePost {
-    const NAME: &'static str = "PageRangePost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "required_pages_range",
-            fields: &[
-                F::new("from_page", "from_page", K::Element, None, false, V::Scalar),
-                F::new("to_page", "to_page", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Request object.
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request`.
@@ -16526,7 +13032,7 @@ pub struct UserRequestPost {
     /// PUT action: This field cannot be updated.
     ///
     /// Example: `HOLD`.
-    pub request_type: Option<crate::shared::UserRequestPostRequestType>,
+    pub request_type: Option<crate::shared::UserRequestRequestType>,
     /// The description of the requested resource when dealing with multi volume/issue resource.
     /// For item level requests this is an output parameter.
     /// When creating or updating a request for a specific periodical resource, the request is title level, but the specific volume/issue requested is input using this description field (e.g. "v.30, #4 Dec, 1966"). Please note that this field is sensitive to case and white spaces.
@@ -16545,7 +13051,7 @@ pub struct UserRequestPost {
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     ///
     /// Example: `LIBRARY`.
-    pub pickup_location_type: Option<crate::shared::UserRequestPostPickupLocationType>,
+    pub pickup_location_type: Option<crate::shared::UserRequestPickupLocationType>,
     /// The pickup location library code.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     /// see [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
@@ -16601,7 +13107,7 @@ pub struct UserRequestPost {
     /// Example: `John Smith`.
     pub chapter_or_article_author: Option<String>,
     /// The pages required for digitization.
-    pub required_pages_range: Vec<crate::shared::PageRangePost>,
+    pub required_pages_range: Vec<crate::shared::PageRange>,
     /// An indication whether the full chapter is requested for digitization. Valid options are: true of false (lower case).
     pub full_chapter: Option<String>,
     /// The related note of the request.
@@ -16913,7 +13419,7 @@ impl alma_runtime::Model for UserRequestPost {
                     Some("required_pages"),
                     true,
                     V::Model(
-                        <crate::shared::PageRangePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::PageRange as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -16980,243 +13486,6 @@ impl alma_runtime::Model for UserRequestPost {
         &MODEL
     }
 }
-/// The pickup location type.
-/// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
-/// Relevant and mandatory when request\_type = HOLD or BOOKING.
-///
-/// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request/properties/pickup_location_type`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum UserRequestPostPickupLocationType {
-    /// `LIBRARY`
-    Library,
-    /// `CIRCULATION_DESK`
-    CirculationDesk,
-    /// `USER_WORK_ADDRESS`
-    UserWorkAddress,
-    /// `USER_HOME_ADDRESS`
-    UserHomeAddress,
-    /// `INSTITUTION`
-    Institution,
-    /// `P_DELIV_ADDRESS_1`
-    PDelivAddress1,
-    /// `P_DELIV_ADDRESS_2`
-    PDelivAddress2,
-    /// `P_DELIV_ADDRESS_3`
-    PDelivAddress3,
-    /// `P_DELIV_ADDRESS_4`
-    PDelivAddress4,
-    /// `P_DELIV_ADDRESS_5`
-    PDelivAddress5,
-    /// `P_DELIV_ADDRESS_6`
-    PDelivAddress6,
-    /// `P_DELIV_ADDRESS_7`
-    PDelivAddress7,
-    /// `P_DELIV_ADDRESS_8`
-    PDelivAddress8,
-    /// `P_DELIV_ADDRESS_9`
-    PDelivAddress9,
-    /// `P_DELIV_ADDRESS_10`
-    PDelivAddress10,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl UserRequestPostPickupLocationType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Library => "LIBRARY",
-            Self::CirculationDesk => "CIRCULATION_DESK",
-            Self::UserWorkAddress => "USER_WORK_ADDRESS",
-            Self::UserHomeAddress => "USER_HOME_ADDRESS",
-            Self::Institution => "INSTITUTION",
-            Self::PDelivAddress1 => "P_DELIV_ADDRESS_1",
-            Self::PDelivAddress2 => "P_DELIV_ADDRESS_2",
-            Self::PDelivAddress3 => "P_DELIV_ADDRESS_3",
-            Self::PDelivAddress4 => "P_DELIV_ADDRESS_4",
-            Self::PDelivAddress5 => "P_DELIV_ADDRESS_5",
-            Self::PDelivAddress6 => "P_DELIV_ADDRESS_6",
-            Self::PDelivAddress7 => "P_DELIV_ADDRESS_7",
-            Self::PDelivAddress8 => "P_DELIV_ADDRESS_8",
-            Self::PDelivAddress9 => "P_DELIV_ADDRESS_9",
-            Self::PDelivAddress10 => "P_DELIV_ADDRESS_10",
-            Self::Other(s) => s,
-        }
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl From<&str> for UserRequestPostPickupLocationType {
-    fn from(s: &str) -> Self {
-        match s {
-            "LIBRARY" => Self::Library,
-            "CIRCULATION_DESK" => Self::CirculationDesk,
-            "USER_WORK_ADDRESS" => Self::UserWorkAddress,
-            "USER_HOME_ADDRESS" => Self::UserHomeAddress,
-            "INSTITUTION" => Self::Institution,
-            "P_DELIV_ADDRESS_1" => Self::PDelivAddress1,
-            "P_DELIV_ADDRESS_2" => Self::PDelivAddress2,
-            "P_DELIV_ADDRESS_3" => Self::PDelivAddress3,
-            "P_DELIV_ADDRESS_4" => Self::PDelivAddress4,
-            "P_DELIV_ADDRESS_5" => Self::PDelivAddress5,
-            "P_DELIV_ADDRESS_6" => Self::PDelivAddress6,
-            "P_DELIV_ADDRESS_7" => Self::PDelivAddress7,
-            "P_DELIV_ADDRESS_8" => Self::PDelivAddress8,
-            "P_DELIV_ADDRESS_9" => Self::PDelivAddress9,
-            "P_DELIV_ADDRESS_10" => Self::PDelivAddress10,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for UserRequestPostPickupLocationType {
-    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
-    }
-    fn to_value(&self) -> serde_json::Value {
-        serde_json::Value::String(self.as_str().to_owned())
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(UserRequestPostPickupLocationType);
-/// The type of the request. Mandatory.
-/// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
-/// POST action: Possible values are: HOLD, DIGITIZATION, BOOKING.
-/// Note that it is currently NOT possible to create GENERAL\_DIGITIZATION, MOVE or WORK\_ORDER request.
-/// PUT action: This field cannot be updated.
-///
-/// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request/properties/request_type`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum UserRequestPostRequestType {
-    /// `HOLD`
-    Hold,
-    /// `BOOKING`
-    Booking,
-    /// `DIGITIZATION`
-    Digitization,
-    /// `MOVE`
-    Move,
-    /// `WORK_ORDER`
-    WorkOrder,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl UserRequestPostRequestType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hold => "HOLD",
-            Self::Booking => "BOOKING",
-            Self::Digitization => "DIGITIZATION",
-            Self::Move => "MOVE",
-            Self::WorkOrder => "WORK_ORDER",
-            Self::Other(s) => s,
-        }
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl From<&str> for UserRequestPostRequestType {
-    fn from(s: &str) -> Self {
-        match s {
-            "HOLD" => Self::Hold,
-            "BOOKING" => Self::Booking,
-            "DIGITIZATION" => Self::Digitization,
-            "MOVE" => Self::Move,
-            "WORK_ORDER" => Self::WorkOrder,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for UserRequestPostRequestType {
-    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
-    }
-    fn to_value(&self) -> serde_json::Value {
-        serde_json::Value::String(self.as_str().to_owned())
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(UserRequestPostRequestType);
-/// A range of pages.
-///
-/// Schema: `xsd/rest_user_request.xsd?tags=put#/page_range`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PageRangePut {
-    /// `from_page` (XML element `from_page`).
-    pub from_page: Option<String>,
-    /// `to_page` (XML element `to_page`).
-    pub to_page: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::IsEmpty for PageRangePut {
-    fn is_empty(&self) -> bool {
-        self.from_page.is_none() && self.to_page.is_none() && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for PageRangePut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PageRangePut",
-            &mut |k, v, r| {
-                match k {
-                    "from_page" => out.from_page = r.read(0u16, v)?,
-                    "to_page" => out.to_page = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from_page", &self.from_page);
-        w.field(1u16, "to_page", &self.to_page);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(PageRangePut);
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for PageRangePut {
-    const NAME: &'static str = "PageRangePut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "required_pages_range",
-            fields: &[
-                F::new("from_page", "from_page", K::Element, None, false, V::Scalar),
-                F::new("to_page", "to_page", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Request object.
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request`.
@@ -17232,7 +13501,7 @@ pub struct UserRequestPut {
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     ///
     /// Example: `LIBRARY`.
-    pub pickup_location_type: Option<crate::shared::UserRequestPutPickupLocationType>,
+    pub pickup_location_type: Option<crate::shared::UserRequestPickupLocationType>,
     /// The pickup location library code.
     /// Relevant and mandatory when request\_type = HOLD or BOOKING.
     /// see [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
@@ -17288,7 +13557,7 @@ pub struct UserRequestPut {
     /// Example: `John Smith`.
     pub chapter_or_article_author: Option<String>,
     /// The pages required for digitization.
-    pub required_pages_range: Vec<crate::shared::PageRangePut>,
+    pub required_pages_range: Vec<crate::shared::PageRange>,
     /// An indication whether the full chapter is requested for digitization. Valid options are: true of false (lower case).
     pub full_chapter: Option<String>,
     /// The related note of the request.
@@ -17573,7 +13842,7 @@ impl alma_runtime::Model for UserRequestPut {
                     Some("required_pages"),
                     true,
                     V::Model(
-                        <crate::shared::PageRangePut as alma_runtime::Model>::xml_model,
+                        <crate::shared::PageRange as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -17640,109 +13909,6 @@ impl alma_runtime::Model for UserRequestPut {
         &MODEL
     }
 }
-/// The pickup location type.
-/// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
-/// Relevant and mandatory when request\_type = HOLD or BOOKING.
-///
-/// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request/properties/pickup_location_type`.
-#[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum UserRequestPutPickupLocationType {
-    /// `LIBRARY`
-    Library,
-    /// `CIRCULATION_DESK`
-    CirculationDesk,
-    /// `USER_WORK_ADDRESS`
-    UserWorkAddress,
-    /// `USER_HOME_ADDRESS`
-    UserHomeAddress,
-    /// `INSTITUTION`
-    Institution,
-    /// `P_DELIV_ADDRESS_1`
-    PDelivAddress1,
-    /// `P_DELIV_ADDRESS_2`
-    PDelivAddress2,
-    /// `P_DELIV_ADDRESS_3`
-    PDelivAddress3,
-    /// `P_DELIV_ADDRESS_4`
-    PDelivAddress4,
-    /// `P_DELIV_ADDRESS_5`
-    PDelivAddress5,
-    /// `P_DELIV_ADDRESS_6`
-    PDelivAddress6,
-    /// `P_DELIV_ADDRESS_7`
-    PDelivAddress7,
-    /// `P_DELIV_ADDRESS_8`
-    PDelivAddress8,
-    /// `P_DELIV_ADDRESS_9`
-    PDelivAddress9,
-    /// `P_DELIV_ADDRESS_10`
-    PDelivAddress10,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl UserRequestPutPickupLocationType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Library => "LIBRARY",
-            Self::CirculationDesk => "CIRCULATION_DESK",
-            Self::UserWorkAddress => "USER_WORK_ADDRESS",
-            Self::UserHomeAddress => "USER_HOME_ADDRESS",
-            Self::Institution => "INSTITUTION",
-            Self::PDelivAddress1 => "P_DELIV_ADDRESS_1",
-            Self::PDelivAddress2 => "P_DELIV_ADDRESS_2",
-            Self::PDelivAddress3 => "P_DELIV_ADDRESS_3",
-            Self::PDelivAddress4 => "P_DELIV_ADDRESS_4",
-            Self::PDelivAddress5 => "P_DELIV_ADDRESS_5",
-            Self::PDelivAddress6 => "P_DELIV_ADDRESS_6",
-            Self::PDelivAddress7 => "P_DELIV_ADDRESS_7",
-            Self::PDelivAddress8 => "P_DELIV_ADDRESS_8",
-            Self::PDelivAddress9 => "P_DELIV_ADDRESS_9",
-            Self::PDelivAddress10 => "P_DELIV_ADDRESS_10",
-            Self::Other(s) => s,
-        }
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl From<&str> for UserRequestPutPickupLocationType {
-    fn from(s: &str) -> Self {
-        match s {
-            "LIBRARY" => Self::Library,
-            "CIRCULATION_DESK" => Self::CirculationDesk,
-            "USER_WORK_ADDRESS" => Self::UserWorkAddress,
-            "USER_HOME_ADDRESS" => Self::UserHomeAddress,
-            "INSTITUTION" => Self::Institution,
-            "P_DELIV_ADDRESS_1" => Self::PDelivAddress1,
-            "P_DELIV_ADDRESS_2" => Self::PDelivAddress2,
-            "P_DELIV_ADDRESS_3" => Self::PDelivAddress3,
-            "P_DELIV_ADDRESS_4" => Self::PDelivAddress4,
-            "P_DELIV_ADDRESS_5" => Self::PDelivAddress5,
-            "P_DELIV_ADDRESS_6" => Self::PDelivAddress6,
-            "P_DELIV_ADDRESS_7" => Self::PDelivAddress7,
-            "P_DELIV_ADDRESS_8" => Self::PDelivAddress8,
-            "P_DELIV_ADDRESS_9" => Self::PDelivAddress9,
-            "P_DELIV_ADDRESS_10" => Self::PDelivAddress10,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Codec for UserRequestPutPickupLocationType {
-    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
-    }
-    fn to_value(&self) -> serde_json::Value {
-        serde_json::Value::String(self.as_str().to_owned())
-    }
-}
-#[cfg(any(feature = "bibs", feature = "users"))]
-alma_runtime::serde_via_codec!(UserRequestPutPickupLocationType);
 /// A collection of Requests.
 ///
 /// Schema: `xsd/rest_user_requests.xsd#/user_requests`.
@@ -19269,12 +15435,12 @@ pub struct UserResourceSharingRequestPost {
     /// Mandatory when creating a lending request.
     ///
     /// Example: `10218885421021`.
-    pub partner: Option<crate::shared::UserResourceSharingRequestPostPartner>,
+    pub partner: Option<crate::shared::UserResourceSharingRequestPartner>,
     /// The primary identifier and full name of the requesting user.
     /// Relevant for borrowing requests. Not relevant for lending requests.
     ///
     /// Example: `Jane doe`.
-    pub requester: Option<crate::shared::UserResourceSharingRequestPostRequester>,
+    pub requester: Option<crate::shared::UserResourceSharingRequestRequester>,
     /// A description of the requested media.
     /// possible values are 1-7 (codes from request media code table), and the codes from 'AdditionalRequestedMedia' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). The valid values are according to the "Requested media definition" mapping table.
     ///
@@ -19743,7 +15909,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::UserResourceSharingRequestPostPartner as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -19753,7 +15919,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::UserResourceSharingRequestPostRequester as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -20018,158 +16184,6 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     false,
                     V::Scalar,
                 ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
-/// Mandatory when creating a lending request.
-///
-/// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request/properties/partner`.
-#[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UserResourceSharingRequestPostPartner {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `desc` (XML attribute `desc`).
-    pub desc: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "partners", feature = "users"))]
-impl alma_runtime::IsEmpty for UserResourceSharingRequestPostPartner {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.desc.is_none() && self.link.is_none()
-            && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "partners", feature = "users"))]
-impl alma_runtime::Codec for UserResourceSharingRequestPostPartner {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestPostPartner",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "partners", feature = "users"))]
-alma_runtime::serde_via_codec!(UserResourceSharingRequestPostPartner);
-#[cfg(any(feature = "partners", feature = "users"))]
-impl alma_runtime::Model for UserResourceSharingRequestPostPartner {
-    const NAME: &'static str = "UserResourceSharingRequestPostPartner";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "user_resource_sharing_request_post_partner",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The primary identifier and full name of the requesting user.
-/// Relevant for borrowing requests. Not relevant for lending requests.
-///
-/// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request/properties/requester`.
-#[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UserResourceSharingRequestPostRequester {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `desc` (XML attribute `desc`).
-    pub desc: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-#[cfg(any(feature = "partners", feature = "users"))]
-impl alma_runtime::IsEmpty for UserResourceSharingRequestPostRequester {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.desc.is_none() && self.link.is_none()
-            && self.extra.is_empty()
-    }
-}
-#[cfg(any(feature = "partners", feature = "users"))]
-impl alma_runtime::Codec for UserResourceSharingRequestPostRequester {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestPostRequester",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-#[cfg(any(feature = "partners", feature = "users"))]
-alma_runtime::serde_via_codec!(UserResourceSharingRequestPostRequester);
-#[cfg(any(feature = "partners", feature = "users"))]
-impl alma_runtime::Model for UserResourceSharingRequestPostRequester {
-    const NAME: &'static str = "UserResourceSharingRequestPostRequester";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "user_resource_sharing_request_post_requester",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
         &MODEL

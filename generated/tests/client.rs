@@ -216,3 +216,34 @@ async fn untyped_lists_stream_their_records_as_json() {
     assert!(err.to_string().contains("cannot tell which field holds the records: a, b"), "{err}");
     assert!(stream.next().await.is_none());
 }
+
+/// GET → change one field → PUT, on a real recorded user: the body sent is the body received with
+/// that one field changed, nothing else (spellings, nulls, empty strings, unknown fields kept).
+#[tokio::test]
+async fn update_helper_changes_only_what_the_closure_changed() {
+    let Ok(current) = std::fs::read(common::fixtures_dir().join("scriptotek+php-alma-client/spec__data__user_response.json")) else {
+        panic!("the fixtures in ../shared/alma-fixtures are needed");
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/users/jdoe"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(current.clone(), "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/almaws/v1/users/jdoe"))
+        .respond_with(|req: &Request| ResponseTemplate::new(200).set_body_raw(req.body.clone(), "application/json"))
+        .mount(&server)
+        .await;
+    client(&server)
+        .users()
+        .update_user_with("jdoe", |u| u.job_description = Some("Cataloguer".into()))
+        .await
+        .unwrap();
+    let sent: serde_json::Value = serde_json::from_slice(&server.received_requests().await.unwrap()[1].body).unwrap();
+    let mut expected: serde_json::Value = serde_json::from_slice(&current).unwrap();
+    expected["job_description"] = serde_json::json!("Cataloguer");
+    let mut diff = Vec::new();
+    common::strict_json_diff(&expected, &sent, "", &mut diff);
+    assert!(diff.is_empty(), "the PUT changed more than job_description: {diff:?}");
+}

@@ -36,6 +36,9 @@ pub struct ParamSummary {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelSummary {
     pub source: String,
+    /// Where the type is defined (`users::models::User`, `shared::Item`).
+    #[serde(default)]
+    pub path: String,
     /// field (JSON key) → type, with `?` when optional.
     pub fields: BTreeMap<String, String>,
 }
@@ -130,6 +133,10 @@ impl ApiSummary {
                     m.name.clone(),
                     ModelSummary {
                         source: source.into(),
+                        path: match m.areas.as_slice() {
+                            [one] => format!("{one}::models::{}", m.name),
+                            _ => format!("shared::{}", m.name),
+                        },
                         fields,
                     },
                 )
@@ -253,6 +260,12 @@ pub fn changes(old: &ApiSummary, new: &ApiSummary) -> Option<String> {
                     lines.push(format!("- `{name}`: field `{f}` is now {tb} (was {ta})"));
                 }
             }
+        }
+        if !a.path.is_empty() && a.path != b.path {
+            lines.push(format!(
+                "- `{name}`: moved to `alma_sdk::{}` (was `alma_sdk::{}`; `alma_sdk::models::{name}` is unchanged)",
+                b.path, a.path
+            ));
         }
         if a.source != b.source {
             lines.push(format!(

@@ -174,3 +174,26 @@ fn a_realistic_edit_of_the_real_mirror() {
         "exactly the two edits: {text}"
     );
 }
+
+/// A model that moves between `<area>::models` and `shared` breaks imports of the old path:
+/// CHANGES.md says so and names the stable one.
+#[test]
+fn a_model_that_moves_module_is_reported() {
+    use alma_codegen::summary::{changes, ApiSummary, ModelSummary};
+    let model = |path: &str| ModelSummary {
+        source: "xsd".into(),
+        path: path.into(),
+        ..ModelSummary::default()
+    };
+    let mut old = ApiSummary::default();
+    old.models
+        .insert("Item".into(), model("bibs::models::Item"));
+    let mut new = ApiSummary::default();
+    new.models.insert("Item".into(), model("shared::Item"));
+    let text = changes(&old, &new).expect("a change");
+    assert!(
+        text.contains("`Item`: moved to `alma_sdk::shared::Item` (was `alma_sdk::bibs::models::Item`; `alma_sdk::models::Item` is unchanged)"),
+        "{text}"
+    );
+    assert_eq!(changes(&new, &new), None);
+}

@@ -209,7 +209,7 @@ impl AcqApi {
     pub fn update_fund(
         &self,
         fund_id: impl Into<String>,
-        body: crate::acq::models::FundPut,
+        body: crate::acq::models::FundPost,
     ) -> UpdateFund {
         UpdateFund {
             req: self
@@ -1903,7 +1903,7 @@ impl AcqApi {
     /// - `402892` (400): Vendor EDI field not found.
     /// - `60337` (400): Vendor Account library has incorrect scope.
     /// - `60338` (400): Vendor Account library is required.
-    pub fn create_vendor(&self, body: crate::acq::models::VendorPost) -> CreateVendor {
+    pub fn create_vendor(&self, body: crate::acq::models::Vendor) -> CreateVendor {
         CreateVendor {
             req: self
                 .client
@@ -2469,7 +2469,7 @@ alma_runtime::request_options!(OperateOnFund);
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UpdateFund {
     req: alma_runtime::RequestBuilder,
-    body: crate::acq::models::FundPut,
+    body: crate::acq::models::FundPost,
 }
 impl UpdateFund {
     /// This parameter will be used to indicate whether rules are defined in parent or fund. Default: fund
@@ -2480,7 +2480,7 @@ impl UpdateFund {
         self
     }
     /// The body that will be sent, for changes before `send()`.
-    pub fn body_mut(&mut self) -> &mut crate::acq::models::FundPut {
+    pub fn body_mut(&mut self) -> &mut crate::acq::models::FundPost {
         &mut self.body
     }
     /// Sends the request and decodes the response.
@@ -4030,11 +4030,11 @@ alma_runtime::request_options!(ListVendors);
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CreateVendor {
     req: alma_runtime::RequestBuilder,
-    body: crate::acq::models::VendorPost,
+    body: crate::acq::models::Vendor,
 }
 impl CreateVendor {
     /// The body that will be sent, for changes before `send()`.
-    pub fn body_mut(&mut self) -> &mut crate::acq::models::VendorPost {
+    pub fn body_mut(&mut self) -> &mut crate::acq::models::Vendor {
         &mut self.body
     }
     /// Sends the request and decodes the response.

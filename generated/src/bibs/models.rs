@@ -2162,7 +2162,7 @@ impl alma_runtime::Model for CollectionPid {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CollectionPost {
     /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
-    pub parent_pid: Option<crate::bibs::models::CollectionPostParentPid>,
+    pub parent_pid: Option<crate::bibs::models::CollectionParentPid>,
     /// Name of the collection.
     pub name: String,
     /// Title of the collection.
@@ -2247,7 +2247,7 @@ impl alma_runtime::Model for CollectionPost {
                     None,
                     false,
                     V::Model(
-                        <crate::bibs::models::CollectionPostParentPid as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("name", "name", K::Element, None, false, V::Scalar),
@@ -2278,77 +2278,13 @@ impl alma_runtime::Model for CollectionPost {
         &MODEL
     }
 }
-/// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
-///
-/// Schema: `xsd/rest_collection.xsd?tags=post#/collection/properties/parent_pid`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CollectionPostParentPid {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for CollectionPostParentPid {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CollectionPostParentPid {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CollectionPostParentPid",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CollectionPostParentPid);
-impl alma_runtime::Model for CollectionPostParentPid {
-    const NAME: &'static str = "CollectionPostParentPid";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "collection_post_parent_pid",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd?tags=put#/collection`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CollectionPut {
     /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
-    pub parent_pid: Option<crate::bibs::models::CollectionPutParentPid>,
+    pub parent_pid: Option<crate::bibs::models::CollectionParentPid>,
     /// Name of the collection.
     pub name: String,
     /// Title of the collection.
@@ -2433,7 +2369,7 @@ impl alma_runtime::Model for CollectionPut {
                     None,
                     false,
                     V::Model(
-                        <crate::bibs::models::CollectionPutParentPid as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("name", "name", K::Element, None, false, V::Scalar),
@@ -2459,70 +2395,6 @@ impl alma_runtime::Model for CollectionPut {
                 ),
                 F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
                 F::new("order", "order", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
-///
-/// Schema: `xsd/rest_collection.xsd?tags=put#/collection/properties/parent_pid`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CollectionPutParentPid {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for CollectionPutParentPid {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CollectionPutParentPid {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CollectionPutParentPid",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CollectionPutParentPid);
-impl alma_runtime::Model for CollectionPutParentPid {
-    const NAME: &'static str = "CollectionPutParentPid";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "collection_put_parent_pid",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
         &MODEL
@@ -2768,82 +2640,6 @@ impl alma_runtime::Codec for HoldingPost {
 alma_runtime::serde_via_codec!(HoldingPost);
 impl alma_runtime::Model for HoldingPost {
     const NAME: &'static str = "HoldingPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "holding",
-            fields: &[
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Holding Record
-///
-/// Schema: `xsd/rest_holding.xsd?tags=put#/holding`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HoldingPut {
-    /// Indication whether the record should be published to Primo.
-    /// This is the value defined on the specific record as a management tag.
-    /// Note that the default for POST is false.
-    pub suppress_from_publishing: Option<String>,
-    /// Embedded XML documents (e.g. the MARCXML record), as strings.
-    pub anies: Vec<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for HoldingPut {
-    fn is_empty(&self) -> bool {
-        self.suppress_from_publishing.is_none() && self.anies.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for HoldingPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "HoldingPut",
-            &mut |k, v, r| {
-                match k {
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(0u16, v)?;
-                    }
-                    "anies" => out.anies = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(1u16, "anies", &self.anies);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(HoldingPut);
-impl alma_runtime::Model for HoldingPut {
-    const NAME: &'static str = "HoldingPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {

@@ -1158,7 +1158,7 @@ impl BibsApi {
         &self,
         mms_id: impl Into<String>,
         holding_id: impl Into<String>,
-        body: crate::bibs::models::HoldingPut,
+        body: crate::bibs::models::HoldingPost,
     ) -> UpdateHolding {
         UpdateHolding {
             req: self
@@ -4283,11 +4283,11 @@ alma_runtime::request_options!(GetHolding);
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UpdateHolding {
     req: alma_runtime::RequestBuilder,
-    body: crate::bibs::models::HoldingPut,
+    body: crate::bibs::models::HoldingPost,
 }
 impl UpdateHolding {
     /// The body that will be sent, for changes before `send()`.
-    pub fn body_mut(&mut self) -> &mut crate::bibs::models::HoldingPut {
+    pub fn body_mut(&mut self) -> &mut crate::bibs::models::HoldingPost {
         &mut self.body
     }
     /// Sends the request and decodes the response.

@@ -976,306 +976,6 @@ impl alma_runtime::Model for CircDesks {
 }
 /// Code Table Object.
 ///
-/// Schema: `schemas/rest_code_table-put.json#/code_table`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeTablePut {
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// The code table name.
-    pub name: String,
-    /// The code table's related description.
-    pub description: Option<String>,
-    /// The code table's related sub system. Possible codes are listed in 'Sub Systems' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub sub_system: alma_runtime::CodeValue,
-    /// Indication whether the code table is patron facing or not.
-    ///
-    /// Example: `false`.
-    pub patron_facing: Option<bool>,
-    /// The last staff user which updated the code table. Output parameter.
-    pub updated_by: Option<String>,
-    /// The last date in which the code table was updated. Output parameter.
-    ///
-    /// Example: `2024-05-30Z`.
-    pub update_date: Option<String>,
-    /// The language in which the code table is retrieved. Default is the institution's default language (default\_language in the Customer Parameters code table).
-    pub language: Option<alma_runtime::CodeValue>,
-    /// Code Tables are usually defined in the scope of the institution. There are few Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    pub scope: crate::conf::models::CodeTableScopePut,
-    /// The code table's rows.
-    pub row: Vec<crate::conf::models::CodeTableRowPut>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for CodeTablePut {
-    fn is_empty(&self) -> bool {
-        self.link.is_none() && self.name.is_empty() && self.description.is_none()
-            && alma_runtime::IsEmpty::is_empty(&self.sub_system)
-            && self.patron_facing.is_none() && self.updated_by.is_none()
-            && self.update_date.is_none() && self.language.is_none()
-            && alma_runtime::IsEmpty::is_empty(&self.scope) && self.row.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CodeTablePut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CodeTablePut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "sub_system" => out.sub_system = r.read(3u16, v)?,
-                    "patron_facing" => out.patron_facing = r.read(4u16, v)?,
-                    "updated_by" => out.updated_by = r.read(5u16, v)?,
-                    "update_date" => out.update_date = r.read(6u16, v)?,
-                    "language" => out.language = r.read(7u16, v)?,
-                    "scope" => out.scope = r.read(8u16, v)?,
-                    "row" => out.row = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "sub_system", &self.sub_system);
-        w.field(4u16, "patron_facing", &self.patron_facing);
-        w.field(5u16, "updated_by", &self.updated_by);
-        w.field(6u16, "update_date", &self.update_date);
-        w.field(7u16, "language", &self.language);
-        w.field(8u16, "scope", &self.scope);
-        w.field(9u16, "row", &self.row);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CodeTablePut);
-impl alma_runtime::Model for CodeTablePut {
-    const NAME: &'static str = "CodeTablePut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "code_table",
-            fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
-                F::new(
-                    "patron_facing",
-                    "patron_facing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
-                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
-                F::new("language", "language", K::Element, None, false, V::Code),
-                F::new(
-                    "scope",
-                    "scope",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::conf::models::CodeTableScopePut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "row",
-                    "row",
-                    K::Element,
-                    Some("rows"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::CodeTableRowPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Specific code table's row.
-///
-/// Schema: `schemas/rest_code_table-put.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeTableRowPut {
-    /// Code
-    pub code: String,
-    /// Description
-    pub description: String,
-    /// Indication if this is the default row. Optional. Default is False.
-    ///
-    /// Example: `false`.
-    pub default: Option<bool>,
-    /// Indication if this is an enabled row. Optional. Default is True.
-    ///
-    /// Example: `false`.
-    pub enabled: Option<bool>,
-    /// The last staff user which updated the row. Output parameter.
-    pub updated_by: Option<String>,
-    /// The last date in which the row was updated. Output parameter.
-    ///
-    /// Example: `2024-05-30Z`.
-    pub update_date: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for CodeTableRowPut {
-    fn is_empty(&self) -> bool {
-        self.code.is_empty() && self.description.is_empty() && self.default.is_none()
-            && self.enabled.is_none() && self.updated_by.is_none()
-            && self.update_date.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CodeTableRowPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CodeTableRowPut",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "default" => out.default = r.read(2u16, v)?,
-                    "enabled" => out.enabled = r.read(3u16, v)?,
-                    "updated_by" => out.updated_by = r.read(4u16, v)?,
-                    "update_date" => out.update_date = r.read(5u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "default", &self.default);
-        w.field(3u16, "enabled", &self.enabled);
-        w.field(4u16, "updated_by", &self.updated_by);
-        w.field(5u16, "update_date", &self.update_date);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CodeTableRowPut);
-impl alma_runtime::Model for CodeTableRowPut {
-    const NAME: &'static str = "CodeTableRowPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "row",
-            fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("default", "default", K::Element, None, false, V::Scalar),
-                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
-                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
-                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Schema: `schemas/rest_code_table-put.json#/scope`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeTableScopePut {
-    /// The institution in which the code table is defined.
-    pub institution_id: alma_runtime::CodeValue,
-    /// The library in which the code table is defined. Relevant only for Code Tables that might be defined in the scope of a library - e.g. Item Policy.
-    pub library_id: Option<alma_runtime::CodeValue>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for CodeTableScopePut {
-    fn is_empty(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(&self.institution_id)
-            && self.library_id.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CodeTableScopePut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CodeTableScopePut",
-            &mut |k, v, r| {
-                match k {
-                    "institution_id" => out.institution_id = r.read(0u16, v)?,
-                    "library_id" => out.library_id = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "institution_id", &self.institution_id);
-        w.field(1u16, "library_id", &self.library_id);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CodeTableScopePut);
-impl alma_runtime::Model for CodeTableScopePut {
-    const NAME: &'static str = "CodeTableScopePut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "scope",
-            fields: &[
-                F::new(
-                    "institution_id",
-                    "institution_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("library_id", "library_id", K::Element, None, false, V::Code),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Code Table Object.
-///
 /// Schema: `schemas/rest_code_table.json#/code_table`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTable {
@@ -1657,1126 +1357,6 @@ impl alma_runtime::Model for CodeTables {
 }
 /// A contact's specific address.
 ///
-/// Schema: `schemas/rest_contact_info-post.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoAddressPost {
-    /// Indication whether the address is the preferred one.
-    ///
-    /// Example: `false`.
-    pub preferred: Option<bool>,
-    /// Line 1 of the address.
-    pub line1: String,
-    /// Line 2 of the address.
-    pub line2: Option<String>,
-    /// Line 3 of the address.
-    pub line3: Option<String>,
-    /// Line 4 of the address.
-    pub line4: Option<String>,
-    /// Line 5 of the address.
-    pub line5: Option<String>,
-    /// The address' relevant city.
-    pub city: Option<String>,
-    /// The address' relevant state.
-    pub state_province: Option<String>,
-    /// The address' relevant postal code.
-    pub postal_code: Option<String>,
-    /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
-    pub country: Option<alma_runtime::CodeValue>,
-    /// The address' related note.
-    pub address_note: Option<String>,
-    /// The date from which the address is deemed to be active.
-    ///
-    /// Example: `2024-05-30Z`.
-    pub start_date: Option<String>,
-    /// The date after which the address is no longer active.
-    ///
-    /// Example: `2024-05-30Z`.
-    pub end_date: Option<String>,
-    /// Address types.
-    pub address_type: Vec<crate::conf::models::AddressType>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoAddressPost {
-    fn is_empty(&self) -> bool {
-        self.preferred.is_none() && self.line1.is_empty() && self.line2.is_none()
-            && self.line3.is_none() && self.line4.is_none() && self.line5.is_none()
-            && self.city.is_none() && self.state_province.is_none()
-            && self.postal_code.is_none() && self.country.is_none()
-            && self.address_note.is_none() && self.start_date.is_none()
-            && self.end_date.is_none() && self.address_type.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoAddressPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoAddressPost",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "line1" => out.line1 = r.read(1u16, v)?,
-                    "line2" => out.line2 = r.read(2u16, v)?,
-                    "line3" => out.line3 = r.read(3u16, v)?,
-                    "line4" => out.line4 = r.read(4u16, v)?,
-                    "line5" => out.line5 = r.read(5u16, v)?,
-                    "city" => out.city = r.read(6u16, v)?,
-                    "state_province" => out.state_province = r.read(7u16, v)?,
-                    "postal_code" => out.postal_code = r.read(8u16, v)?,
-                    "country" => out.country = r.read(9u16, v)?,
-                    "address_note" => out.address_note = r.read(10u16, v)?,
-                    "start_date" => out.start_date = r.read(11u16, v)?,
-                    "end_date" => out.end_date = r.read(12u16, v)?,
-                    "address_type" => out.address_type = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "line1", &self.line1);
-        w.field(2u16, "line2", &self.line2);
-        w.field(3u16, "line3", &self.line3);
-        w.field(4u16, "line4", &self.line4);
-        w.field(5u16, "line5", &self.line5);
-        w.field(6u16, "city", &self.city);
-        w.field(7u16, "state_province", &self.state_province);
-        w.field(8u16, "postal_code", &self.postal_code);
-        w.field(9u16, "country", &self.country);
-        w.field(10u16, "address_note", &self.address_note);
-        w.field(11u16, "start_date", &self.start_date);
-        w.field(12u16, "end_date", &self.end_date);
-        w.field(13u16, "address_type", &self.address_type);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoAddressPost);
-impl alma_runtime::Model for ContactInfoAddressPost {
-    const NAME: &'static str = "ContactInfoAddressPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "address",
-            fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
-                F::new(
-                    "state_province",
-                    "state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new(
-                    "address_note",
-                    "address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
-                F::new(
-                    "address_type",
-                    "address_type",
-                    K::Element,
-                    Some("address_types"),
-                    true,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Schema: `schemas/rest_contact_info-post.json#/address/properties/address_type/items`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum AddressType {
-    /// `order`
-    Order,
-    /// `claim`
-    Claim,
-    /// `payment`
-    Payment,
-    /// `returns`
-    Returns,
-    /// `billing`
-    Billing,
-    /// `shipping`
-    Shipping,
-    /// `office`
-    Office,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl AddressType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Order => "order",
-            Self::Claim => "claim",
-            Self::Payment => "payment",
-            Self::Returns => "returns",
-            Self::Billing => "billing",
-            Self::Shipping => "shipping",
-            Self::Office => "office",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for AddressType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order" => Self::Order,
-            "claim" => Self::Claim,
-            "payment" => Self::Payment,
-            "returns" => Self::Returns,
-            "billing" => Self::Billing,
-            "shipping" => Self::Shipping,
-            "office" => Self::Office,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl alma_runtime::Codec for AddressType {
-    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
-    }
-    fn to_value(&self) -> serde_json::Value {
-        serde_json::Value::String(self.as_str().to_owned())
-    }
-}
-alma_runtime::serde_via_codec!(AddressType);
-/// List of the contact information. In the PUT action, this list will replace the existing contacts.
-///
-/// Schema: `schemas/rest_contact_info-post.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoPost {
-    /// List of contact's addresses.
-    pub address: Vec<crate::conf::models::ContactInfoAddressPost>,
-    /// List of contact's phone numbers.
-    pub phone: Vec<crate::conf::models::ContactInfoPhonePost>,
-    /// List of contact's email addresses.
-    pub email: Vec<crate::conf::models::ContactInfoEmailPost>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoPost {
-    fn is_empty(&self) -> bool {
-        self.address.is_empty() && self.phone.is_empty() && self.email.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoPost",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    "phone" => out.phone = r.read(1u16, v)?,
-                    "email" => out.email = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.field(1u16, "phone", &self.phone);
-        w.field(2u16, "email", &self.email);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoPost);
-impl alma_runtime::Model for ContactInfoPost {
-    const NAME: &'static str = "ContactInfoPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "contact_info",
-            fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    Some("addresses"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::ContactInfoAddressPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "phone",
-                    "phone",
-                    K::Element,
-                    Some("phones"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::ContactInfoPhonePost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "email",
-                    "email",
-                    K::Element,
-                    Some("emails"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::ContactInfoEmailPost as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// A contact's specific email address.
-///
-/// Schema: `schemas/rest_contact_info-post.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoEmailPost {
-    /// Indication whether the email address is the preferred one.
-    ///
-    /// Example: `false`.
-    pub preferred: Option<bool>,
-    /// The email address.
-    pub email_address: Option<String>,
-    /// The email address' related description.
-    pub description: Option<String>,
-    /// Email types.
-    pub email_type: Vec<crate::conf::models::EmailType>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoEmailPost {
-    fn is_empty(&self) -> bool {
-        self.preferred.is_none() && self.email_address.is_none()
-            && self.description.is_none() && self.email_type.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoEmailPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoEmailPost",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "email_address" => out.email_address = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "email_type" => out.email_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "email_address", &self.email_address);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "email_type", &self.email_type);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoEmailPost);
-impl alma_runtime::Model for ContactInfoEmailPost {
-    const NAME: &'static str = "ContactInfoEmailPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "email",
-            fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new(
-                    "email_type",
-                    "email_type",
-                    K::Element,
-                    Some("email_types"),
-                    true,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Schema: `schemas/rest_contact_info-post.json#/email/properties/email_type/items`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EmailType {
-    /// `order_mail`
-    OrderMail,
-    /// `claim_mail`
-    ClaimMail,
-    /// `payment_mail`
-    PaymentMail,
-    /// `returns_mail`
-    ReturnsMail,
-    /// `personal`
-    Personal,
-    /// `school`
-    School,
-    /// `work`
-    Work,
-    /// `order`
-    Order,
-    /// `queries`
-    Queries,
-    /// `error_reporting`
-    ErrorReporting,
-    /// `general`
-    General,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl EmailType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderMail => "order_mail",
-            Self::ClaimMail => "claim_mail",
-            Self::PaymentMail => "payment_mail",
-            Self::ReturnsMail => "returns_mail",
-            Self::Personal => "personal",
-            Self::School => "school",
-            Self::Work => "work",
-            Self::Order => "order",
-            Self::Queries => "queries",
-            Self::ErrorReporting => "error_reporting",
-            Self::General => "general",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for EmailType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order_mail" => Self::OrderMail,
-            "claim_mail" => Self::ClaimMail,
-            "payment_mail" => Self::PaymentMail,
-            "returns_mail" => Self::ReturnsMail,
-            "personal" => Self::Personal,
-            "school" => Self::School,
-            "work" => Self::Work,
-            "order" => Self::Order,
-            "queries" => Self::Queries,
-            "error_reporting" => Self::ErrorReporting,
-            "general" => Self::General,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl alma_runtime::Codec for EmailType {
-    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
-    }
-    fn to_value(&self) -> serde_json::Value {
-        serde_json::Value::String(self.as_str().to_owned())
-    }
-}
-alma_runtime::serde_via_codec!(EmailType);
-/// A contact's specific phone number.
-///
-/// Schema: `schemas/rest_contact_info-post.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoPhonePost {
-    /// Indication whether the address is the preferred one.
-    ///
-    /// Example: `false`.
-    pub preferred: Option<bool>,
-    /// Indication whether the phone number is the preferred one for SMS sending.
-    ///
-    /// Example: `false`.
-    pub preferred_sms: Option<bool>,
-    /// The phone number.
-    pub phone_number: Option<String>,
-    /// Phone types.
-    pub phone_type: Vec<crate::conf::models::PhoneType>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoPhonePost {
-    fn is_empty(&self) -> bool {
-        self.preferred.is_none() && self.preferred_sms.is_none()
-            && self.phone_number.is_none() && self.phone_type.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoPhonePost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoPhonePost",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "preferredSMS" => out.preferred_sms = r.read(1u16, v)?,
-                    "phone_number" => out.phone_number = r.read(2u16, v)?,
-                    "phone_type" => out.phone_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "preferredSMS", &self.preferred_sms);
-        w.field(2u16, "phone_number", &self.phone_number);
-        w.field(3u16, "phone_type", &self.phone_type);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoPhonePost);
-impl alma_runtime::Model for ContactInfoPhonePost {
-    const NAME: &'static str = "ContactInfoPhonePost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "phone",
-            fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
-                F::new(
-                    "preferredSMS",
-                    "preferredSMS",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "phone_number",
-                    "phone_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "phone_type",
-                    "phone_type",
-                    K::Element,
-                    Some("phone_types"),
-                    true,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Schema: `schemas/rest_contact_info-post.json#/phone/properties/phone_type/items`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum PhoneType {
-    /// `order_phone`
-    OrderPhone,
-    /// `claim_phone`
-    ClaimPhone,
-    /// `payment_phone`
-    PaymentPhone,
-    /// `returns_phone`
-    ReturnsPhone,
-    /// `order_fax`
-    OrderFax,
-    /// `claim_fax`
-    ClaimFax,
-    /// `payment_fax`
-    PaymentFax,
-    /// `returns_fax`
-    ReturnsFax,
-    /// `error_reporting`
-    ErrorReporting,
-    /// `general`
-    General,
-    /// `ALL`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl PhoneType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderPhone => "order_phone",
-            Self::ClaimPhone => "claim_phone",
-            Self::PaymentPhone => "payment_phone",
-            Self::ReturnsPhone => "returns_phone",
-            Self::OrderFax => "order_fax",
-            Self::ClaimFax => "claim_fax",
-            Self::PaymentFax => "payment_fax",
-            Self::ReturnsFax => "returns_fax",
-            Self::ErrorReporting => "error_reporting",
-            Self::General => "general",
-            Self::All => "ALL",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for PhoneType {
-    fn from(s: &str) -> Self {
-        match s {
-            "order_phone" => Self::OrderPhone,
-            "claim_phone" => Self::ClaimPhone,
-            "payment_phone" => Self::PaymentPhone,
-            "returns_phone" => Self::ReturnsPhone,
-            "order_fax" => Self::OrderFax,
-            "claim_fax" => Self::ClaimFax,
-            "payment_fax" => Self::PaymentFax,
-            "returns_fax" => Self::ReturnsFax,
-            "error_reporting" => Self::ErrorReporting,
-            "general" => Self::General,
-            "ALL" => Self::All,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl alma_runtime::Codec for PhoneType {
-    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
-    }
-    fn to_value(&self) -> serde_json::Value {
-        serde_json::Value::String(self.as_str().to_owned())
-    }
-}
-alma_runtime::serde_via_codec!(PhoneType);
-/// A contact's specific address.
-///
-/// Schema: `schemas/rest_contact_info-put.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoAddressPut {
-    /// Indication whether the address is the preferred one.
-    ///
-    /// Example: `false`.
-    pub preferred: Option<bool>,
-    /// Line 1 of the address.
-    pub line1: String,
-    /// Line 2 of the address.
-    pub line2: Option<String>,
-    /// Line 3 of the address.
-    pub line3: Option<String>,
-    /// Line 4 of the address.
-    pub line4: Option<String>,
-    /// Line 5 of the address.
-    pub line5: Option<String>,
-    /// The address' relevant city.
-    pub city: Option<String>,
-    /// The address' relevant state.
-    pub state_province: Option<String>,
-    /// The address' relevant postal code.
-    pub postal_code: Option<String>,
-    /// The address' relevant country. Possible codes are listed in 'Country Codes' code table.
-    pub country: Option<alma_runtime::CodeValue>,
-    /// The address' related note.
-    pub address_note: Option<String>,
-    /// The date from which the address is deemed to be active.
-    ///
-    /// Example: `2024-05-30Z`.
-    pub start_date: Option<String>,
-    /// The date after which the address is no longer active.
-    ///
-    /// Example: `2024-05-30Z`.
-    pub end_date: Option<String>,
-    /// Address types.
-    pub address_type: Vec<crate::conf::models::AddressType>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoAddressPut {
-    fn is_empty(&self) -> bool {
-        self.preferred.is_none() && self.line1.is_empty() && self.line2.is_none()
-            && self.line3.is_none() && self.line4.is_none() && self.line5.is_none()
-            && self.city.is_none() && self.state_province.is_none()
-            && self.postal_code.is_none() && self.country.is_none()
-            && self.address_note.is_none() && self.start_date.is_none()
-            && self.end_date.is_none() && self.address_type.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoAddressPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoAddressPut",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "line1" => out.line1 = r.read(1u16, v)?,
-                    "line2" => out.line2 = r.read(2u16, v)?,
-                    "line3" => out.line3 = r.read(3u16, v)?,
-                    "line4" => out.line4 = r.read(4u16, v)?,
-                    "line5" => out.line5 = r.read(5u16, v)?,
-                    "city" => out.city = r.read(6u16, v)?,
-                    "state_province" => out.state_province = r.read(7u16, v)?,
-                    "postal_code" => out.postal_code = r.read(8u16, v)?,
-                    "country" => out.country = r.read(9u16, v)?,
-                    "address_note" => out.address_note = r.read(10u16, v)?,
-                    "start_date" => out.start_date = r.read(11u16, v)?,
-                    "end_date" => out.end_date = r.read(12u16, v)?,
-                    "address_type" => out.address_type = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "line1", &self.line1);
-        w.field(2u16, "line2", &self.line2);
-        w.field(3u16, "line3", &self.line3);
-        w.field(4u16, "line4", &self.line4);
-        w.field(5u16, "line5", &self.line5);
-        w.field(6u16, "city", &self.city);
-        w.field(7u16, "state_province", &self.state_province);
-        w.field(8u16, "postal_code", &self.postal_code);
-        w.field(9u16, "country", &self.country);
-        w.field(10u16, "address_note", &self.address_note);
-        w.field(11u16, "start_date", &self.start_date);
-        w.field(12u16, "end_date", &self.end_date);
-        w.field(13u16, "address_type", &self.address_type);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoAddressPut);
-impl alma_runtime::Model for ContactInfoAddressPut {
-    const NAME: &'static str = "ContactInfoAddressPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "address",
-            fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
-                F::new(
-                    "state_province",
-                    "state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new(
-                    "address_note",
-                    "address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
-                F::new(
-                    "address_type",
-                    "address_type",
-                    K::Element,
-                    Some("address_types"),
-                    true,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// List of the contact information. In the PUT action, this list will replace the existing contacts.
-///
-/// Schema: `schemas/rest_contact_info-put.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoPut {
-    /// List of contact's addresses.
-    pub address: Vec<crate::conf::models::ContactInfoAddressPut>,
-    /// List of contact's phone numbers.
-    pub phone: Vec<crate::conf::models::ContactInfoPhonePut>,
-    /// List of contact's email addresses.
-    pub email: Vec<crate::conf::models::ContactInfoEmailPut>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoPut {
-    fn is_empty(&self) -> bool {
-        self.address.is_empty() && self.phone.is_empty() && self.email.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoPut",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    "phone" => out.phone = r.read(1u16, v)?,
-                    "email" => out.email = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.field(1u16, "phone", &self.phone);
-        w.field(2u16, "email", &self.email);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoPut);
-impl alma_runtime::Model for ContactInfoPut {
-    const NAME: &'static str = "ContactInfoPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "contact_info",
-            fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    Some("addresses"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::ContactInfoAddressPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "phone",
-                    "phone",
-                    K::Element,
-                    Some("phones"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::ContactInfoPhonePut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "email",
-                    "email",
-                    K::Element,
-                    Some("emails"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::ContactInfoEmailPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// A contact's specific email address.
-///
-/// Schema: `schemas/rest_contact_info-put.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoEmailPut {
-    /// Indication whether the email address is the preferred one.
-    ///
-    /// Example: `false`.
-    pub preferred: Option<bool>,
-    /// The email address.
-    pub email_address: Option<String>,
-    /// The email address' related description.
-    pub description: Option<String>,
-    /// Email types.
-    pub email_type: Vec<crate::conf::models::EmailType>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoEmailPut {
-    fn is_empty(&self) -> bool {
-        self.preferred.is_none() && self.email_address.is_none()
-            && self.description.is_none() && self.email_type.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoEmailPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoEmailPut",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "email_address" => out.email_address = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "email_type" => out.email_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "email_address", &self.email_address);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "email_type", &self.email_type);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoEmailPut);
-impl alma_runtime::Model for ContactInfoEmailPut {
-    const NAME: &'static str = "ContactInfoEmailPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "email",
-            fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new(
-                    "email_type",
-                    "email_type",
-                    K::Element,
-                    Some("email_types"),
-                    true,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// A contact's specific phone number.
-///
-/// Schema: `schemas/rest_contact_info-put.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactInfoPhonePut {
-    /// Indication whether the address is the preferred one.
-    ///
-    /// Example: `false`.
-    pub preferred: Option<bool>,
-    /// Indication whether the phone number is the preferred one for SMS sending.
-    ///
-    /// Example: `false`.
-    pub preferred_sms: Option<bool>,
-    /// The phone number.
-    pub phone_number: Option<String>,
-    /// Phone types.
-    pub phone_type: Vec<crate::conf::models::PhoneType>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ContactInfoPhonePut {
-    fn is_empty(&self) -> bool {
-        self.preferred.is_none() && self.preferred_sms.is_none()
-            && self.phone_number.is_none() && self.phone_type.is_empty()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ContactInfoPhonePut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoPhonePut",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "preferredSMS" => out.preferred_sms = r.read(1u16, v)?,
-                    "phone_number" => out.phone_number = r.read(2u16, v)?,
-                    "phone_type" => out.phone_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "preferredSMS", &self.preferred_sms);
-        w.field(2u16, "phone_number", &self.phone_number);
-        w.field(3u16, "phone_type", &self.phone_type);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ContactInfoPhonePut);
-impl alma_runtime::Model for ContactInfoPhonePut {
-    const NAME: &'static str = "ContactInfoPhonePut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "phone",
-            fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
-                F::new(
-                    "preferredSMS",
-                    "preferredSMS",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "phone_number",
-                    "phone_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "phone_type",
-                    "phone_type",
-                    K::Element,
-                    Some("phone_types"),
-                    true,
-                    V::Scalar,
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// A contact's specific address.
-///
 /// Schema: `schemas/rest_contact_info.json#/address`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactInfoAddress {
@@ -2932,6 +1512,72 @@ impl alma_runtime::Model for ContactInfoAddress {
         &MODEL
     }
 }
+/// Schema: `schemas/rest_contact_info.json#/address/properties/address_type/items`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AddressType {
+    /// `order`
+    Order,
+    /// `claim`
+    Claim,
+    /// `payment`
+    Payment,
+    /// `returns`
+    Returns,
+    /// `billing`
+    Billing,
+    /// `shipping`
+    Shipping,
+    /// `office`
+    Office,
+    /// `ALL`
+    All,
+    /// A value this version of the SDK does not know, kept as sent.
+    Other(String),
+}
+impl AddressType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Order => "order",
+            Self::Claim => "claim",
+            Self::Payment => "payment",
+            Self::Returns => "returns",
+            Self::Billing => "billing",
+            Self::Shipping => "shipping",
+            Self::Office => "office",
+            Self::All => "ALL",
+            Self::Other(s) => s,
+        }
+    }
+}
+impl From<&str> for AddressType {
+    fn from(s: &str) -> Self {
+        match s {
+            "order" => Self::Order,
+            "claim" => Self::Claim,
+            "payment" => Self::Payment,
+            "returns" => Self::Returns,
+            "billing" => Self::Billing,
+            "shipping" => Self::Shipping,
+            "office" => Self::Office,
+            "ALL" => Self::All,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl alma_runtime::Codec for AddressType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
+    }
+}
+alma_runtime::serde_via_codec!(AddressType);
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `schemas/rest_contact_info.json#/contact_info`.
@@ -3121,6 +1767,88 @@ impl alma_runtime::Model for ContactInfoEmail {
         &MODEL
     }
 }
+/// Schema: `schemas/rest_contact_info.json#/email/properties/email_type/items`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EmailType {
+    /// `order_mail`
+    OrderMail,
+    /// `claim_mail`
+    ClaimMail,
+    /// `payment_mail`
+    PaymentMail,
+    /// `returns_mail`
+    ReturnsMail,
+    /// `personal`
+    Personal,
+    /// `school`
+    School,
+    /// `work`
+    Work,
+    /// `order`
+    Order,
+    /// `queries`
+    Queries,
+    /// `error_reporting`
+    ErrorReporting,
+    /// `general`
+    General,
+    /// `ALL`
+    All,
+    /// A value this version of the SDK does not know, kept as sent.
+    Other(String),
+}
+impl EmailType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrderMail => "order_mail",
+            Self::ClaimMail => "claim_mail",
+            Self::PaymentMail => "payment_mail",
+            Self::ReturnsMail => "returns_mail",
+            Self::Personal => "personal",
+            Self::School => "school",
+            Self::Work => "work",
+            Self::Order => "order",
+            Self::Queries => "queries",
+            Self::ErrorReporting => "error_reporting",
+            Self::General => "general",
+            Self::All => "ALL",
+            Self::Other(s) => s,
+        }
+    }
+}
+impl From<&str> for EmailType {
+    fn from(s: &str) -> Self {
+        match s {
+            "order_mail" => Self::OrderMail,
+            "claim_mail" => Self::ClaimMail,
+            "payment_mail" => Self::PaymentMail,
+            "returns_mail" => Self::ReturnsMail,
+            "personal" => Self::Personal,
+            "school" => Self::School,
+            "work" => Self::Work,
+            "order" => Self::Order,
+            "queries" => Self::Queries,
+            "error_reporting" => Self::ErrorReporting,
+            "general" => Self::General,
+            "ALL" => Self::All,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl alma_runtime::Codec for EmailType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
+    }
+}
+alma_runtime::serde_via_codec!(EmailType);
 /// A contact's specific phone number.
 ///
 /// Schema: `schemas/rest_contact_info.json#/phone`.
@@ -3222,6 +1950,84 @@ impl alma_runtime::Model for ContactInfoPhone {
         &MODEL
     }
 }
+/// Schema: `schemas/rest_contact_info.json#/phone/properties/phone_type/items`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum PhoneType {
+    /// `order_phone`
+    OrderPhone,
+    /// `claim_phone`
+    ClaimPhone,
+    /// `payment_phone`
+    PaymentPhone,
+    /// `returns_phone`
+    ReturnsPhone,
+    /// `order_fax`
+    OrderFax,
+    /// `claim_fax`
+    ClaimFax,
+    /// `payment_fax`
+    PaymentFax,
+    /// `returns_fax`
+    ReturnsFax,
+    /// `error_reporting`
+    ErrorReporting,
+    /// `general`
+    General,
+    /// `ALL`
+    All,
+    /// A value this version of the SDK does not know, kept as sent.
+    Other(String),
+}
+impl PhoneType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrderPhone => "order_phone",
+            Self::ClaimPhone => "claim_phone",
+            Self::PaymentPhone => "payment_phone",
+            Self::ReturnsPhone => "returns_phone",
+            Self::OrderFax => "order_fax",
+            Self::ClaimFax => "claim_fax",
+            Self::PaymentFax => "payment_fax",
+            Self::ReturnsFax => "returns_fax",
+            Self::ErrorReporting => "error_reporting",
+            Self::General => "general",
+            Self::All => "ALL",
+            Self::Other(s) => s,
+        }
+    }
+}
+impl From<&str> for PhoneType {
+    fn from(s: &str) -> Self {
+        match s {
+            "order_phone" => Self::OrderPhone,
+            "claim_phone" => Self::ClaimPhone,
+            "payment_phone" => Self::PaymentPhone,
+            "returns_phone" => Self::ReturnsPhone,
+            "order_fax" => Self::OrderFax,
+            "claim_fax" => Self::ClaimFax,
+            "payment_fax" => Self::PaymentFax,
+            "returns_fax" => Self::ReturnsFax,
+            "error_reporting" => Self::ErrorReporting,
+            "general" => Self::General,
+            "ALL" => Self::All,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl alma_runtime::Codec for PhoneType {
+    const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
+    }
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().to_owned())
+    }
+}
+alma_runtime::serde_via_codec!(PhoneType);
 /// Specific department address.
 ///
 /// Schema: `schemas/rest_department.json#/address`.
@@ -5480,7 +4286,7 @@ pub struct IntegrationProfilePost {
     /// Example: `Agresso is our system for users`.
     pub description: Option<String>,
     /// The Integration Profile Contact information.
-    pub contact_info: Option<crate::conf::models::ContactInfoPost>,
+    pub contact_info: Option<crate::conf::models::ContactInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -5600,7 +4406,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::ContactInfoPost as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
                     ),
                 ),
             ],
@@ -5803,9 +4609,9 @@ pub struct IntegrationProfilePut {
     /// Example: `Users Integration with SIS`.
     pub name: String,
     /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub system: crate::conf::models::IntegrationProfilePutSystem,
+    pub system: crate::conf::models::IntegrationProfilePostSystem,
     /// S/FTP connection to transfer files between Alma and the external system.
-    pub ftp_connection: crate::conf::models::IntegrationProfilePutFtpConnection,
+    pub ftp_connection: crate::conf::models::IntegrationProfilePostFtpConnection,
     /// Indication whether the profile is a default profile. Default is false.
     pub default: Option<bool>,
     /// Integration profile code. Mandatory.
@@ -5815,7 +4621,7 @@ pub struct IntegrationProfilePut {
     /// Example: `Agresso is our system for users`.
     pub description: Option<String>,
     /// The Integration Profile Contact information.
-    pub contact_info: Option<crate::conf::models::ContactInfoPut>,
+    pub contact_info: Option<crate::conf::models::ContactInfo>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -5893,7 +4699,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::IntegrationProfilePutSystem as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -5903,7 +4709,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::IntegrationProfilePutFtpConnection as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("default", "default", K::Element, None, false, V::Scalar),
@@ -5923,128 +4729,10 @@ impl alma_runtime::Model for IntegrationProfilePut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::ContactInfoPut as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
                     ),
                 ),
             ],
-        };
-        &MODEL
-    }
-}
-/// S/FTP connection to transfer files between Alma and the external system.
-///
-/// Schema: `schemas/rest_integration_profile-put.json#/integration_profile/properties/ftp_connection`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IntegrationProfilePutFtpConnection {
-    /// `value` (XML text).
-    ///
-    /// Example: `Ex Libris Secure FTP Service`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for IntegrationProfilePutFtpConnection {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for IntegrationProfilePutFtpConnection {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfilePutFtpConnection",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(IntegrationProfilePutFtpConnection);
-impl alma_runtime::Model for IntegrationProfilePutFtpConnection {
-    const NAME: &'static str = "IntegrationProfilePutFtpConnection";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "integration_profile_put_ftp_connection",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-///
-/// Schema: `schemas/rest_integration_profile-put.json#/integration_profile/properties/system`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IntegrationProfilePutSystem {
-    /// `value` (XML text).
-    ///
-    /// Example: `AGRESSO`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for IntegrationProfilePutSystem {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for IntegrationProfilePutSystem {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfilePutSystem",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(IntegrationProfilePutSystem);
-impl alma_runtime::Model for IntegrationProfilePutSystem {
-    const NAME: &'static str = "IntegrationProfilePutSystem";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "integration_profile_put_system",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
         };
         &MODEL
     }
@@ -6296,7 +4984,7 @@ pub struct JobPost {
     /// Example: `2024-05-30T09:30:10Z`.
     pub next_run: Option<String>,
     /// List of the job's related parameters. In order to submit a manual job by API, the relevant parameters should be supplied in the input. See [Working with the Alma Jobs API](https://developers.exlibrisgroup.com/blog/Working-with-the-Alma-Jobs-API) for more details. Scheduled jobs can be submitted without specified parameters, as the parameters are defined on the profile.
-    pub parameter: Vec<crate::conf::models::JobParameterPost>,
+    pub parameter: Vec<crate::conf::models::ParameterPost>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -6360,7 +5048,7 @@ impl alma_runtime::Model for JobPost {
                     Some("parameters"),
                     true,
                     V::Model(
-                        <crate::conf::models::JobParameterPost as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ParameterPost as alma_runtime::Model>::xml_model,
                     ),
                 ),
             ],
@@ -6372,7 +5060,7 @@ impl alma_runtime::Model for JobPost {
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct JobParameterPost {
+pub struct ParameterPost {
     /// The name of the parameter.
     pub name: crate::conf::models::ParameterPostName,
     /// The parameter value.
@@ -6383,20 +5071,20 @@ pub struct JobParameterPost {
     #[doc(hidden)]
     pub wire: alma_runtime::Wire,
 }
-impl alma_runtime::IsEmpty for JobParameterPost {
+impl alma_runtime::IsEmpty for ParameterPost {
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.name) && self.value.is_none()
             && self.extra.is_empty()
     }
 }
-impl alma_runtime::Codec for JobParameterPost {
+impl alma_runtime::Codec for ParameterPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
         let (extra, wire) = alma_runtime::codec::decode_object(
             node,
-            "JobParameterPost",
+            "ParameterPost",
             &mut |k, v, r| {
                 match k {
                     "name" => out.name = r.read(0u16, v)?,
@@ -6418,9 +5106,9 @@ impl alma_runtime::Codec for JobParameterPost {
         alma_runtime::IsEmpty::is_empty(self)
     }
 }
-alma_runtime::serde_via_codec!(JobParameterPost);
-impl alma_runtime::Model for JobParameterPost {
-    const NAME: &'static str = "JobParameterPost";
+alma_runtime::serde_via_codec!(ParameterPost);
+impl alma_runtime::Model for ParameterPost {
+    const NAME: &'static str = "ParameterPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -8239,74 +6927,6 @@ impl alma_runtime::Model for LicenseTermPost {
         &MODEL
     }
 }
-/// License term type 'Controlled Vocabulary' stored in a mapping table.
-///
-/// Schema: `schemas/rest_license_term-post.json#/license_term/properties/controlled_vocabulary_value/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ControlledVocabularyValue {
-    /// The license term code. Mandatory.
-    ///
-    /// Example: `LT123`.
-    pub code: Option<String>,
-    /// A value in the Controlled Vocabulary table.
-    ///
-    /// Example: `v01`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ControlledVocabularyValue {
-    fn is_empty(&self) -> bool {
-        self.code.is_none() && self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ControlledVocabularyValue {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ControlledVocabularyValue",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ControlledVocabularyValue);
-impl alma_runtime::Model for ControlledVocabularyValue {
-    const NAME: &'static str = "ControlledVocabularyValue";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "controlled_vocabulary_value",
-            fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_section`.
@@ -8441,11 +7061,11 @@ pub struct LicenseTermPut {
     /// Example: `CODE123`.
     pub code: Option<String>,
     /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub license_term_type: Option<crate::conf::models::LicenseTermPutLicenseTermType>,
+    pub license_term_type: Option<crate::conf::models::LicenseTermPostLicenseTermType>,
     /// A list of Controlled Vocabulary values.
     pub controlled_vocabulary_value: Vec<crate::conf::models::ControlledVocabularyValue>,
     /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-    pub license_section: Option<crate::conf::models::LicenseTermPutLicenseSection>,
+    pub license_section: Option<crate::conf::models::LicenseTermPostLicenseSection>,
     /// The order of the license term in the section.
     ///
     /// Example: `1`.
@@ -8530,7 +7150,7 @@ impl alma_runtime::Model for LicenseTermPut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::LicenseTermPutLicenseTermType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -8550,130 +7170,12 @@ impl alma_runtime::Model for LicenseTermPut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::LicenseTermPutLicenseSection as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("order", "order", K::Element, None, false, V::Scalar),
                 F::new("display", "display", K::Element, None, false, V::Scalar),
             ],
-        };
-        &MODEL
-    }
-}
-/// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-///
-/// Schema: `schemas/rest_license_term-put.json#/license_term/properties/license_section`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LicenseTermPutLicenseSection {
-    /// `value` (XML text).
-    ///
-    /// Example: `Restrictions`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for LicenseTermPutLicenseSection {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for LicenseTermPutLicenseSection {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTermPutLicenseSection",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(LicenseTermPutLicenseSection);
-impl alma_runtime::Model for LicenseTermPutLicenseSection {
-    const NAME: &'static str = "LicenseTermPutLicenseSection";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "license_term_put_license_section",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
-///
-/// Schema: `schemas/rest_license_term-put.json#/license_term/properties/license_term_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LicenseTermPutLicenseTermType {
-    /// `value` (XML text).
-    ///
-    /// Example: `LicenseTermsYesNo`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for LicenseTermPutLicenseTermType {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for LicenseTermPutLicenseTermType {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTermPutLicenseTermType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(LicenseTermPutLicenseTermType);
-impl alma_runtime::Model for LicenseTermPutLicenseTermType {
-    const NAME: &'static str = "LicenseTermPutLicenseTermType";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "license_term_put_license_term_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
         };
         &MODEL
     }
@@ -8816,6 +7318,74 @@ impl alma_runtime::Model for LicenseTerm {
         &MODEL
     }
 }
+/// License term type 'Controlled Vocabulary' stored in a mapping table.
+///
+/// Schema: `schemas/rest_license_term.json#/license_term/properties/controlled_vocabulary_value/items`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ControlledVocabularyValue {
+    /// The license term code. Mandatory.
+    ///
+    /// Example: `LT123`.
+    pub code: Option<String>,
+    /// A value in the Controlled Vocabulary table.
+    ///
+    /// Example: `v01`.
+    pub value: Option<String>,
+    /// Fields this version of the SDK does not know, kept and sent back unchanged.
+    pub extra: alma_runtime::Extra,
+    /// How the value arrived on the wire, so that it is sent back as it came.
+    #[doc(hidden)]
+    pub wire: alma_runtime::Wire,
+}
+impl alma_runtime::IsEmpty for ControlledVocabularyValue {
+    fn is_empty(&self) -> bool {
+        self.code.is_none() && self.value.is_none() && self.extra.is_empty()
+    }
+}
+impl alma_runtime::Codec for ControlledVocabularyValue {
+    fn from_node(
+        node: alma_runtime::Node<'_>,
+    ) -> Result<Self, alma_runtime::DecodeError> {
+        let mut out = Self::default();
+        let (extra, wire) = alma_runtime::codec::decode_object(
+            node,
+            "ControlledVocabularyValue",
+            &mut |k, v, r| {
+                match k {
+                    "code" => out.code = r.read(0u16, v)?,
+                    "value" => out.value = r.read(1u16, v)?,
+                    _ => return Ok(Some(v)),
+                }
+                Ok(None)
+            },
+        )?;
+        Ok(Self { extra, wire, ..out })
+    }
+    fn to_value(&self) -> serde_json::Value {
+        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
+        w.field(0u16, "code", &self.code);
+        w.field(1u16, "value", &self.value);
+        w.finish(&self.extra)
+    }
+    fn is_absent(&self) -> bool {
+        alma_runtime::IsEmpty::is_empty(self)
+    }
+}
+alma_runtime::serde_via_codec!(ControlledVocabularyValue);
+impl alma_runtime::Model for ControlledVocabularyValue {
+    const NAME: &'static str = "ControlledVocabularyValue";
+    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+            root: "controlled_vocabulary_value",
+            fields: &[
+                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar),
+            ],
+        };
+        &MODEL
+    }
+}
 /// A list of License Term Objects.
 ///
 /// Schema: `schemas/rest_license_terms.json#/license_terms`.
@@ -8897,125 +7467,6 @@ impl alma_runtime::Model for LicenseTerms {
         &MODEL
     }
 }
-/// Schema: `schemas/rest_location-post.json#/circulationDesk`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CirculationDeskPost {
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Circulation desk code .
-    pub circ_desk_code: String,
-    /// Circulation desk name .
-    pub circ_desk_name: String,
-    /// Circulation desk link .
-    pub circulation_desk_link: String,
-    /// Check in.
-    ///
-    /// Example: `false`.
-    pub check_in: Option<bool>,
-    /// Check out.
-    ///
-    /// Example: `true`.
-    pub check_out: Option<bool>,
-    /// Reshelve.
-    ///
-    /// Example: `false`.
-    pub reshelve: Option<bool>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for CirculationDeskPost {
-    fn is_empty(&self) -> bool {
-        self.link.is_none() && self.circ_desk_code.is_empty()
-            && self.circ_desk_name.is_empty() && self.circulation_desk_link.is_empty()
-            && self.check_in.is_none() && self.check_out.is_none()
-            && self.reshelve.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CirculationDeskPost {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CirculationDeskPost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "circ_desk_code" => out.circ_desk_code = r.read(1u16, v)?,
-                    "circ_desk_name" => out.circ_desk_name = r.read(2u16, v)?,
-                    "circulation_desk_link" => {
-                        out.circulation_desk_link = r.read(3u16, v)?;
-                    }
-                    "check_in" => out.check_in = r.read(4u16, v)?,
-                    "check_out" => out.check_out = r.read(5u16, v)?,
-                    "reshelve" => out.reshelve = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "circ_desk_code", &self.circ_desk_code);
-        w.field(2u16, "circ_desk_name", &self.circ_desk_name);
-        w.field(3u16, "circulation_desk_link", &self.circulation_desk_link);
-        w.field(4u16, "check_in", &self.check_in);
-        w.field(5u16, "check_out", &self.check_out);
-        w.field(6u16, "reshelve", &self.reshelve);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CirculationDeskPost);
-impl alma_runtime::Model for CirculationDeskPost {
-    const NAME: &'static str = "CirculationDeskPost";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "circ_desk",
-            fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new(
-                    "circ_desk_code",
-                    "circ_desk_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "circ_desk_name",
-                    "circ_desk_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "circulation_desk_link",
-                    "circulation_desk_link",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
-                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
-                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location-post.json#/location`.
@@ -9042,7 +7493,7 @@ pub struct LocationPost {
     /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
     pub fulfillment_unit: Option<crate::conf::models::LocationPostFulfillmentUnit>,
     /// this is a list of all the contacts of the circulation desk.
-    pub circ_desk: Vec<crate::conf::models::CirculationDeskPost>,
+    pub circ_desk: Vec<crate::conf::models::CirculationDesk>,
     /// The MARC subfield to use for accession number.
     pub accession_placement: Option<crate::conf::models::LocationPostAccessionPlacement>,
     /// The method in which the call number is generated.
@@ -9174,7 +7625,7 @@ impl alma_runtime::Model for LocationPost {
                     Some("circulationDesksList"),
                     true,
                     V::Model(
-                        <crate::conf::models::CirculationDeskPost as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::CirculationDesk as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -9433,547 +7884,6 @@ impl alma_runtime::Model for LocationPostType {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// Schema: `schemas/rest_location-put.json#/circulationDesk`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CirculationDeskPut {
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Circulation desk code .
-    pub circ_desk_code: String,
-    /// Circulation desk name .
-    pub circ_desk_name: String,
-    /// Circulation desk link .
-    pub circulation_desk_link: String,
-    /// Check in.
-    ///
-    /// Example: `false`.
-    pub check_in: Option<bool>,
-    /// Check out.
-    ///
-    /// Example: `true`.
-    pub check_out: Option<bool>,
-    /// Reshelve.
-    ///
-    /// Example: `false`.
-    pub reshelve: Option<bool>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for CirculationDeskPut {
-    fn is_empty(&self) -> bool {
-        self.link.is_none() && self.circ_desk_code.is_empty()
-            && self.circ_desk_name.is_empty() && self.circulation_desk_link.is_empty()
-            && self.check_in.is_none() && self.check_out.is_none()
-            && self.reshelve.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for CirculationDeskPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CirculationDeskPut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "circ_desk_code" => out.circ_desk_code = r.read(1u16, v)?,
-                    "circ_desk_name" => out.circ_desk_name = r.read(2u16, v)?,
-                    "circulation_desk_link" => {
-                        out.circulation_desk_link = r.read(3u16, v)?;
-                    }
-                    "check_in" => out.check_in = r.read(4u16, v)?,
-                    "check_out" => out.check_out = r.read(5u16, v)?,
-                    "reshelve" => out.reshelve = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "circ_desk_code", &self.circ_desk_code);
-        w.field(2u16, "circ_desk_name", &self.circ_desk_name);
-        w.field(3u16, "circulation_desk_link", &self.circulation_desk_link);
-        w.field(4u16, "check_in", &self.check_in);
-        w.field(5u16, "check_out", &self.check_out);
-        w.field(6u16, "reshelve", &self.reshelve);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(CirculationDeskPut);
-impl alma_runtime::Model for CirculationDeskPut {
-    const NAME: &'static str = "CirculationDeskPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "circ_desk",
-            fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new(
-                    "circ_desk_code",
-                    "circ_desk_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "circ_desk_name",
-                    "circ_desk_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "circulation_desk_link",
-                    "circulation_desk_link",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
-                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
-                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Location Object.
-///
-/// Schema: `schemas/rest_location-put.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LocationPut {
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// The location name.
-    ///
-    /// Example: `LOC1 location`.
-    pub name: String,
-    /// If defined, this is the name which will be displayed to end users.
-    pub external_name: Option<String>,
-    /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
-    pub type_: Option<crate::conf::models::LocationPutType>,
-    /// Remote Storage code.
-    pub remote_storage: Option<String>,
-    /// The map ID.
-    pub map: Option<String>,
-    /// Indication whether the records in this location should be suppressed from Discovery.
-    ///
-    /// Example: `true`.
-    pub suppress_from_publishing: Option<String>,
-    /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
-    pub fulfillment_unit: Option<crate::conf::models::LocationPutFulfillmentUnit>,
-    /// this is a list of all the contacts of the circulation desk.
-    pub circ_desk: Vec<crate::conf::models::CirculationDeskPut>,
-    /// The MARC subfield to use for accession number.
-    pub accession_placement: Option<crate::conf::models::LocationPutAccessionPlacement>,
-    /// The method in which the call number is generated.
-    pub call_number_type: Option<crate::conf::models::LocationPutCallNumberType>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for LocationPut {
-    fn is_empty(&self) -> bool {
-        self.link.is_none() && self.name.is_empty() && self.external_name.is_none()
-            && self.type_.is_none() && self.remote_storage.is_none()
-            && self.map.is_none() && self.suppress_from_publishing.is_none()
-            && self.fulfillment_unit.is_none() && self.circ_desk.is_empty()
-            && self.accession_placement.is_none() && self.call_number_type.is_none()
-            && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for LocationPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "external_name" => out.external_name = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "remote_storage" => out.remote_storage = r.read(4u16, v)?,
-                    "map" => out.map = r.read(5u16, v)?,
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(6u16, v)?;
-                    }
-                    "fulfillment_unit" => out.fulfillment_unit = r.read(7u16, v)?,
-                    "circ_desk" => out.circ_desk = r.read(8u16, v)?,
-                    "accession_placement" => out.accession_placement = r.read(9u16, v)?,
-                    "call_number_type" => out.call_number_type = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "external_name", &self.external_name);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "remote_storage", &self.remote_storage);
-        w.field(5u16, "map", &self.map);
-        w.field(6u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(7u16, "fulfillment_unit", &self.fulfillment_unit);
-        w.field(8u16, "circ_desk", &self.circ_desk);
-        w.field(9u16, "accession_placement", &self.accession_placement);
-        w.field(10u16, "call_number_type", &self.call_number_type);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(LocationPut);
-impl alma_runtime::Model for LocationPut {
-    const NAME: &'static str = "LocationPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "location",
-            fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new(
-                    "external_name",
-                    "external_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::conf::models::LocationPutType as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "remote_storage",
-                    "remote_storage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new("map", "map", K::Element, None, false, V::Scalar),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar,
-                ),
-                F::new(
-                    "fulfillment_unit",
-                    "fulfillment_unit",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::conf::models::LocationPutFulfillmentUnit as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "circ_desk",
-                    "circ_desk",
-                    K::Element,
-                    Some("circulationDesksList"),
-                    true,
-                    V::Model(
-                        <crate::conf::models::CirculationDeskPut as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "accession_placement",
-                    "accession_placement",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::conf::models::LocationPutAccessionPlacement as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-                F::new(
-                    "call_number_type",
-                    "call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::conf::models::LocationPutCallNumberType as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The MARC subfield to use for accession number.
-///
-/// Schema: `schemas/rest_location-put.json#/location/properties/accession_placement`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LocationPutAccessionPlacement {
-    /// `value` (XML text).
-    ///
-    /// Example: `852p`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for LocationPutAccessionPlacement {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for LocationPutAccessionPlacement {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPutAccessionPlacement",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(LocationPutAccessionPlacement);
-impl alma_runtime::Model for LocationPutAccessionPlacement {
-    const NAME: &'static str = "LocationPutAccessionPlacement";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "location_put_accession_placement",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// The method in which the call number is generated.
-///
-/// Schema: `schemas/rest_location-put.json#/location/properties/call_number_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LocationPutCallNumberType {
-    /// `value` (XML text).
-    ///
-    /// Example: `#`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for LocationPutCallNumberType {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for LocationPutCallNumberType {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPutCallNumberType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(LocationPutCallNumberType);
-impl alma_runtime::Model for LocationPutCallNumberType {
-    const NAME: &'static str = "LocationPutCallNumberType";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "location_put_call_number_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
-///
-/// Schema: `schemas/rest_location-put.json#/location/properties/fulfillment_unit`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LocationPutFulfillmentUnit {
-    /// `value` (XML text).
-    ///
-    /// Example: `FU1`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for LocationPutFulfillmentUnit {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for LocationPutFulfillmentUnit {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPutFulfillmentUnit",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(LocationPutFulfillmentUnit);
-impl alma_runtime::Model for LocationPutFulfillmentUnit {
-    const NAME: &'static str = "LocationPutFulfillmentUnit";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "location_put_fulfillment_unit",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
-///
-/// Schema: `schemas/rest_location-put.json#/location/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LocationPutType {
-    /// `value` (XML text).
-    ///
-    /// Example: `OPEN`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for LocationPutType {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for LocationPutType {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPutType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(LocationPutType);
-impl alma_runtime::Model for LocationPutType {
-    const NAME: &'static str = "LocationPutType";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "location_put_type",
             fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
         };
         &MODEL
@@ -10373,9 +8283,9 @@ pub struct MappingTablePut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
     /// Mapping Tables are usually defined in the scope of the institution.
-    pub scope: crate::conf::models::MappingTableScopePut,
+    pub scope: crate::conf::models::ScopePut,
     /// The mapping table's rows.
-    pub row: Vec<crate::conf::models::MappingTableRowPut>,
+    pub row: Vec<crate::conf::models::RowPut>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -10435,7 +8345,7 @@ impl alma_runtime::Model for MappingTablePut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::MappingTableScopePut as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ScopePut as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -10445,7 +8355,7 @@ impl alma_runtime::Model for MappingTablePut {
                     Some("rows"),
                     true,
                     V::Model(
-                        <crate::conf::models::MappingTableRowPut as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::RowPut as alma_runtime::Model>::xml_model,
                     ),
                 ),
             ],
@@ -10457,7 +8367,7 @@ impl alma_runtime::Model for MappingTablePut {
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/row`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MappingTableRowPut {
+pub struct RowPut {
     /// Column 0
     pub column0: String,
     /// Column 1
@@ -10482,7 +8392,7 @@ pub struct MappingTableRowPut {
     #[doc(hidden)]
     pub wire: alma_runtime::Wire,
 }
-impl alma_runtime::IsEmpty for MappingTableRowPut {
+impl alma_runtime::IsEmpty for RowPut {
     fn is_empty(&self) -> bool {
         self.column0.is_empty() && self.column1.is_empty() && self.column2.is_empty()
             && self.column3.is_empty() && self.column4.is_empty()
@@ -10490,14 +8400,14 @@ impl alma_runtime::IsEmpty for MappingTableRowPut {
             && self.enabled.is_none() && self.extra.is_empty()
     }
 }
-impl alma_runtime::Codec for MappingTableRowPut {
+impl alma_runtime::Codec for RowPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
         let (extra, wire) = alma_runtime::codec::decode_object(
             node,
-            "MappingTableRowPut",
+            "RowPut",
             &mut |k, v, r| {
                 match k {
                     "column0" => out.column0 = r.read(0u16, v)?,
@@ -10531,9 +8441,9 @@ impl alma_runtime::Codec for MappingTableRowPut {
         alma_runtime::IsEmpty::is_empty(self)
     }
 }
-alma_runtime::serde_via_codec!(MappingTableRowPut);
-impl alma_runtime::Model for MappingTableRowPut {
-    const NAME: &'static str = "MappingTableRowPut";
+alma_runtime::serde_via_codec!(RowPut);
+impl alma_runtime::Model for RowPut {
+    const NAME: &'static str = "RowPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -10554,7 +8464,7 @@ impl alma_runtime::Model for MappingTableRowPut {
 }
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MappingTableScopePut {
+pub struct ScopePut {
     /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
     pub library_id: Option<crate::conf::models::ScopePutLibraryId>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
@@ -10563,19 +8473,19 @@ pub struct MappingTableScopePut {
     #[doc(hidden)]
     pub wire: alma_runtime::Wire,
 }
-impl alma_runtime::IsEmpty for MappingTableScopePut {
+impl alma_runtime::IsEmpty for ScopePut {
     fn is_empty(&self) -> bool {
         self.library_id.is_none() && self.extra.is_empty()
     }
 }
-impl alma_runtime::Codec for MappingTableScopePut {
+impl alma_runtime::Codec for ScopePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         let mut out = Self::default();
         let (extra, wire) = alma_runtime::codec::decode_object(
             node,
-            "MappingTableScopePut",
+            "ScopePut",
             &mut |k, v, r| {
                 match k {
                     "library_id" => out.library_id = r.read(0u16, v)?,
@@ -10595,9 +8505,9 @@ impl alma_runtime::Codec for MappingTableScopePut {
         alma_runtime::IsEmpty::is_empty(self)
     }
 }
-alma_runtime::serde_via_codec!(MappingTableScopePut);
-impl alma_runtime::Model for MappingTableScopePut {
-    const NAME: &'static str = "MappingTableScopePut";
+alma_runtime::serde_via_codec!(ScopePut);
+impl alma_runtime::Model for ScopePut {
+    const NAME: &'static str = "ScopePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -13410,13 +11320,13 @@ pub struct SetPut {
     /// Example: `02.26.13`.
     pub description: Option<String>,
     /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
-    pub private: Option<crate::conf::models::SetPutPrivate>,
+    pub private: Option<crate::conf::models::SetPostPrivate>,
     /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
-    pub status: Option<crate::conf::models::SetPutStatus>,
+    pub status: Option<crate::conf::models::SetPostStatus>,
     /// The sets' related note.
     pub note: Option<String>,
     /// The logical set's related query. Relevant and mandatory for logical sets.
-    pub query: Option<crate::conf::models::SetPutQuery>,
+    pub query: Option<crate::conf::models::SetPostQuery>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
     pub extra: alma_runtime::Extra,
     /// How the value arrived on the wire, so that it is sent back as it came.
@@ -13487,7 +11397,7 @@ impl alma_runtime::Model for SetPut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::SetPutPrivate as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostPrivate as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -13497,7 +11407,7 @@ impl alma_runtime::Model for SetPut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::SetPutStatus as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("note", "note", K::Element, None, false, V::Scalar),
@@ -13508,185 +11418,10 @@ impl alma_runtime::Model for SetPut {
                     None,
                     false,
                     V::Model(
-                        <crate::conf::models::SetPutQuery as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostQuery as alma_runtime::Model>::xml_model,
                     ),
                 ),
             ],
-        };
-        &MODEL
-    }
-}
-/// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
-///
-/// Schema: `schemas/rest_set-put.json#/set/properties/private`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SetPutPrivate {
-    /// `value` (XML text).
-    ///
-    /// Example: `true`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for SetPutPrivate {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for SetPutPrivate {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPutPrivate",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(SetPutPrivate);
-impl alma_runtime::Model for SetPutPrivate {
-    const NAME: &'static str = "SetPutPrivate";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "set_put_private",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// The logical set's related query. Relevant and mandatory for logical sets.
-///
-/// Schema: `schemas/rest_set-put.json#/set/properties/query`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SetPutQuery {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for SetPutQuery {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for SetPutQuery {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPutQuery",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(SetPutQuery);
-impl alma_runtime::Model for SetPutQuery {
-    const NAME: &'static str = "SetPutQuery";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "set_put_query",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
-        };
-        &MODEL
-    }
-}
-/// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
-///
-/// Schema: `schemas/rest_set-put.json#/set/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SetPutStatus {
-    /// `value` (XML text).
-    ///
-    /// Example: `ACTIVE`.
-    pub value: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for SetPutStatus {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for SetPutStatus {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPutStatus",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(SetPutStatus);
-impl alma_runtime::Model for SetPutStatus {
-    const NAME: &'static str = "SetPutStatus";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "set_put_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
         };
         &MODEL
     }

@@ -88,7 +88,7 @@ impl ConfApi {
     pub fn update_code_table(
         &self,
         code_table_name: impl Into<String>,
-        body: crate::conf::models::CodeTablePut,
+        body: crate::conf::models::CodeTable,
     ) -> UpdateCodeTable {
         UpdateCodeTable {
             req: self
@@ -995,7 +995,7 @@ impl ConfApi {
         &self,
         library_code: impl Into<String>,
         location_code: impl Into<String>,
-        body: crate::conf::models::LocationPut,
+        body: crate::conf::models::LocationPost,
     ) -> UpdateLocation {
         UpdateLocation {
             req: self
@@ -2435,7 +2435,7 @@ alma_runtime::request_options!(GetCodeTable);
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UpdateCodeTable {
     req: alma_runtime::RequestBuilder,
-    body: crate::conf::models::CodeTablePut,
+    body: crate::conf::models::CodeTable,
 }
 impl UpdateCodeTable {
     /// Requested language.
@@ -2446,7 +2446,7 @@ impl UpdateCodeTable {
         self
     }
     /// The body that will be sent, for changes before `send()`.
-    pub fn body_mut(&mut self) -> &mut crate::conf::models::CodeTablePut {
+    pub fn body_mut(&mut self) -> &mut crate::conf::models::CodeTable {
         &mut self.body
     }
     /// Sends the request and decodes the response.
@@ -3243,11 +3243,11 @@ alma_runtime::request_options!(GetLocation);
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UpdateLocation {
     req: alma_runtime::RequestBuilder,
-    body: crate::conf::models::LocationPut,
+    body: crate::conf::models::LocationPost,
 }
 impl UpdateLocation {
     /// The body that will be sent, for changes before `send()`.
-    pub fn body_mut(&mut self) -> &mut crate::conf::models::LocationPut {
+    pub fn body_mut(&mut self) -> &mut crate::conf::models::LocationPost {
         &mut self.body
     }
     /// Sends the request and decodes the response.

@@ -917,7 +917,7 @@ impl CoursesApi {
         course_id: impl Into<String>,
         reading_list_id: impl Into<String>,
         primary_id: impl Into<String>,
-        body: crate::courses::models::OwnerPut,
+        body: crate::courses::models::OwnerPost,
     ) -> UpdateOwner {
         UpdateOwner {
             req: self
@@ -1681,11 +1681,11 @@ alma_runtime::request_options!(GetOwner);
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UpdateOwner {
     req: alma_runtime::RequestBuilder,
-    body: crate::courses::models::OwnerPut,
+    body: crate::courses::models::OwnerPost,
 }
 impl UpdateOwner {
     /// The body that will be sent, for changes before `send()`.
-    pub fn body_mut(&mut self) -> &mut crate::courses::models::OwnerPut {
+    pub fn body_mut(&mut self) -> &mut crate::courses::models::OwnerPost {
         &mut self.body
     }
     /// Sends the request and decodes the response.

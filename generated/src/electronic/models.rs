@@ -30,7 +30,7 @@ pub struct ElectronicCollectionPost {
     /// In the PUT action, library can be modified for all collections.
     ///
     /// Example: `LAW`.
-    pub library: Option<crate::electronic::models::ElectronicCollectionPostLibrary>,
+    pub library: Option<crate::shared::ElectronicCollectionLibrary>,
     /// The type of the electronic collection. Mandatory.
     /// Possible code are listed in isAggregator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local collections.
@@ -39,7 +39,7 @@ pub struct ElectronicCollectionPost {
     pub type_: alma_runtime::CodeValue,
     /// Interface related information.
     /// In the PUT action, interface can be modified only for local collections.
-    pub interface: Option<crate::shared::ElectronicCollectionInterfacePost>,
+    pub interface: Option<crate::shared::InterfacePost>,
     /// We Subscribe to only some titles in this collection - relevant for users of Summon over Alma. This field is published to summon and based on it they know how to mark the availability.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
@@ -60,7 +60,7 @@ pub struct ElectronicCollectionPost {
     /// Related PO line number.
     /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
     /// In the PUT action, po\_line can be modified for all collections.
-    pub po_line: Option<crate::electronic::models::ElectronicCollectionPostPoLine>,
+    pub po_line: Option<crate::shared::ElectronicCollectionPoLine>,
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Portfolios in this collection which do not have their own public access models will inherit the collection public access model.
     /// In the PUT action, public\_access\_model can be modified for all collections.
@@ -80,7 +80,7 @@ pub struct ElectronicCollectionPost {
     /// Related license code.
     /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
     /// In the PUT action, license can be modified for all collections.
-    pub license: Option<crate::electronic::models::ElectronicCollectionPostLicense>,
+    pub license: Option<crate::shared::ElectronicCollectionLicense>,
     /// A list of any additional PO lines associated with this collection.
     /// In the PUT action, additional\_po\_lines can be modified for all collections.
     pub number: Vec<crate::shared::Number>,
@@ -132,11 +132,9 @@ pub struct ElectronicCollectionPost {
     /// Information of the related BIB record.
     /// Relevant only if the e-collection is related to a BIB record.
     /// In the PUT action, resource\_metadata can be modified for all collections.
-    pub resource_metadata: Option<
-        crate::shared::ElectronicCollectionResourceMetadataPost,
-    >,
+    pub resource_metadata: Option<crate::shared::ResourceMetadataPost>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    pub linking_parameter: Vec<crate::shared::LinkingParameterPost>,
+    pub linking_parameter: Vec<crate::shared::LinkingParameter>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
     ///
@@ -150,12 +148,12 @@ pub struct ElectronicCollectionPost {
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
-    pub note: Vec<crate::shared::ElectronicCollectionNotePost>,
+    pub note: Vec<crate::shared::CitationNote>,
     /// List of access restrictions based on location.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, group\_settings can be modified for all collections.
-    pub group_setting: Vec<crate::shared::GroupSettingPost>,
+    pub group_setting: Vec<crate::shared::GroupSetting>,
     /// Do not show as full text in CDI even if active in Alma.
     ///
     /// Example: `true`.
@@ -360,7 +358,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     None,
                     false,
                     V::Model(
-                        <crate::electronic::models::ElectronicCollectionPostLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("type", "type", K::Element, None, false, V::Code),
@@ -371,7 +369,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ElectronicCollectionInterfacePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
@@ -391,7 +389,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     None,
                     false,
                     V::Model(
-                        <crate::electronic::models::ElectronicCollectionPostPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -425,7 +423,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     None,
                     false,
                     V::Model(
-                        <crate::electronic::models::ElectronicCollectionPostLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -474,7 +472,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -484,7 +482,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     Some("linking_parameters"),
                     true,
                     V::Model(
-                        <crate::shared::LinkingParameterPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -503,7 +501,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     Some("notes"),
                     true,
                     V::Model(
-                        <crate::shared::ElectronicCollectionNotePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -513,7 +511,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     Some("group_settings"),
                     true,
                     V::Model(
-                        <crate::shared::GroupSettingPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -548,204 +546,6 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     false,
                     V::Scalar,
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The code of the owning library associated with the electronic collection.
-/// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
-/// In the PUT action, library can be modified for all collections.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/library`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPostLibrary {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ElectronicCollectionPostLibrary {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ElectronicCollectionPostLibrary {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPostLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ElectronicCollectionPostLibrary);
-impl alma_runtime::Model for ElectronicCollectionPostLibrary {
-    const NAME: &'static str = "ElectronicCollectionPostLibrary";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_post_library",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Related license code.
-/// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
-/// In the PUT action, license can be modified for all collections.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/license`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPostLicense {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ElectronicCollectionPostLicense {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ElectronicCollectionPostLicense {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPostLicense",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ElectronicCollectionPostLicense);
-impl alma_runtime::Model for ElectronicCollectionPostLicense {
-    const NAME: &'static str = "ElectronicCollectionPostLicense";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_post_license",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Related PO line number.
-/// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
-/// In the PUT action, po\_line can be modified for all collections.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection/properties/po_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPostPoLine {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ElectronicCollectionPostPoLine {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ElectronicCollectionPostPoLine {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPostPoLine",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ElectronicCollectionPostPoLine);
-impl alma_runtime::Model for ElectronicCollectionPostPoLine {
-    const NAME: &'static str = "ElectronicCollectionPostPoLine";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_post_po_line",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
                 F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
@@ -785,7 +585,7 @@ pub struct ElectronicCollectionPut {
     /// In the PUT action, library can be modified for all collections.
     ///
     /// Example: `LAW`.
-    pub library: Option<crate::electronic::models::ElectronicCollectionPutLibrary>,
+    pub library: Option<crate::shared::ElectronicCollectionLibrary>,
     /// The type of the electronic collection. Mandatory.
     /// Possible code are listed in isAggregator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// In the PUT action, type can be modified only for local collections.
@@ -801,10 +601,10 @@ pub struct ElectronicCollectionPut {
     pub type_override: Option<alma_runtime::CodeValue>,
     /// Interface related information.
     /// In the PUT action, interface can be modified only for local collections.
-    pub interface: Option<crate::shared::ElectronicCollectionInterfacePut>,
+    pub interface: Option<crate::shared::InterfacePost>,
     /// Override value of the interface. Relevant and returned only for collections linked to CZ.
     /// In the PUT action, interface\_override can be modified only for collections linked to CZ.
-    pub interface_override: Option<crate::shared::ElectronicCollectionInterfacePut>,
+    pub interface_override: Option<crate::shared::InterfacePost>,
     /// We Subscribe to only some titles in this collection - relevant for users of Summon over Alma. This field is published to summon and based on it they know how to mark the availability.
     /// Possible code are listed in BooleanYesNo [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     ///
@@ -825,7 +625,7 @@ pub struct ElectronicCollectionPut {
     /// Related PO line number.
     /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
     /// In the PUT action, po\_line can be modified for all collections.
-    pub po_line: Option<crate::electronic::models::ElectronicCollectionPutPoLine>,
+    pub po_line: Option<crate::shared::ElectronicCollectionPoLine>,
     /// Possible code are listed in PublicAccessModel [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     /// Portfolios in this collection which do not have their own public access models will inherit the collection public access model.
     /// In the PUT action, public\_access\_model can be modified for all collections.
@@ -845,7 +645,7 @@ pub struct ElectronicCollectionPut {
     /// Related license code.
     /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
     /// In the PUT action, license can be modified for all collections.
-    pub license: Option<crate::electronic::models::ElectronicCollectionPutLicense>,
+    pub license: Option<crate::shared::ElectronicCollectionLicense>,
     /// A list of any additional PO lines associated with this collection.
     /// In the PUT action, additional\_po\_lines can be modified for all collections.
     pub number: Vec<crate::shared::Number>,
@@ -912,9 +712,9 @@ pub struct ElectronicCollectionPut {
     /// Information of the related BIB record.
     /// Relevant only if the e-collection is related to a BIB record.
     /// In the PUT action, resource\_metadata can be modified for all collections.
-    pub resource_metadata: Option<crate::electronic::models::ResourceMetadataPut>,
+    pub resource_metadata: Option<crate::shared::ResourceMetadataPost>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    pub linking_parameter: Vec<crate::shared::LinkingParameterPut>,
+    pub linking_parameter: Vec<crate::shared::LinkingParameter>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all collections.
     ///
@@ -928,12 +728,12 @@ pub struct ElectronicCollectionPut {
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
-    pub note: Vec<crate::shared::ElectronicCollectionNotePut>,
+    pub note: Vec<crate::shared::CitationNote>,
     /// List of access restrictions based on location.
     /// In the PUT action the incoming list will replace the existing list.
     /// If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, group\_settings can be modified for all collections.
-    pub group_setting: Vec<crate::shared::GroupSettingPut>,
+    pub group_setting: Vec<crate::shared::GroupSetting>,
     /// Do not show as full text in CDI even if active in Alma.
     ///
     /// Example: `true`.
@@ -1162,7 +962,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     None,
                     false,
                     V::Model(
-                        <crate::electronic::models::ElectronicCollectionPutLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("type", "type", K::Element, None, false, V::Code),
@@ -1181,7 +981,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ElectronicCollectionInterfacePut as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1191,7 +991,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     None,
                     false,
                     V::Model(
-                        <crate::shared::ElectronicCollectionInterfacePut as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
@@ -1211,7 +1011,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     None,
                     false,
                     V::Model(
-                        <crate::electronic::models::ElectronicCollectionPutPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1245,7 +1045,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     None,
                     false,
                     V::Model(
-                        <crate::electronic::models::ElectronicCollectionPutLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1318,7 +1118,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     None,
                     false,
                     V::Model(
-                        <crate::electronic::models::ResourceMetadataPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1328,7 +1128,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     Some("linking_parameters"),
                     true,
                     V::Model(
-                        <crate::shared::LinkingParameterPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1347,7 +1147,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     Some("notes"),
                     true,
                     V::Model(
-                        <crate::shared::ElectronicCollectionNotePut as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1357,7 +1157,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     Some("group_settings"),
                     true,
                     V::Model(
-                        <crate::shared::GroupSettingPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -1392,339 +1192,6 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     false,
                     V::Scalar,
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The code of the owning library associated with the electronic collection.
-/// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
-/// In the PUT action, library can be modified for all collections.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/library`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPutLibrary {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ElectronicCollectionPutLibrary {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ElectronicCollectionPutLibrary {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPutLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ElectronicCollectionPutLibrary);
-impl alma_runtime::Model for ElectronicCollectionPutLibrary {
-    const NAME: &'static str = "ElectronicCollectionPutLibrary";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_put_library",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Related license code.
-/// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
-/// In the PUT action, license can be modified for all collections.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/license`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPutLicense {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ElectronicCollectionPutLicense {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ElectronicCollectionPutLicense {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPutLicense",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ElectronicCollectionPutLicense);
-impl alma_runtime::Model for ElectronicCollectionPutLicense {
-    const NAME: &'static str = "ElectronicCollectionPutLicense";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_put_license",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Related PO line number.
-/// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
-/// In the PUT action, po\_line can be modified for all collections.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection/properties/po_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElectronicCollectionPutPoLine {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ElectronicCollectionPutPoLine {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ElectronicCollectionPutPoLine {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPutPoLine",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ElectronicCollectionPutPoLine);
-impl alma_runtime::Model for ElectronicCollectionPutPoLine {
-    const NAME: &'static str = "ElectronicCollectionPutPoLine";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "electronic_collection_put_po_line",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-            ],
-        };
-        &MODEL
-    }
-}
-/// Information of the related BIB record.
-/// Relevant only if the e-collection is related to a BIB record.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/resource_metadata`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResourceMetadataPut {
-    /// The mms\_id.
-    ///
-    /// Example: `99333508700121`.
-    pub mms_id: Option<crate::electronic::models::ResourceMetadataPutMmsId>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ResourceMetadataPut {
-    fn is_empty(&self) -> bool {
-        self.mms_id.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ResourceMetadataPut {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResourceMetadataPut",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ResourceMetadataPut);
-impl alma_runtime::Model for ResourceMetadataPut {
-    const NAME: &'static str = "ResourceMetadataPut";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "resource_metadata",
-            fields: &[
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
-                        <crate::electronic::models::ResourceMetadataPutMmsId as alma_runtime::Model>::xml_model,
-                    ),
-                ),
-            ],
-        };
-        &MODEL
-    }
-}
-/// The mms\_id.
-///
-/// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/resource_metadata/properties/mms_id`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResourceMetadataPutMmsId {
-    /// `value` (XML text).
-    pub value: Option<String>,
-    /// `link` (XML attribute `link`).
-    pub link: Option<String>,
-    /// Fields this version of the SDK does not know, kept and sent back unchanged.
-    pub extra: alma_runtime::Extra,
-    /// How the value arrived on the wire, so that it is sent back as it came.
-    #[doc(hidden)]
-    pub wire: alma_runtime::Wire,
-}
-impl alma_runtime::IsEmpty for ResourceMetadataPutMmsId {
-    fn is_empty(&self) -> bool {
-        self.value.is_none() && self.link.is_none() && self.extra.is_empty()
-    }
-}
-impl alma_runtime::Codec for ResourceMetadataPutMmsId {
-    fn from_node(
-        node: alma_runtime::Node<'_>,
-    ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResourceMetadataPutMmsId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
-    }
-    fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
-    }
-    fn is_absent(&self) -> bool {
-        alma_runtime::IsEmpty::is_empty(self)
-    }
-}
-alma_runtime::serde_via_codec!(ResourceMetadataPutMmsId);
-impl alma_runtime::Model for ResourceMetadataPutMmsId {
-    const NAME: &'static str = "ResourceMetadataPutMmsId";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
-            root: "resource_metadata_put_mms_id",
-            fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
                 F::new("link", "link", K::Attribute, None, false, V::Scalar),
             ],
         };
@@ -2593,7 +2060,7 @@ pub struct ElectronicServicePost {
     /// Example: `ARTICLE`.
     pub linking_level: Option<alma_runtime::CodeValue>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    pub linking_parameter: Vec<crate::shared::LinkingParameterPost>,
+    pub linking_parameter: Vec<crate::shared::LinkingParameter>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all services.
     ///
@@ -2607,9 +2074,9 @@ pub struct ElectronicServicePost {
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, notes can be modified for all services.
-    pub note: Vec<crate::shared::ElectronicCollectionNotePost>,
+    pub note: Vec<crate::shared::CitationNote>,
     /// List of access restrictions based on location.
-    pub group_setting: Vec<crate::shared::GroupSettingPost>,
+    pub group_setting: Vec<crate::shared::GroupSetting>,
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
@@ -2962,7 +2429,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     Some("linking_parameters"),
                     true,
                     V::Model(
-                        <crate::shared::LinkingParameterPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -2981,7 +2448,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     Some("notes"),
                     true,
                     V::Model(
-                        <crate::shared::ElectronicCollectionNotePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -2991,7 +2458,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     Some("group_settings"),
                     true,
                     V::Model(
-                        <crate::shared::GroupSettingPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("link", "link", K::Attribute, None, false, V::Scalar),
@@ -3170,7 +2637,7 @@ pub struct ElectronicServicePut {
     /// Example: `ARTICLE`.
     pub linking_level_override: Option<alma_runtime::CodeValue>,
     /// The service's related linking parameters. In the PUT action the incoming list will replace the existing list. If linking\_parameters element is not part of the payload, the existing list will be kept. If linking\_parameters element exists in the payload, but is empty - the existing list will be deleted.
-    pub linking_parameter: Vec<crate::shared::LinkingParameterPut>,
+    pub linking_parameter: Vec<crate::shared::LinkingParameter>,
     /// A note related to authentication (to display in the discovery system).
     /// In the PUT action, authentication\_note can be modified for all services.
     ///
@@ -3184,9 +2651,9 @@ pub struct ElectronicServicePut {
     /// The e-collection's related notes.
     /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
     /// In the PUT action, notes can be modified for all services.
-    pub note: Vec<crate::shared::ElectronicCollectionNotePut>,
+    pub note: Vec<crate::shared::CitationNote>,
     /// List of access restrictions based on location.
-    pub group_setting: Vec<crate::shared::GroupSettingPut>,
+    pub group_setting: Vec<crate::shared::GroupSetting>,
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
     /// Fields this version of the SDK does not know, kept and sent back unchanged.
@@ -3575,7 +3042,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     Some("linking_parameters"),
                     true,
                     V::Model(
-                        <crate::shared::LinkingParameterPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -3594,7 +3061,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     Some("notes"),
                     true,
                     V::Model(
-                        <crate::shared::ElectronicCollectionNotePut as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new(
@@ -3604,7 +3071,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     Some("group_settings"),
                     true,
                     V::Model(
-                        <crate::shared::GroupSettingPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
                 F::new("link", "link", K::Attribute, None, false, V::Scalar),

@@ -149,7 +149,7 @@ impl PartnersApi {
     pub fn update_partner(
         &self,
         partner_code: impl Into<String>,
-        body: crate::partners::models::PartnerPut,
+        body: crate::partners::models::PartnerPost,
     ) -> UpdatePartner {
         UpdatePartner {
             req: self
@@ -414,11 +414,11 @@ alma_runtime::request_options!(GetPartner);
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UpdatePartner {
     req: alma_runtime::RequestBuilder,
-    body: crate::partners::models::PartnerPut,
+    body: crate::partners::models::PartnerPost,
 }
 impl UpdatePartner {
     /// The body that will be sent, for changes before `send()`.
-    pub fn body_mut(&mut self) -> &mut crate::partners::models::PartnerPut {
+    pub fn body_mut(&mut self) -> &mut crate::partners::models::PartnerPost {
         &mut self.body
     }
     /// Sends the request and decodes the response.

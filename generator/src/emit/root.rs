@@ -108,6 +108,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         });
     }
     let any_shared: Vec<&str> = api.areas.iter().map(|a| a.name.as_str()).collect();
+    let models_mod = stable_models(api);
     let intro = intro.iter().map(|l| {
         if l.is_empty() {
             String::new()
@@ -130,6 +131,8 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         /// Models used by more than one area.
         #[cfg(any(#(feature = #any_shared),*))]
         pub mod shared;
+
+        #models_mod
 
         pub mod registry;
 
@@ -206,5 +209,24 @@ pub fn area_mod(area: &Area) -> TokenStream {
         mod operations;
 
         pub use operations::*;
+    }
+}
+
+/// `alma_sdk::models::X` for every model: the one import path that does not change when a model
+/// moves between `<area>::models` and `shared` (which happens when another area starts using
+/// it; `CHANGES.md` reports such moves).
+fn stable_models(api: &crate::ir::Api) -> proc_macro2::TokenStream {
+    let uses = api.models.values().map(|m| {
+        let path = super::models::model_path(api, &m.id);
+        let cfg = super::cfg_areas(&m.areas);
+        quote! { #cfg pub use #path; }
+    });
+    quote! {
+        /// Every model under one path that stays the same whichever areas use it
+        /// (`alma_sdk::models::User`); each is defined in its area's `models` module, or in
+        /// `shared` when several areas use it.
+        pub mod models {
+            #(#uses)*
+        }
     }
 }

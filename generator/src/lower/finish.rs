@@ -113,14 +113,17 @@ fn merge_identical(api: &mut Api) {
                 }
                 k => k.clone(),
             };
-            let sig = serde_json::to_string(&(&m.name, &m.xml_name, kind)).unwrap_or_default();
+            // The request shapes of a model (`rest_user-post.json`, `rest_user.xsd?tags=put`) are
+            // named `UserPost`/`UserPut`; with the same fields they are the same type.
+            let sig = serde_json::to_string(&(base_name(m), &m.xml_name, kind)).unwrap_or_default();
             by_sig.entry(sig).or_default().push(id.clone());
         }
         let mut changed = false;
         for mut ids in by_sig.into_values() {
             // The copy in the file named after the definition (`rest_library.xsd#/library`, not
             // the one `rest_libraries.xsd` includes) is the one kept: its id and name are stable.
-            ids.sort_by_key(|id| (!is_home(id), id.clone()));
+            // A request variant merges into the model it is a variant of.
+            ids.sort_by_key(|id| (variant_of(id).is_some(), !is_home(id), id.clone()));
             if let Some((keep, rest)) = ids.split_first() {
                 for id in rest {
                     canon.insert(id.clone(), keep.clone());
@@ -277,6 +280,27 @@ fn find_pagination(api: &mut Api) {
                 }
             }
         }
+    }
+}
+
+/// `Post`/`Put` for a model from a request-variant file (`rest_user-post.json`,
+/// `rest_user.xsd?tags=put`).
+fn variant_of(id: &str) -> Option<&'static str> {
+    let file = id.split('#').next().unwrap_or(id);
+    if file.ends_with("-post.json") || file.ends_with("?tags=post") {
+        Some("Post")
+    } else if file.ends_with("-put.json") || file.ends_with("?tags=put") {
+        Some("Put")
+    } else {
+        None
+    }
+}
+
+/// A model's name without its request variant (`UserPostContactInfo` → `UserContactInfo`).
+fn base_name(m: &crate::ir::Model) -> String {
+    match variant_of(&m.id) {
+        Some(v) => m.name.replacen(v, "", 1),
+        None => m.name.clone(),
     }
 }
 
