@@ -32,6 +32,19 @@ pub struct Area {
     pub operations: Vec<Operation>,
     /// `$ref`s whose schema file is missing, with the operations that use them. Sorted.
     pub unresolved_refs: BTreeMap<String, Vec<String>>,
+    /// Alma's job operations, when the area has them typed (set by the finishing pass).
+    pub jobs: Option<Jobs>,
+}
+
+/// The operations `run_job_and_wait` is built on, found by method and path shape
+/// (`POST …/jobs/{job_id}` with an `op` parameter, `GET …/jobs/{job_id}/instances/{instance_id}`),
+/// whatever their method names.
+#[derive(Debug, Clone, Serialize)]
+pub struct Jobs {
+    /// Method name of the submit operation.
+    pub submit: String,
+    /// Method name of the instance operation.
+    pub instance: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -92,8 +105,11 @@ pub enum Pagination {
     /// from the page's one array field at run time.
     RawOffsetLimit,
     /// Analytics reports: a `token` query parameter and raw `QueryResult` documents in the
-    /// answer's `anies` field.
-    ResumptionToken,
+    /// answer's `xs:any` field.
+    ResumptionToken {
+        /// The `xs:any` field of the response model holding the raw results.
+        raw_field: String,
+    },
 }
 
 impl Operation {

@@ -104,3 +104,41 @@ fn committed_generated_crate_is_up_to_date_and_deterministic() {
         "generated/ is stale, run `cargo xtask codegen`: {drift:?}"
     );
 }
+
+/// Helpers are bound to operations by method and path, not by their configured names: renaming
+/// the job operations in `specs/naming.toml` keeps `run_job_and_wait`, calling the new names.
+#[test]
+fn renaming_the_job_operations_keeps_run_job_and_wait() {
+    let cfg = alma_codegen::config::Config::load(&root().join("specs")).unwrap();
+    let mirror = alma_codegen::find_spec_dir(&root(), &cfg)
+        .expect("the spec mirror ../shared/alma-openapi is needed for this test");
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(project.path().join("specs")).unwrap();
+    for f in ["areas.toml", "corrections.toml"] {
+        std::fs::copy(
+            root().join("specs").join(f),
+            project.path().join("specs").join(f),
+        )
+        .unwrap();
+    }
+    let naming = std::fs::read_to_string(root().join("specs/naming.toml"))
+        .unwrap()
+        .replace("= \"submit_job\"", "= \"launch_job\"")
+        .replace("= \"get_job_instance\"", "= \"read_job_run\"");
+    std::fs::write(project.path().join("specs/naming.toml"), naming).unwrap();
+    let gen = generate(&Options {
+        project_root: project.path().to_path_buf(),
+        specs: Some(mirror),
+        previous_summary: None,
+    })
+    .unwrap();
+    let conf = &gen
+        .files
+        .iter()
+        .find(|f| f.path == "src/conf/operations.rs")
+        .unwrap()
+        .contents;
+    assert!(conf.contains("pub async fn run_job_and_wait("));
+    assert!(conf.contains("self.launch_job(job_id.clone(), \"run\", job)"));
+    assert!(conf.contains("self.read_job_run(job_id.clone(), instance_id.clone())"));
+}

@@ -229,13 +229,16 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                     alma_runtime::Paginator::untyped(self.req)
                 }
             },
-            Pagination::ResumptionToken => quote! {
-                /// Every row of the report, following the resumption token until `IsFinished`,
-                /// each as (column heading, value) pairs.
-                pub fn rows(self) -> alma_runtime::analytics::ReportRows<#page> {
-                    alma_runtime::analytics::ReportRows::new(self.req, |page: #page| page.anies)
+            Pagination::ResumptionToken { raw_field } => {
+                let raw = format_ident!("{}", raw_field);
+                quote! {
+                    /// Every row of the report, following the resumption token until `IsFinished`,
+                    /// each as (column heading, value) pairs.
+                    pub fn rows(self) -> alma_runtime::analytics::ReportRows<#page> {
+                        alma_runtime::analytics::ReportRows::new(self.req, |page: #page| page.#raw)
+                    }
                 }
-            },
+            }
         }
     });
     let body_accessor = op.request.as_ref().map(|b| {
@@ -364,8 +367,10 @@ fn update_helper(api: &Api, area: &Area, put: &Operation) -> Option<TokenStream>
 /// read the instance id from the answer's `additional_info` link, and poll the instance until
 /// its status is final.
 fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
+    // Which operations these are was decided in the IR (`Area::jobs`), by method and path.
+    let jobs = area.jobs.as_ref()?;
     let find = |name: &str| area.operations.iter().find(|o| o.name == name);
-    let (submit, instance) = (find("submit_job")?, find("get_job_instance")?);
+    let (submit, instance) = (find(&jobs.submit)?, find(&jobs.instance)?);
     let (Some(BodyType::Model(req)), Some(BodyType::Model(job)), Some(BodyType::Model(inst))) = (
         submit.request.as_ref().map(|b| &b.ty),
         submit.response.as_ref().map(|b| &b.ty),
@@ -378,6 +383,10 @@ fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
         return None;
     }
     let (req_ty, inst_ty) = (model_path(api, req), model_path(api, inst));
+    let (submit_name, instance_name) = (
+        format_ident!("{}", submit.name),
+        format_ident!("{}", instance.name),
+    );
     let op_name = format!("{}.run_job_and_wait", area.name);
     let doc = doc_lines(&[
         "Submits job `job_id` (`op=run`) and polls its instance until it ends (`COMPLETED_*`, `FAILED`, …),".into(),
@@ -395,7 +404,7 @@ fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
             wait: alma_runtime::wait::WaitOptions,
         ) -> Result<#inst_ty, alma_runtime::Error> {
             let job_id: String = job_id.into();
-            let submitted = self.submit_job(job_id.clone(), "run", job).send().await?;
+            let submitted = self.#submit_name(job_id.clone(), "run", job).send().await?;
             let status = submitted.status;
             let link = submitted.value.additional_info.as_ref().and_then(|i| i.link.clone()).unwrap_or_default();
             let instance_id = link.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
@@ -411,7 +420,7 @@ fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
             let done = |r: &alma_runtime::Response<#inst_ty>| {
                 r.value.status.as_ref().is_some_and(|s| alma_runtime::wait::job_status_is_final(&s.value))
             };
-            let poll = || self.get_job_instance(job_id.clone(), instance_id.clone()).send();
+            let poll = || self.#instance_name(job_id.clone(), instance_id.clone()).send();
             alma_runtime::wait::poll_until(#op_name, poll, done, wait).await.map(|r| r.value)
         }
     })

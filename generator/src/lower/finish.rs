@@ -14,7 +14,58 @@ pub fn finish(api: &mut Api, model_names: &BTreeMap<String, String>) -> Result<(
     unique_names(api, model_names);
     field_forms(api);
     find_pagination(api);
+    find_jobs(api);
     Ok(())
+}
+
+/// Alma's job operations, by method and path shape: `POST …/jobs/{id}` taking `op` and a typed
+/// job whose answer has `additional_info` (the instance link), and `GET
+/// …/jobs/{id}/instances/{instance}` whose typed answer has a `status`. Not by method names:
+/// renaming a method in `specs/naming.toml` must not remove the helper.
+fn find_jobs(api: &mut Api) {
+    use crate::ir::{HttpMethod, Jobs, ParamIn};
+    let has_field = |id: &ModelId, name: &str| matches!(api.models.get(id).map(|m| &m.kind), Some(ModelKind::Struct { fields }) if fields.iter().any(|f| f.name == name));
+    let model = |b: &Option<crate::ir::Body>| match b.as_ref().map(|b| &b.ty) {
+        Some(BodyType::Model(id)) => Some(id.clone()),
+        _ => None,
+    };
+    let mut found = Vec::new();
+    for (ai, area) in api.areas.iter().enumerate() {
+        let submit = area.operations.iter().find(|o| {
+            let segs: Vec<&str> = o.path.split('/').collect();
+            o.method == HttpMethod::Post
+                && segs.len() >= 2
+                && segs[segs.len() - 2] == "jobs"
+                && segs[segs.len() - 1].starts_with('{')
+                && o.params
+                    .iter()
+                    .any(|p| p.name == "op" && p.location == ParamIn::Query)
+                && model(&o.request).is_some()
+                && model(&o.response).is_some_and(|m| has_field(&m, "additional_info"))
+        });
+        let Some(submit) = submit else { continue };
+        let instance = area.operations.iter().find(|o| {
+            o.method == HttpMethod::Get
+                && o.path
+                    .strip_prefix(submit.path.as_str())
+                    .is_some_and(|rest| {
+                        rest.starts_with("/instances/{") && rest.matches('/').count() == 2
+                    })
+                && model(&o.response).is_some_and(|m| has_field(&m, "status"))
+        });
+        if let Some(instance) = instance {
+            found.push((
+                ai,
+                Jobs {
+                    submit: submit.name.clone(),
+                    instance: instance.name.clone(),
+                },
+            ));
+        }
+    }
+    for (ai, jobs) in found {
+        api.areas[ai].jobs = Some(jobs);
+    }
 }
 
 /// How each field is held in Rust: optionality from the schema and the wire (Alma leaves out
@@ -260,8 +311,10 @@ fn find_pagination(api: &mut Api) {
                 .params
                 .iter()
                 .any(|p| p.name == "token" && p.location == ParamIn::Query && !p.required);
-            if token && fields.iter().any(|f| f.xml.any) {
-                op.pagination = Some(Pagination::ResumptionToken);
+            if let Some(raw) = fields.iter().find(|f| f.xml.any).filter(|_| token) {
+                op.pagination = Some(Pagination::ResumptionToken {
+                    raw_field: raw.rust_name.clone(),
+                });
                 continue;
             }
             if !(has("limit") && has("offset")) {

@@ -160,6 +160,7 @@ fn lower_area(
         spec_file: area.file.clone(),
         operations: ops,
         unresolved_refs: unresolved,
+        jobs: None,
     })
 }
 
