@@ -3,8 +3,9 @@
 //!
 //! The output is laid out like the mirror (`openapi/<area>.json`, `schemas/<name>.json`) with
 //! every external `$ref` pointing at the local copy, the XSD-derived schema files written out as
-//! JSON, refs to unpublished schema files replaced by `{}` (any value), and the path corrections of
-//! `specs/corrections.toml` applied, so the bundle describes exactly what the SDK sends. It is
+//! JSON, refs to unpublished schema files replaced by `{}` (any value), the path corrections of
+//! `specs/corrections.toml` applied, and top-level array models described as the object Alma
+//! sends, so the bundle describes exactly what the SDK sends and reads. It is
 //! derived from Ex Libris's files: write it to a git-ignored directory, never commit it.
 
 use std::path::Path;
@@ -62,6 +63,7 @@ pub fn write_bundle(store: &Store, config: &Config, out: &Path) -> Result<Vec<St
             }
             DocId::Schema(name) => {
                 rewrite_refs(store, id, &mut value, "./");
+                wrap_top_level_array(&mut value, name);
                 write(format!("schemas/{name}.json"), &value)?;
             }
         }
@@ -98,6 +100,43 @@ fn rewrite_refs(store: &Store, from: &DocId, value: &mut Value, prefix: &str) {
         }
         _ => {}
     }
+}
+
+/// A schema file whose model is an array (`rest_open_days`: `days` of `day`) describes the object
+/// Alma sends and the SDK models, `{"day": [...]}` (see `SchemaLowerer::lower_body_type`), so a
+/// mock server answers in that shape.
+fn wrap_top_level_array(doc: &mut Value, name: &str) {
+    let Some(def) = doc
+        .get(name)
+        .and_then(|a| a.get("$ref"))
+        .and_then(Value::as_str)
+        .and_then(|r| r.split_once("#/"))
+        .map(|(_, def)| def.to_string())
+    else {
+        return;
+    };
+    let Some(schema) = doc.get_mut(&def) else {
+        return;
+    };
+    if schema.get("type").and_then(Value::as_str) != Some("array") {
+        return;
+    }
+    let items = schema.get("items").cloned().unwrap_or(Value::Null);
+    let item_name = items
+        .get("xml")
+        .and_then(|x| x.get("name"))
+        .and_then(Value::as_str)
+        .map(String::from)
+        .unwrap_or_else(|| crate::naming::singular(&def));
+    let mut wrapped = serde_json::json!({
+        "type": "object",
+        "xml": {"name": def},
+        "properties": {item_name: {"type": "array", "items": items}},
+    });
+    if let Some(d) = schema.get("description") {
+        wrapped["description"] = d.clone();
+    }
+    *schema = wrapped;
 }
 
 /// The `drop_undefined_required` correction: `required` names only defined properties.

@@ -128,6 +128,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if rejected > 0 {
         return Err(format!("Prism rejected {rejected} request(s)"));
     }
+    let undecoded = rows
+        .iter()
+        .filter(|r| r.accepted && r.typed && !r.decoded)
+        .count();
+    if undecoded > 0 {
+        return Err(format!(
+            "{undecoded} typed answer(s) from Prism did not decode"
+        ));
+    }
     Ok(())
 }
 
