@@ -215,6 +215,17 @@ pub enum ModelSource {
     Derived,
 }
 
+impl ModelSource {
+    /// How reports name it: `json-schema`, `xsd`, `derived`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelSource::JsonSchema => "json-schema",
+            ModelSource::Xsd => "xsd",
+            ModelSource::Derived => "derived",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
     pub id: ModelId,
@@ -229,6 +240,17 @@ pub struct Model {
     pub kind: ModelKind,
     /// Areas whose operations reach this model (decides its module and feature gate).
     pub areas: Vec<String>,
+}
+
+impl Model {
+    /// Where the type is defined, from the crate root: `users::models::User` when one area uses
+    /// it, `shared::Item` when several do.
+    pub fn rust_path(&self) -> String {
+        match self.areas.as_slice() {
+            [one] => format!("{one}::models::{}", self.name),
+            _ => format!("shared::{}", self.name),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ir::{Api, BodyType, ModelSource};
+use crate::ir::{Api, BodyType};
 use crate::source::Store;
 use crate::write::File;
 
@@ -91,11 +91,7 @@ impl Report {
             .map(|m| ModelReport {
                 name: m.name.clone(),
                 schema: m.id.clone(),
-                source: match m.source {
-                    ModelSource::JsonSchema => "json-schema",
-                    ModelSource::Xsd => "xsd",
-                    ModelSource::Derived => "derived",
-                },
+                source: m.source.as_str(),
                 areas: m.areas.clone(),
             })
             .collect();

@@ -355,7 +355,6 @@ fn read_doc(root: &Path, rel: &str) -> Result<Value> {
     }
 }
 
-/// Queues every schema file referenced from `value`.
 /// The schema document of list `rest_<plural>` by Alma's convention for every list: the items
 /// under the item's element name (a repeated element in XML), and a `total_record_count`
 /// attribute.
@@ -386,6 +385,7 @@ fn derived_list(list: &str, item: &str) -> Value {
     })
 }
 
+/// Queues every schema file referenced from `value`.
 fn collect_schema_refs(
     from: &DocId,
     value: &Value,

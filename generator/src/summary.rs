@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Api, BodyType, ModelKind, ModelSource, ParamIn, TypeRef};
+use crate::ir::{Api, BodyType, ModelKind, ParamIn, TypeRef};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApiSummary {
@@ -124,19 +124,12 @@ impl ApiSummary {
                         .map(|v| (v.clone(), "enum value".to_string()))
                         .collect(),
                 };
-                let source = match m.source {
-                    ModelSource::JsonSchema => "json-schema",
-                    ModelSource::Xsd => "xsd",
-                    ModelSource::Derived => "derived",
-                };
+                let source = m.source.as_str();
                 (
                     m.name.clone(),
                     ModelSummary {
                         source: source.into(),
-                        path: match m.areas.as_slice() {
-                            [one] => format!("{one}::models::{}", m.name),
-                            _ => format!("shared::{}", m.name),
-                        },
+                        path: m.rust_path(),
                         fields,
                     },
                 )

@@ -10,14 +10,12 @@ use crate::naming::type_ident;
 
 /// Path of a model's type from anywhere in the crate.
 pub fn model_path(api: &Api, id: &str) -> TokenStream {
-    let m = &api.models[id];
-    let name = format_ident!("{}", m.name);
-    if m.areas.len() == 1 {
-        let area = format_ident!("{}", m.areas[0]);
-        quote! { crate::#area::models::#name }
-    } else {
-        quote! { crate::shared::#name }
-    }
+    let segments = api.models[id]
+        .rust_path()
+        .split("::")
+        .map(|s| format_ident!("{}", s))
+        .collect::<Vec<_>>();
+    quote! { crate #(::#segments)* }
 }
 
 pub fn area_models(api: &Api, area: &Area, models: &[&Model]) -> TokenStream {

@@ -249,11 +249,7 @@ fn unique_names(api: &mut Api, by_hand: &BTreeMap<String, String>) {
             .filter(|id| !by_hand.contains_key(id.as_str()))
         {
             let m = api.models.get_mut(&id).expect("id from map");
-            let stem = m.file.rsplit('/').next().unwrap_or(&m.file);
-            let stem = stem.trim_start_matches("rest_");
-            let stem = stem.split('.').next().unwrap_or(stem);
-            let stem = stem.trim_end_matches("-put").trim_end_matches("-post");
-            let prefix = type_ident(stem);
+            let prefix = type_ident(file_stem(&m.file));
             if !name.starts_with(&prefix) {
                 m.name = format!("{prefix}{name}");
             }
@@ -363,11 +359,16 @@ fn is_home(id: &str) -> bool {
     let Some((file, ptr)) = id.split_once('#') else {
         return false;
     };
+    ptr.strip_prefix('/') == Some(file_stem(file))
+}
+
+/// The model a schema file is about, without directory, `rest_`, extension or request variant:
+/// `xsd/rest_user.xsd?tags=post` → `user`, `schemas/rest_code_table-put.json` → `code_table`.
+fn file_stem(file: &str) -> &str {
     let stem = file.rsplit('/').next().unwrap_or(file);
     let stem = stem.split(['.', '?']).next().unwrap_or(stem);
     let stem = stem.trim_start_matches("rest_");
-    let stem = stem.trim_end_matches("-put").trim_end_matches("-post");
-    ptr.strip_prefix('/') == Some(stem)
+    stem.trim_end_matches("-put").trim_end_matches("-post")
 }
 
 /// `file#/a/properties/b` is inline; `file#/a` is a named definition.

@@ -54,8 +54,8 @@ impl<'s> SchemaLowerer<'s> {
     /// `day`) becomes a model with one list field, as Alma sends it: JSON `{"day": [...]}`, XML
     /// `<days><day>…</day></days>`.
     pub fn lower_body_type(&mut self, ptr: &Ptr, hint: &str) -> Result<TypeRef, RefError> {
+        let ty = self.lower_type(ptr, hint)?;
         let resolved = self.store.resolve(ptr)?;
-        let ty = self.lower_resolved(self.store.resolve(ptr)?, hint)?;
         let TypeRef::Array(item) = ty else {
             return Ok(ty);
         };
