@@ -46,6 +46,36 @@ pub struct Corrections {
     /// Lists whose schema file is unpublished, derived from their item's model.
     #[serde(default)]
     pub derived_lists: Option<DerivedLists>,
+    /// Enumerated query parameter values.
+    #[serde(default)]
+    pub param_values: ParamValues,
+}
+
+/// How query parameters get enumerated values: the description rule, and the hand-read entries
+/// for prose it does not read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamValues {
+    /// Read "Valid values are a, b." and the other list phrasings of upstream descriptions.
+    #[serde(default)]
+    pub from_descriptions: bool,
+    /// Values stated in prose the rule does not read.
+    #[serde(default)]
+    pub explicit: Vec<ExplicitValues>,
+}
+
+/// `param` of the operations of `area` (all of them, or those at `operations`, `"METHOD path"` as
+/// upstream writes it) takes `values`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplicitValues {
+    pub area: String,
+    pub param: String,
+    #[serde(default)]
+    pub operations: Vec<String>,
+    pub values: Vec<String>,
+    /// Why: the upstream wording the values were read from.
+    pub why: String,
 }
 
 /// Alma's list convention: `rest_<plural>` holds its items under the singular name, with a
@@ -141,6 +171,23 @@ impl Config {
                 return Err(err(
                     "corrections.toml",
                     format!("path correction names unknown area {:?}", p.area),
+                ));
+            }
+        }
+        for e in &self.corrections.param_values.explicit {
+            if !seen.contains(&e.area) {
+                return Err(err(
+                    "corrections.toml",
+                    format!("[[param_values.explicit]] names unknown area {:?}", e.area),
+                ));
+            }
+            if e.values.is_empty() || e.values.iter().any(String::is_empty) {
+                return Err(err(
+                    "corrections.toml",
+                    format!(
+                        "[[param_values.explicit]] {} {:?}: values must be non-empty",
+                        e.area, e.param
+                    ),
                 ));
             }
         }

@@ -2,14 +2,45 @@
 //! `cargo xtask codegen` so that an entry goes once Ex Libris fixes the spec it works around.
 //!
 //! The corrections themselves are applied where they take effect: path rewrites and the default
-//! rules while lowering operations (`lower/`), derived lists while loading (`source.rs`).
+//! rules while lowering operations (`lower/`), derived lists while loading (`source.rs`),
+//! parameter values in the `param_values` pass (`lower/param_values.rs`).
 
 use crate::config::Config;
+use crate::ir::Api;
 use crate::source::{DocId, Store};
 
 /// A human line per correction that matched nothing in this generation.
-pub fn stale(config: &Config, store: &Store) -> Vec<String> {
+pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
     let mut out = Vec::new();
+    for e in &config.corrections.param_values.explicit {
+        let matched: Vec<_> = api
+            .areas
+            .iter()
+            .filter(|a| a.name == e.area)
+            .flat_map(|a| &a.operations)
+            .flat_map(|op| op.params.iter().map(move |p| (op, p)))
+            .filter(|(op, p)| crate::lower::explicit_values_apply(e, &e.area, op, p))
+            .collect();
+        let read_now = !matched.is_empty()
+            && matched.iter().all(|(_, p)| {
+                !p.schema_enum.is_empty()
+                    || p.description
+                        .as_deref()
+                        .and_then(crate::lower::values_in_description)
+                        .is_some()
+            });
+        if matched.is_empty() {
+            out.push(format!(
+                "[[param_values.explicit]] {} {:?}: no operation has this parameter any more",
+                e.area, e.param
+            ));
+        } else if read_now {
+            out.push(format!(
+                "[[param_values.explicit]] {} {:?}: the spec states the values in a form the generator reads now",
+                e.area, e.param
+            ));
+        }
+    }
     for c in &config.corrections.paths {
         let id = DocId::Area(c.area.clone());
         let present = store

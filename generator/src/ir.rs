@@ -34,6 +34,52 @@ pub struct Area {
     pub unresolved_refs: BTreeMap<String, Vec<String>>,
     /// Alma's job operations, when the area has them typed (set by the finishing pass).
     pub jobs: Option<Jobs>,
+    /// Enumerations of query parameter values, sorted by name (set by the `param_values` pass).
+    pub param_enums: Vec<ParamEnum>,
+}
+
+/// The values a query parameter takes, as a Rust enum with an `Other(String)` case: from the
+/// schema's `enum`, from the description's "Valid values are …", or from `specs/corrections.toml`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamEnum {
+    /// UpperCamelCase type name, unique in the area's module.
+    pub name: String,
+    /// The parameter's name on the wire.
+    pub param: String,
+    /// Description of the parameter where the type was first found.
+    pub doc: Option<String>,
+    pub values: Vec<EnumValue>,
+    pub source: ValuesSource,
+    /// Method names of the operations taking it, sorted.
+    pub operations: Vec<String>,
+}
+
+/// Where a parameter's values were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum ValuesSource {
+    /// The parameter schema's `enum`.
+    Schema,
+    /// A list in the description ("Valid values are a, b.").
+    Description,
+    /// `[[param_values.explicit]]` in `specs/corrections.toml`, for prose no rule reads.
+    Correction,
+}
+
+impl ValuesSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValuesSource::Schema => "schema",
+            ValuesSource::Description => "description",
+            ValuesSource::Correction => "correction",
+        }
+    }
+}
+
+/// One value of an enumeration: as sent, and its Rust variant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EnumValue {
+    pub wire: String,
+    pub variant: String,
 }
 
 /// The operations `run_job_and_wait` is built on, found by method and path shape
@@ -151,6 +197,10 @@ pub struct Param {
     pub ty: ScalarType,
     pub default: Option<Scalar>,
     pub description: Option<String>,
+    /// The schema's `enum`, as written.
+    pub schema_enum: Vec<String>,
+    /// The area's [`ParamEnum`] that types this parameter (set by the `param_values` pass).
+    pub enum_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -260,7 +310,7 @@ pub enum ModelKind {
     },
     /// A string enumeration; unknown values are kept, never rejected.
     Enum {
-        values: Vec<String>,
+        values: Vec<EnumValue>,
     },
 }
 

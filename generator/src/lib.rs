@@ -72,7 +72,7 @@ pub fn generate(opts: &Options) -> Result<Generation> {
     let (config, store) = load(opts)?;
     let spec_dir = store.root.clone();
     let api = lower::lower(&store, &config, GENERATOR_VERSION)?;
-    let stale_corrections = corrections::stale(&config, &store);
+    let stale_corrections = corrections::stale(&config, &store, &api);
     let report = report::Report::new(&api, &store);
     let mut files = emit::emit(&api)?;
     files.extend(report.files()?);

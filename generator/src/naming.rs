@@ -45,6 +45,32 @@ pub fn type_ident(raw: &str) -> String {
     s
 }
 
+/// Rust variants for an enumeration's wire values, in order: UpperCamelCase, `Empty` for `""`,
+/// and a trailing `_` where a name would clash with `Other` (the unknown-value case) or with an
+/// earlier variant (`ACTIVE` and `Active`).
+pub fn enum_values(wire: &[String]) -> Vec<crate::ir::EnumValue> {
+    let mut used = std::collections::BTreeSet::new();
+    wire.iter()
+        .map(|v| {
+            let mut variant = if v.is_empty() {
+                "Empty".to_string()
+            } else {
+                type_ident(v)
+            };
+            if variant == "Other" {
+                variant.push('_');
+            }
+            while !used.insert(variant.clone()) {
+                variant.push('_');
+            }
+            crate::ir::EnumValue {
+                wire: v.clone(),
+                variant,
+            }
+        })
+        .collect()
+}
+
 /// English singular of the last word of a snake_case noun (`libraries` → `library`).
 pub fn singular(noun: &str) -> String {
     let (head, last) = match noun.rsplit_once('_') {

@@ -1,13 +1,13 @@
 //! The coverage report: `generated/codegen-report.json` for machines and the table in
 //! `generated/README.md` (askama template `generator/templates/README.md`) for people.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ir::{Api, BodyType};
+use crate::ir::{Api, BodyType, ParamIn, ScalarType};
 use crate::source::Store;
 use crate::write::File;
 
@@ -23,6 +23,33 @@ pub struct Report {
     pub missing_schema_files: Vec<String>,
     /// Every operation still untyped, with why.
     pub untyped_operations: Vec<UntypedOperation>,
+    /// How query parameters are typed.
+    pub query_params: QueryParams,
+    /// Every enumerated query parameter type.
+    pub param_enums: Vec<ParamEnumReport>,
+}
+
+/// Query parameters (one per operation and name) by Rust type.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueryParams {
+    pub total: usize,
+    pub boolean: usize,
+    pub integer: usize,
+    pub number: usize,
+    /// Enumerated, by where the values were read (`schema`, `description`, `correction`).
+    pub enumerated: BTreeMap<&'static str, usize>,
+    pub enumerated_total: usize,
+    pub string: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamEnumReport {
+    pub area: String,
+    pub name: String,
+    pub param: String,
+    pub values: Vec<String>,
+    pub source: &'static str,
+    pub operations: Vec<String>,
 }
 
 /// An operation with a body that has no model.
@@ -125,6 +152,41 @@ impl Report {
                 });
             }
         }
+        let mut query_params = QueryParams::default();
+        let mut param_enums = Vec::new();
+        for a in &api.areas {
+            for p in a.operations.iter().flat_map(|o| &o.params) {
+                if p.location != ParamIn::Query {
+                    continue;
+                }
+                query_params.total += 1;
+                let e = p
+                    .enum_type
+                    .as_ref()
+                    .and_then(|t| a.param_enums.iter().find(|e| &e.name == t));
+                match (e, p.ty) {
+                    (Some(e), _) => {
+                        *query_params
+                            .enumerated
+                            .entry(e.source.as_str())
+                            .or_default() += 1;
+                        query_params.enumerated_total += 1;
+                    }
+                    (None, ScalarType::Boolean) => query_params.boolean += 1,
+                    (None, ScalarType::Integer) => query_params.integer += 1,
+                    (None, ScalarType::Number) => query_params.number += 1,
+                    (None, ScalarType::String) => query_params.string += 1,
+                }
+            }
+            param_enums.extend(a.param_enums.iter().map(|e| ParamEnumReport {
+                area: a.name.clone(),
+                name: e.name.clone(),
+                param: e.param.clone(),
+                values: e.values.iter().map(|v| v.wire.clone()).collect(),
+                source: e.source.as_str(),
+                operations: e.operations.clone(),
+            }));
+        }
         Report {
             generator_version: api.generator_version.clone(),
             spec_sha256: api.spec_sha256.clone(),
@@ -139,6 +201,8 @@ impl Report {
                 .into_iter()
                 .collect(),
             untyped_operations,
+            query_params,
+            param_enums,
         }
     }
 

@@ -87,7 +87,10 @@ impl ApiSummary {
                                         "query"
                                     }
                                     .into(),
-                                    ty: format!("{:?}", p.ty).to_lowercase(),
+                                    ty: match &p.enum_type {
+                                        Some(e) => format!("enum {e}"),
+                                        None => format!("{:?}", p.ty).to_lowercase(),
+                                    },
                                     required: p.required,
                                     default: p.default.as_ref().map(|d| d.to_string()),
                                 };
@@ -121,7 +124,7 @@ impl ApiSummary {
                         .collect(),
                     ModelKind::Enum { values } => values
                         .iter()
-                        .map(|v| (v.clone(), "enum value".to_string()))
+                        .map(|v| (v.wire.clone(), "enum value".to_string()))
                         .collect(),
                 };
                 let source = m.source.as_str();

@@ -355,3 +355,116 @@ fn a_top_level_array_body_is_a_model_with_one_list() {
     );
     assert!(matches!(fields[0].ty, alma_codegen::ir::TypeRef::Array(_)));
 }
+
+const ENUM_PARAMS_SPEC: &str = r##"{
+  "/almaws/v1/things": {"get": {
+    "parameters": [
+      {"name": "status", "in": "query", "description": "Status. Optional. Valid values are ACTIVE, INACTIVE, OTHER. Default: all.", "schema": {"type": "string"}},
+      {"name": "direction", "in": "query", "description": "The sort direction of desc (default) or asc.", "schema": {"type": "string"}},
+      {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}},
+      {"name": "expand", "in": "query", "description": "Comma separated list. Possible values: x, y", "schema": {"type": "string"}},
+      {"name": "limit", "in": "query", "description": "Valid values are 0-100.", "schema": {"type": "integer"}}
+    ],
+    "responses": {"200": {"description": "OK"}}}},
+  "/almaws/v1/things/{id}": {"post": {
+    "parameters": [
+      {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+      {"name": "op", "in": "query", "required": true, "description": "The operation. Currently only op=renew is supported.", "schema": {"type": "string"}},
+      {"name": "direction", "in": "query", "description": "Direction: asc or desc.", "schema": {"type": "string"}}
+    ],
+    "responses": {"200": {"description": "OK"}}}}
+}"##;
+
+/// Enumerated query parameters: from the schema's `enum`, from the description's list, from an
+/// explicit correction for prose; one type per (parameter, values) in an area; comma-separated
+/// lists and non-strings stay as they are; an explicit entry that matches nothing is stale.
+#[test]
+fn enumerated_query_parameters_become_open_enums() {
+    let p = Project::new("conf.json", &spec(ENUM_PARAMS_SPEC));
+    p.write(
+        "specs/corrections.toml",
+        r#"[param_values]
+from_descriptions = true
+
+[[param_values.explicit]]
+area = "test"
+param = "direction"
+values = ["asc", "desc"]
+why = "prose"
+
+[[param_values.explicit]]
+area = "test"
+param = "gone"
+values = ["x"]
+why = "matches nothing"
+"#,
+    );
+    let gen = p.generate().unwrap();
+    let area = &gen.api.areas[0];
+    let of = |op: usize, name: &str| {
+        area.operations[op]
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .enum_type
+            .clone()
+    };
+    let list = area
+        .operations
+        .iter()
+        .position(|o| o.method == alma_codegen::ir::HttpMethod::Get)
+        .unwrap();
+    let post = 1 - list;
+    let list_name = area.operations[list].name.clone();
+    let pascal = |s: &str| alma_codegen::naming::type_ident(s);
+    assert_eq!(
+        of(list, "status"),
+        Some(pascal(&format!("{list_name}_status")))
+    );
+    assert_eq!(of(list, "kind"), Some(pascal(&format!("{list_name}_kind"))));
+    assert_eq!(
+        of(list, "expand"),
+        None,
+        "a comma-separated list stays a string"
+    );
+    assert_eq!(of(list, "limit"), None, "an integer stays an integer");
+    // Both operations take the same `direction` values: one type, named after the parameter.
+    assert_eq!(of(list, "direction").as_deref(), Some("Direction"));
+    assert_eq!(of(post, "direction").as_deref(), Some("Direction"));
+    let op_enum = of(post, "op").expect("op is an enum");
+    let e = |name: &str| area.param_enums.iter().find(|e| e.name == name).unwrap();
+    use alma_codegen::ir::ValuesSource;
+    let wires = |name: &str| {
+        e(name)
+            .values
+            .iter()
+            .map(|v| (v.wire.clone(), v.variant.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(e(&op_enum).source, ValuesSource::Description);
+    assert_eq!(
+        wires(&op_enum),
+        [("renew".to_string(), "Renew".to_string())]
+    );
+    assert_eq!(e("Direction").source, ValuesSource::Correction);
+    assert_eq!(e(&of(list, "kind").unwrap()).source, ValuesSource::Schema);
+    let status = of(list, "status").unwrap();
+    assert_eq!(
+        wires(&status)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect::<Vec<_>>(),
+        ["Active", "Inactive", "Other_"],
+        "a value named Other does not clash with the unknown-value case"
+    );
+    assert!(
+        gen.stale_corrections.iter().any(|s| s.contains("\"gone\"")),
+        "{:?}",
+        gen.stale_corrections
+    );
+    let ops = file(&gen, "src/test/operations.rs");
+    assert!(ops.contains(&format!("op: impl Into<{op_enum}>")), "{ops}");
+    assert!(ops.contains("pub enum Direction"), "{ops}");
+    assert!(ops.contains("Other(String)"), "{ops}");
+}

@@ -8,14 +8,13 @@ use quote::{format_ident, quote};
 use serde_json::{json, Map, Value};
 
 use super::models::model_path;
-use crate::ir::{Api, BodyType, ModelKind, Operation, Param, Scalar, ScalarType, TypeRef};
+use crate::ir::{Api, Area, BodyType, ModelKind, Operation, Param, Scalar, ScalarType, TypeRef};
 
 pub fn conformance_rs(api: &Api) -> TokenStream {
-    let calls = api.areas.iter().flat_map(|area| {
-        area.operations
-            .iter()
-            .map(move |op| call(api, &area.name, op))
-    });
+    let calls = api
+        .areas
+        .iter()
+        .flat_map(|area| area.operations.iter().map(move |op| call(api, area, op)));
     quote! {
         //! Every operation called once with sample values, for the conformance suite.
 
@@ -44,7 +43,19 @@ pub fn conformance_rs(api: &Api) -> TokenStream {
     }
 }
 
-fn sample_param(p: &Param) -> TokenStream {
+fn sample_param(area: &Area, p: &Param) -> TokenStream {
+    if let Some(e) = area
+        .param_enums
+        .iter()
+        .find(|e| Some(&e.name) == p.enum_type.as_ref())
+    {
+        // The default when it is one of the values, else the first value.
+        let wire = match &p.default {
+            Some(Scalar::String(d)) if e.values.iter().any(|v| v.wire == *d) => d.clone(),
+            _ => e.values.first().map(|v| v.wire.clone()).unwrap_or_default(),
+        };
+        return quote! { #wire };
+    }
     match (p.ty, &p.default) {
         (ScalarType::String, Some(Scalar::String(s))) if !s.is_empty() => quote! { #s },
         (ScalarType::String, _) => quote! { "sample" },
@@ -56,14 +67,19 @@ fn sample_param(p: &Param) -> TokenStream {
     }
 }
 
-fn call(api: &Api, area: &str, op: &Operation) -> TokenStream {
+fn call(api: &Api, area_ir: &Area, op: &Operation) -> TokenStream {
+    let area = area_ir.name.as_str();
     let area_ident = format_ident!("{}", area);
     let name = format_ident!("{}", op.name);
     let op_name = &op.name;
-    let args = op.params.iter().filter(|p| p.required).map(sample_param);
+    let args = op
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| sample_param(area_ir, p));
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let setter = format_ident!("{}", p.rust_name);
-        let v = sample_param(p);
+        let v = sample_param(area_ir, p);
         quote! { .#setter(#v) }
     });
     let body = op.request.as_ref().map(|b| match &b.ty {
@@ -97,7 +113,9 @@ fn sample_model(api: &Api, id: &str, depth: usize) -> Value {
         return json!({});
     };
     match &m.kind {
-        ModelKind::Enum { values } => Value::String(values.first().cloned().unwrap_or_default()),
+        ModelKind::Enum { values } => {
+            Value::String(values.first().map(|v| v.wire.clone()).unwrap_or_default())
+        }
         ModelKind::Struct { fields } => {
             let mut obj = Map::new();
             for f in fields.iter().filter(|f| f.required && depth < 6) {

@@ -5,8 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::doc_attr;
-use crate::ir::{Api, Area, Field, Model, ModelKind, TypeRef};
-use crate::naming::type_ident;
+use crate::ir::{Api, Area, EnumValue, Field, Model, ModelKind, TypeRef};
 
 /// Path of a model's type from anywhere in the crate.
 pub fn model_path(api: &Api, id: &str) -> TokenStream {
@@ -219,65 +218,16 @@ fn field(api: &Api, f: &Field) -> TokenStream {
     }
 }
 
-fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
+fn enum_model(m: &Model, values: &[EnumValue], cfg: TokenStream) -> TokenStream {
     let name = format_ident!("{}", m.name);
     let doc = model_doc(m);
-    let mut used = std::collections::BTreeSet::new();
-    let variants: Vec<_> = values
-        .iter()
-        .map(|v| {
-            let mut id = if v.is_empty() {
-                "Empty".to_string()
-            } else {
-                type_ident(v)
-            };
-            if id == "Other" {
-                id.push('_');
-            }
-            while !used.insert(id.clone()) {
-                id.push('_');
-            }
-            format_ident!("{}", id)
-        })
-        .collect();
-    let docs: Vec<String> = values.iter().map(|v| format!(" `{v}`")).collect();
-    let vals = values.iter();
-    let vals2 = values.iter();
-    let v2 = variants.iter();
-    let v3 = variants.iter();
+    let body = enum_body(&name, values, &cfg);
     quote! {
         #doc
         #cfg
         // No `Default`: the schemas declare no default value, and a first variant picked for
         // an absent value would be invented data (enum fields are `Option`).
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum #name {
-            #( #[doc = #docs] #variants, )*
-            /// A value this version of the SDK does not know, kept as sent.
-            Other(String),
-        }
-
-        #cfg
-        impl #name {
-            /// The value on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #( Self::#v2 => #vals, )*
-                    Self::Other(s) => s,
-                }
-            }
-        }
-
-        #cfg
-        impl From<&str> for #name {
-            fn from(s: &str) -> Self {
-                match s {
-                    #( #vals2 => Self::#v3, )*
-                    other => Self::Other(other.to_string()),
-                }
-            }
-        }
+        #body
 
         #cfg
         impl alma_runtime::Codec for #name {
@@ -294,6 +244,51 @@ fn enum_model(m: &Model, values: &[String], cfg: TokenStream) -> TokenStream {
 
         #cfg
         alma_runtime::serde_via_codec!(#name);
+    }
+}
+
+/// An open enumeration: one variant per known value, `Other(String)` for the rest, `as_str` and
+/// `From<&str>`. Shared by model enums and query parameter enums.
+pub(super) fn enum_body(
+    name: &proc_macro2::Ident,
+    values: &[EnumValue],
+    cfg: &TokenStream,
+) -> TokenStream {
+    let variants: Vec<_> = values
+        .iter()
+        .map(|v| format_ident!("{}", v.variant))
+        .collect();
+    let docs: Vec<String> = values.iter().map(|v| format!(" `{}`", v.wire)).collect();
+    let vals: Vec<&str> = values.iter().map(|v| v.wire.as_str()).collect();
+    quote! {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #docs] #variants, )*
+            /// A value this version of the SDK does not know, kept as sent.
+            Other(String),
+        }
+
+        #cfg
+        impl #name {
+            /// The value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #vals, )*
+                    Self::Other(s) => s,
+                }
+            }
+        }
+
+        #cfg
+        impl From<&str> for #name {
+            fn from(s: &str) -> Self {
+                match s {
+                    #( #vals => Self::#variants, )*
+                    other => Self::Other(other.to_string()),
+                }
+            }
+        }
     }
 }
 

@@ -7,12 +7,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::models::model_path;
+use super::models::{enum_body, model_path};
 use super::root::area_type;
 use super::{doc_lines, sanitize};
 use crate::ir::{
-    Api, Area, Body, BodyType, HttpMethod, ModelKind, Operation, Pagination, Param, ParamIn,
-    ScalarType,
+    Api, Area, Body, BodyType, HttpMethod, ModelKind, Operation, Pagination, Param, ParamEnum,
+    ParamIn, ScalarType, ValuesSource,
 };
 use crate::naming::type_ident;
 
@@ -29,6 +29,7 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
         .filter_map(|put| update_helper(api, area, put));
     let jobs = jobs_helper(api, area);
     let builders = area.operations.iter().map(|op| builder(api, area, op));
+    let enums = area.param_enums.iter().map(|e| param_enum(area, e));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
@@ -47,6 +48,48 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
         }
 
         #(#builders)*
+
+        #(#enums)*
+    }
+}
+
+/// An enumerated query parameter: the values the spec names, `Other` for the rest, and
+/// conversions from text so that `"pay"` works wherever `OperateOnFeeOp::Pay` does.
+fn param_enum(area: &Area, e: &ParamEnum) -> TokenStream {
+    let name = format_ident!("{}", e.name);
+    let api_ty = area_type(area);
+    let mut lines: Vec<String> = match &e.doc {
+        Some(d) => sanitize(d).lines().map(String::from).collect(),
+        None => vec![format!("Values of the `{}` query parameter.", e.param)],
+    };
+    lines.push(String::new());
+    let users: Vec<String> = e
+        .operations
+        .iter()
+        .map(|o| format!("[`{api_ty}::{o}`]"))
+        .collect();
+    lines.push(format!(
+        "The `{}` parameter of {}; values from the {}.",
+        e.param,
+        users.join(", "),
+        match e.source {
+            ValuesSource::Schema => "parameter's schema",
+            ValuesSource::Description => "parameter's description",
+            ValuesSource::Correction =>
+                "parameter's description, as read in `specs/corrections.toml`",
+        }
+    ));
+    let doc = doc_lines(&lines);
+    let body = enum_body(&name, &e.values, &TokenStream::new());
+    quote! {
+        #doc
+        #body
+
+        impl From<String> for #name {
+            fn from(s: String) -> Self {
+                Self::from(s.as_str())
+            }
+        }
     }
 }
 
@@ -60,6 +103,13 @@ fn body_type(api: &Api, body: &Body) -> TokenStream {
 /// Required parameters (path, then required query) become arguments of the accessor.
 fn arg_type(p: &Param) -> (TokenStream, TokenStream) {
     let ident = format_ident!("{}", p.rust_name);
+    if let Some(e) = &p.enum_type {
+        let e = format_ident!("{}", e);
+        return (
+            quote! { impl Into<#e> },
+            quote! { Into::<#e>::into(#ident).as_str().to_owned() },
+        );
+    }
     match p.ty {
         ScalarType::String => (quote! { impl Into<String> }, quote! { #ident.into() }),
         ScalarType::Integer => (quote! { i64 }, quote! { #ident.to_string() }),

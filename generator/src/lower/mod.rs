@@ -2,6 +2,11 @@
 //! [`crate::naming`], and the finishing passes (dedupe, unique names, areas) in `finish`.
 
 mod finish;
+mod param_values;
+
+pub(crate) use param_values::{
+    applies as explicit_values_apply, read_description as values_in_description,
+};
 pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,6 +55,7 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     };
     let model_names = config.naming.get(MODEL_NAMES).cloned().unwrap_or_default();
     finish::finish(&mut api, &model_names)?;
+    param_values::assign(&mut api, &config.corrections.param_values);
     Ok(api)
 }
 
@@ -161,6 +167,7 @@ fn lower_area(
         operations: ops,
         unresolved_refs: unresolved,
         jobs: None,
+        param_enums: Vec::new(),
     })
 }
 
@@ -476,6 +483,16 @@ fn lower_param(store: &Store, config: &Config, ptr: &Ptr) -> Result<Param> {
         ty,
         default,
         description: doc_of(r.value.get("description")),
+        schema_enum: schema
+            .and_then(|s| s.get("enum"))
+            .and_then(Value::as_array)
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        enum_type: None,
     })
 }
 

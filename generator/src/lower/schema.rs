@@ -134,11 +134,12 @@ impl<'s> SchemaLowerer<'s> {
         if let Some(values) = r.value.get("enum").and_then(Value::as_array) {
             if matches!(ty, None | Some("string")) && values.iter().all(Value::is_string) {
                 return self.model(&r, hint, |_, _| {
+                    let wire: Vec<String> = values
+                        .iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect();
                     Ok(ModelKind::Enum {
-                        values: values
-                            .iter()
-                            .filter_map(|v| v.as_str().map(String::from))
-                            .collect(),
+                        values: crate::naming::enum_values(&wire),
                     })
                 });
             }
