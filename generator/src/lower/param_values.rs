@@ -156,7 +156,7 @@ pub(crate) fn read_description(desc: &str) -> Option<Vec<String>> {
     let text = without_parentheses(desc);
     let lower = text.to_ascii_lowercase();
     for &(lead, skip_to_colon, min) in LEADS {
-        let Some(at) = find_word(&lower, lead) else {
+        let Some(at) = find_word(&lower, lead).next() else {
             continue;
         };
         let mut rest = &text[at + lead.len()..];
@@ -167,24 +167,26 @@ pub(crate) fn read_description(desc: &str) -> Option<Vec<String>> {
         return tokens(sentence(rest), min);
     }
     for lead in SUPPORTED_LEADS {
-        let Some(at) = find_word(&lower, lead) else {
-            continue;
-        };
-        let rest = &text[at + lead.len()..];
-        let end = [" is supported", " are supported"]
-            .iter()
-            .filter_map(|v| rest.find(v))
-            .min()?;
-        if let Some(values) = tokens(&rest[..end], 1) {
-            return Some(values);
+        for at in find_word(&lower, lead) {
+            let rest = &text[at + lead.len()..];
+            let Some(end) = [" is supported", " are supported"]
+                .iter()
+                .filter_map(|v| rest.find(v))
+                .min()
+            else {
+                continue;
+            };
+            if let Some(values) = tokens(&rest[..end], 1) {
+                return Some(values);
+            }
         }
     }
     None
 }
 
-/// `lead` at a word boundary in `lower`.
-fn find_word(lower: &str, lead: &str) -> Option<usize> {
-    lower.match_indices(lead).map(|(i, _)| i).find(|&i| {
+/// Where `lead` occurs at word boundaries in `lower`.
+fn find_word<'a>(lower: &'a str, lead: &'a str) -> impl Iterator<Item = usize> + 'a {
+    lower.match_indices(lead).map(|(i, _)| i).filter(move |&i| {
         let before = lower[..i].chars().next_back();
         let after = lower[i + lead.len()..].chars().next();
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
@@ -277,6 +279,7 @@ mod tests {
             ("Mandatory. Currently op=auth or op=refresh are supported.  The default is auth.", &["auth", "refresh"]),
             ("Mandatory. Currently submit and withdraw are supported.", &["submit", "withdraw"]),
             ("The operation op=run is supported.", &["run"]),
+            ("The operation to perform on the import profile. The operation op=run is supported.", &["run"]),
             ("For filtering jobs by their type. Optional. Possible values are MANUAL/SCHEDULED/OTHER. If no type", &["MANUAL", "SCHEDULED", "OTHER"]),
         ];
         for (desc, want) in cases {
