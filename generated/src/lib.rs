@@ -925,10 +925,8 @@ pub mod models {
     #[cfg(feature = "acq")]
     pub use crate::acq::models::Vendors;
 }
+#[cfg(feature = "registry")]
 pub mod registry;
-#[cfg(feature = "conformance")]
-#[doc(hidden)]
-pub mod conformance;
 /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
 ///
 /// Cheap to clone; clones share the connection pool and configuration.

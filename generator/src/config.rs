@@ -145,6 +145,26 @@ impl Config {
         Ok(config)
     }
 
+    /// Keeps only the areas named in `only` (`--areas a,b`); an unknown name is an error listing
+    /// the known ones. Corrections and names of the other areas are then ignored.
+    pub fn keep_areas(&mut self, only: &[String]) -> Result<()> {
+        let known: Vec<&str> = self.areas.areas.iter().map(|a| a.name.as_str()).collect();
+        if let Some(bad) = only.iter().find(|n| !known.contains(&n.as_str())) {
+            return Err(Error::Config {
+                path: PathBuf::from("specs/areas.toml"),
+                message: format!("--areas: no area {bad:?} (areas: {})", known.join(", ")),
+            });
+        }
+        self.areas.areas.retain(|a| only.contains(&a.name));
+        let keep = |area: &String| only.contains(area);
+        self.corrections.paths.retain(|p| keep(&p.area));
+        self.corrections
+            .param_values
+            .explicit
+            .retain(|e| keep(&e.area));
+        Ok(())
+    }
+
     fn validate(&self, dir: &Path) -> Result<()> {
         let err = |file: &str, message: String| Error::Config {
             path: dir.join(file),

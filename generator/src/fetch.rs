@@ -247,17 +247,12 @@ pub fn fetch(
     std::fs::write(&lock_path, lock).map_err(|e| Error::io(&lock_path, e))?;
     // Swap: the old directory goes only once the new one is complete.
     let tmp_path = tmp.keep();
-    if out.exists() {
-        let old = parent.join(format!(".fetch-specs-old-{}", std::process::id()));
-        std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        if let Err(e) = std::fs::rename(&tmp_path, out) {
-            let _ = std::fs::rename(&old, out);
-            return Err(Error::io(out, e));
-        }
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(&tmp_path, out).map_err(|e| Error::io(out, e))?;
+    let old = parent.join(format!(".fetch-specs-old-{}", std::process::id()));
+    if let Err(e) = crate::write::replace_dir(&tmp_path, out, &old) {
+        let _ = std::fs::remove_dir_all(&tmp_path);
+        return Err(e);
     }
+    let _ = std::fs::remove_dir_all(&old);
     Ok(report)
 }
 

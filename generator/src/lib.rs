@@ -40,8 +40,35 @@ pub struct Options {
     pub project_root: PathBuf,
     /// Spec directory; `None` searches the mirrors listed in `specs/areas.toml`.
     pub specs: Option<PathBuf>,
-    /// The previous `generated/api-summary.json` (normally the committed one), for `CHANGES.md`.
+    /// The `generated/api-summary.json` being replaced, for `CHANGES.md`.
     pub previous_summary: Option<String>,
+    /// The `generated/CHANGES.md` being replaced: kept as it is when the API did not change, else
+    /// the new entry goes on top of its entries.
+    pub previous_changes: Option<String>,
+    /// Generate only these areas (`--areas a,b`); `None` is every area of `specs/areas.toml`.
+    pub areas: Option<Vec<String>>,
+}
+
+impl Options {
+    /// Every area, specs from the mirrors of `specs/areas.toml`, no previous generation.
+    pub fn new(project_root: impl Into<PathBuf>) -> Options {
+        Options {
+            project_root: project_root.into(),
+            specs: None,
+            previous_summary: None,
+            previous_changes: None,
+            areas: None,
+        }
+    }
+
+    /// The previous generation's summary and changelog, read from `root/generated` (absent files
+    /// are a first generation).
+    pub fn with_previous_from_disk(mut self) -> Options {
+        let dir = self.project_root.join(write::SDK_DIR);
+        self.previous_summary = std::fs::read_to_string(dir.join("api-summary.json")).ok();
+        self.previous_changes = std::fs::read_to_string(dir.join("CHANGES.md")).ok();
+        self
+    }
 }
 
 /// The result of a generation, in memory.
@@ -51,6 +78,8 @@ pub struct Generation {
     pub spec_dir: PathBuf,
     /// Files relative to `generated/`, sorted.
     pub files: Vec<write::File>,
+    /// Generated files of the test crate, relative to `sdk-tests/`.
+    pub test_files: Vec<write::File>,
     pub report: report::Report,
     /// Corrections in `specs/corrections.toml` that matched nothing (see [`corrections`]).
     pub stale_corrections: Vec<String>,
@@ -58,7 +87,10 @@ pub struct Generation {
 
 /// Loads the config and every spec document (the first half of [`generate`]).
 pub fn load(opts: &Options) -> Result<(config::Config, source::Store)> {
-    let config = config::Config::load(&opts.project_root.join("specs"))?;
+    let mut config = config::Config::load(&opts.project_root.join("specs"))?;
+    if let Some(only) = &opts.areas {
+        config.keep_areas(only)?;
+    }
     let spec_dir = match &opts.specs {
         Some(dir) => dir.clone(),
         None => find_spec_dir(&opts.project_root, &config)?,
@@ -76,12 +108,18 @@ pub fn generate(opts: &Options) -> Result<Generation> {
     let report = report::Report::new(&api, &store);
     let mut files = emit::emit(&api)?;
     files.extend(report.files()?);
-    files.extend(summary_files(&api, opts.previous_summary.as_deref())?);
+    files.extend(summary_files(
+        &api,
+        opts.previous_summary.as_deref(),
+        opts.previous_changes.as_deref(),
+    )?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    let test_files = emit::emit_tests(&api)?;
     Ok(Generation {
         api,
         spec_dir,
         files,
+        test_files,
         report,
         stale_corrections,
     })
@@ -116,28 +154,51 @@ pub fn find_spec_dir(root: &Path, config: &config::Config) -> Result<PathBuf> {
     })
 }
 
-/// `api-summary.json` and `CHANGES.md` (the API changes since `previous`).
-fn summary_files(api: &ir::Api, previous: Option<&str>) -> Result<Vec<write::File>> {
+/// `api-summary.json` and `CHANGES.md`.
+///
+/// `CHANGES.md` is the changelog of the generated API, newest entry first: a generation whose
+/// API surface differs from `previous` (the summary it replaces) adds an entry on top of the
+/// previous file's entries; one that changes nothing in the API keeps the file byte for byte, so
+/// rerunning `cargo xtask codegen` on a clean checkout leaves it as committed.
+fn summary_files(
+    api: &ir::Api,
+    previous: Option<&str>,
+    previous_changes: Option<&str>,
+) -> Result<Vec<write::File>> {
     let new = summary::ApiSummary::new(api);
     let json = serde_json::to_string_pretty(&new).map_err(|e| Error::Emit {
         file: "api-summary.json".into(),
         message: e.to_string(),
     })?;
-    let mut changes = emit::header(api, "<!--").replace('\n', " -->\n");
-    changes.push_str("# API changes\n\nWhat this generation changed in the API surface, against the committed `api-summary.json`.\n");
     let old = previous.and_then(|p| serde_json::from_str::<summary::ApiSummary>(p).ok());
-    match old {
-        Some(old) => {
-            if let Some(text) = summary::changes(&old, &new) {
-                changes.push_str(&text);
-            }
-        }
-        None => changes.push_str(&format!(
+    let entry = match &old {
+        Some(old) => summary::changes(old, &new),
+        None => Some(format!(
             "\nFirst generation: {} operations, {} models.\n",
             new.areas.values().map(|a| a.len()).sum::<usize>(),
             new.models.len()
         )),
-    }
+    };
+    let kept = previous_changes.filter(|_| old.is_some() && entry.is_none());
+    let changes = match (kept, entry) {
+        (Some(same), _) => same.to_string(),
+        (None, entry) => {
+            let mut text = emit::header(api, "<!--").replace('\n', " -->\n");
+            text.push_str(CHANGES_INTRO);
+            if let Some(entry) = entry {
+                text.push_str(&format!(
+                    "\n## Spec inputs {} (alma-codegen {})\n{}",
+                    &api.spec_sha256[..12],
+                    api.generator_version,
+                    entry
+                ));
+            }
+            if let Some(older) = previous_changes.and_then(|p| p.split_once(CHANGES_ENTRIES)) {
+                text.push_str(older.1);
+            }
+            text
+        }
+    };
     Ok(vec![
         write::File {
             path: "api-summary.json".into(),
@@ -149,3 +210,8 @@ fn summary_files(api: &ir::Api, previous: Option<&str>) -> Result<Vec<write::Fil
         },
     ])
 }
+
+/// The line after which `CHANGES.md`'s entries start.
+const CHANGES_ENTRIES: &str = "<!-- entries, newest first -->\n";
+
+const CHANGES_INTRO: &str = "# API changes\n\nWhat each generation changed in the API surface of `alma-sdk` (operations, parameters,\nmodels and their import paths), newest first. `cargo xtask codegen` adds an entry when the API\nchanges and leaves this file alone when it does not.\n\n<!-- entries, newest first -->\n";

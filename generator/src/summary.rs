@@ -222,7 +222,7 @@ pub fn changes(old: &ApiSummary, new: &ApiSummary) -> Option<String> {
             }
         }
         if !lines.is_empty() {
-            out.push_str(&format!("\n## {area}\n\n{}\n", lines.join("\n")));
+            out.push_str(&format!("\n### {area}\n\n{}\n", lines.join("\n")));
         }
     }
     let mut lines = Vec::new();
@@ -271,7 +271,7 @@ pub fn changes(old: &ApiSummary, new: &ApiSummary) -> Option<String> {
         }
     }
     if !lines.is_empty() {
-        out.push_str(&format!("\n## models\n\n{}\n", lines.join("\n")));
+        out.push_str(&format!("\n### models\n\n{}\n", lines.join("\n")));
     }
     (!out.is_empty()).then_some(out)
 }

@@ -1,8 +1,8 @@
-//! Writing `generated/`: all or nothing, and the `--check` comparison.
+//! Writing the generator's output: all or nothing, and the `--check` comparison.
 //!
-//! The generator owns `generated/src/` entirely and the top-level files it emits (`Cargo.toml`,
-//! `README.md`, `codegen-report.json`, …). Hand-written files beside them (`examples/`, `tests/`)
-//! are never touched.
+//! The generator owns `generated/` (the `alma-sdk` crate): `src/` entirely and the top-level files
+//! it emits (`Cargo.toml`, `README.md`, `codegen-report.json`, …). In the hand-written test crate
+//! `sdk-tests/` it owns only the files it emits there (the conformance calls).
 
 use std::path::{Path, PathBuf};
 
@@ -40,17 +40,12 @@ pub fn write_all(out: &Path, files: &[File]) -> Result<()> {
     }
     // Swap the owned directory.
     let new_src = staging.path().join(OWNED_DIR);
-    let cur_src = out.join(OWNED_DIR);
     if new_src.is_dir() {
-        let old = staging.path().join(".old-src");
-        if cur_src.exists() {
-            std::fs::rename(&cur_src, &old).map_err(|e| Error::io(&cur_src, e))?;
-        }
-        if let Err(e) = std::fs::rename(&new_src, &cur_src) {
-            // Put the old tree back before reporting.
-            let _ = std::fs::rename(&old, &cur_src);
-            return Err(Error::io(&cur_src, e));
-        }
+        replace_dir(
+            &new_src,
+            &out.join(OWNED_DIR),
+            &staging.path().join(".old-src"),
+        )?;
     }
     for f in files
         .iter()
@@ -66,6 +61,81 @@ pub fn write_all(out: &Path, files: &[File]) -> Result<()> {
     Ok(())
 }
 
+/// Moves the complete directory `new` to `cur`, the old `cur` (if any) to `backup` first; if the
+/// move fails the old tree is put back. Shared by `write_all` and `fetch-specs`: the old
+/// directory goes only once the new one is complete.
+pub(crate) fn replace_dir(new: &Path, cur: &Path, backup: &Path) -> Result<()> {
+    let had_old = cur.exists();
+    if had_old {
+        std::fs::rename(cur, backup).map_err(|e| Error::io(cur, e))?;
+    }
+    if let Err(e) = std::fs::rename(new, cur) {
+        if had_old {
+            let _ = std::fs::rename(backup, cur);
+        }
+        return Err(Error::io(cur, e));
+    }
+    Ok(())
+}
+
+/// Writes the SDK crate's files under `root/generated` ([`write_all`]) and the generated files of
+/// the test crate under `root/sdk-tests`. The test files are staged beside their destination
+/// first, so a failure anywhere leaves both crates as they were.
+pub fn write_project(root: &Path, sdk: &[File], tests: &[File]) -> Result<()> {
+    let tests_dir = root.join(TESTS_DIR);
+    let mut staged = Vec::new();
+    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for f in tests {
+        let to = tests_dir.join(&f.path);
+        let tmp = to.with_extension("codegen-tmp");
+        let written = to
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&tmp, &f.contents));
+        if let Err(e) = written {
+            cleanup(&staged);
+            return Err(Error::io(&tmp, e));
+        }
+        staged.push((tmp, to));
+    }
+    if let Err(e) = write_all(&root.join(SDK_DIR), sdk) {
+        cleanup(&staged);
+        return Err(e);
+    }
+    for (tmp, to) in &staged {
+        std::fs::rename(tmp, to).map_err(|e| Error::io(to, e))?;
+    }
+    Ok(())
+}
+
+/// Where the SDK crate and the test crate live, relative to the project root.
+pub const SDK_DIR: &str = "generated";
+pub const TESTS_DIR: &str = "sdk-tests";
+
+/// [`check`] for both crates; drift paths are relative to the project root.
+pub fn check_project(root: &Path, sdk: &[File], tests: &[File]) -> Result<Vec<Drift>> {
+    let mut drift: Vec<Drift> = check(&root.join(SDK_DIR), sdk)?
+        .into_iter()
+        .map(|d| d.under(SDK_DIR))
+        .collect();
+    for f in tests {
+        let path = root.join(TESTS_DIR).join(&f.path);
+        let rel = format!("{TESTS_DIR}/{}", f.path);
+        match std::fs::read_to_string(&path) {
+            Ok(s) if s == f.contents => {}
+            Ok(_) => drift.push(Drift::Changed(rel)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => drift.push(Drift::Missing(rel)),
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    drift.sort_by_key(|d| d.to_string());
+    Ok(drift)
+}
+
 /// One difference between the files on disk and a fresh generation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drift {
@@ -73,6 +143,16 @@ pub enum Drift {
     Missing(String),
     /// A file under `src/` that the generator no longer produces.
     Stale(String),
+}
+
+impl Drift {
+    fn under(self, dir: &str) -> Drift {
+        match self {
+            Drift::Changed(p) => Drift::Changed(format!("{dir}/{p}")),
+            Drift::Missing(p) => Drift::Missing(format!("{dir}/{p}")),
+            Drift::Stale(p) => Drift::Stale(format!("{dir}/{p}")),
+        }
+    }
 }
 
 impl std::fmt::Display for Drift {
@@ -85,17 +165,10 @@ impl std::fmt::Display for Drift {
     }
 }
 
-/// Files `--check` does not compare: `CHANGES.md` describes the change against the previous
-/// commit, so it legitimately differs once that change is committed.
-const UNCHECKED: &[&str] = &["CHANGES.md"];
-
 /// Compares `files` with what is under `out`.
 pub fn check(out: &Path, files: &[File]) -> Result<Vec<Drift>> {
     let mut drift = Vec::new();
-    for f in files
-        .iter()
-        .filter(|f| !UNCHECKED.contains(&f.path.as_str()))
-    {
+    for f in files {
         let path = out.join(&f.path);
         match std::fs::read_to_string(&path) {
             Ok(s) if s == f.contents => {}

@@ -177,6 +177,8 @@ fn everything_arrives_and_matches() {
         project_root: project.root().to_path_buf(),
         specs: Some(out.clone()),
         previous_summary: None,
+        previous_changes: None,
+        areas: None,
     })
     .unwrap();
     let u = gen

@@ -17,21 +17,24 @@ use crate::write::File;
 
 pub use docs::sanitize;
 
+/// A file to print: its path and the function building its tokens.
+type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Sync + 'a>);
+
 /// Every generated file of the crate except the report (see [`crate::report`]).
 pub fn emit(api: &Api) -> Result<Vec<File>> {
-    let mut files = vec![
-        root::cargo_toml(api),
-        rust_file(api, "src/lib.rs", root::lib_rs(api))?,
-        rust_file(api, "src/registry.rs", registry::registry_rs(api))?,
-        rust_file(api, "src/conformance.rs", conformance::conformance_rs(api))?,
+    let mut jobs: Vec<Job<'_>> = vec![
+        ("src/lib.rs".into(), Box::new(|| root::lib_rs(api))),
+        (
+            "src/registry.rs".into(),
+            Box::new(|| registry::registry_rs(api)),
+        ),
     ];
     let shared: Vec<&Model> = api.models.values().filter(|m| m.areas.len() > 1).collect();
     if !shared.is_empty() {
-        files.push(rust_file(
-            api,
-            "src/shared.rs",
-            models::shared_module(api, &shared),
-        )?);
+        jobs.push((
+            "src/shared.rs".into(),
+            Box::new(move || models::shared_module(api, &shared)),
+        ));
     }
     for area in &api.areas {
         let own: Vec<&Model> = api
@@ -39,23 +42,77 @@ pub fn emit(api: &Api) -> Result<Vec<File>> {
             .values()
             .filter(|m| m.areas.len() == 1 && m.areas[0] == area.name)
             .collect();
-        files.push(rust_file(
-            api,
-            &format!("src/{}/mod.rs", area.name),
-            root::area_mod(area),
-        )?);
-        files.push(rust_file(
-            api,
-            &format!("src/{}/models.rs", area.name),
-            models::area_models(api, area, &own),
-        )?);
-        files.push(rust_file(
-            api,
-            &format!("src/{}/operations.rs", area.name),
-            operations::area_operations(api, area),
-        )?);
+        jobs.push((
+            format!("src/{}/mod.rs", area.name),
+            Box::new(|| root::area_mod(area)),
+        ));
+        jobs.push((
+            format!("src/{}/models.rs", area.name),
+            Box::new(move || models::area_models(api, area, &own)),
+        ));
+        jobs.push((
+            format!("src/{}/operations.rs", area.name),
+            Box::new(|| operations::area_operations(api, area)),
+        ));
     }
+    let mut files = vec![root::cargo_toml(api), rustfmt_toml(api)];
+    files.extend(print_all(api, jobs)?);
     Ok(files)
+}
+
+/// Builds and prints the files on every core: parsing and pretty-printing are most of a
+/// generation's time. The output does not depend on the scheduling (each file is printed alone
+/// and the results keep the jobs' order).
+fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<File>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<File>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(jobs.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((path, build)) = jobs.get(i) else {
+                            break;
+                        };
+                        out.push((i, rust_file(api, path, build())));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, f)| f).collect()
+}
+
+/// The generated files of the hand-written test crate `sdk-tests/`: the conformance calls, which
+/// only the conformance suite compiles.
+pub fn emit_tests(api: &Api) -> Result<Vec<File>> {
+    Ok(vec![rust_file(
+        api,
+        "src/conformance.rs",
+        conformance::conformance_rs(api),
+    )?])
+}
+
+/// `rustfmt.toml`: the crate is formatted by prettyplease, and `cargo fmt` leaves it alone.
+fn rustfmt_toml(api: &Api) -> File {
+    File {
+        path: "rustfmt.toml".into(),
+        contents: format!(
+            "{}
+# Formatted by the generator (prettyplease); rustfmt leaves it alone.
+disable_all_formatting = true
+",
+            header(api, "#")
+        ),
+    }
 }
 
 /// The DO NOT EDIT header every generated file starts with.

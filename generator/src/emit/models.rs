@@ -9,12 +9,17 @@ use crate::ir::{Api, Area, EnumValue, Field, Model, ModelKind, TypeRef};
 
 /// Path of a model's type from anywhere in the crate.
 pub fn model_path(api: &Api, id: &str) -> TokenStream {
+    model_path_in(api, id, quote! { crate })
+}
+
+/// The model's path from the root of crate `krate` (`alma_sdk` outside the SDK).
+pub fn model_path_in(api: &Api, id: &str, krate: TokenStream) -> TokenStream {
     let segments = api.models[id]
         .rust_path()
         .split("::")
         .map(|s| format_ident!("{}", s))
         .collect::<Vec<_>>();
-    quote! { crate #(::#segments)* }
+    quote! { #krate #(::#segments)* }
 }
 
 pub fn area_models(api: &Api, area: &Area, models: &[&Model]) -> TokenStream {

@@ -35,31 +35,13 @@ publish = false
     for n in &names {
         s.push_str(&format!("{n} = []\n"));
     }
-    s.push_str("# One call per operation with sample values, for `cargo xtask conformance`.\nconformance = []\n");
+    s.push_str("# `alma_sdk::registry`: every model and operation by name, for tools and tests.\nregistry = []\n");
     s.push_str(
         r#"
 [dependencies]
 alma-runtime = { workspace = true }
 serde = { workspace = true }
 serde_json = { workspace = true }
-
-[dev-dependencies]
-tokio = { workspace = true, features = ["signal"] }
-wiremock = { workspace = true }
-quick-xml = { workspace = true }
-proptest = { workspace = true }
-
-[[example]]
-name = "conformance"
-required-features = ["conformance"]
-
-[[bench]]
-name = "decode"
-harness = false
-
-[[bench]]
-name = "throughput"
-harness = false
 "#,
     );
     File {
@@ -134,11 +116,8 @@ pub fn lib_rs(api: &Api) -> TokenStream {
 
         #models_mod
 
+        #[cfg(feature = "registry")]
         pub mod registry;
-
-        #[cfg(feature = "conformance")]
-        #[doc(hidden)]
-        pub mod conformance;
 
         /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
         ///

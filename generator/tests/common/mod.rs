@@ -59,15 +59,19 @@ file = "openapi/{spec_name}"
             project_root: self.dir.path().to_path_buf(),
             specs: None,
             previous_summary: None,
+            previous_changes: None,
+            areas: None,
         })
     }
 
-    /// Generates with `previous` as the committed API summary.
+    /// Generates with `previous` as the generation on disk (its API summary and changelog).
     pub fn generate_after(&self, previous: &Generation) -> alma_codegen::Result<Generation> {
         generate(&Options {
             project_root: self.dir.path().to_path_buf(),
             specs: None,
             previous_summary: Some(file(previous, "api-summary.json").to_string()),
+            previous_changes: Some(file(previous, "CHANGES.md").to_string()),
+            areas: None,
         })
     }
 
@@ -113,5 +117,31 @@ pub fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
         }
+    }
+}
+
+/// The project root (where `specs/` is).
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("generator/ is one level below the root")
+        .to_path_buf()
+}
+
+/// The spec mirror of the shared data (`../shared/alma-openapi`). When it is missing the test
+/// fails saying so, unless `ALMA_SKIP_SHARED=1` asks to skip the tests that need it (`None`).
+pub fn mirror() -> Option<PathBuf> {
+    let root = project_root();
+    let cfg = alma_codegen::config::Config::load(&root.join("specs")).expect("specs/ loads");
+    match alma_codegen::find_spec_dir(&root, &cfg) {
+        Ok(dir) => Some(dir),
+        Err(_) if std::env::var_os("ALMA_SKIP_SHARED").is_some_and(|v| v == "1") => {
+            eprintln!("skipped (ALMA_SKIP_SHARED=1): no spec mirror");
+            None
+        }
+        Err(e) => panic!(
+            "{e}\nthis test reads the spec mirror of the shared data (see README, Set-up); \
+             set ALMA_SKIP_SHARED=1 to skip the tests that need it"
+        ),
     }
 }

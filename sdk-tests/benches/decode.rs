@@ -1,5 +1,5 @@
 //! Decoding a page of 100 users: typed JSON vs `serde_json::Value` on the same bytes, and typed
-//! XML of the same page. `cargo bench -p alma-sdk --bench decode` (or `cargo xtask bench`).
+//! XML of the same page. `cargo bench -p alma-sdk-tests --bench decode` (or `cargo xtask bench`).
 //!
 //! The page is built from a real user record (`../shared/alma-fixtures`), repeated 100 times;
 //! its XML is that page written by the SDK. Each figure is the median of several timed batches.
@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use alma_sdk::runtime::Model;
 use alma_sdk::users::models::Users;
 
-const USER_FIXTURE: &str = "Swiss-Library-Service-Platform+almapiwrapper/test__data__user_test1.json";
+const USER_FIXTURE: &str =
+    "Swiss-Library-Service-Platform+almapiwrapper/test__data__user_test1.json";
 
 fn median_per_iter(mut f: impl FnMut()) -> Duration {
     // Warm up, then size batches to ~50 ms.
@@ -57,10 +58,23 @@ fn main() {
     let typed_xml = median_per_iter(|| {
         black_box(Users::from_xml(black_box(&xml)).unwrap());
     });
-    println!("decode a page of 100 users (JSON {} KB, XML {} KB)", json.len() / 1024, xml.len() / 1024);
-    println!("  serde_json::Value : {:>9.1} µs", value.as_secs_f64() * 1e6);
-    println!("  typed JSON        : {:>9.1} µs", typed_json.as_secs_f64() * 1e6);
-    println!("  typed XML         : {:>9.1} µs", typed_xml.as_secs_f64() * 1e6);
+    println!(
+        "decode a page of 100 users (JSON {} KB, XML {} KB)",
+        json.len() / 1024,
+        xml.len() / 1024
+    );
+    println!(
+        "  serde_json::Value : {:>9.1} µs",
+        value.as_secs_f64() * 1e6
+    );
+    println!(
+        "  typed JSON        : {:>9.1} µs",
+        typed_json.as_secs_f64() * 1e6
+    );
+    println!(
+        "  typed XML         : {:>9.1} µs",
+        typed_xml.as_secs_f64() * 1e6
+    );
     println!(
         "  typed JSON / Value = {:.2} (goal <= 1.00), typed XML / typed JSON = {:.2} (goal <= 2.00)",
         typed_json.as_secs_f64() / value.as_secs_f64(),

@@ -11,7 +11,11 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const KEY: &str = "test-key-123";
 
 fn client(server: &MockServer) -> Client {
-    Client::builder().api_key(KEY).base_url(server.uri()).build().unwrap()
+    Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .build()
+        .unwrap()
 }
 
 fn fixture(rel: &str) -> Option<Vec<u8>> {
@@ -20,14 +24,22 @@ fn fixture(rel: &str) -> Option<Vec<u8>> {
 
 #[tokio::test]
 async fn get_user_is_typed_and_routed() {
-    let Some(body) = fixture("Swiss-Library-Service-Platform+almapiwrapper/test__data__user_test1.json") else { return };
+    let Some(body) =
+        fixture("Swiss-Library-Service-Platform+almapiwrapper/test__data__user_test1.json")
+    else {
+        return;
+    };
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/almaws/v1/users/jdoe%40example.org"))
         .and(query_param("view", "full"))
         .and(query_param("expand", "loans,requests"))
         .and(header("authorization", "apikey test-key-123"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json").insert_header("X-Exl-Api-Remaining", "999"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(body, "application/json")
+                .insert_header("X-Exl-Api-Remaining", "999"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -42,7 +54,10 @@ async fn get_user_is_typed_and_routed() {
     assert_eq!(r.remaining, Some(999));
     assert!(r.value.primary_id.as_deref().is_some_and(|p| !p.is_empty()));
     assert!(r.value.contact_info.is_some());
-    assert!(!r.value.user_role.is_empty(), "wrapped arrays arrive under the singular key");
+    assert!(
+        !r.value.user_role.is_empty(),
+        "wrapped arrays arrive under the singular key"
+    );
 }
 
 #[tokio::test]
@@ -55,20 +70,38 @@ async fn required_query_parameters_are_arguments() {
         .expect(1)
         .mount(&server)
         .await;
-    client(&server).users().renew_loan("jdoe", "123", "renew").send().await.unwrap();
+    client(&server)
+        .users()
+        .renew_loan("jdoe", "123", "renew")
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn xml_client_decodes_typed_xml() {
-    let Some(body) = fixture("scriptotek+php-alma-client/spec__data__bib_response.xml") else { return };
+    let Some(body) = fixture("scriptotek+php-alma-client/spec__data__bib_response.xml") else {
+        return;
+    };
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(header("accept", "application/xml"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/xml"))
         .mount(&server)
         .await;
-    let c = Client::builder().api_key(KEY).base_url(server.uri()).format(Format::Xml).build().unwrap();
-    let bib = c.bibs().get_bib("990006312214702204").send().await.unwrap().into_inner();
+    let c = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .format(Format::Xml)
+        .build()
+        .unwrap();
+    let bib = c
+        .bibs()
+        .get_bib("990006312214702204")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(bib.mms_id.is_some());
     assert_eq!(bib.anies.len(), 1, "the MARCXML record is kept");
     // The record is kept byte for byte.
@@ -88,7 +121,9 @@ async fn marcxml_operations_send_xml_from_a_json_client() {
         .and(header("content-type", "application/xml"))
         .and(header("accept", "application/json"))
         .and(body_string_contains("<record><leader>"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"mms_id": "991"}"#, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(r#"{"mms_id": "991"}"#, "application/json"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -100,8 +135,14 @@ async fn marcxml_operations_send_xml_from_a_json_client() {
     assert_eq!(r.value.mms_id.as_deref(), Some("991"));
     let sent = &server.received_requests().await.unwrap()[0];
     let sent = String::from_utf8(sent.body.clone()).unwrap();
-    assert!(sent.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\""), "{sent}");
-    assert!(!sent.contains("UTF-16"), "the embedded declaration is dropped: {sent}");
+    assert!(
+        sent.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\""),
+        "{sent}"
+    );
+    assert!(
+        !sent.contains("UTF-16"),
+        "the embedded declaration is dropped: {sent}"
+    );
 }
 
 #[tokio::test]
@@ -118,7 +159,9 @@ async fn update_helper_keeps_fields_the_sdk_does_not_know() {
     Mock::given(method("PUT"))
         .and(path("/almaws/v1/users/jdoe"))
         .and(header("content-type", "application/json"))
-        .respond_with(|req: &Request| ResponseTemplate::new(200).set_body_raw(req.body.clone(), "application/json"))
+        .respond_with(|req: &Request| {
+            ResponseTemplate::new(200).set_body_raw(req.body.clone(), "application/json")
+        })
         .expect(1)
         .mount(&server)
         .await;
@@ -128,8 +171,12 @@ async fn update_helper_keeps_fields_the_sdk_does_not_know() {
         .await
         .unwrap();
     assert_eq!(r.value.first_name.as_deref(), Some("Janet"));
-    let sent: serde_json::Value = serde_json::from_slice(&server.received_requests().await.unwrap()[1].body).unwrap();
-    assert_eq!(sent["a_field_from_2030"]["deep"], serde_json::json!([1, 2, 3]));
+    let sent: serde_json::Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[1].body).unwrap();
+    assert_eq!(
+        sent["a_field_from_2030"]["deep"],
+        serde_json::json!([1, 2, 3])
+    );
     assert_eq!(sent["last_name"], "Doe");
     assert_eq!(sent["user_role"][0]["status"]["value"], "ACTIVE");
 }
@@ -140,12 +187,19 @@ async fn untyped_operations_take_and_return_raw_bodies() {
     Mock::given(method("POST"))
         .and(path("/almaws/v1/courses"))
         .and(header("content-type", "application/json"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"code": "V1"}"#, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(r#"{"code": "V1"}"#, "application/json"),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let body = RawBody::json(&serde_json::json!({"code": "V1", "name": "Course"}));
-    let r = client(&server).courses().create_course(body).send().await.unwrap();
+    let r = client(&server)
+        .courses()
+        .create_course(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.value.to_json().unwrap()["code"], "V1");
 }
 
@@ -176,7 +230,10 @@ async fn request_options_override_the_client() {
     assert_eq!(libs.library[0].code, "MAIN");
     assert_eq!(libs.library[0].link.as_deref(), Some("https://x/lib/MAIN"));
     let campus = libs.library[0].campus.as_ref().unwrap();
-    assert_eq!((campus.value.as_str(), campus.desc.as_deref()), ("C1", Some("Main campus")));
+    assert_eq!(
+        (campus.value.as_str(), campus.desc.as_deref()),
+        ("C1", Some("Main campus"))
+    );
 }
 
 /// Lists without a published schema still stream: records come from the page's one array field.
@@ -184,7 +241,9 @@ async fn request_options_override_the_client() {
 async fn untyped_lists_stream_their_records_as_json() {
     let server = MockServer::start().await;
     let page = |from: usize, n: usize| {
-        let courses: Vec<_> = (from..from + n).map(|i| serde_json::json!({"code": format!("F{i}")})).collect();
+        let courses: Vec<_> = (from..from + n)
+            .map(|i| serde_json::json!({"code": format!("F{i}")}))
+            .collect();
         serde_json::json!({"course": courses, "total_record_count": -1}).to_string()
     };
     for (offset, body) in [("0", page(0, 100)), ("100", page(100, 3))] {
@@ -199,21 +258,41 @@ async fn untyped_lists_stream_their_records_as_json() {
             .await;
     }
     // Asked for in JSON even from an XML client.
-    let c = Client::builder().api_key(KEY).base_url(server.uri()).format(Format::Xml).build().unwrap();
-    let courses = c.courses().list_courses().into_stream().try_collect().await.unwrap();
-    let codes: Vec<&str> = courses.iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let c = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .format(Format::Xml)
+        .build()
+        .unwrap();
+    let courses = c
+        .courses()
+        .list_courses()
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let codes: Vec<&str> = courses
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes.len(), 103);
     assert_eq!((codes[0], codes[102]), ("F0", "F102"));
 
     // A page that does not say which field holds the records ends the stream with an error.
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"a": [1], "b": [2]}"#, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(r#"{"a": [1], "b": [2]}"#, "application/json"),
+        )
         .mount(&server)
         .await;
     let mut stream = client(&server).courses().list_courses().into_stream();
     let err = stream.next().await.unwrap().unwrap_err();
-    assert!(err.to_string().contains("cannot tell which field holds the records: a, b"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot tell which field holds the records: a, b"),
+        "{err}"
+    );
     assert!(stream.next().await.is_none());
 }
 
@@ -221,7 +300,9 @@ async fn untyped_lists_stream_their_records_as_json() {
 /// that one field changed, nothing else (spellings, nulls, empty strings, unknown fields kept).
 #[tokio::test]
 async fn update_helper_changes_only_what_the_closure_changed() {
-    let Ok(current) = std::fs::read(common::fixtures_dir().join("scriptotek+php-alma-client/spec__data__user_response.json")) else {
+    let Ok(current) = std::fs::read(
+        common::fixtures_dir().join("scriptotek+php-alma-client/spec__data__user_response.json"),
+    ) else {
         panic!("the fixtures in ../shared/alma-fixtures are needed");
     };
     let server = MockServer::start().await;
@@ -232,7 +313,9 @@ async fn update_helper_changes_only_what_the_closure_changed() {
         .await;
     Mock::given(method("PUT"))
         .and(path("/almaws/v1/users/jdoe"))
-        .respond_with(|req: &Request| ResponseTemplate::new(200).set_body_raw(req.body.clone(), "application/json"))
+        .respond_with(|req: &Request| {
+            ResponseTemplate::new(200).set_body_raw(req.body.clone(), "application/json")
+        })
         .mount(&server)
         .await;
     client(&server)
@@ -240,10 +323,14 @@ async fn update_helper_changes_only_what_the_closure_changed() {
         .update_user_with("jdoe", |u| u.job_description = Some("Cataloguer".into()))
         .await
         .unwrap();
-    let sent: serde_json::Value = serde_json::from_slice(&server.received_requests().await.unwrap()[1].body).unwrap();
+    let sent: serde_json::Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[1].body).unwrap();
     let mut expected: serde_json::Value = serde_json::from_slice(&current).unwrap();
     expected["job_description"] = serde_json::json!("Cataloguer");
     let mut diff = Vec::new();
     common::strict_json_diff(&expected, &sent, "", &mut diff);
-    assert!(diff.is_empty(), "the PUT changed more than job_description: {diff:?}");
+    assert!(
+        diff.is_empty(),
+        "the PUT changed more than job_description: {diff:?}"
+    );
 }

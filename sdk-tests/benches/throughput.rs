@@ -1,6 +1,6 @@
 //! Sustained throughput against the gateway simulator set to Alma's 25 requests per second, with
 //! 8 concurrent tasks for 10 seconds: the share of 25/s achieved and the 429s the gateway served.
-//! `cargo bench -p alma-sdk --bench throughput` (or `cargo xtask bench`).
+//! `cargo bench -p alma-sdk-tests --bench throughput` (or `cargo xtask bench`).
 
 #[path = "../tests/sim/mod.rs"]
 mod sim;
@@ -14,8 +14,16 @@ const RUN_FOR: Duration = Duration::from_secs(10);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let sim = Simulator::start(SimConfig { per_second: 25.0, ..SimConfig::default() }).await;
-    let client = alma_sdk::Client::builder().api_key("bench").base_url(sim.uri()).build().unwrap();
+    let sim = Simulator::start(SimConfig {
+        per_second: 25.0,
+        ..SimConfig::default()
+    })
+    .await;
+    let client = alma_sdk::Client::builder()
+        .api_key("bench")
+        .base_url(sim.uri())
+        .build()
+        .unwrap();
     let started = Instant::now();
     let handles: Vec<_> = (0..TASKS)
         .map(|t| {
@@ -24,7 +32,11 @@ async fn main() {
                 let mut ok = 0u64;
                 let mut i = 0;
                 while started.elapsed() < RUN_FOR {
-                    c.users().get_user(format!("t{t}-{i}")).send().await.expect("no error surfaces");
+                    c.users()
+                        .get_user(format!("t{t}-{i}"))
+                        .send()
+                        .await
+                        .expect("no error surfaces");
                     ok += 1;
                     i += 1;
                 }
@@ -41,6 +53,13 @@ async fn main() {
     let stats = client.runtime().stats();
     println!("throughput against a 25 req/s gateway, {TASKS} tasks, {secs:.1} s");
     println!("  requests completed : {ok}");
-    println!("  achieved rate      : {rate:.2} req/s = {:.1}% of 25/s (goal >= 96%)", rate / 25.0 * 100.0);
-    println!("  429s served        : {} (retried by the client: {})", sim.served(429), stats.retries);
+    println!(
+        "  achieved rate      : {rate:.2} req/s = {:.1}% of 25/s (goal >= 96%)",
+        rate / 25.0 * 100.0
+    );
+    println!(
+        "  429s served        : {} (retried by the client: {})",
+        sim.served(429),
+        stats.retries
+    );
 }

@@ -3,7 +3,7 @@
 //! Run by `cargo xtask conformance`, which starts Prism and aggregates the lines.
 //!
 //! ```text
-//! cargo run --features conformance --example conformance -- AREA BASE_URL
+//! cargo run -p alma-sdk-tests --example conformance -- AREA BASE_URL
 //! ```
 
 use std::process::ExitCode;
@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    for o in alma_sdk::conformance::run_area(&client, area).await {
+    for o in alma_sdk_tests::conformance::run_area(&client, area).await {
         let (accepted, decoded, reason) = match &o.result {
             Ok(headers) => {
                 let violations = headers

@@ -11,12 +11,19 @@ use alma_sdk::Client;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 fn page(name: &str) -> Option<String> {
-    std::fs::read_to_string(common::fixtures_dir().join(format!("scriptotek+php-alma-client/spec__data__{name}.xml"))).ok()
+    std::fs::read_to_string(
+        common::fixtures_dir().join(format!("scriptotek+php-alma-client/spec__data__{name}.xml")),
+    )
+    .ok()
 }
 
 #[tokio::test]
 async fn rows_follow_the_token_until_finished() {
-    let (Some(p1), Some(p2), Some(p3)) = (page("analytics_response_part1"), page("analytics_response_part2"), page("analytics_response_part3")) else {
+    let (Some(p1), Some(p2), Some(p3)) = (
+        page("analytics_response_part1"),
+        page("analytics_response_part2"),
+        page("analytics_response_part3"),
+    ) else {
         return;
     };
     let server = MockServer::start().await;
@@ -42,8 +49,18 @@ async fn rows_follow_the_token_until_finished() {
         })
         .mount(&server)
         .await;
-    let c = Client::builder().api_key("k").base_url(server.uri()).format(Format::Xml).build().unwrap();
-    let mut rows = c.analytics().get_report().path("/shared/Test/Report").limit(150).rows();
+    let c = Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .format(Format::Xml)
+        .build()
+        .unwrap();
+    let mut rows = c
+        .analytics()
+        .get_report()
+        .path("/shared/Test/Report")
+        .limit(150)
+        .rows();
     let mut all = Vec::new();
     while let Some(r) = rows.next().await {
         all.push(r.unwrap());
@@ -59,16 +76,27 @@ async fn rows_follow_the_token_until_finished() {
 
 #[tokio::test]
 async fn a_single_finished_page_with_headings() {
-    let Some(p) = page("analytics_response") else { return };
+    let Some(p) = page("analytics_response") else {
+        return;
+    };
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(200).set_body_raw(p, "application/xml"))
         .expect(1)
         .mount(&server)
         .await;
-    let c = Client::builder().api_key("k").base_url(server.uri()).format(Format::Xml).build().unwrap();
+    let c = Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .format(Format::Xml)
+        .build()
+        .unwrap();
     let rows = c.analytics().get_report().path("/x").rows();
     let all = rows.try_collect().await.unwrap();
     assert_eq!(all.len(), 25);
-    assert!(all[0].iter().any(|(h, _)| h == "Event End Date and Time"), "{:?}", all[0]);
+    assert!(
+        all[0].iter().any(|(h, _)| h == "Event End Date and Time"),
+        "{:?}",
+        all[0]
+    );
 }

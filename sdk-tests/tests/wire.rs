@@ -11,20 +11,37 @@ use serde_json::json;
 
 #[test]
 fn attributes_are_plain_keys_in_json() {
-    let xml = r#"<library link="https://api/lib/MAIN"><code>MAIN</code><name>Main</name></library>"#;
+    let xml =
+        r#"<library link="https://api/lib/MAIN"><code>MAIN</code><name>Main</name></library>"#;
     let lib = Library::from_xml(xml).unwrap();
     assert_eq!(lib.link.as_deref(), Some("https://api/lib/MAIN"));
     let j: serde_json::Value = serde_json::from_str(&lib.to_json().unwrap()).unwrap();
     assert_eq!(j["link"], "https://api/lib/MAIN");
-    assert!(lib.to_xml().unwrap().contains(r#"<library link="https://api/lib/MAIN">"#));
+    assert!(lib
+        .to_xml()
+        .unwrap()
+        .contains(r#"<library link="https://api/lib/MAIN">"#));
 }
 
 #[test]
 fn code_pairs_are_text_with_a_desc_attribute() {
-    let lib: Library = serde_json::from_value(json!({"code": "M", "name": "N", "campus": {"value": "C1", "desc": "Main campus"}})).unwrap();
-    assert_eq!(lib.campus, Some(CodeValue { value: "C1".into(), desc: Some("Main campus".into()), ..CodeValue::default() }));
+    let lib: Library = serde_json::from_value(
+        json!({"code": "M", "name": "N", "campus": {"value": "C1", "desc": "Main campus"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        lib.campus,
+        Some(CodeValue {
+            value: "C1".into(),
+            desc: Some("Main campus".into()),
+            ..CodeValue::default()
+        })
+    );
     let xml = lib.to_xml().unwrap();
-    assert!(xml.contains(r#"<campus desc="Main campus">C1</campus>"#), "{xml}");
+    assert!(
+        xml.contains(r#"<campus desc="Main campus">C1</campus>"#),
+        "{xml}"
+    );
     assert_eq!(Library::from_xml(&xml).unwrap(), lib);
 }
 
@@ -36,38 +53,72 @@ fn wrapped_arrays_use_the_plural_element_in_xml_and_the_singular_key_in_json() {
     .unwrap();
     assert_eq!(table.row.len(), 2);
     let xml = table.to_xml().unwrap();
-    assert!(xml.contains("<rows><row><code>a</code><description>A</description></row><row>"), "{xml}");
+    assert!(
+        xml.contains("<rows><row><code>a</code><description>A</description></row><row>"),
+        "{xml}"
+    );
     let back = CodeTable::from_xml(&xml).unwrap();
     assert_eq!(back.row, table.row);
     // A single element may arrive as a bare object.
-    let one: CodeTable = serde_json::from_value(json!({"name": "T", "row": {"code": "a", "description": "A"}})).unwrap();
-    assert_eq!(one.row, vec![CodeTableRow { code: "a".into(), description: "A".into(), ..CodeTableRow::default() }]);
+    let one: CodeTable =
+        serde_json::from_value(json!({"name": "T", "row": {"code": "a", "description": "A"}}))
+            .unwrap();
+    assert_eq!(
+        one.row,
+        vec![CodeTableRow {
+            code: "a".into(),
+            description: "A".into(),
+            ..CodeTableRow::default()
+        }]
+    );
 }
 
 #[test]
 fn json_nulls_are_absent_values() {
     let lib: Library = serde_json::from_value(json!({"code": "M", "name": "N", "description": null, "campus": null, "resource_sharing": null})).unwrap();
-    assert_eq!((lib.description.as_ref(), lib.campus.as_ref(), lib.resource_sharing), (None, None, None));
+    assert_eq!(
+        (
+            lib.description.as_ref(),
+            lib.campus.as_ref(),
+            lib.resource_sharing
+        ),
+        (None, None, None)
+    );
     let xml = lib.to_xml().unwrap();
-    assert!(!xml.contains("description") && !xml.contains("campus"), "{xml}");
+    assert!(
+        !xml.contains("description") && !xml.contains("campus"),
+        "{xml}"
+    );
 }
 
 #[test]
 fn root_elements_come_from_the_schema() {
     assert_eq!(Libraries::xml_model().root, "libraries");
     assert_eq!(User::xml_model().root, "user");
-    assert!(Libraries::default().to_xml().unwrap().ends_with("<libraries></libraries>"));
+    assert!(Libraries::default()
+        .to_xml()
+        .unwrap()
+        .ends_with("<libraries></libraries>"));
     let err = Libraries::from_xml("<users/>").unwrap_err();
-    assert!(err.contains("<libraries>") && err.contains("<users>"), "{err}");
+    assert!(
+        err.contains("<libraries>") && err.contains("<users>"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_fields_survive_both_formats() {
-    let json_in = json!({"code": "M", "name": "N", "opening_year": 1907, "new_thing": {"a": ["x", "y"]}});
+    let json_in =
+        json!({"code": "M", "name": "N", "opening_year": 1907, "new_thing": {"a": ["x", "y"]}});
     let lib: Library = serde_json::from_value(json_in.clone()).unwrap();
     assert_eq!(lib.extra["opening_year"], 1907);
     let mut diff = Vec::new();
-    strict_json_diff(&json_in, &serde_json::from_str(&lib.to_json().unwrap()).unwrap(), "", &mut diff);
+    strict_json_diff(
+        &json_in,
+        &serde_json::from_str(&lib.to_json().unwrap()).unwrap(),
+        "",
+        &mut diff,
+    );
     assert!(diff.is_empty(), "{diff:?}");
 
     let xml_in = r#"<library link="L" added_attr="v"><code>M</code><name>N</name><gps lat="1.5"><lon>2.5</lon></gps><tag>a</tag><tag>b</tag></library>"#;
@@ -75,7 +126,15 @@ fn unknown_fields_survive_both_formats() {
     assert_eq!(lib.extra["@added_attr"], "v");
     assert_eq!(lib.extra["tag"], json!(["a", "b"]));
     let out = lib.to_xml().unwrap();
-    assert_eq!(strict_xml_diff(&canonical_xml(xml_in).unwrap(), &canonical_xml(&out).unwrap(), ""), None, "{out}");
+    assert_eq!(
+        strict_xml_diff(
+            &canonical_xml(xml_in).unwrap(),
+            &canonical_xml(&out).unwrap(),
+            ""
+        ),
+        None,
+        "{out}"
+    );
 }
 
 #[test]
@@ -85,22 +144,49 @@ fn xml_comes_back_in_its_own_order_with_empty_elements() {
     let lib = Library::from_xml(xml_in).unwrap();
     assert_eq!(lib.description.as_deref(), Some(""));
     let out = lib.to_xml().unwrap();
-    assert_eq!(strict_xml_diff(&canonical_xml(xml_in).unwrap(), &canonical_xml(&out).unwrap(), ""), None, "{out}");
+    assert_eq!(
+        strict_xml_diff(
+            &canonical_xml(xml_in).unwrap(),
+            &canonical_xml(&out).unwrap(),
+            ""
+        ),
+        None,
+        "{out}"
+    );
     // A value the program builds is written in schema order.
-    let built = Library { code: "M".into(), name: "N".into(), ..Library::default() };
-    assert!(built.to_xml().unwrap().ends_with("<library><code>M</code><id></id><name>N</name></library>"), "{}", built.to_xml().unwrap());
+    let built = Library {
+        code: "M".into(),
+        name: "N".into(),
+        ..Library::default()
+    };
+    assert!(
+        built
+            .to_xml()
+            .unwrap()
+            .ends_with("<library><code>M</code><id></id><name>N</name></library>"),
+        "{}",
+        built.to_xml().unwrap()
+    );
 }
 
 #[test]
 fn marcxml_in_json_is_written_as_xml() {
-    let Ok(bytes) = std::fs::read(common::fixtures_dir().join("scriptotek+php-alma-client/spec__data__bib_response.json")) else { return };
+    let Ok(bytes) = std::fs::read(
+        common::fixtures_dir().join("scriptotek+php-alma-client/spec__data__bib_response.json"),
+    ) else {
+        return;
+    };
     let bib = alma_sdk::bibs::models::Bib::from_json(&bytes).unwrap();
     assert!(bib.anies[0].starts_with("<?xml version=\"1.0\" encoding=\"UTF-16\"?>"));
     let xml = bib.to_xml().unwrap();
     assert!(!xml.contains("UTF-16"));
     let back = alma_sdk::bibs::models::Bib::from_xml(&xml).unwrap();
     let record = |s: &str| s[s.find("<record").unwrap()..].to_string();
-    assert_eq!(record(&back.anies[0]), record(&bib.anies[0]), "the record survives JSON → XML → model");
+    assert_eq!(
+        record(&back.anies[0]),
+        record(&bib.anies[0]),
+        "the record survives JSON → XML → model"
+    );
 }
 
 /// Text that XML can carry (no control characters) and that is not blank (blank is absent).
@@ -109,7 +195,11 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn code_value() -> impl Strategy<Value = CodeValue> {
-    (text(), proptest::option::of(text())).prop_map(|(value, desc)| CodeValue { value, desc, ..CodeValue::default() })
+    (text(), proptest::option::of(text())).prop_map(|(value, desc)| CodeValue {
+        value,
+        desc,
+        ..CodeValue::default()
+    })
 }
 
 prop_compose! {
@@ -141,7 +231,11 @@ prop_compose! {
 
 fn both_round_trips<T: Model + PartialEq + std::fmt::Debug>(value: &T) {
     let json = value.to_json().unwrap();
-    assert_eq!(&T::from_json(json.as_bytes()).unwrap(), value, "JSON: {json}");
+    assert_eq!(
+        &T::from_json(json.as_bytes()).unwrap(),
+        value,
+        "JSON: {json}"
+    );
     let xml = value.to_xml().unwrap();
     assert_eq!(&T::from_xml(&xml).unwrap(), value, "XML: {xml}");
 }

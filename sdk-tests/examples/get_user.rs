@@ -12,7 +12,9 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let Some(user_id) = std::env::args().nth(1) else {
-        eprintln!("usage: get_user USER_ID   (configure with ALMA_API_KEY, ALMA_REGION or ALMA_BASE_URL)");
+        eprintln!(
+            "usage: get_user USER_ID   (configure with ALMA_API_KEY, ALMA_REGION or ALMA_BASE_URL)"
+        );
         return ExitCode::from(2);
     };
     let client = match alma_sdk::Client::from_env() {

@@ -73,9 +73,15 @@ pub struct Simulator {
 impl Simulator {
     pub async fn start(config: SimConfig) -> Simulator {
         let server = MockServer::start().await;
-        let state = Arc::new(Mutex::new(SimState { tokens: config.per_second, ..SimState::default() }));
+        let state = Arc::new(Mutex::new(SimState {
+            tokens: config.per_second,
+            ..SimState::default()
+        }));
         Mock::given(wiremock::matchers::any())
-            .respond_with(Gateway { config, state: state.clone() })
+            .respond_with(Gateway {
+                config,
+                state: state.clone(),
+            })
             .mount(&server)
             .await;
         Simulator { server, state }
@@ -86,11 +92,23 @@ impl Simulator {
     }
 
     pub fn served(&self, status: u16) -> u64 {
-        self.state.lock().unwrap().served.get(&status).copied().unwrap_or(0)
+        self.state
+            .lock()
+            .unwrap()
+            .served
+            .get(&status)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn requests(&self, method: &str) -> u64 {
-        self.state.lock().unwrap().by_method.get(method).copied().unwrap_or(0)
+        self.state
+            .lock()
+            .unwrap()
+            .by_method
+            .get(method)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -112,7 +130,9 @@ impl Respond for Gateway {
         *s.by_method.entry(req.method.to_string()).or_default() += 1;
         let (status, body, ct, remaining) = self.answer(&mut s, req);
         *s.served.entry(status).or_default() += 1;
-        let mut t = ResponseTemplate::new(status).set_body_raw(body, ct).set_delay(c.delay);
+        let mut t = ResponseTemplate::new(status)
+            .set_body_raw(body, ct)
+            .set_delay(c.delay);
         if let Some(r) = remaining {
             t = t.insert_header("X-Exl-Api-Remaining", r.to_string().as_str());
         }
@@ -125,11 +145,17 @@ impl Gateway {
         let c = &self.config;
         // The per-second threshold: a bucket of `per_second` tokens, refilled continuously.
         let now = Instant::now();
-        let elapsed = s.refilled.map(|t| now.duration_since(t).as_secs_f64()).unwrap_or(0.0);
+        let elapsed = s
+            .refilled
+            .map(|t| now.duration_since(t).as_secs_f64())
+            .unwrap_or(0.0);
         s.tokens = (s.tokens + elapsed * c.per_second).min(c.per_second);
         s.refilled = Some(now);
         if s.tokens < 1.0 {
-            let body = error_xml("PER_SECOND_THRESHOLD", "HTTP requests are more than allowed per second. See https://goo.gl/2x1c1M ");
+            let body = error_xml(
+                "PER_SECOND_THRESHOLD",
+                "HTTP requests are more than allowed per second. See https://goo.gl/2x1c1M ",
+            );
             return (429, body, "application/xml", None);
         }
         s.tokens -= 1.0;
@@ -148,7 +174,10 @@ impl Gateway {
         // Maintenance.
         if s.failed_503 < c.fail_first && c.fail_methods.contains(&req.method.as_str()) {
             s.failed_503 += 1;
-            let body = error_xml("ROUTING_ERROR", "No response from Alma: na01 (down for maintenance)");
+            let body = error_xml(
+                "ROUTING_ERROR",
+                "No response from Alma: na01 (down for maintenance)",
+            );
             return (503, body, "application/xml", remaining);
         }
         s.ok += 1;
@@ -156,7 +185,9 @@ impl Gateway {
         let body = if path == "/almaws/v1/users" && req.method.as_str() == "GET" {
             self.users_page(req)
         } else if let Some(id) = path.strip_prefix("/almaws/v1/users/") {
-            format!(r#"{{"primary_id": "{id}", "first_name": "Sim", "status": {{"value": "ACTIVE", "desc": "Active"}}}}"#)
+            format!(
+                r#"{{"primary_id": "{id}", "first_name": "Sim", "status": {{"value": "ACTIVE", "desc": "Active"}}}}"#
+            )
         } else {
             "{}".to_string()
         };
@@ -166,13 +197,19 @@ impl Gateway {
     fn users_page(&self, req: &Request) -> String {
         let c = &self.config;
         let q: BTreeMap<String, String> = req.url.query_pairs().into_owned().collect();
-        let limit: usize = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(10).min(100);
+        let limit: usize = q
+            .get("limit")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10)
+            .min(100);
         let offset: usize = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
         let page_index = offset / limit.max(1);
         let items: Vec<String> = if c.empty_pages_at.contains(&page_index) {
             Vec::new()
         } else {
-            (offset..(offset + limit).min(c.users)).map(|i| format!(r#"{{"primary_id": "user{i:05}", "link": "x"}}"#)).collect()
+            (offset..(offset + limit).min(c.users))
+                .map(|i| format!(r#"{{"primary_id": "user{i:05}", "link": "x"}}"#))
+                .collect()
         };
         let total = match c.total {
             TotalCount::Exact => format!(r#""total_record_count": {}, "#, c.users),

@@ -17,23 +17,35 @@ fn main() -> ExitCode {
         eprintln!("usage: roundtrip MODEL FILE   (MODEL is a type name such as User, Items, Bib; FILE ends in .json or .xml)");
         return ExitCode::from(2);
     };
-    let format = match std::path::Path::new(file).extension().and_then(|e| e.to_str()) {
+    let format = match std::path::Path::new(file)
+        .extension()
+        .and_then(|e| e.to_str())
+    {
         Some("json") => Format::Json,
         Some("xml") => Format::Xml,
         _ => {
-            eprintln!("error: {file}: cannot tell the format; the file name must end in .json or .xml");
+            eprintln!(
+                "error: {file}: cannot tell the format; the file name must end in .json or .xml"
+            );
             return ExitCode::from(2);
         }
     };
     let Some(info) = find_model(model) else {
-        let names: Vec<&str> = alma_sdk::registry::models().iter().map(|m| m.name).collect();
+        let names: Vec<&str> = alma_sdk::registry::models()
+            .iter()
+            .map(|m| m.name)
+            .collect();
         let close: Vec<&str> = names
             .iter()
             .copied()
             .filter(|n| n.to_lowercase().contains(&model.to_lowercase()))
             .take(10)
             .collect();
-        eprintln!("error: no model named {model:?} ({} models; similar: {})", names.len(), close.join(", "));
+        eprintln!(
+            "error: no model named {model:?} ({} models; similar: {})",
+            names.len(),
+            close.join(", ")
+        );
         return ExitCode::from(2);
     };
     let bytes = match std::fs::read(file) {
@@ -61,7 +73,16 @@ fn find_model(name: &str) -> Option<alma_sdk::registry::ModelInfo> {
     if let Some(m) = alma_sdk::registry::model(name) {
         return Some(m);
     }
-    let mut by_root: Vec<_> = alma_sdk::registry::models().into_iter().filter(|m| m.xml_root == name).collect();
-    by_root.sort_by_key(|m| (m.name.ends_with("Post") || m.name.ends_with("Put"), m.name.len(), m.name));
+    let mut by_root: Vec<_> = alma_sdk::registry::models()
+        .into_iter()
+        .filter(|m| m.xml_root == name)
+        .collect();
+    by_root.sort_by_key(|m| {
+        (
+            m.name.ends_with("Post") || m.name.ends_with("Put"),
+            m.name.len(),
+            m.name,
+        )
+    });
     by_root.into_iter().next()
 }

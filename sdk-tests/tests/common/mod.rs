@@ -8,9 +8,26 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// `../shared/alma-fixtures` from the project root.
+/// `../shared/alma-fixtures` from the project root. When it is missing the test fails with a
+/// message saying so, unless `ALMA_SKIP_SHARED=1` asks to skip the tests that need it (they then
+/// find nothing there and return early, saying so).
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/alma-fixtures")
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/alma-fixtures");
+    if !dir.is_dir() {
+        if std::env::var_os("ALMA_SKIP_SHARED").is_some_and(|v| v == "1") {
+            eprintln!(
+                "skipped (ALMA_SKIP_SHARED=1): no fixtures at {}",
+                dir.display()
+            );
+        } else {
+            panic!(
+                "{} is missing: this test reads the recorded Alma responses of the shared data \
+                 (see README, Set-up); set ALMA_SKIP_SHARED=1 to skip the tests that need it",
+                dir.display()
+            );
+        }
+    }
+    dir
 }
 
 /// One row of `INDEX.tsv`.
@@ -45,7 +62,12 @@ pub fn fixtures() -> Option<Vec<Fixture>> {
     let mut out = Vec::new();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next()?.split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("INDEX.tsv has no {name} column"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("INDEX.tsv has no {name} column"))
+    };
     let (f, fmt, ep, kind) = (col("file"), col("format"), col("endpoint"), col("kind"));
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let c: Vec<&str> = line.split('\t').collect();
@@ -106,7 +128,12 @@ pub struct CanonicalXml {
 pub fn canonical_xml(doc: &str) -> Result<CanonicalXml, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(doc.trim_start_matches('\u{feff}'));
-    let mut stack: Vec<CanonicalXml> = vec![CanonicalXml { name: String::new(), attrs: BTreeMap::new(), text: String::new(), children: vec![] }];
+    let mut stack: Vec<CanonicalXml> = vec![CanonicalXml {
+        name: String::new(),
+        attrs: BTreeMap::new(),
+        text: String::new(),
+        children: vec![],
+    }];
     let open = |e: &quick_xml::events::BytesStart<'_>| -> Result<CanonicalXml, String> {
         let mut attrs = BTreeMap::new();
         for a in e.attributes() {
@@ -116,7 +143,12 @@ pub fn canonical_xml(doc: &str) -> Result<CanonicalXml, String> {
                 a.unescape_value().map_err(|e| e.to_string())?.into_owned(),
             );
         }
-        Ok(CanonicalXml { name: String::from_utf8_lossy(e.name().as_ref()).into_owned(), attrs, text: String::new(), children: vec![] })
+        Ok(CanonicalXml {
+            name: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+            attrs,
+            text: String::new(),
+            children: vec![],
+        })
     };
     loop {
         match reader.read_event().map_err(|e| e.to_string())? {
@@ -125,8 +157,16 @@ pub fn canonical_xml(doc: &str) -> Result<CanonicalXml, String> {
                 let n = open(&e)?;
                 close(stack.last_mut().unwrap(), n);
             }
-            Event::Text(t) => stack.last_mut().unwrap().text.push_str(&t.unescape().map_err(|e| e.to_string())?),
-            Event::CData(t) => stack.last_mut().unwrap().text.push_str(&String::from_utf8_lossy(&t)),
+            Event::Text(t) => stack
+                .last_mut()
+                .unwrap()
+                .text
+                .push_str(&t.unescape().map_err(|e| e.to_string())?),
+            Event::CData(t) => stack
+                .last_mut()
+                .unwrap()
+                .text
+                .push_str(&String::from_utf8_lossy(&t)),
             Event::End(_) => {
                 let n = stack.pop().ok_or("unbalanced")?;
                 close(stack.last_mut().ok_or("unbalanced")?, n);
@@ -136,7 +176,9 @@ pub fn canonical_xml(doc: &str) -> Result<CanonicalXml, String> {
         }
     }
     let mut root = stack.pop().ok_or("empty")?;
-    root.children.pop().ok_or_else(|| "no root element".to_string())
+    root.children
+        .pop()
+        .ok_or_else(|| "no root element".to_string())
 }
 
 fn close(parent: &mut CanonicalXml, mut n: CanonicalXml) {
@@ -151,7 +193,10 @@ pub fn strict_xml_diff(a: &CanonicalXml, b: &CanonicalXml, path: &str) -> Option
         return Some(format!("{here}: became <{}>", b.name));
     }
     if a.attrs != b.attrs {
-        return Some(format!("{here}: attributes {:?} became {:?}", a.attrs, b.attrs));
+        return Some(format!(
+            "{here}: attributes {:?} became {:?}",
+            a.attrs, b.attrs
+        ));
     }
     if a.text != b.text {
         return Some(format!("{here}: text {:?} became {:?}", a.text, b.text));
@@ -162,8 +207,17 @@ pub fn strict_xml_diff(a: &CanonicalXml, b: &CanonicalXml, path: &str) -> Option
         }
     }
     if a.children.len() != b.children.len() {
-        let names = |x: &CanonicalXml| x.children.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-        return Some(format!("{here}: children {:?} became {:?}", names(a), names(b)));
+        let names = |x: &CanonicalXml| {
+            x.children
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+        };
+        return Some(format!(
+            "{here}: children {:?} became {:?}",
+            names(a),
+            names(b)
+        ));
     }
     None
 }

@@ -36,19 +36,32 @@ fn model_for(fx: &Fixture, ops: &[alma_sdk::registry::OperationInfo]) -> Result<
             .collect();
         candidates.sort_by_key(|o| o.path.matches('{').count());
         if let Some(op) = candidates.first() {
-            return op
-                .response_model
-                .map(String::from)
-                .ok_or_else(|| format!("{}.{} has no published response schema", op.area, op.name));
+            return op.response_model.map(String::from).ok_or_else(|| {
+                format!("{}.{} has no published response schema", op.area, op.name)
+            });
         }
     }
-    let by_kind: String = fx.kind.split(['(', ' ']).next().unwrap_or("").split('_').map(|w| {
-        let mut c = w.chars();
-        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
-    }).collect();
+    let by_kind: String = fx
+        .kind
+        .split(['(', ' '])
+        .next()
+        .unwrap_or("")
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
     alma_sdk::registry::model(&by_kind)
         .map(|m| m.name.to_string())
-        .ok_or_else(|| format!("no operation matches {:?} and no model is named {by_kind}", fx.endpoint))
+        .ok_or_else(|| {
+            format!(
+                "no operation matches {:?} and no model is named {by_kind}",
+                fx.endpoint
+            )
+        })
 }
 
 #[test]
@@ -60,12 +73,18 @@ fn every_fixture_decodes_and_round_trips() {
     let mut counts = (0, 0, 0, 0); // typed json, typed xml, errors, untyped
     for fx in &fixtures {
         let bytes = std::fs::read(fx.path()).unwrap();
-        let format = if fx.format == "xml" { Format::Xml } else { Format::Json };
+        let format = if fx.format == "xml" {
+            Format::Xml
+        } else {
+            Format::Json
+        };
         if fx.kind == "error" {
             let details = alma_sdk::runtime::parse_error_body(&bytes);
             match details {
                 Some(d) if !d.is_empty() && !d[0].code.is_empty() => counts.2 += 1,
-                other => failures.push(format!("{}: error document not parsed: {other:?}", fx.file)),
+                other => {
+                    failures.push(format!("{}: error document not parsed: {other:?}", fx.file))
+                }
             }
             continue;
         }
@@ -79,13 +98,24 @@ fn every_fixture_decodes_and_round_trips() {
             }
         };
         let info = alma_sdk::registry::model(&model).unwrap();
-        let result = info.roundtrip(&bytes, format).and_then(|out| compare(&bytes, out.as_bytes(), format));
+        let result = info
+            .roundtrip(&bytes, format)
+            .and_then(|out| compare(&bytes, out.as_bytes(), format));
         match (result, expected_failure) {
             (Ok(()), None) => {
-                if format == Format::Json { counts.0 += 1 } else { counts.1 += 1 }
+                if format == Format::Json {
+                    counts.0 += 1
+                } else {
+                    counts.1 += 1
+                }
             }
-            (Ok(()), Some(_)) => failures.push(format!("{}: listed as untypable but decodes; remove it from UNTYPABLE", fx.file)),
-            (Err(e), Some((_, why))) => report.push(format!("untypable {} as {model}: {why} ({e})", fx.file)),
+            (Ok(()), Some(_)) => failures.push(format!(
+                "{}: listed as untypable but decodes; remove it from UNTYPABLE",
+                fx.file
+            )),
+            (Err(e), Some((_, why))) => {
+                report.push(format!("untypable {} as {model}: {why} ({e})", fx.file))
+            }
             (Err(e), None) => failures.push(format!("{} as {model} ({}): {e}", fx.file, fx.format)),
         }
     }
@@ -96,8 +126,16 @@ fn every_fixture_decodes_and_round_trips() {
         "fixtures: {} typed JSON and {} typed XML round-trip, {} error documents parse, {} without a published schema, {} listed untypable",
         counts.0, counts.1, counts.2, counts.3, UNTYPABLE.len()
     );
-    assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));
-    assert!(counts.0 + counts.1 > 100, "too few fixtures were checked: {counts:?}");
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        counts.0 + counts.1 > 100,
+        "too few fixtures were checked: {counts:?}"
+    );
 }
 
 /// The strict comparison (see `common`): what was received is what is sent back.
@@ -126,7 +164,12 @@ fn compare(input: &[u8], output: &[u8], format: Format) -> Result<(), String> {
 
 /// Every JSON key path of `v` (array items as `*`), each distinct shape once, with the concrete
 /// path of its first occurrence.
-fn key_paths(v: &serde_json::Value, at: &mut Vec<PathSeg>, shape: &mut String, out: &mut Vec<(String, Vec<PathSeg>)>) {
+fn key_paths(
+    v: &serde_json::Value,
+    at: &mut Vec<PathSeg>,
+    shape: &mut String,
+    out: &mut Vec<(String, Vec<PathSeg>)>,
+) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, child) in m {
@@ -188,13 +231,19 @@ fn removing_any_one_field_round_trips_unchanged() {
     let Some(fixtures) = fixtures() else { return };
     let ops = alma_sdk::registry::operations();
     let (mut checked, mut failures) = (0, Vec::new());
-    for fx in fixtures.iter().filter(|f| f.format == "json" && f.kind != "error") {
+    for fx in fixtures
+        .iter()
+        .filter(|f| f.format == "json" && f.kind != "error")
+    {
         if UNTYPABLE.iter().any(|(f, _)| *f == fx.file) {
             continue;
         }
-        let Ok(model) = model_for(fx, &ops) else { continue };
+        let Ok(model) = model_for(fx, &ops) else {
+            continue;
+        };
         let info = alma_sdk::registry::model(&model).unwrap();
-        let original: serde_json::Value = serde_json::from_slice(&std::fs::read(fx.path()).unwrap()).unwrap();
+        let original: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(fx.path()).unwrap()).unwrap();
         let mut paths = Vec::new();
         key_paths(&original, &mut Vec::new(), &mut String::new(), &mut paths);
         for (shape, path) in paths {
@@ -202,7 +251,9 @@ fn removing_any_one_field_round_trips_unchanged() {
             remove_at(&mut doc, &path);
             let bytes = serde_json::to_vec(&doc).unwrap();
             checked += 1;
-            let result = info.roundtrip(&bytes, Format::Json).and_then(|out| compare(&bytes, out.as_bytes(), Format::Json));
+            let result = info
+                .roundtrip(&bytes, Format::Json)
+                .and_then(|out| compare(&bytes, out.as_bytes(), Format::Json));
             if let Err(e) = result {
                 failures.push(format!("{} without {shape}: {e}", fx.file));
             }
@@ -210,5 +261,15 @@ fn removing_any_one_field_round_trips_unchanged() {
     }
     println!("field removal: {checked} documents checked");
     assert!(checked > 1000, "too few field removals checked: {checked}");
-    assert!(failures.is_empty(), "{} removal(s) changed the round trip:\n{}", failures.len(), failures.iter().take(30).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} removal(s) changed the round trip:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

@@ -1,0 +1,10 @@
+//! The hand-written side of the generated `alma-sdk` crate: its tests (`tests/`), examples
+//! (`examples/`) and benchmarks (`benches/`), kept out of the crate users depend on so that
+//! `generated/` holds only what the generator writes.
+//!
+//! The one module here, [`conformance`], is generated too (`cargo xtask codegen` writes it): one
+//! call per operation with sample values, for `cargo xtask conformance`.
+
+// Formatted by the generator (prettyplease), like the SDK itself.
+#[rustfmt::skip]
+pub mod conformance;
