@@ -6,8 +6,8 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), alma_sdk::Error> {
 //! let client = alma_sdk::Client::from_env()?; // ALMA_API_KEY, ALMA_REGION, …
-//! let user = client.users().get_user("jdoe").send().await?;
-//! println!("{:?} (calls left today: {:?})", user.value.primary_id, user.remaining);
+//! let answer = client.acq().get_fund("…").send().await?;
+//! println!("{:?} (calls left today: {:?})", answer.value, answer.remaining);
 //! # Ok(()) }
 //! ```
 //!
@@ -50,13 +50,11 @@ pub mod users;
 #[cfg(
     any(
         feature = "acq",
-        feature = "analytics",
         feature = "bibs",
         feature = "conf",
         feature = "courses",
         feature = "electronic",
         feature = "partners",
-        feature = "tasklists",
         feature = "users"
     )
 )]

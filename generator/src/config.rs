@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AreasConfig {
+    /// Package name of the generated crate (`alma-sdk`; golden test crates have their own).
+    #[serde(default = "default_crate_name")]
+    pub crate_name: String,
     pub upstream_base_url: String,
     pub xsd_base_url: String,
     pub docs_base_url: String,
@@ -21,6 +24,10 @@ pub struct AreasConfig {
     pub mirrors: Vec<PathBuf>,
     #[serde(rename = "area")]
     pub areas: Vec<AreaConfig>,
+}
+
+fn default_crate_name() -> String {
+    "alma-sdk".into()
 }
 
 /// One API area, e.g. `users`.
@@ -108,6 +115,10 @@ pub struct PathCorrection {
     pub to: String,
 }
 
+/// The table of `specs/naming.toml` that names models (schema id → type name) rather than the
+/// methods of an area.
+pub const MODEL_NAMES: &str = "models";
+
 /// `specs/naming.toml`: area → ("METHOD path" → method name), and `models` → (schema id → type
 /// name).
 pub type Naming = BTreeMap<String, BTreeMap<String, String>>;
@@ -170,6 +181,17 @@ impl Config {
             path: dir.join(file),
             message,
         };
+        let name = &self.areas.crate_name;
+        let ok = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !ok {
+            return Err(err(
+                "areas.toml",
+                format!("crate_name {name:?} must be a lowercase package name"),
+            ));
+        }
         let mut seen = std::collections::BTreeSet::new();
         for a in &self.areas.areas {
             let ok = !a.name.is_empty()
@@ -212,16 +234,11 @@ impl Config {
             }
         }
         for area in self.naming.keys() {
-            if area != crate::lower::MODEL_NAMES && !seen.contains(area) {
+            if area != MODEL_NAMES && !seen.contains(area) {
                 return Err(err("naming.toml", format!("unknown area {area:?}")));
             }
         }
-        for (id, name) in self
-            .naming
-            .get(crate::lower::MODEL_NAMES)
-            .into_iter()
-            .flatten()
-        {
+        for (id, name) in self.naming.get(MODEL_NAMES).into_iter().flatten() {
             if crate::naming::type_ident(name) != *name {
                 return Err(err(
                     "naming.toml",

@@ -11,11 +11,30 @@ use serde::Serialize;
 /// The whole API surface of one generation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {
+    /// Package name of the generated crate (`alma-sdk`).
+    pub crate_name: String,
     pub generator_version: String,
     pub spec_sha256: String,
     pub areas: Vec<Area>,
     /// Every model, by its stable id.
     pub models: BTreeMap<ModelId, Model>,
+    /// The call the crate's docs show (set by the finishing pass).
+    pub doc_example: Option<DocExample>,
+}
+
+impl Api {
+    /// The crate's name as a Rust path segment (`alma_sdk`).
+    pub fn crate_ident(&self) -> String {
+        self.crate_name.replace('-', "_")
+    }
+}
+
+/// An operation to show in the crate docs: the first (areas and operations in order) that GETs a
+/// typed resource by one path parameter, e.g. `client.acq().get_fund("…")`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocExample {
+    pub area: String,
+    pub operation: String,
 }
 
 /// Stable identity of a model: `file#/pointer` of the schema it came from.

@@ -13,6 +13,9 @@ use crate::write::File;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    pub crate_name: String,
+    /// The crate docs' example (Rust lines, hidden ones starting with `# `).
+    pub example: Vec<String>,
     pub generator_version: String,
     pub spec_sha256: String,
     pub areas: Vec<AreaReport>,
@@ -188,6 +191,8 @@ impl Report {
             }));
         }
         Report {
+            crate_name: api.crate_name.clone(),
+            example: crate::emit::example_lines(api),
             generator_version: api.generator_version.clone(),
             spec_sha256: api.spec_sha256.clone(),
             areas,

@@ -16,6 +16,7 @@ use crate::ir::{Api, Model};
 use crate::write::File;
 
 pub use docs::sanitize;
+pub use root::example_lines;
 
 /// A file to print: its path and the function building its tokens.
 type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Sync + 'a>);

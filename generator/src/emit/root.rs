@@ -10,11 +10,9 @@ use crate::write::File;
 pub fn cargo_toml(api: &Api) -> File {
     let names: Vec<&str> = api.areas.iter().map(|a| a.name.as_str()).collect();
     let mut s = header(api, "#");
+    s.push_str(&format!("\n[package]\nname = \"{}\"\n", api.crate_name));
     s.push_str(
-        r#"
-[package]
-name = "alma-sdk"
-description = "Typed client for the Ex Libris Alma REST APIs, generated from the OpenAPI specs"
+        r#"description = "Typed client for the Ex Libris Alma REST APIs, generated from the OpenAPI specs"
 version.workspace = true
 edition.workspace = true
 license.workspace = true
@@ -35,7 +33,10 @@ publish = false
     for n in &names {
         s.push_str(&format!("{n} = []\n"));
     }
-    s.push_str("# `alma_sdk::registry`: every model and operation by name, for tools and tests.\nregistry = []\n");
+    s.push_str(&format!(
+        "# `{}::registry`: every model and operation by name, for tools and tests.\nregistry = []\n",
+        api.crate_ident()
+    ));
     s.push_str(
         r#"
 [dependencies]
@@ -55,16 +56,14 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         "Typed client for the Ex Libris **Alma REST APIs**, generated from the published OpenAPI specs.".to_string(),
         String::new(),
         "```no_run".to_string(),
-        "# async fn demo() -> Result<(), alma_sdk::Error> {".to_string(),
-        "let client = alma_sdk::Client::from_env()?; // ALMA_API_KEY, ALMA_REGION, …".to_string(),
-        "let user = client.users().get_user(\"jdoe\").send().await?;".to_string(),
-        "println!(\"{:?} (calls left today: {:?})\", user.value.primary_id, user.remaining);".to_string(),
-        "# Ok(()) }".to_string(),
+    ];
+    intro.extend(example_lines(api));
+    intro.extend([
         "```".to_string(),
         String::new(),
         "Each API area is a module and a cargo feature (all on by default):".to_string(),
         String::new(),
-    ];
+    ]);
     let mut mods = Vec::new();
     let mut accessors = Vec::new();
     for area in &api.areas {
@@ -89,7 +88,22 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             }
         });
     }
-    let any_shared: Vec<&str> = api.areas.iter().map(|a| a.name.as_str()).collect();
+    // `shared` exists when some model is used by several areas, and is compiled when any of
+    // those areas is.
+    let shared_areas: std::collections::BTreeSet<String> = api
+        .models
+        .values()
+        .filter(|m| m.areas.len() > 1)
+        .flat_map(|m| m.areas.iter().cloned())
+        .collect();
+    let shared_mod = (!shared_areas.is_empty()).then(|| {
+        let cfg = super::cfg_areas(&shared_areas.into_iter().collect::<Vec<_>>());
+        quote! {
+            /// Models used by more than one area.
+            #cfg
+            pub mod shared;
+        }
+    });
     let models_mod = stable_models(api);
     let intro = intro.iter().map(|l| {
         if l.is_empty() {
@@ -110,9 +124,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
 
         #(#mods)*
 
-        /// Models used by more than one area.
-        #[cfg(any(#(feature = #any_shared),*))]
-        pub mod shared;
+        #shared_mod
 
         #models_mod
 
@@ -189,6 +201,26 @@ pub fn area_mod(area: &Area) -> TokenStream {
 
         pub use operations::*;
     }
+}
+
+/// The crate docs' example: a client from the environment and the IR's example call.
+pub fn example_lines(api: &Api) -> Vec<String> {
+    let krate = api.crate_ident();
+    let mut lines = vec![
+        format!("# async fn demo() -> Result<(), {krate}::Error> {{"),
+        format!("let client = {krate}::Client::from_env()?; // ALMA_API_KEY, ALMA_REGION, …"),
+    ];
+    if let Some(e) = &api.doc_example {
+        lines.push(format!(
+            "let answer = client.{}().{}(\"…\").send().await?;",
+            e.area, e.operation
+        ));
+        lines.push(
+            "println!(\"{:?} (calls left today: {:?})\", answer.value, answer.remaining);".into(),
+        );
+    }
+    lines.push("# Ok(()) }".into());
+    lines
 }
 
 /// `alma_sdk::models::X` for every model: the one import path that does not change when a model

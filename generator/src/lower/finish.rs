@@ -15,7 +15,30 @@ pub fn finish(api: &mut Api, model_names: &BTreeMap<String, String>) -> Result<(
     field_forms(api);
     find_pagination(api);
     find_jobs(api);
+    api.doc_example = doc_example(api);
     Ok(())
+}
+
+/// The first GET of a typed resource by exactly one path parameter (and no required query
+/// parameter), areas and operations in order: what the crate docs show.
+fn doc_example(api: &Api) -> Option<crate::ir::DocExample> {
+    use crate::ir::{HttpMethod, ParamIn};
+    api.areas.iter().find_map(|area| {
+        area.operations
+            .iter()
+            .find(|o| {
+                o.method == HttpMethod::Get
+                    && matches!(o.response.as_ref().map(|b| &b.ty), Some(BodyType::Model(_)))
+                    && o.params.iter().filter(|p| p.required).count() == 1
+                    && o.params
+                        .iter()
+                        .any(|p| p.required && p.location == ParamIn::Path)
+            })
+            .map(|o| crate::ir::DocExample {
+                area: area.name.clone(),
+                operation: o.name.clone(),
+            })
+    })
 }
 
 /// Alma's job operations, by method and path shape: `POST …/jobs/{id}` taking `op` and a typed

@@ -33,9 +33,7 @@ const METHODS: &[(&str, HttpMethod)] = &[
 /// Keys of a path item that are not operations and that we accept.
 const PATH_ITEM_KEYS: &[&str] = &["summary", "description", "parameters", "servers"];
 
-/// The table of `specs/naming.toml` that names models (schema id → type name) rather than the
-/// methods of an area.
-pub const MODEL_NAMES: &str = "models";
+use crate::config::MODEL_NAMES;
 
 /// Lowers every area of `config` found in `store`.
 pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<Api> {
@@ -48,10 +46,12 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     }
     let models = std::mem::take(&mut schemas.models);
     let mut api = Api {
+        crate_name: config.areas.crate_name.clone(),
         generator_version: generator_version.to_string(),
         spec_sha256: store.spec_sha256(config),
         areas,
         models,
+        doc_example: None,
     };
     let model_names = config.naming.get(MODEL_NAMES).cloned().unwrap_or_default();
     finish::finish(&mut api, &model_names)?;
