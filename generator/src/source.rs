@@ -55,6 +55,10 @@ pub struct Doc {
     /// Path relative to the spec directory, `/`-separated (used in errors and the report).
     pub rel_path: String,
     pub value: Value,
+    /// An area spec read as OpenAPI 3.0 (`openapiv3`): paths, operations, parameters, bodies
+    /// and responses are lowered from this. Schemas stay raw JSON in `value`, which keeps what
+    /// openapiv3 drops (`xml` hints, sibling keys of `$ref`).
+    pub openapi: Option<Box<openapiv3::OpenAPI>>,
 }
 
 /// The outcome of following a `$ref` chain.
@@ -115,12 +119,14 @@ impl Store {
         for area in &config.areas.areas {
             let value = read_doc(root, &area.file)?;
             let id = DocId::Area(area.name.clone());
+            let openapi = parse_openapi(&root.join(&area.file), &value)?;
             collect_schema_refs(&id, &value, "", &area.file, &mut queue)?;
             store.docs.insert(
                 id,
                 Doc {
                     rel_path: area.file.clone(),
                     value,
+                    openapi: Some(Box::new(openapi)),
                 },
             );
         }
@@ -154,6 +160,7 @@ impl Store {
                                 Doc {
                                     rel_path: rel,
                                     value,
+                                    openapi: None,
                                 },
                             );
                         }
@@ -178,6 +185,7 @@ impl Store {
                 Doc {
                     rel_path: rel,
                     value,
+                    openapi: None,
                 },
             );
         }
@@ -329,6 +337,92 @@ fn valid_schema_name(stem: &str) -> bool {
     stem.chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         && !stem.contains("..")
+}
+
+/// An area document as OpenAPI 3.0. The outline is checked on the raw JSON first, where a precise
+/// message is possible, and each path item is read on its own: serde cannot say where inside a
+/// flattened map (`paths`) or an untagged enum (`$ref` or item) a mismatch is, so this way a
+/// mismatch names the JSON pointer of the path item, operation and field where it stopped.
+fn parse_openapi(file: &Path, value: &Value) -> Result<openapiv3::OpenAPI> {
+    let at = |pointer: String| Location {
+        file: Some(file.to_path_buf()),
+        pointer: Some(pointer),
+        operation: None,
+    };
+    let paths = value
+        .get("paths")
+        .ok_or_else(|| Error::spec(at("/paths".into()), "`paths` is missing"))?
+        .as_object()
+        .ok_or_else(|| Error::spec(at("/paths".into()), "`paths` is not an object"))?;
+    // Everything but the paths (read one by one below), without copying them.
+    let mut rest: Map<String, Value> = value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| *k != "paths")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    rest.insert("paths".into(), Value::Object(Map::new()));
+    let rest = Value::Object(rest);
+    let mut doc: openapiv3::OpenAPI = typed(&rest, "").map_err(|(p, m)| Error::spec(at(p), m))?;
+    for (path, item) in paths {
+        let item_ptr = format!("/paths/{}", escape_pointer(path));
+        let obj = item
+            .as_object()
+            .ok_or_else(|| Error::spec(at(item_ptr.clone()), "path item is not an object"))?;
+        for key in ["options", "head", "patch", "trace"] {
+            if obj.contains_key(key) {
+                return Err(Error::spec(
+                    at(format!("{item_ptr}/{key}")),
+                    format!("unsupported path item key {key:?} (only GET, POST, PUT, DELETE are generated)"),
+                ));
+            }
+        }
+        let typed_item = match obj.get("$ref").and_then(Value::as_str) {
+            Some(reference) => openapiv3::ReferenceOr::Reference {
+                reference: reference.to_string(),
+            },
+            None => openapiv3::ReferenceOr::Item(
+                typed(item, &item_ptr).map_err(|(p, m)| Error::spec(at(p), m))?,
+            ),
+        };
+        doc.paths.paths.insert(path.clone(), typed_item);
+    }
+    Ok(doc)
+}
+
+/// `value` (found at `pointer`) as `T`, or the pointer where reading stopped and why.
+fn typed<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    pointer: &str,
+) -> std::result::Result<T, (String, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e
+            .path()
+            .iter()
+            .filter_map(|seg| match seg {
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                serde_path_to_error::Segment::Map { key } => Some(escape_pointer(key)),
+                serde_path_to_error::Segment::Enum { variant } => Some(escape_pointer(variant)),
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .fold(String::new(), |p, seg| p + "/" + &seg);
+        let why = e.inner().to_string();
+        // serde's words for the one shape Alma-like specs get wrong most, in the spec's terms.
+        let hint = if why.contains("ParameterSchemaOrContent") {
+            " (a parameter needs a `schema` or a `content`)"
+        } else {
+            ""
+        };
+        (
+            format!("{pointer}{inner}"),
+            format!("not valid OpenAPI 3.0 here: {why}{hint}"),
+        )
+    })
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn read_doc(root: &Path, rel: &str) -> Result<Value> {

@@ -148,10 +148,22 @@ fn structural_errors_name_the_pointer() {
         ),
         (
             &spec(
-                r#"{"/almaws/v1/x": {"get": {"parameters": [{"name": "h", "in": "header"}], "responses": {}}}}"#,
+                r#"{"/almaws/v1/x": {"get": {"parameters": [{"name": "h", "in": "header", "schema": {"type": "string"}}], "responses": {}}}}"#,
             ),
             "#/paths/~1almaws~1v1~1x/get/parameters/0",
             "unsupported location",
+        ),
+        (
+            &spec(
+                r#"{"/almaws/v1/x": {"get": {"parameters": [{"name": "q", "in": "query"}], "responses": {}}}}"#,
+            ),
+            "#/paths/~1almaws~1v1~1x/get/parameters/0",
+            "a parameter needs a `schema` or a `content`",
+        ),
+        (
+            &spec(r#"{"/almaws/v1/x": {"get": {"summary": 5, "responses": {}}}}"#),
+            "#/paths/~1almaws~1v1~1x/get/summary",
+            "not valid OpenAPI 3.0 here",
         ),
         (
             &spec(

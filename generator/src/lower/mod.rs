@@ -21,17 +21,8 @@ use crate::ir::{
 };
 use crate::naming::{operation_name, path_shape, snake_ident, type_ident};
 use crate::source::{DocId, Ptr, RefError, Store};
-use schema::{doc_of, SchemaLowerer};
-
-const METHODS: &[(&str, HttpMethod)] = &[
-    ("get", HttpMethod::Get),
-    ("post", HttpMethod::Post),
-    ("put", HttpMethod::Put),
-    ("delete", HttpMethod::Delete),
-];
-
-/// Keys of a path item that are not operations and that we accept.
-const PATH_ITEM_KEYS: &[&str] = &["summary", "description", "parameters", "servers"];
+use openapiv3::{Parameter, ReferenceOr};
+use schema::SchemaLowerer;
 
 use crate::config::MODEL_NAMES;
 
@@ -64,8 +55,9 @@ struct RawOp<'a> {
     spec_path: String,
     path: String,
     ptr: Ptr,
-    value: &'a Value,
-    path_params: Vec<Ptr>,
+    op: &'a openapiv3::Operation,
+    /// Path-item level parameters, with their pointers.
+    path_params: Vec<(Ptr, &'a ReferenceOr<Parameter>)>,
 }
 
 fn lower_area(
@@ -76,29 +68,45 @@ fn lower_area(
 ) -> Result<Area> {
     let doc_id = DocId::Area(area.name.clone());
     let root = Ptr::new(doc_id.clone(), "");
-    let doc = store
+    let openapi = store
         .doc(&doc_id)
+        .and_then(|d| d.openapi.as_deref())
         .ok_or_else(|| Error::spec(store.location(&root), "area not loaded"))?;
     let paths_ptr = root.push("paths");
-    let paths = doc
-        .value
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            Error::spec(
-                store.location(&paths_ptr),
-                "`paths` is missing or not an object",
-            )
-        })?;
 
     // Collect operations first: names depend on all of them.
     let mut raw = Vec::new();
-    for (spec_path, item) in paths {
+    for (spec_path, item) in &openapi.paths.paths {
         let item_ptr = paths_ptr.push(spec_path);
-        let obj = item
-            .as_object()
-            .ok_or_else(|| Error::spec(store.location(&item_ptr), "path item is not an object"))?;
-        if obj.is_empty() {
+        let item = match item {
+            ReferenceOr::Item(item) => item,
+            ReferenceOr::Reference { reference } => {
+                return Err(Error::spec(
+                    store.location(&item_ptr),
+                    format!("a path item `$ref` ({reference}) is not supported"),
+                ));
+            }
+        };
+        for (key, op) in [
+            ("options", &item.options),
+            ("head", &item.head),
+            ("patch", &item.patch),
+            ("trace", &item.trace),
+        ] {
+            if op.is_some() {
+                return Err(Error::spec(
+                    store.location(&item_ptr.push(key)),
+                    format!("unsupported path item key {key:?} (only GET, POST, PUT, DELETE are generated)"),
+                ));
+            }
+        }
+        let ops = [
+            ("get", HttpMethod::Get, &item.get),
+            ("put", HttpMethod::Put, &item.put),
+            ("post", HttpMethod::Post, &item.post),
+            ("delete", HttpMethod::Delete, &item.delete),
+        ];
+        if ops.iter().all(|(_, _, op)| op.is_none()) {
             if config.corrections.defaults.skip_empty_path_items {
                 continue;
             }
@@ -120,30 +128,22 @@ fn lower_area(
             .find(|c| c.area == area.name && c.from == *spec_path)
             .map(|c| c.to.clone())
             .unwrap_or_else(|| spec_path.clone());
-        let path_params: Vec<Ptr> = obj
-            .get("parameters")
-            .and_then(Value::as_array)
-            .map(|a| {
-                (0..a.len())
-                    .map(|i| item_ptr.push("parameters").push(&i.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (key, value) in obj {
-            if let Some((_, method)) = METHODS.iter().find(|(m, _)| m == key) {
+        let path_params: Vec<(Ptr, &ReferenceOr<Parameter>)> = item
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (item_ptr.push("parameters").push(&i.to_string()), p))
+            .collect();
+        for (key, method, op) in ops {
+            if let Some(op) = op {
                 raw.push(RawOp {
-                    method: *method,
+                    method,
                     spec_path: spec_path.clone(),
                     path: path.clone(),
                     ptr: item_ptr.push(key),
-                    value,
+                    op,
                     path_params: path_params.clone(),
                 });
-            } else if !PATH_ITEM_KEYS.contains(&key.as_str()) {
-                return Err(Error::spec(
-                    store.location(&item_ptr.push(key)),
-                    format!("unsupported path item key {key:?} (only GET, POST, PUT, DELETE are generated)"),
-                ));
             }
         }
     }
@@ -260,29 +260,25 @@ fn lower_operation(
         l.operation = Some(key.clone());
         l
     };
-    let op = r
-        .value
-        .as_object()
-        .ok_or_else(|| Error::spec(at(&r.ptr), "operation is not an object"))?;
-    let text = |k: &str| {
-        op.get(k)
-            .and_then(Value::as_str)
+    let op = r.op;
+    let text = |t: &Option<String>| {
+        t.as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(String::from)
     };
 
     // Parameters: path-item level first, operation level overrides by (name, in).
-    let mut param_ptrs = r.path_params.clone();
-    if let Some(list) = op.get("parameters") {
-        let list = list
-            .as_array()
-            .ok_or_else(|| Error::spec(at(&r.ptr.push("parameters")), "not an array"))?;
-        param_ptrs.extend((0..list.len()).map(|i| r.ptr.push("parameters").push(&i.to_string())));
-    }
+    let mut param_refs = r.path_params.clone();
+    param_refs.extend(
+        op.parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (r.ptr.push("parameters").push(&i.to_string()), p)),
+    );
     let mut params: Vec<Param> = Vec::new();
-    for p in &param_ptrs {
-        let param = lower_param(store, config, p).map_err(|e| match e {
+    for (ptr, p) in &param_refs {
+        let param = lower_param(store, config, ptr, p).map_err(|e| match e {
             Error::Spec { at: mut l, message } => {
                 l.operation = Some(key.clone());
                 Error::Spec { at: l, message }
@@ -337,15 +333,16 @@ fn lower_operation(
     let mut note_unresolved = |reference: String| {
         unresolved.entry(reference).or_default().push(key.clone());
     };
-    let request = match op.get("requestBody") {
-        Some(_) => {
-            let ptr = r.ptr.push("requestBody");
-            let rb = store.resolve(&ptr).map_err(|e| ref_error(e, &at(&ptr)))?;
+    let request = match &op.request_body {
+        Some(rb) => {
+            let (ptr, rb) = typed_ref(store, &r.ptr.push("requestBody"), rb)
+                .map_err(|e| with_operation(e, &key))?;
             lower_body(
                 store,
                 schemas,
-                &rb.ptr,
-                rb.value,
+                &ptr,
+                &rb.content,
+                rb.description.as_deref(),
                 &format!("{op_type}Request"),
                 &mut note_unresolved,
                 &at,
@@ -355,27 +352,38 @@ fn lower_operation(
     };
     let mut response = None;
     let mut errors = Vec::new();
-    if let Some(responses) = op.get("responses").and_then(Value::as_object) {
-        let mut codes: Vec<&String> = responses.keys().collect();
-        codes.sort();
-        for code in codes {
-            let ptr = r.ptr.push("responses").push(code);
-            let resp = store.resolve(&ptr).map_err(|e| ref_error(e, &at(&ptr)))?;
-            if code.starts_with('2') {
-                if response.is_none() {
-                    response = lower_body(
-                        store,
-                        schemas,
-                        &resp.ptr,
-                        resp.value,
-                        &format!("{op_type}Response"),
-                        &mut note_unresolved,
-                        &at,
-                    )?;
-                }
-            } else if let Some(desc) = resp.value.get("description").and_then(Value::as_str) {
-                errors.extend(parse_error_codes(code, desc));
+    let responses_ptr = r.ptr.push("responses");
+    let mut codes: Vec<(String, &ReferenceOr<openapiv3::Response>)> = op
+        .responses
+        .responses
+        .iter()
+        .map(|(code, resp)| (status_key(store, &responses_ptr, code), resp))
+        .collect();
+    codes.extend(
+        op.responses
+            .default
+            .iter()
+            .map(|d| ("default".to_string(), d)),
+    );
+    codes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (code, resp) in codes {
+        let (ptr, resp) = typed_ref(store, &responses_ptr.push(&code), resp)
+            .map_err(|e| with_operation(e, &key))?;
+        if code.starts_with('2') {
+            if response.is_none() {
+                response = lower_body(
+                    store,
+                    schemas,
+                    &ptr,
+                    &resp.content,
+                    Some(&resp.description),
+                    &format!("{op_type}Response"),
+                    &mut note_unresolved,
+                    &at,
+                )?;
             }
+        } else {
+            errors.extend(parse_error_codes(&code, &resp.description));
         }
     }
     let doc_url = {
@@ -392,19 +400,10 @@ fn lower_operation(
         method: r.method,
         path: r.path.clone(),
         spec_path: r.spec_path.clone(),
-        operation_id: text("operationId"),
-        summary: text("summary"),
-        description: text("description"),
-        tags: op
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|t| {
-                t.iter()
-                    .filter_map(Value::as_str)
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        operation_id: text(&op.operation_id),
+        summary: text(&op.summary),
+        description: text(&op.description),
+        tags: op.tags.clone(),
         doc_url,
         params,
         request,
@@ -412,6 +411,57 @@ fn lower_operation(
         errors,
         pagination: None,
     })
+}
+
+/// `r` itself, or the object its `$ref` leads to (followed through our store, which knows every
+/// `$ref` form the Alma specs use) read as `T`; with the pointer where it was found.
+fn typed_ref<'a, T: serde::de::DeserializeOwned + Clone>(
+    store: &Store,
+    ptr: &Ptr,
+    r: &'a ReferenceOr<T>,
+) -> Result<(Ptr, std::borrow::Cow<'a, T>)> {
+    match r {
+        ReferenceOr::Item(item) => Ok((ptr.clone(), std::borrow::Cow::Borrowed(item))),
+        ReferenceOr::Reference { .. } => {
+            let resolved = store
+                .resolve(ptr)
+                .map_err(|e| ref_error(e, &store.location(ptr)))?;
+            let value: T = serde_path_to_error::deserialize(resolved.value).map_err(|e| {
+                Error::spec(
+                    store.location(&resolved.ptr),
+                    format!(
+                        "not a valid OpenAPI 3.0 object here ({}): {}",
+                        e.path(),
+                        e.inner()
+                    ),
+                )
+            })?;
+            Ok((resolved.ptr, std::borrow::Cow::Owned(value)))
+        }
+    }
+}
+
+/// The key a status code has in the document (`200`, `4XX` or `4xx`).
+fn status_key(store: &Store, responses: &Ptr, code: &openapiv3::StatusCode) -> String {
+    let key = code.to_string();
+    if store.get(&responses.push(&key)).is_none() {
+        let lower = key.to_ascii_lowercase();
+        if store.get(&responses.push(&lower)).is_some() {
+            return lower;
+        }
+    }
+    key
+}
+
+/// `e` with the operation it happened in.
+fn with_operation(e: Error, key: &str) -> Error {
+    match e {
+        Error::Spec { at: mut l, message } => {
+            l.operation = Some(key.to_string());
+            Error::Spec { at: l, message }
+        }
+        other => other,
+    }
 }
 
 fn ref_error(e: RefError, at: &Location) -> Error {
@@ -424,28 +474,41 @@ fn ref_error(e: RefError, at: &Location) -> Error {
     }
 }
 
-fn lower_param(store: &Store, config: &Config, ptr: &Ptr) -> Result<Param> {
-    let r = store
-        .resolve(ptr)
-        .map_err(|e| ref_error(e, &store.location(ptr)))?;
-    let at = || store.location(&r.ptr);
-    let name = r
-        .value
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::spec(at(), "parameter has no name"))?
-        .to_string();
-    let location = match r.value.get("in").and_then(Value::as_str) {
-        Some("path") => ParamIn::Path,
-        Some("query") => ParamIn::Query,
-        other => {
+fn lower_param(
+    store: &Store,
+    config: &Config,
+    ptr: &Ptr,
+    p: &ReferenceOr<Parameter>,
+) -> Result<Param> {
+    let (ptr, param) = typed_ref(store, ptr, p)?;
+    let at = || store.location(&ptr);
+    let (data, location) = match &*param {
+        Parameter::Query { parameter_data, .. } => (parameter_data, ParamIn::Query),
+        Parameter::Path { parameter_data, .. } => (parameter_data, ParamIn::Path),
+        Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
+            let place = if matches!(&*param, Parameter::Header { .. }) {
+                "header"
+            } else {
+                "cookie"
+            };
             return Err(Error::spec(
                 at(),
-                format!("parameter {name:?}: unsupported location {other:?}"),
+                format!(
+                    "parameter {:?}: unsupported location {place:?}",
+                    parameter_data.name
+                ),
             ));
         }
     };
-    let schema = r.value.get("schema");
+    let name = data.name.clone();
+    if let openapiv3::ParameterSchemaOrContent::Content(_) = &data.format {
+        return Err(Error::spec(
+            at(),
+            format!("parameter {name:?}: `content` instead of `schema` is not supported"),
+        ));
+    }
+    // The schema, like every schema, is read from the raw JSON (type, default, enum).
+    let schema = store.get(&ptr.push("schema"));
     let ty = match schema.and_then(|s| s.get("type")).and_then(Value::as_str) {
         None | Some("string") => ScalarType::String,
         Some("integer") => ScalarType::Integer,
@@ -464,7 +527,7 @@ fn lower_param(store: &Store, config: &Config, ptr: &Ptr) -> Result<Param> {
             coerce_default(v, ty, config.corrections.defaults.coerce_string_defaults).map_err(
                 |m| {
                     Error::spec(
-                        store.location(&r.ptr.push("schema").push("default")),
+                        store.location(&ptr.push("schema").push("default")),
                         format!("parameter {name:?}: {m}"),
                     )
                 },
@@ -473,16 +536,17 @@ fn lower_param(store: &Store, config: &Config, ptr: &Ptr) -> Result<Param> {
     };
     Ok(Param {
         rust_name: snake_ident(&name),
-        required: location == ParamIn::Path
-            || r.value
-                .get("required")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+        required: location == ParamIn::Path || data.required,
         name,
         location,
         ty,
         default,
-        description: doc_of(r.value.get("description")),
+        description: data
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(String::from),
         schema_enum: schema
             .and_then(|s| s.get("enum"))
             .and_then(Value::as_array)
@@ -524,18 +588,20 @@ fn coerce_default(v: &Value, ty: ScalarType, coerce: bool) -> Result<Scalar, Str
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn lower_body(
     store: &Store,
     schemas: &mut SchemaLowerer<'_>,
     ptr: &Ptr,
-    value: &Value,
+    content: &openapiv3::Content,
+    description: Option<&str>,
     hint: &str,
     note_unresolved: &mut impl FnMut(String),
     at: &impl Fn(&Ptr) -> Location,
 ) -> Result<Option<Body>> {
-    let Some(content) = value.get("content").and_then(Value::as_object) else {
+    if content.is_empty() {
         return Ok(None);
-    };
+    }
     let json = content.contains_key("application/json");
     let xml = content.contains_key("application/xml");
     let media = if json {
@@ -577,7 +643,10 @@ fn lower_body(
         json,
         xml,
         ty,
-        description: doc_of(value.get("description")),
+        description: description
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(String::from),
     }))
 }
 
