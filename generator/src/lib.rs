@@ -106,7 +106,7 @@ pub fn generate(opts: &Options) -> Result<Generation> {
     let api = lower::lower(&store, &config, GENERATOR_VERSION)?;
     let stale_corrections = corrections::stale(&config, &store, &api);
     let report = report::Report::new(&api, &store);
-    let mut files = emit::emit(&api)?;
+    let (mut files, test_files) = emit::emit(&api)?;
     files.extend(report.files()?);
     files.extend(summary_files(
         &api,
@@ -114,7 +114,6 @@ pub fn generate(opts: &Options) -> Result<Generation> {
         opts.previous_changes.as_deref(),
     )?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let test_files = emit::emit_tests(&api)?;
     Ok(Generation {
         api,
         spec_dir,

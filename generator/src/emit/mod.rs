@@ -21,9 +21,15 @@ pub use root::example_lines;
 /// A file to print: its path and the function building its tokens.
 type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Sync + 'a>);
 
-/// Every generated file of the crate except the report (see [`crate::report`]).
-pub fn emit(api: &Api) -> Result<Vec<File>> {
+/// Every generated file of the crate except the report (see [`crate::report`]), and the
+/// generated files of the hand-written test crate `sdk-tests/` (the conformance calls, which only
+/// the conformance suite compiles).
+pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
     let mut jobs: Vec<Job<'_>> = vec![
+        (
+            TESTS_CONFORMANCE.into(),
+            Box::new(|| conformance::conformance_rs(api)),
+        ),
         ("src/lib.rs".into(), Box::new(|| root::lib_rs(api))),
         (
             "src/registry.rs".into(),
@@ -57,9 +63,22 @@ pub fn emit(api: &Api) -> Result<Vec<File>> {
         ));
     }
     let mut files = vec![root::cargo_toml(api), rustfmt_toml(api)];
-    files.extend(print_all(api, jobs)?);
-    Ok(files)
+    let mut tests = Vec::new();
+    for f in print_all(api, jobs)? {
+        if f.path == TESTS_CONFORMANCE {
+            tests.push(File {
+                path: "src/conformance.rs".into(),
+                contents: f.contents,
+            });
+        } else {
+            files.push(f);
+        }
+    }
+    Ok((files, tests))
 }
+
+/// The job printing `sdk-tests/src/conformance.rs` (all in one pool with the SDK's files).
+const TESTS_CONFORMANCE: &str = "../sdk-tests/src/conformance.rs";
 
 /// Builds and prints the files on every core: parsing and pretty-printing are most of a
 /// generation's time. The output does not depend on the scheduling (each file is printed alone
@@ -90,16 +109,6 @@ fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<File>> {
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, f)| f).collect()
-}
-
-/// The generated files of the hand-written test crate `sdk-tests/`: the conformance calls, which
-/// only the conformance suite compiles.
-pub fn emit_tests(api: &Api) -> Result<Vec<File>> {
-    Ok(vec![rust_file(
-        api,
-        "src/conformance.rs",
-        conformance::conformance_rs(api),
-    )?])
 }
 
 /// `rustfmt.toml`: the crate is formatted by prettyplease, and `cargo fmt` leaves it alone.
