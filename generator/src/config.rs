@@ -132,6 +132,9 @@ pub struct Config {
     /// Raw bytes of the config files, hashed into the spec hash: a changed correction is a changed
     /// input.
     pub raw: Vec<(String, Vec<u8>)>,
+    /// Only some areas are generated (`--areas`): names given to models those areas do not reach
+    /// are not errors.
+    pub subset: bool,
 }
 
 impl Config {
@@ -151,6 +154,7 @@ impl Config {
             corrections,
             naming,
             raw,
+            subset: false,
         };
         config.validate(dir)?;
         Ok(config)
@@ -167,6 +171,7 @@ impl Config {
             });
         }
         self.areas.areas.retain(|a| only.contains(&a.name));
+        self.subset = true;
         let keep = |area: &String| only.contains(area);
         self.corrections.paths.retain(|p| keep(&p.area));
         self.corrections

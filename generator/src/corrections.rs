@@ -55,7 +55,14 @@ pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
             ));
         }
     }
-    if let Some(d) = &config.corrections.derived_lists {
+    // Derived lists are not tied to an area: with `--areas`, one the chosen areas do not use is
+    // not stale.
+    if let Some(d) = config
+        .corrections
+        .derived_lists
+        .as_ref()
+        .filter(|_| !config.subset)
+    {
         for list in d.lists.keys() {
             if !store.derived.contains(&DocId::Schema(list.clone())) {
                 out.push(format!(

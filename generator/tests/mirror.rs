@@ -144,3 +144,40 @@ fn renaming_the_job_operations_keeps_run_job_and_wait() {
     assert!(conf.contains("self.launch_job(job_id.clone(), \"run\", job)"));
     assert!(conf.contains("self.read_job_run(job_id.clone(), instance_id.clone())"));
 }
+
+/// `--areas conf`: only that area is generated, the other areas' corrections are not reported
+/// stale, and an unknown name is an error listing the areas there are.
+#[test]
+fn areas_option_generates_a_subset() {
+    if common::mirror().is_none() {
+        return;
+    }
+    let conf = generate(&Options {
+        areas: Some(vec!["conf".into()]),
+        ..Options::new(root())
+    })
+    .unwrap();
+    let names: Vec<&str> = conf.api.areas.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["conf"]);
+    assert!(
+        conf.stale_corrections.is_empty(),
+        "{:?}",
+        conf.stale_corrections
+    );
+    assert!(conf
+        .files
+        .iter()
+        .any(|f| f.path == "src/conf/operations.rs"));
+    assert!(!conf.files.iter().any(|f| f.path.starts_with("src/users/")));
+    let err = generate(&Options {
+        areas: Some(vec!["conf".into(), "loans".into()]),
+        ..Options::new(root())
+    })
+    .err()
+    .expect("an unknown area fails")
+    .to_string();
+    assert!(
+        err.contains("\"loans\"") && err.contains("users") && err.contains("--areas"),
+        "{err}"
+    );
+}

@@ -7,10 +7,16 @@ use crate::error::Result;
 use crate::ir::{Api, BodyType, ModelId, ModelKind, TypeRef};
 use crate::naming::type_ident;
 
-pub fn finish(api: &mut Api, model_names: &BTreeMap<String, String>) -> Result<()> {
+/// `strict_names`: a name in `specs/naming.toml` for a model no area reaches is an error (it is
+/// stale or misspelt); off when only some areas are generated.
+pub fn finish(
+    api: &mut Api,
+    model_names: &BTreeMap<String, String>,
+    strict_names: bool,
+) -> Result<()> {
     merge_identical(api);
     assign_areas(api);
-    name_by_hand(api, model_names)?;
+    name_by_hand(api, model_names, strict_names)?;
     unique_names(api, model_names);
     field_forms(api);
     find_pagination(api);
@@ -241,16 +247,18 @@ fn merge_identical(api: &mut Api) {
 /// Names from `specs/naming.toml` `[models]`, for the rare model the rules below name poorly.
 /// An entry naming no model is an error: a stale entry would otherwise go unnoticed. (The
 /// names' form is checked with the rest of the config.)
-fn name_by_hand(api: &mut Api, names: &BTreeMap<String, String>) -> Result<()> {
+fn name_by_hand(api: &mut Api, names: &BTreeMap<String, String>, strict: bool) -> Result<()> {
     for (id, name) in names {
-        let model = api
-            .models
-            .get_mut(id.as_str())
-            .ok_or_else(|| crate::error::Error::Config {
-                path: "specs/naming.toml".into(),
-                message: format!("[models] {id:?}: no model has this schema id"),
-            })?;
-        model.name = name.clone();
+        match api.models.get_mut(id.as_str()) {
+            Some(model) => model.name = name.clone(),
+            None if !strict => {}
+            None => {
+                return Err(crate::error::Error::Config {
+                    path: "specs/naming.toml".into(),
+                    message: format!("[models] {id:?}: no model has this schema id"),
+                })
+            }
+        }
     }
     Ok(())
 }

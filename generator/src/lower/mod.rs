@@ -45,7 +45,7 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
         doc_example: None,
     };
     let model_names = config.naming.get(MODEL_NAMES).cloned().unwrap_or_default();
-    finish::finish(&mut api, &model_names)?;
+    finish::finish(&mut api, &model_names, !config.subset)?;
     param_values::assign(&mut api, &config.corrections.param_values);
     Ok(api)
 }
