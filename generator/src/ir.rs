@@ -154,6 +154,9 @@ pub struct Operation {
     pub errors: Vec<ErrorCode>,
     /// How to walk the whole list, for list operations (set by the finishing pass).
     pub pagination: Option<Pagination>,
+    /// The enum of the error codes the operation documents (`GetUserError`), when it documents
+    /// any (set by the `error_codes` pass).
+    pub error_enum: Option<String>,
 }
 
 /// How a list operation is walked to the end.
@@ -197,6 +200,9 @@ pub struct ErrorCode {
     pub status: String,
     pub code: String,
     pub message: String,
+    /// The case of the operation's error enum (set by the `error_codes` pass; the first entry of
+    /// a code repeated under another status has it, the others are empty).
+    pub variant: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -125,6 +125,7 @@ impl<P: Decode + Send + 'static> ReportRows<P> {
                             status: page.status,
                             content_type: None,
                             body_snippet: xml.chars().take(300).collect(),
+                            source: Box::new(crate::codec::DecodeError::new(message.clone())),
                             message,
                         })));
                     }
@@ -137,12 +138,14 @@ impl<P: Decode + Send + 'static> ReportRows<P> {
                 self.empty_pages += 1;
                 if self.empty_pages > MAX_EMPTY_PAGES {
                     self.finished = true;
+                    let message = format!("{MAX_EMPTY_PAGES} empty pages in a row and the report is still not finished");
                     return Poll::Ready(Some(Err(Error::Decode {
                         operation: op,
                         status: page.status,
                         content_type: None,
                         body_snippet: String::new(),
-                        message: format!("{MAX_EMPTY_PAGES} empty pages in a row and the report is still not finished"),
+                        source: Box::new(crate::codec::DecodeError::new(message.clone())),
+                        message,
                     })));
                 }
             } else {

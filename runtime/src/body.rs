@@ -1,7 +1,7 @@
 //! Bodies: the [`Model`] trait generated types implement, [`RawBody`] for operations without a
 //! published schema, and the small wire types models share.
 
-use crate::codec::{Codec, Node};
+use crate::codec::{Codec, DecodeError, Node};
 use crate::xml::XmlModel;
 use crate::Format;
 
@@ -18,9 +18,9 @@ pub trait Model: Codec + Send + Sync + 'static {
     fn xml_model() -> &'static XmlModel;
 
     /// Decodes an Alma JSON document.
-    fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        let node = Node::parse_json(bytes).map_err(|e| e.to_string())?;
-        Self::from_node(node).map_err(|e| e.to_string())
+    fn from_json(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let node = Node::parse_json(bytes).map_err(|e| DecodeError::unparsable("JSON", e))?;
+        Self::from_node(node)
     }
 
     /// Encodes as an Alma JSON document.
@@ -29,7 +29,7 @@ pub trait Model: Codec + Send + Sync + 'static {
     }
 
     /// Decodes an Alma XML document.
-    fn from_xml(text: &str) -> Result<Self, String> {
+    fn from_xml(text: &str) -> Result<Self, DecodeError> {
         crate::xml::from_xml(text, Self::xml_model())
     }
 
@@ -48,7 +48,7 @@ pub trait Encode {
 /// A body the SDK receives.
 pub trait Decode: Sized {
     /// Decodes `body`, which is in `format`.
-    fn decode(body: &[u8], format: Format) -> Result<Self, String>;
+    fn decode(body: &[u8], format: Format) -> Result<Self, DecodeError>;
 }
 
 impl<T: Model> Encode for T {
@@ -61,17 +61,19 @@ impl<T: Model> Encode for T {
 }
 
 impl<T: Model> Decode for T {
-    fn decode(body: &[u8], format: Format) -> Result<Self, String> {
+    fn decode(body: &[u8], format: Format) -> Result<Self, DecodeError> {
         match format {
             Format::Json => T::from_json(body),
-            Format::Xml => T::from_xml(std::str::from_utf8(body).map_err(|e| e.to_string())?),
+            Format::Xml => T::from_xml(
+                std::str::from_utf8(body).map_err(|e| DecodeError::unparsable("UTF-8", e))?,
+            ),
         }
     }
 }
 
 /// No body expected: whatever arrives is ignored.
 impl Decode for () {
-    fn decode(_: &[u8], _: Format) -> Result<Self, String> {
+    fn decode(_: &[u8], _: Format) -> Result<Self, DecodeError> {
         Ok(())
     }
 }
@@ -120,7 +122,7 @@ impl Encode for RawBody {
 }
 
 impl Decode for RawBody {
-    fn decode(body: &[u8], format: Format) -> Result<Self, String> {
+    fn decode(body: &[u8], format: Format) -> Result<Self, DecodeError> {
         Ok(RawBody {
             format,
             text: String::from_utf8_lossy(body).into_owned(),

@@ -57,6 +57,7 @@ pub(crate) struct Inner {
     pub(crate) read_only: bool,
     pub(crate) governor: Governor,
     pub(crate) retry: RetryPolicy,
+    pub(crate) hooks: Vec<Arc<dyn crate::Hooks>>,
 }
 
 /// An Alma API client. Cheap to clone; clones share connections and configuration, and can be
@@ -142,6 +143,8 @@ pub struct ClientBuilder<C = Client> {
     max_in_flight: Option<usize>,
     retry: RetryPolicy,
     low_water: Option<u64>,
+    http: Option<reqwest::Client>,
+    hooks: Vec<Arc<dyn crate::Hooks>>,
     _out: PhantomData<fn() -> C>,
 }
 
@@ -187,6 +190,8 @@ impl<C: From<Client>> ClientBuilder<C> {
             max_in_flight: Some(16),
             retry: RetryPolicy::default(),
             low_water: None,
+            http: None,
+            hooks: Vec::new(),
             _out: PhantomData,
         }
     }
@@ -323,6 +328,21 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Sends through this HTTP client (its connection pool, proxy and TLS roots, shared with the
+    /// rest of the program) instead of one the runtime builds. Its own settings then apply: the
+    /// builder's user agent and connect timeout do not (per-request timeouts still do), and
+    /// TLS 1.2 as the minimum is what the runtime's own client enforces, so keep it in yours.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Adds hooks run around every attempt (see [`crate::Hooks`]); several run in order.
+    pub fn hooks(mut self, hooks: impl crate::Hooks) -> Self {
+        self.hooks.push(Arc::new(hooks));
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<C, Error> {
         let key = self
@@ -351,13 +371,16 @@ impl<C: From<Client>> ClientBuilder<C> {
                 "base URL must not carry a query or credentials; use .api_key(…)".into(),
             ));
         }
-        let http = reqwest::Client::builder()
-            .user_agent(self.user_agent)
-            .connect_timeout(self.connect_timeout)
-            .min_tls_version(reqwest::tls::Version::TLS_1_2)
-            .https_only(base.scheme() == "https")
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(self.user_agent)
+                .connect_timeout(self.connect_timeout)
+                .min_tls_version(reqwest::tls::Version::TLS_1_2)
+                .https_only(base.scheme() == "https")
+                .build()
+                .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
+        };
         let auth_header = match self.key_mode {
             ApiKeyMode::Header => {
                 let mut value = reqwest::header::HeaderValue::from_str(&format!("apikey {key}"))
@@ -388,6 +411,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                     self.low_water,
                 ),
                 retry: self.retry,
+                hooks: self.hooks,
             }),
         };
         Ok(C::from(client))

@@ -115,13 +115,17 @@ pub enum Error {
         errors: Vec<ErrorDetail>,
         /// The first bytes of the body when it was not an Alma error document.
         body_snippet: Option<String>,
+        /// The answer's headers (`X-Exl-Api-Remaining`, `Retry-After`, …).
+        headers: Box<http::HeaderMap>,
     },
     /// The request could not be sent or the answer not received.
     Transport {
         /// Operation, e.g. `users.get_user`.
         operation: &'static str,
-        /// What went wrong.
+        /// What went wrong (the cause chain, scrubbed of the API key).
         message: String,
+        /// The HTTP client's error, its URL removed (it may carry the key in query mode).
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// No answer within the timeout.
     Timeout {
@@ -140,8 +144,11 @@ pub enum Error {
         content_type: Option<String>,
         /// The first bytes of the body.
         body_snippet: String,
-        /// What went wrong.
+        /// What went wrong, and where in the document.
         message: String,
+        /// The decoder's error (with the parser's error as its source, when the body did not
+        /// parse at all).
+        source: Box<crate::codec::DecodeError>,
     },
     /// A request body could not be encoded.
     Encode {
@@ -180,6 +187,13 @@ pub enum Error {
         low_water: Option<u64>,
         /// Alma's `errorList`, when the gateway answered.
         errors: Vec<ErrorDetail>,
+    },
+    /// A hook refused to send the request (see `Hooks::before_send`).
+    Refused {
+        /// Operation, e.g. `users.get_user`.
+        operation: &'static str,
+        /// The hook's reason.
+        reason: String,
     },
     /// The client configuration is invalid (missing key, bad URL, …).
     Config(String),
@@ -279,6 +293,51 @@ impl Error {
         }
     }
 
+    /// A success answer that does not say what the SDK needs (for generated helpers).
+    #[doc(hidden)]
+    pub fn unexpected_answer(
+        operation: &'static str,
+        status: StatusCode,
+        body_snippet: String,
+        message: &str,
+    ) -> Error {
+        Error::Decode {
+            operation,
+            status,
+            content_type: None,
+            body_snippet,
+            message: message.to_string(),
+            source: Box::new(crate::codec::DecodeError::new(message)),
+        }
+    }
+
+    /// Everything known about the failure, whatever the variant.
+    pub fn meta(&self) -> ErrorMetadata<'_> {
+        ErrorMetadata {
+            operation: self.operation(),
+            status: self.status(),
+            code: self.code(),
+            message: self.message(),
+            tracking_id: self.tracking_id(),
+            headers: self.headers(),
+        }
+    }
+
+    /// The answer's headers, for [`Error::Api`].
+    pub fn headers(&self) -> Option<&http::HeaderMap> {
+        match self {
+            Error::Api { headers, .. } => Some(headers),
+            _ => None,
+        }
+    }
+
+    /// The error as the operation's documented error codes: `err.kind::<users::GetUserError>()`
+    /// gives `Some(GetUserError::UserNotFound)` for Alma's `401861`; `None` when there is no
+    /// code (transport errors, timeouts, …).
+    pub fn kind<K: OperationError>(&self) -> Option<K> {
+        self.code().map(K::from_code)
+    }
+
     /// The operation that failed (`users.get_user`), when known.
     pub fn operation(&self) -> Option<&'static str> {
         match self {
@@ -289,7 +348,8 @@ impl Error {
             | Error::Encode { operation, .. }
             | Error::RequestTooLarge { operation, .. }
             | Error::ReadOnly { operation, .. }
-            | Error::DailyQuota { operation, .. } => Some(operation),
+            | Error::DailyQuota { operation, .. }
+            | Error::Refused { operation, .. } => Some(operation),
             Error::Config(_) => None,
         }
     }
@@ -298,7 +358,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api { operation, status, errors, body_snippet, gateway } => {
+            Error::Api { operation, status, errors, body_snippet, gateway, .. } => {
                 write!(f, "{operation}: HTTP {}", status.as_u16())?;
                 match (errors.first(), gateway) {
                     (Some(e), _) => {
@@ -321,10 +381,10 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Transport { operation, message } => write!(f, "{operation}: transport error: {message}"),
+            Error::Transport { operation, message, .. } => write!(f, "{operation}: transport error: {message}"),
             Error::Timeout { operation, after: Some(d) } => write!(f, "{operation}: timed out after {d:?}"),
             Error::Timeout { operation, after: None } => write!(f, "{operation}: timed out"),
-            Error::Decode { operation, status, content_type, body_snippet, message } => write!(
+            Error::Decode { operation, status, content_type, body_snippet, message, .. } => write!(
                 f,
                 "{operation}: HTTP {} answer ({}) does not decode: {message}; body starts: {body_snippet}",
                 status.as_u16(),
@@ -349,12 +409,49 @@ impl fmt::Display for Error {
                     _ => write!(f, "{operation}: DAILY_THRESHOLD: the daily API quota is used up ({when})"),
                 }
             }
+            Error::Refused { operation, reason } => write!(f, "{operation}: not sent, refused by a hook: {reason}"),
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport {
+                source: Some(s), ..
+            } => Some(s.as_ref() as &(dyn std::error::Error + 'static)),
+            Error::Decode { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+/// What is known about a failed call, whatever the variant (in the spirit of aws-smithy's
+/// `ErrorMetadata`): for logs, metrics and support tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorMetadata<'a> {
+    /// The operation (`users.get_user`), when the error belongs to one.
+    pub operation: Option<&'static str>,
+    /// The HTTP status, when there was an answer.
+    pub status: Option<StatusCode>,
+    /// Alma's error code (`401861`, `PER_SECOND_THRESHOLD`).
+    pub code: Option<&'a str>,
+    /// Alma's message for it.
+    pub message: Option<&'a str>,
+    /// Alma's `trackingId`, to quote to Ex Libris support.
+    pub tracking_id: Option<&'a str>,
+    /// The answer's headers, when there was an answer.
+    pub headers: Option<&'a http::HeaderMap>,
+}
+
+/// The error codes an operation documents, as a generated enum (`users::GetUserError`): built from
+/// an error's code by [`Error::kind`].
+pub trait OperationError: Sized {
+    /// The case for `code`, or the type's catch-all for a code it does not list.
+    fn from_code(code: &str) -> Self;
+}
 
 /// Parses an Alma error document, JSON or XML whatever was asked for:
 /// `{"errorsExist":true,"errorList":{"error":[…] or {…}}}`, the same wrapped in

@@ -10,10 +10,15 @@
 //!   and turns the answer into a [`Response`] or an [`Error`].
 //! - [`Error`]: Alma's logical errors (`errorList`, from JSON or XML), every gateway error of the
 //!   Alma guide ([`GatewayError`]), transport failures, timeouts and undecodable bodies, with
-//!   `code()`, `tracking_id()`, `status()` and `is_retryable()`.
-//! - Wire types shared by generated models: [`Model`], [`CodeValue`], [`RawBody`], [`Extra`],
-//!   and the [`codec`] they read and write themselves with (lenient scalars, lone elements as
-//!   arrays, unknown fields kept).
+//!   their cause as `source()`, [`Error::meta`] ([`ErrorMetadata`]: operation, status, code,
+//!   message, tracking id, headers) and [`Error::kind`] for an operation's documented codes.
+//! - [`Hooks`] around every attempt (add headers, refuse, observe answers and retries), and
+//!   [`ClientBuilder::http_client`] for your own `reqwest::Client` (proxy, TLS roots, pool).
+//! - Wire types shared by generated models: [`Model`], [`CodeValue`], [`RawBody`], [`Extra`].
+//!
+//! What only generated code uses (the codec models read and write themselves with, their XML
+//! shapes, the registry, the macros) is `#[doc(hidden)]`: public for the generated crate, out of
+//! the way of the code a user writes.
 //!
 //! The API key never appears in `Debug`, `Display`, tracing output, errors or printed URLs.
 
@@ -22,23 +27,34 @@
 pub mod analytics;
 mod body;
 mod client;
+#[doc(hidden)]
 pub mod codec;
 mod error;
 mod governor;
+mod hooks;
 pub mod paginate;
 mod region;
+#[doc(hidden)]
 pub mod registry;
 mod request;
 mod response;
 mod retry;
 pub mod wait;
+#[doc(hidden)]
 pub mod xml;
 
-pub use body::{convert, CodeValue, Decode, Encode, Extra, IsEmpty, Model, RawBody};
+#[doc(hidden)]
+pub use body::{convert, IsEmpty};
+pub use body::{CodeValue, Decode, Encode, Extra, Model, RawBody};
 pub use client::{ApiKeyMode, Client, ClientBuilder};
-pub use codec::{Codec, DecodeError, Node, Wire};
-pub use error::{parse_error_body, Error, ErrorDetail, GatewayError};
+pub use codec::DecodeError;
+#[doc(hidden)]
+pub use codec::{Codec, Node, Wire};
+pub use error::{
+    parse_error_body, Error, ErrorDetail, ErrorMetadata, GatewayError, OperationError,
+};
 pub use governor::{RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
+pub use hooks::{AttemptInfo, BeforeSend, Hooks, RetryInfo};
 pub use http;
 pub use paginate::{Paginator, MAX_PAGE_SIZE};
 pub use region::{Format, Region};
@@ -51,6 +67,7 @@ pub use serde;
 /// Adds the per-request options every generated request builder has: `with_format`,
 /// `with_lang` and `with_timeout`. Used by the generated code; the builder must have a
 /// `req: RequestBuilder` field.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! request_options {
     ($builder:ty) => {
@@ -79,6 +96,7 @@ macro_rules! request_options {
 /// Implements serde's `Serialize` and `Deserialize` for a [`Codec`] type through its JSON shape,
 /// so generated models work with any serde format. The impls are generic, so they cost nothing
 /// to compile until used.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! serde_via_codec {
     ($ty:ty) => {

@@ -149,6 +149,7 @@ impl<P: Decode + Send + 'static, T> Paginator<P, T> {
                                 status: page.status,
                                 content_type,
                                 body_snippet: String::new(),
+                                source: Box::new(crate::codec::DecodeError::new(message.clone())),
                                 message,
                             })));
                         }

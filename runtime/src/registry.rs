@@ -20,8 +20,8 @@ impl ModelInfo {
         ModelInfo {
             name: T::NAME,
             xml_root: T::xml_model().root,
-            decode_encode_json: |b| T::from_json(b)?.to_json(),
-            decode_encode_xml: |s| T::from_xml(s)?.to_xml(),
+            decode_encode_json: |b| T::from_json(b).map_err(|e| e.to_string())?.to_json(),
+            decode_encode_xml: |s| T::from_xml(s).map_err(|e| e.to_string())?.to_xml(),
         }
     }
 

@@ -221,12 +221,13 @@ impl RequestBuilder {
         let raw = self.execute_raw(body).await?;
         let op = self.spec.name;
         let format = raw.format.unwrap_or(self.format_for_response());
-        let value = T::decode(&raw.body, format).map_err(|message| Error::Decode {
+        let value = T::decode(&raw.body, format).map_err(|source| Error::Decode {
             operation: op,
             status: raw.status,
             content_type: raw.content_type.clone(),
             body_snippet: self.client.inner.key.redact(&snippet(&raw.body)),
-            message,
+            message: self.client.inner.key.redact(&source.to_string()),
+            source: Box::new(source),
         })?;
         Ok(Response {
             value,
@@ -236,8 +237,54 @@ impl RequestBuilder {
         })
     }
 
-    /// Everything up to a successful status: not generic, so it is compiled once.
+    /// Everything up to a successful status, in stages: guard → (admission → attempt → classify →
+    /// retry)… The encode stage ran before (`send_with_body`), decode runs after (`execute`).
+    /// Not generic, so it is compiled once.
     async fn execute_raw(&self, body: Option<(Vec<u8>, Format)>) -> Result<RawAnswer, Error> {
+        self.guard(body.as_ref().map(|(b, _)| b.len()))?;
+        let url = self.url()?;
+        let body = body.map(|(b, f)| (bytes::Bytes::from(b), f));
+        let gov = &self.client.inner.governor;
+        let policy = &self.client.inner.retry;
+        let started = std::time::Instant::now();
+        let mut attempt = 1u32;
+        loop {
+            // Admission: the rate limit and the requests in flight.
+            let permit = gov.admit().await;
+            gov.counters.requests.fetch_add(1, Ordering::Relaxed);
+            if attempt > 1 {
+                gov.counters.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            let result = self.attempt(url.clone(), body.clone(), attempt).await;
+            drop(permit);
+            let err = match self.classify(result)? {
+                Ok(answer) => return Ok(answer),
+                Err(err) => err,
+            };
+            // Retry: within the policy's budget, for errors that are safe to retry.
+            let budget_left =
+                attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
+            if !budget_left || !RetryPolicy::retryable(&err, self.spec.method) {
+                return Err(err);
+            }
+            let wait = policy.backoff(attempt);
+            tracing::debug!(operation = self.spec.name, attempt, wait_ms = wait.as_millis() as u64, error = %err, "alma request will be retried");
+            for h in &self.client.inner.hooks {
+                h.on_retry(&crate::RetryInfo {
+                    operation: self.spec.name,
+                    attempt,
+                    wait,
+                    error: &err,
+                });
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Guard: what is refused before anything is sent (read-only clients, oversized bodies, a
+    /// used-up daily quota or one at the low-water mark).
+    fn guard(&self, body_len: Option<usize>) -> Result<(), Error> {
         let inner = &self.client.inner;
         let gov = &inner.governor;
         let op = self.spec.name;
@@ -247,14 +294,12 @@ impl RequestBuilder {
                 method: self.spec.method.as_str(),
             });
         }
-        if let Some((bytes, _)) = &body {
-            if bytes.len() > MAX_REQUEST_BYTES {
-                return Err(Error::RequestTooLarge {
-                    operation: op,
-                    size: bytes.len(),
-                    limit: MAX_REQUEST_BYTES,
-                });
-            }
+        if let Some(len) = body_len.filter(|&l| l > MAX_REQUEST_BYTES) {
+            return Err(Error::RequestTooLarge {
+                operation: op,
+                size: len,
+                limit: MAX_REQUEST_BYTES,
+            });
         }
         // The daily quota: known to be used up, or down to the caller's low-water mark.
         if let Some(resets_at) = gov.exhausted() {
@@ -275,86 +320,132 @@ impl RequestBuilder {
                 errors: Vec::new(),
             });
         }
-        let url = self.url()?;
-        let body = body.map(|(b, f)| (bytes::Bytes::from(b), f));
-        let policy = &inner.retry;
-        let started = std::time::Instant::now();
-        let mut attempt = 1u32;
-        loop {
-            let permit = gov.admit().await;
-            gov.counters.requests.fetch_add(1, Ordering::Relaxed);
-            if attempt > 1 {
-                gov.counters.retries.fetch_add(1, Ordering::Relaxed);
-            }
-            let result = self.send_once(url.clone(), body.clone(), attempt).await;
-            drop(permit);
-            let err = match result {
-                Ok(answer) => {
-                    if let Some(l) = &gov.limiter {
-                        l.succeeded();
-                    }
-                    gov.record_remaining(remaining(&answer.headers));
-                    return Ok(answer);
+        Ok(())
+    }
+
+    /// Classify: what an attempt's outcome means for the institution's governance. A success
+    /// records the remaining quota; `DAILY_THRESHOLD` marks the quota used up and ends the call
+    /// (the outer `Err`); a 429 slows the shared limiter. The inner result is the answer, or an
+    /// error the retry stage decides about.
+    fn classify(
+        &self,
+        result: Result<RawAnswer, Failed>,
+    ) -> Result<Result<RawAnswer, Error>, Error> {
+        let gov = &self.client.inner.governor;
+        let failed = match result {
+            Ok(answer) => {
+                if let Some(l) = &gov.limiter {
+                    l.succeeded();
                 }
-                Err(e) => e,
-            };
-            if let Some(remaining) = err.remaining_header {
-                gov.record_remaining(Some(remaining));
+                gov.record_remaining(remaining(&answer.headers));
+                return Ok(Ok(answer));
             }
-            let err = err.error;
-            match err.gateway() {
-                Some(GatewayError::DailyThreshold) => {
-                    let resets_at = gov.mark_exhausted();
-                    return Err(Error::DailyQuota {
-                        operation: op,
-                        resets_at,
-                        remaining: Some(0),
-                        low_water: None,
-                        errors: err.details().to_vec(),
-                    });
-                }
-                Some(GatewayError::PerSecondThreshold) => {
-                    gov.counters.throttled.fetch_add(1, Ordering::Relaxed);
-                    if let Some(l) = &gov.limiter {
-                        l.throttled();
-                    }
-                }
-                _ => {}
-            }
-            let budget_left =
-                attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
-            if !budget_left || !RetryPolicy::retryable(&err, self.spec.method) {
-                return Err(err);
-            }
-            let wait = policy.backoff(attempt);
-            tracing::debug!(operation = op, attempt, wait_ms = wait.as_millis() as u64, error = %err, "alma request will be retried");
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+            Err(failed) => failed,
+        };
+        if let Some(remaining) = failed.remaining_header {
+            gov.record_remaining(Some(remaining));
         }
+        let err = failed.error;
+        match err.gateway() {
+            Some(GatewayError::DailyThreshold) => {
+                let resets_at = gov.mark_exhausted();
+                return Err(Error::DailyQuota {
+                    operation: self.spec.name,
+                    resets_at,
+                    remaining: Some(0),
+                    low_water: None,
+                    errors: err.details().to_vec(),
+                });
+            }
+            Some(GatewayError::PerSecondThreshold) => {
+                gov.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                if let Some(l) = &gov.limiter {
+                    l.throttled();
+                }
+            }
+            _ => {}
+        }
+        Ok(Err(err))
+    }
+
+    /// Attempt: one HTTP exchange with the hooks around it.
+    async fn attempt(
+        &self,
+        url: url::Url,
+        body: Option<(bytes::Bytes, Format)>,
+        attempt: u32,
+    ) -> Result<RawAnswer, Failed> {
+        let hooks = &self.client.inner.hooks;
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            http::HeaderValue::from_static(self.format_for_response().media_type()),
+        );
+        if let Some((_, format)) = &body {
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(format.media_type()),
+            );
+        }
+        for h in hooks {
+            let mut req = crate::BeforeSend {
+                operation: self.spec.name,
+                method: self.spec.method,
+                path: url.path(),
+                attempt,
+                headers: &mut headers,
+            };
+            if let Err(reason) = h.before_send(&mut req) {
+                return Err(Failed::from(Error::Refused {
+                    operation: self.spec.name,
+                    reason,
+                }));
+            }
+        }
+        let sent = std::time::Instant::now();
+        let result = self.send_once(url, headers, body, attempt).await;
+        if !hooks.is_empty() {
+            let (status, answer_headers, error) = match &result {
+                Ok(a) => (Some(a.status), Some(&a.headers), None),
+                Err(f) => (f.error.status(), f.error.headers(), Some(&f.error)),
+            };
+            let info = crate::AttemptInfo {
+                operation: self.spec.name,
+                method: self.spec.method,
+                attempt,
+                elapsed: sent.elapsed(),
+                status,
+                headers: answer_headers,
+                error,
+            };
+            for h in hooks {
+                h.after_response(&info);
+            }
+        }
+        result
     }
 
     /// One HTTP exchange: everything up to a successful status. Not generic, so compiled once.
     async fn send_once(
         &self,
         url: url::Url,
+        headers: http::HeaderMap,
         body: Option<(bytes::Bytes, Format)>,
         attempt: u32,
     ) -> Result<RawAnswer, Failed> {
         let inner = &self.client.inner;
-        let accept = self.format_for_response();
         let timeout = self.timeout.unwrap_or(inner.timeout);
         let mut req = inner
             .http
             .request(self.spec.method.to_http(), url)
-            .header(reqwest::header::ACCEPT, accept.media_type())
+            .headers(headers)
             .timeout(timeout);
+        // The key goes on last, after the hooks, which never see it.
         if let Some(value) = &inner.auth_header {
             req = req.header(reqwest::header::AUTHORIZATION, value.clone());
         }
-        if let Some((bytes, format)) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, format.media_type())
-                .body(bytes);
+        if let Some((bytes, _)) = body {
+            req = req.body(bytes);
         }
         let span = tracing::debug_span!(
             "alma.request",
@@ -395,7 +486,7 @@ impl RequestBuilder {
         if !status.is_success() {
             tracing::debug!(parent: &span, status = status.as_u16(), "alma error answer");
             return Err(Failed {
-                error: self.api_error(status, &bytes),
+                error: self.api_error(status, headers, &bytes),
                 remaining_header: remaining_now,
             });
         }
@@ -409,7 +500,7 @@ impl RequestBuilder {
         })
     }
 
-    fn api_error(&self, status: StatusCode, body: &[u8]) -> Error {
+    fn api_error(&self, status: StatusCode, headers: http::HeaderMap, body: &[u8]) -> Error {
         let errors = parse_error_body(body).unwrap_or_default();
         let gateway = errors
             .iter()
@@ -428,6 +519,7 @@ impl RequestBuilder {
             gateway,
             errors,
             body_snippet,
+            headers: Box::new(headers),
         }
     }
 
@@ -450,6 +542,7 @@ impl RequestBuilder {
         Error::Transport {
             operation: self.spec.name,
             message: self.client.inner.key.redact(&message),
+            source: Some(Box::new(e)),
         }
     }
 }

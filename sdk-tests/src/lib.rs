@@ -8,3 +8,8 @@
 // Formatted by the generator (prettyplease), like the SDK itself.
 #[rustfmt::skip]
 pub mod conformance;
+
+/// The Rust examples of the project's README, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

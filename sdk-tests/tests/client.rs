@@ -334,3 +334,65 @@ async fn update_helper_changes_only_what_the_closure_changed() {
         "the PUT changed more than job_description: {diff:?}"
     );
 }
+
+/// Alma's documented codes are typed per operation: `err.kind::<GetUserError>()`, with the codes
+/// the operation does not document kept in `Other`.
+#[tokio::test]
+async fn documented_error_codes_match_by_kind() {
+    use alma_sdk::users::GetUserError;
+    let server = MockServer::start().await;
+    let answer = |code: &str| {
+        ResponseTemplate::new(400).set_body_raw(
+            format!(r#"{{"errorsExist":true,"errorList":{{"error":[{{"errorCode":"{code}","errorMessage":"m","trackingId":"E01-1"}}]}}}}"#)
+                .into_bytes(),
+            "application/json",
+        )
+    };
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/users/nobody"))
+        .respond_with(answer("401861"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/users/odd"))
+        .respond_with(answer("999999"))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = c.users().get_user("nobody").send().await.unwrap_err();
+    assert_eq!(err.kind::<GetUserError>(), Some(GetUserError::UserNotFound));
+    assert_eq!(GetUserError::UserNotFound.code(), "401861");
+    let err = c.users().get_user("odd").send().await.unwrap_err();
+    assert_eq!(
+        err.kind::<GetUserError>(),
+        Some(GetUserError::Other("999999".into()))
+    );
+}
+
+/// A typed answer that is not what the model reads fails with the decoder's error as the source,
+/// and the parser's error below it.
+#[tokio::test]
+async fn a_body_that_does_not_decode_keeps_its_cause() {
+    use std::error::Error as _;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/users/jdoe"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(b"{\"primary_id\": ".to_vec(), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .users()
+        .get_user("jdoe")
+        .send()
+        .await
+        .unwrap_err();
+    let decode = err.source().expect("the decoder's error");
+    assert!(decode.is::<alma_sdk::runtime::DecodeError>(), "{decode:?}");
+    assert!(
+        decode.source().is_some_and(|p| p.is::<serde_json::Error>()),
+        "{decode:?}"
+    );
+}

@@ -99,7 +99,7 @@ fn root_elements_come_from_the_schema() {
         .to_xml()
         .unwrap()
         .ends_with("<libraries></libraries>"));
-    let err = Libraries::from_xml("<users/>").unwrap_err();
+    let err = Libraries::from_xml("<users/>").unwrap_err().to_string();
     assert!(
         err.contains("<libraries>") && err.contains("<users>"),
         "{err}"

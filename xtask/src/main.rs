@@ -382,17 +382,63 @@ fn test(args: &[String]) -> Result<(), String> {
             &[],
         )?;
     }
+    // From clean, so that pages of items hidden since are not left over.
+    let _ = std::fs::remove_dir_all(root.join("target/doc"));
     run(
         &cargo,
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    check_public_docs(&root.join("target/doc"))?;
     run(&cargo, &["test", "--workspace"], &[])?;
     println!("\n==> cargo xtask conformance");
     conformance::run(&[])?;
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The runtime's docs show what a user calls, not what only generated code uses.
+fn check_public_docs(doc: &Path) -> Result<(), String> {
+    let rt = doc.join("alma_runtime");
+    let shown = [
+        "trait.Hooks.html",
+        "struct.ErrorMetadata.html",
+        "enum.Error.html",
+    ];
+    let hidden = [
+        "trait.Codec.html",
+        "struct.Node.html",
+        "struct.Wire.html",
+        "trait.IsEmpty.html",
+        "fn.convert.html",
+        "macro.request_options.html",
+        "macro.serde_via_codec.html",
+        "xml/index.html",
+        "registry/index.html",
+        "codec/index.html",
+    ];
+    let missing: Vec<&str> = shown
+        .iter()
+        .copied()
+        .filter(|p| !rt.join(p).is_file())
+        .collect();
+    let leaked: Vec<&str> = hidden
+        .iter()
+        .copied()
+        .filter(|p| rt.join(p).exists())
+        .collect();
+    if !missing.is_empty() || !leaked.is_empty() {
+        return Err(format!(
+            "alma_runtime docs: missing {missing:?}, showing codegen-only items {leaked:?}"
+        ));
+    }
+    println!(
+        "docs: {} user-facing pages present, {} codegen-only items hidden",
+        shown.len(),
+        hidden.len()
     );
     Ok(())
 }

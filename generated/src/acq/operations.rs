@@ -23,7 +23,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListCurrenciesError>()` ([`ListCurrenciesError`]):
     /// - `40166410` (400): A currency parameter is not valid.
     /// - `401666` (400): A parameter is not valid.
     /// - `60348` (400): The exchange rate cannot be determined.
@@ -59,7 +59,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListFiscalPeriodsError>()` ([`ListFiscalPeriodsError`]):
     /// - `401873` (400): There is no current fiscal period.
     /// - `401666` (400): The mode parameter is not valid.
     pub fn list_fiscal_periods(&self) -> ListFiscalPeriods {
@@ -86,7 +86,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListFundsError>()` ([`ListFundsError`]):
     /// - `402119` (400): General error.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166419` (400): Parameter has no valid options.
@@ -113,7 +113,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateFundError>()` ([`CreateFundError`]):
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
@@ -167,7 +167,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnFundError>()` ([`OperateOnFundError`]):
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
@@ -202,7 +202,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateFundError>()` ([`UpdateFundError`]):
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
@@ -237,7 +237,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteFundError>()` ([`DeleteFundError`]):
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
@@ -267,7 +267,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListTransactionsError>()` ([`ListTransactionsError`]):
     /// - `402119` (400): General error.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `401873` (400): The fund identifier is not valid.
@@ -301,7 +301,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateTransactionError>()` ([`CreateTransactionError`]):
     /// - `4018841` (400): Missing mandatory field 'type'.
     /// - `4018842` (400): Transaction type is not supported.
     /// - `4018843` (400): Missing mandatory field 'amount'.
@@ -339,7 +339,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListAcqInvoicesError>()` ([`ListAcqInvoicesError`]):
     /// - `402119` (400): General error.
     /// - `412400` (400): Invoice X not found.
     /// - `401873` (400): Request failed: X
@@ -365,7 +365,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateInvoiceError>()` ([`CreateInvoiceError`]):
     /// - `402119` (400): General error.
     /// - `60233` (400): Invoice number not in payload.
     /// - `60288` (400): Invoice number not unique in payload.
@@ -415,7 +415,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetInvoiceError>()` ([`GetInvoiceError`]):
     /// - `402119` (400): General error.
     /// - `412400` (400): Invoice X not found.
     /// - `402459` (400): Error while trying to retrieve invoice X.
@@ -451,7 +451,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnInvoiceError>()` ([`OperateOnInvoiceError`]):
     /// - `40166410` (400): Parameter op is not valid.
     /// - `412400` (400): Invoice X not found.
     /// - `60260` (400): Failed to start invoice process and workflow.
@@ -490,7 +490,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateInvoiceError>()` ([`UpdateInvoiceError`]):
     /// - `402119` (400): General error.
     /// - `60285` (400): Invoice not valid.
     /// - `60290` (400): Invoice task status not valid.
@@ -545,7 +545,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListInvoiceAttachmentsError>()` ([`ListInvoiceAttachmentsError`]):
     /// - `60323` (400): Search for attachments failed.
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `412400` (400): Invoice X not found.
@@ -580,7 +580,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateInvoiceAttachmentError>()` ([`CreateInvoiceAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `402401` (400): Invoice X not found.
     /// - `60322` (400): Attachment content could not be processed.
@@ -616,7 +616,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetInvoiceAttachmentError>()` ([`GetInvoiceAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `402401` (400): Invoice X not found.
     /// - `60321` (400): Attachment X not found.
@@ -652,7 +652,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLinesError>()` ([`ListLinesError`]):
     /// - `402119` (400): General error.
     /// - `412400` (400): Invoice X not found.
     /// - `402459` (400): Error while trying to retrieve invoice X.
@@ -684,7 +684,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLineError>()` ([`CreateLineError`]):
     /// - `402119` (400): General error.
     /// - `60285` (400): Invoice not valid.
     /// - `60100` (400): Invoice X bad format.
@@ -732,7 +732,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLineError>()` ([`GetLineError`]):
     /// - `402119` (400): General error.
     pub fn get_line(
         &self,
@@ -766,7 +766,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateLineError>()` ([`UpdateLineError`]):
     /// - `402119` (400): General error.
     /// - `60284` (400): Invoice line not valid.
     /// - `60285` (400): Invoice not valid.
@@ -816,7 +816,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLicensesError>()` ([`ListLicensesError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Param value is invalid.
     /// - `40166404` (400): Given field X has invalid value Y, please use one of the valid values listed under the Z code table.
@@ -843,7 +843,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLicenseError>()` ([`CreateLicenseError`]):
     /// - `60186` (400): License name is required.
     /// - `60187` (400): License type is not valid.
     /// - `60188` (400): License status is not valid.
@@ -888,7 +888,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLicenseError>()` ([`GetLicenseError`]):
     /// - `402119` (400): General error.
     /// - `403401` (400): Failed to retrieve license with code X.
     /// - `403400` (400): License with code X not found.
@@ -918,7 +918,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateLicenseError>()` ([`UpdateLicenseError`]):
     /// - `402119` (400): General error.
     /// - `60186` (400): License name is required.
     /// - `60187` (400): License type is not valid.
@@ -966,7 +966,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteLicenseError>()` ([`DeleteLicenseError`]):
     /// - `402119` (400): General error.
     /// - `60200` (400): License could not be deleted.
     pub fn delete_license(&self, license_code: impl Into<String>) -> DeleteLicense {
@@ -995,7 +995,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListAmendmentsError>()` ([`ListAmendmentsError`]):
     /// - `402119` (400): General error.
     /// - `403401` (400): Failed to retrieve license with code X.
     /// - `403400` (400): License with code X not found.
@@ -1025,7 +1025,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateAmendmentError>()` ([`CreateAmendmentError`]):
     /// - `60186` (400): License name is required.
     /// - `60187` (400): License type is not valid.
     /// - `60188` (400): License status is not valid.
@@ -1072,7 +1072,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetAmendmentError>()` ([`GetAmendmentError`]):
     /// - `402119` (400): General error.
     /// - `403401` (400): Failed to retrieve license with code X.
     /// - `403400` (400): License with code X not found.
@@ -1108,7 +1108,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateAmendmentError>()` ([`UpdateAmendmentError`]):
     /// - `402119` (400): General error.
     /// - `60186` (400): License name is required.
     /// - `60187` (400): License type is not valid.
@@ -1158,7 +1158,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteAmendmentError>()` ([`DeleteAmendmentError`]):
     /// - `402119` (400): General error.
     /// - `60200` (400): License could not be deleted.
     pub fn delete_amendment(
@@ -1192,7 +1192,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLicenseAttachmentsError>()` ([`ListLicenseAttachmentsError`]):
     /// - `60323` (400): Search for attachments failed.
     /// - `60100` (400): The parameter X must be a number greater than zero.
     pub fn list_license_attachments(
@@ -1226,7 +1226,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLicenseAttachmentError>()` ([`CreateLicenseAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60322` (400): Attachment content could not be processed.
     pub fn create_license_attachment(
@@ -1261,7 +1261,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLicenseAttachmentError>()` ([`GetLicenseAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60321` (400): Attachment X not found.
     /// - `60322` (400): Attachment content could not be processed.
@@ -1299,7 +1299,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateAttachmentError>()` ([`UpdateAttachmentError`]):
     /// - `60345` (400): Attachment content size exceeds allowed maximum.
     /// - `60346` (400): Attachment content not allowed if file name not set.
     /// - `60100` (400): The parameter X must be a number greater than zero.
@@ -1339,7 +1339,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteAttachmentError>()` ([`DeleteAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60321` (400): Attachment was not found
     /// - `60322` (400): Attachment content could not be processed.
@@ -1371,7 +1371,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListAcqPoLinesError>()` ([`ListAcqPoLinesError`]):
     /// - `402119` (400): General error.
     /// - `40188600` (400): Search query parameter X is not supported.
     /// - `40188602` (400): Results cannot be sorted by item attribute without providing at least one condition for item search.
@@ -1410,7 +1410,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreatePoLineError>()` ([`CreatePoLineError`]):
     /// - `402119` (400): General error.
     /// - `401870` (400): PoLine X already exists.
     /// - `401664` (400): Mandatory field is missing: X
@@ -1442,7 +1442,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPoLineError>()` ([`GetPoLineError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Po-Line X not found.
     pub fn get_po_line(&self, po_line_id: impl Into<String>) -> GetPoLine {
@@ -1473,7 +1473,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdatePoLineError>()` ([`UpdatePoLineError`]):
     /// - `401676` (400): Request body not found.
     /// - `401871` (400): PO Line not found.
     /// - `60320` (400): No charge is not allowed for this PO line configuration.
@@ -1510,7 +1510,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CancelPoLineError>()` ([`CancelPoLineError`]):
     /// - `402119` (400): General error.
     /// - `401884` (400): PO Line already cancelled.
     /// - `401881` (400): Failed to cancel the PO Line. (With error message)
@@ -1549,7 +1549,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListItemsError>()` ([`ListItemsError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Po-Line X not found.
     pub fn list_items(&self, po_line_id: impl Into<String>) -> ListItems {
@@ -1578,7 +1578,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ReceiveNewItemError>()` ([`ReceiveNewItemError`]):
     /// - `40166411` (400): Param value is invalid.
     /// - `401875` (400): Failed to find the department.
     /// - `401871` (400): Failed to find the PO Line.
@@ -1617,7 +1617,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ReceiveExistingItemError>()` ([`ReceiveExistingItemError`]):
     /// - `40166411` (400): Param value is invalid.
     /// - `401875` (400): Failed to find the department.
     /// - `401871` (400): Failed to find the PO Line.
@@ -1657,7 +1657,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPurchaseRequestsError>()` ([`ListPurchaseRequestsError`]):
     /// - `402119` (400): General error.
     /// - `40166410` (400): Parameter value is invalid, please choose one of the valid options.
     /// - `60269` (400): Search for purchase requests failed.
@@ -1686,7 +1686,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPurchaseRequestError>()` ([`GetPurchaseRequestError`]):
     /// - `402119` (400): General error.
     /// - `60276` (400): The purchase request identifier is not valid.
     pub fn get_purchase_request(&self, id: impl Into<String>) -> GetPurchaseRequest {
@@ -1716,7 +1716,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnPurchaseRequestError>()` ([`OperateOnPurchaseRequestError`]):
     /// - `402119` (400): General error.
     /// - `60276` (400): Purchase request id is not valid.
     /// - `60308` (400): A reject reason is required.
@@ -1764,7 +1764,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdatePurchaseRequestError>()` ([`UpdatePurchaseRequestError`]):
     /// - `402119` (400): General error.
     /// - `60276` (400): Purchase request id is not valid.
     /// - `60270` (400): Requested format is not valid.
@@ -1812,7 +1812,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeletePurchaseRequestError>()` ([`DeletePurchaseRequestError`]):
     /// - `402119` (400): General error.
     /// - `60276` (400): Purchase request id is not valid.
     pub fn delete_purchase_request(
@@ -1879,7 +1879,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListVendorsError>()` ([`ListVendorsError`]):
     /// - `402119` (400): General error.
     pub fn list_vendors(&self) -> ListVendors {
         ListVendors {
@@ -1903,7 +1903,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateVendorError>()` ([`CreateVendorError`]):
     /// - `402119` (400): General error.
     /// - `402880` (400): Vendor X not found.
     /// - `402892` (400): Vendor EDI field not found.
@@ -1935,7 +1935,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetVendorError>()` ([`GetVendorError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Vendor X not found.
     pub fn get_vendor(&self, vendor_code: impl Into<String>) -> GetVendor {
@@ -1964,7 +1964,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateVendorError>()` ([`UpdateVendorError`]):
     /// - `402119` (400): General error.
     /// - `402880` (400): Vendor X not found.
     pub fn update_vendor(
@@ -1998,7 +1998,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteVendorError>()` ([`DeleteVendorError`]):
     /// - `402119` (400): General error.
     pub fn delete_vendor(&self, vendor_code: impl Into<String>) -> DeleteVendor {
         DeleteVendor {
@@ -2026,7 +2026,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListVendorInvoicesError>()` ([`ListVendorInvoicesError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Vendor X not found.
     pub fn list_vendor_invoices(
@@ -2058,7 +2058,7 @@ impl AcqApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListVendorPoLinesError>()` ([`ListVendorPoLinesError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Vendor X not found.
     pub fn list_vendor_po_lines(
@@ -4856,5 +4856,2485 @@ impl From<&str> for View {
 impl From<String> for View {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_currencies`]: `match err.kind::<ListCurrenciesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListCurrenciesError {
+    /// `40166410` (HTTP 400): A currency parameter is not valid.
+    CurrencyParameterNotValid,
+    /// `401666` (HTTP 400): A parameter is not valid.
+    ParameterNotValid,
+    /// `60348` (HTTP 400): The exchange rate cannot be determined.
+    ExchangeRateCannotDetermined,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListCurrenciesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CurrencyParameterNotValid => "40166410",
+            Self::ParameterNotValid => "401666",
+            Self::ExchangeRateCannotDetermined => "60348",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListCurrenciesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::CurrencyParameterNotValid,
+            "401666" => Self::ParameterNotValid,
+            "60348" => Self::ExchangeRateCannotDetermined,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_fiscal_periods`]: `match err.kind::<ListFiscalPeriodsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListFiscalPeriodsError {
+    /// `401873` (HTTP 400): There is no current fiscal period.
+    ThereNoCurrentFiscalPeriod,
+    /// `401666` (HTTP 400): The mode parameter is not valid.
+    ModeParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListFiscalPeriodsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ThereNoCurrentFiscalPeriod => "401873",
+            Self::ModeParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListFiscalPeriodsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401873" => Self::ThereNoCurrentFiscalPeriod,
+            "401666" => Self::ModeParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_funds`]: `match err.kind::<ListFundsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListFundsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166410` (HTTP 400): Parameter invalid with valid options.
+    ParameterInvalidValidOptions,
+    /// `40166419` (HTTP 400): Parameter has no valid options.
+    ParameterNoValidOptions,
+    /// `401873` (HTTP 400): Filter not supported when mode=POL.
+    FilterNotSupportedWhenMode,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListFundsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterInvalidValidOptions => "40166410",
+            Self::ParameterNoValidOptions => "40166419",
+            Self::FilterNotSupportedWhenMode => "401873",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListFundsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166410" => Self::ParameterInvalidValidOptions,
+            "40166419" => Self::ParameterNoValidOptions,
+            "401873" => Self::FilterNotSupportedWhenMode,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_fund`]: `match err.kind::<CreateFundError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateFundError {
+    /// `410873` (HTTP 400): Request Failed. See error message for details.
+    RequestFailedSeeErrorMessage,
+    /// `40166410` (HTTP 400): Parameter invalid with valid options.
+    ParameterInvalidValidOptions,
+    /// `40166404` (HTTP 400): Invalid field with valid options.
+    InvalidFieldValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateFundError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::RequestFailedSeeErrorMessage => "410873",
+            Self::ParameterInvalidValidOptions => "40166410",
+            Self::InvalidFieldValidOptions => "40166404",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateFundError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "410873" => Self::RequestFailedSeeErrorMessage,
+            "40166410" => Self::ParameterInvalidValidOptions,
+            "40166404" => Self::InvalidFieldValidOptions,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::operate_on_fund`]: `match err.kind::<OperateOnFundError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnFundError {
+    /// `410873` (HTTP 400): Request Failed. See error message for details.
+    RequestFailedSeeErrorMessage,
+    /// `40166410` (HTTP 400): Parameter invalid with valid options.
+    ParameterInvalidValidOptions,
+    /// `40166404` (HTTP 400): Invalid field with valid options.
+    InvalidFieldValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnFundError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::RequestFailedSeeErrorMessage => "410873",
+            Self::ParameterInvalidValidOptions => "40166410",
+            Self::InvalidFieldValidOptions => "40166404",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnFundError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "410873" => Self::RequestFailedSeeErrorMessage,
+            "40166410" => Self::ParameterInvalidValidOptions,
+            "40166404" => Self::InvalidFieldValidOptions,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_fund`]: `match err.kind::<UpdateFundError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateFundError {
+    /// `410873` (HTTP 400): Request Failed. See error message for details.
+    RequestFailedSeeErrorMessage,
+    /// `40166410` (HTTP 400): Parameter invalid with valid options.
+    ParameterInvalidValidOptions,
+    /// `40166404` (HTTP 400): Invalid field with valid options.
+    InvalidFieldValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateFundError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::RequestFailedSeeErrorMessage => "410873",
+            Self::ParameterInvalidValidOptions => "40166410",
+            Self::InvalidFieldValidOptions => "40166404",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateFundError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "410873" => Self::RequestFailedSeeErrorMessage,
+            "40166410" => Self::ParameterInvalidValidOptions,
+            "40166404" => Self::InvalidFieldValidOptions,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::delete_fund`]: `match err.kind::<DeleteFundError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteFundError {
+    /// `410873` (HTTP 400): Request Failed. See error message for details.
+    RequestFailedSeeErrorMessage,
+    /// `40166410` (HTTP 400): Parameter invalid with valid options.
+    ParameterInvalidValidOptions,
+    /// `40166404` (HTTP 400): Invalid field with valid options.
+    InvalidFieldValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteFundError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::RequestFailedSeeErrorMessage => "410873",
+            Self::ParameterInvalidValidOptions => "40166410",
+            Self::InvalidFieldValidOptions => "40166404",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteFundError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "410873" => Self::RequestFailedSeeErrorMessage,
+            "40166410" => Self::ParameterInvalidValidOptions,
+            "40166404" => Self::InvalidFieldValidOptions,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_transactions`]: `match err.kind::<ListTransactionsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListTransactionsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166410` (HTTP 400): Parameter invalid with valid options.
+    ParameterInvalidValidOptions,
+    /// `401873` (HTTP 400): The fund identifier is not valid.
+    FundNotValid,
+    /// `40166404` (HTTP 400): The filter parameter is not valid.
+    FilterParameterNotValid,
+    /// `60106` (HTTP 400): The query parameter is not valid.
+    QueryParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListTransactionsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterInvalidValidOptions => "40166410",
+            Self::FundNotValid => "401873",
+            Self::FilterParameterNotValid => "40166404",
+            Self::QueryParameterNotValid => "60106",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListTransactionsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166410" => Self::ParameterInvalidValidOptions,
+            "401873" => Self::FundNotValid,
+            "40166404" => Self::FilterParameterNotValid,
+            "60106" => Self::QueryParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_transaction`]: `match err.kind::<CreateTransactionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateTransactionError {
+    /// `4018841` (HTTP 400): Missing mandatory field 'type'.
+    MissingMandatoryField,
+    /// `4018842` (HTTP 400): Transaction type is not supported.
+    TransactionNotSupported,
+    /// `4018843` (HTTP 400): Missing mandatory field 'amount'.
+    MissingMandatoryFieldAmount,
+    /// `4018845` (HTTP 400): Missing mandatory field 'related\_fund'.
+    MissingMandatoryFieldRelatedFund,
+    /// `4018846` (HTTP 400): Fund id in 'related\_fund' field is not valid.
+    FundIdRelatedFundField,
+    /// `4018847` (HTTP 400): Selected fund id in 'related\_fund' field has a different fiscal period.
+    SelectedFundIdRelatedFund4018847,
+    /// `4018848` (HTTP 400): Selected fund id in 'related\_fund' field is inactive.
+    SelectedFundIdRelatedFund,
+    /// `4018850` (HTTP 400): Fund code not valid.
+    FundCodeNotValid,
+    /// `4018851` (HTTP 400): Selected Fund code is a ledger / summary fund, transaction could not be created.
+    SelectedFundCodeLedgerSummary,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateTransactionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::MissingMandatoryField => "4018841",
+            Self::TransactionNotSupported => "4018842",
+            Self::MissingMandatoryFieldAmount => "4018843",
+            Self::MissingMandatoryFieldRelatedFund => "4018845",
+            Self::FundIdRelatedFundField => "4018846",
+            Self::SelectedFundIdRelatedFund4018847 => "4018847",
+            Self::SelectedFundIdRelatedFund => "4018848",
+            Self::FundCodeNotValid => "4018850",
+            Self::SelectedFundCodeLedgerSummary => "4018851",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateTransactionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "4018841" => Self::MissingMandatoryField,
+            "4018842" => Self::TransactionNotSupported,
+            "4018843" => Self::MissingMandatoryFieldAmount,
+            "4018845" => Self::MissingMandatoryFieldRelatedFund,
+            "4018846" => Self::FundIdRelatedFundField,
+            "4018847" => Self::SelectedFundIdRelatedFund4018847,
+            "4018848" => Self::SelectedFundIdRelatedFund,
+            "4018850" => Self::FundCodeNotValid,
+            "4018851" => Self::SelectedFundCodeLedgerSummary,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_acq_invoices`]: `match err.kind::<ListAcqInvoicesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListAcqInvoicesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `412400` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `401873` (HTTP 400): Request failed: X
+    RequestFailed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListAcqInvoicesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::InvoiceNotFound => "412400",
+            Self::RequestFailed => "401873",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListAcqInvoicesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "412400" => Self::InvoiceNotFound,
+            "401873" => Self::RequestFailed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_invoice`]: `match err.kind::<CreateInvoiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateInvoiceError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60233` (HTTP 400): Invoice number not in payload.
+    InvoiceNumberNotPayload,
+    /// `60288` (HTTP 400): Invoice number not unique in payload.
+    InvoiceNumberNotUniquePayload,
+    /// `60234` (HTTP 400): Invoice date not in payload.
+    InvoiceDateNotPayload,
+    /// `60235` (HTTP 400): Invoice total amount not in payload.
+    InvoiceTotalAmountNotPayload,
+    /// `60236` (HTTP 400): Invoice currency not valid.
+    InvoiceCurrencyNotValid,
+    /// `60237` (HTTP 400): Invoice vendor account not valid.
+    InvoiceVendorAccountNotValid,
+    /// `60238` (HTTP 400): Invoice payment method not valid.
+    InvoicePaymentMethodNotValid,
+    /// `60239` (HTTP 400): Invoice status not valid.
+    InvoiceStatusNotValid,
+    /// `60240` (HTTP 400): Invoice prepaid not valid.
+    InvoicePrepaidNotValid,
+    /// `60241` (HTTP 400): Invoice explicit ratio not valid.
+    InvoiceExplicitRatioNotValid,
+    /// `60242` (HTTP 400): Invoice vendor not material supplier.
+    InvoiceVendorNotMaterialSupplier,
+    /// `60243` (HTTP 400): Invoice vendor currency not supported.
+    InvoiceVendorCurrencyNotSupported,
+    /// `60244` (HTTP 400): Invoice explicit ratio duplicate currency.
+    InvoiceExplicitRatioDuplicateCurrency,
+    /// `60245` (HTTP 400): Invoice payment status not valid.
+    InvoicePaymentStatusNotValid,
+    /// `60246` (HTTP 400): Invoice owner not valid.
+    InvoiceOwnerNotValid,
+    /// `60252` (HTTP 400): Invoice vat percentage or amount allowed but not both.
+    InvoiceVatPercentageAmountAllowed,
+    /// `60253` (HTTP 400): Invoice vat code not valid.
+    InvoiceVatCodeNotValid,
+    /// `4028805` (HTTP 400): Invoice vendor not in payload.
+    InvoiceVendorNotPayload,
+    /// `60256` (HTTP 400): Invoice not created.
+    InvoiceNotCreated,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateInvoiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::InvoiceNumberNotPayload => "60233",
+            Self::InvoiceNumberNotUniquePayload => "60288",
+            Self::InvoiceDateNotPayload => "60234",
+            Self::InvoiceTotalAmountNotPayload => "60235",
+            Self::InvoiceCurrencyNotValid => "60236",
+            Self::InvoiceVendorAccountNotValid => "60237",
+            Self::InvoicePaymentMethodNotValid => "60238",
+            Self::InvoiceStatusNotValid => "60239",
+            Self::InvoicePrepaidNotValid => "60240",
+            Self::InvoiceExplicitRatioNotValid => "60241",
+            Self::InvoiceVendorNotMaterialSupplier => "60242",
+            Self::InvoiceVendorCurrencyNotSupported => "60243",
+            Self::InvoiceExplicitRatioDuplicateCurrency => "60244",
+            Self::InvoicePaymentStatusNotValid => "60245",
+            Self::InvoiceOwnerNotValid => "60246",
+            Self::InvoiceVatPercentageAmountAllowed => "60252",
+            Self::InvoiceVatCodeNotValid => "60253",
+            Self::InvoiceVendorNotPayload => "4028805",
+            Self::InvoiceNotCreated => "60256",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateInvoiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60233" => Self::InvoiceNumberNotPayload,
+            "60288" => Self::InvoiceNumberNotUniquePayload,
+            "60234" => Self::InvoiceDateNotPayload,
+            "60235" => Self::InvoiceTotalAmountNotPayload,
+            "60236" => Self::InvoiceCurrencyNotValid,
+            "60237" => Self::InvoiceVendorAccountNotValid,
+            "60238" => Self::InvoicePaymentMethodNotValid,
+            "60239" => Self::InvoiceStatusNotValid,
+            "60240" => Self::InvoicePrepaidNotValid,
+            "60241" => Self::InvoiceExplicitRatioNotValid,
+            "60242" => Self::InvoiceVendorNotMaterialSupplier,
+            "60243" => Self::InvoiceVendorCurrencyNotSupported,
+            "60244" => Self::InvoiceExplicitRatioDuplicateCurrency,
+            "60245" => Self::InvoicePaymentStatusNotValid,
+            "60246" => Self::InvoiceOwnerNotValid,
+            "60252" => Self::InvoiceVatPercentageAmountAllowed,
+            "60253" => Self::InvoiceVatCodeNotValid,
+            "4028805" => Self::InvoiceVendorNotPayload,
+            "60256" => Self::InvoiceNotCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_invoice`]: `match err.kind::<GetInvoiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetInvoiceError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `412400` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `402459` (HTTP 400): Error while trying to retrieve invoice X.
+    ErrorWhileTryingRetrieveInvoice,
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetInvoiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::InvoiceNotFound => "412400",
+            Self::ErrorWhileTryingRetrieveInvoice => "402459",
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetInvoiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "412400" => Self::InvoiceNotFound,
+            "402459" => Self::ErrorWhileTryingRetrieveInvoice,
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::operate_on_invoice`]: `match err.kind::<OperateOnInvoiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnInvoiceError {
+    /// `40166410` (HTTP 400): Parameter op is not valid.
+    ParameterOpNotValid,
+    /// `412400` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `60260` (HTTP 400): Failed to start invoice process and workflow.
+    FailedStartInvoiceProcessWorkflow,
+    /// `60267` (HTTP 400): Failed to process invoice in ERP.
+    FailedProcessInvoiceErp,
+    /// `60268` (HTTP 400): The invoice note is mandatory.
+    InvoiceNoteMandatory,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnInvoiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterOpNotValid => "40166410",
+            Self::InvoiceNotFound => "412400",
+            Self::FailedStartInvoiceProcessWorkflow => "60260",
+            Self::FailedProcessInvoiceErp => "60267",
+            Self::InvoiceNoteMandatory => "60268",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnInvoiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::ParameterOpNotValid,
+            "412400" => Self::InvoiceNotFound,
+            "60260" => Self::FailedStartInvoiceProcessWorkflow,
+            "60267" => Self::FailedProcessInvoiceErp,
+            "60268" => Self::InvoiceNoteMandatory,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_invoice`]: `match err.kind::<UpdateInvoiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateInvoiceError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60285` (HTTP 400): Invoice not valid.
+    InvoiceNotValid,
+    /// `60290` (HTTP 400): Invoice task status not valid.
+    InvoiceTaskStatusNotValid,
+    /// `60233` (HTTP 400): Invoice number not in payload.
+    InvoiceNumberNotPayload,
+    /// `60288` (HTTP 400): Invoice number not unique in payload.
+    InvoiceNumberNotUniquePayload,
+    /// `60234` (HTTP 400): Invoice date not in payload.
+    InvoiceDateNotPayload,
+    /// `60235` (HTTP 400): Invoice total amount not in payload.
+    InvoiceTotalAmountNotPayload,
+    /// `60236` (HTTP 400): Invoice currency not valid.
+    InvoiceCurrencyNotValid,
+    /// `60237` (HTTP 400): Invoice vendor account not valid.
+    InvoiceVendorAccountNotValid,
+    /// `60238` (HTTP 400): Invoice payment method not valid.
+    InvoicePaymentMethodNotValid,
+    /// `60239` (HTTP 400): Invoice status not valid.
+    InvoiceStatusNotValid,
+    /// `60240` (HTTP 400): Invoice prepaid not valid.
+    InvoicePrepaidNotValid,
+    /// `60241` (HTTP 400): Invoice explicit ratio not valid.
+    InvoiceExplicitRatioNotValid,
+    /// `60242` (HTTP 400): Invoice vendor not material supplier.
+    InvoiceVendorNotMaterialSupplier,
+    /// `60243` (HTTP 400): Invoice vendor currency not supported.
+    InvoiceVendorCurrencyNotSupported,
+    /// `60244` (HTTP 400): Invoice explicit ratio duplicate currency.
+    InvoiceExplicitRatioDuplicateCurrency,
+    /// `60245` (HTTP 400): Invoice payment status not valid.
+    InvoicePaymentStatusNotValid,
+    /// `60246` (HTTP 400): Invoice owner not valid.
+    InvoiceOwnerNotValid,
+    /// `60252` (HTTP 400): Invoice vat percentage or amount allowed but not both.
+    InvoiceVatPercentageAmountAllowed,
+    /// `60253` (HTTP 400): Invoice vat code not valid.
+    InvoiceVatCodeNotValid,
+    /// `4028805` (HTTP 400): Invoice vendor not in payload.
+    InvoiceVendorNotPayload,
+    /// `60291` (HTTP 400): Invoice update not allowed due to status.
+    InvoiceUpdateNotAllowedDue,
+    /// `60256` (HTTP 400): Invoice not updated.
+    InvoiceNotUpdated,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateInvoiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::InvoiceNotValid => "60285",
+            Self::InvoiceTaskStatusNotValid => "60290",
+            Self::InvoiceNumberNotPayload => "60233",
+            Self::InvoiceNumberNotUniquePayload => "60288",
+            Self::InvoiceDateNotPayload => "60234",
+            Self::InvoiceTotalAmountNotPayload => "60235",
+            Self::InvoiceCurrencyNotValid => "60236",
+            Self::InvoiceVendorAccountNotValid => "60237",
+            Self::InvoicePaymentMethodNotValid => "60238",
+            Self::InvoiceStatusNotValid => "60239",
+            Self::InvoicePrepaidNotValid => "60240",
+            Self::InvoiceExplicitRatioNotValid => "60241",
+            Self::InvoiceVendorNotMaterialSupplier => "60242",
+            Self::InvoiceVendorCurrencyNotSupported => "60243",
+            Self::InvoiceExplicitRatioDuplicateCurrency => "60244",
+            Self::InvoicePaymentStatusNotValid => "60245",
+            Self::InvoiceOwnerNotValid => "60246",
+            Self::InvoiceVatPercentageAmountAllowed => "60252",
+            Self::InvoiceVatCodeNotValid => "60253",
+            Self::InvoiceVendorNotPayload => "4028805",
+            Self::InvoiceUpdateNotAllowedDue => "60291",
+            Self::InvoiceNotUpdated => "60256",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateInvoiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60285" => Self::InvoiceNotValid,
+            "60290" => Self::InvoiceTaskStatusNotValid,
+            "60233" => Self::InvoiceNumberNotPayload,
+            "60288" => Self::InvoiceNumberNotUniquePayload,
+            "60234" => Self::InvoiceDateNotPayload,
+            "60235" => Self::InvoiceTotalAmountNotPayload,
+            "60236" => Self::InvoiceCurrencyNotValid,
+            "60237" => Self::InvoiceVendorAccountNotValid,
+            "60238" => Self::InvoicePaymentMethodNotValid,
+            "60239" => Self::InvoiceStatusNotValid,
+            "60240" => Self::InvoicePrepaidNotValid,
+            "60241" => Self::InvoiceExplicitRatioNotValid,
+            "60242" => Self::InvoiceVendorNotMaterialSupplier,
+            "60243" => Self::InvoiceVendorCurrencyNotSupported,
+            "60244" => Self::InvoiceExplicitRatioDuplicateCurrency,
+            "60245" => Self::InvoicePaymentStatusNotValid,
+            "60246" => Self::InvoiceOwnerNotValid,
+            "60252" => Self::InvoiceVatPercentageAmountAllowed,
+            "60253" => Self::InvoiceVatCodeNotValid,
+            "4028805" => Self::InvoiceVendorNotPayload,
+            "60291" => Self::InvoiceUpdateNotAllowedDue,
+            "60256" => Self::InvoiceNotUpdated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_invoice_attachments`]: `match err.kind::<ListInvoiceAttachmentsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListInvoiceAttachmentsError {
+    /// `60323` (HTTP 400): Search for attachments failed.
+    SearchAttachmentsFailed,
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `412400` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListInvoiceAttachmentsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::SearchAttachmentsFailed => "60323",
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::InvoiceNotFound => "412400",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListInvoiceAttachmentsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60323" => Self::SearchAttachmentsFailed,
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "412400" => Self::InvoiceNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_invoice_attachment`]: `match err.kind::<CreateInvoiceAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateInvoiceAttachmentError {
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `402401` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateInvoiceAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::InvoiceNotFound => "402401",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateInvoiceAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "402401" => Self::InvoiceNotFound,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_invoice_attachment`]: `match err.kind::<GetInvoiceAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetInvoiceAttachmentError {
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `402401` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `60321` (HTTP 400): Attachment X not found.
+    AttachmentNotFound,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetInvoiceAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::InvoiceNotFound => "402401",
+            Self::AttachmentNotFound => "60321",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetInvoiceAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "402401" => Self::InvoiceNotFound,
+            "60321" => Self::AttachmentNotFound,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_lines`]: `match err.kind::<ListLinesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLinesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `412400` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `402459` (HTTP 400): Error while trying to retrieve invoice X.
+    ErrorWhileTryingRetrieveInvoice,
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `401873` (HTTP 400): The search query parameter is not valid.
+    SearchQueryParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLinesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::InvoiceNotFound => "412400",
+            Self::ErrorWhileTryingRetrieveInvoice => "402459",
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::SearchQueryParameterNotValid => "401873",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLinesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "412400" => Self::InvoiceNotFound,
+            "402459" => Self::ErrorWhileTryingRetrieveInvoice,
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "401873" => Self::SearchQueryParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_line`]: `match err.kind::<CreateLineError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLineError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60285` (HTTP 400): Invoice not valid.
+    InvoiceNotValid,
+    /// `60100` (HTTP 400): Invoice X bad format.
+    InvoiceBadFormat,
+    /// `412400` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `60247` (HTTP 400): Invoice line type not valid.
+    InvoiceLineNotValid,
+    /// `60248` (HTTP 400): Invoice line's PO Line not found.
+    InvoiceLineSPoLine,
+    /// `60249` (HTTP 400): Invoice line subscription from/to dates not found.
+    InvoiceLineSubscriptionFromDates,
+    /// `60250` (HTTP 400): Invoice line additional information not found.
+    InvoiceLineAdditionalInformationNot,
+    /// `60251` (HTTP 400): Invoice line reporting code not valid.
+    InvoiceLineReportingCodeNot,
+    /// `60252` (HTTP 400): Invoice vat percentage or amount allowed but not both.
+    InvoiceVatPercentageAmountAllowed,
+    /// `60253` (HTTP 400): Invoice vat code not valid.
+    InvoiceVatCodeNotValid,
+    /// `60254` (HTTP 400): Fund code not valid.
+    FundCodeNotValid,
+    /// `60255` (HTTP 400): Invoice line not created.
+    InvoiceLineNotCreated,
+    /// `60257` (HTTP 400): Fund percent or amount is required.
+    FundPercentAmountRequired,
+    /// `60306` (HTTP 400): Invoice line number is not valid.
+    InvoiceLineNumberNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLineError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::InvoiceNotValid => "60285",
+            Self::InvoiceBadFormat => "60100",
+            Self::InvoiceNotFound => "412400",
+            Self::InvoiceLineNotValid => "60247",
+            Self::InvoiceLineSPoLine => "60248",
+            Self::InvoiceLineSubscriptionFromDates => "60249",
+            Self::InvoiceLineAdditionalInformationNot => "60250",
+            Self::InvoiceLineReportingCodeNot => "60251",
+            Self::InvoiceVatPercentageAmountAllowed => "60252",
+            Self::InvoiceVatCodeNotValid => "60253",
+            Self::FundCodeNotValid => "60254",
+            Self::InvoiceLineNotCreated => "60255",
+            Self::FundPercentAmountRequired => "60257",
+            Self::InvoiceLineNumberNotValid => "60306",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLineError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60285" => Self::InvoiceNotValid,
+            "60100" => Self::InvoiceBadFormat,
+            "412400" => Self::InvoiceNotFound,
+            "60247" => Self::InvoiceLineNotValid,
+            "60248" => Self::InvoiceLineSPoLine,
+            "60249" => Self::InvoiceLineSubscriptionFromDates,
+            "60250" => Self::InvoiceLineAdditionalInformationNot,
+            "60251" => Self::InvoiceLineReportingCodeNot,
+            "60252" => Self::InvoiceVatPercentageAmountAllowed,
+            "60253" => Self::InvoiceVatCodeNotValid,
+            "60254" => Self::FundCodeNotValid,
+            "60255" => Self::InvoiceLineNotCreated,
+            "60257" => Self::FundPercentAmountRequired,
+            "60306" => Self::InvoiceLineNumberNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_line`]: `match err.kind::<GetLineError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLineError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLineError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLineError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_line`]: `match err.kind::<UpdateLineError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateLineError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60284` (HTTP 400): Invoice line not valid.
+    InvoiceLineNotValid,
+    /// `60285` (HTTP 400): Invoice not valid.
+    InvoiceNotValid,
+    /// `60286` (HTTP 400): Invoice line update not allowed.
+    InvoiceLineUpdateNotAllowed,
+    /// `60287` (HTTP 400): Invoice line not valid for invoice.
+    InvoiceLineNotValidInvoice,
+    /// `60100` (HTTP 400): Invoice X bad format.
+    InvoiceBadFormat,
+    /// `412400` (HTTP 400): Invoice X not found.
+    InvoiceNotFound,
+    /// `60247` (HTTP 400): Invoice line type not valid.
+    InvoiceLineTypeNotValid,
+    /// `60248` (HTTP 400): Invoice line's PO Line not found.
+    InvoiceLineSPoLine,
+    /// `60249` (HTTP 400): Invoice line subscription from/to dates not found.
+    InvoiceLineSubscriptionFromDates,
+    /// `60250` (HTTP 400): Invoice line additional information not found.
+    InvoiceLineAdditionalInformationNot,
+    /// `60251` (HTTP 400): Invoice line reporting code not valid.
+    InvoiceLineReportingCodeNot,
+    /// `60252` (HTTP 400): Invoice vat percentage or amount allowed but not both.
+    InvoiceVatPercentageAmountAllowed,
+    /// `60253` (HTTP 400): Invoice vat code not valid.
+    InvoiceVatCodeNotValid,
+    /// `60254` (HTTP 400): Fund code not valid.
+    FundCodeNotValid,
+    /// `60255` (HTTP 400): Invoice line not created.
+    InvoiceLineNotCreated,
+    /// `60257` (HTTP 400): Fund percent or amount is required.
+    FundPercentAmountRequired,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateLineError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::InvoiceLineNotValid => "60284",
+            Self::InvoiceNotValid => "60285",
+            Self::InvoiceLineUpdateNotAllowed => "60286",
+            Self::InvoiceLineNotValidInvoice => "60287",
+            Self::InvoiceBadFormat => "60100",
+            Self::InvoiceNotFound => "412400",
+            Self::InvoiceLineTypeNotValid => "60247",
+            Self::InvoiceLineSPoLine => "60248",
+            Self::InvoiceLineSubscriptionFromDates => "60249",
+            Self::InvoiceLineAdditionalInformationNot => "60250",
+            Self::InvoiceLineReportingCodeNot => "60251",
+            Self::InvoiceVatPercentageAmountAllowed => "60252",
+            Self::InvoiceVatCodeNotValid => "60253",
+            Self::FundCodeNotValid => "60254",
+            Self::InvoiceLineNotCreated => "60255",
+            Self::FundPercentAmountRequired => "60257",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateLineError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60284" => Self::InvoiceLineNotValid,
+            "60285" => Self::InvoiceNotValid,
+            "60286" => Self::InvoiceLineUpdateNotAllowed,
+            "60287" => Self::InvoiceLineNotValidInvoice,
+            "60100" => Self::InvoiceBadFormat,
+            "412400" => Self::InvoiceNotFound,
+            "60247" => Self::InvoiceLineTypeNotValid,
+            "60248" => Self::InvoiceLineSPoLine,
+            "60249" => Self::InvoiceLineSubscriptionFromDates,
+            "60250" => Self::InvoiceLineAdditionalInformationNot,
+            "60251" => Self::InvoiceLineReportingCodeNot,
+            "60252" => Self::InvoiceVatPercentageAmountAllowed,
+            "60253" => Self::InvoiceVatCodeNotValid,
+            "60254" => Self::FundCodeNotValid,
+            "60255" => Self::InvoiceLineNotCreated,
+            "60257" => Self::FundPercentAmountRequired,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_licenses`]: `match err.kind::<ListLicensesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLicensesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): Param value is invalid.
+    ParamValueInvalid,
+    /// `40166404` (HTTP 400): Given field X has invalid value Y, please use one of the valid values listed under the Z code table.
+    FieldInvalidValuePleaseUse,
+    /// `401873` (HTTP 400): Request failed: X
+    RequestFailed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLicensesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParamValueInvalid => "40166411",
+            Self::FieldInvalidValuePleaseUse => "40166404",
+            Self::RequestFailed => "401873",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLicensesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166411" => Self::ParamValueInvalid,
+            "40166404" => Self::FieldInvalidValuePleaseUse,
+            "401873" => Self::RequestFailed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_license`]: `match err.kind::<CreateLicenseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLicenseError {
+    /// `60186` (HTTP 400): License name is required.
+    LicenseNameRequired,
+    /// `60187` (HTTP 400): License type is not valid.
+    LicenseNotValid,
+    /// `60188` (HTTP 400): License status is not valid.
+    LicenseStatusNotValid,
+    /// `60189` (HTTP 400): License review status is not valid.
+    LicenseReviewStatusNotValid,
+    /// `60190` (HTTP 400): License licensor is not valid.
+    LicenseLicensorNotValid,
+    /// `60191` (HTTP 400): License XXX date is not valid.
+    LicenseXxxDateNotValid,
+    /// `60192` (HTTP 400): License location is not valid.
+    LicenseLocationNotValid,
+    /// `60193` (HTTP 400): License agent is not valid.
+    LicenseAgentNotValid,
+    /// `60194` (HTTP 400): License terms are not valid.
+    LicenseTermsNotValid,
+    /// `60195` (HTTP 400): License terms and types are not valid.
+    LicenseTermsTypesNotValid,
+    /// `60196` (HTTP 400): License not created.
+    LicenseNotCreated,
+    /// `60197` (HTTP 400): License code required.
+    LicenseCodeRequired,
+    /// `60198` (HTTP 400): License code not unique.
+    LicenseCodeNotUnique,
+    /// `60201` (HTTP 400): License end date before start date.
+    LicenseEndDateBeforeStart,
+    /// `60220` (HTTP 400): License administrator is not valid.
+    LicenseAdministratorNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLicenseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LicenseNameRequired => "60186",
+            Self::LicenseNotValid => "60187",
+            Self::LicenseStatusNotValid => "60188",
+            Self::LicenseReviewStatusNotValid => "60189",
+            Self::LicenseLicensorNotValid => "60190",
+            Self::LicenseXxxDateNotValid => "60191",
+            Self::LicenseLocationNotValid => "60192",
+            Self::LicenseAgentNotValid => "60193",
+            Self::LicenseTermsNotValid => "60194",
+            Self::LicenseTermsTypesNotValid => "60195",
+            Self::LicenseNotCreated => "60196",
+            Self::LicenseCodeRequired => "60197",
+            Self::LicenseCodeNotUnique => "60198",
+            Self::LicenseEndDateBeforeStart => "60201",
+            Self::LicenseAdministratorNotValid => "60220",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLicenseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60186" => Self::LicenseNameRequired,
+            "60187" => Self::LicenseNotValid,
+            "60188" => Self::LicenseStatusNotValid,
+            "60189" => Self::LicenseReviewStatusNotValid,
+            "60190" => Self::LicenseLicensorNotValid,
+            "60191" => Self::LicenseXxxDateNotValid,
+            "60192" => Self::LicenseLocationNotValid,
+            "60193" => Self::LicenseAgentNotValid,
+            "60194" => Self::LicenseTermsNotValid,
+            "60195" => Self::LicenseTermsTypesNotValid,
+            "60196" => Self::LicenseNotCreated,
+            "60197" => Self::LicenseCodeRequired,
+            "60198" => Self::LicenseCodeNotUnique,
+            "60201" => Self::LicenseEndDateBeforeStart,
+            "60220" => Self::LicenseAdministratorNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_license`]: `match err.kind::<GetLicenseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLicenseError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `403401` (HTTP 400): Failed to retrieve license with code X.
+    FailedRetrieveLicenseCode,
+    /// `403400` (HTTP 400): License with code X not found.
+    LicenseCodeNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLicenseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::FailedRetrieveLicenseCode => "403401",
+            Self::LicenseCodeNotFound => "403400",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLicenseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "403401" => Self::FailedRetrieveLicenseCode,
+            "403400" => Self::LicenseCodeNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_license`]: `match err.kind::<UpdateLicenseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateLicenseError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60186` (HTTP 400): License name is required.
+    LicenseNameRequired,
+    /// `60187` (HTTP 400): License type is not valid.
+    LicenseNotValid,
+    /// `60188` (HTTP 400): License status is not valid.
+    LicenseStatusNotValid,
+    /// `60189` (HTTP 400): License review status is not valid.
+    LicenseReviewStatusNotValid,
+    /// `60190` (HTTP 400): License licensor is not valid.
+    LicenseLicensorNotValid,
+    /// `60191` (HTTP 400): License XXX date is not valid.
+    LicenseXxxDateNotValid,
+    /// `60192` (HTTP 400): License location is not valid.
+    LicenseLocationNotValid,
+    /// `60193` (HTTP 400): License agent is not valid.
+    LicenseAgentNotValid,
+    /// `60194` (HTTP 400): License terms are not valid.
+    LicenseTermsNotValid,
+    /// `60195` (HTTP 400): License terms and types are not valid.
+    LicenseTermsTypesNotValid,
+    /// `60202` (HTTP 400): License not updated.
+    LicenseNotUpdated,
+    /// `60197` (HTTP 400): License code required.
+    LicenseCodeRequired,
+    /// `60198` (HTTP 400): License code not unique.
+    LicenseCodeNotUnique,
+    /// `60201` (HTTP 400): License end date before start date.
+    LicenseEndDateBeforeStart,
+    /// `60220` (HTTP 400): License administrator is not valid.
+    LicenseAdministratorNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateLicenseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::LicenseNameRequired => "60186",
+            Self::LicenseNotValid => "60187",
+            Self::LicenseStatusNotValid => "60188",
+            Self::LicenseReviewStatusNotValid => "60189",
+            Self::LicenseLicensorNotValid => "60190",
+            Self::LicenseXxxDateNotValid => "60191",
+            Self::LicenseLocationNotValid => "60192",
+            Self::LicenseAgentNotValid => "60193",
+            Self::LicenseTermsNotValid => "60194",
+            Self::LicenseTermsTypesNotValid => "60195",
+            Self::LicenseNotUpdated => "60202",
+            Self::LicenseCodeRequired => "60197",
+            Self::LicenseCodeNotUnique => "60198",
+            Self::LicenseEndDateBeforeStart => "60201",
+            Self::LicenseAdministratorNotValid => "60220",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateLicenseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60186" => Self::LicenseNameRequired,
+            "60187" => Self::LicenseNotValid,
+            "60188" => Self::LicenseStatusNotValid,
+            "60189" => Self::LicenseReviewStatusNotValid,
+            "60190" => Self::LicenseLicensorNotValid,
+            "60191" => Self::LicenseXxxDateNotValid,
+            "60192" => Self::LicenseLocationNotValid,
+            "60193" => Self::LicenseAgentNotValid,
+            "60194" => Self::LicenseTermsNotValid,
+            "60195" => Self::LicenseTermsTypesNotValid,
+            "60202" => Self::LicenseNotUpdated,
+            "60197" => Self::LicenseCodeRequired,
+            "60198" => Self::LicenseCodeNotUnique,
+            "60201" => Self::LicenseEndDateBeforeStart,
+            "60220" => Self::LicenseAdministratorNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::delete_license`]: `match err.kind::<DeleteLicenseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteLicenseError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60200` (HTTP 400): License could not be deleted.
+    LicenseCouldNotDeleted,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteLicenseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::LicenseCouldNotDeleted => "60200",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteLicenseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60200" => Self::LicenseCouldNotDeleted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_amendments`]: `match err.kind::<ListAmendmentsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListAmendmentsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `403401` (HTTP 400): Failed to retrieve license with code X.
+    FailedRetrieveLicenseCode,
+    /// `403400` (HTTP 400): License with code X not found.
+    LicenseCodeNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListAmendmentsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::FailedRetrieveLicenseCode => "403401",
+            Self::LicenseCodeNotFound => "403400",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListAmendmentsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "403401" => Self::FailedRetrieveLicenseCode,
+            "403400" => Self::LicenseCodeNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_amendment`]: `match err.kind::<CreateAmendmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateAmendmentError {
+    /// `60186` (HTTP 400): License name is required.
+    LicenseNameRequired,
+    /// `60187` (HTTP 400): License type is not valid.
+    LicenseNotValid,
+    /// `60188` (HTTP 400): License status is not valid.
+    LicenseStatusNotValid,
+    /// `60189` (HTTP 400): License review status is not valid.
+    LicenseReviewStatusNotValid,
+    /// `60190` (HTTP 400): License licensor is not valid.
+    LicenseLicensorNotValid,
+    /// `60191` (HTTP 400): License XXX date is not valid.
+    LicenseXxxDateNotValid,
+    /// `60192` (HTTP 400): License location is not valid.
+    LicenseLocationNotValid,
+    /// `60193` (HTTP 400): License agent is not valid.
+    LicenseAgentNotValid,
+    /// `60194` (HTTP 400): License terms are not valid.
+    LicenseTermsNotValid,
+    /// `60195` (HTTP 400): License terms and types are not valid.
+    LicenseTermsTypesNotValid,
+    /// `60196` (HTTP 400): License not created.
+    LicenseNotCreated,
+    /// `60197` (HTTP 400): License code required.
+    LicenseCodeRequired,
+    /// `60198` (HTTP 400): License code not unique.
+    LicenseCodeNotUnique,
+    /// `60201` (HTTP 400): License end date before start date.
+    LicenseEndDateBeforeStart,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateAmendmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LicenseNameRequired => "60186",
+            Self::LicenseNotValid => "60187",
+            Self::LicenseStatusNotValid => "60188",
+            Self::LicenseReviewStatusNotValid => "60189",
+            Self::LicenseLicensorNotValid => "60190",
+            Self::LicenseXxxDateNotValid => "60191",
+            Self::LicenseLocationNotValid => "60192",
+            Self::LicenseAgentNotValid => "60193",
+            Self::LicenseTermsNotValid => "60194",
+            Self::LicenseTermsTypesNotValid => "60195",
+            Self::LicenseNotCreated => "60196",
+            Self::LicenseCodeRequired => "60197",
+            Self::LicenseCodeNotUnique => "60198",
+            Self::LicenseEndDateBeforeStart => "60201",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateAmendmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60186" => Self::LicenseNameRequired,
+            "60187" => Self::LicenseNotValid,
+            "60188" => Self::LicenseStatusNotValid,
+            "60189" => Self::LicenseReviewStatusNotValid,
+            "60190" => Self::LicenseLicensorNotValid,
+            "60191" => Self::LicenseXxxDateNotValid,
+            "60192" => Self::LicenseLocationNotValid,
+            "60193" => Self::LicenseAgentNotValid,
+            "60194" => Self::LicenseTermsNotValid,
+            "60195" => Self::LicenseTermsTypesNotValid,
+            "60196" => Self::LicenseNotCreated,
+            "60197" => Self::LicenseCodeRequired,
+            "60198" => Self::LicenseCodeNotUnique,
+            "60201" => Self::LicenseEndDateBeforeStart,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_amendment`]: `match err.kind::<GetAmendmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetAmendmentError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `403401` (HTTP 400): Failed to retrieve license with code X.
+    FailedRetrieveLicenseCode,
+    /// `403400` (HTTP 400): License with code X not found.
+    LicenseCodeNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetAmendmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::FailedRetrieveLicenseCode => "403401",
+            Self::LicenseCodeNotFound => "403400",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetAmendmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "403401" => Self::FailedRetrieveLicenseCode,
+            "403400" => Self::LicenseCodeNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_amendment`]: `match err.kind::<UpdateAmendmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateAmendmentError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60186` (HTTP 400): License name is required.
+    LicenseNameRequired,
+    /// `60187` (HTTP 400): License type is not valid.
+    LicenseNotValid,
+    /// `60188` (HTTP 400): License status is not valid.
+    LicenseStatusNotValid,
+    /// `60189` (HTTP 400): License review status is not valid.
+    LicenseReviewStatusNotValid,
+    /// `60190` (HTTP 400): License licensor is not valid.
+    LicenseLicensorNotValid,
+    /// `60191` (HTTP 400): License XXX date is not valid.
+    LicenseXxxDateNotValid,
+    /// `60192` (HTTP 400): License location is not valid.
+    LicenseLocationNotValid,
+    /// `60193` (HTTP 400): License agent is not valid.
+    LicenseAgentNotValid,
+    /// `60194` (HTTP 400): License terms are not valid.
+    LicenseTermsNotValid,
+    /// `60195` (HTTP 400): License terms and types are not valid.
+    LicenseTermsTypesNotValid,
+    /// `60202` (HTTP 400): License amendment not updated.
+    LicenseAmendmentNotUpdated,
+    /// `60197` (HTTP 400): License code required.
+    LicenseCodeRequired,
+    /// `60198` (HTTP 400): License code not unique.
+    LicenseCodeNotUnique,
+    /// `60201` (HTTP 400): License end date before start date.
+    LicenseEndDateBeforeStart,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateAmendmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::LicenseNameRequired => "60186",
+            Self::LicenseNotValid => "60187",
+            Self::LicenseStatusNotValid => "60188",
+            Self::LicenseReviewStatusNotValid => "60189",
+            Self::LicenseLicensorNotValid => "60190",
+            Self::LicenseXxxDateNotValid => "60191",
+            Self::LicenseLocationNotValid => "60192",
+            Self::LicenseAgentNotValid => "60193",
+            Self::LicenseTermsNotValid => "60194",
+            Self::LicenseTermsTypesNotValid => "60195",
+            Self::LicenseAmendmentNotUpdated => "60202",
+            Self::LicenseCodeRequired => "60197",
+            Self::LicenseCodeNotUnique => "60198",
+            Self::LicenseEndDateBeforeStart => "60201",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateAmendmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60186" => Self::LicenseNameRequired,
+            "60187" => Self::LicenseNotValid,
+            "60188" => Self::LicenseStatusNotValid,
+            "60189" => Self::LicenseReviewStatusNotValid,
+            "60190" => Self::LicenseLicensorNotValid,
+            "60191" => Self::LicenseXxxDateNotValid,
+            "60192" => Self::LicenseLocationNotValid,
+            "60193" => Self::LicenseAgentNotValid,
+            "60194" => Self::LicenseTermsNotValid,
+            "60195" => Self::LicenseTermsTypesNotValid,
+            "60202" => Self::LicenseAmendmentNotUpdated,
+            "60197" => Self::LicenseCodeRequired,
+            "60198" => Self::LicenseCodeNotUnique,
+            "60201" => Self::LicenseEndDateBeforeStart,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::delete_amendment`]: `match err.kind::<DeleteAmendmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteAmendmentError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60200` (HTTP 400): License could not be deleted.
+    LicenseCouldNotDeleted,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteAmendmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::LicenseCouldNotDeleted => "60200",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteAmendmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60200" => Self::LicenseCouldNotDeleted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_license_attachments`]: `match err.kind::<ListLicenseAttachmentsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLicenseAttachmentsError {
+    /// `60323` (HTTP 400): Search for attachments failed.
+    SearchAttachmentsFailed,
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLicenseAttachmentsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::SearchAttachmentsFailed => "60323",
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLicenseAttachmentsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60323" => Self::SearchAttachmentsFailed,
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_license_attachment`]: `match err.kind::<CreateLicenseAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLicenseAttachmentError {
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLicenseAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLicenseAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_license_attachment`]: `match err.kind::<GetLicenseAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLicenseAttachmentError {
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `60321` (HTTP 400): Attachment X not found.
+    AttachmentNotFound,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLicenseAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::AttachmentNotFound => "60321",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLicenseAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "60321" => Self::AttachmentNotFound,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_attachment`]: `match err.kind::<UpdateAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateAttachmentError {
+    /// `60345` (HTTP 400): Attachment content size exceeds allowed maximum.
+    AttachmentContentSizeExceedsAllowed,
+    /// `60346` (HTTP 400): Attachment content not allowed if file name not set.
+    AttachmentContentNotAllowedIf,
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `60321` (HTTP 400): Attachment was not found
+    AttachmentNotFound,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::AttachmentContentSizeExceedsAllowed => "60345",
+            Self::AttachmentContentNotAllowedIf => "60346",
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::AttachmentNotFound => "60321",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60345" => Self::AttachmentContentSizeExceedsAllowed,
+            "60346" => Self::AttachmentContentNotAllowedIf,
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "60321" => Self::AttachmentNotFound,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::delete_attachment`]: `match err.kind::<DeleteAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteAttachmentError {
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `60321` (HTTP 400): Attachment was not found
+    AttachmentNotFound,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::AttachmentNotFound => "60321",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "60321" => Self::AttachmentNotFound,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_acq_po_lines`]: `match err.kind::<ListAcqPoLinesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListAcqPoLinesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40188600` (HTTP 400): Search query parameter X is not supported.
+    SearchQueryParameterNotSupported,
+    /// `40188602` (HTTP 400): Results cannot be sorted by item attribute without providing at least one condition for item search.
+    ResultsCannotSortedItemAttribute,
+    /// `40188603` (HTTP 400): Results can be sorted by one or more item attributes OR one Poline attribute.
+    ResultsCanSortedOneMore,
+    /// `40188604` (HTTP 400): order\_by value X is invalid. Valid sort values are: \[list of valid sort values\].
+    OrderValueInvalidValidSort,
+    /// `40188605` (HTTP 400): The provided search query returns more than X items. Please narrow your search.
+    ProvidedSearchQueryReturnsMore,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListAcqPoLinesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::SearchQueryParameterNotSupported => "40188600",
+            Self::ResultsCannotSortedItemAttribute => "40188602",
+            Self::ResultsCanSortedOneMore => "40188603",
+            Self::OrderValueInvalidValidSort => "40188604",
+            Self::ProvidedSearchQueryReturnsMore => "40188605",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListAcqPoLinesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40188600" => Self::SearchQueryParameterNotSupported,
+            "40188602" => Self::ResultsCannotSortedItemAttribute,
+            "40188603" => Self::ResultsCanSortedOneMore,
+            "40188604" => Self::OrderValueInvalidValidSort,
+            "40188605" => Self::ProvidedSearchQueryReturnsMore,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_po_line`]: `match err.kind::<CreatePoLineError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreatePoLineError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401870` (HTTP 400): PoLine X already exists.
+    PolineAlreadyExists,
+    /// `401664` (HTTP 400): Mandatory field is missing: X
+    MandatoryFieldMissing,
+    /// `60320` (HTTP 400): No charge is not allowed for this PO line configuration.
+    NoChargeNotAllowedPo,
+    /// `401872` (HTTP 400): Given X is illegal.
+    Illegal,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreatePoLineError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PolineAlreadyExists => "401870",
+            Self::MandatoryFieldMissing => "401664",
+            Self::NoChargeNotAllowedPo => "60320",
+            Self::Illegal => "401872",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreatePoLineError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401870" => Self::PolineAlreadyExists,
+            "401664" => Self::MandatoryFieldMissing,
+            "60320" => Self::NoChargeNotAllowedPo,
+            "401872" => Self::Illegal,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_po_line`]: `match err.kind::<GetPoLineError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPoLineError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401871` (HTTP 400): Po-Line X not found.
+    PoLineNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPoLineError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PoLineNotFound => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPoLineError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401871" => Self::PoLineNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_po_line`]: `match err.kind::<UpdatePoLineError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdatePoLineError {
+    /// `401676` (HTTP 400): Request body not found.
+    RequestBodyNotFound,
+    /// `401871` (HTTP 400): PO Line not found.
+    PoLineNotFound,
+    /// `60320` (HTTP 400): No charge is not allowed for this PO line configuration.
+    NoChargeNotAllowedPo,
+    /// `401876` (HTTP 400): Failed to update PO Line (with error message).
+    FailedUpdatePoLineError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdatePoLineError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::RequestBodyNotFound => "401676",
+            Self::PoLineNotFound => "401871",
+            Self::NoChargeNotAllowedPo => "60320",
+            Self::FailedUpdatePoLineError => "401876",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdatePoLineError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401676" => Self::RequestBodyNotFound,
+            "401871" => Self::PoLineNotFound,
+            "60320" => Self::NoChargeNotAllowedPo,
+            "401876" => Self::FailedUpdatePoLineError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::cancel_po_line`]: `match err.kind::<CancelPoLineError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancelPoLineError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401884` (HTTP 400): PO Line already cancelled.
+    PoLineAlreadyCancelled,
+    /// `401881` (HTTP 400): Failed to cancel the PO Line. (With error message)
+    FailedCancelPoLineError,
+    /// `401874` (HTTP 400): Failed to cancel the PO Line.
+    FailedCancelPoLine,
+    /// `401871` (HTTP 400): Po-Line X not found.
+    PoLineNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CancelPoLineError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PoLineAlreadyCancelled => "401884",
+            Self::FailedCancelPoLineError => "401881",
+            Self::FailedCancelPoLine => "401874",
+            Self::PoLineNotFound => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CancelPoLineError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401884" => Self::PoLineAlreadyCancelled,
+            "401881" => Self::FailedCancelPoLineError,
+            "401874" => Self::FailedCancelPoLine,
+            "401871" => Self::PoLineNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_items`]: `match err.kind::<ListItemsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListItemsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401871` (HTTP 400): Po-Line X not found.
+    PoLineNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListItemsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PoLineNotFound => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListItemsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401871" => Self::PoLineNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::receive_new_item`]: `match err.kind::<ReceiveNewItemError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReceiveNewItemError {
+    /// `40166411` (HTTP 400): Param value is invalid.
+    ParamValueInvalid,
+    /// `401875` (HTTP 400): Failed to find the department.
+    FailedFindDepartment,
+    /// `401871` (HTTP 400): Failed to find the PO Line.
+    FailedFindPoLine,
+    /// `401878` (HTTP 400): Failed to update the item after the receive.
+    FailedUpdateItemAfterReceive,
+    /// `401877` (HTTP 400): Failed to receive PO Line (with error message).
+    FailedReceivePoLineError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ReceiveNewItemError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParamValueInvalid => "40166411",
+            Self::FailedFindDepartment => "401875",
+            Self::FailedFindPoLine => "401871",
+            Self::FailedUpdateItemAfterReceive => "401878",
+            Self::FailedReceivePoLineError => "401877",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ReceiveNewItemError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166411" => Self::ParamValueInvalid,
+            "401875" => Self::FailedFindDepartment,
+            "401871" => Self::FailedFindPoLine,
+            "401878" => Self::FailedUpdateItemAfterReceive,
+            "401877" => Self::FailedReceivePoLineError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::receive_existing_item`]: `match err.kind::<ReceiveExistingItemError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReceiveExistingItemError {
+    /// `40166411` (HTTP 400): Param value is invalid.
+    ParamValueInvalid,
+    /// `401875` (HTTP 400): Failed to find the department.
+    FailedFindDepartment,
+    /// `401871` (HTTP 400): Failed to find the PO Line.
+    FailedFindPoLine,
+    /// `401877` (HTTP 400): Failed to receive PO Line (with error message).
+    FailedReceivePoLineError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ReceiveExistingItemError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParamValueInvalid => "40166411",
+            Self::FailedFindDepartment => "401875",
+            Self::FailedFindPoLine => "401871",
+            Self::FailedReceivePoLineError => "401877",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ReceiveExistingItemError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166411" => Self::ParamValueInvalid,
+            "401875" => Self::FailedFindDepartment,
+            "401871" => Self::FailedFindPoLine,
+            "401877" => Self::FailedReceivePoLineError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_purchase_requests`]: `match err.kind::<ListPurchaseRequestsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPurchaseRequestsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166410` (HTTP 400): Parameter value is invalid, please choose one of the valid options.
+    ParameterValueInvalidPleaseChoose,
+    /// `60269` (HTTP 400): Search for purchase requests failed.
+    SearchPurchaseRequestsFailed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPurchaseRequestsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterValueInvalidPleaseChoose => "40166410",
+            Self::SearchPurchaseRequestsFailed => "60269",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPurchaseRequestsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166410" => Self::ParameterValueInvalidPleaseChoose,
+            "60269" => Self::SearchPurchaseRequestsFailed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_purchase_request`]: `match err.kind::<GetPurchaseRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPurchaseRequestError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60276` (HTTP 400): The purchase request identifier is not valid.
+    PurchaseRequestNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPurchaseRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PurchaseRequestNotValid => "60276",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPurchaseRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60276" => Self::PurchaseRequestNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::operate_on_purchase_request`]: `match err.kind::<OperateOnPurchaseRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnPurchaseRequestError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60276` (HTTP 400): Purchase request id is not valid.
+    PurchaseRequestIdNotValid,
+    /// `60308` (HTTP 400): A reject reason is required.
+    RejectReasonRequired,
+    /// `60309` (HTTP 400): An active purchase order exists for this request.
+    ActivePurchaseOrderExistsRequest,
+    /// `60313` (HTTP 400): Purchase request approved\_by not found.
+    PurchaseRequestApprovedNotFound,
+    /// `60314` (HTTP 400): Purchase request owning library not found.
+    PurchaseRequestOwningLibraryNot,
+    /// `60317` (HTTP 400): Purchase request no PO line type.
+    PurchaseRequestNoPoLine,
+    /// `60315` (HTTP 400): Delete bib failure during reject.
+    DeleteBibFailureDuringReject,
+    /// `60316` (HTTP 400): Purchase request MMS record not found.
+    PurchaseRequestMmsRecordNot,
+    /// `60312` (HTTP 400): Purchase request invalid status.
+    PurchaseRequestInvalidStatus,
+    /// `60319` (HTTP 400): Purchase request operation failed
+    PurchaseRequestOperationFailed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnPurchaseRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PurchaseRequestIdNotValid => "60276",
+            Self::RejectReasonRequired => "60308",
+            Self::ActivePurchaseOrderExistsRequest => "60309",
+            Self::PurchaseRequestApprovedNotFound => "60313",
+            Self::PurchaseRequestOwningLibraryNot => "60314",
+            Self::PurchaseRequestNoPoLine => "60317",
+            Self::DeleteBibFailureDuringReject => "60315",
+            Self::PurchaseRequestMmsRecordNot => "60316",
+            Self::PurchaseRequestInvalidStatus => "60312",
+            Self::PurchaseRequestOperationFailed => "60319",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnPurchaseRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60276" => Self::PurchaseRequestIdNotValid,
+            "60308" => Self::RejectReasonRequired,
+            "60309" => Self::ActivePurchaseOrderExistsRequest,
+            "60313" => Self::PurchaseRequestApprovedNotFound,
+            "60314" => Self::PurchaseRequestOwningLibraryNot,
+            "60317" => Self::PurchaseRequestNoPoLine,
+            "60315" => Self::DeleteBibFailureDuringReject,
+            "60316" => Self::PurchaseRequestMmsRecordNot,
+            "60312" => Self::PurchaseRequestInvalidStatus,
+            "60319" => Self::PurchaseRequestOperationFailed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_purchase_request`]: `match err.kind::<UpdatePurchaseRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdatePurchaseRequestError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60276` (HTTP 400): Purchase request id is not valid.
+    PurchaseRequestIdNotValid,
+    /// `60270` (HTTP 400): Requested format is not valid.
+    RequestedFormatNotValid,
+    /// `401890` (HTTP 400): Requester was not found.
+    RequesterNotFound,
+    /// `402469` (HTTP 400): Owning library is not valid.
+    OwningLibraryNotValid,
+    /// `402880` (HTTP 400): Vendor is not valid.
+    VendorNotValid,
+    /// `60272` (HTTP 400): Vendor account is not valid.
+    VendorAccountNotValid,
+    /// `60279` (HTTP 400): Fund is not valid.
+    FundNotValid,
+    /// `60273` (HTTP 400): Title is missing.
+    TitleMissing,
+    /// `60221` (HTTP 400): Mms ID is not valid.
+    MmsIdNotValid,
+    /// `60274` (HTTP 400): Resource metadata is required.
+    ResourceMetadataRequired,
+    /// `60308` (HTTP 400): Purchase request update failed.
+    PurchaseRequestUpdateFailed,
+    /// `60309` (HTTP 400): Purchase request status not valid for update.
+    PurchaseRequestStatusNotValid,
+    /// `60186` (HTTP 400): License name is required.
+    LicenseNameRequired,
+    /// `60271` (HTTP 400): Currency is not valid.
+    CurrencyNotValid,
+    /// `60329` (HTTP 400): Purchase requested material type is not valid.
+    PurchaseRequestedMaterialNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdatePurchaseRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PurchaseRequestIdNotValid => "60276",
+            Self::RequestedFormatNotValid => "60270",
+            Self::RequesterNotFound => "401890",
+            Self::OwningLibraryNotValid => "402469",
+            Self::VendorNotValid => "402880",
+            Self::VendorAccountNotValid => "60272",
+            Self::FundNotValid => "60279",
+            Self::TitleMissing => "60273",
+            Self::MmsIdNotValid => "60221",
+            Self::ResourceMetadataRequired => "60274",
+            Self::PurchaseRequestUpdateFailed => "60308",
+            Self::PurchaseRequestStatusNotValid => "60309",
+            Self::LicenseNameRequired => "60186",
+            Self::CurrencyNotValid => "60271",
+            Self::PurchaseRequestedMaterialNotValid => "60329",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdatePurchaseRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60276" => Self::PurchaseRequestIdNotValid,
+            "60270" => Self::RequestedFormatNotValid,
+            "401890" => Self::RequesterNotFound,
+            "402469" => Self::OwningLibraryNotValid,
+            "402880" => Self::VendorNotValid,
+            "60272" => Self::VendorAccountNotValid,
+            "60279" => Self::FundNotValid,
+            "60273" => Self::TitleMissing,
+            "60221" => Self::MmsIdNotValid,
+            "60274" => Self::ResourceMetadataRequired,
+            "60308" => Self::PurchaseRequestUpdateFailed,
+            "60309" => Self::PurchaseRequestStatusNotValid,
+            "60186" => Self::LicenseNameRequired,
+            "60271" => Self::CurrencyNotValid,
+            "60329" => Self::PurchaseRequestedMaterialNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::delete_purchase_request`]: `match err.kind::<DeletePurchaseRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeletePurchaseRequestError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60276` (HTTP 400): Purchase request id is not valid.
+    PurchaseRequestIdNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeletePurchaseRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PurchaseRequestIdNotValid => "60276",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeletePurchaseRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60276" => Self::PurchaseRequestIdNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_vendors`]: `match err.kind::<ListVendorsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListVendorsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListVendorsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListVendorsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::create_vendor`]: `match err.kind::<CreateVendorError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateVendorError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `402880` (HTTP 400): Vendor X not found.
+    VendorNotFound,
+    /// `402892` (HTTP 400): Vendor EDI field not found.
+    VendorEdiFieldNotFound,
+    /// `60337` (HTTP 400): Vendor Account library has incorrect scope.
+    VendorAccountLibraryIncorrectScope,
+    /// `60338` (HTTP 400): Vendor Account library is required.
+    VendorAccountLibraryRequired,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateVendorError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::VendorNotFound => "402880",
+            Self::VendorEdiFieldNotFound => "402892",
+            Self::VendorAccountLibraryIncorrectScope => "60337",
+            Self::VendorAccountLibraryRequired => "60338",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateVendorError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "402880" => Self::VendorNotFound,
+            "402892" => Self::VendorEdiFieldNotFound,
+            "60337" => Self::VendorAccountLibraryIncorrectScope,
+            "60338" => Self::VendorAccountLibraryRequired,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::get_vendor`]: `match err.kind::<GetVendorError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetVendorError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401871` (HTTP 400): Vendor X not found.
+    VendorNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetVendorError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::VendorNotFound => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetVendorError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401871" => Self::VendorNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::update_vendor`]: `match err.kind::<UpdateVendorError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateVendorError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `402880` (HTTP 400): Vendor X not found.
+    VendorNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateVendorError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::VendorNotFound => "402880",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateVendorError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "402880" => Self::VendorNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::delete_vendor`]: `match err.kind::<DeleteVendorError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteVendorError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteVendorError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteVendorError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_vendor_invoices`]: `match err.kind::<ListVendorInvoicesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListVendorInvoicesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401871` (HTTP 400): Vendor X not found.
+    VendorNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListVendorInvoicesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::VendorNotFound => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListVendorInvoicesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401871" => Self::VendorNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AcqApi::list_vendor_po_lines`]: `match err.kind::<ListVendorPoLinesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListVendorPoLinesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401871` (HTTP 400): Vendor X not found.
+    VendorNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListVendorPoLinesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::VendorNotFound => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListVendorPoLinesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401871" => Self::VendorNotFound,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

@@ -20,7 +20,7 @@ impl AnalyticsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPathsError>()` ([`ListPathsError`]):
     /// - `402119` (400): General error.
     pub fn list_paths(&self) -> ListPaths {
         ListPaths {
@@ -49,7 +49,7 @@ impl AnalyticsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPathError>()` ([`GetPathError`]):
     /// - `402119` (400): General error.
     /// - `90109` (400): Given path is invalid.
     pub fn get_path(&self, path: impl Into<String>) -> GetPath {
@@ -83,7 +83,7 @@ impl AnalyticsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetReportError>()` ([`GetReportError`]):
     /// - `500` (400): access denied for user  to path X - make sure the report is saved in a shared folder.
     /// - `402119` (400): General error.
     pub fn get_report(&self) -> GetReport {
@@ -268,3 +268,89 @@ impl PostTest {
     }
 }
 alma_runtime::request_options!(PostTest);
+/// The error codes Alma documents for [`AnalyticsApi::list_paths`]: `match err.kind::<ListPathsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPathsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPathsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPathsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AnalyticsApi::get_path`]: `match err.kind::<GetPathError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPathError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `90109` (HTTP 400): Given path is invalid.
+    PathInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPathError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::PathInvalid => "90109",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPathError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "90109" => Self::PathInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`AnalyticsApi::get_report`]: `match err.kind::<GetReportError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetReportError {
+    /// `500` (HTTP 400): access denied for user  to path X - make sure the report is saved in a shared folder.
+    AccessDeniedUserPathMake,
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetReportError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::AccessDeniedUserPathMake => "500",
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetReportError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "500" => Self::AccessDeniedUserPathMake,
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}

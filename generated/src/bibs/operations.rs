@@ -82,7 +82,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListBibsError>()` ([`ListBibsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402203` (400): Input parameter mmsId list is not valid.
     pub fn list_bibs(&self) -> ListBibs {
@@ -113,7 +113,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateBibError>()` ([`CreateBibError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402209` (400): Given bib xml is invalid.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
@@ -151,7 +151,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListAuthoritiesError>()` ([`ListAuthoritiesError`]):
     /// - `60292` (400): One of the system parameters is required.
     /// - `60293` (400): The originating system was supplied without the system ID.
     pub fn list_authorities(&self) -> ListAuthorities {
@@ -180,7 +180,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateAuthorityError>()` ([`CreateAuthorityError`]):
     /// - `402209` (400): Given Authority xml is invalid.
     /// - `60105` (400): JSON is not supported for this API.
     /// - `4022030` (400): Invalid normalization profile ID.
@@ -222,7 +222,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetAuthorityError>()` ([`GetAuthorityError`]):
     /// - `402203` (400): Input authority ID is not valid.
     pub fn get_authority(&self, authority_record_id: impl Into<String>) -> GetAuthority {
         GetAuthority {
@@ -256,7 +256,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateAuthorityError>()` ([`UpdateAuthorityError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402203` (400): Input parameters mmsId X is not valid.
     /// - `60105` (400): JSON is not supported for this API.
@@ -303,7 +303,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteAuthorityError>()` ([`DeleteAuthorityError`]):
     /// - `402203` (400): An error has occured while validating the mms\_id.
     /// - `401873` (400): Input parameter mms\_id is not valid.
     /// - `4022020` (400): Delete Authority error.
@@ -336,7 +336,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListCollectionsError>()` ([`ListCollectionsError`]):
     /// - `60106` (400): Invalid query format.
     /// - `402469` (400): The library query was not valid.
     pub fn list_collections(&self) -> ListCollections {
@@ -361,7 +361,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateCollectionError>()` ([`CreateCollectionError`]):
     /// - `402215` (400): An input parameter was not valid.
     /// - `402472` (400): The collection Name must be provided.
     /// - `402471` (400): The collection Name is a duplicate of another collection Name.
@@ -421,7 +421,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateCollectionError>()` ([`UpdateCollectionError`]):
     /// - `40166411` (400): Param value is invalid.
     /// - `402469` (400): The library was not found for the collection.
     /// - `402471` (400): The collection Name is a duplicate of another collection Name.
@@ -460,7 +460,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCollectionError>()` ([`DeleteCollectionError`]):
     /// - `40166411` (400): Param value is invalid.
     /// - `402552` (400): The deletion failed.
     /// - `402553` (400): The collection has a Bib attached.
@@ -514,7 +514,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<AddBibToCollectionError>()` ([`AddBibToCollectionError`]):
     /// - `701115` (400): Bib record is already assigned to this collection.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn add_bib_to_collection(
@@ -549,7 +549,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<RemoveBibFromCollectionError>()` ([`RemoveBibFromCollectionError`]):
     /// - `701116` (400): Bib record is not assigned to this collection.
     /// - `701117` (400): Can not remove bib record from this collection.
     pub fn remove_bib_from_collection(
@@ -625,7 +625,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CancelItemRequestError>()` ([`CancelItemRequestError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -668,7 +668,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CancelTitleRequestError>()` ([`CancelTitleRequestError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -769,7 +769,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetBibError>()` ([`GetBibError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `402203` (400): Input parameters mmsId X is not valid.
@@ -802,7 +802,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnBibError>()` ([`OperateOnBibError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `40166452` (400): Error - Not supported from the network zone.
     /// - `40166453` (400): Error - Not supported from the institution zone.
@@ -855,7 +855,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateBibError>()` ([`UpdateBibError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `40166454` (400): Error - Not supported from the community zone.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
@@ -904,7 +904,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteBibError>()` ([`DeleteBibError`]):
     /// - `402203` (400): An error has occured while validating the mms\_id.
     /// - `401873` (400): Input parameter mms\_id or parameter override is not valid.
     /// - `4022020` (400): Delete Bib error.
@@ -940,7 +940,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetBibBookingAvailabilityError>()` ([`GetBibBookingAvailabilityError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `4018990` (400): Unsupported period type.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
@@ -980,7 +980,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListECollectionsError>()` ([`ListECollectionsError`]):
     /// - `402203` (400): Input parameter mms Id is not valid.
     pub fn list_e_collections(&self, mms_id: impl Into<String>) -> ListECollections {
         ListECollections {
@@ -1009,7 +1009,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetECollectionError>()` ([`GetECollectionError`]):
     /// - `60151` (400): Failed to find the Electronic Collection ID.
     pub fn get_e_collection(
         &self,
@@ -1042,7 +1042,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListHoldingsError>()` ([`ListHoldingsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn list_holdings(&self, mms_id: impl Into<String>) -> ListHoldings {
         ListHoldings {
@@ -1074,7 +1074,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateHoldingError>()` ([`CreateHoldingError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402211` (400): Given holding xml is invalid.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
@@ -1115,7 +1115,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetHoldingError>()` ([`GetHoldingError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402208` (400): Search failed for Holdings ID: X
     pub fn get_holding(
@@ -1154,7 +1154,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateHoldingError>()` ([`UpdateHoldingError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60105` (400): JSON is not supported for this API.
     pub fn update_holding(
@@ -1191,7 +1191,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteHoldingError>()` ([`DeleteHoldingError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60212` (400): Deletion of holdings record failed.
     /// - `402203` (400): Bib ID not valid.
@@ -1232,7 +1232,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListItemsError>()` ([`ListItemsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402203` (400): The Bib Record is not valid.
     /// - `401688` (400): Error while retrieving items.
@@ -1274,7 +1274,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateItemError>()` ([`CreateItemError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `40166404` (400): An invalid field has been entered in the item object.
     /// - `401885` (400): Given poline does not fit item; POLine's type must be physical one time.
@@ -1313,7 +1313,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListItemLoansError>()` ([`ListItemLoansError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -1352,7 +1352,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListItemRequestsError>()` ([`ListItemRequestsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `402203` (400): Input parameters mmsId X is not valid.
@@ -1394,7 +1394,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetItemRequestError>()` ([`GetItemRequestError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `402203` (400): Input parameters mmsId X is not valid.
@@ -1438,7 +1438,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetItemError>()` ([`GetItemError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn get_item(
         &self,
@@ -1482,7 +1482,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ScanInItemError>()` ([`ScanInItemError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402502` (400): Scan in of item failed.
     /// - `402504` (400): Scan in has failed due to item retrieve issue.
@@ -1536,7 +1536,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateItemError>()` ([`UpdateItemError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `40166404` (400): An invalid field has been entered in the item object.
     /// - `401885` (400): Given poline does not fit item; POLine's type must be physical one time.
@@ -1577,7 +1577,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<WithdrawItemError>()` ([`WithdrawItemError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `401849` (400): Item delete errors: {description of the specific case}
     pub fn withdraw_item(
@@ -1617,7 +1617,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetItemBookingAvailabilityError>()` ([`GetItemBookingAvailabilityError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `4018990` (400): Unsupported period type.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
@@ -1664,7 +1664,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLoanError>()` ([`CreateLoanError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401153` (400): Item cannot be loaned from this circulation desk.
     /// - `401651` (400): Item is not loanable.
@@ -1711,7 +1711,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetItemLoanError>()` ([`GetItemLoanError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -1754,7 +1754,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnItemLoanError>()` ([`OperateOnItemLoanError`]):
     /// - `401823` (400): Loan ID XXX does not exist.
     /// - `401822` (400): Cannot renew loan: Loan ID XXX.
     /// - `60211` (400): Loan operation not valid.
@@ -1800,7 +1800,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateLoanError>()` ([`UpdateLoanError`]):
     /// - `401823` (400): Loan ID XXX does not exist.
     /// - `401824` (400): Due date is not in loan object.
     /// - `401681` (400): Due date cannot be in the past.
@@ -1845,7 +1845,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListItemRequestOptionsError>()` ([`ListItemRequestOptionsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn list_item_request_options(
         &self,
@@ -1882,7 +1882,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateItemRequestError>()` ([`CreateItemRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401129` (400): No items can fulfill the submitted request.
     /// - `401136` (400): Failed to save the request: Patron has active request for selected item.
@@ -1937,7 +1937,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnItemRequestError>()` ([`OperateOnItemRequestError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `401907` (400): Failed to find a request for the given request ID.
     /// - `402205` (400): Input parameter X (Y) is not numeric.
@@ -1985,7 +1985,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateItemRequestError>()` ([`UpdateItemRequestError`]):
     /// - `60330` (400): Invalid partial digitization volume or issue.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -2026,7 +2026,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListBibLoansError>()` ([`ListBibLoansError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -2057,7 +2057,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetBibLoanError>()` ([`GetBibLoanError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -2092,7 +2092,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPortfoliosError>()` ([`ListPortfoliosError`]):
     /// - `402203` (400): Input parameter mms Id is not valid.
     pub fn list_portfolios(&self, mms_id: impl Into<String>) -> ListPortfolios {
         ListPortfolios {
@@ -2120,7 +2120,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreatePortfolioError>()` ([`CreatePortfolioError`]):
     /// - `60221` (400): The MMS ID is not valid.
     /// - `60161` (400): The portfolio availability code is not valid.
     /// - `60222` (400): Failed to create the IEE metadata.
@@ -2169,7 +2169,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPortfolioError>()` ([`GetPortfolioError`]):
     /// - `402203` (400): Input parameter mms Id is not valid.
     /// - `60123` (400): Failed to find the Portfolio ID.
     pub fn get_portfolio(
@@ -2204,7 +2204,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdatePortfolioError>()` ([`UpdatePortfolioError`]):
     /// - `60221` (400): The MMS ID is not valid.
     /// - `60123` (400): Failed to find the Portfolio ID.
     /// - `60161` (400): The portfolio availability code is not valid.
@@ -2253,7 +2253,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeletePortfolioError>()` ([`DeletePortfolioError`]):
     /// - `60221` (400): The MMS ID is not valid.
     /// - `60123` (400): Failed to find the Portfolio ID.
     pub fn delete_portfolio(
@@ -2287,7 +2287,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListRemindersError>()` ([`ListRemindersError`]):
     /// - `60221` (400): Parameter value mms\_id is not valid.
     pub fn list_reminders(&self, mms_id: impl Into<String>) -> ListReminders {
         ListReminders {
@@ -2315,7 +2315,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateReminderError>()` ([`CreateReminderError`]):
     /// - `60221` (400): Parameter value mms\_id is not valid.
     /// - `60178` (400): Reminder Type is not valid.
     /// - `60179` (400): Reminder Status is not valid.
@@ -2353,7 +2353,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetReminderError>()` ([`GetReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
     /// - `60221` (400): Parameter value mms\_id is not valid.
     pub fn get_reminder(
@@ -2388,7 +2388,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateReminderError>()` ([`UpdateReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
     /// - `60178` (400): Reminder Type is not valid.
     /// - `60179` (400): Reminder Status is not valid.
@@ -2427,7 +2427,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteReminderError>()` ([`DeleteReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
     pub fn delete_reminder(
         &self,
@@ -2460,7 +2460,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListRepresentationsError>()` ([`ListRepresentationsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn list_representations(
         &self,
@@ -2491,7 +2491,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateRepresentationError>()` ([`CreateRepresentationError`]):
     /// - `402260` (400): Bib record is not assigned to a collection.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn create_representation(
@@ -2526,7 +2526,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetRepresentationError>()` ([`GetRepresentationError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn get_representation(
         &self,
@@ -2560,7 +2560,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateRepresentationError>()` ([`UpdateRepresentationError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn update_representation(
         &self,
@@ -2596,7 +2596,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteRepresentationError>()` ([`DeleteRepresentationError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn delete_representation(
         &self,
@@ -2630,7 +2630,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListFilesError>()` ([`ListFilesError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn list_files(
         &self,
@@ -2666,7 +2666,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateFileError>()` ([`CreateFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn create_file(
         &self,
@@ -2703,7 +2703,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetFileError>()` ([`GetFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn get_file(
         &self,
@@ -2740,7 +2740,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateFileError>()` ([`UpdateFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn update_file(
         &self,
@@ -2779,7 +2779,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteFileError>()` ([`DeleteFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn delete_file(
         &self,
@@ -2814,7 +2814,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListBibRequestOptionsError>()` ([`ListBibRequestOptionsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     pub fn list_bib_request_options(
         &self,
@@ -2845,7 +2845,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListBibRequestsError>()` ([`ListBibRequestsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `402203` (400): Input parameters mmsId X is not valid.
@@ -2877,7 +2877,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateBibRequestError>()` ([`CreateBibRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401129` (400): No items can fulfill the submitted request.
     /// - `401136` (400): Failed to save the request: Patron has active request for selected item.
@@ -2922,7 +2922,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetBibRequestError>()` ([`GetBibRequestError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `402203` (400): Input parameters mmsId X is not valid.
@@ -2961,7 +2961,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnTitleRequestError>()` ([`OperateOnTitleRequestError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `401907` (400): Failed to find a request for the given request ID.
     /// - `402205` (400): Input parameter X (Y) is not numeric.
@@ -3003,7 +3003,7 @@ impl BibsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateBibRequestError>()` ([`UpdateBibRequestError`]):
     /// - `60330` (400): Invalid partial digitization volume or issue.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -6764,5 +6764,2891 @@ impl From<&str> for WithdrawItemHoldings {
 impl From<String> for WithdrawItemHoldings {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_bibs`]: `match err.kind::<ListBibsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListBibsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402203` (HTTP 400): Input parameter mmsId list is not valid.
+    InputParameterMmsidListNot,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListBibsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParameterMmsidListNot => "402203",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListBibsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402203" => Self::InputParameterMmsidListNot,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_bib`]: `match err.kind::<CreateBibError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateBibError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402209` (HTTP 400): Given bib xml is invalid.
+    BibXmlInvalid,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402210` (HTTP 400): Failed to create new bib.
+    FailedCreateNewBib,
+    /// `33007` (HTTP 400): No record found for MMS id X
+    NoRecordFoundMmsId,
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// `4022030` (HTTP 400): Invalid normalization profile ID.
+    InvalidNormalizationProfileId,
+    /// `4022031` (HTTP 400): Failed to normalize record.
+    FailedNormalizeRecord,
+    /// `4022032` (HTTP 400): The record failed validation (with specified error).
+    RecordFailedValidationSpecifiedError,
+    /// `4022033` (HTTP 400): Failed validation on the record.
+    FailedValidationRecord,
+    /// `4022040` (HTTP 400): Cataloging level is not enabled for your institution.
+    CatalogingLevelNotEnabledYour,
+    /// `60307` (HTTP 400): The given bib object has matching records.
+    BibObjectMatchingRecords,
+    /// `10106` (HTTP 400): Matching work record not found.
+    MatchingWorkRecordNotFound,
+    /// `10114` (HTTP 400): Mandatory field Instance of is missing
+    MandatoryFieldInstanceMissing,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateBibError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::BibXmlInvalid => "402209",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::FailedCreateNewBib => "402210",
+            Self::NoRecordFoundMmsId => "33007",
+            Self::JsonNotSupportedApi => "60105",
+            Self::InvalidNormalizationProfileId => "4022030",
+            Self::FailedNormalizeRecord => "4022031",
+            Self::RecordFailedValidationSpecifiedError => "4022032",
+            Self::FailedValidationRecord => "4022033",
+            Self::CatalogingLevelNotEnabledYour => "4022040",
+            Self::BibObjectMatchingRecords => "60307",
+            Self::MatchingWorkRecordNotFound => "10106",
+            Self::MandatoryFieldInstanceMissing => "10114",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateBibError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402209" => Self::BibXmlInvalid,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402210" => Self::FailedCreateNewBib,
+            "33007" => Self::NoRecordFoundMmsId,
+            "60105" => Self::JsonNotSupportedApi,
+            "4022030" => Self::InvalidNormalizationProfileId,
+            "4022031" => Self::FailedNormalizeRecord,
+            "4022032" => Self::RecordFailedValidationSpecifiedError,
+            "4022033" => Self::FailedValidationRecord,
+            "4022040" => Self::CatalogingLevelNotEnabledYour,
+            "60307" => Self::BibObjectMatchingRecords,
+            "10106" => Self::MatchingWorkRecordNotFound,
+            "10114" => Self::MandatoryFieldInstanceMissing,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_authorities`]: `match err.kind::<ListAuthoritiesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListAuthoritiesError {
+    /// `60292` (HTTP 400): One of the system parameters is required.
+    OneSystemParametersRequired,
+    /// `60293` (HTTP 400): The originating system was supplied without the system ID.
+    OriginatingSystemSuppliedWithoutSystem,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListAuthoritiesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::OneSystemParametersRequired => "60292",
+            Self::OriginatingSystemSuppliedWithoutSystem => "60293",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListAuthoritiesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60292" => Self::OneSystemParametersRequired,
+            "60293" => Self::OriginatingSystemSuppliedWithoutSystem,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_authority`]: `match err.kind::<CreateAuthorityError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateAuthorityError {
+    /// `402209` (HTTP 400): Given Authority xml is invalid.
+    AuthorityXmlInvalid,
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// `4022030` (HTTP 400): Invalid normalization profile ID.
+    InvalidNormalizationProfileId,
+    /// `4022031` (HTTP 400): Failed to normalize record.
+    FailedNormalizeRecord,
+    /// `60264` (HTTP 400): Record format is not valid.
+    RecordFormatNotValid,
+    /// `402214` (HTTP 400): Authority save failed from missing data.
+    AuthoritySaveFailedFromMissing,
+    /// `60265` (HTTP 400): Authority creation failed.
+    AuthorityCreationFailed,
+    /// `60266` (HTTP 400): Vocabulary code is not valid.
+    VocabularyCodeNotValid,
+    /// `60294` (HTTP 400): The authority record creation has failed with warnings.
+    AuthorityRecordCreationFailedWarnings,
+    /// `60295` (HTTP 400): The authority record element is not in the payload.
+    AuthorityRecordElementNotPayload,
+    /// `60341` (HTTP 400): The import profile is not correct for authority.
+    ImportProfileNotCorrectAuthority,
+    /// `60342` (HTTP 400): The converted authority element is not valid.
+    ConvertedAuthorityElementNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateAuthorityError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::AuthorityXmlInvalid => "402209",
+            Self::JsonNotSupportedApi => "60105",
+            Self::InvalidNormalizationProfileId => "4022030",
+            Self::FailedNormalizeRecord => "4022031",
+            Self::RecordFormatNotValid => "60264",
+            Self::AuthoritySaveFailedFromMissing => "402214",
+            Self::AuthorityCreationFailed => "60265",
+            Self::VocabularyCodeNotValid => "60266",
+            Self::AuthorityRecordCreationFailedWarnings => "60294",
+            Self::AuthorityRecordElementNotPayload => "60295",
+            Self::ImportProfileNotCorrectAuthority => "60341",
+            Self::ConvertedAuthorityElementNotValid => "60342",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateAuthorityError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402209" => Self::AuthorityXmlInvalid,
+            "60105" => Self::JsonNotSupportedApi,
+            "4022030" => Self::InvalidNormalizationProfileId,
+            "4022031" => Self::FailedNormalizeRecord,
+            "60264" => Self::RecordFormatNotValid,
+            "402214" => Self::AuthoritySaveFailedFromMissing,
+            "60265" => Self::AuthorityCreationFailed,
+            "60266" => Self::VocabularyCodeNotValid,
+            "60294" => Self::AuthorityRecordCreationFailedWarnings,
+            "60295" => Self::AuthorityRecordElementNotPayload,
+            "60341" => Self::ImportProfileNotCorrectAuthority,
+            "60342" => Self::ConvertedAuthorityElementNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_authority`]: `match err.kind::<GetAuthorityError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetAuthorityError {
+    /// `402203` (HTTP 400): Input authority ID is not valid.
+    InputAuthorityIdNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetAuthorityError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InputAuthorityIdNotValid => "402203",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetAuthorityError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402203" => Self::InputAuthorityIdNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_authority`]: `match err.kind::<UpdateAuthorityError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateAuthorityError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402203` (HTTP 400): Input parameters mmsId X is not valid.
+    InputParametersMmsidNotValid,
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// `4022030` (HTTP 400): Invalid normalization profile ID.
+    InvalidNormalizationProfileId,
+    /// `4022031` (HTTP 400): Failed to normalize record.
+    FailedNormalizeRecord,
+    /// `4022032` (HTTP 400): The record failed validation (with specified error).
+    RecordFailedValidationSpecifiedError,
+    /// `4022033` (HTTP 400): The record could not be validated.
+    RecordCouldNotValidated,
+    /// `60294` (HTTP 400): The authority record update has failed with warnings.
+    AuthorityRecordUpdateFailedWarnings,
+    /// `60295` (HTTP 400): The authority record element is not in the payload.
+    AuthorityRecordElementNotPayload,
+    /// `4022034` (HTTP 400): The authority record version is stale.
+    AuthorityRecordVersionStale,
+    /// `60265` (HTTP 400): Authority update failed.
+    AuthorityUpdateFailed,
+    /// `4022040` (HTTP 400): Cataloging level is not enabled for your institution.
+    CatalogingLevelNotEnabledYour,
+    /// `4022041` (HTTP 400): Cannot update this record due to insufficient cataloger level privileges.
+    CannotUpdateRecordDueInsufficient,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateAuthorityError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParametersMmsidNotValid => "402203",
+            Self::JsonNotSupportedApi => "60105",
+            Self::InvalidNormalizationProfileId => "4022030",
+            Self::FailedNormalizeRecord => "4022031",
+            Self::RecordFailedValidationSpecifiedError => "4022032",
+            Self::RecordCouldNotValidated => "4022033",
+            Self::AuthorityRecordUpdateFailedWarnings => "60294",
+            Self::AuthorityRecordElementNotPayload => "60295",
+            Self::AuthorityRecordVersionStale => "4022034",
+            Self::AuthorityUpdateFailed => "60265",
+            Self::CatalogingLevelNotEnabledYour => "4022040",
+            Self::CannotUpdateRecordDueInsufficient => "4022041",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateAuthorityError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402203" => Self::InputParametersMmsidNotValid,
+            "60105" => Self::JsonNotSupportedApi,
+            "4022030" => Self::InvalidNormalizationProfileId,
+            "4022031" => Self::FailedNormalizeRecord,
+            "4022032" => Self::RecordFailedValidationSpecifiedError,
+            "4022033" => Self::RecordCouldNotValidated,
+            "60294" => Self::AuthorityRecordUpdateFailedWarnings,
+            "60295" => Self::AuthorityRecordElementNotPayload,
+            "4022034" => Self::AuthorityRecordVersionStale,
+            "60265" => Self::AuthorityUpdateFailed,
+            "4022040" => Self::CatalogingLevelNotEnabledYour,
+            "4022041" => Self::CannotUpdateRecordDueInsufficient,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_authority`]: `match err.kind::<DeleteAuthorityError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteAuthorityError {
+    /// `402203` (HTTP 400): An error has occured while validating the mms\_id.
+    ErrorOccuredWhileValidatingMms,
+    /// `401873` (HTTP 400): Input parameter mms\_id is not valid.
+    InputParameterMmsIdNot,
+    /// `4022020` (HTTP 400): Delete Authority error.
+    DeleteAuthorityError,
+    /// `40166454` (HTTP 400): Delete Authority error. Community Zone Authority cannot be deleted.
+    DeleteAuthorityErrorCommunityZone,
+    /// `4022040` (HTTP 400): Cataloging level is not enabled for your institution.
+    CatalogingLevelNotEnabledYour,
+    /// `60303` (HTTP 400): Cannot delete this record due to insufficient cataloger level privileges.
+    CannotDeleteRecordDueInsufficient,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteAuthorityError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ErrorOccuredWhileValidatingMms => "402203",
+            Self::InputParameterMmsIdNot => "401873",
+            Self::DeleteAuthorityError => "4022020",
+            Self::DeleteAuthorityErrorCommunityZone => "40166454",
+            Self::CatalogingLevelNotEnabledYour => "4022040",
+            Self::CannotDeleteRecordDueInsufficient => "60303",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteAuthorityError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402203" => Self::ErrorOccuredWhileValidatingMms,
+            "401873" => Self::InputParameterMmsIdNot,
+            "4022020" => Self::DeleteAuthorityError,
+            "40166454" => Self::DeleteAuthorityErrorCommunityZone,
+            "4022040" => Self::CatalogingLevelNotEnabledYour,
+            "60303" => Self::CannotDeleteRecordDueInsufficient,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_collections`]: `match err.kind::<ListCollectionsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListCollectionsError {
+    /// `60106` (HTTP 400): Invalid query format.
+    InvalidQueryFormat,
+    /// `402469` (HTTP 400): The library query was not valid.
+    LibraryQueryNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListCollectionsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidQueryFormat => "60106",
+            Self::LibraryQueryNotValid => "402469",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListCollectionsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60106" => Self::InvalidQueryFormat,
+            "402469" => Self::LibraryQueryNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_collection`]: `match err.kind::<CreateCollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateCollectionError {
+    /// `402215` (HTTP 400): An input parameter was not valid.
+    InputParameterNotValid,
+    /// `402472` (HTTP 400): The collection Name must be provided.
+    CollectionNameMustProvided,
+    /// `402471` (HTTP 400): The collection Name is a duplicate of another collection Name.
+    CollectionNameDuplicateAnotherCollection,
+    /// `402469` (HTTP 400): The Library of the collection was not found.
+    LibraryCollectionNotFound,
+    /// `402550` (HTTP 400): The Parent Pid of the collection was not found.
+    ParentPidCollectionNotFound,
+    /// `402551` (HTTP 400): The collection creation failed.
+    CollectionCreationFailed,
+    /// `702266` (HTTP 400): Collection order must be greater than or equal to 0.
+    CollectionOrderMustGreaterThan,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateCollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InputParameterNotValid => "402215",
+            Self::CollectionNameMustProvided => "402472",
+            Self::CollectionNameDuplicateAnotherCollection => "402471",
+            Self::LibraryCollectionNotFound => "402469",
+            Self::ParentPidCollectionNotFound => "402550",
+            Self::CollectionCreationFailed => "402551",
+            Self::CollectionOrderMustGreaterThan => "702266",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateCollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InputParameterNotValid,
+            "402472" => Self::CollectionNameMustProvided,
+            "402471" => Self::CollectionNameDuplicateAnotherCollection,
+            "402469" => Self::LibraryCollectionNotFound,
+            "402550" => Self::ParentPidCollectionNotFound,
+            "402551" => Self::CollectionCreationFailed,
+            "702266" => Self::CollectionOrderMustGreaterThan,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_collection`]: `match err.kind::<UpdateCollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateCollectionError {
+    /// `40166411` (HTTP 400): Param value is invalid.
+    ParamValueInvalid,
+    /// `402469` (HTTP 400): The library was not found for the collection.
+    LibraryNotFoundCollection,
+    /// `402471` (HTTP 400): The collection Name is a duplicate of another collection Name.
+    CollectionNameDuplicateAnotherCollection,
+    /// `402472` (HTTP 400): The collection name must be provided.
+    CollectionNameMustProvided,
+    /// `402468` (HTTP 400): An update or partial update failed.
+    UpdatePartialUpdateFailed,
+    /// `402554` (HTTP 400): The collection parent is not valid.
+    CollectionParentNotValid,
+    /// `702266` (HTTP 400): Collection order must be greater than or equal to 0.
+    CollectionOrderMustGreaterThan,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateCollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParamValueInvalid => "40166411",
+            Self::LibraryNotFoundCollection => "402469",
+            Self::CollectionNameDuplicateAnotherCollection => "402471",
+            Self::CollectionNameMustProvided => "402472",
+            Self::UpdatePartialUpdateFailed => "402468",
+            Self::CollectionParentNotValid => "402554",
+            Self::CollectionOrderMustGreaterThan => "702266",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateCollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166411" => Self::ParamValueInvalid,
+            "402469" => Self::LibraryNotFoundCollection,
+            "402471" => Self::CollectionNameDuplicateAnotherCollection,
+            "402472" => Self::CollectionNameMustProvided,
+            "402468" => Self::UpdatePartialUpdateFailed,
+            "402554" => Self::CollectionParentNotValid,
+            "702266" => Self::CollectionOrderMustGreaterThan,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_collection`]: `match err.kind::<DeleteCollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteCollectionError {
+    /// `40166411` (HTTP 400): Param value is invalid.
+    ParamValueInvalid,
+    /// `402552` (HTTP 400): The deletion failed.
+    DeletionFailed,
+    /// `402553` (HTTP 400): The collection has a Bib attached.
+    CollectionBibAttached,
+    /// `402555` (HTTP 400): The collection has sub collections.
+    CollectionSubCollections,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteCollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParamValueInvalid => "40166411",
+            Self::DeletionFailed => "402552",
+            Self::CollectionBibAttached => "402553",
+            Self::CollectionSubCollections => "402555",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteCollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166411" => Self::ParamValueInvalid,
+            "402552" => Self::DeletionFailed,
+            "402553" => Self::CollectionBibAttached,
+            "402555" => Self::CollectionSubCollections,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::add_bib_to_collection`]: `match err.kind::<AddBibToCollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AddBibToCollectionError {
+    /// `701115` (HTTP 400): Bib record is already assigned to this collection.
+    BibRecordAlreadyAssignedCollection,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl AddBibToCollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::BibRecordAlreadyAssignedCollection => "701115",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for AddBibToCollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "701115" => Self::BibRecordAlreadyAssignedCollection,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::remove_bib_from_collection`]: `match err.kind::<RemoveBibFromCollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemoveBibFromCollectionError {
+    /// `701116` (HTTP 400): Bib record is not assigned to this collection.
+    BibRecordNotAssignedCollection,
+    /// `701117` (HTTP 400): Can not remove bib record from this collection.
+    CanNotRemoveBibRecord,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl RemoveBibFromCollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::BibRecordNotAssignedCollection => "701116",
+            Self::CanNotRemoveBibRecord => "701117",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for RemoveBibFromCollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "701116" => Self::BibRecordNotAssignedCollection,
+            "701117" => Self::CanNotRemoveBibRecord,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::cancel_item_request`]: `match err.kind::<CancelItemRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancelItemRequestError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CancelItemRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CancelItemRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::cancel_title_request`]: `match err.kind::<CancelTitleRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancelTitleRequestError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CancelTitleRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CancelTitleRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_bib`]: `match err.kind::<GetBibError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetBibError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402203` (HTTP 400): Input parameters mmsId X is not valid.
+    InputParametersMmsidNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetBibError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::InputParametersMmsidNotValid => "402203",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetBibError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402203" => Self::InputParametersMmsidNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::operate_on_bib`]: `match err.kind::<OperateOnBibError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnBibError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `40166452` (HTTP 400): Error - Not supported from the network zone.
+    ErrorNotSupportedFromNetwork,
+    /// `40166453` (HTTP 400): Error - Not supported from the institution zone.
+    ErrorNotSupportedFromInstitution,
+    /// `402278` (HTTP 400): Error - Parse exception for input record.
+    ErrorParseExceptionInputRecord,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `33007` (HTTP 400): No record found for MMS id X
+    NoRecordFoundMmsId,
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnBibError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::ErrorNotSupportedFromNetwork => "40166452",
+            Self::ErrorNotSupportedFromInstitution => "40166453",
+            Self::ErrorParseExceptionInputRecord => "402278",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::NoRecordFoundMmsId => "33007",
+            Self::JsonNotSupportedApi => "60105",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnBibError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "40166452" => Self::ErrorNotSupportedFromNetwork,
+            "40166453" => Self::ErrorNotSupportedFromInstitution,
+            "402278" => Self::ErrorParseExceptionInputRecord,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "33007" => Self::NoRecordFoundMmsId,
+            "60105" => Self::JsonNotSupportedApi,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_bib`]: `match err.kind::<UpdateBibError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateBibError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `40166454` (HTTP 400): Error - Not supported from the community zone.
+    ErrorNotSupportedFromCommunity,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402203` (HTTP 400): Input parameters mmsId X is not valid.
+    InputParametersMmsidNotValid,
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// `4022030` (HTTP 400): Invalid normalization profile ID.
+    InvalidNormalizationProfileId,
+    /// `4022031` (HTTP 400): Failed to normalize record.
+    FailedNormalizeRecord,
+    /// `4022032` (HTTP 400): The record failed validation (with specified error).
+    RecordFailedValidationSpecifiedError,
+    /// `4022033` (HTTP 400): Failed validation on the record.
+    FailedValidationRecord,
+    /// `4022034` (HTTP 400): A newer version of this record exists in the repository.
+    NewerVersionRecordExistsRepository,
+    /// `4022040` (HTTP 400): Cataloging level is not enabled for your institution.
+    CatalogingLevelNotEnabledYour,
+    /// `4022041` (HTTP 400): Cannot update this record due to insufficient cataloger level privileges.
+    CannotUpdateRecordDueInsufficient,
+    /// `10111` (HTTP 400): Alma URI cannot be changed.
+    AlmaUriCannotChanged,
+    /// `10112` (HTTP 400): InstanceOf does not match hasInstance in work
+    InstanceofDoesNotMatchHasinstance,
+    /// `10114` (HTTP 400): Mandatory field Instance of is missing
+    MandatoryFieldInstanceMissing,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateBibError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::ErrorNotSupportedFromCommunity => "40166454",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::InputParametersMmsidNotValid => "402203",
+            Self::JsonNotSupportedApi => "60105",
+            Self::InvalidNormalizationProfileId => "4022030",
+            Self::FailedNormalizeRecord => "4022031",
+            Self::RecordFailedValidationSpecifiedError => "4022032",
+            Self::FailedValidationRecord => "4022033",
+            Self::NewerVersionRecordExistsRepository => "4022034",
+            Self::CatalogingLevelNotEnabledYour => "4022040",
+            Self::CannotUpdateRecordDueInsufficient => "4022041",
+            Self::AlmaUriCannotChanged => "10111",
+            Self::InstanceofDoesNotMatchHasinstance => "10112",
+            Self::MandatoryFieldInstanceMissing => "10114",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateBibError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "40166454" => Self::ErrorNotSupportedFromCommunity,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402203" => Self::InputParametersMmsidNotValid,
+            "60105" => Self::JsonNotSupportedApi,
+            "4022030" => Self::InvalidNormalizationProfileId,
+            "4022031" => Self::FailedNormalizeRecord,
+            "4022032" => Self::RecordFailedValidationSpecifiedError,
+            "4022033" => Self::FailedValidationRecord,
+            "4022034" => Self::NewerVersionRecordExistsRepository,
+            "4022040" => Self::CatalogingLevelNotEnabledYour,
+            "4022041" => Self::CannotUpdateRecordDueInsufficient,
+            "10111" => Self::AlmaUriCannotChanged,
+            "10112" => Self::InstanceofDoesNotMatchHasinstance,
+            "10114" => Self::MandatoryFieldInstanceMissing,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_bib`]: `match err.kind::<DeleteBibError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteBibError {
+    /// `402203` (HTTP 400): An error has occured while validating the mms\_id.
+    ErrorOccuredWhileValidatingMms,
+    /// `401873` (HTTP 400): Input parameter mms\_id or parameter override is not valid.
+    InputParameterMmsIdParameter,
+    /// `4022020` (HTTP 400): Delete Bib error.
+    DeleteBibError,
+    /// `40166454` (HTTP 400): Delete Bib error. Community Zone Bib cannot be deleted.
+    DeleteBibErrorCommunityZone,
+    /// `4022040` (HTTP 400): Cataloging level is not enabled for your institution.
+    CatalogingLevelNotEnabledYour,
+    /// `60303` (HTTP 400): Cannot delete this record due to insufficient cataloger level privileges.
+    CannotDeleteRecordDueInsufficient,
+    /// `10109` (HTTP 400): Work associated with an instance cannot be deleted.
+    WorkAssociatedInstanceCannotDeleted,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteBibError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ErrorOccuredWhileValidatingMms => "402203",
+            Self::InputParameterMmsIdParameter => "401873",
+            Self::DeleteBibError => "4022020",
+            Self::DeleteBibErrorCommunityZone => "40166454",
+            Self::CatalogingLevelNotEnabledYour => "4022040",
+            Self::CannotDeleteRecordDueInsufficient => "60303",
+            Self::WorkAssociatedInstanceCannotDeleted => "10109",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteBibError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402203" => Self::ErrorOccuredWhileValidatingMms,
+            "401873" => Self::InputParameterMmsIdParameter,
+            "4022020" => Self::DeleteBibError,
+            "40166454" => Self::DeleteBibErrorCommunityZone,
+            "4022040" => Self::CatalogingLevelNotEnabledYour,
+            "60303" => Self::CannotDeleteRecordDueInsufficient,
+            "10109" => Self::WorkAssociatedInstanceCannotDeleted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_bib_booking_availability`]: `match err.kind::<GetBibBookingAvailabilityError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetBibBookingAvailabilityError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `4018990` (HTTP 400): Unsupported period type.
+    UnsupportedPeriod,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetBibBookingAvailabilityError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::UnsupportedPeriod => "4018990",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetBibBookingAvailabilityError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "4018990" => Self::UnsupportedPeriod,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_e_collections`]: `match err.kind::<ListECollectionsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListECollectionsError {
+    /// `402203` (HTTP 400): Input parameter mms Id is not valid.
+    InputParameterMmsIdNot,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListECollectionsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InputParameterMmsIdNot => "402203",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListECollectionsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402203" => Self::InputParameterMmsIdNot,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_e_collection`]: `match err.kind::<GetECollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetECollectionError {
+    /// `60151` (HTTP 400): Failed to find the Electronic Collection ID.
+    FailedFindElectronicCollectionId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetECollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedFindElectronicCollectionId => "60151",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetECollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60151" => Self::FailedFindElectronicCollectionId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_holdings`]: `match err.kind::<ListHoldingsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListHoldingsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListHoldingsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListHoldingsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_holding`]: `match err.kind::<CreateHoldingError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateHoldingError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402211` (HTTP 400): Given holding xml is invalid.
+    HoldingXmlInvalid,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402212` (HTTP 400): Failed to create new holding.
+    FailedCreateNewHolding,
+    /// `33007` (HTTP 400): No record found for MMS id X
+    NoRecordFoundMmsId,
+    /// `33008` (HTTP 400): Failed to create holding due to errors: X
+    FailedCreateHoldingDueErrors,
+    /// `33009` (HTTP 400): Failed to create holding.
+    FailedCreateHolding,
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateHoldingError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::HoldingXmlInvalid => "402211",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::FailedCreateNewHolding => "402212",
+            Self::NoRecordFoundMmsId => "33007",
+            Self::FailedCreateHoldingDueErrors => "33008",
+            Self::FailedCreateHolding => "33009",
+            Self::JsonNotSupportedApi => "60105",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateHoldingError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402211" => Self::HoldingXmlInvalid,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402212" => Self::FailedCreateNewHolding,
+            "33007" => Self::NoRecordFoundMmsId,
+            "33008" => Self::FailedCreateHoldingDueErrors,
+            "33009" => Self::FailedCreateHolding,
+            "60105" => Self::JsonNotSupportedApi,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_holding`]: `match err.kind::<GetHoldingError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetHoldingError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402208` (HTTP 400): Search failed for Holdings ID: X
+    SearchFailedHoldingsId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetHoldingError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::SearchFailedHoldingsId => "402208",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetHoldingError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402208" => Self::SearchFailedHoldingsId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_holding`]: `match err.kind::<UpdateHoldingError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateHoldingError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateHoldingError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::JsonNotSupportedApi => "60105",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateHoldingError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60105" => Self::JsonNotSupportedApi,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_holding`]: `match err.kind::<DeleteHoldingError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteHoldingError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60212` (HTTP 400): Deletion of holdings record failed.
+    DeletionHoldingsRecordFailed,
+    /// `402203` (HTTP 400): Bib ID not valid.
+    BibIdNotValid,
+    /// `60213` (HTTP 400): Holding ID not valid.
+    HoldingIdNotValid,
+    /// `60214` (HTTP 400): Holding has been deleted or cannot be deleted.
+    HoldingDeletedCannotDeleted,
+    /// `60218` (HTTP 400): Invalid action on Bib record without holdings.
+    InvalidActionBibRecordWithout,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteHoldingError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::DeletionHoldingsRecordFailed => "60212",
+            Self::BibIdNotValid => "402203",
+            Self::HoldingIdNotValid => "60213",
+            Self::HoldingDeletedCannotDeleted => "60214",
+            Self::InvalidActionBibRecordWithout => "60218",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteHoldingError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60212" => Self::DeletionHoldingsRecordFailed,
+            "402203" => Self::BibIdNotValid,
+            "60213" => Self::HoldingIdNotValid,
+            "60214" => Self::HoldingDeletedCannotDeleted,
+            "60218" => Self::InvalidActionBibRecordWithout,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_items`]: `match err.kind::<ListItemsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListItemsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402203` (HTTP 400): The Bib Record is not valid.
+    BibRecordNotValid,
+    /// `401688` (HTTP 400): Error while retrieving items.
+    ErrorWhileRetrievingItems,
+    /// `402469` (HTTP 400): Current library is not valid.
+    CurrentLibraryNotValid,
+    /// `60215` (HTTP 400): Current location is not valid.
+    CurrentLocationNotValid,
+    /// `60216` (HTTP 400): The ordering is not valid.
+    OrderingNotValid,
+    /// `60106` (HTTP 400): Invalid query format.
+    InvalidQueryFormat,
+    /// `60217` (HTTP 400): The offset is too large.
+    OffsetTooLarge,
+    /// `402217` (HTTP 400): Invalid date format for item filter.
+    InvalidDateFormatItemFilter,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListItemsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::BibRecordNotValid => "402203",
+            Self::ErrorWhileRetrievingItems => "401688",
+            Self::CurrentLibraryNotValid => "402469",
+            Self::CurrentLocationNotValid => "60215",
+            Self::OrderingNotValid => "60216",
+            Self::InvalidQueryFormat => "60106",
+            Self::OffsetTooLarge => "60217",
+            Self::InvalidDateFormatItemFilter => "402217",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListItemsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402203" => Self::BibRecordNotValid,
+            "401688" => Self::ErrorWhileRetrievingItems,
+            "402469" => Self::CurrentLibraryNotValid,
+            "60215" => Self::CurrentLocationNotValid,
+            "60216" => Self::OrderingNotValid,
+            "60106" => Self::InvalidQueryFormat,
+            "60217" => Self::OffsetTooLarge,
+            "402217" => Self::InvalidDateFormatItemFilter,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_item`]: `match err.kind::<CreateItemError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateItemError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `40166404` (HTTP 400): An invalid field has been entered in the item object.
+    InvalidFieldEnteredItemObject,
+    /// `401885` (HTTP 400): Given poline does not fit item; POLine's type must be physical one time.
+    PolineDoesNotFitItem,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateItemError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InvalidFieldEnteredItemObject => "40166404",
+            Self::PolineDoesNotFitItem => "401885",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateItemError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "40166404" => Self::InvalidFieldEnteredItemObject,
+            "401885" => Self::PolineDoesNotFitItem,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_item_loans`]: `match err.kind::<ListItemLoansError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListItemLoansError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListItemLoansError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListItemLoansError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_item_requests`]: `match err.kind::<ListItemRequestsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListItemRequestsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402203` (HTTP 400): Input parameters mmsId X is not valid.
+    InputParametersMmsidNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListItemRequestsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::InputParametersMmsidNotValid => "402203",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListItemRequestsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402203" => Self::InputParametersMmsidNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_item_request`]: `match err.kind::<GetItemRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetItemRequestError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402203` (HTTP 400): Input parameters mmsId X is not valid.
+    InputParametersMmsidNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetItemRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::InputParametersMmsidNotValid => "402203",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetItemRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402203" => Self::InputParametersMmsidNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_item`]: `match err.kind::<GetItemError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetItemError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetItemError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetItemError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::scan_in_item`]: `match err.kind::<ScanInItemError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScanInItemError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402502` (HTTP 400): Scan in of item failed.
+    ScanItemFailed,
+    /// `402504` (HTTP 400): Scan in has failed due to item retrieve issue.
+    ScanFailedDueItemRetrieve,
+    /// `4800090` (HTTP 400): Request cost exceeds maximum borrowing cost allowed.
+    RequestCostExceedsMaximumBorrowing,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ScanInItemError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::ScanItemFailed => "402502",
+            Self::ScanFailedDueItemRetrieve => "402504",
+            Self::RequestCostExceedsMaximumBorrowing => "4800090",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ScanInItemError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402502" => Self::ScanItemFailed,
+            "402504" => Self::ScanFailedDueItemRetrieve,
+            "4800090" => Self::RequestCostExceedsMaximumBorrowing,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_item`]: `match err.kind::<UpdateItemError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateItemError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `40166404` (HTTP 400): An invalid field has been entered in the item object.
+    InvalidFieldEnteredItemObject,
+    /// `401885` (HTTP 400): Given poline does not fit item; POLine's type must be physical one time.
+    PolineDoesNotFitItem,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateItemError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InvalidFieldEnteredItemObject => "40166404",
+            Self::PolineDoesNotFitItem => "401885",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateItemError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "40166404" => Self::InvalidFieldEnteredItemObject,
+            "401885" => Self::PolineDoesNotFitItem,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::withdraw_item`]: `match err.kind::<WithdrawItemError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WithdrawItemError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `401849` (HTTP 400): Item delete errors: {description of the specific case}
+    ItemDeleteErrors,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl WithdrawItemError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::ItemDeleteErrors => "401849",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for WithdrawItemError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "401849" => Self::ItemDeleteErrors,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_item_booking_availability`]: `match err.kind::<GetItemBookingAvailabilityError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetItemBookingAvailabilityError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `4018990` (HTTP 400): Unsupported period type.
+    UnsupportedPeriod,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetItemBookingAvailabilityError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::UnsupportedPeriod => "4018990",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetItemBookingAvailabilityError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "4018990" => Self::UnsupportedPeriod,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_loan`]: `match err.kind::<CreateLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLoanError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401153` (HTTP 400): Item cannot be loaned from this circulation desk.
+    ItemCannotLoanedFromCirculation,
+    /// `401651` (HTTP 400): Item is not loanable.
+    ItemNotLoanable,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::ItemCannotLoanedFromCirculation => "401153",
+            Self::ItemNotLoanable => "401651",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401153" => Self::ItemCannotLoanedFromCirculation,
+            "401651" => Self::ItemNotLoanable,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_item_loan`]: `match err.kind::<GetItemLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetItemLoanError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetItemLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetItemLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::operate_on_item_loan`]: `match err.kind::<OperateOnItemLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnItemLoanError {
+    /// `401823` (HTTP 400): Loan ID XXX does not exist.
+    LoanIdXxxDoesNot,
+    /// `401822` (HTTP 400): Cannot renew loan: Loan ID XXX.
+    CannotRenewLoan,
+    /// `60211` (HTTP 400): Loan operation not valid.
+    LoanOperationNotValid,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnItemLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LoanIdXxxDoesNot => "401823",
+            Self::CannotRenewLoan => "401822",
+            Self::LoanOperationNotValid => "60211",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnItemLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401823" => Self::LoanIdXxxDoesNot,
+            "401822" => Self::CannotRenewLoan,
+            "60211" => Self::LoanOperationNotValid,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_loan`]: `match err.kind::<UpdateLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateLoanError {
+    /// `401823` (HTTP 400): Loan ID XXX does not exist.
+    LoanIdXxxDoesNot,
+    /// `401824` (HTTP 400): Due date is not in loan object.
+    DueDateNotLoanObject,
+    /// `401681` (HTTP 400): Due date cannot be in the past.
+    DueDateCannotPast,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LoanIdXxxDoesNot => "401823",
+            Self::DueDateNotLoanObject => "401824",
+            Self::DueDateCannotPast => "401681",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401823" => Self::LoanIdXxxDoesNot,
+            "401824" => Self::DueDateNotLoanObject,
+            "401681" => Self::DueDateCannotPast,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_item_request_options`]: `match err.kind::<ListItemRequestOptionsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListItemRequestOptionsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListItemRequestOptionsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListItemRequestOptionsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_item_request`]: `match err.kind::<CreateItemRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateItemRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401129` (HTTP 400): No items can fulfill the submitted request.
+    NoItemsCanFulfillSubmitted,
+    /// `401136` (HTTP 400): Failed to save the request: Patron has active request for selected item.
+    FailedSaveRequest,
+    /// `60308` (HTTP 400): Delivery to personal address is not supported.
+    DeliveryPersonalAddressNotSupported,
+    /// `60309` (HTTP 400): User does not have address for personal delivery.
+    UserDoesNotAddressPersonal,
+    /// `60310` (HTTP 400): Delivery is not supported for this type of personal address.
+    DeliveryNotSupportedPersonalAddress,
+    /// `60325` (HTTP 400): Fulfillment network institution is not valid.
+    FulfillmentNetworkInstitutionNotValid,
+    /// `60326` (HTTP 400): Fulfillment network pickup library or pickup circulation desk is not valid.
+    FulfillmentNetworkPickupLibraryPickup60326,
+    /// `60327` (HTTP 400): Fulfillment network pickup library or pickup circulation desk is required.
+    FulfillmentNetworkPickupLibraryPickup,
+    /// `401684` (HTTP 400): Search for request physical item failed.
+    SearchRequestPhysicalItemFailed,
+    /// `60328` (HTTP 400): Item for request was not found.
+    ItemRequestNotFound,
+    /// `60330` (HTTP 400): Invalid partial digitization volume or issue.
+    InvalidPartialDigitizationVolumeIssue,
+    /// `60331` (HTTP 400): Failed to create request.
+    FailedCreateRequest,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateItemRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::NoItemsCanFulfillSubmitted => "401129",
+            Self::FailedSaveRequest => "401136",
+            Self::DeliveryPersonalAddressNotSupported => "60308",
+            Self::UserDoesNotAddressPersonal => "60309",
+            Self::DeliveryNotSupportedPersonalAddress => "60310",
+            Self::FulfillmentNetworkInstitutionNotValid => "60325",
+            Self::FulfillmentNetworkPickupLibraryPickup60326 => "60326",
+            Self::FulfillmentNetworkPickupLibraryPickup => "60327",
+            Self::SearchRequestPhysicalItemFailed => "401684",
+            Self::ItemRequestNotFound => "60328",
+            Self::InvalidPartialDigitizationVolumeIssue => "60330",
+            Self::FailedCreateRequest => "60331",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateItemRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401129" => Self::NoItemsCanFulfillSubmitted,
+            "401136" => Self::FailedSaveRequest,
+            "60308" => Self::DeliveryPersonalAddressNotSupported,
+            "60309" => Self::UserDoesNotAddressPersonal,
+            "60310" => Self::DeliveryNotSupportedPersonalAddress,
+            "60325" => Self::FulfillmentNetworkInstitutionNotValid,
+            "60326" => Self::FulfillmentNetworkPickupLibraryPickup60326,
+            "60327" => Self::FulfillmentNetworkPickupLibraryPickup,
+            "401684" => Self::SearchRequestPhysicalItemFailed,
+            "60328" => Self::ItemRequestNotFound,
+            "60330" => Self::InvalidPartialDigitizationVolumeIssue,
+            "60331" => Self::FailedCreateRequest,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::operate_on_item_request`]: `match err.kind::<OperateOnItemRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnItemRequestError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `401907` (HTTP 400): Failed to find a request for the given request ID.
+    FailedFindRequestRequestId,
+    /// `402205` (HTTP 400): Input parameter X (Y) is not numeric.
+    InputParameterNotNumeric,
+    /// `401932` (HTTP 400): Request X is not a Digitization request
+    RequestNotDigitizationRequest,
+    /// `401933` (HTTP 400): Cannot move forward in workflow. Request ID: X, Step: Y
+    CannotMoveForwardWorkflowRequest,
+    /// `401934` (HTTP 400): Move digitization request to next step in workflow has failed. Request ID: X
+    MoveDigitizationRequestNextStep,
+    /// `401666` (HTTP 400): X parameter is not valid.
+    ParameterNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnItemRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::FailedFindRequestRequestId => "401907",
+            Self::InputParameterNotNumeric => "402205",
+            Self::RequestNotDigitizationRequest => "401932",
+            Self::CannotMoveForwardWorkflowRequest => "401933",
+            Self::MoveDigitizationRequestNextStep => "401934",
+            Self::ParameterNotValid => "401666",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnItemRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "401907" => Self::FailedFindRequestRequestId,
+            "402205" => Self::InputParameterNotNumeric,
+            "401932" => Self::RequestNotDigitizationRequest,
+            "401933" => Self::CannotMoveForwardWorkflowRequest,
+            "401934" => Self::MoveDigitizationRequestNextStep,
+            "401666" => Self::ParameterNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_item_request`]: `match err.kind::<UpdateItemRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateItemRequestError {
+    /// `60330` (HTTP 400): Invalid partial digitization volume or issue.
+    InvalidPartialDigitizationVolumeIssue,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateItemRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidPartialDigitizationVolumeIssue => "60330",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateItemRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60330" => Self::InvalidPartialDigitizationVolumeIssue,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_bib_loans`]: `match err.kind::<ListBibLoansError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListBibLoansError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListBibLoansError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListBibLoansError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_bib_loan`]: `match err.kind::<GetBibLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetBibLoanError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetBibLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetBibLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_portfolios`]: `match err.kind::<ListPortfoliosError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPortfoliosError {
+    /// `402203` (HTTP 400): Input parameter mms Id is not valid.
+    InputParameterMmsIdNot,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPortfoliosError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InputParameterMmsIdNot => "402203",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPortfoliosError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402203" => Self::InputParameterMmsIdNot,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_portfolio`]: `match err.kind::<CreatePortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreatePortfolioError {
+    /// `60221` (HTTP 400): The MMS ID is not valid.
+    MmsIdNotValid,
+    /// `60161` (HTTP 400): The portfolio availability code is not valid.
+    PortfolioAvailabilityCodeNotValid,
+    /// `60222` (HTTP 400): Failed to create the IEE metadata.
+    FailedCreateIeeMetadata,
+    /// `60163` (HTTP 400): Failed to create the TPS metadata.
+    FailedCreateTpsMetadata,
+    /// `60164` (HTTP 400): Failed to create the Portfolio metadata.
+    FailedCreatePortfolioMetadata,
+    /// `60165` (HTTP 400): A metadata operation has failed.
+    MetadataOperationFailed,
+    /// `60166` (HTTP 400): The URL type is not valid.
+    UrlNotValid,
+    /// `60167` (HTTP 400): The proxy enable flag is not valid.
+    ProxyEnableFlagNotValid,
+    /// `60168` (HTTP 400): The proxy code is not valid.
+    ProxyCodeNotValid,
+    /// `60169` (HTTP 400): The license is not valid.
+    LicenseNotValid,
+    /// `60170` (HTTP 400): The coverage in use is not valid.
+    CoverageUseNotValid,
+    /// `60171` (HTTP 400): The material type is not valid.
+    MaterialNotValid,
+    /// `60172` (HTTP 400): The PO line reference is not valid.
+    PoLineReferenceNotValid,
+    /// `402469` (HTTP 400): The library code is not valid.
+    LibraryCodeNotValid,
+    /// `60223` (HTTP 400): The interface name is not valid.
+    InterfaceNameNotValid,
+    /// `60360` (HTTP 400): The provenance code is not valid.
+    ProvenanceCodeNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreatePortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::MmsIdNotValid => "60221",
+            Self::PortfolioAvailabilityCodeNotValid => "60161",
+            Self::FailedCreateIeeMetadata => "60222",
+            Self::FailedCreateTpsMetadata => "60163",
+            Self::FailedCreatePortfolioMetadata => "60164",
+            Self::MetadataOperationFailed => "60165",
+            Self::UrlNotValid => "60166",
+            Self::ProxyEnableFlagNotValid => "60167",
+            Self::ProxyCodeNotValid => "60168",
+            Self::LicenseNotValid => "60169",
+            Self::CoverageUseNotValid => "60170",
+            Self::MaterialNotValid => "60171",
+            Self::PoLineReferenceNotValid => "60172",
+            Self::LibraryCodeNotValid => "402469",
+            Self::InterfaceNameNotValid => "60223",
+            Self::ProvenanceCodeNotValid => "60360",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreatePortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60221" => Self::MmsIdNotValid,
+            "60161" => Self::PortfolioAvailabilityCodeNotValid,
+            "60222" => Self::FailedCreateIeeMetadata,
+            "60163" => Self::FailedCreateTpsMetadata,
+            "60164" => Self::FailedCreatePortfolioMetadata,
+            "60165" => Self::MetadataOperationFailed,
+            "60166" => Self::UrlNotValid,
+            "60167" => Self::ProxyEnableFlagNotValid,
+            "60168" => Self::ProxyCodeNotValid,
+            "60169" => Self::LicenseNotValid,
+            "60170" => Self::CoverageUseNotValid,
+            "60171" => Self::MaterialNotValid,
+            "60172" => Self::PoLineReferenceNotValid,
+            "402469" => Self::LibraryCodeNotValid,
+            "60223" => Self::InterfaceNameNotValid,
+            "60360" => Self::ProvenanceCodeNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_portfolio`]: `match err.kind::<GetPortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPortfolioError {
+    /// `402203` (HTTP 400): Input parameter mms Id is not valid.
+    InputParameterMmsIdNot,
+    /// `60123` (HTTP 400): Failed to find the Portfolio ID.
+    FailedFindPortfolioId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InputParameterMmsIdNot => "402203",
+            Self::FailedFindPortfolioId => "60123",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402203" => Self::InputParameterMmsIdNot,
+            "60123" => Self::FailedFindPortfolioId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_portfolio`]: `match err.kind::<UpdatePortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdatePortfolioError {
+    /// `60221` (HTTP 400): The MMS ID is not valid.
+    MmsIdNotValid,
+    /// `60123` (HTTP 400): Failed to find the Portfolio ID.
+    FailedFindPortfolioId,
+    /// `60161` (HTTP 400): The portfolio availability code is not valid.
+    PortfolioAvailabilityCodeNotValid,
+    /// `60165` (HTTP 400): A metadata operation has failed.
+    MetadataOperationFailed,
+    /// `60166` (HTTP 400): The URL type is not valid.
+    UrlNotValid,
+    /// `60167` (HTTP 400): The proxy enable flag is not valid.
+    ProxyEnableFlagNotValid,
+    /// `60168` (HTTP 400): The proxy code is not valid.
+    ProxyCodeNotValid,
+    /// `60169` (HTTP 400): The license is not valid.
+    LicenseNotValid,
+    /// `60170` (HTTP 400): The coverage in use is not valid.
+    CoverageUseNotValid,
+    /// `60171` (HTTP 400): The material type is not valid.
+    MaterialNotValid,
+    /// `60172` (HTTP 400): The PO line reference is not valid.
+    PoLineReferenceNotValid,
+    /// `402469` (HTTP 400): The library code is not valid.
+    LibraryCodeNotValid,
+    /// `60223` (HTTP 400): The interface name is not valid.
+    InterfaceNameNotValid,
+    /// `60360` (HTTP 400): The provenance code is not valid.
+    ProvenanceCodeNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdatePortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::MmsIdNotValid => "60221",
+            Self::FailedFindPortfolioId => "60123",
+            Self::PortfolioAvailabilityCodeNotValid => "60161",
+            Self::MetadataOperationFailed => "60165",
+            Self::UrlNotValid => "60166",
+            Self::ProxyEnableFlagNotValid => "60167",
+            Self::ProxyCodeNotValid => "60168",
+            Self::LicenseNotValid => "60169",
+            Self::CoverageUseNotValid => "60170",
+            Self::MaterialNotValid => "60171",
+            Self::PoLineReferenceNotValid => "60172",
+            Self::LibraryCodeNotValid => "402469",
+            Self::InterfaceNameNotValid => "60223",
+            Self::ProvenanceCodeNotValid => "60360",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdatePortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60221" => Self::MmsIdNotValid,
+            "60123" => Self::FailedFindPortfolioId,
+            "60161" => Self::PortfolioAvailabilityCodeNotValid,
+            "60165" => Self::MetadataOperationFailed,
+            "60166" => Self::UrlNotValid,
+            "60167" => Self::ProxyEnableFlagNotValid,
+            "60168" => Self::ProxyCodeNotValid,
+            "60169" => Self::LicenseNotValid,
+            "60170" => Self::CoverageUseNotValid,
+            "60171" => Self::MaterialNotValid,
+            "60172" => Self::PoLineReferenceNotValid,
+            "402469" => Self::LibraryCodeNotValid,
+            "60223" => Self::InterfaceNameNotValid,
+            "60360" => Self::ProvenanceCodeNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_portfolio`]: `match err.kind::<DeletePortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeletePortfolioError {
+    /// `60221` (HTTP 400): The MMS ID is not valid.
+    MmsIdNotValid,
+    /// `60123` (HTTP 400): Failed to find the Portfolio ID.
+    FailedFindPortfolioId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeletePortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::MmsIdNotValid => "60221",
+            Self::FailedFindPortfolioId => "60123",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeletePortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60221" => Self::MmsIdNotValid,
+            "60123" => Self::FailedFindPortfolioId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_reminders`]: `match err.kind::<ListRemindersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListRemindersError {
+    /// `60221` (HTTP 400): Parameter value mms\_id is not valid.
+    ParameterValueMmsIdNot,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListRemindersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueMmsIdNot => "60221",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListRemindersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60221" => Self::ParameterValueMmsIdNot,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_reminder`]: `match err.kind::<CreateReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateReminderError {
+    /// `60221` (HTTP 400): Parameter value mms\_id is not valid.
+    ParameterValueMmsIdNot,
+    /// `60178` (HTTP 400): Reminder Type is not valid.
+    ReminderNotValid,
+    /// `60179` (HTTP 400): Reminder Status is not valid.
+    ReminderStatusNotValid,
+    /// `60180` (HTTP 400): Reminder not created.
+    ReminderNotCreated,
+    /// `60185` (HTTP 400): Reminder Date is required.
+    ReminderDateRequired,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueMmsIdNot => "60221",
+            Self::ReminderNotValid => "60178",
+            Self::ReminderStatusNotValid => "60179",
+            Self::ReminderNotCreated => "60180",
+            Self::ReminderDateRequired => "60185",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60221" => Self::ParameterValueMmsIdNot,
+            "60178" => Self::ReminderNotValid,
+            "60179" => Self::ReminderStatusNotValid,
+            "60180" => Self::ReminderNotCreated,
+            "60185" => Self::ReminderDateRequired,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_reminder`]: `match err.kind::<GetReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetReminderError {
+    /// `60177` (HTTP 400): Reminder ID is not valid.
+    ReminderIdNotValid,
+    /// `60221` (HTTP 400): Parameter value mms\_id is not valid.
+    ParameterValueMmsIdNot,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ReminderIdNotValid => "60177",
+            Self::ParameterValueMmsIdNot => "60221",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60177" => Self::ReminderIdNotValid,
+            "60221" => Self::ParameterValueMmsIdNot,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_reminder`]: `match err.kind::<UpdateReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateReminderError {
+    /// `60177` (HTTP 400): Reminder ID is not valid.
+    ReminderIdNotValid,
+    /// `60178` (HTTP 400): Reminder Type is not valid.
+    ReminderNotValid,
+    /// `60179` (HTTP 400): Reminder Status is not valid.
+    ReminderStatusNotValid,
+    /// `60181` (HTTP 400): Reminder not updated.
+    ReminderNotUpdated,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ReminderIdNotValid => "60177",
+            Self::ReminderNotValid => "60178",
+            Self::ReminderStatusNotValid => "60179",
+            Self::ReminderNotUpdated => "60181",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60177" => Self::ReminderIdNotValid,
+            "60178" => Self::ReminderNotValid,
+            "60179" => Self::ReminderStatusNotValid,
+            "60181" => Self::ReminderNotUpdated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_reminder`]: `match err.kind::<DeleteReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteReminderError {
+    /// `60177` (HTTP 400): Reminder ID is not valid.
+    ReminderIdNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ReminderIdNotValid => "60177",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60177" => Self::ReminderIdNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_representations`]: `match err.kind::<ListRepresentationsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListRepresentationsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListRepresentationsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListRepresentationsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_representation`]: `match err.kind::<CreateRepresentationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateRepresentationError {
+    /// `402260` (HTTP 400): Bib record is not assigned to a collection.
+    BibRecordNotAssignedCollection,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateRepresentationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::BibRecordNotAssignedCollection => "402260",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateRepresentationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402260" => Self::BibRecordNotAssignedCollection,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_representation`]: `match err.kind::<GetRepresentationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetRepresentationError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetRepresentationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetRepresentationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_representation`]: `match err.kind::<UpdateRepresentationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateRepresentationError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateRepresentationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateRepresentationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_representation`]: `match err.kind::<DeleteRepresentationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteRepresentationError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteRepresentationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteRepresentationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_files`]: `match err.kind::<ListFilesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListFilesError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListFilesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListFilesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_file`]: `match err.kind::<CreateFileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateFileError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateFileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateFileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_file`]: `match err.kind::<GetFileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetFileError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetFileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetFileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_file`]: `match err.kind::<UpdateFileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateFileError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateFileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateFileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::delete_file`]: `match err.kind::<DeleteFileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteFileError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteFileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteFileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_bib_request_options`]: `match err.kind::<ListBibRequestOptionsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListBibRequestOptionsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListBibRequestOptionsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListBibRequestOptionsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::list_bib_requests`]: `match err.kind::<ListBibRequestsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListBibRequestsError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402203` (HTTP 400): Input parameters mmsId X is not valid.
+    InputParametersMmsidNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListBibRequestsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::InputParametersMmsidNotValid => "402203",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListBibRequestsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402203" => Self::InputParametersMmsidNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::create_bib_request`]: `match err.kind::<CreateBibRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateBibRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401129` (HTTP 400): No items can fulfill the submitted request.
+    NoItemsCanFulfillSubmitted,
+    /// `401136` (HTTP 400): Failed to save the request: Patron has active request for selected item.
+    FailedSaveRequest,
+    /// `60308` (HTTP 400): Delivery to personal address is not supported.
+    DeliveryPersonalAddressNotSupported,
+    /// `60309` (HTTP 400): User does not have address for personal delivery.
+    UserDoesNotAddressPersonal,
+    /// `60310` (HTTP 400): Delivery is not supported for this type of personal address.
+    DeliveryNotSupportedPersonalAddress,
+    /// `60325` (HTTP 400): Fulfillment network institution is not valid.
+    FulfillmentNetworkInstitutionNotValid,
+    /// `60326` (HTTP 400): Fulfillment network pickup library or pickup circulation desk is not valid.
+    FulfillmentNetworkPickupLibraryPickup60326,
+    /// `60327` (HTTP 400): Fulfillment network pickup library or pickup circulation desk is required.
+    FulfillmentNetworkPickupLibraryPickup,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60330` (HTTP 400): Invalid partial digitization volume or issue.
+    InvalidPartialDigitizationVolumeIssue,
+    /// `60331` (HTTP 400): Failed to create request.
+    FailedCreateRequest,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateBibRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::NoItemsCanFulfillSubmitted => "401129",
+            Self::FailedSaveRequest => "401136",
+            Self::DeliveryPersonalAddressNotSupported => "60308",
+            Self::UserDoesNotAddressPersonal => "60309",
+            Self::DeliveryNotSupportedPersonalAddress => "60310",
+            Self::FulfillmentNetworkInstitutionNotValid => "60325",
+            Self::FulfillmentNetworkPickupLibraryPickup60326 => "60326",
+            Self::FulfillmentNetworkPickupLibraryPickup => "60327",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InvalidPartialDigitizationVolumeIssue => "60330",
+            Self::FailedCreateRequest => "60331",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateBibRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401129" => Self::NoItemsCanFulfillSubmitted,
+            "401136" => Self::FailedSaveRequest,
+            "60308" => Self::DeliveryPersonalAddressNotSupported,
+            "60309" => Self::UserDoesNotAddressPersonal,
+            "60310" => Self::DeliveryNotSupportedPersonalAddress,
+            "60325" => Self::FulfillmentNetworkInstitutionNotValid,
+            "60326" => Self::FulfillmentNetworkPickupLibraryPickup60326,
+            "60327" => Self::FulfillmentNetworkPickupLibraryPickup,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60330" => Self::InvalidPartialDigitizationVolumeIssue,
+            "60331" => Self::FailedCreateRequest,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::get_bib_request`]: `match err.kind::<GetBibRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetBibRequestError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402204` (HTTP 400): Input parameters mmsId X is not numeric.
+    InputParametersMmsidNotNumeric,
+    /// `402203` (HTTP 400): Input parameters mmsId X is not valid.
+    InputParametersMmsidNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetBibRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParametersMmsidNotNumeric => "402204",
+            Self::InputParametersMmsidNotValid => "402203",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetBibRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402204" => Self::InputParametersMmsidNotNumeric,
+            "402203" => Self::InputParametersMmsidNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::operate_on_title_request`]: `match err.kind::<OperateOnTitleRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnTitleRequestError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `401907` (HTTP 400): Failed to find a request for the given request ID.
+    FailedFindRequestRequestId,
+    /// `402205` (HTTP 400): Input parameter X (Y) is not numeric.
+    InputParameterNotNumeric,
+    /// `401932` (HTTP 400): Request X is not a Digitization request
+    RequestNotDigitizationRequest,
+    /// `401933` (HTTP 400): Cannot move forward in workflow. Request ID: X, Step: Y
+    CannotMoveForwardWorkflowRequest,
+    /// `401934` (HTTP 400): Move digitization request to next step in workflow has failed. Request ID: X
+    MoveDigitizationRequestNextStep,
+    /// `401666` (HTTP 400): X parameter is not valid.
+    ParameterNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnTitleRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::FailedFindRequestRequestId => "401907",
+            Self::InputParameterNotNumeric => "402205",
+            Self::RequestNotDigitizationRequest => "401932",
+            Self::CannotMoveForwardWorkflowRequest => "401933",
+            Self::MoveDigitizationRequestNextStep => "401934",
+            Self::ParameterNotValid => "401666",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnTitleRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "401907" => Self::FailedFindRequestRequestId,
+            "402205" => Self::InputParameterNotNumeric,
+            "401932" => Self::RequestNotDigitizationRequest,
+            "401933" => Self::CannotMoveForwardWorkflowRequest,
+            "401934" => Self::MoveDigitizationRequestNextStep,
+            "401666" => Self::ParameterNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`BibsApi::update_bib_request`]: `match err.kind::<UpdateBibRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateBibRequestError {
+    /// `60330` (HTTP 400): Invalid partial digitization volume or issue.
+    InvalidPartialDigitizationVolumeIssue,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateBibRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidPartialDigitizationVolumeIssue => "60330",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateBibRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60330" => Self::InvalidPartialDigitizationVolumeIssue,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

@@ -18,7 +18,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListCodeTablesError>()` ([`ListCodeTablesError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Failed to find scope.
     pub fn list_code_tables(&self) -> ListCodeTables {
@@ -46,7 +46,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetCodeTableError>()` ([`GetCodeTableError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Param value is invalid.
     pub fn get_code_table(&self, code_table_name: impl Into<String>) -> GetCodeTable {
@@ -77,7 +77,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateCodeTableError>()` ([`UpdateCodeTableError`]):
     /// - `402119` (400): General error.
     /// - `90100` (400): Code table name is empty.
     /// - `90101` (400): Table does not exist.
@@ -113,7 +113,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListDepartmentsError>()` ([`ListDepartmentsError`]):
     /// - `402119` (400): General error.
     pub fn list_departments(&self) -> ListDepartments {
         ListDepartments {
@@ -182,7 +182,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetGeneralError>()` ([`GetGeneralError`]):
     /// - `402119` (400): General Error - An error has occurred while processing the request.
     pub fn get_general(&self) -> GetGeneral {
         GetGeneral {
@@ -206,7 +206,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListIntegrationProfilesError>()` ([`ListIntegrationProfilesError`]):
     /// - `40166410` (400): Parameter value invalid.
     /// - `40166404` (400): Invalid type.
     pub fn list_integration_profiles(&self) -> ListIntegrationProfiles {
@@ -231,7 +231,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateIntegrationProfileError>()` ([`CreateIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
     pub fn create_integration_profile(
         &self,
@@ -262,7 +262,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetIntegrationProfileError>()` ([`GetIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
     pub fn get_integration_profile(
         &self,
@@ -293,7 +293,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateIntegrationProfileError>()` ([`UpdateIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
     pub fn update_integration_profile(
         &self,
@@ -326,7 +326,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteIntegrationProfileError>()` ([`DeleteIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
     pub fn delete_integration_profile(
         &self,
@@ -362,7 +362,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListJobsError>()` ([`ListJobsError`]):
     /// - `40166410` (400): Invalid category.
     /// - `40166410` (400): Invalid type.
     /// - `402219` (400): Failed to retrieve jobs list.
@@ -391,7 +391,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetJobError>()` ([`GetJobError`]):
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402249` (400): Invalid scheduled job category.
@@ -440,7 +440,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<SubmitJobError>()` ([`SubmitJobError`]):
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402220` (400): Operation was not provided.
@@ -487,7 +487,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListJobInstancesError>()` ([`ListJobInstancesError`]):
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402217` (400): Invalid date format.
@@ -528,7 +528,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetJobInstanceError>()` ([`GetJobInstanceError`]):
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402218` (400): Invalid job instance id.
@@ -564,7 +564,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DownloadJobInstanceFileError>()` ([`DownloadJobInstanceFileError`]):
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402218` (400): Invalid job instance id.
@@ -600,7 +600,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListJobInstanceEventsError>()` ([`ListJobInstanceEventsError`]):
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402218` (400): Invalid job instance id.
@@ -638,7 +638,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListJobInstanceMatchesError>()` ([`ListJobInstanceMatchesError`]):
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402218` (400): Invalid job instance id.
@@ -672,7 +672,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLettersError>()` ([`ListLettersError`]):
     /// - `402119` (400): General error.
     /// - `60344` (400): Problem retrieving letter data.
     pub fn list_letters(&self) -> ListLetters {
@@ -700,7 +700,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLetterError>()` ([`GetLetterError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Letter code is not valid.
     /// - `60344` (400): Problem retrieving letter data.
@@ -730,7 +730,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateLetterError>()` ([`UpdateLetterError`]):
     /// - `60105` (400): JSON is not supported for this API.
     /// - `402119` (400): General error.
     /// - `40166411` (400): Letter code or other parameter is not valid.
@@ -764,7 +764,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLibrariesError>()` ([`ListLibrariesError`]):
     /// - `402119` (400): General error.
     pub fn list_libraries(&self) -> ListLibraries {
         ListLibraries {
@@ -791,7 +791,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLibraryError>()` ([`GetLibraryError`]):
     /// - `402119` (400): General error.
     pub fn get_library(&self, library_code: impl Into<String>) -> GetLibrary {
         GetLibrary {
@@ -819,7 +819,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListCircDesksError>()` ([`ListCircDesksError`]):
     /// - `402119` (400): General error.
     pub fn list_circ_desks(&self, library_code: impl Into<String>) -> ListCircDesks {
         ListCircDesks {
@@ -848,7 +848,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetCircDeskError>()` ([`GetCircDeskError`]):
     /// - `402119` (400): General error.
     /// - `401664` (400): Parameter value missing or invalid.
     pub fn get_circ_desk(
@@ -882,7 +882,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLocationsError>()` ([`ListLocationsError`]):
     /// - `402119` (400): General error.
     pub fn list_locations(&self, library_code: impl Into<String>) -> ListLocations {
         ListLocations {
@@ -910,7 +910,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLocationError>()` ([`CreateLocationError`]):
     /// - `401664` (400): Parameter value invalid.
     /// - `60297` (400): Location type is not valid.
     /// - `60298` (400): Remote storage code is not valid.
@@ -949,7 +949,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLocationError>()` ([`GetLocationError`]):
     /// - `402119` (400): General error.
     pub fn get_location(
         &self,
@@ -983,7 +983,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateLocationError>()` ([`UpdateLocationError`]):
     /// - `401664` (400): Parameter value invalid.
     /// - `60297` (400): Location type is not valid.
     /// - `60298` (400): Remote storage code is not valid.
@@ -1025,7 +1025,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteLocationError>()` ([`DeleteLocationError`]):
     /// - `402119` (400): General error.
     pub fn delete_location(
         &self,
@@ -1062,7 +1062,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLibraryOpenHoursError>()` ([`ListLibraryOpenHoursError`]):
     /// - `402119` (400): General error.
     pub fn list_library_open_hours(
         &self,
@@ -1090,7 +1090,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLicenseTermsError>()` ([`ListLicenseTermsError`]):
     /// - `403401` (400): Failed to retrieve license.
     pub fn list_license_terms(&self) -> ListLicenseTerms {
         ListLicenseTerms {
@@ -1114,7 +1114,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLicenseTermError>()` ([`CreateLicenseTermError`]):
     /// - `500021` (400): Mandatory field is missing.
     /// - `60198` (400): License code not unique.
     /// - `60195` (400): License term codes not valid.
@@ -1149,7 +1149,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLicenseTermError>()` ([`GetLicenseTermError`]):
     /// - `403400` (400): License with code not found.
     /// - `403401` (400): Failed to retrieve license.
     pub fn get_license_term(
@@ -1181,7 +1181,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateLicenseTermError>()` ([`UpdateLicenseTermError`]):
     /// - `403400` (400): License with code not found.
     /// - `500021` (400): Mandatory field is missing.
     /// - `60198` (400): License code not unique.
@@ -1219,7 +1219,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteLicenseTermError>()` ([`DeleteLicenseTermError`]):
     /// - `403400` (400): License with code not found.
     /// - `60200` (400): License could not be deleted.
     pub fn delete_license_term(
@@ -1248,7 +1248,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListMappingTablesError>()` ([`ListMappingTablesError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Failed to find scope.
     pub fn list_mapping_tables(&self) -> ListMappingTables {
@@ -1276,7 +1276,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetMappingTableError>()` ([`GetMappingTableError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Param value is invalid.
     pub fn get_mapping_table(
@@ -1308,7 +1308,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateMappingTableError>()` ([`UpdateMappingTableError`]):
     /// - `402119` (400): General error.
     /// - `90126` (400): Mapping table name is empty.
     /// - `90101` (400): Table does not exist.
@@ -1343,7 +1343,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListMdImportProfilesError>()` ([`ListMdImportProfilesError`]):
     /// - `402119` (400): General Error - An error has occurred while processing the request.
     /// - `402123` (400): Invalid parameter value.
     pub fn list_md_import_profiles(&self) -> ListMdImportProfiles {
@@ -1371,7 +1371,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetMdImportProfileError>()` ([`GetMdImportProfileError`]):
     /// - `401871` (400): Failed to find the Profile ID.
     pub fn get_md_import_profile(
         &self,
@@ -1405,7 +1405,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<RunMdImportError>()` ([`RunMdImportError`]):
     /// - `401871` (400): Failed to find the Profile ID.
     pub fn run_md_import(
         &self,
@@ -1509,7 +1509,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPrintersError>()` ([`ListPrintersError`]):
     /// - `402469` (400): The library code is not valid.
     /// - `40166410` (400): Invalid parameter.
     pub fn list_printers(&self) -> ListPrinters {
@@ -1537,7 +1537,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPrinterError>()` ([`GetPrinterError`]):
     /// - `402899` (400): Invalid Printer ID.
     pub fn get_printer(&self, printer_id: impl Into<String>) -> GetPrinter {
         GetPrinter {
@@ -1565,7 +1565,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListRelationsError>()` ([`ListRelationsError`]):
     /// - `402119` (400): General error.
     /// - `40166413` (400): Parameter value is mandatory.
     /// - `40166411` (400): Parameter value invalid.
@@ -1597,7 +1597,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ReplaceRelationsError>()` ([`ReplaceRelationsError`]):
     /// - `402119` (400): General error.
     /// - `40166413` (400): Parameter value is mandatory.
     /// - `40166411` (400): Parameter value invalid.
@@ -1633,7 +1633,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteRelationsError>()` ([`DeleteRelationsError`]):
     /// - `402119` (400): General error.
     /// - `40166413` (400): Parameter value is mandatory.
     /// - `40166411` (400): Parameter value invalid.
@@ -1665,7 +1665,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListRemindersError>()` ([`ListRemindersError`]):
     /// - `40166410` (400): Parameter value invalid.
     pub fn list_reminders(&self) -> ListReminders {
         ListReminders {
@@ -1689,7 +1689,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateReminderError>()` ([`CreateReminderError`]):
     /// - `40166410` (400): Parameter value invalid.
     /// - `60178` (400): Reminder Type is not valid.
     /// - `60179` (400): Reminder Status is not valid.
@@ -1724,7 +1724,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetReminderError>()` ([`GetReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
     pub fn get_reminder(&self, reminder_id: impl Into<String>) -> GetReminder {
         GetReminder {
@@ -1752,7 +1752,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateReminderError>()` ([`UpdateReminderError`]):
     /// - `40166410` (400): Parameter value invalid.
     /// - `60177` (400): Reminder ID is not valid.
     /// - `60178` (400): Reminder Type is not valid.
@@ -1789,7 +1789,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteReminderError>()` ([`DeleteReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
     pub fn delete_reminder(&self, reminder_id: impl Into<String>) -> DeleteReminder {
         DeleteReminder {
@@ -1814,7 +1814,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListSetsError>()` ([`ListSetsError`]):
     /// - `40166410` (400): Parameter value invalid.
     /// - `60106` (400): Invalid query format.
     /// - `60107` (400): Invalid set ID.
@@ -1856,7 +1856,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateSetError>()` ([`CreateSetError`]):
     /// - `402119` (400): General Error - An error has occurred while processing the request.
     /// - `500127` (400): job\_instance\_id' and 'population' must be provided together.
     /// - `402262` (400): Set type is invalid. Only 'ITEMIZED' and 'LOGICAL' sets are supported.
@@ -1902,7 +1902,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetSetError>()` ([`GetSetError`]):
     /// - `60107` (400): Invalid set ID.
     pub fn get_set(&self, set_id: impl Into<String>) -> GetSet {
         GetSet {
@@ -1931,7 +1931,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ManageSetMembersError>()` ([`ManageSetMembersError`]):
     /// - `60107` (400): Invalid set ID.
     /// - `60111` (400): Invalid operation.
     /// - `60112` (400): Invalid set type.
@@ -1978,7 +1978,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateSetError>()` ([`UpdateSetError`]):
     /// - `60107` (400): Invalid set ID.
     /// - `402261` (400): Invalid Set object.
     /// - `402228` (400): Mandatory parameter is missing from input.
@@ -2017,7 +2017,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteSetError>()` ([`DeleteSetError`]):
     /// - `402264` (400): Invalid Set ID.
     /// - `402282` (400): Delete of Set Failed.
     pub fn delete_set(&self, set_id: impl Into<String>) -> DeleteSet {
@@ -2046,7 +2046,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListMembersError>()` ([`ListMembersError`]):
     /// - `60107` (400): Invalid set ID.
     /// - `60108` (400): Invalid set member.
     /// - `60110` (400): Invalid set member details.
@@ -2111,7 +2111,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListFeeTransactionsError>()` ([`ListFeeTransactionsError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): An error has occurred in setting from and/or to dates.
     /// - `40166419` (400): An error has occurred in setting transaction type.
@@ -2147,7 +2147,7 @@ impl ConfApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<RunWorkflowError>()` ([`RunWorkflowError`]):
     /// - `402119` (400): General error.
     /// - `450001` (400): Workflow not found.
     /// - `450002` (400): Workflow inactive.
@@ -2359,14 +2359,14 @@ impl ConfApi {
             .unwrap_or("")
             .to_string();
         if instance_id.is_empty() || !link.contains("/instances/") {
-            return Err(alma_runtime::Error::Decode {
-                operation: "conf.run_job_and_wait",
-                status,
-                content_type: None,
-                body_snippet: link,
-                message: "the submitted job's additional_info has no instance link"
-                    .into(),
-            });
+            return Err(
+                alma_runtime::Error::unexpected_answer(
+                    "conf.run_job_and_wait",
+                    status,
+                    link,
+                    "the submitted job's additional_info has no instance link",
+                ),
+            );
         }
         let done = |r: &alma_runtime::Response<crate::conf::models::JobInstance>| {
             r.value
@@ -4773,5 +4773,2151 @@ impl From<&str> for RunMdImportOp {
 impl From<String> for RunMdImportOp {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_code_tables`]: `match err.kind::<ListCodeTablesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListCodeTablesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): Failed to find scope.
+    FailedFindScope,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListCodeTablesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::FailedFindScope => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListCodeTablesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166411" => Self::FailedFindScope,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_code_table`]: `match err.kind::<GetCodeTableError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetCodeTableError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): Param value is invalid.
+    ParamValueInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetCodeTableError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParamValueInvalid => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetCodeTableError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166411" => Self::ParamValueInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_code_table`]: `match err.kind::<UpdateCodeTableError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateCodeTableError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `90100` (HTTP 400): Code table name is empty.
+    CodeTableNameEmpty,
+    /// `90101` (HTTP 400): Table does not exist.
+    TableDoesNotExist,
+    /// `90102` (HTTP 400): Requested table is hidden.
+    RequestedTableHidden,
+    /// `90121` (HTTP 400): Requested table scope is not legal.
+    RequestedTableScopeNotLegal,
+    /// `90122` (HTTP 400): Multiple default codes.
+    MultipleDefaultCodes,
+    /// `90123` (HTTP 400): Requested table is not customizable
+    RequestedTableNotCustomizable,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateCodeTableError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::CodeTableNameEmpty => "90100",
+            Self::TableDoesNotExist => "90101",
+            Self::RequestedTableHidden => "90102",
+            Self::RequestedTableScopeNotLegal => "90121",
+            Self::MultipleDefaultCodes => "90122",
+            Self::RequestedTableNotCustomizable => "90123",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateCodeTableError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "90100" => Self::CodeTableNameEmpty,
+            "90101" => Self::TableDoesNotExist,
+            "90102" => Self::RequestedTableHidden,
+            "90121" => Self::RequestedTableScopeNotLegal,
+            "90122" => Self::MultipleDefaultCodes,
+            "90123" => Self::RequestedTableNotCustomizable,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_departments`]: `match err.kind::<ListDepartmentsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListDepartmentsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListDepartmentsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListDepartmentsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_general`]: `match err.kind::<GetGeneralError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetGeneralError {
+    /// `402119` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetGeneralError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetGeneralError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralErrorErrorOccurredWhile,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_integration_profiles`]: `match err.kind::<ListIntegrationProfilesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListIntegrationProfilesError {
+    /// `40166410` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// `40166404` (HTTP 400): Invalid type.
+    Invalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListIntegrationProfilesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueInvalid => "40166410",
+            Self::Invalid => "40166404",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListIntegrationProfilesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::ParameterValueInvalid,
+            "40166404" => Self::Invalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::create_integration_profile`]: `match err.kind::<CreateIntegrationProfileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateIntegrationProfileError {
+    /// `60304` (HTTP 400): Invalid profile ID.
+    InvalidProfileId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateIntegrationProfileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidProfileId => "60304",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateIntegrationProfileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60304" => Self::InvalidProfileId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_integration_profile`]: `match err.kind::<GetIntegrationProfileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetIntegrationProfileError {
+    /// `60304` (HTTP 400): Invalid profile ID.
+    InvalidProfileId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetIntegrationProfileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidProfileId => "60304",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetIntegrationProfileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60304" => Self::InvalidProfileId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_integration_profile`]: `match err.kind::<UpdateIntegrationProfileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateIntegrationProfileError {
+    /// `60304` (HTTP 400): Invalid profile ID.
+    InvalidProfileId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateIntegrationProfileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidProfileId => "60304",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateIntegrationProfileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60304" => Self::InvalidProfileId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::delete_integration_profile`]: `match err.kind::<DeleteIntegrationProfileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteIntegrationProfileError {
+    /// `60304` (HTTP 400): Invalid profile ID.
+    InvalidProfileId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteIntegrationProfileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidProfileId => "60304",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteIntegrationProfileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60304" => Self::InvalidProfileId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_jobs`]: `match err.kind::<ListJobsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListJobsError {
+    /// `40166410` (HTTP 400): Invalid category.
+    InvalidCategory,
+    /// `402219` (HTTP 400): Failed to retrieve jobs list.
+    FailedRetrieveJobsList,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListJobsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidCategory => "40166410",
+            Self::FailedRetrieveJobsList => "402219",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListJobsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::InvalidCategory,
+            "402219" => Self::FailedRetrieveJobsList,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_job`]: `match err.kind::<GetJobError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetJobError {
+    /// `402215` (HTTP 400): Invalid job id format.
+    InvalidJobIdFormat,
+    /// `402216` (HTTP 400): Invalid job id.
+    InvalidJobId,
+    /// `402249` (HTTP 400): Invalid scheduled job category.
+    InvalidScheduledJobCategory,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetJobError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidJobIdFormat => "402215",
+            Self::InvalidJobId => "402216",
+            Self::InvalidScheduledJobCategory => "402249",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetJobError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InvalidJobIdFormat,
+            "402216" => Self::InvalidJobId,
+            "402249" => Self::InvalidScheduledJobCategory,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::submit_job`]: `match err.kind::<SubmitJobError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SubmitJobError {
+    /// `402215` (HTTP 400): Invalid job id format.
+    InvalidJobIdFormat,
+    /// `402216` (HTTP 400): Invalid job id.
+    InvalidJobId,
+    /// `402220` (HTTP 400): Operation was not provided.
+    OperationNotProvided,
+    /// `402221` (HTTP 400): Operation is not supported.
+    OperationNotSupported,
+    /// `402228` (HTTP 400): Mandatory parameter is missing from input.
+    MandatoryParameterMissingFromInput,
+    /// `402229` (HTTP 400): Mandatory parameter value is empty.
+    MandatoryParameterValueEmpty,
+    /// `402248` (HTTP 400): Cannot submit scheduled job.
+    CannotSubmitScheduledJob,
+    /// `402249` (HTTP 400): Invalid scheduled job category.
+    InvalidScheduledJobCategory,
+    /// `402231` (HTTP 400): Job in consisted of more than one task - executing such job is currently not supported via the API.
+    JobConsistedMoreThanOne,
+    /// `60347` (HTTP 400): Job overlapps with running job - cannot execute.
+    JobOverlappsRunningJobCannot,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl SubmitJobError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidJobIdFormat => "402215",
+            Self::InvalidJobId => "402216",
+            Self::OperationNotProvided => "402220",
+            Self::OperationNotSupported => "402221",
+            Self::MandatoryParameterMissingFromInput => "402228",
+            Self::MandatoryParameterValueEmpty => "402229",
+            Self::CannotSubmitScheduledJob => "402248",
+            Self::InvalidScheduledJobCategory => "402249",
+            Self::JobConsistedMoreThanOne => "402231",
+            Self::JobOverlappsRunningJobCannot => "60347",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for SubmitJobError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InvalidJobIdFormat,
+            "402216" => Self::InvalidJobId,
+            "402220" => Self::OperationNotProvided,
+            "402221" => Self::OperationNotSupported,
+            "402228" => Self::MandatoryParameterMissingFromInput,
+            "402229" => Self::MandatoryParameterValueEmpty,
+            "402248" => Self::CannotSubmitScheduledJob,
+            "402249" => Self::InvalidScheduledJobCategory,
+            "402231" => Self::JobConsistedMoreThanOne,
+            "60347" => Self::JobOverlappsRunningJobCannot,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_job_instances`]: `match err.kind::<ListJobInstancesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListJobInstancesError {
+    /// `402215` (HTTP 400): Invalid job id format.
+    InvalidJobIdFormat,
+    /// `402216` (HTTP 400): Invalid job id.
+    InvalidJobId,
+    /// `402217` (HTTP 400): Invalid date format.
+    InvalidDateFormat,
+    /// `40166410` (HTTP 400): Invalid status.
+    InvalidStatus,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListJobInstancesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidJobIdFormat => "402215",
+            Self::InvalidJobId => "402216",
+            Self::InvalidDateFormat => "402217",
+            Self::InvalidStatus => "40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListJobInstancesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InvalidJobIdFormat,
+            "402216" => Self::InvalidJobId,
+            "402217" => Self::InvalidDateFormat,
+            "40166410" => Self::InvalidStatus,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_job_instance`]: `match err.kind::<GetJobInstanceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetJobInstanceError {
+    /// `402215` (HTTP 400): Invalid job id format.
+    InvalidJobIdFormat,
+    /// `402216` (HTTP 400): Invalid job id.
+    InvalidJobId,
+    /// `402218` (HTTP 400): Invalid job instance id.
+    InvalidJobInstanceId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetJobInstanceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidJobIdFormat => "402215",
+            Self::InvalidJobId => "402216",
+            Self::InvalidJobInstanceId => "402218",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetJobInstanceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InvalidJobIdFormat,
+            "402216" => Self::InvalidJobId,
+            "402218" => Self::InvalidJobInstanceId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::download_job_instance_file`]: `match err.kind::<DownloadJobInstanceFileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DownloadJobInstanceFileError {
+    /// `402215` (HTTP 400): Invalid job id format.
+    InvalidJobIdFormat,
+    /// `402216` (HTTP 400): Invalid job id.
+    InvalidJobId,
+    /// `402218` (HTTP 400): Invalid job instance id.
+    InvalidJobInstanceId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DownloadJobInstanceFileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidJobIdFormat => "402215",
+            Self::InvalidJobId => "402216",
+            Self::InvalidJobInstanceId => "402218",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DownloadJobInstanceFileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InvalidJobIdFormat,
+            "402216" => Self::InvalidJobId,
+            "402218" => Self::InvalidJobInstanceId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_job_instance_events`]: `match err.kind::<ListJobInstanceEventsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListJobInstanceEventsError {
+    /// `402215` (HTTP 400): Invalid job id format.
+    InvalidJobIdFormat,
+    /// `402216` (HTTP 400): Invalid job id.
+    InvalidJobId,
+    /// `402218` (HTTP 400): Invalid job instance id.
+    InvalidJobInstanceId,
+    /// `60333` (HTTP 400): Error retrieving events.
+    ErrorRetrievingEvents,
+    /// `60332` (HTTP 400): This service will only work for the job category and type of USERS/SIS.
+    ServiceWillOnlyWorkJob,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListJobInstanceEventsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidJobIdFormat => "402215",
+            Self::InvalidJobId => "402216",
+            Self::InvalidJobInstanceId => "402218",
+            Self::ErrorRetrievingEvents => "60333",
+            Self::ServiceWillOnlyWorkJob => "60332",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListJobInstanceEventsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InvalidJobIdFormat,
+            "402216" => Self::InvalidJobId,
+            "402218" => Self::InvalidJobInstanceId,
+            "60333" => Self::ErrorRetrievingEvents,
+            "60332" => Self::ServiceWillOnlyWorkJob,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_job_instance_matches`]: `match err.kind::<ListJobInstanceMatchesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListJobInstanceMatchesError {
+    /// `402215` (HTTP 400): Invalid job id format.
+    InvalidJobIdFormat,
+    /// `402216` (HTTP 400): Invalid job id.
+    InvalidJobId,
+    /// `402218` (HTTP 400): Invalid job instance id.
+    InvalidJobInstanceId,
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166410` (HTTP 400): Population value is invalid.
+    PopulationValueInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListJobInstanceMatchesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidJobIdFormat => "402215",
+            Self::InvalidJobId => "402216",
+            Self::InvalidJobInstanceId => "402218",
+            Self::GeneralError => "402119",
+            Self::PopulationValueInvalid => "40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListJobInstanceMatchesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402215" => Self::InvalidJobIdFormat,
+            "402216" => Self::InvalidJobId,
+            "402218" => Self::InvalidJobInstanceId,
+            "402119" => Self::GeneralError,
+            "40166410" => Self::PopulationValueInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_letters`]: `match err.kind::<ListLettersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLettersError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60344` (HTTP 400): Problem retrieving letter data.
+    ProblemRetrievingLetterData,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLettersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ProblemRetrievingLetterData => "60344",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLettersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "60344" => Self::ProblemRetrievingLetterData,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_letter`]: `match err.kind::<GetLetterError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLetterError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): Letter code is not valid.
+    LetterCodeNotValid,
+    /// `60344` (HTTP 400): Problem retrieving letter data.
+    ProblemRetrievingLetterData,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLetterError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::LetterCodeNotValid => "40166411",
+            Self::ProblemRetrievingLetterData => "60344",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLetterError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166411" => Self::LetterCodeNotValid,
+            "60344" => Self::ProblemRetrievingLetterData,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_letter`]: `match err.kind::<UpdateLetterError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateLetterError {
+    /// `60105` (HTTP 400): JSON is not supported for this API.
+    JsonNotSupportedApi,
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): Letter code or other parameter is not valid.
+    LetterCodeOtherParameterNot,
+    /// `60344` (HTTP 400): Problem retrieving letter data.
+    ProblemRetrievingLetterData,
+    /// `60343` (HTTP 400): The update failed.
+    UpdateFailed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateLetterError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::JsonNotSupportedApi => "60105",
+            Self::GeneralError => "402119",
+            Self::LetterCodeOtherParameterNot => "40166411",
+            Self::ProblemRetrievingLetterData => "60344",
+            Self::UpdateFailed => "60343",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateLetterError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60105" => Self::JsonNotSupportedApi,
+            "402119" => Self::GeneralError,
+            "40166411" => Self::LetterCodeOtherParameterNot,
+            "60344" => Self::ProblemRetrievingLetterData,
+            "60343" => Self::UpdateFailed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_libraries`]: `match err.kind::<ListLibrariesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLibrariesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLibrariesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLibrariesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_library`]: `match err.kind::<GetLibraryError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLibraryError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLibraryError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLibraryError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_circ_desks`]: `match err.kind::<ListCircDesksError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListCircDesksError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListCircDesksError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListCircDesksError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_circ_desk`]: `match err.kind::<GetCircDeskError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetCircDeskError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401664` (HTTP 400): Parameter value missing or invalid.
+    ParameterValueMissingInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetCircDeskError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterValueMissingInvalid => "401664",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetCircDeskError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401664" => Self::ParameterValueMissingInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_locations`]: `match err.kind::<ListLocationsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLocationsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLocationsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLocationsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::create_location`]: `match err.kind::<CreateLocationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLocationError {
+    /// `401664` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// `60297` (HTTP 400): Location type is not valid.
+    LocationNotValid,
+    /// `60298` (HTTP 400): Remote storage code is not valid.
+    RemoteStorageCodeNotValid,
+    /// `60299` (HTTP 400): Fulfillment unit is not valid.
+    FulfillmentUnitNotValid,
+    /// `60300` (HTTP 400): Accession placement is not valid.
+    AccessionPlacementNotValid,
+    /// `60301` (HTTP 400): Call number type is not valid.
+    CallNumberNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLocationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueInvalid => "401664",
+            Self::LocationNotValid => "60297",
+            Self::RemoteStorageCodeNotValid => "60298",
+            Self::FulfillmentUnitNotValid => "60299",
+            Self::AccessionPlacementNotValid => "60300",
+            Self::CallNumberNotValid => "60301",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLocationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401664" => Self::ParameterValueInvalid,
+            "60297" => Self::LocationNotValid,
+            "60298" => Self::RemoteStorageCodeNotValid,
+            "60299" => Self::FulfillmentUnitNotValid,
+            "60300" => Self::AccessionPlacementNotValid,
+            "60301" => Self::CallNumberNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_location`]: `match err.kind::<GetLocationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLocationError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLocationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLocationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_location`]: `match err.kind::<UpdateLocationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateLocationError {
+    /// `401664` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// `60297` (HTTP 400): Location type is not valid.
+    LocationNotValid,
+    /// `60298` (HTTP 400): Remote storage code is not valid.
+    RemoteStorageCodeNotValid,
+    /// `60299` (HTTP 400): Fulfillment unit is not valid.
+    FulfillmentUnitNotValid,
+    /// `60300` (HTTP 400): Accession placement is not valid.
+    AccessionPlacementNotValid,
+    /// `60301` (HTTP 400): Call number type is not valid.
+    CallNumberNotValid,
+    /// `60302` (HTTP 400): Update of location failed.
+    UpdateLocationFailed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateLocationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueInvalid => "401664",
+            Self::LocationNotValid => "60297",
+            Self::RemoteStorageCodeNotValid => "60298",
+            Self::FulfillmentUnitNotValid => "60299",
+            Self::AccessionPlacementNotValid => "60300",
+            Self::CallNumberNotValid => "60301",
+            Self::UpdateLocationFailed => "60302",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateLocationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401664" => Self::ParameterValueInvalid,
+            "60297" => Self::LocationNotValid,
+            "60298" => Self::RemoteStorageCodeNotValid,
+            "60299" => Self::FulfillmentUnitNotValid,
+            "60300" => Self::AccessionPlacementNotValid,
+            "60301" => Self::CallNumberNotValid,
+            "60302" => Self::UpdateLocationFailed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::delete_location`]: `match err.kind::<DeleteLocationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteLocationError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteLocationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteLocationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_library_open_hours`]: `match err.kind::<ListLibraryOpenHoursError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLibraryOpenHoursError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLibraryOpenHoursError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLibraryOpenHoursError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_license_terms`]: `match err.kind::<ListLicenseTermsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLicenseTermsError {
+    /// `403401` (HTTP 400): Failed to retrieve license.
+    FailedRetrieveLicense,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLicenseTermsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedRetrieveLicense => "403401",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLicenseTermsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "403401" => Self::FailedRetrieveLicense,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::create_license_term`]: `match err.kind::<CreateLicenseTermError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLicenseTermError {
+    /// `500021` (HTTP 400): Mandatory field is missing.
+    MandatoryFieldMissing,
+    /// `60198` (HTTP 400): License code not unique.
+    LicenseCodeNotUnique,
+    /// `60195` (HTTP 400): License term codes not valid.
+    LicenseTermCodesNotValid,
+    /// `60190` (HTTP 400): License licensor not valid.
+    LicenseLicensorNotValid,
+    /// `60196` (HTTP 400): License not created.
+    LicenseNotCreated,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLicenseTermError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::MandatoryFieldMissing => "500021",
+            Self::LicenseCodeNotUnique => "60198",
+            Self::LicenseTermCodesNotValid => "60195",
+            Self::LicenseLicensorNotValid => "60190",
+            Self::LicenseNotCreated => "60196",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLicenseTermError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "500021" => Self::MandatoryFieldMissing,
+            "60198" => Self::LicenseCodeNotUnique,
+            "60195" => Self::LicenseTermCodesNotValid,
+            "60190" => Self::LicenseLicensorNotValid,
+            "60196" => Self::LicenseNotCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_license_term`]: `match err.kind::<GetLicenseTermError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLicenseTermError {
+    /// `403400` (HTTP 400): License with code not found.
+    LicenseCodeNotFound,
+    /// `403401` (HTTP 400): Failed to retrieve license.
+    FailedRetrieveLicense,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLicenseTermError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LicenseCodeNotFound => "403400",
+            Self::FailedRetrieveLicense => "403401",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLicenseTermError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "403400" => Self::LicenseCodeNotFound,
+            "403401" => Self::FailedRetrieveLicense,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_license_term`]: `match err.kind::<UpdateLicenseTermError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateLicenseTermError {
+    /// `403400` (HTTP 400): License with code not found.
+    LicenseCodeNotFound,
+    /// `500021` (HTTP 400): Mandatory field is missing.
+    MandatoryFieldMissing,
+    /// `60198` (HTTP 400): License code not unique.
+    LicenseCodeNotUnique,
+    /// `60195` (HTTP 400): License term codes not valid.
+    LicenseTermCodesNotValid,
+    /// `60190` (HTTP 400): License licensor not valid.
+    LicenseLicensorNotValid,
+    /// `60202` (HTTP 400): License not updated.
+    LicenseNotUpdated,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateLicenseTermError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LicenseCodeNotFound => "403400",
+            Self::MandatoryFieldMissing => "500021",
+            Self::LicenseCodeNotUnique => "60198",
+            Self::LicenseTermCodesNotValid => "60195",
+            Self::LicenseLicensorNotValid => "60190",
+            Self::LicenseNotUpdated => "60202",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateLicenseTermError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "403400" => Self::LicenseCodeNotFound,
+            "500021" => Self::MandatoryFieldMissing,
+            "60198" => Self::LicenseCodeNotUnique,
+            "60195" => Self::LicenseTermCodesNotValid,
+            "60190" => Self::LicenseLicensorNotValid,
+            "60202" => Self::LicenseNotUpdated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::delete_license_term`]: `match err.kind::<DeleteLicenseTermError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteLicenseTermError {
+    /// `403400` (HTTP 400): License with code not found.
+    LicenseCodeNotFound,
+    /// `60200` (HTTP 400): License could not be deleted.
+    LicenseCouldNotDeleted,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteLicenseTermError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LicenseCodeNotFound => "403400",
+            Self::LicenseCouldNotDeleted => "60200",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteLicenseTermError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "403400" => Self::LicenseCodeNotFound,
+            "60200" => Self::LicenseCouldNotDeleted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_mapping_tables`]: `match err.kind::<ListMappingTablesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListMappingTablesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): Failed to find scope.
+    FailedFindScope,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListMappingTablesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::FailedFindScope => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListMappingTablesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166411" => Self::FailedFindScope,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_mapping_table`]: `match err.kind::<GetMappingTableError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetMappingTableError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): Param value is invalid.
+    ParamValueInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetMappingTableError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParamValueInvalid => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetMappingTableError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166411" => Self::ParamValueInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_mapping_table`]: `match err.kind::<UpdateMappingTableError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateMappingTableError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `90126` (HTTP 400): Mapping table name is empty.
+    MappingTableNameEmpty,
+    /// `90101` (HTTP 400): Table does not exist.
+    TableDoesNotExist,
+    /// `90102` (HTTP 400): Requested table is hidden.
+    RequestedTableHidden,
+    /// `90127` (HTTP 400): Requested table scope is not legal.
+    RequestedTableScopeNotLegal,
+    /// `90125` (HTTP 400): Requested table is not customizable
+    RequestedTableNotCustomizable,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateMappingTableError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::MappingTableNameEmpty => "90126",
+            Self::TableDoesNotExist => "90101",
+            Self::RequestedTableHidden => "90102",
+            Self::RequestedTableScopeNotLegal => "90127",
+            Self::RequestedTableNotCustomizable => "90125",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateMappingTableError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "90126" => Self::MappingTableNameEmpty,
+            "90101" => Self::TableDoesNotExist,
+            "90102" => Self::RequestedTableHidden,
+            "90127" => Self::RequestedTableScopeNotLegal,
+            "90125" => Self::RequestedTableNotCustomizable,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_md_import_profiles`]: `match err.kind::<ListMdImportProfilesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListMdImportProfilesError {
+    /// `402119` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `402123` (HTTP 400): Invalid parameter value.
+    InvalidParameterValue,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListMdImportProfilesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "402119",
+            Self::InvalidParameterValue => "402123",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListMdImportProfilesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralErrorErrorOccurredWhile,
+            "402123" => Self::InvalidParameterValue,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_md_import_profile`]: `match err.kind::<GetMdImportProfileError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetMdImportProfileError {
+    /// `401871` (HTTP 400): Failed to find the Profile ID.
+    FailedFindProfileId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetMdImportProfileError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedFindProfileId => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetMdImportProfileError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401871" => Self::FailedFindProfileId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::run_md_import`]: `match err.kind::<RunMdImportError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RunMdImportError {
+    /// `401871` (HTTP 400): Failed to find the Profile ID.
+    FailedFindProfileId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl RunMdImportError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedFindProfileId => "401871",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for RunMdImportError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401871" => Self::FailedFindProfileId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_printers`]: `match err.kind::<ListPrintersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPrintersError {
+    /// `402469` (HTTP 400): The library code is not valid.
+    LibraryCodeNotValid,
+    /// `40166410` (HTTP 400): Invalid parameter.
+    InvalidParameter,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPrintersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LibraryCodeNotValid => "402469",
+            Self::InvalidParameter => "40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPrintersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402469" => Self::LibraryCodeNotValid,
+            "40166410" => Self::InvalidParameter,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_printer`]: `match err.kind::<GetPrinterError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPrinterError {
+    /// `402899` (HTTP 400): Invalid Printer ID.
+    InvalidPrinterId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPrinterError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidPrinterId => "402899",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPrinterError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402899" => Self::InvalidPrinterId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_relations`]: `match err.kind::<ListRelationsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListRelationsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166413` (HTTP 400): Parameter value is mandatory.
+    ParameterValueMandatory,
+    /// `40166411` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListRelationsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterValueMandatory => "40166413",
+            Self::ParameterValueInvalid => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListRelationsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166413" => Self::ParameterValueMandatory,
+            "40166411" => Self::ParameterValueInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::replace_relations`]: `match err.kind::<ReplaceRelationsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReplaceRelationsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166413` (HTTP 400): Parameter value is mandatory.
+    ParameterValueMandatory,
+    /// `40166411` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ReplaceRelationsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterValueMandatory => "40166413",
+            Self::ParameterValueInvalid => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ReplaceRelationsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166413" => Self::ParameterValueMandatory,
+            "40166411" => Self::ParameterValueInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::delete_relations`]: `match err.kind::<DeleteRelationsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteRelationsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166413` (HTTP 400): Parameter value is mandatory.
+    ParameterValueMandatory,
+    /// `40166411` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteRelationsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterValueMandatory => "40166413",
+            Self::ParameterValueInvalid => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteRelationsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166413" => Self::ParameterValueMandatory,
+            "40166411" => Self::ParameterValueInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_reminders`]: `match err.kind::<ListRemindersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListRemindersError {
+    /// `40166410` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListRemindersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueInvalid => "40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListRemindersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::ParameterValueInvalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::create_reminder`]: `match err.kind::<CreateReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateReminderError {
+    /// `40166410` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// `60178` (HTTP 400): Reminder Type is not valid.
+    ReminderNotValid,
+    /// `60179` (HTTP 400): Reminder Status is not valid.
+    ReminderStatusNotValid,
+    /// `60180` (HTTP 400): Reminder not created.
+    ReminderNotCreated,
+    /// `60182` (HTTP 400): Reminder Entity ID is not valid.
+    ReminderEntityIdNotValid,
+    /// `60183` (HTTP 400): Reminder Entity Type is not valid.
+    ReminderEntityNotValid,
+    /// `60184` (HTTP 400): Reminder Entity Id is required.
+    ReminderEntityIdRequired,
+    /// `60185` (HTTP 400): Reminder Date is required.
+    ReminderDateRequired,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueInvalid => "40166410",
+            Self::ReminderNotValid => "60178",
+            Self::ReminderStatusNotValid => "60179",
+            Self::ReminderNotCreated => "60180",
+            Self::ReminderEntityIdNotValid => "60182",
+            Self::ReminderEntityNotValid => "60183",
+            Self::ReminderEntityIdRequired => "60184",
+            Self::ReminderDateRequired => "60185",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::ParameterValueInvalid,
+            "60178" => Self::ReminderNotValid,
+            "60179" => Self::ReminderStatusNotValid,
+            "60180" => Self::ReminderNotCreated,
+            "60182" => Self::ReminderEntityIdNotValid,
+            "60183" => Self::ReminderEntityNotValid,
+            "60184" => Self::ReminderEntityIdRequired,
+            "60185" => Self::ReminderDateRequired,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_reminder`]: `match err.kind::<GetReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetReminderError {
+    /// `60177` (HTTP 400): Reminder ID is not valid.
+    ReminderIdNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ReminderIdNotValid => "60177",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60177" => Self::ReminderIdNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_reminder`]: `match err.kind::<UpdateReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateReminderError {
+    /// `40166410` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// `60177` (HTTP 400): Reminder ID is not valid.
+    ReminderIdNotValid,
+    /// `60178` (HTTP 400): Reminder Type is not valid.
+    ReminderNotValid,
+    /// `60179` (HTTP 400): Reminder Status is not valid.
+    ReminderStatusNotValid,
+    /// `60181` (HTTP 400): Reminder not updated.
+    ReminderNotUpdated,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueInvalid => "40166410",
+            Self::ReminderIdNotValid => "60177",
+            Self::ReminderNotValid => "60178",
+            Self::ReminderStatusNotValid => "60179",
+            Self::ReminderNotUpdated => "60181",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::ParameterValueInvalid,
+            "60177" => Self::ReminderIdNotValid,
+            "60178" => Self::ReminderNotValid,
+            "60179" => Self::ReminderStatusNotValid,
+            "60181" => Self::ReminderNotUpdated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::delete_reminder`]: `match err.kind::<DeleteReminderError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteReminderError {
+    /// `60177` (HTTP 400): Reminder ID is not valid.
+    ReminderIdNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteReminderError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ReminderIdNotValid => "60177",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteReminderError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60177" => Self::ReminderIdNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_sets`]: `match err.kind::<ListSetsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListSetsError {
+    /// `40166410` (HTTP 400): Parameter value invalid.
+    ParameterValueInvalid,
+    /// `60106` (HTTP 400): Invalid query format.
+    InvalidQueryFormat,
+    /// `60107` (HTTP 400): Invalid set ID.
+    InvalidSetId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListSetsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterValueInvalid => "40166410",
+            Self::InvalidQueryFormat => "60106",
+            Self::InvalidSetId => "60107",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListSetsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166410" => Self::ParameterValueInvalid,
+            "60106" => Self::InvalidQueryFormat,
+            "60107" => Self::InvalidSetId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::create_set`]: `match err.kind::<CreateSetError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateSetError {
+    /// `402119` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `500127` (HTTP 400): job\_instance\_id' and 'population' must be provided together.
+    JobInstanceIdPopulationMust,
+    /// `402262` (HTTP 400): Set type is invalid. Only 'ITEMIZED' and 'LOGICAL' sets are supported.
+    SetInvalidOnlyItemizedLogical,
+    /// `402263` (HTTP 400): The set name already exists. Please choose a different name.
+    SetNameAlreadyExistsPlease,
+    /// `402264` (HTTP 400): Set ID is invalid.
+    SetIdInvalid,
+    /// `402265` (HTTP 400): Failed to create a set.
+    FailedCreateSet,
+    /// `402266` (HTTP 400): Population value is invalid.
+    PopulationValueInvalid,
+    /// `402267` (HTTP 400): Job instance type for the provided job\_instance\_id is not MD\_IMPORT - the operation is not supported.
+    JobInstanceProvidedJobInstance,
+    /// `60204` (HTTP 400): Set combine operator not valid.
+    SetCombineOperatorNotValid,
+    /// `60205` (HTTP 400): Combining sets are not the same type.
+    CombiningSetsNotSame,
+    /// `60206` (HTTP 400): Sets combine operation failed.
+    SetsCombineOperationFailed,
+    /// `60209` (HTTP 400): Set private value not valid.
+    SetPrivateValueNotValid,
+    /// `60210` (HTTP 400): Set status not valid.
+    SetStatusNotValid,
+    /// `60311` (HTTP 400): Combining sets are not the same origin.
+    CombiningSetsNotSameOrigin,
+    /// `402218` (HTTP 400): Invalid job instance id.
+    InvalidJobInstanceId,
+    /// `60334` (HTTP 400): Failed to create a set in Network.
+    FailedCreateSetNetwork,
+    /// `60335` (HTTP 400): The From Institution Zone is not allowed for institution not in Network.
+    FromInstitutionZoneNotAllowed,
+    /// `60107` (HTTP 400): The set ID provided for the Institution Zone set is not valid.
+    SetIdProvidedInstitutionZone,
+    /// `60336` (HTTP 400): The set type is not allowed for creation as network set.
+    SetNotAllowedCreationAs,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateSetError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "402119",
+            Self::JobInstanceIdPopulationMust => "500127",
+            Self::SetInvalidOnlyItemizedLogical => "402262",
+            Self::SetNameAlreadyExistsPlease => "402263",
+            Self::SetIdInvalid => "402264",
+            Self::FailedCreateSet => "402265",
+            Self::PopulationValueInvalid => "402266",
+            Self::JobInstanceProvidedJobInstance => "402267",
+            Self::SetCombineOperatorNotValid => "60204",
+            Self::CombiningSetsNotSame => "60205",
+            Self::SetsCombineOperationFailed => "60206",
+            Self::SetPrivateValueNotValid => "60209",
+            Self::SetStatusNotValid => "60210",
+            Self::CombiningSetsNotSameOrigin => "60311",
+            Self::InvalidJobInstanceId => "402218",
+            Self::FailedCreateSetNetwork => "60334",
+            Self::FromInstitutionZoneNotAllowed => "60335",
+            Self::SetIdProvidedInstitutionZone => "60107",
+            Self::SetNotAllowedCreationAs => "60336",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateSetError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralErrorErrorOccurredWhile,
+            "500127" => Self::JobInstanceIdPopulationMust,
+            "402262" => Self::SetInvalidOnlyItemizedLogical,
+            "402263" => Self::SetNameAlreadyExistsPlease,
+            "402264" => Self::SetIdInvalid,
+            "402265" => Self::FailedCreateSet,
+            "402266" => Self::PopulationValueInvalid,
+            "402267" => Self::JobInstanceProvidedJobInstance,
+            "60204" => Self::SetCombineOperatorNotValid,
+            "60205" => Self::CombiningSetsNotSame,
+            "60206" => Self::SetsCombineOperationFailed,
+            "60209" => Self::SetPrivateValueNotValid,
+            "60210" => Self::SetStatusNotValid,
+            "60311" => Self::CombiningSetsNotSameOrigin,
+            "402218" => Self::InvalidJobInstanceId,
+            "60334" => Self::FailedCreateSetNetwork,
+            "60335" => Self::FromInstitutionZoneNotAllowed,
+            "60107" => Self::SetIdProvidedInstitutionZone,
+            "60336" => Self::SetNotAllowedCreationAs,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::get_set`]: `match err.kind::<GetSetError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetSetError {
+    /// `60107` (HTTP 400): Invalid set ID.
+    InvalidSetId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetSetError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidSetId => "60107",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetSetError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60107" => Self::InvalidSetId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::manage_set_members`]: `match err.kind::<ManageSetMembersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ManageSetMembersError {
+    /// `60107` (HTTP 400): Invalid set ID.
+    InvalidSetId,
+    /// `60111` (HTTP 400): Invalid operation.
+    InvalidOperation,
+    /// `60112` (HTTP 400): Invalid set type.
+    InvalidSet,
+    /// `60113` (HTTP 400): Input set with no members.
+    InputSetNoMembers,
+    /// `60114` (HTTP 400): Input set with no member ID.
+    InputSetNoMemberId,
+    /// `60115` (HTTP 400): A member ID is already in the set.
+    MemberIdAlreadySet,
+    /// `60116` (HTTP 400): A member ID is not valid for the content.
+    MemberIdNotValidContent,
+    /// `60117` (HTTP 400): Input set member ID is not in set.
+    InputSetMemberIdNot,
+    /// `60118` (HTTP 400): Input set member list exceeds limit.
+    InputSetMemberListExceeds,
+    /// `60119` (HTTP 400): Input set with duplicate member.
+    InputSetDuplicateMember,
+    /// `60120` (HTTP 400): A member ID is not valid for the content and identifier.
+    MemberIdNotValidContent60120,
+    /// `60176` (HTTP 400): A member ID which is represented by an id\_type identifier is already in the set.
+    MemberIdWhichRepresentedId,
+    /// `40166410` (HTTP 400): Invalid parameter identifier type.
+    InvalidParameter,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ManageSetMembersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidSetId => "60107",
+            Self::InvalidOperation => "60111",
+            Self::InvalidSet => "60112",
+            Self::InputSetNoMembers => "60113",
+            Self::InputSetNoMemberId => "60114",
+            Self::MemberIdAlreadySet => "60115",
+            Self::MemberIdNotValidContent => "60116",
+            Self::InputSetMemberIdNot => "60117",
+            Self::InputSetMemberListExceeds => "60118",
+            Self::InputSetDuplicateMember => "60119",
+            Self::MemberIdNotValidContent60120 => "60120",
+            Self::MemberIdWhichRepresentedId => "60176",
+            Self::InvalidParameter => "40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ManageSetMembersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60107" => Self::InvalidSetId,
+            "60111" => Self::InvalidOperation,
+            "60112" => Self::InvalidSet,
+            "60113" => Self::InputSetNoMembers,
+            "60114" => Self::InputSetNoMemberId,
+            "60115" => Self::MemberIdAlreadySet,
+            "60116" => Self::MemberIdNotValidContent,
+            "60117" => Self::InputSetMemberIdNot,
+            "60118" => Self::InputSetMemberListExceeds,
+            "60119" => Self::InputSetDuplicateMember,
+            "60120" => Self::MemberIdNotValidContent60120,
+            "60176" => Self::MemberIdWhichRepresentedId,
+            "40166410" => Self::InvalidParameter,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::update_set`]: `match err.kind::<UpdateSetError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateSetError {
+    /// `60107` (HTTP 400): Invalid set ID.
+    InvalidSetId,
+    /// `402261` (HTTP 400): Invalid Set object.
+    InvalidSetObject,
+    /// `402228` (HTTP 400): Mandatory parameter is missing from input.
+    MandatoryParameterMissingFromInput,
+    /// `402263` (HTTP 400): The set name already exists. Please choose a different name.
+    SetNameAlreadyExistsPlease,
+    /// `402269` (HTTP 400): Invalid query content type in query string.
+    InvalidQueryContentQueryString,
+    /// `402270` (HTTP 400): Failed parsing quer.
+    FailedParsingQuer,
+    /// `40166408` (HTTP 400): Failed updating set.
+    FailedUpdatingSet,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateSetError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidSetId => "60107",
+            Self::InvalidSetObject => "402261",
+            Self::MandatoryParameterMissingFromInput => "402228",
+            Self::SetNameAlreadyExistsPlease => "402263",
+            Self::InvalidQueryContentQueryString => "402269",
+            Self::FailedParsingQuer => "402270",
+            Self::FailedUpdatingSet => "40166408",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateSetError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60107" => Self::InvalidSetId,
+            "402261" => Self::InvalidSetObject,
+            "402228" => Self::MandatoryParameterMissingFromInput,
+            "402263" => Self::SetNameAlreadyExistsPlease,
+            "402269" => Self::InvalidQueryContentQueryString,
+            "402270" => Self::FailedParsingQuer,
+            "40166408" => Self::FailedUpdatingSet,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::delete_set`]: `match err.kind::<DeleteSetError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteSetError {
+    /// `402264` (HTTP 400): Invalid Set ID.
+    InvalidSetId,
+    /// `402282` (HTTP 400): Delete of Set Failed.
+    DeleteSetFailed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteSetError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidSetId => "402264",
+            Self::DeleteSetFailed => "402282",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteSetError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402264" => Self::InvalidSetId,
+            "402282" => Self::DeleteSetFailed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_members`]: `match err.kind::<ListMembersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListMembersError {
+    /// `60107` (HTTP 400): Invalid set ID.
+    InvalidSetId,
+    /// `60108` (HTTP 400): Invalid set member.
+    InvalidSetMember,
+    /// `60110` (HTTP 400): Invalid set member details.
+    InvalidSetMemberDetails,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListMembersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidSetId => "60107",
+            Self::InvalidSetMember => "60108",
+            Self::InvalidSetMemberDetails => "60110",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListMembersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60107" => Self::InvalidSetId,
+            "60108" => Self::InvalidSetMember,
+            "60110" => Self::InvalidSetMemberDetails,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::list_fee_transactions`]: `match err.kind::<ListFeeTransactionsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListFeeTransactionsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `40166411` (HTTP 400): An error has occurred in setting from and/or to dates.
+    ErrorOccurredSettingFromDates,
+    /// `40166419` (HTTP 400): An error has occurred in setting transaction type.
+    ErrorOccurredSettingTransaction,
+    /// `40166410` (HTTP 400): An error has occurred in setting circ library or circ desk.
+    ErrorOccurredSettingCircLibrary,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListFeeTransactionsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ErrorOccurredSettingFromDates => "40166411",
+            Self::ErrorOccurredSettingTransaction => "40166419",
+            Self::ErrorOccurredSettingCircLibrary => "40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListFeeTransactionsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "40166411" => Self::ErrorOccurredSettingFromDates,
+            "40166419" => Self::ErrorOccurredSettingTransaction,
+            "40166410" => Self::ErrorOccurredSettingCircLibrary,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ConfApi::run_workflow`]: `match err.kind::<RunWorkflowError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RunWorkflowError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `450001` (HTTP 400): Workflow not found.
+    WorkflowNotFound,
+    /// `450002` (HTTP 400): Workflow inactive.
+    WorkflowInactive,
+    /// `450003` (HTTP 400): Workflow missing trigger node.
+    WorkflowMissingTriggerNode,
+    /// `450004` (HTTP 400): Workflow missing trigger configuration.  In test mode, this could mean the node is not listening for events.
+    WorkflowMissingTriggerConfigurationTest,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl RunWorkflowError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::WorkflowNotFound => "450001",
+            Self::WorkflowInactive => "450002",
+            Self::WorkflowMissingTriggerNode => "450003",
+            Self::WorkflowMissingTriggerConfigurationTest => "450004",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for RunWorkflowError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "450001" => Self::WorkflowNotFound,
+            "450002" => Self::WorkflowInactive,
+            "450003" => Self::WorkflowMissingTriggerNode,
+            "450004" => Self::WorkflowMissingTriggerConfigurationTest,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

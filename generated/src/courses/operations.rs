@@ -18,7 +18,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListCoursesError>()` ([`ListCoursesError`]):
     /// - `402119` (400): General error.
     pub fn list_courses(&self) -> ListCourses {
         ListCourses {
@@ -44,7 +44,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateCourseError>()` ([`CreateCourseError`]):
     /// - `401908` (400): Course identifier field should be left empty
     /// - `401909` (400): Course code and name are mandatory fields
     /// - `401922` (400): Course status is mandatory field
@@ -114,7 +114,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetCourseError>()` ([`GetCourseError`]):
     /// - `401914` (400): Course not found.
     pub fn get_course(&self, course_id: impl Into<String>) -> GetCourse {
         GetCourse {
@@ -145,7 +145,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<EnrollInCourseError>()` ([`EnrollInCourseError`]):
     /// - `401908` (400): Course identifier field should be left empty
     /// - `401909` (400): Course code and name are mandatory fields
     /// - `401922` (400): Course status is mandatory field
@@ -186,7 +186,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateCourseError>()` ([`UpdateCourseError`]):
     /// - `401914` (400): Course not found.
     /// - `401908` (400): Course identifier field should be left empty
     /// - `401909` (400): Course code and name are mandatory fields
@@ -226,7 +226,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCourseError>()` ([`DeleteCourseError`]):
     /// - `401914` (400): Course not found.
     pub fn delete_course(&self, course_id: impl Into<String>) -> DeleteCourse {
         DeleteCourse {
@@ -255,7 +255,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCourseListEnrollmentError>()` ([`DeleteCourseListEnrollmentError`]):
     /// - `401914` (400): Course not found.
     pub fn delete_course_list_enrollment(
         &self,
@@ -288,7 +288,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListReadingListsError>()` ([`ListReadingListsError`]):
     /// - `401914` (400): Course not found.
     pub fn list_reading_lists(&self, course_id: impl Into<String>) -> ListReadingLists {
         ListReadingLists {
@@ -318,7 +318,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateReadingListError>()` ([`CreateReadingListError`]):
     /// - `401914` (400): Course not found.
     /// - `401909` (400): Reading list code and name are mandatory fields
     /// - `401006` (400): Reading list code field not unique
@@ -355,7 +355,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetReadingListError>()` ([`GetReadingListError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn get_reading_list(
@@ -392,7 +392,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateReadingListError>()` ([`UpdateReadingListError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401909` (400): Reading list code and name are mandatory fields
@@ -432,7 +432,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteReadingListError>()` ([`DeleteReadingListError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn delete_reading_list(
@@ -467,7 +467,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListCitationsError>()` ([`ListCitationsError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn list_citations(
@@ -502,7 +502,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateCitationError>()` ([`CreateCitationError`]):
     /// - `401908` (400): Citation identifier field should be left empty
     /// - `401922` (400): Citation status is mandatory field
     /// - `401924` (400): Article title is mandatory field
@@ -546,7 +546,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetCitationError>()` ([`GetCitationError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
@@ -586,7 +586,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<RemoveFileFromCitationError>()` ([`RemoveFileFromCitationError`]):
     /// - `401922` (400): Citation status is mandatory field
     /// - `401924` (400): Article title is mandatory field
     /// - `401923` (400): Course title is mandatory field
@@ -637,7 +637,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateCitationError>()` ([`UpdateCitationError`]):
     /// - `401922` (400): Citation status is mandatory field
     /// - `401924` (400): Article title is mandatory field
     /// - `401923` (400): Course title is mandatory field
@@ -683,7 +683,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCitationError>()` ([`DeleteCitationError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
@@ -722,7 +722,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListTagsError>()` ([`ListTagsError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
@@ -761,7 +761,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateTagsError>()` ([`UpdateTagsError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
@@ -801,7 +801,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListOwnersError>()` ([`ListOwnersError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn list_owners(
@@ -836,7 +836,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateOwnerError>()` ([`CreateOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn create_owner(
@@ -874,7 +874,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetOwnerError>()` ([`GetOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn get_owner(
@@ -912,7 +912,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateOwnerError>()` ([`UpdateOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn update_owner(
@@ -952,7 +952,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteOwnerError>()` ([`DeleteOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     pub fn delete_owner(
@@ -988,7 +988,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListCourseEnrollmentsError>()` ([`ListCourseEnrollmentsError`]):
     /// - `401914` (400): Course not found.
     pub fn list_course_enrollments(
         &self,
@@ -1020,7 +1020,7 @@ impl CoursesApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCourseUserEnrollmentError>()` ([`DeleteCourseUserEnrollmentError`]):
     /// - `401914` (400): Course not found.
     pub fn delete_course_user_enrollment(
         &self,
@@ -1916,5 +1916,943 @@ impl From<&str> for RemoveFileFromCitationOp {
 impl From<String> for RemoveFileFromCitationOp {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::list_courses`]: `match err.kind::<ListCoursesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListCoursesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListCoursesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListCoursesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::create_course`]: `match err.kind::<CreateCourseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateCourseError {
+    /// `401908` (HTTP 400): Course identifier field should be left empty
+    CourseFieldShouldLeftEmpty,
+    /// `401909` (HTTP 400): Course code and name are mandatory fields
+    CourseCodeNameMandatoryFields,
+    /// `401922` (HTTP 400): Course status is mandatory field
+    CourseStatusMandatoryField,
+    /// `401626` (HTTP 400): Course unit is not valid
+    CourseUnitNotValid,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateCourseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseFieldShouldLeftEmpty => "401908",
+            Self::CourseCodeNameMandatoryFields => "401909",
+            Self::CourseStatusMandatoryField => "401922",
+            Self::CourseUnitNotValid => "401626",
+            Self::ParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateCourseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401908" => Self::CourseFieldShouldLeftEmpty,
+            "401909" => Self::CourseCodeNameMandatoryFields,
+            "401922" => Self::CourseStatusMandatoryField,
+            "401626" => Self::CourseUnitNotValid,
+            "401666" => Self::ParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::get_course`]: `match err.kind::<GetCourseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetCourseError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetCourseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetCourseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::enroll_in_course`]: `match err.kind::<EnrollInCourseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EnrollInCourseError {
+    /// `401908` (HTTP 400): Course identifier field should be left empty
+    CourseFieldShouldLeftEmpty,
+    /// `401909` (HTTP 400): Course code and name are mandatory fields
+    CourseCodeNameMandatoryFields,
+    /// `401922` (HTTP 400): Course status is mandatory field
+    CourseStatusMandatoryField,
+    /// `401626` (HTTP 400): Course unit is not valid
+    CourseUnitNotValid,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl EnrollInCourseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseFieldShouldLeftEmpty => "401908",
+            Self::CourseCodeNameMandatoryFields => "401909",
+            Self::CourseStatusMandatoryField => "401922",
+            Self::CourseUnitNotValid => "401626",
+            Self::ParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for EnrollInCourseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401908" => Self::CourseFieldShouldLeftEmpty,
+            "401909" => Self::CourseCodeNameMandatoryFields,
+            "401922" => Self::CourseStatusMandatoryField,
+            "401626" => Self::CourseUnitNotValid,
+            "401666" => Self::ParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::update_course`]: `match err.kind::<UpdateCourseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateCourseError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401908` (HTTP 400): Course identifier field should be left empty
+    CourseFieldShouldLeftEmpty,
+    /// `401909` (HTTP 400): Course code and name are mandatory fields
+    CourseCodeNameMandatoryFields,
+    /// `401918` (HTTP 400): Course code field can't be modified
+    CourseCodeFieldCanT,
+    /// `401006` (HTTP 400): Course code field not unique for section
+    CourseCodeFieldNotUnique,
+    /// `401922` (HTTP 400): Course status is mandatory field
+    CourseStatusMandatoryField,
+    /// `401626` (HTTP 400): Course unit is not valid
+    CourseUnitNotValid,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateCourseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::CourseFieldShouldLeftEmpty => "401908",
+            Self::CourseCodeNameMandatoryFields => "401909",
+            Self::CourseCodeFieldCanT => "401918",
+            Self::CourseCodeFieldNotUnique => "401006",
+            Self::CourseStatusMandatoryField => "401922",
+            Self::CourseUnitNotValid => "401626",
+            Self::ParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateCourseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401908" => Self::CourseFieldShouldLeftEmpty,
+            "401909" => Self::CourseCodeNameMandatoryFields,
+            "401918" => Self::CourseCodeFieldCanT,
+            "401006" => Self::CourseCodeFieldNotUnique,
+            "401922" => Self::CourseStatusMandatoryField,
+            "401626" => Self::CourseUnitNotValid,
+            "401666" => Self::ParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::delete_course`]: `match err.kind::<DeleteCourseError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteCourseError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteCourseError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteCourseError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::delete_course_list_enrollment`]: `match err.kind::<DeleteCourseListEnrollmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteCourseListEnrollmentError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteCourseListEnrollmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteCourseListEnrollmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::list_reading_lists`]: `match err.kind::<ListReadingListsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListReadingListsError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListReadingListsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListReadingListsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::create_reading_list`]: `match err.kind::<CreateReadingListError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateReadingListError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401909` (HTTP 400): Reading list code and name are mandatory fields
+    ReadingListCodeNameMandatory,
+    /// `401006` (HTTP 400): Reading list code field not unique
+    ReadingListCodeFieldNot,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateReadingListError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListCodeNameMandatory => "401909",
+            Self::ReadingListCodeFieldNot => "401006",
+            Self::ParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateReadingListError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401909" => Self::ReadingListCodeNameMandatory,
+            "401006" => Self::ReadingListCodeFieldNot,
+            "401666" => Self::ParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::get_reading_list`]: `match err.kind::<GetReadingListError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetReadingListError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetReadingListError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetReadingListError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::update_reading_list`]: `match err.kind::<UpdateReadingListError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateReadingListError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// `401909` (HTTP 400): Reading list code and name are mandatory fields
+    ReadingListCodeNameMandatory,
+    /// `401006` (HTTP 400): Reading list code field not unique
+    ReadingListCodeFieldNot,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateReadingListError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::ReadingListCodeNameMandatory => "401909",
+            Self::ReadingListCodeFieldNot => "401006",
+            Self::ParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateReadingListError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            "401909" => Self::ReadingListCodeNameMandatory,
+            "401006" => Self::ReadingListCodeFieldNot,
+            "401666" => Self::ParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::delete_reading_list`]: `match err.kind::<DeleteReadingListError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteReadingListError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteReadingListError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteReadingListError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::list_citations`]: `match err.kind::<ListCitationsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListCitationsError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListCitationsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListCitationsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::create_citation`]: `match err.kind::<CreateCitationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateCitationError {
+    /// `401908` (HTTP 400): Citation identifier field should be left empty
+    CitationFieldShouldLeftEmpty,
+    /// `401922` (HTTP 400): Citation status is mandatory field
+    CitationStatusMandatoryField,
+    /// `401924` (HTTP 400): Article title is mandatory field
+    ArticleTitleMandatoryField,
+    /// `401923` (HTTP 400): Course title is mandatory field
+    CourseTitleMandatoryField,
+    /// `401913` (HTTP 400): Course field is not compatible with this citation type
+    CourseFieldNotCompatibleCitation,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateCitationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CitationFieldShouldLeftEmpty => "401908",
+            Self::CitationStatusMandatoryField => "401922",
+            Self::ArticleTitleMandatoryField => "401924",
+            Self::CourseTitleMandatoryField => "401923",
+            Self::CourseFieldNotCompatibleCitation => "401913",
+            Self::ParameterNotValid => "401666",
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateCitationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401908" => Self::CitationFieldShouldLeftEmpty,
+            "401922" => Self::CitationStatusMandatoryField,
+            "401924" => Self::ArticleTitleMandatoryField,
+            "401923" => Self::CourseTitleMandatoryField,
+            "401913" => Self::CourseFieldNotCompatibleCitation,
+            "401666" => Self::ParameterNotValid,
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::get_citation`]: `match err.kind::<GetCitationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetCitationError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// `401916` (HTTP 400): Citation not found.
+    CitationNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetCitationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::CitationNotFound => "401916",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetCitationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            "401916" => Self::CitationNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::remove_file_from_citation`]: `match err.kind::<RemoveFileFromCitationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemoveFileFromCitationError {
+    /// `401922` (HTTP 400): Citation status is mandatory field
+    CitationStatusMandatoryField,
+    /// `401924` (HTTP 400): Article title is mandatory field
+    ArticleTitleMandatoryField,
+    /// `401923` (HTTP 400): Course title is mandatory field
+    CourseTitleMandatoryField,
+    /// `401913` (HTTP 400): Course field is not compatible with this citation type
+    CourseFieldNotCompatibleCitation,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// `401916` (HTTP 400): Citation not found.
+    CitationNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl RemoveFileFromCitationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CitationStatusMandatoryField => "401922",
+            Self::ArticleTitleMandatoryField => "401924",
+            Self::CourseTitleMandatoryField => "401923",
+            Self::CourseFieldNotCompatibleCitation => "401913",
+            Self::ParameterNotValid => "401666",
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::CitationNotFound => "401916",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for RemoveFileFromCitationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401922" => Self::CitationStatusMandatoryField,
+            "401924" => Self::ArticleTitleMandatoryField,
+            "401923" => Self::CourseTitleMandatoryField,
+            "401913" => Self::CourseFieldNotCompatibleCitation,
+            "401666" => Self::ParameterNotValid,
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            "401916" => Self::CitationNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::update_citation`]: `match err.kind::<UpdateCitationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateCitationError {
+    /// `401922` (HTTP 400): Citation status is mandatory field
+    CitationStatusMandatoryField,
+    /// `401924` (HTTP 400): Article title is mandatory field
+    ArticleTitleMandatoryField,
+    /// `401923` (HTTP 400): Course title is mandatory field
+    CourseTitleMandatoryField,
+    /// `401913` (HTTP 400): Course field is not compatible with this citation type
+    CourseFieldNotCompatibleCitation,
+    /// `401666` (HTTP 400): Parameter is not valid
+    ParameterNotValid,
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// `401916` (HTTP 400): Citation not found.
+    CitationNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateCitationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CitationStatusMandatoryField => "401922",
+            Self::ArticleTitleMandatoryField => "401924",
+            Self::CourseTitleMandatoryField => "401923",
+            Self::CourseFieldNotCompatibleCitation => "401913",
+            Self::ParameterNotValid => "401666",
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::CitationNotFound => "401916",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateCitationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401922" => Self::CitationStatusMandatoryField,
+            "401924" => Self::ArticleTitleMandatoryField,
+            "401923" => Self::CourseTitleMandatoryField,
+            "401913" => Self::CourseFieldNotCompatibleCitation,
+            "401666" => Self::ParameterNotValid,
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            "401916" => Self::CitationNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::delete_citation`]: `match err.kind::<DeleteCitationError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteCitationError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// `401916` (HTTP 400): Citation not found.
+    CitationNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteCitationError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::CitationNotFound => "401916",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteCitationError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            "401916" => Self::CitationNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::list_tags`]: `match err.kind::<ListTagsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListTagsError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// `401916` (HTTP 400): Citation not found.
+    CitationNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListTagsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::CitationNotFound => "401916",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListTagsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            "401916" => Self::CitationNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::update_tags`]: `match err.kind::<UpdateTagsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateTagsError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// `401916` (HTTP 400): Citation not found.
+    CitationNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateTagsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::CitationNotFound => "401916",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateTagsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            "401916" => Self::CitationNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::list_owners`]: `match err.kind::<ListOwnersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListOwnersError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListOwnersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListOwnersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::create_owner`]: `match err.kind::<CreateOwnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateOwnerError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateOwnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateOwnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::get_owner`]: `match err.kind::<GetOwnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetOwnerError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetOwnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetOwnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::update_owner`]: `match err.kind::<UpdateOwnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateOwnerError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateOwnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateOwnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::delete_owner`]: `match err.kind::<DeleteOwnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteOwnerError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// `401915` (HTTP 400): Reading list not found.
+    ReadingListNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteOwnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::ReadingListNotFound => "401915",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteOwnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            "401915" => Self::ReadingListNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::list_course_enrollments`]: `match err.kind::<ListCourseEnrollmentsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListCourseEnrollmentsError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListCourseEnrollmentsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListCourseEnrollmentsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`CoursesApi::delete_course_user_enrollment`]: `match err.kind::<DeleteCourseUserEnrollmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteCourseUserEnrollmentError {
+    /// `401914` (HTTP 400): Course not found.
+    CourseNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteCourseUserEnrollmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CourseNotFound => "401914",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteCourseUserEnrollmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401914" => Self::CourseNotFound,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

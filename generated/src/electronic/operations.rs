@@ -18,7 +18,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListECollectionsError>()` ([`ListECollectionsError`]):
     /// - `60106` (400): Invalid query format.
     pub fn list_e_collections(&self) -> ListECollections {
         ListECollections {
@@ -42,7 +42,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateECollectionError>()` ([`CreateECollectionError`]):
     /// - `60126` (400): The name is missing.
     /// - `402469` (400): The library code is not valid.
     /// - `60127` (400): The type is missing or not valid.
@@ -96,7 +96,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetECollectionError>()` ([`GetECollectionError`]):
     /// - `60121` (400): The collection ID is not valid.
     pub fn get_e_collection(&self, collection_id: impl Into<String>) -> GetECollection {
         GetECollection {
@@ -124,7 +124,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateECollectionError>()` ([`UpdateECollectionError`]):
     /// - `60121` (400): The Collection ID was not found.
     /// - `60126` (400): The name is missing.
     /// - `402469` (400): The library code is not valid.
@@ -184,7 +184,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteECollectionError>()` ([`DeleteECollectionError`]):
     /// - `60121` (400): The Collection ID was not found.
     /// - `60154` (400): The collection could not be deleted.
     /// - `60155` (400): Error during collection delete.
@@ -219,7 +219,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListEServicesError>()` ([`ListEServicesError`]):
     /// - `60121` (400): The Collection ID was not found.
     pub fn list_e_services(&self, collection_id: impl Into<String>) -> ListEServices {
         ListEServices {
@@ -247,7 +247,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateEServiceError>()` ([`CreateEServiceError`]):
     /// - `60121` (400): The Collection ID is not valid.
     /// - `60127` (400): The type is missing or not valid.
     /// - `60130` (400): The free indicator is not valid.
@@ -303,7 +303,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetEServiceError>()` ([`GetEServiceError`]):
     /// - `60121` (400): The Collection ID was not found.
     /// - `60122` (400): The Service ID was not found.
     pub fn get_e_service(
@@ -338,7 +338,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateEServiceError>()` ([`UpdateEServiceError`]):
     /// - `60121` (400): The Collection ID was not found.
     /// - `60122` (400): The Service ID was not found.
     /// - `60127` (400): The type is missing or not valid.
@@ -401,7 +401,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteEServiceError>()` ([`DeleteEServiceError`]):
     /// - `60121` (400): The Collection ID was not found.
     /// - `60122` (400): The Service ID was not found.
     /// - `60154` (400): The service could not be deleted.
@@ -439,7 +439,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPortfoliosError>()` ([`ListPortfoliosError`]):
     /// - `60121` (400): Failed to find the Collection ID.
     /// - `60122` (400): Failed to find the Service ID.
     pub fn list_portfolios(
@@ -474,7 +474,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreatePortfolioError>()` ([`CreatePortfolioError`]):
     /// - `60121` (400): Failed to find the Collection ID.
     /// - `60122` (400): Failed to find the Service ID.
     /// - `60159` (400): The MMS ID is required.
@@ -531,7 +531,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPortfolioError>()` ([`GetPortfolioError`]):
     /// - `60123` (400): Failed to find the Portfolio ID.
     pub fn get_portfolio(
         &self,
@@ -568,7 +568,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdatePortfolioError>()` ([`UpdatePortfolioError`]):
     /// - `60123` (400): Failed to find the Portfolio ID.
     /// - `60161` (400): The portfolio availability code is not valid.
     /// - `60165` (400): A metadata operation has failed.
@@ -621,7 +621,7 @@ impl ElectronicApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeletePortfolioError>()` ([`DeletePortfolioError`]):
     /// - `60122` (400): The Portfolio ID was not found.
     /// - `60175` (400): The portfolio could not be deleted.
     /// - `60174` (400): The delete is in process.
@@ -1104,5 +1104,939 @@ impl From<&str> for DeletePortfolioBib {
 impl From<String> for DeletePortfolioBib {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::list_e_collections`]: `match err.kind::<ListECollectionsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListECollectionsError {
+    /// `60106` (HTTP 400): Invalid query format.
+    InvalidQueryFormat,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListECollectionsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidQueryFormat => "60106",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListECollectionsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60106" => Self::InvalidQueryFormat,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::create_e_collection`]: `match err.kind::<CreateECollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateECollectionError {
+    /// `60126` (HTTP 400): The name is missing.
+    NameMissing,
+    /// `402469` (HTTP 400): The library code is not valid.
+    LibraryCodeNotValid,
+    /// `60127` (HTTP 400): The type is missing or not valid.
+    MissingNotValid,
+    /// `60128` (HTTP 400): The access type is missing or not valid.
+    AccessMissingNotValid,
+    /// `60129` (HTTP 400): The license is not valid.
+    LicenseNotValid,
+    /// `60158` (HTTP 400): The process type is not valid.
+    ProcessNotValid,
+    /// `60130` (HTTP 400): The free indicator is not valid.
+    FreeIndicatorNotValid,
+    /// `60131` (HTTP 400): The language is not valid.
+    LanguageNotValid,
+    /// `60132` (HTTP 400): The proxy enable is not valid.
+    ProxyEnableNotValid,
+    /// `60133` (HTTP 400): The proxy is not valid.
+    ProxyNotValid,
+    /// `60134` (HTTP 400): The interface is not valid.
+    InterfaceNotValid,
+    /// `60135` (HTTP 400): The group proxy is not valid.
+    GroupProxyNotValid,
+    /// `60137` (HTTP 400): The PO line is not valid.
+    PoLineNotValid,
+    /// `60139` (HTTP 400): The collection ID was not created.
+    CollectionIdNotCreated,
+    /// `60140` (HTTP 400): The community zone record was not created.
+    CommunityZoneRecordNotCreated,
+    /// `60141` (HTTP 400): The collection could not be saved.
+    CollectionCouldNotSaved,
+    /// `60142` (HTTP 400): The collection date is not valid.
+    CollectionDateNotValid,
+    /// `60143` (HTTP 400): The resource metadata mms id is not valid.
+    ResourceMetadataMmsIdNot,
+    /// `60151` (HTTP 400): The collection was not found.
+    CollectionNotFound,
+    /// `60152` (HTTP 400): The group is not valid.
+    GroupNotValid,
+    /// `60296` (HTTP 400): The COUNTER platform is not valid.
+    CounterPlatformNotValid,
+    /// `60353` (HTTP 400): The linking parameter is not valid.
+    LinkingParameterNotValid,
+    /// `60354` (HTTP 400): The group linking parameter is not valid.
+    GroupLinkingParameterNotValid,
+    /// `60359` (HTTP 400): This collection does not support linking parameters
+    CollectionDoesNotSupportLinking,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateECollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::NameMissing => "60126",
+            Self::LibraryCodeNotValid => "402469",
+            Self::MissingNotValid => "60127",
+            Self::AccessMissingNotValid => "60128",
+            Self::LicenseNotValid => "60129",
+            Self::ProcessNotValid => "60158",
+            Self::FreeIndicatorNotValid => "60130",
+            Self::LanguageNotValid => "60131",
+            Self::ProxyEnableNotValid => "60132",
+            Self::ProxyNotValid => "60133",
+            Self::InterfaceNotValid => "60134",
+            Self::GroupProxyNotValid => "60135",
+            Self::PoLineNotValid => "60137",
+            Self::CollectionIdNotCreated => "60139",
+            Self::CommunityZoneRecordNotCreated => "60140",
+            Self::CollectionCouldNotSaved => "60141",
+            Self::CollectionDateNotValid => "60142",
+            Self::ResourceMetadataMmsIdNot => "60143",
+            Self::CollectionNotFound => "60151",
+            Self::GroupNotValid => "60152",
+            Self::CounterPlatformNotValid => "60296",
+            Self::LinkingParameterNotValid => "60353",
+            Self::GroupLinkingParameterNotValid => "60354",
+            Self::CollectionDoesNotSupportLinking => "60359",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateECollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60126" => Self::NameMissing,
+            "402469" => Self::LibraryCodeNotValid,
+            "60127" => Self::MissingNotValid,
+            "60128" => Self::AccessMissingNotValid,
+            "60129" => Self::LicenseNotValid,
+            "60158" => Self::ProcessNotValid,
+            "60130" => Self::FreeIndicatorNotValid,
+            "60131" => Self::LanguageNotValid,
+            "60132" => Self::ProxyEnableNotValid,
+            "60133" => Self::ProxyNotValid,
+            "60134" => Self::InterfaceNotValid,
+            "60135" => Self::GroupProxyNotValid,
+            "60137" => Self::PoLineNotValid,
+            "60139" => Self::CollectionIdNotCreated,
+            "60140" => Self::CommunityZoneRecordNotCreated,
+            "60141" => Self::CollectionCouldNotSaved,
+            "60142" => Self::CollectionDateNotValid,
+            "60143" => Self::ResourceMetadataMmsIdNot,
+            "60151" => Self::CollectionNotFound,
+            "60152" => Self::GroupNotValid,
+            "60296" => Self::CounterPlatformNotValid,
+            "60353" => Self::LinkingParameterNotValid,
+            "60354" => Self::GroupLinkingParameterNotValid,
+            "60359" => Self::CollectionDoesNotSupportLinking,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::get_e_collection`]: `match err.kind::<GetECollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetECollectionError {
+    /// `60121` (HTTP 400): The collection ID is not valid.
+    CollectionIdNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetECollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotValid => "60121",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetECollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::update_e_collection`]: `match err.kind::<UpdateECollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateECollectionError {
+    /// `60121` (HTTP 400): The Collection ID was not found.
+    CollectionIdNotFound,
+    /// `60126` (HTTP 400): The name is missing.
+    NameMissing,
+    /// `402469` (HTTP 400): The library code is not valid.
+    LibraryCodeNotValid,
+    /// `60127` (HTTP 400): The type is missing or not valid.
+    MissingNotValid,
+    /// `60128` (HTTP 400): The access type is missing or not valid.
+    AccessMissingNotValid,
+    /// `60129` (HTTP 400): The license is not valid.
+    LicenseNotValid,
+    /// `60158` (HTTP 400): The process type is not valid.
+    ProcessNotValid,
+    /// `60130` (HTTP 400): The free indicator is not valid.
+    FreeIndicatorNotValid,
+    /// `60131` (HTTP 400): The language is not valid.
+    LanguageNotValid,
+    /// `60132` (HTTP 400): The proxy enable is not valid.
+    ProxyEnableNotValid,
+    /// `60133` (HTTP 400): The proxy is not valid.
+    ProxyNotValid,
+    /// `60134` (HTTP 400): The interface is not valid.
+    InterfaceNotValid,
+    /// `60135` (HTTP 400): The group proxy is not valid.
+    GroupProxyNotValid,
+    /// `60137` (HTTP 400): The PO line is not valid.
+    PoLineNotValid,
+    /// `60140` (HTTP 400): The community zone record was not created.
+    CommunityZoneRecordNotCreated,
+    /// `60141` (HTTP 400): The collection could not be saved.
+    CollectionCouldNotSaved,
+    /// `60142` (HTTP 400): The collection date is not valid.
+    CollectionDateNotValid,
+    /// `60143` (HTTP 400): The resource metadata mms id is not valid.
+    ResourceMetadataMmsIdNot,
+    /// `60151` (HTTP 400): The collection was not found.
+    CollectionNotFound,
+    /// `60152` (HTTP 400): The group is not valid.
+    GroupNotValid,
+    /// `60296` (HTTP 400): The COUNTER platform is not valid.
+    CounterPlatformNotValid,
+    /// `60353` (HTTP 400): The linking parameter is not valid.
+    LinkingParameterNotValid,
+    /// `60354` (HTTP 400): The group linking parameter is not valid.
+    GroupLinkingParameterNotValid,
+    /// `60359` (HTTP 400): This collection does not support linking parameters
+    CollectionDoesNotSupportLinking,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateECollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotFound => "60121",
+            Self::NameMissing => "60126",
+            Self::LibraryCodeNotValid => "402469",
+            Self::MissingNotValid => "60127",
+            Self::AccessMissingNotValid => "60128",
+            Self::LicenseNotValid => "60129",
+            Self::ProcessNotValid => "60158",
+            Self::FreeIndicatorNotValid => "60130",
+            Self::LanguageNotValid => "60131",
+            Self::ProxyEnableNotValid => "60132",
+            Self::ProxyNotValid => "60133",
+            Self::InterfaceNotValid => "60134",
+            Self::GroupProxyNotValid => "60135",
+            Self::PoLineNotValid => "60137",
+            Self::CommunityZoneRecordNotCreated => "60140",
+            Self::CollectionCouldNotSaved => "60141",
+            Self::CollectionDateNotValid => "60142",
+            Self::ResourceMetadataMmsIdNot => "60143",
+            Self::CollectionNotFound => "60151",
+            Self::GroupNotValid => "60152",
+            Self::CounterPlatformNotValid => "60296",
+            Self::LinkingParameterNotValid => "60353",
+            Self::GroupLinkingParameterNotValid => "60354",
+            Self::CollectionDoesNotSupportLinking => "60359",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateECollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotFound,
+            "60126" => Self::NameMissing,
+            "402469" => Self::LibraryCodeNotValid,
+            "60127" => Self::MissingNotValid,
+            "60128" => Self::AccessMissingNotValid,
+            "60129" => Self::LicenseNotValid,
+            "60158" => Self::ProcessNotValid,
+            "60130" => Self::FreeIndicatorNotValid,
+            "60131" => Self::LanguageNotValid,
+            "60132" => Self::ProxyEnableNotValid,
+            "60133" => Self::ProxyNotValid,
+            "60134" => Self::InterfaceNotValid,
+            "60135" => Self::GroupProxyNotValid,
+            "60137" => Self::PoLineNotValid,
+            "60140" => Self::CommunityZoneRecordNotCreated,
+            "60141" => Self::CollectionCouldNotSaved,
+            "60142" => Self::CollectionDateNotValid,
+            "60143" => Self::ResourceMetadataMmsIdNot,
+            "60151" => Self::CollectionNotFound,
+            "60152" => Self::GroupNotValid,
+            "60296" => Self::CounterPlatformNotValid,
+            "60353" => Self::LinkingParameterNotValid,
+            "60354" => Self::GroupLinkingParameterNotValid,
+            "60359" => Self::CollectionDoesNotSupportLinking,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::delete_e_collection`]: `match err.kind::<DeleteECollectionError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteECollectionError {
+    /// `60121` (HTTP 400): The Collection ID was not found.
+    CollectionIdNotFound,
+    /// `60154` (HTTP 400): The collection could not be deleted.
+    CollectionCouldNotDeleted,
+    /// `60155` (HTTP 400): Error during collection delete.
+    ErrorDuringCollectionDelete,
+    /// `60156` (HTTP 400): Error during collection delete with associated Bib.
+    ErrorDuringCollectionDeleteAssociated,
+    /// `60289` (HTTP 400): The delete is blocked e-service attached.
+    DeleteBlockedEServiceAttached,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteECollectionError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotFound => "60121",
+            Self::CollectionCouldNotDeleted => "60154",
+            Self::ErrorDuringCollectionDelete => "60155",
+            Self::ErrorDuringCollectionDeleteAssociated => "60156",
+            Self::DeleteBlockedEServiceAttached => "60289",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteECollectionError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotFound,
+            "60154" => Self::CollectionCouldNotDeleted,
+            "60155" => Self::ErrorDuringCollectionDelete,
+            "60156" => Self::ErrorDuringCollectionDeleteAssociated,
+            "60289" => Self::DeleteBlockedEServiceAttached,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::list_e_services`]: `match err.kind::<ListEServicesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListEServicesError {
+    /// `60121` (HTTP 400): The Collection ID was not found.
+    CollectionIdNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListEServicesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotFound => "60121",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListEServicesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::create_e_service`]: `match err.kind::<CreateEServiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateEServiceError {
+    /// `60121` (HTTP 400): The Collection ID is not valid.
+    CollectionIdNotValid,
+    /// `60127` (HTTP 400): The type is missing or not valid.
+    MissingNotValid,
+    /// `60130` (HTTP 400): The free indicator is not valid.
+    FreeIndicatorNotValid,
+    /// `60132` (HTTP 400): The proxy enable is not valid.
+    ProxyEnableNotValid,
+    /// `60133` (HTTP 400): The proxy is not valid.
+    ProxyNotValid,
+    /// `60135` (HTTP 400): The group proxy is not valid.
+    GroupProxyNotValid,
+    /// `60138` (HTTP 400): The activation status is not valid.
+    ActivationStatusNotValid,
+    /// `60139` (HTTP 400): The service ID was not created.
+    ServiceIdNotCreated,
+    /// `60141` (HTTP 400): The service could not be saved.
+    ServiceCouldNotSaved,
+    /// `60142` (HTTP 400): The service date is not valid.
+    ServiceDateNotValid,
+    /// `60144` (HTTP 400): The unavailable flag is not valid.
+    UnavailableFlagNotValid,
+    /// `60145` (HTTP 400): The link resolver is not valid.
+    LinkResolverNotValid,
+    /// `60146` (HTTP 400): The URL type is not valid.
+    UrlNotValid,
+    /// `60147` (HTTP 400): The cross ref data is not valid.
+    CrossRefDataNotValid,
+    /// `60148` (HTTP 400): The linking level is not valid.
+    LinkingLevelNotValid,
+    /// `60149` (HTTP 400): The service was not created.
+    ServiceNotCreated,
+    /// `60152` (HTTP 400): The group is not valid.
+    GroupNotValid,
+    /// `60353` (HTTP 400): The linking parameter is not valid.
+    LinkingParameterNotValid,
+    /// `60354` (HTTP 400): The group linking parameter is not valid.
+    GroupLinkingParameterNotValid,
+    /// `60355` (HTTP 400): HAN proxy license fields are mandatory
+    HanProxyLicenseFieldsMandatory,
+    /// `60356` (HTTP 400): The HAN license public name is not valid.
+    HanLicensePublicNameNot,
+    /// `60357` (HTTP 400): Enable HAN multi license proxy
+    EnableHanMultiLicenseProxy,
+    /// `60358` (HTTP 400): The HAN license public name is not unique
+    HanLicensePublicNameNot60358,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateEServiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotValid => "60121",
+            Self::MissingNotValid => "60127",
+            Self::FreeIndicatorNotValid => "60130",
+            Self::ProxyEnableNotValid => "60132",
+            Self::ProxyNotValid => "60133",
+            Self::GroupProxyNotValid => "60135",
+            Self::ActivationStatusNotValid => "60138",
+            Self::ServiceIdNotCreated => "60139",
+            Self::ServiceCouldNotSaved => "60141",
+            Self::ServiceDateNotValid => "60142",
+            Self::UnavailableFlagNotValid => "60144",
+            Self::LinkResolverNotValid => "60145",
+            Self::UrlNotValid => "60146",
+            Self::CrossRefDataNotValid => "60147",
+            Self::LinkingLevelNotValid => "60148",
+            Self::ServiceNotCreated => "60149",
+            Self::GroupNotValid => "60152",
+            Self::LinkingParameterNotValid => "60353",
+            Self::GroupLinkingParameterNotValid => "60354",
+            Self::HanProxyLicenseFieldsMandatory => "60355",
+            Self::HanLicensePublicNameNot => "60356",
+            Self::EnableHanMultiLicenseProxy => "60357",
+            Self::HanLicensePublicNameNot60358 => "60358",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateEServiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotValid,
+            "60127" => Self::MissingNotValid,
+            "60130" => Self::FreeIndicatorNotValid,
+            "60132" => Self::ProxyEnableNotValid,
+            "60133" => Self::ProxyNotValid,
+            "60135" => Self::GroupProxyNotValid,
+            "60138" => Self::ActivationStatusNotValid,
+            "60139" => Self::ServiceIdNotCreated,
+            "60141" => Self::ServiceCouldNotSaved,
+            "60142" => Self::ServiceDateNotValid,
+            "60144" => Self::UnavailableFlagNotValid,
+            "60145" => Self::LinkResolverNotValid,
+            "60146" => Self::UrlNotValid,
+            "60147" => Self::CrossRefDataNotValid,
+            "60148" => Self::LinkingLevelNotValid,
+            "60149" => Self::ServiceNotCreated,
+            "60152" => Self::GroupNotValid,
+            "60353" => Self::LinkingParameterNotValid,
+            "60354" => Self::GroupLinkingParameterNotValid,
+            "60355" => Self::HanProxyLicenseFieldsMandatory,
+            "60356" => Self::HanLicensePublicNameNot,
+            "60357" => Self::EnableHanMultiLicenseProxy,
+            "60358" => Self::HanLicensePublicNameNot60358,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::get_e_service`]: `match err.kind::<GetEServiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetEServiceError {
+    /// `60121` (HTTP 400): The Collection ID was not found.
+    CollectionIdNotFound,
+    /// `60122` (HTTP 400): The Service ID was not found.
+    ServiceIdNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetEServiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotFound => "60121",
+            Self::ServiceIdNotFound => "60122",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetEServiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotFound,
+            "60122" => Self::ServiceIdNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::update_e_service`]: `match err.kind::<UpdateEServiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateEServiceError {
+    /// `60121` (HTTP 400): The Collection ID was not found.
+    CollectionIdNotFound,
+    /// `60122` (HTTP 400): The Service ID was not found.
+    ServiceIdNotFound,
+    /// `60127` (HTTP 400): The type is missing or not valid.
+    MissingNotValid,
+    /// `60130` (HTTP 400): The free indicator is not valid.
+    FreeIndicatorNotValid,
+    /// `60132` (HTTP 400): The proxy enable is not valid.
+    ProxyEnableNotValid,
+    /// `60133` (HTTP 400): The proxy is not valid.
+    ProxyNotValid,
+    /// `60135` (HTTP 400): The group proxy is not valid.
+    GroupProxyNotValid,
+    /// `60138` (HTTP 400): The activation status is not valid.
+    ActivationStatusNotValid,
+    /// `60141` (HTTP 400): The service could not be saved.
+    ServiceCouldNotSaved,
+    /// `60142` (HTTP 400): The service date is not valid.
+    ServiceDateNotValid,
+    /// `60144` (HTTP 400): The unavailable flag is not valid.
+    UnavailableFlagNotValid,
+    /// `60145` (HTTP 400): The link resolver is not valid.
+    LinkResolverNotValid,
+    /// `60146` (HTTP 400): The URL type is not valid.
+    UrlNotValid,
+    /// `60147` (HTTP 400): The cross ref data is not valid.
+    CrossRefDataNotValid,
+    /// `60148` (HTTP 400): The linking level is not valid.
+    LinkingLevelNotValid,
+    /// `60150` (HTTP 400): The collection has a service.
+    CollectionService,
+    /// `60152` (HTTP 400): The group is not valid.
+    GroupNotValid,
+    /// `60153` (HTTP 400): The type is not valid for update.
+    NotValidUpdate,
+    /// `60353` (HTTP 400): The linking parameter is not valid.
+    LinkingParameterNotValid,
+    /// `60354` (HTTP 400): The group linking parameter is not valid.
+    GroupLinkingParameterNotValid,
+    /// `60355` (HTTP 400): HAN proxy license fields are mandatory
+    HanProxyLicenseFieldsMandatory,
+    /// `60356` (HTTP 400): The HAN license public name is not valid.
+    HanLicensePublicNameNot,
+    /// `60357` (HTTP 400): Enable HAN multi license proxy
+    EnableHanMultiLicenseProxy,
+    /// `60358` (HTTP 400): The HAN license public name is not unique
+    HanLicensePublicNameNot60358,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateEServiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotFound => "60121",
+            Self::ServiceIdNotFound => "60122",
+            Self::MissingNotValid => "60127",
+            Self::FreeIndicatorNotValid => "60130",
+            Self::ProxyEnableNotValid => "60132",
+            Self::ProxyNotValid => "60133",
+            Self::GroupProxyNotValid => "60135",
+            Self::ActivationStatusNotValid => "60138",
+            Self::ServiceCouldNotSaved => "60141",
+            Self::ServiceDateNotValid => "60142",
+            Self::UnavailableFlagNotValid => "60144",
+            Self::LinkResolverNotValid => "60145",
+            Self::UrlNotValid => "60146",
+            Self::CrossRefDataNotValid => "60147",
+            Self::LinkingLevelNotValid => "60148",
+            Self::CollectionService => "60150",
+            Self::GroupNotValid => "60152",
+            Self::NotValidUpdate => "60153",
+            Self::LinkingParameterNotValid => "60353",
+            Self::GroupLinkingParameterNotValid => "60354",
+            Self::HanProxyLicenseFieldsMandatory => "60355",
+            Self::HanLicensePublicNameNot => "60356",
+            Self::EnableHanMultiLicenseProxy => "60357",
+            Self::HanLicensePublicNameNot60358 => "60358",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateEServiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotFound,
+            "60122" => Self::ServiceIdNotFound,
+            "60127" => Self::MissingNotValid,
+            "60130" => Self::FreeIndicatorNotValid,
+            "60132" => Self::ProxyEnableNotValid,
+            "60133" => Self::ProxyNotValid,
+            "60135" => Self::GroupProxyNotValid,
+            "60138" => Self::ActivationStatusNotValid,
+            "60141" => Self::ServiceCouldNotSaved,
+            "60142" => Self::ServiceDateNotValid,
+            "60144" => Self::UnavailableFlagNotValid,
+            "60145" => Self::LinkResolverNotValid,
+            "60146" => Self::UrlNotValid,
+            "60147" => Self::CrossRefDataNotValid,
+            "60148" => Self::LinkingLevelNotValid,
+            "60150" => Self::CollectionService,
+            "60152" => Self::GroupNotValid,
+            "60153" => Self::NotValidUpdate,
+            "60353" => Self::LinkingParameterNotValid,
+            "60354" => Self::GroupLinkingParameterNotValid,
+            "60355" => Self::HanProxyLicenseFieldsMandatory,
+            "60356" => Self::HanLicensePublicNameNot,
+            "60357" => Self::EnableHanMultiLicenseProxy,
+            "60358" => Self::HanLicensePublicNameNot60358,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::delete_e_service`]: `match err.kind::<DeleteEServiceError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteEServiceError {
+    /// `60121` (HTTP 400): The Collection ID was not found.
+    CollectionIdNotFound,
+    /// `60122` (HTTP 400): The Service ID was not found.
+    ServiceIdNotFound,
+    /// `60154` (HTTP 400): The service could not be deleted.
+    ServiceCouldNotDeleted,
+    /// `60157` (HTTP 400): The delete is in process.
+    DeleteProcess,
+    /// `60289` (HTTP 400): The delete is blocked portfolio attached.
+    DeleteBlockedPortfolioAttached,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteEServiceError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::CollectionIdNotFound => "60121",
+            Self::ServiceIdNotFound => "60122",
+            Self::ServiceCouldNotDeleted => "60154",
+            Self::DeleteProcess => "60157",
+            Self::DeleteBlockedPortfolioAttached => "60289",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteEServiceError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::CollectionIdNotFound,
+            "60122" => Self::ServiceIdNotFound,
+            "60154" => Self::ServiceCouldNotDeleted,
+            "60157" => Self::DeleteProcess,
+            "60289" => Self::DeleteBlockedPortfolioAttached,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::list_portfolios`]: `match err.kind::<ListPortfoliosError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPortfoliosError {
+    /// `60121` (HTTP 400): Failed to find the Collection ID.
+    FailedFindCollectionId,
+    /// `60122` (HTTP 400): Failed to find the Service ID.
+    FailedFindServiceId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPortfoliosError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedFindCollectionId => "60121",
+            Self::FailedFindServiceId => "60122",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPortfoliosError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::FailedFindCollectionId,
+            "60122" => Self::FailedFindServiceId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::create_portfolio`]: `match err.kind::<CreatePortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreatePortfolioError {
+    /// `60121` (HTTP 400): Failed to find the Collection ID.
+    FailedFindCollectionId,
+    /// `60122` (HTTP 400): Failed to find the Service ID.
+    FailedFindServiceId,
+    /// `60159` (HTTP 400): The MMS ID is required.
+    MmsIdRequired,
+    /// `60161` (HTTP 400): The portfolio availability code is not valid.
+    PortfolioAvailabilityCodeNotValid,
+    /// `60162` (HTTP 400): Problem retrieving the collection or service information.
+    ProblemRetrievingCollectionServiceInformation,
+    /// `60163` (HTTP 400): Failed to create the TPS metadata.
+    FailedCreateTpsMetadata,
+    /// `60164` (HTTP 400): Failed to create the Portfolio metadata.
+    FailedCreatePortfolioMetadata,
+    /// `60165` (HTTP 400): A metadata operation has failed.
+    MetadataOperationFailed,
+    /// `60166` (HTTP 400): The URL type is not valid.
+    UrlNotValid,
+    /// `60167` (HTTP 400): The proxy enable flag is not valid.
+    ProxyEnableFlagNotValid,
+    /// `60168` (HTTP 400): The proxy code is not valid.
+    ProxyCodeNotValid,
+    /// `60169` (HTTP 400): The license is not valid.
+    LicenseNotValid,
+    /// `60170` (HTTP 400): The coverage in use is not valid.
+    CoverageUseNotValid,
+    /// `60171` (HTTP 400): The material type is not valid.
+    MaterialNotValid,
+    /// `60172` (HTTP 400): The title MMS ID is not valid.
+    TitleMmsIdNotValid,
+    /// `402469` (HTTP 400): The library code is not valid.
+    LibraryCodeNotValid,
+    /// `60296` (HTTP 400): The COUNTER platform is not valid.
+    CounterPlatformNotValid,
+    /// `300465` (HTTP 400): The portfolio availability date range is invalid
+    PortfolioAvailabilityDateRangeInvalid,
+    /// `200797` (HTTP 400): Unable to change portfolio availability status due to date range
+    UnableChangePortfolioAvailabilityStatus,
+    /// `60360` (HTTP 400): The provenance code is not valid.
+    ProvenanceCodeNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreatePortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedFindCollectionId => "60121",
+            Self::FailedFindServiceId => "60122",
+            Self::MmsIdRequired => "60159",
+            Self::PortfolioAvailabilityCodeNotValid => "60161",
+            Self::ProblemRetrievingCollectionServiceInformation => "60162",
+            Self::FailedCreateTpsMetadata => "60163",
+            Self::FailedCreatePortfolioMetadata => "60164",
+            Self::MetadataOperationFailed => "60165",
+            Self::UrlNotValid => "60166",
+            Self::ProxyEnableFlagNotValid => "60167",
+            Self::ProxyCodeNotValid => "60168",
+            Self::LicenseNotValid => "60169",
+            Self::CoverageUseNotValid => "60170",
+            Self::MaterialNotValid => "60171",
+            Self::TitleMmsIdNotValid => "60172",
+            Self::LibraryCodeNotValid => "402469",
+            Self::CounterPlatformNotValid => "60296",
+            Self::PortfolioAvailabilityDateRangeInvalid => "300465",
+            Self::UnableChangePortfolioAvailabilityStatus => "200797",
+            Self::ProvenanceCodeNotValid => "60360",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreatePortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60121" => Self::FailedFindCollectionId,
+            "60122" => Self::FailedFindServiceId,
+            "60159" => Self::MmsIdRequired,
+            "60161" => Self::PortfolioAvailabilityCodeNotValid,
+            "60162" => Self::ProblemRetrievingCollectionServiceInformation,
+            "60163" => Self::FailedCreateTpsMetadata,
+            "60164" => Self::FailedCreatePortfolioMetadata,
+            "60165" => Self::MetadataOperationFailed,
+            "60166" => Self::UrlNotValid,
+            "60167" => Self::ProxyEnableFlagNotValid,
+            "60168" => Self::ProxyCodeNotValid,
+            "60169" => Self::LicenseNotValid,
+            "60170" => Self::CoverageUseNotValid,
+            "60171" => Self::MaterialNotValid,
+            "60172" => Self::TitleMmsIdNotValid,
+            "402469" => Self::LibraryCodeNotValid,
+            "60296" => Self::CounterPlatformNotValid,
+            "300465" => Self::PortfolioAvailabilityDateRangeInvalid,
+            "200797" => Self::UnableChangePortfolioAvailabilityStatus,
+            "60360" => Self::ProvenanceCodeNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::get_portfolio`]: `match err.kind::<GetPortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPortfolioError {
+    /// `60123` (HTTP 400): Failed to find the Portfolio ID.
+    FailedFindPortfolioId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedFindPortfolioId => "60123",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60123" => Self::FailedFindPortfolioId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::update_portfolio`]: `match err.kind::<UpdatePortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdatePortfolioError {
+    /// `60123` (HTTP 400): Failed to find the Portfolio ID.
+    FailedFindPortfolioId,
+    /// `60161` (HTTP 400): The portfolio availability code is not valid.
+    PortfolioAvailabilityCodeNotValid,
+    /// `60165` (HTTP 400): A metadata operation has failed.
+    MetadataOperationFailed,
+    /// `60166` (HTTP 400): The URL type is not valid.
+    UrlNotValid,
+    /// `60167` (HTTP 400): The proxy enable flag is not valid.
+    ProxyEnableFlagNotValid,
+    /// `60168` (HTTP 400): The proxy code is not valid.
+    ProxyCodeNotValid,
+    /// `60169` (HTTP 400): The license is not valid.
+    LicenseNotValid,
+    /// `60170` (HTTP 400): The coverage in use is not valid.
+    CoverageUseNotValid,
+    /// `60171` (HTTP 400): The material type is not valid.
+    MaterialNotValid,
+    /// `60172` (HTTP 400): The PO line reference is not valid.
+    PoLineReferenceNotValid,
+    /// `402469` (HTTP 400): The library code is not valid.
+    LibraryCodeNotValid,
+    /// `60296` (HTTP 400): The COUNTER platform is not valid.
+    CounterPlatformNotValid,
+    /// `300465` (HTTP 400): The portfolio availability date range is invalid
+    PortfolioAvailabilityDateRangeInvalid,
+    /// `200797` (HTTP 400): Unable to change portfolio availability status due to date range
+    UnableChangePortfolioAvailabilityStatus,
+    /// `60360` (HTTP 400): The provenance code is not valid.
+    ProvenanceCodeNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdatePortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedFindPortfolioId => "60123",
+            Self::PortfolioAvailabilityCodeNotValid => "60161",
+            Self::MetadataOperationFailed => "60165",
+            Self::UrlNotValid => "60166",
+            Self::ProxyEnableFlagNotValid => "60167",
+            Self::ProxyCodeNotValid => "60168",
+            Self::LicenseNotValid => "60169",
+            Self::CoverageUseNotValid => "60170",
+            Self::MaterialNotValid => "60171",
+            Self::PoLineReferenceNotValid => "60172",
+            Self::LibraryCodeNotValid => "402469",
+            Self::CounterPlatformNotValid => "60296",
+            Self::PortfolioAvailabilityDateRangeInvalid => "300465",
+            Self::UnableChangePortfolioAvailabilityStatus => "200797",
+            Self::ProvenanceCodeNotValid => "60360",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdatePortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60123" => Self::FailedFindPortfolioId,
+            "60161" => Self::PortfolioAvailabilityCodeNotValid,
+            "60165" => Self::MetadataOperationFailed,
+            "60166" => Self::UrlNotValid,
+            "60167" => Self::ProxyEnableFlagNotValid,
+            "60168" => Self::ProxyCodeNotValid,
+            "60169" => Self::LicenseNotValid,
+            "60170" => Self::CoverageUseNotValid,
+            "60171" => Self::MaterialNotValid,
+            "60172" => Self::PoLineReferenceNotValid,
+            "402469" => Self::LibraryCodeNotValid,
+            "60296" => Self::CounterPlatformNotValid,
+            "300465" => Self::PortfolioAvailabilityDateRangeInvalid,
+            "200797" => Self::UnableChangePortfolioAvailabilityStatus,
+            "60360" => Self::ProvenanceCodeNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`ElectronicApi::delete_portfolio`]: `match err.kind::<DeletePortfolioError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeletePortfolioError {
+    /// `60122` (HTTP 400): The Portfolio ID was not found.
+    PortfolioIdNotFound,
+    /// `60175` (HTTP 400): The portfolio could not be deleted.
+    PortfolioCouldNotDeleted,
+    /// `60174` (HTTP 400): The delete is in process.
+    DeleteProcess,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeletePortfolioError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::PortfolioIdNotFound => "60122",
+            Self::PortfolioCouldNotDeleted => "60175",
+            Self::DeleteProcess => "60174",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeletePortfolioError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60122" => Self::PortfolioIdNotFound,
+            "60175" => Self::PortfolioCouldNotDeleted,
+            "60174" => Self::DeleteProcess,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

@@ -18,7 +18,7 @@ impl PartnersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPartnersError>()` ([`ListPartnersError`]):
     /// - `402119` (400): General error.
     /// - `401651` (400): Identifier not found.
     pub fn list_partners(&self) -> ListPartners {
@@ -43,7 +43,7 @@ impl PartnersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreatePartnerError>()` ([`CreatePartnerError`]):
     /// - `402113` (400): Partner already exists.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `411709` (400): A partner with the same ISO symbol exists.
@@ -114,7 +114,7 @@ impl PartnersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPartnerError>()` ([`GetPartnerError`]):
     /// - `402118` (400): Partner not found.
     pub fn get_partner(&self, partner_code: impl Into<String>) -> GetPartner {
         GetPartner {
@@ -142,7 +142,7 @@ impl PartnersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdatePartnerError>()` ([`UpdatePartnerError`]):
     /// - `402118` (400): Partner not found.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `411709` (400): A partner with the same ISO symbol exists.
@@ -177,7 +177,7 @@ impl PartnersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeletePartnerError>()` ([`DeletePartnerError`]):
     /// - `401650` (400): Identifier is empty.
     /// - `401651` (400): Identifier not found.
     pub fn delete_partner(&self, partner_code: impl Into<String>) -> DeletePartner {
@@ -206,7 +206,7 @@ impl PartnersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLendingRequestError>()` ([`CreateLendingRequestError`]):
     /// - `40166411` (400): Invalid parameter.
     pub fn create_lending_request(
         &self,
@@ -240,7 +240,7 @@ impl PartnersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLendingRequestError>()` ([`GetLendingRequestError`]):
     /// - `40166411` (400): Invalid parameter.
     /// - `40166412` (400): Failed to perform action.
     pub fn get_lending_request(
@@ -526,5 +526,215 @@ impl From<&str> for ListPartnersStatus {
 impl From<String> for ListPartnersStatus {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`PartnersApi::list_partners`]: `match err.kind::<ListPartnersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPartnersError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401651` (HTTP 400): Identifier not found.
+    NotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPartnersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::NotFound => "401651",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPartnersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401651" => Self::NotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`PartnersApi::create_partner`]: `match err.kind::<CreatePartnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreatePartnerError {
+    /// `402113` (HTTP 400): Partner already exists.
+    PartnerAlreadyExists,
+    /// `401664` (HTTP 400): Mandatory field is missing: X.
+    MandatoryFieldMissing,
+    /// `411709` (HTTP 400): A partner with the same ISO symbol exists.
+    PartnerSameIsoSymbolExists,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreatePartnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::PartnerAlreadyExists => "402113",
+            Self::MandatoryFieldMissing => "401664",
+            Self::PartnerSameIsoSymbolExists => "411709",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreatePartnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402113" => Self::PartnerAlreadyExists,
+            "401664" => Self::MandatoryFieldMissing,
+            "411709" => Self::PartnerSameIsoSymbolExists,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`PartnersApi::get_partner`]: `match err.kind::<GetPartnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPartnerError {
+    /// `402118` (HTTP 400): Partner not found.
+    PartnerNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPartnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::PartnerNotFound => "402118",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPartnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402118" => Self::PartnerNotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`PartnersApi::update_partner`]: `match err.kind::<UpdatePartnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdatePartnerError {
+    /// `402118` (HTTP 400): Partner not found.
+    PartnerNotFound,
+    /// `401664` (HTTP 400): Mandatory field is missing: X.
+    MandatoryFieldMissing,
+    /// `411709` (HTTP 400): A partner with the same ISO symbol exists.
+    PartnerSameIsoSymbolExists,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdatePartnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::PartnerNotFound => "402118",
+            Self::MandatoryFieldMissing => "401664",
+            Self::PartnerSameIsoSymbolExists => "411709",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdatePartnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402118" => Self::PartnerNotFound,
+            "401664" => Self::MandatoryFieldMissing,
+            "411709" => Self::PartnerSameIsoSymbolExists,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`PartnersApi::delete_partner`]: `match err.kind::<DeletePartnerError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeletePartnerError {
+    /// `401650` (HTTP 400): Identifier is empty.
+    Empty,
+    /// `401651` (HTTP 400): Identifier not found.
+    NotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeletePartnerError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Empty => "401650",
+            Self::NotFound => "401651",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeletePartnerError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401650" => Self::Empty,
+            "401651" => Self::NotFound,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`PartnersApi::create_lending_request`]: `match err.kind::<CreateLendingRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLendingRequestError {
+    /// `40166411` (HTTP 400): Invalid parameter.
+    InvalidParameter,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLendingRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidParameter => "40166411",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLendingRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166411" => Self::InvalidParameter,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`PartnersApi::get_lending_request`]: `match err.kind::<GetLendingRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLendingRequestError {
+    /// `40166411` (HTTP 400): Invalid parameter.
+    InvalidParameter,
+    /// `40166412` (HTTP 400): Failed to perform action.
+    FailedPerformAction,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLendingRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidParameter => "40166411",
+            Self::FailedPerformAction => "40166412",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLendingRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "40166411" => Self::InvalidParameter,
+            "40166412" => Self::FailedPerformAction,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

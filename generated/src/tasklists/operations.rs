@@ -18,7 +18,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPrintoutsError>()` ([`ListPrintoutsError`]):
     /// - `401666|40166410` (400): Invalid parameter.
     pub fn list_printouts(&self) -> ListPrintouts {
         ListPrintouts {
@@ -45,7 +45,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ActOnPrintoutsError>()` ([`ActOnPrintoutsError`]):
     /// - `401666|40166410` (400): Invalid parameter.
     pub fn act_on_printouts(&self, op: impl Into<ActOnPrintoutsOp>) -> ActOnPrintouts {
         ActOnPrintouts {
@@ -73,7 +73,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPrintoutError>()` ([`GetPrintoutError`]):
     /// - `402896` (400): Invalid printout ID.
     pub fn get_printout(&self, printout_id: impl Into<String>) -> GetPrintout {
         GetPrintout {
@@ -102,7 +102,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnPrintoutError>()` ([`OperateOnPrintoutError`]):
     /// - `402896` (400): Invalid printout ID.
     /// - `40166410` (400): Invalid parameter.
     /// - `40166412` (400): Failed to perform action.
@@ -138,7 +138,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListRequestedResourcesError>()` ([`ListRequestedResourcesError`]):
     /// - `402119` (400): General error.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `40166414` (400): The parameter 'X' is mandatory. Valid options are: Y.
@@ -170,7 +170,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ActOnRequestedResourcesError>()` ([`ActOnRequestedResourcesError`]):
     /// - `402119` (400): General error.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `40166414` (400): The parameter 'X' is mandatory. Valid options are: Y.
@@ -196,7 +196,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLendingRequestsError>()` ([`ListLendingRequestsError`]):
     /// - `402119` (400): General error.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `40166414` (400): The parameter 'X' is mandatory. Valid options are: Y.
@@ -222,7 +222,7 @@ impl TasklistsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ActOnLendingRequestsError>()` ([`ActOnLendingRequestsError`]):
     /// - `402119` (400): General error.
     /// - `401666` (400): X parameter is not valid.
     /// - `401664` (400): Mandatory field is missing: X.
@@ -971,5 +971,257 @@ impl From<&str> for Status {
 impl From<String> for Status {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::list_printouts`]: `match err.kind::<ListPrintoutsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPrintoutsError {
+    /// `401666|40166410` (HTTP 400): Invalid parameter.
+    InvalidParameter,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPrintoutsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidParameter => "401666|40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPrintoutsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401666" | "40166410" => Self::InvalidParameter,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::act_on_printouts`]: `match err.kind::<ActOnPrintoutsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ActOnPrintoutsError {
+    /// `401666|40166410` (HTTP 400): Invalid parameter.
+    InvalidParameter,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ActOnPrintoutsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidParameter => "401666|40166410",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ActOnPrintoutsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401666" | "40166410" => Self::InvalidParameter,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::get_printout`]: `match err.kind::<GetPrintoutError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPrintoutError {
+    /// `402896` (HTTP 400): Invalid printout ID.
+    InvalidPrintoutId,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPrintoutError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidPrintoutId => "402896",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPrintoutError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402896" => Self::InvalidPrintoutId,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::operate_on_printout`]: `match err.kind::<OperateOnPrintoutError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnPrintoutError {
+    /// `402896` (HTTP 400): Invalid printout ID.
+    InvalidPrintoutId,
+    /// `40166410` (HTTP 400): Invalid parameter.
+    InvalidParameter,
+    /// `40166412` (HTTP 400): Failed to perform action.
+    FailedPerformAction,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnPrintoutError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidPrintoutId => "402896",
+            Self::InvalidParameter => "40166410",
+            Self::FailedPerformAction => "40166412",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnPrintoutError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402896" => Self::InvalidPrintoutId,
+            "40166410" => Self::InvalidParameter,
+            "40166412" => Self::FailedPerformAction,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::list_requested_resources`]: `match err.kind::<ListRequestedResourcesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListRequestedResourcesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401664` (HTTP 400): Mandatory field is missing: X.
+    MandatoryFieldMissing,
+    /// `40166414` (HTTP 400): The parameter 'X' is mandatory. Valid options are: Y.
+    ParameterMandatoryValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListRequestedResourcesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::MandatoryFieldMissing => "401664",
+            Self::ParameterMandatoryValidOptions => "40166414",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListRequestedResourcesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401664" => Self::MandatoryFieldMissing,
+            "40166414" => Self::ParameterMandatoryValidOptions,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::act_on_requested_resources`]: `match err.kind::<ActOnRequestedResourcesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ActOnRequestedResourcesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401664` (HTTP 400): Mandatory field is missing: X.
+    MandatoryFieldMissing,
+    /// `40166414` (HTTP 400): The parameter 'X' is mandatory. Valid options are: Y.
+    ParameterMandatoryValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ActOnRequestedResourcesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::MandatoryFieldMissing => "401664",
+            Self::ParameterMandatoryValidOptions => "40166414",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ActOnRequestedResourcesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401664" => Self::MandatoryFieldMissing,
+            "40166414" => Self::ParameterMandatoryValidOptions,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::list_lending_requests`]: `match err.kind::<ListLendingRequestsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLendingRequestsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401664` (HTTP 400): Mandatory field is missing: X.
+    MandatoryFieldMissing,
+    /// `40166414` (HTTP 400): The parameter 'X' is mandatory. Valid options are: Y.
+    ParameterMandatoryValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLendingRequestsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::MandatoryFieldMissing => "401664",
+            Self::ParameterMandatoryValidOptions => "40166414",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLendingRequestsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401664" => Self::MandatoryFieldMissing,
+            "40166414" => Self::ParameterMandatoryValidOptions,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`TasklistsApi::act_on_lending_requests`]: `match err.kind::<ActOnLendingRequestsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ActOnLendingRequestsError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401666` (HTTP 400): X parameter is not valid.
+    ParameterNotValid,
+    /// `401664` (HTTP 400): Mandatory field is missing: X.
+    MandatoryFieldMissing,
+    /// `40166414` (HTTP 400): The parameter 'X' is mandatory. Valid options are: Y.
+    ParameterMandatoryValidOptions,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ActOnLendingRequestsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::ParameterNotValid => "401666",
+            Self::MandatoryFieldMissing => "401664",
+            Self::ParameterMandatoryValidOptions => "40166414",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ActOnLendingRequestsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401666" => Self::ParameterNotValid,
+            "401664" => Self::MandatoryFieldMissing,
+            "40166414" => Self::ParameterMandatoryValidOptions,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

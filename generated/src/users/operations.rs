@@ -18,7 +18,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListUsersError>()` ([`ListUsersError`]):
     /// - `402119` (400): General error.
     /// - `401651` (400): Source institution not valid or not part of fulfillment network.
     /// - `401861` (400): Source institution user with given identifier not found.
@@ -48,7 +48,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateUserError>()` ([`CreateUserError`]):
     /// - `401676` (400): No valid XML was given.
     /// - `401851` (400): User with identifier  of type Y already exists.
     /// - `401664` (400): Mandatory field is missing: X
@@ -92,7 +92,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetMyDetailsError>()` ([`GetMyDetailsError`]):
     /// - `60101` (400): General Error: An error has occurred while processing the request.
     pub fn get_my_details(&self) -> GetMyDetails {
         GetMyDetails {
@@ -188,7 +188,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetUserError>()` ([`GetUserError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401861` (400): User with identifier X was not found.
     /// - `4019990` (400): User with source identifier X of institution Y was not found.
@@ -231,7 +231,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<AuthenticateOrRefreshUserError>()` ([`AuthenticateOrRefreshUserError`]):
     /// - `401866` (400): User authentication failed
     /// - `401890` (400): User was not found.
     /// - `401861` (400): Refresh user with given identifier not found.
@@ -277,7 +277,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateUserError>()` ([`UpdateUserError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401859` (400): Action currently not supported.
     /// - `401676` (400): No valid XML was given.
@@ -319,7 +319,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteUserError>()` ([`DeleteUserError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401850` (400): Failed to delete user with identifier X of type Y.
     pub fn delete_user(&self, user_id: impl Into<String>) -> DeleteUser {
@@ -350,7 +350,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateAttachmentError>()` ([`CreateAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60322` (400): Attachment content could not be processed.
     pub fn create_attachment(
@@ -385,7 +385,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetAttachmentError>()` ([`GetAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60321` (400): Attachment X not found.
     /// - `60322` (400): Attachment content could not be processed.
@@ -420,7 +420,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListDepositsError>()` ([`ListDepositsError`]):
     /// - `402238` (400): Failed to get deposits.
     pub fn list_deposits(&self, user_id: impl Into<String>) -> ListDeposits {
         ListDeposits {
@@ -448,7 +448,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateDepositError>()` ([`CreateDepositError`]):
     /// - `401652` (400): General Error - An error has occurred while creating the deposit.
     /// - `402205` (400): Input parameter X (Y) is not numeric.
     /// - `401666` (400): X parameter is not valid.
@@ -484,7 +484,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetDepositError>()` ([`GetDepositError`]):
     /// - `402238` (400): Failed to get deposit.
     pub fn get_deposit(
         &self,
@@ -518,7 +518,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnDepositError>()` ([`OperateOnDepositError`]):
     /// - `401652` (400): General Error - An error has occurred while updating the deposit.
     /// - `401666` (400): X parameter is not valid.
     pub fn operate_on_deposit(
@@ -554,7 +554,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListFeesError>()` ([`ListFeesError`]):
     /// - `402119` (400): General error.
     /// - `401651` (400): Identifier not found.
     /// - `401666` (400): Parameter is not valid.
@@ -585,7 +585,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateFeeError>()` ([`CreateFeeError`]):
     /// - `401861` (400): User with identifier X was not found.
     /// - `4019991` (400): User fine/fee type is required.
     /// - `4019992` (400): User fine/fee type invalid entry.
@@ -629,7 +629,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<PayAllFeesError>()` ([`PayAllFeesError`]):
     /// - `402119` (400): General error.
     /// - `401651` (400): Identifier not found.
     /// - `401666` (400): Parameter is not valid.
@@ -667,7 +667,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetFeeError>()` ([`GetFeeError`]):
     /// - `402119` (400): General error.
     /// - `401665` (400): Fine not found.
     /// - `401651` (400): Identifier not found.
@@ -707,7 +707,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnFeeError>()` ([`OperateOnFeeError`]):
     /// - `402119` (400): General error.
     /// - `401665` (400): Fine not found.
     /// - `401651` (400): Identifier not found.
@@ -747,7 +747,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListLoansError>()` ([`ListLoansError`]):
     /// - `401861` (400): User with identifier X was not found.
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
@@ -778,7 +778,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateLoanError>()` ([`CreateLoanError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401153` (400): Item cannot be loaned from this circulation desk.
     /// - `401651` (400): Item is not loanable.
@@ -818,7 +818,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetLoanError>()` ([`GetLoanError`]):
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -855,7 +855,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<RenewLoanError>()` ([`RenewLoanError`]):
     /// - `401823` (400): Loan ID XXX does not exist.
     /// - `401822` (400): Cannot renew loan: Loan ID XXX.
     /// - `60340` (400): The loan is API Restricted by library.
@@ -894,7 +894,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateLoanError>()` ([`UpdateLoanError`]):
     /// - `401823` (400): Loan ID XXX does not exist.
     /// - `401824` (400): Due date is not in loan object.
     /// - `401681` (400): Due date cannot be in the past.
@@ -933,7 +933,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPersonalDataError>()` ([`GetPersonalDataError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401861` (400): User with identifier X was not found.
     /// - `4019990` (400): User with source identifier X of institution Y was not found.
@@ -969,7 +969,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListPurchaseRequestsError>()` ([`ListPurchaseRequestsError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60275` (400): Purchase request status is not valid.
@@ -1005,7 +1005,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreatePurchaseRequestError>()` ([`CreatePurchaseRequestError`]):
     /// - `402119` (400): General error.
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `60221` (400): Mms ID is not valid.
@@ -1058,7 +1058,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetPurchaseRequestError>()` ([`GetPurchaseRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60276` (400): The purchase request identifier is not valid.
@@ -1096,7 +1096,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnPurchaseRequestError>()` ([`OperateOnPurchaseRequestError`]):
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60276` (400): The purchase request identifier is not valid.
     /// - `60277` (400): The purchase request deletion failed.
@@ -1132,7 +1132,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<ListRequestsError>()` ([`ListRequestsError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -1162,7 +1162,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateRequestError>()` ([`CreateRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401129` (400): No items can fulfill the submitted request.
     /// - `401895` (400): Pickup circulation desk with code X and library code Y was not found.
@@ -1213,7 +1213,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetRequestError>()` ([`GetRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -1249,7 +1249,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnRequestError>()` ([`OperateOnRequestError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `401907` (400): Failed to find a request for the given request ID.
     /// - `402205` (400): Input parameter X (Y) is not numeric.
@@ -1291,7 +1291,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<UpdateRequestError>()` ([`UpdateRequestError`]):
     /// - `60330` (400): Invalid partial digitization volume or issue.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
@@ -1330,7 +1330,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteRequestError>()` ([`DeleteRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401694` (400): Request Identifier not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
@@ -1370,7 +1370,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<CreateResourceSharingRequestError>()` ([`CreateResourceSharingRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401604` (400): Warning: The institutional inventory has services for the requested title.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
@@ -1415,7 +1415,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetResourceSharingRequestError>()` ([`GetResourceSharingRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `40166450` (400): No result found for given parameters.
@@ -1454,7 +1454,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnResourceSharingRequestError>()` ([`OperateOnResourceSharingRequestError`]):
     /// - `401608` (400): The given resource sharing library (owner) is not defined in the patron record
     /// - `40166411` (400): Parameter value is invalid.
     /// - `40166425` (400): Shipping cost cannot be lower than 0.
@@ -1496,7 +1496,7 @@ impl UsersApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<DeleteResourceSharingRequestError>()` ([`DeleteResourceSharingRequestError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401694` (400): Request Identifier not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
@@ -3999,5 +3999,1721 @@ impl From<&str> for RenewLoanOp {
 impl From<String> for RenewLoanOp {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`UsersApi::list_users`]: `match err.kind::<ListUsersError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListUsersError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401651` (HTTP 400): Source institution not valid or not part of fulfillment network.
+    SourceInstitutionNotValidNot,
+    /// `401861` (HTTP 400): Source institution user with given identifier not found.
+    SourceInstitutionUserNotFound,
+    /// `4019990` (HTTP 400): Local copied user information not found.
+    LocalCopiedUserInformationNot,
+    /// `60224` (HTTP 400): Organization institution not found.
+    OrganizationInstitutionNotFound,
+    /// `60225` (HTTP 400): Fulfillment network not found.
+    FulfillmentNetworkNotFound,
+    /// `60226` (HTTP 400): Fulfillment network copied user not found.
+    FulfillmentNetworkCopiedUserNot,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListUsersError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::SourceInstitutionNotValidNot => "401651",
+            Self::SourceInstitutionUserNotFound => "401861",
+            Self::LocalCopiedUserInformationNot => "4019990",
+            Self::OrganizationInstitutionNotFound => "60224",
+            Self::FulfillmentNetworkNotFound => "60225",
+            Self::FulfillmentNetworkCopiedUserNot => "60226",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListUsersError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401651" => Self::SourceInstitutionNotValidNot,
+            "401861" => Self::SourceInstitutionUserNotFound,
+            "4019990" => Self::LocalCopiedUserInformationNot,
+            "60224" => Self::OrganizationInstitutionNotFound,
+            "60225" => Self::FulfillmentNetworkNotFound,
+            "60226" => Self::FulfillmentNetworkCopiedUserNot,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_user`]: `match err.kind::<CreateUserError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateUserError {
+    /// `401676` (HTTP 400): No valid XML was given.
+    NoValidXml,
+    /// `401851` (HTTP 400): User with identifier  of type Y already exists.
+    UserAlreadyExists,
+    /// `401664` (HTTP 400): Mandatory field is missing: X
+    MandatoryFieldMissing,
+    /// `401852` (HTTP 400): Given user group is not legal.
+    UserGroupNotLegal,
+    /// `401853` (HTTP 400): External Id must be empty for internal user.
+    ExternalIdMustEmptyInternal,
+    /// `401854` (HTTP 400): External Id must be given for external user.
+    ExternalIdMustExternalUser,
+    /// `401855` (HTTP 400): The account type 'Internal with external authentication' is currently not supported.
+    AccountInternalExternalAuthenticationCurrently,
+    /// `500038` (HTTP 400): New password must be at least 8 characters long and must not include the user-name or any commonly used password.
+    NewPasswordMustAtLeast,
+    /// `401857` (HTTP 400): The given user account type is illegal (must be INTERNAL/EXTERNAL).
+    UserAccountIllegalMustInternal,
+    /// `401658` (HTTP 400): General Error - Failed to create new user
+    GeneralErrorFailedCreateNew,
+    /// `401863` (HTTP 400): Given X type (Y) is not supported for given user record type (Z).
+    NotSupportedUserRecord,
+    /// `401864` (HTTP 400): Given X type (Y) is invalid.
+    Invalid,
+    /// `401651` (HTTP 400): Source institution not valid or not part of fulfillment network.
+    SourceInstitutionNotValidNot,
+    /// `60224` (HTTP 400): Organization institution not found.
+    OrganizationInstitutionNotFound,
+    /// `60225` (HTTP 400): Fulfillment network not found.
+    FulfillmentNetworkNotFound,
+    /// `60226` (HTTP 400): Fulfillment network copied user not found.
+    FulfillmentNetworkCopiedUserNot,
+    /// `60227` (HTTP 400): Linked account for user already exists.
+    LinkedAccountUserAlreadyExists,
+    /// `60228` (HTTP 400): Failed to create linked user account.
+    FailedCreateLinkedUserAccount,
+    /// `60231` (HTTP 400): Failed to link user due to identifier issues.
+    FailedLinkUserDueIssues,
+    /// `60232` (HTTP 400): Failed to link user due to user group empty.
+    FailedLinkUserDueUser,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateUserError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::NoValidXml => "401676",
+            Self::UserAlreadyExists => "401851",
+            Self::MandatoryFieldMissing => "401664",
+            Self::UserGroupNotLegal => "401852",
+            Self::ExternalIdMustEmptyInternal => "401853",
+            Self::ExternalIdMustExternalUser => "401854",
+            Self::AccountInternalExternalAuthenticationCurrently => "401855",
+            Self::NewPasswordMustAtLeast => "500038",
+            Self::UserAccountIllegalMustInternal => "401857",
+            Self::GeneralErrorFailedCreateNew => "401658",
+            Self::NotSupportedUserRecord => "401863",
+            Self::Invalid => "401864",
+            Self::SourceInstitutionNotValidNot => "401651",
+            Self::OrganizationInstitutionNotFound => "60224",
+            Self::FulfillmentNetworkNotFound => "60225",
+            Self::FulfillmentNetworkCopiedUserNot => "60226",
+            Self::LinkedAccountUserAlreadyExists => "60227",
+            Self::FailedCreateLinkedUserAccount => "60228",
+            Self::FailedLinkUserDueIssues => "60231",
+            Self::FailedLinkUserDueUser => "60232",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateUserError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401676" => Self::NoValidXml,
+            "401851" => Self::UserAlreadyExists,
+            "401664" => Self::MandatoryFieldMissing,
+            "401852" => Self::UserGroupNotLegal,
+            "401853" => Self::ExternalIdMustEmptyInternal,
+            "401854" => Self::ExternalIdMustExternalUser,
+            "401855" => Self::AccountInternalExternalAuthenticationCurrently,
+            "500038" => Self::NewPasswordMustAtLeast,
+            "401857" => Self::UserAccountIllegalMustInternal,
+            "401658" => Self::GeneralErrorFailedCreateNew,
+            "401863" => Self::NotSupportedUserRecord,
+            "401864" => Self::Invalid,
+            "401651" => Self::SourceInstitutionNotValidNot,
+            "60224" => Self::OrganizationInstitutionNotFound,
+            "60225" => Self::FulfillmentNetworkNotFound,
+            "60226" => Self::FulfillmentNetworkCopiedUserNot,
+            "60227" => Self::LinkedAccountUserAlreadyExists,
+            "60228" => Self::FailedCreateLinkedUserAccount,
+            "60231" => Self::FailedLinkUserDueIssues,
+            "60232" => Self::FailedLinkUserDueUser,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_my_details`]: `match err.kind::<GetMyDetailsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetMyDetailsError {
+    /// `60101` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetMyDetailsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "60101",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetMyDetailsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60101" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_user`]: `match err.kind::<GetUserError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetUserError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserIdentifierTypeNotFound,
+    /// `401861` (HTTP 400): User with identifier X was not found.
+    UserNotFound,
+    /// `4019990` (HTTP 400): User with source identifier X of institution Y was not found.
+    UserSourceInstitutionNotFound,
+    /// `4019998` (HTTP 400): User with linking ID not found.
+    UserLinkingIdNotFound,
+    /// `60101` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetUserError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserIdentifierTypeNotFound => "401890",
+            Self::UserNotFound => "401861",
+            Self::UserSourceInstitutionNotFound => "4019990",
+            Self::UserLinkingIdNotFound => "4019998",
+            Self::GeneralError => "60101",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetUserError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserIdentifierTypeNotFound,
+            "401861" => Self::UserNotFound,
+            "4019990" => Self::UserSourceInstitutionNotFound,
+            "4019998" => Self::UserLinkingIdNotFound,
+            "60101" => Self::GeneralError,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::authenticate_or_refresh_user`]: `match err.kind::<AuthenticateOrRefreshUserError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthenticateOrRefreshUserError {
+    /// `401866` (HTTP 400): User authentication failed
+    UserAuthenticationFailed,
+    /// `401890` (HTTP 400): User was not found.
+    UserNotFound,
+    /// `401861` (HTTP 400): Refresh user with given identifier not found.
+    RefreshUserNotFound,
+    /// `60229` (HTTP 400): Failed to find linked account for user.
+    FailedFindLinkedAccountUser,
+    /// `60226` (HTTP 400): Fulfillment network copied user not found.
+    FulfillmentNetworkCopiedUserNot,
+    /// `60230` (HTTP 400): Failed to refresh linked user.
+    FailedRefreshLinkedUser,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl AuthenticateOrRefreshUserError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserAuthenticationFailed => "401866",
+            Self::UserNotFound => "401890",
+            Self::RefreshUserNotFound => "401861",
+            Self::FailedFindLinkedAccountUser => "60229",
+            Self::FulfillmentNetworkCopiedUserNot => "60226",
+            Self::FailedRefreshLinkedUser => "60230",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for AuthenticateOrRefreshUserError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401866" => Self::UserAuthenticationFailed,
+            "401890" => Self::UserNotFound,
+            "401861" => Self::RefreshUserNotFound,
+            "60229" => Self::FailedFindLinkedAccountUser,
+            "60226" => Self::FulfillmentNetworkCopiedUserNot,
+            "60230" => Self::FailedRefreshLinkedUser,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::update_user`]: `match err.kind::<UpdateUserError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateUserError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401859` (HTTP 400): Action currently not supported.
+    ActionCurrentlyNotSupported,
+    /// `401676` (HTTP 400): No valid XML was given.
+    NoValidXml,
+    /// `401858` (HTTP 400): The external id in DB does not fit the given value in xml - external id cannot be updated.
+    ExternalIdDbDoesNot,
+    /// `401855` (HTTP 400): The account type 'Internal with external authentication' is currently not supported.
+    AccountInternalExternalAuthenticationCurrently,
+    /// `500038` (HTTP 400): New password must be at least 8 characters long and must not include the user-name or any commonly used password.
+    NewPasswordMustAtLeast,
+    /// `401860` (HTTP 400): Failed to update user.
+    FailedUpdateUser,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `401863` (HTTP 400): Given X type (Y) is not supported for given user record type (Z).
+    NotSupportedUserRecord,
+    /// `401864` (HTTP 400): Given X type (Y) is invalid.
+    Invalid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateUserError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::ActionCurrentlyNotSupported => "401859",
+            Self::NoValidXml => "401676",
+            Self::ExternalIdDbDoesNot => "401858",
+            Self::AccountInternalExternalAuthenticationCurrently => "401855",
+            Self::NewPasswordMustAtLeast => "500038",
+            Self::FailedUpdateUser => "401860",
+            Self::GeneralError => "401652",
+            Self::NotSupportedUserRecord => "401863",
+            Self::Invalid => "401864",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateUserError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401859" => Self::ActionCurrentlyNotSupported,
+            "401676" => Self::NoValidXml,
+            "401858" => Self::ExternalIdDbDoesNot,
+            "401855" => Self::AccountInternalExternalAuthenticationCurrently,
+            "500038" => Self::NewPasswordMustAtLeast,
+            "401860" => Self::FailedUpdateUser,
+            "401652" => Self::GeneralError,
+            "401863" => Self::NotSupportedUserRecord,
+            "401864" => Self::Invalid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::delete_user`]: `match err.kind::<DeleteUserError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteUserError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401850` (HTTP 400): Failed to delete user with identifier X of type Y.
+    FailedDeleteUser,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteUserError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::FailedDeleteUser => "401850",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteUserError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401850" => Self::FailedDeleteUser,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_attachment`]: `match err.kind::<CreateAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateAttachmentError {
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_attachment`]: `match err.kind::<GetAttachmentError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetAttachmentError {
+    /// `60100` (HTTP 400): The parameter X must be a number greater than zero.
+    ParameterMustNumberGreaterThan,
+    /// `60321` (HTTP 400): Attachment X not found.
+    AttachmentNotFound,
+    /// `60322` (HTTP 400): Attachment content could not be processed.
+    AttachmentContentCouldNotProcessed,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetAttachmentError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ParameterMustNumberGreaterThan => "60100",
+            Self::AttachmentNotFound => "60321",
+            Self::AttachmentContentCouldNotProcessed => "60322",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetAttachmentError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60100" => Self::ParameterMustNumberGreaterThan,
+            "60321" => Self::AttachmentNotFound,
+            "60322" => Self::AttachmentContentCouldNotProcessed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::list_deposits`]: `match err.kind::<ListDepositsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListDepositsError {
+    /// `402238` (HTTP 400): Failed to get deposits.
+    FailedGetDeposits,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListDepositsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedGetDeposits => "402238",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListDepositsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402238" => Self::FailedGetDeposits,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_deposit`]: `match err.kind::<CreateDepositError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateDepositError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while creating the deposit.
+    GeneralErrorErrorOccurredWhile,
+    /// `402205` (HTTP 400): Input parameter X (Y) is not numeric.
+    InputParameterNotNumeric,
+    /// `401666` (HTTP 400): X parameter is not valid.
+    ParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateDepositError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::InputParameterNotNumeric => "402205",
+            Self::ParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateDepositError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "402205" => Self::InputParameterNotNumeric,
+            "401666" => Self::ParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_deposit`]: `match err.kind::<GetDepositError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetDepositError {
+    /// `402238` (HTTP 400): Failed to get deposit.
+    FailedGetDeposit,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetDepositError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::FailedGetDeposit => "402238",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetDepositError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402238" => Self::FailedGetDeposit,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::operate_on_deposit`]: `match err.kind::<OperateOnDepositError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnDepositError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while updating the deposit.
+    GeneralErrorErrorOccurredWhile,
+    /// `401666` (HTTP 400): X parameter is not valid.
+    ParameterNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnDepositError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::ParameterNotValid => "401666",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnDepositError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "401666" => Self::ParameterNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::list_fees`]: `match err.kind::<ListFeesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListFeesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401651` (HTTP 400): Identifier not found.
+    NotFound,
+    /// `401666` (HTTP 400): Parameter is not valid.
+    ParameterNotValid,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListFeesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::NotFound => "401651",
+            Self::ParameterNotValid => "401666",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListFeesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401651" => Self::NotFound,
+            "401666" => Self::ParameterNotValid,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_fee`]: `match err.kind::<CreateFeeError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateFeeError {
+    /// `401861` (HTTP 400): User with identifier X was not found.
+    UserNotFound,
+    /// `4019991` (HTTP 400): User fine/fee type is required.
+    UserFineFeeRequired,
+    /// `4019992` (HTTP 400): User fine/fee type invalid entry.
+    UserFineFeeInvalidEntry,
+    /// `4019994` (HTTP 400): User fine/fee original amount is required.
+    UserFineFeeOriginalAmount,
+    /// `4019993` (HTTP 400): User item barcode invalid entry.
+    UserItemBarcodeInvalidEntry,
+    /// `4019996` (HTTP 400): User fine/fee owner is required.
+    UserFineFeeOwnerRequired,
+    /// `4019999` (HTTP 400): User fine/fee owner must be an institution.
+    UserFineFeeOwnerMust,
+    /// `4019997` (HTTP 400): User fine/fee owner must be a library and not institution.
+    UserFineFeeOwnerMust4019997,
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateFeeError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401861",
+            Self::UserFineFeeRequired => "4019991",
+            Self::UserFineFeeInvalidEntry => "4019992",
+            Self::UserFineFeeOriginalAmount => "4019994",
+            Self::UserItemBarcodeInvalidEntry => "4019993",
+            Self::UserFineFeeOwnerRequired => "4019996",
+            Self::UserFineFeeOwnerMust => "4019999",
+            Self::UserFineFeeOwnerMust4019997 => "4019997",
+            Self::GeneralError => "402119",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateFeeError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401861" => Self::UserNotFound,
+            "4019991" => Self::UserFineFeeRequired,
+            "4019992" => Self::UserFineFeeInvalidEntry,
+            "4019994" => Self::UserFineFeeOriginalAmount,
+            "4019993" => Self::UserItemBarcodeInvalidEntry,
+            "4019996" => Self::UserFineFeeOwnerRequired,
+            "4019999" => Self::UserFineFeeOwnerMust,
+            "4019997" => Self::UserFineFeeOwnerMust4019997,
+            "402119" => Self::GeneralError,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::pay_all_fees`]: `match err.kind::<PayAllFeesError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PayAllFeesError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401651` (HTTP 400): Identifier not found.
+    NotFound,
+    /// `401666` (HTTP 400): Parameter is not valid.
+    ParameterNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl PayAllFeesError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::NotFound => "401651",
+            Self::ParameterNotValid => "401666",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for PayAllFeesError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401651" => Self::NotFound,
+            "401666" => Self::ParameterNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_fee`]: `match err.kind::<GetFeeError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetFeeError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401665` (HTTP 400): Fine not found.
+    FineNotFound,
+    /// `401651` (HTTP 400): Identifier not found.
+    NotFound,
+    /// `401666` (HTTP 400): Parameter is not valid.
+    ParameterNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetFeeError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::FineNotFound => "401665",
+            Self::NotFound => "401651",
+            Self::ParameterNotValid => "401666",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetFeeError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401665" => Self::FineNotFound,
+            "401651" => Self::NotFound,
+            "401666" => Self::ParameterNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::operate_on_fee`]: `match err.kind::<OperateOnFeeError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnFeeError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401665` (HTTP 400): Fine not found.
+    FineNotFound,
+    /// `401651` (HTTP 400): Identifier not found.
+    NotFound,
+    /// `401666` (HTTP 400): Parameter is not valid.
+    ParameterNotValid,
+    /// `60340` (HTTP 400): The fee is API Restricted by library.
+    FeeApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnFeeError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::FineNotFound => "401665",
+            Self::NotFound => "401651",
+            Self::ParameterNotValid => "401666",
+            Self::FeeApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnFeeError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401665" => Self::FineNotFound,
+            "401651" => Self::NotFound,
+            "401666" => Self::ParameterNotValid,
+            "60340" => Self::FeeApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::list_loans`]: `match err.kind::<ListLoansError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLoansError {
+    /// `401861` (HTTP 400): User with identifier X was not found.
+    UserNotFound,
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserIdentifierTypeNotFound,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListLoansError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401861",
+            Self::UserIdentifierTypeNotFound => "401890",
+            Self::GeneralError => "401652",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListLoansError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401861" => Self::UserNotFound,
+            "401890" => Self::UserIdentifierTypeNotFound,
+            "401652" => Self::GeneralError,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_loan`]: `match err.kind::<CreateLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLoanError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401153` (HTTP 400): Item cannot be loaned from this circulation desk.
+    ItemCannotLoanedFromCirculation,
+    /// `401651` (HTTP 400): Item is not loanable.
+    ItemNotLoanable,
+    /// `401672` (HTTP 400): PID field is empty.
+    PidFieldEmpty,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::ItemCannotLoanedFromCirculation => "401153",
+            Self::ItemNotLoanable => "401651",
+            Self::PidFieldEmpty => "401672",
+            Self::GeneralError => "401652",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401153" => Self::ItemCannotLoanedFromCirculation,
+            "401651" => Self::ItemNotLoanable,
+            "401672" => Self::PidFieldEmpty,
+            "401652" => Self::GeneralError,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_loan`]: `match err.kind::<GetLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLoanError {
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "401652",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralError,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::renew_loan`]: `match err.kind::<RenewLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RenewLoanError {
+    /// `401823` (HTTP 400): Loan ID XXX does not exist.
+    LoanIdXxxDoesNot,
+    /// `401822` (HTTP 400): Cannot renew loan: Loan ID XXX.
+    CannotRenewLoan,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl RenewLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LoanIdXxxDoesNot => "401823",
+            Self::CannotRenewLoan => "401822",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for RenewLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401823" => Self::LoanIdXxxDoesNot,
+            "401822" => Self::CannotRenewLoan,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::update_loan`]: `match err.kind::<UpdateLoanError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateLoanError {
+    /// `401823` (HTTP 400): Loan ID XXX does not exist.
+    LoanIdXxxDoesNot,
+    /// `401824` (HTTP 400): Due date is not in loan object.
+    DueDateNotLoanObject,
+    /// `401681` (HTTP 400): Due date cannot be in the past.
+    DueDateCannotPast,
+    /// `60340` (HTTP 400): The loan is API Restricted by library.
+    LoanApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateLoanError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::LoanIdXxxDoesNot => "401823",
+            Self::DueDateNotLoanObject => "401824",
+            Self::DueDateCannotPast => "401681",
+            Self::LoanApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateLoanError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401823" => Self::LoanIdXxxDoesNot,
+            "401824" => Self::DueDateNotLoanObject,
+            "401681" => Self::DueDateCannotPast,
+            "60340" => Self::LoanApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_personal_data`]: `match err.kind::<GetPersonalDataError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPersonalDataError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserIdentifierTypeNotFound,
+    /// `401861` (HTTP 400): User with identifier X was not found.
+    UserNotFound,
+    /// `4019990` (HTTP 400): User with source identifier X of institution Y was not found.
+    UserSourceInstitutionNotFound,
+    /// `4019998` (HTTP 400): User with linking ID not found.
+    UserLinkingIdNotFound,
+    /// `60101` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60349` (HTTP 400): The user data could not be added.
+    UserDataCouldNotAdded,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPersonalDataError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserIdentifierTypeNotFound => "401890",
+            Self::UserNotFound => "401861",
+            Self::UserSourceInstitutionNotFound => "4019990",
+            Self::UserLinkingIdNotFound => "4019998",
+            Self::GeneralError => "60101",
+            Self::UserDataCouldNotAdded => "60349",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPersonalDataError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserIdentifierTypeNotFound,
+            "401861" => Self::UserNotFound,
+            "4019990" => Self::UserSourceInstitutionNotFound,
+            "4019998" => Self::UserLinkingIdNotFound,
+            "60101" => Self::GeneralError,
+            "60349" => Self::UserDataCouldNotAdded,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::list_purchase_requests`]: `match err.kind::<ListPurchaseRequestsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListPurchaseRequestsError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60275` (HTTP 400): Purchase request status is not valid.
+    PurchaseRequestStatusNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListPurchaseRequestsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::GeneralError => "401652",
+            Self::PurchaseRequestStatusNotValid => "60275",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListPurchaseRequestsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401652" => Self::GeneralError,
+            "60275" => Self::PurchaseRequestStatusNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_purchase_request`]: `match err.kind::<CreatePurchaseRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreatePurchaseRequestError {
+    /// `402119` (HTTP 400): General error.
+    GeneralError,
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `60221` (HTTP 400): Mms ID is not valid.
+    MmsIdNotValid,
+    /// `60270` (HTTP 400): Requested format is not valid.
+    RequestedFormatNotValid,
+    /// `402469` (HTTP 400): Library is not valid.
+    LibraryNotValid,
+    /// `60271` (HTTP 400): Currency is not valid.
+    CurrencyNotValid,
+    /// `402880` (HTTP 400): Vendor is not valid.
+    VendorNotValid,
+    /// `60272` (HTTP 400): Vendor account is not valid.
+    VendorAccountNotValid,
+    /// `60279` (HTTP 400): Fund is not valid.
+    FundNotValid,
+    /// `60273` (HTTP 400): Title is missing.
+    TitleMissing,
+    /// `60274` (HTTP 400): Resource metadata is required.
+    ResourceMetadataRequired,
+    /// `60278` (HTTP 400): Purchase request creation failed.
+    PurchaseRequestCreationFailed,
+    /// `60280` (HTTP 400): Purchase request citation not valid.
+    PurchaseRequestCitationNotValid,
+    /// `60281` (HTTP 400): Purchase request location's library not valid.
+    PurchaseRequestLocationSLibrary,
+    /// `60282` (HTTP 400): Purchase request location's shelving location not valid.
+    PurchaseRequestLocationSShelving,
+    /// `60283` (HTTP 400): Purchase request location's quantity not valid.
+    PurchaseRequestLocationSQuantity,
+    /// `60329` (HTTP 400): Purchase requested material type is not valid.
+    PurchaseRequestedMaterialNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreatePurchaseRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "402119",
+            Self::UserNotFound => "401890",
+            Self::MmsIdNotValid => "60221",
+            Self::RequestedFormatNotValid => "60270",
+            Self::LibraryNotValid => "402469",
+            Self::CurrencyNotValid => "60271",
+            Self::VendorNotValid => "402880",
+            Self::VendorAccountNotValid => "60272",
+            Self::FundNotValid => "60279",
+            Self::TitleMissing => "60273",
+            Self::ResourceMetadataRequired => "60274",
+            Self::PurchaseRequestCreationFailed => "60278",
+            Self::PurchaseRequestCitationNotValid => "60280",
+            Self::PurchaseRequestLocationSLibrary => "60281",
+            Self::PurchaseRequestLocationSShelving => "60282",
+            Self::PurchaseRequestLocationSQuantity => "60283",
+            Self::PurchaseRequestedMaterialNotValid => "60329",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreatePurchaseRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "402119" => Self::GeneralError,
+            "401890" => Self::UserNotFound,
+            "60221" => Self::MmsIdNotValid,
+            "60270" => Self::RequestedFormatNotValid,
+            "402469" => Self::LibraryNotValid,
+            "60271" => Self::CurrencyNotValid,
+            "402880" => Self::VendorNotValid,
+            "60272" => Self::VendorAccountNotValid,
+            "60279" => Self::FundNotValid,
+            "60273" => Self::TitleMissing,
+            "60274" => Self::ResourceMetadataRequired,
+            "60278" => Self::PurchaseRequestCreationFailed,
+            "60280" => Self::PurchaseRequestCitationNotValid,
+            "60281" => Self::PurchaseRequestLocationSLibrary,
+            "60282" => Self::PurchaseRequestLocationSShelving,
+            "60283" => Self::PurchaseRequestLocationSQuantity,
+            "60329" => Self::PurchaseRequestedMaterialNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_purchase_request`]: `match err.kind::<GetPurchaseRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetPurchaseRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60276` (HTTP 400): The purchase request identifier is not valid.
+    PurchaseRequestNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetPurchaseRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::GeneralError => "401652",
+            Self::PurchaseRequestNotValid => "60276",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetPurchaseRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401652" => Self::GeneralError,
+            "60276" => Self::PurchaseRequestNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::operate_on_purchase_request`]: `match err.kind::<OperateOnPurchaseRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnPurchaseRequestError {
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60276` (HTTP 400): The purchase request identifier is not valid.
+    PurchaseRequestNotValid,
+    /// `60277` (HTTP 400): The purchase request deletion failed.
+    PurchaseRequestDeletionFailed,
+    /// `401873` (HTTP 400): The operation is not supported.
+    OperationNotSupported,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnPurchaseRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralError => "401652",
+            Self::PurchaseRequestNotValid => "60276",
+            Self::PurchaseRequestDeletionFailed => "60277",
+            Self::OperationNotSupported => "401873",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnPurchaseRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralError,
+            "60276" => Self::PurchaseRequestNotValid,
+            "60277" => Self::PurchaseRequestDeletionFailed,
+            "401873" => Self::OperationNotSupported,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::list_requests`]: `match err.kind::<ListRequestsError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListRequestsError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl ListRequestsError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for ListRequestsError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_request`]: `match err.kind::<CreateRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401129` (HTTP 400): No items can fulfill the submitted request.
+    NoItemsCanFulfillSubmitted,
+    /// `401895` (HTTP 400): Pickup circulation desk with code X and library code Y was not found.
+    PickupCirculationDeskCodeLibrary,
+    /// `401136` (HTTP 400): Failed to save the request: Patron has active request for selected item.
+    FailedSaveRequest,
+    /// `60308` (HTTP 400): Delivery to personal address is not supported.
+    DeliveryPersonalAddressNotSupported,
+    /// `60309` (HTTP 400): User does not have address for personal delivery.
+    UserDoesNotAddressPersonal,
+    /// `60310` (HTTP 400): Delivery is not supported for this type of personal address.
+    DeliveryNotSupportedPersonalAddress,
+    /// `60324` (HTTP 400): Fulfillment network is not configured.
+    FulfillmentNetworkNotConfigured,
+    /// `60325` (HTTP 400): Fulfillment network institution is not valid.
+    FulfillmentNetworkInstitutionNotValid,
+    /// `60326` (HTTP 400): Fulfillment network pickup library or pickup circulation desk is not valid.
+    FulfillmentNetworkPickupLibraryPickup60326,
+    /// `60327` (HTTP 400): Fulfillment network pickup library or pickup circulation desk is required.
+    FulfillmentNetworkPickupLibraryPickup,
+    /// `401684` (HTTP 400): Search for request physical item failed.
+    SearchRequestPhysicalItemFailed,
+    /// `60328` (HTTP 400): Item for request was not found.
+    ItemRequestNotFound,
+    /// `60330` (HTTP 400): Invalid partial digitization volume or issue.
+    InvalidPartialDigitizationVolumeIssue,
+    /// `60331` (HTTP 400): Failed to create request.
+    FailedCreateRequest,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::NoItemsCanFulfillSubmitted => "401129",
+            Self::PickupCirculationDeskCodeLibrary => "401895",
+            Self::FailedSaveRequest => "401136",
+            Self::DeliveryPersonalAddressNotSupported => "60308",
+            Self::UserDoesNotAddressPersonal => "60309",
+            Self::DeliveryNotSupportedPersonalAddress => "60310",
+            Self::FulfillmentNetworkNotConfigured => "60324",
+            Self::FulfillmentNetworkInstitutionNotValid => "60325",
+            Self::FulfillmentNetworkPickupLibraryPickup60326 => "60326",
+            Self::FulfillmentNetworkPickupLibraryPickup => "60327",
+            Self::SearchRequestPhysicalItemFailed => "401684",
+            Self::ItemRequestNotFound => "60328",
+            Self::InvalidPartialDigitizationVolumeIssue => "60330",
+            Self::FailedCreateRequest => "60331",
+            Self::GeneralError => "401652",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401129" => Self::NoItemsCanFulfillSubmitted,
+            "401895" => Self::PickupCirculationDeskCodeLibrary,
+            "401136" => Self::FailedSaveRequest,
+            "60308" => Self::DeliveryPersonalAddressNotSupported,
+            "60309" => Self::UserDoesNotAddressPersonal,
+            "60310" => Self::DeliveryNotSupportedPersonalAddress,
+            "60324" => Self::FulfillmentNetworkNotConfigured,
+            "60325" => Self::FulfillmentNetworkInstitutionNotValid,
+            "60326" => Self::FulfillmentNetworkPickupLibraryPickup60326,
+            "60327" => Self::FulfillmentNetworkPickupLibraryPickup,
+            "401684" => Self::SearchRequestPhysicalItemFailed,
+            "60328" => Self::ItemRequestNotFound,
+            "60330" => Self::InvalidPartialDigitizationVolumeIssue,
+            "60331" => Self::FailedCreateRequest,
+            "401652" => Self::GeneralError,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_request`]: `match err.kind::<GetRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::operate_on_request`]: `match err.kind::<OperateOnRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnRequestError {
+    /// `401652` (HTTP 400): General Error - An error has occurred while processing the request.
+    GeneralErrorErrorOccurredWhile,
+    /// `401907` (HTTP 400): Failed to find a request for the given request ID.
+    FailedFindRequestRequestId,
+    /// `402205` (HTTP 400): Input parameter X (Y) is not numeric.
+    InputParameterNotNumeric,
+    /// `401932` (HTTP 400): Request X is not a Digitization request
+    RequestNotDigitizationRequest,
+    /// `401933` (HTTP 400): Cannot move forward in workflow. Request ID: X, Step: Y
+    CannotMoveForwardWorkflowRequest,
+    /// `401934` (HTTP 400): Move digitization request to next step in workflow has failed. Request ID: X
+    MoveDigitizationRequestNextStep,
+    /// `401666` (HTTP 400): X parameter is not valid.
+    ParameterNotValid,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::GeneralErrorErrorOccurredWhile => "401652",
+            Self::FailedFindRequestRequestId => "401907",
+            Self::InputParameterNotNumeric => "402205",
+            Self::RequestNotDigitizationRequest => "401932",
+            Self::CannotMoveForwardWorkflowRequest => "401933",
+            Self::MoveDigitizationRequestNextStep => "401934",
+            Self::ParameterNotValid => "401666",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::GeneralErrorErrorOccurredWhile,
+            "401907" => Self::FailedFindRequestRequestId,
+            "402205" => Self::InputParameterNotNumeric,
+            "401932" => Self::RequestNotDigitizationRequest,
+            "401933" => Self::CannotMoveForwardWorkflowRequest,
+            "401934" => Self::MoveDigitizationRequestNextStep,
+            "401666" => Self::ParameterNotValid,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::update_request`]: `match err.kind::<UpdateRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateRequestError {
+    /// `60330` (HTTP 400): Invalid partial digitization volume or issue.
+    InvalidPartialDigitizationVolumeIssue,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl UpdateRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidPartialDigitizationVolumeIssue => "60330",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for UpdateRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "60330" => Self::InvalidPartialDigitizationVolumeIssue,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::delete_request`]: `match err.kind::<DeleteRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401694` (HTTP 400): Request Identifier not found.
+    RequestNotFound,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::RequestNotFound => "401694",
+            Self::GeneralError => "401652",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401694" => Self::RequestNotFound,
+            "401652" => Self::GeneralError,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::create_resource_sharing_request`]: `match err.kind::<CreateResourceSharingRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateResourceSharingRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401604` (HTTP 400): Warning: The institutional inventory has services for the requested title.
+    Warning,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `402039` (HTTP 400): Could not create request, default item location is not defined for the resource sharing library
+    CouldNotCreateRequestDefault,
+    /// `401768` (HTTP 400): Patron is not affiliated with a resource sharing library
+    PatronNotAffiliatedResourceSharing,
+    /// `402362` (HTTP 400): Failed to save the request: Patron has duplicate request
+    FailedSaveRequest,
+    /// `401607` (HTTP 400): Resource sharing library (owner) is missing
+    ResourceSharingLibraryOwnerMissing,
+    /// `401608` (HTTP 400): The given resource sharing library (owner) is not defined in the patron record
+    ResourceSharingLibraryOwnerNot,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl CreateResourceSharingRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::Warning => "401604",
+            Self::GeneralError => "401652",
+            Self::CouldNotCreateRequestDefault => "402039",
+            Self::PatronNotAffiliatedResourceSharing => "401768",
+            Self::FailedSaveRequest => "402362",
+            Self::ResourceSharingLibraryOwnerMissing => "401607",
+            Self::ResourceSharingLibraryOwnerNot => "401608",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for CreateResourceSharingRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401604" => Self::Warning,
+            "401652" => Self::GeneralError,
+            "402039" => Self::CouldNotCreateRequestDefault,
+            "401768" => Self::PatronNotAffiliatedResourceSharing,
+            "402362" => Self::FailedSaveRequest,
+            "401607" => Self::ResourceSharingLibraryOwnerMissing,
+            "401608" => Self::ResourceSharingLibraryOwnerNot,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::get_resource_sharing_request`]: `match err.kind::<GetResourceSharingRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetResourceSharingRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `40166450` (HTTP 400): No result found for given parameters.
+    NoResultFoundParameters,
+    /// `40166422` (HTTP 400): Value of parameter is invalid given other parameter.
+    ValueParameterInvalidOtherParameter,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetResourceSharingRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::GeneralError => "401652",
+            Self::NoResultFoundParameters => "40166450",
+            Self::ValueParameterInvalidOtherParameter => "40166422",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetResourceSharingRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401652" => Self::GeneralError,
+            "40166450" => Self::NoResultFoundParameters,
+            "40166422" => Self::ValueParameterInvalidOtherParameter,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::operate_on_resource_sharing_request`]: `match err.kind::<OperateOnResourceSharingRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperateOnResourceSharingRequestError {
+    /// `401608` (HTTP 400): The given resource sharing library (owner) is not defined in the patron record
+    ResourceSharingLibraryOwnerNot,
+    /// `40166411` (HTTP 400): Parameter value is invalid.
+    ParameterValueInvalid,
+    /// `40166425` (HTTP 400): Shipping cost cannot be lower than 0.
+    ShippingCostCannotLowerThan,
+    /// `40166426` (HTTP 400): Parameter value is invalid (with error message).
+    ParameterValueInvalidErrorMessage,
+    /// `40166412` (HTTP 400): Failed to perform operation.
+    FailedPerformOperation,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl OperateOnResourceSharingRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ResourceSharingLibraryOwnerNot => "401608",
+            Self::ParameterValueInvalid => "40166411",
+            Self::ShippingCostCannotLowerThan => "40166425",
+            Self::ParameterValueInvalidErrorMessage => "40166426",
+            Self::FailedPerformOperation => "40166412",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for OperateOnResourceSharingRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401608" => Self::ResourceSharingLibraryOwnerNot,
+            "40166411" => Self::ParameterValueInvalid,
+            "40166425" => Self::ShippingCostCannotLowerThan,
+            "40166426" => Self::ParameterValueInvalidErrorMessage,
+            "40166412" => Self::FailedPerformOperation,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+/// The error codes Alma documents for [`UsersApi::delete_resource_sharing_request`]: `match err.kind::<DeleteResourceSharingRequestError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteResourceSharingRequestError {
+    /// `401890` (HTTP 400): User with identifier X of type Y was not found.
+    UserNotFound,
+    /// `401694` (HTTP 400): Request Identifier not found.
+    RequestNotFound,
+    /// `401652` (HTTP 400): General Error: An error has occurred while processing the request.
+    GeneralError,
+    /// `60340` (HTTP 400): The request is API Restricted by library.
+    RequestApiRestrictedLibrary,
+    /// `60258` (HTTP 400): The API Restricted profile is not valid.
+    ApiRestrictedProfileNotValid,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl DeleteResourceSharingRequestError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::UserNotFound => "401890",
+            Self::RequestNotFound => "401694",
+            Self::GeneralError => "401652",
+            Self::RequestApiRestrictedLibrary => "60340",
+            Self::ApiRestrictedProfileNotValid => "60258",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for DeleteResourceSharingRequestError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401890" => Self::UserNotFound,
+            "401694" => Self::RequestNotFound,
+            "401652" => Self::GeneralError,
+            "60340" => Self::RequestApiRestrictedLibrary,
+            "60258" => Self::ApiRestrictedProfileNotValid,
+            other => Self::Other(other.to_string()),
+        }
     }
 }

@@ -30,6 +30,7 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
     let jobs = jobs_helper(api, area);
     let builders = area.operations.iter().map(|op| builder(api, area, op));
     let enums = area.param_enums.iter().map(|e| param_enum(area, e));
+    let error_enums = area.operations.iter().filter_map(|op| error_enum(area, op));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
@@ -50,7 +51,74 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
         #(#builders)*
 
         #(#enums)*
+
+        #(#error_enums)*
     }
+}
+
+/// The error codes `op` documents as an enum: a case per code, `Other` for the rest, built by
+/// `err.kind::<…>()` (the runtime's `OperationError`).
+fn error_enum(area: &Area, op: &Operation) -> Option<TokenStream> {
+    let name = format_ident!("{}", op.error_enum.as_ref()?);
+    let api_ty = area_type(area);
+    let doc = format!(
+        " The error codes Alma documents for [`{api_ty}::{}`]: `match err.kind::<{name}>()`.",
+        op.name
+    );
+    let cases: Vec<_> = op.errors.iter().filter(|e| !e.variant.is_empty()).collect();
+    let variants: Vec<_> = cases
+        .iter()
+        .map(|e| format_ident!("{}", e.variant))
+        .collect();
+    let docs: Vec<String> = cases
+        .iter()
+        .map(|e| {
+            format!(
+                " `{}` (HTTP {}): {}",
+                e.code,
+                e.status,
+                sanitize(&e.message).replace('\n', " ")
+            )
+        })
+        .collect();
+    // A documented `a|b` is either code.
+    let patterns: Vec<TokenStream> = cases
+        .iter()
+        .map(|e| {
+            let alternatives = e.code.split('|').map(str::trim);
+            quote! { #(#alternatives)|* }
+        })
+        .collect();
+    let codes: Vec<&str> = cases.iter().map(|e| e.code.as_str()).collect();
+    Some(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #docs] #variants, )*
+            /// A code this operation's documentation does not list (or a gateway code).
+            Other(String),
+        }
+
+        impl #name {
+            /// The error code as Alma documents it.
+            pub fn code(&self) -> &str {
+                match self {
+                    #( Self::#variants => #codes, )*
+                    Self::Other(code) => code,
+                }
+            }
+        }
+
+        impl alma_runtime::OperationError for #name {
+            fn from_code(code: &str) -> Self {
+                match code {
+                    #( #patterns => Self::#variants, )*
+                    other => Self::Other(other.to_string()),
+                }
+            }
+        }
+    })
 }
 
 /// An enumerated query parameter: the values the spec names, `Other` for the rest, and
@@ -216,7 +284,12 @@ fn accessor_doc(op: &Operation, required: &[&Param]) -> TokenStream {
         lines.push(String::new());
         lines.push("# Errors".into());
         lines.push(String::new());
-        lines.push("Alma error codes documented for this operation:".into());
+        match &op.error_enum {
+            Some(e) => lines.push(format!(
+                "Alma error codes documented for this operation, matched with `err.kind::<{e}>()` ([`{e}`]):"
+            )),
+            None => lines.push("Alma error codes documented for this operation:".into()),
+        }
         for e in &op.errors {
             lines.push(format!(
                 "- `{}` ({}): {}",
@@ -459,13 +532,12 @@ fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
             let link = submitted.value.additional_info.as_ref().and_then(|i| i.link.clone()).unwrap_or_default();
             let instance_id = link.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
             if instance_id.is_empty() || !link.contains("/instances/") {
-                return Err(alma_runtime::Error::Decode {
-                    operation: #op_name,
+                return Err(alma_runtime::Error::unexpected_answer(
+                    #op_name,
                     status,
-                    content_type: None,
-                    body_snippet: link,
-                    message: "the submitted job's additional_info has no instance link".into(),
-                });
+                    link,
+                    "the submitted job's additional_info has no instance link",
+                ));
             }
             let done = |r: &alma_runtime::Response<#inst_ty>| {
                 r.value.status.as_ref().is_some_and(|s| alma_runtime::wait::job_status_is_final(&s.value))

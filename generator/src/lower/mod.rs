@@ -1,6 +1,7 @@
 //! Lowering: spec documents → IR. Operations here, models in [`schema`], names in
 //! [`crate::naming`], and the finishing passes (dedupe, unique names, areas) in `finish`.
 
+mod error_codes;
 mod finish;
 mod param_values;
 
@@ -47,6 +48,7 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     let model_names = config.naming.get(MODEL_NAMES).cloned().unwrap_or_default();
     finish::finish(&mut api, &model_names, !config.subset)?;
     param_values::assign(&mut api, &config.corrections.param_values);
+    error_codes::assign(&mut api);
     Ok(api)
 }
 
@@ -410,6 +412,7 @@ fn lower_operation(
         response,
         errors,
         pagination: None,
+        error_enum: None,
     })
 }
 
@@ -668,6 +671,7 @@ fn parse_error_codes(status: &str, desc: &str) -> Vec<ErrorCode> {
                 status: status.to_string(),
                 code: code.to_string(),
                 message: msg.to_string(),
+                variant: String::new(),
             })
         })
         .collect()

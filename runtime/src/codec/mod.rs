@@ -82,13 +82,24 @@ pub trait Codec: Sized {
     }
 }
 
-/// Why a document did not fit a model, and where (`user_group.value`, `item[3].barcode`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a document did not fit a model, and where (`user_group.value`, `item[3].barcode`); the
+/// parser's own error, when there was one, is its [`source`](std::error::Error::source).
+#[derive(Debug, Clone)]
 pub struct DecodeError {
     /// Innermost segment first; reversed for display.
     path: Vec<Segment>,
     message: String,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+impl PartialEq for DecodeError {
+    /// Same place and message (the cause is not compared).
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.message == other.message
+    }
+}
+
+impl Eq for DecodeError {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -102,6 +113,19 @@ impl DecodeError {
         DecodeError {
             path: Vec::new(),
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The document could not be parsed at all: `cause` is the parser's error.
+    pub fn unparsable(
+        format: &str,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> DecodeError {
+        DecodeError {
+            path: Vec::new(),
+            message: format!("not {format}: {cause}"),
+            source: Some(std::sync::Arc::new(cause)),
         }
     }
 
@@ -148,7 +172,13 @@ impl fmt::Display for DecodeError {
     }
 }
 
-impl std::error::Error for DecodeError {}
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// What a generated model passes to [`decode_object`]: takes a key and its value, reads the
 /// value through the [`Recorder`] when the key is one of the model's fields (`Ok(None)`), and

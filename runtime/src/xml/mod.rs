@@ -95,18 +95,34 @@ pub struct XmlModel {
 }
 
 /// Decodes an XML document into `T`, whose XML shape is `model`.
-pub fn from_xml<T: Codec>(doc: &str, model: &'static XmlModel) -> Result<T, String> {
+pub fn from_xml<T: Codec>(
+    doc: &str,
+    model: &'static XmlModel,
+) -> Result<T, crate::codec::DecodeError> {
     let mut out = None;
+    let mut failed = None;
     with_node(doc, model, &mut |node| {
-        out = Some(T::from_node(node).map_err(|e| e.to_string())?);
+        match T::from_node(node) {
+            Ok(v) => out = Some(v),
+            Err(e) => {
+                let text = e.to_string();
+                failed = Some(e);
+                return Err(text);
+            }
+        }
         Ok(())
+    })
+    .map_err(|text| {
+        failed
+            .take()
+            .unwrap_or_else(|| crate::codec::DecodeError::new(text))
     })?;
-    out.ok_or_else(|| "no document".to_string())
+    out.ok_or_else(|| crate::codec::DecodeError::new("no document"))
 }
 
 /// Decodes an XML document into the JSON shape of `model` (what models read).
 pub fn xml_to_value(doc: &str, model: &'static XmlModel) -> Result<Value, String> {
-    from_xml(doc, model)
+    from_xml(doc, model).map_err(|e| e.to_string())
 }
 
 /// Parses `doc` and hands its root, read as `model`, to `f`. Not generic, so the parsing is

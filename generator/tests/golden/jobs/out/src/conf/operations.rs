@@ -135,14 +135,14 @@ impl ConfApi {
             .unwrap_or("")
             .to_string();
         if instance_id.is_empty() || !link.contains("/instances/") {
-            return Err(alma_runtime::Error::Decode {
-                operation: "conf.run_job_and_wait",
-                status,
-                content_type: None,
-                body_snippet: link,
-                message: "the submitted job's additional_info has no instance link"
-                    .into(),
-            });
+            return Err(
+                alma_runtime::Error::unexpected_answer(
+                    "conf.run_job_and_wait",
+                    status,
+                    link,
+                    "the submitted job's additional_info has no instance link",
+                ),
+            );
         }
         let done = |r: &alma_runtime::Response<crate::conf::models::JobInstance>| {
             r.value

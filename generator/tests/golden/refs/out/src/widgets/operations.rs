@@ -21,7 +21,7 @@ impl WidgetsApi {
     ///
     /// # Errors
     ///
-    /// Alma error codes documented for this operation:
+    /// Alma error codes documented for this operation, matched with `err.kind::<GetWidgetError>()` ([`GetWidgetError`]):
     /// - `401652` (400): Widget not found.
     pub fn get_widget(&self, widget_id: impl Into<String>) -> GetWidget {
         GetWidget {
@@ -219,5 +219,31 @@ impl From<&str> for GetWidgetView {
 impl From<String> for GetWidgetView {
     fn from(s: String) -> Self {
         Self::from(s.as_str())
+    }
+}
+/// The error codes Alma documents for [`WidgetsApi::get_widget`]: `match err.kind::<GetWidgetError>()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetWidgetError {
+    /// `401652` (HTTP 400): Widget not found.
+    WidgetNotFound,
+    /// A code this operation's documentation does not list (or a gateway code).
+    Other(String),
+}
+impl GetWidgetError {
+    /// The error code as Alma documents it.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::WidgetNotFound => "401652",
+            Self::Other(code) => code,
+        }
+    }
+}
+impl alma_runtime::OperationError for GetWidgetError {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "401652" => Self::WidgetNotFound,
+            other => Self::Other(other.to_string()),
+        }
     }
 }
