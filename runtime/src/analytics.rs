@@ -4,12 +4,11 @@
 //! (`saw-sql:columnHeading`, with `col_names=true`). This follows the token until `IsFinished`
 //! and gives each row as (column heading, value) pairs in column order.
 
-use std::collections::VecDeque;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::body::Decode;
+use crate::pages::{PageStream, PageWalk};
 use crate::{Error, RequestBuilder, Response};
 
 /// One row: (column heading, value), in column order. Empty cells are absent from Alma's
@@ -20,26 +19,81 @@ pub type Row = Vec<(String, String)>;
 /// report) before the stream gives up.
 const MAX_EMPTY_PAGES: u32 = 20;
 
-type PageFuture<P> = Pin<Box<dyn Future<Output = Result<Response<P>, Error>> + Send>>;
-
 /// The rows of an Analytics report. Use [`ReportRows::next`] or the `futures::Stream` impl.
 #[must_use = "a report stream does nothing until polled"]
-pub struct ReportRows<P> {
-    req: RequestBuilder,
+pub struct ReportRows<P: Decode + Send + 'static> {
+    stream: PageStream<TokenWalk<P>>,
+}
+
+/// The resumption token: the first page gives it, every page says whether the report is
+/// finished.
+struct TokenWalk<P> {
     results_of: fn(P) -> Vec<String>,
     token: Option<String>,
     columns: Vec<(String, String)>,
-    buffer: VecDeque<Row>,
-    in_flight: Option<PageFuture<P>>,
-    finished: bool,
     empty_pages: u32,
 }
 
-impl<P> std::fmt::Debug for ReportRows<P> {
+impl<P: Decode + Send + 'static> PageWalk for TokenWalk<P> {
+    type Page = P;
+    type Item = Row;
+
+    fn next_request(&self, base: &RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(t) => base.clone().query("token", t.clone()),
+            None => base.clone(),
+        }
+    }
+
+    fn take(
+        &mut self,
+        page: Response<P>,
+        operation: &'static str,
+    ) -> Result<(Vec<Row>, bool), Error> {
+        let status = page.status;
+        let decode = |message: String, body_snippet: String| Error::Decode {
+            operation,
+            status,
+            content_type: None,
+            body_snippet,
+            source: Box::new(crate::codec::DecodeError::new(message.clone())),
+            message,
+        };
+        let mut rows = Vec::new();
+        let mut finished = false;
+        for xml in (self.results_of)(page.value) {
+            let p = parse_page(&xml, &mut self.columns)
+                .map_err(|message| decode(message, xml.chars().take(300).collect()))?;
+            if self.token.is_none() {
+                self.token = p.token;
+            }
+            finished |= p.finished;
+            rows.extend(p.rows);
+        }
+        // Without a token there is no next page to ask for.
+        if finished || self.token.is_none() {
+            return Ok((rows, true));
+        }
+        if rows.is_empty() {
+            self.empty_pages += 1;
+            if self.empty_pages > MAX_EMPTY_PAGES {
+                return Err(decode(
+                    format!("{MAX_EMPTY_PAGES} empty pages in a row and the report is still not finished"),
+                    String::new(),
+                ));
+            }
+        } else {
+            self.empty_pages = 0;
+        }
+        Ok((rows, false))
+    }
+}
+
+impl<P: Decode + Send + 'static> std::fmt::Debug for ReportRows<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReportRows")
-            .field("columns", &self.columns)
-            .field("finished", &self.finished)
+            .field("columns", &self.stream.walk.columns)
+            .field("finished", &self.stream.done)
             .finish()
     }
 }
@@ -48,25 +102,31 @@ impl<P: Decode + Send + 'static> ReportRows<P> {
     /// Rows of the report request `req`; `results_of` takes the `QueryResult` XML out of a page.
     pub fn new(req: RequestBuilder, results_of: fn(P) -> Vec<String>) -> Self {
         ReportRows {
-            req: req.query("col_names", "true".into()),
-            results_of,
-            token: None,
-            columns: Vec::new(),
-            buffer: VecDeque::new(),
-            in_flight: None,
-            finished: false,
-            empty_pages: 0,
+            stream: PageStream::new(
+                req.query("col_names", "true".into()),
+                TokenWalk {
+                    results_of,
+                    token: None,
+                    columns: Vec::new(),
+                    empty_pages: 0,
+                },
+            ),
         }
     }
 
     /// Column headings, known after the first page.
     pub fn columns(&self) -> Vec<&str> {
-        self.columns.iter().map(|(_, h)| h.as_str()).collect()
+        self.stream
+            .walk
+            .columns
+            .iter()
+            .map(|(_, h)| h.as_str())
+            .collect()
     }
 
     /// The next row, `None` after the last.
     pub async fn next(&mut self) -> Option<Result<Row, Error>> {
-        std::future::poll_fn(|cx| self.poll_row(cx)).await
+        self.stream.next().await
     }
 
     /// Every remaining row.
@@ -77,91 +137,15 @@ impl<P: Decode + Send + 'static> ReportRows<P> {
         }
         Ok(out)
     }
-
-    fn poll_row(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row, Error>>> {
-        loop {
-            if let Some(r) = self.buffer.pop_front() {
-                return Poll::Ready(Some(Ok(r)));
-            }
-            if self.finished {
-                return Poll::Ready(None);
-            }
-            let fut = self.in_flight.get_or_insert_with(|| {
-                let mut req = self.req.clone();
-                if let Some(t) = &self.token {
-                    req = req.query("token", t.clone());
-                }
-                Box::pin(req.send::<P>())
-            });
-            let page = match fut.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(p) => p,
-            };
-            self.in_flight = None;
-            let page = match page {
-                Ok(p) => p,
-                Err(e) => {
-                    self.finished = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-            };
-            let op = self.req.spec().name;
-            let mut rows = 0;
-            let mut finished = false;
-            for xml in (self.results_of)(page.value) {
-                match parse_page(&xml, &mut self.columns) {
-                    Ok(p) => {
-                        if self.token.is_none() {
-                            self.token = p.token;
-                        }
-                        finished |= p.finished;
-                        rows += p.rows.len();
-                        self.buffer.extend(p.rows);
-                    }
-                    Err(message) => {
-                        self.finished = true;
-                        return Poll::Ready(Some(Err(Error::Decode {
-                            operation: op,
-                            status: page.status,
-                            content_type: None,
-                            body_snippet: xml.chars().take(300).collect(),
-                            source: Box::new(crate::codec::DecodeError::new(message.clone())),
-                            message,
-                        })));
-                    }
-                }
-            }
-            if finished || self.token.is_none() {
-                // Without a token there is no next page to ask for.
-                self.finished = true;
-            } else if rows == 0 {
-                self.empty_pages += 1;
-                if self.empty_pages > MAX_EMPTY_PAGES {
-                    self.finished = true;
-                    let message = format!("{MAX_EMPTY_PAGES} empty pages in a row and the report is still not finished");
-                    return Poll::Ready(Some(Err(Error::Decode {
-                        operation: op,
-                        status: page.status,
-                        content_type: None,
-                        body_snippet: String::new(),
-                        source: Box::new(crate::codec::DecodeError::new(message.clone())),
-                        message,
-                    })));
-                }
-            } else {
-                self.empty_pages = 0;
-            }
-        }
-    }
 }
 
-impl<P> Unpin for ReportRows<P> {}
+impl<P: Decode + Send + 'static> Unpin for ReportRows<P> {}
 
 impl<P: Decode + Send + 'static> futures_core::Stream for ReportRows<P> {
     type Item = Result<Row, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_row(cx)
+        self.get_mut().stream.poll_item(cx)
     }
 }
 

@@ -546,3 +546,84 @@ fn parse_xml_errors(body: &[u8]) -> Option<Vec<ErrorDetail>> {
     }
     (saw_list || !out.is_empty()).then_some(out)
 }
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::*;
+
+    /// Every variant answers `meta()`; the operation is there for all but configuration errors.
+    #[test]
+    fn metadata_on_every_variant() {
+        let op = "users.get_user";
+        let status = StatusCode::BAD_REQUEST;
+        let detail = ErrorDetail {
+            code: "401861".into(),
+            message: "User not found".into(),
+            tracking_id: Some("E01-1".into()),
+        };
+        let all = [
+            Error::Api {
+                operation: op,
+                status,
+                gateway: None,
+                errors: vec![detail.clone()],
+                body_snippet: None,
+                headers: Box::default(),
+            },
+            Error::Transport {
+                operation: op,
+                message: "refused".into(),
+                source: None,
+            },
+            Error::Timeout {
+                operation: op,
+                after: None,
+            },
+            Error::unexpected_answer(op, StatusCode::OK, String::new(), "no link"),
+            Error::Encode {
+                operation: op,
+                message: "x".into(),
+            },
+            Error::RequestTooLarge {
+                operation: op,
+                size: 2,
+                limit: 1,
+            },
+            Error::ReadOnly {
+                operation: op,
+                method: "PUT",
+            },
+            Error::DailyQuota {
+                operation: op,
+                resets_at: SystemTime::now(),
+                remaining: Some(0),
+                low_water: None,
+                errors: vec![],
+            },
+            Error::Refused {
+                operation: op,
+                reason: "no".into(),
+            },
+        ];
+        for e in &all {
+            let m = e.meta();
+            assert_eq!(m.operation, Some(op), "{e:?}");
+            assert!(!e.to_string().is_empty());
+            assert!(e.to_string().starts_with(op), "{e}");
+        }
+        let api = all[0].meta();
+        assert_eq!(
+            (api.status, api.code, api.message, api.tracking_id),
+            (
+                Some(status),
+                Some("401861"),
+                Some("User not found"),
+                Some("E01-1")
+            )
+        );
+        assert!(api.headers.is_some());
+        assert_eq!(all[3].meta().status, Some(StatusCode::OK));
+        assert_eq!(all[7].meta().code, Some("DAILY_THRESHOLD"));
+        assert_eq!(Error::Config("bad".into()).meta().operation, None);
+    }
+}

@@ -32,6 +32,7 @@ pub mod codec;
 mod error;
 mod governor;
 mod hooks;
+mod pages;
 pub mod paginate;
 mod region;
 #[doc(hidden)]

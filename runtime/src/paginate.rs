@@ -5,43 +5,76 @@
 //! and stops on the first short or empty page. A last page of exactly 100 costs one more,
 //! empty, request; no record is skipped and no page is fetched twice.
 
-use std::collections::VecDeque;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use serde_json::Value;
 
 use crate::body::{Decode, RawBody};
+use crate::pages::{PageStream, PageWalk};
 use crate::{Error, Format, RequestBuilder, Response};
 
 /// Alma's largest page.
 pub const MAX_PAGE_SIZE: usize = 100;
 
-type PageFuture<P> = Pin<Box<dyn Future<Output = Result<Response<P>, Error>> + Send>>;
-
 /// Every item of a paginated list operation, fetched page by page. Use [`Paginator::next`] or
 /// the `futures::Stream` impl.
 #[must_use = "a paginator does nothing until polled"]
-pub struct Paginator<P, T> {
-    req: RequestBuilder,
+pub struct Paginator<P: Decode + Send + 'static, T> {
+    stream: PageStream<OffsetWalk<P, T>>,
+}
+
+/// `limit`/`offset`: full pages until a short one.
+struct OffsetWalk<P, T> {
     items_of: fn(P) -> Result<Vec<T>, String>,
     page_size: usize,
     offset: usize,
-    buffer: VecDeque<T>,
-    in_flight: Option<PageFuture<P>>,
-    done: bool,
-    pages: u64,
 }
 
-impl<P, T> std::fmt::Debug for Paginator<P, T> {
+impl<P: Decode + Send + 'static, T> PageWalk for OffsetWalk<P, T> {
+    type Page = P;
+    type Item = T;
+
+    fn next_request(&self, base: &RequestBuilder) -> RequestBuilder {
+        base.clone()
+            .query("limit", self.page_size.to_string())
+            .query("offset", self.offset.to_string())
+    }
+
+    fn take(
+        &mut self,
+        page: Response<P>,
+        operation: &'static str,
+    ) -> Result<(Vec<T>, bool), Error> {
+        let content_type = page
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let status = page.status;
+        let items = (self.items_of)(page.value).map_err(|message| Error::Decode {
+            operation,
+            status,
+            content_type,
+            body_snippet: String::new(),
+            source: Box::new(crate::codec::DecodeError::new(message.clone())),
+            message,
+        })?;
+        self.offset += items.len();
+        // A short (or empty) page is the last one, whatever total_record_count says.
+        let last = items.len() < self.page_size;
+        Ok((items, last))
+    }
+}
+
+impl<P: Decode + Send + 'static, T> std::fmt::Debug for Paginator<P, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Paginator")
-            .field("operation", &self.req.spec().name)
-            .field("page_size", &self.page_size)
-            .field("offset", &self.offset)
-            .field("pages", &self.pages)
-            .field("done", &self.done)
+            .field("operation", &self.stream.req.spec().name)
+            .field("page_size", &self.stream.walk.page_size)
+            .field("offset", &self.stream.walk.offset)
+            .field("pages", &self.stream.pages)
+            .field("done", &self.stream.done)
             .finish()
     }
 }
@@ -59,110 +92,46 @@ impl<P: Decode + Send + 'static, T> Paginator<P, T> {
     /// error ends the stream with [`Error::Decode`]).
     pub fn new(req: RequestBuilder, items_of: fn(P) -> Result<Vec<T>, String>) -> Self {
         Paginator {
-            req,
-            items_of,
-            page_size: MAX_PAGE_SIZE,
-            offset: 0,
-            buffer: VecDeque::new(),
-            in_flight: None,
-            done: false,
-            pages: 0,
+            stream: PageStream::new(
+                req,
+                OffsetWalk {
+                    items_of,
+                    page_size: MAX_PAGE_SIZE,
+                    offset: 0,
+                },
+            ),
         }
     }
 
     /// Items per request (1 to 100; default 100).
     pub fn page_size(mut self, n: usize) -> Self {
-        self.page_size = n.clamp(1, MAX_PAGE_SIZE);
+        self.stream.walk.page_size = n.clamp(1, MAX_PAGE_SIZE);
         self
     }
 
     /// Start at this offset instead of 0.
     pub fn starting_at(mut self, offset: usize) -> Self {
-        self.offset = offset;
+        self.stream.walk.offset = offset;
         self
     }
 
     /// Pages fetched so far.
     pub fn pages_fetched(&self) -> u64 {
-        self.pages
+        self.stream.pages
     }
 
     /// The next item, `None` after the last one. After an error the stream ends.
-    pub async fn next(&mut self) -> Option<Result<T, Error>>
-    where
-        Self: Unpin,
-    {
-        std::future::poll_fn(|cx| self.poll_item(cx)).await
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        self.stream.next().await
     }
 
     /// Every remaining item.
-    pub async fn try_collect(mut self) -> Result<Vec<T>, Error>
-    where
-        Self: Unpin,
-    {
+    pub async fn try_collect(mut self) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         while let Some(item) = self.next().await {
             out.push(item?);
         }
         Ok(out)
-    }
-
-    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, Error>>> {
-        loop {
-            if let Some(item) = self.buffer.pop_front() {
-                return Poll::Ready(Some(Ok(item)));
-            }
-            if self.done {
-                return Poll::Ready(None);
-            }
-            let fut = self.in_flight.get_or_insert_with(|| {
-                let req = self
-                    .req
-                    .clone()
-                    .query("limit", self.page_size.to_string())
-                    .query("offset", self.offset.to_string());
-                Box::pin(req.send::<P>())
-            });
-            let page = match fut.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(r) => r,
-            };
-            self.in_flight = None;
-            match page {
-                Err(e) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-                Ok(page) => {
-                    self.pages += 1;
-                    let items = match (self.items_of)(page.value) {
-                        Ok(items) => items,
-                        Err(message) => {
-                            self.done = true;
-                            let content_type = page
-                                .headers
-                                .get(http::header::CONTENT_TYPE)
-                                .and_then(|v| v.to_str().ok())
-                                .map(str::to_owned);
-                            return Poll::Ready(Some(Err(Error::Decode {
-                                operation: self.req.spec().name,
-                                status: page.status,
-                                content_type,
-                                body_snippet: String::new(),
-                                source: Box::new(crate::codec::DecodeError::new(message.clone())),
-                                message,
-                            })));
-                        }
-                    };
-                    // A short (or empty) page is the last one, whatever total_record_count says.
-                    if items.len() < self.page_size {
-                        self.done = true;
-                    }
-                    self.offset += items.len();
-                    self.buffer.extend(items);
-                }
-            }
-        }
     }
 }
 
@@ -172,7 +141,7 @@ impl<P: Decode + Send + 'static, T> futures_core::Stream for Paginator<P, T> {
     type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_item(cx)
+        self.get_mut().stream.poll_item(cx)
     }
 }
 
