@@ -58,6 +58,7 @@ pub(crate) struct Inner {
     pub(crate) governor: Governor,
     pub(crate) retry: RetryPolicy,
     pub(crate) hooks: Vec<Arc<dyn crate::Hooks>>,
+    pub(crate) max_response_bytes: usize,
 }
 
 /// An Alma API client. Cheap to clone; clones share connections and configuration, and can be
@@ -125,6 +126,10 @@ impl Client {
     }
 }
 
+/// The default cap on an answer's body: 64 MiB, well above Alma's largest pages (100 records,
+/// an Analytics page of 1,000 rows), far below what would hurt a small worker.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
 /// Builds a [`Client`] (or a type wrapping one, such as the generated `alma_sdk::Client`).
 pub struct ClientBuilder<C = Client> {
     api_key: Option<String>,
@@ -145,6 +150,7 @@ pub struct ClientBuilder<C = Client> {
     low_water: Option<u64>,
     http: Option<reqwest::Client>,
     hooks: Vec<Arc<dyn crate::Hooks>>,
+    max_response_bytes: usize,
     _out: PhantomData<fn() -> C>,
 }
 
@@ -192,6 +198,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             low_water: None,
             http: None,
             hooks: Vec::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             _out: PhantomData,
         }
     }
@@ -337,6 +344,13 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// The largest answer body the client reads (default [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB);
+    /// a larger one fails with [`Error::ResponseTooLarge`] before it is decoded or held whole.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = n;
+        self
+    }
+
     /// Adds hooks run around every attempt (see [`crate::Hooks`]); several run in order.
     pub fn hooks(mut self, hooks: impl crate::Hooks) -> Self {
         self.hooks.push(Arc::new(hooks));
@@ -412,6 +426,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 ),
                 retry: self.retry,
                 hooks: self.hooks,
+                max_response_bytes: self.max_response_bytes,
             }),
         };
         Ok(C::from(client))

@@ -166,6 +166,16 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The answer's body is larger than the client's cap (`ClientBuilder::max_response_bytes`);
+    /// it was not read further.
+    ResponseTooLarge {
+        /// Operation, e.g. `users.get_user`.
+        operation: &'static str,
+        /// Bytes announced or received when it was refused (at least this many).
+        received: u64,
+        /// The cap in bytes.
+        limit: usize,
+    },
     /// The client is read-only and the operation would change data.
     ReadOnly {
         /// Operation, e.g. `users.get_user`.
@@ -347,6 +357,7 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Encode { operation, .. }
             | Error::RequestTooLarge { operation, .. }
+            | Error::ResponseTooLarge { operation, .. }
             | Error::ReadOnly { operation, .. }
             | Error::DailyQuota { operation, .. }
             | Error::Refused { operation, .. } => Some(operation),
@@ -394,6 +405,10 @@ impl fmt::Display for Error {
             Error::RequestTooLarge { operation, size, limit } => write!(
                 f,
                 "{operation}: request body is {size} bytes, over Alma's limit of {limit} bytes; not sent"
+            ),
+            Error::ResponseTooLarge { operation, received, limit } => write!(
+                f,
+                "{operation}: the answer is over the client's limit of {limit} bytes ({received} bytes or more); not read"
             ),
             Error::ReadOnly { operation, method } => {
                 write!(f, "{operation}: the client is read-only and refuses {method} requests")
@@ -587,6 +602,11 @@ mod metadata_tests {
             Error::RequestTooLarge {
                 operation: op,
                 size: 2,
+                limit: 1,
+            },
+            Error::ResponseTooLarge {
+                operation: op,
+                received: 2,
                 limit: 1,
             },
             Error::ReadOnly {

@@ -47,7 +47,7 @@ pub mod xml;
 #[doc(hidden)]
 pub use body::{convert, IsEmpty};
 pub use body::{CodeValue, Decode, Encode, Extra, Model, RawBody};
-pub use client::{ApiKeyMode, Client, ClientBuilder};
+pub use client::{ApiKeyMode, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use codec::DecodeError;
 #[doc(hidden)]
 pub use codec::{Codec, Node, Wire};

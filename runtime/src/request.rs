@@ -467,10 +467,7 @@ impl RequestBuilder {
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(String::from);
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| self.transport_error(e, timeout))?;
+            let bytes = self.read_capped(resp, timeout).await?;
             Ok::<_, Error>((status, headers, content_type, bytes))
         }
         .instrument(span.clone())
@@ -498,6 +495,37 @@ impl RequestBuilder {
             format,
             body: bytes,
         })
+    }
+
+    /// The answer's body, refused as soon as it is known to exceed the client's cap (from
+    /// `Content-Length`, or while it arrives): a hostile or broken server cannot make the SDK
+    /// hold more than the cap in memory.
+    async fn read_capped(
+        &self,
+        mut resp: reqwest::Response,
+        timeout: Duration,
+    ) -> Result<bytes::Bytes, Error> {
+        let limit = self.client.inner.max_response_bytes;
+        let too_large = |received: u64| Error::ResponseTooLarge {
+            operation: self.spec.name,
+            received,
+            limit,
+        };
+        if let Some(len) = resp.content_length().filter(|&l| l > limit as u64) {
+            return Err(too_large(len));
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e, timeout))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large((body.len() + chunk.len()) as u64));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
 
     fn api_error(&self, status: StatusCode, headers: http::HeaderMap, body: &[u8]) -> Error {

@@ -322,3 +322,85 @@ async fn a_custom_http_client_goes_through_its_proxy() {
     let answer = get(&client).await.unwrap();
     assert_eq!(answer.value.text, "{\"via\":\"proxy\"}");
 }
+
+/// Answers over the client's cap are refused before they are decoded or held whole, whether the
+/// size is announced or only seen while the body arrives; under the cap they pass.
+#[tokio::test]
+async fn response_bodies_are_capped() {
+    let server = MockServer::start().await;
+    let big = vec![b' '; 10_000];
+    Mock::given(method("GET"))
+        .and(path("/almaws/v1/things/t1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(big, "application/json"))
+        .mount(&server)
+        .await;
+    let capped = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .max_response_bytes(4_096)
+        .build()
+        .unwrap();
+    let err = get(&capped).await.unwrap_err();
+    match &err {
+        Error::ResponseTooLarge {
+            received, limit, ..
+        } => {
+            assert_eq!(*limit, 4_096);
+            assert!(*received >= 10_000, "{err}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains("over the client's limit of 4096 bytes"),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    let roomy = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .max_response_bytes(10_000)
+        .build()
+        .unwrap();
+    assert_eq!(get(&roomy).await.unwrap().value.text.len(), 10_000);
+    assert_eq!(alma_runtime::DEFAULT_MAX_RESPONSE_BYTES, 64 * 1024 * 1024);
+}
+
+/// A body without `Content-Length` (chunked) is counted as it arrives.
+#[tokio::test]
+async fn chunked_bodies_are_capped_as_they_arrive() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = sock.read(&mut buf).await;
+        let _ = sock
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .await;
+        // Far more than the cap, in chunks, without ever saying how much.
+        for _ in 0..64 {
+            let chunk = vec![b' '; 1024];
+            let head = format!("{:x}\r\n", chunk.len());
+            if sock.write_all(head.as_bytes()).await.is_err()
+                || sock.write_all(&chunk).await.is_err()
+                || sock.write_all(b"\r\n").await.is_err()
+            {
+                return;
+            }
+        }
+        let _ = sock.write_all(b"0\r\n\r\n").await;
+    });
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://{addr}"))
+        .max_response_bytes(8_192)
+        .build()
+        .unwrap();
+    let err = get(&client).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 8_192, .. }),
+        "{err:?}"
+    );
+}
