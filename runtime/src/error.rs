@@ -642,8 +642,16 @@ mod metadata_tests {
             )
         );
         assert!(api.headers.is_some());
-        assert_eq!(all[3].meta().status, Some(StatusCode::OK));
-        assert_eq!(all[7].meta().code, Some("DAILY_THRESHOLD"));
+        let decode = all
+            .iter()
+            .find(|e| matches!(e, Error::Decode { .. }))
+            .unwrap();
+        assert_eq!(decode.meta().status, Some(StatusCode::OK));
+        let quota = all
+            .iter()
+            .find(|e| matches!(e, Error::DailyQuota { .. }))
+            .unwrap();
+        assert_eq!(quota.meta().code, Some("DAILY_THRESHOLD"));
         assert_eq!(Error::Config("bad".into()).meta().operation, None);
     }
 }

@@ -5,6 +5,8 @@
 //! The one module here, [`conformance`], is generated too (`cargo xtask codegen` writes it): one
 //! call per operation with sample values, for `cargo xtask conformance`.
 
+pub mod fuzz;
+
 // Formatted by the generator (prettyplease), like the SDK itself.
 #[rustfmt::skip]
 pub mod conformance;

@@ -30,6 +30,11 @@ commands:
   bundle [--out DIR] [--specs DIR]  self-contained specs (local refs, corrections) for mock servers
   conformance [--areas a,b]         every operation against Prism (installed with npm if missing),
                                     plus every recorded fixture
+  fuzz [--execs N] [--target T] [--seed S] [--smoke]
+                                    hostile input for every decoder and the generator's readers
+                                    (targets json, xml, errors, xsd, spec; default all, 100000
+                                    executions each, release build); --smoke: the short
+                                    fixed-seed run CI does (debug build)
   test                              everything CI checks: fmt, codegen --check, clippy, tests,
                                     each area feature alone, docs, conformance
   help                              this text
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
         Some("bundle") => bundle(&args[1..]).map(|_| ()),
         Some("fetch-specs") => fetch_specs(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())
@@ -391,6 +397,8 @@ fn test(args: &[String]) -> Result<(), String> {
     )?;
     check_public_docs(&root.join("target/doc"))?;
     run(&cargo, &["test", "--workspace"], &[])?;
+    println!("\n==> cargo xtask fuzz --smoke");
+    fuzz(&["--smoke".to_string()])?;
     println!("\n==> cargo xtask conformance");
     conformance::run(&[])?;
     println!(
@@ -398,6 +406,40 @@ fn test(args: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `cargo xtask fuzz`: runs the `fuzz` example of the test crate.
+fn fuzz(args: &[String]) -> Result<(), String> {
+    check_flags(args, &["--smoke"], &["--execs", "--target", "--seed"])?;
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let execs = flag_value(args, "--execs")?.unwrap_or_else(|| {
+        if smoke {
+            "4000".into()
+        } else {
+            "100000".into()
+        }
+    });
+    let target = flag_value(args, "--target")?.unwrap_or_else(|| "all".into());
+    let seed = flag_value(args, "--seed")?.unwrap_or_else(|| "1".into());
+    let mut cmd = vec!["run", "-q"];
+    if !smoke {
+        cmd.push("--release");
+    }
+    cmd.extend([
+        "-p",
+        "alma-sdk-tests",
+        "--example",
+        "fuzz",
+        "--",
+        "--execs",
+        &execs,
+        "--target",
+        &target,
+        "--seed",
+        &seed,
+    ]);
+    run(&cargo, &cmd, &[])
 }
 
 /// The runtime's docs show what a user calls, not what only generated code uses.
