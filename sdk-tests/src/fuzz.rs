@@ -152,7 +152,7 @@ impl Rng {
     }
 
     /// The next number.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -166,7 +166,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 }
@@ -182,7 +182,7 @@ pub fn mutate(seed: &[u8], other: &[u8], rng: &mut Rng) -> Vec<u8> {
             0 => out.truncate(rng.below(len + 1)),
             1 if len > 0 => {
                 let i = rng.below(len);
-                out[i] = rng.next() as u8;
+                out[i] = rng.next_u64() as u8;
             }
             2 => {
                 let i = rng.below(len + 1);
