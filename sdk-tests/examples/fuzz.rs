@@ -78,7 +78,7 @@ fn main() -> ExitCode {
     let mut failed = false;
     for target in targets {
         let corpus = Corpus::for_target(target);
-        let mut rng = Rng::new(seed ^ target.name().len() as u64 * 0x5151);
+        let mut rng = Rng::new(seed ^ (target.name().len() as u64 * 0x5151));
         let (mut panics, mut hangs, mut over_memory, mut accepted) = (0u64, 0u64, 0u64, 0u64);
         let mut slowest = Duration::ZERO;
         let mut worst_ratio = 0.0f64;
