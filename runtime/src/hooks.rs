@@ -81,3 +81,18 @@ pub trait Hooks: Send + Sync + 'static {
         let _ = retry;
     }
 }
+
+/// A shared hook (`Arc<MyRecorder>`), so the program keeps a handle to what it records.
+impl<H: Hooks + ?Sized> Hooks for std::sync::Arc<H> {
+    fn before_send(&self, request: &mut BeforeSend<'_>) -> Result<(), String> {
+        (**self).before_send(request)
+    }
+
+    fn after_response(&self, attempt: &AttemptInfo<'_>) {
+        (**self).after_response(attempt)
+    }
+
+    fn on_retry(&self, retry: &RetryInfo<'_>) {
+        (**self).on_retry(retry)
+    }
+}

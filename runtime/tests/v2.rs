@@ -185,9 +185,7 @@ struct Recorder {
     seen: Mutex<Vec<String>>,
 }
 
-struct Rec(Arc<Recorder>);
-
-impl Hooks for Rec {
+impl Hooks for Recorder {
     fn before_send(&self, r: &mut BeforeSend<'_>) -> Result<(), String> {
         assert!(
             !r.headers.contains_key("authorization"),
@@ -197,23 +195,21 @@ impl Hooks for Rec {
             "x-request-tag",
             format!("attempt-{}", r.attempt).parse().unwrap(),
         );
-        self.0
-            .seen
+        self.seen
             .lock()
             .unwrap()
             .push(format!("send {} {}", r.operation, r.attempt));
         Ok(())
     }
     fn after_response(&self, a: &AttemptInfo<'_>) {
-        self.0.seen.lock().unwrap().push(format!(
+        self.seen.lock().unwrap().push(format!(
             "answer {} {}",
             a.attempt,
             a.status.map(|s| s.as_u16()).unwrap_or(0)
         ));
     }
     fn on_retry(&self, r: &RetryInfo<'_>) {
-        self.0
-            .seen
+        self.seen
             .lock()
             .unwrap()
             .push(format!("retry after {}", r.attempt));
@@ -244,7 +240,7 @@ async fn hooks_see_every_attempt_and_retry_and_add_headers() {
         .api_key(KEY)
         .base_url(server.uri())
         .retry_policy(fast_retries())
-        .hooks(Rec(rec.clone()))
+        .hooks(rec.clone())
         .build()
         .unwrap();
     get(&client).await.unwrap();
