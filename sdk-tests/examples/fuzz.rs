@@ -46,7 +46,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(1);
 /// plus a fixed allowance for the model tables and the generator's own state.
 fn memory_bound(target: Target, len: usize) -> usize {
     let fixed = match target {
-        Target::Spec | Target::Xsd => 64 << 20,
+        Target::Spec | Target::Xsd | Target::Fetch => 64 << 20,
         _ => 8 << 20,
     };
     fixed + 32 * len
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         Some(name) => match Target::from_name(name) {
             Some(t) => vec![t],
             None => {
-                eprintln!("unknown target {name:?} (json, xml, errors, xsd, spec, all)");
+                eprintln!("unknown target {name:?} (json, xml, errors, xsd, spec, fetch, all)");
                 return ExitCode::from(2);
             }
         },

@@ -23,16 +23,19 @@ pub enum Target {
     Xsd,
     /// The spec loader and the whole generator over one area spec.
     Spec,
+    /// `fetch-specs` reading an area spec (and following its references) from a mirror.
+    Fetch,
 }
 
 impl Target {
     /// Every target, in the order `--target all` runs them.
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Json,
         Target::Xml,
         Target::Errors,
         Target::Xsd,
         Target::Spec,
+        Target::Fetch,
     ];
 
     /// Its name on the command line.
@@ -43,6 +46,7 @@ impl Target {
             Target::Errors => "errors",
             Target::Xsd => "xsd",
             Target::Spec => "spec",
+            Target::Fetch => "fetch",
         }
     }
 
@@ -118,7 +122,7 @@ impl Corpus {
                 ));
             }
             Target::Xsd => read_dir_files(&shared.join("alma-openapi/xsd"), "xsd", &mut seeds),
-            Target::Spec => {
+            Target::Spec | Target::Fetch => {
                 read_dir_files(&root.join("generator/tests/golden"), "json", &mut seeds);
                 seeds.retain(|(n, _)| n.contains("/mirror/openapi/"));
             }
@@ -361,16 +365,39 @@ fn run_inner(target: Target, input: &[u8], scratch: &Path) -> bool {
             let project = scratch.join("spec");
             let _ = std::fs::create_dir_all(project.join("specs"));
             let _ = std::fs::create_dir_all(project.join("mirror/openapi"));
-            let areas = "upstream_base_url = \"https://example.org/openapi/\"\nxsd_base_url = \"https://example.org/xsd/\"\ndocs_base_url = \"https://example.org/docs/\"\nmirrors = [\"mirror\"]\n\n[[area]]\nname = \"fuzz\"\ntitle = \"Fuzz\"\nfile = \"openapi/fuzz.json\"\n";
-            if std::fs::write(project.join("specs/areas.toml"), areas).is_err()
+            if std::fs::write(project.join("specs/areas.toml"), AREAS_TOML).is_err()
                 || std::fs::write(project.join("mirror/openapi/fuzz.json"), input).is_err()
             {
                 return false;
             }
             alma_codegen::generate(&alma_codegen::Options::new(&project)).is_ok()
         }
+        Target::Fetch => {
+            let project = scratch.join("fetch");
+            let mirror = project.join("mirror");
+            let _ = std::fs::create_dir_all(project.join("specs"));
+            let _ = std::fs::create_dir_all(mirror.join("openapi"));
+            if std::fs::write(project.join("specs/areas.toml"), AREAS_TOML).is_err()
+                || std::fs::write(mirror.join("openapi/fuzz.json"), input).is_err()
+            {
+                return false;
+            }
+            let Ok(config) = alma_codegen::config::Config::load(&project.join("specs")) else {
+                return false;
+            };
+            alma_codegen::fetch::fetch(
+                &config,
+                &alma_codegen::fetch::Origin::Dir(mirror),
+                &project.join("out"),
+                |_, _, _| {},
+            )
+            .is_ok()
+        }
     }
 }
+
+/// One area, `fuzz`, read from `mirror/openapi/fuzz.json`.
+const AREAS_TOML: &str = "upstream_base_url = \"https://example.org/openapi/\"\nxsd_base_url = \"https://example.org/xsd/\"\ndocs_base_url = \"https://example.org/docs/\"\nmirrors = [\"mirror\"]\n\n[[area]]\nname = \"fuzz\"\ntitle = \"Fuzz\"\nfile = \"openapi/fuzz.json\"\n";
 
 /// A smaller input that still panics in `target` (chunks removed while the panic stays).
 pub fn minimise(target: Target, input: &[u8], scratch: &Path) -> Vec<u8> {

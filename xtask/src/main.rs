@@ -32,7 +32,7 @@ commands:
                                     plus every recorded fixture
   fuzz [--execs N] [--target T] [--seed S] [--smoke]
                                     hostile input for every decoder and the generator's readers
-                                    (targets json, xml, errors, xsd, spec; default all, 100000
+                                    (targets json, xml, errors, xsd, spec, fetch; default all, 100000
                                     executions each, release build); --smoke: the short
                                     fixed-seed run CI does (debug build)
   test                              everything CI checks: fmt, codegen --check, clippy, tests,
