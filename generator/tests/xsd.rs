@@ -155,6 +155,21 @@ fn malformed_xsd_is_a_clear_error() {
         .unwrap()
         .to_string();
     assert!(err.contains("no top-level xs:element"), "{err}");
+    // Absurd nesting is refused early, naming the file (a fuzz finding: it used to hold a node
+    // per level, 66 times the input's size).
+    let deep = format!(
+        "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">{}</xs:schema>",
+        "<a>".repeat(100_000)
+    );
+    let err = project(&[("rest_widget.xsd", &deep)])
+        .generate()
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("rest_widget.xsd") && err.contains("nested deeper than 256 levels"),
+        "{err}"
+    );
 }
 
 #[test]
