@@ -163,10 +163,7 @@ fn a_model_added_and_an_operation_newly_typed() {
 fn a_realistic_edit_of_the_real_mirror() {
     // The mirror as published, then the same with one upstream-style edit: `users` gains an
     // optional query parameter on GET /users/{user_id}, and a schema file of conf loses a field.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let root = common::project_root();
     let Some(mirror) = common::mirror() else {
         return;
     };

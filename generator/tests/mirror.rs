@@ -4,16 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use alma_codegen::{generate, Options};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use common::project_root as root;
 
 #[test]
 fn every_area_and_operation_is_generated() {

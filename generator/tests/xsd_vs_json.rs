@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use alma_codegen::ir::{Api, ModelKind, ModelSource, TypeRef};
 use alma_codegen::{generate, Generation, Options};
@@ -47,12 +46,7 @@ const EXPLAINED: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use common::project_root as root;
 
 fn type_desc(api: &Api, t: &TypeRef) -> String {
     match t {

@@ -361,39 +361,35 @@ fn run_inner(target: Target, input: &[u8], scratch: &Path) -> bool {
             }
             alma_codegen::xsd::to_json_schema(&dir, "rest_fuzz").is_ok()
         }
-        Target::Spec => {
-            let project = scratch.join("spec");
-            let _ = std::fs::create_dir_all(project.join("specs"));
-            let _ = std::fs::create_dir_all(project.join("mirror/openapi"));
-            if std::fs::write(project.join("specs/areas.toml"), AREAS_TOML).is_err()
-                || std::fs::write(project.join("mirror/openapi/fuzz.json"), input).is_err()
-            {
-                return false;
-            }
-            alma_codegen::generate(&alma_codegen::Options::new(&project)).is_ok()
-        }
+        Target::Spec => match project_with(scratch.join("spec"), input) {
+            Some(project) => alma_codegen::generate(&alma_codegen::Options::new(&project)).is_ok(),
+            None => false,
+        },
         Target::Fetch => {
-            let project = scratch.join("fetch");
-            let mirror = project.join("mirror");
-            let _ = std::fs::create_dir_all(project.join("specs"));
-            let _ = std::fs::create_dir_all(mirror.join("openapi"));
-            if std::fs::write(project.join("specs/areas.toml"), AREAS_TOML).is_err()
-                || std::fs::write(mirror.join("openapi/fuzz.json"), input).is_err()
-            {
+            let Some(project) = project_with(scratch.join("fetch"), input) else {
                 return false;
-            }
+            };
             let Ok(config) = alma_codegen::config::Config::load(&project.join("specs")) else {
                 return false;
             };
             alma_codegen::fetch::fetch(
                 &config,
-                &alma_codegen::fetch::Origin::Dir(mirror),
+                &alma_codegen::fetch::Origin::Dir(project.join("mirror")),
                 &project.join("out"),
                 |_, _, _| {},
             )
             .is_ok()
         }
     }
+}
+
+/// A project at `dir` with one area whose spec is `input` (`mirror/openapi/fuzz.json`).
+fn project_with(dir: PathBuf, input: &[u8]) -> Option<PathBuf> {
+    std::fs::create_dir_all(dir.join("specs")).ok()?;
+    std::fs::create_dir_all(dir.join("mirror/openapi")).ok()?;
+    std::fs::write(dir.join("specs/areas.toml"), AREAS_TOML).ok()?;
+    std::fs::write(dir.join("mirror/openapi/fuzz.json"), input).ok()?;
+    Some(dir)
 }
 
 /// One area, `fuzz`, read from `mirror/openapi/fuzz.json`.

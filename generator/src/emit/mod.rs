@@ -18,8 +18,17 @@ use crate::write::File;
 pub use docs::sanitize;
 pub use root::example_lines;
 
-/// A file to print: its path and the function building its tokens.
-type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Sync + 'a>);
+/// Which crate a printed file belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Crate {
+    /// `generated/` (alma-sdk).
+    Sdk,
+    /// `sdk-tests/`.
+    Tests,
+}
+
+/// A file to print: its crate, its path there and the function building its tokens.
+type Job<'a> = (Crate, String, Box<dyn Fn() -> TokenStream + Sync + 'a>);
 
 /// Every generated file of the crate except the report (see [`crate::report`]), and the
 /// generated files of the hand-written test crate `sdk-tests/` (the conformance calls, which only
@@ -27,11 +36,17 @@ type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Sync + 'a>);
 pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
     let mut jobs: Vec<Job<'_>> = vec![
         (
-            TESTS_CONFORMANCE.into(),
+            Crate::Tests,
+            "src/conformance.rs".into(),
             Box::new(|| conformance::conformance_rs(api)),
         ),
-        ("src/lib.rs".into(), Box::new(|| root::lib_rs(api))),
         (
+            Crate::Sdk,
+            "src/lib.rs".into(),
+            Box::new(|| root::lib_rs(api)),
+        ),
+        (
+            Crate::Sdk,
             "src/registry.rs".into(),
             Box::new(|| registry::registry_rs(api)),
         ),
@@ -39,6 +54,7 @@ pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
     let shared: Vec<&Model> = api.models.values().filter(|m| m.areas.len() > 1).collect();
     if !shared.is_empty() {
         jobs.push((
+            Crate::Sdk,
             "src/shared.rs".into(),
             Box::new(move || models::shared_module(api, &shared)),
         ));
@@ -50,53 +66,49 @@ pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
             .filter(|m| m.areas.len() == 1 && m.areas[0] == area.name)
             .collect();
         jobs.push((
+            Crate::Sdk,
             format!("src/{}/mod.rs", area.name),
             Box::new(|| root::area_mod(area)),
         ));
         jobs.push((
+            Crate::Sdk,
             format!("src/{}/models.rs", area.name),
             Box::new(move || models::area_models(api, area, &own)),
         ));
         jobs.push((
+            Crate::Sdk,
             format!("src/{}/operations.rs", area.name),
             Box::new(|| operations::area_operations(api, area)),
         ));
     }
     let mut files = vec![root::cargo_toml(api), rustfmt_toml(api)];
     let mut tests = Vec::new();
-    for f in print_all(api, jobs)? {
-        if f.path == TESTS_CONFORMANCE {
-            tests.push(File {
-                path: "src/conformance.rs".into(),
-                contents: f.contents,
-            });
-        } else {
-            files.push(f);
+    for (krate, f) in print_all(api, jobs)? {
+        match krate {
+            Crate::Sdk => files.push(f),
+            Crate::Tests => tests.push(f),
         }
     }
     Ok((files, tests))
 }
 
-/// The job printing `sdk-tests/src/conformance.rs` (all in one pool with the SDK's files).
-const TESTS_CONFORMANCE: &str = "../sdk-tests/src/conformance.rs";
-
 /// Builds and prints the files on every core: parsing and pretty-printing are most of a
 /// generation's time. The output does not depend on the scheduling (each file is printed alone
 /// and the results keep the jobs' order).
-fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<File>> {
+fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<(Crate, File)>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Result<File>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Crate, Result<File>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(jobs.len()))
             .map(|_| {
                 scope.spawn(|| {
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((path, build)) = jobs.get(i) else {
+                        let Some((krate, path, build)) = jobs.get(i) else {
                             break;
                         };
-                        out.push((i, rust_file(api, path, build())));
+                        out.push((i, *krate, rust_file(api, path, build())));
                     }
                     out
                 })
@@ -107,8 +119,10 @@ fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<File>> {
             .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, f)| f).collect()
+    done.sort_by_key(|(i, _, _)| *i);
+    done.into_iter()
+        .map(|(_, k, f)| f.map(|f| (k, f)))
+        .collect()
 }
 
 /// `rustfmt.toml`: the crate is formatted by prettyplease, and `cargo fmt` leaves it alone.

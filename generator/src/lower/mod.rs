@@ -89,19 +89,7 @@ fn lower_area(
                 ));
             }
         };
-        for (key, op) in [
-            ("options", &item.options),
-            ("head", &item.head),
-            ("patch", &item.patch),
-            ("trace", &item.trace),
-        ] {
-            if op.is_some() {
-                return Err(Error::spec(
-                    store.location(&item_ptr.push(key)),
-                    format!("unsupported path item key {key:?} (only GET, POST, PUT, DELETE are generated)"),
-                ));
-            }
-        }
+        // OPTIONS, HEAD, PATCH and TRACE were refused by the loader (`source::parse_openapi`).
         let ops = [
             ("get", HttpMethod::Get, &item.get),
             ("put", HttpMethod::Put, &item.put),
@@ -280,13 +268,7 @@ fn lower_operation(
     );
     let mut params: Vec<Param> = Vec::new();
     for (ptr, p) in &param_refs {
-        let param = lower_param(store, config, ptr, p).map_err(|e| match e {
-            Error::Spec { at: mut l, message } => {
-                l.operation = Some(key.clone());
-                Error::Spec { at: l, message }
-            }
-            other => other,
-        })?;
+        let param = lower_param(store, config, ptr, p).map_err(|e| with_operation(e, &key))?;
         params.retain(|q| !(q.name == param.name && q.location == param.location));
         params.push(param);
     }
