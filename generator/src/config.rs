@@ -56,6 +56,49 @@ pub struct Corrections {
     /// Enumerated query parameter values.
     #[serde(default)]
     pub param_values: ParamValues,
+    /// Where an Ex Libris XSD is stricter than what Alma sends, for the conformance suite's XSD
+    /// pass (`cargo xtask conformance`); the generator does not read XSDs through them.
+    #[serde(default, rename = "xsd")]
+    pub xsd: Vec<XsdCorrection>,
+}
+
+/// One documented exception to an XSD: a change to one type of one file, made to a copy before
+/// validating against it. Real fixtures decide: `evidence` names documents Alma sent that the
+/// XSD as published rejects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XsdCorrection {
+    /// The XSD file (`rest_bib.xsd`).
+    pub file: String,
+    /// The `complexType` or `simpleType` changed: by name, or, for an anonymous one, as
+    /// `owner/element` (the type of `element`, declared in the named type `owner`).
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Its child elements made optional (`minOccurs="0"`); `["*"]` for all of them.
+    #[serde(default)]
+    pub optional: Vec<String>,
+    /// Elements Alma sends that the type does not declare, added as optional with any content.
+    #[serde(default)]
+    pub add: Vec<String>,
+    /// Its elements or attributes whose declared type Alma does not keep to (an `xs:int` sent
+    /// as `""`): any text is accepted.
+    #[serde(default)]
+    pub text: Vec<String>,
+    /// Its `xs:any` wildcard (`##other`: namespace-qualified elements only) replaced by the
+    /// element Alma sends there in no namespace (`record`), optional and repeatable, any content.
+    #[serde(default)]
+    pub any_element: Option<String>,
+    /// Its children in any order (`xs:sequence` becomes `xs:all`).
+    #[serde(default)]
+    pub any_order: bool,
+    /// A `simpleType` whose enumeration Alma does not keep to: any text is accepted.
+    #[serde(default)]
+    pub open_enumeration: bool,
+    /// Why: what Alma sends and the XSD refuses.
+    pub why: String,
+    /// Fixtures (under `alma-fixtures`) showing it, or the spec file that does.
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 /// How query parameters get enumerated values: the description rule, and the hand-read entries

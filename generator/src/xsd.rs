@@ -14,7 +14,8 @@
 //! - `simpleContent` with a `desc` attribute becomes the `{value, desc}` pair;
 //! - `xs:any` (MARCXML inside bibs and holdings) becomes `anies`, raw XML strings;
 //! - `<xs:tags>` (`api get post put`) selects the fields of the GET model and of the `-post` and
-//!   `-put` variants; `xs:documentation` and `<xs:example>` become `description` and `example`.
+//!   `-put` variants (a required element is in all of them); `xs:documentation` and
+//!   `<xs:example>` become `description` and `example`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -142,6 +143,17 @@ fn node_of(e: &quick_xml::events::BytesStart<'_>) -> Node {
         attrs,
         ..Node::default()
     }
+}
+
+/// The global elements an XSD declares (`<xs:element name="user">` directly under
+/// `xs:schema`): the document roots it can validate.
+pub fn root_elements(path: &Path) -> Result<Vec<String>> {
+    Ok(parse(path)?
+        .children
+        .iter()
+        .filter(|c| c.name == "element")
+        .filter_map(|c| c.attr("name").map(String::from))
+        .collect())
 }
 
 /// Which model variant to build: the GET model or a request variant.
@@ -342,8 +354,14 @@ impl Converter<'_> {
         }
     }
 
-    /// Whether an element is part of this variant (`<xs:tags>api get post put</xs:tags>`).
+    /// Whether an element is part of this variant (`<xs:tags>api get post put</xs:tags>`). An
+    /// element the XSD requires (`minOccurs` ≥ 1) is in every variant whatever its tags say: a
+    /// body without it is invalid against the same XSD (`rest_fund.xsd` tags a fund's `code`
+    /// and `fiscal_period` `api get` only, yet requires them, and Alma needs them to create one).
     fn included(&self, el: &Node) -> bool {
+        if el.name == "element" && el.attr("minOccurs").is_none_or(|m| m != "0") {
+            return true;
+        }
         match el.appinfo("tags") {
             Some(tags) => {
                 let tags: Vec<&str> = tags.split_whitespace().collect();

@@ -35,7 +35,8 @@ pub trait Model: Codec + Send + Sync + 'static {
 
     /// Encodes as an Alma XML document.
     fn to_xml(&self) -> Result<String, String> {
-        crate::xml::value_to_xml(&self.to_value(), Self::xml_model())
+        let value = crate::codec::with_xml_target(|| self.to_value());
+        crate::xml::value_to_xml(&value, Self::xml_model())
     }
 }
 

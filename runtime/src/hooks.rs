@@ -25,6 +25,8 @@ pub struct BeforeSend<'a> {
     pub attempt: u32,
     /// The request's headers so far (`Accept`, `Content-Type`); a hook may add its own.
     pub headers: &'a mut HeaderMap,
+    /// The body exactly as it will be sent (JSON or XML, per `Content-Type`), if there is one.
+    pub body: Option<&'a [u8]>,
 }
 
 /// The outcome of one attempt.

@@ -12,6 +12,7 @@ pub struct ModelInfo {
     pub xml_root: &'static str,
     decode_encode_json: fn(&[u8]) -> Result<String, String>,
     decode_encode_xml: fn(&str) -> Result<String, String>,
+    json_to_xml: fn(&[u8]) -> Result<String, String>,
 }
 
 impl ModelInfo {
@@ -22,6 +23,7 @@ impl ModelInfo {
             xml_root: T::xml_model().root,
             decode_encode_json: |b| T::from_json(b).map_err(|e| e.to_string())?.to_json(),
             decode_encode_xml: |s| T::from_xml(s).map_err(|e| e.to_string())?.to_xml(),
+            json_to_xml: |b| T::from_json(b).map_err(|e| e.to_string())?.to_xml(),
         }
     }
 
@@ -32,6 +34,15 @@ impl ModelInfo {
             Format::Xml => {
                 (self.decode_encode_xml)(std::str::from_utf8(doc).map_err(|e| e.to_string())?)
             }
+        }
+    }
+
+    /// Decodes `doc` (in `format`) into the model and writes it as XML: what the SDK would send
+    /// in a request body.
+    pub fn to_xml(&self, doc: &[u8], format: Format) -> Result<String, String> {
+        match format {
+            Format::Json => (self.json_to_xml)(doc),
+            Format::Xml => self.roundtrip(doc, Format::Xml),
         }
     }
 }

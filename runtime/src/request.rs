@@ -394,6 +394,7 @@ impl RequestBuilder {
                 path: url.path(),
                 attempt,
                 headers: &mut headers,
+                body: body.as_ref().map(|(b, _)| &b[..]),
             };
             if let Err(reason) = h.before_send(&mut req) {
                 return Err(Failed::from(Error::Refused {

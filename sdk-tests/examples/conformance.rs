@@ -4,17 +4,39 @@
 //!
 //! ```text
 //! cargo run -p alma-sdk-tests --example conformance -- AREA BASE_URL
+//! cargo run -p alma-sdk-tests --example conformance -- xml OUT_DIR [FIXTURES_DIR]
 //! ```
+//!
+//! The `xml` form writes, for the XSD pass, the XML the SDK produces: the request body of every
+//! operation that has one, as the client sends it in XML (captured by a hook, never sent), under
+//! `OUT_DIR/requests/`, and what the typed model of every recorded fixture writes as XML, under
+//! `OUT_DIR/fixtures/`.
 
 use std::process::ExitCode;
 
-use alma_sdk::runtime::{ApiKeyMode, Error};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use alma_sdk::runtime::{ApiKeyMode, BeforeSend, Error, Format, Hooks};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("xml") && (2..=3).contains(&args.len()) {
+        let fixtures = args
+            .get(2)
+            .map(PathBuf::from)
+            .unwrap_or_else(alma_sdk_tests::fixtures::default_dir);
+        return match write_xml(Path::new(&args[1]), &fixtures).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let [area, base_url] = args.as_slice() else {
-        eprintln!("usage: conformance AREA BASE_URL");
+        eprintln!("usage: conformance AREA BASE_URL | conformance xml OUT_DIR [FIXTURES_DIR]");
         return ExitCode::from(2);
     };
     // The specs declare the key as a query parameter: send it there, as Prism checks.
@@ -53,4 +75,84 @@ async fn main() -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Keeps each request body the client is about to send, and refuses to send it.
+#[derive(Default)]
+struct Capture(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl Hooks for Capture {
+    fn before_send(&self, request: &mut BeforeSend<'_>) -> Result<(), String> {
+        if let Some(body) = request.body {
+            let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            seen.push((request.operation.to_string(), body.to_vec()));
+        }
+        Err("captured for the XSD pass".into())
+    }
+}
+
+async fn write_xml(out: &Path, fixtures: &Path) -> Result<(), String> {
+    let mkdir = |d: &Path| std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()));
+    let write = |p: PathBuf, text: &[u8]| {
+        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let requests = out.join("requests");
+    let fixtures_out = out.join("fixtures");
+    for d in [&requests, &fixtures_out] {
+        if d.exists() {
+            std::fs::remove_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
+        mkdir(d)?;
+    }
+    let capture = Arc::new(Capture::default());
+    let client = alma_sdk::Client::builder()
+        .api_key("conformance-key")
+        .base_url("http://127.0.0.1:9")
+        .format(Format::Xml)
+        .hooks(capture.clone())
+        .no_rate_limit()
+        .no_retries()
+        .build()
+        .map_err(|e| e.to_string())?;
+    for area in alma_sdk::registry::operations()
+        .iter()
+        .map(|o| o.area)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        alma_sdk_tests::conformance::run_area(&client, area).await;
+    }
+    let captured = std::mem::take(&mut *capture.0.lock().unwrap_or_else(|e| e.into_inner()));
+    for (op, body) in &captured {
+        write(requests.join(format!("{op}.xml")), body)?;
+    }
+    let ops = alma_sdk::registry::operations();
+    let mut written = 0;
+    for fx in alma_sdk_tests::fixtures::read_index(fixtures)? {
+        if fx.kind == "error" || fx.untypable().is_some() {
+            continue;
+        }
+        let Ok(model) = fx.model(&ops) else { continue };
+        let info = alma_sdk::registry::model(model).ok_or_else(|| format!("no model {model}"))?;
+        let format = if fx.format == "xml" {
+            Format::Xml
+        } else {
+            Format::Json
+        };
+        let path = fixtures.join(&fx.file);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let xml = info
+            .to_xml(&bytes, format)
+            .map_err(|e| format!("{} as {model}: {e}", fx.file))?;
+        let name = fx.file.replace('/', "__");
+        write(
+            fixtures_out.join(format!("{name}.{model}.xml")),
+            xml.as_bytes(),
+        )?;
+        written += 1;
+    }
+    println!(
+        "{} request bodies, {written} fixtures written as XML",
+        captured.len()
+    );
+    Ok(())
 }

@@ -2,9 +2,10 @@
 //! (`examples/`) and benchmarks (`benches/`), kept out of the crate users depend on so that
 //! `generated/` holds only what the generator writes.
 //!
-//! The one module here, [`conformance`], is generated too (`cargo xtask codegen` writes it): one
+//! The module [`fixtures`] reads the recorded Alma responses; [`conformance`] is generated (`cargo xtask codegen` writes it): one
 //! call per operation with sample values, for `cargo xtask conformance`.
 
+pub mod fixtures;
 pub mod fuzz;
 
 // Formatted by the generator (prettyplease), like the SDK itself.

@@ -6,64 +6,6 @@ mod common;
 use alma_sdk::runtime::Format;
 use common::*;
 
-/// Fixtures that cannot be typed, and why. Every other fixture must decode and round-trip.
-const UNTYPABLE: &[(&str, &str)] = &[
-    (
-        "Swiss-Library-Service-Platform+almapiwrapper/test__data__user_testLoanUser3.json",
-        "not valid Alma JSON: the key `external_id` appears twice in one object",
-    ),
-    (
-        "BIBSYSDEV+ALMA-API-Example-usage/src__test__resources__representation.json",
-        "copied from the documentation's sample: `total_record_count` is the placeholder \"string\"",
-    ),
-    (
-        "BIBSYSDEV+ALMA-API-Example-usage/src__test__resources__representations.json",
-        "copied from the documentation's sample: `files.total_record_count` is the placeholder \"string\"",
-    ),
-    (
-        "scriptotek+php-alma-client/spec__data__jobinstance_response.json",
-        "copied from the documentation's sample: `action` holds the placeholder \"string\" instead of objects",
-    ),
-];
-
-/// The model for a fixture: the response model of the operation whose path template matches its
-/// endpoint (the most specific one), else the model named like its kind.
-fn model_for(fx: &Fixture, ops: &[alma_sdk::registry::OperationInfo]) -> Result<String, String> {
-    if let Some((method, path)) = fx.method_and_path() {
-        let mut candidates: Vec<_> = ops
-            .iter()
-            .filter(|o| o.method.as_str() == method && o.matches_path(path))
-            .collect();
-        candidates.sort_by_key(|o| o.path.matches('{').count());
-        if let Some(op) = candidates.first() {
-            return op.response_model.map(String::from).ok_or_else(|| {
-                format!("{}.{} has no published response schema", op.area, op.name)
-            });
-        }
-    }
-    let by_kind: String = fx
-        .kind
-        .split(['(', ' '])
-        .next()
-        .unwrap_or("")
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect();
-    alma_sdk::registry::model(&by_kind)
-        .map(|m| m.name.to_string())
-        .ok_or_else(|| {
-            format!(
-                "no operation matches {:?} and no model is named {by_kind}",
-                fx.endpoint
-            )
-        })
-}
-
 #[test]
 fn every_fixture_decodes_and_round_trips() {
     let Some(fixtures) = fixtures() else { return };
@@ -72,7 +14,7 @@ fn every_fixture_decodes_and_round_trips() {
     let mut failures = Vec::new();
     let mut counts = (0, 0, 0, 0); // typed json, typed xml, errors, untyped
     for fx in &fixtures {
-        let bytes = std::fs::read(fx.path()).unwrap();
+        let bytes = std::fs::read(fixture_path(fx)).unwrap();
         let format = if fx.format == "xml" {
             Format::Xml
         } else {
@@ -88,8 +30,8 @@ fn every_fixture_decodes_and_round_trips() {
             }
             continue;
         }
-        let expected_failure = UNTYPABLE.iter().find(|(f, _)| *f == fx.file);
-        let model = match model_for(fx, &ops) {
+        let expected_failure = fx.untypable();
+        let model = match fx.model(&ops) {
             Ok(m) => m,
             Err(reason) => {
                 counts.3 += 1;
@@ -97,7 +39,7 @@ fn every_fixture_decodes_and_round_trips() {
                 continue;
             }
         };
-        let info = alma_sdk::registry::model(&model).unwrap();
+        let info = alma_sdk::registry::model(model).unwrap();
         let result = info
             .roundtrip(&bytes, format)
             .and_then(|out| compare(&bytes, out.as_bytes(), format));
@@ -113,7 +55,7 @@ fn every_fixture_decodes_and_round_trips() {
                 "{}: listed as untypable but decodes; remove it from UNTYPABLE",
                 fx.file
             )),
-            (Err(e), Some((_, why))) => {
+            (Err(e), Some(why)) => {
                 report.push(format!("untypable {} as {model}: {why} ({e})", fx.file))
             }
             (Err(e), None) => failures.push(format!("{} as {model} ({}): {e}", fx.file, fx.format)),
@@ -124,7 +66,7 @@ fn every_fixture_decodes_and_round_trips() {
     }
     println!(
         "fixtures: {} typed JSON and {} typed XML round-trip, {} error documents parse, {} without a published schema, {} listed untypable",
-        counts.0, counts.1, counts.2, counts.3, UNTYPABLE.len()
+        counts.0, counts.1, counts.2, counts.3, alma_sdk_tests::fixtures::UNTYPABLE.len()
     );
     assert!(
         failures.is_empty(),
@@ -235,15 +177,15 @@ fn removing_any_one_field_round_trips_unchanged() {
         .iter()
         .filter(|f| f.format == "json" && f.kind != "error")
     {
-        if UNTYPABLE.iter().any(|(f, _)| *f == fx.file) {
+        if fx.untypable().is_some() {
             continue;
         }
-        let Ok(model) = model_for(fx, &ops) else {
+        let Ok(model) = fx.model(&ops) else {
             continue;
         };
-        let info = alma_sdk::registry::model(&model).unwrap();
+        let info = alma_sdk::registry::model(model).unwrap();
         let original: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(fx.path()).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(fixture_path(fx)).unwrap()).unwrap();
         let mut paths = Vec::new();
         key_paths(&original, &mut Vec::new(), &mut String::new(), &mut paths);
         for (shape, path) in paths {

@@ -7,6 +7,8 @@ use std::time::Instant;
 use alma_codegen::{generate, write, Options};
 
 mod conformance;
+mod xsd_check;
+mod xsd_patch;
 
 // The generator allocates many small strings and token trees; glibc's allocator is a third of a
 // generation's time, mimalloc a fraction of that.
@@ -28,7 +30,7 @@ commands:
                                     download every area, the schema files their $refs reach and
                                     the XSDs of unpublished ones into specs/cache (or --out)
   bundle [--out DIR] [--specs DIR]  self-contained specs (local refs, corrections) for mock servers
-  conformance [--areas a,b]         every operation against Prism (installed with npm if missing),
+  conformance [--areas a,b] [--xsd-only]  every operation against Prism (installed with npm if missing),
                                     plus every recorded fixture
   fuzz [--execs N] [--target T] [--seed S] [--smoke]
                                     hostile input for every decoder and the generator's readers
@@ -104,7 +106,7 @@ pub(crate) fn check_flags(
     Ok(())
 }
 
-fn options(args: &[String]) -> Result<Options, String> {
+pub(crate) fn options(args: &[String]) -> Result<Options, String> {
     let root = project_root();
     let specs = flag_value(args, "--specs")?.map(|s| {
         let p = PathBuf::from(s);

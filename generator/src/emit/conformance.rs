@@ -108,6 +108,12 @@ fn call(api: &Api, area_ir: &Area, op: &Operation) -> TokenStream {
 }
 
 /// A JSON instance of a model with every required field filled in.
+/// A minimal MARC 21 record in MARCXML (no namespace, as Alma writes it).
+const SAMPLE_MARC_RECORD: &str = "<record><leader>00000nam a2200000 a 4500</leader>\
+<controlfield tag=\"008\">240530s2024    xx            000 0 eng d</controlfield>\
+<datafield tag=\"245\" ind1=\"0\" ind2=\"0\"><subfield code=\"a\">Sample title</subfield></datafield>\
+</record>";
+
 fn sample_model(api: &Api, id: &str, depth: usize) -> Value {
     let Some(m) = api.models.get(id) else {
         return json!({});
@@ -123,6 +129,12 @@ fn sample_model(api: &Api, id: &str, depth: usize) -> Value {
                     f.name.clone(),
                     sample_type(api, &f.ty, f.format.as_deref(), depth + 1),
                 );
+            }
+            // Raw XML children (`xs:any`) hold a MARC record in every Alma model that has them
+            // (bibs, holdings, authorities): the sample carries a minimal one, so the MARCXML
+            // operations send a record for the XSD pass to check.
+            for f in fields.iter().filter(|f| f.xml.any && depth == 0) {
+                obj.insert(f.name.clone(), json!([SAMPLE_MARC_RECORD]));
             }
             // An object with nothing required still needs content: an empty one is not sent.
             if obj.is_empty() {

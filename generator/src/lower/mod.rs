@@ -4,6 +4,7 @@
 mod error_codes;
 mod finish;
 mod param_values;
+mod xml_order;
 
 pub(crate) use param_values::{
     applies as explicit_values_apply, read_description as values_in_description,
@@ -36,7 +37,8 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     for area in &area_cfgs {
         areas.push(lower_area(store, config, area, &mut schemas)?);
     }
-    let models = std::mem::take(&mut schemas.models);
+    let mut models = std::mem::take(&mut schemas.models);
+    xml_order::apply(&mut models, store)?;
     let mut api = Api {
         crate_name: config.areas.crate_name.clone(),
         generator_version: generator_version.to_string(),

@@ -353,9 +353,14 @@ fn xml_field(key: &str, ty: &TypeRef, xml: Option<&Value>, items_xml: Option<&Va
         };
     }
     let text = name.as_deref() == Some("xml_value");
+    // An object's `xml.name` names its type's root element (`amount`, `shipping_cost`), which
+    // reaches a property through its `$ref` or, in `tasklists.yaml`, inlined; the property's
+    // element is named by its key, as Alma writes it and the XSDs declare it
+    // (`<request_cost>` of type `amount`).
+    let object = matches!(ty, TypeRef::Model(_));
     XmlField {
         name: match name {
-            Some(n) if !text => n,
+            Some(n) if !text && !object => n,
             _ => key.to_string(),
         },
         attribute: get_bool(xml, "attribute"),

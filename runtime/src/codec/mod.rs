@@ -19,7 +19,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 pub use node::Node;
-pub(crate) use wire::with_xml_origin;
+pub(crate) use wire::{with_xml_origin, with_xml_target};
 pub use wire::{Form, Recorder, Shape, Wire};
 
 use crate::body::{CodeValue, Extra, IsEmpty};
@@ -241,7 +241,8 @@ fn key_hash(key: &str) -> u32 {
 }
 
 /// Builds the JSON object of a generated model: fields in declaration order, then `extra`; or,
-/// for a decoded value, the keys in the order they arrived, each spelled as it arrived while its
+/// for a decoded value, the keys in the order they arrived (unless a JSON value is written as
+/// XML, see `Lookup::keeps_order`), each spelled as it arrived while its
 /// value is unchanged (see [`Wire`]).
 #[derive(Default)]
 pub struct ObjectWriter<'w> {
@@ -279,7 +280,7 @@ impl<'w> ObjectWriter<'w> {
     /// object.
     pub fn finish(mut self, extra: &Extra) -> Value {
         let mut map = Map::with_capacity(self.fields.len() + extra.len());
-        if let Some(lookup) = &self.wire {
+        if let Some(lookup) = self.wire.as_ref().filter(|l| l.keeps_order()) {
             for slot in lookup.order() {
                 match slot {
                     Ok(index) => {
@@ -303,12 +304,51 @@ impl<'w> ObjectWriter<'w> {
                 map.insert(key.to_owned(), v);
             }
         }
+        let json_to_xml = self.wire.as_ref().is_some_and(|l| !l.keeps_order());
         for (k, v) in extra {
             if !map.contains_key(k) {
-                map.insert(k.clone(), v.clone());
+                let v = if json_to_xml {
+                    code_pairs_for_xml(v)
+                } else {
+                    v.clone()
+                };
+                map.insert(k.clone(), v);
             }
         }
         Value::Object(map)
+    }
+}
+
+/// A field the model does not know, decoded from JSON and written as XML: Alma's JSON
+/// `{"value": "MR", "desc": "Mr"}` is its XML `<user_title desc="Mr">MR</user_title>` (the
+/// `{value, desc}` pair is how every code field travels in JSON), so such objects, at any
+/// depth, get the text-and-attribute form the generic XML writer prints that way. Known fields
+/// need no such rule: their type says they are codes.
+fn code_pairs_for_xml(v: &Value) -> Value {
+    match v {
+        Value::Object(obj) => {
+            let scalar = |v: &Value| !matches!(v, Value::Object(_) | Value::Array(_));
+            let is_pair = obj.get("value").is_some_and(scalar)
+                && obj
+                    .iter()
+                    .all(|(k, v)| (k == "value" || k == "desc") && scalar(v));
+            if is_pair {
+                let mut out = Map::new();
+                if let Some(d) = obj.get("desc") {
+                    out.insert("@desc".into(), d.clone());
+                }
+                out.insert("#text".into(), obj["value"].clone());
+                Value::Object(out)
+            } else {
+                Value::Object(
+                    obj.iter()
+                        .map(|(k, v)| (k.clone(), code_pairs_for_xml(v)))
+                        .collect(),
+                )
+            }
+        }
+        Value::Array(items) => Value::Array(items.iter().map(code_pairs_for_xml).collect()),
+        other => other.clone(),
     }
 }
 

@@ -134,6 +134,23 @@ pub(crate) fn with_xml_origin<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+thread_local! {
+    /// Set while a value is encoded for an XML document (see `Model::to_xml`).
+    static XML_TARGET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with XML as the target of every object encoded meanwhile on this thread.
+pub(crate) fn with_xml_target<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            XML_TARGET.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(XML_TARGET.with(|c| c.replace(true)));
+    f()
+}
+
 /// Records the keys of one object while it is decoded (see [`super::decode_object`]).
 pub struct Recorder {
     object: WireObject,
@@ -216,6 +233,14 @@ pub(super) struct Lookup<'w> {
 impl<'w> Lookup<'w> {
     pub(super) fn new(wire: &'w Wire) -> Option<Lookup<'w>> {
         wire.object().map(|object| Lookup { object, cursor: 0 })
+    }
+
+    /// Whether the keys are written in the order they arrived. Not when a value decoded from
+    /// JSON is written as XML: JSON's key order means nothing (Alma's is alphabetical), while
+    /// an XML document's element order is the schema's (`xs:sequence`), so the declaration order
+    /// is used, as for a value the program built.
+    pub(super) fn keeps_order(&self) -> bool {
+        self.object.xml || !XML_TARGET.with(|c| c.get())
     }
 
     /// How field `index` arrived; `None` when it was absent. Fields are asked for in model

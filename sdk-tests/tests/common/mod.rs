@@ -8,11 +8,13 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+pub use alma_sdk_tests::fixtures::Fixture;
+
 /// `../shared/alma-fixtures` from the project root. When it is missing the test fails with a
 /// message saying so, unless `ALMA_SKIP_SHARED=1` asks to skip the tests that need it (they then
 /// find nothing there and return early, saying so).
 pub fn fixtures_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/alma-fixtures");
+    let dir = alma_sdk_tests::fixtures::default_dir();
     if !dir.is_dir() {
         if std::env::var_os("ALMA_SKIP_SHARED").is_some_and(|v| v == "1") {
             eprintln!(
@@ -30,55 +32,18 @@ pub fn fixtures_dir() -> PathBuf {
     dir
 }
 
-/// One row of `INDEX.tsv`.
-#[derive(Debug, Clone)]
-pub struct Fixture {
-    pub file: String,
-    pub format: String,
-    pub endpoint: String,
-    pub kind: String,
-}
-
-impl Fixture {
-    pub fn path(&self) -> PathBuf {
-        fixtures_dir().join(&self.file)
-    }
-
-    /// `GET /almaws/v1/bibs/{mms_id} (HTTP 200)` → (`GET`, `/almaws/v1/bibs/{mms_id}`).
-    pub fn method_and_path(&self) -> Option<(&str, &str)> {
-        let (method, rest) = self.endpoint.split_once(' ')?;
-        let path = rest.split([' ', '?']).next()?;
-        path.starts_with('/').then_some((method, path))
-    }
+/// The path of a fixture.
+pub fn fixture_path(fx: &Fixture) -> PathBuf {
+    fixtures_dir().join(&fx.file)
 }
 
 /// The fixtures, or `None` (with a message) when the directory is not there.
 pub fn fixtures() -> Option<Vec<Fixture>> {
-    let index = fixtures_dir().join("INDEX.tsv");
-    let Ok(text) = std::fs::read_to_string(&index) else {
-        eprintln!("skipped: no fixtures at {}", index.display());
+    let dir = fixtures_dir();
+    if !dir.is_dir() {
         return None;
-    };
-    let mut out = Vec::new();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next()?.split('\t').collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .unwrap_or_else(|| panic!("INDEX.tsv has no {name} column"))
-    };
-    let (f, fmt, ep, kind) = (col("file"), col("format"), col("endpoint"), col("kind"));
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let c: Vec<&str> = line.split('\t').collect();
-        out.push(Fixture {
-            file: c[f].to_string(),
-            format: c[fmt].to_string(),
-            endpoint: c[ep].to_string(),
-            kind: c[kind].to_string(),
-        });
     }
-    Some(out)
+    Some(alma_sdk_tests::fixtures::read_index(&dir).unwrap_or_else(|e| panic!("{e}")))
 }
 
 /// Differences between a JSON document and its round trip, under the strict rules: the same keys

@@ -242,7 +242,7 @@ impl alma_runtime::Model for Widget {
                 ),
                 F::new(
                     "parent",
-                    "widget",
+                    "parent",
                     K::Element,
                     None,
                     false,
