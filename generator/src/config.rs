@@ -88,9 +88,6 @@ pub struct XsdCorrection {
     /// element Alma sends there in no namespace (`record`), optional and repeatable, any content.
     #[serde(default)]
     pub any_element: Option<String>,
-    /// Its children in any order (`xs:sequence` becomes `xs:all`).
-    #[serde(default)]
-    pub any_order: bool,
     /// A `simpleType` whose enumeration Alma does not keep to: any text is accepted.
     #[serde(default)]
     pub open_enumeration: bool,

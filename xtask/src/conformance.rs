@@ -51,7 +51,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             xsd.valid,
             xsd.checked
         );
-        return fail_on_invalid(&xsd, &config_xsd()?);
+        return fail_on_invalid(&xsd);
     }
     crate::xsd_check::ensure_xmllint()?;
     let mut bundle_args = vec![
@@ -164,7 +164,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if rejected > 0 {
         return Err(format!("Prism rejected {rejected} request(s)"));
     }
-    fail_on_invalid(&xsd, &config_xsd()?)?;
+    fail_on_invalid(&xsd)?;
     if accepted < total {
         return Err(format!(
             "{} operation(s) accepted by neither Prism nor the XSD pass",
@@ -238,24 +238,13 @@ fn xsd_pass(root: &Path) -> Result<crate::xsd_check::Report, String> {
     Ok(report)
 }
 
-fn config_xsd() -> Result<Vec<alma_codegen::config::XsdCorrection>, String> {
-    let cfg = alma_codegen::config::Config::load(&project_root().join("specs"))
-        .map_err(|e| e.to_string())?;
-    Ok(cfg.corrections.xsd)
-}
-
 /// Fails on a document that is not valid, then on a correction that no document needs.
-fn fail_on_invalid(
-    report: &crate::xsd_check::Report,
-    corrections: &[alma_codegen::config::XsdCorrection],
-) -> Result<(), String> {
+fn fail_on_invalid(report: &crate::xsd_check::Report) -> Result<(), String> {
     if report.invalid.is_empty() {
-        if let Some(i) = report.unneeded.first() {
-            let c = &corrections[*i];
+        if let Some(entry) = report.unneeded.first() {
             return Err(format!(
-                "specs/corrections.toml: [[xsd]] {} type {:?} is needed by no document (every one \
-                 validates without it): remove it",
-                c.file, c.type_name
+                "specs/corrections.toml: {entry} is needed by no document (every one validates \
+                 without it): remove it"
             ));
         }
         return Ok(());

@@ -39,8 +39,8 @@ pub struct Report {
     pub invalid: Vec<(String, Vec<String>)>,
     /// Each correction used, with how many documents needed it.
     pub used: Vec<(usize, usize)>,
-    /// Corrections no document needs (each one validates without it): stale entries.
-    pub unneeded: Vec<usize>,
+    /// Corrections no document needs (each one validates without it), described: stale entries.
+    pub unneeded: Vec<String>,
 }
 
 /// `xmllint`, or an error saying how to install it.
@@ -140,7 +140,9 @@ pub fn run(
                 .count();
         }
         if needed == 0 {
-            report.unneeded.push(i);
+            report
+                .unneeded
+                .push(format!("[[xsd]] {} type {:?}", c.file, c.type_name));
         } else {
             report.used.push((i, needed));
         }

@@ -66,7 +66,7 @@ struct Hits {
 
 /// One open element of the XSD being copied.
 struct Frame {
-    /// Written name (`xs:sequence`), which may have been changed (to `xs:all`).
+    /// Written name (`xs:sequence`).
     written: Vec<u8>,
     /// For `complexType`/`simpleType`: the entries naming this type.
     types: Option<Vec<usize>>,
@@ -101,7 +101,7 @@ pub fn patch(bytes: &[u8], entries: &[&XsdCorrection]) -> Result<Vec<u8>, String
             Event::Start(e) | Event::Empty(e) => {
                 let local = local_name(e.name().as_ref()).to_vec();
                 let mut e = e.into_owned();
-                let mut written = e.name().as_ref().to_vec();
+                let written = e.name().as_ref().to_vec();
                 let mut types = None;
                 let mut frame_name = None;
                 match local.as_slice() {
@@ -184,17 +184,6 @@ pub fn patch(bytes: &[u8], entries: &[&XsdCorrection]) -> Result<Vec<u8>, String
                             continue;
                         }
                     }
-                    b"sequence" | b"all" | b"choice" => {
-                        // The type's own content model: its group is the first frame after it.
-                        let direct = stack.last().and_then(|f| f.types.as_ref());
-                        for i in direct.into_iter().flatten() {
-                            if local == b"sequence" && entries[*i].any_order {
-                                e = renamed(&e, "all");
-                                written = e.name().as_ref().to_vec();
-                                hits[*i].group = true;
-                            }
-                        }
-                    }
                     _ => {}
                 }
                 if empty {
@@ -262,7 +251,7 @@ pub fn patch(bytes: &[u8], entries: &[&XsdCorrection]) -> Result<Vec<u8>, String
         if c.any_element.is_some() && !h.any {
             return Err(format!("{what}: any_element, but the type has no xs:any"));
         }
-        if (c.any_order || !c.add.is_empty()) && !h.group {
+        if !c.add.is_empty() && !h.group {
             return Err(format!(
                 "{what}: the type has no xs:sequence/xs:all of its own"
             ));
@@ -289,13 +278,6 @@ fn prefix_of(name: &[u8]) -> String {
         Some(i) => String::from_utf8_lossy(&name[..=i]).into_owned(),
         None => String::new(),
     }
-}
-
-/// `e` under another local name (same prefix, same attributes).
-fn renamed(e: &BytesStart<'_>, local: &str) -> BytesStart<'static> {
-    let mut out = BytesStart::new(format!("{}{local}", prefix_of(e.name().as_ref())));
-    out.extend_attributes(e.attributes().flatten());
-    out
 }
 
 fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {

@@ -120,35 +120,33 @@ impl fmt::Debug for Wire {
 thread_local! {
     /// Set while an XML document is read into nodes and decoded (see `xml::from_xml`).
     static XML_ORIGIN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` with XML as the origin of every object decoded meanwhile on this thread.
-pub(crate) fn with_xml_origin<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            XML_ORIGIN.with(|c| c.set(self.0));
-        }
-    }
-    let _reset = Reset(XML_ORIGIN.with(|c| c.replace(true)));
-    f()
-}
-
-thread_local! {
     /// Set while a value is encoded for an XML document (see `Model::to_xml`).
     static XML_TARGET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Runs `f` with XML as the target of every object encoded meanwhile on this thread.
-pub(crate) fn with_xml_target<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(bool);
+/// Runs `f` with `flag` set on this thread, restored afterwards (even on a panic).
+fn with_flag<R>(
+    flag: &'static std::thread::LocalKey<std::cell::Cell<bool>>,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Reset(&'static std::thread::LocalKey<std::cell::Cell<bool>>, bool);
     impl Drop for Reset {
         fn drop(&mut self) {
-            XML_TARGET.with(|c| c.set(self.0));
+            self.0.with(|c| c.set(self.1));
         }
     }
-    let _reset = Reset(XML_TARGET.with(|c| c.replace(true)));
+    let _reset = Reset(flag, flag.with(|c| c.replace(true)));
     f()
+}
+
+/// Runs `f` with XML as the origin of every object decoded meanwhile on this thread.
+pub(crate) fn with_xml_origin<R>(f: impl FnOnce() -> R) -> R {
+    with_flag(&XML_ORIGIN, f)
+}
+
+/// Runs `f` with XML as the target of every object encoded meanwhile on this thread.
+pub(crate) fn with_xml_target<R>(f: impl FnOnce() -> R) -> R {
+    with_flag(&XML_TARGET, f)
 }
 
 /// Records the keys of one object while it is decoded (see [`super::decode_object`]).
