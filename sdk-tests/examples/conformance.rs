@@ -54,19 +54,31 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Prism reports what it found wrong in the `sl-violations` header, on answers it accepted
+    // (the response's violations) and on those it refused (the request's).
+    let violations = |headers: Option<&alma_sdk::runtime::http::HeaderMap>| {
+        headers
+            .and_then(|h| h.get("sl-violations"))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     for o in alma_sdk_tests::conformance::run_area(&client, area).await {
         let (accepted, decoded, reason) = match &o.result {
             Ok(headers) => {
-                let violations = headers
-                    .get("sl-violations")
-                    .and_then(|v| v.to_str().ok())
+                let found = violations(Some(headers))
                     .map(|v| format!("response violations (spec): {v}"))
                     .unwrap_or_default();
-                (true, o.typed_response, violations)
+                (true, o.typed_response, found)
             }
             // The request passed Prism's checks but the answer did not fit the model.
             Err(e @ Error::Decode { .. }) => (true, false, e.to_string()),
-            Err(e) => (false, false, e.to_string()),
+            Err(e) => {
+                let reason = match violations(e.headers()) {
+                    Some(v) => format!("{e}; request violations: {v}"),
+                    None => e.to_string(),
+                };
+                (false, false, reason)
+            }
         };
         let reason = reason.replace(['\t', '\n'], " ");
         println!(
