@@ -238,6 +238,18 @@ fn xsd_pass(root: &Path) -> Result<crate::xsd_check::Report, String> {
         report.checked,
         report.no_xsd.len()
     );
+    let mutants: Vec<String> = report
+        .mutants
+        .iter()
+        .map(|(m, written, refused)| format!("{} refused {refused}/{written}", m.describe()))
+        .collect();
+    println!(
+        "broken-writer check (mutants of the valid documents): {}",
+        mutants.join(", ")
+    );
+    for s in &report.survivors {
+        println!("  not refused: {s}");
+    }
     if !report.used.is_empty() {
         println!("XSD corrections used (specs/corrections.toml [[xsd]]):");
         for (i, n) in &report.used {
@@ -251,13 +263,20 @@ fn xsd_pass(root: &Path) -> Result<crate::xsd_check::Report, String> {
     Ok(report)
 }
 
-/// Fails on a document that is not valid, then on a correction that no document needs.
+/// Fails on a document that is not valid, then on a correction that no document needs, then on
+/// a mutant (a deliberately broken document) that validated.
 fn fail_on_invalid(report: &crate::xsd_check::Report) -> Result<(), String> {
     if report.invalid.is_empty() {
         if let Some(entry) = report.unneeded.first() {
             return Err(format!(
                 "specs/corrections.toml: {entry} is needed by no document (every one validates \
                  without it): remove it"
+            ));
+        }
+        if !report.survivors.is_empty() {
+            return Err(format!(
+                "{} broken document(s) validated: the XSD pass would miss that writer bug",
+                report.survivors.len()
             ));
         }
         return Ok(());

@@ -8,6 +8,7 @@ use alma_codegen::{generate, write, Options};
 
 mod conformance;
 mod xsd_check;
+mod xsd_mutants;
 mod xsd_patch;
 
 // The generator allocates many small strings and token trees; glibc's allocator is a third of a

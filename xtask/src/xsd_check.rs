@@ -13,6 +13,7 @@ use std::process::Command;
 
 use alma_codegen::config::XsdCorrection;
 
+use crate::xsd_mutants::{self, Mutation};
 use crate::xsd_patch;
 
 /// One XML document and the XSD that declares its root element.
@@ -41,6 +42,10 @@ pub struct Report {
     pub used: Vec<(usize, usize)>,
     /// Corrections no document needs (each one validates without it), described: stale entries.
     pub unneeded: Vec<String>,
+    /// Per mutation (`xsd_mutants`): mutants of valid documents written, and refused.
+    pub mutants: Vec<(Mutation, usize, usize)>,
+    /// Mutants that validated: bugs of that kind the pass would miss in that document.
+    pub survivors: Vec<String>,
 }
 
 /// `xmllint`, or an error saying how to install it.
@@ -116,6 +121,7 @@ pub fn run(
             report.invalid.push((d.name.clone(), errors));
         }
     }
+    check_mutants(&docs, &mut report, xsd_dir, &corrected_dir, work)?;
     // Each entry must be needed: without it, some document that validated with all of them
     // fails. Only the documents whose XSD includes the entry's file are tried.
     let rescued: Vec<Doc> = failing
@@ -148,6 +154,42 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// Mutates every valid document (`xsd_mutants`) and validates the mutants as the originals were
+/// (as published, then corrected); records per mutation (written, refused), and the survivors.
+fn check_mutants(
+    docs: &[Doc],
+    report: &mut Report,
+    xsd_dir: &Path,
+    corrected_dir: &Path,
+    work: &Path,
+) -> Result<(), String> {
+    let invalid: BTreeSet<&str> = report.invalid.iter().map(|(n, _)| n.as_str()).collect();
+    let valid: Vec<Doc> = docs
+        .iter()
+        .filter(|d| !invalid.contains(d.name.as_str()))
+        .cloned()
+        .collect();
+    let mutants = xsd_mutants::write(&valid, &work.join("xsd-mutants"))?;
+    let all: Vec<Doc> = mutants.iter().map(|(_, _, m)| m.clone()).collect();
+    let published = validate(xsd_dir, &all)?;
+    let corrected = validate(corrected_dir, &all)?;
+    for kind in Mutation::ALL {
+        let (mut written, mut refused) = (0, 0);
+        for (m, _, mutant) in mutants.iter().filter(|(m, _, _)| *m == kind) {
+            written += 1;
+            if published[&mutant.name].is_err() && corrected[&mutant.name].is_err() {
+                refused += 1;
+            } else {
+                report
+                    .survivors
+                    .push(format!("{} ({})", mutant.name, m.describe()));
+            }
+        }
+        report.mutants.push((kind, written, refused));
+    }
+    Ok(())
 }
 
 fn file_name(p: &Path) -> String {

@@ -361,6 +361,26 @@ mod tests {
     }
 
     #[test]
+    fn an_anonymous_type_is_named_by_its_owner_and_element() {
+        let out = apply(&entry(
+            "file = \"x.xsd\"\ntype = \"bib/note\"\noptional = [\"text\"]\nwhy = \"w\"",
+        ))
+        .unwrap();
+        assert!(
+            out.contains(r###"<xs:element name="text" minOccurs="0"/>"###),
+            "{out}"
+        );
+        // The named type's own elements are untouched.
+        assert!(out.contains(r###"<xs:element name="mms_id" type="xs:string"/>"###));
+        // An element name inside another type's anonymous type does not count as found.
+        let e = apply(&entry(
+            "file = \"x.xsd\"\ntype = \"bib\"\noptional = [\"text\"]\nwhy = \"w\"",
+        ))
+        .unwrap_err();
+        assert!(e.contains("\"text\""), "{e}");
+    }
+
+    #[test]
     fn an_entry_that_matches_nothing_is_an_error_naming_it() {
         let e = apply(&entry(
             "file = \"x.xsd\"\ntype = \"nope\"\noptional = [\"a\"]\nwhy = \"w\"",
