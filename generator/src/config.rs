@@ -252,6 +252,17 @@ impl Config {
             if !seen.insert(&a.name) {
                 return Err(err("areas.toml", format!("area {:?} listed twice", a.name)));
             }
+            // Each area is a cargo feature of the generated crate, beside these.
+            if [
+                "default", "registry", "redis", "shared", "models", "runtime",
+            ]
+            .contains(&a.name.as_str())
+            {
+                return Err(err(
+                    "areas.toml",
+                    format!("area name {:?} is taken by the generated crate (a feature or module of its own)", a.name),
+                ));
+            }
         }
         for p in &self.corrections.paths {
             if !seen.contains(&p.area) {

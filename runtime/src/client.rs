@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::governor::{Governor, RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
+use crate::governor::{
+    Governor, Limiter, RateLimiter, Stats, SystemClock, WallClock, ALMA_REQUESTS_PER_SECOND,
+};
 use crate::request::{OperationSpec, RequestBuilder};
 use crate::retry::RetryPolicy;
 use crate::{Error, Format, Region};
@@ -90,8 +92,14 @@ impl Client {
         self.inner.governor.stats()
     }
 
-    /// The rate limiter, to share with another client (`ClientBuilder::shared_limiter`).
+    /// The in-process rate limiter, to share with another client
+    /// (`ClientBuilder::shared_limiter`); `None` without one or with another [`Limiter`].
     pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.governor.local.as_ref()
+    }
+
+    /// The limiter pacing this client's requests, whichever it is.
+    pub fn limiter(&self) -> Option<&Arc<dyn Limiter>> {
         self.inner.governor.limiter.as_ref()
     }
 
@@ -144,6 +152,10 @@ pub struct ClientBuilder<C = Client> {
     read_only: bool,
     allow_http: bool,
     limiter: Option<RateLimiter>,
+    shared: Option<Arc<dyn Limiter>>,
+    #[cfg(feature = "redis")]
+    redis: Option<(String, Option<String>)>,
+    clock: Arc<dyn WallClock>,
     rate: Option<f64>,
     max_in_flight: Option<usize>,
     retry: RetryPolicy,
@@ -192,6 +204,10 @@ impl<C: From<Client>> ClientBuilder<C> {
             read_only: false,
             allow_http: false,
             limiter: None,
+            shared: None,
+            #[cfg(feature = "redis")]
+            redis: None,
+            clock: Arc::new(SystemClock),
             rate: Some(ALMA_REQUESTS_PER_SECOND),
             max_in_flight: Some(16),
             retry: RetryPolicy::default(),
@@ -205,7 +221,9 @@ impl<C: From<Client>> ClientBuilder<C> {
 
     /// A builder configured from the environment: `ALMA_API_KEY` (required at `build()` unless
     /// set on the builder), `ALMA_REGION` (`na`, `eu`, `ap`, `aps`, `ca`, `cn`), `ALMA_BASE_URL`
-    /// (overrides the region, e.g. a local mock), `ALMA_FORMAT` (`json`/`xml`), `ALMA_LANG`.
+    /// (overrides the region, e.g. a local mock), `ALMA_FORMAT` (`json`/`xml`), `ALMA_LANG`;
+    /// `ALMA_REDIS_URL` shares the institution's limits through Redis (feature `redis`, see
+    /// [`ClientBuilder::redis`]) under the name `ALMA_INSTITUTION`.
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let mut b = Self::new();
@@ -222,6 +240,21 @@ impl<C: From<Client>> ClientBuilder<C> {
                 .map_err(|e| Error::Config(format!("ALMA_FORMAT: {e}")))?;
         }
         b.lang = var("ALMA_LANG");
+        if let Some(url) = var("ALMA_REDIS_URL") {
+            #[cfg(feature = "redis")]
+            {
+                b.redis = Some((url, var("ALMA_INSTITUTION")));
+            }
+            #[cfg(not(feature = "redis"))]
+            {
+                let _ = url;
+                return Err(Error::Config(
+                    "ALMA_REDIS_URL is set, but this build has no Redis support: enable the \
+                     `redis` feature of alma-sdk"
+                        .into(),
+                ));
+            }
+        }
         Ok(b)
     }
 
@@ -301,12 +334,41 @@ impl<C: From<Client>> ClientBuilder<C> {
     pub fn no_rate_limit(mut self) -> Self {
         self.rate = None;
         self.limiter = None;
+        self.shared = None;
+        #[cfg(feature = "redis")]
+        {
+            self.redis = None;
+        }
         self
     }
 
     /// Share `limiter` with other clients, e.g. every client using the same institution's key.
     pub fn shared_limiter(mut self, limiter: RateLimiter) -> Self {
         self.limiter = Some(limiter);
+        self
+    }
+
+    /// Paces requests with `limiter` instead of the in-process limiter, e.g. one shared with
+    /// other processes ([`crate::RedisLimiter`]).
+    pub fn limiter(mut self, limiter: Arc<dyn Limiter>) -> Self {
+        self.shared = Some(limiter);
+        self
+    }
+
+    /// Shares the institution's limits (the rate, the used-up daily quota, the lowest remaining
+    /// quota) with every process that uses the same Redis server and `institution` name
+    /// (default: a hash of the API key, never the key). The rate is [`Self::rate_limit`]'s
+    /// (default 25/s); for timeouts and the fallback, build a [`crate::RedisLimiter`] and pass
+    /// it to [`Self::limiter`].
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, url: impl Into<String>, institution: Option<String>) -> Self {
+        self.redis = Some((url.into(), institution));
+        self
+    }
+
+    /// The wall clock for the daily quota's midnight (tests of the reset).
+    pub fn wall_clock(mut self, clock: Arc<dyn WallClock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -408,6 +470,28 @@ impl<C: From<Client>> ClientBuilder<C> {
             }
             ApiKeyMode::Query => None,
         };
+        let local = self.limiter.or_else(|| self.rate.map(RateLimiter::new));
+        #[cfg(feature = "redis")]
+        let shared = match (self.shared, self.redis) {
+            (Some(l), _) => Some(l),
+            (None, Some((url, institution))) => {
+                let name = institution.unwrap_or_else(|| crate::governor::key_hash_name(&key));
+                let limiter = crate::RedisLimiter::builder(url, name)
+                    .rate(self.rate.unwrap_or(ALMA_REQUESTS_PER_SECOND))
+                    .build()?;
+                Some(Arc::new(limiter) as Arc<dyn Limiter>)
+            }
+            (None, None) => None,
+        };
+        #[cfg(not(feature = "redis"))]
+        let shared = self.shared;
+        let (limiter, local) = match shared {
+            Some(l) => (Some(l), None),
+            None => (
+                local.clone().map(|l| Arc::new(l) as Arc<dyn Limiter>),
+                local,
+            ),
+        };
         let client = Client {
             inner: Arc::new(Inner {
                 http,
@@ -420,9 +504,11 @@ impl<C: From<Client>> ClientBuilder<C> {
                 timeout: self.timeout,
                 read_only: self.read_only,
                 governor: Governor::new(
-                    self.limiter.or_else(|| self.rate.map(RateLimiter::new)),
+                    limiter,
+                    local,
                     self.max_in_flight,
                     self.low_water,
+                    self.clock,
                 ),
                 retry: self.retry,
                 hooks: self.hooks,

@@ -205,6 +205,14 @@ pub enum Error {
         /// The hook's reason.
         reason: String,
     },
+    /// The shared limiter could not admit the request and is configured to refuse rather than
+    /// fall back (`RedisFallback::Refuse`); nothing was sent.
+    Governance {
+        /// Operation, e.g. `users.get_user`.
+        operation: &'static str,
+        /// Why (the shared store's error, scrubbed of credentials).
+        message: String,
+    },
     /// The client configuration is invalid (missing key, bad URL, …).
     Config(String),
 }
@@ -360,7 +368,8 @@ impl Error {
             | Error::ResponseTooLarge { operation, .. }
             | Error::ReadOnly { operation, .. }
             | Error::DailyQuota { operation, .. }
-            | Error::Refused { operation, .. } => Some(operation),
+            | Error::Refused { operation, .. }
+            | Error::Governance { operation, .. } => Some(operation),
             Error::Config(_) => None,
         }
     }
@@ -425,6 +434,7 @@ impl fmt::Display for Error {
                 }
             }
             Error::Refused { operation, reason } => write!(f, "{operation}: not sent, refused by a hook: {reason}"),
+            Error::Governance { operation, message } => write!(f, "{operation}: not sent, the shared rate limiter is unavailable: {message}"),
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
         }
     }
@@ -623,6 +633,10 @@ mod metadata_tests {
             Error::Refused {
                 operation: op,
                 reason: "no".into(),
+            },
+            Error::Governance {
+                operation: op,
+                message: "redis down".into(),
             },
         ];
         for e in &all {

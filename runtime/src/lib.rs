@@ -54,7 +54,12 @@ pub use codec::{Codec, Node, Wire};
 pub use error::{
     parse_error_body, Error, ErrorDetail, ErrorMetadata, GatewayError, OperationError,
 };
-pub use governor::{RateLimiter, Stats, ALMA_REQUESTS_PER_SECOND};
+pub use governor::{
+    BoxFuture, Limiter, Observed, RateLimiter, Report, Shared, Stats, SystemClock, WallClock,
+    ALMA_REQUESTS_PER_SECOND,
+};
+#[cfg(feature = "redis")]
+pub use governor::{RedisFallback, RedisLimiter, RedisLimiterBuilder};
 pub use hooks::{AttemptInfo, BeforeSend, Hooks, RetryInfo};
 pub use http;
 pub use paginate::{Paginator, MAX_PAGE_SIZE};

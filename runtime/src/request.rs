@@ -9,6 +9,7 @@ use tracing::Instrument;
 use crate::body::{Decode, Encode};
 use crate::client::Client;
 use crate::error::parse_error_body;
+use crate::governor::Observed;
 use crate::response::{remaining, Response};
 use crate::retry::RetryPolicy;
 use crate::{ApiKeyMode, Error, Format, GatewayError};
@@ -249,15 +250,20 @@ impl RequestBuilder {
         let started = std::time::Instant::now();
         let mut attempt = 1u32;
         loop {
-            // Admission: the rate limit and the requests in flight.
-            let permit = gov.admit().await;
+            // Admission: the rate limit and the requests in flight; a shared limiter may have
+            // learnt that another process used the quota up, so the quota is checked again.
+            let permit = gov.admit().await.map_err(|message| Error::Governance {
+                operation: self.spec.name,
+                message: self.client.inner.key.redact(&message),
+            })?;
+            self.quota_guard()?;
             gov.counters.requests.fetch_add(1, Ordering::Relaxed);
             if attempt > 1 {
                 gov.counters.retries.fetch_add(1, Ordering::Relaxed);
             }
             let result = self.attempt(url.clone(), body.clone(), attempt).await;
             drop(permit);
-            let err = match self.classify(result)? {
+            let err = match self.classify(result).await? {
                 Ok(answer) => return Ok(answer),
                 Err(err) => err,
             };
@@ -286,7 +292,6 @@ impl RequestBuilder {
     /// used-up daily quota or one at the low-water mark).
     fn guard(&self, body_len: Option<usize>) -> Result<(), Error> {
         let inner = &self.client.inner;
-        let gov = &inner.governor;
         let op = self.spec.name;
         if inner.read_only && self.spec.method != Method::Get {
             return Err(Error::ReadOnly {
@@ -301,7 +306,13 @@ impl RequestBuilder {
                 limit: MAX_REQUEST_BYTES,
             });
         }
-        // The daily quota: known to be used up, or down to the caller's low-water mark.
+        self.quota_guard()
+    }
+
+    /// The daily quota: known to be used up, or down to the caller's low-water mark.
+    fn quota_guard(&self) -> Result<(), Error> {
+        let gov = &self.client.inner.governor;
+        let op = self.spec.name;
         if let Some(resets_at) = gov.exhausted() {
             return Err(Error::DailyQuota {
                 operation: op,
@@ -314,7 +325,7 @@ impl RequestBuilder {
         if let Some(remaining) = gov.below_low_water() {
             return Err(Error::DailyQuota {
                 operation: op,
-                resets_at: crate::governor::next_midnight_utc(std::time::SystemTime::now()),
+                resets_at: gov.next_reset(),
                 remaining: Some(remaining),
                 low_water: gov.low_water,
                 errors: Vec::new(),
@@ -327,16 +338,14 @@ impl RequestBuilder {
     /// records the remaining quota; `DAILY_THRESHOLD` marks the quota used up and ends the call
     /// (the outer `Err`); a 429 slows the shared limiter. The inner result is the answer, or an
     /// error the retry stage decides about.
-    fn classify(
+    async fn classify(
         &self,
         result: Result<RawAnswer, Failed>,
     ) -> Result<Result<RawAnswer, Error>, Error> {
         let gov = &self.client.inner.governor;
         let failed = match result {
             Ok(answer) => {
-                if let Some(l) = &gov.limiter {
-                    l.succeeded();
-                }
+                gov.observe(Observed::Succeeded).await;
                 gov.record_remaining(remaining(&answer.headers));
                 return Ok(Ok(answer));
             }
@@ -348,7 +357,12 @@ impl RequestBuilder {
         let err = failed.error;
         match err.gateway() {
             Some(GatewayError::DailyThreshold) => {
-                let resets_at = gov.mark_exhausted();
+                let (resets_at, now) = gov.mark_exhausted();
+                gov.observe(Observed::QuotaExhausted {
+                    until: resets_at,
+                    now,
+                })
+                .await;
                 return Err(Error::DailyQuota {
                     operation: self.spec.name,
                     resets_at,
@@ -359,9 +373,7 @@ impl RequestBuilder {
             }
             Some(GatewayError::PerSecondThreshold) => {
                 gov.counters.throttled.fetch_add(1, Ordering::Relaxed);
-                if let Some(l) = &gov.limiter {
-                    l.throttled();
-                }
+                gov.observe(Observed::Throttled).await;
             }
             _ => {}
         }
@@ -671,20 +683,24 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn classify_ends_the_call_on_the_daily_threshold_and_slows_on_429() {
+    #[tokio::test]
+    async fn classify_ends_the_call_on_the_daily_threshold_and_slows_on_429() {
         let b = builder(false);
         let gov = &b.client.inner.governor;
         let throttled = |b: &RequestBuilder| b.client.stats().throttled;
         let before = throttled(&b);
-        let retry = b.classify(Err(Failed::from(api_error(429, "PER_SECOND_THRESHOLD"))));
+        let retry = b
+            .classify(Err(Failed::from(api_error(429, "PER_SECOND_THRESHOLD"))))
+            .await;
         assert!(
             matches!(retry, Ok(Err(Error::Api { .. }))),
             "429 goes on to the retry stage"
         );
         assert_eq!(throttled(&b), before + 1);
         assert!(gov.exhausted().is_none());
-        let quota = b.classify(Err(Failed::from(api_error(400, "DAILY_THRESHOLD"))));
+        let quota = b
+            .classify(Err(Failed::from(api_error(400, "DAILY_THRESHOLD"))))
+            .await;
         assert!(
             matches!(quota, Err(Error::DailyQuota { .. })),
             "ends the call"

@@ -1,6 +1,7 @@
 //! A local Alma gateway simulator on loopback, for trying the examples without an Alma
 //! institution: `cargo run --example simulator -- [--per-second N] [--users N] [--daily N]`.
-//! It prints its base URL; point a client at it with `ALMA_BASE_URL`.
+//! It prints its base URL; point a client at it with `ALMA_BASE_URL`. On Ctrl-C (SIGINT) it
+//! prints what it served, by status (`served 200: N, 429: M`).
 
 #[path = "../tests/sim/mod.rs"]
 mod sim;
@@ -31,4 +32,8 @@ async fn main() {
         config.users
     );
     let _ = tokio::signal::ctrl_c().await;
+    // What it served, by status, for comparing runs.
+    let served = sim.state.lock().unwrap().served.clone();
+    let line: Vec<String> = served.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    eprintln!("served {}", line.join(", "));
 }

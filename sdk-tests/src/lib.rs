@@ -2,11 +2,15 @@
 //! (`examples/`) and benchmarks (`benches/`), kept out of the crate users depend on so that
 //! `generated/` holds only what the generator writes.
 //!
-//! The module [`fixtures`] reads the recorded Alma responses; [`conformance`] is generated (`cargo xtask codegen` writes it): one
+//! The module [`fixtures`] reads the recorded Alma responses; [`redis_server`] runs a real Redis
+//! server for the shared limiter's tests; [`list_users`] is the example of that name, which the
+//! tests also run as several processes; [`conformance`] is generated (`cargo xtask codegen` writes it): one
 //! call per operation with sample values, for `cargo xtask conformance`.
 
 pub mod fixtures;
 pub mod fuzz;
+pub mod list_users;
+pub mod redis_server;
 
 // Formatted by the generator (prettyplease), like the SDK itself.
 #[rustfmt::skip]

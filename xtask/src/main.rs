@@ -25,7 +25,8 @@ commands:
                                     --areas: only those areas)
   bench [--runs N] [--specs DIR]    time codegen (in memory, and `cargo xtask codegen` wall) and the generated crate's compile (conf area, all areas), then the SDK's benchmarks
                                     (decode: typed JSON/XML vs serde_json::Value; throughput vs a
-                                    25 req/s gateway simulator)
+                                    25 req/s gateway simulator; 4 processes sharing it, with and
+                                    without Redis)
   roundtrip MODEL FILE              decode FILE (.json/.xml) as MODEL and print it re-encoded
   fetch-specs [--from DIR] [--base-url URL] [--xsd-base-url URL] [--out DIR]
                                     download every area, the schema files their $refs reach and
@@ -286,6 +287,18 @@ fn bench(args: &[String]) -> Result<(), String> {
             "alma-sdk-tests",
             "--bench",
             "throughput",
+        ],
+        &[],
+    )?;
+    run(
+        &cargo,
+        &[
+            "bench",
+            "-q",
+            "-p",
+            "alma-sdk-tests",
+            "--bench",
+            "shared_limit",
         ],
         &[],
     )?;

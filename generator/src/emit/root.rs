@@ -38,6 +38,10 @@ publish = false
         api.crate_ident()
     ));
     s.push_str(
+        "# Share the institution's rate limit and daily quota across processes through Redis\n\
+         # (`ClientBuilder::redis`, `ALMA_REDIS_URL`).\nredis = [\"alma-runtime/redis\"]\n",
+    );
+    s.push_str(
         r#"
 [dependencies]
 alma-runtime = { workspace = true }

@@ -101,6 +101,16 @@ impl Simulator {
             .unwrap_or(0)
     }
 
+    /// A new day: the daily quota starts afresh.
+    pub fn reset_daily(&self) {
+        self.state.lock().unwrap().daily_used = 0;
+    }
+
+    /// Requests the gateway answered, whatever the status.
+    pub fn total(&self) -> u64 {
+        self.state.lock().unwrap().served.values().sum()
+    }
+
     pub fn requests(&self, method: &str) -> u64 {
         self.state
             .lock()
