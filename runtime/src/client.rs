@@ -223,7 +223,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// set on the builder), `ALMA_REGION` (`na`, `eu`, `ap`, `aps`, `ca`, `cn`), `ALMA_BASE_URL`
     /// (overrides the region, e.g. a local mock), `ALMA_FORMAT` (`json`/`xml`), `ALMA_LANG`;
     /// `ALMA_REDIS_URL` shares the institution's limits through Redis (feature `redis`, see
-    /// [`ClientBuilder::redis`]) under the name `ALMA_INSTITUTION`.
+    /// `ClientBuilder::redis`) under the name `ALMA_INSTITUTION`.
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let mut b = Self::new();
@@ -349,7 +349,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     }
 
     /// Paces requests with `limiter` instead of the in-process limiter, e.g. one shared with
-    /// other processes ([`crate::RedisLimiter`]).
+    /// other processes (`RedisLimiter`, feature `redis`).
     pub fn limiter(mut self, limiter: Arc<dyn Limiter>) -> Self {
         self.shared = Some(limiter);
         self

@@ -75,3 +75,62 @@ async fn traces_say_what_happened_and_never_the_key() {
     }
     assert!(!out.contains(KEY), "the key leaked into traces:\n{out}");
 }
+
+/// A shared limiter whose Redis does not answer says so once, names the server but not its
+/// password, and the request goes on under the fallback.
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "current_thread")]
+async fn a_redis_fallback_is_announced_without_the_password() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .mount(&server)
+        .await;
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let limiter = alma_runtime::RedisLimiter::builder(
+        format!("redis://:hunter2@127.0.0.1:{port}/"),
+        "trace-inst",
+    )
+    .build()
+    .unwrap();
+    let c = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .limiter(Arc::new(limiter.clone()))
+        .build()
+        .unwrap();
+    for id in ["a", "b", "c"] {
+        c.request(&GET)
+            .path_param("user_id", id.into())
+            .send::<RawBody>()
+            .await
+            .unwrap();
+    }
+    assert!(limiter.degraded());
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        out.matches("Redis is unavailable").count(),
+        1,
+        "announced once per outage:\n{out}"
+    );
+    assert!(
+        out.contains(&format!("127.0.0.1:{port}"))
+            && out.contains("trace-inst")
+            && out.contains("fallback_rate=6.25"),
+        "{out}"
+    );
+    assert!(!out.contains("hunter2") && !out.contains(KEY), "{out}");
+}

@@ -3,7 +3,7 @@
 //!
 //! The limiter sits behind [`Limiter`]. The default, [`RateLimiter`], lives in the process and is
 //! shared by every clone of a client (and by several clients given one clone). Alma counts per
-//! institution, across processes and hosts; [`RedisLimiter`] (feature `redis`) shares the rate,
+//! institution, across processes and hosts; `RedisLimiter` (feature `redis`) shares the rate,
 //! the used-up daily quota and the lowest remaining quota through a Redis server.
 //!
 //! Both pace requests (one every `1/rate` seconds, no bursts), so a gateway that allows `rate`
