@@ -24,6 +24,22 @@ pub struct AreasConfig {
     pub mirrors: Vec<PathBuf>,
     #[serde(rename = "area")]
     pub areas: Vec<AreaConfig>,
+    /// The payloads of Alma's webhook calls, a module and feature of their own.
+    #[serde(default)]
+    pub webhooks: Option<WebhooksConfig>,
+}
+
+/// `[webhooks]` in `specs/areas.toml`: the module of webhook payloads and their event enum.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Module and feature name (`webhooks`).
+    pub name: String,
+    /// Human title for docs.
+    pub title: String,
+    /// The payload's schema, derived from the XSD of that name (`webhook` → `xsd/webhook.xsd`,
+    /// whose root element is `<notification>`).
+    pub schema: String,
 }
 
 fn default_crate_name() -> String {
@@ -203,7 +219,13 @@ impl Config {
     /// Keeps only the areas named in `only` (`--areas a,b`); an unknown name is an error listing
     /// the known ones. Corrections and names of the other areas are then ignored.
     pub fn keep_areas(&mut self, only: &[String]) -> Result<()> {
-        let known: Vec<&str> = self.areas.areas.iter().map(|a| a.name.as_str()).collect();
+        let known: Vec<&str> = self
+            .areas
+            .areas
+            .iter()
+            .map(|a| a.name.as_str())
+            .chain(self.areas.webhooks.iter().map(|w| w.name.as_str()))
+            .collect();
         if let Some(bad) = only.iter().find(|n| !known.contains(&n.as_str())) {
             return Err(Error::Config {
                 path: PathBuf::from("specs/areas.toml"),
@@ -211,6 +233,7 @@ impl Config {
             });
         }
         self.areas.areas.retain(|a| only.contains(&a.name));
+        self.areas.webhooks.take_if(|w| !only.contains(&w.name));
         self.subset = true;
         let keep = |area: &String| only.contains(area);
         self.corrections.paths.retain(|p| keep(&p.area));
@@ -261,6 +284,21 @@ impl Config {
                 return Err(err(
                     "areas.toml",
                     format!("area name {:?} is taken by the generated crate (a feature or module of its own)", a.name),
+                ));
+            }
+        }
+        if let Some(w) = &self.areas.webhooks {
+            let ok = !w.name.is_empty()
+                && w.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ok || seen.contains(&w.name) {
+                return Err(err(
+                    "areas.toml",
+                    format!(
+                        "[webhooks] name {:?} must be snake_case and differ from every area",
+                        w.name
+                    ),
                 ));
             }
         }

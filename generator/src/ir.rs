@@ -55,6 +55,28 @@ pub struct Area {
     pub jobs: Option<Jobs>,
     /// Enumerations of query parameter values, sorted by name (set by the `param_values` pass).
     pub param_enums: Vec<ParamEnum>,
+    /// Set for the webhooks module (`[webhooks]` in `specs/areas.toml`), which has no operations.
+    pub webhook: Option<Webhook>,
+}
+
+/// Alma's webhook calls: the payload model and the actions it tells apart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Webhook {
+    /// The model of a call's body (`<notification>`).
+    pub model: ModelId,
+    /// Sorted by action. From the payload fields' documentation ("Relevant when action=LOAN").
+    pub actions: Vec<WebhookAction>,
+}
+
+/// One `action` of a webhook call and the field that carries its object.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookAction {
+    /// As on the wire: `JOB_END`.
+    pub action: String,
+    /// The event enum's variant: `JobEnd`.
+    pub variant: String,
+    /// JSON keys of the payload's fields that carry the action's object (`job_instance`).
+    pub fields: Vec<String>,
 }
 
 /// The values a query parameter takes, as a Rust enum with an `Other(String)` case: from the

@@ -130,6 +130,9 @@ impl Store {
                 },
             );
         }
+        // The webhook payload is reached by no operation: it is a root of its own.
+        let webhook_schema = config.areas.webhooks.as_ref().map(|w| w.schema.clone());
+        queue.extend(webhook_schema.clone());
         while let Some(name) = queue.pop() {
             let id = DocId::Schema(name.clone());
             if store.docs.contains_key(&id) || store.missing.contains(&name) {
@@ -170,7 +173,16 @@ impl Store {
                     }
                     continue;
                 }
-                let value = crate::xsd::to_json_schema(&root.join("xsd"), &name)?;
+                let mut value = crate::xsd::to_json_schema(&root.join("xsd"), &name)?;
+                if webhook_schema.as_deref() == Some(name.as_str()) {
+                    // The payload objects are the API's own models (a `JOB_END`'s job instance
+                    // is the `JobInstance` that `run_job_and_wait` returns), not copies.
+                    let published = |t: &str| {
+                        root.join(format!("schemas/rest_{t}.json")).is_file()
+                            || store.xsds.contains(&format!("rest_{t}"))
+                    };
+                    crate::xsd::link_published_types(&mut value, &name, &published);
+                }
                 store.from_xsd.insert(id.clone());
                 let rel = match variant {
                     crate::xsd::Variant::Get => format!("xsd/{base}.xsd"),

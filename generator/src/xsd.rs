@@ -324,6 +324,40 @@ pub fn to_json_schema(xsd_dir: &Path, schema_name: &str) -> Result<Value> {
     Ok(Value::Object(doc))
 }
 
+/// In a converted document, the root model's fields whose type `T` is also published on its own
+/// (`schemas/rest_T.json` or `xsd/rest_T.xsd`, per `published`) refer to that file instead of
+/// the copy this document carries, so they are the same models as the API's.
+pub fn link_published_types(doc: &mut Value, schema_name: &str, published: &dyn Fn(&str) -> bool) {
+    let Some(root) = doc
+        .get(schema_name)
+        .and_then(|alias| alias.get("$ref")?.as_str())
+        .and_then(|r| r.strip_prefix("#/"))
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let Some(props) = doc
+        .get_mut(&root)
+        .and_then(|r| r.get_mut("properties"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for prop in props.values_mut() {
+        let Some(t) = prop
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/"))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if published(&t) {
+            prop["$ref"] = Value::String(format!("rest_{t}.json#/{t}"));
+        }
+    }
+}
+
 struct Converter<'a> {
     set: &'a TypeSet,
     variant: Variant,

@@ -37,9 +37,43 @@ fn every_area_and_operation_is_generated() {
         ("partners", 9),
         ("tasklists", 10),
         ("users", 42),
+        ("webhooks", 0),
     ];
     assert_eq!(counts, expected.map(|(a, n)| (a.to_string(), n)));
     assert_eq!(gen.report.totals.operations, 314);
+    // The webhook payload: the actions its fields document, and the API's own models in them.
+    let hooks = gen.api.areas.iter().find(|a| a.name == "webhooks").unwrap();
+    let w = hooks.webhook.as_ref().unwrap();
+    let actions: Vec<&str> = w.actions.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "BIB",
+            "HOLDING",
+            "ITEM",
+            "JOB_END",
+            "LENDING_REQUEST",
+            "LOAN",
+            "NOTIFICATION",
+            "REQUEST",
+            "USER"
+        ]
+    );
+    let payload = &gen.api.models[&w.model];
+    assert_eq!(payload.name, "Notification");
+    let field_type = |key: &str| match &payload.kind {
+        alma_codegen::ir::ModelKind::Struct { fields } => fields
+            .iter()
+            .find(|f| f.name == key)
+            .map(|f| f.ty.clone())
+            .unwrap(),
+        _ => panic!("not a struct"),
+    };
+    assert_eq!(
+        field_type("job_instance"),
+        alma_codegen::ir::TypeRef::Model("schemas/rest_job_instance.json#/job_instance".into()),
+        "a JOB_END's job instance is the model run_job_and_wait returns"
+    );
     // The names the API reads by.
     let has = |area: &str, name: &str| {
         gen.api

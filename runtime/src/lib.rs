@@ -41,6 +41,7 @@ mod request;
 mod response;
 mod retry;
 pub mod wait;
+pub mod webhooks;
 #[doc(hidden)]
 pub mod xml;
 

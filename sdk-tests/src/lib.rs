@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod fuzz;
 pub mod list_users;
 pub mod redis_server;
+pub mod webhook_listener;
 
 // Formatted by the generator (prettyplease), like the SDK itself.
 #[rustfmt::skip]

@@ -177,11 +177,11 @@ fn marcxml_in_json_is_written_as_xml() {
     ) else {
         return;
     };
-    let bib = alma_sdk::bibs::models::Bib::from_json(&bytes).unwrap();
+    let bib = alma_sdk::models::Bib::from_json(&bytes).unwrap();
     assert!(bib.anies[0].starts_with("<?xml version=\"1.0\" encoding=\"UTF-16\"?>"));
     let xml = bib.to_xml().unwrap();
     assert!(!xml.contains("UTF-16"));
-    let back = alma_sdk::bibs::models::Bib::from_xml(&xml).unwrap();
+    let back = alma_sdk::models::Bib::from_xml(&xml).unwrap();
     let record = |s: &str| s[s.find("<record").unwrap()..].to_string();
     assert_eq!(
         record(&back.anies[0]),

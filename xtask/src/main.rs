@@ -387,7 +387,13 @@ fn test(args: &[String]) -> Result<(), String> {
     )?;
     let root = project_root();
     let cfg = alma_codegen::config::Config::load(&root.join("specs")).map_err(|e| e.to_string())?;
-    for area in &cfg.areas.areas {
+    let features = cfg
+        .areas
+        .areas
+        .iter()
+        .map(|a| &a.name)
+        .chain(cfg.areas.webhooks.iter().map(|w| &w.name));
+    for feature in features {
         run(
             &cargo,
             &[
@@ -396,7 +402,7 @@ fn test(args: &[String]) -> Result<(), String> {
                 "alma-sdk",
                 "--no-default-features",
                 "--features",
-                &area.name,
+                feature,
                 "--",
                 "-D",
                 "warnings",

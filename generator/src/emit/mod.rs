@@ -7,6 +7,7 @@ mod models;
 mod operations;
 mod registry;
 mod root;
+mod webhooks;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -75,11 +76,18 @@ pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
             format!("src/{}/models.rs", area.name),
             Box::new(move || models::area_models(api, area, &own)),
         ));
-        jobs.push((
-            Crate::Sdk,
-            format!("src/{}/operations.rs", area.name),
-            Box::new(|| operations::area_operations(api, area)),
-        ));
+        match &area.webhook {
+            Some(w) => jobs.push((
+                Crate::Sdk,
+                format!("src/{}/events.rs", area.name),
+                Box::new(move || webhooks::events_rs(api, area, w)),
+            )),
+            None => jobs.push((
+                Crate::Sdk,
+                format!("src/{}/operations.rs", area.name),
+                Box::new(|| operations::area_operations(api, area)),
+            )),
+        }
     }
     let mut files = vec![root::cargo_toml(api), rustfmt_toml(api)];
     let mut tests = Vec::new();

@@ -72,12 +72,23 @@ pub fn lib_rs(api: &Api) -> TokenStream {
     let mut accessors = Vec::new();
     for area in &api.areas {
         let ops = area.operations.len();
+        let m = format_ident!("{}", area.name);
+        let feat = &area.name;
+        if area.webhook.is_some() {
+            intro.push(format!(
+                "- `{}` — {}: payloads and the event enum (no operations)",
+                area.name, area.title
+            ));
+            mods.push(quote! {
+                #[cfg(feature = #feat)]
+                pub mod #m;
+            });
+            continue;
+        }
         intro.push(format!(
             "- `{}` — {} ({ops} operations)",
             area.name, area.title
         ));
-        let m = format_ident!("{}", area.name);
-        let feat = &area.name;
         let api_ty = format_ident!("{}", area_type(area));
         let doc = format!(" The {} API ({ops} operations).", area.title);
         mods.push(quote! {
@@ -182,6 +193,29 @@ pub fn area_type(area: &Area) -> String {
 }
 
 pub fn area_mod(area: &Area) -> TokenStream {
+    if area.webhook.is_some() {
+        let lines = [
+            format!(
+                "{}: the payloads of Alma's webhook calls and their [`Event`] enum.",
+                area.title
+            ),
+            String::new(),
+            format!(
+                "Generated from `{}`. Verify and decode a call with \
+                 `alma_sdk::runtime::webhooks::Webhooks`.",
+                area.spec_file
+            ),
+        ];
+        let docs = lines.iter().map(|l| format!(" {l}"));
+        return quote! {
+            #( #![doc = #docs] )*
+
+            mod events;
+            pub mod models;
+
+            pub use events::*;
+        };
+    }
     let typed = area.operations.iter().filter(|o| o.is_typed()).count();
     let lines = [
         format!(

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::Result;
-use crate::ir::{Api, BodyType, ModelId, ModelKind, TypeRef};
+use crate::ir::{Api, BodyType, Model, ModelId, ModelKind, TypeRef};
 use crate::naming::type_ident;
 
 /// `strict_names`: a name in `specs/naming.toml` for a model no area reaches is an error (it is
@@ -14,10 +14,14 @@ pub fn finish(
     model_names: &BTreeMap<String, String>,
     strict_names: bool,
 ) -> Result<()> {
-    merge_identical(api);
+    // Models that no operation reaches (read for the webhook payload: copies of API models, or
+    // new ones) never take an id or a name from one an operation uses.
+    let by_operations = reached_by_operations(api);
+    let from_webhook = |m: &Model| !by_operations.contains(&m.id);
+    merge_identical(api, &from_webhook);
     assign_areas(api);
     name_by_hand(api, model_names, strict_names)?;
-    unique_names(api, model_names);
+    unique_names(api, model_names, &from_webhook);
     field_forms(api);
     find_pagination(api);
     find_jobs(api);
@@ -166,7 +170,7 @@ fn map_type(t: &TypeRef, f: &impl Fn(&ModelId) -> ModelId) -> TypeRef {
 /// Definitions repeated verbatim across schema files (`scope` in `rest_code_table.json` and in
 /// `rest_code_table-put.json`) become one type. Runs to a fixpoint so that parents of merged
 /// models can merge too.
-fn merge_identical(api: &mut Api) {
+fn merge_identical(api: &mut Api, yields: &dyn Fn(&Model) -> bool) {
     let mut canon: BTreeMap<ModelId, ModelId> = BTreeMap::new();
     loop {
         let resolve = |id: &ModelId, canon: &BTreeMap<ModelId, ModelId>| {
@@ -203,7 +207,15 @@ fn merge_identical(api: &mut Api) {
             // The copy in the file named after the definition (`rest_library.xsd#/library`, not
             // the one `rest_libraries.xsd` includes) is the one kept: its id and name are stable.
             // A request variant merges into the model it is a variant of.
-            ids.sort_by_key(|id| (variant_of(id).is_some(), !is_home(id), id.clone()));
+            // A copy no operation uses yields to one an operation uses.
+            ids.sort_by_key(|id| {
+                (
+                    api.models.get(id).is_some_and(yields),
+                    variant_of(id).is_some(),
+                    !is_home(id),
+                    id.clone(),
+                )
+            });
             if let Some((keep, rest)) = ids.split_first() {
                 for id in rest {
                     canon.insert(id.clone(), keep.clone());
@@ -241,6 +253,9 @@ fn merge_identical(api: &mut Api) {
                 }
             }
         }
+        if let Some(w) = &mut area.webhook {
+            w.model = resolve(&w.model);
+        }
     }
 }
 
@@ -266,7 +281,11 @@ fn name_by_hand(api: &mut Api, names: &BTreeMap<String, String>, strict: bool) -
 /// Different models that want the same name are qualified by their schema file
 /// (`Scope` → `CodeTableScope`); anything still clashing gets a number, in id order. Names given
 /// by hand are kept and claimed first.
-fn unique_names(api: &mut Api, by_hand: &BTreeMap<String, String>) {
+fn unique_names(
+    api: &mut Api,
+    by_hand: &BTreeMap<String, String>,
+    yields: &dyn Fn(&Model) -> bool,
+) {
     let mut by_name: BTreeMap<String, Vec<ModelId>> = BTreeMap::new();
     for (id, m) in &api.models {
         by_name.entry(m.name.clone()).or_default().push(id.clone());
@@ -275,10 +294,14 @@ fn unique_names(api: &mut Api, by_hand: &BTreeMap<String, String>) {
         if ids.len() < 2 {
             continue;
         }
-        for id in ids
+        // Models that yield (see `finish`) are qualified; the others only among themselves.
+        let holders = ids.iter().filter(|id| !yields(&api.models[*id])).count();
+        let qualified: Vec<ModelId> = ids
             .into_iter()
             .filter(|id| !by_hand.contains_key(id.as_str()))
-        {
+            .filter(|id| holders >= 2 || yields(&api.models[id]))
+            .collect();
+        for id in qualified {
             let m = api.models.get_mut(&id).expect("id from map");
             let prefix = type_ident(file_stem(&m.file));
             if !name.starts_with(&prefix) {
@@ -292,6 +315,7 @@ fn unique_names(api: &mut Api, by_hand: &BTreeMap<String, String>) {
     ids.sort_by_key(|id| {
         (
             !by_hand.contains_key(id.as_str()),
+            yields(&api.models[id]),
             is_inline(id),
             id.clone(),
         )
@@ -408,6 +432,33 @@ fn is_inline(id: &str) -> bool {
         .is_some_and(|(_, p)| p.matches('/').count() > 1)
 }
 
+/// Every model some operation's body reaches.
+fn reached_by_operations(api: &Api) -> BTreeSet<ModelId> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<ModelId> = api
+        .areas
+        .iter()
+        .flat_map(|a| &a.operations)
+        .flat_map(|op| [&op.request, &op.response])
+        .flatten()
+        .filter_map(|b| match &b.ty {
+            BodyType::Model(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        if let Some(ModelKind::Struct { fields }) = api.models.get(&id).map(|m| &m.kind) {
+            for f in fields {
+                collect_models(&f.ty, &mut stack);
+            }
+        }
+    }
+    seen
+}
+
 fn assign_areas(api: &mut Api) {
     let mut reach: BTreeMap<ModelId, BTreeSet<String>> = BTreeMap::new();
     for area in &api.areas {
@@ -420,6 +471,7 @@ fn assign_areas(api: &mut Api) {
                 BodyType::Model(id) => Some(id.clone()),
                 _ => None,
             })
+            .chain(area.webhook.iter().map(|w| w.model.clone()))
             .collect();
         while let Some(id) = stack.pop() {
             if !reach

@@ -4,6 +4,7 @@
 mod error_codes;
 mod finish;
 mod param_values;
+mod webhooks;
 mod xml_order;
 
 pub(crate) use param_values::{
@@ -36,6 +37,10 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     area_cfgs.sort_by(|a, b| a.name.cmp(&b.name));
     for area in &area_cfgs {
         areas.push(lower_area(store, config, area, &mut schemas)?);
+    }
+    if let Some(w) = &config.areas.webhooks {
+        areas.push(webhooks::lower(store, w, &mut schemas)?);
+        areas.sort_by(|a, b| a.name.cmp(&b.name));
     }
     let mut models = std::mem::take(&mut schemas.models);
     xml_order::apply(&mut models, store)?;
@@ -160,6 +165,7 @@ fn lower_area(
         unresolved_refs: unresolved,
         jobs: None,
         param_enums: Vec::new(),
+        webhook: None,
     })
 }
 
