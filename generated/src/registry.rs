@@ -256,6 +256,8 @@ pub fn models() -> Vec<ModelInfo> {
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Vendor>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::VendorPut>());
     #[cfg(feature = "acq")] v.push(ModelInfo::of::<crate::acq::models::Vendors>());
+    #[cfg(feature = "webhooks")]
+    v.push(ModelInfo::of::<crate::webhooks::models::Notification>());
     v.sort_by_key(|m| m.name);
     v
 }

@@ -162,8 +162,37 @@ async fn write_xml(out: &Path, fixtures: &Path) -> Result<(), String> {
         )?;
         written += 1;
     }
+    // The webhook payloads of the listener's tests (ours: Alma's recorded calls are not
+    // published), as the payload model writes them, for webhook.xsd.
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webhooks");
+    let info = alma_sdk::registry::model("Notification").ok_or("no model Notification")?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&samples)
+        .map_err(|e| format!("{}: {e}", samples.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let format = alma_sdk::runtime::webhooks::format_of(None, &bytes);
+        // An action the XSD does not document carries what the XSD does not know.
+        let event =
+            <alma_sdk::webhooks::Event as alma_sdk::runtime::Decode>::decode(&bytes, format)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        if matches!(event, alma_sdk::webhooks::Event::Other { .. }) {
+            continue;
+        }
+        let xml = info
+            .to_xml(&bytes, format)
+            .map_err(|e| format!("{} as Notification: {e}", path.display()))?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        write(
+            fixtures_out.join(format!("webhook__{name}.Notification.xml")),
+            xml.as_bytes(),
+        )?;
+        written += 1;
+    }
     println!(
-        "{} request bodies, {written} fixtures written as XML",
+        "{} request bodies, {written} fixtures and webhook payloads written as XML",
         captured.len()
     );
     Ok(())

@@ -4,8 +4,8 @@
 //! The Webhooks event enum, one variant per action the payload documents.
 use alma_runtime::{Decode, DecodeError, Format, RawBody};
 /** One webhook call from Alma, by its `action`. Decode it with
- `alma_sdk::runtime::webhooks::Webhooks::receive::<Event>` (signature first), or with
- [`Decode`] from a body already verified. Every variant keeps the whole [`Notification`](crate::webhooks::models::Notification)
+ [`Webhooks::receive`](crate::runtime::webhooks::Webhooks::receive) (signature first),
+ or with [`Decode`] from a body already verified. Every variant keeps the whole [`Notification`](crate::webhooks::models::Notification)
  (unknown fields included); an action this SDK does not know is [`Event::Other`], with
  the body as received.*/
 #[derive(Debug, Clone, PartialEq)]

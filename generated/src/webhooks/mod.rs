@@ -3,7 +3,7 @@
 
 //! Webhooks: the payloads of Alma's webhook calls and their [`Event`] enum.
 //!
-//! Generated from `xsd/webhook.xsd`. Verify and decode a call with `alma_sdk::runtime::webhooks::Webhooks`.
+//! Generated from `xsd/webhook.xsd`. Verify and decode a call with [`Webhooks`](crate::runtime::webhooks::Webhooks).
 mod events;
 pub mod models;
 pub use events::*;

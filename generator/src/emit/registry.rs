@@ -18,6 +18,13 @@ pub fn registry_rs(api: &Api) -> TokenStream {
             BodyType::Model(id) => Some(id.as_str()),
             BodyType::Opaque { .. } => None,
         })
+        // A webhook call's payload is a body too (sent by Alma to the listener).
+        .chain(
+            api.areas
+                .iter()
+                .filter_map(|a| a.webhook.as_ref())
+                .map(|w| w.model.as_str()),
+        )
         .collect();
     let models = api
         .models

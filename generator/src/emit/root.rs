@@ -202,7 +202,7 @@ pub fn area_mod(area: &Area) -> TokenStream {
             String::new(),
             format!(
                 "Generated from `{}`. Verify and decode a call with \
-                 `alma_sdk::runtime::webhooks::Webhooks`.",
+                 [`Webhooks`](crate::runtime::webhooks::Webhooks).",
                 area.spec_file
             ),
         ];

@@ -62,7 +62,8 @@ pub fn events_rs(api: &Api, area: &Area, w: &Webhook) -> TokenStream {
     };
     let doc = format!(
         " One webhook call from Alma, by its `action`. Decode it with\n \
-         `alma_sdk::runtime::webhooks::Webhooks::receive::<Event>` (signature first), or with\n \
+         [`Webhooks::receive`](crate::runtime::webhooks::Webhooks::receive) (signature first),\n \
+         or with \
          [`Decode`] from a body already verified. Every variant keeps the whole [`{name}`]({link})\n \
          (unknown fields included); an action this SDK does not know is [`Event::Other`], with\n \
          the body as received."
