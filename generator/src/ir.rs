@@ -27,6 +27,25 @@ impl Api {
     pub fn crate_ident(&self) -> String {
         self.crate_name.replace('-', "_")
     }
+
+    /// The models operations send or answer (request and response bodies), with repeats.
+    pub fn operation_bodies(&self) -> impl Iterator<Item = &ModelId> {
+        self.areas.iter().flat_map(|a| a.operation_bodies())
+    }
+}
+
+impl Area {
+    /// The models this area's operations send or answer, with repeats.
+    pub fn operation_bodies(&self) -> impl Iterator<Item = &ModelId> {
+        self.operations
+            .iter()
+            .flat_map(|op| [&op.request, &op.response])
+            .flatten()
+            .filter_map(|b| match &b.ty {
+                BodyType::Model(id) => Some(id),
+                BodyType::Opaque { .. } => None,
+            })
+    }
 }
 
 /// An operation to show in the crate docs: the first (areas and operations in order) that GETs a

@@ -29,16 +29,27 @@ impl Write for Buffer {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn traces_say_what_happened_and_never_the_key() {
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Everything traced at `level` or above on this thread, while the guard lives.
+fn capture(level: tracing::Level) -> (Buffer, tracing::subscriber::DefaultGuard) {
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+        .with_max_level(level)
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn traces_say_what_happened_and_never_the_key() {
+    let (buffer, _guard) = capture(tracing::Level::TRACE);
 
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
@@ -62,7 +73,7 @@ async fn traces_say_what_happened_and_never_the_key() {
             .await
             .unwrap();
     }
-    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let out = buffer.text();
     for needle in [
         "users.get_user",
         "GET",
@@ -81,14 +92,7 @@ async fn traces_say_what_happened_and_never_the_key() {
 #[cfg(feature = "redis")]
 #[tokio::test(flavor = "current_thread")]
 async fn a_redis_fallback_is_announced_without_the_password() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = capture(tracing::Level::INFO);
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
@@ -120,7 +124,7 @@ async fn a_redis_fallback_is_announced_without_the_password() {
             .unwrap();
     }
     assert!(limiter.degraded());
-    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let out = buffer.text();
     assert_eq!(
         out.matches("Redis is unavailable").count(),
         1,

@@ -273,35 +273,13 @@ fn bench(args: &[String]) -> Result<(), String> {
     );
     compile_time(&cargo, &opts.project_root, conf_ops, ops)?;
     // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
-    run(
-        &cargo,
-        &["bench", "-q", "-p", "alma-sdk-tests", "--bench", "decode"],
-        &[],
-    )?;
-    run(
-        &cargo,
-        &[
-            "bench",
-            "-q",
-            "-p",
-            "alma-sdk-tests",
-            "--bench",
-            "throughput",
-        ],
-        &[],
-    )?;
-    run(
-        &cargo,
-        &[
-            "bench",
-            "-q",
-            "-p",
-            "alma-sdk-tests",
-            "--bench",
-            "shared_limit",
-        ],
-        &[],
-    )?;
+    for bench in ["decode", "throughput", "shared_limit"] {
+        run(
+            &cargo,
+            &["bench", "-q", "-p", "alma-sdk-tests", "--bench", bench],
+            &[],
+        )?;
+    }
     Ok(())
 }
 

@@ -8,23 +8,16 @@ use super::models::model_path;
 use crate::ir::{Api, BodyType, HttpMethod, ModelKind};
 
 pub fn registry_rs(api: &Api) -> TokenStream {
+    // A webhook call's payload is a body too (sent by Alma to the listener).
     let bodies: std::collections::BTreeSet<&str> = api
-        .areas
-        .iter()
-        .flat_map(|a| &a.operations)
-        .flat_map(|op| [&op.request, &op.response])
-        .flatten()
-        .filter_map(|b| match &b.ty {
-            BodyType::Model(id) => Some(id.as_str()),
-            BodyType::Opaque { .. } => None,
-        })
-        // A webhook call's payload is a body too (sent by Alma to the listener).
+        .operation_bodies()
         .chain(
             api.areas
                 .iter()
                 .filter_map(|a| a.webhook.as_ref())
-                .map(|w| w.model.as_str()),
+                .map(|w| &w.model),
         )
+        .map(String::as_str)
         .collect();
     let models = api
         .models

@@ -435,17 +435,7 @@ fn is_inline(id: &str) -> bool {
 /// Every model some operation's body reaches.
 fn reached_by_operations(api: &Api) -> BTreeSet<ModelId> {
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<ModelId> = api
-        .areas
-        .iter()
-        .flat_map(|a| &a.operations)
-        .flat_map(|op| [&op.request, &op.response])
-        .flatten()
-        .filter_map(|b| match &b.ty {
-            BodyType::Model(id) => Some(id.clone()),
-            _ => None,
-        })
-        .collect();
+    let mut stack: Vec<ModelId> = api.operation_bodies().cloned().collect();
     while let Some(id) = stack.pop() {
         if !seen.insert(id.clone()) {
             continue;
@@ -463,15 +453,9 @@ fn assign_areas(api: &mut Api) {
     let mut reach: BTreeMap<ModelId, BTreeSet<String>> = BTreeMap::new();
     for area in &api.areas {
         let mut stack: Vec<ModelId> = area
-            .operations
-            .iter()
-            .flat_map(|op| [&op.request, &op.response])
-            .flatten()
-            .filter_map(|b| match &b.ty {
-                BodyType::Model(id) => Some(id.clone()),
-                _ => None,
-            })
-            .chain(area.webhook.iter().map(|w| w.model.clone()))
+            .operation_bodies()
+            .chain(area.webhook.iter().map(|w| &w.model))
+            .cloned()
             .collect();
         while let Some(id) = stack.pop() {
             if !reach
