@@ -56,8 +56,7 @@ pub fn events_rs(api: &Api, area: &Area, w: &Webhook) -> TokenStream {
     let action_text = match text_field(api, w, "action") {
         Some((field, true)) => quote! { notification.#field.trim() },
         Some((field, false)) => quote! { notification.#field.as_deref().unwrap_or("").trim() },
-        // `lower::webhooks` found the actions in this model's fields; a payload without an
-        // `action` field cannot say which one a call is.
+        // `lower::webhooks` refuses a payload without a text `action` field.
         None => quote! { "" },
     };
     let doc = format!(

@@ -24,6 +24,16 @@ pub fn lower(store: &Store, w: &WebhooksConfig, schemas: &mut SchemaLowerer<'_>)
     let Some(ModelKind::Struct { fields }) = schemas.models.get(&model).map(|m| &m.kind) else {
         return Err(Error::spec(at(), "the webhook payload is not an object"));
     };
+    // The event enum dispatches on `action`: without it no call could be told apart.
+    if !fields
+        .iter()
+        .any(|f| f.name == "action" && f.ty == TypeRef::String)
+    {
+        return Err(Error::spec(
+            at(),
+            "the webhook payload has no text field `action`",
+        ));
+    }
     let mut actions: Vec<WebhookAction> = Vec::new();
     for f in fields {
         for action in documented_actions(f.doc.as_deref().unwrap_or("")) {
