@@ -76,6 +76,46 @@ pub struct Corrections {
     /// pass (`cargo xtask conformance`); the generator does not read XSDs through them.
     #[serde(default, rename = "xsd")]
     pub xsd: Vec<XsdCorrection>,
+    /// Operations Ex Libris documents only in prose, added to an area's spec from an OpenAPI
+    /// fragment of ours (`specs/overlays/`).
+    #[serde(default, rename = "overlay")]
+    pub overlays: Vec<Overlay>,
+    /// Writes a read-only API key may make, as the spec's prose says.
+    #[serde(default, rename = "read_only")]
+    pub read_only: Vec<ReadOnlyCorrection>,
+}
+
+/// A non-GET operation that Alma lets a read-only API key call (it alters no data), when its
+/// query parameter `param` is one of `values` (or absent, when its default is one of them). The
+/// spec says so only in prose: `quote` is the operation's description's words; without them
+/// (the prose changed) the entry is not applied and is reported stale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadOnlyCorrection {
+    pub area: String,
+    /// `METHOD path` as written upstream.
+    pub operation: String,
+    pub param: String,
+    pub values: Vec<String>,
+    pub quote: String,
+}
+
+/// An OpenAPI fragment of ours merged into an area's spec: an operation the upstream spec
+/// describes only in the prose of another (`source`), in words we quote (`quote`). It is stale
+/// once the spec has the operation itself, or no longer says what we quote.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overlay {
+    pub area: String,
+    /// The fragment (`paths:` only), relative to `specs/`.
+    pub file: String,
+    /// `METHOD path` of the upstream operation whose description documents the addition.
+    pub source: String,
+    /// The words of that description the addition rests on.
+    pub quote: String,
+    /// The fragment's `paths`, read by `Config::load`.
+    #[serde(skip)]
+    pub paths: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One documented exception to an XSD: a change to one type of one file, made to a copy before
@@ -205,6 +245,10 @@ impl Config {
             })?;
         let corrections = read_toml(&dir.join("corrections.toml"), &mut raw)?.unwrap_or_default();
         let naming = read_toml(&dir.join("naming.toml"), &mut raw)?.unwrap_or_default();
+        let mut corrections: Corrections = corrections;
+        for o in &mut corrections.overlays {
+            o.paths = read_overlay(dir, &o.file, &mut raw)?;
+        }
         let config = Config {
             areas,
             corrections,
@@ -237,6 +281,8 @@ impl Config {
         self.subset = true;
         let keep = |area: &String| only.contains(area);
         self.corrections.paths.retain(|p| keep(&p.area));
+        self.corrections.overlays.retain(|o| keep(&o.area));
+        self.corrections.read_only.retain(|r| keep(&r.area));
         self.corrections
             .param_values
             .explicit
@@ -310,6 +356,34 @@ impl Config {
                 ));
             }
         }
+        for r in &self.corrections.read_only {
+            if !seen.contains(&r.area) || r.values.is_empty() || r.quote.trim().is_empty() {
+                return Err(err(
+                    "corrections.toml",
+                    format!(
+                        "[[read_only]] {} {}: needs a known area, `values` and the `quote` it rests on",
+                        r.area, r.operation
+                    ),
+                ));
+            }
+        }
+        for o in &self.corrections.overlays {
+            if !seen.contains(&o.area) {
+                return Err(err(
+                    "corrections.toml",
+                    format!("[[overlay]] {} names unknown area {:?}", o.file, o.area),
+                ));
+            }
+            if o.quote.trim().is_empty() || o.source.split_once(' ').is_none() {
+                return Err(err(
+                    "corrections.toml",
+                    format!(
+                        "[[overlay]] {}: `source` (\"METHOD path\") and `quote` say where the spec documents it",
+                        o.file
+                    ),
+                ));
+            }
+        }
         for e in &self.corrections.param_values.explicit {
             if !seen.contains(&e.area) {
                 return Err(err(
@@ -342,6 +416,37 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The `paths` of an overlay fragment (YAML or JSON), hashed into the spec hash like every
+/// config file.
+fn read_overlay(
+    dir: &Path,
+    file: &str,
+    raw: &mut Vec<(String, Vec<u8>)>,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let path = dir.join(file);
+    let err = |message: String| Error::Config {
+        path: path.clone(),
+        message,
+    };
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let value: serde_json::Value = serde_yaml::from_slice(&bytes)
+        .map_err(|e| err(format!("not a YAML/JSON OpenAPI fragment: {e}")))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| err("an overlay is a mapping with `paths`".into()))?;
+    if let Some(other) = obj.keys().find(|k| *k != "paths") {
+        return Err(err(format!(
+            "an overlay holds only `paths` (found {other:?}): schemas come from the spec"
+        )));
+    }
+    let paths = obj
+        .get("paths")
+        .and_then(|p| p.as_object())
+        .ok_or_else(|| err("an overlay needs a `paths` mapping".into()))?;
+    raw.push((format!("specs/{file}"), bytes));
+    Ok(paths.clone())
 }
 
 fn read_toml<T: serde::de::DeserializeOwned>(

@@ -41,6 +41,43 @@ pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
             ));
         }
     }
+    for c in &config.corrections.read_only {
+        let op = api
+            .areas
+            .iter()
+            .filter(|a| a.name == c.area)
+            .flat_map(|a| &a.operations)
+            .find(|op| op.key() == c.operation);
+        match op {
+            None => out.push(format!(
+                "[[read_only]] {} {}: no such operation any more",
+                c.area, c.operation
+            )),
+            Some(op) if !crate::lower::read_only_applies(c, &c.area, op) => out.push(format!(
+                "[[read_only]] {} {}: its description no longer says what the entry quotes (not applied: the operation is a write for read-only keys)",
+                c.area, c.operation
+            )),
+            Some(op) if !op.params.iter().any(|p| p.name == c.param) => out.push(format!(
+                "[[read_only]] {} {}: no parameter {:?} any more",
+                c.area, c.operation, c.param
+            )),
+            Some(_) => {}
+        }
+    }
+    for o in &store.overlays {
+        for op in &o.upstream_has {
+            out.push(format!(
+                "[[overlay]] {}: the spec has {op} itself now (upstream's is used)",
+                o.file
+            ));
+        }
+        if !o.quote_found {
+            out.push(format!(
+                "[[overlay]] {}: the spec no longer says what the overlay quotes; check the addition",
+                o.file
+            ));
+        }
+    }
     for c in &config.corrections.paths {
         let id = DocId::Area(c.area.clone());
         let present = store

@@ -195,6 +195,11 @@ pub struct Operation {
     pub errors: Vec<ErrorCode>,
     /// How to walk the whole list, for list operations (set by the finishing pass).
     pub pagination: Option<Pagination>,
+    /// The overlay of ours the operation comes from (`specs/overlays/…`), when it is not in
+    /// Ex Libris's spec.
+    pub overlay: Option<String>,
+    /// Whether a client holding a read-only API key may send it.
+    pub read_only: ReadOnlyAccess,
     /// The enum of the error codes the operation documents (`GetUserError`), when it documents
     /// any (set by the `error_codes` pass).
     pub error_enum: Option<String>,
@@ -209,6 +214,9 @@ pub enum Pagination {
         items_field: String,
         /// Its element type.
         item: TypeRef,
+        /// The field that identifies a record, when one does (see `lower/record_ids.rs`): the
+        /// stream uses it to stop on a repeated page and to yield a record seen twice once.
+        id: Option<RecordId>,
     },
     /// `limit`/`offset` with an answer that has no published schema: the items are read as JSON
     /// from the page's one array field at run time.
@@ -219,6 +227,32 @@ pub enum Pagination {
         /// The `xs:any` field of the response model holding the raw results.
         raw_field: String,
     },
+}
+
+/// Whether a read-only API key may call an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ReadOnlyAccess {
+    /// A read (GET).
+    Allowed,
+    /// A write.
+    Denied,
+    /// A write that alters nothing when the query parameter `param` is one of `values`, or
+    /// absent when `absent` (its default is one of them): `[[read_only]]` in
+    /// `specs/corrections.toml`.
+    When {
+        param: String,
+        values: Vec<String>,
+        absent: bool,
+    },
+}
+
+/// Where a list record's identifier is: a path of fields from the record (`item_data.pid`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordId {
+    /// Each step: the field's Rust name and whether it is held in an `Option`.
+    pub steps: Vec<(String, bool)>,
+    /// The path as JSON keys, for documentation and messages (`item_data.pid`).
+    pub json_path: String,
 }
 
 impl Operation {

@@ -30,6 +30,11 @@ pub struct Report {
     pub query_params: QueryParams,
     /// Every enumerated query parameter type.
     pub param_enums: Vec<ParamEnumReport>,
+    /// How each `limit`/`offset` list tells its records apart (`area.operation` → the
+    /// identifying field's JSON path, or `content`; see `lower/record_ids.rs`).
+    pub list_record_ids: BTreeMap<String, String>,
+    /// Operations from overlays of ours (`area.operation` → the overlay file).
+    pub overlay_operations: BTreeMap<String, String>,
 }
 
 /// Query parameters (one per operation and name) by Rust type.
@@ -190,7 +195,28 @@ impl Report {
                 operations: e.operations.clone(),
             }));
         }
+        let mut list_record_ids = BTreeMap::new();
+        let mut overlay_operations = BTreeMap::new();
+        for a in &api.areas {
+            for op in &a.operations {
+                if let Some(o) = &op.overlay {
+                    overlay_operations.insert(format!("{}.{}", a.name, op.name), o.clone());
+                }
+                match &op.pagination {
+                    Some(crate::ir::Pagination::OffsetLimit { id, .. }) => {
+                        let by = id.as_ref().map_or("content", |id| id.json_path.as_str());
+                        list_record_ids.insert(format!("{}.{}", a.name, op.name), by.to_owned());
+                    }
+                    Some(crate::ir::Pagination::RawOffsetLimit) => {
+                        list_record_ids.insert(format!("{}.{}", a.name, op.name), "content".into());
+                    }
+                    _ => {}
+                }
+            }
+        }
         Report {
+            list_record_ids,
+            overlay_operations,
             crate_name: api.crate_name.clone(),
             example: crate::emit::example_lines(api),
             generator_version: api.generator_version.clone(),

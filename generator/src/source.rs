@@ -102,6 +102,78 @@ pub struct Store {
     /// List documents derived from their item by Alma's list convention
     /// (`derived_lists` in `specs/corrections.toml`).
     pub derived: BTreeSet<DocId>,
+    /// What each overlay of ours (`[[overlay]]` in `specs/corrections.toml`) did.
+    pub overlays: Vec<OverlayUse>,
+}
+
+/// What an overlay did to its area's spec.
+#[derive(Debug, Clone)]
+pub struct OverlayUse {
+    pub file: String,
+    pub area: String,
+    /// `METHOD path` of each operation it added.
+    pub added: Vec<String>,
+    /// Operations it holds that the upstream spec has now (left as upstream has them).
+    pub upstream_has: Vec<String>,
+    /// Whether the source operation's description still says what the overlay quotes.
+    pub quote_found: bool,
+}
+
+/// Merges an overlay's paths into an area spec (never over what upstream has), and says what it
+/// did.
+fn apply_overlay(value: &mut Value, overlay: &crate::config::Overlay) -> OverlayUse {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let quote = squash(&overlay.quote);
+    let quote_found = overlay
+        .source
+        .split_once(' ')
+        .and_then(|(method, path)| {
+            value
+                .get("paths")?
+                .get(path)?
+                .get(method.to_ascii_lowercase())?
+                .get("description")?
+                .as_str()
+        })
+        .is_some_and(|d| squash(d).contains(&quote));
+    let mut used = OverlayUse {
+        file: overlay.file.clone(),
+        area: overlay.area.clone(),
+        added: Vec::new(),
+        upstream_has: Vec::new(),
+        quote_found,
+    };
+    let Some(paths) = value
+        .as_object_mut()
+        .map(|o| {
+            o.entry("paths")
+                .or_insert_with(|| Value::Object(Map::new()))
+        })
+        .and_then(Value::as_object_mut)
+    else {
+        return used;
+    };
+    for (path, item) in &overlay.paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        let target = paths
+            .entry(path.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Some(target) = target.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item {
+            let key = format!("{} {path}", method.to_ascii_uppercase());
+            if target.contains_key(method) {
+                used.upstream_has.push(key);
+            } else {
+                target.insert(method.clone(), op.clone());
+                used.added.push(key);
+            }
+        }
+    }
+    used
 }
 
 impl Store {
@@ -114,10 +186,19 @@ impl Store {
             xsds: list_xsds(root),
             from_xsd: BTreeSet::new(),
             derived: BTreeSet::new(),
+            overlays: Vec::new(),
         };
         let mut queue = Vec::new();
         for area in &config.areas.areas {
-            let value = read_doc(root, &area.file)?;
+            let mut value = read_doc(root, &area.file)?;
+            for overlay in config
+                .corrections
+                .overlays
+                .iter()
+                .filter(|o| o.area == area.name)
+            {
+                store.overlays.push(apply_overlay(&mut value, overlay));
+            }
             let id = DocId::Area(area.name.clone());
             let openapi = parse_openapi(&root.join(&area.file), &value)?;
             collect_schema_refs(&id, &value, "", &area.file, &mut queue)?;

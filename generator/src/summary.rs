@@ -23,6 +23,9 @@ pub struct OpSummary {
     pub params: BTreeMap<String, ParamSummary>,
     pub request: Option<String>,
     pub response: Option<String>,
+    /// The overlay of ours it comes from, when Ex Libris's spec lacks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -103,6 +106,7 @@ impl ApiSummary {
                             params,
                             request: body(&op.request),
                             response: body(&op.response),
+                            overlay: op.overlay.clone(),
                         };
                         (op.name.clone(), s)
                     })
@@ -155,8 +159,13 @@ pub fn changes(old: &ApiSummary, new: &ApiSummary) -> Option<String> {
         );
         let mut lines = Vec::new();
         for (name, op) in n.iter().filter(|(k, _)| !o.contains_key(*k)) {
+            let from = op
+                .overlay
+                .as_ref()
+                .map(|o| format!(", from our overlay `{o}`: not in Ex Libris's spec"))
+                .unwrap_or_default();
             lines.push(format!(
-                "- added operation `{name}` (`{} {}`)",
+                "- added operation `{name}` (`{} {}`{from})",
                 op.method, op.path
             ));
         }

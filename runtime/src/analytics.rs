@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::body::Decode;
-use crate::pages::{PageStream, PageWalk};
+use crate::pages::{key_of, PageStream, PageWalk};
 use crate::{Error, RequestBuilder, Response};
 
 /// One row: (column heading, value), in column order. Empty cells are absent from Alma's
@@ -32,6 +32,10 @@ struct TokenWalk<P> {
     token: Option<String>,
     columns: Vec<(String, String)>,
     empty_pages: u32,
+    /// Rows received so far, and the key of the last page's rows: a token that hands back the
+    /// same rows ends the stream (rows themselves may repeat in a report, so no row is dropped).
+    received: u64,
+    previous_rows: Option<u64>,
 }
 
 impl<P: Decode + Send + 'static> PageWalk for TokenWalk<P> {
@@ -45,11 +49,8 @@ impl<P: Decode + Send + 'static> PageWalk for TokenWalk<P> {
         }
     }
 
-    fn take(
-        &mut self,
-        page: Response<P>,
-        operation: &'static str,
-    ) -> Result<(Vec<Row>, bool), Error> {
+    fn take(&mut self, page: Response<P>, req: &RequestBuilder) -> Result<(Vec<Row>, bool), Error> {
+        let operation = req.spec().name;
         let status = page.status;
         let decode = |message: String, body_snippet: String| Error::Decode {
             operation,
@@ -69,6 +70,25 @@ impl<P: Decode + Send + 'static> PageWalk for TokenWalk<P> {
             }
             finished |= p.finished;
             rows.extend(p.rows);
+        }
+        if !rows.is_empty() {
+            let cells: Vec<&str> = rows
+                .iter()
+                .flat_map(|r| {
+                    r.iter()
+                        .flat_map(|(h, v)| [h.as_str(), v.as_str(), "\u{1}"])
+                })
+                .collect();
+            let key = key_of(&cells);
+            if self.previous_rows == Some(key) {
+                return Err(Error::RepeatedPage {
+                    operation,
+                    offset: self.received,
+                    by: "rows",
+                });
+            }
+            self.previous_rows = Some(key);
+            self.received += rows.len() as u64;
         }
         // Without a token there is no next page to ask for.
         if finished || self.token.is_none() {
@@ -109,6 +129,8 @@ impl<P: Decode + Send + 'static> ReportRows<P> {
                     token: None,
                     columns: Vec::new(),
                     empty_pages: 0,
+                    received: 0,
+                    previous_rows: None,
                 },
             ),
         }

@@ -38,6 +38,21 @@ pub trait Model: Codec + Send + Sync + 'static {
         let value = crate::codec::with_xml_target(|| self.to_value());
         crate::xml::value_to_xml(&value, Self::xml_model())
     }
+
+    /// Where this value holds something its model does not declare, at any depth: the keys of
+    /// `extra` (an XML attribute as `@name`), and, for a value read from XML, attributes and
+    /// child elements of elements the model reads as text or codes (`first_name.@lang`,
+    /// `primary_id.note`), text between elements (`#text`) and second copies of single
+    /// elements. All of it is sent back as it came when the value is encoded again in its
+    /// format; a program can watch this to notice that Alma sent something new.
+    fn unknown_fields(&self) -> Vec<String> {
+        let value = crate::codec::with_xml_target(|| self.to_value());
+        let mut out = Vec::new();
+        if let serde_json::Value::Object(obj) = &value {
+            crate::xml::unknown_paths(obj, Self::xml_model(), "", &mut out);
+        }
+        out
+    }
 }
 
 /// A body the SDK sends.
@@ -165,12 +180,27 @@ impl From<&str> for CodeValue {
 }
 
 /// Converts one model into another of the same shape (a GET model into the PUT model of the same
-/// record) through its JSON form, so fields the target does not declare travel in its `extra`.
-pub fn convert<T: Codec, U: Codec>(value: &T, operation: &'static str) -> Result<U, crate::Error> {
-    U::from_node(Node::from_value(value.to_value())).map_err(|e| crate::Error::Encode {
-        operation,
-        message: e.to_string(),
-    })
+/// record): a clone when they are the same type; else, for a value read from XML, through the
+/// XML it writes (so the target reads exactly what the source would send: unknown elements,
+/// attributes and spellings included), and otherwise through its JSON shape, so fields the
+/// target does not declare travel in its `extra`.
+pub fn convert<T: Model + Clone, U: Model>(
+    value: &T,
+    operation: &'static str,
+) -> Result<U, crate::Error> {
+    let same: Box<dyn std::any::Any> = Box::new(value.clone());
+    if let Ok(same) = same.downcast::<U>() {
+        return Ok(*same);
+    }
+    let failed = |message: String| crate::Error::Encode { operation, message };
+    let (shape, from_xml) = crate::codec::origin_probe(|| value.to_value());
+    if from_xml {
+        let shape = crate::codec::with_xml_target(|| value.to_value());
+        let xml = crate::xml::value_to_xml_as(&shape, T::xml_model(), U::xml_model().root)
+            .map_err(failed)?;
+        return U::from_xml(&xml).map_err(|e| failed(e.to_string()));
+    }
+    U::from_node(Node::from_value(shape)).map_err(|e| failed(e.to_string()))
 }
 
 /// Whether a value carries no data (nothing set), so that a required object left empty is not

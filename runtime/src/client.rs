@@ -401,6 +401,9 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// rest of the program) instead of one the runtime builds. Its own settings then apply: the
     /// builder's user agent and connect timeout do not (per-request timeouts still do), and
     /// TLS 1.2 as the minimum is what the runtime's own client enforces, so keep it in yours.
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: the runtime follows Alma's
+    /// redirects itself (only on Alma's host, each hop paced and counted against the quota);
+    /// a client that follows them on its own does so unpaced and uncounted.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -454,6 +457,9 @@ impl<C: From<Client>> ClientBuilder<C> {
                 .connect_timeout(self.connect_timeout)
                 .min_tls_version(reqwest::tls::Version::TLS_1_2)
                 .https_only(base.scheme() == "https")
+                // Redirects are followed by the request path, where each hop is paced by the
+                // limiter, counted, and kept on Alma's host (see `request.rs`).
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };

@@ -213,6 +213,18 @@ pub enum Error {
         /// Why (the shared store's error, scrubbed of credentials).
         message: String,
     },
+    /// A list's page repeated records the stream had already received (Alma ignored `offset`,
+    /// or a report's resumption token gave the same rows again): the stream stopped rather than
+    /// ask for the same page until the daily quota is spent.
+    RepeatedPage {
+        /// Operation, e.g. `users.list_users`.
+        operation: &'static str,
+        /// The offset the page was asked for (for a report: the rows received before it).
+        offset: u64,
+        /// How records were told apart: the identifying field (`primary_id`), `content`, or
+        /// `rows`.
+        by: &'static str,
+    },
     /// The client configuration is invalid (missing key, bad URL, …).
     Config(String),
 }
@@ -369,7 +381,8 @@ impl Error {
             | Error::ReadOnly { operation, .. }
             | Error::DailyQuota { operation, .. }
             | Error::Refused { operation, .. }
-            | Error::Governance { operation, .. } => Some(operation),
+            | Error::Governance { operation, .. }
+            | Error::RepeatedPage { operation, .. } => Some(operation),
             Error::Config(_) => None,
         }
     }
@@ -435,6 +448,7 @@ impl fmt::Display for Error {
             }
             Error::Refused { operation, reason } => write!(f, "{operation}: not sent, refused by a hook: {reason}"),
             Error::Governance { operation, message } => write!(f, "{operation}: not sent, the shared rate limiter is unavailable: {message}"),
+            Error::RepeatedPage { operation, offset, by } => write!(f, "{operation}: the page at offset {offset} repeats records already received (told apart by {by}); the list stopped instead of asking for it again (Alma may be ignoring `offset`)"),
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
         }
     }
@@ -637,6 +651,11 @@ mod metadata_tests {
             Error::Governance {
                 operation: op,
                 message: "redis down".into(),
+            },
+            Error::RepeatedPage {
+                operation: op,
+                offset: 100,
+                by: "primary_id",
             },
         ];
         for e in &all {

@@ -65,7 +65,9 @@ pub use hooks::{AttemptInfo, BeforeSend, Hooks, RetryInfo};
 pub use http;
 pub use paginate::{Paginator, MAX_PAGE_SIZE};
 pub use region::{Format, Region};
-pub use request::{Method, OperationSpec, RequestBuilder, MAX_REQUEST_BYTES};
+pub use request::{
+    Method, OperationSpec, ReadOnlyAccess, RequestBuilder, MAX_REDIRECTS, MAX_REQUEST_BYTES,
+};
 pub use response::Response;
 pub use retry::RetryPolicy;
 #[doc(hidden)]

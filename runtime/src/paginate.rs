@@ -4,6 +4,13 @@
 //! are added), so the stream never relies on it: it asks for full pages (100, Alma's maximum)
 //! and stops on the first short or empty page. A last page of exactly 100 costs one more,
 //! empty, request; no record is skipped and no page is fetched twice.
+//!
+//! Alma has also answered every offset with the first page (loans, in one release) and started
+//! a page with the previous page's last record (electronic collections). A page that gives
+//! nothing new ends the stream with [`Error::RepeatedPage`]; a record already given is skipped,
+//! counted in [`crate::Stats::duplicates_skipped`] and reported through `tracing`. Records are
+//! told apart by the field the generator chose for the list ([`Paginator::identified_by`]), or
+//! by their content.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,7 +18,8 @@ use std::task::{Context, Poll};
 use serde_json::Value;
 
 use crate::body::{Decode, RawBody};
-use crate::pages::{PageStream, PageWalk};
+use crate::codec::Codec;
+use crate::pages::{key_of, PageStream, PageWalk, Repeats};
 use crate::{Error, Format, RequestBuilder, Response};
 
 /// Alma's largest page.
@@ -20,18 +28,34 @@ pub const MAX_PAGE_SIZE: usize = 100;
 /// Every item of a paginated list operation, fetched page by page. Use [`Paginator::next`] or
 /// the `futures::Stream` impl.
 #[must_use = "a paginator does nothing until polled"]
-pub struct Paginator<P: Decode + Send + 'static, T> {
+pub struct Paginator<P: Decode + Send + 'static, T: Codec> {
     stream: PageStream<OffsetWalk<P, T>>,
 }
+
+/// A list's identifying field: its JSON path, and how to read it from a record.
+type IdField<T> = (&'static str, fn(&T) -> Option<String>);
 
 /// `limit`/`offset`: full pages until a short one.
 struct OffsetWalk<P, T> {
     items_of: fn(P) -> Result<Vec<T>, String>,
     page_size: usize,
     offset: usize,
+    /// The identifying field's JSON path and how to read it from a record.
+    id: Option<IdField<T>>,
+    repeats: Repeats,
 }
 
-impl<P: Decode + Send + 'static, T> PageWalk for OffsetWalk<P, T> {
+impl<P, T: Codec> OffsetWalk<P, T> {
+    /// A record's key: its identifier when it has one, else its content.
+    fn key(&self, item: &T, content: &str) -> u64 {
+        match self.id.and_then(|(_, id)| id(item)) {
+            Some(id) => key_of(&["id", &id]),
+            None => key_of(&["content", content]),
+        }
+    }
+}
+
+impl<P: Decode + Send + 'static, T: Codec> PageWalk for OffsetWalk<P, T> {
     type Page = P;
     type Item = T;
 
@@ -41,11 +65,8 @@ impl<P: Decode + Send + 'static, T> PageWalk for OffsetWalk<P, T> {
             .query("offset", self.offset.to_string())
     }
 
-    fn take(
-        &mut self,
-        page: Response<P>,
-        operation: &'static str,
-    ) -> Result<(Vec<T>, bool), Error> {
+    fn take(&mut self, page: Response<P>, req: &RequestBuilder) -> Result<(Vec<T>, bool), Error> {
+        let operation = req.spec().name;
         let content_type = page
             .headers
             .get(http::header::CONTENT_TYPE)
@@ -60,20 +81,53 @@ impl<P: Decode + Send + 'static, T> PageWalk for OffsetWalk<P, T> {
             source: Box::new(crate::codec::DecodeError::new(message.clone())),
             message,
         })?;
-        self.offset += items.len();
         // A short (or empty) page is the last one, whatever total_record_count says.
         let last = items.len() < self.page_size;
+        let contents: Vec<String> = items.iter().map(|i| i.to_value().to_string()).collect();
+        let keys: Vec<u64> = items
+            .iter()
+            .zip(&contents)
+            .map(|(item, content)| self.key(item, content))
+            .collect();
+        let parts: Vec<&str> = contents.iter().map(String::as_str).collect();
+        let by = self.id.map_or("content", |(path, _)| path);
+        let offset = self.offset as u64;
+        let fresh = self
+            .repeats
+            .page(&keys, key_of(&parts), || Error::RepeatedPage {
+                operation,
+                offset,
+                by,
+            })?;
+        self.offset += items.len();
+        let skipped = fresh.iter().filter(|f| !**f).count();
+        if skipped > 0 {
+            req.note_duplicates(skipped as u64);
+            tracing::warn!(
+                operation,
+                offset,
+                skipped,
+                by,
+                "records an earlier page already gave were skipped (the pages overlap)"
+            );
+        }
+        let items = items
+            .into_iter()
+            .zip(fresh)
+            .filter_map(|(item, fresh)| fresh.then_some(item))
+            .collect();
         Ok((items, last))
     }
 }
 
-impl<P: Decode + Send + 'static, T> std::fmt::Debug for Paginator<P, T> {
+impl<P: Decode + Send + 'static, T: Codec> std::fmt::Debug for Paginator<P, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Paginator")
             .field("operation", &self.stream.req.spec().name)
             .field("page_size", &self.stream.walk.page_size)
             .field("offset", &self.stream.walk.offset)
             .field("pages", &self.stream.pages)
+            .field("identified_by", &self.stream.walk.id.map(|(path, _)| path))
             .field("done", &self.stream.done)
             .finish()
     }
@@ -87,7 +141,7 @@ impl Paginator<RawBody, Value> {
     }
 }
 
-impl<P: Decode + Send + 'static, T> Paginator<P, T> {
+impl<P: Decode + Send + 'static, T: Codec> Paginator<P, T> {
     /// A paginator over the list request `req`; `items_of` takes the items out of a page (an
     /// error ends the stream with [`Error::Decode`]).
     pub fn new(req: RequestBuilder, items_of: fn(P) -> Result<Vec<T>, String>) -> Self {
@@ -98,9 +152,19 @@ impl<P: Decode + Send + 'static, T> Paginator<P, T> {
                     items_of,
                     page_size: MAX_PAGE_SIZE,
                     offset: 0,
+                    id: None,
+                    repeats: Repeats::default(),
                 },
             ),
         }
+    }
+
+    /// Tells records apart by the field at `path` (its JSON path, for messages), read by `id`,
+    /// instead of by their content. Generated list operations set the field the generator chose
+    /// for the list.
+    pub fn identified_by(mut self, path: &'static str, id: fn(&T) -> Option<String>) -> Self {
+        self.stream.walk.id = Some((path, id));
+        self
     }
 
     /// Items per request (1 to 100; default 100).
@@ -135,13 +199,38 @@ impl<P: Decode + Send + 'static, T> Paginator<P, T> {
     }
 }
 
-impl<P: Decode + Send + 'static, T> Unpin for Paginator<P, T> {}
+impl<P: Decode + Send + 'static, T: Codec> Unpin for Paginator<P, T> {}
 
-impl<P: Decode + Send + 'static, T> futures_core::Stream for Paginator<P, T> {
+impl<P: Decode + Send + 'static, T: Codec> futures_core::Stream for Paginator<P, T> {
     type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().stream.poll_item(cx)
+    }
+}
+
+/// A record's identifier as text (empty text is no identifier), for
+/// [`Paginator::identified_by`].
+pub trait RecordId {
+    /// The identifier, if the record has one.
+    fn record_id(&self) -> Option<String>;
+}
+
+impl RecordId for String {
+    fn record_id(&self) -> Option<String> {
+        (!self.is_empty()).then(|| self.clone())
+    }
+}
+
+impl RecordId for i64 {
+    fn record_id(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl<T: RecordId> RecordId for Option<T> {
+    fn record_id(&self) -> Option<String> {
+        self.as_ref()?.record_id()
     }
 }
 

@@ -13,6 +13,9 @@ pub struct ModelInfo {
     decode_encode_json: fn(&[u8]) -> Result<String, String>,
     decode_encode_xml: fn(&str) -> Result<String, String>,
     json_to_xml: fn(&[u8]) -> Result<String, String>,
+    unknown_json: fn(&[u8]) -> Result<Vec<String>, String>,
+    unknown_xml: fn(&str) -> Result<Vec<String>, String>,
+    xml_model: fn() -> &'static crate::xml::XmlModel,
 }
 
 impl ModelInfo {
@@ -24,6 +27,23 @@ impl ModelInfo {
             decode_encode_json: |b| T::from_json(b).map_err(|e| e.to_string())?.to_json(),
             decode_encode_xml: |s| T::from_xml(s).map_err(|e| e.to_string())?.to_xml(),
             json_to_xml: |b| T::from_json(b).map_err(|e| e.to_string())?.to_xml(),
+            unknown_json: |b| Ok(T::from_json(b).map_err(|e| e.to_string())?.unknown_fields()),
+            unknown_xml: |s| Ok(T::from_xml(s).map_err(|e| e.to_string())?.unknown_fields()),
+            xml_model: T::xml_model,
+        }
+    }
+
+    /// How the model looks in XML.
+    pub fn xml_model(&self) -> &'static crate::xml::XmlModel {
+        (self.xml_model)()
+    }
+
+    /// Decodes `doc` (in `format`) and lists what it holds that the model does not declare
+    /// ([`Model::unknown_fields`]).
+    pub fn unknown_fields(&self, doc: &[u8], format: Format) -> Result<Vec<String>, String> {
+        match format {
+            Format::Json => (self.unknown_json)(doc),
+            Format::Xml => (self.unknown_xml)(std::str::from_utf8(doc).map_err(|e| e.to_string())?),
         }
     }
 

@@ -14,6 +14,9 @@ use crate::response::{remaining, Response};
 use crate::retry::RetryPolicy;
 use crate::{ApiKeyMode, Error, Format, GatewayError};
 
+/// How many redirects one call follows (Alma's item-by-barcode answer is one).
+pub const MAX_REDIRECTS: u32 = 5;
+
 /// Alma's gateway rejects request bodies over 512 KB; we refuse them before sending.
 pub const MAX_REQUEST_BYTES: usize = 512 * 1024;
 
@@ -65,6 +68,49 @@ pub struct OperationSpec {
     pub path: &'static str,
     /// The API accepts only XML bodies here (MARCXML payloads).
     pub xml_only_body: bool,
+    /// Whether a read-only client may send it (decided by the generator).
+    pub read_only: ReadOnlyAccess,
+}
+
+/// Whether a client in read-only mode ([`crate::ClientBuilder::read_only`]) may send an
+/// operation: reads, and the few writes Alma says alter nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnlyAccess {
+    /// A read.
+    Allowed,
+    /// A write: refused with [`Error::ReadOnly`].
+    Denied,
+    /// A write that alters nothing when the query parameter `param` is one of `values` (or
+    /// absent, when `absent`: its default is one of them), such as authenticating a user.
+    When {
+        /// The query parameter.
+        param: &'static str,
+        /// Its values that alter nothing.
+        values: &'static [&'static str],
+        /// Whether leaving it out alters nothing too.
+        absent: bool,
+    },
+}
+
+impl ReadOnlyAccess {
+    /// Whether a request with these query parameters may be sent by a read-only client.
+    pub fn allows(self, query: &[(&str, String)]) -> bool {
+        match self {
+            ReadOnlyAccess::Allowed => true,
+            ReadOnlyAccess::Denied => false,
+            ReadOnlyAccess::When {
+                param,
+                values,
+                absent,
+            } => {
+                let mut given = query.iter().filter(|(k, _)| *k == param).peekable();
+                if given.peek().is_none() {
+                    return absent;
+                }
+                given.all(|(_, v)| values.contains(&v.as_str()))
+            }
+        }
+    }
 }
 
 /// A request being built for one operation. Generated request builders wrap one.
@@ -90,6 +136,16 @@ impl RequestBuilder {
             lang: None,
             timeout: None,
         }
+    }
+
+    /// Counts records a list stream skipped as duplicates in the client's [`crate::Stats`].
+    pub(crate) fn note_duplicates(&self, n: u64) {
+        self.client
+            .inner
+            .governor
+            .counters
+            .duplicates
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The operation being called.
@@ -249,6 +305,10 @@ impl RequestBuilder {
         let policy = &self.client.inner.retry;
         let started = std::time::Instant::now();
         let mut attempt = 1u32;
+        // Alma's redirects (`GET /items?item_barcode=…` answers 302 with the item's URL): each
+        // hop is a request of its own, admitted, counted and checked like the first.
+        let (mut url, mut body, mut method) = (url, body, self.spec.method);
+        let mut hops = 0u32;
         loop {
             // Admission: the rate limit and the requests in flight; a shared limiter may have
             // learnt that another process used the quota up, so the quota is checked again.
@@ -261,9 +321,30 @@ impl RequestBuilder {
             if attempt > 1 {
                 gov.counters.retries.fetch_add(1, Ordering::Relaxed);
             }
-            let result = self.attempt(url.clone(), body.clone(), attempt).await;
+            let result = self
+                .attempt(method, url.clone(), body.clone(), attempt)
+                .await;
             drop(permit);
             let err = match self.classify(result).await? {
+                Ok(answer) if answer.status.is_redirection() => {
+                    hops += 1;
+                    let next = self.redirect_target(&url, &answer, hops)?;
+                    tracing::debug!(
+                        operation = self.spec.name,
+                        status = answer.status.as_u16(),
+                        hop = hops,
+                        "alma redirect followed"
+                    );
+                    // 301/302/303 are followed with a GET and no body, as browsers do;
+                    // 307/308 repeat the request.
+                    if !matches!(answer.status.as_u16(), 307 | 308) {
+                        method = Method::Get;
+                        body = None;
+                    }
+                    url = next;
+                    attempt = 1;
+                    continue;
+                }
                 Ok(answer) => return Ok(answer),
                 Err(err) => err,
             };
@@ -288,12 +369,87 @@ impl RequestBuilder {
         }
     }
 
+    /// Where a redirect leads: only to Alma's own host (scheme, host and port of the client's
+    /// base URL), so that the key never reaches another; in query-key mode the key goes on the
+    /// new URL as ours, never as the `Location` said. At most [`MAX_REDIRECTS`] hops.
+    fn redirect_target(
+        &self,
+        from: &url::Url,
+        answer: &RawAnswer,
+        hops: u32,
+    ) -> Result<url::Url, Error> {
+        let inner = &self.client.inner;
+        let refuse = |why: String| {
+            // The Location may carry the key (query mode): the error keeps it redacted.
+            let mut headers = answer.headers.clone();
+            if let Some(l) = headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+            {
+                let redacted = inner.key.redact(l);
+                if let Ok(v) = http::HeaderValue::from_str(&redacted) {
+                    headers.insert(reqwest::header::LOCATION, v);
+                }
+            }
+            Error::Api {
+                operation: self.spec.name,
+                status: answer.status,
+                gateway: None,
+                errors: Vec::new(),
+                body_snippet: Some(why),
+                headers: Box::new(headers),
+            }
+        };
+        if hops > MAX_REDIRECTS {
+            return Err(refuse(format!(
+                "more than {MAX_REDIRECTS} redirects; not followed further"
+            )));
+        }
+        let location = answer
+            .headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| refuse("a redirect without a Location".into()))?;
+        let mut next = from
+            .join(location)
+            .map_err(|_| refuse("a redirect to an unreadable Location".into()))?;
+        let base = &inner.base;
+        let same_origin = next.scheme() == base.scheme()
+            && next.host_str() == base.host_str()
+            && next.port_or_known_default() == base.port_or_known_default();
+        if !same_origin {
+            // The host is safe to say; the URL may carry the key (query mode).
+            return Err(refuse(format!(
+                "a redirect to another host ({}) was not followed: the API key is only sent to {}",
+                next.host_str().unwrap_or("?"),
+                base.host_str().unwrap_or("?")
+            )));
+        }
+        if inner.key_mode == ApiKeyMode::Query {
+            let pairs: Vec<(String, String)> = next
+                .query_pairs()
+                .filter(|(k, _)| k != "apikey")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let mut q = next.query_pairs_mut();
+            q.clear();
+            for (k, v) in &pairs {
+                q.append_pair(k, v);
+            }
+            q.append_pair("apikey", &inner.key.0);
+        }
+        if next.query() == Some("") {
+            next.set_query(None);
+        }
+        Ok(next)
+    }
+
     /// Guard: what is refused before anything is sent (read-only clients, oversized bodies, a
     /// used-up daily quota or one at the low-water mark).
     fn guard(&self, body_len: Option<usize>) -> Result<(), Error> {
         let inner = &self.client.inner;
         let op = self.spec.name;
-        if inner.read_only && self.spec.method != Method::Get {
+        if inner.read_only && !self.spec.read_only.allows(&self.query) {
             return Err(Error::ReadOnly {
                 operation: op,
                 method: self.spec.method.as_str(),
@@ -383,6 +539,7 @@ impl RequestBuilder {
     /// Attempt: one HTTP exchange with the hooks around it.
     async fn attempt(
         &self,
+        method: Method,
         url: url::Url,
         body: Option<(bytes::Bytes, Format)>,
         attempt: u32,
@@ -402,7 +559,7 @@ impl RequestBuilder {
         for h in hooks {
             let mut req = crate::BeforeSend {
                 operation: self.spec.name,
-                method: self.spec.method,
+                method,
                 path: url.path(),
                 attempt,
                 headers: &mut headers,
@@ -416,7 +573,7 @@ impl RequestBuilder {
             }
         }
         let sent = std::time::Instant::now();
-        let result = self.send_once(url, headers, body, attempt).await;
+        let result = self.send_once(method, url, headers, body, attempt).await;
         if !hooks.is_empty() {
             let (status, answer_headers, error) = match &result {
                 Ok(a) => (Some(a.status), Some(&a.headers), None),
@@ -424,7 +581,7 @@ impl RequestBuilder {
             };
             let info = crate::AttemptInfo {
                 operation: self.spec.name,
-                method: self.spec.method,
+                method,
                 attempt,
                 elapsed: sent.elapsed(),
                 status,
@@ -441,6 +598,7 @@ impl RequestBuilder {
     /// One HTTP exchange: everything up to a successful status. Not generic, so compiled once.
     async fn send_once(
         &self,
+        method: Method,
         url: url::Url,
         headers: http::HeaderMap,
         body: Option<(bytes::Bytes, Format)>,
@@ -450,7 +608,7 @@ impl RequestBuilder {
         let timeout = self.timeout.unwrap_or(inner.timeout);
         let mut req = inner
             .http
-            .request(self.spec.method.to_http(), url)
+            .request(method.to_http(), url)
             .headers(headers)
             .timeout(timeout);
         // The key goes on last, after the hooks, which never see it.
@@ -463,7 +621,7 @@ impl RequestBuilder {
         let span = tracing::debug_span!(
             "alma.request",
             operation = self.spec.name,
-            method = self.spec.method.as_str(),
+            method = method.as_str(),
             path = self.spec.path,
             attempt,
             status = tracing::field::Empty,
@@ -493,7 +651,9 @@ impl RequestBuilder {
         }
         let format = Format::sniff(&bytes)
             .or_else(|| content_type.as_deref().and_then(Format::from_content_type));
-        if !status.is_success() {
+        // A redirect with somewhere to go is the request path's to follow (`redirect_target`).
+        let redirect = status.is_redirection() && headers.contains_key(reqwest::header::LOCATION);
+        if !status.is_success() && !redirect {
             tracing::debug!(parent: &span, status = status.as_u16(), "alma error answer");
             return Err(Failed {
                 error: self.api_error(status, headers, &bytes),
@@ -642,6 +802,7 @@ mod tests {
         method: Method::Put,
         path: "/almaws/v1/things",
         xml_only_body: false,
+        read_only: ReadOnlyAccess::Denied,
     };
 
     fn builder(read_only: bool) -> RequestBuilder {

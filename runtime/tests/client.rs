@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use alma_runtime::codec::{decode_object, Codec, DecodeError, Node, ObjectWriter};
 use alma_runtime::{
-    ApiKeyMode, Client, Error, Extra, Format, Method, Model, OperationSpec, RawBody, Region,
-    MAX_REQUEST_BYTES,
+    ApiKeyMode, Client, Error, Extra, Format, Method, Model, OperationSpec, RawBody,
+    ReadOnlyAccess, Region, MAX_REQUEST_BYTES,
 };
 use wiremock::matchers::{body_string, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -66,18 +66,21 @@ static GET: OperationSpec = OperationSpec {
     method: Method::Get,
     path: "/almaws/v1/things/{thing_id}",
     xml_only_body: false,
+    read_only: ReadOnlyAccess::Allowed,
 };
 static POST: OperationSpec = OperationSpec {
     name: "test.create_thing",
     method: Method::Post,
     path: "/almaws/v1/things",
     xml_only_body: false,
+    read_only: ReadOnlyAccess::Denied,
 };
 static POST_MARC: OperationSpec = OperationSpec {
     name: "test.create_bib",
     method: Method::Post,
     path: "/almaws/v1/bibs",
     xml_only_body: true,
+    read_only: ReadOnlyAccess::Denied,
 };
 
 fn client(server: &MockServer) -> alma_runtime::ClientBuilder {
@@ -337,6 +340,7 @@ async fn json_and_xml_accept_and_content_type() {
         method: Method::Put,
         path: "/almaws/v1/things/1",
         xml_only_body: false,
+        read_only: ReadOnlyAccess::Denied,
     };
     let r = c
         .request(&PUT)

@@ -1,6 +1,8 @@
 //! Every error shape of the Alma guide, as the gateway and Alma send them.
 
-use alma_runtime::{Client, Error, ErrorDetail, GatewayError, Method, OperationSpec, RawBody};
+use alma_runtime::{
+    Client, Error, ErrorDetail, GatewayError, Method, OperationSpec, RawBody, ReadOnlyAccess,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 static GET: OperationSpec = OperationSpec {
@@ -8,6 +10,7 @@ static GET: OperationSpec = OperationSpec {
     method: Method::Get,
     path: "/almaws/v1/users/{user_id}",
     xml_only_body: false,
+    read_only: ReadOnlyAccess::Allowed,
 };
 
 const KEY: &str = "l7xx-do-not-print-me";

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use alma_runtime::{ApiKeyMode, Client, Method, OperationSpec, RawBody};
+use alma_runtime::{ApiKeyMode, Client, Method, OperationSpec, RawBody, ReadOnlyAccess};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "l7xx-trace-secret-000";
@@ -14,6 +14,7 @@ static GET: OperationSpec = OperationSpec {
     method: Method::Get,
     path: "/almaws/v1/users/{user_id}",
     xml_only_body: false,
+    read_only: ReadOnlyAccess::Allowed,
 };
 
 #[derive(Clone, Default)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use alma_runtime::{
     AttemptInfo, BeforeSend, Client, Error, Hooks, Method, OperationError, OperationSpec, RawBody,
-    RetryInfo, RetryPolicy,
+    ReadOnlyAccess, RetryInfo, RetryPolicy,
 };
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -19,6 +19,7 @@ static GET: OperationSpec = OperationSpec {
     method: Method::Get,
     path: "/almaws/v1/things/{thing_id}",
     xml_only_body: false,
+    read_only: ReadOnlyAccess::Allowed,
 };
 
 fn fast_retries() -> RetryPolicy {
@@ -163,6 +164,7 @@ async fn metadata_for_every_kind_of_failure() {
         method: Method::Put,
         path: "/almaws/v1/things",
         xml_only_body: false,
+        read_only: ReadOnlyAccess::Denied,
     };
     let err = ro.request(&PUT).send::<RawBody>().await.unwrap_err();
     assert_eq!(err.meta().operation, Some("test.update_thing"));

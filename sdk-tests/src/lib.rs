@@ -7,6 +7,7 @@
 //! tests also run as several processes; [`conformance`] is generated (`cargo xtask codegen` writes it): one
 //! call per operation with sample values, for `cargo xtask conformance`.
 
+pub mod drift;
 pub mod fixtures;
 pub mod fuzz;
 pub mod list_users;

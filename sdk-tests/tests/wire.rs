@@ -250,3 +250,224 @@ proptest! {
     #[test]
     fn code_tables_round_trip(v in code_table()) { both_round_trips(&v) }
 }
+
+// --- drift: what a newer Alma adds survives GET → PUT -------------------------------------------
+
+/// The cases of issue 22, as a user meets them: attributes on text elements, a text element's
+/// content in a child element, a code sent as an element, numbers spelled as integers.
+#[test]
+fn what_the_model_does_not_know_comes_back_as_it_came() {
+    use alma_sdk::models::{Fees, Invoice};
+    let xml = "<user><primary_id>jdoe<note>x</note></primary_id><first_name lang=\"he\">Dana</first_name>\n  <status><value>ACTIVE</value></status></user>";
+    let user = User::from_xml(xml).unwrap();
+    assert_eq!(user.primary_id.as_deref(), Some("jdoe"));
+    assert_eq!(user.first_name.as_deref(), Some("Dana"));
+    let back = user.to_xml().unwrap();
+    assert_eq!(
+        strict_xml_diff(
+            &canonical_xml(xml).unwrap(),
+            &canonical_xml(&back).unwrap(),
+            ""
+        ),
+        None,
+        "{back}"
+    );
+    assert!(
+        back.contains("<primary_id>jdoe<note>x</note></primary_id>"),
+        "{back}"
+    );
+    assert!(
+        back.contains("<first_name lang=\"he\">Dana</first_name>"),
+        "{back}"
+    );
+    assert!(
+        back.contains("<status><value>ACTIVE</value></status>"),
+        "{back}"
+    );
+    assert_eq!(
+        user.unknown_fields(),
+        ["primary_id.note", "first_name.@lang", "status.value"]
+    );
+
+    let fees = "<fees total_sum=\"150\"><fee><balance>150</balance></fee></fees>";
+    let back = Fees::from_xml(fees).unwrap().to_xml().unwrap();
+    assert!(
+        back.contains("total_sum=\"150\"") && back.contains("<balance>150</balance>"),
+        "{back}"
+    );
+
+    let json = r#"{"explicit_ratio":[{"rate":"10"}]}"#;
+    let invoice = Invoice::from_json(json.as_bytes()).unwrap();
+    assert_eq!(invoice.to_json().unwrap(), json);
+}
+
+#[test]
+fn numbers_keep_their_spelling_in_every_place() {
+    use alma_sdk::models::Fees;
+    for spelled in ["10", "150", "0", "1.50", "007", "+1", "1e2", "150.00"] {
+        let xml =
+            format!("<fees total_sum=\"{spelled}\"><fee><balance>{spelled}</balance></fee></fees>");
+        let fees = Fees::from_xml(&xml).unwrap();
+        let want: f64 = spelled.parse().unwrap();
+        assert_eq!(fees.total_sum, Some(want), "{spelled}");
+        assert_eq!(fees.fee[0].balance, Some(want), "{spelled}");
+        let back = fees.to_xml().unwrap();
+        assert!(
+            back.contains(&format!("total_sum=\"{spelled}\"")),
+            "{spelled}: {back}"
+        );
+        assert!(
+            back.contains(&format!("<balance>{spelled}</balance>")),
+            "{spelled}: {back}"
+        );
+        // A changed number is written the codec's way.
+        let mut changed = fees.clone();
+        changed.total_sum = Some(want + 1.0);
+        assert!(changed
+            .to_xml()
+            .unwrap()
+            .contains(&format!("total_sum=\"{:?}\"", want + 1.0)));
+    }
+    // An integer field reads integral spellings of a decimal and keeps them.
+    use alma_sdk::models::ResearcherEducation;
+    for (spelled, year) in [
+        ("2020", 2020),
+        ("02020", 2020),
+        ("+2020", 2020),
+        ("2.02e3", 2020),
+        ("2020.0", 2020),
+    ] {
+        let xml = format!(
+            "<researcher_education><from_year>{spelled}</from_year></researcher_education>"
+        );
+        let e = ResearcherEducation::from_xml(&xml).unwrap();
+        assert_eq!(e.from_year, Some(year), "{spelled}");
+        assert!(e
+            .to_xml()
+            .unwrap()
+            .contains(&format!("<from_year>{spelled}</from_year>")));
+    }
+    let err = ResearcherEducation::from_xml(
+        "<researcher_education><from_year>20.5</from_year></researcher_education>",
+    )
+    .unwrap_err();
+    assert_eq!(err.path(), "from_year", "{err}");
+}
+
+#[test]
+fn a_changed_text_element_keeps_what_alma_added_to_it() {
+    let xml =
+        "<user><first_name lang=\"he\">Dana<x/></first_name><last_name>Levi</last_name></user>";
+    let mut user = User::from_xml(xml).unwrap();
+    user.first_name = Some("Dina".into());
+    user.last_name = Some("Cohen".into());
+    let back = user.to_xml().unwrap();
+    assert!(
+        back.contains("<first_name lang=\"he\">Dina<x/></first_name>"),
+        "{back}"
+    );
+    assert!(back.contains("<last_name>Cohen</last_name>"), "{back}");
+    // Removed by the program: gone, with what was kept on it.
+    user.first_name = None;
+    let back = user.to_xml().unwrap();
+    assert!(!back.contains("first_name"), "{back}");
+}
+
+#[test]
+fn unknown_elements_stay_in_their_place_and_added_items_follow_the_last() {
+    let xml = "<user><primary_id>a</primary_id><user_identifiers><user_identifier><id_type>BARCODE</id_type><value>1</value></user_identifier><drift_new n=\"1\">kept</drift_new><user_identifier><id_type>BARCODE</id_type><value>2</value></user_identifier></user_identifiers><new_field><deep a=\"1\">t</deep><deep>u</deep></new_field><last_name>L</last_name></user>";
+    let mut user = User::from_xml(xml).unwrap();
+    assert_eq!(user.user_identifier.len(), 2);
+    assert!(user.extra.contains_key("new_field"));
+    let back = user.to_xml().unwrap();
+    assert_eq!(
+        strict_xml_diff(
+            &canonical_xml(xml).unwrap(),
+            &canonical_xml(&back).unwrap(),
+            ""
+        ),
+        None,
+        "{back}"
+    );
+    assert!(
+        back.contains("<new_field><deep a=\"1\">t</deep><deep>u</deep></new_field><last_name>"),
+        "{back}"
+    );
+    assert!(
+        back.contains("</user_identifier><drift_new n=\"1\">kept</drift_new><user_identifier>"),
+        "{back}"
+    );
+    let mut added = user.user_identifier[1].clone();
+    added.value = "3".into();
+    user.user_identifier.push(added);
+    let back = user.to_xml().unwrap();
+    assert!(back.contains("<value>2</value></user_identifier><user_identifier><id_type>BARCODE</id_type><value>3</value></user_identifier></user_identifiers>"), "{back}");
+    // The program changed the unknown element's value: written from the value.
+    user.extra.insert("new_field".into(), json!("replaced"));
+    let back = user.to_xml().unwrap();
+    assert!(
+        back.contains("<new_field>replaced</new_field><last_name>"),
+        "{back}"
+    );
+}
+
+#[test]
+fn a_value_the_program_builds_writes_nothing_it_did_not_set() {
+    let user = User {
+        first_name: Some("Dana".into()),
+        ..User::default()
+    };
+    let xml = user.to_xml().unwrap();
+    assert!(
+        xml.ends_with("<user><first_name>Dana</first_name></user>"),
+        "{xml}"
+    );
+    assert!(user.unknown_fields().is_empty());
+}
+
+#[test]
+fn the_put_model_keeps_the_xml_of_the_get_model() {
+    use alma_sdk::models::UserPut;
+    let xml = "<user><record_type desc=\"Public\">PUBLIC</record_type><primary_id>jdoe<note>x</note></primary_id><first_name lang=\"he\">Dana</first_name><drift_new>1</drift_new><user_statistics><user_statistic segment_type=\"Internal\"><statistic_category desc=\"A\">A</statistic_category></user_statistic></user_statistics><fees total_sum=\"150\"/></user>";
+    let mut user = User::from_xml(xml).unwrap();
+    user.last_name = Some("Levi".into());
+    let put: UserPut = alma_sdk::runtime::convert(&user, "users.update_user").unwrap();
+    let back = put.to_xml().unwrap();
+    for kept in [
+        "<primary_id>jdoe<note>x</note></primary_id>",
+        "<first_name lang=\"he\">Dana</first_name>",
+        "<drift_new>1</drift_new>",
+        "<last_name>Levi</last_name>",
+    ] {
+        assert!(back.contains(kept), "{kept} not in {back}");
+    }
+    // Everything else as it came: the output without the new last name is the input.
+    let without = back.replace("<last_name>Levi</last_name>", "");
+    assert_eq!(
+        strict_xml_diff(
+            &canonical_xml(xml).unwrap(),
+            &canonical_xml(&without).unwrap(),
+            ""
+        ),
+        None,
+        "{back}"
+    );
+    // The same conversion of a JSON value keeps JSON's spellings.
+    let json = r#"{"primary_id":"jdoe","user_statistic":[{"statistic_category":{"value":"A"},"segment_type":"Internal"}],"fees":{"value":"150","currency":"ILS"},"extra_key":7}"#;
+    let user = User::from_json(json.as_bytes()).unwrap();
+    let put: UserPut = alma_sdk::runtime::convert(&user, "users.update_user").unwrap();
+    let a: serde_json::Value = serde_json::from_str(json).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&put.to_json().unwrap()).unwrap();
+    let mut diff = Vec::new();
+    strict_json_diff(&a, &b, "", &mut diff);
+    assert!(diff.is_empty(), "{diff:?}");
+}
+
+#[test]
+fn list_items_keep_their_own_spelling() {
+    // An item of a list of texts sent as an object comes back as one; integers sent as strings
+    // stay strings.
+    let json = r#"{"primary_id":"a","user_identifier":[{"id_type":{"value":"BARCODE"},"value":{"drift":"1"}}]}"#;
+    let user = User::from_json(json.as_bytes()).unwrap();
+    assert_eq!(user.to_json().unwrap(), json);
+}

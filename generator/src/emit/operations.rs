@@ -12,7 +12,7 @@ use super::root::area_type;
 use super::{doc_lines, sanitize};
 use crate::ir::{
     Api, Area, Body, BodyType, HttpMethod, ModelKind, Operation, Pagination, Param, ParamEnum,
-    ParamIn, ScalarType, ValuesSource,
+    ParamIn, ReadOnlyAccess, ScalarType, ValuesSource,
 };
 use crate::naming::type_ident;
 
@@ -216,6 +216,17 @@ fn accessor(api: &Api, area: &Area, op: &Operation) -> TokenStream {
     let path = &op.path;
     let op_name = format!("{}.{}", area.name, op.name);
     let xml_only = op.request.as_ref().is_some_and(Body::xml_only);
+    let read_only = match &op.read_only {
+        ReadOnlyAccess::Allowed => quote! { alma_runtime::ReadOnlyAccess::Allowed },
+        ReadOnlyAccess::Denied => quote! { alma_runtime::ReadOnlyAccess::Denied },
+        ReadOnlyAccess::When {
+            param,
+            values,
+            absent,
+        } => quote! {
+            alma_runtime::ReadOnlyAccess::When { param: #param, values: &[#(#values),*], absent: #absent }
+        },
+    };
     let doc = accessor_doc(op, &required);
     quote! {
         #doc
@@ -226,6 +237,7 @@ fn accessor(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                     method: #method,
                     path: #path,
                     xml_only_body: #xml_only,
+                    read_only: #read_only,
                 })
                 #(#sets)*,
                 #body_init
@@ -332,14 +344,60 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                 .expect("paginated operations have a response body"),
         );
         match pg {
-            Pagination::OffsetLimit { items_field, item } => {
+            Pagination::OffsetLimit {
+                items_field,
+                item,
+                id,
+            } => {
                 let item = super::models::field_type(api, item);
                 let field = format_ident!("{}", items_field);
+                let (identified, doc) = match id {
+                    Some(id) => {
+                        let mut access = quote! { r };
+                        let last = id.steps.len() - 1;
+                        for (i, (name, optional)) in id.steps.iter().enumerate() {
+                            let name = format_ident!("{}", name);
+                            access = if *optional && i < last {
+                                quote! { #access.#name.as_ref()? }
+                            } else {
+                                quote! { #access.#name }
+                            };
+                        }
+                        let path = &id.json_path;
+                        let doc = [
+                            format!(" Records are told apart by `{path}`: a page that repeats the previous one"),
+                            " ends the stream with an error, and a record two pages share is yielded once."
+                                .to_owned(),
+                        ];
+                        (
+                            quote! {
+                                .identified_by(#path, |r: &#item| -> Option<String> {
+                                    alma_runtime::paginate::RecordId::record_id(&#access)
+                                })
+                            },
+                            doc,
+                        )
+                    }
+                    None => (
+                        quote! {},
+                        [
+                            " Records are told apart by their content: a page that repeats the previous one"
+                                .to_owned(),
+                            " ends the stream with an error, and a record two pages share is yielded once."
+                                .to_owned(),
+                        ],
+                    ),
+                };
+                let [doc1, doc2] = doc;
                 quote! {
                     /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
                     /// you), stopping at the first short page: `total_record_count` is not trusted.
+                    ///
+                    #[doc = #doc1]
+                    #[doc = #doc2]
                     pub fn into_stream(self) -> alma_runtime::Paginator<#page, #item> {
                         alma_runtime::Paginator::new(self.req, |page: #page| Ok(page.#field))
+                            #identified
                     }
                 }
             }

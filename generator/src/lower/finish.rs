@@ -24,6 +24,7 @@ pub fn finish(
     unique_names(api, model_names, &from_webhook);
     field_forms(api);
     find_pagination(api);
+    super::record_ids::find_record_ids(api);
     find_jobs(api);
     api.doc_example = doc_example(api);
     Ok(())
@@ -380,6 +381,7 @@ fn find_pagination(api: &mut Api) {
                     op.pagination = Some(Pagination::OffsetLimit {
                         items_field: items.rust_name.clone(),
                         item: item.as_ref().clone(),
+                        id: None,
                     });
                 }
             }

@@ -4,6 +4,7 @@
 mod error_codes;
 mod finish;
 mod param_values;
+mod record_ids;
 mod webhooks;
 mod xml_order;
 
@@ -19,8 +20,8 @@ use serde_json::Value;
 use crate::config::{AreaConfig, Config};
 use crate::error::{Error, Location, Result};
 use crate::ir::{
-    Api, Area, Body, BodyType, ErrorCode, HttpMethod, Operation, Param, ParamIn, Scalar,
-    ScalarType, TypeRef,
+    Api, Area, Body, BodyType, ErrorCode, HttpMethod, Operation, Param, ParamIn, ReadOnlyAccess,
+    Scalar, ScalarType, TypeRef,
 };
 use crate::naming::{operation_name, path_shape, snake_ident, type_ident};
 use crate::source::{DocId, Ptr, RefError, Store};
@@ -36,7 +37,16 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     let mut area_cfgs = config.areas.areas.clone();
     area_cfgs.sort_by(|a, b| a.name.cmp(&b.name));
     for area in &area_cfgs {
-        areas.push(lower_area(store, config, area, &mut schemas)?);
+        let mut lowered = lower_area(store, config, area, &mut schemas)?;
+        read_only_access(&mut lowered, &config.corrections.read_only);
+        for used in store.overlays.iter().filter(|o| o.area == area.name) {
+            for op in &mut lowered.operations {
+                if used.added.contains(&op.key()) {
+                    op.overlay = Some(format!("specs/{}", used.file));
+                }
+            }
+        }
+        areas.push(lowered);
     }
     if let Some(w) = &config.areas.webhooks {
         areas.push(webhooks::lower(store, w, &mut schemas)?);
@@ -57,6 +67,51 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     param_values::assign(&mut api, &config.corrections.param_values);
     error_codes::assign(&mut api);
     Ok(api)
+}
+
+/// Text with its runs of whitespace made single spaces, for comparing prose.
+pub(crate) fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the `[[read_only]]` correction `c` applies to `op`: the operation, and the prose it
+/// quotes still in the operation's description.
+pub(crate) fn read_only_applies(
+    c: &crate::config::ReadOnlyCorrection,
+    area: &str,
+    op: &Operation,
+) -> bool {
+    c.area == area
+        && c.operation == op.key()
+        && op
+            .description
+            .as_deref()
+            .is_some_and(|d| squash(d).contains(&squash(&c.quote)))
+}
+
+/// Writes a read-only key may make (`[[read_only]]`): allowed when the parameter says so, or
+/// when it is absent and its default does.
+fn read_only_access(area: &mut Area, corrections: &[crate::config::ReadOnlyCorrection]) {
+    let name = area.name.clone();
+    for op in &mut area.operations {
+        let Some(c) = corrections.iter().find(|c| read_only_applies(c, &name, op)) else {
+            continue;
+        };
+        let absent = op
+            .params
+            .iter()
+            .find(|p| p.name == c.param)
+            .and_then(|p| p.default.as_ref())
+            .is_some_and(|d| match d {
+                Scalar::String(s) => c.values.contains(s),
+                other => c.values.contains(&other.to_string()),
+            });
+        op.read_only = ReadOnlyAccess::When {
+            param: c.param.clone(),
+            values: c.values.clone(),
+            absent,
+        };
+    }
 }
 
 struct RawOp<'a> {
@@ -380,11 +435,16 @@ fn lower_operation(
     }
     let doc_url = {
         use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(format!(
-            "{} {}",
-            r.method.as_str(),
-            r.spec_path
-        ));
+        // An operation of our overlays is documented on the page of the upstream operation
+        // whose prose describes it.
+        let documented_at = op
+            .extensions
+            .get("x-alma-documented-at")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(
+            documented_at.unwrap_or_else(|| format!("{} {}", r.method.as_str(), r.spec_path)),
+        );
         format!("{}{}/{}/", config.areas.docs_base_url, area.name, b64)
     };
     Ok(Operation {
@@ -402,6 +462,12 @@ fn lower_operation(
         response,
         errors,
         pagination: None,
+        overlay: None,
+        read_only: if r.method == HttpMethod::Get {
+            ReadOnlyAccess::Allowed
+        } else {
+            ReadOnlyAccess::Denied
+        },
         error_enum: None,
     })
 }

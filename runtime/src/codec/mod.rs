@@ -19,7 +19,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 pub use node::Node;
-pub(crate) use wire::{with_xml_origin, with_xml_target};
+pub(crate) use wire::{origin_probe, with_xml_origin, with_xml_target};
 pub use wire::{Form, Recorder, Shape, Wire};
 
 use crate::body::{CodeValue, Extra, IsEmpty};
@@ -29,6 +29,8 @@ use crate::body::{CodeValue, Extra, IsEmpty};
 pub trait Codec: Sized {
     /// What the value looks like on the wire, so that an unusual spelling is remembered.
     const SHAPE: Shape = Shape::Other;
+    /// For a list, what its items look like (each item's spelling is remembered too).
+    const ITEM_SHAPE: Shape = Shape::Other;
 
     /// Reads the value.
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError>;
@@ -60,7 +62,7 @@ pub trait Codec: Sized {
     /// as the value; `None` leaves the field out.
     fn to_wire(&self, form: &Form) -> Option<Value> {
         Some(match form {
-            Form::Natural | Form::Lone => self.to_value(),
+            Form::Natural | Form::Lone | Form::Items(_) | Form::LoneItem(_) => self.to_value(),
             Form::Null if self.is_unset() => Value::Null,
             Form::Null => self.to_value(),
             Form::Str => match self.to_value() {
@@ -217,7 +219,16 @@ pub fn decode_object<'a>(
             return Err(DecodeError::new(format!("duplicate field `{key}`")));
         }
         filter |= bit;
-        let value = std::mem::replace(slot, Node::Null);
+        let mut value = std::mem::replace(slot, Node::Null);
+        if key == crate::xml::LAYOUT_KEY {
+            match wire::layout_of(value) {
+                Ok(layout) => {
+                    recorder.layout(layout);
+                    continue;
+                }
+                Err(other) => value = other,
+            }
+        }
         if let Some(value) = field(key, value, &mut recorder).map_err(|e| e.in_field(key))? {
             recorder.extra(key);
             extra.insert(key.to_string(), value.into_value());
@@ -254,6 +265,7 @@ pub struct ObjectWriter<'w> {
 impl<'w> ObjectWriter<'w> {
     /// A writer for a value whose wire memory is `wire`.
     pub fn new(wire: &'w Wire) -> ObjectWriter<'w> {
+        wire::probe(wire);
         ObjectWriter {
             wire: wire::Lookup::new(wire),
             fields: Vec::new(),
@@ -303,6 +315,10 @@ impl<'w> ObjectWriter<'w> {
             if let Some(v) = value {
                 map.insert(key.to_owned(), v);
             }
+        }
+        // A decoded XML element's layout goes to the XML writer with it (see `xml::Layout`).
+        if let Some(layout) = self.wire.as_ref().and_then(|l| l.layout_for_xml()) {
+            map.insert(crate::xml::LAYOUT_KEY.to_owned(), layout.to_value());
         }
         let json_to_xml = self.wire.as_ref().is_some_and(|l| !l.keeps_order());
         for (k, v) in extra {
@@ -400,11 +416,20 @@ impl Codec for i64 {
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .map(Some)
                 .ok_or_else(|| DecodeError::new(format!("{n} is not an integer"))),
-            Node::Str(s) => s
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| DecodeError::new(format!("{s:?} is not an integer"))),
+            Node::Str(s) => {
+                let t = s.trim();
+                t.parse()
+                    .ok()
+                    .or_else(|| {
+                        // `1e2`, `150.0`: an integer spelled as a decimal (kept as spelled).
+                        t.parse::<f64>()
+                            .ok()
+                            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                            .map(|f| f as i64)
+                    })
+                    .map(Some)
+                    .ok_or_else(|| DecodeError::new(format!("{s:?} is not an integer")))
+            }
             other => Err(DecodeError::expected("an integer", &other)),
         }
     }
@@ -545,6 +570,7 @@ pub fn enum_text(node: Node<'_>) -> Result<String, DecodeError> {
 
 impl<T: Codec> Codec for Option<T> {
     const SHAPE: Shape = T::SHAPE;
+    const ITEM_SHAPE: Shape = T::ITEM_SHAPE;
 
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         T::from_node_opt(node)
@@ -575,6 +601,7 @@ impl<T: Codec> Codec for Option<T> {
 /// An array that may arrive as `null` (empty), a lone element, or an array.
 impl<T: Codec> Codec for Vec<T> {
     const SHAPE: Shape = Shape::List;
+    const ITEM_SHAPE: Shape = T::SHAPE;
 
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         match node {
@@ -603,10 +630,16 @@ impl<T: Codec> Codec for Vec<T> {
         self.is_empty()
     }
 
-    /// A list that arrived as its lone element goes back that way while it has one element.
+    /// A list that arrived as its lone element goes back that way while it has one element;
+    /// items keep their spelling while the list has as many items as arrived.
     fn to_wire(&self, form: &Form) -> Option<Value> {
+        let item = |v: &T, f: &Form| v.to_wire(f).unwrap_or(Value::Null);
         Some(match (form, self.as_slice()) {
             (Form::Lone, [one]) => one.to_value(),
+            (Form::LoneItem(f), [one]) => item(one, f),
+            (Form::Items(forms), items) if forms.len() == items.len() => {
+                Value::Array(items.iter().zip(forms).map(|(v, f)| item(v, f)).collect())
+            }
             (Form::Null, []) => Value::Null,
             _ => self.to_value(),
         })
@@ -616,6 +649,7 @@ impl<T: Codec> Codec for Vec<T> {
 /// Models that contain themselves hold the inner one in a `Box`.
 impl<T: Codec> Codec for Box<T> {
     const SHAPE: Shape = T::SHAPE;
+    const ITEM_SHAPE: Shape = T::ITEM_SHAPE;
 
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         T::from_node(node).map(Box::new)

@@ -27,6 +27,9 @@ pub enum Node<'a> {
     Array(Vec<Node<'a>>),
     /// An object, keys in document order.
     Object(Vec<(Cow<'a, str>, Node<'a>)>),
+    /// What an XML element held beyond its model's fields: only ever the value of the `#xml`
+    /// entry the XML reader adds to an element's object (see [`crate::xml::Layout`]).
+    Layout(Box<crate::xml::Layout>),
 }
 
 impl<'a> Node<'a> {
@@ -39,6 +42,7 @@ impl<'a> Node<'a> {
             Node::Str(_) => "a string",
             Node::Array(_) => "an array",
             Node::Object(_) => "an object",
+            Node::Layout(_) => "XML content",
         }
     }
 
@@ -57,6 +61,7 @@ impl<'a> Node<'a> {
                 }
                 Value::Object(m)
             }
+            Node::Layout(layout) => layout.to_value(),
         }
     }
 

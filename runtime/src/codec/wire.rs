@@ -55,6 +55,11 @@ pub enum Form {
     /// Any other spelling (`"Y"`, `"014"`, `5` in a string field, `""` for a number), kept as
     /// received.
     Raw(Box<Value>),
+    /// A list some of whose items were spelled otherwise than their type writes them (`["14"]`
+    /// for integers): each item's form.
+    Items(Vec<Form>),
+    /// A list sent as its lone element, spelled otherwise than its type writes it.
+    LoneItem(Box<Form>),
 }
 
 /// Which entry of the object a remembered key was.
@@ -78,6 +83,8 @@ struct WireObject {
     entries: Vec<(Slot, Form)>,
     /// Decoded from XML, where every scalar is text: text is then the natural form.
     xml: bool,
+    /// What the XML element held beyond the fields and `extra` (see [`crate::xml::Layout`]).
+    layout: Option<Box<crate::xml::Layout>>,
 }
 
 impl Wire {
@@ -93,6 +100,20 @@ impl Wire {
 
     fn object(&self) -> Option<&WireObject> {
         self.0.as_deref()
+    }
+
+    /// What the XML element this value was read from held beyond its fields and `extra`.
+    pub fn layout(&self) -> Option<&crate::xml::Layout> {
+        self.object()?.layout.as_deref()
+    }
+}
+
+/// The layout a `#xml` entry holds: only the XML reader's own node is one (a JSON document's
+/// `#xml` key is an unknown field like any other).
+pub(super) fn layout_of(node: Node<'_>) -> Result<Box<crate::xml::Layout>, Node<'_>> {
+    match node {
+        Node::Layout(layout) => Ok(layout),
+        other => Err(other),
     }
 }
 
@@ -139,6 +160,29 @@ fn with_flag<R>(
     f()
 }
 
+thread_local! {
+    /// While [`origin_probe`] runs: whether the first decoded object written was read from XML.
+    static PROBE: std::cell::Cell<Option<Option<bool>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` (which encodes a value) and says whether the value was read from XML: the first
+/// object `f` writes is the value itself.
+pub(crate) fn origin_probe<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    let before = PROBE.with(|p| p.replace(Some(None)));
+    let out = f();
+    let seen = PROBE.with(|p| p.replace(before));
+    (out, matches!(seen, Some(Some(true))))
+}
+
+/// Notes, for a running [`origin_probe`], where the first object written came from.
+pub(super) fn probe(wire: &Wire) {
+    PROBE.with(|p| {
+        if p.get() == Some(None) {
+            p.set(Some(Some(wire.object().is_some_and(|o| o.xml))));
+        }
+    });
+}
+
 /// Runs `f` with XML as the origin of every object decoded meanwhile on this thread.
 pub(crate) fn with_xml_origin<R>(f: impl FnOnce() -> R) -> R {
     with_flag(&XML_ORIGIN, f)
@@ -160,6 +204,7 @@ impl Recorder {
             object: WireObject {
                 entries: Vec::with_capacity(len),
                 xml: XML_ORIGIN.with(|c| c.get()),
+                layout: None,
             },
         }
     }
@@ -170,9 +215,13 @@ impl Recorder {
         index: u16,
         node: Node<'a>,
     ) -> Result<T, super::DecodeError> {
-        let form = note(&node, T::SHAPE, self.object.xml);
+        let form = note_field(&node, T::SHAPE, T::ITEM_SHAPE, self.object.xml);
         self.object.entries.push((Slot::Field(index), form));
         T::from_node(node)
+    }
+
+    pub(super) fn layout(&mut self, layout: Box<crate::xml::Layout>) {
+        self.object.layout = Some(layout);
     }
 
     pub(super) fn extra(&mut self, key: &str) {
@@ -186,6 +235,29 @@ impl Recorder {
     }
 }
 
+/// How `node`, read as a field of `shape` (a list: of items of `item`), was spelled.
+fn note_field(node: &Node<'_>, shape: Shape, item: Shape, xml: bool) -> Form {
+    let form = note(node, shape, xml);
+    if shape != Shape::List || item == Shape::Other {
+        return form;
+    }
+    match (node, form) {
+        (Node::Array(items), Form::Natural) => {
+            let forms: Vec<Form> = items.iter().map(|i| note(i, item, xml)).collect();
+            if forms.iter().all(|f| *f == Form::Natural) {
+                Form::Natural
+            } else {
+                Form::Items(forms)
+            }
+        }
+        (lone, Form::Lone) => match note(lone, item, xml) {
+            Form::Natural => Form::Lone,
+            other => Form::LoneItem(Box::new(other)),
+        },
+        (_, form) => form,
+    }
+}
+
 /// How `node`, read as a value of `shape`, was spelled.
 fn note(node: &Node<'_>, shape: Shape, xml: bool) -> Form {
     let raw = || Form::Raw(Box::new(node.clone().into_value()));
@@ -195,9 +267,13 @@ fn note(node: &Node<'_>, shape: Shape, xml: bool) -> Form {
         (_, Shape::List) => Form::Lone,
         (Node::Str(_), Shape::Str | Shape::Enum) => Form::Natural,
         (Node::Str(_), Shape::Code) => Form::Lone,
-        (Node::Str(s), Shape::Int) => canonical(xml, s.trim().parse::<i64>().ok(), s, raw),
-        (Node::Str(s), Shape::Num) => canonical(xml, s.trim().parse::<f64>().ok(), s, raw),
-        (Node::Str(s), Shape::Bool) => canonical(xml, s.trim().parse::<bool>().ok(), s, raw),
+        (Node::Str(s), Shape::Int) => {
+            canonical(xml, s.parse::<i64>().ok().map(Value::from), s, raw)
+        }
+        (Node::Str(s), Shape::Num) => canonical(xml, s.parse::<f64>().ok().map(num), s, raw),
+        (Node::Str(s), Shape::Bool) => {
+            canonical(xml, s.parse::<bool>().ok().map(Value::Bool), s, raw)
+        }
         (Node::Number(n), Shape::Int) if n.is_i64() || n.is_u64() => Form::Natural,
         (Node::Number(n), Shape::Num) if n.is_f64() => Form::Natural,
         (Node::Bool(_), Shape::Bool) => Form::Natural,
@@ -207,11 +283,22 @@ fn note(node: &Node<'_>, shape: Shape, xml: bool) -> Form {
     }
 }
 
-/// Text that is exactly how the value writes itself is the natural form in XML and a string in
-/// JSON; anything else (`"014"`, `" 5"`, `"1e3"`, `""`) is kept as it came.
-fn canonical<T: ToString>(xml: bool, parsed: Option<T>, s: &str, raw: impl Fn() -> Form) -> Form {
+/// A number as the codec writes it (`150.0` for the `f64` 150).
+fn num(f: f64) -> Value {
+    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// Text that is exactly how the value writes itself (`14`, `12.5`, `150.0`, `true`) is the
+/// natural form in XML and a string in JSON; any other spelling (`"014"`, `" 5"`, `"1e3"`,
+/// `"150"` for a decimal, `"+1"`, `""`) is kept as it came.
+fn canonical(xml: bool, parsed: Option<Value>, s: &str, raw: impl Fn() -> Form) -> Form {
+    let written = |v: &Value| match v {
+        Value::Number(n) => n.to_string() == s,
+        Value::Bool(b) => b.to_string() == s,
+        _ => false,
+    };
     match parsed {
-        Some(v) if v.to_string() == s => {
+        Some(v) if written(&v) => {
             if xml {
                 Form::Natural
             } else {
@@ -239,6 +326,12 @@ impl<'w> Lookup<'w> {
     /// is used, as for a value the program built.
     pub(super) fn keeps_order(&self) -> bool {
         self.object.xml || !XML_TARGET.with(|c| c.get())
+    }
+
+    /// The element's layout, when the value is being written as XML and was read from XML.
+    pub(super) fn layout_for_xml(&self) -> Option<&'w crate::xml::Layout> {
+        let layout = self.object.layout.as_deref()?;
+        (self.object.xml && XML_TARGET.with(|c| c.get())).then_some(layout)
     }
 
     /// How field `index` arrived; `None` when it was absent. Fields are asked for in model

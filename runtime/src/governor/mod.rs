@@ -121,6 +121,8 @@ pub(crate) struct Counters {
     pub requests: AtomicU64,
     pub retries: AtomicU64,
     pub throttled: AtomicU64,
+    /// Records a list stream skipped because an earlier page had given them.
+    pub duplicates: AtomicU64,
     /// Last `X-Exl-Api-Remaining` seen (or the institution's lowest, with a shared limiter), or
     /// `u64::MAX` before any.
     pub remaining: AtomicU64,
@@ -143,6 +145,9 @@ pub struct Stats {
     pub retries: u64,
     /// 429 answers received (each was retried).
     pub throttled: u64,
+    /// Records list streams skipped because an earlier page had given them (pages that
+    /// overlap).
+    pub duplicates_skipped: u64,
     /// The last `X-Exl-Api-Remaining` seen; with a shared limiter, the lowest any process saw.
     pub remaining: Option<u64>,
 }
@@ -218,6 +223,7 @@ impl Governor {
             requests: self.counters.requests.load(Ordering::Relaxed),
             retries: self.counters.retries.load(Ordering::Relaxed),
             throttled: self.counters.throttled.load(Ordering::Relaxed),
+            duplicates_skipped: self.counters.duplicates.load(Ordering::Relaxed),
             remaining: (remaining != u64::MAX).then_some(remaining),
         }
     }

@@ -9,15 +9,25 @@
 //! dropped:
 //!
 //! - unknown attributes are kept under `"@name"`, unknown elements under their name (text, or an
-//!   object with `"@attr"` keys, child elements and `"#text"`), and written back where they were
-//!   (attributes on the element, elements after the known ones);
+//!   object with `"@attr"` keys, child elements and `"#text"`), and written back where they were,
+//!   from their source while unchanged;
+//! - whatever that shape cannot say (attributes or children of an element read as text, text
+//!   between elements, the order of regrouped children, a second copy of a single element) is the
+//!   element's [`Layout`], kept in its model's wire memory and followed when it is written;
 //! - `xs:any` content (MARCXML `<record>` inside bibs and holdings) is kept as raw XML strings,
 //!   byte for byte, in `anies`, as Alma's JSON does.
 
+mod layout;
 mod read;
 mod tree;
+mod unknown;
+mod write;
 
 use serde_json::{Map, Value};
+
+pub use layout::Layout;
+pub(crate) use read::LAYOUT_KEY;
+pub(crate) use unknown::unknown_paths;
 
 use crate::codec::{Codec, Node};
 
@@ -142,7 +152,7 @@ fn with_node(
         ));
     }
     // Text is the natural spelling of every XML scalar: what models remember (`Wire`) says so.
-    crate::codec::with_xml_origin(|| f(read::model(root, model)))
+    crate::codec::with_xml_origin(|| f(read::model(root, model)?))
 }
 
 fn local(name: &str) -> &str {
@@ -154,11 +164,20 @@ fn local(name: &str) -> &str {
 
 /// Encodes the JSON shape of a model as an XML document.
 pub fn value_to_xml(value: &Value, model: &XmlModel) -> Result<String, String> {
+    value_to_xml_as(value, model, model.root)
+}
+
+/// Encodes the JSON shape of a model as an XML document whose root element is `root`.
+pub(crate) fn value_to_xml_as(
+    value: &Value,
+    model: &XmlModel,
+    root: &str,
+) -> Result<String, String> {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>");
     let obj = value
         .as_object()
         .ok_or("a model must encode to an object")?;
-    write_model(&mut out, model.root, obj, model);
+    write_model(&mut out, root, obj, model);
     Ok(out)
 }
 
@@ -173,7 +192,8 @@ fn scalar_text(v: &Value) -> Option<String> {
 }
 
 /// Writes one model element. Keys are written in the object's order (for a decoded model, the
-/// order they arrived in), so elements come back where they were.
+/// order they arrived in), so elements come back where they were; a decoded element's
+/// [`Layout`] (its `#xml` entry), when it has one, orders the children instead.
 fn write_model(out: &mut String, name: &str, obj: &Map<String, Value>, model: &XmlModel) {
     let field = |k: &str| model.fields.iter().find(|f| f.key == k);
     out.push('<');
@@ -194,52 +214,67 @@ fn write_model(out: &mut String, name: &str, obj: &Map<String, Value>, model: &X
         }
     }
     out.push('>');
-    for (k, v) in obj {
-        let Some(f) = field(k) else {
-            if !k.starts_with('@') && k != "#text" {
-                write_generic(out, k, v);
+    match obj.get(LAYOUT_KEY).and_then(Layout::from_value) {
+        Some(layout) => write::by_layout(out, obj, model, &layout),
+        None => {
+            for (k, v) in obj {
+                write_entry(out, model, k, v);
             }
-            continue;
-        };
-        match f.kind {
-            XmlKind::Attribute => {}
-            XmlKind::Text => {
-                if let Some(t) = scalar_text(v) {
-                    push_text(out, &t);
-                }
-            }
-            XmlKind::Any => {
-                for item in as_items(v) {
-                    if let Some(s) = item.as_str() {
-                        out.push_str(strip_declaration(s));
-                    }
-                }
-            }
-            XmlKind::Element => {
-                if let Some(w) = f.wrapper {
-                    out.push('<');
-                    out.push_str(w);
-                    out.push('>');
-                    for item in as_items(v) {
-                        write_field(out, f, item);
-                    }
-                    out.push_str("</");
-                    out.push_str(w);
-                    out.push('>');
-                } else {
-                    for item in as_items(v) {
-                        write_field(out, f, item);
-                    }
-                }
+            if let Some(t) = obj.get("#text").and_then(scalar_text) {
+                push_text(out, &t);
             }
         }
-    }
-    if let Some(t) = obj.get("#text").and_then(scalar_text) {
-        push_text(out, &t);
     }
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// Writes the child elements (or text) of one entry of a model's object.
+fn write_entry(out: &mut String, model: &XmlModel, k: &str, v: &Value) {
+    let Some(f) = model.fields.iter().find(|f| f.key == k) else {
+        if !k.starts_with('@') && k != "#text" && k != LAYOUT_KEY {
+            write_generic(out, k, v);
+        }
+        return;
+    };
+    match f.kind {
+        XmlKind::Attribute => {}
+        XmlKind::Text => {
+            if let Some(t) = scalar_text(v) {
+                push_text(out, &t);
+            }
+        }
+        XmlKind::Any => {
+            for item in as_items(v) {
+                write_any(out, item);
+            }
+        }
+        XmlKind::Element => {
+            if let Some(w) = f.wrapper {
+                out.push('<');
+                out.push_str(w);
+                out.push('>');
+                for item in as_items(v) {
+                    write_field(out, f, item);
+                }
+                out.push_str("</");
+                out.push_str(w);
+                out.push('>');
+            } else {
+                for item in as_items(v) {
+                    write_field(out, f, item);
+                }
+            }
+        }
+    }
+}
+
+/// One item of `xs:any` content: raw XML.
+fn write_any(out: &mut String, item: &Value) {
+    if let Some(s) = item.as_str() {
+        out.push_str(strip_declaration(s));
+    }
 }
 
 fn as_items(v: &Value) -> Vec<&Value> {

@@ -1,18 +1,91 @@
 //! XML tree → [`Node`] in Alma's JSON shape, driven by the model's [`XmlModel`]: attributes and
 //! elements become keys, `<status desc="…">X</status>` becomes `{"value": "X", "desc": "…"}`,
-//! `<rows><row/>…</rows>` becomes `"row": […]`, unknown content is kept.
+//! `<rows><row/>…</rows>` becomes `"row": […]`. Nothing is dropped: unknown attributes and
+//! elements are keys the model keeps in `extra`, and whatever the JSON shape cannot say (the
+//! order of regrouped children, attributes or children of a text element, text between
+//! elements, a second copy of a single element) goes into the element's [`Layout`], a `#xml`
+//! entry of its object.
 
 use std::borrow::Cow;
 
 use crate::codec::Node;
 
+use super::layout::{self, Item, Layout, Part};
 use super::tree::Node as Elem;
 use super::{XmlField, XmlKind, XmlModel, XmlValue};
 
+/// The key of the layout entry: no XML element or attribute name can spell it.
+pub(crate) const LAYOUT_KEY: &str = "#xml";
+
+/// What a child element is to its parent's model.
+#[derive(Clone, Copy)]
+enum Role {
+    /// The wrapper of a list field (`<user_identifiers>`).
+    Wrapper(&'static XmlField),
+    /// An item of a list field without a wrapper.
+    Item(&'static XmlField),
+    /// The element of a single-valued field.
+    Single(&'static XmlField),
+    /// Raw `xs:any` content: an element the model does not know, in a model that takes any.
+    Any(&'static XmlField),
+    /// An element the model does not know: kept in `extra` under its name.
+    Unknown,
+    /// A second copy of an element the model holds once.
+    Orphan,
+}
+
+/// Tells children's roles in document order (a single field's second copy is an orphan).
+struct Roles {
+    model: &'static XmlModel,
+    any: Option<&'static XmlField>,
+    taken: Vec<&'static str>,
+}
+
+impl Roles {
+    fn new(model: &'static XmlModel) -> Roles {
+        Roles {
+            model,
+            any: model.fields.iter().find(|f| f.kind == XmlKind::Any),
+            taken: Vec::new(),
+        }
+    }
+
+    fn of(&mut self, name: &str) -> Role {
+        let known = self.model.fields.iter().find(|f| {
+            f.kind == XmlKind::Element
+                && match f.wrapper {
+                    Some(w) => w == name,
+                    None => f.name == name,
+                }
+        });
+        let once = |f: &'static XmlField, taken: &mut Vec<&'static str>, role: Role| {
+            if taken.contains(&f.key) {
+                None
+            } else {
+                taken.push(f.key);
+                Some(role)
+            }
+        };
+        let role = match known {
+            Some(f) if f.wrapper.is_some() => once(f, &mut self.taken, Role::Wrapper(f)),
+            Some(f) if f.array => Some(Role::Item(f)),
+            Some(f) => once(f, &mut self.taken, Role::Single(f)),
+            None => None,
+        };
+        match (role, self.any) {
+            (Some(r), _) => r,
+            (None, Some(f)) => Role::Any(f),
+            (None, None) if known.is_some() => Role::Orphan,
+            (None, None) => Role::Unknown,
+        }
+    }
+}
+
 /// An element read as `model`, keys in document order (attributes, then child elements; the
 /// items of a list at the place of its first item), so that writing the model back keeps the
-/// elements where they were.
-pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static XmlModel) -> Node<'t> {
+/// elements where they were; plus a `#xml` [`Layout`] entry when the keys alone would lose
+/// something.
+pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static XmlModel) -> Result<Node<'t>, String> {
     let mut entries: Vec<(Cow<'t, str>, Node<'t>)> = Vec::with_capacity(model.fields.len() + 2);
     for (k, v) in elem.attrs() {
         match model
@@ -24,83 +97,186 @@ pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static XmlModel) -> Node<'t
             None => entries.push((Cow::Owned(format!("@{k}")), text(v))),
         }
     }
-    let any_field = model.fields.iter().find(|f| f.kind == XmlKind::Any);
-    // Where each list field, the raw `xs:any` content and each unknown element name went.
-    let mut lists: Vec<(&'static str, usize)> = Vec::new();
-    let mut unknown: Vec<(&'t str, usize)> = Vec::new();
-    let mut raw_at: Option<usize> = None;
+    // Where each list (or `xs:any`, or repeated unknown name) went, and the previous child's
+    // key: an item arriving after something else means the JSON shape would regroup the list.
+    let mut lists: Vec<(&'t str, usize)> = Vec::new();
+    let mut previous: Option<&'t str> = None;
+    let mut needs_layout = false;
+    let mut roles = Roles::new(model);
     for c in elem.children() {
         let name = c.name();
-        let known = model.fields.iter().find(|f| {
-            f.kind == XmlKind::Element
-                && match f.wrapper {
-                    Some(w) => w == name,
-                    None => f.name == name,
+        let role = roles.of(name);
+        let (key, node, listed): (&'t str, Node<'t>, bool) = match role {
+            Role::Wrapper(f) => {
+                needs_layout |= wrapper_needs_raw(c, f);
+                let mut items = Vec::new();
+                for i in c.children().filter(|i| i.name() == f.name) {
+                    items.push(field(i, f)?);
                 }
-        });
-        let taken =
-            |key: &str, entries: &[(Cow<'t, str>, Node<'t>)]| entries.iter().any(|(k, _)| k == key);
-        match known {
-            Some(f) if f.wrapper.is_some() && !taken(f.key, &entries) => {
-                let items = c
-                    .children()
-                    .filter(|i| i.name() == f.name)
-                    .map(|i| field(i, f))
-                    .collect();
-                entries.push((Cow::Borrowed(f.key), Node::Array(items)));
+                (f.key, Node::Array(items), false)
             }
-            Some(f) if f.wrapper.is_none() && f.array => {
-                let item = field(c, f);
-                match lists.iter().find(|(k, _)| *k == f.key) {
-                    Some(&(_, at)) => {
-                        if let Node::Array(items) = &mut entries[at].1 {
-                            items.push(item);
-                        }
-                    }
-                    None => {
-                        lists.push((f.key, entries.len()));
-                        entries.push((Cow::Borrowed(f.key), Node::Array(vec![item])));
+            Role::Item(f) => {
+                needs_layout |= item_needs_raw(c, f);
+                (f.key, field(c, f)?, true)
+            }
+            Role::Single(f) => {
+                needs_layout |= item_needs_raw(c, f);
+                (f.key, field(c, f)?, false)
+            }
+            Role::Any(f) => (f.key, Node::Str(Cow::Borrowed(c.raw())), true),
+            Role::Unknown => {
+                // Written back from its source while unchanged, where it was.
+                needs_layout = true;
+                (name, generic(c), true)
+            }
+            Role::Orphan => {
+                needs_layout = true;
+                previous = None;
+                continue;
+            }
+        };
+        if !listed {
+            entries.push((Cow::Borrowed(key), node));
+        } else if let Some(&(_, at)) = lists.iter().find(|(k, _)| *k == key) {
+            needs_layout |= previous != Some(key);
+            match role {
+                Role::Unknown => push_repeated(&mut entries[at].1, node),
+                _ => {
+                    if let Node::Array(items) = &mut entries[at].1 {
+                        items.push(node);
                     }
                 }
             }
-            Some(f) if f.wrapper.is_none() && !taken(f.key, &entries) => {
-                entries.push((Cow::Borrowed(f.key), field(c, f)));
+        } else {
+            lists.push((key, entries.len()));
+            let node = match role {
+                Role::Unknown => node,
+                _ => Node::Array(vec![node]),
+            };
+            entries.push((Cow::Borrowed(key), node));
+        }
+        previous = Some(key);
+    }
+    let has_text = !elem.text().trim().is_empty();
+    let text_field = model.fields.iter().find(|f| f.kind == XmlKind::Text);
+    match text_field {
+        Some(f) => {
+            if has_text || !elem.has_children() {
+                entries.push((Cow::Borrowed(f.key), text(elem.text())));
             }
-            // Unknown, or a second copy of a single element: kept, not dropped.
-            _ => match any_field {
-                Some(f) => {
-                    let raw = Node::Str(Cow::Borrowed(c.raw()));
-                    match raw_at {
-                        Some(at) => {
-                            if let Node::Array(items) = &mut entries[at].1 {
-                                items.push(raw);
-                            }
-                        }
-                        None => {
-                            raw_at = Some(entries.len());
-                            entries.push((Cow::Borrowed(f.key), Node::Array(vec![raw])));
-                        }
-                    }
+            // Text among child elements: where it stood is in the layout.
+            needs_layout |= has_text && elem.has_children();
+        }
+        // Text the model has no field for.
+        None => needs_layout |= has_text,
+    }
+    if needs_layout {
+        let layout = layout_of(elem, model, &entries)?;
+        entries.push((
+            Cow::Borrowed(LAYOUT_KEY),
+            Node::Layout(Box::new(Layout {
+                items: layout,
+                text: text_field.map(|_| elem.text().to_owned()),
+            })),
+        ));
+    }
+    Ok(Node::Object(entries))
+}
+
+/// The children of `elem`, in document order, with text between them (see [`Layout`]).
+fn layout_of<'t>(
+    elem: Elem<'t, '_>,
+    model: &'static XmlModel,
+    entries: &[(Cow<'_, str>, Node<'_>)],
+) -> Result<Vec<Item>, String> {
+    let parts = layout::parts(elem.raw())?;
+    let mut items = Vec::with_capacity(parts.len());
+    let mut children = elem.children();
+    let mut roles = Roles::new(model);
+    // The next item index of each list, `xs:any` field and repeated unknown name.
+    let mut next_index: Vec<(&'t str, u32)> = Vec::new();
+    let mut next = |key: &'t str| -> u32 {
+        match next_index.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                next_index.push((key, 0));
+                0
+            }
+        }
+    };
+    for part in parts {
+        let c = match part {
+            Part::Text(raw) => {
+                items.push(Item::Text { raw: raw.into() });
+                continue;
+            }
+            Part::Elem(_) => children
+                .next()
+                .ok_or("an element's content does not match its children")?,
+        };
+        let raw = || c.raw().to_owned();
+        let item = |f: &XmlField, index: Option<u32>, keep: bool| {
+            if keep {
+                Item::Kept {
+                    key: f.key.into(),
+                    index,
+                    raw: raw(),
                 }
-                None => {
-                    let v = generic(c);
-                    match unknown.iter().find(|(k, _)| *k == name) {
-                        Some(&(_, at)) => push_repeated(&mut entries[at].1, v),
-                        None => {
-                            unknown.push((name, entries.len()));
-                            entries.push((Cow::Borrowed(name), v));
-                        }
-                    }
+            } else {
+                Item::Field {
+                    key: f.key.into(),
+                    index,
                 }
+            }
+        };
+        items.push(match roles.of(c.name()) {
+            Role::Wrapper(f) => item(f, None, wrapper_needs_raw(c, f)),
+            Role::Item(f) => {
+                let index = next(f.key);
+                item(f, Some(index), item_needs_raw(c, f))
+            }
+            Role::Single(f) => item(f, None, item_needs_raw(c, f)),
+            Role::Any(f) => Item::Field {
+                key: f.key.into(),
+                index: Some(next(f.key)),
             },
-        }
+            Role::Unknown => {
+                let name = c.name();
+                let repeated = entries
+                    .iter()
+                    .any(|(k, v)| k == name && matches!(v, Node::Array(_)));
+                Item::Unknown {
+                    key: name.into(),
+                    index: repeated.then(|| next(name)),
+                    raw: raw(),
+                }
+            }
+            Role::Orphan => Item::Orphan { raw: raw() },
+        });
     }
-    if let Some(f) = model.fields.iter().find(|f| f.kind == XmlKind::Text) {
-        if !elem.text().trim().is_empty() || !elem.has_children() {
-            entries.push((Cow::Borrowed(f.key), text(elem.text())));
-        }
+    Ok(items)
+}
+
+/// Whether an item element holds more than the field's value can: attributes or children on
+/// text, children in a code pair, anything on free-form content (kept from its source).
+pub(crate) fn item_needs_raw(c: Elem<'_, '_>, f: &XmlField) -> bool {
+    match f.value {
+        XmlValue::Scalar | XmlValue::Any => !c.attrs().is_empty() || c.has_children(),
+        XmlValue::Code => c.has_children(),
+        XmlValue::Model(_) => false,
     }
-    Node::Object(entries)
+}
+
+/// Whether a list's wrapper element holds more than its items: attributes, text, other
+/// elements, or items that hold more than their values.
+pub(crate) fn wrapper_needs_raw(c: Elem<'_, '_>, f: &XmlField) -> bool {
+    !c.attrs().is_empty()
+        || !c.text().trim().is_empty()
+        || c.children()
+            .any(|i| i.name() != f.name || item_needs_raw(i, f))
 }
 
 /// A second element of the same unknown name: the two become an array, as in Alma's JSON.
@@ -118,8 +294,8 @@ fn text<'t>(s: &'t str) -> Node<'t> {
     Node::Str(Cow::Borrowed(s))
 }
 
-fn field<'t>(elem: Elem<'t, '_>, f: &'static XmlField) -> Node<'t> {
-    match f.value {
+fn field<'t>(elem: Elem<'t, '_>, f: &'static XmlField) -> Result<Node<'t>, String> {
+    Ok(match f.value {
         XmlValue::Scalar => text(elem.text()),
         XmlValue::Code => {
             let mut entries = Vec::with_capacity(elem.attrs().len() + 1);
@@ -129,9 +305,9 @@ fn field<'t>(elem: Elem<'t, '_>, f: &'static XmlField) -> Node<'t> {
             }
             Node::Object(entries)
         }
-        XmlValue::Model(m) => model(elem, m()),
+        XmlValue::Model(m) => model(elem, m())?,
         XmlValue::Any => generic(elem),
-    }
+    })
 }
 
 /// Unknown siblings of the same name become one array, as Alma's JSON has them.
@@ -147,8 +323,9 @@ fn insert_repeated<'t>(out: &mut Vec<(Cow<'t, str>, Node<'t>)>, key: &'t str, v:
 }
 
 /// An element with no known shape: its text if it is only text, else an object of `@attr` keys,
-/// child elements and `#text`.
-fn generic<'t>(elem: Elem<'t, '_>) -> Node<'t> {
+/// child elements and `#text`. (Its source is kept too, in the parent's layout: this is what a
+/// program reads of it.)
+pub(crate) fn generic<'t>(elem: Elem<'t, '_>) -> Node<'t> {
     if elem.attrs().is_empty() && !elem.has_children() {
         return text(elem.text());
     }

@@ -32,6 +32,7 @@ impl ConfApi {
                         method: alma_runtime::Method::Post,
                         path: "/almaws/v1/conf/jobs/{job_id}",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Denied,
                     },
                 )
                 .path_param("job_id", job_id.into())
@@ -55,6 +56,7 @@ impl ConfApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/conf/jobs/{job_id}/instances",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("job_id", job_id.into()),
@@ -81,6 +83,7 @@ impl ConfApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/conf/jobs/{job_id}/instances/{instance_id}",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("job_id", job_id.into())
@@ -103,6 +106,7 @@ impl ConfApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("libraryCode", library_code.into()),
@@ -206,6 +210,9 @@ impl ListInstances {
     }
     /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
     /// you), stopping at the first short page: `total_record_count` is not trusted.
+    ///
+    /// Records are told apart by `id`: a page that repeats the previous one
+    /// ends the stream with an error, and a record two pages share is yielded once.
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -213,9 +220,15 @@ impl ListInstances {
         crate::shared::JobInstance,
     > {
         alma_runtime::Paginator::new(
-            self.req,
-            |page: crate::conf::models::JobInstances| Ok(page.job_instance),
-        )
+                self.req,
+                |page: crate::conf::models::JobInstances| Ok(page.job_instance),
+            )
+            .identified_by(
+                "id",
+                |r: &crate::shared::JobInstance| -> Option<String> {
+                    alma_runtime::paginate::RecordId::record_id(&r.id)
+                },
+            )
     }
     /// Sends the request and decodes the response.
     pub async fn send(

@@ -31,6 +31,7 @@ impl DesksApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/conf/libraries/{libraryCode}/desks",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("libraryCode", library_code.into())
@@ -58,6 +59,7 @@ impl DesksApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("libraryCode", library_code.into())
@@ -87,6 +89,7 @@ impl DesksApi {
                         method: alma_runtime::Method::Post,
                         path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Denied,
                     },
                 )
                 .path_param("libraryCode", library_code.into())
@@ -116,6 +119,7 @@ impl DesksApi {
                         method: alma_runtime::Method::Put,
                         path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Denied,
                     },
                 )
                 .path_param("libraryCode", library_code.into())
@@ -139,6 +143,7 @@ impl DesksApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("libraryCode", library_code.into()),
@@ -157,6 +162,7 @@ impl DesksApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/conf/test",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 ),
         }
@@ -216,6 +222,9 @@ impl ListDesks {
     }
     /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
     /// you), stopping at the first short page: `total_record_count` is not trusted.
+    ///
+    /// Records are told apart by `code`: a page that repeats the previous one
+    /// ends the stream with an error, and a record two pages share is yielded once.
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -223,9 +232,15 @@ impl ListDesks {
         crate::desks::models::Desk,
     > {
         alma_runtime::Paginator::new(
-            self.req,
-            |page: crate::desks::models::Desks| Ok(page.desk),
-        )
+                self.req,
+                |page: crate::desks::models::Desks| Ok(page.desk),
+            )
+            .identified_by(
+                "code",
+                |r: &crate::desks::models::Desk| -> Option<String> {
+                    alma_runtime::paginate::RecordId::record_id(&r.code)
+                },
+            )
     }
     /// Sends the request and decodes the response.
     pub async fn send(

@@ -33,6 +33,7 @@ impl WidgetsApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/widgets/{widget_id}",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("widget_id", widget_id.into()),
@@ -58,6 +59,7 @@ impl WidgetsApi {
                         method: alma_runtime::Method::Put,
                         path: "/almaws/v1/widgets/{widget_id}",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Denied,
                     },
                 )
                 .path_param("widget_id", widget_id.into()),
@@ -78,6 +80,7 @@ impl WidgetsApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/widgets/{widget_id}/label",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 )
                 .path_param("widget_id", widget_id.into()),

@@ -23,6 +23,7 @@ impl GadgetsApi {
                         method: alma_runtime::Method::Get,
                         path: "/almaws/v1/gadgets",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
                     },
                 ),
         }
@@ -43,6 +44,7 @@ impl GadgetsApi {
                         method: alma_runtime::Method::Post,
                         path: "/almaws/v1/gadgets",
                         xml_only_body: false,
+                        read_only: alma_runtime::ReadOnlyAccess::Denied,
                     },
                 ),
             body,
@@ -70,6 +72,7 @@ impl GadgetsApi {
                         method: alma_runtime::Method::Put,
                         path: "/almaws/v1/gadgets/{gadget_id}/record",
                         xml_only_body: true,
+                        read_only: alma_runtime::ReadOnlyAccess::Denied,
                     },
                 )
                 .path_param("gadget_id", gadget_id.into()),
@@ -110,6 +113,9 @@ impl ListGadgets {
     }
     /// Every item of the list, page by page (`limit=100` and a rising `offset`, set for
     /// you), stopping at the first short page: `total_record_count` is not trusted.
+    ///
+    /// Records are told apart by `code`: a page that repeats the previous one
+    /// ends the stream with an error, and a record two pages share is yielded once.
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -117,9 +123,15 @@ impl ListGadgets {
         crate::gadgets::models::Gadget,
     > {
         alma_runtime::Paginator::new(
-            self.req,
-            |page: crate::gadgets::models::Gadgets| Ok(page.gadget),
-        )
+                self.req,
+                |page: crate::gadgets::models::Gadgets| Ok(page.gadget),
+            )
+            .identified_by(
+                "code",
+                |r: &crate::gadgets::models::Gadget| -> Option<String> {
+                    alma_runtime::paginate::RecordId::record_id(&r.code)
+                },
+            )
     }
     /// Sends the request and decodes the response.
     pub async fn send(
