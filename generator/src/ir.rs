@@ -200,6 +200,9 @@ pub struct Operation {
     pub overlay: Option<String>,
     /// Whether a client holding a read-only API key may send it.
     pub read_only: ReadOnlyAccess,
+    /// What the operation does to the records it addresses (set by `lower/resources.rs`): what
+    /// the local Alma (`alma-sim`) does for it and what `alma batch` edits through it.
+    pub resource: Resource,
     /// The enum of the error codes the operation documents (`GetUserError`), when it documents
     /// any (set by the `error_codes` pass).
     pub error_enum: Option<String>,
@@ -227,6 +230,61 @@ pub enum Pagination {
         /// The `xs:any` field of the response model holding the raw results.
         raw_field: String,
     },
+}
+
+/// What an operation does, from its method and the shape of its path among the area's paths:
+/// a path ending in a parameter addresses one record of the collection above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum Role {
+    /// GET of a collection: a page of its records.
+    List,
+    /// POST to a collection: a new record.
+    Create,
+    /// GET of a record.
+    Read,
+    /// PUT of a record: replaces it whole.
+    Update,
+    /// DELETE of a record.
+    Delete,
+    /// POST to a record (`op=…`): an action on it.
+    Act,
+    /// GET of a path that is not a collection (`/conf/general`).
+    #[default]
+    Get,
+    /// PUT of such a path.
+    Put,
+    /// DELETE of such a path.
+    Remove,
+    /// POST to such a path (an action on no one record).
+    Post,
+}
+
+/// The records an operation addresses (see [`Role`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Resource {
+    pub role: Role,
+    /// For [`Role::List`]: the JSON key of the answer's array of records.
+    pub items_key: Option<String>,
+    /// The JSON path of a record's identifier in the record (`primary_id`, `item_data.pid`),
+    /// for the roles that carry a record.
+    pub record_id: Option<String>,
+    /// What Alma answers when a path parameter names no record, one per path parameter,
+    /// outermost first.
+    pub not_found: Vec<NotFound>,
+    /// For [`Role::Update`]: the GET of the same record, when the two make a typed GET → PUT
+    /// pair with no required query parameter (what `update_*_with` and `alma batch --set` use).
+    pub get_pair: Option<String>,
+}
+
+/// Alma's error for a path parameter that names no record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotFound {
+    /// The path parameter.
+    pub param: String,
+    pub code: String,
+    pub message: String,
+    /// Whether an operation of the resource documents the code (else a general error).
+    pub documented: bool,
 }
 
 /// Whether a read-only API key may call an operation.

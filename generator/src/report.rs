@@ -35,6 +35,9 @@ pub struct Report {
     pub list_record_ids: BTreeMap<String, String>,
     /// Operations from overlays of ours (`area.operation` → the overlay file).
     pub overlay_operations: BTreeMap<String, String>,
+    /// What each operation does to the records it addresses (`area.operation` →, see
+    /// `lower/resources.rs`): what the local Alma and `alma batch` go by.
+    pub resources: BTreeMap<String, crate::ir::Resource>,
 }
 
 /// Query parameters (one per operation and name) by Rust type.
@@ -197,8 +200,10 @@ impl Report {
         }
         let mut list_record_ids = BTreeMap::new();
         let mut overlay_operations = BTreeMap::new();
+        let mut resources = BTreeMap::new();
         for a in &api.areas {
             for op in &a.operations {
+                resources.insert(format!("{}.{}", a.name, op.name), op.resource.clone());
                 if let Some(o) = &op.overlay {
                     overlay_operations.insert(format!("{}.{}", a.name, op.name), o.clone());
                 }
@@ -217,6 +222,7 @@ impl Report {
         Report {
             list_record_ids,
             overlay_operations,
+            resources,
             crate_name: api.crate_name.clone(),
             example: crate::emit::example_lines(api),
             generator_version: api.generator_version.clone(),

@@ -4,16 +4,13 @@
 //! rate as a share of 25/s, and the 429s the gateway served.
 //! `cargo bench -p alma-sdk-tests --bench shared_limit` (or `cargo xtask bench`).
 
-#[path = "../tests/sim/mod.rs"]
-mod sim;
-
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alma_sdk::runtime::RedisLimiter;
 use alma_sdk_tests::redis_server::RedisServer;
-use sim::{SimConfig, Simulator};
+use alma_sim::{SimConfig, Simulator};
 
 const PROCESSES: usize = 4;
 const TASKS: usize = 8;
@@ -68,17 +65,18 @@ async fn main() {
 /// One run: a fresh simulator, the processes started together, their counts summed.
 async fn run(mode: &str, redis: &RedisServer) -> Run {
     let sim = Simulator::start(SimConfig {
-        per_second: 25.0,
-        ..SimConfig::default()
+        users: 30,
+        ..SimConfig::default().alma_rate()
     })
-    .await;
+    .await
+    .unwrap();
     // A fresh institution name per run: nothing left over from the other one.
     let institution = format!("bench-{mode}-{}", std::process::id());
     let exe = std::env::current_exe().expect("the bench's own path");
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             Command::new(&exe)
-                .args(["--child", mode, &sim.uri(), &redis.url(), &institution])
+                .args(["--child", mode, sim.url(), &redis.url(), &institution])
                 .stdout(Stdio::piped())
                 .spawn()
                 .expect("start a child process")
@@ -93,7 +91,7 @@ async fn run(mode: &str, redis: &RedisServer) -> Run {
     .await
     .unwrap();
     let mut total = Run {
-        served_429: sim.served(429),
+        served_429: sim.stats().status(429),
         ..Run::default()
     };
     for out in outputs {
@@ -137,7 +135,12 @@ async fn child(args: &[String]) {
                 let (mut ok, mut errors) = (0u64, 0u64);
                 let mut i = 0;
                 while started.elapsed() < RUN_FOR {
-                    match c.users().get_user(format!("t{t}-{i}")).send().await {
+                    match c
+                        .users()
+                        .get_user(format!("sim{:07}", (t * 7 + i) % 30 + 1))
+                        .send()
+                        .await
+                    {
                         Ok(_) => ok += 1,
                         Err(_) => errors += 1,
                     }

@@ -1,13 +1,10 @@
-//! Sustained throughput against the gateway simulator set to Alma's 25 requests per second, with
+//! Sustained throughput against the local Alma (`alma-sim`) set to Alma's 25 requests per second, with
 //! 8 concurrent tasks for 10 seconds: the share of 25/s achieved and the 429s the gateway served.
 //! `cargo bench -p alma-sdk-tests --bench throughput` (or `cargo xtask bench`).
 
-#[path = "../tests/sim/mod.rs"]
-mod sim;
-
 use std::time::{Duration, Instant};
 
-use sim::{SimConfig, Simulator};
+use alma_sim::{SimConfig, Simulator};
 
 const TASKS: usize = 8;
 const RUN_FOR: Duration = Duration::from_secs(10);
@@ -15,13 +12,14 @@ const RUN_FOR: Duration = Duration::from_secs(10);
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let sim = Simulator::start(SimConfig {
-        per_second: 25.0,
-        ..SimConfig::default()
+        users: 30,
+        ..SimConfig::default().alma_rate()
     })
-    .await;
+    .await
+    .unwrap();
     let client = alma_sdk::Client::builder()
         .api_key("bench")
-        .base_url(sim.uri())
+        .base_url(sim.url())
         .build()
         .unwrap();
     let started = Instant::now();
@@ -33,7 +31,7 @@ async fn main() {
                 let mut i = 0;
                 while started.elapsed() < RUN_FOR {
                     c.users()
-                        .get_user(format!("t{t}-{i}"))
+                        .get_user(format!("sim{:07}", (t * 7 + i) % 30 + 1))
                         .send()
                         .await
                         .expect("no error surfaces");
@@ -59,7 +57,7 @@ async fn main() {
     );
     println!(
         "  429s served        : {} (retried by the client: {})",
-        sim.served(429),
+        sim.stats().status(429),
         stats.retries
     );
 }

@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! ALMA_API_KEY=… ALMA_REGION=eu cargo run --release --example list_users
-//! cargo run --example simulator -- --users 5000 &      # or a local gateway simulator
-//! ALMA_API_KEY=x ALMA_BASE_URL=http://127.0.0.1:PORT cargo run --release --example list_users
+//! cargo run --release -p alma-sim -- --port 8025 --users 5000 &   # or a local Alma
+//! ALMA_API_KEY=x ALMA_BASE_URL=http://127.0.0.1:8025 cargo run --release --example list_users
 //! ```
 //!
 //! With `ALMA_REDIS_URL` (and `ALMA_INSTITUTION`), every process started this way shares the

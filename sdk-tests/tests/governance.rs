@@ -1,18 +1,19 @@
-//! The client against a local gateway simulator: Alma's per-second and daily thresholds,
+//! The client against the local Alma (`alma-sim`): Alma's per-second and daily thresholds,
 //! maintenance 503s, slow answers, and pagination that must not trust `total_record_count`.
-
-mod sim;
 
 use std::time::Duration;
 
 use alma_sdk::runtime::{Error, GatewayError, RetryPolicy};
 use alma_sdk::Client;
-use sim::{SimConfig, Simulator, TotalCount};
+use alma_sim::{ListQuirks, SimConfig, Simulator, TotalCount};
+
+/// Users every simulator here has (`sim0000001` …).
+const USERS: usize = 30;
 
 fn client(sim: &Simulator) -> alma_sdk::runtime::ClientBuilder<Client> {
     Client::builder()
         .api_key("sim-key")
-        .base_url(sim.uri())
+        .base_url(sim.url())
         .retry_policy(RetryPolicy {
             initial_backoff: Duration::from_millis(20),
             ..RetryPolicy::default()
@@ -28,7 +29,7 @@ async fn hammer(c: &Client, tasks: usize, per_task: usize) -> Vec<Result<(), Err
                 for i in 0..per_task {
                     out.push(
                         c.users()
-                            .get_user(format!("t{t}-{i}"))
+                            .get_user(format!("sim{:07}", (t * per_task + i) % USERS + 1))
                             .send()
                             .await
                             .map(|_| ()),
@@ -48,10 +49,12 @@ async fn hammer(c: &Client, tasks: usize, per_task: usize) -> Vec<Result<(), Err
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_tasks_at_the_gateway_limit_see_no_429() {
     let sim = Simulator::start(SimConfig {
-        per_second: 100.0,
+        rate: Some(100.0),
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim).rate_limit(100.0).build().unwrap();
     let results = hammer(&c, 8, 30).await;
     assert_eq!(results.len(), 240);
@@ -61,7 +64,7 @@ async fn eight_tasks_at_the_gateway_limit_see_no_429() {
         results.iter().find(|r| r.is_err())
     );
     assert_eq!(
-        sim.served(429),
+        sim.stats().status(429),
         0,
         "the limiter kept under the gateway's threshold"
     );
@@ -71,10 +74,12 @@ async fn eight_tasks_at_the_gateway_limit_see_no_429() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_client_faster_than_the_gateway_never_surfaces_a_429() {
     let sim = Simulator::start(SimConfig {
-        per_second: 50.0,
+        rate: Some(50.0),
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     // Four times the gateway's rate: 429s happen, are retried, and slow the limiter down.
     // A generous retry budget: on a busy machine a request may meet several refusals in a row.
     let c = client(&sim)
@@ -94,9 +99,12 @@ async fn a_client_faster_than_the_gateway_never_surfaces_a_429() {
         results.iter().find(|r| r.is_err())
     );
     let stats = c.runtime().stats();
-    assert!(sim.served(429) > 0, "the test must provoke throttling");
-    assert_eq!(stats.throttled, sim.served(429));
-    assert_eq!(stats.retries, sim.served(429));
+    assert!(
+        sim.stats().status(429) > 0,
+        "the test must provoke throttling"
+    );
+    assert_eq!(stats.throttled, sim.stats().status(429));
+    assert_eq!(stats.retries, sim.stats().status(429));
     assert!(
         c.runtime().rate_limiter().unwrap().rate() < 200.0,
         "the limiter slowed down"
@@ -107,9 +115,11 @@ async fn a_client_faster_than_the_gateway_never_surfaces_a_429() {
 async fn post_is_never_replayed_after_a_503_but_get_is() {
     let sim = Simulator::start(SimConfig {
         fail_first: 1,
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim).build().unwrap();
     let err = c
         .users()
@@ -119,19 +129,21 @@ async fn post_is_never_replayed_after_a_503_but_get_is() {
         .unwrap_err();
     assert_eq!(err.gateway(), Some(GatewayError::RoutingError));
     assert_eq!(
-        sim.requests("POST"),
+        sim.stats().method("POST"),
         1,
         "a POST that may have been carried out is not sent again"
     );
 
     let sim = Simulator::start(SimConfig {
         fail_first: 2,
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim).build().unwrap();
-    c.users().get_user("jdoe").send().await.unwrap();
-    assert_eq!(sim.requests("GET"), 3);
+    c.users().get_user("sim0000001").send().await.unwrap();
+    assert_eq!(sim.stats().method("GET"), 3);
     assert_eq!(c.runtime().stats().retries, 2);
 }
 
@@ -140,10 +152,12 @@ async fn post_is_retried_after_a_429() {
     // A bucket of 5 tokens refilled at 5/s and no client-side limit: back-to-back POSTs run
     // into the threshold, and every refused one is sent again.
     let sim = Simulator::start(SimConfig {
-        per_second: 5.0,
+        rate: Some(5.0),
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim).no_rate_limit().build().unwrap();
     for _ in 0..8 {
         c.users()
@@ -152,45 +166,49 @@ async fn post_is_retried_after_a_429() {
             .await
             .unwrap();
     }
-    assert!(sim.served(429) >= 1);
-    assert_eq!(sim.served(200), 8);
+    assert!(sim.stats().status(429) >= 1);
+    assert_eq!(sim.stats().status(200), 8);
 }
 
 #[tokio::test]
 async fn the_daily_threshold_stops_at_once() {
     let sim = Simulator::start(SimConfig {
-        daily_quota: Some(3),
+        daily: Some(3),
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim).build().unwrap();
     for _ in 0..3 {
-        c.users().get_user("jdoe").send().await.unwrap();
+        c.users().get_user("sim0000001").send().await.unwrap();
     }
-    let err = c.users().get_user("jdoe").send().await.unwrap_err();
+    let err = c.users().get_user("sim0000001").send().await.unwrap_err();
     assert!(matches!(err, Error::DailyQuota { .. }), "{err:?}");
     assert_eq!(err.code(), Some("DAILY_THRESHOLD"));
     assert!(err.to_string().contains("resets at midnight GMT"), "{err}");
-    assert_eq!(sim.requests("GET"), 4, "not retried");
+    assert_eq!(sim.stats().method("GET"), 4, "not retried");
     // Later calls fail without reaching the gateway.
-    let again = c.users().get_user("jdoe").send().await.unwrap_err();
+    let again = c.users().get_user("sim0000001").send().await.unwrap_err();
     assert!(matches!(again, Error::DailyQuota { .. }));
-    assert_eq!(sim.requests("GET"), 4);
+    assert_eq!(sim.stats().method("GET"), 4);
 }
 
 #[tokio::test]
 async fn a_low_water_mark_keeps_calls_in_reserve() {
     let sim = Simulator::start(SimConfig {
-        daily_quota: Some(10),
+        daily: Some(10),
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim).quota_low_water_mark(7).build().unwrap();
     for _ in 0..3 {
-        c.users().get_user("jdoe").send().await.unwrap();
+        c.users().get_user("sim0000001").send().await.unwrap();
     }
     assert_eq!(c.runtime().stats().remaining, Some(7));
-    let err = c.users().get_user("jdoe").send().await.unwrap_err();
+    let err = c.users().get_user("sim0000001").send().await.unwrap_err();
     match &err {
         Error::DailyQuota {
             remaining,
@@ -200,16 +218,18 @@ async fn a_low_water_mark_keeps_calls_in_reserve() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("low-water mark of 7"), "{err}");
-    assert_eq!(sim.requests("GET"), 3);
+    assert_eq!(sim.stats().method("GET"), 3);
 }
 
 #[tokio::test]
 async fn slow_answers_time_out_and_are_retried_for_get() {
     let sim = Simulator::start(SimConfig {
-        delay: Duration::from_millis(300),
+        latency: Duration::from_millis(300),
+        users: USERS,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim)
         .timeout(Duration::from_millis(100))
         .retry_policy(RetryPolicy {
@@ -219,12 +239,12 @@ async fn slow_answers_time_out_and_are_retried_for_get() {
         })
         .build()
         .unwrap();
-    let err = c.users().get_user("jdoe").send().await.unwrap_err();
+    let err = c.users().get_user("sim0000001").send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert_eq!(c.runtime().stats().requests, 3, "three attempts");
     // A per-request timeout lets a slow first page through.
     c.users()
-        .get_user("jdoe")
+        .get_user("sim0000001")
         .with_timeout(Duration::from_secs(5))
         .send()
         .await
@@ -233,21 +253,22 @@ async fn slow_answers_time_out_and_are_retried_for_get() {
 
 async fn all_users(config: SimConfig) -> (Vec<String>, u64) {
     let sim = Simulator::start(SimConfig {
-        per_second: 1000.0,
+        rate: Some(1000.0),
         ..config
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim).no_rate_limit().build().unwrap();
     let mut stream = c.users().list_users().into_stream();
     let mut ids = Vec::new();
     while let Some(u) = stream.next().await {
         ids.push(u.unwrap().primary_id.unwrap());
     }
-    (ids, sim.requests("GET"))
+    (ids, sim.stats().method("GET"))
 }
 
 fn expected(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("user{i:05}")).collect()
+    (1..=n).map(|i| format!("sim{i:07}")).collect()
 }
 
 #[tokio::test]
@@ -261,7 +282,10 @@ async fn pagination_ignores_total_record_count() {
     ] {
         let (ids, requests) = all_users(SimConfig {
             users: 250,
-            total,
+            quirks: ListQuirks {
+                total,
+                ..ListQuirks::default()
+            },
             ..SimConfig::default()
         })
         .await;
@@ -289,7 +313,10 @@ async fn pagination_edge_cases() {
     // An empty page ends the stream (it cannot be told apart from the end).
     let (ids, _) = all_users(SimConfig {
         users: 300,
-        empty_pages_at: vec![1],
+        quirks: ListQuirks {
+            empty_pages_at: vec![1],
+            ..ListQuirks::default()
+        },
         ..SimConfig::default()
     })
     .await;
@@ -303,7 +330,8 @@ async fn pagination_surfaces_errors_and_stops() {
         fail_first: 100,
         ..SimConfig::default()
     })
-    .await;
+    .await
+    .unwrap();
     let c = client(&sim)
         .retry_policy(RetryPolicy {
             max_attempts: 2,

@@ -1,9 +1,7 @@
 //! The institution-wide limiter (`RedisLimiter`) against a real `redis-server` on a free
-//! loopback port and the gateway simulator: clients in one process and several processes share
+//! loopback port and the local Alma (`alma-sim`, at Alma's 25 requests per second): clients in one process and several processes share
 //! one rate and one daily quota; Redis killed, slow and restarted; the quota keys expiring at
 //! midnight GMT by a clock set just before it.
-
-mod sim;
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +11,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use alma_sdk::runtime::{Error, Limiter, RedisFallback, RedisLimiter, RetryPolicy, WallClock};
 use alma_sdk::Client;
 use alma_sdk_tests::redis_server::RedisServer;
-use sim::{SimConfig, Simulator};
+use alma_sim::{SimConfig, Simulator};
+
+/// Users every simulator here has (`sim0000001` …).
+const USERS: usize = 30;
+
+/// Alma's gateway: 25 requests per second, and `USERS` users.
+fn alma() -> SimConfig {
+    SimConfig {
+        users: USERS,
+        ..SimConfig::default().alma_rate()
+    }
+}
 
 fn limiter(redis: &RedisServer, institution: &str) -> RedisLimiter {
     RedisLimiter::builder(redis.url(), institution)
@@ -25,7 +34,7 @@ fn limiter(redis: &RedisServer, institution: &str) -> RedisLimiter {
 fn client(sim: &Simulator, limiter: impl Limiter) -> alma_sdk::runtime::ClientBuilder<Client> {
     Client::builder()
         .api_key("sim-key")
-        .base_url(sim.uri())
+        .base_url(sim.url())
         .limiter(Arc::new(limiter))
         .retry_policy(RetryPolicy {
             initial_backoff: Duration::from_millis(20),
@@ -42,7 +51,8 @@ async fn hammer(clients: &[Client], tasks: usize, per_task: usize) -> Vec<Error>
             handles.push(tokio::spawn(async move {
                 let mut errors = Vec::new();
                 for i in 0..per_task {
-                    if let Err(e) = c.users().get_user(format!("c{n}-t{t}-{i}")).send().await {
+                    let id = format!("sim{:07}", (n * 1000 + t * per_task + i) % USERS + 1);
+                    if let Err(e) = c.users().get_user(id).send().await {
                         errors.push(e);
                     }
                 }
@@ -60,7 +70,7 @@ async fn hammer(clients: &[Client], tasks: usize, per_task: usize) -> Vec<Error>
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn clients_in_one_process_share_one_rate() {
     let redis = RedisServer::start().unwrap();
-    let sim = Simulator::start(SimConfig::default()).await;
+    let sim = Simulator::start(alma()).await.unwrap();
     // Three clients, each with its own connection to Redis, as three processes would have:
     // 75 requests per second offered against a 25/s gateway.
     let clients: Vec<Client> = (0..3)
@@ -72,28 +82,28 @@ async fn clients_in_one_process_share_one_rate() {
         .collect();
     let errors = hammer(&clients, 4, 8).await;
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(sim.served(200), 96);
+    assert_eq!(sim.stats().status(200), 96);
     assert!(
-        sim.served(429) <= 3,
+        sim.stats().status(429) <= 3,
         "the gateway served {} 429s",
-        sim.served(429)
+        sim.stats().status(429)
     );
     // Without sharing, each client alone would have sent at its own 25/s.
     let local: Vec<Client> = (0..3)
         .map(|_| {
             Client::builder()
                 .api_key("sim-key")
-                .base_url(sim.uri())
+                .base_url(sim.url())
                 .build()
                 .unwrap()
         })
         .collect();
-    let before = sim.served(429);
+    let before = sim.stats().status(429);
     let _ = hammer(&local, 4, 8).await;
     assert!(
-        sim.served(429) > before + 3,
+        sim.stats().status(429) > before + 3,
         "in-process limiters alone should overrun the gateway: {} more 429s",
-        sim.served(429) - before
+        sim.stats().status(429) - before
     );
 }
 
@@ -113,16 +123,17 @@ async fn processes_list_every_user_within_the_shared_rate() {
     let redis = RedisServer::start().unwrap();
     let sim = Simulator::start(SimConfig {
         users: 2500,
-        ..SimConfig::default()
+        ..alma()
     })
-    .await;
+    .await
+    .unwrap();
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..4)
         .map(|_| {
             Command::new(&exe)
                 .args(["list_users_child", "--exact", "--ignored", "--nocapture"])
                 .env("ALMA_API_KEY", "sim-key")
-                .env("ALMA_BASE_URL", sim.uri())
+                .env("ALMA_BASE_URL", sim.url())
                 .env("ALMA_REDIS_URL", redis.url())
                 .env("ALMA_INSTITUTION", "four-processes")
                 .stdout(std::process::Stdio::piped())
@@ -152,11 +163,15 @@ async fn processes_list_every_user_within_the_shared_rate() {
         );
     }
     // 26 pages each (the last one empty), 104 requests at 25/s.
-    assert!(sim.served(200) >= 104, "{}", sim.served(200));
     assert!(
-        sim.served(429) <= 3,
+        sim.stats().status(200) >= 104,
+        "{}",
+        sim.stats().status(200)
+    );
+    assert!(
+        sim.stats().status(429) <= 3,
         "the gateway served {} 429s",
-        sim.served(429)
+        sim.stats().status(429)
     );
     // The processes met in Redis, under the institution's name.
     assert_ne!(
@@ -168,7 +183,7 @@ async fn processes_list_every_user_within_the_shared_rate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_killed_then_restarted_mid_run() {
     let mut redis = RedisServer::start().unwrap();
-    let sim = Simulator::start(SimConfig::default()).await;
+    let sim = Simulator::start(alma()).await.unwrap();
     let limiters: Vec<RedisLimiter> = (0..2).map(|_| limiter(&redis, "outage")).collect();
     let clients: Vec<Client> = limiters
         .iter()
@@ -193,26 +208,26 @@ async fn redis_killed_then_restarted_mid_run() {
     };
     tokio::time::sleep(Duration::from_millis(1000)).await;
     redis.kill();
-    let at_kill = sim.total();
+    let at_kill = sim.stats().total();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let during_outage = sim.total() - at_kill;
+    let during_outage = sim.stats().total() - at_kill;
     redis.restart().unwrap();
     let errors = work.await.unwrap();
     watcher.abort();
     // Nothing lost: every request went through, under the fallback while Redis was away.
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(sim.served(200), 120);
+    assert_eq!(sim.stats().status(200), 120);
     assert!(during_outage > 0, "requests went on while Redis was away");
     assert!(saw_fallback.load(Ordering::Relaxed), "the fallback engaged");
     // No 429 storm: two processes at a quarter of the rate each stay under the gateway's limit.
     assert!(
-        sim.served(429) <= 3,
+        sim.stats().status(429) <= 3,
         "the gateway served {} 429s",
-        sim.served(429)
+        sim.stats().status(429)
     );
     // Redis came back (empty) and the limiters use it again.
     for c in &clients {
-        c.users().get_user("after").send().await.unwrap();
+        c.users().get_user("sim0000001").send().await.unwrap();
     }
     assert!(limiters.iter().all(|l| !l.degraded()), "{limiters:?}");
     assert_eq!(
@@ -224,34 +239,30 @@ async fn redis_killed_then_restarted_mid_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_redis_that_does_not_answer_is_worked_around_within_the_timeout() {
     let redis = RedisServer::start().unwrap();
-    let sim = Simulator::start(SimConfig::default()).await;
+    let sim = Simulator::start(alma()).await.unwrap();
     let l = RedisLimiter::builder(redis.url(), "frozen")
         .timeout(Duration::from_millis(100))
         .build()
         .unwrap();
     let c = client(&sim, l.clone()).build().unwrap();
-    c.users().get_user("warm").send().await.unwrap();
+    c.users().get_user("sim0000001").send().await.unwrap();
     assert!(!l.degraded());
     // Redis stops answering, its connections open.
     redis.pause();
-    let before = sim.total();
+    let before = sim.stats().total();
     let requests = tokio::time::timeout(Duration::from_secs(10), async {
-        for i in 0..5 {
-            c.users()
-                .get_user(format!("frozen-{i}"))
-                .send()
-                .await
-                .unwrap();
+        for _ in 0..5 {
+            c.users().get_user("sim0000001").send().await.unwrap();
         }
     })
     .await;
     redis.resume();
     assert!(requests.is_ok(), "the requests waited for a frozen Redis");
-    assert_eq!(sim.total(), before + 5);
+    assert_eq!(sim.stats().total(), before + 5);
     assert!(l.degraded());
     // Thawed: back to the shared schedule after `retry_after`.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    c.users().get_user("thawed").send().await.unwrap();
+    c.users().get_user("sim0000001").send().await.unwrap();
     assert!(!l.degraded());
 }
 
@@ -260,20 +271,20 @@ async fn refusing_fallback_fails_fast_and_names_the_server_not_its_password() {
     let mut redis = RedisServer::start().unwrap();
     let url = format!("redis://:pa55word@127.0.0.1:{}/", redis.port());
     redis.kill();
-    let sim = Simulator::start(SimConfig::default()).await;
+    let sim = Simulator::start(alma()).await.unwrap();
     let l = RedisLimiter::builder(url, "refuse")
         .fallback(RedisFallback::Refuse)
         .build()
         .unwrap();
     let c = client(&sim, l).build().unwrap();
-    let e = c.users().get_user("x").send().await.unwrap_err();
+    let e = c.users().get_user("sim0000001").send().await.unwrap_err();
     assert!(matches!(e, Error::Governance { .. }), "{e:?}");
     let text = e.to_string();
     assert!(
         text.contains(&format!("127.0.0.1:{}", redis.port())) && !text.contains("pa55word"),
         "{text}"
     );
-    assert_eq!(sim.total(), 0, "nothing was sent");
+    assert_eq!(sim.stats().total(), 0, "nothing was sent");
 }
 
 /// A wall clock running `offset` ahead of the system's (negative: behind).
@@ -304,10 +315,11 @@ fn just_before_midnight(before: Duration) -> Arc<Shifted> {
 async fn a_used_up_quota_stops_every_process_until_midnight_gmt() {
     let redis = RedisServer::start().unwrap();
     let sim = Simulator::start(SimConfig {
-        daily_quota: Some(3),
-        ..SimConfig::default()
+        daily: Some(3),
+        ..alma()
     })
-    .await;
+    .await
+    .unwrap();
     let clock = just_before_midnight(Duration::from_millis(2500));
     let a = client(&sim, limiter(&redis, "quota"))
         .wall_clock(clock.clone())
@@ -317,16 +329,16 @@ async fn a_used_up_quota_stops_every_process_until_midnight_gmt() {
         .wall_clock(clock.clone())
         .build()
         .unwrap();
-    for i in 0..3 {
-        a.users().get_user(format!("a{i}")).send().await.unwrap();
+    for _ in 0..3 {
+        a.users().get_user("sim0000001").send().await.unwrap();
     }
-    let e = a.users().get_user("a3").send().await.unwrap_err();
+    let e = a.users().get_user("sim0000001").send().await.unwrap_err();
     assert!(matches!(e, Error::DailyQuota { .. }), "{e:?}");
-    let sent = sim.total();
+    let sent = sim.stats().total();
     // The other process learns it from Redis and sends nothing.
-    let e = b.users().get_user("b0").send().await.unwrap_err();
+    let e = b.users().get_user("sim0000001").send().await.unwrap_err();
     assert!(matches!(e, Error::DailyQuota { .. }), "{e:?}");
-    assert_eq!(sim.total(), sent, "b sent nothing");
+    assert_eq!(sim.stats().total(), sent, "b sent nothing");
     let key = "alma:{quota}:quota-used-up-until";
     let ttl: i64 = redis
         .command(&["PTTL", key])
@@ -340,32 +352,33 @@ async fn a_used_up_quota_stops_every_process_until_midnight_gmt() {
     tokio::time::sleep(Duration::from_millis(2600)).await;
     assert_eq!(redis.command(&["EXISTS", key]), Some(":0".into()));
     sim.reset_daily();
-    b.users().get_user("b1").send().await.unwrap();
-    a.users().get_user("a4").send().await.unwrap();
-    assert_eq!(sim.total(), sent + 2);
+    b.users().get_user("sim0000001").send().await.unwrap();
+    a.users().get_user("sim0000001").send().await.unwrap();
+    assert_eq!(sim.stats().total(), sent + 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_low_water_mark_holds_institution_wide() {
     let redis = RedisServer::start().unwrap();
     let sim = Simulator::start(SimConfig {
-        daily_quota: Some(20),
-        ..SimConfig::default()
+        daily: Some(20),
+        ..alma()
     })
-    .await;
+    .await
+    .unwrap();
     let a = client(&sim, limiter(&redis, "low-water")).build().unwrap();
     let b = client(&sim, limiter(&redis, "low-water"))
         .quota_low_water_mark(10)
         .build()
         .unwrap();
-    b.users().get_user("b0").send().await.unwrap();
+    b.users().get_user("sim0000001").send().await.unwrap();
     // `a` uses the quota down to 8 left (20 - 1 - 11); its last admission reports it.
-    for i in 0..11 {
-        a.users().get_user(format!("a{i}")).send().await.unwrap();
+    for _ in 0..11 {
+        a.users().get_user("sim0000001").send().await.unwrap();
     }
-    a.users().get_user("a-report").send().await.unwrap();
-    let sent = sim.total();
-    let e = b.users().get_user("b1").send().await.unwrap_err();
+    a.users().get_user("sim0000001").send().await.unwrap();
+    let sent = sim.stats().total();
+    let e = b.users().get_user("sim0000001").send().await.unwrap_err();
     match e {
         Error::DailyQuota {
             remaining,
@@ -377,5 +390,5 @@ async fn the_low_water_mark_holds_institution_wide() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(sim.total(), sent, "b sent nothing");
+    assert_eq!(sim.stats().total(), sent, "b sent nothing");
 }

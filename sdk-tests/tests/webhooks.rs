@@ -253,3 +253,91 @@ async fn oversize_and_malformed_bodies_are_refused() {
     }
     assert!(l.events().is_empty());
 }
+
+/// The local Alma sends its webhook calls to this listener: the registration challenge, then a
+/// job's `JOB_END` (with the instance `run_job_and_wait` returned) and the user and loan events
+/// of what the program changed, each signed with the integration profile's secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_alma_calls_the_listener_end_to_end() {
+    use alma_sdk::models::{BibPost, HoldingPost, ItemLoanPost, ItemPost};
+    let listener = Listener::start(1 << 20).await;
+    let sim = alma_sim::Simulator::start(alma_sim::SimConfig {
+        webhook: Some(alma_sim::WebhookTarget {
+            url: listener.url.clone(),
+            secret: SECRET.into(),
+        }),
+        job_duration: std::time::Duration::from_millis(100),
+        users: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        sim.webhook_registered(),
+        Some(&Ok(())),
+        "the challenge was answered"
+    );
+    let c = alma_sdk::Client::builder()
+        .api_key("k")
+        .base_url(sim.url())
+        .build()
+        .unwrap();
+    let wait = alma_sdk::runtime::wait::WaitOptions {
+        interval: std::time::Duration::from_millis(20),
+        timeout: std::time::Duration::from_secs(10),
+    };
+    let instance = c
+        .conf()
+        .run_job_and_wait("M26714670000011", Default::default(), wait)
+        .await
+        .unwrap();
+    // An item lent to the user.
+    let bib = c
+        .bibs()
+        .create_bib(BibPost {
+            anies: vec!["<record><leader>00000nam a2200000 a 4500</leader></record>".into()],
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap()
+        .value;
+    let mms = bib.mms_id.unwrap();
+    let hol = c
+        .bibs()
+        .create_holding(&mms, HoldingPost::default())
+        .send()
+        .await
+        .unwrap()
+        .value
+        .holding_id;
+    let mut item = ItemPost::default();
+    item.item_data.barcode = Some("WH-1".into());
+    c.bibs().create_item(&mms, &hol, item).send().await.unwrap();
+    c.users()
+        .create_loan("sim0000001", ItemLoanPost::default())
+        .item_barcode("WH-1")
+        .send()
+        .await
+        .unwrap();
+    c.users()
+        .update_user_with("sim0000001", |u| {
+            u.job_description = Some("Cataloguer".into())
+        })
+        .await
+        .unwrap();
+    // Calls arrive in order, one at a time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while listener.events().len() < 4 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let events = listener.events();
+    let actions: Vec<&str> = events.iter().map(|e| e.action()).collect();
+    assert_eq!(actions, ["JOB_END", "ITEM", "LOAN", "USER"], "{events:?}");
+    match &events[0] {
+        Event::JobEnd(n) => assert_eq!(n.job_instance.as_ref().map(|j| &j.id), Some(&instance.id)),
+        other => panic!("{other:?}"),
+    }
+    let stats = sim.stats();
+    assert_eq!((stats.webhooks_sent, stats.webhooks_failed), (4, 0));
+}

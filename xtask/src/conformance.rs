@@ -147,6 +147,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             println!("  {op}: its XML body did not validate against its XSD");
         }
     }
+    let local = local_pass(&driver, only.as_deref())?;
     println!("\n==> recorded Alma fixtures");
     crate::run(
         &cargo,
@@ -174,8 +175,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
         xsd.valid,
         xsd.checked
     );
+    println!(
+        "local: answered {}/{}, decoded {}/{} (the local Alma, alma-sim: {} successes, {} of Alma's errors)",
+        local.answered, local.total, local.decoded, local.typed_ok, local.ok, local.answered - local.ok
+    );
     if rejected > 0 {
         return Err(format!("Prism rejected {rejected} request(s)"));
+    }
+    if local.answered < local.total || local.decoded < local.typed_ok {
+        return Err(format!(
+            "the local Alma answered {}/{} operations; {} of {} typed successes decoded",
+            local.answered, local.total, local.decoded, local.typed_ok
+        ));
     }
     fail_on_invalid(&xsd)?;
     if accepted < total {
@@ -194,6 +205,57 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// What the local Alma did with every operation (`conformance local`).
+struct Local {
+    total: usize,
+    answered: usize,
+    ok: usize,
+    typed_ok: usize,
+    decoded: usize,
+}
+
+/// Every operation against the local Alma (`alma-sim`, in the driver's process): each must be
+/// answered — a success, or one of Alma's errors — and each typed success must decode.
+fn local_pass(driver: &Path, only: Option<&[String]>) -> Result<Local, String> {
+    println!("\n==> every operation against the local Alma (alma-sim)");
+    let out = Command::new(driver)
+        .arg("local")
+        .output()
+        .map_err(|e| format!("{}: {e}", driver.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "conformance driver failed against the local Alma: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut local = Local {
+        total: 0,
+        answered: 0,
+        ok: 0,
+        typed_ok: 0,
+        decoded: 0,
+    };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let c: Vec<&str> = line.splitn(6, '\t').collect();
+        if c.len() != 6 || only.is_some_and(|o| !o.iter().any(|a| a == c[0])) {
+            continue;
+        }
+        let (answered, decoded, typed, reason) =
+            (c[2] == "true", c[3] == "true", c[4] == "true", c[5]);
+        local.total += 1;
+        local.answered += usize::from(answered);
+        let ok = answered && reason.is_empty();
+        local.ok += usize::from(ok);
+        local.typed_ok +=
+            usize::from(ok && typed || answered && typed && reason.contains("decode"));
+        local.decoded += usize::from(decoded);
+        if !answered || (typed && !decoded && reason.contains("decode")) {
+            println!("  {}.{}: {reason}", c[0], c[1]);
+        }
+    }
+    Ok(local)
 }
 
 /// Writes the XML the SDK produces (the `conformance xml` example) and validates it against the

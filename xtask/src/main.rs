@@ -201,8 +201,50 @@ fn print_summary(gen: &alma_codegen::Generation, secs: f64) {
 }
 
 /// Codegen wall time, conf only and all areas: the median of N in-memory runs (no writes).
+/// Every benchmark by name, in the order `cargo xtask bench` runs them.
+const BENCHES: &[(&str, &str)] = &[
+    (
+        "codegen",
+        "generation time, in memory and as `cargo xtask codegen` runs",
+    ),
+    ("compile", "the generated crate's clean compile time"),
+    (
+        "decode",
+        "typed JSON and XML decoding against serde_json::Value",
+    ),
+    (
+        "throughput",
+        "one client against the local Alma at 25 req/s",
+    ),
+    (
+        "shared_limit",
+        "4 processes x 8 tasks, in-process limiters vs Redis",
+    ),
+    (
+        "sim",
+        "the local Alma's GETs a second on one core, and memory per record",
+    ),
+];
+
 fn bench(args: &[String]) -> Result<(), String> {
-    check_flags(args, &[], &["--runs", "--specs"])?;
+    check_flags(args, &[], &["--runs", "--specs", "--only"])?;
+    let only: Option<Vec<String>> =
+        flag_value(args, "--only")?.map(|o| o.split(',').map(str::to_owned).collect());
+    if let Some(bad) = only
+        .iter()
+        .flatten()
+        .find(|n| !BENCHES.iter().any(|(b, _)| b == n))
+    {
+        let names: Vec<String> = BENCHES
+            .iter()
+            .map(|(n, what)| format!("  {n}: {what}"))
+            .collect();
+        return Err(format!(
+            "--only {bad:?}: no such benchmark; they are:\n{}",
+            names.join("\n")
+        ));
+    }
+    let wanted = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name));
     let runs: usize = flag_value(args, "--runs")?
         .map(|r| {
             r.parse()
@@ -211,6 +253,37 @@ fn bench(args: &[String]) -> Result<(), String> {
         .transpose()?
         .unwrap_or(10);
     let opts = options(args)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    if wanted("codegen") || wanted("compile") {
+        codegen_bench(&opts, runs, &cargo, wanted("codegen"), wanted("compile"))?;
+    }
+    // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
+    for bench in ["decode", "throughput", "shared_limit"] {
+        if wanted(bench) {
+            run(
+                &cargo,
+                &["bench", "-q", "-p", "alma-sdk-tests", "--bench", bench],
+                &[],
+            )?;
+        }
+    }
+    if wanted("sim") {
+        run(
+            &cargo,
+            &["bench", "-q", "-p", "alma-sim", "--bench", "serve"],
+            &[],
+        )?;
+    }
+    Ok(())
+}
+
+fn codegen_bench(
+    opts: &Options,
+    runs: usize,
+    cargo: &str,
+    codegen: bool,
+    compile: bool,
+) -> Result<(), String> {
     let time = |opts: &Options| -> Result<(f64, usize, usize), String> {
         let mut samples = Vec::new();
         let mut lines = 0;
@@ -230,55 +303,51 @@ fn bench(args: &[String]) -> Result<(), String> {
         samples.sort_by(|a, b| a.total_cmp(b));
         Ok((samples[samples.len() / 2], ops, lines))
     };
-    let (all, ops, lines) = time(&opts)?;
+    let (all, ops, lines) = time(opts)?;
     let conf_opts = Options {
         areas: Some(vec!["conf".to_string()]),
         ..opts.clone()
     };
     let (conf, conf_ops, conf_lines) = time(&conf_opts)?;
-    // The documented command itself, as a user runs it: cargo's freshness check, the generator
-    // binary as built by `cargo xtask`, reading specs and writing the (unchanged) files.
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut walls = Vec::new();
-    for _ in 0..runs.clamp(1, 5) {
-        let t = Instant::now();
-        let out = std::process::Command::new(&cargo)
-            .args(["xtask", "codegen"])
-            .current_dir(&opts.project_root)
-            .output()
-            .map_err(|e| format!("cargo xtask codegen: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "cargo xtask codegen failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
+    if codegen {
+        // The documented command itself, as a user runs it: cargo's freshness check, the
+        // generator binary as built by `cargo xtask`, reading specs and writing the (unchanged)
+        // files.
+        let mut walls = Vec::new();
+        for _ in 0..runs.clamp(1, 5) {
+            let t = Instant::now();
+            let out = std::process::Command::new(cargo)
+                .args(["xtask", "codegen"])
+                .current_dir(&opts.project_root)
+                .output()
+                .map_err(|e| format!("cargo xtask codegen: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "cargo xtask codegen failed:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+            walls.push(t.elapsed().as_secs_f64());
         }
-        walls.push(t.elapsed().as_secs_f64());
+        walls.sort_by(|a, b| a.total_cmp(b));
+        let wall = walls[walls.len() / 2];
+        println!("codegen benchmark (median of {runs} runs in memory, this xtask build)");
+        println!(
+            "  conf area : {:>8.1} ms  ({conf_ops} operations, {conf_lines} lines of Rust)",
+            conf * 1e3
+        );
+        println!(
+            "  all areas : {:>8.1} ms  ({ops} operations, {lines} lines of Rust)",
+            all * 1e3
+        );
+        println!(
+            "  `cargo xtask codegen` as README runs it, wall: {:>8.1} ms  (median of {})",
+            wall * 1e3,
+            walls.len()
+        );
     }
-    walls.sort_by(|a, b| a.total_cmp(b));
-    let wall = walls[walls.len() / 2];
-    println!("codegen benchmark (median of {runs} runs in memory, this xtask build)");
-    println!(
-        "  conf area : {:>8.1} ms  ({conf_ops} operations, {conf_lines} lines of Rust)",
-        conf * 1e3
-    );
-    println!(
-        "  all areas : {:>8.1} ms  ({ops} operations, {lines} lines of Rust)",
-        all * 1e3
-    );
-    println!(
-        "  `cargo xtask codegen` as README runs it, wall: {:>8.1} ms  (median of {})",
-        wall * 1e3,
-        walls.len()
-    );
-    compile_time(&cargo, &opts.project_root, conf_ops, ops)?;
-    // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
-    for bench in ["decode", "throughput", "shared_limit"] {
-        run(
-            &cargo,
-            &["bench", "-q", "-p", "alma-sdk-tests", "--bench", bench],
-            &[],
-        )?;
+    if compile {
+        compile_time(cargo, &opts.project_root, conf_ops, ops)?;
     }
     Ok(())
 }

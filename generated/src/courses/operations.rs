@@ -1101,32 +1101,6 @@ impl CoursesApi {
         let body = alma_runtime::convert(&value, "courses.update_citation")?;
         self.update_citation(course_id, reading_list_id, citation_id, body).send().await
     }
-    /// Fetches the record with [`list_tags`](Self::list_tags), lets `change` edit it, and sends it back with [`update_tags`](Self::update_tags).
-    ///
-    /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,
-    /// including ones this SDK does not know, and changes only what `change` changes.
-    pub async fn update_tags_with(
-        &self,
-        course_id: impl Into<String>,
-        reading_list_id: impl Into<String>,
-        citation_id: impl Into<String>,
-        change: impl FnOnce(&mut crate::courses::models::CitationTags),
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::CitationTags>,
-        alma_runtime::Error,
-    > {
-        let course_id: String = course_id.into();
-        let reading_list_id: String = reading_list_id.into();
-        let citation_id: String = citation_id.into();
-        let mut value = self
-            .list_tags(course_id.clone(), reading_list_id.clone(), citation_id.clone())
-            .send()
-            .await?
-            .into_inner();
-        change(&mut value);
-        let body = alma_runtime::convert(&value, "courses.update_tags")?;
-        self.update_tags(course_id, reading_list_id, citation_id, body).send().await
-    }
     /// Fetches the record with [`get_owner`](Self::get_owner), lets `change` edit it, and sends it back with [`update_owner`](Self::update_owner).
     ///
     /// Alma's PUT replaces the whole record (missing fields get default values), so this keeps every field,

@@ -483,26 +483,14 @@ fn setter(p: &Param) -> TokenStream {
 /// replaces the whole record, so starting from a fresh GET (and keeping unknown fields) is the
 /// only safe way to change one field.
 fn update_helper(api: &Api, area: &Area, put: &Operation) -> Option<TokenStream> {
-    if put.method != HttpMethod::Put {
-        return None;
-    }
-    let get = area
-        .operations
-        .iter()
-        .find(|o| o.method == HttpMethod::Get && o.path == put.path)?;
+    // Which GET pairs with this PUT was decided in the IR (`Resource::get_pair`).
+    let get_op = put.resource.get_pair.as_deref()?;
+    let get = area.operations.iter().find(|o| o.name == get_op)?;
     let (BodyType::Model(get_model), BodyType::Model(_)) =
         (&get.response.as_ref()?.ty, &put.request.as_ref()?.ty)
     else {
         return None;
     };
-    let only_path = |op: &Operation| {
-        op.params
-            .iter()
-            .all(|p| !p.required || p.location == ParamIn::Path)
-    };
-    if !only_path(get) || !only_path(put) {
-        return None;
-    }
     let name = format_ident!("{}_with", put.name);
     let get_name = format_ident!("{}", get.name);
     let put_name = format_ident!("{}", put.name);

@@ -2,10 +2,13 @@
 //! conformance). Entries are gated on their area features.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::models::model_path;
-use crate::ir::{Api, BodyType, HttpMethod, ModelKind};
+use crate::ir::{
+    Api, Area, BodyType, HttpMethod, ModelKind, Operation, ParamIn, ReadOnlyAccess, Role,
+    ScalarType,
+};
 
 pub fn registry_rs(api: &Api) -> TokenStream {
     // A webhook call's payload is a body too (sent by Alma to the listener).
@@ -33,51 +36,43 @@ pub fn registry_rs(api: &Api) -> TokenStream {
                 v.push(ModelInfo::of::<#path>());
             }
         });
-    let ops = api.areas.iter().flat_map(|area| {
-        area.operations.iter().map(move |op| {
+    let areas: Vec<TokenStream> = api
+        .areas
+        .iter()
+        .filter(|a| a.webhook.is_none())
+        .map(|area| {
             let feat = &area.name;
-            let name = &op.name;
-            let path = &op.path;
-            let spec_path = &op.spec_path;
-            let method = match op.method {
-                HttpMethod::Get => quote! { Method::Get },
-                HttpMethod::Post => quote! { Method::Post },
-                HttpMethod::Put => quote! { Method::Put },
-                HttpMethod::Delete => quote! { Method::Delete },
-            };
-            let model_of = |b: &Option<crate::ir::Body>| match b.as_ref().map(|b| &b.ty) {
-                Some(BodyType::Model(id)) => {
-                    let n = &api.models[id].name;
-                    quote! { Some(#n) }
-                }
-                _ => quote! { None },
-            };
-            let req = model_of(&op.request);
-            let resp = model_of(&op.response);
-            let has_req = op.request.is_some();
-            let has_resp = op.response.is_some();
+            let stat = format_ident!("{}", area.name.to_uppercase());
+            let entries = area
+                .operations
+                .iter()
+                .map(|op| operation_info(api, area, op));
             quote! {
                 #[cfg(feature = #feat)]
-                v.push(OperationInfo {
-                    area: #feat,
-                    name: #name,
-                    method: #method,
-                    path: #path,
-                    spec_path: #spec_path,
-                    request_model: #req,
-                    response_model: #resp,
-                    has_request_body: #has_req,
-                    has_response_body: #has_resp,
-                });
+                static #stat: &[OperationInfo] = &[#(#entries),*];
             }
         })
-    });
+        .collect();
+    let slices: Vec<TokenStream> = api
+        .areas
+        .iter()
+        .filter(|a| a.webhook.is_none())
+        .map(|area| {
+            let feat = &area.name;
+            let stat = format_ident!("{}", area.name.to_uppercase());
+            quote! {
+                #[cfg(feature = #feat)]
+                v.extend(#stat.iter());
+            }
+        })
+        .collect();
     quote! {
         //! Every model and operation of the enabled areas, by name.
         // Entries are gated one by one on their area's feature, which a `vec![…]` literal cannot do.
         #![allow(unused_mut, clippy::vec_init_then_push)]
 
-        use alma_runtime::Method;
+        use alma_runtime::registry::{ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role};
+        use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
         pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 
         /// Every request and response model (of the enabled areas), in name order.
@@ -93,11 +88,157 @@ pub fn registry_rs(api: &Api) -> TokenStream {
             models().into_iter().find(|m| m.name == name)
         }
 
+        #(#areas)*
+
         /// Every operation (of the enabled areas), by area then path.
         pub fn operations() -> Vec<OperationInfo> {
-            let mut v: Vec<OperationInfo> = Vec::new();
-            #(#ops)*
+            all().into_iter().copied().collect()
+        }
+
+        /// Every operation (of the enabled areas), by area then path, as `'static` entries (whose
+        /// `spec` a `RequestBuilder` can take).
+        pub fn all() -> Vec<&'static OperationInfo> {
+            let mut v: Vec<&'static OperationInfo> = Vec::new();
+            #(#slices)*
             v
+        }
+
+        /// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
+        pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {
+            all().into_iter().find(|o| o.area == area && o.name == name)
+        }
+    }
+}
+
+/// One `OperationInfo` literal: everything the IR decided about the operation that tools need.
+fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
+    let feat = &area.name;
+    let name = &op.name;
+    let qualified = format!("{}.{}", area.name, op.name);
+    let path = &op.path;
+    let spec_path = &op.spec_path;
+    let method = match op.method {
+        HttpMethod::Get => quote! { Method::Get },
+        HttpMethod::Post => quote! { Method::Post },
+        HttpMethod::Put => quote! { Method::Put },
+        HttpMethod::Delete => quote! { Method::Delete },
+    };
+    let model_of = |b: &Option<crate::ir::Body>| match b.as_ref().map(|b| &b.ty) {
+        Some(BodyType::Model(id)) => {
+            let n = &api.models[id].name;
+            quote! { Some(#n) }
+        }
+        _ => quote! { None },
+    };
+    let opt = |s: &Option<String>| match s {
+        Some(s) => quote! { Some(#s) },
+        None => quote! { None },
+    };
+    let req = model_of(&op.request);
+    let resp = model_of(&op.response);
+    let has_req = op.request.is_some();
+    let has_resp = op.response.is_some();
+    let xml_only = op.request.as_ref().is_some_and(crate::ir::Body::xml_only);
+    let read_only = match &op.read_only {
+        ReadOnlyAccess::Allowed => quote! { ReadOnlyAccess::Allowed },
+        ReadOnlyAccess::Denied => quote! { ReadOnlyAccess::Denied },
+        ReadOnlyAccess::When {
+            param,
+            values,
+            absent,
+        } => quote! {
+            ReadOnlyAccess::When { param: #param, values: &[#(#values),*], absent: #absent }
+        },
+    };
+    let summary = opt(&op.summary);
+    let description = opt(&op.description);
+    let doc_url = &op.doc_url;
+    let enums = &area.param_enums;
+    let params = op.params.iter().map(|p| {
+        let pname = &p.name;
+        let location = match p.location {
+            ParamIn::Path => quote! { ParamIn::Path },
+            _ => quote! { ParamIn::Query },
+        };
+        let values = p
+            .enum_type
+            .as_ref()
+            .and_then(|e| enums.iter().find(|pe| &pe.name == e))
+            .map(|pe| pe.values.iter().map(|v| v.wire.clone()).collect::<Vec<_>>());
+        let ty = match (&values, p.ty) {
+            (Some(v), _) => quote! { ParamType::Enum(&[#(#v),*]) },
+            (None, ScalarType::Integer) => quote! { ParamType::Integer },
+            (None, ScalarType::Number) => quote! { ParamType::Number },
+            (None, ScalarType::Boolean) => quote! { ParamType::Boolean },
+            (None, _) => quote! { ParamType::String },
+        };
+        let required = p.required;
+        let default = match &p.default {
+            Some(crate::ir::Scalar::String(s)) => quote! { Some(#s) },
+            Some(other) => {
+                let s = other.to_string();
+                quote! { Some(#s) }
+            }
+            None => quote! { None },
+        };
+        let pdesc = opt(&p.description);
+        quote! {
+            ParamInfo { name: #pname, location: #location, ty: #ty, required: #required, default: #default, description: #pdesc }
+        }
+    });
+    let errors = op.errors.iter().map(|e| {
+        let code = &e.code;
+        let status: u16 = e.status.parse().unwrap_or(400);
+        let message = &e.message;
+        quote! { ErrorInfo { code: #code, status: #status, message: #message } }
+    });
+    let r = &op.resource;
+    let role = match r.role {
+        Role::List => quote! { Role::List },
+        Role::Create => quote! { Role::Create },
+        Role::Read => quote! { Role::Read },
+        Role::Update => quote! { Role::Update },
+        Role::Delete => quote! { Role::Delete },
+        Role::Act => quote! { Role::Act },
+        Role::Get => quote! { Role::Get },
+        Role::Put => quote! { Role::Put },
+        Role::Remove => quote! { Role::Remove },
+        Role::Post => quote! { Role::Post },
+    };
+    let items_key = opt(&r.items_key);
+    let record_id = opt(&r.record_id);
+    let get_pair = opt(&r.get_pair);
+    let not_found = r.not_found.iter().map(|n| {
+        let (param, code, message, documented) = (&n.param, &n.code, &n.message, n.documented);
+        quote! { NotFoundInfo { param: #param, code: #code, message: #message, documented: #documented } }
+    });
+    let paginated = matches!(
+        op.pagination,
+        Some(crate::ir::Pagination::OffsetLimit { .. } | crate::ir::Pagination::RawOffsetLimit)
+    );
+    quote! {
+        OperationInfo {
+            area: #feat,
+            name: #name,
+            method: #method,
+            path: #path,
+            spec_path: #spec_path,
+            request_model: #req,
+            response_model: #resp,
+            has_request_body: #has_req,
+            has_response_body: #has_resp,
+            spec: OperationSpec { name: #qualified, method: #method, path: #path, xml_only_body: #xml_only, read_only: #read_only },
+            summary: #summary,
+            description: #description,
+            doc_url: #doc_url,
+            params: &[#(#params),*],
+            errors: &[#(#errors),*],
+            role: #role,
+            items_key: #items_key,
+            record_id: #record_id,
+            not_found: &[#(#not_found),*],
+            get_pair: #get_pair,
+            paginated: #paginated,
         }
     }
 }

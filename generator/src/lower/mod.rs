@@ -5,6 +5,7 @@ mod error_codes;
 mod finish;
 mod param_values;
 mod record_ids;
+mod resources;
 mod webhooks;
 mod xml_order;
 
@@ -66,6 +67,7 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     finish::finish(&mut api, &model_names, !config.subset)?;
     param_values::assign(&mut api, &config.corrections.param_values);
     error_codes::assign(&mut api);
+    resources::assign(&mut api);
     Ok(api)
 }
 
@@ -463,6 +465,7 @@ fn lower_operation(
         errors,
         pagination: None,
         overlay: None,
+        resource: Default::default(),
         read_only: if r.method == HttpMethod::Get {
             ReadOnlyAccess::Allowed
         } else {

@@ -34,22 +34,7 @@ pub(super) fn find_record_ids(api: &mut Api) {
                 let param = rest.strip_prefix("/{")?.strip_suffix('}')?;
                 (other.method == HttpMethod::Get && !param.contains(['/', '{'])).then_some(param)
             });
-            let mut names: Vec<String> = Vec::new();
-            if let Some(p) = item_param {
-                names.push(p.to_owned());
-                let generic = if p.ends_with("_pid") {
-                    Some("pid")
-                } else if p.ends_with("_id") || p.ends_with("Id") {
-                    Some("id")
-                } else if p.ends_with("_code") || p.ends_with("Code") {
-                    Some("code")
-                } else {
-                    None
-                };
-                names.extend(generic.map(str::to_owned));
-            }
-            names.extend(OWN_IDS.iter().map(|s| s.to_string()));
-            let id = names.iter().find_map(|n| find_field(api, item, n));
+            let id = id_of(api, item, item_param);
             decisions.push((a, o, id));
         }
     }
@@ -62,8 +47,29 @@ pub(super) fn find_record_ids(api: &mut Api) {
     }
 }
 
+/// Where the identifier of a record of `model` is, when its item operation's path parameter
+/// is `param`.
+pub(super) fn id_of(api: &Api, model: &str, param: Option<&str>) -> Option<RecordId> {
+    let mut names: Vec<String> = Vec::new();
+    if let Some(p) = param {
+        names.push(p.to_owned());
+        let generic = if p.ends_with("_pid") || p.ends_with("Pid") {
+            Some("pid")
+        } else if p.ends_with("_id") || p.ends_with("Id") {
+            Some("id")
+        } else if p.ends_with("_code") || p.ends_with("Code") {
+            Some("code")
+        } else {
+            None
+        };
+        names.extend(generic.map(str::to_owned));
+    }
+    names.extend(OWN_IDS.iter().map(|s| s.to_string()));
+    names.iter().find_map(|n| find_field(api, model, n))
+}
+
 /// A text or integer field named `name` in `model`, or one level down in an object field.
-fn find_field(api: &Api, model: &str, name: &str) -> Option<RecordId> {
+pub(super) fn find_field(api: &Api, model: &str, name: &str) -> Option<RecordId> {
     let ModelKind::Struct { fields } = &api.models.get(model)?.kind else {
         return None;
     };

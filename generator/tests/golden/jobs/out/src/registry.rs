@@ -3,7 +3,10 @@
 
 //! Every model and operation of the enabled areas, by name.
 #![allow(unused_mut, clippy::vec_init_then_push)]
-use alma_runtime::Method;
+use alma_runtime::registry::{
+    ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+};
+use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 /// Every request and response model (of the enabled areas), in name order.
 pub fn models() -> Vec<ModelInfo> {
@@ -23,11 +26,9 @@ pub fn models() -> Vec<ModelInfo> {
 pub fn model(name: &str) -> Option<ModelInfo> {
     models().into_iter().find(|m| m.name == name)
 }
-/// Every operation (of the enabled areas), by area then path.
-pub fn operations() -> Vec<OperationInfo> {
-    let mut v: Vec<OperationInfo> = Vec::new();
-    #[cfg(feature = "conf")]
-    v.push(OperationInfo {
+#[cfg(feature = "conf")]
+static CONF: &[OperationInfo] = &[
+    OperationInfo {
         area: "conf",
         name: "operate_on_job",
         method: Method::Post,
@@ -37,9 +38,52 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Job"),
         has_request_body: true,
         has_response_body: true,
-    });
-    #[cfg(feature = "conf")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "conf.operate_on_job",
+            method: Method::Post,
+            path: "/almaws/v1/conf/jobs/{job_id}",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Denied,
+        },
+        summary: Some("Submit a manual or scheduled job"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvam9icy97am9iX2lkfQ==/",
+        params: &[
+            ParamInfo {
+                name: "job_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "op",
+                location: ParamIn::Query,
+                ty: ParamType::Enum(&["run"]),
+                required: true,
+                default: None,
+                description: Some(
+                    "The operation to perform on the job. Currently op=run is supported.",
+                ),
+            },
+        ],
+        errors: &[],
+        role: Role::Act,
+        items_key: None,
+        record_id: Some("id"),
+        not_found: &[
+            NotFoundInfo {
+                param: "job_id",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+    OperationInfo {
         area: "conf",
         name: "list_instances",
         method: Method::Get,
@@ -49,9 +93,66 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("JobInstances"),
         has_request_body: false,
         has_response_body: true,
-    });
-    #[cfg(feature = "conf")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "conf.list_instances",
+            method: Method::Get,
+            path: "/almaws/v1/conf/jobs/{job_id}/instances",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Get job instances"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9qb2JzL3tqb2JfaWR9L2luc3RhbmNlcw==/",
+        params: &[
+            ParamInfo {
+                name: "job_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "limit",
+                location: ParamIn::Query,
+                ty: ParamType::Integer,
+                required: false,
+                default: Some("10"),
+                description: None,
+            },
+            ParamInfo {
+                name: "offset",
+                location: ParamIn::Query,
+                ty: ParamType::Integer,
+                required: false,
+                default: Some("0"),
+                description: None,
+            },
+            ParamInfo {
+                name: "direction",
+                location: ParamIn::Query,
+                ty: ParamType::Enum(&["asc", "desc"]),
+                required: false,
+                default: None,
+                description: Some("The sort direction of desc (default) or asc."),
+            },
+        ],
+        errors: &[],
+        role: Role::List,
+        items_key: Some("job_instance"),
+        record_id: Some("id"),
+        not_found: &[
+            NotFoundInfo {
+                param: "job_id",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: true,
+    },
+    OperationInfo {
         area: "conf",
         name: "get_instance",
         method: Method::Get,
@@ -61,9 +162,56 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("JobInstance"),
         has_request_body: false,
         has_response_body: true,
-    });
-    #[cfg(feature = "conf")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "conf.get_instance",
+            method: Method::Get,
+            path: "/almaws/v1/conf/jobs/{job_id}/instances/{instance_id}",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Get job instance details"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9qb2JzL3tqb2JfaWR9L2luc3RhbmNlcy97aW5zdGFuY2VfaWR9/",
+        params: &[
+            ParamInfo {
+                name: "job_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "instance_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+        ],
+        errors: &[],
+        role: Role::Read,
+        items_key: None,
+        record_id: Some("id"),
+        not_found: &[
+            NotFoundInfo {
+                param: "job_id",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+            NotFoundInfo {
+                param: "instance_id",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+    OperationInfo {
         area: "conf",
         name: "list_open_hours",
         method: Method::Get,
@@ -73,6 +221,62 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Days"),
         has_request_body: false,
         has_response_body: true,
-    });
+        spec: OperationSpec {
+            name: "conf.list_open_hours",
+            method: Method::Get,
+            path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Retrieve open days"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXMve2xpYnJhcnlDb2RlfS9vcGVuLWhvdXJz/",
+        params: &[
+            ParamInfo {
+                name: "libraryCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "direction",
+                location: ParamIn::Query,
+                ty: ParamType::Enum(&["asc", "desc"]),
+                required: false,
+                default: None,
+                description: Some("The sort direction of desc (default) or asc."),
+            },
+        ],
+        errors: &[],
+        role: Role::Get,
+        items_key: None,
+        record_id: None,
+        not_found: &[
+            NotFoundInfo {
+                param: "libraryCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+];
+/// Every operation (of the enabled areas), by area then path.
+pub fn operations() -> Vec<OperationInfo> {
+    all().into_iter().copied().collect()
+}
+/// Every operation (of the enabled areas), by area then path, as `'static` entries (whose
+/// `spec` a `RequestBuilder` can take).
+pub fn all() -> Vec<&'static OperationInfo> {
+    let mut v: Vec<&'static OperationInfo> = Vec::new();
+    #[cfg(feature = "conf")] v.extend(CONF.iter());
     v
+}
+/// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
+pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {
+    all().into_iter().find(|o| o.area == area && o.name == name)
 }

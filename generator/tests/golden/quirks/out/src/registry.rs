@@ -3,7 +3,10 @@
 
 //! Every model and operation of the enabled areas, by name.
 #![allow(unused_mut, clippy::vec_init_then_push)]
-use alma_runtime::Method;
+use alma_runtime::registry::{
+    ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+};
+use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 /// Every request and response model (of the enabled areas), in name order.
 pub fn models() -> Vec<ModelInfo> {
@@ -18,11 +21,9 @@ pub fn models() -> Vec<ModelInfo> {
 pub fn model(name: &str) -> Option<ModelInfo> {
     models().into_iter().find(|m| m.name == name)
 }
-/// Every operation (of the enabled areas), by area then path.
-pub fn operations() -> Vec<OperationInfo> {
-    let mut v: Vec<OperationInfo> = Vec::new();
-    #[cfg(feature = "desks")]
-    v.push(OperationInfo {
+#[cfg(feature = "desks")]
+static DESKS: &[OperationInfo] = &[
+    OperationInfo {
         area: "desks",
         name: "list_desks",
         method: Method::Get,
@@ -32,9 +33,74 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Desks"),
         has_request_body: false,
         has_response_body: true,
-    });
-    #[cfg(feature = "desks")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "desks.list_desks",
+            method: Method::Get,
+            path: "/almaws/v1/conf/libraries/{libraryCode}/desks",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Retrieve desks"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/desks/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXMve2xpYnJhcnlDb2RlfS9kZXNrcy8=/",
+        params: &[
+            ParamInfo {
+                name: "libraryCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "limit",
+                location: ParamIn::Query,
+                ty: ParamType::Integer,
+                required: false,
+                default: Some("10"),
+                description: None,
+            },
+            ParamInfo {
+                name: "offset",
+                location: ParamIn::Query,
+                ty: ParamType::Integer,
+                required: false,
+                default: Some("0"),
+                description: None,
+            },
+            ParamInfo {
+                name: "full",
+                location: ParamIn::Query,
+                ty: ParamType::Boolean,
+                required: false,
+                default: Some("true"),
+                description: None,
+            },
+            ParamInfo {
+                name: "type",
+                location: ParamIn::Query,
+                ty: ParamType::Enum(&["CIRC", "RS"]),
+                required: true,
+                default: Some(""),
+                description: Some("Desk type. Possible values are CIRC, RS."),
+            },
+        ],
+        errors: &[],
+        role: Role::List,
+        items_key: Some("desk"),
+        record_id: Some("code"),
+        not_found: &[
+            NotFoundInfo {
+                param: "libraryCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: true,
+    },
+    OperationInfo {
         area: "desks",
         name: "get_desk",
         method: Method::Get,
@@ -44,9 +110,56 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Desk"),
         has_request_body: false,
         has_response_body: true,
-    });
-    #[cfg(feature = "desks")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "desks.get_desk",
+            method: Method::Get,
+            path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Retrieve desk"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/desks/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXMve2xpYnJhcnlDb2RlfS9kZXNrcy97ZGVza0NvZGV9/",
+        params: &[
+            ParamInfo {
+                name: "libraryCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "deskCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+        ],
+        errors: &[],
+        role: Role::Read,
+        items_key: None,
+        record_id: Some("code"),
+        not_found: &[
+            NotFoundInfo {
+                param: "libraryCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+            NotFoundInfo {
+                param: "deskCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+    OperationInfo {
         area: "desks",
         name: "operate_on_desk",
         method: Method::Post,
@@ -56,9 +169,66 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: None,
         has_request_body: false,
         has_response_body: false,
-    });
-    #[cfg(feature = "desks")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "desks.operate_on_desk",
+            method: Method::Post,
+            path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Denied,
+        },
+        summary: Some("Open or close a desk"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/desks/UE9TVCAvYWxtYXdzL3YxL2NvbmYvbGlicmFyaWVzL3tsaWJyYXJ5Q29kZX0vZGVza3Mve2Rlc2tDb2RlfQ==/",
+        params: &[
+            ParamInfo {
+                name: "libraryCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "deskCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "op",
+                location: ParamIn::Query,
+                ty: ParamType::Enum(&["open", "close"]),
+                required: true,
+                default: None,
+                description: Some(
+                    "The operation. Currently, the options are 'open' or 'close'",
+                ),
+            },
+        ],
+        errors: &[],
+        role: Role::Act,
+        items_key: None,
+        record_id: None,
+        not_found: &[
+            NotFoundInfo {
+                param: "libraryCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+            NotFoundInfo {
+                param: "deskCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+    OperationInfo {
         area: "desks",
         name: "update_desk",
         method: Method::Put,
@@ -68,9 +238,56 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Desk"),
         has_request_body: true,
         has_response_body: true,
-    });
-    #[cfg(feature = "desks")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "desks.update_desk",
+            method: Method::Put,
+            path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Denied,
+        },
+        summary: Some("Update desk"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/desks/UFVUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXMve2xpYnJhcnlDb2RlfS9kZXNrcy97ZGVza0NvZGV9/",
+        params: &[
+            ParamInfo {
+                name: "libraryCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+            ParamInfo {
+                name: "deskCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+        ],
+        errors: &[],
+        role: Role::Update,
+        items_key: None,
+        record_id: Some("code"),
+        not_found: &[
+            NotFoundInfo {
+                param: "libraryCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+            NotFoundInfo {
+                param: "deskCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: Some("get_desk"),
+        paginated: false,
+    },
+    OperationInfo {
         area: "desks",
         name: "list_open_hours",
         method: Method::Get,
@@ -80,9 +297,42 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: None,
         has_request_body: false,
         has_response_body: true,
-    });
-    #[cfg(feature = "desks")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "desks.list_open_hours",
+            method: Method::Get,
+            path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Retrieve open hours"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/desks/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXMve2xpYnJhcnlDb2RlfS9vcGVuLWhvdXJz/",
+        params: &[
+            ParamInfo {
+                name: "libraryCode",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+        ],
+        errors: &[],
+        role: Role::Get,
+        items_key: None,
+        record_id: None,
+        not_found: &[
+            NotFoundInfo {
+                param: "libraryCode",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+    OperationInfo {
         area: "desks",
         name: "get_test",
         method: Method::Get,
@@ -92,6 +342,38 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: None,
         has_request_body: false,
         has_response_body: true,
-    });
+        spec: OperationSpec {
+            name: "desks.get_test",
+            method: Method::Get,
+            path: "/almaws/v1/conf/test",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Test API"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/desks/R0VUIC9hbG1hd3MvdjEvY29uZi90ZXN0/",
+        params: &[],
+        errors: &[],
+        role: Role::Get,
+        items_key: None,
+        record_id: None,
+        not_found: &[],
+        get_pair: None,
+        paginated: false,
+    },
+];
+/// Every operation (of the enabled areas), by area then path.
+pub fn operations() -> Vec<OperationInfo> {
+    all().into_iter().copied().collect()
+}
+/// Every operation (of the enabled areas), by area then path, as `'static` entries (whose
+/// `spec` a `RequestBuilder` can take).
+pub fn all() -> Vec<&'static OperationInfo> {
+    let mut v: Vec<&'static OperationInfo> = Vec::new();
+    #[cfg(feature = "desks")] v.extend(DESKS.iter());
     v
+}
+/// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
+pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {
+    all().into_iter().find(|o| o.area == area && o.name == name)
 }

@@ -3,7 +3,10 @@
 
 //! Every model and operation of the enabled areas, by name.
 #![allow(unused_mut, clippy::vec_init_then_push)]
-use alma_runtime::Method;
+use alma_runtime::registry::{
+    ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+};
+use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 /// Every request and response model (of the enabled areas), in name order.
 pub fn models() -> Vec<ModelInfo> {
@@ -18,11 +21,9 @@ pub fn models() -> Vec<ModelInfo> {
 pub fn model(name: &str) -> Option<ModelInfo> {
     models().into_iter().find(|m| m.name == name)
 }
-/// Every operation (of the enabled areas), by area then path.
-pub fn operations() -> Vec<OperationInfo> {
-    let mut v: Vec<OperationInfo> = Vec::new();
-    #[cfg(feature = "widgets")]
-    v.push(OperationInfo {
+#[cfg(feature = "widgets")]
+static WIDGETS: &[OperationInfo] = &[
+    OperationInfo {
         area: "widgets",
         name: "get_widget",
         method: Method::Get,
@@ -32,9 +33,74 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Widget"),
         has_request_body: false,
         has_response_body: true,
-    });
-    #[cfg(feature = "widgets")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "widgets.get_widget",
+            method: Method::Get,
+            path: "/almaws/v1/widgets/{widget_id}",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Retrieve Widget"),
+        description: Some(
+            "Returns one widget. See [docs](/alma/apis/docs/xsd/rest_widget.xsd).",
+        ),
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/widgets/R0VUIC9hbG1hd3MvdjEvd2lkZ2V0cy97d2lkZ2V0X2lkfQ==/",
+        params: &[
+            ParamInfo {
+                name: "widget_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: Some("The widget id."),
+            },
+            ParamInfo {
+                name: "view",
+                location: ParamIn::Query,
+                ty: ParamType::Enum(&["brief", "full"]),
+                required: false,
+                default: Some("full"),
+                description: Some("The view. Possible values: brief, full."),
+            },
+            ParamInfo {
+                name: "limit",
+                location: ParamIn::Query,
+                ty: ParamType::Integer,
+                required: false,
+                default: Some("10"),
+                description: None,
+            },
+            ParamInfo {
+                name: "expand",
+                location: ParamIn::Query,
+                ty: ParamType::Boolean,
+                required: false,
+                default: Some("false"),
+                description: None,
+            },
+        ],
+        errors: &[
+            ErrorInfo {
+                code: "401652",
+                status: 400u16,
+                message: "Widget not found.",
+            },
+        ],
+        role: Role::Read,
+        items_key: None,
+        record_id: Some("code"),
+        not_found: &[
+            NotFoundInfo {
+                param: "widget_id",
+                code: "401652",
+                message: "Widget not found.",
+                documented: true,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+    OperationInfo {
         area: "widgets",
         name: "update_widget",
         method: Method::Put,
@@ -44,9 +110,42 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Widget"),
         has_request_body: true,
         has_response_body: true,
-    });
-    #[cfg(feature = "widgets")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "widgets.update_widget",
+            method: Method::Put,
+            path: "/almaws/v1/widgets/{widget_id}",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Denied,
+        },
+        summary: Some("Update Widget"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/widgets/UFVUIC9hbG1hd3MvdjEvd2lkZ2V0cy97d2lkZ2V0X2lkfQ==/",
+        params: &[
+            ParamInfo {
+                name: "widget_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: Some("The widget id."),
+            },
+        ],
+        errors: &[],
+        role: Role::Update,
+        items_key: None,
+        record_id: Some("code"),
+        not_found: &[
+            NotFoundInfo {
+                param: "widget_id",
+                code: "401652",
+                message: "Widget not found.",
+                documented: true,
+            },
+        ],
+        get_pair: Some("get_widget"),
+        paginated: false,
+    },
+    OperationInfo {
         area: "widgets",
         name: "get_label",
         method: Method::Get,
@@ -56,6 +155,54 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Label"),
         has_request_body: false,
         has_response_body: true,
-    });
+        spec: OperationSpec {
+            name: "widgets.get_label",
+            method: Method::Get,
+            path: "/almaws/v1/widgets/{widget_id}/label",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: None,
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/widgets/R0VUIC9hbG1hd3MvdjEvd2lkZ2V0cy97d2lkZ2V0X2lkfS9sYWJlbA==/",
+        params: &[
+            ParamInfo {
+                name: "widget_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: Some("The widget id."),
+            },
+        ],
+        errors: &[],
+        role: Role::Get,
+        items_key: None,
+        record_id: None,
+        not_found: &[
+            NotFoundInfo {
+                param: "widget_id",
+                code: "401652",
+                message: "Widget not found.",
+                documented: true,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+];
+/// Every operation (of the enabled areas), by area then path.
+pub fn operations() -> Vec<OperationInfo> {
+    all().into_iter().copied().collect()
+}
+/// Every operation (of the enabled areas), by area then path, as `'static` entries (whose
+/// `spec` a `RequestBuilder` can take).
+pub fn all() -> Vec<&'static OperationInfo> {
+    let mut v: Vec<&'static OperationInfo> = Vec::new();
+    #[cfg(feature = "widgets")] v.extend(WIDGETS.iter());
     v
+}
+/// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
+pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {
+    all().into_iter().find(|o| o.area == area && o.name == name)
 }

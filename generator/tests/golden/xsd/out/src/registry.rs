@@ -3,7 +3,10 @@
 
 //! Every model and operation of the enabled areas, by name.
 #![allow(unused_mut, clippy::vec_init_then_push)]
-use alma_runtime::Method;
+use alma_runtime::registry::{
+    ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+};
+use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 /// Every request and response model (of the enabled areas), in name order.
 pub fn models() -> Vec<ModelInfo> {
@@ -21,11 +24,9 @@ pub fn models() -> Vec<ModelInfo> {
 pub fn model(name: &str) -> Option<ModelInfo> {
     models().into_iter().find(|m| m.name == name)
 }
-/// Every operation (of the enabled areas), by area then path.
-pub fn operations() -> Vec<OperationInfo> {
-    let mut v: Vec<OperationInfo> = Vec::new();
-    #[cfg(feature = "gadgets")]
-    v.push(OperationInfo {
+#[cfg(feature = "gadgets")]
+static GADGETS: &[OperationInfo] = &[
+    OperationInfo {
         area: "gadgets",
         name: "list_gadgets",
         method: Method::Get,
@@ -35,9 +36,51 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Gadgets"),
         has_request_body: false,
         has_response_body: true,
-    });
-    #[cfg(feature = "gadgets")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "gadgets.list_gadgets",
+            method: Method::Get,
+            path: "/almaws/v1/gadgets",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Allowed,
+        },
+        summary: Some("Retrieve gadgets"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/gadgets/R0VUIC9hbG1hd3MvdjEvZ2FkZ2V0cw==/",
+        params: &[
+            ParamInfo {
+                name: "limit",
+                location: ParamIn::Query,
+                ty: ParamType::Integer,
+                required: false,
+                default: Some("10"),
+                description: None,
+            },
+            ParamInfo {
+                name: "offset",
+                location: ParamIn::Query,
+                ty: ParamType::Integer,
+                required: false,
+                default: Some("0"),
+                description: None,
+            },
+            ParamInfo {
+                name: "status",
+                location: ParamIn::Query,
+                ty: ParamType::Enum(&["ACTIVE", "INACTIVE"]),
+                required: false,
+                default: None,
+                description: Some("Status. Optional. Valid values are ACTIVE, INACTIVE."),
+            },
+        ],
+        errors: &[],
+        role: Role::Get,
+        items_key: None,
+        record_id: None,
+        not_found: &[],
+        get_pair: None,
+        paginated: true,
+    },
+    OperationInfo {
         area: "gadgets",
         name: "create_gadget",
         method: Method::Post,
@@ -47,9 +90,26 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Gadget"),
         has_request_body: true,
         has_response_body: true,
-    });
-    #[cfg(feature = "gadgets")]
-    v.push(OperationInfo {
+        spec: OperationSpec {
+            name: "gadgets.create_gadget",
+            method: Method::Post,
+            path: "/almaws/v1/gadgets",
+            xml_only_body: false,
+            read_only: ReadOnlyAccess::Denied,
+        },
+        summary: Some("Create gadget"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/gadgets/UE9TVCAvYWxtYXdzL3YxL2dhZGdldHM=/",
+        params: &[],
+        errors: &[],
+        role: Role::Post,
+        items_key: None,
+        record_id: None,
+        not_found: &[],
+        get_pair: None,
+        paginated: false,
+    },
+    OperationInfo {
         area: "gadgets",
         name: "update_record",
         method: Method::Put,
@@ -59,6 +119,54 @@ pub fn operations() -> Vec<OperationInfo> {
         response_model: Some("Gadget"),
         has_request_body: true,
         has_response_body: true,
-    });
+        spec: OperationSpec {
+            name: "gadgets.update_record",
+            method: Method::Put,
+            path: "/almaws/v1/gadgets/{gadget_id}/record",
+            xml_only_body: true,
+            read_only: ReadOnlyAccess::Denied,
+        },
+        summary: Some("Update the gadget's MARC record"),
+        description: None,
+        doc_url: "https://developers.exlibrisgroup.com/alma/apis/docs/gadgets/UFVUIC9hbG1hd3MvdjEvZ2FkZ2V0cy97Z2FkZ2V0X2lkfS9yZWNvcmQ=/",
+        params: &[
+            ParamInfo {
+                name: "gadget_id",
+                location: ParamIn::Path,
+                ty: ParamType::String,
+                required: true,
+                default: None,
+                description: None,
+            },
+        ],
+        errors: &[],
+        role: Role::Put,
+        items_key: None,
+        record_id: None,
+        not_found: &[
+            NotFoundInfo {
+                param: "gadget_id",
+                code: "401652",
+                message: "General Error - An error has occurred while processing the request.",
+                documented: false,
+            },
+        ],
+        get_pair: None,
+        paginated: false,
+    },
+];
+/// Every operation (of the enabled areas), by area then path.
+pub fn operations() -> Vec<OperationInfo> {
+    all().into_iter().copied().collect()
+}
+/// Every operation (of the enabled areas), by area then path, as `'static` entries (whose
+/// `spec` a `RequestBuilder` can take).
+pub fn all() -> Vec<&'static OperationInfo> {
+    let mut v: Vec<&'static OperationInfo> = Vec::new();
+    #[cfg(feature = "gadgets")] v.extend(GADGETS.iter());
     v
+}
+/// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
+pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {
+    all().into_iter().find(|o| o.area == area && o.name == name)
 }

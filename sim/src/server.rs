@@ -1,0 +1,237 @@
+//! The HTTP side: each connection served by hyper; each request through the faults, the gateway
+//! (key, per-second threshold, daily quota, body limit), then Alma; answers counted.
+
+use std::sync::Arc;
+
+use alma_runtime::{Format, Method};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::alma::{Alma, Req};
+use crate::answer::Answer;
+use crate::gateway::{self, Gateway, MAX_BODY};
+
+/// The connection is dropped on purpose (`--fail drop=…`): hyper closes it without an answer.
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Accepts connections until `stop` says so.
+pub async fn serve(listener: TcpListener, alma: Arc<Alma>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => continue,
+            },
+            _ = stop.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let alma = alma.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let alma = alma.clone();
+                async move { handle(&alma, req).await }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    alma: &Alma,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
+    let config = &alma.config;
+    if config.drop > 0.0 && fastrand::f64() < config.drop {
+        alma.counters
+            .dropped
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(Dropped);
+    }
+    if !config.latency.is_zero() {
+        tokio::time::sleep(config.latency).await;
+    }
+    let (answer, remaining) = answer(alma, req).await;
+    alma.counters.served(answer.status);
+    Ok(response(answer, remaining))
+}
+
+async fn answer(alma: &Alma, req: hyper::Request<Incoming>) -> (Answer, Option<u64>) {
+    let config = &alma.config;
+    let (parts, body) = req.into_parts();
+    alma.counters.method(parts.method.as_str());
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let key = match Gateway::key(
+        config,
+        header("authorization"),
+        query
+            .iter()
+            .find(|(k, _)| k == "apikey")
+            .map(|(_, v)| v.as_str()),
+    ) {
+        Ok(k) => k,
+        Err(a) => return (a, None),
+    };
+    if parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_BODY)
+    {
+        return (gateway::too_large(), None);
+    }
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return (gateway::too_large(), None),
+    };
+    let remaining = {
+        let mut state = alma.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(a) = state.gateway.admit(config, &key.key) {
+            return (a, None);
+        }
+        match state.gateway.count(config) {
+            Ok(r) => r,
+            Err(a) => return (a, Some(0)),
+        }
+    };
+    if config.fail_503 > 0.0 && fastrand::f64() < config.fail_503 {
+        return (gateway::routing_error(), remaining);
+    }
+    if config.fail_first > 0
+        && (config.fail_methods.is_empty()
+            || config
+                .fail_methods
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(parts.method.as_str())))
+    {
+        let n = alma
+            .counters
+            .failed_first
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if (n as usize) < config.fail_first {
+            return (gateway::routing_error(), remaining);
+        }
+    }
+    let content_type = header("content-type").unwrap_or("").to_ascii_lowercase();
+    let body_format = if content_type.contains("xml") {
+        Some(Format::Xml)
+    } else if content_type.contains("json") {
+        Some(Format::Json)
+    } else {
+        None
+    };
+    if body_format != Some(Format::Xml) && body.trim_ascii_start().starts_with(b"<") {
+        return (gateway::xml_without_content_type(), remaining);
+    }
+    if body_format == Some(Format::Xml) && !body.is_empty() && !well_formed(&body) {
+        return (gateway::xml_not_well_formed(), remaining);
+    }
+    let format = match query
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.as_str())
+    {
+        Some("json") => Format::Json,
+        Some("xml") => Format::Xml,
+        _ => {
+            let accept = header("accept").unwrap_or("").to_ascii_lowercase();
+            // Alma's default is XML.
+            if accept.contains("json") && !accept.starts_with("application/xml") {
+                Format::Json
+            } else {
+                Format::Xml
+            }
+        }
+    };
+    let method = match parts.method {
+        hyper::Method::GET => Method::Get,
+        hyper::Method::POST => Method::Post,
+        hyper::Method::PUT => Method::Put,
+        hyper::Method::DELETE => Method::Delete,
+        _ => {
+            return (
+                Answer::alma_error(405, format, "INTERNAL_SERVER_ERROR", "Method not allowed"),
+                remaining,
+            )
+        }
+    };
+    let host = header("host").unwrap_or("localhost");
+    let req = Req {
+        method,
+        path: parts.uri.path().trim_end_matches('/').to_owned(),
+        query,
+        body,
+        body_format,
+        format,
+        base: format!("http://{host}"),
+        key,
+    };
+    (alma.serve(&req), remaining)
+}
+
+fn response(answer: Answer, remaining: Option<u64>) -> hyper::Response<Full<Bytes>> {
+    let mut builder = hyper::Response::builder().status(answer.status);
+    if let Some(ct) = answer.content_type {
+        builder = builder.header("Content-Type", format!("{ct};charset=UTF-8"));
+    }
+    let mut has_remaining = false;
+    for (k, v) in &answer.headers {
+        has_remaining |= k.eq_ignore_ascii_case("x-exl-api-remaining");
+        builder = builder.header(*k, v.as_str());
+    }
+    if let (Some(r), false) = (remaining, has_remaining) {
+        builder = builder.header("X-Exl-Api-Remaining", r.to_string());
+    }
+    builder
+        .body(Full::new(answer.body))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+/// Whether an XML body parses, start to end.
+fn well_formed(body: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return false;
+    };
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth = 0i64;
+    let mut roots = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                roots += i32::from(depth == 0);
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::Empty(_)) => roots += i32::from(depth == 0),
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => return depth == 0 && roots == 1,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+}
