@@ -60,7 +60,9 @@ alma_runtime::serde_via_codec!(Portfolios);
 impl alma_runtime::Model for Portfolios {
     const NAME: &'static str = "Portfolios";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolios",
             fields: &[
@@ -80,7 +82,7 @@ impl alma_runtime::Model for Portfolios {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -230,11 +232,13 @@ alma_runtime::serde_via_codec!(Fee);
 impl alma_runtime::Model for Fee {
     const NAME: &'static str = "Fee";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
@@ -247,14 +251,14 @@ impl alma_runtime::Model for Fee {
                         <crate::shared::FeeUserPrimaryId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("balance", "balance", K::Element, None, false, V::Scalar),
+                F::new("balance", "balance", K::Element, None, false, V::Scalar(S::Num)),
                 F::new(
                     "remaining_vat_amount",
                     "remaining_vat_amount",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "original_amount",
@@ -262,7 +266,7 @@ impl alma_runtime::Model for Fee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "original_vat_amount",
@@ -270,7 +274,7 @@ impl alma_runtime::Model for Fee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "creation_time",
@@ -278,12 +282,19 @@ impl alma_runtime::Model for Fee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("status_time", "status_time", K::Element, None, false, V::Scalar),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new(
+                    "status_time",
+                    "status_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "barcode",
                     "barcode",
@@ -310,9 +321,9 @@ impl alma_runtime::Model for Fee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -378,12 +389,14 @@ alma_runtime::serde_via_codec!(FeeBarcode);
 impl alma_runtime::Model for FeeBarcode {
     const NAME: &'static str = "FeeBarcode";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee_barcode",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -449,12 +462,14 @@ alma_runtime::serde_via_codec!(FeeUserPrimaryId);
 impl alma_runtime::Model for FeeUserPrimaryId {
     const NAME: &'static str = "FeeUserPrimaryId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee_user_primary_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -575,7 +590,9 @@ alma_runtime::serde_via_codec!(Transaction);
 impl alma_runtime::Model for Transaction {
     const NAME: &'static str = "Transaction";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "transaction",
             fields: &[
@@ -585,21 +602,35 @@ impl alma_runtime::Model for Transaction {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
+                F::new(
+                    "vat_amount",
+                    "vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "external_transaction_id",
                     "external_transaction_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "transaction_time",
@@ -607,7 +638,7 @@ impl alma_runtime::Model for Transaction {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("received_by", "received_by", K::Element, None, false, V::Code),
                 F::new(
@@ -690,7 +721,9 @@ alma_runtime::serde_via_codec!(Fees);
 impl alma_runtime::Model for Fees {
     const NAME: &'static str = "Fees";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fees",
             fields: &[
@@ -700,10 +733,24 @@ impl alma_runtime::Model for Fees {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
-                F::new("total_sum", "total_sum", K::Attribute, None, false, V::Scalar),
-                F::new("currency", "currency", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "total_sum",
+                    "total_sum",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new(
+                    "currency",
+                    "currency",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "fee",
                     "fee",
@@ -785,14 +832,16 @@ alma_runtime::serde_via_codec!(Action);
 impl alma_runtime::Model for Action {
     const NAME: &'static str = "Action";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "action",
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("population", "population", K::Element, None, false, V::Code),
-                F::new("members", "members", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("members", "members", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -857,12 +906,14 @@ alma_runtime::serde_via_codec!(Counter);
 impl alma_runtime::Model for Counter {
     const NAME: &'static str = "Counter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "counter",
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -948,16 +999,25 @@ alma_runtime::serde_via_codec!(JobInfo);
 impl alma_runtime::Model for JobInfo {
     const NAME: &'static str = "JobInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_info",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("category", "category", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1095,20 +1155,64 @@ alma_runtime::serde_via_codec!(JobInstance);
 impl alma_runtime::Model for JobInstance {
     const NAME: &'static str = "JobInstance";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instance",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("submitted_by", "submitted_by", K::Element, None, false, V::Code),
-                F::new("submit_time", "submit_time", K::Element, None, false, V::Scalar),
-                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
-                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
-                F::new("progress", "progress", K::Element, None, false, V::Scalar),
+                F::new(
+                    "submit_time",
+                    "submit_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "start_time",
+                    "start_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_time",
+                    "end_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "progress",
+                    "progress",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "status_date",
+                    "status_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
                 F::new(
                     "counter",
@@ -1134,7 +1238,7 @@ impl alma_runtime::Model for JobInstance {
                     false,
                     V::Model(<crate::shared::JobInfo as alma_runtime::Model>::xml_model),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1205,11 +1309,13 @@ alma_runtime::serde_via_codec!(EntityPost);
 impl alma_runtime::Model for EntityPost {
     const NAME: &'static str = "EntityPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "entity",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new(
                     "entity_type",
                     "entity_type",
@@ -1220,7 +1326,14 @@ impl alma_runtime::Model for EntityPost {
                         <crate::shared::EntityPostEntityType as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("entity_id", "entity_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "entity_id",
+                    "entity_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -1282,10 +1395,12 @@ alma_runtime::serde_via_codec!(EntityPostEntityType);
 impl alma_runtime::Model for EntityPostEntityType {
     const NAME: &'static str = "EntityPostEntityType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "entity_post_entity_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -1370,11 +1485,13 @@ alma_runtime::serde_via_codec!(ReminderPost);
 impl alma_runtime::Model for ReminderPost {
     const NAME: &'static str = "ReminderPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new(
                     "entity",
                     "entity",
@@ -1405,14 +1522,14 @@ impl alma_runtime::Model for ReminderPost {
                         <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("text", "text", K::Element, None, false, V::Scalar),
+                F::new("text", "text", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "reminder_date",
                     "reminder_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1475,10 +1592,12 @@ alma_runtime::serde_via_codec!(ReminderPostStatus);
 impl alma_runtime::Model for ReminderPostStatus {
     const NAME: &'static str = "ReminderPostStatus";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder_post_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -1539,10 +1658,12 @@ alma_runtime::serde_via_codec!(ReminderPostType);
 impl alma_runtime::Model for ReminderPostType {
     const NAME: &'static str = "ReminderPostType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -1623,11 +1744,13 @@ alma_runtime::serde_via_codec!(ReminderPut);
 impl alma_runtime::Model for ReminderPut {
     const NAME: &'static str = "ReminderPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new(
                     "type",
                     "type",
@@ -1648,14 +1771,14 @@ impl alma_runtime::Model for ReminderPut {
                         <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("text", "text", K::Element, None, false, V::Scalar),
+                F::new("text", "text", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "reminder_date",
                     "reminder_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1733,14 +1856,30 @@ alma_runtime::serde_via_codec!(Entity);
 impl alma_runtime::Model for Entity {
     const NAME: &'static str = "Entity";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "entity",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new("entity_id", "entity_id", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "entity_id",
+                    "entity_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -1854,12 +1993,14 @@ alma_runtime::serde_via_codec!(Reminder);
 impl alma_runtime::Model for Reminder {
     const NAME: &'static str = "Reminder";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "entity",
                     "entity",
@@ -1870,14 +2011,14 @@ impl alma_runtime::Model for Reminder {
                 ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("text", "text", K::Element, None, false, V::Scalar),
+                F::new("text", "text", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "reminder_date",
                     "reminder_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("created_by", "created_by", K::Element, None, false, V::Code),
                 F::new(
@@ -1886,7 +2027,7 @@ impl alma_runtime::Model for Reminder {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_by",
@@ -1902,7 +2043,7 @@ impl alma_runtime::Model for Reminder {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1968,7 +2109,9 @@ alma_runtime::serde_via_codec!(Reminders);
 impl alma_runtime::Model for Reminders {
     const NAME: &'static str = "Reminders";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminders",
             fields: &[
@@ -1978,7 +2121,7 @@ impl alma_runtime::Model for Reminders {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "reminder",
@@ -2047,10 +2190,14 @@ alma_runtime::serde_via_codec!(Warning);
 impl alma_runtime::Model for Warning {
     const NAME: &'static str = "Warning";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "warning",
-            fields: &[F::new("message", "message", K::Element, None, false, V::Scalar)],
+            fields: &[
+                F::new("message", "message", K::Element, None, false, V::Scalar(S::Str)),
+            ],
         };
         &MODEL
     }
@@ -2328,18 +2475,20 @@ alma_runtime::serde_via_codec!(Bib);
 impl alma_runtime::Model for Bib {
     const NAME: &'static str = "Bib";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "record_format",
                     "record_format",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linked_record_id",
@@ -2351,17 +2500,17 @@ impl alma_runtime::Model for Bib {
                         <crate::shared::BibLinkedRecordId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "complete_edition",
                     "complete_edition",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "network_number",
@@ -2369,7 +2518,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     Some("network_numbers"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "place_of_publication",
@@ -2377,7 +2526,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "date_of_publication",
@@ -2385,7 +2534,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "publisher_const",
@@ -2393,7 +2542,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "holdings",
@@ -2405,14 +2554,21 @@ impl alma_runtime::Model for Bib {
                         <crate::shared::BibHoldings as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_by",
@@ -2420,7 +2576,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -2428,7 +2584,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_publishing",
@@ -2436,7 +2592,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_external_search",
@@ -2444,7 +2600,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_metadoor",
@@ -2452,9 +2608,9 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("rank", "rank", K::Element, None, false, V::Scalar),
+                F::new("rank", "rank", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "enrichment_source",
                     "enrichment_source",
@@ -2477,7 +2633,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "sync_with_libraries_australia",
@@ -2485,7 +2641,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "originating_system",
@@ -2493,7 +2649,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "originating_system_id",
@@ -2501,7 +2657,7 @@ impl alma_runtime::Model for Bib {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cataloging_level",
@@ -2512,7 +2668,7 @@ impl alma_runtime::Model for Bib {
                     V::Code,
                 ),
                 F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
                 F::new(
                     "warning",
                     "warning",
@@ -2531,7 +2687,7 @@ impl alma_runtime::Model for Bib {
                         <crate::shared::BibRequests as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2595,12 +2751,14 @@ alma_runtime::serde_via_codec!(BibHoldings);
 impl alma_runtime::Model for BibHoldings {
     const NAME: &'static str = "BibHoldings";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_holdings",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2664,12 +2822,14 @@ alma_runtime::serde_via_codec!(BibLinkedRecordId);
 impl alma_runtime::Model for BibLinkedRecordId {
     const NAME: &'static str = "BibLinkedRecordId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_linked_record_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("type", "type", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("type", "type", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2733,12 +2893,14 @@ alma_runtime::serde_via_codec!(BibRequests);
 impl alma_runtime::Model for BibRequests {
     const NAME: &'static str = "BibRequests";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_requests",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2869,21 +3031,30 @@ alma_runtime::serde_via_codec!(CitationNote);
 impl alma_runtime::Model for CitationNote {
     const NAME: &'static str = "CitationNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "note",
             fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar),
+                F::new("content", "content", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "creation_date",
                     "creation_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3000,7 +3171,9 @@ alma_runtime::serde_via_codec!(CdiGroupSetting);
 impl alma_runtime::Model for CdiGroupSetting {
     const NAME: &'static str = "CdiGroupSetting";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "cdi_group_setting",
             fields: &[
@@ -3011,7 +3184,7 @@ impl alma_runtime::Model for CdiGroupSetting {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_only_full_text_activation",
@@ -3019,7 +3192,7 @@ impl alma_runtime::Model for CdiGroupSetting {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "subscribe_to_only_some_titles_in_the_collection",
@@ -3027,7 +3200,7 @@ impl alma_runtime::Model for CdiGroupSetting {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
@@ -3035,7 +3208,7 @@ impl alma_runtime::Model for CdiGroupSetting {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -3194,7 +3367,9 @@ alma_runtime::serde_via_codec!(CdiInfo);
 impl alma_runtime::Model for CdiInfo {
     const NAME: &'static str = "CdiInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "cdi_info",
             fields: &[
@@ -3204,7 +3379,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cdi_collection_id_override",
@@ -3212,7 +3387,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "number_of_records_in_cdi",
@@ -3220,7 +3395,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cdi_update_frequency",
@@ -3252,7 +3427,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cdi_newspapers_search",
@@ -3268,7 +3443,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "resource_types",
@@ -3276,7 +3451,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "full_text_rights_in_cdi",
@@ -3293,7 +3468,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "coverage_percentage",
@@ -3301,7 +3476,7 @@ impl alma_runtime::Model for CdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3774,29 +3949,52 @@ alma_runtime::serde_via_codec!(ElectronicCollection);
 impl alma_runtime::Model for ElectronicCollection {
     const NAME: &'static str = "ElectronicCollection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("is_local", "is_local", K::Element, None, false, V::Scalar),
-                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
-                    "public_name_override",
-                    "public_name_override",
+                    "is_local",
+                    "is_local",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_name",
+                    "public_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "public_name_override",
+                    "public_name_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "description_override",
                     "description_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_description",
@@ -3804,7 +4002,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -3880,7 +4078,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_activation_date",
@@ -3888,7 +4086,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "license",
@@ -3914,18 +4112,18 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar),
-                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "url_override",
                     "url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("free", "free", K::Element, None, false, V::Code),
                 F::new(
@@ -3944,7 +4142,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("language", "language", K::Element, None, false, V::Code),
                 F::new(
                     "language_override",
@@ -3954,14 +4152,21 @@ impl alma_runtime::Model for ElectronicCollection {
                     false,
                     V::Code,
                 ),
-                F::new("category", "category", K::Element, None, false, V::Scalar),
+                F::new(
+                    "category",
+                    "category",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "category_override",
                     "category_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resource_metadata",
@@ -3999,9 +4204,16 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "note",
                     "note",
@@ -4028,7 +4240,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_search_activation_status",
@@ -4036,7 +4248,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_only_full_text_activation",
@@ -4044,7 +4256,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_local_notes",
@@ -4052,7 +4264,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cdi_info",
@@ -4078,7 +4290,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "provider_collection_name",
@@ -4086,7 +4298,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "management_level_in_cz",
@@ -4094,7 +4306,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pending_deletion_date",
@@ -4102,7 +4314,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pending_deletion_reason",
@@ -4110,7 +4322,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "alternative_collections",
@@ -4118,9 +4330,9 @@ impl alma_runtime::Model for ElectronicCollection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4186,12 +4398,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionLibrary);
 impl alma_runtime::Model for ElectronicCollectionLibrary {
     const NAME: &'static str = "ElectronicCollectionLibrary";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_library",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4257,12 +4471,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionLicense);
 impl alma_runtime::Model for ElectronicCollectionLicense {
     const NAME: &'static str = "ElectronicCollectionLicense";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_license",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4326,12 +4542,14 @@ alma_runtime::serde_via_codec!(Number);
 impl alma_runtime::Model for Number {
     const NAME: &'static str = "Number";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "number",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4397,12 +4615,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionPoLine);
 impl alma_runtime::Model for ElectronicCollectionPoLine {
     const NAME: &'static str = "ElectronicCollectionPoLine";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_po_line",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4466,12 +4686,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionPortfolios);
 impl alma_runtime::Model for ElectronicCollectionPortfolios {
     const NAME: &'static str = "ElectronicCollectionPortfolios";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_portfolios",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4575,7 +4797,9 @@ alma_runtime::serde_via_codec!(GroupSetting);
 impl alma_runtime::Model for GroupSetting {
     const NAME: &'static str = "GroupSetting";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "group_setting",
             fields: &[
@@ -4588,17 +4812,31 @@ impl alma_runtime::Model for GroupSetting {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
-                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "public_name",
+                    "public_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "authentication_note",
                     "authentication_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "linking_parameter",
                     "linking_parameter",
@@ -4615,7 +4853,7 @@ impl alma_runtime::Model for GroupSetting {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -4684,11 +4922,13 @@ alma_runtime::serde_via_codec!(ElectronicCollectionInterface);
 impl alma_runtime::Model for ElectronicCollectionInterface {
     const NAME: &'static str = "ElectronicCollectionInterface";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "vendor",
                     "vendor",
@@ -4762,12 +5002,14 @@ alma_runtime::serde_via_codec!(InterfaceVendor);
 impl alma_runtime::Model for InterfaceVendor {
     const NAME: &'static str = "InterfaceVendor";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface_vendor",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4831,12 +5073,14 @@ alma_runtime::serde_via_codec!(LinkingParameter);
 impl alma_runtime::Model for LinkingParameter {
     const NAME: &'static str = "LinkingParameter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "linking_parameter",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4916,7 +5160,9 @@ alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadata);
 impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
     const NAME: &'static str = "ElectronicCollectionResourceMetadata";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
@@ -4930,9 +5176,9 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5036,12 +5282,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadataMmsId);
 impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
     const NAME: &'static str = "ElectronicCollectionResourceMetadataMmsId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_resource_metadata_mms_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5103,10 +5351,12 @@ alma_runtime::serde_via_codec!(InterfacePost);
 impl alma_runtime::Model for InterfacePost {
     const NAME: &'static str = "InterfacePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface",
-            fields: &[F::new("name", "name", K::Element, None, false, V::Scalar)],
+            fields: &[F::new("name", "name", K::Element, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -5249,7 +5499,9 @@ alma_runtime::serde_via_codec!(ElectronicCollections);
 impl alma_runtime::Model for ElectronicCollections {
     const NAME: &'static str = "ElectronicCollections";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collections",
             fields: &[
@@ -5269,7 +5521,7 @@ impl alma_runtime::Model for ElectronicCollections {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -5334,12 +5586,14 @@ alma_runtime::serde_via_codec!(FeePostBarcode);
 impl alma_runtime::Model for FeePostBarcode {
     const NAME: &'static str = "FeePostBarcode";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee_post_barcode",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5465,19 +5719,35 @@ alma_runtime::serde_via_codec!(Holding);
 impl alma_runtime::Model for Holding {
     const NAME: &'static str = "Holding";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_by",
@@ -5485,7 +5755,7 @@ impl alma_runtime::Model for Holding {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -5493,7 +5763,7 @@ impl alma_runtime::Model for Holding {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "originating_system",
@@ -5501,7 +5771,7 @@ impl alma_runtime::Model for Holding {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "originating_system_id",
@@ -5509,7 +5779,7 @@ impl alma_runtime::Model for Holding {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_publishing",
@@ -5517,7 +5787,7 @@ impl alma_runtime::Model for Holding {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "calculated_suppress_from_publishing",
@@ -5525,9 +5795,9 @@ impl alma_runtime::Model for Holding {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5656,30 +5926,32 @@ alma_runtime::serde_via_codec!(ItemBibData);
 impl alma_runtime::Model for ItemBibData {
     const NAME: &'static str = "ItemBibData";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_data",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "bib_suppress_from_publishing",
                     "bib_suppress_from_publishing",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "complete_edition",
                     "complete_edition",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "network_number",
@@ -5687,7 +5959,7 @@ impl alma_runtime::Model for ItemBibData {
                     K::Element,
                     Some("network_numbers"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "place_of_publication",
@@ -5695,7 +5967,7 @@ impl alma_runtime::Model for ItemBibData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "date_of_publication",
@@ -5703,7 +5975,7 @@ impl alma_runtime::Model for ItemBibData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "publisher_const",
@@ -5711,9 +5983,9 @@ impl alma_runtime::Model for ItemBibData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5905,18 +6177,27 @@ alma_runtime::serde_via_codec!(HoldingData);
 impl alma_runtime::Model for HoldingData {
     const NAME: &'static str = "HoldingData";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding_data",
             fields: &[
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "holding_suppress_from_publishing",
                     "holding_suppress_from_publishing",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "calculated_suppress_from_publishing",
@@ -5924,7 +6205,7 @@ impl alma_runtime::Model for HoldingData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "permanent_call_number_type",
@@ -5940,7 +6221,7 @@ impl alma_runtime::Model for HoldingData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "call_number_type",
@@ -5950,23 +6231,30 @@ impl alma_runtime::Model for HoldingData {
                     false,
                     V::Code,
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
                 F::new(
-                    "accession_number",
-                    "accession_number",
+                    "call_number",
+                    "call_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "accession_number",
+                    "accession_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "in_temp_location",
                     "in_temp_location",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("temp_library", "temp_library", K::Element, None, false, V::Code),
                 F::new(
@@ -5991,7 +6279,7 @@ impl alma_runtime::Model for HoldingData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "temp_call_number_source",
@@ -5999,7 +6287,7 @@ impl alma_runtime::Model for HoldingData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("temp_policy", "temp_policy", K::Element, None, false, V::Code),
                 F::new(
@@ -6008,9 +6296,9 @@ impl alma_runtime::Model for HoldingData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -6089,7 +6377,9 @@ alma_runtime::serde_via_codec!(Item);
 impl alma_runtime::Model for Item {
     const NAME: &'static str = "Item";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item",
             fields: &[
@@ -6127,9 +6417,9 @@ impl alma_runtime::Model for Item {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -6660,19 +6950,21 @@ alma_runtime::serde_via_codec!(ItemData);
 impl alma_runtime::Model for ItemData {
     const NAME: &'static str = "ItemData";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_data",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "creation_date",
                     "creation_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "modification_date",
@@ -6680,7 +6972,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("base_status", "base_status", K::Element, None, false, V::Code),
                 F::new(
@@ -6689,7 +6981,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "reshelving_time",
@@ -6697,7 +6989,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "physical_material_type",
@@ -6709,16 +7001,30 @@ impl alma_runtime::Model for ItemData {
                 ),
                 F::new("policy", "policy", K::Element, None, false, V::Code),
                 F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("issue_date", "issue_date", K::Element, None, false, V::Scalar),
-                F::new("is_magnetic", "is_magnetic", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "issue_date",
+                    "issue_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "is_magnetic",
+                    "is_magnetic",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "arrival_date",
                     "arrival_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_arrival_date",
@@ -6726,7 +7032,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "year_of_issue",
@@ -6734,7 +7040,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_a",
@@ -6742,7 +7048,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_b",
@@ -6750,7 +7056,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_c",
@@ -6758,7 +7064,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_d",
@@ -6766,7 +7072,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_e",
@@ -6774,7 +7080,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_f",
@@ -6782,7 +7088,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_g",
@@ -6790,7 +7096,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_h",
@@ -6798,7 +7104,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_i",
@@ -6806,7 +7112,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_j",
@@ -6814,7 +7120,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_k",
@@ -6822,7 +7128,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_l",
@@ -6830,7 +7136,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_m",
@@ -6838,7 +7144,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "break_indicator",
@@ -6855,7 +7161,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "type_of_unit",
@@ -6863,16 +7169,23 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "replacement_cost",
                     "replacement_cost",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "receiving_operator",
@@ -6880,7 +7193,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("process_type", "process_type", K::Element, None, false, V::Code),
                 F::new(
@@ -6905,7 +7218,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_date",
@@ -6913,7 +7226,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_price",
@@ -6921,7 +7234,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "receive_number",
@@ -6929,7 +7242,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "weeding_number",
@@ -6937,7 +7250,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "weeding_date",
@@ -6945,7 +7258,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new("location", "location", K::Element, None, false, V::Code),
@@ -6955,7 +7268,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "alternative_call_number_type",
@@ -6971,7 +7284,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "storage_location_id",
@@ -6979,27 +7292,41 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("pieces", "pieces", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pieces", "pieces", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "fulfillment_note",
                     "fulfillment_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "due_date",
+                    "due_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "due_date_policy",
                     "due_date_policy",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_1",
@@ -7007,7 +7334,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_2",
@@ -7015,7 +7342,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_3",
@@ -7023,7 +7350,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_1",
@@ -7031,7 +7358,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_2",
@@ -7039,7 +7366,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_3",
@@ -7047,12 +7374,26 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("requested", "requested", K::Element, None, false, V::Scalar),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
-                F::new("imprint", "imprint", K::Element, None, false, V::Scalar),
-                F::new("language", "language", K::Element, None, false, V::Scalar),
+                F::new(
+                    "requested",
+                    "requested",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("imprint", "imprint", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "language",
+                    "language",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "library_details",
                     "library_details",
@@ -7069,7 +7410,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     Some("parsed_alt_call_number"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "call_no",
@@ -7077,7 +7418,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     Some("parsed_call_number"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "issue_level_description",
@@ -7085,7 +7426,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     Some("parsed_issue_level_description"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "title_abcnph",
@@ -7093,7 +7434,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "physical_condition",
@@ -7125,7 +7466,7 @@ impl alma_runtime::Model for ItemData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -7265,21 +7606,30 @@ alma_runtime::serde_via_codec!(LibraryAddress);
 impl alma_runtime::Model for LibraryAddress {
     const NAME: &'static str = "LibraryAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("country", "country", K::Element, None, false, V::Code),
-                F::new("email", "email", K::Element, None, false, V::Scalar),
-                F::new("phone", "phone", K::Element, None, false, V::Scalar),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
-                F::new("state", "state", K::Element, None, false, V::Scalar),
+                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("phone", "phone", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "postal_code",
+                    "postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("state", "state", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -7487,19 +7837,28 @@ alma_runtime::serde_via_codec!(HoldingDataPost);
 impl alma_runtime::Model for HoldingDataPost {
     const NAME: &'static str = "HoldingDataPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding_data",
             fields: &[
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
-                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "in_temp_location",
                     "in_temp_location",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("temp_library", "temp_library", K::Element, None, false, V::Code),
                 F::new(
@@ -7524,7 +7883,7 @@ impl alma_runtime::Model for HoldingDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "temp_call_number_source",
@@ -7532,7 +7891,7 @@ impl alma_runtime::Model for HoldingDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("temp_policy", "temp_policy", K::Element, None, false, V::Code),
                 F::new(
@@ -7541,9 +7900,9 @@ impl alma_runtime::Model for HoldingDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -7613,7 +7972,9 @@ alma_runtime::serde_via_codec!(ItemPost);
 impl alma_runtime::Model for ItemPost {
     const NAME: &'static str = "ItemPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item",
             fields: &[
@@ -7637,7 +7998,7 @@ impl alma_runtime::Model for ItemPost {
                         <crate::shared::ItemDataPost as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -8020,11 +8381,13 @@ alma_runtime::serde_via_codec!(ItemDataPost);
 impl alma_runtime::Model for ItemDataPost {
     const NAME: &'static str = "ItemDataPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_data",
             fields: &[
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "physical_material_type",
                     "physical_material_type",
@@ -8035,16 +8398,30 @@ impl alma_runtime::Model for ItemDataPost {
                 ),
                 F::new("policy", "policy", K::Element, None, false, V::Code),
                 F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("issue_date", "issue_date", K::Element, None, false, V::Scalar),
-                F::new("is_magnetic", "is_magnetic", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "issue_date",
+                    "issue_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "is_magnetic",
+                    "is_magnetic",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "arrival_date",
                     "arrival_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_arrival_date",
@@ -8052,7 +8429,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "year_of_issue",
@@ -8060,7 +8437,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_a",
@@ -8068,7 +8445,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_b",
@@ -8076,7 +8453,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_c",
@@ -8084,7 +8461,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_d",
@@ -8092,7 +8469,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_e",
@@ -8100,7 +8477,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_f",
@@ -8108,7 +8485,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_g",
@@ -8116,7 +8493,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_h",
@@ -8124,7 +8501,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_i",
@@ -8132,7 +8509,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_j",
@@ -8140,7 +8517,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_k",
@@ -8148,7 +8525,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_l",
@@ -8156,7 +8533,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_m",
@@ -8164,7 +8541,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "break_indicator",
@@ -8181,16 +8558,23 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "replacement_cost",
                     "replacement_cost",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "receiving_operator",
@@ -8198,7 +8582,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_number",
@@ -8206,7 +8590,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_date",
@@ -8214,7 +8598,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_price",
@@ -8222,7 +8606,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "receive_number",
@@ -8230,7 +8614,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "weeding_number",
@@ -8238,7 +8622,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "weeding_date",
@@ -8246,7 +8630,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "alternative_call_number",
@@ -8254,7 +8638,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "alternative_call_number_type",
@@ -8270,7 +8654,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "storage_location_id",
@@ -8278,18 +8662,25 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("pieces", "pieces", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pieces", "pieces", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "fulfillment_note",
                     "fulfillment_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_1",
@@ -8297,7 +8688,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_2",
@@ -8305,7 +8696,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_3",
@@ -8313,7 +8704,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_1",
@@ -8321,7 +8712,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_2",
@@ -8329,7 +8720,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_3",
@@ -8337,7 +8728,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "physical_condition",
@@ -8369,7 +8760,7 @@ impl alma_runtime::Model for ItemDataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -8604,11 +8995,13 @@ alma_runtime::serde_via_codec!(ItemLoan);
 impl alma_runtime::Model for ItemLoan {
     const NAME: &'static str = "ItemLoan";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan",
             fields: &[
-                F::new("loan_id", "loan_id", K::Element, None, false, V::Scalar),
+                F::new("loan_id", "loan_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "circ_desk",
                     "circ_desk",
@@ -8630,19 +9023,47 @@ impl alma_runtime::Model for ItemLoan {
                     ),
                 ),
                 F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar),
+                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "item_barcode",
                     "item_barcode",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
-                F::new("loan_status", "loan_status", K::Element, None, false, V::Scalar),
-                F::new("loan_date", "loan_date", K::Element, None, false, V::Scalar),
-                F::new("return_date", "return_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "due_date",
+                    "due_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "loan_status",
+                    "loan_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Enum),
+                ),
+                F::new(
+                    "loan_date",
+                    "loan_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "return_date",
+                    "return_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "returned_by",
                     "returned_by",
@@ -8659,21 +9080,35 @@ impl alma_runtime::Model for ItemLoan {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
-                F::new("item_id", "item_id", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("item_id", "item_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "publication_year",
                     "publication_year",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "location_code",
@@ -8695,8 +9130,22 @@ impl alma_runtime::Model for ItemLoan {
                         <crate::shared::ItemLoanItemPolicy as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
-                F::new("loan_fine", "loan_fine", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "loan_fine",
+                    "loan_fine",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
                 F::new(
                     "request_id",
                     "request_id",
@@ -8707,14 +9156,21 @@ impl alma_runtime::Model for ItemLoan {
                         <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("renewable", "renewable", K::Element, None, false, V::Scalar),
+                F::new(
+                    "renewable",
+                    "renewable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "last_renew_date",
                     "last_renew_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_renew_status",
@@ -8792,13 +9248,15 @@ alma_runtime::serde_via_codec!(ItemLoanCircDesk);
 impl alma_runtime::Model for ItemLoanCircDesk {
     const NAME: &'static str = "ItemLoanCircDesk";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_circ_desk",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -8862,18 +9320,20 @@ alma_runtime::serde_via_codec!(ItemLoanItemPolicy);
 impl alma_runtime::Model for ItemLoanItemPolicy {
     const NAME: &'static str = "ItemLoanItemPolicy";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_item_policy",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
                 F::new(
                     "description",
                     "description",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -8989,12 +9449,14 @@ alma_runtime::serde_via_codec!(ItemLoanLocationCode);
 impl alma_runtime::Model for ItemLoanLocationCode {
     const NAME: &'static str = "ItemLoanLocationCode";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_location_code",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("name", "name", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9060,12 +9522,14 @@ alma_runtime::serde_via_codec!(ItemLoanRequestId);
 impl alma_runtime::Model for ItemLoanRequestId {
     const NAME: &'static str = "ItemLoanRequestId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_request_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9134,13 +9598,15 @@ alma_runtime::serde_via_codec!(ItemLoanReturnCircDesk);
 impl alma_runtime::Model for ItemLoanReturnCircDesk {
     const NAME: &'static str = "ItemLoanReturnCircDesk";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_return_circ_desk",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9204,12 +9670,14 @@ alma_runtime::serde_via_codec!(ItemLoanReturnedBy);
 impl alma_runtime::Model for ItemLoanReturnedBy {
     const NAME: &'static str = "ItemLoanReturnedBy";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_returned_by",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9411,7 +9879,9 @@ alma_runtime::serde_via_codec!(ItemLoanPut);
 impl alma_runtime::Model for ItemLoanPut {
     const NAME: &'static str = "ItemLoanPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan",
             fields: &[
@@ -9436,7 +9906,14 @@ impl alma_runtime::Model for ItemLoanPut {
                     ),
                 ),
                 F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "due_date",
+                    "due_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "request_id",
                     "request_id",
@@ -9512,7 +9989,9 @@ alma_runtime::serde_via_codec!(ItemLoans);
 impl alma_runtime::Model for ItemLoans {
     const NAME: &'static str = "ItemLoans";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loans",
             fields: &[
@@ -9530,7 +10009,7 @@ impl alma_runtime::Model for ItemLoans {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -9597,7 +10076,9 @@ alma_runtime::serde_via_codec!(Items);
 impl alma_runtime::Model for Items {
     const NAME: &'static str = "Items";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "items",
             fields: &[
@@ -9615,7 +10096,7 @@ impl alma_runtime::Model for Items {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -9936,16 +10417,46 @@ alma_runtime::serde_via_codec!(DateCoverageParameters);
 impl alma_runtime::Model for DateCoverageParameters {
     const NAME: &'static str = "DateCoverageParameters";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "global_date_coverage_parameters",
             fields: &[
-                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
+                F::new(
+                    "from_year",
+                    "from_year",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("from_month", "from_month", K::Element, None, false, V::Code),
                 F::new("from_day", "from_day", K::Element, None, false, V::Code),
-                F::new("from_volume", "from_volume", K::Element, None, false, V::Scalar),
-                F::new("from_issue", "from_issue", K::Element, None, false, V::Scalar),
-                F::new("until_year", "until_year", K::Element, None, false, V::Scalar),
+                F::new(
+                    "from_volume",
+                    "from_volume",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "from_issue",
+                    "from_issue",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "until_year",
+                    "until_year",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("until_month", "until_month", K::Element, None, false, V::Code),
                 F::new("until_day", "until_day", K::Element, None, false, V::Code),
                 F::new(
@@ -9954,9 +10465,16 @@ impl alma_runtime::Model for DateCoverageParameters {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("until_issue", "until_issue", K::Element, None, false, V::Scalar),
+                F::new(
+                    "until_issue",
+                    "until_issue",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -10114,12 +10632,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionId);
 impl alma_runtime::Model for ElectronicCollectionId {
     const NAME: &'static str = "ElectronicCollectionId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -10183,12 +10703,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionService);
 impl alma_runtime::Model for ElectronicCollectionService {
     const NAME: &'static str = "ElectronicCollectionService";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_service",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -10264,7 +10786,9 @@ alma_runtime::serde_via_codec!(EmbargoInformation);
 impl alma_runtime::Model for EmbargoInformation {
     const NAME: &'static str = "EmbargoInformation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "global_embargo_information",
             fields: &[
@@ -10282,7 +10806,7 @@ impl alma_runtime::Model for EmbargoInformation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "number_of_months",
@@ -10290,7 +10814,7 @@ impl alma_runtime::Model for EmbargoInformation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -10420,11 +10944,13 @@ alma_runtime::serde_via_codec!(LinkingDetails);
 impl alma_runtime::Model for LinkingDetails {
     const NAME: &'static str = "LinkingDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "linking_details",
             fields: &[
-                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("url_type", "url_type", K::Element, None, false, V::Code),
                 F::new(
                     "url_type_override",
@@ -10434,23 +10960,37 @@ impl alma_runtime::Model for LinkingDetails {
                     false,
                     V::Code,
                 ),
-                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
                 F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
+                    "dynamic_url",
+                    "dynamic_url",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("static_url", "static_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "static_url",
+                    "static_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "static_url_override",
                     "static_url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters",
@@ -10458,7 +10998,7 @@ impl alma_runtime::Model for LinkingDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters_override",
@@ -10466,7 +11006,7 @@ impl alma_runtime::Model for LinkingDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "proxy_enabled",
@@ -10476,7 +11016,7 @@ impl alma_runtime::Model for LinkingDetails {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -10741,19 +11281,28 @@ alma_runtime::serde_via_codec!(Portfolio);
 impl alma_runtime::Model for Portfolio {
     const NAME: &'static str = "Portfolio";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("is_local", "is_local", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "is_local",
+                    "is_local",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "is_standalone",
                     "is_standalone",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "resource_metadata",
@@ -10782,7 +11331,7 @@ impl alma_runtime::Model for Portfolio {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "available_until_date",
@@ -10790,7 +11339,7 @@ impl alma_runtime::Model for Portfolio {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "material_type",
@@ -10807,7 +11356,7 @@ impl alma_runtime::Model for Portfolio {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_activation_date",
@@ -10815,7 +11364,7 @@ impl alma_runtime::Model for Portfolio {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -10918,16 +11467,23 @@ impl alma_runtime::Model for Portfolio {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "internal_description",
                     "internal_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "note",
@@ -10949,8 +11505,15 @@ impl alma_runtime::Model for Portfolio {
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("ill_policy", "ill_policy", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "ill_policy",
+                    "ill_policy",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11016,12 +11579,14 @@ alma_runtime::serde_via_codec!(PortfolioLibrary);
 impl alma_runtime::Model for PortfolioLibrary {
     const NAME: &'static str = "PortfolioLibrary";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_library",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11086,12 +11651,14 @@ alma_runtime::serde_via_codec!(PortfolioLicense);
 impl alma_runtime::Model for PortfolioLicense {
     const NAME: &'static str = "PortfolioLicense";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_license",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11156,12 +11723,14 @@ alma_runtime::serde_via_codec!(PortfolioPda);
 impl alma_runtime::Model for PortfolioPda {
     const NAME: &'static str = "PortfolioPda";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_pda",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11226,12 +11795,14 @@ alma_runtime::serde_via_codec!(PortfolioPoLine);
 impl alma_runtime::Model for PortfolioPoLine {
     const NAME: &'static str = "PortfolioPoLine";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_po_line",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11301,7 +11872,9 @@ alma_runtime::serde_via_codec!(PortfolioResourceMetadata);
 impl alma_runtime::Model for PortfolioResourceMetadata {
     const NAME: &'static str = "PortfolioResourceMetadata";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
@@ -11315,7 +11888,7 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11561,7 +12134,9 @@ alma_runtime::serde_via_codec!(PortfolioPost);
 impl alma_runtime::Model for PortfolioPost {
     const NAME: &'static str = "PortfolioPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio",
             fields: &[
@@ -11571,7 +12146,7 @@ impl alma_runtime::Model for PortfolioPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "resource_metadata",
@@ -11600,7 +12175,7 @@ impl alma_runtime::Model for PortfolioPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "available_until_date",
@@ -11608,7 +12183,7 @@ impl alma_runtime::Model for PortfolioPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "material_type",
@@ -11625,7 +12200,7 @@ impl alma_runtime::Model for PortfolioPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_activation_date",
@@ -11633,7 +12208,7 @@ impl alma_runtime::Model for PortfolioPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -11736,16 +12311,23 @@ impl alma_runtime::Model for PortfolioPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "internal_description",
                     "internal_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "note",
@@ -11767,7 +12349,7 @@ impl alma_runtime::Model for PortfolioPost {
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11885,7 +12467,9 @@ alma_runtime::serde_via_codec!(LinkingDetailsPut);
 impl alma_runtime::Model for LinkingDetailsPut {
     const NAME: &'static str = "LinkingDetailsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "linking_details",
             fields: &[
@@ -11898,23 +12482,37 @@ impl alma_runtime::Model for LinkingDetailsPut {
                     false,
                     V::Code,
                 ),
-                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
                 F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
+                    "dynamic_url",
+                    "dynamic_url",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("static_url", "static_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url_override",
+                    "dynamic_url_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "static_url",
+                    "static_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "static_url_override",
                     "static_url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters_override",
@@ -11922,7 +12520,7 @@ impl alma_runtime::Model for LinkingDetailsPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "proxy_enabled",
@@ -11932,7 +12530,7 @@ impl alma_runtime::Model for LinkingDetailsPut {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -12156,7 +12754,9 @@ alma_runtime::serde_via_codec!(PortfolioPut);
 impl alma_runtime::Model for PortfolioPut {
     const NAME: &'static str = "PortfolioPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio",
             fields: &[
@@ -12167,7 +12767,7 @@ impl alma_runtime::Model for PortfolioPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "available_until_date",
@@ -12175,7 +12775,7 @@ impl alma_runtime::Model for PortfolioPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "material_type",
@@ -12192,7 +12792,7 @@ impl alma_runtime::Model for PortfolioPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_activation_date",
@@ -12200,7 +12800,7 @@ impl alma_runtime::Model for PortfolioPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -12303,16 +12903,23 @@ impl alma_runtime::Model for PortfolioPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "internal_description",
                     "internal_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "note",
@@ -12334,7 +12941,7 @@ impl alma_runtime::Model for PortfolioPut {
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -12399,11 +13006,13 @@ alma_runtime::serde_via_codec!(PurchaseRequestAmount);
 impl alma_runtime::Model for PurchaseRequestAmount {
     const NAME: &'static str = "PurchaseRequestAmount";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "estimated_cost",
             fields: &[
-                F::new("sum", "sum", K::Element, None, false, V::Scalar),
+                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("currency", "currency", K::Element, None, false, V::Code),
             ],
         };
@@ -12473,11 +13082,20 @@ alma_runtime::serde_via_codec!(PurchaseRequestLocation);
 impl alma_runtime::Model for PurchaseRequestLocation {
     const NAME: &'static str = "PurchaseRequestLocation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
+                F::new(
+                    "quantity",
+                    "quantity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new(
                     "shelving_location",
@@ -12485,7 +13103,7 @@ impl alma_runtime::Model for PurchaseRequestLocation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -12641,18 +13259,27 @@ alma_runtime::serde_via_codec!(PurchaseRequest);
 impl alma_runtime::Model for PurchaseRequest {
     const NAME: &'static str = "PurchaseRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request",
             fields: &[
-                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -12660,7 +13287,7 @@ impl alma_runtime::Model for PurchaseRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("format", "format", K::Element, None, false, V::Code),
                 F::new(
@@ -12701,16 +13328,23 @@ impl alma_runtime::Model for PurchaseRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("approved_by", "approved_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "approved_by",
+                    "approved_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "requester_note",
                     "requester_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "reject_reason",
@@ -12818,13 +13452,15 @@ alma_runtime::serde_via_codec!(PurchaseRequestRequester);
 impl alma_runtime::Model for PurchaseRequestRequester {
     const NAME: &'static str = "PurchaseRequestRequester";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request_requester",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -12951,7 +13587,9 @@ alma_runtime::serde_via_codec!(PurchaseRequestResourceMetadata);
 impl alma_runtime::Model for PurchaseRequestResourceMetadata {
     const NAME: &'static str = "PurchaseRequestResourceMetadata";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
@@ -12973,28 +13611,42 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
                     false,
                     V::Code,
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
-                    "other_system_number",
-                    "other_system_number",
+                    "lcc_number",
+                    "lcc_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new(
+                    "other_system_number",
+                    "other_system_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "publication_place",
                     "publication_place",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "publication_year",
@@ -13002,10 +13654,17 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new(
+                    "bib_note",
+                    "bib_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -13120,7 +13779,9 @@ alma_runtime::serde_via_codec!(PurchaseRequestPost);
 impl alma_runtime::Model for PurchaseRequestPost {
     const NAME: &'static str = "PurchaseRequestPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request",
             fields: &[
@@ -13151,7 +13812,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "requester_note",
@@ -13159,7 +13820,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resource_metadata",
@@ -13256,7 +13917,9 @@ alma_runtime::serde_via_codec!(PurchaseRequests);
 impl alma_runtime::Model for PurchaseRequests {
     const NAME: &'static str = "PurchaseRequests";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_requests",
             fields: &[
@@ -13276,7 +13939,7 @@ impl alma_runtime::Model for PurchaseRequests {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -13587,36 +14250,73 @@ alma_runtime::serde_via_codec!(Representation);
 impl alma_runtime::Model for Representation {
     const NAME: &'static str = "Representation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("label", "label", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
                 F::new("active", "active", K::Element, None, false, V::Code),
                 F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("date", "date", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
-                F::new("track", "track", K::Element, None, false, V::Scalar),
-                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
-                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("track", "track", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_time",
+                    "start_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_time",
+                    "end_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "season_month",
                     "season_month",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "day_in_month",
@@ -13624,7 +14324,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "access_rights_policy_id",
@@ -13648,7 +14348,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "thumbnail_url",
@@ -13656,11 +14356,25 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
-                F::new("deposit_id", "deposit_id", K::Element, None, false, V::Scalar),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "deposit_id",
+                    "deposit_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("repository", "repository", K::Element, None, false, V::Code),
                 F::new(
                     "originating_record_id",
@@ -13668,7 +14382,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_1",
@@ -13676,7 +14390,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_2",
@@ -13684,7 +14398,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_3",
@@ -13692,7 +14406,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_4",
@@ -13700,7 +14414,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_5",
@@ -13708,16 +14422,23 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_by",
@@ -13725,7 +14446,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -13733,7 +14454,7 @@ impl alma_runtime::Model for Representation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "files",
@@ -13745,8 +14466,15 @@ impl alma_runtime::Model for Representation {
                         <crate::shared::RepresentationFiles2 as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("is_remote", "is_remote", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "is_remote",
+                    "is_remote",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -13815,20 +14543,22 @@ alma_runtime::serde_via_codec!(RepresentationFiles2);
 impl alma_runtime::Model for RepresentationFiles2 {
     const NAME: &'static str = "RepresentationFiles2";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_files2",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
                 F::new(
                     "total_record_count",
                     "total_record_count",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -13968,25 +14698,34 @@ alma_runtime::serde_via_codec!(UserAddress);
 impl alma_runtime::Model for UserAddress {
     const NAME: &'static str = "UserAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "state_province",
                     "state_province",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "postal_code",
+                    "postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("country", "country", K::Element, None, false, V::Code),
                 F::new(
                     "address_note",
@@ -13994,10 +14733,24 @@ impl alma_runtime::Model for UserAddress {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "address_type",
                     "address_type",
@@ -14006,14 +14759,21 @@ impl alma_runtime::Model for UserAddress {
                     true,
                     V::Code,
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "segment_type",
                     "segment_type",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -14206,7 +14966,9 @@ alma_runtime::serde_via_codec!(UserEmail);
 impl alma_runtime::Model for UserEmail {
     const NAME: &'static str = "UserEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
@@ -14216,9 +14978,16 @@ impl alma_runtime::Model for UserEmail {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "email_type",
                     "email_type",
@@ -14227,14 +14996,21 @@ impl alma_runtime::Model for UserEmail {
                     true,
                     V::Code,
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "segment_type",
                     "segment_type",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -14302,12 +15078,14 @@ alma_runtime::serde_via_codec!(LibraryNotice);
 impl alma_runtime::Model for LibraryNotice {
     const NAME: &'static str = "LibraryNotice";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library_notice",
             fields: &[
                 F::new("code", "code", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Bool)),
             ],
         };
         &MODEL
@@ -14476,7 +15254,9 @@ alma_runtime::serde_via_codec!(UserPhone);
 impl alma_runtime::Model for UserPhone {
     const NAME: &'static str = "UserPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
@@ -14486,7 +15266,7 @@ impl alma_runtime::Model for UserPhone {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "phone_type",
@@ -14496,14 +15276,21 @@ impl alma_runtime::Model for UserPhone {
                     true,
                     V::Code,
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "preferred_sms",
                     "preferred_sms",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "segment_type",
@@ -14511,7 +15298,7 @@ impl alma_runtime::Model for UserPhone {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -14585,13 +15372,29 @@ alma_runtime::serde_via_codec!(ProxyForUser);
 impl alma_runtime::Model for ProxyForUser {
     const NAME: &'static str = "ProxyForUser";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "proxy_for_user",
             fields: &[
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "full_name",
+                    "full_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -14743,21 +15546,23 @@ alma_runtime::serde_via_codec!(UserIdentifier);
 impl alma_runtime::Model for UserIdentifier {
     const NAME: &'static str = "UserIdentifier";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_identifier",
             fields: &[
                 F::new("id_type", "id_type", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
-                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "segment_type",
                     "segment_type",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -14843,14 +15648,23 @@ alma_runtime::serde_via_codec!(UserRole);
 impl alma_runtime::Model for UserRole {
     const NAME: &'static str = "UserRole";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_role",
             fields: &[
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new("scope", "scope", K::Element, None, false, V::Code),
                 F::new("role_type", "role_type", K::Element, None, false, V::Code),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "parameter",
                     "parameter",
@@ -14924,12 +15738,21 @@ alma_runtime::serde_via_codec!(PageRange);
 impl alma_runtime::Model for PageRange {
     const NAME: &'static str = "PageRange";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "required_pages_range",
             fields: &[
-                F::new("from_page", "from_page", K::Element, None, false, V::Scalar),
-                F::new("to_page", "to_page", K::Element, None, false, V::Scalar),
+                F::new(
+                    "from_page",
+                    "from_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("to_page", "to_page", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -15015,12 +15838,21 @@ alma_runtime::serde_via_codec!(ResourceSharing);
 impl alma_runtime::Model for ResourceSharing {
     const NAME: &'static str = "ResourceSharing";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_sharing",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "partner",
                     "partner",
@@ -15032,7 +15864,7 @@ impl alma_runtime::Model for ResourceSharing {
                     ),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -15101,13 +15933,15 @@ alma_runtime::serde_via_codec!(ResourceSharingPartner);
 impl alma_runtime::Model for ResourceSharingPartner {
     const NAME: &'static str = "ResourceSharingPartner";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_sharing_partner",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -15576,7 +16410,9 @@ alma_runtime::serde_via_codec!(UserRequest);
 impl alma_runtime::Model for UserRequest {
     const NAME: &'static str = "UserRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request",
             fields: &[
@@ -15586,16 +16422,23 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "additional_id",
                     "additional_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_type",
@@ -15603,7 +16446,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
                 F::new(
                     "request_sub_type",
@@ -15613,26 +16456,40 @@ impl alma_runtime::Model for UserRequest {
                     false,
                     V::Code,
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
-                    "manual_description",
-                    "manual_description",
+                    "description",
+                    "description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "manual_description",
+                    "manual_description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "pickup_location",
                     "pickup_location",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location_type",
@@ -15640,7 +16497,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
                 F::new(
                     "pickup_location_library",
@@ -15648,7 +16505,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location_circulation_desk",
@@ -15656,7 +16513,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location_institution",
@@ -15664,7 +16521,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "managed_by_library",
@@ -15672,7 +16529,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "managed_by_circulation_desk",
@@ -15680,7 +16537,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "managed_by_library_code",
@@ -15688,7 +16545,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "managed_by_circulation_desk_code",
@@ -15696,7 +16553,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "target_destination",
@@ -15720,7 +16577,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "partial_digitization",
@@ -15728,7 +16585,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "chapter_or_article_title",
@@ -15736,18 +16593,18 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "date_of_publication",
                     "date_of_publication",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_or_article_author",
@@ -15755,7 +16612,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "required_pages_range",
@@ -15773,16 +16630,16 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "request_status",
                     "request_status",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
                 F::new(
                     "place_in_queue",
@@ -15790,7 +16647,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "request_date",
@@ -15798,7 +16655,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_time",
@@ -15806,17 +16663,31 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("task_name", "task_name", K::Element, None, false, V::Scalar),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "task_name",
+                    "task_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "booking_start_date",
                     "booking_start_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "booking_end_date",
@@ -15824,7 +16695,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "adjusted_booking_start_date",
@@ -15832,7 +16703,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "adjusted_booking_end_date",
@@ -15840,7 +16711,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "destination_location",
@@ -15858,7 +16729,14 @@ impl alma_runtime::Model for UserRequest {
                     false,
                     V::Code,
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
                 F::new(
                     "due_back_date",
@@ -15866,10 +16744,10 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("item_id", "item_id", K::Element, None, false, V::Scalar),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("item_id", "item_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "resource_sharing",
                     "resource_sharing",
@@ -15886,7 +16764,7 @@ impl alma_runtime::Model for UserRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -16400,7 +17278,9 @@ alma_runtime::serde_via_codec!(UserRequestPost);
 impl alma_runtime::Model for UserRequestPost {
     const NAME: &'static str = "UserRequestPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request",
             fields: &[
@@ -16410,25 +17290,39 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "manual_description",
                     "manual_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "pickup_location_type",
                     "pickup_location_type",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
                 F::new(
                     "pickup_location_library",
@@ -16436,7 +17330,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location_circulation_desk",
@@ -16444,7 +17338,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location_institution",
@@ -16452,7 +17346,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "target_destination",
@@ -16476,7 +17370,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "partial_digitization",
@@ -16484,7 +17378,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "chapter_or_article_title",
@@ -16492,18 +17386,18 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "date_of_publication",
                     "date_of_publication",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_or_article_author",
@@ -16511,7 +17405,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "required_pages_range",
@@ -16529,16 +17423,16 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "booking_start_date",
                     "booking_start_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "booking_end_date",
@@ -16546,7 +17440,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "destination_location",
@@ -16564,7 +17458,14 @@ impl alma_runtime::Model for UserRequestPost {
                     false,
                     V::Code,
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
                 F::new(
                     "due_back_date",
@@ -16572,7 +17473,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "copyrights_declaration_signed_by_patron",
@@ -16580,7 +17481,7 @@ impl alma_runtime::Model for UserRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -16860,7 +17761,9 @@ alma_runtime::serde_via_codec!(UserRequestPut);
 impl alma_runtime::Model for UserRequestPut {
     const NAME: &'static str = "UserRequestPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request",
             fields: &[
@@ -16870,17 +17773,31 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "pickup_location_type",
                     "pickup_location_type",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
                 F::new(
                     "pickup_location_library",
@@ -16888,7 +17805,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location_circulation_desk",
@@ -16896,7 +17813,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location_institution",
@@ -16904,7 +17821,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "target_destination",
@@ -16928,7 +17845,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "partial_digitization",
@@ -16936,7 +17853,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "chapter_or_article_title",
@@ -16944,18 +17861,18 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "date_of_publication",
                     "date_of_publication",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_or_article_author",
@@ -16963,7 +17880,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "required_pages_range",
@@ -16981,16 +17898,16 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "booking_start_date",
                     "booking_start_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "booking_end_date",
@@ -16998,7 +17915,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "destination_location",
@@ -17016,7 +17933,14 @@ impl alma_runtime::Model for UserRequestPut {
                     false,
                     V::Code,
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
                 F::new(
                     "due_back_date",
@@ -17024,7 +17948,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "copyrights_declaration_signed_by_patron",
@@ -17032,7 +17956,7 @@ impl alma_runtime::Model for UserRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -17099,7 +18023,9 @@ alma_runtime::serde_via_codec!(UserRequests);
 impl alma_runtime::Model for UserRequests {
     const NAME: &'static str = "UserRequests";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_requests",
             fields: &[
@@ -17119,7 +18045,7 @@ impl alma_runtime::Model for UserRequests {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -17189,11 +18115,13 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestAmount);
 impl alma_runtime::Model for UserResourceSharingRequestAmount {
     const NAME: &'static str = "UserResourceSharingRequestAmount";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "shipping_cost",
             fields: &[
-                F::new("sum", "sum", K::Element, None, false, V::Scalar),
+                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Num)),
                 F::new("currency", "currency", K::Element, None, false, V::Code),
             ],
         };
@@ -17263,20 +18191,29 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestRsNote);
 impl alma_runtime::Model for UserResourceSharingRequestRsNote {
     const NAME: &'static str = "UserResourceSharingRequestRsNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_note",
             fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar),
+                F::new("content", "content", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -17890,19 +18827,35 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequest);
 impl alma_runtime::Model for UserResourceSharingRequest {
     const NAME: &'static str = "UserResourceSharingRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request",
             fields: &[
-                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -17910,7 +18863,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "created_time",
@@ -17918,7 +18871,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_time",
@@ -17926,10 +18879,10 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar),
+                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "partner",
                     "partner",
@@ -17966,7 +18919,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("format", "format", K::Element, None, false, V::Code),
                 F::new(
@@ -17975,7 +18928,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "supplied_format",
@@ -18007,7 +18960,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location",
@@ -18024,7 +18977,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "use_alternative_address",
@@ -18032,16 +18985,23 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("text_email", "text_email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "text_email",
+                    "text_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "text_postal_1",
                     "text_postal_1",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_2",
@@ -18049,7 +19009,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_3",
@@ -18057,7 +19017,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_4",
@@ -18065,7 +19025,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "shipping_cost",
@@ -18122,7 +19082,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "need_patron_info",
@@ -18130,7 +19090,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "willing_to_pay",
@@ -18138,7 +19098,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "citation_type",
@@ -18148,15 +19108,22 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     false,
                     V::Code,
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
-                F::new("maximum_fee", "maximum_fee", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "maximum_fee",
+                    "maximum_fee",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
                 F::new(
                     "has_active_notes",
                     "has_active_notes",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "rs_note",
@@ -18168,8 +19135,22 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                         <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("printed", "printed", K::Element, None, false, V::Scalar),
-                F::new("reported", "reported", K::Element, None, false, V::Scalar),
+                F::new(
+                    "printed",
+                    "printed",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "reported",
+                    "reported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "level_of_service",
                     "level_of_service",
@@ -18178,65 +19159,72 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     false,
                     V::Code,
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_barcode",
                     "additional_barcode",
                     K::Element,
                     Some("additional_barcodes"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "author_initials",
                     "author_initials",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "place_of_publication",
                     "place_of_publication",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "specific_edition",
                     "specific_edition",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "journal_title",
                     "journal_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "chapter_title",
                     "chapter_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_author",
@@ -18244,43 +19232,85 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "series_title_number",
                     "series_title_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_person_name",
                     "additional_person_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
-                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
-                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
-                F::new("oclc_number", "oclc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "bib_note",
+                    "bib_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "lcc_number",
+                    "lcc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "oclc_number",
+                    "oclc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "other_standard_id",
                     "other_standard_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "remote_record_id",
@@ -18288,7 +19318,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "ebook_indicator",
@@ -18296,7 +19326,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "partner_additional_identifier",
@@ -18304,7 +19334,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "tracking_number",
@@ -18312,7 +19342,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -18383,13 +19413,15 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestPartner);
 impl alma_runtime::Model for UserResourceSharingRequestPartner {
     const NAME: &'static str = "UserResourceSharingRequestPartner";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request_partner",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -18459,13 +19491,15 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestRequester);
 impl alma_runtime::Model for UserResourceSharingRequestRequester {
     const NAME: &'static str = "UserResourceSharingRequestRequester";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request_requester",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -18532,12 +19566,14 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestUserRequest);
 impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
     const NAME: &'static str = "UserResourceSharingRequestUserRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request_user_request",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -19026,12 +20062,21 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestPost);
 impl alma_runtime::Model for UserResourceSharingRequestPost {
     const NAME: &'static str = "UserResourceSharingRequestPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request",
             fields: &[
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "partner",
                     "partner",
@@ -19058,7 +20103,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("format", "format", K::Element, None, false, V::Code),
                 F::new(
@@ -19083,7 +20128,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location",
@@ -19100,7 +20145,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "use_alternative_address",
@@ -19108,16 +20153,23 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("text_email", "text_email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "text_email",
+                    "text_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "text_postal_1",
                     "text_postal_1",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_2",
@@ -19125,7 +20177,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_3",
@@ -19133,7 +20185,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_4",
@@ -19141,7 +20193,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("fund", "fund", K::Element, None, false, V::Code),
                 F::new(
@@ -19158,7 +20210,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "willing_to_pay",
@@ -19166,7 +20218,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "citation_type",
@@ -19176,8 +20228,15 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     false,
                     V::Code,
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
-                F::new("maximum_fee", "maximum_fee", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "maximum_fee",
+                    "maximum_fee",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
                 F::new(
                     "level_of_service",
                     "level_of_service",
@@ -19186,57 +20245,64 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     false,
                     V::Code,
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "author_initials",
                     "author_initials",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "place_of_publication",
                     "place_of_publication",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "specific_edition",
                     "specific_edition",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "journal_title",
                     "journal_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "chapter_title",
                     "chapter_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_author",
@@ -19244,43 +20310,85 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "series_title_number",
                     "series_title_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_person_name",
                     "additional_person_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
-                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
-                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
-                F::new("oclc_number", "oclc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "bib_note",
+                    "bib_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "lcc_number",
+                    "lcc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "oclc_number",
+                    "oclc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "other_standard_id",
                     "other_standard_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "remote_record_id",
@@ -19288,7 +20396,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "ebook_indicator",
@@ -19296,7 +20404,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "partner_additional_identifier",
@@ -19304,7 +20412,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "tracking_number",
@@ -19312,7 +20420,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };

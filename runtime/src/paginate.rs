@@ -43,6 +43,9 @@ struct OffsetWalk<P, T> {
     /// The identifying field's JSON path and how to read it from a record.
     id: Option<IdField<T>>,
     repeats: Repeats,
+    /// How to read a page's `total_record_count`, and the last one read.
+    total_of: Option<fn(&P) -> Option<u64>>,
+    total: Option<u64>,
 }
 
 impl<P, T: Codec> OffsetWalk<P, T> {
@@ -73,6 +76,9 @@ impl<P: Decode + Send + 'static, T: Codec> PageWalk for OffsetWalk<P, T> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let status = page.status;
+        if let Some(total_of) = self.total_of {
+            self.total = total_of(&page.value).or(self.total);
+        }
         let items = (self.items_of)(page.value).map_err(|message| Error::Decode {
             operation,
             status,
@@ -137,7 +143,9 @@ impl Paginator<RawBody, Value> {
     /// A paginator over a list whose answer has no published schema: pages are asked for in
     /// JSON and their records read by [`json_records`].
     pub fn untyped(req: RequestBuilder) -> Self {
-        Paginator::new(req.format(Format::Json), json_records)
+        let mut p = Paginator::new(req.format(Format::Json), json_records);
+        p.stream.walk.total_of = Some(json_total);
+        p
     }
 }
 
@@ -154,6 +162,8 @@ impl<P: Decode + Send + 'static, T: Codec> Paginator<P, T> {
                     offset: 0,
                     id: None,
                     repeats: Repeats::default(),
+                    total_of: None,
+                    total: None,
                 },
             ),
         }
@@ -182,6 +192,12 @@ impl<P: Decode + Send + 'static, T: Codec> Paginator<P, T> {
     /// Pages fetched so far.
     pub fn pages_fetched(&self) -> u64 {
         self.stream.pages
+    }
+
+    /// The list's `total_record_count` as the last page said it (for progress only: Alma's is
+    /// not to be trusted, and the stream never relies on it), when the pages are read for it.
+    pub fn total_record_count(&self) -> Option<u64> {
+        self.stream.walk.total
     }
 
     /// The next item, `None` after the last one. After an error the stream ends.
@@ -231,6 +247,16 @@ impl RecordId for i64 {
 impl<T: RecordId> RecordId for Option<T> {
     fn record_id(&self) -> Option<String> {
         self.as_ref()?.record_id()
+    }
+}
+
+/// A JSON page's `total_record_count`, when it has a positive one.
+pub fn json_total(page: &RawBody) -> Option<u64> {
+    let v: Value = serde_json::from_str(&page.text).ok()?;
+    match v.get("total_record_count")? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

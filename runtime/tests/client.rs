@@ -54,7 +54,7 @@ impl Model for Thing {
                 XmlKind::Element,
                 None,
                 false,
-                XmlValue::Scalar,
+                XmlValue::Scalar(alma_runtime::xml::ScalarKind::Str),
             )],
         };
         &M

@@ -498,7 +498,7 @@ enum Seen {
 fn declared(root: &Elem, model: &'static XmlModel, path: &[usize], change: Change) -> bool {
     let item = |f: &'static XmlField| match f.value {
         XmlValue::Model(m) => Seen::Model(m()),
-        XmlValue::Scalar | XmlValue::Code => Seen::Leaf,
+        XmlValue::Scalar(_) | XmlValue::Code => Seen::Leaf,
         XmlValue::Any => Seen::Undeclared,
     };
     let mut seen = Seen::Model(model);
@@ -597,7 +597,7 @@ fn json_declared(model: &'static XmlModel, path: &[String]) -> bool {
                     match f.value {
                         XmlValue::Model(m) => Seen::Model(m()),
                         XmlValue::Code => Seen::Leaf,
-                        XmlValue::Scalar | XmlValue::Any => Seen::Undeclared,
+                        XmlValue::Scalar(_) | XmlValue::Any => Seen::Undeclared,
                     }
                 }
             },

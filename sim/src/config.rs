@@ -60,7 +60,7 @@ pub struct SimConfig {
     pub fail_methods: Vec<String>,
     /// Alma's known list quirks, for testing how a client walks lists.
     pub quirks: ListQuirks,
-    /// Every answer waits this long.
+    /// Every answer waits this long before it is sent (the request is carried out first).
     pub latency: Duration,
     /// Directories of recorded documents laid out like `../shared/alma-fixtures` (`INDEX.tsv`).
     pub seed: Vec<PathBuf>,

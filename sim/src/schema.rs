@@ -18,7 +18,7 @@ pub fn field_path(model: &XmlModel, name: &str) -> Option<String> {
                 f.key == n
                     && f.kind != XmlKind::Any
                     && !f.array
-                    && matches!(f.value, XmlValue::Scalar)
+                    && matches!(f.value, XmlValue::Scalar(_))
             })
             .map(|f| f.key.to_owned())
     };

@@ -64,11 +64,13 @@ async fn handle(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(Dropped);
     }
+    let (answer, remaining) = answer(alma, req).await;
+    alma.counters.served(answer.status);
+    // The answer is slow to come back: the request was carried out already, as when a slow
+    // network or a timeout leaves a client not knowing whether its write happened.
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }
-    let (answer, remaining) = answer(alma, req).await;
-    alma.counters.served(answer.status);
     Ok(response(answer, remaining))
 }
 

@@ -224,6 +224,10 @@ const BENCHES: &[(&str, &str)] = &[
         "sim",
         "the local Alma's GETs a second on one core, and memory per record",
     ),
+    (
+        "cli",
+        "alma --all over 20,000 users, a 1,000-row batch, and --help, at 25 req/s",
+    ),
 ];
 
 fn bench(args: &[String]) -> Result<(), String> {
@@ -271,6 +275,13 @@ fn bench(args: &[String]) -> Result<(), String> {
         run(
             &cargo,
             &["bench", "-q", "-p", "alma-sim", "--bench", "serve"],
+            &[],
+        )?;
+    }
+    if wanted("cli") {
+        run(
+            &cargo,
+            &["bench", "-q", "-p", "alma-cli", "--bench", "cli"],
             &[],
         )?;
     }

@@ -56,7 +56,9 @@ alma_runtime::serde_via_codec!(InvoiceLines);
 impl alma_runtime::Model for InvoiceLines {
     const NAME: &'static str = "InvoiceLines";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_lines",
             fields: &[
@@ -76,7 +78,7 @@ impl alma_runtime::Model for InvoiceLines {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -137,7 +139,9 @@ alma_runtime::serde_via_codec!(Invoices);
 impl alma_runtime::Model for Invoices {
     const NAME: &'static str = "Invoices";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoices",
             fields: &[
@@ -157,7 +161,7 @@ impl alma_runtime::Model for Invoices {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -263,17 +267,33 @@ alma_runtime::serde_via_codec!(Fund);
 impl alma_runtime::Model for Fund {
     const NAME: &'static str = "Fund";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fund",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "fiscal_period",
                     "fiscal_period",
@@ -289,9 +309,9 @@ impl alma_runtime::Model for Fund {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -361,11 +381,13 @@ alma_runtime::serde_via_codec!(FundPost);
 impl alma_runtime::Model for FundPost {
     const NAME: &'static str = "FundPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fund",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "fiscal_period",
                     "fiscal_period",
@@ -375,7 +397,7 @@ impl alma_runtime::Model for FundPost {
                     V::Code,
                 ),
                 F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -436,7 +458,9 @@ alma_runtime::serde_via_codec!(Funds);
 impl alma_runtime::Model for Funds {
     const NAME: &'static str = "Funds";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "funds",
             fields: &[
@@ -456,7 +480,7 @@ impl alma_runtime::Model for Funds {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -531,7 +555,9 @@ alma_runtime::serde_via_codec!(AdditionalCharges);
 impl alma_runtime::Model for AdditionalCharges {
     const NAME: &'static str = "AdditionalCharges";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "additional_charges",
             fields: &[
@@ -541,12 +567,40 @@ impl alma_runtime::Model for AdditionalCharges {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("shipment", "shipment", K::Element, None, false, V::Scalar),
-                F::new("overhead", "overhead", K::Element, None, false, V::Scalar),
-                F::new("insurance", "insurance", K::Element, None, false, V::Scalar),
-                F::new("discount", "discount", K::Element, None, false, V::Scalar),
+                F::new(
+                    "shipment",
+                    "shipment",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new(
+                    "overhead",
+                    "overhead",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new(
+                    "insurance",
+                    "insurance",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new(
+                    "discount",
+                    "discount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
             ],
         };
         &MODEL
@@ -605,12 +659,28 @@ alma_runtime::serde_via_codec!(InvoiceContactPerson);
 impl alma_runtime::Model for InvoiceContactPerson {
     const NAME: &'static str = "InvoiceContactPerson";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendor_contact_person",
             fields: &[
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -672,7 +742,9 @@ alma_runtime::serde_via_codec!(ExplicitRatio);
 impl alma_runtime::Model for ExplicitRatio {
     const NAME: &'static str = "ExplicitRatio";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "explicit_ratio",
             fields: &[
@@ -684,7 +756,7 @@ impl alma_runtime::Model for ExplicitRatio {
                     false,
                     V::Code,
                 ),
-                F::new("rate", "rate", K::Element, None, false, V::Scalar),
+                F::new("rate", "rate", K::Element, None, false, V::Scalar(S::Num)),
             ],
         };
         &MODEL
@@ -750,13 +822,15 @@ alma_runtime::serde_via_codec!(InvoiceFundDistribution);
 impl alma_runtime::Model for InvoiceFundDistribution {
     const NAME: &'static str = "InvoiceFundDistribution";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fund_distribution",
             fields: &[
                 F::new("fund_code", "fund_code", K::Element, None, false, V::Code),
-                F::new("percent", "percent", K::Element, None, false, V::Scalar),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar),
+                F::new("percent", "percent", K::Element, None, false, V::Scalar(S::Num)),
+                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
             ],
         };
         &MODEL
@@ -948,19 +1022,21 @@ alma_runtime::serde_via_codec!(Invoice);
 impl alma_runtime::Model for Invoice {
     const NAME: &'static str = "Invoice";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "invoice_date",
                     "invoice_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "total_amount",
@@ -968,7 +1044,7 @@ impl alma_runtime::Model for Invoice {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "total_invoice_lines_amount",
@@ -976,7 +1052,7 @@ impl alma_runtime::Model for Invoice {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new("currency", "currency", K::Element, None, false, V::Code),
                 F::new("vendor", "vendor", K::Element, None, false, V::Code),
@@ -986,7 +1062,7 @@ impl alma_runtime::Model for Invoice {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "vendor_contact_person",
@@ -1012,7 +1088,7 @@ impl alma_runtime::Model for Invoice {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "creation_form",
@@ -1047,7 +1123,14 @@ impl alma_runtime::Model for Invoice {
                     false,
                     V::Code,
                 ),
-                F::new("approved_by", "approved_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "approved_by",
+                    "approved_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "additional_charges",
                     "additional_charges",
@@ -1119,7 +1202,7 @@ impl alma_runtime::Model for Invoice {
                         <crate::acq::models::InvoiceLine as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1179,12 +1262,14 @@ alma_runtime::serde_via_codec!(InvoiceNumberOfLines);
 impl alma_runtime::Model for InvoiceNumberOfLines {
     const NAME: &'static str = "InvoiceNumberOfLines";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_number_of_lines",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1255,13 +1340,29 @@ alma_runtime::serde_via_codec!(InvoiceLineVat);
 impl alma_runtime::Model for InvoiceLineVat {
     const NAME: &'static str = "InvoiceLineVat";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line_vat",
             fields: &[
                 F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
-                F::new("percentage", "percentage", K::Element, None, false, V::Scalar),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
+                F::new(
+                    "percentage",
+                    "percentage",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new(
+                    "vat_amount",
+                    "vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
             ],
         };
         &MODEL
@@ -1358,22 +1459,45 @@ alma_runtime::serde_via_codec!(InvoiceVat);
 impl alma_runtime::Model for InvoiceVat {
     const NAME: &'static str = "InvoiceVat";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_vat",
             fields: &[
-                F::new("report_tax", "report_tax", K::Element, None, false, V::Scalar),
+                F::new(
+                    "report_tax",
+                    "report_tax",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "vat_per_invoice_line",
                     "vat_per_invoice_line",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
-                F::new("percentage", "percentage", K::Element, None, false, V::Scalar),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
+                F::new(
+                    "percentage",
+                    "percentage",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new(
+                    "vat_amount",
+                    "vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new(
                     "expended_from_fund",
@@ -1381,9 +1505,16 @@ impl alma_runtime::Model for InvoiceVat {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("vendor_tax", "vendor_tax", K::Element, None, false, V::Scalar),
+                F::new(
+                    "vendor_tax",
+                    "vendor_tax",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -1477,18 +1608,27 @@ alma_runtime::serde_via_codec!(Payment);
 impl alma_runtime::Model for Payment {
     const NAME: &'static str = "Payment";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "payment",
             fields: &[
-                F::new("prepaid", "prepaid", K::Element, None, false, V::Scalar),
+                F::new(
+                    "prepaid",
+                    "prepaid",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "internal_copy",
                     "internal_copy",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "export_to_erp",
@@ -1496,7 +1636,7 @@ impl alma_runtime::Model for Payment {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "payment_status",
@@ -1512,7 +1652,7 @@ impl alma_runtime::Model for Payment {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "voucher_number",
@@ -1520,7 +1660,7 @@ impl alma_runtime::Model for Payment {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "voucher_amount",
@@ -1528,7 +1668,7 @@ impl alma_runtime::Model for Payment {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "voucher_currency",
@@ -1676,18 +1816,20 @@ alma_runtime::serde_via_codec!(InvoicePost);
 impl alma_runtime::Model for InvoicePost {
     const NAME: &'static str = "InvoicePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "invoice_date",
                     "invoice_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "total_amount",
@@ -1695,7 +1837,7 @@ impl alma_runtime::Model for InvoicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new("currency", "currency", K::Element, None, false, V::Code),
                 F::new("vendor", "vendor", K::Element, None, false, V::Code),
@@ -1705,7 +1847,7 @@ impl alma_runtime::Model for InvoicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "payment_method",
@@ -1721,7 +1863,7 @@ impl alma_runtime::Model for InvoicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("owner", "owner", K::Element, None, false, V::Code),
                 F::new(
@@ -1785,7 +1927,7 @@ impl alma_runtime::Model for InvoicePost {
                         <crate::acq::models::InvoiceLinePost as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1918,18 +2060,20 @@ alma_runtime::serde_via_codec!(InvoicePut);
 impl alma_runtime::Model for InvoicePut {
     const NAME: &'static str = "InvoicePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "invoice_date",
                     "invoice_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "total_amount",
@@ -1937,7 +2081,7 @@ impl alma_runtime::Model for InvoicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new("currency", "currency", K::Element, None, false, V::Code),
                 F::new("vendor", "vendor", K::Element, None, false, V::Code),
@@ -1947,7 +2091,7 @@ impl alma_runtime::Model for InvoicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "payment_method",
@@ -1963,7 +2107,7 @@ impl alma_runtime::Model for InvoicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("owner", "owner", K::Element, None, false, V::Code),
                 F::new(
@@ -2026,7 +2170,7 @@ impl alma_runtime::Model for InvoicePut {
                         <crate::acq::models::InvoiceLinePut as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2213,26 +2357,49 @@ alma_runtime::serde_via_codec!(InvoiceLine);
 impl alma_runtime::Model for InvoiceLine {
     const NAME: &'static str = "InvoiceLine";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("price", "price", K::Element, None, false, V::Scalar),
-                F::new("total_price", "total_price", K::Element, None, false, V::Scalar),
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
-                F::new("vat_note", "vat_note", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
+                F::new(
+                    "total_price",
+                    "total_price",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new(
+                    "quantity",
+                    "quantity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new(
+                    "vat_note",
+                    "vat_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "check_subscription_date_overlap",
                     "check_subscription_date_overlap",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "fully_invoiced",
@@ -2240,7 +2407,7 @@ impl alma_runtime::Model for InvoiceLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "subscription_from_date",
@@ -2248,7 +2415,7 @@ impl alma_runtime::Model for InvoiceLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "subscription_to_date",
@@ -2256,7 +2423,7 @@ impl alma_runtime::Model for InvoiceLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "additional_info",
@@ -2264,7 +2431,7 @@ impl alma_runtime::Model for InvoiceLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "release_remaining_encumbrance",
@@ -2272,7 +2439,7 @@ impl alma_runtime::Model for InvoiceLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "reporting_code",
@@ -2298,7 +2465,7 @@ impl alma_runtime::Model for InvoiceLine {
                     false,
                     V::Code,
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "invoice_line_vat",
                     "invoice_line_vat",
@@ -2487,23 +2654,39 @@ alma_runtime::serde_via_codec!(InvoiceLinePost);
 impl alma_runtime::Model for InvoiceLinePost {
     const NAME: &'static str = "InvoiceLinePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line",
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("price", "price", K::Element, None, false, V::Scalar),
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
-                F::new("vat_note", "vat_note", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
+                F::new(
+                    "quantity",
+                    "quantity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new(
+                    "vat_note",
+                    "vat_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "check_subscription_date_overlap",
                     "check_subscription_date_overlap",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "fully_invoiced",
@@ -2511,7 +2694,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "subscription_from_date",
@@ -2519,7 +2702,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "subscription_to_date",
@@ -2527,7 +2710,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "additional_info",
@@ -2535,7 +2718,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "release_remaining_encumbrance",
@@ -2543,7 +2726,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "reporting_code",
@@ -2569,7 +2752,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     false,
                     V::Code,
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "invoice_line_vat",
                     "invoice_line_vat",
@@ -2752,22 +2935,38 @@ alma_runtime::serde_via_codec!(InvoiceLinePut);
 impl alma_runtime::Model for InvoiceLinePut {
     const NAME: &'static str = "InvoiceLinePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line",
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("price", "price", K::Element, None, false, V::Scalar),
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
-                F::new("vat_note", "vat_note", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
+                F::new(
+                    "quantity",
+                    "quantity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new(
+                    "vat_note",
+                    "vat_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "check_subscription_date_overlap",
                     "check_subscription_date_overlap",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "fully_invoiced",
@@ -2775,7 +2974,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "subscription_from_date",
@@ -2783,7 +2982,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "subscription_to_date",
@@ -2791,7 +2990,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "additional_info",
@@ -2799,7 +2998,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "release_remaining_encumbrance",
@@ -2807,7 +3006,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "reporting_code",
@@ -2833,7 +3032,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     false,
                     V::Code,
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "invoice_line_vat",
                     "invoice_line_vat",
@@ -2926,15 +3125,38 @@ alma_runtime::serde_via_codec!(Administrator);
 impl alma_runtime::Model for Administrator {
     const NAME: &'static str = "Administrator";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "administrator",
             fields: &[
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
-                F::new("email", "email", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3093,24 +3315,40 @@ alma_runtime::serde_via_codec!(License);
 impl alma_runtime::Model for License {
     const NAME: &'static str = "License";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new("licensor", "licensor", K::Element, None, false, V::Code),
-                F::new("signed_by", "signed_by", K::Element, None, false, V::Scalar),
-                F::new("signed_date", "signed_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "signed_by",
+                    "signed_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "signed_date",
+                    "signed_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "second_party_signed_by",
                     "second_party_signed_by",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "second_party_signed_date",
@@ -3118,10 +3356,24 @@ impl alma_runtime::Model for License {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("location", "location", K::Element, None, false, V::Code),
                 F::new(
                     "review_status",
@@ -3131,7 +3383,7 @@ impl alma_runtime::Model for License {
                     false,
                     V::Code,
                 ),
-                F::new("uri", "uri", K::Element, None, false, V::Scalar),
+                F::new("uri", "uri", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "licensing_agent",
                     "licensing_agent",
@@ -3190,7 +3442,7 @@ impl alma_runtime::Model for License {
                         <crate::acq::models::LicenseAmendments as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3249,12 +3501,14 @@ alma_runtime::serde_via_codec!(LicenseAmendments);
 impl alma_runtime::Model for LicenseAmendments {
     const NAME: &'static str = "LicenseAmendments";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_amendments",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3327,14 +3581,16 @@ alma_runtime::serde_via_codec!(Resource);
 impl alma_runtime::Model for Resource {
     const NAME: &'static str = "Resource";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3548,24 +3804,40 @@ alma_runtime::serde_via_codec!(LicensePost);
 impl alma_runtime::Model for LicensePost {
     const NAME: &'static str = "LicensePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new("licensor", "licensor", K::Element, None, false, V::Code),
-                F::new("signed_by", "signed_by", K::Element, None, false, V::Scalar),
-                F::new("signed_date", "signed_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "signed_by",
+                    "signed_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "signed_date",
+                    "signed_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "second_party_signed_by",
                     "second_party_signed_by",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "second_party_signed_date",
@@ -3573,10 +3845,24 @@ impl alma_runtime::Model for LicensePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("location", "location", K::Element, None, false, V::Code),
                 F::new(
                     "review_status",
@@ -3586,7 +3872,7 @@ impl alma_runtime::Model for LicensePost {
                     false,
                     V::Code,
                 ),
-                F::new("uri", "uri", K::Element, None, false, V::Scalar),
+                F::new("uri", "uri", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "licensing_agent",
                     "licensing_agent",
@@ -3625,7 +3911,7 @@ impl alma_runtime::Model for LicensePost {
                         <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3767,23 +4053,39 @@ alma_runtime::serde_via_codec!(LicensePut);
 impl alma_runtime::Model for LicensePut {
     const NAME: &'static str = "LicensePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new("licensor", "licensor", K::Element, None, false, V::Code),
-                F::new("signed_by", "signed_by", K::Element, None, false, V::Scalar),
-                F::new("signed_date", "signed_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "signed_by",
+                    "signed_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "signed_date",
+                    "signed_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "second_party_signed_by",
                     "second_party_signed_by",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "second_party_signed_date",
@@ -3791,10 +4093,24 @@ impl alma_runtime::Model for LicensePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("location", "location", K::Element, None, false, V::Code),
                 F::new(
                     "review_status",
@@ -3804,7 +4120,7 @@ impl alma_runtime::Model for LicensePut {
                     false,
                     V::Code,
                 ),
-                F::new("uri", "uri", K::Element, None, false, V::Scalar),
+                F::new("uri", "uri", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "licensing_agent",
                     "licensing_agent",
@@ -3843,7 +4159,7 @@ impl alma_runtime::Model for LicensePut {
                         <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3903,7 +4219,9 @@ alma_runtime::serde_via_codec!(Licenses);
 impl alma_runtime::Model for Licenses {
     const NAME: &'static str = "Licenses";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "licenses",
             fields: &[
@@ -3923,7 +4241,7 @@ impl alma_runtime::Model for Licenses {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -3987,11 +4305,13 @@ alma_runtime::serde_via_codec!(PoLineAmount);
 impl alma_runtime::Model for PoLineAmount {
     const NAME: &'static str = "PoLineAmount";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "price",
             fields: &[
-                F::new("sum", "sum", K::Element, None, false, V::Scalar),
+                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("currency", "currency", K::Element, None, false, V::Code),
             ],
         };
@@ -4132,13 +4452,22 @@ alma_runtime::serde_via_codec!(PoLineCopy);
 impl alma_runtime::Model for PoLineCopy {
     const NAME: &'static str = "PoLineCopy";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "copy",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar),
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
                 F::new(
                     "receive_date",
@@ -4146,7 +4475,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_arrival_date",
@@ -4154,7 +4483,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_a",
@@ -4162,7 +4491,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_b",
@@ -4170,7 +4499,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_c",
@@ -4178,7 +4507,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_i",
@@ -4186,7 +4515,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_j",
@@ -4194,7 +4523,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_k",
@@ -4202,16 +4531,23 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "storage_location_id",
                     "storage_location_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "is_temp_location",
@@ -4219,7 +4555,7 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "permanent_library",
@@ -4235,9 +4571,9 @@ impl alma_runtime::Model for PoLineCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4371,12 +4707,14 @@ alma_runtime::serde_via_codec!(PoLineHolding);
 impl alma_runtime::Model for PoLineHolding {
     const NAME: &'static str = "PoLineHolding";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4445,14 +4783,37 @@ alma_runtime::serde_via_codec!(InterestedUser);
 impl alma_runtime::Model for InterestedUser {
     const NAME: &'static str = "InterestedUser";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interested_user",
             fields: &[
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
-                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4525,11 +4886,20 @@ alma_runtime::serde_via_codec!(PoLineLocation);
 impl alma_runtime::Model for PoLineLocation {
     const NAME: &'static str = "PoLineLocation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
+                F::new(
+                    "quantity",
+                    "quantity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new(
                     "shelving_location",
@@ -4537,7 +4907,7 @@ impl alma_runtime::Model for PoLineLocation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "holding",
@@ -4613,11 +4983,20 @@ alma_runtime::serde_via_codec!(PoLineNote);
 impl alma_runtime::Model for PoLineNote {
     const NAME: &'static str = "PoLineNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "note",
             fields: &[
-                F::new("note_text", "note_text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note_text",
+                    "note_text",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -4938,11 +5317,13 @@ alma_runtime::serde_via_codec!(PoLine);
 impl alma_runtime::Model for PoLine {
     const NAME: &'static str = "PoLine";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_line",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new("owner", "owner", K::Element, None, false, V::Code),
                 F::new("type", "type", K::Element, None, false, V::Code),
@@ -4953,7 +5334,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "acquisition_method",
@@ -4963,14 +5344,14 @@ impl alma_runtime::Model for PoLine {
                     false,
                     V::Code,
                 ),
-                F::new("rush", "rush", K::Element, None, false, V::Scalar),
+                F::new("rush", "rush", K::Element, None, false, V::Scalar(S::Bool)),
                 F::new(
                     "cancellation_restriction",
                     "cancellation_restriction",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cancellation_restriction_note",
@@ -4978,7 +5359,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "price",
@@ -4990,14 +5371,21 @@ impl alma_runtime::Model for PoLine {
                         <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("discount", "discount", K::Element, None, false, V::Scalar),
+                F::new(
+                    "discount",
+                    "discount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "vendor_reference_number",
                     "vendor_reference_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "vendor_reference_number_type",
@@ -5008,14 +5396,21 @@ impl alma_runtime::Model for PoLine {
                     V::Code,
                 ),
                 F::new("source_type", "source_type", K::Element, None, false, V::Code),
-                F::new("po_number", "po_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "po_number",
+                    "po_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "invoice_reference",
                     "invoice_reference",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resource_metadata",
@@ -5043,7 +5438,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "secondary_reporting_code",
@@ -5051,7 +5446,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "tertiary_reporting_code",
@@ -5059,16 +5454,23 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("vendor_note", "vendor_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "vendor_note",
+                    "vendor_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "receiving_note",
                     "receiving_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
                 F::new(
@@ -5102,15 +5504,22 @@ impl alma_runtime::Model for PoLine {
                     ),
                 ),
                 F::new("license", "license", K::Element, None, false, V::Code),
-                F::new("url", "url", K::Element, None, false, V::Scalar),
-                F::new("base_status", "base_status", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "base_status",
+                    "base_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "access_provider",
                     "access_provider",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "manual_renewal",
@@ -5118,7 +5527,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "renewal_cycle",
@@ -5134,7 +5543,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "subscription_to_date",
@@ -5142,7 +5551,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "renewal_date",
@@ -5150,7 +5559,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "renewal_period",
@@ -5158,7 +5567,7 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "material_type",
@@ -5174,18 +5583,25 @@ impl alma_runtime::Model for PoLine {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "status_date",
+                    "status_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "expected_receipt_date",
                     "expected_receipt_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5286,7 +5702,9 @@ alma_runtime::serde_via_codec!(PoLineResourceMetadata);
 impl alma_runtime::Model for PoLineResourceMetadata {
     const NAME: &'static str = "PoLineResourceMetadata";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
@@ -5300,18 +5718,25 @@ impl alma_runtime::Model for PoLineResourceMetadata {
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "publication_place",
                     "publication_place",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "publication_year",
@@ -5319,7 +5744,7 @@ impl alma_runtime::Model for PoLineResourceMetadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "vendor_title_number",
@@ -5327,7 +5752,7 @@ impl alma_runtime::Model for PoLineResourceMetadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "system_control_number",
@@ -5335,7 +5760,7 @@ impl alma_runtime::Model for PoLineResourceMetadata {
                     K::Element,
                     Some("system_control_numbers"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -5461,11 +5886,13 @@ alma_runtime::serde_via_codec!(CopyPost);
 impl alma_runtime::Model for CopyPost {
     const NAME: &'static str = "CopyPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "copy",
             fields: &[
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
                 F::new(
                     "receive_date",
@@ -5473,7 +5900,7 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_a",
@@ -5481,7 +5908,7 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_b",
@@ -5489,7 +5916,7 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_c",
@@ -5497,7 +5924,7 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_i",
@@ -5505,7 +5932,7 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_j",
@@ -5513,7 +5940,7 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_k",
@@ -5521,16 +5948,23 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "storage_location_id",
                     "storage_location_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "is_temp_location",
@@ -5538,7 +5972,7 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "permanent_library",
@@ -5554,9 +5988,9 @@ impl alma_runtime::Model for CopyPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5625,11 +6059,20 @@ alma_runtime::serde_via_codec!(PoLineLocationPost);
 impl alma_runtime::Model for PoLineLocationPost {
     const NAME: &'static str = "PoLineLocationPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("quantity", "quantity", K::Element, None, false, V::Scalar),
+                F::new(
+                    "quantity",
+                    "quantity",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new(
                     "shelving_location",
@@ -5637,7 +6080,7 @@ impl alma_runtime::Model for PoLineLocationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "copy",
@@ -5943,7 +6386,9 @@ alma_runtime::serde_via_codec!(PoLinePost);
 impl alma_runtime::Model for PoLinePost {
     const NAME: &'static str = "PoLinePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_line",
             fields: &[
@@ -5956,7 +6401,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "acquisition_method",
@@ -5966,14 +6411,14 @@ impl alma_runtime::Model for PoLinePost {
                     false,
                     V::Code,
                 ),
-                F::new("rush", "rush", K::Element, None, false, V::Scalar),
+                F::new("rush", "rush", K::Element, None, false, V::Scalar(S::Bool)),
                 F::new(
                     "cancellation_restriction",
                     "cancellation_restriction",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cancellation_restriction_note",
@@ -5981,7 +6426,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "price",
@@ -5993,14 +6438,21 @@ impl alma_runtime::Model for PoLinePost {
                         <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("discount", "discount", K::Element, None, false, V::Scalar),
+                F::new(
+                    "discount",
+                    "discount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "vendor_reference_number",
                     "vendor_reference_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "vendor_reference_number_type",
@@ -6011,14 +6463,21 @@ impl alma_runtime::Model for PoLinePost {
                     V::Code,
                 ),
                 F::new("source_type", "source_type", K::Element, None, false, V::Code),
-                F::new("po_number", "po_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "po_number",
+                    "po_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "invoice_reference",
                     "invoice_reference",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resource_metadata",
@@ -6046,7 +6505,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "secondary_reporting_code",
@@ -6054,7 +6513,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "tertiary_reporting_code",
@@ -6062,16 +6521,23 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("vendor_note", "vendor_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "vendor_note",
+                    "vendor_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "receiving_note",
                     "receiving_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
                 F::new(
@@ -6095,15 +6561,22 @@ impl alma_runtime::Model for PoLinePost {
                     ),
                 ),
                 F::new("license", "license", K::Element, None, false, V::Code),
-                F::new("url", "url", K::Element, None, false, V::Scalar),
-                F::new("base_status", "base_status", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "base_status",
+                    "base_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "access_provider",
                     "access_provider",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "manual_renewal",
@@ -6111,7 +6584,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "renewal_cycle",
@@ -6127,7 +6600,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "subscription_to_date",
@@ -6135,7 +6608,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "renewal_date",
@@ -6143,7 +6616,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "renewal_period",
@@ -6151,7 +6624,7 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "material_type",
@@ -6167,9 +6640,9 @@ impl alma_runtime::Model for PoLinePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -6420,7 +6893,9 @@ alma_runtime::serde_via_codec!(PoLinePut);
 impl alma_runtime::Model for PoLinePut {
     const NAME: &'static str = "PoLinePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_line",
             fields: &[
@@ -6431,7 +6906,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "acquisition_method",
@@ -6441,14 +6916,14 @@ impl alma_runtime::Model for PoLinePut {
                     false,
                     V::Code,
                 ),
-                F::new("rush", "rush", K::Element, None, false, V::Scalar),
+                F::new("rush", "rush", K::Element, None, false, V::Scalar(S::Bool)),
                 F::new(
                     "cancellation_restriction",
                     "cancellation_restriction",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cancellation_restriction_note",
@@ -6456,7 +6931,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "price",
@@ -6474,7 +6949,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "vendor_reference_number_type",
@@ -6484,14 +6959,21 @@ impl alma_runtime::Model for PoLinePut {
                     false,
                     V::Code,
                 ),
-                F::new("po_number", "po_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "po_number",
+                    "po_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "invoice_reference",
                     "invoice_reference",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resource_metadata",
@@ -6519,7 +7001,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "secondary_reporting_code",
@@ -6527,7 +7009,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "tertiary_reporting_code",
@@ -6535,16 +7017,23 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("vendor_note", "vendor_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "vendor_note",
+                    "vendor_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "receiving_note",
                     "receiving_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "note",
@@ -6556,14 +7045,21 @@ impl alma_runtime::Model for PoLinePut {
                         <crate::acq::models::PoLineNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("base_status", "base_status", K::Element, None, false, V::Scalar),
+                F::new(
+                    "base_status",
+                    "base_status",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "access_provider",
                     "access_provider",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "manual_renewal",
@@ -6571,7 +7067,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "renewal_cycle",
@@ -6587,7 +7083,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "subscription_to_date",
@@ -6595,7 +7091,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "renewal_date",
@@ -6603,7 +7099,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "renewal_period",
@@ -6611,7 +7107,7 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "material_type",
@@ -6627,9 +7123,9 @@ impl alma_runtime::Model for PoLinePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -6688,7 +7184,9 @@ alma_runtime::serde_via_codec!(ResourceMetadataPut);
 impl alma_runtime::Model for ResourceMetadataPut {
     const NAME: &'static str = "ResourceMetadataPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
@@ -6698,7 +7196,7 @@ impl alma_runtime::Model for ResourceMetadataPut {
                     K::Element,
                     Some("system_control_numbers"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -6760,7 +7258,9 @@ alma_runtime::serde_via_codec!(PoLines);
 impl alma_runtime::Model for PoLines {
     const NAME: &'static str = "PoLines";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_lines",
             fields: &[
@@ -6780,7 +7280,7 @@ impl alma_runtime::Model for PoLines {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -6836,10 +7336,12 @@ alma_runtime::serde_via_codec!(AmountPut);
 impl alma_runtime::Model for AmountPut {
     const NAME: &'static str = "AmountPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "estimated_cost",
-            fields: &[F::new("sum", "sum", K::Element, None, false, V::Scalar)],
+            fields: &[F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -6947,7 +7449,9 @@ alma_runtime::serde_via_codec!(PurchaseRequestPut);
 impl alma_runtime::Model for PurchaseRequestPut {
     const NAME: &'static str = "PurchaseRequestPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request",
             fields: &[
@@ -6978,7 +7482,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "requester_note",
@@ -6986,7 +7490,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resource_metadata",
@@ -7124,18 +7628,20 @@ alma_runtime::serde_via_codec!(AccessInfo);
 impl alma_runtime::Model for AccessInfo {
     const NAME: &'static str = "AccessInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "access_info",
             fields: &[
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar),
+                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "user_password",
                     "user_password",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "user_pass_note",
@@ -7143,7 +7649,7 @@ impl alma_runtime::Model for AccessInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "ip_address_reg_method",
@@ -7159,7 +7665,7 @@ impl alma_runtime::Model for AccessInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "ip_address_note",
@@ -7167,16 +7673,23 @@ impl alma_runtime::Model for AccessInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("access_note", "access_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "access_note",
+                    "access_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "primary_access_uri",
                     "primary_access_uri",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "interface_uri",
@@ -7184,7 +7697,7 @@ impl alma_runtime::Model for AccessInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "implemented_auth_method",
@@ -7200,7 +7713,7 @@ impl alma_runtime::Model for AccessInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -7342,19 +7855,28 @@ alma_runtime::serde_via_codec!(Account);
 impl alma_runtime::Model for Account {
     const NAME: &'static str = "Account";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "account",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "financial_sys_code",
                     "financial_sys_code",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
@@ -7373,9 +7895,9 @@ impl alma_runtime::Model for Account {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "payment_method",
                     "payment_method",
@@ -7390,7 +7912,7 @@ impl alma_runtime::Model for Account {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "claiming_interval",
@@ -7398,7 +7920,7 @@ impl alma_runtime::Model for Account {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_invoice_interval",
@@ -7406,7 +7928,7 @@ impl alma_runtime::Model for Account {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_activation_interval",
@@ -7414,7 +7936,7 @@ impl alma_runtime::Model for Account {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "renewal_evaluation_interval",
@@ -7422,7 +7944,7 @@ impl alma_runtime::Model for Account {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "subscription_interval",
@@ -7430,7 +7952,7 @@ impl alma_runtime::Model for Account {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "contact_info",
@@ -7556,25 +8078,34 @@ alma_runtime::serde_via_codec!(VendorAddress);
 impl alma_runtime::Model for VendorAddress {
     const NAME: &'static str = "VendorAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "state_province",
                     "state_province",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "postal_code",
+                    "postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("country", "country", K::Element, None, false, V::Code),
                 F::new(
                     "address_note",
@@ -7582,10 +8113,24 @@ impl alma_runtime::Model for VendorAddress {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "address_type",
                     "address_type",
@@ -7594,7 +8139,14 @@ impl alma_runtime::Model for VendorAddress {
                     true,
                     V::Code,
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
             ],
         };
         &MODEL
@@ -7720,18 +8272,20 @@ alma_runtime::serde_via_codec!(AdminInfo);
 impl alma_runtime::Model for AdminInfo {
     const NAME: &'static str = "AdminInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "admin_info",
             fields: &[
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar),
+                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "user_password",
                     "user_password",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "user_password_note",
@@ -7739,7 +8293,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "online_admin_module",
@@ -7747,9 +8301,16 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("admin_uri", "admin_uri", K::Element, None, false, V::Scalar),
+                F::new(
+                    "admin_uri",
+                    "admin_uri",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "admin_uri_type",
                     "admin_uri_type",
@@ -7764,7 +8325,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "linking_note",
@@ -7772,7 +8333,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "hardware_req_internal",
@@ -7780,7 +8341,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "hardware_req_public",
@@ -7788,7 +8349,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "software_req_internal",
@@ -7796,7 +8357,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "software_req_public",
@@ -7804,7 +8365,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "maintenance_win_value",
@@ -7812,7 +8373,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "incident_log",
@@ -7820,7 +8381,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "admin_documentation",
@@ -7828,7 +8389,7 @@ impl alma_runtime::Model for AdminInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -7999,12 +8560,28 @@ alma_runtime::serde_via_codec!(VendorContactPerson);
 impl alma_runtime::Model for VendorContactPerson {
     const NAME: &'static str = "VendorContactPerson";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "contact_person",
             fields: &[
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -8063,12 +8640,21 @@ alma_runtime::serde_via_codec!(EanAccount);
 impl alma_runtime::Model for EanAccount {
     const NAME: &'static str = "EanAccount";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ean_account",
             fields: &[
-                F::new("account", "account", K::Element, None, false, V::Scalar),
-                F::new("ean_code", "ean_code", K::Element, None, false, V::Scalar),
+                F::new("account", "account", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "ean_code",
+                    "ean_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -8240,11 +8826,13 @@ alma_runtime::serde_via_codec!(EdiInfo);
 impl alma_runtime::Model for EdiInfo {
     const NAME: &'static str = "EdiInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "edi_info",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new(
                     "naming_convention",
@@ -8262,15 +8850,29 @@ impl alma_runtime::Model for EdiInfo {
                     false,
                     V::Code,
                 ),
-                F::new("invoices", "invoices", K::Element, None, false, V::Scalar),
-                F::new("po_lines", "po_lines", K::Element, None, false, V::Scalar),
+                F::new(
+                    "invoices",
+                    "invoices",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "po_lines",
+                    "po_lines",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "additional_order_number",
                     "additional_order_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "include_fund_code",
@@ -8278,7 +8880,7 @@ impl alma_runtime::Model for EdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "do_not_prorate",
@@ -8286,7 +8888,7 @@ impl alma_runtime::Model for EdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("fund_code", "fund_code", K::Element, None, false, V::Code),
                 F::new(
@@ -8295,23 +8897,72 @@ impl alma_runtime::Model for EdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("server_name", "server_name", K::Element, None, false, V::Scalar),
-                F::new("port_number", "port_number", K::Element, None, false, V::Scalar),
-                F::new("user_name", "user_name", K::Element, None, false, V::Scalar),
-                F::new("password", "password", K::Element, None, false, V::Scalar),
-                F::new("input_path", "input_path", K::Element, None, false, V::Scalar),
-                F::new("output_path", "output_path", K::Element, None, false, V::Scalar),
+                F::new(
+                    "server_name",
+                    "server_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "port_number",
+                    "port_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new(
+                    "user_name",
+                    "user_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "password",
+                    "password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "input_path",
+                    "input_path",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "output_path",
+                    "output_path",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "allow_navigation",
                     "allow_navigation",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("secured_ftp", "secured_ftp", K::Element, None, false, V::Scalar),
+                F::new(
+                    "secured_ftp",
+                    "secured_ftp",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new("send_command", "send_command", K::Element, None, false, V::Code),
                 F::new(
                     "passive_mode",
@@ -8319,7 +8970,7 @@ impl alma_runtime::Model for EdiInfo {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("ftp_mode", "ftp_mode", K::Element, None, false, V::Code),
                 F::new(
@@ -8411,7 +9062,9 @@ alma_runtime::serde_via_codec!(VendorEmail);
 impl alma_runtime::Model for VendorEmail {
     const NAME: &'static str = "VendorEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
@@ -8421,9 +9074,16 @@ impl alma_runtime::Model for VendorEmail {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "email_type",
                     "email_type",
@@ -8432,7 +9092,14 @@ impl alma_runtime::Model for VendorEmail {
                     true,
                     V::Code,
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
             ],
         };
         &MODEL
@@ -8525,14 +9192,30 @@ alma_runtime::serde_via_codec!(VendorInterface);
 impl alma_runtime::Model for VendorInterface {
     const NAME: &'static str = "VendorInterface";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("main_note", "main_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "main_note",
+                    "main_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "contact_info",
                     "contact_info",
@@ -8642,7 +9325,9 @@ alma_runtime::serde_via_codec!(VendorLibrary);
 impl alma_runtime::Model for VendorLibrary {
     const NAME: &'static str = "VendorLibrary";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library",
             fields: &[
@@ -8653,7 +9338,7 @@ impl alma_runtime::Model for VendorLibrary {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -8720,7 +9405,9 @@ alma_runtime::serde_via_codec!(PerOrganizationUnit);
 impl alma_runtime::Model for PerOrganizationUnit {
     const NAME: &'static str = "PerOrganizationUnit";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "per_organization_unit",
             fields: &[
@@ -8732,7 +9419,14 @@ impl alma_runtime::Model for PerOrganizationUnit {
                     false,
                     V::Code,
                 ),
-                F::new("edi_code", "edi_code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "edi_code",
+                    "edi_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("edi_type", "edi_type", K::Element, None, false, V::Code),
             ],
         };
@@ -8804,7 +9498,9 @@ alma_runtime::serde_via_codec!(VendorPhone);
 impl alma_runtime::Model for VendorPhone {
     const NAME: &'static str = "VendorPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
@@ -8814,7 +9510,7 @@ impl alma_runtime::Model for VendorPhone {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "phone_type",
@@ -8824,14 +9520,21 @@ impl alma_runtime::Model for VendorPhone {
                     true,
                     V::Code,
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "preferred_sms",
                     "preferred_sms",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -8935,18 +9638,20 @@ alma_runtime::serde_via_codec!(Statistics);
 impl alma_runtime::Model for Statistics {
     const NAME: &'static str = "Statistics";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "statistics",
             fields: &[
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar),
+                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "user_password",
                     "user_password",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "user_pass_note",
@@ -8954,9 +9659,16 @@ impl alma_runtime::Model for Statistics {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("available", "available", K::Element, None, false, V::Scalar),
+                F::new(
+                    "available",
+                    "available",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "delivery_method",
                     "delivery_method",
@@ -8973,7 +9685,7 @@ impl alma_runtime::Model for Statistics {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "delivery_address",
@@ -8981,7 +9693,7 @@ impl alma_runtime::Model for Statistics {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "locally_stored",
@@ -8989,7 +9701,7 @@ impl alma_runtime::Model for Statistics {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note",
@@ -8997,7 +9709,7 @@ impl alma_runtime::Model for Statistics {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -9167,19 +9879,21 @@ alma_runtime::serde_via_codec!(Vendor);
 impl alma_runtime::Model for Vendor {
     const NAME: &'static str = "Vendor";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendor",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_code",
                     "additional_code",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "financial_sys_code",
@@ -9187,7 +9901,7 @@ impl alma_runtime::Model for Vendor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "national_tax_id",
@@ -9195,7 +9909,7 @@ impl alma_runtime::Model for Vendor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
@@ -9204,7 +9918,7 @@ impl alma_runtime::Model for Vendor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("language", "language", K::Element, None, false, V::Code),
                 F::new(
@@ -9213,7 +9927,7 @@ impl alma_runtime::Model for Vendor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "access_provider",
@@ -9221,16 +9935,23 @@ impl alma_runtime::Model for Vendor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("licensor", "licensor", K::Element, None, false, V::Scalar),
+                F::new(
+                    "licensor",
+                    "licensor",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "governmental",
                     "governmental",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "tax_percentage",
@@ -9238,7 +9959,7 @@ impl alma_runtime::Model for Vendor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -9318,7 +10039,7 @@ impl alma_runtime::Model for Vendor {
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9387,14 +10108,23 @@ alma_runtime::serde_via_codec!(WebAddress);
 impl alma_runtime::Model for WebAddress {
     const NAME: &'static str = "WebAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "web_address",
             fields: &[
-                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9558,19 +10288,21 @@ alma_runtime::serde_via_codec!(VendorPut);
 impl alma_runtime::Model for VendorPut {
     const NAME: &'static str = "VendorPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendor",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_code",
                     "additional_code",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "financial_sys_code",
@@ -9578,7 +10310,7 @@ impl alma_runtime::Model for VendorPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "national_tax_id",
@@ -9586,7 +10318,7 @@ impl alma_runtime::Model for VendorPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
@@ -9595,7 +10327,7 @@ impl alma_runtime::Model for VendorPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("language", "language", K::Element, None, false, V::Code),
                 F::new(
@@ -9604,7 +10336,7 @@ impl alma_runtime::Model for VendorPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "access_provider",
@@ -9612,16 +10344,23 @@ impl alma_runtime::Model for VendorPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("licensor", "licensor", K::Element, None, false, V::Scalar),
+                F::new(
+                    "licensor",
+                    "licensor",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "governmental",
                     "governmental",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "tax_percentage",
@@ -9629,7 +10368,7 @@ impl alma_runtime::Model for VendorPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -9699,7 +10438,7 @@ impl alma_runtime::Model for VendorPut {
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9760,7 +10499,9 @@ alma_runtime::serde_via_codec!(Vendors);
 impl alma_runtime::Model for Vendors {
     const NAME: &'static str = "Vendors";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendors",
             fields: &[
@@ -9780,7 +10521,7 @@ impl alma_runtime::Model for Vendors {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };

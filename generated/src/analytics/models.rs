@@ -126,13 +126,15 @@ alma_runtime::serde_via_codec!(PathsPath);
 impl alma_runtime::Model for PathsPath {
     const NAME: &'static str = "PathsPath";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "paths_path",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("type", "type", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("type", "type", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -187,10 +189,12 @@ alma_runtime::serde_via_codec!(Report);
 impl alma_runtime::Model for Report {
     const NAME: &'static str = "Report";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "report",
-            fields: &[F::new("anies", "anies", K::Any, None, true, V::Scalar)],
+            fields: &[F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str))],
         };
         &MODEL
     }

@@ -56,7 +56,9 @@ alma_runtime::serde_via_codec!(Authorities);
 impl alma_runtime::Model for Authorities {
     const NAME: &'static str = "Authorities";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authorities",
             fields: &[
@@ -76,7 +78,7 @@ impl alma_runtime::Model for Authorities {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -137,7 +139,9 @@ alma_runtime::serde_via_codec!(Collections);
 impl alma_runtime::Model for Collections {
     const NAME: &'static str = "Collections";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collections",
             fields: &[
@@ -157,7 +161,7 @@ impl alma_runtime::Model for Collections {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -263,28 +267,37 @@ alma_runtime::serde_via_codec!(Authority);
 impl alma_runtime::Model for Authority {
     const NAME: &'static str = "Authority";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authority",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Int)),
                 F::new(
                     "record_format",
                     "record_format",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_by",
@@ -292,7 +305,7 @@ impl alma_runtime::Model for Authority {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -300,10 +313,10 @@ impl alma_runtime::Model for Authority {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("vocabulary", "vocabulary", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
                 F::new(
                     "warning",
                     "warning",
@@ -312,7 +325,7 @@ impl alma_runtime::Model for Authority {
                     true,
                     V::Model(<crate::shared::Warning as alma_runtime::Model>::xml_model),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -386,7 +399,9 @@ alma_runtime::serde_via_codec!(AuthorityPost);
 impl alma_runtime::Model for AuthorityPost {
     const NAME: &'static str = "AuthorityPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authority",
             fields: &[
@@ -396,12 +411,12 @@ impl alma_runtime::Model for AuthorityPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("vocabulary", "vocabulary", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -466,13 +481,15 @@ alma_runtime::serde_via_codec!(AuthorityPut);
 impl alma_runtime::Model for AuthorityPut {
     const NAME: &'static str = "AuthorityPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authority",
             fields: &[
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -605,7 +622,9 @@ alma_runtime::serde_via_codec!(BibPost);
 impl alma_runtime::Model for BibPost {
     const NAME: &'static str = "BibPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib",
             fields: &[
@@ -615,7 +634,7 @@ impl alma_runtime::Model for BibPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_publishing",
@@ -623,7 +642,7 @@ impl alma_runtime::Model for BibPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_external_search",
@@ -631,7 +650,7 @@ impl alma_runtime::Model for BibPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_metadoor",
@@ -639,7 +658,7 @@ impl alma_runtime::Model for BibPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "sync_with_oclc",
@@ -647,7 +666,7 @@ impl alma_runtime::Model for BibPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "sync_with_libraries_australia",
@@ -655,7 +674,7 @@ impl alma_runtime::Model for BibPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cataloging_level",
@@ -666,8 +685,8 @@ impl alma_runtime::Model for BibPost {
                     V::Code,
                 ),
                 F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -794,7 +813,9 @@ alma_runtime::serde_via_codec!(BibPut);
 impl alma_runtime::Model for BibPut {
     const NAME: &'static str = "BibPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib",
             fields: &[
@@ -804,7 +825,7 @@ impl alma_runtime::Model for BibPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_external_search",
@@ -812,7 +833,7 @@ impl alma_runtime::Model for BibPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_metadoor",
@@ -820,7 +841,7 @@ impl alma_runtime::Model for BibPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "sync_with_oclc",
@@ -828,7 +849,7 @@ impl alma_runtime::Model for BibPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "sync_with_libraries_australia",
@@ -836,7 +857,7 @@ impl alma_runtime::Model for BibPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cataloging_level",
@@ -847,8 +868,8 @@ impl alma_runtime::Model for BibPut {
                     V::Code,
                 ),
                 F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -908,7 +929,9 @@ alma_runtime::serde_via_codec!(Bibs);
 impl alma_runtime::Model for Bibs {
     const NAME: &'static str = "Bibs";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bibs",
             fields: &[
@@ -926,7 +949,7 @@ impl alma_runtime::Model for Bibs {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -1068,22 +1091,31 @@ alma_runtime::serde_via_codec!(BookingAvailability);
 impl alma_runtime::Model for BookingAvailability {
     const NAME: &'static str = "BookingAvailability";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "booking_availability",
             fields: &[
-                F::new("from_time", "from_time", K::Element, None, false, V::Scalar),
-                F::new("to_time", "to_time", K::Element, None, false, V::Scalar),
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "from_time",
+                    "from_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("to_time", "to_time", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "user_full_name",
                     "user_full_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar),
+                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1183,7 +1215,9 @@ alma_runtime::serde_via_codec!(Collection);
 impl alma_runtime::Model for Collection {
     const NAME: &'static str = "Collection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection",
             fields: &[
@@ -1217,9 +1251,23 @@ impl alma_runtime::Model for Collection {
                         <crate::bibs::models::CollectionMmsId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("thumbnail", "thumbnail", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "thumbnail",
+                    "thumbnail",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new(
                     "collection",
@@ -1237,10 +1285,17 @@ impl alma_runtime::Model for Collection {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
-                F::new("order", "order", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("order", "order", K::Element, None, false, V::Scalar(S::Int)),
             ],
         };
         &MODEL
@@ -1299,12 +1354,14 @@ alma_runtime::serde_via_codec!(CollectionMmsId);
 impl alma_runtime::Model for CollectionMmsId {
     const NAME: &'static str = "CollectionMmsId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection_mms_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1363,12 +1420,14 @@ alma_runtime::serde_via_codec!(CollectionParentPid);
 impl alma_runtime::Model for CollectionParentPid {
     const NAME: &'static str = "CollectionParentPid";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection_parent_pid",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1427,12 +1486,14 @@ alma_runtime::serde_via_codec!(CollectionPid);
 impl alma_runtime::Model for CollectionPid {
     const NAME: &'static str = "CollectionPid";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection_pid",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1518,7 +1579,9 @@ alma_runtime::serde_via_codec!(CollectionPost);
 impl alma_runtime::Model for CollectionPost {
     const NAME: &'static str = "CollectionPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection",
             fields: &[
@@ -1532,8 +1595,15 @@ impl alma_runtime::Model for CollectionPost {
                         <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new(
                     "collection",
@@ -1551,10 +1621,17 @@ impl alma_runtime::Model for CollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
-                F::new("order", "order", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("order", "order", K::Element, None, false, V::Scalar(S::Int)),
             ],
         };
         &MODEL
@@ -1640,7 +1717,9 @@ alma_runtime::serde_via_codec!(CollectionPut);
 impl alma_runtime::Model for CollectionPut {
     const NAME: &'static str = "CollectionPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection",
             fields: &[
@@ -1654,8 +1733,15 @@ impl alma_runtime::Model for CollectionPut {
                         <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new(
                     "collection",
@@ -1673,10 +1759,17 @@ impl alma_runtime::Model for CollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
-                F::new("order", "order", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("order", "order", K::Element, None, false, V::Scalar(S::Int)),
             ],
         };
         &MODEL
@@ -1746,20 +1839,29 @@ alma_runtime::serde_via_codec!(HoldingPost);
 impl alma_runtime::Model for HoldingPost {
     const NAME: &'static str = "HoldingPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "suppress_from_publishing",
                     "suppress_from_publishing",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1873,22 +1975,24 @@ alma_runtime::serde_via_codec!(HoldingsBibData);
 impl alma_runtime::Model for HoldingsBibData {
     const NAME: &'static str = "HoldingsBibData";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_data",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "complete_edition",
                     "complete_edition",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "network_number",
@@ -1896,7 +2000,7 @@ impl alma_runtime::Model for HoldingsBibData {
                     K::Element,
                     Some("network_numbers"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "place_of_publication",
@@ -1904,7 +2008,7 @@ impl alma_runtime::Model for HoldingsBibData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "date_of_publication",
@@ -1912,10 +2016,17 @@ impl alma_runtime::Model for HoldingsBibData {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2011,21 +2122,37 @@ alma_runtime::serde_via_codec!(HoldingsHolding);
 impl alma_runtime::Model for HoldingsHolding {
     const NAME: &'static str = "HoldingsHolding";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new("holding_id", "holding_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "holding_id",
+                    "holding_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new("location", "location", K::Element, None, false, V::Code),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "accession_number",
                     "accession_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_publishing",
@@ -2033,9 +2160,9 @@ impl alma_runtime::Model for HoldingsHolding {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2099,7 +2226,9 @@ alma_runtime::serde_via_codec!(Holdings);
 impl alma_runtime::Model for Holdings {
     const NAME: &'static str = "Holdings";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holdings",
             fields: &[
@@ -2129,7 +2258,7 @@ impl alma_runtime::Model for Holdings {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -2195,7 +2324,9 @@ alma_runtime::serde_via_codec!(ItemPut);
 impl alma_runtime::Model for ItemPut {
     const NAME: &'static str = "ItemPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item",
             fields: &[
@@ -2219,7 +2350,7 @@ impl alma_runtime::Model for ItemPut {
                         <crate::bibs::models::ItemDataPut as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2616,11 +2747,13 @@ alma_runtime::serde_via_codec!(ItemDataPut);
 impl alma_runtime::Model for ItemDataPut {
     const NAME: &'static str = "ItemDataPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_data",
             fields: &[
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "physical_material_type",
                     "physical_material_type",
@@ -2631,16 +2764,30 @@ impl alma_runtime::Model for ItemDataPut {
                 ),
                 F::new("policy", "policy", K::Element, None, false, V::Code),
                 F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
-                F::new("issue_date", "issue_date", K::Element, None, false, V::Scalar),
-                F::new("is_magnetic", "is_magnetic", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "issue_date",
+                    "issue_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "is_magnetic",
+                    "is_magnetic",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "arrival_date",
                     "arrival_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_arrival_date",
@@ -2648,7 +2795,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "year_of_issue",
@@ -2656,7 +2803,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_a",
@@ -2664,7 +2811,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_b",
@@ -2672,7 +2819,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_c",
@@ -2680,7 +2827,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_d",
@@ -2688,7 +2835,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_e",
@@ -2696,7 +2843,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_f",
@@ -2704,7 +2851,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_g",
@@ -2712,7 +2859,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enumeration_h",
@@ -2720,7 +2867,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_i",
@@ -2728,7 +2875,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_j",
@@ -2736,7 +2883,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_k",
@@ -2744,7 +2891,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_l",
@@ -2752,7 +2899,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chronology_m",
@@ -2760,7 +2907,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "break_indicator",
@@ -2777,16 +2924,23 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "replacement_cost",
                     "replacement_cost",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "receiving_operator",
@@ -2794,7 +2948,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_number",
@@ -2802,7 +2956,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_date",
@@ -2810,7 +2964,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "inventory_price",
@@ -2818,7 +2972,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "receive_number",
@@ -2826,7 +2980,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "weeding_number",
@@ -2834,7 +2988,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "weeding_date",
@@ -2842,7 +2996,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("library", "library", K::Element, None, false, V::Code),
                 F::new("location", "location", K::Element, None, false, V::Code),
@@ -2852,7 +3006,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "alternative_call_number_type",
@@ -2868,7 +3022,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "storage_location_id",
@@ -2876,18 +3030,25 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("pieces", "pieces", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pieces", "pieces", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "fulfillment_note",
                     "fulfillment_note",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_1",
@@ -2895,7 +3056,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_2",
@@ -2903,7 +3064,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_note_3",
@@ -2911,7 +3072,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_1",
@@ -2919,7 +3080,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_2",
@@ -2927,7 +3088,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistics_note_3",
@@ -2935,7 +3096,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "physical_condition",
@@ -2967,7 +3128,7 @@ impl alma_runtime::Model for ItemDataPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3219,35 +3380,72 @@ alma_runtime::serde_via_codec!(RepresentationPost);
 impl alma_runtime::Model for RepresentationPost {
     const NAME: &'static str = "RepresentationPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
                 F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("label", "label", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
                 F::new("active", "active", K::Element, None, false, V::Code),
                 F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("date", "date", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
-                F::new("track", "track", K::Element, None, false, V::Scalar),
-                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
-                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("track", "track", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_time",
+                    "start_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_time",
+                    "end_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "season_month",
                     "season_month",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "day_in_month",
@@ -3255,7 +3453,7 @@ impl alma_runtime::Model for RepresentationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "access_rights_policy_id",
@@ -3273,8 +3471,15 @@ impl alma_runtime::Model for RepresentationPost {
                     false,
                     V::Code,
                 ),
-                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("repository", "repository", K::Element, None, false, V::Code),
                 F::new(
                     "originating_record_id",
@@ -3282,7 +3487,7 @@ impl alma_runtime::Model for RepresentationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_1",
@@ -3290,7 +3495,7 @@ impl alma_runtime::Model for RepresentationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_2",
@@ -3298,7 +3503,7 @@ impl alma_runtime::Model for RepresentationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_3",
@@ -3306,7 +3511,7 @@ impl alma_runtime::Model for RepresentationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_4",
@@ -3314,7 +3519,7 @@ impl alma_runtime::Model for RepresentationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_5",
@@ -3322,10 +3527,17 @@ impl alma_runtime::Model for RepresentationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("is_remote", "is_remote", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "is_remote",
+                    "is_remote",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3555,35 +3767,72 @@ alma_runtime::serde_via_codec!(RepresentationPut);
 impl alma_runtime::Model for RepresentationPut {
     const NAME: &'static str = "RepresentationPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
                 F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("label", "label", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
                 F::new("active", "active", K::Element, None, false, V::Code),
                 F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("date", "date", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
-                F::new("track", "track", K::Element, None, false, V::Scalar),
-                F::new("start_time", "start_time", K::Element, None, false, V::Scalar),
-                F::new("end_time", "end_time", K::Element, None, false, V::Scalar),
-                F::new("number", "number", K::Element, None, false, V::Scalar),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("track", "track", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_time",
+                    "start_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_time",
+                    "end_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "season_month",
                     "season_month",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "day_in_month",
@@ -3591,7 +3840,7 @@ impl alma_runtime::Model for RepresentationPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "access_rights_policy_id",
@@ -3609,14 +3858,14 @@ impl alma_runtime::Model for RepresentationPut {
                     false,
                     V::Code,
                 ),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar),
+                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "linking_parameter_1",
                     "linking_parameter_1",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_2",
@@ -3624,7 +3873,7 @@ impl alma_runtime::Model for RepresentationPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_3",
@@ -3632,7 +3881,7 @@ impl alma_runtime::Model for RepresentationPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_4",
@@ -3640,7 +3889,7 @@ impl alma_runtime::Model for RepresentationPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "linking_parameter_5",
@@ -3648,10 +3897,17 @@ impl alma_runtime::Model for RepresentationPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("is_remote", "is_remote", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "is_remote",
+                    "is_remote",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3711,7 +3967,9 @@ alma_runtime::serde_via_codec!(Fulltext);
 impl alma_runtime::Model for Fulltext {
     const NAME: &'static str = "Fulltext";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fulltext",
             fields: &[
@@ -3721,7 +3979,7 @@ impl alma_runtime::Model for Fulltext {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "fulltext_url",
@@ -3729,7 +3987,7 @@ impl alma_runtime::Model for Fulltext {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3811,23 +4069,25 @@ alma_runtime::serde_via_codec!(RepresentationFile);
 impl alma_runtime::Model for RepresentationFile {
     const NAME: &'static str = "RepresentationFile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_file",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar),
+                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "thumbnail_url",
                     "thumbnail_url",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("label", "label", K::Element, None, false, V::Scalar),
-                F::new("size", "size", K::Element, None, false, V::Scalar),
-                F::new("path", "path", K::Element, None, false, V::Scalar),
-                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("size", "size", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("path", "path", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "fulltext",
                     "fulltext",
@@ -3909,22 +4169,24 @@ alma_runtime::serde_via_codec!(RepresentationFilePost);
 impl alma_runtime::Model for RepresentationFilePost {
     const NAME: &'static str = "RepresentationFilePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_file",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar),
+                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "thumbnail_url",
                     "thumbnail_url",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("label", "label", K::Element, None, false, V::Scalar),
-                F::new("size", "size", K::Element, None, false, V::Scalar),
-                F::new("path", "path", K::Element, None, false, V::Scalar),
+                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("size", "size", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("path", "path", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3984,7 +4246,9 @@ alma_runtime::serde_via_codec!(RepresentationFiles);
 impl alma_runtime::Model for RepresentationFiles {
     const NAME: &'static str = "RepresentationFiles";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_files",
             fields: &[
@@ -4004,7 +4268,7 @@ impl alma_runtime::Model for RepresentationFiles {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -4065,7 +4329,9 @@ alma_runtime::serde_via_codec!(Representations);
 impl alma_runtime::Model for Representations {
     const NAME: &'static str = "Representations";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representations",
             fields: &[
@@ -4085,7 +4351,7 @@ impl alma_runtime::Model for Representations {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -4169,22 +4435,45 @@ alma_runtime::serde_via_codec!(GeneralElectronicServiceDetails);
 impl alma_runtime::Model for GeneralElectronicServiceDetails {
     const NAME: &'static str = "GeneralElectronicServiceDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "general_electronic_service_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "public_name",
+                    "public_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "avail_for_physical",
                     "avail_for_physical",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "avail_for_electronic",
@@ -4192,7 +4481,7 @@ impl alma_runtime::Model for GeneralElectronicServiceDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -4273,12 +4562,21 @@ alma_runtime::serde_via_codec!(RequestOption);
 impl alma_runtime::Model for RequestOption {
     const NAME: &'static str = "RequestOption";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "request_option",
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("request_url", "request_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_url",
+                    "request_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "general_electronic_service_details",
                     "general_electronic_service_details",
@@ -4431,13 +4729,22 @@ alma_runtime::serde_via_codec!(RsBrokerDetails);
 impl alma_runtime::Model for RsBrokerDetails {
     const NAME: &'static str = "RsBrokerDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_broker_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("loan_period", "loan_period", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "loan_period",
+                    "loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL

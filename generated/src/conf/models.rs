@@ -404,21 +404,30 @@ alma_runtime::serde_via_codec!(CircDesk);
 impl alma_runtime::Model for CircDesk {
     const NAME: &'static str = "CircDesk";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "circ_desk",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("primary", "primary", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "primary",
+                    "primary",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "reading_room_desk",
                     "reading_room_desk",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "location_to_move_items",
@@ -434,7 +443,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "picks_from_shelf",
@@ -442,7 +451,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "supports_personal_delivery",
@@ -450,7 +459,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "supports_registering_new_users",
@@ -458,7 +467,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "supports_overriding_return_date",
@@ -466,7 +475,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "hours_to_reshelve",
@@ -474,7 +483,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "minutes_delay_for_hold_notification",
@@ -482,9 +491,16 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "default_printer",
                     "default_printer",
@@ -509,7 +525,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "return_receipt_destination",
@@ -525,7 +541,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "loan_receipt_destination",
@@ -541,7 +557,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "hold_shelf_sorting",
@@ -557,7 +573,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "has_hold_shelf_processing",
@@ -565,7 +581,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "notify_patron_of_canceling_expired_hold",
@@ -573,7 +589,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "supports_digitization",
@@ -581,7 +597,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "work_time_days",
@@ -589,7 +605,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "accept_credit_card",
@@ -597,7 +613,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "accept_debit_card",
@@ -605,16 +621,23 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("accept_cash", "accept_cash", K::Element, None, false, V::Scalar),
+                F::new(
+                    "accept_cash",
+                    "accept_cash",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "accept_online",
                     "accept_online",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "accept_check",
@@ -622,7 +645,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "print_receipt",
@@ -630,7 +653,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "receipt_email",
@@ -638,7 +661,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "has_self_check",
@@ -646,7 +669,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "integration_profile",
@@ -662,7 +685,7 @@ impl alma_runtime::Model for CircDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "location",
@@ -775,18 +798,20 @@ alma_runtime::serde_via_codec!(CircDeskLocation);
 impl alma_runtime::Model for CircDeskLocation {
     const NAME: &'static str = "CircDeskLocation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new(
                     "location_code",
                     "location_code",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "location_name",
@@ -794,7 +819,7 @@ impl alma_runtime::Model for CircDeskLocation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "location_type",
@@ -804,9 +829,30 @@ impl alma_runtime::Model for CircDeskLocation {
                     false,
                     V::Code,
                 ),
-                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
-                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
-                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
+                F::new(
+                    "check_in",
+                    "check_in",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "check_out",
+                    "check_out",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "reshelve",
+                    "reshelve",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
             ],
         };
         &MODEL
@@ -868,7 +914,9 @@ alma_runtime::serde_via_codec!(WorkOrderType);
 impl alma_runtime::Model for WorkOrderType {
     const NAME: &'static str = "WorkOrderType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "work_order_type",
             fields: &[
@@ -886,7 +934,7 @@ impl alma_runtime::Model for WorkOrderType {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -947,7 +995,9 @@ alma_runtime::serde_via_codec!(CircDesks);
 impl alma_runtime::Model for CircDesks {
     const NAME: &'static str = "CircDesks";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "circ_desks",
             fields: &[
@@ -957,7 +1007,7 @@ impl alma_runtime::Model for CircDesks {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "circ_desk",
@@ -1068,12 +1118,21 @@ alma_runtime::serde_via_codec!(CodeTable);
 impl alma_runtime::Model for CodeTable {
     const NAME: &'static str = "CodeTable";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "code_table",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
                 F::new(
                     "patron_facing",
@@ -1081,10 +1140,24 @@ impl alma_runtime::Model for CodeTable {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
-                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "updated_by",
+                    "updated_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "update_date",
+                    "update_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("language", "language", K::Element, None, false, V::Code),
                 F::new(
                     "scope",
@@ -1106,7 +1179,7 @@ impl alma_runtime::Model for CodeTable {
                         <crate::conf::models::CodeTableRow as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1189,16 +1262,53 @@ alma_runtime::serde_via_codec!(CodeTableRow);
 impl alma_runtime::Model for CodeTableRow {
     const NAME: &'static str = "CodeTableRow";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "row",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("default", "default", K::Element, None, false, V::Scalar),
-                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
-                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
-                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "default",
+                    "default",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "enabled",
+                    "enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "updated_by",
+                    "updated_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "update_date",
+                    "update_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -1328,7 +1438,9 @@ alma_runtime::serde_via_codec!(CodeTables);
 impl alma_runtime::Model for CodeTables {
     const NAME: &'static str = "CodeTables";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "code_tables",
             fields: &[
@@ -1338,7 +1450,7 @@ impl alma_runtime::Model for CodeTables {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "code_table",
@@ -1468,25 +1580,34 @@ alma_runtime::serde_via_codec!(ContactInfoAddress);
 impl alma_runtime::Model for ContactInfoAddress {
     const NAME: &'static str = "ContactInfoAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "state_province",
                     "state_province",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "postal_code",
+                    "postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("country", "country", K::Element, None, false, V::Code),
                 F::new(
                     "address_note",
@@ -1494,18 +1615,39 @@ impl alma_runtime::Model for ContactInfoAddress {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "address_type",
                     "address_type",
                     K::Element,
                     Some("address_types"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
             ],
         };
@@ -1740,7 +1882,9 @@ alma_runtime::serde_via_codec!(ContactInfoEmail);
 impl alma_runtime::Model for ContactInfoEmail {
     const NAME: &'static str = "ContactInfoEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
@@ -1750,17 +1894,31 @@ impl alma_runtime::Model for ContactInfoEmail {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "email_type",
                     "email_type",
                     K::Element,
                     Some("email_types"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
             ],
         };
@@ -1916,7 +2074,9 @@ alma_runtime::serde_via_codec!(ContactInfoPhone);
 impl alma_runtime::Model for ContactInfoPhone {
     const NAME: &'static str = "ContactInfoPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
@@ -1926,16 +2086,23 @@ impl alma_runtime::Model for ContactInfoPhone {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "preferredSMS",
                     "preferredSMS",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "phone_type",
@@ -1943,7 +2110,7 @@ impl alma_runtime::Model for ContactInfoPhone {
                     K::Element,
                     Some("phone_types"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
             ],
         };
@@ -2149,26 +2316,42 @@ alma_runtime::serde_via_codec!(DepartmentAddress);
 impl alma_runtime::Model for DepartmentAddress {
     const NAME: &'static str = "DepartmentAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "state_province",
                     "state_province",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "postal_code",
+                    "postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("country", "country", K::Element, None, false, V::Code),
                 F::new(
                     "address_note",
@@ -2176,10 +2359,24 @@ impl alma_runtime::Model for DepartmentAddress {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "address_type",
                     "address_type",
@@ -2395,16 +2592,32 @@ alma_runtime::serde_via_codec!(Department);
 impl alma_runtime::Model for Department {
     const NAME: &'static str = "Department";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "department",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("work_days", "work_days", K::Element, None, false, V::Scalar),
-                F::new("map", "map", K::Element, None, false, V::Scalar),
+                F::new(
+                    "work_days",
+                    "work_days",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new("map", "map", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("printer", "printer", K::Element, None, false, V::Code),
                 F::new("owner", "owner", K::Element, None, false, V::Code),
                 F::new(
@@ -2510,20 +2723,36 @@ alma_runtime::serde_via_codec!(DepartmentEmail);
 impl alma_runtime::Model for DepartmentEmail {
     const NAME: &'static str = "DepartmentEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "email_address",
                     "email_address",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "email_type",
                     "email_type",
@@ -2601,13 +2830,29 @@ alma_runtime::serde_via_codec!(Operator);
 impl alma_runtime::Model for Operator {
     const NAME: &'static str = "Operator";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "operator",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "full_name",
+                    "full_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -2682,18 +2927,27 @@ alma_runtime::serde_via_codec!(DepartmentPhone);
 impl alma_runtime::Model for DepartmentPhone {
     const NAME: &'static str = "DepartmentPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "preferred_sms",
                     "preferred_sms",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "phone_number",
@@ -2701,7 +2955,7 @@ impl alma_runtime::Model for DepartmentPhone {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "phone_type",
@@ -2770,7 +3024,9 @@ alma_runtime::serde_via_codec!(Departments);
 impl alma_runtime::Model for Departments {
     const NAME: &'static str = "Departments";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "departments",
             fields: &[
@@ -2780,7 +3036,7 @@ impl alma_runtime::Model for Departments {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "department",
@@ -2939,22 +3195,31 @@ alma_runtime::serde_via_codec!(DepositProfile);
 impl alma_runtime::Model for DepositProfile {
     const NAME: &'static str = "DepositProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "deposit_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("active", "active", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("active", "active", K::Element, None, false, V::Scalar(S::Bool)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "instructions",
                     "instructions",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "target_format",
@@ -2995,7 +3260,7 @@ impl alma_runtime::Model for DepositProfile {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "unsuppress_on_approval",
@@ -3003,7 +3268,7 @@ impl alma_runtime::Model for DepositProfile {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "user_groups",
@@ -3072,7 +3337,9 @@ alma_runtime::serde_via_codec!(DepositProfiles);
 impl alma_runtime::Model for DepositProfiles {
     const NAME: &'static str = "DepositProfiles";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "deposit_profiles",
             fields: &[
@@ -3082,7 +3349,7 @@ impl alma_runtime::Model for DepositProfiles {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "deposit_profile",
@@ -3154,11 +3421,20 @@ alma_runtime::serde_via_codec!(Event);
 impl alma_runtime::Model for Event {
     const NAME: &'static str = "Event";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "event",
             fields: &[
-                F::new("event_id", "event_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "event_id",
+                    "event_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "event_key",
                     "event_key",
@@ -3231,12 +3507,14 @@ alma_runtime::serde_via_codec!(EventKey);
 impl alma_runtime::Model for EventKey {
     const NAME: &'static str = "EventKey";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "event_key",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3296,7 +3574,9 @@ alma_runtime::serde_via_codec!(Events);
 impl alma_runtime::Model for Events {
     const NAME: &'static str = "Events";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "events",
             fields: &[
@@ -3306,7 +3586,7 @@ impl alma_runtime::Model for Events {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "event",
@@ -3396,20 +3676,29 @@ alma_runtime::serde_via_codec!(Digital);
 impl alma_runtime::Model for Digital {
     const NAME: &'static str = "Digital";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "digital",
             fields: &[
-                F::new("bucket", "bucket", K::Element, None, false, V::Scalar),
-                F::new("region", "region", K::Element, None, false, V::Scalar),
-                F::new("ingest_url", "ingest_url", K::Element, None, false, V::Scalar),
+                F::new("bucket", "bucket", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("region", "region", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "ingest_url",
+                    "ingest_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "delivery_url",
                     "delivery_url",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "ingest_form",
@@ -3493,19 +3782,28 @@ alma_runtime::serde_via_codec!(General);
 impl alma_runtime::Model for General {
     const NAME: &'static str = "General";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "general",
             fields: &[
                 F::new("institution", "institution", K::Element, None, false, V::Code),
-                F::new("alma_url", "alma_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "alma_url",
+                    "alma_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "environment_type",
                     "environment_type",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "digital",
@@ -3618,19 +3916,21 @@ alma_runtime::serde_via_codec!(IngestForm);
 impl alma_runtime::Model for IngestForm {
     const NAME: &'static str = "IngestForm";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ingest_form",
             fields: &[
-                F::new("acl", "acl", K::Element, None, false, V::Scalar),
-                F::new("policy", "policy", K::Element, None, false, V::Scalar),
+                F::new("acl", "acl", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("policy", "policy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "x-amz-algorithm",
                     "x-amz-algorithm",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "x-amz-credential",
@@ -3638,7 +3938,7 @@ impl alma_runtime::Model for IngestForm {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "x-amz-signature",
@@ -3646,7 +3946,7 @@ impl alma_runtime::Model for IngestForm {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "success_action_status",
@@ -3654,10 +3954,17 @@ impl alma_runtime::Model for IngestForm {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("x-amz-date", "x-amz-date", K::Element, None, false, V::Scalar),
-                F::new("key", "key", K::Element, None, false, V::Scalar),
+                F::new(
+                    "x-amz-date",
+                    "x-amz-date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("key", "key", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3750,11 +4057,13 @@ alma_runtime::serde_via_codec!(DigitalDetails);
 impl alma_runtime::Model for DigitalDetails {
     const NAME: &'static str = "DigitalDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "digital_details",
             fields: &[
-                F::new("remote", "remote", K::Element, None, false, V::Scalar),
+                F::new("remote", "remote", K::Element, None, false, V::Scalar(S::Bool)),
                 F::new(
                     "remote_repository_instance",
                     "remote_repository_instance",
@@ -3917,11 +4226,13 @@ alma_runtime::serde_via_codec!(ImportProfile);
 impl alma_runtime::Model for ImportProfile {
     const NAME: &'static str = "ImportProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "import_profile",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "job_id",
                     "job_id",
@@ -3933,9 +4244,16 @@ impl alma_runtime::Model for ImportProfile {
                     ),
                 ),
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("active", "active", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("active", "active", K::Element, None, false, V::Scalar(S::Bool)),
                 F::new(
                     "source_format",
                     "source_format",
@@ -3958,7 +4276,7 @@ impl alma_runtime::Model for ImportProfile {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "files_to_import",
@@ -4008,7 +4326,7 @@ impl alma_runtime::Model for ImportProfile {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "additional_info",
@@ -4016,7 +4334,7 @@ impl alma_runtime::Model for ImportProfile {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -4078,12 +4396,14 @@ alma_runtime::serde_via_codec!(ImportProfileJobId);
 impl alma_runtime::Model for ImportProfileJobId {
     const NAME: &'static str = "ImportProfileJobId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "import_profile_job_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4153,7 +4473,9 @@ alma_runtime::serde_via_codec!(ImportProfileRepresentation);
 impl alma_runtime::Model for ImportProfileRepresentation {
     const NAME: &'static str = "ImportProfileRepresentation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
@@ -4165,9 +4487,9 @@ impl alma_runtime::Model for ImportProfileRepresentation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("label", "label", K::Element, None, false, V::Scalar),
+                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4227,7 +4549,9 @@ alma_runtime::serde_via_codec!(ImportProfiles);
 impl alma_runtime::Model for ImportProfiles {
     const NAME: &'static str = "ImportProfiles";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "import_profiles",
             fields: &[
@@ -4237,7 +4561,7 @@ impl alma_runtime::Model for ImportProfiles {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "import_profile",
@@ -4352,13 +4676,15 @@ alma_runtime::serde_via_codec!(IntegrationProfilePost);
 impl alma_runtime::Model for IntegrationProfilePost {
     const NAME: &'static str = "IntegrationProfilePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "type",
                     "type",
@@ -4389,16 +4715,30 @@ impl alma_runtime::Model for IntegrationProfilePost {
                         <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new(
+                    "default",
+                    "default",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "system_description",
                     "system_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "contact_info",
                     "contact_info",
@@ -4465,10 +4805,12 @@ alma_runtime::serde_via_codec!(IntegrationProfilePostFtpConnection);
 impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
     const NAME: &'static str = "IntegrationProfilePostFtpConnection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile_post_ftp_connection",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -4524,10 +4866,12 @@ alma_runtime::serde_via_codec!(IntegrationProfilePostSystem);
 impl alma_runtime::Model for IntegrationProfilePostSystem {
     const NAME: &'static str = "IntegrationProfilePostSystem";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile_post_system",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -4583,10 +4927,12 @@ alma_runtime::serde_via_codec!(IntegrationProfilePostType);
 impl alma_runtime::Model for IntegrationProfilePostType {
     const NAME: &'static str = "IntegrationProfilePostType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -4685,13 +5031,15 @@ alma_runtime::serde_via_codec!(IntegrationProfilePut);
 impl alma_runtime::Model for IntegrationProfilePut {
     const NAME: &'static str = "IntegrationProfilePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "system",
                     "system",
@@ -4712,16 +5060,30 @@ impl alma_runtime::Model for IntegrationProfilePut {
                         <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new(
+                    "default",
+                    "default",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "system_description",
                     "system_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "contact_info",
                     "contact_info",
@@ -4846,14 +5208,16 @@ alma_runtime::serde_via_codec!(IntegrationProfile);
 impl alma_runtime::Model for IntegrationProfile {
     const NAME: &'static str = "IntegrationProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("system", "system", K::Element, None, false, V::Code),
                 F::new(
@@ -4864,16 +5228,30 @@ impl alma_runtime::Model for IntegrationProfile {
                     false,
                     V::Code,
                 ),
-                F::new("default", "default", K::Element, None, false, V::Scalar),
+                F::new(
+                    "default",
+                    "default",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "system_description",
                     "system_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "parameter",
                     "parameter",
@@ -4958,13 +5336,15 @@ alma_runtime::serde_via_codec!(IntegrationProfileParameter);
 impl alma_runtime::Model for IntegrationProfileParameter {
     const NAME: &'static str = "IntegrationProfileParameter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter",
             fields: &[
                 F::new("action", "action", K::Element, None, false, V::Code),
                 F::new("name", "name", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5034,13 +5414,22 @@ alma_runtime::serde_via_codec!(JobPost);
 impl alma_runtime::Model for JobPost {
     const NAME: &'static str = "JobPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar),
-                F::new("next_run", "next_run", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "next_run",
+                    "next_run",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "parameter",
                     "parameter",
@@ -5110,7 +5499,9 @@ alma_runtime::serde_via_codec!(ParameterPost);
 impl alma_runtime::Model for ParameterPost {
     const NAME: &'static str = "ParameterPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter",
             fields: &[
@@ -5124,7 +5515,7 @@ impl alma_runtime::Model for ParameterPost {
                         <crate::conf::models::ParameterPostName as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5179,10 +5570,12 @@ alma_runtime::serde_via_codec!(ParameterPostName);
 impl alma_runtime::Model for ParameterPostName {
     const NAME: &'static str = "ParameterPostName";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter_post_name",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -5298,20 +5691,36 @@ alma_runtime::serde_via_codec!(Job);
 impl alma_runtime::Model for Job {
     const NAME: &'static str = "Job";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("category", "category", K::Element, None, false, V::Code),
                 F::new("content", "content", K::Element, None, false, V::Code),
                 F::new("schedule", "schedule", K::Element, None, false, V::Code),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar),
-                F::new("next_run", "next_run", K::Element, None, false, V::Scalar),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "next_run",
+                    "next_run",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "parameter",
                     "parameter",
@@ -5400,12 +5809,14 @@ alma_runtime::serde_via_codec!(JobAdditionalInfo);
 impl alma_runtime::Model for JobAdditionalInfo {
     const NAME: &'static str = "JobAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_additional_info",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5466,12 +5877,14 @@ alma_runtime::serde_via_codec!(JobRelatedProfile);
 impl alma_runtime::Model for JobRelatedProfile {
     const NAME: &'static str = "JobRelatedProfile";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_related_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5531,12 +5944,14 @@ alma_runtime::serde_via_codec!(JobParameter);
 impl alma_runtime::Model for JobParameter {
     const NAME: &'static str = "JobParameter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter",
             fields: &[
                 F::new("name", "name", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5596,7 +6011,9 @@ alma_runtime::serde_via_codec!(JobInstances);
 impl alma_runtime::Model for JobInstances {
     const NAME: &'static str = "JobInstances";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instances",
             fields: &[
@@ -5606,7 +6023,7 @@ impl alma_runtime::Model for JobInstances {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "job_instance",
@@ -5676,7 +6093,9 @@ alma_runtime::serde_via_codec!(Jobs);
 impl alma_runtime::Model for Jobs {
     const NAME: &'static str = "Jobs";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "jobs",
             fields: &[
@@ -5686,7 +6105,7 @@ impl alma_runtime::Model for Jobs {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "job",
@@ -5756,12 +6175,14 @@ alma_runtime::serde_via_codec!(LetterPut);
 impl alma_runtime::Model for LetterPut {
     const NAME: &'static str = "LetterPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "letter",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("xsl", "xsl", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("xsl", "xsl", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5881,23 +6302,32 @@ alma_runtime::serde_via_codec!(Letter);
 impl alma_runtime::Model for Letter {
     const NAME: &'static str = "Letter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "letter",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("enabled", "enabled", K::Element, None, false, V::Code),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("channel", "channel", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("channel", "channel", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "retention_period",
                     "retention_period",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("customized", "customized", K::Element, None, false, V::Code),
                 F::new(
@@ -5909,9 +6339,16 @@ impl alma_runtime::Model for Letter {
                     V::Code,
                 ),
                 F::new("updated_by", "updated_by", K::Element, None, false, V::Code),
-                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "update_date",
+                    "update_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("labels", "labels", K::Element, None, false, V::Code),
-                F::new("xsl", "xsl", K::Element, None, false, V::Scalar),
+                F::new("xsl", "xsl", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -5971,7 +6408,9 @@ alma_runtime::serde_via_codec!(Letters);
 impl alma_runtime::Model for Letters {
     const NAME: &'static str = "Letters";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "letters",
             fields: &[
@@ -5981,7 +6420,7 @@ impl alma_runtime::Model for Letters {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "letter",
@@ -6052,7 +6491,9 @@ alma_runtime::serde_via_codec!(Libraries);
 impl alma_runtime::Model for Libraries {
     const NAME: &'static str = "Libraries";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "libraries",
             fields: &[
@@ -6072,7 +6513,7 @@ impl alma_runtime::Model for Libraries {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -6191,24 +6632,33 @@ alma_runtime::serde_via_codec!(Library);
 impl alma_runtime::Model for Library {
     const NAME: &'static str = "Library";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("path", "path", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("path", "path", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "resource_sharing",
                     "resource_sharing",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("campus", "campus", K::Element, None, false, V::Code),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "default_location",
                     "default_location",
@@ -6217,8 +6667,8 @@ impl alma_runtime::Model for Library {
                     false,
                     V::Code,
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "number_of_locations",
                     "number_of_locations",
@@ -6299,12 +6749,14 @@ alma_runtime::serde_via_codec!(LibraryNumberOfCircDesks);
 impl alma_runtime::Model for LibraryNumberOfCircDesks {
     const NAME: &'static str = "LibraryNumberOfCircDesks";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library_number_of_circ_desks",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -6365,12 +6817,14 @@ alma_runtime::serde_via_codec!(LibraryNumberOfLocations);
 impl alma_runtime::Model for LibraryNumberOfLocations {
     const NAME: &'static str = "LibraryNumberOfLocations";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library_number_of_locations",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -6473,13 +6927,15 @@ alma_runtime::serde_via_codec!(LicenseTermPost);
 impl alma_runtime::Model for LicenseTermPost {
     const NAME: &'static str = "LicenseTermPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "license_term_type",
                     "license_term_type",
@@ -6510,9 +6966,16 @@ impl alma_runtime::Model for LicenseTermPost {
                         <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("order", "order", K::Element, None, false, V::Scalar),
-                F::new("display", "display", K::Element, None, false, V::Scalar),
-                F::new("otb", "otb", K::Element, None, false, V::Scalar),
+                F::new("order", "order", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "display",
+                    "display",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("otb", "otb", K::Element, None, false, V::Scalar(S::Bool)),
             ],
         };
         &MODEL
@@ -6569,10 +7032,12 @@ alma_runtime::serde_via_codec!(LicenseTermPostLicenseSection);
 impl alma_runtime::Model for LicenseTermPostLicenseSection {
     const NAME: &'static str = "LicenseTermPostLicenseSection";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term_post_license_section",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -6628,10 +7093,12 @@ alma_runtime::serde_via_codec!(LicenseTermPostLicenseTermType);
 impl alma_runtime::Model for LicenseTermPostLicenseTermType {
     const NAME: &'static str = "LicenseTermPostLicenseTermType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term_post_license_term_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -6727,13 +7194,15 @@ alma_runtime::serde_via_codec!(LicenseTermPut);
 impl alma_runtime::Model for LicenseTermPut {
     const NAME: &'static str = "LicenseTermPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "license_term_type",
                     "license_term_type",
@@ -6764,8 +7233,8 @@ impl alma_runtime::Model for LicenseTermPut {
                         <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("order", "order", K::Element, None, false, V::Scalar),
-                F::new("display", "display", K::Element, None, false, V::Scalar),
+                F::new("order", "order", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("display", "display", K::Element, None, false, V::Scalar(S::Bool)),
             ],
         };
         &MODEL
@@ -6868,13 +7337,15 @@ alma_runtime::serde_via_codec!(LicenseTerm);
 impl alma_runtime::Model for LicenseTerm {
     const NAME: &'static str = "LicenseTerm";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "license_term_type",
                     "license_term_type",
@@ -6901,9 +7372,16 @@ impl alma_runtime::Model for LicenseTerm {
                     false,
                     V::Code,
                 ),
-                F::new("order", "order", K::Element, None, false, V::Scalar),
-                F::new("display", "display", K::Element, None, false, V::Scalar),
-                F::new("otb", "otb", K::Element, None, false, V::Scalar),
+                F::new("order", "order", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "display",
+                    "display",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("otb", "otb", K::Element, None, false, V::Scalar(S::Bool)),
             ],
         };
         &MODEL
@@ -6966,12 +7444,14 @@ alma_runtime::serde_via_codec!(ControlledVocabularyValue);
 impl alma_runtime::Model for ControlledVocabularyValue {
     const NAME: &'static str = "ControlledVocabularyValue";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "controlled_vocabulary_value",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -7031,7 +7511,9 @@ alma_runtime::serde_via_codec!(LicenseTerms);
 impl alma_runtime::Model for LicenseTerms {
     const NAME: &'static str = "LicenseTerms";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_terms",
             fields: &[
@@ -7041,7 +7523,7 @@ impl alma_runtime::Model for LicenseTerms {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "license_term",
@@ -7157,18 +7639,20 @@ alma_runtime::serde_via_codec!(LocationPost);
 impl alma_runtime::Model for LocationPost {
     const NAME: &'static str = "LocationPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "external_name",
                     "external_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "type",
@@ -7186,16 +7670,16 @@ impl alma_runtime::Model for LocationPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("map", "map", K::Element, None, false, V::Scalar),
+                F::new("map", "map", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "suppress_from_publishing",
                     "suppress_from_publishing",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "fulfillment_unit",
@@ -7227,7 +7711,7 @@ impl alma_runtime::Model for LocationPost {
                         <crate::conf::models::LocationPostCallNumberType as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new(
                     "circ_desk",
                     "circ_desk",
@@ -7294,10 +7778,12 @@ alma_runtime::serde_via_codec!(LocationPostAccessionPlacement);
 impl alma_runtime::Model for LocationPostAccessionPlacement {
     const NAME: &'static str = "LocationPostAccessionPlacement";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_accession_placement",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -7353,10 +7839,12 @@ alma_runtime::serde_via_codec!(LocationPostCallNumberType);
 impl alma_runtime::Model for LocationPostCallNumberType {
     const NAME: &'static str = "LocationPostCallNumberType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_call_number_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -7412,10 +7900,12 @@ alma_runtime::serde_via_codec!(LocationPostFulfillmentUnit);
 impl alma_runtime::Model for LocationPostFulfillmentUnit {
     const NAME: &'static str = "LocationPostFulfillmentUnit";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_fulfillment_unit",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -7471,10 +7961,12 @@ alma_runtime::serde_via_codec!(LocationPostType);
 impl alma_runtime::Model for LocationPostType {
     const NAME: &'static str = "LocationPostType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -7561,18 +8053,20 @@ alma_runtime::serde_via_codec!(CirculationDesk);
 impl alma_runtime::Model for CirculationDesk {
     const NAME: &'static str = "CirculationDesk";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "circ_desk",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new(
                     "circ_desk_code",
                     "circ_desk_code",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "circ_desk_name",
@@ -7580,7 +8074,7 @@ impl alma_runtime::Model for CirculationDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "circulation_desk_link",
@@ -7588,11 +8082,32 @@ impl alma_runtime::Model for CirculationDesk {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("check_in", "check_in", K::Element, None, false, V::Scalar),
-                F::new("check_out", "check_out", K::Element, None, false, V::Scalar),
-                F::new("reshelve", "reshelve", K::Element, None, false, V::Scalar),
+                F::new(
+                    "check_in",
+                    "check_in",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "check_out",
+                    "check_out",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "reshelve",
+                    "reshelve",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
             ],
         };
         &MODEL
@@ -7710,19 +8225,21 @@ alma_runtime::serde_via_codec!(Location);
 impl alma_runtime::Model for Location {
     const NAME: &'static str = "Location";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "external_name",
                     "external_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new(
@@ -7731,16 +8248,16 @@ impl alma_runtime::Model for Location {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("map", "map", K::Element, None, false, V::Scalar),
+                F::new("map", "map", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "suppress_from_publishing",
                     "suppress_from_publishing",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "fulfillment_unit",
@@ -7766,8 +8283,8 @@ impl alma_runtime::Model for Location {
                     false,
                     V::Code,
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "circ_desk",
                     "circ_desk",
@@ -7837,7 +8354,9 @@ alma_runtime::serde_via_codec!(Locations);
 impl alma_runtime::Model for Locations {
     const NAME: &'static str = "Locations";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "locations",
             fields: &[
@@ -7857,7 +8376,7 @@ impl alma_runtime::Model for Locations {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -7922,11 +8441,13 @@ alma_runtime::serde_via_codec!(MappingTablePut);
 impl alma_runtime::Model for MappingTablePut {
     const NAME: &'static str = "MappingTablePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "mapping_table",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new(
                     "scope",
                     "scope",
@@ -8034,18 +8555,20 @@ alma_runtime::serde_via_codec!(RowPut);
 impl alma_runtime::Model for RowPut {
     const NAME: &'static str = "RowPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "row",
             fields: &[
-                F::new("column0", "column0", K::Element, None, false, V::Scalar),
-                F::new("column1", "column1", K::Element, None, false, V::Scalar),
-                F::new("column2", "column2", K::Element, None, false, V::Scalar),
-                F::new("column3", "column3", K::Element, None, false, V::Scalar),
-                F::new("column4", "column4", K::Element, None, false, V::Scalar),
-                F::new("column5", "column5", K::Element, None, false, V::Scalar),
-                F::new("column6", "column6", K::Element, None, false, V::Scalar),
-                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
+                F::new("column0", "column0", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column1", "column1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column2", "column2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column3", "column3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column4", "column4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column5", "column5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column6", "column6", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("enabled", "enabled", K::Element, None, false, V::Scalar(S::Bool)),
             ],
         };
         &MODEL
@@ -8166,10 +8689,12 @@ alma_runtime::serde_via_codec!(ScopePutLibraryId);
 impl alma_runtime::Model for ScopePutLibraryId {
     const NAME: &'static str = "ScopePutLibraryId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "scope_put_library_id",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -8234,13 +8759,22 @@ alma_runtime::serde_via_codec!(Header);
 impl alma_runtime::Model for Header {
     const NAME: &'static str = "Header";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "header",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "type",
                     "type",
@@ -8309,12 +8843,14 @@ alma_runtime::serde_via_codec!(HeaderType);
 impl alma_runtime::Model for HeaderType {
     const NAME: &'static str = "HeaderType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "header_type",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -8418,18 +8954,48 @@ alma_runtime::serde_via_codec!(MappingTable);
 impl alma_runtime::Model for MappingTable {
     const NAME: &'static str = "MappingTable";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "mapping_table",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
-                F::new("customized", "customized", K::Element, None, false, V::Scalar),
-                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
-                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "customized",
+                    "customized",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "updated_by",
+                    "updated_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "update_date",
+                    "update_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "scope",
                     "scope",
@@ -8565,28 +9131,51 @@ alma_runtime::serde_via_codec!(MappingTableRow);
 impl alma_runtime::Model for MappingTableRow {
     const NAME: &'static str = "MappingTableRow";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "row",
             fields: &[
-                F::new("column0", "column0", K::Element, None, false, V::Scalar),
-                F::new("column1", "column1", K::Element, None, false, V::Scalar),
-                F::new("column2", "column2", K::Element, None, false, V::Scalar),
-                F::new("column3", "column3", K::Element, None, false, V::Scalar),
-                F::new("column4", "column4", K::Element, None, false, V::Scalar),
-                F::new("column5", "column5", K::Element, None, false, V::Scalar),
-                F::new("column6", "column6", K::Element, None, false, V::Scalar),
-                F::new("enabled", "enabled", K::Element, None, false, V::Scalar),
+                F::new("column0", "column0", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column1", "column1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column2", "column2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column3", "column3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column4", "column4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column5", "column5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("column6", "column6", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "enabled",
+                    "enabled",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "managed_in_network",
                     "managed_in_network",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("updated_by", "updated_by", K::Element, None, false, V::Scalar),
-                F::new("update_date", "update_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "updated_by",
+                    "updated_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "update_date",
+                    "update_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -8646,7 +9235,9 @@ alma_runtime::serde_via_codec!(MappingTables);
 impl alma_runtime::Model for MappingTables {
     const NAME: &'static str = "MappingTables";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "mapping_tables",
             fields: &[
@@ -8656,7 +9247,7 @@ impl alma_runtime::Model for MappingTables {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "mapping_table",
@@ -8737,7 +9328,9 @@ alma_runtime::serde_via_codec!(Match);
 impl alma_runtime::Model for Match {
     const NAME: &'static str = "Match";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "match",
             fields: &[
@@ -8747,16 +9340,16 @@ impl alma_runtime::Model for Match {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("mms_ids", "mms_ids", K::Element, None, false, V::Scalar),
+                F::new("mms_ids", "mms_ids", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "match_method",
                     "match_method",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -8817,7 +9410,9 @@ alma_runtime::serde_via_codec!(Matches);
 impl alma_runtime::Model for Matches {
     const NAME: &'static str = "Matches";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "matches",
             fields: &[
@@ -8827,7 +9422,7 @@ impl alma_runtime::Model for Matches {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "match",
@@ -8899,12 +9494,14 @@ alma_runtime::serde_via_codec!(MemberPost);
 impl alma_runtime::Model for MemberPost {
     const NAME: &'static str = "MemberPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "member",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -8972,13 +9569,22 @@ alma_runtime::serde_via_codec!(Member);
 impl alma_runtime::Model for Member {
     const NAME: &'static str = "Member";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "member",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -9038,7 +9644,9 @@ alma_runtime::serde_via_codec!(MembersPost);
 impl alma_runtime::Model for MembersPost {
     const NAME: &'static str = "MembersPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "members",
             fields: &[
@@ -9048,7 +9656,7 @@ impl alma_runtime::Model for MembersPost {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "member",
@@ -9119,7 +9727,9 @@ alma_runtime::serde_via_codec!(Members);
 impl alma_runtime::Model for Members {
     const NAME: &'static str = "Members";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "members",
             fields: &[
@@ -9129,7 +9739,7 @@ impl alma_runtime::Model for Members {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "member",
@@ -9206,11 +9816,13 @@ alma_runtime::serde_via_codec!(Day);
 impl alma_runtime::Model for Day {
     const NAME: &'static str = "Day";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "day",
             fields: &[
-                F::new("date", "date", K::Element, None, false, V::Scalar),
+                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("day_of_week", "day_of_week", K::Element, None, false, V::Code),
                 F::new(
                     "hour",
@@ -9352,12 +9964,14 @@ alma_runtime::serde_via_codec!(Hour);
 impl alma_runtime::Model for Hour {
     const NAME: &'static str = "Hour";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "hour",
             fields: &[
-                F::new("from", "from", K::Element, None, false, V::Scalar),
-                F::new("to", "to", K::Element, None, false, V::Scalar),
+                F::new("from", "from", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("to", "to", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -9462,7 +10076,9 @@ alma_runtime::serde_via_codec!(OpenHourPut);
 impl alma_runtime::Model for OpenHourPut {
     const NAME: &'static str = "OpenHourPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour",
             fields: &[
@@ -9476,8 +10092,15 @@ impl alma_runtime::Model for OpenHourPut {
                         <crate::conf::models::OpenHourPutType as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("inherited", "inherited", K::Element, None, false, V::Scalar),
-                F::new("desc", "desc", K::Element, None, false, V::Scalar),
+                F::new(
+                    "inherited",
+                    "inherited",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("desc", "desc", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "recurrence_type",
                     "recurrence_type",
@@ -9488,10 +10111,24 @@ impl alma_runtime::Model for OpenHourPut {
                         <crate::conf::models::OpenHourPutRecurrenceType as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("from_date", "from_date", K::Element, None, false, V::Scalar),
-                F::new("to_date", "to_date", K::Element, None, false, V::Scalar),
-                F::new("from_hour", "from_hour", K::Element, None, false, V::Scalar),
-                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar),
+                F::new(
+                    "from_date",
+                    "from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("to_date", "to_date", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "from_hour",
+                    "from_hour",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "day_of_week",
                     "day_of_week",
@@ -9568,10 +10205,12 @@ alma_runtime::serde_via_codec!(OpenHourPutDayOfWeek);
 impl alma_runtime::Model for OpenHourPutDayOfWeek {
     const NAME: &'static str = "OpenHourPutDayOfWeek";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_day_of_week",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -9627,10 +10266,12 @@ alma_runtime::serde_via_codec!(OpenHourPutRecurrenceType);
 impl alma_runtime::Model for OpenHourPutRecurrenceType {
     const NAME: &'static str = "OpenHourPutRecurrenceType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_recurrence_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -9686,10 +10327,12 @@ alma_runtime::serde_via_codec!(OpenHourPutStatus);
 impl alma_runtime::Model for OpenHourPutStatus {
     const NAME: &'static str = "OpenHourPutStatus";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -9745,10 +10388,12 @@ alma_runtime::serde_via_codec!(OpenHourPutType);
 impl alma_runtime::Model for OpenHourPutType {
     const NAME: &'static str = "OpenHourPutType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -9852,13 +10497,22 @@ alma_runtime::serde_via_codec!(OpenHour);
 impl alma_runtime::Model for OpenHour {
     const NAME: &'static str = "OpenHour";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour",
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("inherited", "inherited", K::Element, None, false, V::Scalar),
-                F::new("desc", "desc", K::Element, None, false, V::Scalar),
+                F::new(
+                    "inherited",
+                    "inherited",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("desc", "desc", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "recurrence_type",
                     "recurrence_type",
@@ -9867,10 +10521,24 @@ impl alma_runtime::Model for OpenHour {
                     false,
                     V::Code,
                 ),
-                F::new("from_date", "from_date", K::Element, None, false, V::Scalar),
-                F::new("to_date", "to_date", K::Element, None, false, V::Scalar),
-                F::new("from_hour", "from_hour", K::Element, None, false, V::Scalar),
-                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar),
+                F::new(
+                    "from_date",
+                    "from_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("to_date", "to_date", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "from_hour",
+                    "from_hour",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("day_of_week", "day_of_week", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
             ],
@@ -10010,10 +10678,12 @@ alma_runtime::serde_via_codec!(OpenHoursPutAdditionalInfo);
 impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
     const NAME: &'static str = "OpenHoursPutAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hours_put_additional_info",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -10154,12 +10824,14 @@ alma_runtime::serde_via_codec!(OpenHoursAdditionalInfo);
 impl alma_runtime::Model for OpenHoursAdditionalInfo {
     const NAME: &'static str = "OpenHoursAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hours_additional_info",
             fields: &[
-                F::new("jobId", "jobId", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("jobId", "jobId", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -10257,23 +10929,32 @@ alma_runtime::serde_via_codec!(Printer);
 impl alma_runtime::Model for Printer {
     const NAME: &'static str = "Printer";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printer",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "printout_queue",
                     "printout_queue",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new("library", "library", K::Element, None, false, V::Code),
             ],
@@ -10335,7 +11016,9 @@ alma_runtime::serde_via_codec!(Printers);
 impl alma_runtime::Model for Printers {
     const NAME: &'static str = "Printers";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printers",
             fields: &[
@@ -10345,7 +11028,7 @@ impl alma_runtime::Model for Printers {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "printer",
@@ -10458,13 +11141,22 @@ alma_runtime::serde_via_codec!(SetPost);
 impl alma_runtime::Model for SetPost {
     const NAME: &'static str = "SetPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "type",
                     "type",
@@ -10505,7 +11197,7 @@ impl alma_runtime::Model for SetPost {
                         <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "query",
                     "query",
@@ -10592,10 +11284,12 @@ alma_runtime::serde_via_codec!(SetPostContent);
 impl alma_runtime::Model for SetPostContent {
     const NAME: &'static str = "SetPostContent";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_content",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -10651,10 +11345,12 @@ alma_runtime::serde_via_codec!(SetPostOrigin);
 impl alma_runtime::Model for SetPostOrigin {
     const NAME: &'static str = "SetPostOrigin";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_origin",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -10710,10 +11406,12 @@ alma_runtime::serde_via_codec!(SetPostPrivate);
 impl alma_runtime::Model for SetPostPrivate {
     const NAME: &'static str = "SetPostPrivate";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_private",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -10767,10 +11465,12 @@ alma_runtime::serde_via_codec!(SetPostQuery);
 impl alma_runtime::Model for SetPostQuery {
     const NAME: &'static str = "SetPostQuery";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_query",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -10826,10 +11526,12 @@ alma_runtime::serde_via_codec!(SetPostStatus);
 impl alma_runtime::Model for SetPostStatus {
     const NAME: &'static str = "SetPostStatus";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -10885,10 +11587,12 @@ alma_runtime::serde_via_codec!(SetPostType);
 impl alma_runtime::Model for SetPostType {
     const NAME: &'static str = "SetPostType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar)],
+            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -10972,13 +11676,22 @@ alma_runtime::serde_via_codec!(SetPut);
 impl alma_runtime::Model for SetPut {
     const NAME: &'static str = "SetPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "private",
                     "private",
@@ -10999,7 +11712,7 @@ impl alma_runtime::Model for SetPut {
                         <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "query",
                     "query",
@@ -11145,20 +11858,36 @@ alma_runtime::serde_via_codec!(Set);
 impl alma_runtime::Model for Set {
     const NAME: &'static str = "Set";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("content", "content", K::Element, None, false, V::Code),
                 F::new("private", "private", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "status_date",
+                    "status_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("created_by", "created_by", K::Element, None, false, V::Code),
                 F::new(
                     "created_date",
@@ -11166,7 +11895,7 @@ impl alma_runtime::Model for Set {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("query", "query", K::Element, None, false, V::Code),
                 F::new(
@@ -11258,12 +11987,14 @@ alma_runtime::serde_via_codec!(SetAdditionalInfo);
 impl alma_runtime::Model for SetAdditionalInfo {
     const NAME: &'static str = "SetAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_additional_info",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11324,12 +12055,14 @@ alma_runtime::serde_via_codec!(SetNumberOfMembers);
 impl alma_runtime::Model for SetNumberOfMembers {
     const NAME: &'static str = "SetNumberOfMembers";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_number_of_members",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -11388,7 +12121,9 @@ alma_runtime::serde_via_codec!(Sets);
 impl alma_runtime::Model for Sets {
     const NAME: &'static str = "Sets";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "sets",
             fields: &[
@@ -11398,7 +12133,7 @@ impl alma_runtime::Model for Sets {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "set",

@@ -56,7 +56,9 @@ alma_runtime::serde_via_codec!(Citations);
 impl alma_runtime::Model for Citations {
     const NAME: &'static str = "Citations";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citations",
             fields: &[
@@ -76,7 +78,7 @@ impl alma_runtime::Model for Citations {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -300,11 +302,13 @@ alma_runtime::serde_via_codec!(Citation);
 impl alma_runtime::Model for Citation {
     const NAME: &'static str = "Citation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
                     "copyrights_status",
@@ -333,17 +337,38 @@ impl alma_runtime::Model for Citation {
                         <crate::courses::models::Metadata as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("open_url", "open_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "open_url",
+                    "open_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "leganto_permalink",
                     "leganto_permalink",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("file_link", "file_link", K::Element, None, false, V::Scalar),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "file_link",
+                    "file_link",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "note",
                     "note",
@@ -354,14 +379,21 @@ impl alma_runtime::Model for Citation {
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "due_date",
+                    "due_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "license_type",
                     "license_type",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "visibility_start_date",
@@ -369,7 +401,7 @@ impl alma_runtime::Model for Citation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "visibility_end_date",
@@ -377,7 +409,7 @@ impl alma_runtime::Model for Citation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "material_visibility_start_date",
@@ -385,7 +417,7 @@ impl alma_runtime::Model for Citation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "material_visibility_end_date",
@@ -393,16 +425,23 @@ impl alma_runtime::Model for Citation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("sipx_doc_id", "sipx_doc_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "sipx_doc_id",
+                    "sipx_doc_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "sipx_user_price",
                     "sipx_user_price",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "sipx_list_price",
@@ -410,19 +449,33 @@ impl alma_runtime::Model for Citation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("sipx_funded", "sipx_funded", K::Element, None, false, V::Scalar),
-                F::new("source1", "source1", K::Element, None, false, V::Scalar),
-                F::new("source2", "source2", K::Element, None, false, V::Scalar),
-                F::new("source3", "source3", K::Element, None, false, V::Scalar),
-                F::new("source4", "source4", K::Element, None, false, V::Scalar),
-                F::new("source5", "source5", K::Element, None, false, V::Scalar),
-                F::new("source6", "source6", K::Element, None, false, V::Scalar),
-                F::new("source7", "source7", K::Element, None, false, V::Scalar),
-                F::new("source8", "source8", K::Element, None, false, V::Scalar),
-                F::new("source9", "source9", K::Element, None, false, V::Scalar),
-                F::new("source10", "source10", K::Element, None, false, V::Scalar),
+                F::new(
+                    "sipx_funded",
+                    "sipx_funded",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new("source1", "source1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source2", "source2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source3", "source3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source4", "source4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source5", "source5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source6", "source6", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source7", "source7", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source8", "source8", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source9", "source9", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "source10",
+                    "source10",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "type_attributes",
                     "type_attributes",
@@ -453,7 +506,7 @@ impl alma_runtime::Model for Citation {
                         <crate::courses::models::CitationTags as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -767,31 +820,40 @@ alma_runtime::serde_via_codec!(Metadata);
 impl alma_runtime::Model for Metadata {
     const NAME: &'static str = "Metadata";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "metadata",
             fields: &[
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
-                    "publication_date",
-                    "publication_date",
+                    "publisher",
+                    "publisher",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new(
+                    "publication_date",
+                    "publication_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_person_name",
                     "additional_person_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "place_of_publication",
@@ -799,17 +861,24 @@ impl alma_runtime::Model for Metadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "journal_title",
                     "journal_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "article_title",
@@ -817,17 +886,17 @@ impl alma_runtime::Model for Metadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "chapter_title",
                     "chapter_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_author",
@@ -835,33 +904,47 @@ impl alma_runtime::Model for Metadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "series_title_number",
                     "series_title_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "author_initials",
                     "author_initials",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -943,16 +1026,46 @@ alma_runtime::serde_via_codec!(SectionInfo);
 impl alma_runtime::Model for SectionInfo {
     const NAME: &'static str = "SectionInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "section_info",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
-                F::new("visibility", "visibility", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "visibility",
+                    "visibility",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "section_tags",
                     "section_tags",
@@ -1045,7 +1158,9 @@ alma_runtime::serde_via_codec!(CitationPost);
 impl alma_runtime::Model for CitationPost {
     const NAME: &'static str = "CitationPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation",
             fields: &[
@@ -1076,7 +1191,14 @@ impl alma_runtime::Model for CitationPost {
                         <crate::courses::models::MetadataPost as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("open_url", "open_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "open_url",
+                    "open_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "type_attributes",
                     "type_attributes",
@@ -1087,7 +1209,7 @@ impl alma_runtime::Model for CitationPost {
                         <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1269,32 +1391,41 @@ alma_runtime::serde_via_codec!(MetadataPost);
 impl alma_runtime::Model for MetadataPost {
     const NAME: &'static str = "MetadataPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "metadata",
             fields: &[
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
-                    "publication_date",
-                    "publication_date",
+                    "publisher",
+                    "publisher",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "publication_date",
+                    "publication_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_person_name",
                     "additional_person_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "place_of_publication",
@@ -1302,17 +1433,24 @@ impl alma_runtime::Model for MetadataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "journal_title",
                     "journal_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "article_title",
@@ -1320,17 +1458,17 @@ impl alma_runtime::Model for MetadataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "chapter_title",
                     "chapter_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_author",
@@ -1338,33 +1476,47 @@ impl alma_runtime::Model for MetadataPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "series_title_number",
                     "series_title_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "author_initials",
                     "author_initials",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1447,7 +1599,9 @@ alma_runtime::serde_via_codec!(CitationPut);
 impl alma_runtime::Model for CitationPut {
     const NAME: &'static str = "CitationPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation",
             fields: &[
@@ -1478,7 +1632,14 @@ impl alma_runtime::Model for CitationPut {
                         <crate::courses::models::Metadata as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("open_url", "open_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "open_url",
+                    "open_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "type_attributes",
                     "type_attributes",
@@ -1489,7 +1650,7 @@ impl alma_runtime::Model for CitationPut {
                         <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1553,7 +1714,9 @@ alma_runtime::serde_via_codec!(CitationTags);
 impl alma_runtime::Model for CitationTags {
     const NAME: &'static str = "CitationTags";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation_tags",
             fields: &[
@@ -1573,9 +1736,9 @@ impl alma_runtime::Model for CitationTags {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1639,7 +1802,9 @@ alma_runtime::serde_via_codec!(CitationTagsPut);
 impl alma_runtime::Model for CitationTagsPut {
     const NAME: &'static str = "CitationTagsPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation_tags",
             fields: &[
@@ -1650,9 +1815,9 @@ impl alma_runtime::Model for CitationTagsPut {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1721,14 +1886,30 @@ alma_runtime::serde_via_codec!(Owner);
 impl alma_runtime::Model for Owner {
     const NAME: &'static str = "Owner";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "owner",
             fields: &[
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("hierarchy", "hierarchy", K::Element, None, false, V::Code),
-                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "full_name",
+                    "full_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1788,12 +1969,14 @@ alma_runtime::serde_via_codec!(OwnerPost);
 impl alma_runtime::Model for OwnerPost {
     const NAME: &'static str = "OwnerPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "owner",
             fields: &[
                 F::new("hierarchy", "hierarchy", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1852,7 +2035,9 @@ alma_runtime::serde_via_codec!(Owners);
 impl alma_runtime::Model for Owners {
     const NAME: &'static str = "Owners";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "owners",
             fields: &[
@@ -1866,7 +2051,7 @@ impl alma_runtime::Model for Owners {
                         <crate::courses::models::Owner as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL

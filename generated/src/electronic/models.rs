@@ -337,27 +337,43 @@ alma_runtime::serde_via_codec!(ElectronicCollectionPost);
 impl alma_runtime::Model for ElectronicCollectionPost {
     const NAME: &'static str = "ElectronicCollectionPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection",
             fields: &[
-                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
                 F::new(
-                    "public_name_override",
-                    "public_name_override",
+                    "public_name",
+                    "public_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_name_override",
+                    "public_name_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "internal_description",
                     "internal_description",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -414,7 +430,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_activation_date",
@@ -422,7 +438,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "license",
@@ -448,18 +464,18 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar),
-                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "url_override",
                     "url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("free", "free", K::Element, None, false, V::Code),
                 F::new(
@@ -470,9 +486,16 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("language", "language", K::Element, None, false, V::Code),
-                F::new("category", "category", K::Element, None, false, V::Scalar),
+                F::new(
+                    "category",
+                    "category",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "resource_metadata",
                     "resource_metadata",
@@ -499,9 +522,16 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "note",
                     "note",
@@ -528,7 +558,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_search_activation_status",
@@ -536,7 +566,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_only_full_text_activation",
@@ -544,7 +574,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_local_notes",
@@ -552,7 +582,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "provider_collection_name",
@@ -560,9 +590,9 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -949,27 +979,43 @@ alma_runtime::serde_via_codec!(ElectronicCollectionPut);
 impl alma_runtime::Model for ElectronicCollectionPut {
     const NAME: &'static str = "ElectronicCollectionPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection",
             fields: &[
-                F::new("public_name", "public_name", K::Element, None, false, V::Scalar),
                 F::new(
-                    "public_name_override",
-                    "public_name_override",
+                    "public_name",
+                    "public_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_name_override",
+                    "public_name_override",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "description_override",
                     "description_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_description",
@@ -977,7 +1023,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "library",
@@ -1052,7 +1098,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "expected_activation_date",
@@ -1060,7 +1106,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "license",
@@ -1086,18 +1132,18 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar),
-                F::new("url", "url", K::Element, None, false, V::Scalar),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "url_override",
                     "url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("free", "free", K::Element, None, false, V::Code),
                 F::new(
@@ -1116,7 +1162,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("language", "language", K::Element, None, false, V::Code),
                 F::new(
                     "language_override",
@@ -1126,14 +1172,21 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     false,
                     V::Code,
                 ),
-                F::new("category", "category", K::Element, None, false, V::Scalar),
+                F::new(
+                    "category",
+                    "category",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "category_override",
                     "category_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resource_metadata",
@@ -1161,9 +1214,16 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "note",
                     "note",
@@ -1190,7 +1250,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_search_activation_status",
@@ -1198,7 +1258,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_only_full_text_activation",
@@ -1206,7 +1266,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "cdi_local_notes",
@@ -1214,7 +1274,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "provider_collection_name",
@@ -1222,9 +1282,9 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1609,12 +1669,21 @@ alma_runtime::serde_via_codec!(ElectronicService);
 impl alma_runtime::Model for ElectronicService {
     const NAME: &'static str = "ElectronicService";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("is_local", "is_local", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "is_local",
+                    "is_local",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new(
                     "public_description",
@@ -1622,7 +1691,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_description",
@@ -1630,7 +1699,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "public_description_override",
@@ -1638,7 +1707,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "activation_status",
@@ -1654,7 +1723,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "delete_removed_portfolios",
@@ -1662,7 +1731,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "active_from_date",
@@ -1670,7 +1739,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "active_until_date",
@@ -1678,7 +1747,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_temporarily_unavailable",
@@ -1694,7 +1763,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_unavailable_until_date",
@@ -1702,7 +1771,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_unavailable_reason",
@@ -1710,16 +1779,16 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("parser", "parser", K::Element, None, false, V::Scalar),
+                F::new("parser", "parser", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "parser_override",
                     "parser_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters",
@@ -1727,7 +1796,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters_override",
@@ -1735,7 +1804,7 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "link_resolver_plugin",
@@ -1754,14 +1823,21 @@ impl alma_runtime::Model for ElectronicService {
                     false,
                     V::Code,
                 ),
-                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url",
+                    "dynamic_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "dynamic_url_override",
                     "dynamic_url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("free", "free", K::Element, None, false, V::Code),
                 F::new(
@@ -1804,7 +1880,7 @@ impl alma_runtime::Model for ElectronicService {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "linking_level",
                     "linking_level",
@@ -1847,9 +1923,16 @@ impl alma_runtime::Model for ElectronicService {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "note",
                     "note",
@@ -1870,7 +1953,7 @@ impl alma_runtime::Model for ElectronicService {
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1929,12 +2012,14 @@ alma_runtime::serde_via_codec!(ElectronicServicePortfolios);
 impl alma_runtime::Model for ElectronicServicePortfolios {
     const NAME: &'static str = "ElectronicServicePortfolios";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service_portfolios",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2268,7 +2353,9 @@ alma_runtime::serde_via_codec!(ElectronicServicePost);
 impl alma_runtime::Model for ElectronicServicePost {
     const NAME: &'static str = "ElectronicServicePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service",
             fields: &[
@@ -2279,7 +2366,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_description",
@@ -2287,7 +2374,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "public_description_override",
@@ -2295,7 +2382,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "activation_status",
@@ -2311,7 +2398,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "delete_removed_portfolios",
@@ -2319,7 +2406,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "active_from_date",
@@ -2327,7 +2414,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "active_until_date",
@@ -2335,7 +2422,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_temporarily_unavailable",
@@ -2351,7 +2438,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_unavailable_until_date",
@@ -2359,7 +2446,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_unavailable_reason",
@@ -2367,16 +2454,16 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("parser", "parser", K::Element, None, false, V::Scalar),
+                F::new("parser", "parser", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "parser_override",
                     "parser_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters",
@@ -2384,7 +2471,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters_override",
@@ -2392,7 +2479,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "link_resolver_plugin",
@@ -2411,14 +2498,21 @@ impl alma_runtime::Model for ElectronicServicePost {
                     false,
                     V::Code,
                 ),
-                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url",
+                    "dynamic_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "dynamic_url_override",
                     "dynamic_url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("free", "free", K::Element, None, false, V::Code),
                 F::new(
@@ -2445,7 +2539,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "linking_level",
                     "linking_level",
@@ -2470,9 +2564,16 @@ impl alma_runtime::Model for ElectronicServicePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "note",
                     "note",
@@ -2493,7 +2594,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2857,7 +2958,9 @@ alma_runtime::serde_via_codec!(ElectronicServicePut);
 impl alma_runtime::Model for ElectronicServicePut {
     const NAME: &'static str = "ElectronicServicePut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service",
             fields: &[
@@ -2868,7 +2971,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "internal_description",
@@ -2876,7 +2979,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "public_description_override",
@@ -2884,7 +2987,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "activation_status",
@@ -2900,7 +3003,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "delete_removed_portfolios",
@@ -2908,7 +3011,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "active_from_date",
@@ -2916,7 +3019,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "active_until_date",
@@ -2924,7 +3027,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_temporarily_unavailable",
@@ -2940,7 +3043,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_unavailable_until_date",
@@ -2948,7 +3051,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "service_unavailable_reason",
@@ -2956,16 +3059,16 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("parser", "parser", K::Element, None, false, V::Scalar),
+                F::new("parser", "parser", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "parser_override",
                     "parser_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters",
@@ -2973,7 +3076,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "parser_parameters_override",
@@ -2981,7 +3084,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "link_resolver_plugin",
@@ -3000,14 +3103,21 @@ impl alma_runtime::Model for ElectronicServicePut {
                     false,
                     V::Code,
                 ),
-                F::new("dynamic_url", "dynamic_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "dynamic_url",
+                    "dynamic_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "dynamic_url_override",
                     "dynamic_url_override",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("free", "free", K::Element, None, false, V::Code),
                 F::new(
@@ -3050,7 +3160,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     false,
                     V::Code,
                 ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar),
+                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "linking_level",
                     "linking_level",
@@ -3083,9 +3193,16 @@ impl alma_runtime::Model for ElectronicServicePut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("public_note", "public_note", K::Element, None, false, V::Scalar),
+                F::new(
+                    "public_note",
+                    "public_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "note",
                     "note",
@@ -3106,7 +3223,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3167,7 +3284,9 @@ alma_runtime::serde_via_codec!(ElectronicServices);
 impl alma_runtime::Model for ElectronicServices {
     const NAME: &'static str = "ElectronicServices";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_services",
             fields: &[
@@ -3187,7 +3306,7 @@ impl alma_runtime::Model for ElectronicServices {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };

@@ -111,25 +111,34 @@ alma_runtime::serde_via_codec!(PartnerAddress);
 impl alma_runtime::Model for PartnerAddress {
     const NAME: &'static str = "PartnerAddress";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar),
-                F::new("city", "city", K::Element, None, false, V::Scalar),
+                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "state_province",
                     "state_province",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("postal_code", "postal_code", K::Element, None, false, V::Scalar),
+                F::new(
+                    "postal_code",
+                    "postal_code",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("country", "country", K::Element, None, false, V::Code),
                 F::new(
                     "address_note",
@@ -137,10 +146,24 @@ impl alma_runtime::Model for PartnerAddress {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "address_types",
                     "address_types",
@@ -151,7 +174,14 @@ impl alma_runtime::Model for PartnerAddress {
                         <crate::partners::models::AddressAddressTypes as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
             ],
         };
         &MODEL
@@ -204,7 +234,9 @@ alma_runtime::serde_via_codec!(AddressAddressTypes);
 impl alma_runtime::Model for AddressAddressTypes {
     const NAME: &'static str = "AddressAddressTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address_address_types",
             fields: &[
@@ -214,7 +246,7 @@ impl alma_runtime::Model for AddressAddressTypes {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -299,7 +331,9 @@ alma_runtime::serde_via_codec!(ArtEmailDetails);
 impl alma_runtime::Model for ArtEmailDetails {
     const NAME: &'static str = "ArtEmailDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "art_email_details",
             fields: &[
@@ -309,7 +343,7 @@ impl alma_runtime::Model for ArtEmailDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "alternative_document_delivery",
@@ -317,7 +351,7 @@ impl alma_runtime::Model for ArtEmailDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "customer_id",
@@ -430,7 +464,9 @@ alma_runtime::serde_via_codec!(BldssDetails);
 impl alma_runtime::Model for BldssDetails {
     const NAME: &'static str = "BldssDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bldss_details",
             fields: &[
@@ -440,7 +476,7 @@ impl alma_runtime::Model for BldssDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "bldss_base_account",
@@ -448,7 +484,7 @@ impl alma_runtime::Model for BldssDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "bldss_base_password",
@@ -456,7 +492,7 @@ impl alma_runtime::Model for BldssDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "bldss_digital_format",
@@ -472,7 +508,7 @@ impl alma_runtime::Model for BldssDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -629,12 +665,21 @@ alma_runtime::serde_via_codec!(CustomerId);
 impl alma_runtime::Model for CustomerId {
     const NAME: &'static str = "CustomerId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "customer_id",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("password", "password", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "password",
+                    "password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -703,7 +748,9 @@ alma_runtime::serde_via_codec!(PartnerEmail);
 impl alma_runtime::Model for PartnerEmail {
     const NAME: &'static str = "PartnerEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
@@ -713,9 +760,16 @@ impl alma_runtime::Model for PartnerEmail {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "email_types",
                     "email_types",
@@ -726,7 +780,14 @@ impl alma_runtime::Model for PartnerEmail {
                         <crate::partners::models::EmailEmailTypes as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
             ],
         };
         &MODEL
@@ -781,11 +842,20 @@ alma_runtime::serde_via_codec!(EmailEmailTypes);
 impl alma_runtime::Model for EmailEmailTypes {
     const NAME: &'static str = "EmailEmailTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email_email_types",
             fields: &[
-                F::new("email_type", "email_type", K::Element, None, false, V::Scalar),
+                F::new(
+                    "email_type",
+                    "email_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -851,18 +921,20 @@ alma_runtime::serde_via_codec!(EmailDetails);
 impl alma_runtime::Model for EmailDetails {
     const NAME: &'static str = "EmailDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email_details",
             fields: &[
-                F::new("email", "email", K::Element, None, false, V::Scalar),
+                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "resending_overdue_message_interval",
                     "resending_overdue_message_interval",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -941,7 +1013,9 @@ alma_runtime::serde_via_codec!(FulfillmentNetworkDetails);
 impl alma_runtime::Model for FulfillmentNetworkDetails {
     const NAME: &'static str = "FulfillmentNetworkDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fulfillment_network_details",
             fields: &[
@@ -951,7 +1025,7 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "fulfillment_network_url",
@@ -959,7 +1033,7 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_expiry_type",
@@ -969,7 +1043,14 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
                     false,
                     V::Code,
                 ),
-                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "expiry_time",
+                    "expiry_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
             ],
         };
         &MODEL
@@ -1150,7 +1231,9 @@ alma_runtime::serde_via_codec!(InnreachDetails);
 impl alma_runtime::Model for InnreachDetails {
     const NAME: &'static str = "InnreachDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "innreach_details",
             fields: &[
@@ -1168,7 +1251,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "general_pushing_method",
@@ -1176,7 +1259,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "generalURL_template",
@@ -1184,7 +1267,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "general_library_owner",
@@ -1200,7 +1283,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_item_support_borrowing",
@@ -1208,7 +1291,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "request_item_pickup_library",
@@ -1232,7 +1315,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "check_out_location",
@@ -1256,7 +1339,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "innreach_integration_profile",
@@ -1272,7 +1355,7 @@ impl alma_runtime::Model for InnreachDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1369,7 +1452,9 @@ alma_runtime::serde_via_codec!(Iso18626Details);
 impl alma_runtime::Model for Iso18626Details {
     const NAME: &'static str = "Iso18626Details";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "iso_18626_details",
             fields: &[
@@ -1379,17 +1464,31 @@ impl alma_runtime::Model for Iso18626Details {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
-                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "ill_server",
+                    "ill_server",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "iso_symbol",
+                    "iso_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "send_requester_information",
                     "send_requester_information",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "shared_barcodes",
@@ -1397,16 +1496,23 @@ impl alma_runtime::Model for Iso18626Details {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("return_info", "return_info", K::Element, None, false, V::Scalar),
+                F::new(
+                    "return_info",
+                    "return_info",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "resending_overdue_message_interval",
                     "resending_overdue_message_interval",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -1529,7 +1635,9 @@ alma_runtime::serde_via_codec!(IsoDetails);
 impl alma_runtime::Model for IsoDetails {
     const NAME: &'static str = "IsoDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "iso_details",
             fields: &[
@@ -1539,11 +1647,32 @@ impl alma_runtime::Model for IsoDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
-                F::new("ill_port", "ill_port", K::Element, None, false, V::Scalar),
-                F::new("iso_symbol", "iso_symbol", K::Element, None, false, V::Scalar),
+                F::new(
+                    "ill_server",
+                    "ill_server",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "ill_port",
+                    "ill_port",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new(
+                    "iso_symbol",
+                    "iso_symbol",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "request_expiry_type",
                     "request_expiry_type",
@@ -1552,14 +1681,21 @@ impl alma_runtime::Model for IsoDetails {
                     false,
                     V::Code,
                 ),
-                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "expiry_time",
+                    "expiry_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
                 F::new(
                     "send_requester_information",
                     "send_requester_information",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "shared_barcodes",
@@ -1567,7 +1703,7 @@ impl alma_runtime::Model for IsoDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "ignore_shipping_cost_override",
@@ -1575,7 +1711,7 @@ impl alma_runtime::Model for IsoDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "email_address",
@@ -1583,7 +1719,7 @@ impl alma_runtime::Model for IsoDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resending_overdue_message_interval",
@@ -1591,7 +1727,7 @@ impl alma_runtime::Model for IsoDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -1932,7 +2068,9 @@ alma_runtime::serde_via_codec!(NcipDetails);
 impl alma_runtime::Model for NcipDetails {
     const NAME: &'static str = "NcipDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ncip_details",
             fields: &[
@@ -1950,7 +2088,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "general_pushing_method",
@@ -1958,7 +2096,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "generalURL_template",
@@ -1966,7 +2104,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "general_broker_systemURL",
@@ -1974,7 +2112,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "general_library_owner",
@@ -1990,7 +2128,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_item_bib_type",
@@ -1998,7 +2136,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_item_support_borrowing",
@@ -2006,7 +2144,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "request_item_pickup_library",
@@ -2062,7 +2200,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "accept_item_receive_desk",
@@ -2070,7 +2208,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "look_up_user_authentication",
@@ -2078,7 +2216,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "export_to_third_party",
@@ -2086,7 +2224,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "export_email_address",
@@ -2094,16 +2232,23 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("export_url", "export_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "export_url",
+                    "export_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "export_api_key",
                     "export_api_key",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "export_request_id_name_tag",
@@ -2111,7 +2256,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "close_request_on_export",
@@ -2119,7 +2264,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "create_user_on_export",
@@ -2127,7 +2272,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "export_user_identifier",
@@ -2137,15 +2282,15 @@ impl alma_runtime::Model for NcipDetails {
                     false,
                     V::Code,
                 ),
-                F::new("NVTGC", "NVTGC", K::Element, None, false, V::Scalar),
-                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("NVTGC", "NVTGC", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "notification_preferences",
                     "notification_preferences",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "notification_method",
@@ -2153,7 +2298,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "delivery_method",
@@ -2161,7 +2306,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "loan_delivery_method",
@@ -2169,7 +2314,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "electronic_delivery",
@@ -2177,16 +2322,23 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("auth_type", "auth_type", K::Element, None, false, V::Scalar),
+                F::new(
+                    "auth_type",
+                    "auth_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "request_agency_id",
                     "request_agency_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "transfer_server",
@@ -2194,7 +2346,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "ncip_send_requester_info",
@@ -2202,7 +2354,7 @@ impl alma_runtime::Model for NcipDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -2324,7 +2476,9 @@ alma_runtime::serde_via_codec!(NcipP2pDetails);
 impl alma_runtime::Model for NcipP2pDetails {
     const NAME: &'static str = "NcipP2pDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ncip_p2p_details",
             fields: &[
@@ -2334,7 +2488,7 @@ impl alma_runtime::Model for NcipP2pDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "general_user_id_type",
@@ -2344,14 +2498,21 @@ impl alma_runtime::Model for NcipP2pDetails {
                     false,
                     V::Code,
                 ),
-                F::new("ill_server", "ill_server", K::Element, None, false, V::Scalar),
+                F::new(
+                    "ill_server",
+                    "ill_server",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "ncip_p2p_user_name",
                     "ncip_p2p_user_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "ncip_p2p_password",
@@ -2359,7 +2520,7 @@ impl alma_runtime::Model for NcipP2pDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "institution_code",
@@ -2367,7 +2528,7 @@ impl alma_runtime::Model for NcipP2pDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "partner_symbol",
@@ -2375,7 +2536,7 @@ impl alma_runtime::Model for NcipP2pDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_expiry_type",
@@ -2385,14 +2546,21 @@ impl alma_runtime::Model for NcipP2pDetails {
                     false,
                     V::Code,
                 ),
-                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
+                F::new(
+                    "expiry_time",
+                    "expiry_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
                 F::new(
                     "send_requester_information",
                     "send_requester_information",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "email_address",
@@ -2400,7 +2568,7 @@ impl alma_runtime::Model for NcipP2pDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "resending_overdue_message_interval",
@@ -2408,7 +2576,7 @@ impl alma_runtime::Model for NcipP2pDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -2478,7 +2646,9 @@ alma_runtime::serde_via_codec!(Partner);
 impl alma_runtime::Model for Partner {
     const NAME: &'static str = "Partner";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner",
             fields: &[
@@ -2512,7 +2682,7 @@ impl alma_runtime::Model for Partner {
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2808,12 +2978,14 @@ alma_runtime::serde_via_codec!(PartnerDetails);
 impl alma_runtime::Model for PartnerDetails {
     const NAME: &'static str = "PartnerDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "profile_details",
                     "profile_details",
@@ -2824,7 +2996,7 @@ impl alma_runtime::Model for PartnerDetails {
                         <crate::partners::models::ProfileDetails as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar(S::Enum)),
                 F::new("system_type", "system_type", K::Element, None, false, V::Code),
                 F::new(
                     "avg_supply_time",
@@ -2832,7 +3004,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "delivery_delay",
@@ -2840,16 +3012,23 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
-                F::new("currency", "currency", K::Element, None, false, V::Scalar),
+                F::new(
+                    "currency",
+                    "currency",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "alternate_symbol",
                     "alternate_symbol",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "borrowing_supported",
@@ -2857,7 +3036,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "borrowing_workflow",
@@ -2865,7 +3044,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "lending_supported",
@@ -2873,7 +3052,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "lending_workflow",
@@ -2881,7 +3060,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "self_registered_indicator",
@@ -2889,7 +3068,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "create_new_request_alert",
@@ -2897,7 +3076,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "copyright_payment_responsibility",
@@ -2905,7 +3084,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "use_consolidated_billing",
@@ -2913,7 +3092,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "billing_city",
@@ -2921,7 +3100,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_contact_name",
@@ -2929,7 +3108,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_country",
@@ -2937,7 +3116,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_email",
@@ -2945,7 +3124,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_line1",
@@ -2953,7 +3132,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_line2",
@@ -2961,7 +3140,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_postal_code",
@@ -2969,7 +3148,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_state_province",
@@ -2977,7 +3156,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "auto_cancel_supported",
@@ -2985,7 +3164,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "auto_cancel_reason",
@@ -2993,7 +3172,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "auto_cancel_time",
@@ -3001,7 +3180,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "auto_claim_supported",
@@ -3009,7 +3188,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "auto_claim_time",
@@ -3017,7 +3196,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "locate_profile",
@@ -3033,7 +3212,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "holding_code",
@@ -3041,7 +3220,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "enable_direct_charge_functionality",
@@ -3049,7 +3228,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "maximum_request_cost",
@@ -3057,7 +3236,7 @@ impl alma_runtime::Model for PartnerDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
             ],
         };
@@ -3172,7 +3351,9 @@ alma_runtime::serde_via_codec!(PartnerPhone);
 impl alma_runtime::Model for PartnerPhone {
     const NAME: &'static str = "PartnerPhone";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
@@ -3182,7 +3363,7 @@ impl alma_runtime::Model for PartnerPhone {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "phone_types",
@@ -3194,14 +3375,21 @@ impl alma_runtime::Model for PartnerPhone {
                         <crate::partners::models::PhonePhoneTypes as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("preferred", "preferred", K::Attribute, None, false, V::Scalar),
+                F::new(
+                    "preferred",
+                    "preferred",
+                    K::Attribute,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "preferredSMS",
                     "preferredSMS",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -3257,11 +3445,20 @@ alma_runtime::serde_via_codec!(PhonePhoneTypes);
 impl alma_runtime::Model for PhonePhoneTypes {
     const NAME: &'static str = "PhonePhoneTypes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone_phone_types",
             fields: &[
-                F::new("phone_type", "phone_type", K::Element, None, false, V::Scalar),
+                F::new(
+                    "phone_type",
+                    "phone_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -3367,7 +3564,9 @@ alma_runtime::serde_via_codec!(ProfileDetails);
 impl alma_runtime::Model for ProfileDetails {
     const NAME: &'static str = "ProfileDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "profile_details",
             fields: &[
@@ -3377,7 +3576,7 @@ impl alma_runtime::Model for ProfileDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
                 F::new(
                     "art_email_details",
@@ -3660,18 +3859,27 @@ alma_runtime::serde_via_codec!(RapidDetails);
 impl alma_runtime::Model for RapidDetails {
     const NAME: &'static str = "RapidDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rapid_details",
             fields: &[
-                F::new("rapid_url", "rapid_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "rapid_url",
+                    "rapid_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "rapid_user_name",
                     "rapid_user_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "rapid_password",
@@ -3679,7 +3887,7 @@ impl alma_runtime::Model for RapidDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "requesting_rapid_code",
@@ -3687,7 +3895,7 @@ impl alma_runtime::Model for RapidDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "rapid_requesting_branch_name",
@@ -3695,7 +3903,7 @@ impl alma_runtime::Model for RapidDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "close_request_on_export",
@@ -3703,7 +3911,7 @@ impl alma_runtime::Model for RapidDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "rapid_default_library_owner",
@@ -3781,7 +3989,9 @@ alma_runtime::serde_via_codec!(PartnerPost);
 impl alma_runtime::Model for PartnerPost {
     const NAME: &'static str = "PartnerPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner",
             fields: &[
@@ -3815,7 +4025,7 @@ impl alma_runtime::Model for PartnerPost {
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4072,12 +4282,14 @@ alma_runtime::serde_via_codec!(PartnerDetailsPost);
 impl alma_runtime::Model for PartnerDetailsPost {
     const NAME: &'static str = "PartnerDetailsPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "profile_details",
                     "profile_details",
@@ -4088,7 +4300,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                         <crate::partners::models::ProfileDetails as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar(S::Enum)),
                 F::new("system_type", "system_type", K::Element, None, false, V::Code),
                 F::new(
                     "avg_supply_time",
@@ -4096,7 +4308,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "delivery_delay",
@@ -4104,16 +4316,23 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
-                F::new("currency", "currency", K::Element, None, false, V::Scalar),
+                F::new(
+                    "currency",
+                    "currency",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "alternate_symbol",
                     "alternate_symbol",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "borrowing_supported",
@@ -4121,7 +4340,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "borrowing_workflow",
@@ -4129,7 +4348,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "lending_supported",
@@ -4137,7 +4356,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "lending_workflow",
@@ -4145,7 +4364,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "copyright_payment_responsibility",
@@ -4153,7 +4372,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_city",
@@ -4161,7 +4380,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_contact_name",
@@ -4169,7 +4388,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_country",
@@ -4177,7 +4396,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_email",
@@ -4185,7 +4404,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_line1",
@@ -4193,7 +4412,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_line2",
@@ -4201,7 +4420,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_postal_code",
@@ -4209,7 +4428,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "billing_state_province",
@@ -4217,7 +4436,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "auto_cancel_supported",
@@ -4225,7 +4444,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "auto_cancel_reason",
@@ -4233,7 +4452,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "auto_cancel_time",
@@ -4241,7 +4460,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "auto_claim_supported",
@@ -4249,7 +4468,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "auto_claim_time",
@@ -4257,7 +4476,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "locate_profile",
@@ -4273,7 +4492,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "holding_code",
@@ -4281,7 +4500,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "maximum_request_cost",
@@ -4289,7 +4508,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
             ],
         };
@@ -4350,7 +4569,9 @@ alma_runtime::serde_via_codec!(Partners);
 impl alma_runtime::Model for Partners {
     const NAME: &'static str = "Partners";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partners",
             fields: &[
@@ -4370,7 +4591,7 @@ impl alma_runtime::Model for Partners {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };

@@ -56,7 +56,9 @@ alma_runtime::serde_via_codec!(Printouts);
 impl alma_runtime::Model for Printouts {
     const NAME: &'static str = "Printouts";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printouts",
             fields: &[
@@ -76,7 +78,7 @@ impl alma_runtime::Model for Printouts {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -179,18 +181,27 @@ alma_runtime::serde_via_codec!(Printout);
 impl alma_runtime::Model for Printout {
     const NAME: &'static str = "Printout";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printout",
             fields: &[
-                F::new("date", "date", K::Element, None, false, V::Scalar),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("letter", "letter", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("letter", "letter", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
                 F::new("printer", "printer", K::Element, None, false, V::Code),
-                F::new("printout", "printout", K::Element, None, false, V::Scalar),
-                F::new("size", "size", K::Element, None, false, V::Scalar),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new(
+                    "printout",
+                    "printout",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("size", "size", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("status", "status", K::Element, None, false, V::Code),
             ],
         };
@@ -251,7 +262,9 @@ alma_runtime::serde_via_codec!(RequestedResources);
 impl alma_runtime::Model for RequestedResources {
     const NAME: &'static str = "RequestedResources";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "requested_resources",
             fields: &[
@@ -271,7 +284,7 @@ impl alma_runtime::Model for RequestedResources {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -446,11 +459,20 @@ alma_runtime::serde_via_codec!(TasklistsLocation);
 impl alma_runtime::Model for TasklistsLocation {
     const NAME: &'static str = "TasklistsLocation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "copy",
                     "copy",
@@ -478,7 +500,7 @@ impl alma_runtime::Model for TasklistsLocation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -564,7 +586,9 @@ alma_runtime::serde_via_codec!(TasklistsCopy);
 impl alma_runtime::Model for TasklistsCopy {
     const NAME: &'static str = "TasklistsCopy";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "copy",
             fields: &[
@@ -574,19 +598,19 @@ impl alma_runtime::Model for TasklistsCopy {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("base_status", "base_status", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("pid", "pid", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "storage_location_id",
                     "storage_location_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -648,12 +672,14 @@ alma_runtime::serde_via_codec!(LocationHoldingId);
 impl alma_runtime::Model for LocationHoldingId {
     const NAME: &'static str = "LocationHoldingId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_holding_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -764,23 +790,39 @@ alma_runtime::serde_via_codec!(Request);
 impl alma_runtime::Model for Request {
     const NAME: &'static str = "Request";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "request",
             fields: &[
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("destination", "destination", K::Element, None, false, V::Code),
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("printed", "printed", K::Element, None, false, V::Scalar),
-                F::new("reported", "reported", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "printed",
+                    "printed",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "reported",
+                    "reported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "request_date",
                     "request_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_sub_type",
@@ -796,7 +838,7 @@ impl alma_runtime::Model for Request {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "request_type",
@@ -804,7 +846,7 @@ impl alma_runtime::Model for Request {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Enum),
                 ),
                 F::new("requester", "requester", K::Element, None, false, V::Code),
             ],
@@ -958,13 +1000,15 @@ alma_runtime::serde_via_codec!(TasklistsResourceMetadata);
 impl alma_runtime::Model for TasklistsResourceMetadata {
     const NAME: &'static str = "TasklistsResourceMetadata";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new("author", "author", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "mms_id",
                     "mms_id",
@@ -981,7 +1025,7 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "publication_year",
@@ -989,10 +1033,17 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1053,12 +1104,14 @@ alma_runtime::serde_via_codec!(TasklistsResourceMetadataMmsId);
 impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
     const NAME: &'static str = "TasklistsResourceMetadataMmsId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "tasklists_resource_metadata_mms_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1126,7 +1179,9 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequests);
 impl alma_runtime::Model for UserResourceSharingRequests {
     const NAME: &'static str = "UserResourceSharingRequests";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_requests",
             fields: &[
@@ -1146,7 +1201,7 @@ impl alma_runtime::Model for UserResourceSharingRequests {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -1658,19 +1713,35 @@ alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequest);
 impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request",
             fields: &[
-                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -1678,7 +1749,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "created_time",
@@ -1686,7 +1757,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_time",
@@ -1694,10 +1765,10 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar),
+                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("partner", "partner", K::Element, None, false, V::Code),
                 F::new(
                     "user_request",
@@ -1716,7 +1787,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("format", "format", K::Element, None, false, V::Code),
                 F::new(
@@ -1725,7 +1796,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "supplied_format",
@@ -1757,7 +1828,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pickup_location",
@@ -1774,7 +1845,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "use_alternative_address",
@@ -1782,16 +1853,23 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("text_email", "text_email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "text_email",
+                    "text_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "text_postal_1",
                     "text_postal_1",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_2",
@@ -1799,7 +1877,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_3",
@@ -1807,7 +1885,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "text_postal_4",
@@ -1815,7 +1893,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "shipping_cost",
@@ -1872,7 +1950,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "need_patron_info",
@@ -1880,7 +1958,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "willing_to_pay",
@@ -1888,7 +1966,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "citation_type",
@@ -1898,15 +1976,22 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     false,
                     V::Code,
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
-                F::new("maximum_fee", "maximum_fee", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "maximum_fee",
+                    "maximum_fee",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
                 F::new(
                     "has_active_notes",
                     "has_active_notes",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "rs_note",
@@ -1918,8 +2003,22 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                         <crate::tasklists::models::TasklistsRsNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("printed", "printed", K::Element, None, false, V::Scalar),
-                F::new("reported", "reported", K::Element, None, false, V::Scalar),
+                F::new(
+                    "printed",
+                    "printed",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "reported",
+                    "reported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "level_of_service",
                     "level_of_service",
@@ -1928,65 +2027,72 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     false,
                     V::Code,
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_barcode",
                     "additional_barcode",
                     K::Element,
                     Some("additional_barcodes"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "author_initials",
                     "author_initials",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "place_of_publication",
                     "place_of_publication",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "specific_edition",
                     "specific_edition",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "journal_title",
                     "journal_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "chapter_title",
                     "chapter_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_author",
@@ -1994,43 +2100,85 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "series_title_number",
                     "series_title_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_person_name",
                     "additional_person_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
-                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
-                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
-                F::new("oclc_number", "oclc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "bib_note",
+                    "bib_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "lcc_number",
+                    "lcc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "oclc_number",
+                    "oclc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "other_standard_id",
                     "other_standard_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "remote_record_id",
@@ -2038,7 +2186,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -2105,19 +2253,28 @@ alma_runtime::serde_via_codec!(TasklistsRsNote);
 impl alma_runtime::Model for TasklistsRsNote {
     const NAME: &'static str = "TasklistsRsNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_note",
             fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("content", "content", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -2178,12 +2335,14 @@ alma_runtime::serde_via_codec!(TasklistsAmount);
 impl alma_runtime::Model for TasklistsAmount {
     const NAME: &'static str = "TasklistsAmount";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "amount",
             fields: &[
                 F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new("sum", "sum", K::Element, None, false, V::Scalar),
+                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Num)),
             ],
         };
         &MODEL
@@ -2242,12 +2401,14 @@ alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequestUserRequest);
 impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequestUserRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "tasklists_user_resource_sharing_request_user_request",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL

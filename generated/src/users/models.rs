@@ -120,7 +120,9 @@ alma_runtime::serde_via_codec!(FeePost);
 impl alma_runtime::Model for FeePost {
     const NAME: &'static str = "FeePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee",
             fields: &[
@@ -132,7 +134,7 @@ impl alma_runtime::Model for FeePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "original_amount",
@@ -140,7 +142,7 @@ impl alma_runtime::Model for FeePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "original_vat_amount",
@@ -148,7 +150,7 @@ impl alma_runtime::Model for FeePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "creation_time",
@@ -156,9 +158,9 @@ impl alma_runtime::Model for FeePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("owner", "owner", K::Element, None, false, V::Code),
                 F::new(
                     "barcode",
@@ -186,9 +188,9 @@ impl alma_runtime::Model for FeePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -310,23 +312,39 @@ alma_runtime::serde_via_codec!(TransactionPost);
 impl alma_runtime::Model for TransactionPost {
     const NAME: &'static str = "TransactionPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "transaction",
             fields: &[
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
+                F::new(
+                    "vat_amount",
+                    "vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "external_transaction_id",
                     "external_transaction_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "transaction_time",
@@ -334,7 +352,7 @@ impl alma_runtime::Model for TransactionPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("received_by", "received_by", K::Element, None, false, V::Code),
                 F::new(
@@ -466,7 +484,9 @@ alma_runtime::serde_via_codec!(LegantoNotification);
 impl alma_runtime::Model for LegantoNotification {
     const NAME: &'static str = "LegantoNotification";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "leganto_notification",
             fields: &[
@@ -476,21 +496,56 @@ impl alma_runtime::Model for LegantoNotification {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("list_name", "list_name", K::Element, None, false, V::Scalar),
-                F::new("list_id", "list_id", K::Element, None, false, V::Scalar),
-                F::new("section_id", "section_id", K::Element, None, false, V::Scalar),
-                F::new("citation_id", "citation_id", K::Element, None, false, V::Scalar),
-                F::new("course_id", "course_id", K::Element, None, false, V::Scalar),
-                F::new("course_name", "course_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "list_name",
+                    "list_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("list_id", "list_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "section_id",
+                    "section_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "citation_id",
+                    "citation_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "course_id",
+                    "course_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "course_name",
+                    "course_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "collaborator_name",
                     "collaborator_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "citation_title",
@@ -498,7 +553,7 @@ impl alma_runtime::Model for LegantoNotification {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "section_name",
@@ -506,14 +561,28 @@ impl alma_runtime::Model for LegantoNotification {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
-                F::new("tag", "tag", K::Element, None, false, V::Scalar),
-                F::new("due_date", "due_date", K::Element, None, false, V::Scalar),
-                F::new("submit_by", "submit_by", K::Element, None, false, V::Scalar),
-                F::new("by_user", "by_user", K::Element, None, false, V::Scalar),
-                F::new("date", "date", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("tag", "tag", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "due_date",
+                    "due_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "submit_by",
+                    "submit_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("by_user", "by_user", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -793,7 +862,9 @@ alma_runtime::serde_via_codec!(Researcher);
 impl alma_runtime::Model for Researcher {
     const NAME: &'static str = "Researcher";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher",
             fields: &[
@@ -803,7 +874,7 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_middle_name",
@@ -811,7 +882,7 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_last_name",
@@ -819,7 +890,7 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_suffix",
@@ -827,7 +898,7 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_title",
@@ -843,16 +914,23 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("photo_url", "photo_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "photo_url",
+                    "photo_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "display_title",
                     "display_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("position", "position", K::Element, None, false, V::Code),
                 F::new(
@@ -869,7 +947,7 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "research_center",
@@ -877,7 +955,7 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "previous_affiliated",
@@ -885,7 +963,7 @@ impl alma_runtime::Model for Researcher {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "default_publication_language",
@@ -1107,7 +1185,9 @@ alma_runtime::serde_via_codec!(ResearcherAlternateEmail);
 impl alma_runtime::Model for ResearcherAlternateEmail {
     const NAME: &'static str = "ResearcherAlternateEmail";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_alternate_email",
             fields: &[
@@ -1117,7 +1197,7 @@ impl alma_runtime::Model for ResearcherAlternateEmail {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1174,10 +1254,14 @@ alma_runtime::serde_via_codec!(ResearcherAssociation);
 impl alma_runtime::Model for ResearcherAssociation {
     const NAME: &'static str = "ResearcherAssociation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_association",
-            fields: &[F::new("value", "value", K::Element, None, false, V::Scalar)],
+            fields: &[
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+            ],
         };
         &MODEL
     }
@@ -1232,11 +1316,20 @@ alma_runtime::serde_via_codec!(ResearcherDescription);
 impl alma_runtime::Model for ResearcherDescription {
     const NAME: &'static str = "ResearcherDescription";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_description",
             fields: &[
-                F::new("description", "description", K::Element, None, false, V::Scalar),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -1331,7 +1424,9 @@ alma_runtime::serde_via_codec!(ResearcherEducation);
 impl alma_runtime::Model for ResearcherEducation {
     const NAME: &'static str = "ResearcherEducation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_education",
             fields: &[
@@ -1341,7 +1436,7 @@ impl alma_runtime::Model for ResearcherEducation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "organization_name",
@@ -1349,18 +1444,25 @@ impl alma_runtime::Model for ResearcherEducation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("degree", "degree", K::Element, None, false, V::Scalar),
-                F::new("from_year", "from_year", K::Element, None, false, V::Scalar),
-                F::new("to_year", "to_year", K::Element, None, false, V::Scalar),
+                F::new("degree", "degree", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "from_year",
+                    "from_year",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new("to_year", "to_year", K::Element, None, false, V::Scalar(S::Int)),
                 F::new(
                     "field_of_study",
                     "field_of_study",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "additional_details",
@@ -1368,7 +1470,7 @@ impl alma_runtime::Model for ResearcherEducation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "suppress_from_public_portal",
@@ -1376,7 +1478,7 @@ impl alma_runtime::Model for ResearcherEducation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -1445,7 +1547,9 @@ alma_runtime::serde_via_codec!(ResearcherEngagementType);
 impl alma_runtime::Model for ResearcherEngagementType {
     const NAME: &'static str = "ResearcherEngagementType";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_engagement_type",
             fields: &[
@@ -1463,7 +1567,7 @@ impl alma_runtime::Model for ResearcherEngagementType {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1537,7 +1641,9 @@ alma_runtime::serde_via_codec!(ResearcherHonor);
 impl alma_runtime::Model for ResearcherHonor {
     const NAME: &'static str = "ResearcherHonor";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_honor",
             fields: &[
@@ -1547,7 +1653,7 @@ impl alma_runtime::Model for ResearcherHonor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "organization_name",
@@ -1555,10 +1661,17 @@ impl alma_runtime::Model for ResearcherHonor {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("time_period", "time_period", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "time_period",
+                    "time_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -1614,10 +1727,14 @@ alma_runtime::serde_via_codec!(ResearcherKeyword);
 impl alma_runtime::Model for ResearcherKeyword {
     const NAME: &'static str = "ResearcherKeyword";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_keyword",
-            fields: &[F::new("value", "value", K::Element, None, false, V::Scalar)],
+            fields: &[
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+            ],
         };
         &MODEL
     }
@@ -1693,14 +1810,44 @@ alma_runtime::serde_via_codec!(ResearcherNameVariant);
 impl alma_runtime::Model for ResearcherNameVariant {
     const NAME: &'static str = "ResearcherNameVariant";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_name_variant",
             fields: &[
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
-                F::new("name_suffix", "name_suffix", K::Element, None, false, V::Scalar),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "middle_name",
+                    "middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "name_suffix",
+                    "name_suffix",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -1794,7 +1941,9 @@ alma_runtime::serde_via_codec!(ResearcherOrganizationAffiliation);
 impl alma_runtime::Model for ResearcherOrganizationAffiliation {
     const NAME: &'static str = "ResearcherOrganizationAffiliation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_organization_affiliation",
             fields: &[
@@ -1804,7 +1953,7 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "organization_name",
@@ -1812,19 +1961,33 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("start_date", "start_date", K::Element, None, false, V::Scalar),
-                F::new("end_date", "end_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "start_date",
+                    "start_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_date",
+                    "end_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("position", "position", K::Element, None, false, V::Code),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "positionOrder",
                     "positionOrder",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1897,14 +2060,23 @@ alma_runtime::serde_via_codec!(ResearcherWebpage);
 impl alma_runtime::Model for ResearcherWebpage {
     const NAME: &'static str = "ResearcherWebpage";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_webpage",
             fields: &[
-                F::new("url", "url", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("description", "description", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Scalar),
+                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "description",
+                    "description",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2265,16 +2437,53 @@ alma_runtime::serde_via_codec!(User);
 impl alma_runtime::Model for User {
     const NAME: &'static str = "User";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
                 F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
-                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "middle_name",
+                    "middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "full_name",
+                    "full_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("job_category", "job_category", K::Element, None, false, V::Code),
                 F::new(
                     "job_description",
@@ -2282,7 +2491,7 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("gender", "gender", K::Element, None, false, V::Code),
                 F::new("user_group", "user_group", K::Element, None, false, V::Code),
@@ -2293,7 +2502,7 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cataloger_level",
@@ -2311,20 +2520,55 @@ impl alma_runtime::Model for User {
                     false,
                     V::Code,
                 ),
-                F::new("birth_date", "birth_date", K::Element, None, false, V::Scalar),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
-                F::new("purge_date", "purge_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "birth_date",
+                    "birth_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "purge_date",
+                    "purge_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "status_date",
+                    "status_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "last_patron_activity_date",
                     "last_patron_activity_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "requests",
@@ -2450,7 +2694,7 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "source_institution_code",
@@ -2458,16 +2702,23 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("linking_id", "linking_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_id",
+                    "linking_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "pref_first_name",
                     "pref_first_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_middle_name",
@@ -2475,7 +2726,7 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_last_name",
@@ -2483,7 +2734,7 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_name_suffix",
@@ -2491,7 +2742,7 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "is_researcher",
@@ -2499,7 +2750,7 @@ impl alma_runtime::Model for User {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "researcher",
@@ -2511,7 +2762,7 @@ impl alma_runtime::Model for User {
                         <crate::users::models::Researcher as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2571,12 +2822,14 @@ alma_runtime::serde_via_codec!(UserFees);
 impl alma_runtime::Model for UserFees {
     const NAME: &'static str = "UserFees";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_fees",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Num)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2636,12 +2889,14 @@ alma_runtime::serde_via_codec!(UserLoans);
 impl alma_runtime::Model for UserLoans {
     const NAME: &'static str = "UserLoans";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_loans",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2701,12 +2956,14 @@ alma_runtime::serde_via_codec!(UserRequestCount);
 impl alma_runtime::Model for UserRequestCount {
     const NAME: &'static str = "UserRequestCount";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request_count",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2815,7 +3072,9 @@ alma_runtime::serde_via_codec!(UserBlock);
 impl alma_runtime::Model for UserBlock {
     const NAME: &'static str = "UserBlock";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_block",
             fields: &[
@@ -2834,26 +3093,47 @@ impl alma_runtime::Model for UserBlock {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("block_note", "block_note", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "block_note",
+                    "block_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "item_loan_id",
                     "item_loan_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "segment_type",
@@ -2861,7 +3141,7 @@ impl alma_runtime::Model for UserBlock {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -2956,29 +3236,52 @@ alma_runtime::serde_via_codec!(UserNote);
 impl alma_runtime::Model for UserNote {
     const NAME: &'static str = "UserNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_note",
             fields: &[
                 F::new("note_type", "note_type", K::Element, None, false, V::Code),
-                F::new("note_text", "note_text", K::Element, None, false, V::Scalar),
                 F::new(
-                    "user_viewable",
-                    "user_viewable",
+                    "note_text",
+                    "note_text",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("popup_note", "popup_note", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "user_viewable",
+                    "user_viewable",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "popup_note",
+                    "popup_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "segment_type",
@@ -2986,7 +3289,7 @@ impl alma_runtime::Model for UserNote {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3066,7 +3369,9 @@ alma_runtime::serde_via_codec!(UserStatistic);
 impl alma_runtime::Model for UserStatistic {
     const NAME: &'static str = "UserStatistic";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_statistic",
             fields: &[
@@ -3092,7 +3397,7 @@ impl alma_runtime::Model for UserStatistic {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "segment_type",
@@ -3100,7 +3405,7 @@ impl alma_runtime::Model for UserStatistic {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3216,7 +3521,9 @@ alma_runtime::serde_via_codec!(ResearcherPost);
 impl alma_runtime::Model for ResearcherPost {
     const NAME: &'static str = "ResearcherPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher",
             fields: &[
@@ -3226,7 +3533,7 @@ impl alma_runtime::Model for ResearcherPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_middle_name",
@@ -3234,7 +3541,7 @@ impl alma_runtime::Model for ResearcherPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_last_name",
@@ -3242,7 +3549,7 @@ impl alma_runtime::Model for ResearcherPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_suffix",
@@ -3250,7 +3557,7 @@ impl alma_runtime::Model for ResearcherPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_title",
@@ -3266,16 +3573,23 @@ impl alma_runtime::Model for ResearcherPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("photo_url", "photo_url", K::Element, None, false, V::Scalar),
+                F::new(
+                    "photo_url",
+                    "photo_url",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "display_title",
                     "display_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "researcher_engagement_type",
@@ -3353,7 +3667,9 @@ alma_runtime::serde_via_codec!(ResearcherEngagementTypePost);
 impl alma_runtime::Model for ResearcherEngagementTypePost {
     const NAME: &'static str = "ResearcherEngagementTypePost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_engagement_type",
             fields: &[
@@ -3363,7 +3679,7 @@ impl alma_runtime::Model for ResearcherEngagementTypePost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3687,16 +4003,53 @@ alma_runtime::serde_via_codec!(UserPost);
 impl alma_runtime::Model for UserPost {
     const NAME: &'static str = "UserPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
                 F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
-                F::new("pin_number", "pin_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "middle_name",
+                    "middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "pin_number",
+                    "pin_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("user_title", "user_title", K::Element, None, false, V::Code),
                 F::new("job_category", "job_category", K::Element, None, false, V::Code),
                 F::new(
@@ -3705,7 +4058,7 @@ impl alma_runtime::Model for UserPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("gender", "gender", K::Element, None, false, V::Code),
                 F::new("user_group", "user_group", K::Element, None, false, V::Code),
@@ -3716,7 +4069,7 @@ impl alma_runtime::Model for UserPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cataloger_level",
@@ -3734,19 +4087,54 @@ impl alma_runtime::Model for UserPost {
                     false,
                     V::Code,
                 ),
-                F::new("birth_date", "birth_date", K::Element, None, false, V::Scalar),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
-                F::new("purge_date", "purge_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "birth_date",
+                    "birth_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "purge_date",
+                    "purge_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
-                F::new("password", "password", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "password",
+                    "password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "force_password_change",
                     "force_password_change",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
@@ -3833,7 +4221,7 @@ impl alma_runtime::Model for UserPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_middle_name",
@@ -3841,7 +4229,7 @@ impl alma_runtime::Model for UserPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_last_name",
@@ -3849,7 +4237,7 @@ impl alma_runtime::Model for UserPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_name_suffix",
@@ -3857,7 +4245,7 @@ impl alma_runtime::Model for UserPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "is_researcher",
@@ -3865,7 +4253,7 @@ impl alma_runtime::Model for UserPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "researcher",
@@ -3877,7 +4265,7 @@ impl alma_runtime::Model for UserPost {
                         <crate::users::models::ResearcherPost as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3980,7 +4368,9 @@ alma_runtime::serde_via_codec!(UserBlockPost);
 impl alma_runtime::Model for UserBlockPost {
     const NAME: &'static str = "UserBlockPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_block",
             fields: &[
@@ -3999,26 +4389,47 @@ impl alma_runtime::Model for UserBlockPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("block_note", "block_note", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "block_note",
+                    "block_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "segment_type",
                     "segment_type",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -4342,16 +4753,53 @@ alma_runtime::serde_via_codec!(UserPut);
 impl alma_runtime::Model for UserPut {
     const NAME: &'static str = "UserPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
                 F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
-                F::new("pin_number", "pin_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "middle_name",
+                    "middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "pin_number",
+                    "pin_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("user_title", "user_title", K::Element, None, false, V::Code),
                 F::new("job_category", "job_category", K::Element, None, false, V::Code),
                 F::new(
@@ -4360,7 +4808,7 @@ impl alma_runtime::Model for UserPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("gender", "gender", K::Element, None, false, V::Code),
                 F::new("user_group", "user_group", K::Element, None, false, V::Code),
@@ -4371,7 +4819,7 @@ impl alma_runtime::Model for UserPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cataloger_level",
@@ -4389,19 +4837,54 @@ impl alma_runtime::Model for UserPut {
                     false,
                     V::Code,
                 ),
-                F::new("birth_date", "birth_date", K::Element, None, false, V::Scalar),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
-                F::new("purge_date", "purge_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "birth_date",
+                    "birth_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "purge_date",
+                    "purge_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
-                F::new("password", "password", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "password",
+                    "password",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "force_password_change",
                     "force_password_change",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
@@ -4488,7 +4971,7 @@ impl alma_runtime::Model for UserPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_middle_name",
@@ -4496,7 +4979,7 @@ impl alma_runtime::Model for UserPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_last_name",
@@ -4504,7 +4987,7 @@ impl alma_runtime::Model for UserPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_name_suffix",
@@ -4512,7 +4995,7 @@ impl alma_runtime::Model for UserPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "is_researcher",
@@ -4520,7 +5003,7 @@ impl alma_runtime::Model for UserPut {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "researcher",
@@ -4532,7 +5015,7 @@ impl alma_runtime::Model for UserPut {
                         <crate::users::models::Researcher as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4636,7 +5119,9 @@ alma_runtime::serde_via_codec!(UserDeposit);
 impl alma_runtime::Model for UserDeposit {
     const NAME: &'static str = "UserDeposit";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_deposit",
             fields: &[
@@ -4646,19 +5131,26 @@ impl alma_runtime::Model for UserDeposit {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("deposit_id", "deposit_id", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new(
+                    "deposit_id",
+                    "deposit_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "deposit_profile",
                     "deposit_profile",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "note",
                     "note",
@@ -4669,15 +5161,15 @@ impl alma_runtime::Model for UserDeposit {
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("rep_id", "rep_id", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("rep_id", "rep_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "delivery_url",
                     "delivery_url",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "submission_date",
@@ -4685,7 +5177,7 @@ impl alma_runtime::Model for UserDeposit {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "modification_date",
@@ -4693,9 +5185,9 @@ impl alma_runtime::Model for UserDeposit {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4795,7 +5287,9 @@ alma_runtime::serde_via_codec!(UserDepositPost);
 impl alma_runtime::Model for UserDepositPost {
     const NAME: &'static str = "UserDepositPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_deposit",
             fields: &[
@@ -4805,19 +5299,26 @@ impl alma_runtime::Model for UserDepositPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("deposit_id", "deposit_id", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new(
+                    "deposit_id",
+                    "deposit_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "deposit_profile",
                     "deposit_profile",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("status", "status", K::Element, None, false, V::Scalar),
+                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "note",
                     "note",
@@ -4828,15 +5329,15 @@ impl alma_runtime::Model for UserDepositPost {
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("rep_id", "rep_id", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("rep_id", "rep_id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "delivery_url",
                     "delivery_url",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "submission_date",
@@ -4844,9 +5345,9 @@ impl alma_runtime::Model for UserDepositPost {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -4906,7 +5407,9 @@ alma_runtime::serde_via_codec!(UserDeposits);
 impl alma_runtime::Model for UserDeposits {
     const NAME: &'static str = "UserDeposits";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_deposits",
             fields: &[
@@ -4926,7 +5429,7 @@ impl alma_runtime::Model for UserDeposits {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -4988,7 +5491,9 @@ alma_runtime::serde_via_codec!(Users);
 impl alma_runtime::Model for Users {
     const NAME: &'static str = "Users";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "users",
             fields: &[
@@ -5008,7 +5513,7 @@ impl alma_runtime::Model for Users {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };

@@ -572,19 +572,35 @@ alma_runtime::serde_via_codec!(LendingResourceSharingRequest);
 impl alma_runtime::Model for LendingResourceSharingRequest {
     const NAME: &'static str = "LendingResourceSharingRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "lending_resource_sharing_request",
             fields: &[
-                F::new("request_id", "request_id", K::Element, None, false, V::Scalar),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "request_id",
+                    "request_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -592,7 +608,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "shipping_date",
@@ -600,7 +616,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "created_time",
@@ -608,7 +624,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_time",
@@ -616,10 +632,10 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar),
+                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "partner",
                     "partner",
@@ -646,7 +662,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("format", "format", K::Element, None, false, V::Code),
                 F::new(
@@ -655,7 +671,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "supplied_format",
@@ -679,7 +695,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_interest_date",
@@ -687,9 +703,16 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("text_email", "text_email", K::Element, None, false, V::Scalar),
+                F::new(
+                    "text_email",
+                    "text_email",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "shipping_cost",
                     "shipping_cost",
@@ -747,14 +770,14 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     false,
                     V::Code,
                 ),
-                F::new("note", "note", K::Element, None, false, V::Scalar),
+                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "has_active_notes",
                     "has_active_notes",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "rs_note",
@@ -766,8 +789,22 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                         <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("printed", "printed", K::Element, None, false, V::Scalar),
-                F::new("reported", "reported", K::Element, None, false, V::Scalar),
+                F::new(
+                    "printed",
+                    "printed",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "reported",
+                    "reported",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "level_of_service",
                     "level_of_service",
@@ -776,57 +813,64 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     false,
                     V::Code,
                 ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar),
-                F::new("author", "author", K::Element, None, false, V::Scalar),
+                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "author_initials",
                     "author_initials",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("year", "year", K::Element, None, false, V::Scalar),
-                F::new("publisher", "publisher", K::Element, None, false, V::Scalar),
+                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "publisher",
+                    "publisher",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "place_of_publication",
                     "place_of_publication",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar),
+                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "specific_edition",
                     "specific_edition",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "journal_title",
                     "journal_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar),
+                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "chapter_title",
                     "chapter_title",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "chapter_author",
@@ -834,51 +878,93 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar),
-                F::new("start_page", "start_page", K::Element, None, false, V::Scalar),
-                F::new("end_page", "end_page", K::Element, None, false, V::Scalar),
-                F::new("part", "part", K::Element, None, false, V::Scalar),
-                F::new("source", "source", K::Element, None, false, V::Scalar),
+                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "start_page",
+                    "start_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "end_page",
+                    "end_page",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "series_title_number",
                     "series_title_number",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar),
+                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "additional_person_name",
                     "additional_person_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("call_number", "call_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "call_number",
+                    "call_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "borrowing_Library",
                     "borrowing_Library",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("bib_note", "bib_note", K::Element, None, false, V::Scalar),
-                F::new("lcc_number", "lcc_number", K::Element, None, false, V::Scalar),
-                F::new("oclc_number", "oclc_number", K::Element, None, false, V::Scalar),
+                F::new(
+                    "bib_note",
+                    "bib_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "lcc_number",
+                    "lcc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "oclc_number",
+                    "oclc_number",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "other_standard_id",
                     "other_standard_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "remote_record_id",
@@ -886,7 +972,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "rs_offer_details",
@@ -918,14 +1004,21 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                         <crate::webhooks::models::RsRequestCosts as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("invoice_ind", "invoice_ind", K::Element, None, false, V::Scalar),
+                F::new(
+                    "invoice_ind",
+                    "invoice_ind",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "invoice_sent_date",
                     "invoice_sent_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "invoice_number",
@@ -933,7 +1026,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "invoice_paid",
@@ -941,7 +1034,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "lost_damaged_invoice_ind",
@@ -949,7 +1042,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "lost_damaged_invoice_sent_date",
@@ -957,7 +1050,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "lost_damaged_invoice_number",
@@ -965,7 +1058,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "lost_damaged_invoice_paid",
@@ -973,7 +1066,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "ebook_indicator",
@@ -981,7 +1074,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "tracking_number",
@@ -989,7 +1082,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1055,13 +1148,15 @@ alma_runtime::serde_via_codec!(LendingResourceSharingRequestPartner);
 impl alma_runtime::Model for LendingResourceSharingRequestPartner {
     const NAME: &'static str = "LendingResourceSharingRequestPartner";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "lending_resource_sharing_request_partner",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1121,12 +1216,14 @@ alma_runtime::serde_via_codec!(LendingResourceSharingRequestUserRequest);
 impl alma_runtime::Model for LendingResourceSharingRequestUserRequest {
     const NAME: &'static str = "LendingResourceSharingRequestUserRequest";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "lending_resource_sharing_request_user_request",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -1183,7 +1280,9 @@ alma_runtime::serde_via_codec!(RapidoAttributes);
 impl alma_runtime::Model for RapidoAttributes {
     const NAME: &'static str = "RapidoAttributes";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rapido_attributes",
             fields: &[
@@ -1193,7 +1292,7 @@ impl alma_runtime::Model for RapidoAttributes {
                     K::Element,
                     Some("request_labels"),
                     true,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1385,24 +1484,68 @@ alma_runtime::serde_via_codec!(RsOfferDetails);
 impl alma_runtime::Model for RsOfferDetails {
     const NAME: &'static str = "RsOfferDetails";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_offer_details",
             fields: &[
-                F::new("policy_id", "policy_id", K::Element, None, false, V::Scalar),
-                F::new("policy_type", "policy_type", K::Element, None, false, V::Scalar),
-                F::new("supply_time", "supply_time", K::Element, None, false, V::Scalar),
-                F::new("loan_period", "loan_period", K::Element, None, false, V::Scalar),
-                F::new("expiry_time", "expiry_time", K::Element, None, false, V::Scalar),
-                F::new("cost", "cost", K::Element, None, false, V::Scalar),
-                F::new("currency", "currency", K::Element, None, false, V::Scalar),
+                F::new(
+                    "policy_id",
+                    "policy_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "policy_type",
+                    "policy_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "supply_time",
+                    "supply_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new(
+                    "loan_period",
+                    "loan_period",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new(
+                    "expiry_time",
+                    "expiry_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
+                F::new("cost", "cost", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "currency",
+                    "currency",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "allow_renewal",
                     "allow_renewal",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "maximum_renewals_allowed",
@@ -1410,7 +1553,7 @@ impl alma_runtime::Model for RsOfferDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "allow_automatic_renewal",
@@ -1418,7 +1561,7 @@ impl alma_runtime::Model for RsOfferDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "available_mms_id",
@@ -1426,29 +1569,57 @@ impl alma_runtime::Model for RsOfferDetails {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("pod_id", "pod_id", K::Element, None, false, V::Scalar),
-                F::new("pod_name", "pod_name", K::Element, None, false, V::Scalar),
-                F::new("rapido_ind", "rapido_ind", K::Element, None, false, V::Scalar),
+                F::new("pod_id", "pod_id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "pod_name",
+                    "pod_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "rapido_ind",
+                    "rapido_ind",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "unavailable_resource",
                     "unavailable_resource",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("eBookOffer", "eBookOffer", K::Element, None, false, V::Scalar),
+                F::new(
+                    "eBookOffer",
+                    "eBookOffer",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "extend_due_date_on_close_borrowing_library",
                     "extend_due_date_on_close_borrowing_library",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("pua_pod", "pua_pod", K::Element, None, false, V::Scalar),
+                F::new(
+                    "pua_pod",
+                    "pua_pod",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
                 F::new(
                     "pickup_member",
                     "pickup_member",
@@ -1525,18 +1696,20 @@ alma_runtime::serde_via_codec!(PickupLocation);
 impl alma_runtime::Model for PickupLocation {
     const NAME: &'static str = "PickupLocation";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "pickup_location",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
                 F::new(
                     "description",
                     "description",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1594,18 +1767,20 @@ alma_runtime::serde_via_codec!(PickupMember);
 impl alma_runtime::Model for PickupMember {
     const NAME: &'static str = "PickupMember";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "pickup_member",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
                 F::new(
                     "description",
                     "description",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -1731,7 +1906,9 @@ alma_runtime::serde_via_codec!(RsRequestCosts);
 impl alma_runtime::Model for RsRequestCosts {
     const NAME: &'static str = "RsRequestCosts";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_request_costs",
             fields: &[
@@ -1741,7 +1918,7 @@ impl alma_runtime::Model for RsRequestCosts {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "service_level_fee_amount",
@@ -1749,7 +1926,7 @@ impl alma_runtime::Model for RsRequestCosts {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "copyright_fee_amount",
@@ -1757,7 +1934,7 @@ impl alma_runtime::Model for RsRequestCosts {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "page_overage_fee_amount",
@@ -1765,16 +1942,23 @@ impl alma_runtime::Model for RsRequestCosts {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
+                F::new(
+                    "vat_amount",
+                    "vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
                 F::new(
                     "costs_currency",
                     "costs_currency",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "override_max_cost_amount",
@@ -1782,7 +1966,7 @@ impl alma_runtime::Model for RsRequestCosts {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "override_max_cost_ind",
@@ -1790,7 +1974,7 @@ impl alma_runtime::Model for RsRequestCosts {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
                 F::new(
                     "override_fees",
@@ -1798,7 +1982,7 @@ impl alma_runtime::Model for RsRequestCosts {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
             ],
         };
@@ -1958,11 +2142,13 @@ alma_runtime::serde_via_codec!(WebhookFee);
 impl alma_runtime::Model for WebhookFee {
     const NAME: &'static str = "WebhookFee";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("type", "type", K::Element, None, false, V::Code),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
@@ -1975,14 +2161,14 @@ impl alma_runtime::Model for WebhookFee {
                         <crate::webhooks::models::WebhookFeeUserPrimaryId as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("balance", "balance", K::Element, None, false, V::Scalar),
+                F::new("balance", "balance", K::Element, None, false, V::Scalar(S::Num)),
                 F::new(
                     "remaining_vat_amount",
                     "remaining_vat_amount",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "original_amount",
@@ -1990,7 +2176,7 @@ impl alma_runtime::Model for WebhookFee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "original_vat_amount",
@@ -1998,7 +2184,7 @@ impl alma_runtime::Model for WebhookFee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Num),
                 ),
                 F::new(
                     "creation_time",
@@ -2006,12 +2192,19 @@ impl alma_runtime::Model for WebhookFee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("status_time", "status_time", K::Element, None, false, V::Scalar),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
+                F::new(
+                    "status_time",
+                    "status_time",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new("title", "title", K::Element, None, false, V::Scalar),
+                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "barcode",
                     "barcode",
@@ -2038,9 +2231,9 @@ impl alma_runtime::Model for WebhookFee {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2099,12 +2292,14 @@ alma_runtime::serde_via_codec!(WebhookFeeUserPrimaryId);
 impl alma_runtime::Model for WebhookFeeUserPrimaryId {
     const NAME: &'static str = "WebhookFeeUserPrimaryId";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "webhook_fee_user_primary_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2169,13 +2364,29 @@ alma_runtime::serde_via_codec!(GeneralData);
 impl alma_runtime::Model for GeneralData {
     const NAME: &'static str = "GeneralData";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "general_data",
             fields: &[
-                F::new("letter_name", "letter_name", K::Element, None, false, V::Scalar),
-                F::new("letter_type", "letter_type", K::Element, None, false, V::Scalar),
-                F::new("subject", "subject", K::Element, None, false, V::Scalar),
+                F::new(
+                    "letter_name",
+                    "letter_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "letter_type",
+                    "letter_type",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new("subject", "subject", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -2348,15 +2559,17 @@ alma_runtime::serde_via_codec!(Notification);
 impl alma_runtime::Model for Notification {
     const NAME: &'static str = "Notification";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "notification",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("action", "action", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("action", "action", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("event", "event", K::Element, None, false, V::Code),
                 F::new("institution", "institution", K::Element, None, false, V::Code),
-                F::new("time", "time", K::Element, None, false, V::Scalar),
+                F::new("time", "time", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "job_instance",
                     "job_instance",
@@ -2575,7 +2788,9 @@ alma_runtime::serde_via_codec!(NotificationData);
 impl alma_runtime::Model for NotificationData {
     const NAME: &'static str = "NotificationData";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "notification_data",
             fields: &[
@@ -2655,7 +2870,14 @@ impl alma_runtime::Model for NotificationData {
                         <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("sms_content", "sms_content", K::Element, None, false, V::Scalar),
+                F::new(
+                    "sms_content",
+                    "sms_content",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
             ],
         };
         &MODEL
@@ -2781,7 +3003,9 @@ alma_runtime::serde_via_codec!(WebhookTransaction);
 impl alma_runtime::Model for WebhookTransaction {
     const NAME: &'static str = "WebhookTransaction";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "transaction",
             fields: &[
@@ -2791,21 +3015,35 @@ impl alma_runtime::Model for WebhookTransaction {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar),
-                F::new("vat_amount", "vat_amount", K::Element, None, false, V::Scalar),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
+                F::new(
+                    "vat_amount",
+                    "vat_amount",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Num),
+                ),
+                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "external_transaction_id",
                     "external_transaction_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "transaction_time",
@@ -2813,7 +3051,7 @@ impl alma_runtime::Model for WebhookTransaction {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("received_by", "received_by", K::Element, None, false, V::Code),
                 F::new(
@@ -3175,24 +3413,68 @@ alma_runtime::serde_via_codec!(WebhookUser);
 impl alma_runtime::Model for WebhookUser {
     const NAME: &'static str = "WebhookUser";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
                 F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new("primary_id", "primary_id", K::Element, None, false, V::Scalar),
-                F::new("first_name", "first_name", K::Element, None, false, V::Scalar),
-                F::new("middle_name", "middle_name", K::Element, None, false, V::Scalar),
-                F::new("last_name", "last_name", K::Element, None, false, V::Scalar),
-                F::new("full_name", "full_name", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "primary_id",
+                    "primary_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "first_name",
+                    "first_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "middle_name",
+                    "middle_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "last_name",
+                    "last_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "full_name",
+                    "full_name",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_by",
@@ -3200,7 +3482,7 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "last_modified_date",
@@ -3208,7 +3490,7 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("job_category", "job_category", K::Element, None, false, V::Code),
                 F::new(
@@ -3217,7 +3499,7 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new("gender", "gender", K::Element, None, false, V::Code),
                 F::new("user_group", "user_group", K::Element, None, false, V::Code),
@@ -3228,7 +3510,7 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "cataloger_level",
@@ -3246,20 +3528,55 @@ impl alma_runtime::Model for WebhookUser {
                     false,
                     V::Code,
                 ),
-                F::new("birth_date", "birth_date", K::Element, None, false, V::Scalar),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
-                F::new("purge_date", "purge_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "birth_date",
+                    "birth_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "purge_date",
+                    "purge_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new("external_id", "external_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "external_id",
+                    "external_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("status_date", "status_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "status_date",
+                    "status_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "last_patron_activity_date",
                     "last_patron_activity_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "contact_info",
@@ -3355,7 +3672,7 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "source_institution_code",
@@ -3363,16 +3680,23 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("linking_id", "linking_id", K::Element, None, false, V::Scalar),
+                F::new(
+                    "linking_id",
+                    "linking_id",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "pref_first_name",
                     "pref_first_name",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_middle_name",
@@ -3380,7 +3704,7 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_last_name",
@@ -3388,7 +3712,7 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "pref_name_suffix",
@@ -3396,9 +3720,9 @@ impl alma_runtime::Model for WebhookUser {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -3514,7 +3838,9 @@ alma_runtime::serde_via_codec!(WebhookUserBlock);
 impl alma_runtime::Model for WebhookUserBlock {
     const NAME: &'static str = "WebhookUserBlock";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_block",
             fields: &[
@@ -3533,35 +3859,63 @@ impl alma_runtime::Model for WebhookUserBlock {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("block_note", "block_note", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "block_note",
+                    "block_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("expiry_date", "expiry_date", K::Element, None, false, V::Scalar),
+                F::new(
+                    "expiry_date",
+                    "expiry_date",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "item_loan_id",
                     "item_loan_id",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("block_owner", "block_owner", K::Element, None, false, V::Scalar),
+                F::new(
+                    "block_owner",
+                    "block_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "segment_type",
                     "segment_type",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3663,38 +4017,68 @@ alma_runtime::serde_via_codec!(WebhookUserNote);
 impl alma_runtime::Model for WebhookUserNote {
     const NAME: &'static str = "WebhookUserNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_note",
             fields: &[
                 F::new("note_type", "note_type", K::Element, None, false, V::Code),
-                F::new("note_text", "note_text", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note_text",
+                    "note_text",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "user_viewable",
                     "user_viewable",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Bool),
                 ),
-                F::new("popup_note", "popup_note", K::Element, None, false, V::Scalar),
-                F::new("created_by", "created_by", K::Element, None, false, V::Scalar),
+                F::new(
+                    "popup_note",
+                    "popup_note",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Bool),
+                ),
+                F::new(
+                    "created_by",
+                    "created_by",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "created_date",
                     "created_date",
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
-                F::new("note_owner", "note_owner", K::Element, None, false, V::Scalar),
+                F::new(
+                    "note_owner",
+                    "note_owner",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Str),
+                ),
                 F::new(
                     "segment_type",
                     "segment_type",
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3781,7 +4165,9 @@ alma_runtime::serde_via_codec!(WebhookUserStatistic);
 impl alma_runtime::Model for WebhookUserStatistic {
     const NAME: &'static str = "WebhookUserStatistic";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_statistic",
             fields: &[
@@ -3807,7 +4193,7 @@ impl alma_runtime::Model for WebhookUserStatistic {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "statistic_note",
@@ -3815,7 +4201,7 @@ impl alma_runtime::Model for WebhookUserStatistic {
                     K::Element,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
                 F::new(
                     "segment_type",
@@ -3823,7 +4209,7 @@ impl alma_runtime::Model for WebhookUserStatistic {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Str),
                 ),
             ],
         };
@@ -3889,12 +4275,14 @@ alma_runtime::serde_via_codec!(WebhookUserExtended);
 impl alma_runtime::Model for WebhookUserExtended {
     const NAME: &'static str = "WebhookUserExtended";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "webhook_user",
             fields: &[
-                F::new("method", "method", K::Element, None, false, V::Scalar),
-                F::new("cause", "cause", K::Element, None, false, V::Scalar),
+                F::new("method", "method", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("cause", "cause", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "user",
                     "user",

@@ -65,6 +65,19 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         .unwrap_or_else(|| heck::ToSnakeCase::to_snake_case(m.name.as_str()));
     let model_name = &m.name;
     let xml_fields: Vec<TokenStream> = fields.iter().map(|f| xml_field(api, f)).collect();
+    // The short names the field descriptions use, those they use only.
+    let scalars = xml_fields
+        .iter()
+        .any(|f| f.to_string().contains("V :: Scalar"));
+    let xml_use = match (fields.is_empty(), scalars) {
+        (true, _) => quote! {},
+        (false, true) => quote! {
+            use alma_runtime::xml::{ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V};
+        },
+        (false, false) => quote! {
+            use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        },
+    };
     // A required enum always holds a value, so such a model is never empty.
     let empty_body = match fields
         .iter()
@@ -157,7 +170,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
             const NAME: &'static str = #model_name;
 
             fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-                use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+                #xml_use
                 static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
                     root: #root,
                     fields: &[#(#xml_fields),*],
@@ -325,7 +338,11 @@ fn xml_field(api: &Api, f: &Field) -> TokenStream {
             let path = model_path(api, id);
             quote! { V::Model(<#path as alma_runtime::Model>::xml_model) }
         }
-        _ => quote! { V::Scalar },
+        TypeRef::Integer => quote! { V::Scalar(S::Int) },
+        TypeRef::Number => quote! { V::Scalar(S::Num) },
+        TypeRef::Boolean => quote! { V::Scalar(S::Bool) },
+        TypeRef::Model(_) => quote! { V::Scalar(S::Enum) },
+        _ => quote! { V::Scalar(S::Str) },
     };
     quote! { F::new(#key, #name, #kind, #wrapper, #array, #value) }
 }

@@ -44,11 +44,26 @@ pub enum XmlKind {
     Any,
 }
 
+/// What a text field's value is, as the SDK types it (for tools that set fields by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarKind {
+    /// Text.
+    Str,
+    /// An integer.
+    Int,
+    /// A number.
+    Num,
+    /// `true` or `false`.
+    Bool,
+    /// One of an enumeration's values (open: others are kept).
+    Enum,
+}
+
 /// What a field holds.
 #[derive(Debug, Clone, Copy)]
 pub enum XmlValue {
-    /// Text (strings, numbers, booleans, enums).
-    Scalar,
+    /// Text (strings, numbers, booleans, enums), of this kind.
+    Scalar(ScalarKind),
     /// A `{value, desc}` code pair.
     Code,
     /// A nested model.

@@ -264,7 +264,7 @@ fn layout_of<'t>(
 /// text, children in a code pair, anything on free-form content (kept from its source).
 pub(crate) fn item_needs_raw(c: Elem<'_, '_>, f: &XmlField) -> bool {
     match f.value {
-        XmlValue::Scalar | XmlValue::Any => !c.attrs().is_empty() || c.has_children(),
+        XmlValue::Scalar(_) | XmlValue::Any => !c.attrs().is_empty() || c.has_children(),
         XmlValue::Code => c.has_children(),
         XmlValue::Model(_) => false,
     }
@@ -296,7 +296,7 @@ fn text<'t>(s: &'t str) -> Node<'t> {
 
 fn field<'t>(elem: Elem<'t, '_>, f: &'static XmlField) -> Result<Node<'t>, String> {
     Ok(match f.value {
-        XmlValue::Scalar => text(elem.text()),
+        XmlValue::Scalar(_) => text(elem.text()),
         XmlValue::Code => {
             let mut entries = Vec::with_capacity(elem.attrs().len() + 1);
             entries.push((Cow::Borrowed("value"), text(elem.text())));

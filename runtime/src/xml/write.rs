@@ -167,10 +167,10 @@ fn kept(out: &mut String, f: Option<&XmlField>, name: &str, value: &Value, raw: 
     let kind = match (f, value) {
         (Some(f), _) => f.value,
         (None, Value::Object(_) | Value::Array(_)) => XmlValue::Any,
-        (None, _) => XmlValue::Scalar,
+        (None, _) => XmlValue::Scalar(crate::xml::ScalarKind::Str),
     };
     match (kind, value) {
-        (XmlValue::Scalar, v) => {
+        (XmlValue::Scalar(_), v) => {
             let Some(now) = scalar_text(v).filter(|_| !v.is_object() && !v.is_array()) else {
                 return write_field(out, f, value);
             };

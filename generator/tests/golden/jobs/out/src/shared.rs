@@ -62,12 +62,21 @@ alma_runtime::serde_via_codec!(JobInstance);
 impl alma_runtime::Model for JobInstance {
     const NAME: &'static str = "JobInstance";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instance",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("progress", "progress", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new(
+                    "progress",
+                    "progress",
+                    K::Element,
+                    None,
+                    false,
+                    V::Scalar(S::Int),
+                ),
                 F::new("status", "status", K::Element, None, false, V::Code),
             ],
         };

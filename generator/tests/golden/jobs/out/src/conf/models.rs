@@ -62,12 +62,14 @@ alma_runtime::serde_via_codec!(Job);
 impl alma_runtime::Model for Job {
     const NAME: &'static str = "Job";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "parameter",
                     "parameter",
@@ -144,12 +146,14 @@ alma_runtime::serde_via_codec!(JobAdditionalInfo);
 impl alma_runtime::Model for JobAdditionalInfo {
     const NAME: &'static str = "JobAdditionalInfo";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_additional_info",
             fields: &[
-                F::new("value", "value", K::Element, None, false, V::Scalar),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -206,12 +210,14 @@ alma_runtime::serde_via_codec!(JobParameter);
 impl alma_runtime::Model for JobParameter {
     const NAME: &'static str = "JobParameter";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_parameter",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("value", "value", K::Element, None, false, V::Scalar),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -269,7 +275,9 @@ alma_runtime::serde_via_codec!(JobInstances);
 impl alma_runtime::Model for JobInstances {
     const NAME: &'static str = "JobInstances";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instances",
             fields: &[
@@ -279,7 +287,7 @@ impl alma_runtime::Model for JobInstances {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "job_instance",
@@ -413,11 +421,13 @@ alma_runtime::serde_via_codec!(Day);
 impl alma_runtime::Model for Day {
     const NAME: &'static str = "Day";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "day",
             fields: &[
-                F::new("date", "date", K::Element, None, false, V::Scalar),
+                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "hour",
                     "hour",
@@ -484,12 +494,14 @@ alma_runtime::serde_via_codec!(DayHour);
 impl alma_runtime::Model for DayHour {
     const NAME: &'static str = "DayHour";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "day_hour",
             fields: &[
-                F::new("from", "from", K::Element, None, false, V::Scalar),
-                F::new("to", "to", K::Element, None, false, V::Scalar),
+                F::new("from", "from", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("to", "to", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL

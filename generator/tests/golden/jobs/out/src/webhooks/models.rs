@@ -67,13 +67,15 @@ alma_runtime::serde_via_codec!(Notification);
 impl alma_runtime::Model for Notification {
     const NAME: &'static str = "Notification";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "notification",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("action", "action", K::Element, None, false, V::Scalar),
-                F::new("time", "time", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("action", "action", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("time", "time", K::Element, None, false, V::Scalar(S::Str)),
                 F::new(
                     "job_instance",
                     "job_instance",
@@ -152,12 +154,14 @@ alma_runtime::serde_via_codec!(Widget);
 impl alma_runtime::Model for Widget {
     const NAME: &'static str = "Widget";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "widget",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("shelf", "shelf", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("shelf", "shelf", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL

@@ -53,12 +53,14 @@ alma_runtime::serde_via_codec!(DeskPut);
 impl alma_runtime::Model for DeskPut {
     const NAME: &'static str = "DeskPut";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "desk",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -133,16 +135,18 @@ alma_runtime::serde_via_codec!(Desk);
 impl alma_runtime::Model for Desk {
     const NAME: &'static str = "Desk";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "desk",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
-                F::new("type", "type", K::Element, None, false, V::Scalar),
-                F::new("self", "self", K::Element, None, false, V::Scalar),
-                F::new("match", "match", K::Element, None, false, V::Scalar),
-                F::new("primary", "primary", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("self", "self", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("match", "match", K::Element, None, false, V::Scalar(S::Bool)),
+                F::new("primary", "primary", K::Element, None, false, V::Scalar(S::Int)),
             ],
         };
         &MODEL
@@ -200,7 +204,9 @@ alma_runtime::serde_via_codec!(Desks);
 impl alma_runtime::Model for Desks {
     const NAME: &'static str = "Desks";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "desks",
             fields: &[
@@ -210,7 +216,7 @@ impl alma_runtime::Model for Desks {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
                 F::new(
                     "desk",

@@ -49,10 +49,14 @@ alma_runtime::serde_via_codec!(Label);
 impl alma_runtime::Model for Label {
     const NAME: &'static str = "Label";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "label",
-            fields: &[F::new("text", "text", K::Attribute, None, false, V::Scalar)],
+            fields: &[
+                F::new("text", "text", K::Attribute, None, false, V::Scalar(S::Str)),
+            ],
         };
         &MODEL
     }
@@ -108,12 +112,14 @@ alma_runtime::serde_via_codec!(Part);
 impl alma_runtime::Model for Part {
     const NAME: &'static str = "Part";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "part",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("name", "name", K::Element, None, false, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -218,18 +224,20 @@ alma_runtime::serde_via_codec!(Widget);
 impl alma_runtime::Model for Widget {
     const NAME: &'static str = "Widget";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "widget",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("active", "active", K::Element, None, false, V::Scalar),
-                F::new("price", "price", K::Element, None, false, V::Scalar),
-                F::new("count", "count", K::Element, None, false, V::Scalar),
-                F::new("created", "created", K::Element, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("active", "active", K::Element, None, false, V::Scalar(S::Bool)),
+                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
+                F::new("count", "count", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("created", "created", K::Element, None, false, V::Scalar(S::Str)),
                 F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("kind", "kind", K::Element, None, false, V::Scalar),
+                F::new("kind", "kind", K::Element, None, false, V::Scalar(S::Enum)),
                 F::new(
                     "parts",
                     "part",
@@ -359,10 +367,12 @@ alma_runtime::serde_via_codec!(WidgetNote);
 impl alma_runtime::Model for WidgetNote {
     const NAME: &'static str = "WidgetNote";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "widget_note",
-            fields: &[F::new("text", "text", K::Element, None, false, V::Scalar)],
+            fields: &[F::new("text", "text", K::Element, None, false, V::Scalar(S::Str))],
         };
         &MODEL
     }

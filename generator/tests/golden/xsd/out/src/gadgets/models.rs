@@ -56,7 +56,9 @@ alma_runtime::serde_via_codec!(Gadgets);
 impl alma_runtime::Model for Gadgets {
     const NAME: &'static str = "Gadgets";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "gadgets",
             fields: &[
@@ -76,7 +78,7 @@ impl alma_runtime::Model for Gadgets {
                     K::Attribute,
                     None,
                     false,
-                    V::Scalar,
+                    V::Scalar(S::Int),
                 ),
             ],
         };
@@ -164,14 +166,16 @@ alma_runtime::serde_via_codec!(Gadget);
 impl alma_runtime::Model for Gadget {
     const NAME: &'static str = "Gadget";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "gadget",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("created", "created", K::Element, None, false, V::Scalar),
-                F::new("count", "count", K::Element, None, false, V::Scalar),
-                F::new("size", "size", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("created", "created", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("count", "count", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("size", "size", K::Element, None, false, V::Scalar(S::Enum)),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
                     "part",
@@ -193,7 +197,7 @@ impl alma_runtime::Model for Gadget {
                         <crate::gadgets::models::Record as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -301,14 +305,16 @@ alma_runtime::serde_via_codec!(Part);
 impl alma_runtime::Model for Part {
     const NAME: &'static str = "Part";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "part",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar),
-                F::new("weight", "weight", K::Element, None, false, V::Scalar),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar),
+                F::new("id", "id", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("weight", "weight", K::Element, None, false, V::Scalar(S::Num)),
+                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Num)),
+                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
             ],
         };
         &MODEL
@@ -361,10 +367,12 @@ alma_runtime::serde_via_codec!(Record);
 impl alma_runtime::Model for Record {
     const NAME: &'static str = "Record";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "record",
-            fields: &[F::new("anies", "anies", K::Any, None, true, V::Scalar)],
+            fields: &[F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str))],
         };
         &MODEL
     }
@@ -450,14 +458,16 @@ alma_runtime::serde_via_codec!(GadgetPost);
 impl alma_runtime::Model for GadgetPost {
     const NAME: &'static str = "GadgetPost";
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+        use alma_runtime::xml::{
+            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+        };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "gadget",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar),
-                F::new("secret", "secret", K::Element, None, false, V::Scalar),
-                F::new("count", "count", K::Element, None, false, V::Scalar),
-                F::new("size", "size", K::Element, None, false, V::Scalar),
+                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("secret", "secret", K::Element, None, false, V::Scalar(S::Str)),
+                F::new("count", "count", K::Element, None, false, V::Scalar(S::Int)),
+                F::new("size", "size", K::Element, None, false, V::Scalar(S::Enum)),
                 F::new("status", "status", K::Element, None, false, V::Code),
                 F::new(
                     "part",
@@ -479,7 +489,7 @@ impl alma_runtime::Model for GadgetPost {
                         <crate::gadgets::models::Record as alma_runtime::Model>::xml_model,
                     ),
                 ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar),
+                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
             ],
         };
         &MODEL
