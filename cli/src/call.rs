@@ -142,7 +142,9 @@ pub async fn run(op: &'static OperationInfo, m: &ArgMatches) -> Result<(), Failu
     let settings = Settings::load(m.get_one::<String>("profile").map(String::as_str))
         .map_err(Failure::Usage)?;
     let verbose = m.get_flag("verbose");
-    let client = settings.client(None).map_err(Failure::Usage)?;
+    let client = settings
+        .client(None, alma_runtime::Priority::Interactive)
+        .map_err(Failure::Usage)?;
     let req = request(&client, op, m, settings.format().map_err(Failure::Usage)?)?;
     if verbose {
         eprintln!(

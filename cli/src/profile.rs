@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use alma_runtime::{Format, Region};
+use alma_runtime::{Format, Priority, Region};
 use serde::Deserialize;
 
 /// One profile of the config file.
@@ -35,6 +35,59 @@ pub struct Profile {
     pub low_water: Option<u64>,
     /// Requests per second this client allows itself (Alma's 25 by default).
     pub rate: Option<f64>,
+    /// `interactive` (the default) or `batch` (`alma batch` defaults to `batch`).
+    pub priority: Option<String>,
+    /// The share of the rate batch requests keep (0 to 0.9; 0.1 by default).
+    pub batch_share: Option<f64>,
+    /// What this application may use of the institution's daily quota.
+    pub budget: Option<BudgetSettings>,
+}
+
+/// `budget = { name = "nightly-sync", max = "60%", keep = "15%", daily_quota = 150000 }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSettings {
+    /// The name it is counted under (the same in every process of the application).
+    pub name: String,
+    /// At most this much of today's quota: calls (`50000`) or a share (`"60%"`).
+    pub max: Option<AmountSetting>,
+    /// Leave at least this much of today's quota to the others.
+    pub keep: Option<AmountSetting>,
+    /// The institution's daily quota in calls (shares need it; else learnt from Alma's answers).
+    pub daily_quota: Option<u64>,
+}
+
+/// A number of calls, or a text such as `"60%"` or `"50000"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AmountSetting {
+    Calls(u64),
+    Text(String),
+}
+
+impl AmountSetting {
+    fn amount(&self, what: &str) -> Result<alma_runtime::Amount, String> {
+        match self {
+            AmountSetting::Calls(n) => Ok(alma_runtime::Amount::Calls(*n)),
+            AmountSetting::Text(t) => t.parse().map_err(|e| format!("budget {what}: {e}")),
+        }
+    }
+}
+
+impl BudgetSettings {
+    fn budget(&self) -> Result<alma_runtime::Budget, String> {
+        let mut b = alma_runtime::Budget::new(self.name.clone());
+        if let Some(m) = &self.max {
+            b = b.max(m.amount("max")?);
+        }
+        if let Some(k) = &self.keep {
+            b = b.keep(k.amount("keep")?);
+        }
+        if let Some(q) = self.daily_quota {
+            b = b.daily_quota(q);
+        }
+        Ok(b)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +185,9 @@ impl Settings {
         set!(lang, "lang");
         set!(low_water, "low_water");
         set!(rate, "rate");
+        set!(priority, "priority");
+        set!(batch_share, "batch_share");
+        set!(budget, "budget");
         // The environment over the profile.
         let env_over =
             |origins: &mut BTreeMap<&'static str, Origin>, key: &'static str, env: &'static str| {
@@ -167,6 +223,37 @@ impl Settings {
             values.low_water = Some(
                 v.parse()
                     .map_err(|_| format!("ALMA_LOW_WATER: {v:?} is not a number"))?,
+            );
+        }
+        if let Some(v) = env_over(&mut origins, "priority", "ALMA_PRIORITY") {
+            values.priority = Some(v);
+        }
+        if let Some(name) = env_over(&mut origins, "budget", "ALMA_BUDGET") {
+            let b = values.budget.get_or_insert_with(BudgetSettings::default);
+            b.name = name;
+        }
+        for (env, field) in [("ALMA_BUDGET_MAX", 0), ("ALMA_BUDGET_KEEP", 1)] {
+            if let Some(v) = var(env) {
+                let b = values.budget.as_mut().ok_or_else(|| {
+                    format!("{env} is set, but no budget is named (ALMA_BUDGET, or budget in the profile)")
+                })?;
+                origins.insert("budget", Origin::Env(env));
+                let amount = Some(AmountSetting::Text(v));
+                if field == 0 {
+                    b.max = amount;
+                } else {
+                    b.keep = amount;
+                }
+            }
+        }
+        if let Some(v) = var("ALMA_DAILY_QUOTA") {
+            let b = values.budget.as_mut().ok_or_else(|| {
+                "ALMA_DAILY_QUOTA is set, but no budget is named (ALMA_BUDGET, or budget in the profile)".to_owned()
+            })?;
+            b.daily_quota = Some(
+                v.trim()
+                    .parse()
+                    .map_err(|_| format!("ALMA_DAILY_QUOTA: {v:?} is not a number of calls"))?,
             );
         }
         Ok(Settings {
@@ -220,8 +307,23 @@ impl Settings {
             .transpose()
     }
 
-    /// A client as the settings say.
-    pub fn client(&self, rate: Option<f64>) -> Result<alma_runtime::Client, String> {
+    /// The class of the client's requests: the settings', else `default`.
+    pub fn priority(&self, default: Priority) -> Result<Priority, String> {
+        self.values
+            .priority
+            .as_deref()
+            .map(|p| p.parse().map_err(|e| format!("priority: {e}")))
+            .transpose()
+            .map(|p| p.unwrap_or(default))
+    }
+
+    /// A client as the settings say; its requests are of class `priority` unless the settings
+    /// say otherwise.
+    pub fn client(
+        &self,
+        rate: Option<f64>,
+        priority: Priority,
+    ) -> Result<alma_runtime::Client, String> {
         let (key, _) = self.key()?;
         let mut b = alma_runtime::Client::builder().api_key(key);
         if let Some(r) = &self.values.region {
@@ -248,6 +350,13 @@ impl Settings {
         }
         if let Some(url) = &self.values.redis_url {
             b = b.redis(url.clone(), self.values.institution.clone());
+        }
+        b = b.priority(self.priority(priority)?);
+        if let Some(share) = self.values.batch_share {
+            b = b.batch_share(share);
+        }
+        if let Some(budget) = &self.values.budget {
+            b = b.budget(budget.budget()?);
         }
         b.build().map_err(|e| e.to_string())
     }
@@ -327,6 +436,52 @@ pub fn show(s: &Settings) -> String {
             origin("low_water")
         ));
     }
+    out.push(format!(
+        "priority:    {}{}",
+        match &v.priority {
+            Some(p) => p.clone(),
+            None => "interactive (default; batch for alma batch)".to_owned(),
+        },
+        origin("priority")
+    ));
+    out.push(format!(
+        "batch_share: {}% of the rate kept for batch requests{}",
+        v.batch_share.unwrap_or(alma_runtime::DEFAULT_BATCH_SHARE) * 100.0,
+        origin("batch_share")
+    ));
+    out.push(match &v.budget {
+        Some(b) => {
+            let mut parts = Vec::new();
+            let show = |a: &AmountSetting| match a.amount("") {
+                Ok(a) => a.to_string(),
+                Err(e) => e,
+            };
+            if let Some(m) = &b.max {
+                parts.push(format!("at most {}", show(m)));
+            }
+            if let Some(k) = &b.keep {
+                parts.push(format!("leaving {} to others", show(k)));
+            }
+            if let Some(q) = b.daily_quota {
+                parts.push(format!("of a daily quota of {q} calls"));
+            }
+            if parts.is_empty() {
+                parts.push("counted, no limit".to_owned());
+            }
+            format!(
+                "budget:      {:?}: {}; counted {} and starting afresh at midnight GMT{}",
+                b.name,
+                parts.join(", "),
+                if v.redis_url.is_some() {
+                    "institution-wide through Redis"
+                } else {
+                    "in this process"
+                },
+                origin("budget")
+            )
+        }
+        None => "budget:      none".to_owned(),
+    });
     out.push(match s.key() {
         Ok((_, from)) => format!("api key:     ******** (from {from})"),
         Err(e) => format!("api key:     not set: {e}"),

@@ -439,3 +439,83 @@ fn completions_and_the_man_page() {
     );
     assert!(man.contains("batch") && man.contains("users"));
 }
+
+/// A profile's priority and budget: shown by `config show` (the environment over them), and a
+/// batch that stops at the budget, the rest deferred to a rerun.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_stops_at_its_budget_and_config_show_says_so() {
+    let sim = sim(10).await;
+    let dir = tempfile::tempdir().unwrap();
+    rows(dir.path(), 10);
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "default = \"nightly\"\n\n[profiles.nightly]\nbase_url = \"{}\"\nbudget = {{ name = \"nightly-sync\", max = 9, keep = \"15%\", daily_quota = 1000 }}\n",
+            sim.url()
+        ),
+    )
+    .unwrap();
+    let base = || {
+        let mut c = alma(&sim, dir.path());
+        c.env("ALMA_CONFIG", dir.path().join("config.toml"));
+        c
+    };
+    let mut c = base();
+    c.args(["config", "show"]);
+    let shown = text(&run(c).stdout);
+    assert!(
+        shown.contains("priority:    interactive (default; batch for alma batch)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("budget:      \"nightly-sync\": at most 9 calls, leaving 15% of the daily quota to others, of a daily quota of 1000 calls; counted in this process and starting afresh at midnight GMT (profile)"),
+        "{shown}"
+    );
+    let mut c = base();
+    c.env("ALMA_PRIORITY", "batch").args(["config", "show"]);
+    let shown = text(&run(c).stdout);
+    assert!(
+        shown.contains("priority:    batch (ALMA_PRIORITY)"),
+        "{shown}"
+    );
+    let mut c = base();
+    c.env("ALMA_PRIORITY", "urgent")
+        .args(["users", "get-user", "sim0000001"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown priority \"urgent\""),
+        "{}",
+        text(&out.stderr)
+    );
+    // Each row is a GET and a PUT: 9 calls are four rows and the fifth row's GET.
+    let mut c = base();
+    c.args([
+        "batch",
+        "--input",
+        "rows.csv",
+        "--apply",
+        "--concurrency",
+        "1",
+        "--",
+        "users",
+        "update-user",
+        "{id}",
+        "--set",
+        "job_description={job}",
+    ]);
+    let out = run(c);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("applied 4") && stderr.contains("not done (stopped) 6"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stopped: ")
+            && stderr.contains("the budget \"nightly-sync\" is used up (9 of 9 calls today)"),
+        "{stderr}"
+    );
+    assert_eq!(sim.stats().method("PUT"), 4);
+    assert_eq!(sim.stats().method("GET"), 5);
+}

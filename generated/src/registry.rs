@@ -3,6 +3,7 @@
 
 //! Every model and operation of the enabled areas, by name.
 #![allow(unused_mut, clippy::vec_init_then_push)]
+#[allow(unused_imports)]
 use alma_runtime::registry::{
     ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
 };

@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) hooks: Vec<Arc<dyn crate::Hooks>>,
     pub(crate) max_response_bytes: usize,
+    /// The class of requests that do not say theirs.
+    pub(crate) priority: crate::Priority,
 }
 
 /// An Alma API client. Cheap to clone; clones share connections and configuration, and can be
@@ -163,6 +165,9 @@ pub struct ClientBuilder<C = Client> {
     http: Option<reqwest::Client>,
     hooks: Vec<Arc<dyn crate::Hooks>>,
     max_response_bytes: usize,
+    priority: crate::Priority,
+    budget: Option<crate::Budget>,
+    batch_share: Option<f64>,
     _out: PhantomData<fn() -> C>,
 }
 
@@ -215,6 +220,9 @@ impl<C: From<Client>> ClientBuilder<C> {
             http: None,
             hooks: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            priority: crate::Priority::Interactive,
+            budget: None,
+            batch_share: None,
             _out: PhantomData,
         }
     }
@@ -223,7 +231,9 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// set on the builder), `ALMA_REGION` (`na`, `eu`, `ap`, `aps`, `ca`, `cn`), `ALMA_BASE_URL`
     /// (overrides the region, e.g. a local mock), `ALMA_FORMAT` (`json`/`xml`), `ALMA_LANG`;
     /// `ALMA_REDIS_URL` shares the institution's limits through Redis (feature `redis`, see
-    /// `ClientBuilder::redis`) under the name `ALMA_INSTITUTION`.
+    /// `ClientBuilder::redis`) under the name `ALMA_INSTITUTION`; `ALMA_PRIORITY`
+    /// (`interactive`/`batch`); a budget named `ALMA_BUDGET`, with `ALMA_BUDGET_MAX` and
+    /// `ALMA_BUDGET_KEEP` (calls, or a share such as `60%`) and `ALMA_DAILY_QUOTA` (calls).
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let mut b = Self::new();
@@ -240,6 +250,41 @@ impl<C: From<Client>> ClientBuilder<C> {
                 .map_err(|e| Error::Config(format!("ALMA_FORMAT: {e}")))?;
         }
         b.lang = var("ALMA_LANG");
+        if let Some(p) = var("ALMA_PRIORITY") {
+            b.priority = p
+                .parse()
+                .map_err(|e| Error::Config(format!("ALMA_PRIORITY: {e}")))?;
+        }
+        let amount = |k: &str| -> Result<Option<crate::Amount>, Error> {
+            var(k)
+                .map(|v| v.parse().map_err(|e| Error::Config(format!("{k}: {e}"))))
+                .transpose()
+        };
+        let (max, keep) = (amount("ALMA_BUDGET_MAX")?, amount("ALMA_BUDGET_KEEP")?);
+        let quota = var("ALMA_DAILY_QUOTA")
+            .map(|v| {
+                v.trim().parse::<u64>().map_err(|_| {
+                    Error::Config(format!("ALMA_DAILY_QUOTA: {v:?} is not a number of calls"))
+                })
+            })
+            .transpose()?;
+        match var("ALMA_BUDGET") {
+            Some(name) => {
+                let mut budget = crate::Budget::new(name);
+                budget.max = max;
+                budget.keep = keep;
+                budget.quota = quota;
+                b.budget = Some(budget);
+            }
+            None if max.is_some() || keep.is_some() => {
+                return Err(Error::Config(
+                    "ALMA_BUDGET_MAX or ALMA_BUDGET_KEEP is set without ALMA_BUDGET (the name \
+                     the budget is counted under)"
+                        .into(),
+                ))
+            }
+            None => {}
+        }
         if let Some(url) = var("ALMA_REDIS_URL") {
             #[cfg(feature = "redis")]
             {
@@ -409,6 +454,29 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// The class of this client's requests (default [`Priority::Interactive`](crate::Priority);
+    /// `ALMA_PRIORITY` in `from_env`): a nightly job is `Batch`, so that interactive requests
+    /// sharing the institution's rate never queue behind it. A request can say otherwise
+    /// (`with_priority`).
+    pub fn priority(mut self, priority: crate::Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// What this application may use of the institution's daily quota (see
+    /// [`Budget`](crate::Budget)); counted institution-wide under its name with a shared limiter.
+    pub fn budget(mut self, budget: crate::Budget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// The share of the rate batch requests keep however much interactive work there is
+    /// (default 0.1), for the limiter this builder makes.
+    pub fn batch_share(mut self, share: f64) -> Self {
+        self.batch_share = Some(share);
+        self
+    }
+
     /// The largest answer body the client reads (default [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB);
     /// a larger one fails with [`Error::ResponseTooLarge`] before it is decoded or held whole.
     pub fn max_response_bytes(mut self, n: usize) -> Self {
@@ -424,6 +492,21 @@ impl<C: From<Client>> ClientBuilder<C> {
 
     /// Builds the client.
     pub fn build(self) -> Result<C, Error> {
+        if let Some(b) = &self.budget {
+            if b.name.trim().is_empty() || b.name.chars().any(char::is_control) {
+                return Err(Error::Config(format!(
+                    "budget name {:?}: a name every process of the application uses, not empty",
+                    b.name
+                )));
+            }
+        }
+        if let Some(share) = self.batch_share {
+            if !(share.is_finite() && (0.0..=0.9).contains(&share)) {
+                return Err(Error::Config(format!(
+                    "batch share {share}: must be from 0 to 0.9"
+                )));
+            }
+        }
         let key = self
             .api_key
             .filter(|k| !k.trim().is_empty())
@@ -476,7 +559,11 @@ impl<C: From<Client>> ClientBuilder<C> {
             }
             ApiKeyMode::Query => None,
         };
-        let local = self.limiter.or_else(|| self.rate.map(RateLimiter::new));
+        let share = self.batch_share.unwrap_or(crate::DEFAULT_BATCH_SHARE);
+        let local = self.limiter.or_else(|| {
+            self.rate
+                .map(|r| RateLimiter::new(r).with_batch_share(share))
+        });
         #[cfg(feature = "redis")]
         let shared = match (self.shared, self.redis) {
             (Some(l), _) => Some(l),
@@ -484,6 +571,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 let name = institution.unwrap_or_else(|| crate::governor::key_hash_name(&key));
                 let limiter = crate::RedisLimiter::builder(url, name)
                     .rate(self.rate.unwrap_or(ALMA_REQUESTS_PER_SECOND))
+                    .batch_share(share)
                     .build()?;
                 Some(Arc::new(limiter) as Arc<dyn Limiter>)
             }
@@ -515,10 +603,12 @@ impl<C: From<Client>> ClientBuilder<C> {
                     self.max_in_flight,
                     self.low_water,
                     self.clock,
-                ),
+                )
+                .with_budget(self.budget),
                 retry: self.retry,
                 hooks: self.hooks,
                 max_response_bytes: self.max_response_bytes,
+                priority: self.priority,
             }),
         };
         Ok(C::from(client))

@@ -213,6 +213,22 @@ pub enum Error {
         /// Why (the shared store's error, scrubbed of credentials).
         message: String,
     },
+    /// The client's budget ([`crate::Budget`]) is reached: nothing was sent. Not retried: it
+    /// starts afresh at midnight GMT, as the quota does.
+    Budget {
+        /// Operation, e.g. `users.get_user`.
+        operation: &'static str,
+        /// The budget's name.
+        budget: String,
+        /// Its ceiling today in calls (for a reserve: the calls it leaves to the others).
+        limit: u64,
+        /// Calls counted against it today (for a reserve: the calls the institution has left).
+        used: u64,
+        /// The reserve it keeps for the others was reached, rather than its own ceiling.
+        reserve: bool,
+        /// When it starts afresh (next midnight GMT).
+        resets_at: SystemTime,
+    },
     /// A list's page repeated records the stream had already received (Alma ignored `offset`,
     /// or a report's resumption token gave the same rows again): the stream stopped rather than
     /// ask for the same page until the daily quota is spent.
@@ -288,10 +304,12 @@ impl Error {
         }
     }
 
-    /// When the daily quota resets, for [`Error::DailyQuota`].
+    /// When the daily quota resets, for [`Error::DailyQuota`] (and a budget, [`Error::Budget`]).
     pub fn quota_resets_at(&self) -> Option<SystemTime> {
         match self {
-            Error::DailyQuota { resets_at, .. } => Some(*resets_at),
+            Error::DailyQuota { resets_at, .. } | Error::Budget { resets_at, .. } => {
+                Some(*resets_at)
+            }
             _ => None,
         }
     }
@@ -382,7 +400,8 @@ impl Error {
             | Error::DailyQuota { operation, .. }
             | Error::Refused { operation, .. }
             | Error::Governance { operation, .. }
-            | Error::RepeatedPage { operation, .. } => Some(operation),
+            | Error::RepeatedPage { operation, .. }
+            | Error::Budget { operation, .. } => Some(operation),
             Error::Config(_) => None,
         }
     }
@@ -448,6 +467,16 @@ impl fmt::Display for Error {
             }
             Error::Refused { operation, reason } => write!(f, "{operation}: not sent, refused by a hook: {reason}"),
             Error::Governance { operation, message } => write!(f, "{operation}: not sent, the shared rate limiter is unavailable: {message}"),
+            Error::Budget { operation, budget, limit, used, reserve: false, resets_at } => write!(
+                f,
+                "{operation}: not sent: the budget {budget:?} is used up ({used} of {limit} calls today); it starts afresh at {}",
+                gmt(*resets_at)
+            ),
+            Error::Budget { operation, budget, limit, used, reserve: true, resets_at } => write!(
+                f,
+                "{operation}: not sent: the institution has {used} calls left today, and the budget {budget:?} leaves {limit} to others; it starts afresh at {}",
+                gmt(*resets_at)
+            ),
             Error::RepeatedPage { operation, offset, by } => write!(f, "{operation}: the page at offset {offset} repeats records already received (told apart by {by}); the list stopped instead of asking for it again (Alma may be ignoring `offset`)"),
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
         }
@@ -657,6 +686,14 @@ mod metadata_tests {
                 offset: 100,
                 by: "primary_id",
             },
+            Error::Budget {
+                operation: op,
+                budget: "nightly".into(),
+                limit: 10,
+                used: 10,
+                reserve: false,
+                resets_at: SystemTime::now(),
+            },
         ];
         for e in &all {
             let m = e.meta();
@@ -686,5 +723,40 @@ mod metadata_tests {
             .unwrap();
         assert_eq!(quota.meta().code, Some("DAILY_THRESHOLD"));
         assert_eq!(Error::Config("bad".into()).meta().operation, None);
+    }
+}
+
+/// `2026-12-07 00:00 GMT`: a time by the client's clock, which may not be the system's.
+fn gmt(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Days to a civil date (Howard Hinnant's algorithm).
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let rest = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} GMT",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod gmt_tests {
+    #[test]
+    fn times_read_as_gmt_dates() {
+        let at = |s: u64| super::gmt(std::time::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01 00:00 GMT");
+        assert_eq!(at(951_782_400), "2000-02-29 00:00 GMT");
+        assert_eq!(at(1_796_601_600 + 3_660), "2026-12-07 01:01 GMT");
     }
 }

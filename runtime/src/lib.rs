@@ -56,8 +56,9 @@ pub use error::{
     parse_error_body, Error, ErrorDetail, ErrorMetadata, GatewayError, OperationError,
 };
 pub use governor::{
-    BoxFuture, Limiter, Observed, RateLimiter, Report, Shared, Stats, SystemClock, WallClock,
-    ALMA_REQUESTS_PER_SECOND,
+    next_midnight_utc, Amount, BoxFuture, Budget, BudgetState, BudgetUse, Limiter, Observed,
+    Priority, RateLimiter, Report, Shared, Stats, SystemClock, WallClock, ALMA_REQUESTS_PER_SECOND,
+    DEFAULT_BATCH_SHARE,
 };
 #[cfg(feature = "redis")]
 pub use governor::{RedisFallback, RedisLimiter, RedisLimiterBuilder};
@@ -96,6 +97,13 @@ macro_rules! request_options {
             /// Timeout for this request (overrides the client's request timeout).
             pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
                 self.req = self.req.timeout(timeout);
+                self
+            }
+
+            /// The class of this request (overrides the client's): `Interactive` requests do
+            /// not queue behind `Batch` ones.
+            pub fn with_priority(mut self, priority: $crate::Priority) -> Self {
+                self.req = self.req.priority(priority);
                 self
             }
         }

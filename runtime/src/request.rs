@@ -123,6 +123,7 @@ pub struct RequestBuilder {
     format: Option<Format>,
     lang: Option<String>,
     timeout: Option<Duration>,
+    priority: Option<crate::Priority>,
 }
 
 impl RequestBuilder {
@@ -135,6 +136,7 @@ impl RequestBuilder {
             format: None,
             lang: None,
             timeout: None,
+            priority: None,
         }
     }
 
@@ -182,6 +184,12 @@ impl RequestBuilder {
     /// Timeout for this request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The class of this request (the client's by default).
+    pub fn priority(mut self, priority: crate::Priority) -> Self {
+        self.priority = Some(priority);
         self
     }
 
@@ -312,9 +320,25 @@ impl RequestBuilder {
         loop {
             // Admission: the rate limit and the requests in flight; a shared limiter may have
             // learnt that another process used the quota up, so the quota is checked again.
-            let permit = gov.admit().await.map_err(|message| Error::Governance {
-                operation: self.spec.name,
-                message: self.client.inner.key.redact(&message),
+            let priority = self.priority.unwrap_or(self.client.inner.priority);
+            let permit = gov.admit(priority).await.map_err(|refusal| match refusal {
+                crate::governor::Refusal::Governance(message) => Error::Governance {
+                    operation: self.spec.name,
+                    message: self.client.inner.key.redact(&message),
+                },
+                crate::governor::Refusal::Budget {
+                    name,
+                    limit,
+                    used,
+                    reserve,
+                } => Error::Budget {
+                    operation: self.spec.name,
+                    budget: name,
+                    limit,
+                    used,
+                    reserve,
+                    resets_at: gov.next_reset(),
+                },
             })?;
             self.quota_guard()?;
             gov.counters.requests.fetch_add(1, Ordering::Relaxed);

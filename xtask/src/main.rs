@@ -221,6 +221,10 @@ const BENCHES: &[(&str, &str)] = &[
         "4 processes x 8 tasks, in-process limiters vs Redis",
     ),
     (
+        "priorities",
+        "4 batch processes x 8 tasks and 1 interactive process through Redis, priorities on vs off",
+    ),
+    (
         "sim",
         "the local Alma's GETs a second on one core, and memory per record",
     ),
@@ -262,7 +266,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         codegen_bench(&opts, runs, &cargo, wanted("codegen"), wanted("compile"))?;
     }
     // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
-    for bench in ["decode", "throughput", "shared_limit"] {
+    for bench in ["decode", "throughput", "shared_limit", "priorities"] {
         if wanted(bench) {
             run(
                 &cargo,

@@ -8,8 +8,9 @@
 //! so that after a `kill -9` at any moment every row is applied exactly once. With `--set`, an
 //! update operation that has a GET pair reads the record, sets the fields, and writes it back only
 //! if that changed something. Requests go through the client's limiter (shared through Redis
-//! when the profile says so), `--concurrency` at a time; the batch stops at the daily quota's
-//! low-water mark and says how to resume. The end: a summary, the failed rows in a file to feed
+//! when the profile says so) as `batch` requests unless the profile says otherwise (so that
+//! interactive work is not queued behind them), `--concurrency` at a time; the batch stops at
+//! the daily quota's low-water mark or the profile's budget, and says how to resume. The end: a summary, the failed rows in a file to feed
 //! back as `--input`, and a non-zero status if any row failed.
 
 mod edit;
@@ -86,7 +87,10 @@ pub async fn run(args: Vec<String>) -> Result<bool, Failure> {
     let settings = Settings::load(m.get_one::<String>("profile").map(String::as_str))
         .map_err(Failure::Usage)?;
     let client = settings
-        .client(m.get_one::<f64>("rate").copied())
+        .client(
+            m.get_one::<f64>("rate").copied(),
+            alma_runtime::Priority::Batch,
+        )
         .map_err(Failure::Usage)?;
     let apply = m.get_flag("apply");
     let verbose = m.get_flag("verbose");
@@ -364,7 +368,8 @@ async fn one(
             Err(o) => o,
         }
     };
-    let quota = |e: &Error| matches!(e, Error::DailyQuota { .. });
+    // The quota, or the budget, is used up for today: stop, resumable.
+    let quota = |e: &Error| matches!(e, Error::DailyQuota { .. } | Error::Budget { .. });
     // Without --set: the operation as given, per row.
     let Some(get) = plan.get else {
         let req = match crate::call::request(client, plan.op, &m, Some(Format::Json)) {

@@ -71,6 +71,8 @@ pub fn registry_rs(api: &Api) -> TokenStream {
         // Entries are gated one by one on their area's feature, which a `vec![…]` literal cannot do.
         #![allow(unused_mut, clippy::vec_init_then_push)]
 
+        // Which of these the entries use depends on the areas enabled.
+        #[allow(unused_imports)]
         use alma_runtime::registry::{ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role};
         use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
         pub use alma_runtime::registry::{ModelInfo, OperationInfo};

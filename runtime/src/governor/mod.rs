@@ -1,5 +1,5 @@
 //! Alma's governance limits, enforced on our side: a request-rate limiter, a cap on requests in
-//! flight, the daily quota, and counters.
+//! flight, the daily quota, priority classes and budgets (`classes.rs`), and counters.
 //!
 //! The limiter sits behind [`Limiter`]. The default, [`RateLimiter`], lives in the process and is
 //! shared by every clone of a client (and by several clients given one clone). Alma counts per
@@ -7,8 +7,10 @@
 //! the used-up daily quota and the lowest remaining quota through a Redis server.
 //!
 //! Both pace requests (one every `1/rate` seconds, no bursts), so a gateway that allows `rate`
-//! requests per second never sees more.
+//! requests per second never sees more, and both put interactive requests before batch ones on
+//! that one schedule (the rules: `local.rs`).
 
+mod classes;
 mod local;
 #[cfg(feature = "redis")]
 mod redis;
@@ -22,6 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+pub use classes::{Amount, Budget, BudgetState, BudgetUse, Priority, DEFAULT_BATCH_SHARE};
 pub use local::RateLimiter;
 #[cfg(feature = "redis")]
 pub use redis::{RedisFallback, RedisLimiter, RedisLimiterBuilder};
@@ -51,13 +54,29 @@ pub trait Limiter: Send + Sync + fmt::Debug + 'static {
 }
 
 /// What a process passes to [`Limiter::acquire`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Report {
     /// The lowest `X-Exl-Api-Remaining` seen since the last call, if any.
     pub remaining_seen: Option<u64>,
     /// Now, by the client's wall clock (the quota resets at midnight GMT by it).
     pub now: SystemTime,
+    /// The request's class: an interactive request does not queue behind batch ones.
+    pub priority: Priority,
+    /// The budget the request counts against, if the client has one.
+    pub budget: Option<BudgetUse>,
+}
+
+impl Report {
+    /// A report (for limiter implementations and their tests).
+    pub fn new(now: SystemTime, priority: Priority) -> Report {
+        Report {
+            remaining_seen: None,
+            now,
+            priority,
+            budget: None,
+        }
+    }
 }
 
 /// What is known institution-wide, from [`Limiter::acquire`]. A local limiter knows nothing
@@ -69,6 +88,8 @@ pub struct Shared {
     pub quota_exhausted_until: Option<SystemTime>,
     /// The lowest `X-Exl-Api-Remaining` any process saw today.
     pub lowest_remaining: Option<u64>,
+    /// The budget of the report, as counted (institution-wide with a shared limiter).
+    pub budget: Option<BudgetState>,
 }
 
 impl Shared {
@@ -77,8 +98,29 @@ impl Shared {
         Shared {
             quota_exhausted_until,
             lowest_remaining,
+            budget: None,
         }
     }
+
+    /// The same, with the budget's state.
+    pub fn with_budget(mut self, budget: Option<BudgetState>) -> Self {
+        self.budget = budget;
+        self
+    }
+}
+
+/// Why an admission refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The limiter could not admit it (`RedisFallback::Refuse`).
+    Governance(String),
+    /// A budget: its name, what it allows, what was used (or, for a reserve, what is left).
+    Budget {
+        name: String,
+        limit: u64,
+        used: u64,
+        reserve: bool,
+    },
 }
 
 /// What an answer said, for [`Limiter::observe`].
@@ -133,6 +175,14 @@ pub(crate) struct Counters {
     unreported: AtomicU64,
     /// Unix seconds until which the daily quota is known to be used up (0: not).
     pub exhausted_until: AtomicU64,
+    /// Time spent waiting for admission (ns) and admissions, per class.
+    waited_ns: [AtomicU64; 2],
+    admitted: [AtomicU64; 2],
+    /// The largest `X-Exl-Api-Remaining` seen today (the quota's stand-in), and its day.
+    highest_remaining: AtomicU64,
+    highest_day: AtomicU64,
+    /// Calls counted against the client's budget today, as the last admission said.
+    budget_used: AtomicU64,
 }
 
 /// What a client has done so far (all clones together).
@@ -150,6 +200,18 @@ pub struct Stats {
     pub duplicates_skipped: u64,
     /// The last `X-Exl-Api-Remaining` seen; with a shared limiter, the lowest any process saw.
     pub remaining: Option<u64>,
+    /// Requests admitted as interactive, and the time they spent waiting for admission.
+    pub interactive_admitted: u64,
+    /// Time interactive requests waited for admission, in total.
+    pub interactive_wait: Duration,
+    /// Requests admitted as batch.
+    pub batch_admitted: u64,
+    /// Time batch requests waited for admission, in total.
+    pub batch_wait: Duration,
+    /// Calls counted against the client's budget today (institution-wide with a shared limiter).
+    pub budget_used: Option<u64>,
+    /// What the budget allows today, in calls, when known.
+    pub budget_limit: Option<u64>,
 }
 
 pub(crate) struct Governor {
@@ -160,6 +222,9 @@ pub(crate) struct Governor {
     pub counters: Counters,
     pub low_water: Option<u64>,
     pub clock: Arc<dyn WallClock>,
+    pub budget: Option<Budget>,
+    /// Budgets of a client without a limiter (counted here).
+    solo_budgets: local::Budgets,
 }
 
 impl Governor {
@@ -181,32 +246,117 @@ impl Governor {
             },
             low_water,
             clock,
+            budget: None,
+            solo_budgets: local::Budgets::default(),
         }
     }
 
-    /// Waits for a place in flight and a rate slot, and takes in what the limiter knows of the
-    /// institution. The permit is held until the answer is read.
-    pub async fn admit(&self) -> Result<Option<OwnedSemaphorePermit>, String> {
+    pub fn with_budget(mut self, budget: Option<Budget>) -> Governor {
+        self.budget = budget;
+        self
+    }
+
+    /// The institution's daily quota as known: the budget's, else the largest remaining seen
+    /// today.
+    fn quota(&self) -> Option<u64> {
+        let known = self.budget.as_ref().and_then(|b| b.quota);
+        let today = unix_secs(self.clock.now()) / 86_400;
+        let seen = (self.counters.highest_day.load(Ordering::Relaxed) == today)
+            .then(|| self.counters.highest_remaining.load(Ordering::Relaxed))
+            .filter(|h| *h > 0);
+        known.or(seen)
+    }
+
+    /// The budget's ceiling today, in calls.
+    fn budget_limit(&self) -> Option<u64> {
+        let b = self.budget.as_ref()?;
+        b.max?.calls(self.quota())
+    }
+
+    /// The remaining quota known today (the lowest seen, institution-wide with Redis).
+    fn remaining_today(&self) -> Option<u64> {
+        let remaining = self.counters.remaining.load(Ordering::Relaxed);
+        let today = unix_secs(self.clock.now()) / 86_400;
+        let known_today = self.counters.remaining_day.load(Ordering::Relaxed) == today;
+        (remaining != u64::MAX && known_today).then_some(remaining)
+    }
+
+    /// Waits for a place in flight and a rate slot in `priority`'s queue, and takes in what the
+    /// limiter knows of the institution; a budget reached refuses. The permit is held until the
+    /// answer is read.
+    pub async fn admit(&self, priority: Priority) -> Result<Option<OwnedSemaphorePermit>, Refusal> {
+        let started = std::time::Instant::now();
+        // A reserve left to the others: checked against what the institution has left.
+        if let Some(b) = &self.budget {
+            let keep = b.keep.and_then(|k| k.calls(self.quota()));
+            if let (Some(keep), Some(left)) = (keep, self.remaining_today()) {
+                if left <= keep {
+                    return Err(Refusal::Budget {
+                        name: b.name.to_string(),
+                        limit: keep,
+                        used: left,
+                        reserve: true,
+                    });
+                }
+            }
+        }
         let permit = match &self.in_flight {
             Some(s) => s.clone().acquire_owned().await.ok(),
             None => None,
         };
-        if let Some(l) = &self.limiter {
-            let seen = self.counters.unreported.swap(u64::MAX, Ordering::Relaxed);
-            let report = Report {
-                remaining_seen: (seen != u64::MAX).then_some(seen),
-                now: self.clock.now(),
-            };
-            let shared = l.acquire(report).await?;
-            if let Some(until) = shared.quota_exhausted_until {
-                self.counters
-                    .exhausted_until
-                    .fetch_max(unix_secs(until), Ordering::Relaxed);
+        let budget = self.budget.as_ref().map(|b| BudgetUse {
+            name: b.name.clone(),
+            max_today: self.budget_limit(),
+        });
+        let shared = match &self.limiter {
+            Some(l) => {
+                let seen = self.counters.unreported.swap(u64::MAX, Ordering::Relaxed);
+                let report = Report {
+                    remaining_seen: (seen != u64::MAX).then_some(seen),
+                    now: self.clock.now(),
+                    priority,
+                    budget: budget.clone(),
+                };
+                l.acquire(report).await.map_err(Refusal::Governance)?
             }
-            if let Some(low) = shared.lowest_remaining {
-                self.store_remaining(low);
+            None => Shared::default().with_budget(
+                budget
+                    .as_ref()
+                    .map(|u| self.solo_budgets.count(u, self.clock.now())),
+            ),
+        };
+        if let Some(until) = shared.quota_exhausted_until {
+            self.counters
+                .exhausted_until
+                .fetch_max(unix_secs(until), Ordering::Relaxed);
+        }
+        if let Some(low) = shared.lowest_remaining {
+            self.store_remaining(low);
+        }
+        if let (Some(state), Some(b)) = (shared.budget, &self.budget) {
+            self.counters
+                .budget_used
+                .store(state.used, Ordering::Relaxed);
+            if state.refused {
+                let limit = self.budget_limit().unwrap_or(state.used);
+                tracing::warn!(budget = %b.name, used = state.used, limit, "a budget is reached: requests are refused until midnight GMT");
+                return Err(Refusal::Budget {
+                    name: b.name.to_string(),
+                    limit,
+                    used: state.used,
+                    reserve: false,
+                });
             }
         }
+        let waited = started.elapsed();
+        let i = priority.index();
+        self.counters.waited_ns[i].fetch_add(waited.as_nanos() as u64, Ordering::Relaxed);
+        self.counters.admitted[i].fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(
+            priority = priority.as_str(),
+            wait_ms = waited.as_millis() as u64,
+            "admitted"
+        );
         Ok(permit)
     }
 
@@ -225,6 +375,17 @@ impl Governor {
             throttled: self.counters.throttled.load(Ordering::Relaxed),
             duplicates_skipped: self.counters.duplicates.load(Ordering::Relaxed),
             remaining: (remaining != u64::MAX).then_some(remaining),
+            interactive_admitted: self.counters.admitted[0].load(Ordering::Relaxed),
+            interactive_wait: Duration::from_nanos(
+                self.counters.waited_ns[0].load(Ordering::Relaxed),
+            ),
+            batch_admitted: self.counters.admitted[1].load(Ordering::Relaxed),
+            batch_wait: Duration::from_nanos(self.counters.waited_ns[1].load(Ordering::Relaxed)),
+            budget_used: self
+                .budget
+                .as_ref()
+                .map(|_| self.counters.budget_used.load(Ordering::Relaxed)),
+            budget_limit: self.budget_limit(),
         }
     }
 
@@ -236,10 +397,16 @@ impl Governor {
     }
 
     fn store_remaining(&self, r: u64) {
+        let today = unix_secs(self.clock.now()) / 86_400;
         self.counters.remaining.store(r, Ordering::Relaxed);
-        self.counters
-            .remaining_day
-            .store(unix_secs(self.clock.now()) / 86_400, Ordering::Relaxed);
+        self.counters.remaining_day.store(today, Ordering::Relaxed);
+        if self.counters.highest_day.swap(today, Ordering::Relaxed) != today {
+            self.counters.highest_remaining.store(r, Ordering::Relaxed);
+        } else {
+            self.counters
+                .highest_remaining
+                .fetch_max(r, Ordering::Relaxed);
+        }
     }
 
     /// The daily quota is used up until the next midnight GMT.
@@ -283,7 +450,7 @@ pub(crate) fn key_hash_name(key: &str) -> String {
     format!("key-{hex}")
 }
 
-fn unix_secs(t: SystemTime) -> u64 {
+pub(crate) fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)

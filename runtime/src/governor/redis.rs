@@ -1,10 +1,12 @@
 //! The shared limiter: every process that uses one Redis server and one institution name draws
 //! its rate slots from one schedule and learns what the others learnt about the daily quota.
 //!
-//! One round trip per admission: a Lua script (GCRA, the reservation form) reads the
-//! institution's next free slot, reserves it, and answers how long to wait for it; the same
-//! script takes in the lowest `X-Exl-Api-Remaining` this process saw and answers the
-//! institution's lowest and whether the quota is used up. Time is Redis's own (`TIME`), so hosts
+//! One round trip per admission: a Lua script (`admit.lua`: GCRA, the reservation form, with the
+//! classes' rules of `local.rs`) counts the request's budget, reserves the institution's next
+//! free slot, and answers how long to wait for it; the same script takes in the lowest
+//! `X-Exl-Api-Remaining` this process saw and answers the institution's lowest and whether the
+//! quota is used up. A batch request whose slot comes asks once more (`confirm.lua`) whether it
+//! owes that slot to an interactive request. Time is Redis's own (`TIME`), so hosts
 //! with skewed clocks still share one schedule. A 429 pushes the schedule back a quarter of a
 //! second for everyone; `DAILY_THRESHOLD` is written with an expiry at midnight GMT.
 //!
@@ -22,13 +24,15 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 
 use super::{
-    next_midnight_utc, BoxFuture, Limiter, Observed, RateLimiter, Report, Shared,
-    ALMA_REQUESTS_PER_SECOND,
+    next_midnight_utc, unix_secs, BoxFuture, BudgetState, Limiter, Observed, Priority, RateLimiter,
+    Report, Shared, ALMA_REQUESTS_PER_SECOND, DEFAULT_BATCH_SHARE,
 };
 use crate::Error;
 
 /// Reserves the next slot; records and answers the shared quota state.
 static ADMIT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("admit.lua")));
+/// A batch request's slot has come: goes, or yields it to an interactive request.
+static CONFIRM: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("confirm.lua")));
 /// Pushes the schedule back (after a 429).
 static PENALISE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("penalise.lua")));
 
@@ -61,6 +65,7 @@ pub struct RedisLimiterBuilder {
     timeout: Duration,
     retry_after: Duration,
     fallback: RedisFallback,
+    batch_share: f64,
 }
 
 impl RedisLimiterBuilder {
@@ -88,6 +93,13 @@ impl RedisLimiterBuilder {
         self
     }
 
+    /// The share of the rate batch requests keep however much interactive work there is, in
+    /// every process (0 to 0.9; default 0.1). Processes of one institution should agree.
+    pub fn batch_share(mut self, share: f64) -> Self {
+        self.batch_share = share;
+        self
+    }
+
     /// Checks the configuration; connects on the first request, not here.
     pub fn build(self) -> Result<RedisLimiter, Error> {
         let name = &self.institution;
@@ -106,6 +118,12 @@ impl RedisLimiterBuilder {
             return Err(Error::Config(format!(
                 "Redis limiter rate {}: must be above 0",
                 self.rate
+            )));
+        }
+        if !(self.batch_share.is_finite() && (0.0..=0.9).contains(&self.batch_share)) {
+            return Err(Error::Config(format!(
+                "batch share {}: must be from 0 to 0.9",
+                self.batch_share
             )));
         }
         let share = match self.fallback {
@@ -133,6 +151,9 @@ impl RedisLimiterBuilder {
             format!("alma:{{{name}}}:next-slot"),
             format!("alma:{{{name}}}:quota-used-up-until"),
             format!("alma:{{{name}}}:lowest-remaining"),
+            format!("alma:{{{name}}}:interactive-slot"),
+            format!("alma:{{{name}}}:batch-until"),
+            format!("alma:{{{name}}}:owed-to-interactive"),
         ];
         Ok(RedisLimiter {
             inner: Arc::new(Inner {
@@ -146,7 +167,9 @@ impl RedisLimiterBuilder {
                 timeout: self.timeout,
                 retry_after: self.retry_after,
                 fallback: self.fallback,
-                local: share.map(|s| RateLimiter::new(self.rate * s)),
+                batch_share: self.batch_share,
+                local: share
+                    .map(|s| RateLimiter::new(self.rate * s).with_batch_share(self.batch_share)),
                 down_until: Mutex::new(None),
                 degraded: AtomicBool::new(false),
                 unsent: AtomicU64::new(u64::MAX),
@@ -165,8 +188,10 @@ pub struct RedisLimiter {
 struct Inner {
     client: redis::Client,
     manager: tokio::sync::OnceCell<ConnectionManager>,
-    /// Next free slot (µs, Redis time), used-up-until (Unix seconds), lowest remaining.
-    keys: [String; 3],
+    /// Next free slot (µs, Redis time), used-up-until (Unix seconds), lowest remaining, the
+    /// interactive lane's next slot, the latest slot a batch request holds, the slots owed to
+    /// interactive requests.
+    keys: [String; 6],
     institution: String,
     /// The URL without its password, for messages.
     url: String,
@@ -176,6 +201,7 @@ struct Inner {
     timeout: Duration,
     retry_after: Duration,
     fallback: RedisFallback,
+    batch_share: f64,
     local: Option<RateLimiter>,
     /// While set and in the future, Redis is not tried.
     down_until: Mutex<Option<Instant>>,
@@ -194,6 +220,7 @@ impl fmt::Debug for RedisLimiter {
             .field("rate", &i.rate)
             .field("timeout", &i.timeout)
             .field("fallback", &i.fallback)
+            .field("batch_share", &i.batch_share)
             .field("degraded", &i.degraded.load(Ordering::Relaxed))
             .finish()
     }
@@ -210,6 +237,7 @@ impl RedisLimiter {
             timeout: Duration::from_millis(250),
             retry_after: Duration::from_secs(1),
             fallback: RedisFallback::default(),
+            batch_share: DEFAULT_BATCH_SHARE,
         }
     }
 
@@ -218,9 +246,20 @@ impl RedisLimiter {
         self.inner.degraded.load(Ordering::Relaxed)
     }
 
-    /// The Redis keys this limiter uses: next slot, quota used up until, lowest remaining.
-    pub fn keys(&self) -> &[String; 3] {
+    /// The Redis keys this limiter uses: next slot, quota used up until, lowest remaining,
+    /// interactive lane, the batch's latest slot, slots owed to interactive requests. Budgets
+    /// add `alma:{institution}:budget:{name}:{GMT day}`.
+    pub fn keys(&self) -> &[String; 6] {
         &self.inner.keys
+    }
+
+    /// The key a budget is counted under on the GMT day of `now`.
+    pub fn budget_key(&self, budget: &str, now: SystemTime) -> String {
+        format!(
+            "alma:{{{}}}:budget:{budget}:{}",
+            self.inner.institution,
+            unix_secs(now) / 86_400
+        )
     }
 
     async fn connection(&self) -> redis::RedisResult<ConnectionManager> {
@@ -240,20 +279,39 @@ impl RedisLimiter {
     }
 
     /// One round trip: the wait for the reserved slot and what is known institution-wide.
-    async fn admit_shared(&self, report: Report) -> redis::RedisResult<(Duration, Shared)> {
+    async fn admit_shared(&self, report: &Report) -> redis::RedisResult<(Duration, Shared)> {
         let i = &self.inner;
         let seen = match report.remaining_seen {
             Some(r) => i.unsent.fetch_min(r, Ordering::Relaxed).min(r),
             None => i.unsent.load(Ordering::Relaxed),
         };
+        let interval = 1_000_000.0 / i.rate;
+        let budget_key = match &report.budget {
+            Some(b) => self.budget_key(&b.name, report.now),
+            None => format!("alma:{{{}}}:budget", i.institution),
+        };
+        let max = match &report.budget {
+            None => -2,
+            Some(b) => b.max_today.map_or(-1, |m| m.min(i64::MAX as u64) as i64),
+        };
         let mut con = self.connection().await?;
-        let (wait_us, used_up_until, lowest): (i64, String, String) = ADMIT
+        let (wait_us, used_up_until, lowest, used): (i64, String, String, i64) = ADMIT
             .key(&i.keys[0])
             .key(&i.keys[1])
             .key(&i.keys[2])
-            .arg((1_000_000.0 / i.rate).round() as u64)
+            .key(&i.keys[3])
+            .key(&i.keys[4])
+            .key(&i.keys[5])
+            .key(budget_key)
+            .arg(interval.round() as u64)
             .arg(if seen == u64::MAX { -1 } else { seen as i64 })
             .arg(millis_until_midnight(report.now))
+            .arg(match report.priority {
+                Priority::Interactive => "i",
+                Priority::Batch => "b",
+            })
+            .arg((interval / (1.0 - i.batch_share)).round() as u64)
+            .arg(max)
             .invoke_async(&mut con)
             .await?;
         // Written: forget it unless a lower one arrived meanwhile.
@@ -266,10 +324,27 @@ impl RedisLimiter {
             .filter(|s| *s > 0)
             .map(|s| UNIX_EPOCH + Duration::from_secs(s));
         let lowest = lowest.parse::<u64>().ok();
-        Ok((
-            Duration::from_micros(wait_us.max(0) as u64),
-            Shared::new(until, lowest),
-        ))
+        let budget = (used >= 0).then(|| BudgetState::new(used as u64, wait_us == -1));
+        // -2: the batch request's slot is now and slots are owed: ask at once.
+        let wait = match wait_us {
+            -2 => self.confirm().await?,
+            us => Duration::from_micros(us.max(0) as u64),
+        };
+        Ok((wait, Shared::new(until, lowest).with_budget(budget)))
+    }
+
+    /// A batch request's reserved slot has come: the time to wait again if it had to yield it.
+    async fn confirm(&self) -> redis::RedisResult<Duration> {
+        let i = &self.inner;
+        let mut con = self.connection().await?;
+        let wait_us: i64 = CONFIRM
+            .key(&i.keys[0])
+            .key(&i.keys[4])
+            .key(&i.keys[5])
+            .arg((1_000_000.0 / i.rate).round() as u64)
+            .invoke_async(&mut con)
+            .await?;
+        Ok(Duration::from_micros(wait_us.max(0) as u64))
     }
 
     /// Runs `call` within the timeout unless Redis is known to be down; `None` when it did not
@@ -324,11 +399,22 @@ impl RedisLimiter {
 impl Limiter for RedisLimiter {
     fn acquire(&self, report: Report) -> BoxFuture<'_, Result<Shared, String>> {
         Box::pin(async move {
-            if let Some((wait, shared)) =
-                self.try_redis("admission", self.admit_shared(report)).await
+            if let Some((mut wait, shared)) = self
+                .try_redis("admission", self.admit_shared(&report))
+                .await
             {
-                if !wait.is_zero() {
+                let refused = shared.budget.is_some_and(|b| b.refused);
+                while !refused && !wait.is_zero() {
                     tokio::time::sleep(wait).await;
+                    // A batch request may owe its slot to an interactive one. Redis gone
+                    // meanwhile: it goes, as its slot was reserved.
+                    wait = match report.priority {
+                        Priority::Batch => self
+                            .try_redis("admission", self.confirm())
+                            .await
+                            .unwrap_or_default(),
+                        Priority::Interactive => Duration::ZERO,
+                    };
                 }
                 return Ok(shared);
             }
@@ -336,10 +422,9 @@ impl Limiter for RedisLimiter {
                 self.inner.unsent.fetch_min(r, Ordering::Relaxed);
             }
             match &self.inner.local {
-                Some(l) => {
-                    l.acquire().await;
-                    Ok(Shared::default())
-                }
+                // Budgets are counted in this process meanwhile: the fallback cannot know what
+                // the others used, so each process keeps to the whole budget alone.
+                Some(l) => Limiter::acquire(l, report).await,
                 None => Err(self.fallback_message()),
             }
         })
@@ -361,6 +446,7 @@ impl Limiter for RedisLimiter {
                         let mut con = self.connection().await?;
                         PENALISE
                             .key(&i.keys[0])
+                            .key(&i.keys[3])
                             .arg(penalty_us)
                             .invoke_async::<i64>(&mut con)
                             .await
