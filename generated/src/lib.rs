@@ -25,10 +25,11 @@
 //! - `webhooks` — Webhooks: payloads and the event enum (no operations)
 #![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 pub use alma_runtime as runtime;
-pub use alma_runtime::{
-    ApiKeyMode, ClientBuilder, CodeValue, Error, Extra, Format, RawBody, Region, Response,
-};
+pub use alma_runtime::{CodeValue, Error, Extra, Format, RawBody, Region};
+#[cfg(feature = "client")]
+pub use alma_runtime::{ApiKeyMode, ClientBuilder, Response};
 #[cfg(feature = "acq")]
 pub mod acq;
 #[cfg(feature = "analytics")]
@@ -977,10 +978,12 @@ pub mod registry;
 /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
 ///
 /// Cheap to clone; clones share the connection pool and configuration.
+#[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: alma_runtime::Client,
 }
+#[cfg(feature = "client")]
 impl Client {
     /// Wraps a configured runtime client.
     pub fn new(inner: alma_runtime::Client) -> Self {
@@ -1045,6 +1048,7 @@ impl Client {
         users::UsersApi::new(self.inner.clone())
     }
 }
+#[cfg(feature = "client")]
 impl From<alma_runtime::Client> for Client {
     fn from(inner: alma_runtime::Client) -> Self {
         Client { inner }

@@ -13,6 +13,8 @@ use serde::Serialize;
 pub struct Api {
     /// Package name of the generated crate (`alma-sdk`).
     pub crate_name: String,
+    /// The generated crate's version, from its changelog (`release.rs`).
+    pub crate_version: String,
     pub generator_version: String,
     pub spec_sha256: String,
     pub areas: Vec<Area>,

@@ -20,6 +20,7 @@ pub mod fetch;
 pub mod ir;
 pub mod lower;
 pub mod naming;
+pub mod release;
 pub mod report;
 pub mod source;
 pub mod summary;
@@ -103,14 +104,21 @@ pub fn load(opts: &Options) -> Result<(config::Config, source::Store)> {
 pub fn generate(opts: &Options) -> Result<Generation> {
     let (config, store) = load(opts)?;
     let spec_dir = store.root.clone();
-    let api = lower::lower(&store, &config, GENERATOR_VERSION)?;
+    let mut api = lower::lower(&store, &config, GENERATOR_VERSION)?;
+    // The version follows the changelog: decided before emitting, which only prints it.
+    let release = release::decide(
+        summary::ApiSummary::new(&api),
+        opts.previous_summary.as_deref(),
+        opts.previous_changes.as_deref(),
+    );
+    api.crate_version = release.version.clone();
     let stale_corrections = corrections::stale(&config, &store, &api);
     let report = report::Report::new(&api, &store);
     let (mut files, test_files) = emit::emit(&api)?;
     files.extend(report.files()?);
     files.extend(summary_files(
         &api,
-        opts.previous_summary.as_deref(),
+        &release,
         opts.previous_changes.as_deref(),
     )?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -156,29 +164,34 @@ pub fn find_spec_dir(root: &Path, config: &config::Config) -> Result<PathBuf> {
 /// `api-summary.json` and `CHANGES.md`.
 ///
 /// `CHANGES.md` is the changelog of the generated API, newest entry first: a generation whose
-/// API surface differs from `previous` (the summary it replaces) adds an entry on top of the
-/// previous file's entries; one that changes nothing in the API keeps the file byte for byte, so
-/// rerunning `cargo xtask codegen` on a clean checkout leaves it as committed.
+/// API surface differs from the previous one adds an entry on top of the previous file's
+/// entries — its version (`release.rs`), then the changes, the breaking ones marked; one that
+/// changes nothing in the API keeps the file byte for byte, so rerunning `cargo xtask codegen` on
+/// a clean checkout leaves it as committed.
 fn summary_files(
     api: &ir::Api,
-    previous: Option<&str>,
+    release: &release::Release,
     previous_changes: Option<&str>,
 ) -> Result<Vec<write::File>> {
-    let new = summary::ApiSummary::new(api);
-    let json = serde_json::to_string_pretty(&new).map_err(|e| Error::Emit {
+    let json = serde_json::to_string_pretty(&release.summary).map_err(|e| Error::Emit {
         file: "api-summary.json".into(),
         message: e.to_string(),
     })?;
-    let old = previous.and_then(|p| serde_json::from_str::<summary::ApiSummary>(p).ok());
-    let entry = match &old {
-        Some(old) => summary::changes(old, &new),
+    let entry = match &release.changes {
+        Some(c) if c.is_empty() => None,
+        Some(c) => Some(c.render()),
         None => Some(format!(
             "\nFirst generation: {} operations, {} models.\n",
-            new.areas.values().map(|a| a.len()).sum::<usize>(),
-            new.models.len()
+            release
+                .summary
+                .areas
+                .values()
+                .map(|a| a.len())
+                .sum::<usize>(),
+            release.summary.models.len()
         )),
     };
-    let kept = previous_changes.filter(|_| old.is_some() && entry.is_none());
+    let kept = previous_changes.filter(|_| !release.has_entry());
     let changes = match (kept, entry) {
         (Some(same), _) => same.to_string(),
         (None, entry) => {
@@ -186,9 +199,10 @@ fn summary_files(
             text.push_str(CHANGES_INTRO);
             if let Some(entry) = entry {
                 text.push_str(&format!(
-                    "\n## Spec inputs {} (alma-codegen {})\n{}",
+                    "\n## Spec inputs {} (alma-codegen {})\n\n{}\n{}",
                     &api.spec_sha256[..12],
                     api.generator_version,
+                    release.version_line(),
                     entry
                 ));
             }
@@ -213,4 +227,4 @@ fn summary_files(
 /// The line after which `CHANGES.md`'s entries start.
 const CHANGES_ENTRIES: &str = "<!-- entries, newest first -->\n";
 
-const CHANGES_INTRO: &str = "# API changes\n\nWhat each generation changed in the API surface of `alma-sdk` (operations, parameters,\nmodels and their import paths), newest first. `cargo xtask codegen` adds an entry when the API\nchanges and leaves this file alone when it does not.\n\n<!-- entries, newest first -->\n";
+const CHANGES_INTRO: &str = "# API changes\n\nWhat each generation changed in the API surface of `alma-sdk` (operations, parameters,\nerror codes, models and their import paths), newest first. `cargo xtask codegen` adds an entry\nwhen the API changes and leaves this file alone when it does not. Each entry gives the crate's\nversion: a breaking change (marked **breaking**) bumps the minor version while 0.x, an additive\none the patch. `cargo xtask semver` checks the marks against cargo-semver-checks.\n\n<!-- entries, newest first -->\n";

@@ -80,6 +80,13 @@ fn emitted_operations() {
     insta::assert_snapshot!(file(&gen, "src/test/operations.rs"));
 }
 
+/// Parameter and error-code enums: in `enums.rs`, compiled without the `client` feature.
+#[test]
+fn emitted_enums() {
+    let gen = project().generate().unwrap();
+    insta::assert_snapshot!(file(&gen, "src/test/enums.rs"));
+}
+
 #[test]
 fn emitted_crate_root_and_manifest() {
     let gen = project().generate().unwrap();

@@ -11,8 +11,9 @@ use url::Url;
 use crate::governor::{
     Governor, Limiter, RateLimiter, Stats, SystemClock, WallClock, ALMA_REQUESTS_PER_SECOND,
 };
-use crate::request::{OperationSpec, RequestBuilder};
+use crate::request::RequestBuilder;
 use crate::retry::RetryPolicy;
+use crate::spec::OperationSpec;
 use crate::{Error, Format, Region};
 
 /// Where the API key goes.

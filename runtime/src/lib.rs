@@ -21,25 +21,42 @@
 //! the way of the code a user writes.
 //!
 //! The API key never appears in `Debug`, `Display`, tracing output, errors or printed URLs.
+//!
+//! Features: `client` (default) is the HTTP client and everything that sends requests (reqwest
+//! with rustls, tokio); without it the crate is the models' codec, the errors, the registry and
+//! webhook checking ([`webhooks::Webhooks`]). `redis` shares the institution's limits through
+//! Redis.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "client")]
 pub mod analytics;
 mod body;
+#[cfg(feature = "client")]
 mod client;
 #[doc(hidden)]
 pub mod codec;
 mod error;
+#[cfg(feature = "client")]
 mod governor;
+#[cfg(feature = "client")]
 mod hooks;
+#[cfg(feature = "client")]
 mod pages;
+#[cfg(feature = "client")]
 pub mod paginate;
 mod region;
 #[doc(hidden)]
 pub mod registry;
+#[cfg(feature = "client")]
 mod request;
+#[cfg(feature = "client")]
 mod response;
+#[cfg(feature = "client")]
 mod retry;
+mod spec;
+#[cfg(feature = "client")]
 pub mod wait;
 pub mod webhooks;
 #[doc(hidden)]
@@ -48,6 +65,7 @@ pub mod xml;
 #[doc(hidden)]
 pub use body::{convert, IsEmpty};
 pub use body::{CodeValue, Decode, Encode, Extra, Model, RawBody};
+#[cfg(feature = "client")]
 pub use client::{ApiKeyMode, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use codec::DecodeError;
 #[doc(hidden)]
@@ -55,6 +73,7 @@ pub use codec::{Codec, Node, Wire};
 pub use error::{
     parse_error_body, Error, ErrorDetail, ErrorMetadata, GatewayError, OperationError,
 };
+#[cfg(feature = "client")]
 pub use governor::{
     next_midnight_utc, Amount, BoxFuture, Budget, BudgetState, BudgetUse, Limiter, Observed,
     Priority, RateLimiter, Report, Shared, Stats, SystemClock, WallClock, ALMA_REQUESTS_PER_SECOND,
@@ -62,21 +81,26 @@ pub use governor::{
 };
 #[cfg(feature = "redis")]
 pub use governor::{RedisFallback, RedisLimiter, RedisLimiterBuilder};
+#[cfg(feature = "client")]
 pub use hooks::{AttemptInfo, BeforeSend, Hooks, RetryInfo};
 pub use http;
+#[cfg(feature = "client")]
 pub use paginate::{Paginator, MAX_PAGE_SIZE};
 pub use region::{Format, Region};
-pub use request::{
-    Method, OperationSpec, ReadOnlyAccess, RequestBuilder, MAX_REDIRECTS, MAX_REQUEST_BYTES,
-};
+#[cfg(feature = "client")]
+pub use request::{RequestBuilder, MAX_REDIRECTS};
+#[cfg(feature = "client")]
 pub use response::Response;
+#[cfg(feature = "client")]
 pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use serde;
+pub use spec::{Method, OperationSpec, ReadOnlyAccess, MAX_REQUEST_BYTES};
 
 /// Adds the per-request options every generated request builder has: `with_format`,
 /// `with_lang` and `with_timeout`. Used by the generated code; the builder must have a
 /// `req: RequestBuilder` field.
+#[cfg(feature = "client")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! request_options {

@@ -12,104 +12,22 @@ use crate::error::parse_error_body;
 use crate::governor::Observed;
 use crate::response::{remaining, Response};
 use crate::retry::RetryPolicy;
+use crate::spec::{Method, OperationSpec, MAX_REQUEST_BYTES};
 use crate::{ApiKeyMode, Error, Format, GatewayError};
 
 /// How many redirects one call follows (Alma's item-by-barcode answer is one).
 pub const MAX_REDIRECTS: u32 = 5;
 
-/// Alma's gateway rejects request bodies over 512 KB; we refuse them before sending.
-pub const MAX_REQUEST_BYTES: usize = 512 * 1024;
-
 /// How many bytes of an unexpected body errors quote.
 const SNIPPET_BYTES: usize = 300;
 
-/// HTTP methods the Alma APIs use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// Read.
-    Get,
-    /// Create or act.
-    Post,
-    /// Replace ("swap all").
-    Put,
-    /// Delete.
-    Delete,
-}
-
-impl Method {
-    /// `GET`, `POST`, …
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    fn to_http(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-        }
-    }
-}
-
-/// What the generated code knows about an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OperationSpec {
-    /// `area.method_name`, used in errors and traces.
-    pub name: &'static str,
-    /// HTTP method.
-    pub method: Method,
-    /// Path template with `{param}` placeholders.
-    pub path: &'static str,
-    /// The API accepts only XML bodies here (MARCXML payloads).
-    pub xml_only_body: bool,
-    /// Whether a read-only client may send it (decided by the generator).
-    pub read_only: ReadOnlyAccess,
-}
-
-/// Whether a client in read-only mode ([`crate::ClientBuilder::read_only`]) may send an
-/// operation: reads, and the few writes Alma says alter nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadOnlyAccess {
-    /// A read.
-    Allowed,
-    /// A write: refused with [`Error::ReadOnly`].
-    Denied,
-    /// A write that alters nothing when the query parameter `param` is one of `values` (or
-    /// absent, when `absent`: its default is one of them), such as authenticating a user.
-    When {
-        /// The query parameter.
-        param: &'static str,
-        /// Its values that alter nothing.
-        values: &'static [&'static str],
-        /// Whether leaving it out alters nothing too.
-        absent: bool,
-    },
-}
-
-impl ReadOnlyAccess {
-    /// Whether a request with these query parameters may be sent by a read-only client.
-    pub fn allows(self, query: &[(&str, String)]) -> bool {
-        match self {
-            ReadOnlyAccess::Allowed => true,
-            ReadOnlyAccess::Denied => false,
-            ReadOnlyAccess::When {
-                param,
-                values,
-                absent,
-            } => {
-                let mut given = query.iter().filter(|(k, _)| *k == param).peekable();
-                if given.peek().is_none() {
-                    return absent;
-                }
-                given.all(|(_, v)| values.contains(&v.as_str()))
-            }
-        }
+/// The `reqwest` method of a [`Method`].
+fn to_http(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
     }
 }
 
@@ -632,7 +550,7 @@ impl RequestBuilder {
         let timeout = self.timeout.unwrap_or(inner.timeout);
         let mut req = inner
             .http
-            .request(method.to_http(), url)
+            .request(to_http(method), url)
             .headers(headers)
             .timeout(timeout);
         // The key goes on last, after the hooks, which never see it.
@@ -826,7 +744,7 @@ mod tests {
         method: Method::Put,
         path: "/almaws/v1/things",
         xml_only_body: false,
-        read_only: ReadOnlyAccess::Denied,
+        read_only: crate::ReadOnlyAccess::Denied,
     };
 
     fn builder(read_only: bool) -> RequestBuilder {

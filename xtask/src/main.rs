@@ -1,12 +1,15 @@
 //! `cargo xtask` — project automation (matklad's convention). Run `cargo xtask help`.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use alma_codegen::{generate, write, Options};
 
 mod conformance;
+mod package;
+mod progenitor;
+mod semver;
 mod xsd_check;
 mod xsd_mutants;
 mod xsd_patch;
@@ -23,10 +26,11 @@ commands:
   codegen [--check] [--specs DIR] [--areas a,b]
                                     regenerate generated/ from the specs (--check: compare only;
                                     --areas: only those areas)
-  bench [--runs N] [--specs DIR]    time codegen (in memory, and `cargo xtask codegen` wall) and the generated crate's compile (conf area, all areas), then the SDK's benchmarks
-                                    (decode: typed JSON/XML vs serde_json::Value; throughput vs a
-                                    25 req/s gateway simulator; 4 processes sharing it, with and
-                                    without Redis)
+  bench [--runs N] [--specs DIR] [--only a,b] [--baseline REV]
+                                    time codegen (in memory, and `cargo xtask codegen` wall) and the
+                                    generated crate's compile (conf area, all areas; progenitor
+                                    0.15.1 on conf beside it; --baseline: REV's crate too), then the
+                                    SDK's benchmarks (--only with no name lists them)
   roundtrip MODEL FILE              decode FILE (.json/.xml) as MODEL and print it re-encoded
   fetch-specs [--from DIR] [--base-url URL] [--xsd-base-url URL] [--out DIR]
                                     download every area, the schema files their $refs reach and
@@ -39,8 +43,15 @@ commands:
                                     (targets json, xml, errors, xsd, spec, fetch; default all, 100000
                                     executions each, release build); --smoke: the short
                                     fixed-seed run CI does (debug build)
-  test                              everything CI checks: fmt, codegen --check, clippy, tests,
-                                    each area feature alone, docs, conformance
+  package                           alma-runtime and alma-sdk packaged as a registry takes them,
+                                    each verified by building it from its .crate alone
+  semver [--no-demo] [--demo-only]  alma-sdk against the last committed generation with
+                                    cargo-semver-checks; CHANGES.md's breaking marks and the
+                                    version must agree with it; then the demo: a field removed
+                                    from a spec copy is breaking for both, one added for neither
+  test                              everything CI checks: fmt, codegen --check, clippy, each area
+                                    feature alone, the lean build (no client), docs, tests,
+                                    package, semver, fuzz smoke, conformance
   help                              this text
 ";
 
@@ -55,6 +66,8 @@ fn main() -> ExitCode {
         Some("fetch-specs") => fetch_specs(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("package") => package::run_package(&args[1..]),
+        Some("semver") => semver::run_semver(&args[1..]),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())
@@ -221,6 +234,10 @@ const BENCHES: &[(&str, &str)] = &[
         "4 processes x 8 tasks, in-process limiters vs Redis",
     ),
     (
+        "lean",
+        "a webhook receiver's release binary without and with the HTTP client: clean build, size",
+    ),
+    (
         "priorities",
         "4 batch processes x 8 tasks and 1 interactive process through Redis, priorities on vs off",
     ),
@@ -235,7 +252,7 @@ const BENCHES: &[(&str, &str)] = &[
 ];
 
 fn bench(args: &[String]) -> Result<(), String> {
-    check_flags(args, &[], &["--runs", "--specs", "--only"])?;
+    check_flags(args, &[], &["--runs", "--specs", "--only", "--baseline"])?;
     let only: Option<Vec<String>> =
         flag_value(args, "--only")?.map(|o| o.split(',').map(str::to_owned).collect());
     if let Some(bad) = only
@@ -263,7 +280,15 @@ fn bench(args: &[String]) -> Result<(), String> {
     let opts = options(args)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     if wanted("codegen") || wanted("compile") {
-        codegen_bench(&opts, runs, &cargo, wanted("codegen"), wanted("compile"))?;
+        let baseline = flag_value(args, "--baseline")?;
+        codegen_bench(
+            &opts,
+            runs,
+            &cargo,
+            wanted("codegen"),
+            wanted("compile"),
+            baseline.as_deref(),
+        )?;
     }
     // The SDK's own benchmarks; `cargo bench` builds them optimized whatever profile xtask has.
     for bench in ["decode", "throughput", "shared_limit", "priorities"] {
@@ -274,6 +299,9 @@ fn bench(args: &[String]) -> Result<(), String> {
                 &[],
             )?;
         }
+    }
+    if wanted("lean") {
+        lean_bench(&cargo)?;
     }
     if wanted("sim") {
         run(
@@ -298,6 +326,7 @@ fn codegen_bench(
     cargo: &str,
     codegen: bool,
     compile: bool,
+    baseline: Option<&str>,
 ) -> Result<(), String> {
     let time = |opts: &Options| -> Result<(f64, usize, usize), String> {
         let mut samples = Vec::new();
@@ -362,48 +391,176 @@ fn codegen_bench(
         );
     }
     if compile {
-        compile_time(cargo, &opts.project_root, conf_ops, ops)?;
+        compile_time(cargo, &opts.project_root, conf_ops, ops, baseline)?;
     }
     Ok(())
 }
 
-/// Progenitor's compile time per operation for the conf area (12 s for 68 operations, debug,
-/// crate only, 2 cores), the reference of the codegen issue.
-const PROGENITOR_SECONDS_PER_OP: f64 = 12.0 / 68.0;
-
-/// Times a clean debug build of the generated crate alone (its dependencies already built), for
-/// the conf area and for all areas, in a target directory of its own so the workspace's build
-/// is left alone.
-fn compile_time(cargo: &str, root: &Path, conf_ops: usize, all_ops: usize) -> Result<(), String> {
-    let target = root.join("target/bench-compile");
-    let target = target.to_string_lossy().into_owned();
-    let build = |features: &[&str]| -> Result<f64, String> {
-        let mut args = vec!["build", "-q", "-p", "alma-sdk", "--target-dir", &target];
-        args.extend_from_slice(features);
-        // Dependencies first (untimed), then the crate alone from clean.
-        run(cargo, &args, &[])?;
-        run(
-            cargo,
-            &["clean", "-q", "-p", "alma-sdk", "--target-dir", &target],
-            &[],
-        )?;
+/// `alma-webhook-lean` (verify and decode one webhook call) built for release from clean, all
+/// its dependencies included, in a target directory of its own: without `client`, then with.
+fn lean_bench(cargo: &str) -> Result<(), String> {
+    let root = project_root();
+    let mut rows = Vec::new();
+    for (label, features) in [("without client", None), ("with client", Some("client"))] {
+        let target = root.join("target/bench-lean");
+        let _ = std::fs::remove_dir_all(&target);
+        let target = target.to_string_lossy().into_owned();
+        let mut args = vec![
+            "build",
+            "-q",
+            "--release",
+            "-p",
+            "alma-webhook-lean",
+            "--target-dir",
+            &target,
+        ];
+        if let Some(f) = features {
+            args.extend_from_slice(&["--features", f]);
+        }
         let t = Instant::now();
         run(cargo, &args, &[])?;
-        Ok(t.elapsed().as_secs_f64())
-    };
-    let conf = build(&["--no-default-features", "--features", "conf"])?;
-    let all = build(&[])?;
-    println!("compile time of the generated crate (debug, crate only, from clean)");
-    for (name, secs, ops) in [("conf area", conf, conf_ops), ("all areas", all, all_ops)] {
-        let per_op = secs / ops.max(1) as f64;
+        let secs = t.elapsed().as_secs_f64();
+        let bin = root.join("target/bench-lean/release/alma-webhook-lean");
+        let size = std::fs::metadata(&bin)
+            .map_err(|e| format!("{}: {e}", bin.display()))?
+            .len();
+        rows.push((label, secs, size));
+    }
+    let _ = std::fs::remove_dir_all(root.join("target/bench-lean"));
+    println!("lean: a webhook receiver (verify + decode one call), release, clean build with its dependencies");
+    for (label, secs, size) in &rows {
         println!(
-            "  {name} : {secs:>6.1} s  ({:.3} s/operation = {:.0}% of progenitor's {:.3})",
-            per_op,
-            per_op / PROGENITOR_SECONDS_PER_OP * 100.0,
-            PROGENITOR_SECONDS_PER_OP
+            "  {label:<15} {secs:>6.1} s  {:>6.2} MB",
+            *size as f64 / 1_048_576.0
         );
     }
     Ok(())
+}
+
+/// Times clean debug builds, crate only (dependencies built first, untimed), each in a target
+/// directory of its own so the workspace's build is left alone: the generated crate with the
+/// conf area and with all areas; progenitor's client for the conf area, the reference
+/// ([`progenitor`]); and, with `--baseline REV`, the generated crate of that revision, so a
+/// change's before and after are measured in one run.
+fn compile_time(
+    cargo: &str,
+    root: &Path,
+    conf_ops: usize,
+    all_ops: usize,
+    baseline: Option<&str>,
+) -> Result<(), String> {
+    // progenitor's crate first: the bundle comes from the specs as they are now.
+    let bundle = bundle(&["--out".into(), "target/bench-progenitor/bundle".into()])?;
+    let pg_dir = root.join("target/bench-progenitor/crate");
+    let pg_ops = progenitor::write_crate(&bundle, "conf", &pg_dir)?;
+    let pg_manifest = pg_dir.join("Cargo.toml").to_string_lossy().into_owned();
+    let pg_target = root.join("target/bench-progenitor/target");
+    let pg = clean_build_secs(cargo, &pg_manifest, "bench-progenitor", &pg_target, &[])?;
+    let pg_per_op = pg / pg_ops.max(1) as f64;
+
+    let mut rows = vec![(
+        format!("progenitor {} conf", progenitor::VERSION),
+        pg,
+        pg_ops,
+    )];
+    let mut measure = |label: &str, crate_root: &Path| -> Result<(), String> {
+        let manifest = crate_root.join("Cargo.toml").to_string_lossy().into_owned();
+        let target = crate_root.join("target/bench-compile");
+        // Since the lean-build change the operations need `client`; before it there was none.
+        let has_client = std::fs::read_to_string(crate_root.join("generated/Cargo.toml"))
+            .map(|t| t.contains("\nclient = "))
+            .unwrap_or(false);
+        let conf_features = if has_client { "conf,client" } else { "conf" };
+        let conf = clean_build_secs(
+            cargo,
+            &manifest,
+            "alma-sdk",
+            &target,
+            &["--no-default-features", "--features", conf_features],
+        )?;
+        let all = clean_build_secs(cargo, &manifest, "alma-sdk", &target, &[])?;
+        rows.push((format!("{label} conf area"), conf, conf_ops));
+        rows.push((format!("{label} all areas"), all, all_ops));
+        Ok(())
+    };
+    if let Some(rev) = baseline {
+        let dir = root.join("target/bench-baseline");
+        let _ = Command::new("git")
+            .args(["worktree", "remove", "--force"])
+            .arg(&dir)
+            .current_dir(root)
+            .status();
+        let ok = Command::new("git")
+            .args(["worktree", "add", "--detach", "--force"])
+            .arg(&dir)
+            .arg(rev)
+            .current_dir(root)
+            .status()
+            .map_err(|e| format!("git worktree: {e}"))?
+            .success();
+        if !ok {
+            return Err(format!("git worktree add {rev} failed"));
+        }
+        let short = &rev[..rev.len().min(12)];
+        let measured = measure(&format!("alma-sdk at {short}"), &dir);
+        let _ = Command::new("git")
+            .args(["worktree", "remove", "--force"])
+            .arg(&dir)
+            .current_dir(root)
+            .status();
+        measured?;
+    }
+    measure("alma-sdk now", root)?;
+    println!("compile time (debug, crate only, from clean; progenitor on the same area, same run)");
+    for (name, secs, ops) in &rows {
+        let per_op = secs / (*ops).max(1) as f64;
+        println!(
+            "  {name:<32} {secs:>6.1} s  {ops:>3} operations  {per_op:.3} s/operation = {:.2}x progenitor",
+            per_op / pg_per_op
+        );
+    }
+    Ok(())
+}
+
+/// Builds `package` of `manifest` (dependencies first, untimed), cleans the package alone and
+/// times its build from clean.
+fn clean_build_secs(
+    cargo: &str,
+    manifest: &str,
+    package: &str,
+    target: &Path,
+    features: &[&str],
+) -> Result<f64, String> {
+    let target = target.to_string_lossy().into_owned();
+    let mut args = vec![
+        "build",
+        "-q",
+        "--manifest-path",
+        manifest,
+        "-p",
+        package,
+        "--target-dir",
+        &target,
+    ];
+    args.extend_from_slice(features);
+    run(cargo, &args, &[])?;
+    run(
+        cargo,
+        &[
+            "clean",
+            "-q",
+            "--manifest-path",
+            manifest,
+            "-p",
+            package,
+            "--target-dir",
+            &target,
+        ],
+        &[],
+    )?;
+    let t = Instant::now();
+    run(cargo, &args, &[])?;
+    Ok(t.elapsed().as_secs_f64())
 }
 
 /// Runs a command from the project root, failing with its name when it fails.
@@ -449,13 +606,16 @@ fn test(args: &[String]) -> Result<(), String> {
     )?;
     let root = project_root();
     let cfg = alma_codegen::config::Config::load(&root.join("specs")).map_err(|e| e.to_string())?;
-    let features = cfg
+    let features: Vec<&String> = cfg
         .areas
         .areas
         .iter()
         .map(|a| &a.name)
-        .chain(cfg.areas.webhooks.iter().map(|w| &w.name));
-    for feature in features {
+        .chain(cfg.areas.webhooks.iter().map(|w| &w.name))
+        .collect();
+    // Each area alone, with the client (the webhook payloads have no operations).
+    for feature in &features {
+        let with_client = format!("{feature},client");
         run(
             &cargo,
             &[
@@ -464,7 +624,7 @@ fn test(args: &[String]) -> Result<(), String> {
                 "alma-sdk",
                 "--no-default-features",
                 "--features",
-                feature,
+                &with_client,
                 "--",
                 "-D",
                 "warnings",
@@ -472,6 +632,7 @@ fn test(args: &[String]) -> Result<(), String> {
             &[],
         )?;
     }
+    lean_build(&cargo, &features)?;
     // From clean, so that pages of items hidden since are not left over.
     let _ = std::fs::remove_dir_all(root.join("target/doc"));
     run(
@@ -481,6 +642,10 @@ fn test(args: &[String]) -> Result<(), String> {
     )?;
     check_public_docs(&root.join("target/doc"))?;
     run(&cargo, &["test", "--workspace"], &[])?;
+    println!("\n==> cargo xtask package");
+    package::run_package(&[])?;
+    println!("\n==> cargo xtask semver");
+    semver::run_semver(&[])?;
     println!("\n==> cargo xtask fuzz --smoke");
     fuzz(&["--smoke".to_string()])?;
     println!("\n==> cargo xtask conformance");
@@ -488,6 +653,61 @@ fn test(args: &[String]) -> Result<(), String> {
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Every area without the client: the models, enums and webhook payloads build (clippy-clean)
+/// with no HTTP stack in the dependency tree.
+fn lean_build(cargo: &str, features: &[&String]) -> Result<(), String> {
+    let all = features
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let args = [
+        "-p",
+        "alma-sdk",
+        "--no-default-features",
+        "--features",
+        &all,
+    ];
+    let mut clippy = vec!["clippy"];
+    clippy.extend_from_slice(&args);
+    clippy.extend_from_slice(&["--", "-D", "warnings"]);
+    run(cargo, &clippy, &[])?;
+    let mut tree = vec!["tree", "-e", "normal", "--prefix", "none"];
+    tree.extend_from_slice(&args);
+    let out = std::process::Command::new(cargo)
+        .args(&tree)
+        .current_dir(project_root())
+        .output()
+        .map_err(|e| format!("cargo tree: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo tree failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let heavy: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| {
+            ["reqwest", "hyper", "rustls", "tokio", "h2"]
+                .iter()
+                .any(|h| name == h || name.starts_with(&format!("{h}-")))
+        })
+        .collect();
+    if !heavy.is_empty() {
+        return Err(format!(
+            "alma-sdk without `client` depends on the HTTP stack: {}",
+            heavy.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    println!(
+        "lean alma-sdk (no `client`, every area): {} crates in its tree, none of reqwest, hyper, rustls, tokio",
+        text.lines().collect::<std::collections::BTreeSet<_>>().len()
     );
     Ok(())
 }

@@ -4,6 +4,10 @@
 //! Acquisitions (59 operations, 46 with typed bodies).
 //!
 //! Generated from `openapi/acq.json`. Start from [`AcqApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

@@ -4,6 +4,10 @@
 //! Analytics (5 operations, 3 with typed bodies).
 //!
 //! Generated from `openapi/analytics.json`. Start from [`AnalyticsApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

@@ -4,6 +4,10 @@
 //! Bibliographic Records and Inventory (78 operations, 76 with typed bodies).
 //!
 //! Generated from `openapi/bibs.json`. Start from [`BibsApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

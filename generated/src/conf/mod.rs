@@ -4,6 +4,10 @@
 //! Configuration and Administration (68 operations, 62 with typed bodies).
 //!
 //! Generated from `openapi/conf.json`. Start from [`ConfApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

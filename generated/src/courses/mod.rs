@@ -4,6 +4,10 @@
 //! Courses (29 operations, 17 with typed bodies).
 //!
 //! Generated from `openapi/courses.json`. Start from [`CoursesApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

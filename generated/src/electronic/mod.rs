@@ -4,6 +4,10 @@
 //! Electronic Resources (15 operations, 15 with typed bodies).
 //!
 //! Generated from `openapi/electronic.json`. Start from [`ElectronicApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

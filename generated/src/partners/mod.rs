@@ -4,6 +4,10 @@
 //! Resource Sharing Partners (9 operations, 7 with typed bodies).
 //!
 //! Generated from `openapi/partners.json`. Start from [`PartnersApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

@@ -4,6 +4,10 @@
 //! Task Lists (10 operations, 8 with typed bodies).
 //!
 //! Generated from `openapi/tasklists.yaml`. Start from [`TasklistsApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

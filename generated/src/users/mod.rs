@@ -4,6 +4,10 @@
 //! Users and Fulfillment (42 operations, 34 with typed bodies).
 //!
 //! Generated from `openapi/users.json`. Start from [`UsersApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

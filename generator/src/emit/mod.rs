@@ -82,14 +82,22 @@ pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
                 format!("src/{}/events.rs", area.name),
                 Box::new(move || webhooks::events_rs(api, area, w)),
             )),
-            None => jobs.push((
-                Crate::Sdk,
-                format!("src/{}/operations.rs", area.name),
-                Box::new(|| operations::area_operations(api, area)),
-            )),
+            None => {
+                jobs.push((
+                    Crate::Sdk,
+                    format!("src/{}/operations.rs", area.name),
+                    Box::new(|| operations::area_operations(api, area)),
+                ));
+                jobs.push((
+                    Crate::Sdk,
+                    format!("src/{}/enums.rs", area.name),
+                    Box::new(|| operations::area_enums(area)),
+                ));
+            }
         }
     }
     let mut files = vec![root::cargo_toml(api), rustfmt_toml(api)];
+    files.extend(root::licence_files());
     let mut tests = Vec::new();
     for (krate, f) in print_all(api, jobs)? {
         match krate {

@@ -29,9 +29,16 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
         .filter_map(|put| update_helper(api, area, put));
     let jobs = jobs_helper(api, area);
     let builders = area.operations.iter().map(|op| builder(api, area, op));
-    let enums = area.param_enums.iter().map(|e| param_enum(area, e));
-    let error_enums = area.operations.iter().filter_map(|op| error_enum(area, op));
+    // The parameters' enums live beside, in `enums.rs` (compiled without the client too).
+    let enums = has_enums(area).then(|| {
+        quote! {
+            #[allow(unused_imports)]
+            use super::enums::*;
+        }
+    });
     quote! {
+        #enums
+
         #[doc = #doc]
         #[derive(Debug, Clone)]
         pub struct #api_ty {
@@ -49,6 +56,23 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
         }
 
         #(#builders)*
+    }
+}
+
+/// Whether `area` has parameter or error-code enums (`enums.rs` is then not empty).
+fn has_enums(area: &Area) -> bool {
+    !area.param_enums.is_empty() || area.operations.iter().any(|op| op.error_enum.is_some())
+}
+
+/// `src/<area>/enums.rs`: the parameters' value enums and each operation's error-code enum.
+/// Plain data, so they compile without the HTTP client (feature `client`): a program that only
+/// matches Alma's error codes or builds query values needs no reqwest or tokio.
+pub fn area_enums(area: &Area) -> TokenStream {
+    let enums = area.param_enums.iter().map(|e| param_enum(area, e));
+    let error_enums = area.operations.iter().filter_map(|op| error_enum(area, op));
+    quote! {
+        // The docs link each enum to its operations, which exist only with the client.
+        #![cfg_attr(not(feature = "client"), allow(rustdoc::broken_intra_doc_links))]
 
         #(#enums)*
 
@@ -62,8 +86,8 @@ fn error_enum(area: &Area, op: &Operation) -> Option<TokenStream> {
     let name = format_ident!("{}", op.error_enum.as_ref()?);
     let api_ty = area_type(area);
     let doc = format!(
-        " The error codes Alma documents for [`{api_ty}::{}`]: `match err.kind::<{name}>()`.",
-        op.name
+        " The error codes Alma documents for [`{api_ty}::{op}`](super::{api_ty}::{op}): `match err.kind::<{name}>()`.",
+        op = op.name
     );
     let cases: Vec<_> = op.errors.iter().filter(|e| !e.variant.is_empty()).collect();
     let variants: Vec<_> = cases
@@ -134,7 +158,7 @@ fn param_enum(area: &Area, e: &ParamEnum) -> TokenStream {
     let users: Vec<String> = e
         .operations
         .iter()
-        .map(|o| format!("[`{api_ty}::{o}`]"))
+        .map(|o| format!("[`{api_ty}::{o}`](super::{api_ty}::{o})"))
         .collect();
     lines.push(format!(
         "The `{}` parameter of {}; values from the {}.",

@@ -10,26 +10,42 @@ use crate::write::File;
 pub fn cargo_toml(api: &Api) -> File {
     let names: Vec<&str> = api.areas.iter().map(|a| a.name.as_str()).collect();
     let mut s = header(api, "#");
-    s.push_str(&format!("\n[package]\nname = \"{}\"\n", api.crate_name));
+    s.push_str(&format!(
+        "\n[package]\nname = \"{}\"\n# Follows CHANGES.md: a breaking change bumps the minor version (0.x), an additive one the\n# patch (`cargo xtask codegen` writes it).\nversion = \"{}\"\n",
+        api.crate_name, api.crate_version
+    ));
     s.push_str(
         r#"description = "Typed client for the Ex Libris Alma REST APIs, generated from the OpenAPI specs"
-version.workspace = true
 edition.workspace = true
 license.workspace = true
 rust-version.workspace = true
+repository.workspace = true
+readme = "README.md"
+keywords = ["alma", "ex-libris", "library", "openapi", "sdk"]
+categories = ["api-bindings", "web-programming::http-client"]
+# Nothing else stands in the way: `cargo package` builds it from its packaged files in CI.
 publish = false
+
+[package.metadata.docs.rs]
+all-features = true
+rustdoc-args = ["--cfg", "docsrs"]
 
 [features]
 "#,
     );
     s.push_str(&format!(
-        "default = [{}]\n",
+        "default = [\"client\", {}]\n",
         names
             .iter()
             .map(|n| format!("\"{n}\""))
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    s.push_str(
+        "# The HTTP client (reqwest, rustls, tokio): `Client`, every operation, pagination, limits.\n\
+         # Without it: the models (JSON and XML), the parameter and error-code enums, the webhook\n\
+         # payloads and `runtime::webhooks::Webhooks`.\nclient = [\"alma-runtime/client\"]\n",
+    );
     for n in &names {
         s.push_str(&format!("{n} = []\n"));
     }
@@ -39,7 +55,7 @@ publish = false
     ));
     s.push_str(
         "# Share the institution's rate limit and daily quota across processes through Redis\n\
-         # (`ClientBuilder::redis`, `ALMA_REDIS_URL`).\nredis = [\"alma-runtime/redis\"]\n",
+         # (`ClientBuilder::redis`, `ALMA_REDIS_URL`).\nredis = [\"client\", \"alma-runtime/redis\"]\n",
     );
     s.push_str(
         r#"
@@ -53,6 +69,20 @@ serde_json = { workspace = true }
         path: "Cargo.toml".into(),
         contents: s,
     }
+}
+
+/// The licence files the crate is published with (the project's own, copied).
+pub fn licence_files() -> Vec<File> {
+    vec![
+        File {
+            path: "LICENSE-APACHE".into(),
+            contents: include_str!("../../../LICENSE-APACHE").into(),
+        },
+        File {
+            path: "LICENSE-MIT".into(),
+            contents: include_str!("../../../LICENSE-MIT").into(),
+        },
+    ]
 }
 
 pub fn lib_rs(api: &Api) -> TokenStream {
@@ -131,11 +161,12 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         #( #![doc = #intro] )*
         #![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
         #![warn(missing_docs)]
+        #![cfg_attr(docsrs, feature(doc_cfg))]
 
         pub use alma_runtime as runtime;
-        pub use alma_runtime::{
-            ApiKeyMode, ClientBuilder, CodeValue, Error, Extra, Format, RawBody, Region, Response,
-        };
+        pub use alma_runtime::{CodeValue, Error, Extra, Format, RawBody, Region};
+        #[cfg(feature = "client")]
+        pub use alma_runtime::{ApiKeyMode, ClientBuilder, Response};
 
         #(#mods)*
 
@@ -149,11 +180,13 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
         ///
         /// Cheap to clone; clones share the connection pool and configuration.
+        #[cfg(feature = "client")]
         #[derive(Debug, Clone)]
         pub struct Client {
             inner: alma_runtime::Client,
         }
 
+        #[cfg(feature = "client")]
         impl Client {
             /// Wraps a configured runtime client.
             pub fn new(inner: alma_runtime::Client) -> Self {
@@ -179,6 +212,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             #(#accessors)*
         }
 
+        #[cfg(feature = "client")]
         impl From<alma_runtime::Client> for Client {
             fn from(inner: alma_runtime::Client) -> Self {
                 Client { inner }
@@ -234,9 +268,13 @@ pub fn area_mod(area: &Area) -> TokenStream {
     quote! {
         #( #![doc = #docs] )*
 
+        mod enums;
         pub mod models;
+        #[cfg(feature = "client")]
         mod operations;
 
+        pub use enums::*;
+        #[cfg(feature = "client")]
         pub use operations::*;
     }
 }

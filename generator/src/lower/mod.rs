@@ -57,6 +57,7 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     xml_order::apply(&mut models, store)?;
     let mut api = Api {
         crate_name: config.areas.crate_name.clone(),
+        crate_version: crate::release::FIRST_VERSION.to_string(),
         generator_version: generator_version.to_string(),
         spec_sha256: store.spec_sha256(config),
         areas,

@@ -14,10 +14,11 @@
 //! - `desks` — Desks (6 operations)
 #![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 pub use alma_runtime as runtime;
-pub use alma_runtime::{
-    ApiKeyMode, ClientBuilder, CodeValue, Error, Extra, Format, RawBody, Region, Response,
-};
+pub use alma_runtime::{CodeValue, Error, Extra, Format, RawBody, Region};
+#[cfg(feature = "client")]
+pub use alma_runtime::{ApiKeyMode, ClientBuilder, Response};
 #[cfg(feature = "desks")]
 pub mod desks;
 /// Every model under one path that stays the same whichever areas use it
@@ -36,10 +37,12 @@ pub mod registry;
 /// The Alma API client: one accessor per area (`client.users()`, `client.bibs()`, …).
 ///
 /// Cheap to clone; clones share the connection pool and configuration.
+#[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: alma_runtime::Client,
 }
+#[cfg(feature = "client")]
 impl Client {
     /// Wraps a configured runtime client.
     pub fn new(inner: alma_runtime::Client) -> Self {
@@ -64,6 +67,7 @@ impl Client {
         desks::DesksApi::new(self.inner.clone())
     }
 }
+#[cfg(feature = "client")]
 impl From<alma_runtime::Client> for Client {
     fn from(inner: alma_runtime::Client) -> Self {
         Client { inner }

@@ -4,6 +4,10 @@
 //! Configuration (4 operations, 4 with typed bodies).
 //!
 //! Generated from `openapi/conf.yaml`. Start from [`ConfApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

@@ -4,6 +4,10 @@
 //! Desks (6 operations, 4 with typed bodies).
 //!
 //! Generated from `openapi/desks.json`. Start from [`DesksApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

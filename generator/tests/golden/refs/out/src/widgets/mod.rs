@@ -4,6 +4,10 @@
 //! Widgets (3 operations, 3 with typed bodies).
 //!
 //! Generated from `openapi/widgets.json`. Start from [`WidgetsApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;

@@ -4,6 +4,10 @@
 //! Gadgets (3 operations, 3 with typed bodies).
 //!
 //! Generated from `openapi/gadgets.json`. Start from [`GadgetsApi`].
+mod enums;
 pub mod models;
+#[cfg(feature = "client")]
 mod operations;
+pub use enums::*;
+#[cfg(feature = "client")]
 pub use operations::*;
