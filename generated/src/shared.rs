@@ -53,6 +53,9 @@ impl alma_runtime::Codec for Portfolios {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(Portfolios);
@@ -225,6 +228,9 @@ impl alma_runtime::Codec for Fee {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(Fee);
@@ -382,6 +388,9 @@ impl alma_runtime::Codec for FeeBarcode {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(FeeBarcode);
@@ -454,6 +463,9 @@ impl alma_runtime::Codec for FeeUserPrimaryId {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -582,6 +594,9 @@ impl alma_runtime::Codec for Transaction {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -714,6 +729,9 @@ impl alma_runtime::Codec for Fees {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(Fees);
@@ -825,6 +843,9 @@ impl alma_runtime::Codec for Action {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Action);
@@ -898,6 +919,9 @@ impl alma_runtime::Codec for Counter {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -991,6 +1015,9 @@ impl alma_runtime::Codec for JobInfo {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -1148,6 +1175,9 @@ impl alma_runtime::Codec for JobInstance {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(JobInstance);
@@ -1302,6 +1332,9 @@ impl alma_runtime::Codec for EntityPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(EntityPost);
@@ -1387,6 +1420,9 @@ impl alma_runtime::Codec for EntityPostEntityType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1477,6 +1513,9 @@ impl alma_runtime::Codec for ReminderPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1585,6 +1624,9 @@ impl alma_runtime::Codec for ReminderPostStatus {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(ReminderPostStatus);
@@ -1650,6 +1692,9 @@ impl alma_runtime::Codec for ReminderPostType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1736,6 +1781,9 @@ impl alma_runtime::Codec for ReminderPut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1848,6 +1896,9 @@ impl alma_runtime::Codec for Entity {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1986,6 +2037,9 @@ impl alma_runtime::Codec for Reminder {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(Reminder);
@@ -2102,6 +2156,9 @@ impl alma_runtime::Codec for Reminders {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(Reminders);
@@ -2182,6 +2239,9 @@ impl alma_runtime::Codec for Warning {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -2468,6 +2528,9 @@ impl alma_runtime::Codec for Bib {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Bib);
@@ -2744,6 +2807,9 @@ impl alma_runtime::Codec for BibHoldings {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(BibHoldings);
@@ -2815,6 +2881,9 @@ impl alma_runtime::Codec for BibLinkedRecordId {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(BibLinkedRecordId);
@@ -2885,6 +2954,9 @@ impl alma_runtime::Codec for BibRequests {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -3003,6 +3075,9 @@ impl alma_runtime::Codec for CitationNote {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(
@@ -3163,6 +3238,9 @@ impl alma_runtime::Codec for CdiGroupSetting {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3359,6 +3437,9 @@ impl alma_runtime::Codec for CdiInfo {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3942,6 +4023,9 @@ impl alma_runtime::Codec for ElectronicCollection {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollection);
@@ -4391,6 +4475,9 @@ impl alma_runtime::Codec for ElectronicCollectionLibrary {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionLibrary);
@@ -4464,6 +4551,9 @@ impl alma_runtime::Codec for ElectronicCollectionLicense {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionLicense);
@@ -4534,6 +4624,9 @@ impl alma_runtime::Codec for Number {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -4608,6 +4701,9 @@ impl alma_runtime::Codec for ElectronicCollectionPoLine {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionPoLine);
@@ -4678,6 +4774,9 @@ impl alma_runtime::Codec for ElectronicCollectionPortfolios {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4789,6 +4888,9 @@ impl alma_runtime::Codec for GroupSetting {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -4915,6 +5017,9 @@ impl alma_runtime::Codec for ElectronicCollectionInterface {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionInterface);
@@ -4995,6 +5100,9 @@ impl alma_runtime::Codec for InterfaceVendor {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(InterfaceVendor);
@@ -5065,6 +5173,9 @@ impl alma_runtime::Codec for LinkingParameter {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -5152,6 +5263,9 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadata {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5259,6 +5373,9 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadataMmsId {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(
     any(
@@ -5344,6 +5461,9 @@ impl alma_runtime::Codec for InterfacePost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(InterfacePost);
@@ -5410,6 +5530,9 @@ impl alma_runtime::Codec for ResourceMetadataPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5491,6 +5614,9 @@ impl alma_runtime::Codec for ElectronicCollections {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5578,6 +5704,9 @@ impl alma_runtime::Codec for FeePostBarcode {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -5711,6 +5840,9 @@ impl alma_runtime::Codec for Holding {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -5918,6 +6050,9 @@ impl alma_runtime::Codec for ItemBibData {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -6170,6 +6305,9 @@ impl alma_runtime::Codec for HoldingData {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(HoldingData);
@@ -6369,6 +6507,9 @@ impl alma_runtime::Codec for Item {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -6942,6 +7083,9 @@ impl alma_runtime::Codec for ItemData {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7599,6 +7743,9 @@ impl alma_runtime::Codec for LibraryAddress {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(LibraryAddress);
@@ -7683,6 +7830,9 @@ impl alma_runtime::Codec for LibraryDetails {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7830,6 +7980,9 @@ impl alma_runtime::Codec for HoldingDataPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 alma_runtime::serde_via_codec!(HoldingDataPost);
@@ -7964,6 +8117,9 @@ impl alma_runtime::Codec for ItemPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -8373,6 +8529,9 @@ impl alma_runtime::Codec for ItemDataPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -8988,6 +9147,9 @@ impl alma_runtime::Codec for ItemLoan {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoan);
@@ -9241,6 +9403,9 @@ impl alma_runtime::Codec for ItemLoanCircDesk {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanCircDesk);
@@ -9312,6 +9477,9 @@ impl alma_runtime::Codec for ItemLoanItemPolicy {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9442,6 +9610,9 @@ impl alma_runtime::Codec for ItemLoanLocationCode {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanLocationCode);
@@ -9514,6 +9685,9 @@ impl alma_runtime::Codec for ItemLoanRequestId {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9591,6 +9765,9 @@ impl alma_runtime::Codec for ItemLoanReturnCircDesk {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanReturnCircDesk);
@@ -9662,6 +9839,9 @@ impl alma_runtime::Codec for ItemLoanReturnedBy {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9750,6 +9930,9 @@ impl alma_runtime::Codec for ItemLoanPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -9872,6 +10055,9 @@ impl alma_runtime::Codec for ItemLoanPut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(ItemLoanPut);
@@ -9982,6 +10168,9 @@ impl alma_runtime::Codec for ItemLoans {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(ItemLoans);
@@ -10068,6 +10257,9 @@ impl alma_runtime::Codec for Items {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -10215,6 +10407,9 @@ impl alma_runtime::Codec for CoverageDetails {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10410,6 +10605,9 @@ impl alma_runtime::Codec for DateCoverageParameters {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(DateCoverageParameters);
@@ -10538,6 +10736,9 @@ impl alma_runtime::Codec for PortfolioElectronicCollection {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioElectronicCollection);
@@ -10625,6 +10826,9 @@ impl alma_runtime::Codec for ElectronicCollectionId {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionId);
@@ -10695,6 +10899,9 @@ impl alma_runtime::Codec for ElectronicCollectionService {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10778,6 +10985,9 @@ impl alma_runtime::Codec for EmbargoInformation {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10936,6 +11146,9 @@ impl alma_runtime::Codec for LinkingDetails {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11274,6 +11487,9 @@ impl alma_runtime::Codec for Portfolio {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Portfolio);
@@ -11572,6 +11788,9 @@ impl alma_runtime::Codec for PortfolioLibrary {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioLibrary);
@@ -11643,6 +11862,9 @@ impl alma_runtime::Codec for PortfolioLicense {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11716,6 +11938,9 @@ impl alma_runtime::Codec for PortfolioPda {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioPda);
@@ -11787,6 +12012,9 @@ impl alma_runtime::Codec for PortfolioPoLine {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11864,6 +12092,9 @@ impl alma_runtime::Codec for PortfolioResourceMetadata {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -12126,6 +12357,9 @@ impl alma_runtime::Codec for PortfolioPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -12460,6 +12694,9 @@ impl alma_runtime::Codec for LinkingDetailsPut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(LinkingDetailsPut);
@@ -12747,6 +12984,9 @@ impl alma_runtime::Codec for PortfolioPut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(PortfolioPut);
@@ -12999,6 +13239,9 @@ impl alma_runtime::Codec for PurchaseRequestAmount {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestAmount);
@@ -13074,6 +13317,9 @@ impl alma_runtime::Codec for PurchaseRequestLocation {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13251,6 +13497,9 @@ impl alma_runtime::Codec for PurchaseRequest {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13445,6 +13694,9 @@ impl alma_runtime::Codec for PurchaseRequestRequester {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestRequester);
@@ -13579,6 +13831,9 @@ impl alma_runtime::Codec for PurchaseRequestResourceMetadata {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13772,6 +14027,9 @@ impl alma_runtime::Codec for PurchaseRequestPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestPost);
@@ -13909,6 +14167,9 @@ impl alma_runtime::Codec for PurchaseRequests {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -14243,6 +14504,9 @@ impl alma_runtime::Codec for Representation {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Representation);
@@ -14536,6 +14800,9 @@ impl alma_runtime::Codec for RepresentationFiles2 {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(RepresentationFiles2);
@@ -14691,6 +14958,9 @@ impl alma_runtime::Codec for UserAddress {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserAddress);
@@ -14842,6 +15112,9 @@ impl alma_runtime::Codec for UserContactInfo {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserContactInfo);
@@ -14959,6 +15232,9 @@ impl alma_runtime::Codec for UserEmail {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserEmail);
@@ -15071,6 +15347,9 @@ impl alma_runtime::Codec for LibraryNotice {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(LibraryNotice);
@@ -15153,6 +15432,9 @@ impl alma_runtime::Codec for UserParameter {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15246,6 +15528,9 @@ impl alma_runtime::Codec for UserPhone {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15365,6 +15650,9 @@ impl alma_runtime::Codec for ProxyForUser {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ProxyForUser);
@@ -15447,6 +15735,9 @@ impl alma_runtime::Codec for RsLibrary {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15538,6 +15829,9 @@ impl alma_runtime::Codec for UserIdentifier {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15641,6 +15935,9 @@ impl alma_runtime::Codec for UserRole {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserRole);
@@ -15730,6 +16027,9 @@ impl alma_runtime::Codec for PageRange {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -15831,6 +16131,9 @@ impl alma_runtime::Codec for ResourceSharing {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ResourceSharing);
@@ -15925,6 +16228,9 @@ impl alma_runtime::Codec for ResourceSharingPartner {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -16402,6 +16708,9 @@ impl alma_runtime::Codec for UserRequest {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -17271,6 +17580,9 @@ impl alma_runtime::Codec for UserRequestPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(UserRequestPost);
@@ -17754,6 +18066,9 @@ impl alma_runtime::Codec for UserRequestPut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(UserRequestPut);
@@ -18016,6 +18331,9 @@ impl alma_runtime::Codec for UserRequests {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(UserRequests);
@@ -18108,6 +18426,9 @@ impl alma_runtime::Codec for UserResourceSharingRequestAmount {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestAmount);
@@ -18183,6 +18504,9 @@ impl alma_runtime::Codec for UserResourceSharingRequestRsNote {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -18820,6 +19144,9 @@ impl alma_runtime::Codec for UserResourceSharingRequest {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequest);
@@ -19406,6 +19733,9 @@ impl alma_runtime::Codec for UserResourceSharingRequestPartner {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestPartner);
@@ -19484,6 +19814,9 @@ impl alma_runtime::Codec for UserResourceSharingRequestRequester {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestRequester);
@@ -19558,6 +19891,9 @@ impl alma_runtime::Codec for UserResourceSharingRequestUserRequest {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -20054,6 +20390,9 @@ impl alma_runtime::Codec for UserResourceSharingRequestPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users"))]

@@ -180,21 +180,28 @@ impl RequestBuilder {
         self.execute(None).await
     }
 
-    /// Sends the request with `body`.
-    pub async fn send_with_body<B: Encode + ?Sized, T: Decode>(
+    /// Sends the request with `body`, encoded at once: the future does not borrow it.
+    pub fn send_with_body<B: Encode + ?Sized, T: Decode>(
         self,
         body: &B,
-    ) -> Result<Response<T>, Error> {
+    ) -> impl std::future::Future<Output = Result<Response<T>, Error>> + Send {
         let format = if self.spec.xml_only_body {
             Format::Xml
         } else {
             self.format_for_response()
         };
-        let (bytes, used) = body.encode(format).map_err(|message| Error::Encode {
+        let encoded = body.encode(format).map_err(|message| Error::Encode {
             operation: self.spec.name,
             message,
-        })?;
-        self.execute(Some((bytes, used))).await
+        });
+        self.execute_encoded(encoded)
+    }
+
+    async fn execute_encoded<T: Decode>(
+        self,
+        encoded: Result<(Vec<u8>, Format), Error>,
+    ) -> Result<Response<T>, Error> {
+        self.execute(Some(encoded?)).await
     }
 
     async fn execute<T: Decode>(

@@ -463,9 +463,8 @@ fn compile_time(
         pg,
         pg_ops,
     )];
-    let mut measure = |label: &str, crate_root: &Path| -> Result<(), String> {
+    let mut measure = |label: &str, crate_root: &Path, target: &Path| -> Result<(), String> {
         let manifest = crate_root.join("Cargo.toml").to_string_lossy().into_owned();
-        let target = crate_root.join("target/bench-compile");
         // Since the lean-build change the operations need `client`; before it there was none.
         let has_client = std::fs::read_to_string(crate_root.join("generated/Cargo.toml"))
             .map(|t| t.contains("\nclient = "))
@@ -475,10 +474,10 @@ fn compile_time(
             cargo,
             &manifest,
             "alma-sdk",
-            &target,
+            target,
             &["--no-default-features", "--features", conf_features],
         )?;
-        let all = clean_build_secs(cargo, &manifest, "alma-sdk", &target, &[])?;
+        let all = clean_build_secs(cargo, &manifest, "alma-sdk", target, &[])?;
         rows.push((format!("{label} conf area"), conf, conf_ops));
         rows.push((format!("{label} all areas"), all, all_ops));
         Ok(())
@@ -502,7 +501,12 @@ fn compile_time(
             return Err(format!("git worktree add {rev} failed"));
         }
         let short = &rev[..rev.len().min(12)];
-        let measured = measure(&format!("alma-sdk at {short}"), &dir);
+        // The target directory outlives the worktree: dependencies are built once.
+        let measured = measure(
+            &format!("alma-sdk at {short}"),
+            &dir,
+            &root.join("target/bench-compile-baseline"),
+        );
         let _ = Command::new("git")
             .args(["worktree", "remove", "--force"])
             .arg(&dir)
@@ -510,8 +514,10 @@ fn compile_time(
             .status();
         measured?;
     }
-    measure("alma-sdk now", root)?;
-    println!("compile time (debug, crate only, from clean; progenitor on the same area, same run)");
+    measure("alma-sdk now", root, &root.join("target/bench-compile"))?;
+    println!(
+        "compile time (debug, crate only, from clean, median of {COMPILE_SAMPLES}; progenitor on the same area, same run)"
+    );
     for (name, secs, ops) in &rows {
         let per_op = secs / (*ops).max(1) as f64;
         println!(
@@ -522,8 +528,9 @@ fn compile_time(
     Ok(())
 }
 
-/// Builds `package` of `manifest` (dependencies first, untimed), cleans the package alone and
-/// times its build from clean.
+/// Builds `package` of `manifest` (dependencies first, untimed), then cleans the package alone
+/// and times its build from clean, [`COMPILE_SAMPLES`] times: the median (a 2-core machine's
+/// builds of one crate vary by a third from run to run).
 fn clean_build_secs(
     cargo: &str,
     manifest: &str,
@@ -544,23 +551,40 @@ fn clean_build_secs(
     ];
     args.extend_from_slice(features);
     run(cargo, &args, &[])?;
-    run(
-        cargo,
-        &[
-            "clean",
-            "-q",
-            "--manifest-path",
-            manifest,
-            "-p",
-            package,
-            "--target-dir",
-            &target,
-        ],
-        &[],
-    )?;
-    let t = Instant::now();
-    run(cargo, &args, &[])?;
-    Ok(t.elapsed().as_secs_f64())
+    let clean = [
+        "clean",
+        "-q",
+        "--manifest-path",
+        manifest,
+        "-p",
+        package,
+        "--target-dir",
+        &target,
+    ];
+    run(cargo, &clean, &[])?;
+    let mut samples = Vec::new();
+    for i in 0..COMPILE_SAMPLES {
+        if i > 0 {
+            run(cargo, &clean, &[])?;
+        }
+        let t = Instant::now();
+        run(cargo, &args, &[])?;
+        samples.push(t.elapsed().as_secs_f64());
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(samples[samples.len() / 2])
+}
+
+/// Timed builds per configuration in `cargo xtask bench --only compile`.
+const COMPILE_SAMPLES: usize = 3;
+
+/// Runs one of our own steps of `cargo xtask test`, with its time.
+fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    println!("\n==> {name}");
+    let started = Instant::now();
+    let result = f();
+    println!("<== {name}: {:.0} s", started.elapsed().as_secs_f64());
+    result
 }
 
 /// Runs a command from the project root, failing with its name when it fails.
@@ -571,12 +595,15 @@ pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result
         .unwrap_or_default();
     let shown = format!("{name} {}", args.join(" "));
     println!("\n==> {shown}");
+    let started = Instant::now();
     let status = std::process::Command::new(program)
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(project_root())
         .status()
         .map_err(|e| format!("{shown}: {e}"))?;
+    // Each step's time, so that CI's budget can be kept from its log.
+    println!("<== {:.0} s", started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
     } else {
@@ -642,14 +669,12 @@ fn test(args: &[String]) -> Result<(), String> {
     )?;
     check_public_docs(&root.join("target/doc"))?;
     run(&cargo, &["test", "--workspace"], &[])?;
-    println!("\n==> cargo xtask package");
-    package::run_package(&[])?;
-    println!("\n==> cargo xtask semver");
-    semver::run_semver(&[])?;
-    println!("\n==> cargo xtask fuzz --smoke");
-    fuzz(&["--smoke".to_string()])?;
-    println!("\n==> cargo xtask conformance");
-    conformance::run(&[])?;
+    step("cargo xtask package", || package::run_package(&[]))?;
+    step("cargo xtask semver", || semver::run_semver(&[]))?;
+    step("cargo xtask fuzz --smoke", || {
+        fuzz(&["--smoke".to_string()])
+    })?;
+    step("cargo xtask conformance", || conformance::run(&[]))?;
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f64()

@@ -2338,10 +2338,15 @@ impl ListCurrencies {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListCurrencies);
@@ -2365,10 +2370,15 @@ impl ListFiscalPeriods {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListFiscalPeriods);
@@ -2476,10 +2486,15 @@ impl ListFunds {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::acq::models::Funds>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Funds>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListFunds);
@@ -2503,10 +2518,15 @@ impl CreateFund {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::acq::models::Fund>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Fund>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateFund);
@@ -2525,10 +2545,15 @@ impl GetFund {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::acq::models::Fund>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Fund>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetFund);
@@ -2540,10 +2565,15 @@ pub struct OperateOnFund {
 }
 impl OperateOnFund {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::acq::models::Fund>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Fund>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(OperateOnFund);
@@ -2567,10 +2597,15 @@ impl UpdateFund {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::acq::models::Fund>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Fund>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateFund);
@@ -2582,8 +2617,12 @@ pub struct DeleteFund {
 }
 impl DeleteFund {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteFund);
@@ -2632,10 +2671,15 @@ impl ListTransactions {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListTransactions);
@@ -2652,10 +2696,15 @@ impl CreateTransaction {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateTransaction);
@@ -2765,13 +2814,15 @@ impl ListAcqInvoices {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Invoices>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Invoices>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListAcqInvoices);
@@ -2788,13 +2839,15 @@ impl CreateInvoice {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Invoice>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Invoice>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateInvoice);
@@ -2820,13 +2873,15 @@ impl GetInvoice {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Invoice>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Invoice>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetInvoice);
@@ -2850,13 +2905,15 @@ impl OperateOnInvoice {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Invoice>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Invoice>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(OperateOnInvoice);
@@ -2873,13 +2930,15 @@ impl UpdateInvoice {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Invoice>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Invoice>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateInvoice);
@@ -2914,10 +2973,15 @@ impl ListInvoiceAttachments {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListInvoiceAttachments);
@@ -2934,10 +2998,15 @@ impl CreateInvoiceAttachment {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateInvoiceAttachment);
@@ -2956,10 +3025,15 @@ impl GetInvoiceAttachment {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetInvoiceAttachment);
@@ -3014,13 +3088,15 @@ impl ListLines {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::InvoiceLines>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::InvoiceLines>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListLines);
@@ -3037,13 +3113,15 @@ impl CreateLine {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::InvoiceLine>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::InvoiceLine>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateLine);
@@ -3055,13 +3133,15 @@ pub struct GetLine {
 }
 impl GetLine {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::InvoiceLine>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::InvoiceLine>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetLine);
@@ -3078,13 +3158,15 @@ impl UpdateLine {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::InvoiceLine>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::InvoiceLine>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateLine);
@@ -3202,13 +3284,15 @@ impl ListLicenses {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Licenses>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Licenses>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListLicenses);
@@ -3225,13 +3309,15 @@ impl CreateLicense {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::License>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::License>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateLicense);
@@ -3260,13 +3346,15 @@ impl GetLicense {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::License>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::License>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetLicense);
@@ -3283,13 +3371,15 @@ impl UpdateLicense {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::License>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::License>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateLicense);
@@ -3308,8 +3398,12 @@ impl DeleteLicense {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteLicense);
@@ -3321,13 +3415,15 @@ pub struct ListAmendments {
 }
 impl ListAmendments {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Licenses>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Licenses>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListAmendments);
@@ -3344,13 +3440,15 @@ impl CreateAmendment {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::License>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::License>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateAmendment);
@@ -3362,13 +3460,15 @@ pub struct GetAmendment {
 }
 impl GetAmendment {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Licenses>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Licenses>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetAmendment);
@@ -3385,13 +3485,15 @@ impl UpdateAmendment {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::License>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::License>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateAmendment);
@@ -3403,8 +3505,12 @@ pub struct DeleteAmendment {
 }
 impl DeleteAmendment {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteAmendment);
@@ -3439,10 +3545,15 @@ impl ListLicenseAttachments {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListLicenseAttachments);
@@ -3459,10 +3570,15 @@ impl CreateLicenseAttachment {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateLicenseAttachment);
@@ -3481,10 +3597,15 @@ impl GetLicenseAttachment {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetLicenseAttachment);
@@ -3501,10 +3622,15 @@ impl UpdateAttachment {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateAttachment);
@@ -3516,8 +3642,12 @@ pub struct DeleteAttachment {
 }
 impl DeleteAttachment {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteAttachment);
@@ -3648,13 +3778,15 @@ impl ListAcqPoLines {
         )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::PoLines>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::PoLines>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListAcqPoLines);
@@ -3690,13 +3822,15 @@ impl CreatePoLine {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::PoLine>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::PoLine>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreatePoLine);
@@ -3708,13 +3842,15 @@ pub struct GetPoLine {
 }
 impl GetPoLine {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::PoLine>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::PoLine>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetPoLine);
@@ -3745,13 +3881,15 @@ impl UpdatePoLine {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::PoLine>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::PoLine>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdatePoLine);
@@ -3793,8 +3931,12 @@ impl CancelPoLine {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(CancelPoLine);
@@ -3839,10 +3981,15 @@ impl ListItems {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Items>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Items>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListItems);
@@ -3880,10 +4027,12 @@ impl ReceiveNewItem {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(ReceiveNewItem);
@@ -3921,10 +4070,12 @@ impl ReceiveExistingItem {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(ReceiveExistingItem);
@@ -3994,13 +4145,15 @@ impl ListPurchaseRequests {
         )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::PurchaseRequests>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::PurchaseRequests>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListPurchaseRequests);
@@ -4012,13 +4165,15 @@ pub struct GetPurchaseRequest {
 }
 impl GetPurchaseRequest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::PurchaseRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::PurchaseRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetPurchaseRequest);
@@ -4035,13 +4190,15 @@ impl OperateOnPurchaseRequest {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::PurchaseRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::PurchaseRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(OperateOnPurchaseRequest);
@@ -4058,13 +4215,15 @@ impl UpdatePurchaseRequest {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::PurchaseRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::PurchaseRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdatePurchaseRequest);
@@ -4076,8 +4235,12 @@ pub struct DeletePurchaseRequest {
 }
 impl DeletePurchaseRequest {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeletePurchaseRequest);
@@ -4089,10 +4252,15 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetTest);
@@ -4104,10 +4272,15 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(PostTest);
@@ -4183,13 +4356,15 @@ impl ListVendors {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Vendors>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Vendors>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListVendors);
@@ -4206,13 +4381,15 @@ impl CreateVendor {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Vendor>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Vendor>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateVendor);
@@ -4224,13 +4401,15 @@ pub struct GetVendor {
 }
 impl GetVendor {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Vendor>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Vendor>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetVendor);
@@ -4247,13 +4426,15 @@ impl UpdateVendor {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Vendor>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Vendor>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateVendor);
@@ -4265,8 +4446,12 @@ pub struct DeleteVendor {
 }
 impl DeleteVendor {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteVendor);
@@ -4314,13 +4499,15 @@ impl ListVendorInvoices {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::Invoices>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::Invoices>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListVendorInvoices);
@@ -4362,13 +4549,15 @@ impl ListVendorPoLines {
         )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::acq::models::PoLines>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::acq::models::PoLines>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListVendorPoLines);

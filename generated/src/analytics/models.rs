@@ -46,6 +46,9 @@ impl alma_runtime::Codec for Paths {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Paths);
 impl alma_runtime::Model for Paths {
@@ -121,6 +124,9 @@ impl alma_runtime::Codec for PathsPath {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(PathsPath);
 impl alma_runtime::Model for PathsPath {
@@ -183,6 +189,9 @@ impl alma_runtime::Codec for Report {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Report);

@@ -154,13 +154,15 @@ pub struct ListPaths {
 }
 impl ListPaths {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::analytics::models::Paths>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::analytics::models::Paths>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListPaths);
@@ -172,13 +174,15 @@ pub struct GetPath {
 }
 impl GetPath {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::analytics::models::Paths>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::analytics::models::Paths>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetPath);
@@ -235,13 +239,15 @@ impl GetReport {
         )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::analytics::models::Report>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::analytics::models::Report>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetReport);
@@ -253,10 +259,15 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetTest);
@@ -268,10 +279,15 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(PostTest);

@@ -3475,10 +3475,15 @@ impl ListBibs {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::bibs::models::Bibs>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Bibs>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListBibs);
@@ -3544,10 +3549,12 @@ impl CreateBib {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateBib);
@@ -3620,13 +3627,15 @@ impl ListAuthorities {
         )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Authorities>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Authorities>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListAuthorities);
@@ -3678,13 +3687,15 @@ impl CreateAuthority {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Authority>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Authority>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateAuthority);
@@ -3703,13 +3714,15 @@ impl GetAuthority {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Authority>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Authority>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetAuthority);
@@ -3778,13 +3791,15 @@ impl UpdateAuthority {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Authority>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Authority>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateAuthority);
@@ -3810,8 +3825,12 @@ impl DeleteAuthority {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteAuthority);
@@ -3837,13 +3856,15 @@ impl ListCollections {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Collections>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Collections>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListCollections);
@@ -3877,13 +3898,15 @@ impl CreateCollection {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Collection>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Collection>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateCollection);
@@ -3902,13 +3925,15 @@ impl GetCollection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Collection>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Collection>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetCollection);
@@ -3925,13 +3950,15 @@ impl UpdateCollection {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Collection>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Collection>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateCollection);
@@ -3943,8 +3970,12 @@ pub struct DeleteCollection {
 }
 impl DeleteCollection {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteCollection);
@@ -3970,10 +4001,15 @@ impl ListCollectionBibs {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::bibs::models::Bibs>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Bibs>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListCollectionBibs);
@@ -3990,10 +4026,12 @@ impl AddBibToCollection {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(AddBibToCollection);
@@ -4005,8 +4043,12 @@ pub struct RemoveBibFromCollection {
 }
 impl RemoveBibFromCollection {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(RemoveBibFromCollection);
@@ -4018,10 +4060,15 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetTest);
@@ -4033,10 +4080,15 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(PostTest);
@@ -4062,8 +4114,12 @@ impl CancelItemRequest {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(CancelItemRequest);
@@ -4089,8 +4145,12 @@ impl CancelTitleRequest {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(CancelTitleRequest);
@@ -4126,10 +4186,12 @@ impl GetBib {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetBib);
@@ -4146,10 +4208,12 @@ impl OperateOnBib {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(OperateOnBib);
@@ -4218,10 +4282,12 @@ impl UpdateBib {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateBib);
@@ -4247,8 +4313,12 @@ impl DeleteBib {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteBib);
@@ -4274,13 +4344,15 @@ impl GetBibBookingAvailability {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::BookingAvailabilities>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::BookingAvailabilities>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetBibBookingAvailability);
@@ -4330,13 +4402,15 @@ impl ListECollections {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::ElectronicCollections>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ElectronicCollections>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListECollections);
@@ -4348,13 +4422,15 @@ pub struct GetECollection {
 }
 impl GetECollection {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::ElectronicCollection>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ElectronicCollection>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetECollection);
@@ -4366,13 +4442,15 @@ pub struct ListHoldings {
 }
 impl ListHoldings {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Holdings>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Holdings>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListHoldings);
@@ -4389,10 +4467,15 @@ impl CreateHolding {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Holding>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Holding>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateHolding);
@@ -4404,10 +4487,15 @@ pub struct GetHolding {
 }
 impl GetHolding {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Holding>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Holding>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetHolding);
@@ -4424,10 +4512,15 @@ impl UpdateHolding {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Holding>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Holding>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateHolding);
@@ -4448,8 +4541,12 @@ impl DeleteHolding {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteHolding);
@@ -4623,10 +4720,15 @@ impl ListItems {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Items>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Items>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListItems);
@@ -4665,10 +4767,12 @@ impl CreateItem {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateItem);
@@ -4740,10 +4844,15 @@ impl ListItemLoans {
         )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::ItemLoans>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ItemLoans>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListItemLoans);
@@ -4781,13 +4890,15 @@ impl ListItemRequests {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequests>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequests>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListItemRequests);
@@ -4799,13 +4910,15 @@ pub struct GetItemRequest {
 }
 impl GetItemRequest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetItemRequest);
@@ -4838,10 +4951,12 @@ impl GetItem {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetItem);
@@ -4901,10 +5016,12 @@ impl ScanInItem {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ScanInItem);
@@ -4943,10 +5060,12 @@ impl UpdateItem {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateItem);
@@ -4986,8 +5105,12 @@ impl WithdrawItem {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(WithdrawItem);
@@ -5013,13 +5136,15 @@ impl GetItemBookingAvailability {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::BookingAvailabilities>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::BookingAvailabilities>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetItemBookingAvailability);
@@ -5043,10 +5168,15 @@ impl CreateLoan {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ItemLoan>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateLoan);
@@ -5058,10 +5188,15 @@ pub struct GetItemLoan {
 }
 impl GetItemLoan {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ItemLoan>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetItemLoan);
@@ -5073,10 +5208,15 @@ pub struct OperateOnItemLoan {
 }
 impl OperateOnItemLoan {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ItemLoan>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(OperateOnItemLoan);
@@ -5093,10 +5233,15 @@ impl UpdateLoan {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ItemLoan>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateLoan);
@@ -5115,13 +5260,15 @@ impl ListItemRequestOptions {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::RequestOptions>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::RequestOptions>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListItemRequestOptions);
@@ -5159,13 +5306,15 @@ impl CreateItemRequest {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateItemRequest);
@@ -5193,13 +5342,15 @@ impl OperateOnItemRequest {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(OperateOnItemRequest);
@@ -5216,13 +5367,15 @@ impl UpdateItemRequest {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateItemRequest);
@@ -5281,10 +5434,15 @@ impl ListBibLoans {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ItemLoan>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListBibLoans);
@@ -5296,10 +5454,15 @@ pub struct GetBibLoan {
 }
 impl GetBibLoan {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::ItemLoan>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::ItemLoan>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetBibLoan);
@@ -5344,10 +5507,15 @@ impl ListPortfolios {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Portfolios>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Portfolios>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListPortfolios);
@@ -5364,10 +5532,15 @@ impl CreatePortfolio {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Portfolio>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Portfolio>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreatePortfolio);
@@ -5379,10 +5552,15 @@ pub struct GetPortfolio {
 }
 impl GetPortfolio {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Portfolio>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Portfolio>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetPortfolio);
@@ -5399,10 +5577,15 @@ impl UpdatePortfolio {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Portfolio>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Portfolio>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdatePortfolio);
@@ -5423,8 +5606,12 @@ impl DeletePortfolio {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeletePortfolio);
@@ -5518,10 +5705,15 @@ impl ListReminders {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Reminders>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Reminders>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListReminders);
@@ -5538,10 +5730,15 @@ impl CreateReminder {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Reminder>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Reminder>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateReminder);
@@ -5553,10 +5750,15 @@ pub struct GetReminder {
 }
 impl GetReminder {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Reminder>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Reminder>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetReminder);
@@ -5573,10 +5775,15 @@ impl UpdateReminder {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Reminder>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Reminder>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateReminder);
@@ -5588,8 +5795,12 @@ pub struct DeleteReminder {
 }
 impl DeleteReminder {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteReminder);
@@ -5656,13 +5867,15 @@ impl ListRepresentations {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::Representations>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::Representations>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListRepresentations);
@@ -5686,13 +5899,15 @@ impl CreateRepresentation {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::Representation>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Representation>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateRepresentation);
@@ -5713,13 +5928,15 @@ impl GetRepresentation {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::Representation>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Representation>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetRepresentation);
@@ -5755,13 +5972,15 @@ impl UpdateRepresentation {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::Representation>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::Representation>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateRepresentation);
@@ -5789,8 +6008,12 @@ impl DeleteRepresentation {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteRepresentation);
@@ -5809,13 +6032,15 @@ impl ListFiles {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::RepresentationFiles>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::RepresentationFiles>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListFiles);
@@ -5832,13 +6057,15 @@ impl CreateFile {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::RepresentationFile>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::RepresentationFile>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateFile);
@@ -5857,13 +6084,15 @@ impl GetFile {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::RepresentationFile>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::RepresentationFile>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetFile);
@@ -5880,13 +6109,15 @@ impl UpdateFile {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::RepresentationFile>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::RepresentationFile>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateFile);
@@ -5924,8 +6155,12 @@ impl DeleteFile {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteFile);
@@ -5951,13 +6186,15 @@ impl ListBibRequestOptions {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::bibs::models::RequestOptions>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::bibs::models::RequestOptions>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListBibRequestOptions);
@@ -5995,13 +6232,15 @@ impl ListBibRequests {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequests>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequests>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListBibRequests);
@@ -6039,13 +6278,15 @@ impl CreateBibRequest {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateBibRequest);
@@ -6057,13 +6298,15 @@ pub struct GetBibRequest {
 }
 impl GetBibRequest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetBibRequest);
@@ -6091,13 +6334,15 @@ impl OperateOnTitleRequest {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(OperateOnTitleRequest);
@@ -6114,13 +6359,15 @@ impl UpdateBibRequest {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::shared::UserRequest>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::shared::UserRequest>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateBibRequest);
@@ -6146,10 +6393,12 @@ impl GetItemByBarcode {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetItemByBarcode);

@@ -48,6 +48,9 @@ impl alma_runtime::Codec for AdditionalPrinter {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(AdditionalPrinter);
 impl alma_runtime::Model for AdditionalPrinter {
@@ -398,6 +401,9 @@ impl alma_runtime::Codec for CircDesk {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(CircDesk);
@@ -793,6 +799,9 @@ impl alma_runtime::Codec for CircDeskLocation {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(CircDeskLocation);
 impl alma_runtime::Model for CircDeskLocation {
@@ -909,6 +918,9 @@ impl alma_runtime::Codec for WorkOrderType {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(WorkOrderType);
 impl alma_runtime::Model for WorkOrderType {
@@ -989,6 +1001,9 @@ impl alma_runtime::Codec for CircDesks {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(CircDesks);
@@ -1112,6 +1127,9 @@ impl alma_runtime::Codec for CodeTable {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(CodeTable);
@@ -1257,6 +1275,9 @@ impl alma_runtime::Codec for CodeTableRow {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(CodeTableRow);
 impl alma_runtime::Model for CodeTableRow {
@@ -1361,6 +1382,9 @@ impl alma_runtime::Codec for Scope {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Scope);
 impl alma_runtime::Model for Scope {
@@ -1432,6 +1456,9 @@ impl alma_runtime::Codec for CodeTables {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(CodeTables);
@@ -1574,6 +1601,9 @@ impl alma_runtime::Codec for ContactInfoAddress {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoAddress);
@@ -1773,6 +1803,9 @@ impl alma_runtime::Codec for ContactInfo {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ContactInfo);
 impl alma_runtime::Model for ContactInfo {
@@ -1876,6 +1909,9 @@ impl alma_runtime::Codec for ContactInfoEmail {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoEmail);
@@ -2068,6 +2104,9 @@ impl alma_runtime::Codec for ContactInfoPhone {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoPhone);
@@ -2311,6 +2350,9 @@ impl alma_runtime::Codec for DepartmentAddress {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(DepartmentAddress);
 impl alma_runtime::Model for DepartmentAddress {
@@ -2442,6 +2484,9 @@ impl alma_runtime::Codec for DepartmentContactInfo {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(DepartmentContactInfo);
@@ -2587,6 +2632,9 @@ impl alma_runtime::Codec for Department {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Department);
 impl alma_runtime::Model for Department {
@@ -2718,6 +2766,9 @@ impl alma_runtime::Codec for DepartmentEmail {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(DepartmentEmail);
 impl alma_runtime::Model for DepartmentEmail {
@@ -2825,6 +2876,9 @@ impl alma_runtime::Codec for Operator {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Operator);
 impl alma_runtime::Model for Operator {
@@ -2922,6 +2976,9 @@ impl alma_runtime::Codec for DepartmentPhone {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(DepartmentPhone);
 impl alma_runtime::Model for DepartmentPhone {
@@ -3018,6 +3075,9 @@ impl alma_runtime::Codec for Departments {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Departments);
@@ -3190,6 +3250,9 @@ impl alma_runtime::Codec for DepositProfile {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(DepositProfile);
 impl alma_runtime::Model for DepositProfile {
@@ -3332,6 +3395,9 @@ impl alma_runtime::Codec for DepositProfiles {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(DepositProfiles);
 impl alma_runtime::Model for DepositProfiles {
@@ -3415,6 +3481,9 @@ impl alma_runtime::Codec for Event {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Event);
@@ -3502,6 +3571,9 @@ impl alma_runtime::Codec for EventKey {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(EventKey);
 impl alma_runtime::Model for EventKey {
@@ -3568,6 +3640,9 @@ impl alma_runtime::Codec for Events {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Events);
@@ -3670,6 +3745,9 @@ impl alma_runtime::Codec for Digital {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Digital);
@@ -3776,6 +3854,9 @@ impl alma_runtime::Codec for General {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(General);
@@ -3910,6 +3991,9 @@ impl alma_runtime::Codec for IngestForm {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(IngestForm);
@@ -4051,6 +4135,9 @@ impl alma_runtime::Codec for DigitalDetails {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(DigitalDetails);
@@ -4220,6 +4307,9 @@ impl alma_runtime::Codec for ImportProfile {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ImportProfile);
@@ -4391,6 +4481,9 @@ impl alma_runtime::Codec for ImportProfileJobId {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ImportProfileJobId);
 impl alma_runtime::Model for ImportProfileJobId {
@@ -4468,6 +4561,9 @@ impl alma_runtime::Codec for ImportProfileRepresentation {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ImportProfileRepresentation);
 impl alma_runtime::Model for ImportProfileRepresentation {
@@ -4543,6 +4639,9 @@ impl alma_runtime::Codec for ImportProfiles {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ImportProfiles);
@@ -4670,6 +4769,9 @@ impl alma_runtime::Codec for IntegrationProfilePost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePost);
@@ -4800,6 +4902,9 @@ impl alma_runtime::Codec for IntegrationProfilePostFtpConnection {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostFtpConnection);
 impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
@@ -4861,6 +4966,9 @@ impl alma_runtime::Codec for IntegrationProfilePostSystem {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostSystem);
 impl alma_runtime::Model for IntegrationProfilePostSystem {
@@ -4921,6 +5029,9 @@ impl alma_runtime::Codec for IntegrationProfilePostType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostType);
@@ -5025,6 +5136,9 @@ impl alma_runtime::Codec for IntegrationProfilePut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePut);
@@ -5203,6 +5317,9 @@ impl alma_runtime::Codec for IntegrationProfile {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(IntegrationProfile);
 impl alma_runtime::Model for IntegrationProfile {
@@ -5331,6 +5448,9 @@ impl alma_runtime::Codec for IntegrationProfileParameter {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(IntegrationProfileParameter);
 impl alma_runtime::Model for IntegrationProfileParameter {
@@ -5408,6 +5528,9 @@ impl alma_runtime::Codec for JobPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(JobPost);
@@ -5494,6 +5617,9 @@ impl alma_runtime::Codec for ParameterPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ParameterPost);
 impl alma_runtime::Model for ParameterPost {
@@ -5564,6 +5690,9 @@ impl alma_runtime::Codec for ParameterPostName {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ParameterPostName);
@@ -5686,6 +5815,9 @@ impl alma_runtime::Codec for Job {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Job);
 impl alma_runtime::Model for Job {
@@ -5804,6 +5936,9 @@ impl alma_runtime::Codec for JobAdditionalInfo {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(JobAdditionalInfo);
 impl alma_runtime::Model for JobAdditionalInfo {
@@ -5872,6 +6007,9 @@ impl alma_runtime::Codec for JobRelatedProfile {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(JobRelatedProfile);
 impl alma_runtime::Model for JobRelatedProfile {
@@ -5939,6 +6077,9 @@ impl alma_runtime::Codec for JobParameter {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(JobParameter);
 impl alma_runtime::Model for JobParameter {
@@ -6005,6 +6146,9 @@ impl alma_runtime::Codec for JobInstances {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(JobInstances);
@@ -6088,6 +6232,9 @@ impl alma_runtime::Codec for Jobs {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Jobs);
 impl alma_runtime::Model for Jobs {
@@ -6169,6 +6316,9 @@ impl alma_runtime::Codec for LetterPut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LetterPut);
@@ -6297,6 +6447,9 @@ impl alma_runtime::Codec for Letter {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Letter);
 impl alma_runtime::Model for Letter {
@@ -6403,6 +6556,9 @@ impl alma_runtime::Codec for Letters {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Letters);
 impl alma_runtime::Model for Letters {
@@ -6485,6 +6641,9 @@ impl alma_runtime::Codec for Libraries {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Libraries);
@@ -6627,6 +6786,9 @@ impl alma_runtime::Codec for Library {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Library);
 impl alma_runtime::Model for Library {
@@ -6744,6 +6906,9 @@ impl alma_runtime::Codec for LibraryNumberOfCircDesks {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LibraryNumberOfCircDesks);
 impl alma_runtime::Model for LibraryNumberOfCircDesks {
@@ -6811,6 +6976,9 @@ impl alma_runtime::Codec for LibraryNumberOfLocations {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LibraryNumberOfLocations);
@@ -6922,6 +7090,9 @@ impl alma_runtime::Codec for LicenseTermPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LicenseTermPost);
 impl alma_runtime::Model for LicenseTermPost {
@@ -7027,6 +7198,9 @@ impl alma_runtime::Codec for LicenseTermPostLicenseSection {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseSection);
 impl alma_runtime::Model for LicenseTermPostLicenseSection {
@@ -7087,6 +7261,9 @@ impl alma_runtime::Codec for LicenseTermPostLicenseTermType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseTermType);
@@ -7188,6 +7365,9 @@ impl alma_runtime::Codec for LicenseTermPut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPut);
@@ -7332,6 +7512,9 @@ impl alma_runtime::Codec for LicenseTerm {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LicenseTerm);
 impl alma_runtime::Model for LicenseTerm {
@@ -7439,6 +7622,9 @@ impl alma_runtime::Codec for ControlledVocabularyValue {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ControlledVocabularyValue);
 impl alma_runtime::Model for ControlledVocabularyValue {
@@ -7505,6 +7691,9 @@ impl alma_runtime::Codec for LicenseTerms {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LicenseTerms);
@@ -7633,6 +7822,9 @@ impl alma_runtime::Codec for LocationPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LocationPost);
@@ -7773,6 +7965,9 @@ impl alma_runtime::Codec for LocationPostAccessionPlacement {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LocationPostAccessionPlacement);
 impl alma_runtime::Model for LocationPostAccessionPlacement {
@@ -7833,6 +8028,9 @@ impl alma_runtime::Codec for LocationPostCallNumberType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LocationPostCallNumberType);
@@ -7895,6 +8093,9 @@ impl alma_runtime::Codec for LocationPostFulfillmentUnit {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LocationPostFulfillmentUnit);
 impl alma_runtime::Model for LocationPostFulfillmentUnit {
@@ -7955,6 +8156,9 @@ impl alma_runtime::Codec for LocationPostType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LocationPostType);
@@ -8047,6 +8251,9 @@ impl alma_runtime::Codec for CirculationDesk {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(CirculationDesk);
@@ -8220,6 +8427,9 @@ impl alma_runtime::Codec for Location {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Location);
 impl alma_runtime::Model for Location {
@@ -8349,6 +8559,9 @@ impl alma_runtime::Codec for Locations {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Locations);
 impl alma_runtime::Model for Locations {
@@ -8435,6 +8648,9 @@ impl alma_runtime::Codec for MappingTablePut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(MappingTablePut);
@@ -8550,6 +8766,9 @@ impl alma_runtime::Codec for RowPut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(RowPut);
 impl alma_runtime::Model for RowPut {
@@ -8615,6 +8834,9 @@ impl alma_runtime::Codec for ScopePut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ScopePut);
@@ -8683,6 +8905,9 @@ impl alma_runtime::Codec for ScopePutLibraryId {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ScopePutLibraryId);
@@ -8753,6 +8978,9 @@ impl alma_runtime::Codec for Header {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Header);
@@ -8837,6 +9065,9 @@ impl alma_runtime::Codec for HeaderType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(HeaderType);
@@ -8948,6 +9179,9 @@ impl alma_runtime::Codec for MappingTable {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(MappingTable);
@@ -9126,6 +9360,9 @@ impl alma_runtime::Codec for MappingTableRow {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(MappingTableRow);
 impl alma_runtime::Model for MappingTableRow {
@@ -9230,6 +9467,9 @@ impl alma_runtime::Codec for MappingTables {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(MappingTables);
 impl alma_runtime::Model for MappingTables {
@@ -9323,6 +9563,9 @@ impl alma_runtime::Codec for Match {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Match);
 impl alma_runtime::Model for Match {
@@ -9404,6 +9647,9 @@ impl alma_runtime::Codec for Matches {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Matches);
@@ -9489,6 +9735,9 @@ impl alma_runtime::Codec for MemberPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(MemberPost);
 impl alma_runtime::Model for MemberPost {
@@ -9564,6 +9813,9 @@ impl alma_runtime::Codec for Member {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Member);
 impl alma_runtime::Model for Member {
@@ -9638,6 +9890,9 @@ impl alma_runtime::Codec for MembersPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(MembersPost);
@@ -9721,6 +9976,9 @@ impl alma_runtime::Codec for Members {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Members);
@@ -9811,6 +10069,9 @@ impl alma_runtime::Codec for Day {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Day);
 impl alma_runtime::Model for Day {
@@ -9882,6 +10143,9 @@ impl alma_runtime::Codec for Days {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Days);
@@ -9958,6 +10222,9 @@ impl alma_runtime::Codec for Hour {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Hour);
@@ -10070,6 +10337,9 @@ impl alma_runtime::Codec for OpenHourPut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPut);
@@ -10200,6 +10470,9 @@ impl alma_runtime::Codec for OpenHourPutDayOfWeek {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(OpenHourPutDayOfWeek);
 impl alma_runtime::Model for OpenHourPutDayOfWeek {
@@ -10260,6 +10533,9 @@ impl alma_runtime::Codec for OpenHourPutRecurrenceType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutRecurrenceType);
@@ -10322,6 +10598,9 @@ impl alma_runtime::Codec for OpenHourPutStatus {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(OpenHourPutStatus);
 impl alma_runtime::Model for OpenHourPutStatus {
@@ -10382,6 +10661,9 @@ impl alma_runtime::Codec for OpenHourPutType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutType);
@@ -10492,6 +10774,9 @@ impl alma_runtime::Codec for OpenHour {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(OpenHour);
 impl alma_runtime::Model for OpenHour {
@@ -10595,6 +10880,9 @@ impl alma_runtime::Codec for OpenHoursPut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(OpenHoursPut);
 impl alma_runtime::Model for OpenHoursPut {
@@ -10673,6 +10961,9 @@ impl alma_runtime::Codec for OpenHoursPutAdditionalInfo {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(OpenHoursPutAdditionalInfo);
 impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
@@ -10736,6 +11027,9 @@ impl alma_runtime::Codec for OpenHours {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(OpenHours);
@@ -10818,6 +11112,9 @@ impl alma_runtime::Codec for OpenHoursAdditionalInfo {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(OpenHoursAdditionalInfo);
@@ -10924,6 +11221,9 @@ impl alma_runtime::Codec for Printer {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Printer);
 impl alma_runtime::Model for Printer {
@@ -11010,6 +11310,9 @@ impl alma_runtime::Codec for Printers {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Printers);
@@ -11135,6 +11438,9 @@ impl alma_runtime::Codec for SetPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(SetPost);
@@ -11279,6 +11585,9 @@ impl alma_runtime::Codec for SetPostContent {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(SetPostContent);
 impl alma_runtime::Model for SetPostContent {
@@ -11339,6 +11648,9 @@ impl alma_runtime::Codec for SetPostOrigin {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(SetPostOrigin);
@@ -11401,6 +11713,9 @@ impl alma_runtime::Codec for SetPostPrivate {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(SetPostPrivate);
 impl alma_runtime::Model for SetPostPrivate {
@@ -11459,6 +11774,9 @@ impl alma_runtime::Codec for SetPostQuery {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(SetPostQuery);
@@ -11521,6 +11839,9 @@ impl alma_runtime::Codec for SetPostStatus {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(SetPostStatus);
 impl alma_runtime::Model for SetPostStatus {
@@ -11581,6 +11902,9 @@ impl alma_runtime::Codec for SetPostType {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(SetPostType);
@@ -11670,6 +11994,9 @@ impl alma_runtime::Codec for SetPut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(SetPut);
@@ -11853,6 +12180,9 @@ impl alma_runtime::Codec for Set {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Set);
 impl alma_runtime::Model for Set {
@@ -11982,6 +12312,9 @@ impl alma_runtime::Codec for SetAdditionalInfo {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(SetAdditionalInfo);
 impl alma_runtime::Model for SetAdditionalInfo {
@@ -12050,6 +12383,9 @@ impl alma_runtime::Codec for SetNumberOfMembers {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(SetNumberOfMembers);
 impl alma_runtime::Model for SetNumberOfMembers {
@@ -12115,6 +12451,9 @@ impl alma_runtime::Codec for Sets {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Sets);

@@ -1208,10 +1208,15 @@ impl ListCourses {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListCourses);
@@ -1228,10 +1233,15 @@ impl CreateCourse {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateCourse);
@@ -1243,10 +1253,15 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetTest);
@@ -1258,10 +1273,15 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(PostTest);
@@ -1280,10 +1300,15 @@ impl GetCourse {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetCourse);
@@ -1314,10 +1339,15 @@ impl EnrollInCourse {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(EnrollInCourse);
@@ -1334,10 +1364,15 @@ impl UpdateCourse {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateCourse);
@@ -1349,8 +1384,12 @@ pub struct DeleteCourse {
 }
 impl DeleteCourse {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteCourse);
@@ -1362,8 +1401,12 @@ pub struct DeleteCourseListEnrollment {
 }
 impl DeleteCourseListEnrollment {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteCourseListEnrollment);
@@ -1375,10 +1418,15 @@ pub struct ListReadingLists {
 }
 impl ListReadingLists {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListReadingLists);
@@ -1409,10 +1457,15 @@ impl CreateReadingList {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateReadingList);
@@ -1433,10 +1486,15 @@ impl GetReadingList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetReadingList);
@@ -1453,10 +1511,15 @@ impl UpdateReadingList {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateReadingList);
@@ -1468,8 +1531,12 @@ pub struct DeleteReadingList {
 }
 impl DeleteReadingList {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteReadingList);
@@ -1481,13 +1548,15 @@ pub struct ListCitations {
 }
 impl ListCitations {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Citations>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Citations>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListCitations);
@@ -1504,13 +1573,15 @@ impl CreateCitation {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Citation>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Citation>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateCitation);
@@ -1522,13 +1593,15 @@ pub struct GetCitation {
 }
 impl GetCitation {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Citation>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Citation>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetCitation);
@@ -1545,13 +1618,15 @@ impl RemoveFileFromCitation {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Citation>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Citation>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(RemoveFileFromCitation);
@@ -1568,13 +1643,15 @@ impl UpdateCitation {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Citation>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Citation>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateCitation);
@@ -1586,8 +1663,12 @@ pub struct DeleteCitation {
 }
 impl DeleteCitation {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteCitation);
@@ -1599,13 +1680,15 @@ pub struct ListTags {
 }
 impl ListTags {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::CitationTags>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::CitationTags>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListTags);
@@ -1622,13 +1705,15 @@ impl UpdateTags {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::CitationTags>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::CitationTags>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateTags);
@@ -1640,13 +1725,15 @@ pub struct ListOwners {
 }
 impl ListOwners {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Owners>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Owners>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListOwners);
@@ -1663,13 +1750,15 @@ impl CreateOwner {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Owner>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Owner>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateOwner);
@@ -1681,13 +1770,15 @@ pub struct GetOwner {
 }
 impl GetOwner {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Owner>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Owner>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetOwner);
@@ -1704,13 +1795,15 @@ impl UpdateOwner {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::courses::models::Owner>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::courses::models::Owner>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateOwner);
@@ -1722,8 +1815,12 @@ pub struct DeleteOwner {
 }
 impl DeleteOwner {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteOwner);
@@ -1735,10 +1832,15 @@ pub struct ListCourseEnrollments {
 }
 impl ListCourseEnrollments {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListCourseEnrollments);
@@ -1750,8 +1852,12 @@ pub struct DeleteCourseUserEnrollment {
 }
 impl DeleteCourseUserEnrollment {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(DeleteCourseUserEnrollment);

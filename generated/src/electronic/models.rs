@@ -332,6 +332,9 @@ impl alma_runtime::Codec for ElectronicCollectionPost {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ElectronicCollectionPost);
 impl alma_runtime::Model for ElectronicCollectionPost {
@@ -973,6 +976,9 @@ impl alma_runtime::Codec for ElectronicCollectionPut {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ElectronicCollectionPut);
@@ -1664,6 +1670,9 @@ impl alma_runtime::Codec for ElectronicService {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ElectronicService);
 impl alma_runtime::Model for ElectronicService {
@@ -2007,6 +2016,9 @@ impl alma_runtime::Codec for ElectronicServicePortfolios {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePortfolios);
 impl alma_runtime::Model for ElectronicServicePortfolios {
@@ -2347,6 +2359,9 @@ impl alma_runtime::Codec for ElectronicServicePost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePost);
@@ -2953,6 +2968,9 @@ impl alma_runtime::Codec for ElectronicServicePut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePut);
 impl alma_runtime::Model for ElectronicServicePut {
@@ -3278,6 +3296,9 @@ impl alma_runtime::Codec for ElectronicServices {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServices);

@@ -51,6 +51,9 @@ impl alma_runtime::Codec for Printouts {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Printouts);
 impl alma_runtime::Model for Printouts {
@@ -176,6 +179,9 @@ impl alma_runtime::Codec for Printout {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Printout);
 impl alma_runtime::Model for Printout {
@@ -256,6 +262,9 @@ impl alma_runtime::Codec for RequestedResources {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(RequestedResources);
@@ -343,6 +352,9 @@ impl alma_runtime::Codec for RequestedResource {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(RequestedResource);
@@ -453,6 +465,9 @@ impl alma_runtime::Codec for TasklistsLocation {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(TasklistsLocation);
@@ -581,6 +596,9 @@ impl alma_runtime::Codec for TasklistsCopy {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(TasklistsCopy);
 impl alma_runtime::Model for TasklistsCopy {
@@ -666,6 +684,9 @@ impl alma_runtime::Codec for LocationHoldingId {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(LocationHoldingId);
@@ -784,6 +805,9 @@ impl alma_runtime::Codec for Request {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Request);
@@ -995,6 +1019,9 @@ impl alma_runtime::Codec for TasklistsResourceMetadata {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(TasklistsResourceMetadata);
 impl alma_runtime::Model for TasklistsResourceMetadata {
@@ -1099,6 +1126,9 @@ impl alma_runtime::Codec for TasklistsResourceMetadataMmsId {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(TasklistsResourceMetadataMmsId);
 impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
@@ -1173,6 +1203,9 @@ impl alma_runtime::Codec for UserResourceSharingRequests {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(UserResourceSharingRequests);
@@ -1707,6 +1740,9 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequest {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequest);
@@ -2248,6 +2284,9 @@ impl alma_runtime::Codec for TasklistsRsNote {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(TasklistsRsNote);
 impl alma_runtime::Model for TasklistsRsNote {
@@ -2330,6 +2369,9 @@ impl alma_runtime::Codec for TasklistsAmount {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(TasklistsAmount);
 impl alma_runtime::Model for TasklistsAmount {
@@ -2395,6 +2437,9 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequestUserRequest {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequestUserRequest);

@@ -567,6 +567,9 @@ impl alma_runtime::Codec for LendingResourceSharingRequest {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequest);
 impl alma_runtime::Model for LendingResourceSharingRequest {
@@ -1143,6 +1146,9 @@ impl alma_runtime::Codec for LendingResourceSharingRequestPartner {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequestPartner);
 impl alma_runtime::Model for LendingResourceSharingRequestPartner {
@@ -1211,6 +1217,9 @@ impl alma_runtime::Codec for LendingResourceSharingRequestUserRequest {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequestUserRequest);
 impl alma_runtime::Model for LendingResourceSharingRequestUserRequest {
@@ -1274,6 +1283,9 @@ impl alma_runtime::Codec for RapidoAttributes {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(RapidoAttributes);
@@ -1478,6 +1490,9 @@ impl alma_runtime::Codec for RsOfferDetails {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(RsOfferDetails);
@@ -1691,6 +1706,9 @@ impl alma_runtime::Codec for PickupLocation {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(PickupLocation);
 impl alma_runtime::Model for PickupLocation {
@@ -1761,6 +1779,9 @@ impl alma_runtime::Codec for PickupMember {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(PickupMember);
@@ -1900,6 +1921,9 @@ impl alma_runtime::Codec for RsRequestCosts {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(RsRequestCosts);
@@ -2137,6 +2161,9 @@ impl alma_runtime::Codec for WebhookFee {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(WebhookFee);
 impl alma_runtime::Model for WebhookFee {
@@ -2287,6 +2314,9 @@ impl alma_runtime::Codec for WebhookFeeUserPrimaryId {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(WebhookFeeUserPrimaryId);
 impl alma_runtime::Model for WebhookFeeUserPrimaryId {
@@ -2358,6 +2388,9 @@ impl alma_runtime::Codec for GeneralData {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(GeneralData);
@@ -2553,6 +2586,9 @@ impl alma_runtime::Codec for Notification {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Notification);
@@ -2783,6 +2819,9 @@ impl alma_runtime::Codec for NotificationData {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(NotificationData);
 impl alma_runtime::Model for NotificationData {
@@ -2997,6 +3036,9 @@ impl alma_runtime::Codec for WebhookTransaction {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(WebhookTransaction);
@@ -3407,6 +3449,9 @@ impl alma_runtime::Codec for WebhookUser {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(WebhookUser);
@@ -3833,6 +3878,9 @@ impl alma_runtime::Codec for WebhookUserBlock {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(WebhookUserBlock);
 impl alma_runtime::Model for WebhookUserBlock {
@@ -4012,6 +4060,9 @@ impl alma_runtime::Codec for WebhookUserNote {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(WebhookUserNote);
 impl alma_runtime::Model for WebhookUserNote {
@@ -4160,6 +4211,9 @@ impl alma_runtime::Codec for WebhookUserStatistic {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(WebhookUserStatistic);
 impl alma_runtime::Model for WebhookUserStatistic {
@@ -4269,6 +4323,9 @@ impl alma_runtime::Codec for WebhookUserExtended {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserExtended);

@@ -160,6 +160,10 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
             fn is_absent(&self) -> bool {
                 alma_runtime::IsEmpty::is_empty(self)
             }
+
+            fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+                alma_runtime::codec::object_to_wire(self, form)
+            }
         }
 
         #cfg

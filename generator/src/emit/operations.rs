@@ -355,10 +355,10 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             let ty = body_type(api, b);
             (
                 quote! { body: #ty, },
-                quote! { self.req.send_with_body(&self.body).await },
+                quote! { self.req.send_with_body(&self.body) },
             )
         }
-        None => (quote! {}, quote! { self.req.send().await }),
+        None => (quote! {}, quote! { self.req.send() }),
     };
     let paginator = op.pagination.as_ref().map(|pg| {
         let page = body_type(
@@ -470,7 +470,9 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             #paginator
 
             /// Sends the request and decodes the response.
-            pub async fn send(self) -> Result<alma_runtime::Response<#response>, alma_runtime::Error> {
+            // The runtime's future, not an `async fn` of our own: one state machine per
+            // operation was a large part of the crate's compile time.
+            pub fn send(self) -> impl std::future::Future<Output = Result<alma_runtime::Response<#response>, alma_runtime::Error>> + Send {
                 #send
             }
         }

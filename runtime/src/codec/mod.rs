@@ -39,7 +39,10 @@ pub trait Codec: Sized {
     fn from_node_opt(node: Node<'_>) -> Result<Option<Self>, DecodeError> {
         match node {
             Node::Null => Ok(None),
-            node => Self::from_node(node).map(Some),
+            node => match Self::from_node(node) {
+                Ok(v) => Ok(Some(v)),
+                Err(e) => Err(e),
+            },
         }
     }
 
@@ -61,27 +64,81 @@ pub trait Codec: Sized {
     /// Writes the value the way it arrived (`form`, see [`Wire`]) when that spelling still reads
     /// as the value; `None` leaves the field out.
     fn to_wire(&self, form: &Form) -> Option<Value> {
-        Some(match form {
-            Form::Natural | Form::Lone | Form::Items(_) | Form::LoneItem(_) => self.to_value(),
-            Form::Null if self.is_unset() => Value::Null,
-            Form::Null => self.to_value(),
-            Form::Str => match self.to_value() {
-                Value::Number(n) => Value::String(n.to_string()),
-                Value::Bool(b) => Value::String(b.to_string()),
-                other => other,
-            },
-            Form::Raw(raw) => {
-                let now = self.to_value();
-                let same = Self::from_node(Node::borrow_value(raw))
-                    .is_ok_and(|then| then.to_value() == now);
-                if same {
-                    (**raw).clone()
-                } else {
-                    now
-                }
-            }
-        })
+        // Re-reading is needed only for a value kept as spelled (`Form::Raw`), which a model
+        // never is: generated models write with `object_to_wire`, which has no such step.
+        let reread = |raw: &Value| match Self::from_node(Node::borrow_value(raw)) {
+            Ok(then) => Some(then.to_value()),
+            Err(_) => None,
+        };
+        default_to_wire(form, self, &reread)
     }
+}
+
+/// What writing needs of a [`Codec`] value, object-safe: the code that writes (fields, wire
+/// forms, lists) takes `&dyn Encode` and is compiled once in this crate instead of once per
+/// model type in the generated one, which was most of its LLVM IR (`cargo llvm-lines`).
+trait Encode {
+    fn encode(&self) -> Value;
+    fn encode_wire(&self, form: &Form) -> Option<Value>;
+    fn absent(&self) -> bool;
+    fn unset(&self) -> bool;
+}
+
+impl<T: Codec> Encode for T {
+    fn encode(&self) -> Value {
+        self.to_value()
+    }
+    fn encode_wire(&self, form: &Form) -> Option<Value> {
+        self.to_wire(form)
+    }
+    fn absent(&self) -> bool {
+        self.is_absent()
+    }
+    fn unset(&self) -> bool {
+        self.is_unset()
+    }
+}
+
+/// [`Codec::to_wire`] of a generated model: as it arrived (`null` while unset), else written
+/// afresh. Only scalars are ever kept as spelled, so no re-reading is compiled per model.
+#[doc(hidden)]
+pub fn object_to_wire<T: Codec>(value: &T, form: &Form) -> Option<Value> {
+    object_wire(value, form)
+}
+
+fn object_wire(value: &dyn Encode, form: &Form) -> Option<Value> {
+    match form {
+        Form::Null if value.unset() => Some(Value::Null),
+        _ => Some(value.encode()),
+    }
+}
+
+/// [`Codec::to_wire`]'s default; `reread` reads a kept spelling as the type and writes it again
+/// (`None` when it no longer reads). Plain matches rather than combinators in the generic code
+/// of this module: each combinator is one more function instantiated per model type.
+fn default_to_wire(
+    form: &Form,
+    value: &dyn Encode,
+    reread: &dyn Fn(&Value) -> Option<Value>,
+) -> Option<Value> {
+    Some(match form {
+        Form::Natural | Form::Lone | Form::Items(_) | Form::LoneItem(_) => value.encode(),
+        Form::Null if value.unset() => Value::Null,
+        Form::Null => value.encode(),
+        Form::Str => match value.encode() {
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::Bool(b) => Value::String(b.to_string()),
+            other => other,
+        },
+        Form::Raw(raw) => {
+            let now = value.encode();
+            if reread(raw).is_some_and(|then| then == now) {
+                (**raw).clone()
+            } else {
+                now
+            }
+        }
+    })
 }
 
 /// Why a document did not fit a model, and where (`user_group.value`, `item[3].barcode`); the
@@ -276,11 +333,17 @@ impl<'w> ObjectWriter<'w> {
     /// (see [`Codec::is_absent`]); a decoded one writes it when it arrived (as it arrived, if
     /// unchanged) or when the program has since set it.
     pub fn field<T: Codec>(&mut self, index: u16, key: &'static str, value: &T) {
+        self.put(index, key, value);
+    }
+
+    fn put(&mut self, index: u16, key: &'static str, value: &dyn Encode) {
         let v = match &mut self.wire {
-            None => (!value.is_absent()).then(|| value.to_value()),
+            None if value.absent() => None,
+            None => Some(value.encode()),
             Some(lookup) => match lookup.form(index) {
-                Some(form) => value.to_wire(form),
-                None => (!value.is_unset()).then(|| value.to_value()),
+                Some(form) => value.encode_wire(form),
+                None if value.unset() => None,
+                None => Some(value.encode()),
             },
         };
         if v.is_some() {
@@ -577,7 +640,10 @@ impl<T: Codec> Codec for Option<T> {
     }
 
     fn to_value(&self) -> Value {
-        self.as_ref().map_or(Value::Null, T::to_value)
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null,
+        }
     }
 
     fn is_absent(&self) -> bool {
@@ -587,13 +653,9 @@ impl<T: Codec> Codec for Option<T> {
     /// `None` where the field arrived as `null` or as blank text (a number or boolean sent as
     /// `""`) goes back that way; otherwise the program removed it, and it is left out.
     fn to_wire(&self, form: &Form) -> Option<Value> {
-        match (self, form) {
-            (Some(v), form) => v.to_wire(form),
-            (None, Form::Null) => Some(Value::Null),
-            (None, Form::Raw(raw)) if raw.as_str().is_some_and(|s| s.trim().is_empty()) => {
-                Some((**raw).clone())
-            }
-            (None, _) => None,
+        match self {
+            Some(v) => v.to_wire(form),
+            None => none_to_wire(form),
         }
     }
 }
@@ -603,27 +665,19 @@ impl<T: Codec> Codec for Vec<T> {
     const SHAPE: Shape = Shape::List;
     const ITEM_SHAPE: Shape = T::SHAPE;
 
+    // Each method is a small closure over a non-generic function: this impl is instantiated
+    // for every item type.
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
-        match node {
-            Node::Null => Ok(Vec::new()),
-            // Plain loops rather than iterator chains: this is instantiated for every item type.
-            Node::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.into_iter().enumerate() {
-                    out.push(T::from_node(item).map_err(|e| e.in_item(i))?);
-                }
-                Ok(out)
-            }
-            lone => Ok(vec![T::from_node(lone)?]),
-        }
+        let mut out = Vec::with_capacity(list_len(&node));
+        read_list(node, &mut |item| {
+            out.push(T::from_node(item)?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     fn to_value(&self) -> Value {
-        let mut out = Vec::with_capacity(self.len());
-        for item in self {
-            out.push(item.to_value());
-        }
-        Value::Array(out)
+        list_value(self.len(), &mut |i| self[i].to_value())
     }
 
     fn is_absent(&self) -> bool {
@@ -633,16 +687,80 @@ impl<T: Codec> Codec for Vec<T> {
     /// A list that arrived as its lone element goes back that way while it has one element;
     /// items keep their spelling while the list has as many items as arrived.
     fn to_wire(&self, form: &Form) -> Option<Value> {
-        let item = |v: &T, f: &Form| v.to_wire(f).unwrap_or(Value::Null);
-        Some(match (form, self.as_slice()) {
-            (Form::Lone, [one]) => one.to_value(),
-            (Form::LoneItem(f), [one]) => item(one, f),
-            (Form::Items(forms), items) if forms.len() == items.len() => {
-                Value::Array(items.iter().zip(forms).map(|(v, f)| item(v, f)).collect())
+        Some(list_wire(form, self.len(), &mut |i, f| match f {
+            Some(f) => self[i].to_wire(f).unwrap_or(Value::Null),
+            None => self[i].to_value(),
+        }))
+    }
+}
+
+/// `None` where the field arrived as `null` or as blank text (a number or boolean sent as
+/// `""`) goes back that way; otherwise the program removed it, and it is left out.
+fn none_to_wire(form: &Form) -> Option<Value> {
+    match form {
+        Form::Null => Some(Value::Null),
+        Form::Raw(raw) if raw.as_str().is_some_and(|s| s.trim().is_empty()) => {
+            Some((**raw).clone())
+        }
+        _ => None,
+    }
+}
+
+/// How many items `node` holds as a list.
+fn list_len(node: &Node<'_>) -> usize {
+    match node {
+        Node::Null => 0,
+        Node::Array(items) => items.len(),
+        _ => 1,
+    }
+}
+
+/// Calls `item` for each item of a list that may arrive as `null` (empty), a lone element, or
+/// an array; an item's error names its index.
+fn read_list(
+    node: Node<'_>,
+    item: &mut dyn FnMut(Node<'_>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    match node {
+        Node::Null => Ok(()),
+        Node::Array(items) => {
+            for (i, node) in items.into_iter().enumerate() {
+                item(node).map_err(|e| e.in_item(i))?;
             }
-            (Form::Null, []) => Value::Null,
-            _ => self.to_value(),
-        })
+            Ok(())
+        }
+        lone => item(lone),
+    }
+}
+
+/// An array of `len` items written by `item`.
+fn list_value(len: usize, item: &mut dyn FnMut(usize) -> Value) -> Value {
+    let mut out = Vec::with_capacity(len);
+    for i in 0..len {
+        out.push(item(i));
+    }
+    Value::Array(out)
+}
+
+/// A list of `len` items written the way it arrived (`form`): as its lone element while it has
+/// one; items in their own spelling (`item(i, Some(form))`) while it has as many as arrived.
+fn list_wire(
+    form: &Form,
+    len: usize,
+    item: &mut dyn FnMut(usize, Option<&Form>) -> Value,
+) -> Value {
+    match (form, len) {
+        (Form::Lone, 1) => item(0, None),
+        (Form::LoneItem(f), 1) => item(0, Some(f)),
+        (Form::Items(forms), n) if forms.len() == n => {
+            let mut out = Vec::with_capacity(n);
+            for (i, f) in forms.iter().enumerate() {
+                out.push(item(i, Some(f)));
+            }
+            Value::Array(out)
+        }
+        (Form::Null, 0) => Value::Null,
+        _ => list_value(len, &mut |i| item(i, None)),
     }
 }
 

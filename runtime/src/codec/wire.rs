@@ -215,9 +215,14 @@ impl Recorder {
         index: u16,
         node: Node<'a>,
     ) -> Result<T, super::DecodeError> {
-        let form = note_field(&node, T::SHAPE, T::ITEM_SHAPE, self.object.xml);
-        self.object.entries.push((Slot::Field(index), form));
+        self.note(index, &node, T::SHAPE, T::ITEM_SHAPE);
         T::from_node(node)
+    }
+
+    /// [`Recorder::read`]'s bookkeeping, apart so that it is compiled once, not per field type.
+    fn note(&mut self, index: u16, node: &Node<'_>, shape: Shape, item: Shape) {
+        let form = note_field(node, shape, item, self.object.xml);
+        self.object.entries.push((Slot::Field(index), form));
     }
 
     pub(super) fn layout(&mut self, layout: Box<crate::xml::Layout>) {

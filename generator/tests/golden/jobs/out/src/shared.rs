@@ -55,6 +55,9 @@ impl alma_runtime::Codec for JobInstance {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(JobInstance);

@@ -48,6 +48,9 @@ impl alma_runtime::Codec for DeskPut {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(DeskPut);
 impl alma_runtime::Model for DeskPut {
@@ -130,6 +133,9 @@ impl alma_runtime::Codec for Desk {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Desk);
 impl alma_runtime::Model for Desk {
@@ -198,6 +204,9 @@ impl alma_runtime::Codec for Desks {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Desks);

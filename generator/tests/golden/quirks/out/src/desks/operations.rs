@@ -245,13 +245,15 @@ impl ListDesks {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::desks::models::Desks>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::desks::models::Desks>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListDesks);
@@ -263,13 +265,15 @@ pub struct GetDesk {
 }
 impl GetDesk {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::desks::models::Desk>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::desks::models::Desk>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetDesk);
@@ -281,8 +285,12 @@ pub struct OperateOnDesk {
 }
 impl OperateOnDesk {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<alma_runtime::Response<()>, alma_runtime::Error> {
-        self.req.send().await
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(OperateOnDesk);
@@ -299,13 +307,15 @@ impl UpdateDesk {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::desks::models::Desk>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::desks::models::Desk>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateDesk);
@@ -317,10 +327,15 @@ pub struct ListOpenHours {
 }
 impl ListOpenHours {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListOpenHours);
@@ -332,10 +347,15 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<alma_runtime::Response<alma_runtime::RawBody>, alma_runtime::Error> {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<alma_runtime::RawBody>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(GetTest);

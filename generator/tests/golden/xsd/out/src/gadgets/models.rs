@@ -51,6 +51,9 @@ impl alma_runtime::Codec for Gadgets {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Gadgets);
 impl alma_runtime::Model for Gadgets {
@@ -160,6 +163,9 @@ impl alma_runtime::Codec for Gadget {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Gadget);
@@ -300,6 +306,9 @@ impl alma_runtime::Codec for Part {
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
+    }
 }
 alma_runtime::serde_via_codec!(Part);
 impl alma_runtime::Model for Part {
@@ -361,6 +370,9 @@ impl alma_runtime::Codec for Record {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(Record);
@@ -452,6 +464,9 @@ impl alma_runtime::Codec for GadgetPost {
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
+    }
+    fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
+        alma_runtime::codec::object_to_wire(self, form)
     }
 }
 alma_runtime::serde_via_codec!(GadgetPost);

@@ -136,13 +136,15 @@ impl ListGadgets {
             )
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::gadgets::models::Gadgets>,
-        alma_runtime::Error,
-    > {
-        self.req.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::gadgets::models::Gadgets>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send()
     }
 }
 alma_runtime::request_options!(ListGadgets);
@@ -159,13 +161,15 @@ impl CreateGadget {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::gadgets::models::Gadget>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::gadgets::models::Gadget>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(CreateGadget);
@@ -182,13 +186,15 @@ impl UpdateRecord {
         &mut self.body
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        alma_runtime::Response<crate::gadgets::models::Gadget>,
-        alma_runtime::Error,
-    > {
-        self.req.send_with_body(&self.body).await
+    ) -> impl std::future::Future<
+        Output = Result<
+            alma_runtime::Response<crate::gadgets::models::Gadget>,
+            alma_runtime::Error,
+        >,
+    > + Send {
+        self.req.send_with_body(&self.body)
     }
 }
 alma_runtime::request_options!(UpdateRecord);
