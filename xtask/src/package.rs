@@ -7,7 +7,7 @@
 //! of the workspace whose manifests differ from ours by that line alone: what passes here is what
 //! `cargo publish` would upload once the line is gone.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{project_root, run};
 
@@ -40,6 +40,7 @@ pub fn run_package(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = copy.join("Cargo.toml");
     let manifest = manifest.to_string_lossy();
+    forget_unpacked()?;
     // The workspace's target directory: the dependencies are built once for both.
     let target = root.join("target");
     run(
@@ -139,4 +140,39 @@ fn version_of(manifest: &Path) -> Result<String, String> {
                 .ok_or_else(|| format!("{}: no version", manifest.display()))
         }
     }
+}
+
+/// Removes the copies of our crates that an earlier run unpacked from cargo's temporary
+/// registry (`$CARGO_HOME/registry/src/-<hash>/alma-runtime-0.1.0`). Cargo keeps them and does
+/// not unpack the same name and version again, so verifying `alma-sdk` would build against the
+/// runtime as it was at that run, not as packaged now.
+fn forget_unpacked() -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let src = home.join("registry/src");
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        // crates.io's sources (`index.crates.io-…`) are never ours.
+        if registry.file_name().to_string_lossy().starts_with("index.") {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if CRATES
+                .iter()
+                .any(|(krate, _)| name.starts_with(&format!("{krate}-")))
+            {
+                std::fs::remove_dir_all(entry.path())
+                    .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+            }
+        }
+    }
+    Ok(())
 }
