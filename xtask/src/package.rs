@@ -25,7 +25,7 @@ pub fn run_package(args: &[String]) -> Result<(), String> {
     std::fs::copy(root.join("Cargo.lock"), copy.join("Cargo.lock"))
         .map_err(|e| format!("Cargo.lock: {e}"))?;
     for (name, dir) in CRATES {
-        copy_crate(&root.join(dir), &copy.join(dir))?;
+        copy_tree(&root.join(dir), &copy.join(dir))?;
         let manifest = copy.join(dir).join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).map_err(|e| format!("{name}: {e}"))?;
         if !text.lines().any(|l| l.trim() == "publish = false") {
@@ -97,8 +97,8 @@ fn workspace_manifest(root: &Path) -> Result<String, String> {
     Ok(doc.to_string())
 }
 
-/// `from` copied to `to`, without build output.
-fn copy_crate(from: &Path, to: &Path) -> Result<(), String> {
+/// Copies the tree `from` to `to`, without a `target` directory.
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
         let entry = entry.map_err(|e| e.to_string())?;
@@ -108,7 +108,7 @@ fn copy_crate(from: &Path, to: &Path) -> Result<(), String> {
         }
         let path = entry.path();
         if path.is_dir() {
-            copy_crate(&path, &to.join(&name))?;
+            copy_tree(&path, &to.join(&name))?;
         } else {
             std::fs::copy(&path, to.join(&name)).map_err(|e| format!("{}: {e}", path.display()))?;
         }

@@ -444,7 +444,7 @@ fn demo(root: &Path) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let copy = |name: &str| -> Result<PathBuf, String> {
         let to = base_dir.join(name);
-        copy_dir(&mirror, &to)?;
+        crate::package::copy_tree(&mirror, &to)?;
         Ok(to)
     };
     let base_mirror = copy("mirror-base")?;
@@ -527,20 +527,5 @@ fn demo(root: &Path) -> Result<(), String> {
         println!("{r}");
     }
     let _ = std::fs::remove_dir_all(&base_dir);
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()))?;
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name()))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-    }
     Ok(())
 }
